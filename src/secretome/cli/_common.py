@@ -1,0 +1,68 @@
+"""What every command shares: output format, the store URL option, printing and progress bars."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from secretome import ProgressCallback, Result
+from secretome.errors import NotLandedError
+
+stderr = Console(stderr=True)
+
+
+class Format(StrEnum):
+    """What is printed on stdout."""
+
+    text = "text"
+    json = "json"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", help="What to print on stdout: text or json.")]
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Store URL (sqlite:///file.db or postgresql://...); default: the bundled corpus."),
+]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Write the output file here.")]
+
+
+def emit(result: Result, fmt: Format) -> None:
+    """Print *result* on stdout as its summary or as JSON."""
+    if fmt is Format.json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        typer.echo(result.summary())
+
+
+def not_landed(what: str, issue: int) -> NoReturn:
+    """Stop a command whose engine has not landed; it never prints made-up output."""
+    raise NotLandedError(f"{what} is not available yet (issue #{issue}); nothing was done")
+
+
+@contextmanager
+def progress_bar() -> Iterator[ProgressCallback]:
+    """A progress callback drawn with rich on stderr, so stdout stays clean for pipes."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def callback(task: str, done: int, total: int | None) -> None:
+            if task not in tasks:
+                tasks[task] = bar.add_task(task, total=total)
+            bar.update(tasks[task], completed=done, total=total)
+
+        yield callback

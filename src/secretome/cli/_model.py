@@ -1,0 +1,86 @@
+"""``secretome model ...``: the mechanistic model of OA cartilage under secretome therapy."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from secretome.cli._common import Format, FormatOption, OutOption, not_landed
+
+app = typer.Typer(
+    help="The mechanistic model: parameters, simulation, SBML, cohorts, sensitivity, calibration.", no_args_is_help=True
+)
+
+_ENGINE = ("The model engine", 5)
+PresetOption = Annotated[str, typer.Option("--preset", help="Model preset (see `secretome model params`).")]
+
+
+class SensitivityMethod(StrEnum):
+    sobol = "sobol"
+    morris = "morris"
+
+
+@app.command()
+def params(preset: PresetOption = "rat-mia", fmt: FormatOption = Format.text) -> None:
+    """List every parameter with value, unit and source, or `assumed` with its prior range."""
+    not_landed(*_ENGINE)
+
+
+@app.command()
+def simulate(
+    preset: PresetOption = "rat-mia",
+    regimen: Annotated[Path | None, typer.Option(help="Dosing regimen (YAML).")] = None,
+    subjects: Annotated[int, typer.Option(min=1, help="Virtual subjects drawn from the priors.")] = 1,
+    out: OutOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Simulate a preset under a dosing regimen."""
+    not_landed(*_ENGINE)
+
+
+@app.command("export-sbml")
+def export_sbml(
+    preset: PresetOption = "rat-mia",
+    out: Annotated[Path, typer.Option("--out", help="SBML file to write.")] = Path("model.xml"),
+) -> None:
+    """Export a preset, dose events included, as SBML Level 3."""
+    not_landed(*_ENGINE)
+
+
+@app.command()
+def cohort(
+    preset: PresetOption = "rat-mia",
+    subjects: Annotated[int, typer.Option(min=1)] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    out: OutOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Simulate a virtual cohort drawn from the parameter priors (prior-driven bands)."""
+    not_landed(*_ENGINE)
+
+
+@app.command()
+def sensitivity(
+    preset: PresetOption = "rat-mia",
+    method: Annotated[SensitivityMethod, typer.Option()] = SensitivityMethod.sobol,
+    samples: Annotated[int, typer.Option(min=1, help="Base sample size.")] = 256,
+    out: OutOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Global sensitivity of the readouts to the parameters (SALib: Sobol or Morris)."""
+    not_landed(*_ENGINE)
+
+
+@app.command()
+def calibrate(
+    measurements: Annotated[Path, typer.Argument(help="Table: observable, time, value, noise.")],
+    preset: PresetOption = "rat-mia",
+    starts: Annotated[int, typer.Option(min=1, help="Multi-start optimisation runs.")] = 20,
+    out: OutOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Fit parameters to measurements, with profile-likelihood intervals."""
+    not_landed(*_ENGINE)

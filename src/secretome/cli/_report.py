@@ -1,0 +1,20 @@
+"""``secretome report``: the main job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from secretome.cli._common import DbOption, Format, FormatOption, not_landed
+
+
+def report(
+    db: DbOption = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path("report"),
+    open_: Annotated[bool, typer.Option("--open", help="Open the report in a browser when done.")] = False,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Build the living state-of-the-art report (self-contained HTML) from the bundled corpus or --db."""
+    not_landed("The report", 6)

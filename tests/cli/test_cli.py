@@ -1,0 +1,78 @@
+"""The command tree, its exit codes and its error lines (the CLI only parses and calls)."""
+
+from __future__ import annotations
+
+import pytest
+
+from secretome.cli import _common, app, main
+from secretome.errors import InputError, NotLandedError
+
+TREE = [
+    ["report"],
+    ["meta", "data.csv"],
+    *[["evidence", c] for c in ("import", "list", "show", "export", "dedupe", "map", "template")],
+    *[["model", c] for c in ("params", "simulate", "export-sbml", "cohort", "sensitivity", "calibrate")],
+]
+
+
+@pytest.mark.parametrize("command", TREE, ids=" ".join)
+def test_every_command_exists(command, capsys):
+    assert main([*command, "--help"]) == 0
+    assert "Usage: secretome" in capsys.readouterr().out
+
+
+def test_unknown_option_value_is_a_usage_error(capsys):
+    assert main(["evidence", "list", "--format", "xml"]) == 2
+    err = capsys.readouterr().err
+    assert "--format" in err
+    assert "'xml'" in err
+
+
+@pytest.fixture
+def failing_command():
+    """Register a throw-away command that raises whatever the test sets, then remove it."""
+    box: dict[str, Exception] = {}
+
+    def demo() -> None:
+        raise box["error"]
+
+    app.command("demo")(demo)
+    yield box
+    app.registered_commands.pop()
+
+
+def test_a_command_whose_engine_has_not_landed_says_so(failing_command, capsys):
+    failing_command["error"] = _not_landed_error()
+    assert main(["demo"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "error: The demo engine is not available yet (issue #99); nothing was done\n"
+
+
+def _not_landed_error() -> Exception:
+    with pytest.raises(NotLandedError) as info:
+        _common.not_landed("The demo engine", 99)
+    return info.value
+
+
+def test_input_error_is_one_line_and_exit_2(failing_command, capsys):
+    failing_command["error"] = InputError("must be > 0", file="d.csv", row=2, field="vi", value=-1.0)
+    assert main(["demo"]) == 2
+    assert capsys.readouterr().err == "error: file 'd.csv', row 2, field 'vi': must be > 0 (got -1.0)\n"
+
+
+def test_markup_in_a_message_is_printed_as_text(failing_command, capsys):
+    failing_command["error"] = InputError("bad title", value="[red]<script>")
+    assert main(["demo"]) == 2
+    assert capsys.readouterr().err == "error: bad title (got '[red]<script>')\n"
+
+
+def test_debug_shows_the_traceback(failing_command):
+    failing_command["error"] = InputError("boom")
+    with pytest.raises(InputError, match="boom"):
+        main(["--debug", "demo"])
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("secretome ")

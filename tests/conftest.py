@@ -1,0 +1,70 @@
+"""Test policy for external reference tools.
+
+A test that needs R with metafor, PostgreSQL, Chromium or libroadrunner carries a marker
+(``needs_r``, ``needs_postgres``, ``needs_chromium``, ``needs_roadrunner``). When the tool is
+missing it is skipped with the reason locally, and it *fails* when ``CI=true``: CI installs every
+tool, so a skip there would hide a broken cross-check.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+from functools import cache
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Tolerances by kind of quantity (metafor's tests name theirs the same way).
+TOL = {"est": 1e-6, "var": 1e-6, "se": 1e-6, "pval": 1e-6, "ode": 1e-6}
+
+
+@cache
+def _has_r_metafor() -> str | None:
+    if shutil.which("Rscript") is None:
+        return "Rscript not found (apt-get install r-base-core r-cran-metafor r-cran-metadat)"
+    probe = subprocess.run(
+        ["Rscript", "-e", "library(metafor); library(metadat)"], capture_output=True, text=True, check=False
+    )
+    return None if probe.returncode == 0 else f"R cannot load metafor/metadat: {probe.stderr.strip()[-200:]}"
+
+
+@cache
+def _has_postgres() -> str | None:
+    if not os.environ.get("SECRETOME_TEST_POSTGRES_URL"):
+        return "SECRETOME_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)"
+    return None
+
+
+@cache
+def _has_chromium() -> str | None:
+    missing = [tool for tool in ("chromium", "chromedriver") if shutil.which(tool) is None]
+    return f"{' and '.join(missing)} not found (apt-get install chromium chromium-driver)" if missing else None
+
+
+@cache
+def _has_roadrunner() -> str | None:
+    return None if importlib.util.find_spec("roadrunner") else "libroadrunner not installed (pip install '.[sbml]')"
+
+
+_CHECKS = {
+    "needs_r": _has_r_metafor,
+    "needs_postgres": _has_postgres,
+    "needs_chromium": _has_chromium,
+    "needs_roadrunner": _has_roadrunner,
+}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker, check in _CHECKS.items():
+        if item.get_closest_marker(marker) is None:
+            continue
+        reason = check()
+        if reason is None:
+            continue
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
