@@ -1,0 +1,210 @@
+#!/usr/bin/env Rscript
+# Reference fixtures for secretome.meta, computed by R's metafor (Viechtbauer 2010, doi:10.18637/jss.v036.i03).
+#
+# Usage: Rscript tools/metafor_reference.R [OUTDIR]      (default: tests/fixtures/metafor)
+#
+# Writes escalc.json, rma_uni.json, rma_mods.json, diagnostics.json (leave1out, regtest) and subgroups.json, each
+# with the R, metafor and metadat versions that made it. JSON is written by hand (jsonlite is not a
+# dependency): numbers with sprintf("%.17g") so they round-trip exactly; NA, NaN and Inf as null.
+# tests/meta/test_metafor_reference.py reruns this script and checks that it reproduces the
+# committed files.
+
+suppressPackageStartupMessages({
+  library(metafor)
+  library(metadat)
+})
+
+args <- commandArgs(trailingOnly = TRUE)
+outdir <- if (length(args) >= 1) args[1] else file.path("tests", "fixtures", "metafor")
+dir.create(outdir, showWarnings = FALSE, recursive = TRUE)
+
+versions <- list(
+  R = paste(R.version$major, R.version$minor, sep = "."),
+  metafor = packageDescription("metafor")$Version,
+  metadat = packageDescription("metadat")$Version
+)
+
+# ---- a minimal JSON writer -------------------------------------------------------------------
+# Length-1 atomic vectors become scalars; use arr() for a JSON array, list(name = ...) for objects.
+
+arr <- function(x) as.list(x)
+
+json_atom <- function(x) {
+  if (is.null(x) || length(x) == 0) return("null")
+  if (is.factor(x)) x <- as.character(x)
+  if (is.character(x)) {
+    if (is.na(x)) return("null")
+    x <- gsub("\\\\", "\\\\\\\\", x)
+    x <- gsub("\"", "\\\\\"", x)
+    return(paste0("\"", x, "\""))
+  }
+  if (is.logical(x)) return(if (is.na(x)) "null" else if (x) "true" else "false")
+  if (!is.finite(x)) return("null")
+  if (is.integer(x)) return(sprintf("%d", x))
+  sprintf("%.17g", x)
+}
+
+to_json <- function(x) {
+  if (is.list(x)) {
+    inner <- vapply(x, to_json, character(1), USE.NAMES = FALSE)
+    if (!is.null(names(x))) {
+      return(paste0("{", paste0("\"", names(x), "\": ", inner, collapse = ", "), "}"))
+    }
+    return(paste0("[", paste(inner, collapse = ", "), "]"))
+  }
+  if (length(x) > 1) stop("vector of length > 1 without arr(): ", deparse(x))
+  json_atom(unname(x))
+}
+
+write_cases <- function(name, cases) {
+  # One case per line: reviewable in diffs.
+  body <- paste0("  ", vapply(cases, to_json, character(1)), collapse = ",\n")
+  text <- paste0("{\"versions\": ", to_json(versions), ",\n \"cases\": [\n", body, "\n]}\n")
+  writeLines(text, file.path(outdir, name), sep = "")
+}
+
+# ---- escalc ----------------------------------------------------------------------------------
+
+zero_cells <- data.frame(ai = c(0, 3, 5, 0, 12), bi = c(10, 7, 5, 20, 8), ci = c(3, 0, 4, 0, 6),
+                         di = c(7, 10, 6, 20, 14))
+es_cases <- list()
+add_es <- function(id, measure, inputs) {
+  es <- do.call(escalc, c(list(measure = measure), inputs))
+  es_cases[[length(es_cases) + 1]] <<- list(
+    id = id, measure = measure, inputs = lapply(inputs, arr), yi = arr(as.numeric(es$yi)), vi = arr(as.numeric(es$vi))
+  )
+}
+nd <- dat.normand1999
+for (m in c("MD", "SMD", "SMDH", "ROM")) {
+  add_es(paste0("normand1999-", m), m, list(m1i = nd$m1i, sd1i = nd$sd1i, n1i = nd$n1i,
+                                            m2i = nd$m2i, sd2i = nd$sd2i, n2i = nd$n2i))
+}
+for (m in c("OR", "RR", "RD")) {
+  add_es(paste0("bcg-", m), m, list(ai = dat.bcg$tpos, bi = dat.bcg$tneg, ci = dat.bcg$cpos, di = dat.bcg$cneg))
+  add_es(paste0("zero-cells-", m), m, as.list(zero_cells))
+}
+add_es("molloy2014-ZCOR", "ZCOR", list(ri = dat.molloy2014$ri, ni = dat.molloy2014$ni))
+write_cases("escalc.json", es_cases)
+
+# ---- rma.uni, no moderators ------------------------------------------------------------------
+
+bcg <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+normand <- escalc(measure = "SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i,
+                  data = dat.normand1999)
+gib <- dat.gibson2002[complete.cases(dat.gibson2002[, c("m1i", "sd1i", "m2i", "sd2i")]), ]
+gibson <- escalc(measure = "SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = gib)
+molloy <- escalc(measure = "ZCOR", ri = ri, ni = ni, data = dat.molloy2014)
+datasets <- list(
+  bcg = list(yi = as.numeric(bcg$yi), vi = as.numeric(bcg$vi)),
+  normand1999 = list(yi = as.numeric(normand$yi), vi = as.numeric(normand$vi)),
+  gibson2002 = list(yi = as.numeric(gibson$yi), vi = as.numeric(gibson$vi)),
+  molloy2014 = list(yi = as.numeric(molloy$yi), vi = as.numeric(molloy$vi)),
+  k2 = list(yi = as.numeric(bcg$yi[1:2]), vi = as.numeric(bcg$vi[1:2])),
+  identical = list(yi = rep(0.3, 5), vi = c(0.01, 0.02, 0.03, 0.04, 0.05)),
+  homogeneous = list(yi = c(0.28, 0.31, 0.3, 0.33, 0.29), vi = c(0.01, 0.02, 0.03, 0.04, 0.05))
+)
+methods <- c("EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB")
+random_methods <- setdiff(methods, c("EE", "FE"))
+
+num <- function(x) if (is.null(x)) NULL else as.numeric(x)
+
+rma_fields <- function(res) {
+  pred <- predict(res)
+  list(
+    k = as.integer(res$k), estimate = num(res$b), se = num(res$se), zval = num(res$zval), pval = num(res$pval),
+    ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), df = if (res$test == "z") NULL else num(res$dfs),
+    tau2 = num(res$tau2), se_tau2 = num(res$se.tau2), I2 = num(res$I2), H2 = num(res$H2),
+    Q = num(res$QE), Q_pval = num(res$QEp), pi_lb = num(pred$pi.lb), pi_ub = num(pred$pi.ub)
+  )
+}
+
+# confint's uniroot tolerance is set to 1e-12 so that the fixture is the root itself, as for PM.
+qprofile <- function(res) {
+  ci <- confint(res, control = list(tol = 1e-12))$random
+  list(tau2_lb = num(ci["tau^2", "ci.lb"]), tau2_ub = num(ci["tau^2", "ci.ub"]),
+       I2_lb = num(ci["I^2(%)", "ci.lb"]), I2_ub = num(ci["I^2(%)", "ci.ub"]),
+       H2_lb = num(ci["H^2", "ci.lb"]), H2_ub = num(ci["H^2", "ci.ub"]))
+}
+
+rma_cases <- list()
+for (name in names(datasets)) {
+  d <- datasets[[name]]
+  for (method in methods) {
+    for (test in c("z", "knha")) {
+      control <- if (method == "PM") list(tol = 1e-12) else list()
+      res <- rma(d$yi, d$vi, method = method, test = test, control = control)
+      case <- c(list(id = paste(name, method, test, sep = "-"), dataset = name, method = method, test = test,
+                     yi = arr(d$yi), vi = arr(d$vi)), rma_fields(res))
+      if (method %in% random_methods) case$confint <- qprofile(res)
+      rma_cases[[length(rma_cases) + 1]] <- case
+    }
+  }
+}
+write_cases("rma_uni.json", rma_cases)
+
+# ---- rma.uni with moderators (meta-regression) -----------------------------------------------
+
+mods_cases <- list()
+for (spec in list(list(id = "bcg-ablat-year", mods = ~ ablat + year), list(id = "bcg-alloc", mods = ~ factor(alloc)))) {
+  for (method in c("FE", "DL", "ML", "REML")) {
+    for (test in c("z", "knha")) {
+      res <- rma(yi, vi, mods = spec$mods, data = bcg, method = method, test = test)
+      X <- model.matrix(spec$mods, data = bcg)
+      mods_cases[[length(mods_cases) + 1]] <- list(
+        id = paste(spec$id, method, test, sep = "-"), method = method, test = test,
+        yi = arr(as.numeric(bcg$yi)), vi = arr(as.numeric(bcg$vi)),
+        X = lapply(seq_len(nrow(X)), function(i) arr(unname(X[i, ]))), coef_names = arr(colnames(X)),
+        beta = arr(num(res$b)), se = arr(num(res$se)), zval = arr(num(res$zval)), pval = arr(num(res$pval)),
+        ci_lb = arr(num(res$ci.lb)), ci_ub = arr(num(res$ci.ub)), tau2 = num(res$tau2), se_tau2 = num(res$se.tau2),
+        QM = num(res$QM), QM_pval = num(res$QMp), QM_df = num(res$QMdf[1]), QE = num(res$QE), QE_pval = num(res$QEp),
+        I2 = num(res$I2), H2 = num(res$H2), R2 = num(res$R2)
+      )
+    }
+  }
+}
+write_cases("rma_mods.json", mods_cases)
+
+# ---- diagnostics: leave-one-out and Egger's regression test -----------------------------------
+
+diag_cases <- list()
+for (spec in list(list(data = "bcg", method = "REML", test = "z"), list(data = "bcg", method = "DL", test = "knha"),
+                  list(data = "normand1999", method = "REML", test = "knha"), list(data = "bcg", method = "FE", test = "z"))) {
+  d <- datasets[[spec$data]]
+  control <- if (spec$method == "PM") list(tol = 1e-12) else list()
+  res <- suppressWarnings(rma(d$yi, d$vi, method = spec$method, test = spec$test, control = control))
+  l1o <- suppressWarnings(leave1out(res))
+  eg <- suppressWarnings(regtest(res))
+  eg_lm <- regtest(res, model = "lm")
+  diag_cases[[length(diag_cases) + 1]] <- list(
+    id = paste(spec$data, spec$method, spec$test, sep = "-"), method = spec$method, test = spec$test,
+    yi = arr(d$yi), vi = arr(d$vi),
+    leave1out = list(estimate = arr(l1o$estimate), se = arr(l1o$se), zval = arr(l1o$zval), pval = arr(l1o$pval),
+                     ci_lb = arr(l1o$ci.lb), ci_ub = arr(l1o$ci.ub), Q = arr(l1o$Q), Q_pval = arr(l1o$Qp),
+                     tau2 = arr(l1o$tau2), I2 = arr(l1o$I2), H2 = arr(l1o$H2)),
+    regtest = list(zval = num(eg$zval), pval = num(eg$pval), df = num(eg$dfs), est = num(eg$est),
+                   ci_lb = num(eg$ci.lb), ci_ub = num(eg$ci.ub)),
+    regtest_lm = list(zval = num(eg_lm$zval), pval = num(eg_lm$pval), df = num(eg_lm$dfs), est = num(eg_lm$est),
+                      ci_lb = num(eg_lm$ci.lb), ci_ub = num(eg_lm$ci.ub))
+  )
+}
+write_cases("diagnostics.json", diag_cases)
+
+# ---- subgroups: one rma per level of dat.bcg's alloc, and the moderator test across levels ------
+
+sub_cases <- list()
+for (method in c("REML", "DL", "FE")) {
+  for (test in c("z", "knha")) {
+    fits <- lapply(sort(unique(dat.bcg$alloc)), function(level) {
+      res <- suppressWarnings(rma(yi, vi, data = bcg, subset = alloc == level, method = method, test = test))
+      list(level = level, k = as.integer(res$k), estimate = num(res$b), se = num(res$se), pval = num(res$pval),
+           ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2), I2 = num(res$I2), Q = num(res$QE))
+    })
+    between <- suppressWarnings(rma(yi, vi, mods = ~ factor(alloc), data = bcg, method = method, test = test))
+    sub_cases[[length(sub_cases) + 1]] <- list(
+      id = paste("bcg-alloc", method, test, sep = "-"), method = method, test = test,
+      yi = arr(as.numeric(bcg$yi)), vi = arr(as.numeric(bcg$vi)), group = arr(as.character(dat.bcg$alloc)),
+      subgroups = fits, QM = num(between$QM), QM_pval = num(between$QMp)
+    )
+  }
+}
+write_cases("subgroups.json", sub_cases)
