@@ -7,36 +7,65 @@ from typing import Annotated
 
 import typer
 
-from secretome.cli._common import Format, FormatOption, not_landed
+from secretome.cli._common import Format, FormatOption, emit, not_landed
+from secretome.meta import forest_plot, funnel_plot, meta_from_csv
 
 _Col = Annotated[str | None, typer.Option(help="Column name.")]
 
 
 def meta(
     data: Annotated[Path, typer.Argument(help="CSV table, one row per study or effect size.")],
-    yi: _Col = None,
-    vi: _Col = None,
-    measure: Annotated[str | None, typer.Option(help="Effect size: MD, SMD, SMDH, ROM, OR, RR, RD, ZCOR, NMD.")] = None,
+    yi: Annotated[str | None, typer.Option(help="Column of effect sizes (with --vi).")] = None,
+    vi: Annotated[str | None, typer.Option(help="Column of sampling variances (with --yi).")] = None,
+    measure: Annotated[str | None, typer.Option(help="Effect size: MD, SMD, SMDH, ROM, OR, RR, RD, ZCOR.")] = None,
     m1: _Col = None,
     sd1: _Col = None,
-    n1: _Col = None,
+    n1: Annotated[str | None, typer.Option("--n1", "--n1i", help="Column of group-1 sizes.")] = None,
     m2: _Col = None,
     sd2: _Col = None,
-    n2: _Col = None,
+    n2: Annotated[str | None, typer.Option("--n2", "--n2i", help="Column of group-2 sizes.")] = None,
     ai: _Col = None,
     bi: _Col = None,
     ci: _Col = None,
     di: _Col = None,
-    n1i: _Col = None,
-    n2i: _Col = None,
-    method: Annotated[str, typer.Option(help="tau^2 estimator: EE, FE, DL, REML, ML, PM, EB, SJ, HE, HS.")] = "REML",
+    ri: Annotated[str | None, typer.Option(help="Column of correlations (ZCOR, with --ni).")] = None,
+    ni: Annotated[str | None, typer.Option(help="Column of sample sizes (ZCOR).")] = None,
+    slab: Annotated[str | None, typer.Option(help="Column of study labels.")] = None,
+    method: Annotated[
+        str, typer.Option(help="EE, FE, DL, REML, ML, PM, EB, SJ, HE, HS; a fallback chain as REML,DL.")
+    ] = "REML",
     test: Annotated[str, typer.Option(help="z or knha (Knapp-Hartung).")] = "z",
-    mod: Annotated[list[str] | None, typer.Option("--mod", help="Moderator column (repeatable).")] = None,
-    subgroup: _Col = None,
+    mod: Annotated[
+        list[str] | None, typer.Option("--mod", help="Moderator column (repeatable): a meta-regression.")
+    ] = None,
+    subgroup: Annotated[str | None, typer.Option(help="Column of subgroup labels: a subgroup analysis.")] = None,
     cluster: Annotated[str | None, typer.Option(help="Study column for a three-level model.")] = None,
     forest: Annotated[Path | None, typer.Option(help="Write a forest plot (.svg or .pdf).")] = None,
     funnel: Annotated[Path | None, typer.Option(help="Write a funnel plot (.svg or .pdf).")] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
     """Pool the effect sizes in DATA with a random-effects (or fixed-effect) model."""
-    not_landed("The meta-analysis engine", 3)
+    if cluster:
+        not_landed("--cluster (three-level models)", 3)
+    if (forest or funnel) and (mod or subgroup):
+        not_landed("--forest/--funnel (plots of a meta-regression or subgroup analysis)", 3)
+    raw = {"m1i": m1, "sd1i": sd1, "n1i": n1, "m2i": m2, "sd2i": sd2, "n2i": n2}
+    raw |= {"ai": ai, "bi": bi, "ci": ci, "di": di, "ri": ri, "ni": ni}
+    columns = {arg: name for arg, name in raw.items() if name is not None}
+    chain = tuple(m.strip() for m in method.split(","))
+    result = meta_from_csv(
+        data,
+        yi=yi,
+        vi=vi,
+        measure=measure,
+        columns=columns,
+        slab=slab,
+        mods=mod or (),
+        subgroup=subgroup,
+        method=chain,
+        test=test,
+    )
+    for plot, target in ((forest_plot, forest), (funnel_plot, funnel)):
+        if target:
+            plot(result, target)  # type: ignore[arg-type]  (not with --mod or --subgroup, refused above)
+    emit(result, fmt)

@@ -1,0 +1,63 @@
+"""Turning user data into float columns, with errors that name the row and the field.
+
+Used by the effect sizes (``m1i``, ``ai``, ...) and by the models (``yi``, ``vi``): every column
+that enters the engine passes here once, so every caller reports bad cells the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from secretome.errors import InputError
+
+__all__: list[str] = []
+
+FloatArray = NDArray[np.float64]
+
+
+def as_column(values: ArrayLike, field: str, *, length: int | None = None) -> FloatArray:
+    """Return *values* as a 1-d float array of finite numbers.
+
+    Rows in messages are 1-based, because users read them against their spreadsheet.
+
+    >>> as_column([1, "2.5"], "vi")
+    array([1. , 2.5])
+    >>> as_column([0.1, "n/a"], "vi")
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: row 2, field 'vi': is not a number (got 'n/a')
+    """
+    raw = np.asarray(values, dtype=object).reshape(-1) if not isinstance(values, np.ndarray) else values.reshape(-1)
+    try:
+        column = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        column = np.empty(raw.size, dtype=np.float64)
+        for i, cell in enumerate(raw):
+            try:
+                column[i] = float(cell)
+            except (TypeError, ValueError):
+                raise InputError("is not a number", row=i + 1, field=field, value=cell) from None
+    if length is not None and column.size != length:
+        raise InputError(f"has {column.size} values but the other columns have {length}", field=field)
+    bad = np.flatnonzero(~np.isfinite(column))
+    if bad.size:
+        i = int(bad[0])
+        reason = "is missing" if np.isnan(column[i]) else "is not finite"
+        raise InputError(reason, row=i + 1, field=field, value=raw[i] if raw.dtype == object else float(column[i]))
+    return column
+
+
+def require(column: FloatArray, field: str, ok: Callable[[FloatArray], NDArray[np.bool_]], reason: str) -> None:
+    """Raise :class:`InputError` at the first row of *column* where ``ok`` is false.
+
+    >>> require(np.array([0.2, -0.1]), "sd1i", lambda x: x > 0, "must be > 0")
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: row 2, field 'sd1i': must be > 0 (got -0.1)
+    """
+    bad = np.flatnonzero(~ok(column))
+    if bad.size:
+        raise InputError(reason, row=int(bad[0]) + 1, field=field, value=float(column[bad[0]]))

@@ -1,0 +1,217 @@
+"""Diagnostics of a pooled model: leave-one-out (metafor's ``leave1out``) and Egger's test (``regtest``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy import stats
+
+from secretome._result import Result
+from secretome.errors import InputError, check_choice
+from secretome.meta._meta_regression import REGRESSION_METHODS, _wls, meta_regression
+from secretome.meta._random_effects import ModelMethod, random_effects
+from secretome.meta._tau2 import validated
+
+__all__ = ["EggerResult", "LeaveOneOutResult", "egger_test", "leave_one_out"]
+
+_L1O_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "tau2", "I2", "H2")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LeaveOneOutResult(Result):
+    """The model refitted k times, each time without one study (metafor's ``leave1out``).
+
+    Each field but ``labels``, ``method`` and ``test`` is a tuple with one value per omitted
+    study, in the order of the studies: ``estimate``, ``se``, ``zval``, ``pval``, ``ci_lb``,
+    ``ci_ub``, ``Q``, ``Q_pval``, ``tau2``, ``I2``, ``H2``.
+    """
+
+    labels: tuple[str, ...]
+    estimate: tuple[float, ...]
+    se: tuple[float, ...]
+    zval: tuple[float, ...]
+    pval: tuple[float, ...]
+    ci_lb: tuple[float, ...]
+    ci_ub: tuple[float, ...]
+    Q: tuple[float, ...]
+    Q_pval: tuple[float, ...]
+    tau2: tuple[float, ...]
+    I2: tuple[float, ...]
+    H2: tuple[float, ...]
+    method: str
+    test: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per omitted study (a tidy table, as metafor prints it)."""
+        return pd.DataFrame({"omitted": self.labels, **{f: getattr(self, f) for f in _L1O_FIELDS}})
+
+    def summary(self) -> str:
+        """The table metafor's ``print(leave1out(res))`` shows (4 decimals)."""
+        frame = self.to_frame()
+        return frame.to_string(index=False, float_format=lambda x: f"{x:.4f}")
+
+
+def leave_one_out(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    *,
+    method: ModelMethod = "REML",
+    test: Literal["z", "knha"] = "z",
+    level: float = 0.95,
+    control: Mapping[str, object] | None = None,
+    labels: Sequence[str] | None = None,
+) -> LeaveOneOutResult:
+    """Refit :func:`random_effects` without each study in turn [1]_.
+
+    Parameters are those of :func:`random_effects`; k >= 3 studies are needed for a
+    random-effects model (each fit keeps k - 1 >= 2).
+
+    Checked against metafor 3.8-1 ``leave1out(rma(yi, vi, method=..., test=...))`` on dat.bcg and
+    dat.normand1999 (tests/meta/test_diagnostics.py).
+
+    References
+    ----------
+    .. [1] Viechtbauer W, Cheung MW-L (2010). Outlier and influence diagnostics for meta-analysis.
+       Research Synthesis Methods 1(2):112-125. https://doi.org/10.1002/jrsm.11
+
+    Examples
+    --------
+    >>> res = leave_one_out([0.1, 0.5, 0.9, 0.4], [0.01, 0.01, 0.01, 0.02], method="DL")
+    >>> [round(e, 4) for e in res.estimate]  # R: leave1out(rma(yi, vi, method="DL"))$estimate
+    [0.6087, 0.4677, 0.3294, 0.5]
+    """
+    y, v = validated(yi, vi)
+    k = y.size
+    names = tuple(str(i) for i in range(1, k + 1)) if labels is None else tuple(str(s) for s in labels)
+    if len(names) != k:
+        raise InputError(f"has {len(names)} values but there are {k} studies", field="labels")
+    least = 2 if method in ("EE", "FE") else 3  # each refit of a random-effects model keeps k - 1 >= 2
+    if k < least:
+        raise InputError(f"leave-one-out ({method}) needs at least {least} studies", field="yi", value=k)
+    keep = ~np.eye(k, dtype=bool)
+    fits = [
+        random_effects(y[keep[i]], v[keep[i]], method=method, test=test, level=level, control=control) for i in range(k)
+    ]
+    columns = {f: tuple(float(getattr(fit, f)) for fit in fits) for f in _L1O_FIELDS}
+    return LeaveOneOutResult(labels=names, **columns, method=fits[0].method, test=fits[0].test)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EggerResult(Result):
+    """Egger's regression test for funnel-plot asymmetry (metafor's ``regtest``).
+
+    Attributes
+    ----------
+    zval, pval : float
+        Test of the slope on the standard error (t with ``df`` degrees of freedom when ``df`` is set).
+    df : int or None
+        Degrees of freedom (``k - 2``) for a t test, else ``None``.
+    est, ci_lb, ci_ub : float
+        The limit estimate (the intercept: the effect as the SE goes to 0) and its CI.
+    model, method, test : str
+        ``"rma"`` (a meta-regression on the SE) or ``"lm"`` (Egger's weighted regression), and the
+        model's method and test.
+    """
+
+    zval: float
+    pval: float
+    df: int | None
+    est: float
+    ci_lb: float
+    ci_ub: float
+    model: str
+    method: str
+    test: str
+
+    def summary(self) -> str:
+        """Laid out like metafor's ``print(regtest(res))``."""
+        name = (
+            "mixed-effects meta-regression model"
+            if self.model == "rma"
+            else "weighted regression with multiplicative dispersion"
+        )
+        stat = f"z = {self.zval:.4f}" if self.df is None else f"t = {self.zval:.4f}, df = {self.df}"
+        p = "<.0001" if self.pval < 1e-4 else f"{self.pval:.4f}"
+        return "\n".join(
+            [
+                "Regression Test for Funnel Plot Asymmetry",
+                "",
+                f"Model:     {name}",
+                "Predictor: standard error",
+                "",
+                f"Test for Funnel Plot Asymmetry: {stat}, p = {p}",
+                f"Limit Estimate (as sei -> 0):   b = {self.est:.4f} (CI: {self.ci_lb:.4f}, {self.ci_ub:.4f})",
+            ]
+        )
+
+
+def egger_test(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    *,
+    model: Literal["rma", "lm"] = "rma",
+    method: Literal["EE", "FE", "DL", "ML", "REML"] = "REML",
+    test: Literal["z", "knha"] = "z",
+    level: float = 0.95,
+) -> EggerResult:
+    """Egger's regression test [1]_: regress the effects on their standard errors.
+
+    ``model="rma"`` (metafor's default) fits :func:`meta_regression` with the SE as moderator,
+    with the model's *method* and *test*; ``model="lm"`` is Egger's original weighted least
+    squares (weights ``1/vi``, t test on ``k - 2`` df).
+
+    Checked against metafor 3.8-1 ``regtest(res)`` and ``regtest(res, model="lm")`` on dat.bcg
+    and dat.normand1999 (tests/meta/test_diagnostics.py).
+
+    References
+    ----------
+    .. [1] Egger M, Davey Smith G, Schneider M, Minder C (1997). Bias in meta-analysis detected by
+       a simple, graphical test. BMJ 315(7109):629-634. https://doi.org/10.1136/bmj.315.7109.629
+
+    Examples
+    --------
+    >>> res = egger_test([0.1, 0.5, 0.9, 0.4], [0.01, 0.04, 0.09, 0.02], model="lm")
+    >>> round(res.zval, 4), res.df  # R: regtest(rma(yi, vi), model="lm"): t = 5.1682, df = 2
+    (5.1682, 2)
+    """
+    check_choice("model", model, ("rma", "lm"), owner="egger_test")
+    check_choice("method", method, REGRESSION_METHODS, owner="egger_test")
+    y, v = validated(yi, vi)
+    k = y.size
+    if k < 3:
+        raise InputError("Egger's test needs at least 3 studies", field="yi", value=k)
+    sei = np.sqrt(v)
+    if model == "rma":
+        fit = meta_regression(y, v, sei, method=method, test=test, level=level, names=["sei"])
+        return EggerResult(
+            zval=fit.zval[1],
+            pval=fit.pval[1],
+            df=fit.df,
+            est=fit.beta[0],
+            ci_lb=fit.ci_lb[0],
+            ci_ub=fit.ci_ub[0],
+            model=model,
+            method=method,
+            test=test,
+        )
+    x = np.column_stack([np.ones(k), sei])
+    beta, xtwx_inv, rss = _wls(y, 1 / v, x)
+    se = np.sqrt(np.diag(xtwx_inv) * rss / (k - 2))
+    tval = float(beta[1] / se[1])
+    crit = float(stats.t.isf((1 - level) / 2, k - 2))
+    return EggerResult(
+        zval=tval,
+        pval=float(2 * stats.t.sf(abs(tval), k - 2)),
+        df=k - 2,
+        est=float(beta[0]),
+        ci_lb=float(beta[0] - crit * se[0]),
+        ci_ub=float(beta[0] + crit * se[0]),
+        model=model,
+        method=method,
+        test=test,
+    )

@@ -1,0 +1,286 @@
+"""The equal-, fixed- and random-effects models without moderators (metafor's ``rma.uni``)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+from scipy.optimize import brentq
+
+from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
+from secretome.meta._columns import FloatArray
+from secretome.meta._results import RandomEffectsResult
+from secretome.meta._tau2 import ESTIMATORS, TAU2_METHODS, Control, Tau2Fit, _q, _tr_p, validated
+
+__all__ = ["METHODS", "ModelMethod", "random_effects"]
+
+ModelMethod = Literal["EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"]
+METHODS: tuple[str, ...] = ("EE", "FE", *TAU2_METHODS)
+"""Model methods: ``"EE"``/``"FE"`` (no tau^2) and the tau^2 estimators, in metafor's names."""
+
+_EQUAL = ("EE", "FE")
+
+
+def random_effects(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    *,
+    method: ModelMethod | Sequence[ModelMethod] = "REML",
+    test: Literal["z", "knha"] = "z",
+    level: float = 0.95,
+    control: Mapping[str, object] | None = None,
+    labels: Sequence[str] | None = None,
+) -> RandomEffectsResult:
+    r"""Pool effect sizes with a random-effects (or equal/fixed-effects) model, as metafor's ``rma``.
+
+    Parameters
+    ----------
+    yi, vi : array_like
+        Effect sizes and their sampling variances (all > 0), one per study.
+    method : str or sequence of str
+        ``"EE"`` (equal effects) or ``"FE"`` (fixed effects): tau^2 = 0; or a tau^2 estimator,
+        ``"DL"``, ``"HE"``, ``"HS"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"EB"``. A sequence
+        such as ``("REML", "DL")`` is a fallback chain (metafor's ``method=c("REML", "DL")``): when
+        an estimator does not converge, the next one is used, and the result's ``notes`` say so.
+    test : {"z", "knha"}
+        Standard normal tests and intervals, or the Knapp-Hartung adjustment [2]_ with a t
+        distribution on ``k - 1`` df (metafor's default form: the adjustment is not truncated).
+    level : float
+        Confidence level, a proportion in (0, 1).
+    control : mapping, optional
+        metafor's ``control`` settings (``threshold``, ``maxiter``, ``stepadj``, ``tau2_init``,
+        ``tol``, ``tau2_max``; dotted names such as ``tau2.init`` are accepted). ``tol`` (default
+        1e-12) is also the root-finding tolerance of the Q-profile interval.
+    labels : sequence of str, optional
+        Study labels, one per study (default ``"1"``, ``"2"``, ...).
+
+    Returns
+    -------
+    RandomEffectsResult
+        ``k``, ``estimate``, ``se``, ``zval``, ``pval``, ``df``, ``ci_lb``, ``ci_ub``, ``tau2``,
+        ``se_tau2``, ``I2`` (percent), ``H2``, ``Q``, ``Q_df``, ``Q_pval``, ``pi_lb``, ``pi_ub``,
+        the Q-profile bounds ``tau2_lb``, ``tau2_ub``, ``I2_lb``, ``I2_ub``, ``H2_lb``, ``H2_ub``,
+        ``method``, ``test``, ``level``, ``iterations``, ``yi``, ``vi``, ``weights`` (percent),
+        ``labels`` and ``notes``.
+
+    Raises
+    ------
+    InputError
+        A bad cell (row and field named), ``vi <= 0``, k < 2 for a random-effects model, an
+        unknown method or test, a level outside (0, 1), labels of the wrong length.
+    ConvergenceError
+        The last estimator of the chain did not converge.
+
+    Notes
+    -----
+    With weights :math:`w_i = 1/(v_i + \hat\tau^2)`, the estimate is
+    :math:`\hat\mu = \sum w_i y_i / \sum w_i` with variance :math:`1/\sum w_i`; Knapp-Hartung
+    multiplies that variance by :math:`\sum w_i (y_i - \hat\mu)^2 / (k - 1)`. Q uses the weights
+    :math:`1/v_i`; :math:`I^2 = 100\,\hat\tau^2/(\hat\tau^2 + \tilde v)` and
+    :math:`H^2 = 1 + \hat\tau^2/\tilde v` with the typical within-study variance
+    :math:`\tilde v = (k-1)/\mathrm{tr}(P)` [3]_ (EE/FE: :math:`I^2 = 100\max(0, (Q-(k-1))/Q)`,
+    :math:`H^2 = Q/(k-1)`). The prediction interval is
+    :math:`\hat\mu \pm c\sqrt{SE^2 + \hat\tau^2}` with the test's critical value [5]_. The Q-profile
+    interval of tau^2 [4]_ inverts the generalised Q statistic against the chi-square quantiles on
+    ``k - 1`` df, searched on ``[0, max(100, 10 tau^2)]`` as metafor's ``confint``; a bound that
+    would lie beyond that range is reported at its end, with a note.
+
+    Checked against metafor 3.8-1 ``rma(yi, vi, method=..., test=...)``, ``predict()`` and
+    ``confint(control=list(tol=1e-12))`` on dat.bcg, dat.normand1999, dat.gibson2002,
+    dat.molloy2014, a k = 2 case and homogeneous and identical studies, for every method and
+    both tests (tests/meta/test_random_effects.py, fixtures by tools/metafor_reference.R).
+
+    References
+    ----------
+    .. [1] Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. Journal
+       of Statistical Software 36(3):1-48. https://doi.org/10.18637/jss.v036.i03
+    .. [2] Knapp G, Hartung J (2003). Improved tests for a random effects meta-regression with a
+       single covariate. Statistics in Medicine 22(17):2693-2710. https://doi.org/10.1002/sim.1482
+    .. [3] Higgins JPT, Thompson SG (2002). Quantifying heterogeneity in a meta-analysis.
+       Statistics in Medicine 21(11):1539-1558. https://doi.org/10.1002/sim.1186
+    .. [4] Viechtbauer W (2007). Confidence intervals for the amount of heterogeneity in
+       meta-analysis. Statistics in Medicine 26(1):37-52. https://doi.org/10.1002/sim.2514
+    .. [5] Riley RD, Higgins JPT, Deeks JJ (2011). Interpretation of random effects meta-analyses.
+       BMJ 342:d549. https://doi.org/10.1136/bmj.d549
+
+    Examples
+    --------
+    >>> res = random_effects([0.1, 0.5, 0.9], [0.01, 0.01, 0.01])
+    >>> round(res.estimate, 4), round(res.se, 4), round(res.tau2, 4)  # R: 0.5, 0.2309401, 0.15
+    (0.5, 0.2309, 0.15)
+    >>> round(res.I2, 2), round(res.tau2_lb, 4), round(res.tau2_ub, 4)  # R: confint(): 0.03337360, 6.309662
+    (93.75, 0.0334, 6.3097)
+    >>> knha = random_effects([0.1, 0.5, 0.9], [0.01, 0.01, 0.01], method="DL", test="knha")
+    >>> round(knha.ci_lb, 4), round(knha.ci_ub, 4)  # R: rma(..., test="knha"): -0.4936551, 1.4936551
+    (-0.4937, 1.4937)
+    """
+    methods = (method,) if isinstance(method, str) else tuple(method)
+    if not methods:
+        raise InputError("needs at least one method", field="method", value=method)
+    for m in methods:
+        check_choice("method", m, METHODS, owner="random_effects")
+    check_choice("test", test, ("z", "knha"), owner="random_effects")
+    if not 0 < level < 1:
+        raise InputError("must be a proportion in (0, 1), e.g. 0.95", field="level", value=level)
+    y, v = validated(yi, vi)
+    k = y.size
+    if methods[0] not in _EQUAL and k < 2:
+        raise InputError("a random-effects model needs at least 2 studies", field="yi", value=k)
+    if k < 1:
+        raise InputError("needs at least 1 study", field="yi", value=k)
+    study_labels = tuple(str(i) for i in range(1, k + 1)) if labels is None else tuple(str(s) for s in labels)
+    if len(study_labels) != k:
+        raise InputError(f"has {len(study_labels)} values but there are {k} studies", field="labels")
+    ctl = Control.from_mapping(control)
+    notes: list[str] = []
+
+    used, fit = _fit_chain(methods, y, v, ctl, notes)
+    if test == "knha" and used in _EQUAL:
+        _note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
+    if test == "knha" and k < 2:
+        _note(notes, "test='knha' needs k >= 2; used test='z' (as metafor)")
+        test = "z"
+
+    w = 1 / (v + fit.tau2)
+    sw = float(w.sum())
+    estimate = float(w @ y) / sw
+    var = 1 / sw
+    df: int | None = None
+    if test == "knha":
+        rss = float(w @ (y - estimate) ** 2)
+        # metafor sets the factor to 0 when the weighted RSS is at rounding level (identical
+        # effects); the SE is then 0, which we report loudly rather than as a silent artefact.
+        if rss <= np.finfo(np.float64).eps:
+            _note(notes, "Knapp-Hartung factor is 0 (the weighted residuals are all 0), so SE = 0 as metafor")
+            rss = 0.0
+        var *= rss / (k - 1)
+        df = k - 1
+    se = math.sqrt(var)
+    zval = estimate / se if se > 0 else math.copysign(math.inf, estimate)
+    dist = stats.norm if df is None else stats.t(df)
+    crit = float(dist.isf((1 - level) / 2))
+    pval = float(2 * dist.sf(abs(zval)))
+
+    q, q_pval, i2, h2, vt = _heterogeneity(y, v, fit.tau2, random=used not in _EQUAL)
+    bounds: dict[str, float | None] = dict.fromkeys(("tau2_lb", "tau2_ub", "I2_lb", "I2_ub", "H2_lb", "H2_ub"))
+    pi_lb = pi_ub = None
+    if used not in _EQUAL:
+        half = crit * math.sqrt(var + fit.tau2)
+        pi_lb, pi_ub = estimate - half, estimate + half
+        bounds = _q_profile(y, v, fit.tau2, vt, level, ctl, notes)
+
+    return RandomEffectsResult(
+        k=k,
+        estimate=estimate,
+        se=se,
+        zval=zval,
+        pval=pval,
+        df=df,
+        ci_lb=estimate - crit * se,
+        ci_ub=estimate + crit * se,
+        tau2=fit.tau2,
+        se_tau2=None if used in _EQUAL else fit.se,
+        I2=i2,
+        H2=h2,
+        Q=q,
+        Q_df=k - 1,
+        Q_pval=q_pval,
+        pi_lb=pi_lb,
+        pi_ub=pi_ub,
+        **bounds,  # type: ignore[arg-type]
+        method=used,
+        test=test,
+        level=level,
+        iterations=fit.iterations,
+        yi=tuple(float(x) for x in y),
+        vi=tuple(float(x) for x in v),
+        weights=tuple(float(x) for x in 100 * w / sw),
+        labels=study_labels,
+        notes=(*notes, *fit.notes),
+    )
+
+
+def _note(notes: list[str], text: str) -> None:
+    notes.append(text)
+    warnings.warn(text, SecretomeWarning, stacklevel=3)
+
+
+def _fit_chain(
+    methods: tuple[str, ...], y: FloatArray, v: FloatArray, ctl: Control, notes: list[str]
+) -> tuple[str, Tau2Fit]:
+    """Fit the first method of the chain that converges (metafor's ``method=c("REML", "DL")``)."""
+    for m, fallback in itertools.pairwise(methods):
+        try:
+            return m, _fit_one(m, y, v, ctl)
+        except ConvergenceError as exc:
+            _note(notes, f"{m} did not converge, used {fallback} instead ({exc})")
+    return methods[-1], _fit_one(methods[-1], y, v, ctl)
+
+
+def _fit_one(method: str, y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
+    if method in _EQUAL:
+        return Tau2Fit(0.0, math.nan, 0)
+    if y.size < 2:
+        raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
+    return ESTIMATORS[method](y, v, ctl)
+
+
+def _heterogeneity(y: FloatArray, v: FloatArray, tau2: float, *, random: bool) -> tuple[float, ...]:
+    """Q, its p-value, I^2 (percent), H^2 and the typical within-study variance (metafor's ``vt``)."""
+    k = y.size
+    if k < 2:
+        return 0.0, 1.0, 0.0, 1.0, 0.0
+    w0 = 1 / v
+    q = max(0.0, _q(y, w0))
+    q_pval = float(stats.chi2.sf(q, k - 1))
+    vt = (k - 1) / _tr_p(w0)
+    if random:
+        return q, q_pval, 100 * tau2 / (vt + tau2), tau2 / vt + 1, vt
+    return q, q_pval, max(0.0, 100 * (q - (k - 1)) / q) if q > 0 else 0.0, q / (k - 1), vt
+
+
+def _q_profile(
+    y: FloatArray, v: FloatArray, tau2: float, vt: float, level: float, ctl: Control, notes: list[str]
+) -> dict[str, float | None]:
+    """Q-profile CI of tau^2, I^2 and H^2 (Viechtbauer 2007), step for step as metafor's ``confint``."""
+    k, alpha = y.size, 1 - level
+    crit_u, crit_l = float(stats.chi2.isf(alpha / 2, k - 1)), float(stats.chi2.ppf(alpha / 2, k - 1))
+    lo = min(0.0, tau2)
+    hi = max(100.0, 10 * tau2) if ctl.tau2_max is None else float(ctl.tau2_max)
+
+    def excess(t: float, target: float) -> float:
+        return _q(y, 1 / (v + t)) - target
+
+    def root(target: float) -> float:
+        return float(brentq(excess, lo, hi, args=(target,), xtol=ctl.tol, maxiter=max(ctl.maxiter, 1000)))
+
+    q_lo, q_hi = excess(lo, 0.0), excess(hi, 0.0)
+    # Generalised Q falls as tau^2 grows: the upper bound solves Q = crit_l, the lower Q = crit_u.
+    if q_lo < crit_l:
+        ub = lo
+    elif q_hi > crit_l:
+        ub = hi
+        notes.append(f"Q-profile upper bound of tau^2 lies beyond the search limit {hi:g}; reported as {hi:g}")
+    else:
+        ub = root(crit_l)
+    if q_hi > crit_u:
+        lb = ub = hi
+        notes.append(f"Q-profile lower bound of tau^2 lies beyond the search limit {hi:g}; reported as {hi:g}")
+    elif q_lo < crit_u:
+        lb = lo
+    else:
+        lb = root(crit_u)
+    return {
+        "tau2_lb": lb,
+        "tau2_ub": ub,
+        "I2_lb": 100 * lb / (vt + lb),
+        "I2_ub": 100 * ub / (vt + ub),
+        "H2_lb": 1 + lb / vt,
+        "H2_ub": 1 + ub / vt,
+    }

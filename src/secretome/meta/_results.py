@@ -1,0 +1,243 @@
+"""Result objects of the meta-analysis models, printed as metafor prints them."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from secretome._result import Result
+
+__all__ = ["MetaRegressionResult", "RandomEffectsResult"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RandomEffectsResult(Result):
+    """An equal-, fixed- or random-effects model without moderators, as metafor's ``rma.uni``.
+
+    Attributes
+    ----------
+    k : int
+        Number of studies.
+    estimate, se : float
+        Pooled estimate and its standard error (Knapp-Hartung adjusted when ``test="knha"``).
+    zval, pval : float
+        Test statistic (z, or t with ``df`` degrees of freedom for knha) and its two-sided p-value.
+    df : int or None
+        Degrees of freedom of the t distribution (``k - 1``) for knha; ``None`` for the z test.
+    ci_lb, ci_ub : float
+        Confidence interval of the estimate at ``level``.
+    tau2, se_tau2 : float
+        Between-study variance and its standard error (0 and ``None`` for EE/FE models).
+    I2, H2 : float
+        I^2 in percent (total heterogeneity / total variability) and H^2 (total / sampling
+        variability), metafor's definitions (Higgins & Thompson 2002).
+    Q, Q_df, Q_pval : float, int, float
+        Cochran's Q test for heterogeneity (inverse-variance weights) with ``k - 1`` df.
+    pi_lb, pi_ub : float or None
+        Prediction interval for the true effect of a new study (``None`` for EE/FE models,
+        for which metafor gives none).
+    tau2_lb, tau2_ub, I2_lb, I2_ub, H2_lb, H2_ub : float or None
+        Q-profile confidence intervals of tau^2, I^2 and H^2 (metafor's ``confint``);
+        ``None`` for EE/FE models.
+    method, test : str
+        The estimator used (after any fallback) and the test.
+    level : float
+        Confidence level, a proportion.
+    iterations : int
+        Iterations the tau^2 estimator took (0 for closed forms).
+    yi, vi, weights : tuple of float
+        The effect sizes, their sampling variances and the model weights in percent.
+    labels : tuple of str
+        Study labels (``"1"``, ``"2"``, ... when none were given).
+    notes : tuple of str
+        What was changed or noticed on the way (fallback estimator, degenerate Knapp-Hartung).
+    """
+
+    k: int
+    estimate: float
+    se: float
+    zval: float
+    pval: float
+    df: int | None
+    ci_lb: float
+    ci_ub: float
+    tau2: float
+    se_tau2: float | None
+    I2: float
+    H2: float
+    Q: float
+    Q_df: int
+    Q_pval: float
+    pi_lb: float | None
+    pi_ub: float | None
+    tau2_lb: float | None
+    tau2_ub: float | None
+    I2_lb: float | None
+    I2_ub: float | None
+    H2_lb: float | None
+    H2_ub: float | None
+    method: str
+    test: str
+    level: float
+    iterations: int
+    yi: tuple[float, ...]
+    vi: tuple[float, ...]
+    weights: tuple[float, ...]
+    labels: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_random(self) -> bool:
+        """Whether tau^2 was estimated (not an EE/FE model)."""
+        return self.method not in ("EE", "FE")
+
+    def summary(self) -> str:
+        """Text laid out like metafor's ``print.rma.uni`` (4 decimals, p-values as metafor)."""
+        if self.is_random:
+            lines = [
+                f"Random-Effects Model (k = {self.k}; tau^2 estimator: {self.method})",
+                "",
+                f"tau^2 (estimated amount of total heterogeneity): {self.tau2:.4f}"
+                + ("" if self.se_tau2 is None else f" (SE = {self.se_tau2:.4f})"),
+                f"tau (square root of estimated tau^2 value):      {math.sqrt(self.tau2):.4f}",
+            ]
+        else:
+            name = "Equal-Effects" if self.method == "EE" else "Fixed-Effects"
+            lines = [f"{name} Model (k = {self.k})", ""]
+        lines += [
+            f"I^2 (total heterogeneity / total variability):   {self.I2:.2f}%",
+            f"H^2 (total variability / sampling variability):  {self.H2:.2f}",
+            "",
+            "Test for Heterogeneity:",
+            f"Q(df = {self.Q_df}) = {self.Q:.4f}, p-val {_p_text(self.Q_pval, equals=True)}",
+        ]
+        if self.is_random and self.tau2_lb is not None:
+            pct = round(100 * self.level, 10)
+            lines += [
+                "",
+                f"Q-profile {pct:g}% CI: tau^2 [{self.tau2_lb:.4f}, {self.tau2_ub:.4f}], "
+                f"I^2 [{self.I2_lb:.2f}%, {self.I2_ub:.2f}%], H^2 [{self.H2_lb:.4f}, {self.H2_ub:.4f}]",
+            ]
+        stat = "zval" if self.df is None else "tval"
+        header = ["estimate", "se", stat, *([] if self.df is None else ["df"]), "pval", "ci.lb", "ci.ub"]
+        cells = [f"{self.estimate:.4f}", f"{self.se:.4f}", f"{self.zval:.4f}"]
+        cells += [] if self.df is None else [str(self.df)]
+        cells += [_p_text(self.pval), f"{self.ci_lb:.4f}", f"{self.ci_ub:.4f}"]
+        widths = [max(len(h), len(c)) for h, c in zip(header, cells, strict=True)]
+        lines += [
+            "",
+            "Model Results:",
+            "",
+            "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)),
+            "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)),
+        ]
+        if self.pi_lb is not None:
+            pct = round(100 * self.level, 10)
+            lines += ["", f"{pct:g}% prediction interval: [{self.pi_lb:.4f}, {self.pi_ub:.4f}]"]
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MetaRegressionResult(Result):
+    """A meta-regression (metafor's ``rma.uni`` with ``mods``).
+
+    Attributes
+    ----------
+    k, p : int
+        Number of studies and of coefficients (intercept included).
+    coef_names : tuple of str
+        ``"intrcpt"`` and the moderator names.
+    beta, se, zval, pval, ci_lb, ci_ub : tuple of float
+        Per coefficient: estimate, SE, test statistic (t for knha), p-value and CI at ``level``.
+    df : int or None
+        Residual df ``k - p`` of the t and F tests for knha; ``None`` for z.
+    tau2, se_tau2 : float
+        Residual between-study variance and its SE (0 and ``None`` for EE/FE).
+    I2, H2 : float
+        Residual heterogeneity / unaccounted variability (percent), unaccounted / sampling variability.
+    R2 : float
+        Percent of tau^2 accounted for by the moderators (EE/FE: adjusted R^2 of the WLS fit).
+    QE, QE_df, QE_pval : float, int, float
+        Test for residual heterogeneity.
+    QM, QM_df, QM_pval : float, tuple of int, float
+        Omnibus test of the moderators (chi-square with ``QM_df = (m,)``; F with ``(m, k - p)``).
+    method, test, level, iterations, notes
+        As in :class:`RandomEffectsResult`.
+    """
+
+    k: int
+    p: int
+    coef_names: tuple[str, ...]
+    beta: tuple[float, ...]
+    se: tuple[float, ...]
+    zval: tuple[float, ...]
+    pval: tuple[float, ...]
+    ci_lb: tuple[float, ...]
+    ci_ub: tuple[float, ...]
+    df: int | None
+    tau2: float
+    se_tau2: float | None
+    I2: float
+    H2: float
+    R2: float
+    QE: float
+    QE_df: int
+    QE_pval: float
+    QM: float
+    QM_df: tuple[int, ...]
+    QM_pval: float
+    method: str
+    test: str
+    level: float
+    iterations: int
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """Text laid out like metafor's ``print.rma.uni`` for a model with moderators."""
+        if self.method in ("EE", "FE"):
+            name = "Equal-Effects" if self.method == "EE" else "Fixed-Effects"
+            lines = [f"{name} with Moderators Model (k = {self.k})", ""]
+        else:
+            lines = [
+                f"Mixed-Effects Model (k = {self.k}; tau^2 estimator: {self.method})",
+                "",
+                f"tau^2 (estimated amount of residual heterogeneity):     {self.tau2:.4f} (SE = {self.se_tau2:.4f})",
+                f"tau (square root of estimated tau^2 value):             {math.sqrt(self.tau2):.4f}",
+            ]
+        lines += [
+            f"I^2 (residual heterogeneity / unaccounted variability): {self.I2:.2f}%",
+            f"H^2 (unaccounted variability / sampling variability):   {self.H2:.2f}",
+            f"R^2 (amount of heterogeneity accounted for):            {self.R2:.2f}%",
+            "",
+            "Test for Residual Heterogeneity:",
+            f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {_p_text(self.QE_pval, equals=True)}",
+            "",
+            f"Test of Moderators (coefficients 2:{self.p}):",
+        ]
+        if self.df is None:
+            lines.append(f"QM(df = {self.QM_df[0]}) = {self.QM:.4f}, p-val {_p_text(self.QM_pval, equals=True)}")
+        else:
+            df1, df2 = self.QM_df
+            lines.append(f"F(df1 = {df1}, df2 = {df2}) = {self.QM:.4f}, p-val {_p_text(self.QM_pval, equals=True)}")
+        header = ["", "estimate", "se", "zval" if self.df is None else "tval"]
+        header += ([] if self.df is None else ["df"]) + ["pval", "ci.lb", "ci.ub"]
+        rows = []
+        for j, name in enumerate(self.coef_names):
+            row = [name, f"{self.beta[j]:.4f}", f"{self.se[j]:.4f}", f"{self.zval[j]:.4f}"]
+            row += ([] if self.df is None else [str(self.df)]) + [_p_text(self.pval[j])]
+            rows.append([*row, f"{self.ci_lb[j]:.4f}", f"{self.ci_ub[j]:.4f}"])
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        lines += ["", "Model Results:", ""]
+        for r in [header, *rows]:
+            first = r[0].ljust(widths[0])
+            lines.append("  ".join([first, *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))]).rstrip())
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def _p_text(p: float, *, equals: bool = False) -> str:
+    # metafor's .pval(): below 1e-4 print "<.0001"; in the Q line the number gets an "= ".
+    if p < 1e-4:
+        return "< .0001" if equals else "<.0001"
+    return f"= {p:.4f}" if equals else f"{p:.4f}"

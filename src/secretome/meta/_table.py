@@ -1,0 +1,175 @@
+"""From a table (one row per study) to a pooled model: columns named by the user, errors located.
+
+This is the table-to-arrays step the CLI calls; it names the file, the 1-based data row and the
+column the user wrote, not the internal argument name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from secretome.errors import InputError
+from secretome.meta._effect_sizes import Measure, escalc
+from secretome.meta._meta_regression import meta_regression
+from secretome.meta._random_effects import ModelMethod, random_effects
+from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
+from secretome.meta._subgroups import SubgroupResult, subgroups
+
+__all__ = ["meta_from_csv", "meta_from_table"]
+
+_RAW = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "ai", "bi", "ci", "di", "ri", "ni")
+
+
+def meta_from_table(
+    frame: pd.DataFrame,
+    *,
+    yi: str | None = None,
+    vi: str | None = None,
+    measure: Measure | None = None,
+    columns: Mapping[str, str] | None = None,
+    slab: str | None = None,
+    mods: Sequence[str] = (),
+    subgroup: str | None = None,
+    method: ModelMethod | Sequence[ModelMethod] = "REML",
+    test: Literal["z", "knha"] = "z",
+    level: float = 0.95,
+    control: Mapping[str, object] | None = None,
+    file: object = None,
+) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult:
+    """Pool the studies of *frame* with :func:`random_effects`, :func:`meta_regression` or :func:`subgroups`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table, one row per study.
+    yi, vi : str, optional
+        Columns holding effect sizes and sampling variances (give both, and no *measure*).
+    measure : str, optional
+        An :func:`escalc` measure computed from the raw columns named in *columns*.
+    columns : mapping, optional
+        escalc argument -> column name, e.g. ``{"m1i": "mean_t", "sd1i": "sd_t", ...}``; the
+        arguments are ``m1i, sd1i, n1i, m2i, sd2i, n2i, ai, bi, ci, di, ri, ni``.
+    slab : str, optional
+        Column with the study labels.
+    mods : sequence of str
+        Moderator columns: with any, the model is a :func:`meta_regression`. A numeric column
+        enters as it is; any other column is a factor, coded as metafor codes ``factor(x)``:
+        one dummy per level but the first in sorted order (named column + level, e.g.
+        ``allocrandom``).
+    subgroup : str, optional
+        Column of subgroup labels: the result is a :func:`subgroups` analysis (not with *mods*).
+    method, test, level, control
+        As in :func:`random_effects` (a single method of :data:`REGRESSION_METHODS` with *mods*
+        or *subgroup*).
+    file : path-like, optional
+        Named in error messages.
+
+    Returns
+    -------
+    RandomEffectsResult, MetaRegressionResult or SubgroupResult
+        The model; continuity corrections made by :func:`escalc` are in its ``notes``.
+
+    Raises
+    ------
+    InputError
+        A named column is missing, a cell is not a number or out of range (file, 1-based data row
+        and column named), or the columns given do not define the effect sizes.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"g": [0.1, 0.5, 0.9], "v": [0.01, 0.01, 0.01]})
+    >>> round(meta_from_table(frame, yi="g", vi="v").tau2, 4)  # R: rma(c(.1,.5,.9), rep(.01,3))$tau2 = 0.15
+    0.15
+    >>> meta_from_table(frame, yi="g", vi="var", file="a.csv")
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: file 'a.csv', field 'var': no such column; the columns are 'g', 'v'
+    """
+    columns = dict(columns or {})
+    unknown = sorted(set(columns) - set(_RAW))
+    if unknown:
+        raise InputError(f"unknown escalc argument; known: {', '.join(_RAW)}", field="columns", value=unknown[0])
+    if (yi is None) != (vi is None):
+        raise InputError("give both yi and vi columns", file=file, field="vi" if vi is None else "yi")
+    if yi is not None and measure is not None:
+        raise InputError("give either yi and vi columns or a measure, not both", file=file, field="measure")
+    if yi is None and measure is None:
+        raise InputError("name the yi and vi columns, or a measure and its raw-data columns", file=file, field="yi")
+    names = {"yi": yi, "vi": vi} if yi is not None else columns
+    if slab is not None:
+        names = {**names, "slab": slab}
+    if subgroup is not None:
+        if mods:
+            raise InputError("give moderators or a subgroup column, not both", file=file, field="subgroup")
+        names = {**names, "groups": subgroup}
+    names = {**names, **{f"mod:{m}": m for m in mods}}
+    for name in names.values():
+        if name not in frame.columns:
+            have = ", ".join(repr(str(c)) for c in frame.columns)
+            raise InputError(f"no such column; the columns are {have}", file=file, field=name)
+    to_column = {arg: name for arg, name in names.items() if name is not None}
+    data = {arg: frame[name].to_numpy() for arg, name in to_column.items() if arg in _RAW or arg in ("yi", "vi")}
+    labels = None if slab is None else [str(s) for s in frame[slab]]
+    try:
+        if measure is None:
+            notes: tuple[str, ...] = ()
+            y, v = data["yi"], data["vi"]
+        else:
+            es = escalc(measure, **data)
+            notes, y, v = es.notes, es.yi, es.vi
+        chain = (method,) if isinstance(method, str) else tuple(method)
+        if (mods or subgroup is not None) and len(chain) != 1:
+            reason = "a fallback chain is not available with moderators or subgroups yet"
+            raise InputError(reason, field="method", value=chain)
+        if mods:
+            design = _moderators(frame, mods, file)
+            result = meta_regression(y, v, design, method=chain[0], test=test, level=level, control=control)  # type: ignore[arg-type]
+        elif subgroup is not None:
+            groups = frame[subgroup].to_numpy()
+            result = subgroups(y, v, groups, method=chain[0], test=test, level=level, control=control)  # type: ignore[arg-type]
+        else:
+            result = random_effects(y, v, method=method, test=test, level=level, control=control, labels=labels)
+    except InputError as err:
+        # Re-locate the error in the user's terms: their file and column name (rows already match,
+        # since no row is dropped on the way).
+        where = {"value": err.value} if err.value is not None else {}
+        field = to_column.get(err.field or "", err.field)
+        raise InputError(err.reason, file=file, row=err.row, field=field, **where) from err
+    if notes and not isinstance(result, SubgroupResult):
+        result = dataclasses.replace(result, notes=(*notes, *result.notes))
+    return result
+
+
+def _moderators(frame: pd.DataFrame, mods: Sequence[str], file: object) -> pd.DataFrame:
+    """The moderator columns, factors dummy-coded against their first sorted level (R's treatment coding)."""
+    parts = []
+    for name in mods:
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column):
+            parts.append(column.rename(name))
+            continue
+        missing = column.isna().to_numpy().nonzero()[0]
+        if missing.size:
+            raise InputError("is missing", file=file, row=int(missing[0]) + 1, field=name)
+        levels = sorted(column.astype(str).unique())
+        parts += [(column.astype(str) == level).astype(float).rename(f"{name}{level}") for level in levels[1:]]
+    return pd.concat(parts, axis=1)
+
+
+def meta_from_csv(path: str | Path, **options: object) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult:
+    """Read the CSV table at *path* and pool it with :func:`meta_from_table` (same options).
+
+    Raises :class:`~secretome.errors.InputError` naming the file when it cannot be read.
+    """
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise InputError("no such file", file=path) from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"cannot be read as CSV: {exc}", file=path) from None
+    return meta_from_table(frame, file=path, **options)  # type: ignore[arg-type]

@@ -1,0 +1,193 @@
+"""``secretome meta DATA.csv`` end to end, against metafor 3.8-1 fixtures (tools/metafor_reference.R)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from secretome.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "metafor"
+ESCALC = {c["id"]: c for c in json.loads((FIXTURES / "escalc.json").read_text())["cases"]}
+RMA = {c["id"]: c for c in json.loads((FIXTURES / "rma_uni.json").read_text())["cases"]}
+MODS = {c["id"]: c for c in json.loads((FIXTURES / "rma_mods.json").read_text())["cases"]}
+KEYS = ("estimate", "se", "pval", "ci_lb", "ci_ub", "tau2", "I2", "H2", "Q", "Q_pval", "pi_lb", "pi_ub")
+
+
+def _csv(tmp_path: Path, columns: dict[str, list]) -> str:
+    path = tmp_path / "data.csv"
+    pd.DataFrame(columns).to_csv(path, index=False)
+    return str(path)
+
+
+def _json(capsys, argv: list[str]) -> dict:
+    assert main(argv) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def _assert_matches(got: dict, case: dict) -> None:
+    assert got["k"] == case["k"]
+    for key in KEYS:
+        assert got[key] == pytest.approx(case[key], rel=1e-6, abs=1e-12), key
+
+
+def test_yi_vi_columns_match_metafor(tmp_path, capsys):
+    # R: rma(yi, vi) on dat.bcg log risk ratios, test="knha"
+    case = RMA["bcg-REML-knha"]
+    path = _csv(tmp_path, {"logrr": case["yi"], "var": case["vi"]})
+    got = _json(capsys, ["meta", path, "--yi", "logrr", "--vi", "var", "--test", "knha", "--format", "json"])
+    _assert_matches(got, case)
+    assert (got["method"], got["test"], got["notes"]) == ("REML", "knha", [])
+
+
+def test_smd_from_means_matches_metafor(tmp_path, capsys):
+    # R: rma(escalc("SMD", m1i, sd1i, n1i, m2i, sd2i, n2i, data=dat.normand1999), method="DL")
+    raw = ESCALC["normand1999-SMD"]["inputs"]
+    path = _csv(tmp_path, {"mt": raw["m1i"], "st": raw["sd1i"], "nt": raw["n1i"], "mc": raw["m2i"], "sc": raw["sd2i"],
+                           "nc": raw["n2i"]})  # fmt: skip
+    argv = ["meta", path, "--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m2", "mc"]
+    got = _json(capsys, [*argv, "--sd2", "sc", "--n2", "nc", "--method", "DL", "--format", "json"])
+    _assert_matches(got, RMA["normand1999-DL-z"])
+
+
+@pytest.mark.parametrize("by_sizes", [False, True], ids=["cells", "group-sizes"])
+def test_risk_ratio_from_counts_matches_metafor(tmp_path, capsys, by_sizes):
+    # R: rma(escalc("RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg), method="PM", control=list(tol=1e-12))
+    raw = ESCALC["bcg-RR"]["inputs"]
+    n1 = [a + b for a, b in zip(raw["ai"], raw["bi"], strict=True)]
+    n2 = [c + d for c, d in zip(raw["ci"], raw["di"], strict=True)]
+    path = _csv(
+        tmp_path, {"tpos": raw["ai"], "tneg": raw["bi"], "cpos": raw["ci"], "cneg": raw["di"], "nt": n1, "nc": n2}
+    )
+    groups = ["--n1i", "nt", "--n2i", "nc"] if by_sizes else ["--bi", "tneg", "--di", "cneg"]
+    argv = ["meta", path, "--measure", "RR", "--ai", "tpos", "--ci", "cpos", *groups, "--method", "PM"]
+    _assert_matches(_json(capsys, [*argv, "--format", "json"]), RMA["bcg-PM-z"])
+
+
+def test_fisher_z_from_correlations_matches_metafor(tmp_path, capsys):
+    # R: rma(escalc("ZCOR", ri, ni, data=dat.molloy2014))
+    raw = ESCALC["molloy2014-ZCOR"]["inputs"]
+    path = _csv(tmp_path, {"r": raw["ri"], "n": raw["ni"]})
+    got = _json(capsys, ["meta", path, "--measure", "ZCOR", "--ri", "r", "--ni", "n", "--format", "json"])
+    _assert_matches(got, RMA["molloy2014-REML-z"])
+
+
+def test_text_output_is_the_summary(tmp_path, capsys):
+    case = RMA["bcg-REML-z"]
+    assert main(["meta", _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"]}), "--yi", "yi", "--vi", "vi"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Random-Effects Model (k = 13; tau^2 estimator: REML)\n")
+
+
+def test_zero_cell_correction_reaches_the_notes(tmp_path, capsys):
+    path = _csv(tmp_path, {"a": [0, 4, 6], "b": [10, 6, 4], "c": [3, 2, 5], "d": [7, 8, 5]})
+    argv = ["meta", path, "--measure", "OR", "--ai", "a", "--bi", "b", "--ci", "c", "--di", "d", "--format", "json"]
+    assert _json(capsys, argv)["notes"][0] == "added 0.5 to each cell of 1 table(s) (row 1; to='only0', as metafor)"
+
+
+GOOD = {"g": [0.1, 0.5, 0.9], "var": [0.01, 0.02, 0.03]}
+MEANS = {"mt": [10, 11, 12], "st": [2, 2, 2], "nt": [8, 9, 10], "mc": [8, 9, 9], "sc": [2, 3, 2], "nc": [8, 9, 10]}
+YV = ["--yi", "g", "--vi", "var"]
+MEAN_ARGS = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m2", "mc", "--sd2", "sc", "--n2", "nc"]
+
+
+@pytest.mark.parametrize(
+    ("table", "args", "message"),
+    [
+        ({**GOOD, "var": [0.01, 0.02, -0.1]}, YV, "row 3, field 'var': sampling variance must be > 0 (got -0.1)"),
+        ({**GOOD, "g": [0.1, "big", 0.9]}, YV, "row 2, field 'g': is not a number (got 'big')"),
+        ({**GOOD, "g": [0.1, None, 0.9]}, YV, "row 2, field 'g': is missing"),
+        (GOOD, ["--yi", "g", "--vi", "v"], "field 'v': no such column; the columns are 'g', 'var'"),
+        (GOOD, ["--yi", "g"], "field 'vi': give both yi and vi columns"),
+        (GOOD, [], "field 'yi': name the yi and vi columns, or a measure"),
+        ({k: v[:1] for k, v in GOOD.items()}, YV, "a random-effects model needs at least 2 studies"),
+        (GOOD, [*YV, "--method", "REMLX"], "field 'method': must be one of"),
+        (GOOD, [*YV, "--test", "t"], "field 'test': must be one of 'z', 'knha'"),
+        ({**MEANS, "sc": [2, 0, 2]}, MEAN_ARGS, "row 2, field 'sc': standard deviation must be > 0 (got 0.0)"),
+        ({**MEANS, "nt": [8, 9, 1]}, MEAN_ARGS, "row 3, field 'nt': group size must be >= 2 (got 1.0)"),
+        (MEANS, [*MEAN_ARGS, "--measure", "NMD"], "field 'measure': must be one of"),
+    ],
+)  # fmt: skip
+def test_bad_input_names_file_row_and_column(tmp_path, capsys, table, args, message):
+    path = _csv(tmp_path, table)
+    assert main(["meta", path, *args]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"error: file '{path}'" in err
+    assert message in err
+
+
+def test_missing_file_is_bad_input(tmp_path, capsys):
+    assert main(["meta", str(tmp_path / "none.csv"), "--yi", "g", "--vi", "v"]) == 2
+    assert "none.csv': no such file" in " ".join(capsys.readouterr().err.split())
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--cluster", "c"], ["--funnel", "f.svg", "--mod", "var"], ["--forest", "f.svg", "--subgroup", "g"]],
+)
+def test_options_not_landed_say_so(tmp_path, capsys, option):
+    assert main(["meta", _csv(tmp_path, GOOD), "--yi", "g", "--vi", "var", *option]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"{option[0]} (" in captured.err or "--forest/--funnel (" in captured.err
+    assert "is not available yet" in captured.err
+
+
+def test_forest_and_funnel_plots_are_written(tmp_path, capsys):
+    out, funnel = tmp_path / "forest.svg", tmp_path / "funnel.pdf"
+    path = _csv(tmp_path, {**GOOD, "study": ["Ann", "Bo", "Cy"]})
+    argv = ["meta", path, *YV, "--slab", "study", "--forest", str(out), "--funnel", str(funnel), "--format", "json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["labels"] == ["Ann", "Bo", "Cy"]
+    assert b">Bo<" in out.read_bytes()
+    assert funnel.read_bytes().startswith(b"%PDF")
+
+
+def test_forest_plot_with_a_bad_suffix_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "forest.png"
+    assert main(["meta", _csv(tmp_path, GOOD), *YV, "--forest", str(out)]) == 2
+    assert "field 'path': the forest plot is written as .svg or .pdf" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def _bcg_with_moderators(tmp_path: Path) -> str:
+    # dat.bcg's ablat, year and alloc, recovered from the model matrices metafor used.
+    numeric, factor = MODS["bcg-ablat-year-REML-z"], MODS["bcg-alloc-REML-z"]
+    alloc = ["random" if r[1] else "systematic" if r[2] else "alternate" for r in factor["X"]]
+    ablat, year = [r[1] for r in numeric["X"]], [r[2] for r in numeric["X"]]
+    return _csv(tmp_path, {"yi": numeric["yi"], "vi": numeric["vi"], "ablat": ablat, "year": year, "alloc": alloc})
+
+
+@pytest.mark.parametrize(
+    ("mods", "case_id"), [(["ablat", "year"], "bcg-ablat-year-REML-knha"), (["alloc"], "bcg-alloc-DL-z")]
+)
+def test_moderators_give_a_meta_regression_matching_metafor(tmp_path, capsys, mods, case_id):
+    # R: rma(yi, vi, mods=~ablat + year, test="knha", data=dat) and rma(yi, vi, mods=~factor(alloc), method="DL")
+    case = MODS[case_id]
+    argv = ["meta", _bcg_with_moderators(tmp_path), "--yi", "yi", "--vi", "vi", "--method", case["method"]]
+    argv += ["--test", case["test"], *[a for m in mods for a in ("--mod", m)], "--format", "json"]
+    got = _json(capsys, argv)
+    assert got["beta"] == pytest.approx(case["beta"], rel=1e-6)
+    assert got["se"] == pytest.approx(case["se"], rel=1e-6)
+    for key in ("tau2", "QM", "QM_pval", "QE", "R2"):
+        assert got[key] == pytest.approx(case[key], rel=1e-6, abs=1e-12), key
+    assert got["coef_names"][1:] == (mods if mods != ["alloc"] else ["allocrandom", "allocsystematic"])
+
+
+def test_moderator_errors_name_the_column(tmp_path, capsys):
+    path = _csv(tmp_path, {**GOOD, "dose": [1.0, None, 3.0]})
+    assert main(["meta", path, *YV, "--mod", "dose", "--method", "FE"]) == 2
+    assert "row 2, field 'dose': is missing" in capsys.readouterr().err
+
+
+def test_subgroup_analysis_matches_metafor(tmp_path, capsys):
+    # R: rma(yi, vi, subset=alloc==level, data=dat) per level; rma(yi, vi, mods=~factor(alloc)) for QM
+    case = json.loads((FIXTURES / "subgroups.json").read_text())["cases"][0]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"], "alloc": case["group"]})
+    got = _json(capsys, ["meta", path, "--yi", "yi", "--vi", "vi", "--subgroup", "alloc", "--format", "json"])
+    assert got["levels"] == ["alternate", "random", "systematic"]
+    assert [f["estimate"] for f in got["fits"]] == pytest.approx([s["estimate"] for s in case["subgroups"]], rel=1e-6)
+    assert got["QM"] == pytest.approx(case["QM"], rel=1e-6)

@@ -1,0 +1,65 @@
+"""leave_one_out and egger_test against metafor 3.8-1 leave1out and regtest (tools/metafor_reference.R)."""
+
+from __future__ import annotations
+
+import pytest
+from metafor_fixtures import case_id, load_cases
+
+from conftest import TOL
+from secretome.errors import InputError
+from secretome.meta import egger_test, leave_one_out
+
+CASES = load_cases("diagnostics")
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_leave_one_out_matches_metafor(case):
+    # R: leave1out(rma(yi, vi, method=, test=)); EE/FE fits have no tau2, I2, H2 columns there.
+    got = leave_one_out(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    for field, expected in case["leave1out"].items():
+        if expected:
+            assert getattr(got, field) == pytest.approx(expected, rel=TOL["est"], abs=1e-12), field
+    assert got.to_frame().shape == (len(case["yi"]), 12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+@pytest.mark.parametrize("model", ["rma", "lm"])
+def test_egger_matches_metafor(case, model):
+    # R: regtest(res) (a meta-regression on sei, the model's method and test) and regtest(res, model="lm")
+    expected = case["regtest" if model == "rma" else "regtest_lm"]
+    got = egger_test(case["yi"], case["vi"], model=model, method=case["method"], test=case["test"])
+    for field in ("zval", "pval", "est", "ci_lb", "ci_ub"):
+        assert getattr(got, field) == pytest.approx(expected[field], rel=TOL["est"]), field
+    assert got.df == expected["df"]
+
+
+def test_egger_summary_reads_like_metafor():
+    case = CASES[0]
+    # R: print(regtest(rma(yi, vi, data=dat.bcg RR))): z = -0.8033, p = 0.4218, b = -0.5104 (CI: -1.1182, 0.0974)
+    text = egger_test(case["yi"], case["vi"]).summary()
+    assert "Test for Funnel Plot Asymmetry: z = -0.8033, p = 0.4218" in text
+    assert "Limit Estimate (as sei -> 0):   b = -0.5104 (CI: -1.1182, 0.0974)" in text
+
+
+def test_leave_one_out_summary_has_one_row_per_study():
+    case = CASES[0]
+    lines = leave_one_out(case["yi"], case["vi"]).summary().splitlines()
+    assert len(lines) == 1 + len(case["yi"])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: egger_test([0.1, 0.2], [0.01, 0.02]), r"field 'yi': Egger's test needs at least 3 studies \(got 2\)"),
+        (lambda: egger_test([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], model="ols"), r"field 'model': must be one of"),
+        (
+            lambda: leave_one_out([0.1, 0.2], [0.01, 0.02]),
+            r"field 'yi': leave-one-out \(REML\) needs at least 3 studies",
+        ),
+        (lambda: leave_one_out([0.1], [0.01], method="FE"), r"leave-one-out \(FE\) needs at least 2 studies"),
+        (lambda: leave_one_out([0.1, 0.2], [0.01, 0.02], labels=["a"]), r"field 'labels': has 1 values"),
+    ],
+)
+def test_bad_input(call, message):
+    with pytest.raises(InputError, match=message):
+        call()

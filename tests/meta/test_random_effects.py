@@ -1,0 +1,129 @@
+"""random_effects against metafor 3.8-1 rma.uni, predict and confint (fixtures by tools/metafor_reference.R)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import numpy as np
+import pytest
+from metafor_fixtures import case_id, load_cases
+
+from conftest import TOL
+from secretome.errors import ConvergenceError, InputError, SecretomeWarning
+from secretome.meta import random_effects
+
+CASES = load_cases("rma_uni")
+BCG = next(c for c in CASES if c["id"] == "bcg-REML-z")
+FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "tau2", "se_tau2", "I2", "H2", "Q", "Q_pval")
+FIELDS += ("pi_lb", "pi_ub", "df")
+TOL_BY_FIELD = {"tau2": TOL["var"], "se_tau2": TOL["se"], "se": TOL["se"], "pval": TOL["pval"], "Q_pval": TOL["pval"]}
+
+
+def _fit(case):
+    # Both situations where metafor warns or degenerates, and we warn with a note.
+    warns = case["test"] == "knha" and (case["method"] in ("EE", "FE") or case["dataset"] == "identical")
+    with pytest.warns(SecretomeWarning) if warns else contextlib.nullcontext():
+        return random_effects(case["yi"], case["vi"], method=case["method"], test=case["test"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_model_matches_metafor(case):
+    # R: res <- rma(yi, vi, method=, test=); predict(res) for pi.lb/pi.ub. R's Inf (z with SE = 0) and
+    # NA (no se.tau2 or PI for EE/FE models) are null in the fixtures, as in our to_dict().
+    got = _fit(case).to_dict()
+    assert got["k"] == case["k"]
+    for field in FIELDS:
+        if case[field] is None:
+            assert got[field] is None, field
+        else:
+            assert got[field] == pytest.approx(case[field], rel=TOL_BY_FIELD.get(field, TOL["est"]), abs=1e-12), field
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "confint" in c], ids=case_id)
+def test_q_profile_ci_matches_metafor(case):
+    # R: confint(res, control=list(tol=1e-12))$random (tau^2, I^2(%), H^2 rows)
+    got = _fit(case).to_dict()
+    for field, expected in case["confint"].items():
+        assert got[field] == pytest.approx(expected, rel=TOL["var"], abs=1e-12), field
+
+
+def test_to_dict_is_json_with_the_documented_keys():
+    got = json.loads(json.dumps(random_effects(BCG["yi"], BCG["vi"]).to_dict(), allow_nan=False))
+    keys = {"k", "estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "I2", "H2", "Q", "Q_pval", "pi_lb", "pi_ub"}
+    assert keys | {"method", "test", "notes"} <= got.keys()
+    assert got["method"] == "REML"
+    assert got["notes"] == []
+
+
+def test_to_frame_is_one_row_of_scalars():
+    frame = random_effects(BCG["yi"], BCG["vi"]).to_frame()
+    assert frame.shape[0] == 1
+    assert "weights" not in frame.columns
+    assert frame.loc[0, "tau2"] == pytest.approx(BCG["tau2"], rel=TOL["var"])
+
+
+def test_fallback_chain_uses_the_next_method_and_says_so():
+    with pytest.warns(SecretomeWarning, match=r"REML did not converge, used DL instead"):
+        res = random_effects(BCG["yi"], BCG["vi"], method=("REML", "DL"), control={"maxiter": 1})
+    dl = next(c for c in CASES if c["id"] == "bcg-DL-z")
+    assert res.method == "DL"
+    assert res.tau2 == pytest.approx(dl["tau2"], rel=TOL["var"])
+    assert any("REML did not converge" in note for note in res.notes)
+
+
+def test_fallback_chain_raises_when_every_method_fails():
+    with pytest.warns(SecretomeWarning), pytest.raises(ConvergenceError, match=r"^ML \(Fisher scoring\)"):
+        random_effects(BCG["yi"], BCG["vi"], method=("REML", "ML"), control={"maxiter": 1})
+
+
+def test_weights_sum_to_100_percent_and_labels_default_to_row_numbers():
+    res = random_effects(BCG["yi"], BCG["vi"])
+    assert sum(res.weights) == pytest.approx(100)
+    assert res.labels == tuple(str(i) for i in range(1, 14))
+
+
+def test_shift_moves_the_estimate_and_keeps_tau2():
+    yi, vi = np.array(BCG["yi"]), np.array(BCG["vi"])
+    base, shifted = random_effects(yi, vi, method="DL"), random_effects(yi + 2.0, vi, method="DL")
+    assert shifted.estimate == pytest.approx(base.estimate + 2.0)
+    assert shifted.tau2 == pytest.approx(base.tau2)
+    assert shifted.se == pytest.approx(base.se)
+
+
+def test_study_order_does_not_matter():
+    order = np.argsort(BCG["yi"])
+    res = random_effects(np.array(BCG["yi"])[order], np.array(BCG["vi"])[order])
+    assert res.estimate == pytest.approx(BCG["estimate"], rel=TOL["est"])
+    assert res.tau2 == pytest.approx(BCG["tau2"], rel=TOL["var"])
+
+
+def test_identical_studies_are_not_an_error():
+    res = random_effects([0.4, 0.4, 0.4], [0.01, 0.02, 0.03])
+    assert res.tau2 == 0.0
+    assert res.I2 == 0.0
+    assert res.estimate == pytest.approx(0.4)
+
+
+def test_one_study_equal_effects_is_the_study_itself():
+    res = random_effects([0.4], [0.04], method="EE")
+    assert (res.estimate, res.se, res.Q, res.Q_pval, res.I2, res.H2) == (0.4, pytest.approx(0.2), 0.0, 1.0, 0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"yi": [0.4], "vi": [0.04]}, r"field 'yi': a random-effects model needs at least 2 studies \(got 1\)"),
+        ({"vi": [0.1, -0.1, 0.1]}, r"row 2, field 'vi': sampling variance must be > 0 \(got -0.1\)"),
+        ({"yi": [0.1, "?", 0.3]}, r"row 2, field 'yi': is not a number \(got '\?'\)"),
+        ({"method": "reml"}, r"field 'method': must be one of 'EE', 'FE', .* in random_effects \(got 'reml'\)"),
+        ({"method": ()}, r"field 'method': needs at least one method"),
+        ({"test": "t"}, r"field 'test': must be one of 'z', 'knha' in random_effects \(got 't'\)"),
+        ({"level": 95}, r"field 'level': must be a proportion in \(0, 1\)"),
+        ({"labels": ["a", "b"]}, r"field 'labels': has 2 values but there are 3 studies"),
+    ],
+)
+def test_bad_input_is_named(kwargs, message):
+    args = {"yi": [0.1, 0.2, 0.3], "vi": [0.1, 0.1, 0.1], **kwargs}
+    with pytest.raises(InputError, match=message):
+        random_effects(args.pop("yi"), args.pop("vi"), **args)

@@ -1,0 +1,85 @@
+"""meta_from_table / meta_from_csv: columns named by the user, errors in the user's terms."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from metafor_fixtures import load_cases
+
+from conftest import TOL
+from secretome.errors import InputError
+from secretome.meta import meta_from_csv, meta_from_table
+
+BCG = next(c for c in load_cases("rma_uni") if c["id"] == "bcg-REML-z")
+RR = next(c for c in load_cases("escalc") if c["id"] == "bcg-RR")
+
+
+def test_yi_vi_columns_match_metafor():
+    frame = pd.DataFrame({"lnrr": BCG["yi"], "v": BCG["vi"], "trial": [f"t{i}" for i in range(13)]})
+    res = meta_from_table(frame, yi="lnrr", vi="v", slab="trial")
+    assert res.estimate == pytest.approx(BCG["estimate"], rel=TOL["est"])
+    assert res.labels[0] == "t0"
+
+
+def test_raw_columns_match_metafor():
+    # R: rma(escalc("RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg))
+    frame = pd.DataFrame({"tp": RR["inputs"]["ai"], "tn": RR["inputs"]["bi"], "cp": RR["inputs"]["ci"]})
+    frame["cn"] = RR["inputs"]["di"]
+    res = meta_from_table(frame, measure="RR", columns={"ai": "tp", "bi": "tn", "ci": "cp", "di": "cn"})
+    assert res.tau2 == pytest.approx(BCG["tau2"], rel=TOL["var"])
+
+
+def test_error_names_the_users_column_and_file():
+    frame = pd.DataFrame({"tp": [1, 2], "tn": [5, -1], "cp": [2, 2], "cn": [4, 4]})
+    with pytest.raises(InputError, match=r"^file 'x.csv', row 2, field 'tn': count must be >= 0 \(got -1.0\)$"):
+        meta_from_table(frame, measure="OR", columns={"ai": "tp", "bi": "tn", "ci": "cp", "di": "cn"}, file="x.csv")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"yi": "g", "vi": "v", "measure": "SMD"}, r"field 'measure': give either yi and vi columns or a measure"),
+        ({"measure": "SMD", "columns": {"mean1": "g"}}, r"field 'columns': unknown escalc argument"),
+        ({"yi": "g", "vi": "v", "slab": "name"}, r"field 'name': no such column"),
+    ],
+)
+def test_bad_options(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        meta_from_table(pd.DataFrame({"g": [0.1, 0.2], "v": [0.1, 0.1]}), **kwargs)
+
+
+def test_unreadable_csv_names_the_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(InputError, match=r"empty.csv', field|empty.csv': cannot be read as CSV"):
+        meta_from_csv(path, yi="g", vi="v")
+
+
+def test_text_moderators_are_dummy_coded_against_the_first_sorted_level():
+    # R: model.matrix(~ factor(arm)) codes levels "a" (reference), "b", "c" as columns armb, armc.
+    frame = pd.DataFrame({"g": [0.1, 0.5, 0.9, 0.4, 0.2], "v": [0.01, 0.02, 0.01, 0.02, 0.03]})
+    frame["arm"] = ["c", "a", "b", "a", "c"]
+    res = meta_from_table(frame, yi="g", vi="v", mods=["arm"], method="FE")
+    assert res.coef_names == ("intrcpt", "armb", "armc")
+    assert res.beta[0] == pytest.approx((0.5 / 0.02 + 0.4 / 0.02) / (1 / 0.02 + 1 / 0.02))  # level "a" alone
+
+
+def test_fallback_chain_with_moderators_is_refused():
+    frame = pd.DataFrame({"g": [0.1, 0.5, 0.9, 0.4], "v": [0.01] * 4, "x": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(
+        InputError, match=r"field 'method': a fallback chain is not available with moderators or subgroups"
+    ):
+        meta_from_table(frame, yi="g", vi="v", mods=["x"], method=("REML", "DL"))
+
+
+def test_subgroup_column_gives_a_subgroup_analysis():
+    frame = pd.DataFrame({"g": [0.1, 0.3, 0.8, 0.9], "v": [0.01, 0.02, 0.01, 0.02], "arm": ["a", "a", "b", "b"]})
+    res = meta_from_table(frame, yi="g", vi="v", subgroup="arm", method="FE")
+    # R: rma(yi, vi, mods=~factor(arm), method="FE")$QM = 33.33333
+    assert (res.levels, round(res.QM, 4)) == (("a", "b"), 33.3333)
+
+
+def test_subgroup_errors_name_the_column():
+    frame = pd.DataFrame({"g": [0.1, 0.3, 0.8], "v": [0.01, 0.02, 0.01], "arm": ["a", "a", "b"]})
+    with pytest.raises(InputError, match=r"^file 'f.csv', field 'arm': subgroup 'b' has 1 study"):
+        meta_from_table(frame, yi="g", vi="v", subgroup="arm", file="f.csv")
