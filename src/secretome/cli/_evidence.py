@@ -8,11 +8,23 @@ from typing import Annotated
 
 import typer
 
-from secretome.cli._common import DbOption, Format, FormatOption, OutOption, not_landed
+from secretome import evidence
+from secretome.cli._common import DbOption, Format, FormatOption, OutOption, emit, progress_bar
 
 app = typer.Typer(help="The evidence base: import, list, show, export, de-duplicate, map.", no_args_is_help=True)
 
-_ENGINE = ("The evidence engine", 4)
+
+@app.command()
+def init(
+    db: Annotated[
+        str, typer.Option("--db", help="Store URL to create or upgrade (sqlite:///file.db, postgresql://...).")
+    ],
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="Folder of study files; default: bundled.")] = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Create the store at --db (or upgrade it) and compile the curated corpus into it."""
+    with progress_bar() as progress, evidence.create_store(db, corpus=corpus, progress=progress) as store:
+        emit(evidence.describe_store(store), fmt)
 
 
 class ImportFormat(StrEnum):
@@ -39,19 +51,22 @@ class TemplateFormat(StrEnum):
 @app.command("import")
 def import_(
     files: Annotated[list[Path], typer.Argument(help="Literature exports or extraction sheets.")],
-    db: DbOption = None,
+    db: Annotated[str, typer.Option("--db", help="Store URL (create it with `secretome evidence init`).")],
     from_: Annotated[ImportFormat, typer.Option("--from", help="File format; auto: by extension.")] = ImportFormat.auto,
     source: Annotated[str | None, typer.Option("--source", help="Database the file came from (PubMed...).")] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Import FILES into the store, each as one transaction."""
-    not_landed(*_ENGINE)
+    """Import FILES into the store, each as one transaction; a file imported before changes nothing."""
+    with progress_bar() as progress, evidence.open_store(db) as store:
+        result = evidence.import_files(store, files, file_format=from_.value, source_database=source, progress=progress)
+    emit(result, fmt)
 
 
 @app.command("list")
 def list_(db: DbOption = None, fmt: FormatOption = Format.text) -> None:
     """List the studies in the store."""
-    not_landed(*_ENGINE)
+    with evidence.open_store(db) as store:
+        emit(evidence.list_studies(store), fmt)
 
 
 @app.command()
@@ -59,39 +74,46 @@ def show(
     study_id: Annotated[str, typer.Argument(help="Study id.")], db: DbOption = None, fmt: FormatOption = Format.text
 ) -> None:
     """Show one study with its results and their provenance."""
-    not_landed(*_ENGINE)
+    with evidence.open_store(db) as store:
+        emit(evidence.get_study(store, study_id), fmt)
 
 
 @app.command()
 def export(
+    out: Annotated[Path, typer.Option("--out", help="Write the output file here.")],
     db: DbOption = None,
     to: Annotated[ExportFormat, typer.Option("--to", help="File format.")] = ExportFormat.csv,
-    out: OutOption = None,
+    fmt: FormatOption = Format.text,
 ) -> None:
-    """Export the studies (csv, json with provenance, ris)."""
-    not_landed(*_ENGINE)
+    """Export the studies (csv, json with every result's provenance, ris)."""
+    with evidence.open_store(db) as store:
+        emit(evidence.export_studies(store, to.value, out), fmt)
 
 
 @app.command()
 def dedupe(
-    db: DbOption = None,
+    db: Annotated[str, typer.Option("--db", help="Store URL with imported records.")],
     undo: Annotated[str | None, typer.Option("--undo", help="Undo the merge with this id.")] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Link duplicate records to a canonical record and report each merge and why."""
-    not_landed(*_ENGINE)
+    """Link duplicate records to a canonical record and report each merge and why (ASySD rules)."""
+    with progress_bar() as progress, evidence.open_store(db) as store:
+        result = evidence.dedupe_records(store, progress=progress) if undo is None else evidence.undo_merge(store, undo)
+    emit(result, fmt)
 
 
 @app.command("map")
 def map_(db: DbOption = None, out: OutOption = None, fmt: FormatOption = Format.text) -> None:
-    """Count studies by MSC source x product x outcome domain x design."""
-    not_landed(*_ENGINE)
+    """Count studies by MSC source x product x outcome domain x design (--out writes the table as CSV)."""
+    with evidence.open_store(db) as store:
+        emit(evidence.evidence_map(store, out=out), fmt)
 
 
 @app.command()
 def template(
     out: Annotated[Path, typer.Option("--out", help="Where to write the extraction sheet.")],
     to: Annotated[TemplateFormat, typer.Option("--to", help="File format.")] = TemplateFormat.csv,
+    fmt: FormatOption = Format.text,
 ) -> None:
     """Write an empty extraction sheet that `evidence import` reads back."""
-    not_landed(*_ENGINE)
+    emit(evidence.write_template(out, to=to.value), fmt)

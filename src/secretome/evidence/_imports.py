@@ -1,0 +1,234 @@
+"""Importing literature exports into the store: every file is one import batch in one transaction.
+
+All files are read and checked before anything is written, so a bad record anywhere aborts the
+whole command with the file, line, record and field named, and the store unchanged. A file whose
+bytes were imported before (same SHA-256) is skipped: re-importing a file changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from secretome._progress import ProgressCallback, track
+from secretome._result import Result, json_safe
+from secretome.errors import InputError, NotLandedError, check_choice
+from secretome.evidence import _models as orm
+from secretome.evidence._bibtex import read_bibtex
+from secretome.evidence._nbib import read_nbib
+from secretome.evidence._pubmed_xml import read_pubmed_xml
+from secretome.evidence._records import BibRecord
+from secretome.evidence._ris import read_ris
+from secretome.evidence._sheet import SheetStudy, read_sheet
+from secretome.evidence._store import Store, study_row
+
+__all__ = ["IMPORT_FORMATS", "FileImport", "ImportResult", "detect_format", "import_files"]
+
+IMPORT_FORMATS = ("auto", "ris", "nbib", "pubmed-xml", "bibtex", "csv", "xlsx")
+
+_READERS: dict[str, Callable[..., list[BibRecord]]] = {
+    "ris": read_ris,
+    "nbib": read_nbib,
+    "pubmed-xml": read_pubmed_xml,
+    "bibtex": read_bibtex,
+}
+_EXTENSIONS = {".ris": "ris", ".nbib": "nbib", ".bib": "bibtex", ".bibtex": "bibtex", ".xml": "pubmed-xml"}
+_EXTENSIONS |= {".csv": "csv", ".xlsx": "xlsx"}
+
+
+@dataclass(frozen=True, slots=True)
+class FileImport:
+    """One file: its format, the batch it became (or was already), its records or studies, whether skipped."""
+
+    file: str
+    format: str
+    source_database: str | None
+    batch_id: int
+    n_records: int
+    n_studies: int
+    skipped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult(Result):
+    """The files of one ``evidence import``; ``to_frame()`` has one row per file."""
+
+    store: str
+    files: tuple[FileImport, ...]
+
+    def summary(self) -> str:
+        """One line per file.
+
+        >>> print(ImportResult("sqlite:///e.db", (FileImport("a.ris", "ris", None, 1, 3, 0, False),)).summary())
+        Imported into sqlite:///e.db: 3 records, 0 studies from 1 of 1 files
+          a.ris (ris): 3 records, batch 1
+        """
+        added = [f for f in self.files if not f.skipped]
+        lines = [
+            f"Imported into {self.store}: {sum(f.n_records for f in added)} records, "
+            f"{sum(f.n_studies for f in added)} studies from {len(added)} of {len(self.files)} files"
+        ]
+        for f in self.files:
+            state = f"already imported as batch {f.batch_id}; nothing changed" if f.skipped else f"batch {f.batch_id}"
+            what = f"{f.n_studies} studies" if f.format == "csv" else f"{f.n_records} records"
+            lines.append(f"  {f.file} ({f.format}): {what}, {state}")
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per file."""
+        return pd.DataFrame([json_safe(f) for f in self.files], columns=list(FileImport.__dataclass_fields__))
+
+
+def detect_format(path: str | Path) -> str:
+    """The import format of *path* from its extension; ``.txt`` is PubMed's nbib if it starts with ``PMID-``.
+
+    >>> detect_format("savedrecs.ris"), detect_format("pubmed-set.nbib"), detect_format("refs.bib")
+    ('ris', 'nbib', 'bibtex')
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    if suffix == ".txt" and path.is_file():
+        with path.open(encoding="utf-8-sig", errors="replace") as handle:
+            head = handle.read(4096).lstrip()
+        if head.startswith("PMID-"):
+            return "nbib"
+        if head.startswith("TY  -"):
+            return "ris"
+    raise InputError("cannot tell the format from the extension; give --from", file=str(path), value=suffix)
+
+
+@dataclass(frozen=True, slots=True)
+class _File:
+    path: Path
+    format: str
+    sha256: str
+    records: list[BibRecord]
+    studies: list[SheetStudy]
+
+
+def _read(path: Path, file_format: str, source_database: str | None) -> _File:
+    fmt = detect_format(path) if file_format == "auto" else file_format
+    if fmt not in (*_READERS, "csv"):
+        raise NotLandedError(f"importing {fmt} files is not available yet; nothing was imported")
+    if not path.is_file():
+        raise InputError("no such file", file=str(path))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if fmt == "csv":
+        return _File(path, fmt, digest, [], read_sheet(path))
+    kwargs = {} if source_database is None else {"source_database": source_database}
+    return _File(path, fmt, digest, _READERS[fmt](path, **kwargs), [])
+
+
+def _record_row(record: BibRecord, position: int) -> orm.Record:
+    return orm.Record(
+        position=position,
+        source_database=record.source_database,
+        record_type=record.record_type,
+        authors=list(record.authors),
+        year=record.year,
+        title=record.title,
+        journal=record.journal,
+        volume=record.volume,
+        issue=record.issue,
+        pages=record.pages,
+        doi=record.doi,
+        pmid=record.pmid,
+        url=record.url,
+        keywords=list(record.keywords),
+        abstract=record.abstract,
+    )
+
+
+def import_files(
+    store: Store,
+    files: Sequence[str | Path],
+    *,
+    file_format: str = "auto",
+    source_database: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Import literature exports into *store*, each file as one batch in one transaction.
+
+    Parameters
+    ----------
+    store : Store
+        An existing store (:func:`~secretome.evidence.open_store` with a URL).
+    files : sequence of str or Path
+        RIS, PubMed nbib, PubMed XML or BibTeX files (bibliographic records), or CSV extraction sheets
+        (:mod:`._sheet`: validated studies, stored beside the curated corpus).
+    file_format : str
+        One of :data:`IMPORT_FORMATS`; ``auto`` chooses by extension (:func:`detect_format`).
+    source_database : str, optional
+        The database the files came from (PubMed, Embase, Scopus...); default: what the file says
+        (RIS ``DB`` tag), ``PubMed`` for nbib, else none.
+    progress : callable, optional
+        Called as ``progress(task, done, total)``.
+
+    Returns
+    -------
+    ImportResult
+        Per file: format, batch id, number of records and whether it was skipped as already imported.
+
+    Raises
+    ------
+    InputError
+        A file is missing or a record is bad (file, line, record and field named); nothing is written.
+    NotLandedError
+        XLSX imports are not available yet.
+    """
+    check_choice("from", file_format, IMPORT_FORMATS, owner="import_files")
+    if not files:
+        raise InputError("give at least one file to import", field="files")
+    read = [_read(Path(f), file_format, source_database) for f in track(files, "reading files", progress)]
+    done = []
+    for file in read:
+        with store.session() as session:
+            batch = session.scalar(sa.select(orm.ImportBatch).where(orm.ImportBatch.sha256 == file.sha256))
+            skipped = batch is not None
+            if batch is None:
+                records = file.records
+                database = source_database or next((r.source_database for r in records if r.source_database), None)
+                batch = orm.ImportBatch(
+                    file_name=file.path.name,
+                    sha256=file.sha256,
+                    file_format=file.format,
+                    source_database=database,
+                    imported_at=datetime.now(UTC),
+                    n_records=len(records),
+                )
+                batch.records.extend(_record_row(r, i) for i, r in enumerate(records, start=1))
+                session.add(batch)
+                session.flush()  # gives batch.id to the studies of a sheet
+                _add_studies(session, batch, file)
+            n_studies = session.scalar(sa.select(sa.func.count()).where(orm.Study.batch_id == batch.id)) or 0
+            source = batch.source_database
+            done.append(FileImport(str(file.path), file.format, source, batch.id, batch.n_records, n_studies, skipped))
+    return ImportResult(store=store.url, files=tuple(done))
+
+
+def _add_studies(session: Session, batch: orm.ImportBatch, file: _File) -> None:
+    if not file.studies:
+        return
+    ids = [s.study.id for s in file.studies]
+    taken = set(session.scalars(sa.select(orm.Study.id).where(orm.Study.id.in_(ids))))
+    for sheet_study in file.studies:
+        if sheet_study.study.id in taken:
+            raise InputError(
+                "the store already has a study with this id",
+                file=str(file.path),
+                row=sheet_study.rows[0],
+                record=sheet_study.study.id,
+                field="study_id",
+            )
+        row = study_row(sheet_study.study, sheet_study.document)
+        row.batch_id = batch.id
+        session.add(row)

@@ -1,0 +1,117 @@
+"""The evidence map: how many studies there are for each MSC source x product x outcome domain x design.
+
+An evidence gap map in the sense of Snilstveit et al. (2016): a study counts once in every cell its
+classification spans (a study of adipose and bone-marrow MSCs counts under both sources), so cell
+counts do not add up to the number of studies. Each axis comes from the curator's classification;
+where a study has none, from its arms (source, product) and results (outcome domain); else
+``unclassified``.
+
+References
+----------
+.. [1] Snilstveit B, Vojtkova M, Bhavsar A, Stevenson J, Gaarder M (2016). Evidence & Gap Maps:
+   a tool for promoting evidence informed policy and strategic research agendas. Journal of Clinical
+   Epidemiology 79:120-129. https://doi.org/10.1016/j.jclinepi.2016.05.015
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from secretome._files import atomic_write_text
+from secretome._result import Result
+from secretome.evidence import _models as orm
+from secretome.evidence._store import Store
+
+__all__ = ["UNCLASSIFIED", "EvidenceMap", "MapCell", "evidence_map"]
+
+UNCLASSIFIED = "unclassified"
+"""The value of an axis that neither the classification nor the arms and results give."""
+
+
+@dataclass(frozen=True, slots=True)
+class MapCell:
+    """One cell of the map: its four coordinates (vocabulary ids), the number of studies and their ids."""
+
+    msc_source: str
+    product: str
+    outcome_domain: str
+    design: str
+    n_studies: int
+    study_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceMap(Result):
+    """Study counts per MSC source x product x outcome domain x design (non-empty cells only)."""
+
+    store: str
+    n_studies: int
+    cells: tuple[MapCell, ...]
+
+    def summary(self) -> str:
+        """A table with one line per non-empty cell, largest first.
+
+        >>> print(EvidenceMap("bundled corpus", 0, ()).summary())
+        Evidence map of bundled corpus (k = 0 studies; 0 non-empty cells)
+        """
+        lines = [f"Evidence map of {self.store} (k = {self.n_studies} studies; {len(self.cells)} non-empty cells)"]
+        if self.cells:
+            lines.append(f"{'msc_source':<20} {'product':<26} {'outcome_domain':<16} {'design':<24} {'studies':>7}")
+        for c in sorted(self.cells, key=lambda c: (-c.n_studies, c.msc_source, c.product, c.outcome_domain)):
+            lines.append(f"{c.msc_source:<20} {c.product:<26} {c.outcome_domain:<16} {c.design:<24} {c.n_studies:>7}")
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy table: one row per cell (``study_ids`` joined by ``;``)."""
+        columns = ["msc_source", "product", "outcome_domain", "design", "n_studies", "study_ids"]
+        rows = [[*(getattr(c, k) for k in columns[:-1]), ";".join(c.study_ids)] for c in self.cells]
+        return pd.DataFrame(rows, columns=columns)
+
+
+def _axis(classified: list[str], derived: list[str | None]) -> list[str]:
+    values = classified or sorted({v for v in derived if v})
+    return values or [UNCLASSIFIED]
+
+
+def evidence_map(store: Store, *, out: str | Path | None = None) -> EvidenceMap:
+    """Count the studies of *store* by MSC source x product x outcome domain x design.
+
+    Parameters
+    ----------
+    store : Store
+        From :func:`~secretome.evidence.open_store`.
+    out : str or Path, optional
+        Also write the tidy table (:meth:`EvidenceMap.to_frame`) to this CSV file, whole or not at all.
+
+    Returns
+    -------
+    EvidenceMap
+        ``cells``: ``msc_source``, ``product``, ``outcome_domain``, ``design`` (vocabulary ids or
+        ``unclassified``), ``n_studies`` and ``study_ids``; sorted by the four coordinates.
+    """
+    query = sa.select(orm.Study).options(selectinload(orm.Study.arms), selectinload(orm.Study.results))
+    cells: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+    with store.session() as session:
+        studies = session.scalars(query.order_by(orm.Study.id)).all()
+        for study in studies:
+            treated = [a for a in study.arms if a.product or a.msc_source]
+            sources = _axis(study.msc_sources, [a.msc_source for a in treated])
+            products = _axis(study.products, [a.product for a in treated])
+            domains = _axis(study.outcome_domains, [r.outcome_domain for r in study.results])
+            for key in itertools.product(sources, products, domains, [study.design]):
+                cells[key].append(study.id)
+    result = EvidenceMap(
+        store=store.url,
+        n_studies=len(studies),
+        cells=tuple(MapCell(*key, len(ids), tuple(ids)) for key, ids in sorted(cells.items())),
+    )
+    if out is not None:
+        atomic_write_text(out, result.to_frame().to_csv(index=False, lineterminator="\n"))
+    return result

@@ -1,0 +1,119 @@
+"""Reading RIS files (Scopus, Embase, Web of Science, Zotero, EndNote, PubMed's RIS export) with rispy.
+
+rispy drops what it cannot read without a word: a record missing its ``ER  -`` end tag is merged into
+the next one or lost, and a PubMed ``.nbib`` (MEDLINE) file comes back as no records at all. So the
+file is first checked line by line (every ``TY`` opens a record that an ``ER`` closes), and a
+file with no record is an error that suggests the right format.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import rispy
+
+from secretome.errors import InputError
+from secretome.evidence._records import BibRecord, make_record
+
+__all__ = ["read_ris"]
+
+_TAG = re.compile(r"^([A-Z][A-Z0-9])  - ?(.*)$")
+
+
+def _record_lines(text: str, file: str) -> list[int]:
+    """The 1-based line of each record's ``TY`` tag, after checking that every record is closed."""
+    starts: list[int] = []
+    open_since: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _TAG.match(line)
+        if match is None:
+            continue
+        tag = match.group(1)
+        if tag == "TY":
+            if open_since is not None:
+                raise InputError(
+                    f"record {len(starts)} (line {open_since}) has no 'ER  -' end tag before the next 'TY'",
+                    file=file,
+                    row=number,
+                    record=str(len(starts)),
+                    field="ER",
+                )
+            open_since = number
+            starts.append(number)
+        elif tag == "ER":
+            if open_since is None:
+                raise InputError("'ER' end tag without a 'TY' start tag", file=file, row=number, field="ER")
+            open_since = None
+        elif open_since is None:
+            raise InputError(f"tag {tag!r} outside a record (records start with 'TY  -')", file=file, row=number)
+    if open_since is not None:
+        raise InputError(
+            "the last record has no 'ER  -' end tag", file=file, row=open_since, record=str(len(starts)), field="ER"
+        )
+    return starts
+
+
+def _first(entry: dict, *keys: str) -> object:
+    for key in keys:
+        if entry.get(key):
+            return entry[key]
+    return None
+
+
+def read_ris(path: str | Path, *, source_database: str | None = None) -> list[BibRecord]:
+    """Read every record of a RIS file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The RIS file (UTF-8, with or without byte-order mark).
+    source_database : str, optional
+        The database it was exported from; default: the file's ``DB`` (or ``DP``) tag, if any.
+
+    Returns
+    -------
+    list of BibRecord
+        In file order; ``line`` is the line of the record's ``TY`` tag.
+
+    Raises
+    ------
+    InputError
+        The file is unreadable, holds no record (a PubMed ``.nbib`` file is recognised and named),
+        a record is not closed, or a record fails :func:`~secretome.evidence._records.make_record`.
+    """
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the file ({exc})", file=file) from exc
+    if re.search(r"^PMID- ", text, re.MULTILINE) and not re.search(r"^TY  -", text, re.MULTILINE):
+        raise InputError("no RIS record: this is a PubMed .nbib (MEDLINE) file; import it with --from nbib", file=file)
+    starts = _record_lines(text, file)
+    if not starts:
+        raise InputError("no RIS record in the file (records start with 'TY  -' and end with 'ER  -')", file=file)
+    entries = rispy.loads(text)
+    if len(entries) != len(starts):  # the line check above should make this impossible; never lose a record
+        raise InputError(f"rispy read {len(entries)} records where the file has {len(starts)}", file=file)
+    records = []
+    for number, (entry, line) in enumerate(zip(entries, starts, strict=True), start=1):
+        start, end = entry.get("start_page"), entry.get("end_page")
+        values = {
+            "title": _first(entry, "title", "primary_title", "translated_title"),
+            "authors": [*entry.get("authors", ()), *entry.get("first_authors", ())],
+            "year": _first(entry, "year", "publication_year", "date"),
+            "journal": _first(entry, "secondary_title", "journal_name", "alternate_title3", "alternate_title1"),
+            "volume": entry.get("volume"),
+            "issue": entry.get("number"),
+            "pages": f"{start}-{end}" if start and end else start,
+            "doi": entry.get("doi"),
+            # PubMed's RIS export puts the PMID in AN; other databases put their own ids there.
+            "pmid": entry.get("accession_number") if str(entry.get("accession_number", "")).isdigit() else None,
+            "url": (entry.get("urls") or [None])[0],
+            "keywords": entry.get("keywords", ()),
+            "abstract": _first(entry, "abstract", "notes_abstract"),
+            "record_type": entry.get("type_of_reference"),
+        }
+        database = source_database or _first(entry, "name_of_database", "database_provider")
+        records.append(make_record(values, file=file, line=line, record=str(number), source_database=database))  # type: ignore[arg-type]
+    return records

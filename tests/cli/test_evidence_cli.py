@@ -1,0 +1,119 @@
+"""``secretome evidence ...``: each command parses, calls one function and prints its result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import rispy
+
+from secretome.cli import main
+
+SYNTHETIC_CORPUS = Path(__file__).parents[1] / "evidence" / "data" / "corpus"
+
+
+@pytest.fixture
+def db(tmp_path, capsys):
+    """A SQLite store holding the synthetic test corpus, made with `evidence init`."""
+    url = f"sqlite:///{tmp_path / 'evidence.db'}"
+    assert main(["evidence", "init", "--db", url, "--corpus", str(SYNTHETIC_CORPUS)]) == 0
+    assert "studies: 1   results: 3" in capsys.readouterr().out
+    return url
+
+
+def test_list_json_has_id_doi_title_year_design(db, capsys):
+    assert main(["evidence", "list", "--db", db, "--format", "json"]) == 0
+    (study,) = json.loads(capsys.readouterr().out)["studies"]
+    assert {"id", "doi", "title", "year", "design"} <= set(study)
+    assert study["id"] == "example-2020-synthetic"
+
+
+def test_list_without_db_uses_the_bundled_corpus(capsys):
+    assert main(["evidence", "list"]) == 0
+    assert capsys.readouterr().out.startswith("Studies in bundled corpus (k = ")
+
+
+def test_show_prints_results_with_their_quotes(db, capsys):
+    assert main(["evidence", "show", "example-2020-synthetic", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "mean difference 9.5 (95% CI 7.4 to 11.6)" in out
+
+
+def test_show_unknown_study_is_exit_2(db, capsys):
+    assert main(["evidence", "show", "nope", "--db", db]) == 2
+    assert capsys.readouterr().err.startswith("error: no such study")
+
+
+def test_missing_store_is_exit_2_and_creates_nothing(tmp_path, capsys):
+    path = tmp_path / "missing.db"
+    assert main(["evidence", "list", "--db", f"sqlite:///{path}"]) == 2
+    assert "no such store" in capsys.readouterr().err
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("to", ["json", "csv", "ris"])
+def test_export_writes_the_file(db, tmp_path, capsys, to):
+    out = tmp_path / f"e.{to}"
+    assert main(["evidence", "export", "--db", db, "--to", to, "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == f"Wrote {out} ({to}): 1 studies, 3 results"
+    if to == "json":
+        results = json.loads(out.read_text(encoding="utf-8"))["studies"][0]["results"]
+        assert all(set(r["provenance"]) >= {"source", "location", "quote", "status"} for r in results)
+    elif to == "ris":
+        assert rispy.loads(out.read_text(encoding="utf-8"))[0]["doi"] == "10.5555/secretome.test.2020"
+
+
+def test_map_text_and_json(db, tmp_path, capsys):
+    assert main(["evidence", "map", "--db", db]) == 0
+    assert "umbilical_cord" in capsys.readouterr().out
+    assert main(["evidence", "map", "--db", db, "--format", "json", "--out", str(tmp_path / "m.csv")]) == 0
+    cells = json.loads(capsys.readouterr().out)["cells"]
+    assert {c["n_studies"] for c in cells} == {1}
+    assert (tmp_path / "m.csv").is_file()
+
+
+IMPORTS = Path(__file__).parents[1] / "evidence" / "data" / "imports"
+
+
+def test_import_then_reimport_changes_nothing(db, capsys):
+    files = [str(IMPORTS / name) for name in ("sample.ris", "sample.nbib", "sample.bib")]
+    assert main(["evidence", "import", *files, "--db", db]) == 0
+    assert capsys.readouterr().out.startswith(f"Imported into {db}: 7 records, 0 studies from 3 of 3 files")
+    assert main(["evidence", "import", *files, "--db", db, "--format", "json"]) == 0
+    assert all(f["skipped"] for f in json.loads(capsys.readouterr().out)["files"])
+
+
+def test_import_bad_file_is_exit_2_naming_file_and_line(db, tmp_path, capsys):
+    bad = tmp_path / "bad.ris"
+    bad.write_text("TY  - JOUR\nTI  - no end tag\n", encoding="utf-8")
+    assert main(["evidence", "import", str(bad), "--db", db]) == 2
+    # .strip(): rich's transient progress bar leaves an empty line on a non-terminal stderr
+    assert capsys.readouterr().err.strip().startswith(f"error: file '{bad}', row 1, record '1', field 'ER'")
+
+
+def test_import_needs_db(capsys):
+    assert main(["evidence", "import", str(IMPORTS / "sample.ris")]) == 2
+    assert "--db" in capsys.readouterr().err
+
+
+def test_dedupe_then_undo(db, capsys):
+    assert main(["evidence", "import", str(IMPORTS / "dedupe.ris"), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["evidence", "dedupe", "--db", db, "--format", "json"]) == 0
+    merges = json.loads(capsys.readouterr().out)["merges"]
+    assert sorted(m["rule"] for m in merges) == ["doi+fuzzy", "pmid"]
+    assert main(["evidence", "dedupe", "--db", db, "--undo", str(merges[0]["id"])]) == 0
+    assert f"merge {merges[0]['id']}: undone: record" in capsys.readouterr().out
+    assert main(["evidence", "dedupe", "--db", db, "--undo", "12345"]) == 2
+    assert "no such merge" in capsys.readouterr().err
+
+
+def test_template_then_import_a_filled_sheet(db, tmp_path, capsys):
+    out = tmp_path / "sheet.csv"
+    assert main(["evidence", "template", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith(f"Wrote the extraction sheet {out}")
+    assert main(["evidence", "import", str(IMPORTS / "sheet.csv"), "--db", db]) == 0
+    assert "sheet.csv (csv): 1 studies" in capsys.readouterr().out
+    assert main(["evidence", "show", "sheet-2021-synthetic", "--db", db]) == 0
+    assert "Mankin score 3.1 ± 0.9" in capsys.readouterr().out

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import rispy
+
+from secretome.errors import InputError, StoreError
+from secretome.evidence._export import export_studies
+from secretome.evidence._store import open_store
+
+
+@pytest.fixture
+def store(synthetic_corpus):
+    with open_store(corpus=synthetic_corpus) as opened:
+        yield opened
+
+
+def test_json_export_gives_every_result_a_provenance_object(store, tmp_path):
+    result = export_studies(store, "json", tmp_path / "e.json")
+    assert (result.n_studies, result.n_results) == (1, 3)
+    data = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))
+    results = [r for s in data["studies"] for r in s["results"]]
+    assert len(results) == 3
+    for res in results:
+        assert {"source", "location", "quote", "status"} <= set(res["provenance"])
+    assert results[1]["effect"]["estimate"] == 9.5
+    assert results[1]["provenance"]["quote"] == "mean difference 9.5 (95% CI 7.4 to 11.6)"
+
+
+def test_csv_export_is_one_row_per_result_and_arm(store, tmp_path):
+    export_studies(store, "csv", tmp_path / "e.csv")
+    table = pd.read_csv(tmp_path / "e.csv")
+    assert len(table) == 4  # two arms of the arm_data result, then the effect and the direction
+    assert table.loc[table.arm == "cm", "mean"].item() == 18.5
+    assert table.loc[table.kind == "effect", "estimate"].item() == 9.5
+    assert table["quote"].notna().all()
+    assert table["status"].eq("verbatim").all()
+
+
+def test_ris_export_reads_back_with_rispy(store, tmp_path):
+    export_studies(store, "ris", tmp_path / "e.ris")
+    text = (tmp_path / "e.ris").read_text(encoding="utf-8")
+    assert text.startswith("TY  - JOUR")
+    (entry,) = rispy.loads(text)
+    assert entry["doi"] == "10.5555/secretome.test.2020"
+    assert entry["authors"] == ["Example A", "Sample B", "Test C", "Fixture D"]
+    assert (entry["year"], entry["start_page"], entry["end_page"]) == ("2020", "10", "20")
+    assert entry["accession_number"] == "12345678"
+
+
+def test_unknown_format_is_an_input_error(store, tmp_path):
+    with pytest.raises(InputError, match="'csv', 'json', 'ris'"):
+        export_studies(store, "xml", tmp_path / "e.xml")
+
+
+def test_unwritable_output_is_a_store_error_and_writes_nothing(store, tmp_path):
+    with pytest.raises(StoreError, match="folder does not exist"):
+        export_studies(store, "json", tmp_path / "missing" / "e.json")
+    assert not (tmp_path / "missing").exists()

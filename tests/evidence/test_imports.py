@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import sqlalchemy as sa
+
+from secretome.errors import InputError, NotLandedError
+from secretome.evidence import _models as orm
+from secretome.evidence._imports import detect_format, import_files
+from secretome.evidence._store import create_store
+
+
+@pytest.fixture
+def store(store_url, synthetic_corpus):
+    with create_store(store_url, corpus=synthetic_corpus) as created:
+        yield created
+
+
+def _records(store):
+    with store.session() as session:
+        rows = session.execute(
+            sa.select(orm.ImportBatch.file_name, orm.Record.position, orm.Record.title, orm.Record.source_database)
+            .join(orm.Record.batch)
+            .order_by(orm.ImportBatch.id, orm.Record.position)
+        )
+        return [tuple(r) for r in rows]
+
+
+def test_import_ris_nbib_and_bibtex(store, imports_dir):
+    files = [imports_dir / name for name in ("sample.ris", "sample.nbib", "sample.bib")]
+    result = import_files(store, files)
+    assert [(f.format, f.n_records, f.skipped) for f in result.files] == [
+        ("ris", 3, False),
+        ("nbib", 2, False),
+        ("bibtex", 2, False),
+    ]
+    assert [f.source_database for f in result.files] == ["Scopus", "PubMed", None]
+    rows = _records(store)
+    assert len(rows) == 7
+    assert rows[3] == ("sample.nbib", 1, rows[3][2], "PubMed")
+    assert "3 records" in result.summary()
+    assert result.to_frame().shape == (3, 7)
+
+
+def test_reimporting_a_file_changes_nothing(store, imports_dir, tmp_path):
+    import_files(store, [imports_dir / "sample.ris"])
+    before = _records(store)
+    copy = tmp_path / "renamed.ris"
+    shutil.copy(imports_dir / "sample.ris", copy)
+    again = import_files(store, [imports_dir / "sample.ris", copy])
+    assert all(f.skipped for f in again.files)
+    assert "nothing changed" in again.summary()
+    assert _records(store) == before
+
+
+def test_a_bad_record_aborts_the_whole_import_and_names_it(store, imports_dir, tmp_path):
+    bad = tmp_path / "bad.ris"
+    bad.write_text(
+        (imports_dir / "sample.ris").read_text(encoding="utf-8").replace("Y1  - 2021///", "Y1  - n.d."),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        import_files(store, [imports_dir / "sample.nbib", bad])
+    assert (info.value.file, info.value.row, info.value.record, info.value.field) == (str(bad), 18, "2", "year")
+    assert _records(store) == []  # the good file before it was not written either
+
+
+def test_source_database_option_overrides_the_file(store, imports_dir):
+    result = import_files(store, [imports_dir / "sample.ris"], source_database="Embase")
+    assert result.files[0].source_database == "Embase"
+    assert {r[3] for r in _records(store)} == {"Embase"}
+
+
+def test_pubmed_xml_is_imported(store, imports_dir):
+    result = import_files(store, [imports_dir / "sample.xml"])
+    assert [(f.format, f.n_records, f.source_database) for f in result.files] == [("pubmed-xml", 2, "PubMed")]
+
+
+def test_formats_not_landed_say_so(store, tmp_path):
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(b"PK")
+    with pytest.raises(NotLandedError, match="xlsx"):
+        import_files(store, [path])
+
+
+def test_unknown_extension_asks_for_from(tmp_path):
+    with pytest.raises(InputError, match="give --from"):
+        detect_format(tmp_path / "refs.dat")
+
+
+def test_txt_is_detected_by_content(imports_dir, tmp_path):
+    path = tmp_path / "pubmed-export.txt"
+    shutil.copy(imports_dir / "sample.nbib", path)
+    assert detect_format(path) == "nbib"
+
+
+def test_missing_file_is_an_input_error(store, tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        import_files(store, [tmp_path / "missing.ris"])
