@@ -8,7 +8,11 @@ from typing import Annotated
 
 import typer
 
-from secretome.cli._common import Format, FormatOption, OutOption, not_landed
+from secretome import atomic_write_text
+from secretome.cli._common import Format, FormatOption, OutOption, emit, not_landed, progress_bar
+from secretome.model import apply_regimen, draw_subjects, parameter_table, to_sbml
+from secretome.model import preset as load_preset
+from secretome.model import simulate as run_simulation
 
 app = typer.Typer(
     help="The mechanistic model: parameters, simulation, SBML, cohorts, sensitivity, calibration.", no_args_is_help=True
@@ -26,7 +30,7 @@ class SensitivityMethod(StrEnum):
 @app.command()
 def params(preset: PresetOption = "rat-mia", fmt: FormatOption = Format.text) -> None:
     """List every parameter with value, unit and source, or `assumed` with its prior range."""
-    not_landed(*_ENGINE)
+    emit(parameter_table(load_preset(preset)), fmt)
 
 
 @app.command()
@@ -37,8 +41,15 @@ def simulate(
     out: OutOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Simulate a preset under a dosing regimen."""
-    not_landed(*_ENGINE)
+    """Simulate a preset under a dosing regimen; --out writes the tidy table as CSV."""
+    model = load_preset(preset) if regimen is None else apply_regimen(load_preset(preset), regimen)
+    with progress_bar() as progress:
+        result = run_simulation(
+            model, parameters=draw_subjects(model, subjects) if subjects > 1 else None, progress=progress
+        )
+    if out is not None:
+        atomic_write_text(out, result.to_frame().to_csv(index=False))
+    emit(result, fmt)
 
 
 @app.command("export-sbml")
@@ -47,7 +58,8 @@ def export_sbml(
     out: Annotated[Path, typer.Option("--out", help="SBML file to write.")] = Path("model.xml"),
 ) -> None:
     """Export a preset, dose events included, as SBML Level 3."""
-    not_landed(*_ENGINE)
+    atomic_write_text(out, to_sbml(load_preset(preset)))
+    typer.echo(f"wrote {out}")
 
 
 @app.command()
