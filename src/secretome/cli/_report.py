@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import webbrowser
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from secretome.cli._common import DbOption, Format, FormatOption, not_landed
+from secretome.cli._common import DbOption, Format, FormatOption, emit, progress_bar
+from secretome.report import build_report
 
 
 def report(
@@ -17,4 +19,8 @@ def report(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Build the living state-of-the-art report (self-contained HTML) from the bundled corpus or --db."""
-    not_landed("The report", 6)
+    with progress_bar() as progress:
+        result = build_report(out, db=db, progress=progress)
+    emit(result, fmt)
+    if open_:
+        webbrowser.open(Path(result.html).resolve().as_uri())

@@ -1,3 +1,10 @@
-"""The living state-of-the-art report, assembled from the evidence, meta and model engines."""
+"""The living state-of-the-art report: the one place where evidence, meta and model meet.
 
-__all__: list[str] = []
+:func:`build_report` writes a self-contained HTML report and, beside it, the analysis dataset
+(:func:`analysis_dataset`, built by the written rules D1-D7) so every pooled number can be rerun.
+"""
+
+from secretome.report._build import ReportResult, build_report
+from secretome.report._dataset import analysis_dataset
+
+__all__ = ["ReportResult", "analysis_dataset", "build_report"]

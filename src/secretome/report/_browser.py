@@ -1,0 +1,93 @@
+"""Looking at the report as a reader does: headless Chromium driven through Debian's chromedriver.
+
+Used by the rendering test and by ``tools/screenshot_report.py``; needs ``selenium`` (the ``test``
+extra) and the Debian packages ``chromium chromium-driver``. The flags keep Chromium off the network,
+which this report never needs: it is one self-contained file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RenderCheck", "check_rendering", "chromium", "screenshot_sections"]
+
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,2000",
+)
+
+
+@contextmanager
+def chromium(binary: str = "/usr/bin/chromium", driver: str = "/usr/bin/chromedriver") -> Iterator[Any]:
+    """A headless Chromium WebDriver session that records the browser console."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    session = webdriver.Chrome(service=Service(driver), options=options)
+    try:
+        yield session
+    finally:
+        session.quit()
+
+
+@dataclass(frozen=True, slots=True)
+class RenderCheck:
+    """What the browser saw: ``figures`` (count), ``empty_figures`` (ids of sections with a figure of
+    zero size), ``console_errors`` (SEVERE console messages) and ``sections`` (section ids, in order)."""
+
+    figures: int
+    empty_figures: tuple[str, ...]
+    console_errors: tuple[str, ...]
+    sections: tuple[str, ...]
+
+
+def check_rendering(html: str | Path) -> RenderCheck:
+    """Open *html* in headless Chromium; report its figures' sizes and console errors."""
+    with chromium() as browser:
+        browser.get(Path(html).resolve().as_uri())
+        sizes = browser.execute_script(
+            "return Array.from(document.querySelectorAll('figure svg')).map(s => {"
+            "const r = s.getBoundingClientRect(); return [s.closest('section').id, r.width, r.height];});"
+        )
+        sections = browser.execute_script("return Array.from(document.querySelectorAll('section')).map(s => s.id);")
+        errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    return RenderCheck(
+        figures=len(sizes),
+        empty_figures=tuple(sid for sid, width, height in sizes if not (width > 0 and height > 0)),
+        console_errors=tuple(errors),
+        sections=tuple(sections),
+    )
+
+
+def screenshot_sections(html: str | Path, out: str | Path) -> list[Path]:
+    """Save one PNG per section of the report *html* into the folder *out*; return their paths."""
+    from selenium.webdriver.common.by import By
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with chromium() as browser:
+        browser.get(Path(html).resolve().as_uri())
+        # Chromium captures an element only inside the window: make the window as tall as the page.
+        height = browser.execute_script("return document.documentElement.scrollHeight;")
+        browser.set_window_size(1280, height + 100)
+        for i, section in enumerate(browser.find_elements(By.TAG_NAME, "section"), start=1):
+            path = out / f"{i:02d}-{section.get_attribute('id')}.png"
+            section.screenshot(str(path))
+            paths.append(path)
+    return paths

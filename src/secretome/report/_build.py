@@ -1,0 +1,343 @@
+"""``build_report``: the living state-of-the-art report, assembled from the engines.
+
+The report is one self-contained HTML file (inline CSS and SVG, no scripts, no network) with the
+analysis dataset beside it as CSV, so anyone can rerun every pooled number in metafor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import pandas as pd
+
+from secretome import __version__, vocab
+from secretome._files import atomic_write_text
+from secretome._progress import ProgressCallback, no_progress
+from secretome._result import Result
+from secretome.errors import StoreError
+from secretome.evidence import EvidenceMap, Study, evidence_map, get_studies, open_store
+from secretome.meta import forest_plot
+from secretome.report._dataset import analysis_dataset
+from secretome.report._figures import bubble_matrix, inline_svg
+from secretome.report._html import Section, document, escape
+from secretome.report._synthesis import PooledOutcome, VoteCount, count_votes, pool_outcomes
+
+__all__ = ["ReportResult", "build_report"]
+
+_LEVELS = ("in_vitro", "animal", "clinical")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult(Result):
+    """What :func:`build_report` wrote and what the report contains.
+
+    Attributes
+    ----------
+    html, dataset_csv : str
+        Paths of the report and of its analysis dataset.
+    studies, primary_studies, results : int
+        Studies in the corpus, of which primary (not reviews); results of the primary studies.
+    pooled : int
+        Random-effects meta-analyses in the report (rule S2).
+    vote_counts : int
+        Domain x level x class vote counts (rule S3).
+    data_sha256 : str
+        Hash of the analysis dataset, as printed in the report's methods.
+    """
+
+    html: str
+    dataset_csv: str
+    studies: int
+    primary_studies: int
+    results: int
+    pooled: int
+    vote_counts: int
+    data_sha256: str
+
+    def summary(self) -> str:
+        return "\n".join(
+            [
+                f"Report written to {self.html}",
+                f"Analysis dataset: {self.dataset_csv} (sha256 {self.data_sha256[:12]}...)",
+                f"Studies: {self.studies} ({self.primary_studies} primary, {self.results} results)",
+                f"Random-effects meta-analyses: {self.pooled}; vote counts: {self.vote_counts}",
+            ]
+        )
+
+
+def build_report(
+    out: str | Path = "report",
+    *,
+    db: str | None = None,
+    corpus: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> ReportResult:
+    """Build the report into the folder *out* (created if its parent exists).
+
+    Parameters
+    ----------
+    out : str or Path
+        Folder for ``index.html`` and ``analysis.csv``; both are written whole or not at all.
+    db : str, optional
+        URL of an existing store (:func:`~secretome.evidence.open_store`); a missing or corrupt one is
+        an input error, and none is ever created here.
+    corpus : str or Path, optional
+        Without *db*: a folder of study files to compile instead of the bundled corpus.
+    progress : callable, optional
+        ``progress(task, done, total)``, called once per section.
+
+    Returns
+    -------
+    ReportResult
+    """
+    report = progress or no_progress
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise StoreError("is not a folder", file=str(out))
+    if not out.parent.is_dir():
+        raise StoreError("the parent folder does not exist", file=str(out))
+    steps = ("dataset", "corpus", "evidence map", "synthesis", "mechanism", "methods")
+    report("report", 0, len(steps))
+    with open_store(db, corpus=corpus) as store:
+        studies = get_studies(store)
+        emap = evidence_map(store)
+    dataset = analysis_dataset(studies)
+    csv_text = dataset.to_csv(index=False)
+    digest = hashlib.sha256(csv_text.encode("utf-8")).hexdigest()
+    report("report", 1, len(steps))
+    sections = [_corpus_section(studies)]
+    report("report", 2, len(steps))
+    sections.append(_map_section(emap))
+    report("report", 3, len(steps))
+    pooled, votes = pool_outcomes(dataset), count_votes(dataset)
+    sections.append(_synthesis_section(dataset, pooled, votes))
+    report("report", 4, len(steps))
+    sections.append(_mechanism_section())
+    report("report", 5, len(steps))
+    sections.append(_methods_section(dataset, digest))
+    html = document(
+        "MSC secretome therapy for osteoarthritis: the living state of the art",
+        f"Built by secretome {__version__} from {len(studies)} studies. Every number links to its source.",
+        sections,
+    )
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder ({exc.strerror})", file=str(out)) from exc
+    csv_path = atomic_write_text(out / "analysis.csv", csv_text)
+    html_path = atomic_write_text(out / "index.html", html)
+    report("report", len(steps), len(steps))
+    primary = [s for s in studies if vocab.DESIGNS[s.design].evidence_level != "review"]
+    return ReportResult(
+        html=str(html_path),
+        dataset_csv=str(csv_path),
+        studies=len(studies),
+        primary_studies=len(primary),
+        results=len(dataset),
+        pooled=len(pooled),
+        vote_counts=len(votes),
+        data_sha256=digest,
+    )
+
+
+def _first_intervention(study: Study) -> tuple[str, str, str]:
+    for arm in study.arms:
+        if arm.role == "treatment" and arm.intervention is not None:
+            iv = arm.intervention
+            dose = f"{iv.dose.value:g} {iv.dose.unit}" if iv.dose else ""
+            return iv.msc_source or "", iv.product or "", dose
+    return "", "", ""
+
+
+def _corpus_section(studies: Sequence[Study]) -> Section:
+    section = Section("corpus", "Corpus")
+    by_level = pd.Series([vocab.DESIGNS[s.design].evidence_level for s in studies]).value_counts()
+    flow = pd.DataFrame(
+        {
+            "step": [
+                "Studies in the corpus",
+                "Reviews (described, not pooled)",
+                "Primary studies: in vitro",
+                "Primary studies: animal",
+                "Primary studies: clinical",
+                "Primary studies with per-arm numbers",
+            ],
+            "n": [
+                len(studies),
+                int(by_level.get("review", 0)),
+                *(int(by_level.get(level, 0)) for level in _LEVELS),
+                sum(1 for s in studies if any(r.kind == "arm_data" for r in s.results)),
+            ],
+        }
+    )
+    section.paragraph(
+        "Flow of the curated corpus. Every count is computed from the study files; the bundled corpus holds no "
+        "database-search records or screening decisions yet, so the identification and screening boxes of a "
+        "PRISMA 2020 flow are not shown rather than filled in."
+    )
+    section.table(flow, caption="Flow of studies")
+    rows = []
+    for s in sorted(studies, key=lambda s: (vocab.DESIGNS[s.design].evidence_level, s.id)):
+        source, product, dose = _first_intervention(s)
+        pop = s.population
+        rows.append(
+            {
+                "study": s.id,
+                "year": s.reference.year,
+                "title": s.reference.title,
+                "design": vocab.DESIGNS[s.design].label,
+                "species": pop.species if pop else "",
+                "OA model": pop.oa_model if pop else "",
+                "MSC source": source,
+                "product": product,
+                "dose": dose,
+                "outcomes": ", ".join(sorted({r.outcome for r in s.results})),
+                "DOI / URL": s.reference.doi or s.reference.url or "",
+            }
+        )
+    section.table(pd.DataFrame(rows), caption="Studies (one row each; ids link from the syntheses)", anchors="study")
+    return section
+
+
+def _map_section(emap: EvidenceMap) -> Section:
+    section = Section("evidence-map", "Evidence map")
+    # One row per (cell, study), so a study classified under two sources is counted once per product.
+    cells = emap.to_frame().assign(study_id=lambda f: f["study_ids"].str.split(";")).explode("study_id")
+    cells["level"] = cells["design"].map(lambda d: vocab.DESIGNS[d].evidence_level)
+    cells = cells[cells["level"] != "review"]
+    if cells.empty:
+        section.note("The store holds no primary study.")
+        return section
+    by_domain = cells.groupby(["level", "product", "outcome_domain"])["study_id"].nunique().rename("n").reset_index()
+    section.paragraph(
+        "Primary studies by product and outcome domain, one panel per evidence level (bubble area ~ number of "
+        "studies; a study counts in every cell its classification spans)."
+    )
+    section.figure(
+        bubble_matrix(by_domain, row="product", col="outcome_domain", panel="level"),
+        "Primary studies by product (rows) and outcome domain (columns), one panel per evidence level.",
+    )
+    by_source = cells.groupby(["msc_source", "product", "level"])["study_id"].nunique().unstack("level", fill_value=0)
+    section.table(by_source.reset_index(), caption="Primary studies by MSC source x product x evidence level")
+    return section
+
+
+def _synthesis_section(dataset: pd.DataFrame, pooled: list[PooledOutcome], votes: list[VoteCount]) -> Section:
+    section = Section("synthesis", "Synthesis by outcome domain")
+    section.paragraph(
+        "Pooling never crosses evidence level or product class (cells vs cell-free secretome). An outcome with "
+        "per-arm numbers from at least two studies is pooled as Hedges' g (positive = benefit) in a REML "
+        "random-effects model; every domain is also summarised by vote counting on the direction of effect with "
+        "a sign test (SWiM). The rows used are in analysis.csv beside this report."
+    )
+    for domain_id, domain in vocab.OUTCOME_DOMAINS.items():
+        section.heading(domain.label)
+        domain_pooled = [p for p in pooled if p.domain == domain_id]
+        domain_votes = [v for v in votes if v.domain == domain_id]
+        if not domain_pooled and not domain_votes:
+            section.note("No primary study in the corpus reports an outcome in this domain.")
+            continue
+        for p in domain_pooled:
+            _pooled_block(section, p)
+        if domain_votes:
+            section.table(
+                _vote_table(domain_votes), caption=f"{domain.label}: direction of effect (one vote per study)"
+            )
+        if not domain_pooled:
+            section.paragraph("Not pooled: fewer than two studies give per-arm numbers for any one outcome.")
+    return section
+
+
+def _pooled_block(section: Section, p: PooledOutcome) -> None:
+    res = p.result
+    label = vocab.OUTCOMES[p.outcome].label
+    title = f"{label}: {p.evidence_level}, {p.product_class} (k = {res.k})"
+    svg = forest_plot(res, xlabel="Hedges' g (positive = benefit of treatment)")
+    section.figure(inline_svg(svg), f"Forest plot, {title}; Hedges' g, positive = benefit.")
+    section.raw(
+        f"<p>Pooled Hedges' g {res.estimate:.2f} (95% CI {res.ci_lb:.2f} to {res.ci_ub:.2f}; "
+        f"prediction interval {res.pi_lb:.2f} to {res.pi_ub:.2f}), tau<sup>2</sup> = {res.tau2:.3f}, "
+        f"I<sup>2</sup> = {res.I2:.1f}%. Studies: "
+        + ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in p.studies)
+        + ".</p>"
+    )
+    provenance = p.rows[["study_id", "treatment", "control", "timepoint", "yi", "vi", "location", "quote", "source"]]
+    section.table(provenance, caption=f"{title}: pooled rows and their provenance", numeric_digits=3)
+
+
+def _vote_table(votes: list[VoteCount]) -> pd.DataFrame:
+    rows = []
+    for v in votes:
+        p = v.sign_test_p
+        other = v.votes["vote"].value_counts()
+        rows.append(
+            {
+                "level": v.evidence_level,
+                "product class": v.product_class,
+                "studies": len(v.votes),
+                "benefit": v.benefit,
+                "harm": v.harm,
+                "mixed": int(other.get("mixed", 0)),
+                "no difference": int(other.get("no_difference", 0)),
+                "not stated": int(other.get("not_stated", 0)),
+                "sign test p": "" if p is None else f"{p:.3g}",
+                "study ids": ", ".join(v.votes["study_id"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _mechanism_section() -> Section:
+    section = Section("mechanism", "Mechanism")
+    section.note(
+        "The mechanistic model of OA cartilage under secretome therapy has not landed yet (issue #5); no "
+        "predictions are shown rather than made-up ones."
+    )
+    return section
+
+
+def _methods_section(dataset: pd.DataFrame, digest: str) -> Section:
+    section = Section("methods", "Methods and reproducibility")
+    section.items(
+        [
+            "Effect sizes: Hedges' g with the exact small-sample correction (Hedges 1981, "
+            "doi:10.3102/10769986006002107), as metafor's escalc(measure='SMD').",
+            "Random effects: REML estimate of tau^2 by Fisher scoring (Viechtbauer 2005, "
+            "doi:10.3102/10769986030003261); prediction interval as metafor's predict.rma.",
+            "Vote counting and sign test: SWiM (Campbell et al. 2020, doi:10.1136/bmj.l6890).",
+            "Shared control groups split between comparisons: Cochrane Handbook, section 23.3.4.",
+        ]
+    )
+    software = pd.DataFrame(
+        {
+            "software": ["secretome", "python", "numpy", "scipy", "pandas", "matplotlib"],
+            "version": [
+                __version__,
+                platform.python_version(),
+                *(version(name) for name in ("numpy", "scipy", "pandas", "matplotlib")),
+            ],
+        }
+    )
+    section.table(software, caption="Software")
+    section.paragraph(f"Analysis dataset sha256: {digest}")
+    section.heading("What the evidence does not contain")
+    if dataset.empty:
+        section.note("The corpus holds no primary study.")
+        return section
+    primary = dataset.groupby(["evidence_level", "product_class"], dropna=False)
+    gaps = primary.agg(
+        results=("study_id", "size"),
+        studies=("study_id", "nunique"),
+        studies_with_numbers=("poolable", lambda s: int(dataset.loc[s.index[s], "study_id"].nunique())),
+    ).reset_index()
+    section.table(gaps, caption="Results and studies with per-arm numbers (mean with SD or SE) by level and class")
+    section.paragraph(
+        "Results stated only as a direction, or as medians, are not pooled; missing values stay missing and are "
+        "never estimated."
+    )
+    return section

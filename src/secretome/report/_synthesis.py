@@ -1,0 +1,111 @@
+"""Synthesis per outcome domain: random-effects pooling where numbers allow, vote counting otherwise.
+
+Rules (the report's, applied to the analysis dataset of :mod:`secretome.report._dataset`):
+
+S1. Pooling never crosses evidence level (in vitro, animal, clinical) or product class (cells vs
+    cell-free secretome): each analysis is one outcome x level x class.
+S2. An outcome is pooled when at least two studies give poolable rows (rule D4): Hedges' g by
+    metafor's ``escalc`` formulas, REML random-effects model (Viechtbauer 2005), z-test, 95% CI and
+    prediction interval. One study, or none, leaves the outcome to the vote count.
+S3. Vote counting by direction of effect (SWiM; Campbell et al. 2020): one vote per study per
+    domain from its selected rows; a study whose rows point both ways casts none (``mixed``), a
+    study that states only "no difference" casts none either. The sign test is a two-sided exact
+    binomial test of the benefit votes against 1/2 (McKenzie & Brennan, Cochrane Handbook 12.4.2.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binomtest
+
+from secretome.meta import RandomEffectsResult, escalc, random_effects
+
+__all__: list[str] = []
+
+
+@dataclass(frozen=True)
+class PooledOutcome:
+    """One random-effects meta-analysis: an outcome within one evidence level and product class."""
+
+    outcome: str
+    domain: str
+    evidence_level: str
+    product_class: str
+    rows: pd.DataFrame
+    """The pooled rows of the analysis dataset, with ``yi`` and ``vi`` (benefit-signed Hedges' g)."""
+    result: RandomEffectsResult
+
+    @property
+    def studies(self) -> tuple[str, ...]:
+        """The ids of the studies pooled."""
+        return tuple(dict.fromkeys(self.rows["study_id"]))
+
+
+@dataclass(frozen=True)
+class VoteCount:
+    """Direction-of-effect votes of one domain within one evidence level and product class."""
+
+    domain: str
+    evidence_level: str
+    product_class: str
+    votes: pd.DataFrame
+    """One row per study: ``study_id``, ``vote`` (benefit, harm, mixed, no_difference, not_stated)."""
+
+    @property
+    def benefit(self) -> int:
+        return int((self.votes["vote"] == "benefit").sum())
+
+    @property
+    def harm(self) -> int:
+        return int((self.votes["vote"] == "harm").sum())
+
+    @property
+    def sign_test_p(self) -> float | None:
+        """Two-sided exact binomial p of benefit vs harm votes; ``None`` when nobody voted."""
+        n = self.benefit + self.harm
+        return None if n == 0 else float(binomtest(self.benefit, n, 0.5).pvalue)
+
+
+def pool_outcomes(dataset: pd.DataFrame) -> list[PooledOutcome]:
+    """Rule S2: one :class:`PooledOutcome` per outcome x level x class with >= 2 poolable studies."""
+    usable = dataset[dataset["selected"] & dataset["poolable"]] if not dataset.empty else dataset
+    pooled = []
+    for (outcome, level, product_class), group in usable.groupby(["outcome", "evidence_level", "product_class"]):
+        if group["study_id"].nunique() < 2:
+            continue
+        es = escalc("SMD", **{name: group[name] for name in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")})
+        orientation = np.where(group["higher_is_better"].astype(bool), 1.0, -1.0)
+        rows = group.assign(yi=es.yi * orientation, vi=es.vi)
+        # A study with several comparisons (rule D6) shows each arm, so forest rows can be told apart.
+        repeated = rows["study_id"].duplicated(keep=False)
+        labels = rows["study_id"].where(~repeated, rows["study_id"] + " (" + rows["treatment"] + ")")
+        result = random_effects(rows["yi"], rows["vi"], method="REML", labels=list(labels))
+        pooled.append(PooledOutcome(outcome, rows["domain"].iloc[0], level, product_class, rows, result))
+    return pooled
+
+
+def count_votes(dataset: pd.DataFrame) -> list[VoteCount]:
+    """Rule S3: one :class:`VoteCount` per domain x level x class, from the selected rows."""
+    if dataset.empty:
+        return []
+    chosen = dataset[dataset["selected"] & dataset["product_class"].notna()]
+    counts = []
+    for (domain, level, product_class), rows in chosen.groupby(["domain", "evidence_level", "product_class"]):
+        votes = rows.groupby("study_id", sort=True)["benefit"].agg(_vote).rename("vote").reset_index()
+        counts.append(VoteCount(domain, level, product_class, votes))
+    return counts
+
+
+def _vote(benefits: pd.Series) -> str:
+    stated = set(benefits.dropna().astype(int))
+    directions = stated - {0}
+    if directions == {1}:
+        return "benefit"
+    if directions == {-1}:
+        return "harm"
+    if directions:
+        return "mixed"
+    return "no_difference" if stated else "not_stated"

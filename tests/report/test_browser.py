@@ -1,0 +1,28 @@
+"""The report as a reader sees it: every figure renders in headless Chromium, the console is clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from secretome.report import build_report
+from secretome.report._browser import check_rendering, screenshot_sections
+
+
+@pytest.mark.needs_chromium
+def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, tmp_path):
+    built = build_report(tmp_path / "out", corpus=synthetic_corpus)
+    seen = check_rendering(built.html)
+    assert seen.sections == ("corpus", "evidence-map", "synthesis", "mechanism", "methods")
+    assert seen.figures == 2  # the evidence map and one forest plot
+    assert seen.empty_figures == ()
+    assert seen.console_errors == ()
+
+
+@pytest.mark.needs_chromium
+def test_screenshots_one_png_per_section(synthetic_corpus, tmp_path):
+    built = build_report(tmp_path / "out", corpus=synthetic_corpus)
+    paths = screenshot_sections(built.html, tmp_path / "shots")
+    assert [p.name for p in paths][:2] == ["01-corpus.png", "02-evidence-map.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
+    # Each section's picture is as tall as the section: nothing cut off at the window's edge.
+    assert all(p.stat().st_size > 5000 for p in paths)

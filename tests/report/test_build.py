@@ -1,0 +1,128 @@
+"""The report end to end: files, escaping, sections, errors, and pooled numbers against metafor."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from secretome.errors import StoreError
+from secretome.report import analysis_dataset, build_report
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "report"
+SCRIPT = Path(__file__).parents[2] / "tools" / "report_reference.R"
+KEYS = ["outcome", "evidence_level", "product_class"]
+
+
+@pytest.fixture(scope="module")
+def built(synthetic_corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "out"
+    return build_report(out, corpus=synthetic_corpus)
+
+
+@pytest.fixture(scope="module")
+def html(built):
+    return Path(built.html).read_text(encoding="utf-8")
+
+
+def test_writes_the_report_and_its_dataset(built):
+    assert Path(built.html).name == "index.html"
+    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 11
+    assert (built.studies, built.primary_studies, built.pooled) == (6, 5, 1)
+
+
+def test_imported_text_is_escaped(html):
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Synthetic in vitro study" in html
+
+
+def test_every_domain_has_a_heading_and_empty_ones_say_so(html):
+    for label in ("Cartilage structure", "Histology scores", "Apoptosis", "Pain and function", "Safety"):
+        assert f"<h3>{label}</h3>" in html
+    apoptosis = html.split("<h3>Apoptosis</h3>")[1].split("<h3>")[0]
+    assert "No primary study in the corpus reports an outcome in this domain." in apoptosis
+    assert "Not pooled: fewer than two studies give per-arm numbers" in html  # pain: one clinical study
+
+
+def test_pooled_numbers_link_to_their_studies(html):
+    for study in ("syn-alpha-2020", "syn-beta-2021", "syn-gamma-2022"):
+        assert f'<a href="#study-{study}">' in html
+        assert f'id="study-{study}"' in html
+
+
+def test_the_model_section_says_it_has_not_landed(html):
+    assert "has not landed yet" in html
+
+
+def test_committed_analysis_csv_is_what_the_rules_give(synthetic_studies):
+    # The metafor fixture below was made from this CSV; if the rules change, regenerate both.
+    ours = analysis_dataset(synthetic_studies)
+    committed = pd.read_csv(FIXTURES / "synthetic_analysis.csv")
+    columns = ["study_id", "outcome", "n1i", "m1i", "sd1i", "n2i", "m2i", "sd2i", "selected", "poolable"]
+    pd.testing.assert_frame_equal(ours[columns].reset_index(drop=True), committed[columns], check_dtype=False)
+
+
+def _compare(ours: list, reference: pd.DataFrame) -> None:
+    assert len(ours) == len(reference)
+    for p in ours:
+        ref = reference.set_index(KEYS).loc[(p.outcome, p.evidence_level, p.product_class)]
+        res = p.result
+        assert res.k == ref["k"]
+        for field in ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2"):
+            assert getattr(res, field) == pytest.approx(ref[field], rel=1e-6, abs=1e-10), field
+
+
+def test_pooled_numbers_match_metafor_fixture(synthetic_studies):
+    # R: Rscript tools/report_reference.R tests/fixtures/report/synthetic_analysis.csv synthetic_pooled.csv
+    from secretome.report._synthesis import pool_outcomes
+
+    _compare(pool_outcomes(analysis_dataset(synthetic_studies)), pd.read_csv(FIXTURES / "synthetic_pooled.csv"))
+
+
+@pytest.mark.needs_r
+@pytest.mark.parametrize("corpus", ["synthetic", "bundled"])
+def test_pooled_numbers_match_metafor_live(corpus, synthetic_studies, tmp_path):
+    from secretome.evidence import load_corpus
+    from secretome.report._synthesis import pool_outcomes
+
+    studies = synthetic_studies if corpus == "synthetic" else load_corpus().studies
+    dataset = analysis_dataset(studies)
+    dataset.to_csv(tmp_path / "analysis.csv", index=False)
+    subprocess.run(
+        ["Rscript", str(SCRIPT), str(tmp_path / "analysis.csv"), str(tmp_path / "pooled.csv")],
+        check=True,
+        capture_output=True,
+    )
+    pooled = pool_outcomes(dataset)
+    reference = pd.read_csv(tmp_path / "pooled.csv") if pooled else pd.DataFrame(columns=KEYS)
+    _compare(pooled, reference)
+
+
+def test_an_unusable_out_is_an_input_error(tmp_path, synthetic_corpus):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="is not a folder"):
+        build_report(blocker, corpus=synthetic_corpus)
+    with pytest.raises(StoreError, match="parent folder does not exist"):
+        build_report(tmp_path / "missing" / "out", corpus=synthetic_corpus)
+
+
+def test_a_missing_or_corrupt_store_is_an_input_error_and_nothing_is_written(tmp_path):
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"not a database at all" * 100)
+    for db in (f"sqlite:///{tmp_path / 'missing.db'}", f"sqlite:///{corrupt}"):
+        with pytest.raises(StoreError):
+            build_report(tmp_path / "out", db=db)
+    assert not (tmp_path / "missing.db").exists()
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_report_exit_codes(tmp_path, capsys):
+    from secretome.cli import main
+
+    assert main(["report", "--db", f"sqlite:///{tmp_path / 'missing.db'}", "--out", str(tmp_path / "out")]) == 2
+    assert "missing.db" in capsys.readouterr().err
+    assert main(["report", "--out", str(tmp_path / "out"), "--format", "json"]) == 0
+    assert '"pooled"' in capsys.readouterr().out

@@ -1,0 +1,90 @@
+"""Rules D1-D7 of the analysis dataset, each checked on the synthetic corpus by hand arithmetic."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from secretome.report import analysis_dataset
+from secretome.report._dataset import followup_days
+
+
+@pytest.fixture(scope="module")
+def dataset(synthetic_studies):
+    return analysis_dataset(synthetic_studies)
+
+
+def _row(dataset, study, outcome, **where):
+    rows = dataset[(dataset["study_id"] == study) & (dataset["outcome"] == outcome)]
+    for column, value in where.items():
+        rows = rows[rows[column] == value]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def test_reviews_are_left_out(dataset):  # D1
+    assert "syn-zeta-2023" not in set(dataset["study_id"])
+    assert set(dataset["evidence_level"]) == {"in_vitro", "animal", "clinical"}
+
+
+def test_product_class_and_source_come_from_the_treatment_arm(dataset):  # D2
+    row = _row(dataset, "syn-delta-2019", "vas_pain", timepoint="month 12")
+    assert (row["product"], row["product_class"], row["msc_source"]) == ("cells", "cells", "bone_marrow")
+    assert _row(dataset, "syn-alpha-2020", "oarsi_score")["product_class"] == "secretome"
+
+
+def test_benefit_follows_the_direction_of_the_scale(dataset):  # D3
+    # OARSI: lower is better; 2.0 (treated) < 5.4 (control) is a benefit.
+    assert _row(dataset, "syn-alpha-2020", "oarsi_score")["benefit"] == 1
+    # GAG content: stated as improved.
+    assert _row(dataset, "syn-epsilon-2018", "gag_content")["benefit"] == 1
+    assert _row(dataset, "syn-delta-2019", "womac_total")["benefit"] == 0
+
+
+def test_se_becomes_sd_times_root_n(dataset):  # D4
+    row = _row(dataset, "syn-beta-2021", "oarsi_score", timepoint="week 12")
+    assert row["sd1i"] == pytest.approx(0.4 * math.sqrt(6))
+    assert row["sd2i"] == pytest.approx(0.7 * math.sqrt(6))
+    assert "D4" in row["rule"]
+    assert not _row(dataset, "syn-beta-2021", "il1b_level")["poolable"]
+
+
+def test_the_latest_time_point_is_selected(dataset):  # D5
+    assert _row(dataset, "syn-beta-2021", "oarsi_score", timepoint="week 12")["selected"]
+    assert not _row(dataset, "syn-beta-2021", "oarsi_score", timepoint="week 4")["selected"]
+
+
+def test_baseline_is_never_an_effect(dataset):  # D5
+    row = _row(dataset, "syn-delta-2019", "vas_pain", timepoint="baseline")
+    assert pd.isna(row["benefit"])
+    assert not row["selected"]
+    assert not row["poolable"]
+    assert _row(dataset, "syn-delta-2019", "vas_pain", timepoint="month 12")["selected"]
+
+
+@pytest.mark.parametrize(
+    ("label", "days"),
+    [("week 8 after surgery", 56), ("months 3, 6, 9 and 12", 365.25), ("5-week course", 35), ("1 year", 365.25)],
+)
+def test_follow_up_is_read_from_the_label(label, days):  # D5
+    assert followup_days(label) == pytest.approx(days)
+
+
+def test_a_shared_control_is_split_between_arms(dataset):  # D6
+    for arm in ("low", "high"):
+        row = _row(dataset, "syn-gamma-2022", "oarsi_score", treatment=arm)
+        assert row["n2i"] == 5  # 10 vehicle animals shared by two comparisons
+        assert row["n1i"] == 10
+        assert "D6" in row["rule"]
+
+
+def test_every_row_keeps_its_provenance(dataset):
+    assert dataset[["source", "location", "quote", "status"]].notna().all().all()
+    row = _row(dataset, "syn-alpha-2020", "oarsi_score")
+    assert "2.0 ± 0.9" in row["quote"]
+
+
+def test_an_empty_corpus_gives_an_empty_table():
+    assert analysis_dataset([]).empty

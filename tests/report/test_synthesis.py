@@ -1,0 +1,52 @@
+"""Rules S1-S3: what is pooled, what is vote-counted, and the sign test."""
+
+from __future__ import annotations
+
+import pytest
+from scipy.stats import binomtest
+
+from secretome.report import analysis_dataset
+from secretome.report._synthesis import count_votes, pool_outcomes
+
+
+@pytest.fixture(scope="module")
+def dataset(synthetic_studies):
+    return analysis_dataset(synthetic_studies)
+
+
+def test_only_outcomes_with_two_studies_are_pooled(dataset):
+    pooled = pool_outcomes(dataset)
+    # OARSI in animals (alpha, beta, gamma x 2 arms) is pooled; VAS (one clinical study) is not.
+    assert [(p.outcome, p.evidence_level, p.product_class) for p in pooled] == [("oarsi_score", "animal", "secretome")]
+    assert pooled[0].studies == ("syn-alpha-2020", "syn-beta-2021", "syn-gamma-2022")
+    assert pooled[0].result.k == 4
+    assert pooled[0].result.labels == (
+        "syn-alpha-2020",
+        "syn-beta-2021",
+        "syn-gamma-2022 (low)",
+        "syn-gamma-2022 (high)",
+    )
+
+
+def test_pooled_effects_are_signed_as_benefit(dataset):
+    rows = pool_outcomes(dataset)[0].rows
+    assert (rows["yi"] > 0).all()  # every treated group had the lower (better) OARSI score
+
+
+def test_votes_one_per_study_per_domain(dataset):
+    votes = {(v.domain, v.evidence_level, v.product_class): v for v in count_votes(dataset)}
+    histology = votes["histology", "animal", "secretome"]
+    assert histology.benefit == 3
+    assert histology.harm == 0
+    # Exact two-sided binomial test of 3 of 3 (Campbell et al. 2020): 2 x 0.5^3.
+    assert histology.sign_test_p == pytest.approx(0.25)
+    assert histology.sign_test_p == pytest.approx(binomtest(3, 3, 0.5).pvalue)
+    safety = votes["safety", "clinical", "cells"]
+    assert list(safety.votes["vote"]) == ["no_difference"]
+    assert safety.sign_test_p is None
+
+
+def test_nothing_to_pool_in_an_empty_dataset():
+    empty = analysis_dataset([])
+    assert pool_outcomes(empty) == []
+    assert count_votes(empty) == []

@@ -1,0 +1,34 @@
+#!/usr/bin/env Rscript
+# Reference pooled numbers for the report tests: metafor run on the report's exported analysis CSV.
+#
+# Usage: Rscript tools/report_reference.R ANALYSIS.csv OUT.csv
+#
+# Applies the report's rules S1-S2 as a metafor user would from the CSV alone: keep rows with
+# selected & poolable, group by outcome x evidence_level x product_class, pool groups with at least
+# two studies as Hedges' g (escalc measure="SMD"), signed so that positive = benefit, in a REML
+# random-effects model (rma, test="z"). Writes one CSV row per pooled outcome with the versions used.
+
+suppressPackageStartupMessages(library(metafor))
+
+args <- commandArgs(trailingOnly = TRUE)
+if (length(args) != 2) stop("usage: Rscript tools/report_reference.R ANALYSIS.csv OUT.csv")
+dat <- read.csv(args[1], stringsAsFactors = FALSE)
+dat <- dat[dat$selected == "True" & dat$poolable == "True", ]
+
+rows <- list()
+for (key in unique(paste(dat$outcome, dat$evidence_level, dat$product_class, sep = "|"))) {
+  part <- dat[paste(dat$outcome, dat$evidence_level, dat$product_class, sep = "|") == key, ]
+  if (length(unique(part$study_id)) < 2) next
+  es <- escalc(measure = "SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = part)
+  sign <- ifelse(part$higher_is_better == "True", 1, -1)
+  fit <- rma(yi = es$yi * sign, vi = es$vi, method = "REML", test = "z")
+  pred <- predict(fit)
+  rows[[key]] <- data.frame(
+    outcome = part$outcome[1], evidence_level = part$evidence_level[1], product_class = part$product_class[1],
+    k = fit$k, estimate = as.numeric(fit$beta), se = fit$se, ci_lb = fit$ci.lb, ci_ub = fit$ci.ub,
+    pi_lb = pred$pi.lb, pi_ub = pred$pi.ub, tau2 = fit$tau2, I2 = fit$I2,
+    R = paste(R.version$major, R.version$minor, sep = "."), metafor = as.character(packageVersion("metafor"))
+  )
+}
+out <- if (length(rows)) do.call(rbind, rows) else data.frame()
+write.csv(out, args[2], row.names = FALSE)
