@@ -18,50 +18,9 @@ args <- commandArgs(trailingOnly = TRUE)
 outdir <- if (length(args) >= 1) args[1] else file.path("tests", "fixtures", "metafor")
 dir.create(outdir, showWarnings = FALSE, recursive = TRUE)
 
-versions <- list(
-  R = paste(R.version$major, R.version$minor, sep = "."),
-  metafor = packageDescription("metafor")$Version,
-  metadat = packageDescription("metadat")$Version
-)
-
-# ---- a minimal JSON writer -------------------------------------------------------------------
-# Length-1 atomic vectors become scalars; use arr() for a JSON array, list(name = ...) for objects.
-
-arr <- function(x) as.list(x)
-
-json_atom <- function(x) {
-  if (is.null(x) || length(x) == 0) return("null")
-  if (is.factor(x)) x <- as.character(x)
-  if (is.character(x)) {
-    if (is.na(x)) return("null")
-    x <- gsub("\\\\", "\\\\\\\\", x)
-    x <- gsub("\"", "\\\\\"", x)
-    return(paste0("\"", x, "\""))
-  }
-  if (is.logical(x)) return(if (is.na(x)) "null" else if (x) "true" else "false")
-  if (!is.finite(x)) return("null")
-  if (is.integer(x)) return(sprintf("%d", x))
-  sprintf("%.17g", x)
-}
-
-to_json <- function(x) {
-  if (is.list(x)) {
-    inner <- vapply(x, to_json, character(1), USE.NAMES = FALSE)
-    if (!is.null(names(x))) {
-      return(paste0("{", paste0("\"", names(x), "\": ", inner, collapse = ", "), "}"))
-    }
-    return(paste0("[", paste(inner, collapse = ", "), "]"))
-  }
-  if (length(x) > 1) stop("vector of length > 1 without arr(): ", deparse(x))
-  json_atom(unname(x))
-}
-
-write_cases <- function(name, cases) {
-  # One case per line: reviewable in diffs.
-  body <- paste0("  ", vapply(cases, to_json, character(1)), collapse = ",\n")
-  text <- paste0("{\"versions\": ", to_json(versions), ",\n \"cases\": [\n", body, "\n]}\n")
-  writeLines(text, file.path(outdir, name), sep = "")
-}
+# The JSON writer and `versions` are shared with the other reference scripts.
+script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+source(file.path(dirname(script_file), "metafor_json.R"))
 
 # ---- escalc ----------------------------------------------------------------------------------
 
