@@ -13,7 +13,7 @@ def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, tmp_pat
     built = build_report(tmp_path / "out", corpus=synthetic_corpus)
     seen = check_rendering(built.html)
     assert seen.sections == ("corpus", "evidence-map", "synthesis", "mechanism", "methods")
-    assert seen.figures == 2  # the evidence map and one forest plot
+    assert seen.figures == 4  # the evidence map, one forest plot, two model experiments
     assert seen.empty_figures == ()
     assert seen.console_errors == ()
 

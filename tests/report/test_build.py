@@ -52,8 +52,13 @@ def test_pooled_numbers_link_to_their_studies(html):
         assert f'id="study-{study}"' in html
 
 
-def test_the_model_section_says_it_has_not_landed(html):
-    assert "has not landed yet" in html
+def test_the_mechanism_section_shows_both_experiments_and_says_what_is_assumed(html):
+    mechanism = html.split('<section id="mechanism">')[1].split("</section>")[0]
+    assert "The review&#x27;s rat protocol" in mechanism
+    assert "Single versus repeated dosing" in mechanism
+    assert mechanism.count("<svg") == 2
+    assert "assumed with a prior range" in mechanism
+    assert "no prediction is counted as evidence" in mechanism
 
 
 def test_committed_analysis_csv_is_what_the_rules_give(synthetic_studies):

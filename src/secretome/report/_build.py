@@ -25,7 +25,15 @@ from secretome.meta import forest_plot
 from secretome.report._dataset import analysis_dataset
 from secretome.report._figures import bubble_matrix, inline_svg
 from secretome.report._html import Section, document, escape
-from secretome.report._synthesis import PooledOutcome, VoteCount, count_votes, pool_outcomes
+from secretome.report._mechanism import (
+    ExperimentRun,
+    assumption_counts,
+    predictions_beside_evidence,
+    readout_table,
+    run_experiments,
+    trajectories_figure,
+)
+from secretome.report._synthesis import PooledOutcome, VoteCount, count_votes, outcome_votes, pool_outcomes
 
 __all__ = ["ReportResult", "build_report"]
 
@@ -117,7 +125,7 @@ def build_report(
     pooled, votes = pool_outcomes(dataset), count_votes(dataset)
     sections.append(_synthesis_section(dataset, pooled, votes))
     report("report", 4, len(steps))
-    sections.append(_mechanism_section())
+    sections.append(_mechanism_section(run_experiments(progress=progress), dataset))
     report("report", 5, len(steps))
     sections.append(_methods_section(dataset, digest))
     html = document(
@@ -292,12 +300,35 @@ def _vote_table(votes: list[VoteCount]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _mechanism_section() -> Section:
+def _mechanism_section(runs: list[ExperimentRun], dataset: pd.DataFrame) -> Section:
     section = Section("mechanism", "Mechanism")
-    section.note(
-        "The mechanistic model of OA cartilage under secretome therapy has not landed yet (issue #5); no "
-        "predictions are shown rather than made-up ones."
+    section.paragraph(
+        "Predictions of the mechanistic model of OA cartilage under secretome therapy (secretome.model: the "
+        "inflammation core of Baker, Brook & Owen 2017, doi:10.1007/s00285-017-1104-y, extended with an anabolic "
+        "TGF-beta/SOX-9 axis, MMP-13/ADAMTS-5 catabolism and the matrix) for the default subject. They are "
+        "qualitative: most parameters are assumptions with prior ranges (table below), none is calibrated to the "
+        "studies of this report, and no prediction is counted as evidence."
     )
+    section.note(
+        "Uncertainty bands from a virtual cohort drawn from the parameter priors are not shown yet (issue #5): "
+        "the lines are the default subject only."
+    )
+    votes = outcome_votes(dataset, "animal", "secretome")
+    for run in runs:
+        section.heading(run.experiment.title)
+        section.figure(
+            trajectories_figure(run, ("aggrecan", "collagen_ii", "chondrocytes", "pro_inflammatory")),
+            f"{run.experiment.title}: model readouts over time; dotted lines mark the readout days.",
+        )
+        table = readout_table(run).pivot_table(index=["readout", "unit"], columns=["arm", "day"], values="value")
+        table.columns = [f"{arm}, day {day:g}" for arm, day in table.columns]
+        section.table(table.reset_index(), caption=f"{run.experiment.title}: readouts at the readout days")
+        section.table(
+            predictions_beside_evidence(run, votes),
+            caption="Predicted direction at the last readout day beside the animal secretome studies of the same "
+            "outcome (one vote per study)",
+        )
+    section.table(assumption_counts(runs), caption="Model parameters: with a source, or assumed with a prior range")
     return section
 
 

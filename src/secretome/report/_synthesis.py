@@ -99,6 +99,20 @@ def count_votes(dataset: pd.DataFrame) -> list[VoteCount]:
     return counts
 
 
+def outcome_votes(dataset: pd.DataFrame, evidence_level: str, product_class: str) -> pd.DataFrame:
+    """Rule S3 per outcome instead of per domain: ``study_id``, ``outcome``, ``vote`` for one level and class."""
+    columns = ["study_id", "outcome", "vote"]
+    if dataset.empty:
+        return pd.DataFrame(columns=columns)
+    chosen = dataset[
+        dataset["selected"]
+        & (dataset["evidence_level"] == evidence_level)
+        & (dataset["product_class"] == product_class)
+    ]
+    votes = chosen.groupby(["study_id", "outcome"], sort=True)["benefit"].agg(_vote).rename("vote").reset_index()
+    return votes[columns]
+
+
 def _vote(benefits: pd.Series) -> str:
     stated = set(benefits.dropna().astype(int))
     directions = stated - {0}

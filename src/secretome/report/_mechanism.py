@@ -1,0 +1,175 @@
+"""The mechanism section: the model's predictions for the preset experiments, set beside the evidence.
+
+Rules (the report's):
+
+M1. Each experiment compares treated presets with the untreated preset of the same OA model, for
+    the default subject (every parameter at its stated or assumed value).
+M2. A prediction's direction is benefit when the treated readout moves, relative to untreated, in
+    the direction of benefit of the readout's vocabulary outcome; changes under 1% of the untreated
+    value count as no difference.
+M3. Beside each prediction stands the evidence for the same vocabulary outcome from animal studies
+    of secretome products (one vote per study, rule S3). A prediction is never shown as evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from secretome import vocab
+from secretome._progress import ProgressCallback, track
+from secretome.model import Model, SimulationResult, preset, simulate
+from secretome.report._figures import svg_of
+
+__all__: list[str] = []
+
+# Rule M2: smaller relative changes than this are no difference.
+_NO_DIFFERENCE = 0.01
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A preset experiment: the untreated preset, the treated arms and the days read out."""
+
+    id: str
+    title: str
+    untreated: str
+    arms: tuple[tuple[str, str], ...]
+    """(label, preset name) of each treated arm."""
+    readout_days: tuple[float, ...]
+
+
+EXPERIMENTS = (
+    Experiment(
+        "review-rat-protocol",
+        "The review's rat protocol: focal K-wire defect, conditioned medium 1 mL/kg weekly x 5",
+        "rat-focal-defect",
+        (("conditioned medium weekly x 5", "rat-focal-defect-cm"),),
+        (60.0, 90.0, 120.0),
+    ),
+    Experiment(
+        "single-vs-repeated",
+        "Single versus repeated dosing at equal total dose (rat MIA)",
+        "rat-mia",
+        (("5 mL/kg once", "rat-mia-cm-single"), ("1 mL/kg weekly x 5", "rat-mia-cm-weekly")),
+        (28.0, 56.0, 120.0),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ExperimentRun:
+    """The simulations of one experiment: ``runs`` maps an arm label (``untreated`` first) to its result."""
+
+    experiment: Experiment
+    runs: dict[str, SimulationResult]
+    models: dict[str, Model]
+
+
+def run_experiments(
+    experiments: Sequence[Experiment] = EXPERIMENTS, progress: ProgressCallback | None = None
+) -> list[ExperimentRun]:
+    """Simulate every arm of every experiment (rule M1) at whole days to the model's end time."""
+    return [_run(experiment) for experiment in track(experiments, "model experiments", progress)]
+
+
+# The presets are deterministic, so one process never needs to simulate an experiment twice.
+@cache
+def _run(experiment: Experiment) -> ExperimentRun:
+    arms = (("untreated", experiment.untreated), *experiment.arms)
+    models = {label: preset(name) for label, name in arms}
+    runs = {label: simulate(model, times=np.arange(0.0, model.t_end + 0.5, 1.0)) for label, model in models.items()}
+    return ExperimentRun(experiment, runs, models)
+
+
+def readout_table(run: ExperimentRun) -> pd.DataFrame:
+    """Every readout of every arm at the experiment's readout days (long format)."""
+    rows = []
+    for label, result in run.runs.items():
+        for day in run.experiment.readout_days:
+            i = int(np.argmin(np.abs(result.time - day)))
+            for j, name in enumerate(result.readouts):
+                rows.append(
+                    {
+                        "arm": label,
+                        "day": float(result.time[i]),
+                        "readout": name,
+                        "outcome": result.readout_outcomes[j],
+                        "value": float(result.readout_values[0, i, j]),
+                        "unit": result.readout_units[j],
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def predictions_beside_evidence(run: ExperimentRun, votes: pd.DataFrame) -> pd.DataFrame:
+    """Rules M2-M3: predicted direction at the last readout day, and the evidence votes per outcome.
+
+    *votes* has one row per study and outcome with ``outcome`` and ``vote`` (benefit, harm, mixed,
+    no_difference, not_stated), from :func:`secretome.report._synthesis.outcome_votes`.
+    """
+    table = readout_table(run)
+    last = table[table["day"] == table["day"].max()]
+    untreated = last[last["arm"] == "untreated"].set_index("readout")["value"]
+    rows = []
+    for _, row in last[last["arm"] != "untreated"].iterrows():
+        outcome = vocab.OUTCOMES[row["outcome"]]
+        base, value = float(untreated[row["readout"]]), float(row["value"])
+        difference = value - base
+        scale = max(abs(base), abs(value))
+        if scale == 0 or abs(difference) < _NO_DIFFERENCE * scale:
+            predicted = "no difference"
+        else:
+            predicted = "benefit" if (difference > 0) == outcome.higher_is_better else "harm"
+        change = f"{100 * difference / abs(base):+.1f}%" if base else f"{difference:+.3g} (from 0)"
+        seen = votes.loc[votes["outcome"] == row["outcome"], "vote"]
+        evidence = (
+            f"{int((seen == 'benefit').sum())} / {int((seen == 'harm').sum())} / "
+            f"{int((~seen.isin(['benefit', 'harm'])).sum())}"
+            if len(seen)
+            else "no study"
+        )
+        rows.append(
+            {
+                "arm": row["arm"],
+                "outcome": outcome.label,
+                "predicted change vs untreated": change,
+                "predicted": predicted,
+                "studies (benefit / harm / other)": evidence,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def trajectories_figure(run: ExperimentRun, readouts: Sequence[str]) -> str:
+    """One panel per readout: every arm's trajectory, the readout days marked."""
+    first = next(iter(run.runs.values()))
+    fig, axes = plt.subplots(1, len(readouts), figsize=(3.2 * len(readouts), 2.9), squeeze=False)
+    for ax, name in zip(axes[0], readouts, strict=True):
+        j = first.readouts.index(name)
+        for label, result in run.runs.items():
+            ax.plot(result.time, result.readout_values[0, :, j], label=label, linewidth=1.4)
+        for day in run.experiment.readout_days:
+            ax.axvline(day, color="#bbb", linewidth=0.8, linestyle=":")
+        ax.set_title(name.replace("_", " "), fontsize=9)
+        ax.set_xlabel(f"time ({first.time_unit})", fontsize=8)
+        ax.set_ylabel(first.readout_units[j], fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0][0].legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return svg_of(fig)
+
+
+def assumption_counts(runs: Sequence[ExperimentRun]) -> pd.DataFrame:
+    """Per preset: parameters with a source and parameters assumed (with a prior range)."""
+    rows = {}
+    for run in runs:
+        for model in run.models.values():
+            assumed = sum(1 for p in model.parameters if p.assumed)
+            rows[model.name] = {"preset": model.name, "sourced": len(model.parameters) - assumed, "assumed": assumed}
+    return pd.DataFrame(list(rows.values()))
