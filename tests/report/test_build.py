@@ -29,8 +29,8 @@ def html(built):
 
 def test_writes_the_report_and_its_dataset(built):
     assert Path(built.html).name == "index.html"
-    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 11
-    assert (built.studies, built.primary_studies, built.pooled) == (6, 5, 1)
+    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 12
+    assert (built.studies, built.primary_studies, built.pooled) == (7, 6, 1)
 
 
 def test_imported_text_is_escaped(html):
@@ -44,6 +44,13 @@ def test_every_domain_has_a_heading_and_empty_ones_say_so(html):
     apoptosis = html.split("<h3>Apoptosis</h3>")[1].split("<h3>")[0]
     assert "No primary study in the corpus reports an outcome in this domain." in apoptosis
     assert "Not pooled: fewer than two studies give per-arm numbers" in html  # pain: one clinical study
+
+
+def test_risk_of_bias_is_shown_where_assessed(html):
+    corpus = html.split('<section id="corpus">')[1].split("</section>")[0]
+    assert "Risk-of-bias judgements as recorded" in corpus
+    assert "<td>syn-delta-2019</td><td>RoB2</td>" in corpus
+    assert "some_concerns" in corpus
 
 
 def test_pooled_numbers_link_to_their_studies(html):
@@ -77,6 +84,12 @@ def _compare(ours: list, reference: pd.DataFrame) -> None:
         assert res.k == ref["k"]
         for field in ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2"):
             assert getattr(res, field) == pytest.approx(ref[field], rel=1e-6, abs=1e-10), field
+        if p.by_source is None:
+            assert pd.isna(ref["QM"])
+        else:
+            qm, qm_pval = p.by_source.QM, p.by_source.QM_pval
+            assert qm == pytest.approx(ref["QM"], rel=1e-6)
+            assert qm_pval == pytest.approx(ref["QM_pval"], rel=1e-6)
 
 
 def test_pooled_numbers_match_metafor_fixture(synthetic_studies):

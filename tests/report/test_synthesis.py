@@ -18,14 +18,25 @@ def test_only_outcomes_with_two_studies_are_pooled(dataset):
     pooled = pool_outcomes(dataset)
     # OARSI in animals (alpha, beta, gamma x 2 arms) is pooled; VAS (one clinical study) is not.
     assert [(p.outcome, p.evidence_level, p.product_class) for p in pooled] == [("oarsi_score", "animal", "secretome")]
-    assert pooled[0].studies == ("syn-alpha-2020", "syn-beta-2021", "syn-gamma-2022")
-    assert pooled[0].result.k == 4
+    assert pooled[0].studies == ("syn-alpha-2020", "syn-beta-2021", "syn-eta-2022", "syn-gamma-2022")
+    assert pooled[0].result.k == 5
     assert pooled[0].result.labels == (
         "syn-alpha-2020",
         "syn-beta-2021",
+        "syn-eta-2022",
         "syn-gamma-2022 (low)",
         "syn-gamma-2022 (high)",
     )
+
+
+def test_sources_are_compared_when_each_has_two_effect_sizes(dataset):  # S4
+    pooled = pool_outcomes(dataset)[0]
+    assert pooled.by_source.levels == ("adipose", "umbilical_cord")
+    assert [f.k for f in pooled.by_source.fits] == [2, 3]
+    one_adipose = dataset[dataset["study_id"] != "syn-eta-2022"]
+    alone = pool_outcomes(one_adipose)[0]
+    assert alone.by_source is None
+    assert alone.by_source_note == "Not compared by MSC source: adipose has a single effect size."
 
 
 def test_pooled_effects_are_signed_as_benefit(dataset):
@@ -36,11 +47,11 @@ def test_pooled_effects_are_signed_as_benefit(dataset):
 def test_votes_one_per_study_per_domain(dataset):
     votes = {(v.domain, v.evidence_level, v.product_class): v for v in count_votes(dataset)}
     histology = votes["histology", "animal", "secretome"]
-    assert histology.benefit == 3
+    assert histology.benefit == 4
     assert histology.harm == 0
-    # Exact two-sided binomial test of 3 of 3 (Campbell et al. 2020): 2 x 0.5^3.
-    assert histology.sign_test_p == pytest.approx(0.25)
-    assert histology.sign_test_p == pytest.approx(binomtest(3, 3, 0.5).pvalue)
+    # Exact two-sided binomial test of 4 of 4 (Campbell et al. 2020): 2 x 0.5^4.
+    assert histology.sign_test_p == pytest.approx(0.125)
+    assert histology.sign_test_p == pytest.approx(binomtest(4, 4, 0.5).pvalue)
     safety = votes["safety", "clinical", "cells"]
     assert list(safety.votes["vote"]) == ["no_difference"]
     assert safety.sign_test_p is None

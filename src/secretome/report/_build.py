@@ -209,6 +209,23 @@ def _corpus_section(studies: Sequence[Study]) -> Section:
             }
         )
     section.table(pd.DataFrame(rows), caption="Studies (one row each; ids link from the syntheses)", anchors="study")
+    assessed = [s for s in studies if s.risk_of_bias is not None]
+    section.heading("Risk of bias")
+    if not assessed:
+        section.note(
+            "No study in the corpus has a risk-of-bias assessment recorded (SYRCLE for animal studies, RoB 2 for "
+            "trials); none is shown rather than guessed."
+        )
+        return section
+    judgements = pd.DataFrame(
+        [
+            {"study": s.id, "tool": s.risk_of_bias.tool, "item": item, "judgement": judgement}
+            for s in assessed
+            for item, judgement in s.risk_of_bias.items
+        ]
+    )
+    table = judgements.pivot_table(index=["study", "tool"], columns="item", values="judgement", aggfunc="first")
+    section.table(table.reset_index(), caption="Risk-of-bias judgements as recorded in the study files")
     return section
 
 
@@ -274,6 +291,25 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
         + ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in p.studies)
         + ".</p>"
     )
+    if p.by_source is not None:
+        sub = p.by_source
+        table = pd.DataFrame(
+            {
+                "MSC source": sub.levels,
+                "k": [f.k for f in sub.fits],
+                "Hedges' g": [f.estimate for f in sub.fits],
+                "ci.lb": [f.ci_lb for f in sub.fits],
+                "ci.ub": [f.ci_ub for f in sub.fits],
+                "tau^2": [f.tau2 for f in sub.fits],
+            }
+        )
+        section.table(
+            table,
+            caption=f"{title}: by MSC source; test of subgroup differences QM(df = {sub.QM_df[0]}) = "
+            f"{sub.QM:.2f}, p = {sub.QM_pval:.3g}",
+        )
+    elif p.by_source_note:
+        section.paragraph(p.by_source_note)
     provenance = p.rows[["study_id", "treatment", "control", "timepoint", "yi", "vi", "location", "quote", "source"]]
     section.table(provenance, caption=f"{title}: pooled rows and their provenance", numeric_digits=3)
 

@@ -7,6 +7,10 @@ S1. Pooling never crosses evidence level (in vitro, animal, clinical) or product
 S2. An outcome is pooled when at least two studies give poolable rows (rule D4): Hedges' g by
     metafor's ``escalc`` formulas, REML random-effects model (Viechtbauer 2005), z-test, 95% CI and
     prediction interval. One study, or none, leaves the outcome to the vote count.
+S4. Within a pooled outcome with studies from more than one MSC source, the sources are compared as
+    subgroups (each its own REML model; test of differences QM with one tau^2, metafor's
+    ``rma(mods = ~ factor(source))``) when every source has at least two effect sizes; otherwise the
+    report says which source is too small.
 S3. Vote counting by direction of effect (SWiM; Campbell et al. 2020): one vote per study per
     domain from its selected rows; a study whose rows point both ways casts none (``mixed``), a
     study that states only "no difference" casts none either. The sign test is a two-sided exact
@@ -21,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from secretome.meta import RandomEffectsResult, escalc, random_effects
+from secretome.meta import RandomEffectsResult, SubgroupResult, escalc, random_effects, subgroups
 
 __all__: list[str] = []
 
@@ -37,6 +41,10 @@ class PooledOutcome:
     rows: pd.DataFrame
     """The pooled rows of the analysis dataset, with ``yi`` and ``vi`` (benefit-signed Hedges' g)."""
     result: RandomEffectsResult
+    by_source: SubgroupResult | None = None
+    """Rule S4: subgroups by MSC source, when every source has at least two effect sizes."""
+    by_source_note: str | None = None
+    """Why there is no subgroup analysis, when there is more than one source."""
 
     @property
     def studies(self) -> tuple[str, ...]:
@@ -83,8 +91,22 @@ def pool_outcomes(dataset: pd.DataFrame) -> list[PooledOutcome]:
         repeated = rows["study_id"].duplicated(keep=False)
         labels = rows["study_id"].where(~repeated, rows["study_id"] + " (" + rows["treatment"] + ")")
         result = random_effects(rows["yi"], rows["vi"], method="REML", labels=list(labels))
-        pooled.append(PooledOutcome(outcome, rows["domain"].iloc[0], level, product_class, rows, result))
+        by_source, note = _by_source(rows)
+        pooled.append(
+            PooledOutcome(outcome, rows["domain"].iloc[0], level, product_class, rows, result, by_source, note)
+        )
     return pooled
+
+
+def _by_source(rows: pd.DataFrame) -> tuple[SubgroupResult | None, str | None]:
+    sources = rows["msc_source"].fillna("unspecified")
+    sizes = sources.value_counts()
+    if len(sizes) < 2:
+        return None, None
+    small = sorted(sizes[sizes < 2].index)
+    if small:
+        return None, f"Not compared by MSC source: {', '.join(small)} has a single effect size."
+    return subgroups(rows["yi"], rows["vi"], sources, method="REML"), None
 
 
 def count_votes(dataset: pd.DataFrame) -> list[VoteCount]:
