@@ -6,7 +6,7 @@
 # Applies the report's rules S1-S2 as a metafor user would from the CSV alone: keep rows with
 # selected & poolable, group by outcome x evidence_level x product_class, pool groups with at least
 # two studies as Hedges' g (escalc measure="SMD"), signed so that positive = benefit, in a REML
-# random-effects model (rma, test="z"), and compare MSC sources (rule S4) with rma(mods = ~ factor(source)).
+# random-effects model (rma, test="z"), and compare MSC sources and products (rule S4) with rma(mods = ~ factor(...)).
 # Writes one CSV row per pooled outcome with the versions used.
 
 suppressPackageStartupMessages(library(metafor))
@@ -24,20 +24,23 @@ for (key in unique(paste(dat$outcome, dat$evidence_level, dat$product_class, sep
   sign <- ifelse(part$higher_is_better == "True", 1, -1)
   fit <- rma(yi = es$yi * sign, vi = es$vi, method = "REML", test = "z")
   pred <- predict(fit)
-  # Rule S4: sources compared when every source has >= 2 effect sizes (one tau^2, QM test).
-  source <- ifelse(is.na(part$msc_source) | part$msc_source == "", "unspecified", part$msc_source)
-  sizes <- table(source)
-  QM <- NA
-  QM_pval <- NA
-  if (length(sizes) >= 2 && all(sizes >= 2)) {
-    sub <- rma(yi = es$yi * sign, vi = es$vi, mods = ~ factor(source), method = "REML", test = "z")
-    QM <- sub$QM
-    QM_pval <- sub$QMp
+  # Rule S4: MSC sources, then products, compared when every subgroup has >= 2 effect sizes (one
+  # tau^2, QM test); NA where not compared.
+  qm <- function(column) {
+    group <- ifelse(is.na(part[[column]]) | part[[column]] == "", "unspecified", part[[column]])
+    sizes <- table(group)
+    if (length(sizes) < 2 || any(sizes < 2)) return(c(NA, NA))
+    sub <- rma(yi = es$yi * sign, vi = es$vi, mods = ~ factor(group), method = "REML", test = "z")
+    c(sub$QM, sub$QMp)
   }
+  by_source <- qm("msc_source")
+  by_product <- qm("product")
   rows[[key]] <- data.frame(
     outcome = part$outcome[1], evidence_level = part$evidence_level[1], product_class = part$product_class[1],
     k = fit$k, estimate = as.numeric(fit$beta), se = fit$se, ci_lb = fit$ci.lb, ci_ub = fit$ci.ub,
-    pi_lb = pred$pi.lb, pi_ub = pred$pi.ub, tau2 = fit$tau2, I2 = fit$I2, QM = QM, QM_pval = QM_pval,
+    pi_lb = pred$pi.lb, pi_ub = pred$pi.ub, tau2 = fit$tau2, I2 = fit$I2,
+    QM_msc_source = by_source[1], QM_pval_msc_source = by_source[2],
+    QM_product = by_product[1], QM_pval_product = by_product[2],
     R = paste(R.version$major, R.version$minor, sep = "."), metafor = as.character(packageVersion("metafor"))
   )
 }

@@ -84,12 +84,13 @@ def _compare(ours: list, reference: pd.DataFrame) -> None:
         assert res.k == ref["k"]
         for field in ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2"):
             assert getattr(res, field) == pytest.approx(ref[field], rel=1e-6, abs=1e-10), field
-        if p.by_source is None:
-            assert pd.isna(ref["QM"])
-        else:
-            qm, qm_pval = p.by_source.QM, p.by_source.QM_pval
-            assert qm == pytest.approx(ref["QM"], rel=1e-6)
-            assert qm_pval == pytest.approx(ref["QM_pval"], rel=1e-6)
+        tests = {t.column: t.result for t in p.subgroup_tests}
+        for column in ("msc_source", "product"):
+            sub = tests.get(column)
+            if sub is None:
+                assert pd.isna(ref[f"QM_{column}"]), column
+            else:
+                assert (sub.QM, sub.QM_pval) == pytest.approx((ref[f"QM_{column}"], ref[f"QM_pval_{column}"]), rel=1e-6)
 
 
 def test_pooled_numbers_match_metafor_fixture(synthetic_studies):

@@ -36,12 +36,15 @@ def test_readouts_are_taken_at_the_experiment_days(run):
 
 
 def test_predictions_follow_the_direction_of_benefit(run):  # M2
-    last = readout_table(run).query("day == 120.0").pivot_table(index="outcome", columns="arm", values="value")
+    table = readout_table(run).query("day == 120.0")
+    last = table.pivot_table(index="readout", columns="arm", values="value")
+    outcome_of = dict(zip(table["readout"], table["outcome"], strict=False))
     predictions = predictions_beside_evidence(run, pd.DataFrame(columns=["study_id", "outcome", "vote"]))
     assert len(predictions) == 2 * len(last)
     for _, row in predictions.iterrows():
-        outcome = next(o for o in vocab.OUTCOMES.values() if o.label == row["outcome"])
-        treated, untreated = last.loc[outcome.id, row["arm"]], last.loc[outcome.id, "untreated"]
+        outcome = vocab.OUTCOMES[outcome_of[row["readout"]]]
+        assert row["outcome"] == outcome.label
+        treated, untreated = last.loc[row["readout"], row["arm"]], last.loc[row["readout"], "untreated"]
         if abs(treated - untreated) < 0.01 * max(abs(treated), abs(untreated)):
             assert row["predicted"] == "no difference"
         else:

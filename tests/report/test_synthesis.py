@@ -31,12 +31,14 @@ def test_only_outcomes_with_two_studies_are_pooled(dataset):
 
 def test_sources_are_compared_when_each_has_two_effect_sizes(dataset):  # S4
     pooled = pool_outcomes(dataset)[0]
-    assert pooled.by_source.levels == ("adipose", "umbilical_cord")
-    assert [f.k for f in pooled.by_source.fits] == [2, 3]
+    (by_source,) = pooled.subgroup_tests  # every pooled study gave exosomes: no product comparison
+    assert by_source.column == "msc_source"
+    assert by_source.result.levels == ("adipose", "umbilical_cord")
+    assert [f.k for f in by_source.result.fits] == [2, 3]
     one_adipose = dataset[dataset["study_id"] != "syn-eta-2022"]
-    alone = pool_outcomes(one_adipose)[0]
-    assert alone.by_source is None
-    assert alone.by_source_note == "Not compared by MSC source: adipose has a single effect size."
+    (alone,) = pool_outcomes(one_adipose)[0].subgroup_tests
+    assert alone.result is None
+    assert alone.note == "Not compared by MSC source: adipose has a single effect size."
 
 
 def test_pooled_effects_are_signed_as_benefit(dataset):

@@ -33,7 +33,14 @@ from secretome.report._mechanism import (
     run_experiments,
     trajectories_figure,
 )
-from secretome.report._synthesis import PooledOutcome, VoteCount, count_votes, outcome_votes, pool_outcomes
+from secretome.report._synthesis import (
+    SUBGROUP_COLUMNS,
+    PooledOutcome,
+    VoteCount,
+    count_votes,
+    outcome_votes,
+    pool_outcomes,
+)
 
 __all__ = ["ReportResult", "build_report"]
 
@@ -291,11 +298,14 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
         + ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in p.studies)
         + ".</p>"
     )
-    if p.by_source is not None:
-        sub = p.by_source
+    for test in p.subgroup_tests:
+        if test.result is None:
+            section.paragraph(test.note or "")
+            continue
+        sub = test.result
         table = pd.DataFrame(
             {
-                "MSC source": sub.levels,
+                SUBGROUP_COLUMNS[test.column]: sub.levels,
                 "k": [f.k for f in sub.fits],
                 "Hedges' g": [f.estimate for f in sub.fits],
                 "ci.lb": [f.ci_lb for f in sub.fits],
@@ -305,11 +315,9 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
         )
         section.table(
             table,
-            caption=f"{title}: by MSC source; test of subgroup differences QM(df = {sub.QM_df[0]}) = "
-            f"{sub.QM:.2f}, p = {sub.QM_pval:.3g}",
+            caption=f"{title}: by {SUBGROUP_COLUMNS[test.column]}; test of subgroup differences "
+            f"QM(df = {sub.QM_df[0]}) = {sub.QM:.2f}, p = {sub.QM_pval:.3g}",
         )
-    elif p.by_source_note:
-        section.paragraph(p.by_source_note)
     provenance = p.rows[["study_id", "treatment", "control", "timepoint", "yi", "vi", "location", "quote", "source"]]
     section.table(provenance, caption=f"{title}: pooled rows and their provenance", numeric_digits=3)
 

@@ -137,6 +137,7 @@ def predictions_beside_evidence(run: ExperimentRun, votes: pd.DataFrame) -> pd.D
         rows.append(
             {
                 "arm": row["arm"],
+                "readout": row["readout"],
                 "outcome": outcome.label,
                 "predicted change vs untreated": change,
                 "predicted": predicted,

@@ -7,10 +7,10 @@ S1. Pooling never crosses evidence level (in vitro, animal, clinical) or product
 S2. An outcome is pooled when at least two studies give poolable rows (rule D4): Hedges' g by
     metafor's ``escalc`` formulas, REML random-effects model (Viechtbauer 2005), z-test, 95% CI and
     prediction interval. One study, or none, leaves the outcome to the vote count.
-S4. Within a pooled outcome with studies from more than one MSC source, the sources are compared as
-    subgroups (each its own REML model; test of differences QM with one tau^2, metafor's
-    ``rma(mods = ~ factor(source))``) when every source has at least two effect sizes; otherwise the
-    report says which source is too small.
+S4. Within a pooled outcome with more than one MSC source, or more than one product (e.g. exosomes
+    and conditioned medium), these are compared as subgroups (each its own REML model; test of
+    differences QM with one tau^2, metafor's ``rma(mods = ~ factor(source))``) when every subgroup has
+    at least two effect sizes; otherwise the report says which subgroup is too small.
 S3. Vote counting by direction of effect (SWiM; Campbell et al. 2020): one vote per study per
     domain from its selected rows; a study whose rows point both ways casts none (``mixed``), a
     study that states only "no difference" casts none either. The sign test is a two-sided exact
@@ -31,6 +31,15 @@ __all__: list[str] = []
 
 
 @dataclass(frozen=True)
+class SubgroupTest:
+    """Rule S4 for one column: the subgroup analysis, or why there is none."""
+
+    column: str
+    result: SubgroupResult | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class PooledOutcome:
     """One random-effects meta-analysis: an outcome within one evidence level and product class."""
 
@@ -41,10 +50,8 @@ class PooledOutcome:
     rows: pd.DataFrame
     """The pooled rows of the analysis dataset, with ``yi`` and ``vi`` (benefit-signed Hedges' g)."""
     result: RandomEffectsResult
-    by_source: SubgroupResult | None = None
-    """Rule S4: subgroups by MSC source, when every source has at least two effect sizes."""
-    by_source_note: str | None = None
-    """Why there is no subgroup analysis, when there is more than one source."""
+    subgroup_tests: tuple[SubgroupTest, ...] = ()
+    """Rule S4: one entry per column (``msc_source``, ``product``) with more than one value."""
 
     @property
     def studies(self) -> tuple[str, ...]:
@@ -91,22 +98,24 @@ def pool_outcomes(dataset: pd.DataFrame) -> list[PooledOutcome]:
         repeated = rows["study_id"].duplicated(keep=False)
         labels = rows["study_id"].where(~repeated, rows["study_id"] + " (" + rows["treatment"] + ")")
         result = random_effects(rows["yi"], rows["vi"], method="REML", labels=list(labels))
-        by_source, note = _by_source(rows)
-        pooled.append(
-            PooledOutcome(outcome, rows["domain"].iloc[0], level, product_class, rows, result, by_source, note)
-        )
+        tests = tuple(t for t in (_subgroup_test(rows, c) for c in SUBGROUP_COLUMNS) if t is not None)
+        pooled.append(PooledOutcome(outcome, rows["domain"].iloc[0], level, product_class, rows, result, tests))
     return pooled
 
 
-def _by_source(rows: pd.DataFrame) -> tuple[SubgroupResult | None, str | None]:
-    sources = rows["msc_source"].fillna("unspecified")
-    sizes = sources.value_counts()
+SUBGROUP_COLUMNS = {"msc_source": "MSC source", "product": "product"}
+
+
+def _subgroup_test(rows: pd.DataFrame, column: str) -> SubgroupTest | None:
+    groups = rows[column].fillna("unspecified")
+    sizes = groups.value_counts()
     if len(sizes) < 2:
-        return None, None
+        return None
     small = sorted(sizes[sizes < 2].index)
     if small:
-        return None, f"Not compared by MSC source: {', '.join(small)} has a single effect size."
-    return subgroups(rows["yi"], rows["vi"], sources, method="REML"), None
+        reason = f"Not compared by {SUBGROUP_COLUMNS[column]}: {', '.join(small)} has a single effect size."
+        return SubgroupTest(column, None, reason)
+    return SubgroupTest(column, subgroups(rows["yi"], rows["vi"], groups, method="REML"))
 
 
 def count_votes(dataset: pd.DataFrame) -> list[VoteCount]:
