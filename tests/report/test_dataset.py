@@ -51,6 +51,13 @@ def test_se_becomes_sd_times_root_n(dataset):  # D4
     assert not _row(dataset, "syn-beta-2021", "il1b_level")["poolable"]
 
 
+def test_n_comes_from_the_arm_when_the_result_omits_it(dataset):  # D4
+    row = _row(dataset, "syn-eta-2022", "oarsi_score")
+    assert (row["n1i"], row["n2i"]) == (7, 7)
+    assert "D4: n from the arm" in row["rule"]
+    assert row["poolable"]
+
+
 def test_the_latest_time_point_is_selected(dataset):  # D5
     assert _row(dataset, "syn-beta-2021", "oarsi_score", timepoint="week 12")["selected"]
     assert not _row(dataset, "syn-beta-2021", "oarsi_score", timepoint="week 4")["selected"]

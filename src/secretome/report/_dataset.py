@@ -9,7 +9,9 @@ D2. Product, product class (cells or secretome) and MSC source are the treatment
 D3. Direction of benefit comes from the vocabulary outcome (``higher_is_better``). A result that
     states a direction keeps it; per-arm means (or medians) give the direction of their difference.
 D4. Per-arm numbers are poolable when both arms give n, mean and SD or SE; an SE becomes
-    SD = SE x sqrt(n) (Cochrane Handbook 6.5.2.2). Medians are not converted to means here.
+    SD = SE x sqrt(n) (Cochrane Handbook 6.5.2.2). Where the result does not restate an arm's n, the
+    n the study file gives for that arm (with its own provenance) is used. Medians are not converted
+    to means here.
 D5. Baseline values are not effects of treatment: a result at baseline (day 0) gets no direction and
     is never selected. Otherwise one time point per study, outcome and comparison is selected: the
     latest, by the days the file states or else read from its label ("month 12", "weeks 2, 4 and 6":
@@ -31,7 +33,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from secretome import vocab
-from secretome.evidence import Study, StudyResult
+from secretome.evidence import ArmData, Study, StudyResult
 
 __all__ = ["analysis_dataset"]
 
@@ -143,11 +145,14 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
                     benefit = _sign(a - b, sign)
                     rules.append(f"D3: direction of the difference in {stat}s")
                     break
-            numbers = _smd_inputs(treated, control)
+            arm_n = (arms[result.treatment].n, arms[result.control].n if result.control in arms else None)
+            numbers = _smd_inputs((treated, control), arm_n)
             if numbers is not None:
                 row.update(numbers)
                 if any(d.sd is None for d in (treated, control)):
                     rules.append("D4: SD = SE x sqrt(n)")
+                if any(d.n is None for d in (treated, control)):
+                    rules.append("D4: n from the arm")
     if days == 0:
         benefit = None
         rules.append("D5: baseline, not an effect")
@@ -166,15 +171,16 @@ def _sign(difference: float, orientation: int) -> int:
     return 0 if difference == 0 else (1 if difference * orientation > 0 else -1)
 
 
-def _smd_inputs(treated, control) -> dict[str, float] | None:
+def _smd_inputs(data: tuple[ArmData, ArmData], arm_n: tuple[int | None, int | None]) -> dict[str, float] | None:
     out: dict[str, float] = {}
-    for suffix, data in (("1i", treated), ("2i", control)):
-        if data.n is None or data.mean is None:
+    for suffix, stats, fallback_n in zip(("1i", "2i"), data, arm_n, strict=True):
+        n = stats.n if stats.n is not None else fallback_n
+        if n is None or stats.mean is None:
             return None
-        sd = data.sd if data.sd is not None else (data.se * math.sqrt(data.n) if data.se is not None else None)
+        sd = stats.sd if stats.sd is not None else (stats.se * math.sqrt(n) if stats.se is not None else None)
         if sd is None:
             return None
-        out[f"n{suffix}"], out[f"m{suffix}"], out[f"sd{suffix}"] = float(data.n), float(data.mean), float(sd)
+        out[f"n{suffix}"], out[f"m{suffix}"], out[f"sd{suffix}"] = float(n), float(stats.mean), float(sd)
     return out
 
 
