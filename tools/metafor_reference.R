@@ -167,3 +167,75 @@ for (method in c("REML", "DL", "FE")) {
   }
 }
 write_cases("subgroups.json", sub_cases)
+
+# ---- permutest: exact permutation tests (every distinct permutation) on small k -----------------
+# Random permutation p-values cannot match across RNGs; the exact ones (and QM, zval) can. The
+# tests compare our random-mode p-values with these exact ones within binomial sampling error.
+
+perm_cases <- list()
+bcg6 <- bcg[1:6, ]
+bcg8 <- bcg[1:8, ]
+for (spec in list(
+  list(id = "bcg6-ablat-REML-z", data = bcg6, mods = ~ ablat, method = "REML", test = "z"),
+  list(id = "bcg6-ablat-DL-knha", data = bcg6, mods = ~ ablat, method = "DL", test = "knha"),
+  list(id = "bcg6-ablat-ML-z", data = bcg6, mods = ~ ablat, method = "ML", test = "z"),
+  list(id = "bcg6-ablat-FE-z", data = bcg6, mods = ~ ablat, method = "FE", test = "z"),
+  list(id = "bcg8-alloc-REML-z", data = bcg8, mods = ~ factor(alloc), method = "REML", test = "z"),
+  list(id = "bcg8-alloc-REML-knha", data = bcg8, mods = ~ factor(alloc), method = "REML", test = "knha"),
+  list(id = "bcg8-intercept-REML-z", data = bcg8, mods = ~ 1, method = "REML", test = "z"),
+  list(id = "bcg8-intercept-DL-knha", data = bcg8, mods = ~ 1, method = "DL", test = "knha")
+)) {
+  res <- rma(yi, vi, mods = spec$mods, data = spec$data, method = spec$method, test = spec$test)
+  pt <- suppressWarnings(permutest(res, exact = TRUE, progbar = FALSE))
+  X <- model.matrix(spec$mods, data = spec$data)
+  perm_cases[[length(perm_cases) + 1]] <- list(
+    id = spec$id, method = spec$method, test = spec$test,
+    yi = arr(as.numeric(spec$data$yi)), vi = arr(as.numeric(spec$data$vi)),
+    X = lapply(seq_len(nrow(X)), function(i) arr(unname(X[i, ]))), coef_names = arr(colnames(X)),
+    iter = num(length(pt$QM.perm)), beta = arr(num(res$b)), se = arr(num(res$se)), zval = arr(num(res$zval)),
+    QM = num(res$QM), pval = arr(num(pt$pval)), QM_pval = num(pt$QMp)
+  )
+}
+write_cases("permutest.json", perm_cases)
+
+# ---- gosh: every subset of 6 studies of dat.bcg (63 fits) -----------------------------------------
+
+gosh_cases <- list()
+for (method in c("FE", "DL", "ML", "REML")) {
+  res <- rma(yi, vi, data = bcg6, method = method)
+  g <- gosh(res, progbar = FALSE)
+  gosh_cases[[length(gosh_cases) + 1]] <- list(
+    id = paste("bcg6", method, sep = "-"), method = method,
+    yi = arr(as.numeric(bcg6$yi)), vi = arr(as.numeric(bcg6$vi)),
+    incl = lapply(seq_len(nrow(g$incl)), function(i) arr(as.integer(g$incl[i, ]))),
+    k = arr(as.integer(g$res$k)), QE = arr(num(g$res$QE)), I2 = arr(num(g$res$I2)), H2 = arr(num(g$res$H2)),
+    tau2 = arr(num(g$res$tau2)), estimate = arr(num(g$res$estimate))
+  )
+}
+write_cases("gosh.json", gosh_cases)
+
+# ---- rma.mv: three-level model, random = ~ 1 | district/school on dat.konstantopoulos2011 --------
+# Multilevel I^2 as in the metafor FAQ ("I^2 for multilevel and multivariate models", Cheung 2014):
+# 100 * sigma2 / (sum(sigma2) + (k - p) / tr(P)), P from the weights W = V^-1 of the sampling variances.
+
+mv_cases <- list()
+kon <- dat.konstantopoulos2011
+for (spec in list(list(method = "REML", test = "z"), list(method = "REML", test = "t"),
+                  list(method = "ML", test = "z"))) {
+  res <- rma.mv(yi, vi, random = ~ 1 | district/school, data = kon, method = spec$method, test = spec$test)
+  W <- solve(res$V)
+  X <- model.matrix(res)
+  P <- W - W %*% X %*% solve(t(X) %*% W %*% X) %*% t(X) %*% W
+  typical <- (res$k - res$p) / sum(diag(P))
+  mv_cases[[length(mv_cases) + 1]] <- list(
+    id = paste("konstantopoulos2011", spec$method, spec$test, sep = "-"), method = spec$method, test = spec$test,
+    yi = arr(as.numeric(kon$yi)), vi = arr(as.numeric(kon$vi)), study = arr(as.integer(kon$district)),
+    es_id = arr(as.integer(kon$school)),
+    sigma2 = arr(num(res$sigma2)), estimate = num(res$b), se = num(res$se), zval = num(res$zval),
+    pval = num(res$pval), ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), Q = num(res$QE), Q_pval = num(res$QEp),
+    logLik = num(logLik(res)), typical_vi = num(typical),
+    I2 = num(100 * sum(res$sigma2) / (sum(res$sigma2) + typical)),
+    I2_levels = arr(num(100 * res$sigma2 / (sum(res$sigma2) + typical)))
+  )
+}
+write_cases("rma_mv.json", mv_cases)

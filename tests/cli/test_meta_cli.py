@@ -126,7 +126,7 @@ def test_missing_file_is_bad_input(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "option",
-    [["--cluster", "c"], ["--funnel", "f.svg", "--mod", "var"], ["--forest", "f.svg", "--subgroup", "g"]],
+    [["--funnel", "f.svg", "--mod", "var"], ["--forest", "f.svg", "--subgroup", "g"]],
 )
 def test_options_not_landed_say_so(tmp_path, capsys, option):
     assert main(["meta", _csv(tmp_path, GOOD), "--yi", "g", "--vi", "var", *option]) == 1
@@ -191,3 +191,38 @@ def test_subgroup_analysis_matches_metafor(tmp_path, capsys):
     assert got["levels"] == ["alternate", "random", "systematic"]
     assert [f["estimate"] for f in got["fits"]] == pytest.approx([s["estimate"] for s in case["subgroups"]], rel=1e-6)
     assert got["QM"] == pytest.approx(case["QM"], rel=1e-6)
+
+
+# ---- --cluster: the three-level model (secretome.meta.multilevel) ------------------------------
+
+MV = {c["id"]: c for c in json.loads((FIXTURES / "rma_mv.json").read_text())["cases"]}
+
+
+@pytest.mark.parametrize("case_id", ["konstantopoulos2011-REML-z", "konstantopoulos2011-REML-t"])
+def test_cluster_fits_the_three_level_model_of_metafor(tmp_path, capsys, case_id):
+    # R: rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011, test=)
+    case = MV[case_id]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"], "district": case["study"]})
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--cluster", "district", "--test", case["test"]]
+    argv += ["--format", "json"]
+    got = _json(capsys, argv)
+    assert got["sigma2"] == pytest.approx(case["sigma2"], rel=1e-6)
+    for key in ("estimate", "se", "pval", "ci_lb", "ci_ub", "Q", "I2"):
+        assert got[key] == pytest.approx(case[key], rel=1e-6), key
+
+
+def test_cluster_text_output_and_bad_column(tmp_path, capsys):
+    case = MV["konstantopoulos2011-REML-z"]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"], "district": case["study"]})
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--cluster", "district"]) == 0
+    assert "Multilevel Meta-Analysis Model (k = 56; method: REML)" in capsys.readouterr().out
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--cluster", "school"]) == 2
+    assert "field 'school': no such column" in " ".join(capsys.readouterr().err.split())
+
+
+def test_cluster_with_a_plot_is_not_landed(tmp_path, capsys):
+    case = MV["konstantopoulos2011-REML-z"]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"], "district": case["study"]})
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--cluster", "district", "--forest", str(tmp_path / "f.svg")]
+    assert main(argv) == 1
+    assert "is not available yet" in capsys.readouterr().err

@@ -9,7 +9,16 @@ import subprocess
 import pytest
 from metafor_fixtures import FIXTURES, SCRIPT
 
-FILES = ("escalc.json", "rma_uni.json", "rma_mods.json", "diagnostics.json", "subgroups.json")
+FILES = (
+    "escalc.json",
+    "rma_uni.json",
+    "rma_mods.json",
+    "diagnostics.json",
+    "subgroups.json",
+    "permutest.json",
+    "gosh.json",
+    "rma_mv.json",
+)
 
 
 def _close(new: object, old: object, path: str) -> None:

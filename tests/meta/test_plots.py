@@ -61,3 +61,21 @@ def test_funnel_plot_has_every_study_the_region_and_the_estimate():
 def test_funnel_plot_refuses_an_unknown_suffix():
     with pytest.raises(InputError, match=r"field 'path': the funnel plot is written as .svg or .pdf"):
         funnel_plot(random_effects(BCG["yi"], BCG["vi"]), "f.jpg")
+
+
+def test_contour_enhanced_funnel_plot_shades_significance_regions():
+    # Peters et al. 2008 / metafor's funnel(res, level = c(90, 95, 99), refline = 0): regions around 0, not the estimate
+    svg = funnel_plot(random_effects(BCG["yi"], BCG["vi"]), contours=(0.95, 0.90, 0.99))
+    root = ET.fromstring(svg)
+    ids = [e.get("id") for e in root.iter() if e.get("id")]
+    assert {"contour-0.9", "contour-0.95", "contour-0.99", "contour-inner", "pooled"} <= set(ids)
+    assert "funnel-region" not in ids
+    assert sum(1 for i in ids if i.startswith("study-")) == len(BCG["yi"])  # every study drawn once
+    texts = _texts(svg)
+    assert {"p < 0.01", "0.01 < p < 0.05", "0.05 < p < 0.1", "p > 0.1"} <= set(texts)
+
+
+@pytest.mark.parametrize("contours", [(0.9, 1.2), (0.95, 0.95), ()])
+def test_contour_levels_are_checked(contours):
+    with pytest.raises(InputError, match=r"field 'contours'"):
+        funnel_plot(random_effects(BCG["yi"], BCG["vi"]), contours=contours)

@@ -49,3 +49,32 @@ def test_summary_and_frame_have_one_row_per_subgroup():
 def test_bad_groups(groups, message):
     with pytest.raises(InputError, match=message):
         subgroups([0.1, 0.2, 0.5, 0.6, 0.3], [0.01] * 5, groups)
+
+
+SEPARATE = load_cases("subgroups_separate")
+
+
+@pytest.mark.parametrize("case", SEPARATE, ids=case_id)
+def test_separate_tau2_q_between_matches_metafor_faq(case):
+    # R: fits <- rma(yi, vi, subset = group == level, method=, test=) per level, then
+    #    rma(yi = estimates, sei = ses, method = "FE")$QE and $QEp (tools/metafor_reference_bias.R)
+    # metafor warns that Knapp-Hartung is not meant for FE models; so do we
+    warns = (case["method"], case["test"]) == ("FE", "knha")
+    with pytest.warns(SecretomeWarning) if warns else contextlib.nullcontext():
+        got = subgroups(
+            case["yi"], case["vi"], case["group"], method=case["method"], test=case["test"], between="separate"
+        )
+    assert list(got.levels) == case["levels"]
+    assert [f.estimate for f in got.fits] == pytest.approx(case["estimate"], rel=TOL["est"])
+    assert [f.se for f in got.fits] == pytest.approx(case["se"], rel=TOL["se"])
+    assert [f.tau2 for f in got.fits] == pytest.approx(case["tau2"], rel=TOL["var"], abs=1e-12)
+    assert case["Q_between"] == pytest.approx(got.QM, rel=TOL["est"])
+    assert got.QM_df == (case["Q_between_df"],)
+    assert got.QM_pval == pytest.approx(case["Q_between_pval"], rel=TOL["pval"])
+    assert got.between == "separate"
+    assert "Q-between(df = " in got.summary()
+
+
+def test_between_option_is_checked():
+    with pytest.raises(InputError, match=r"field 'between': must be one of 'moderator', 'separate'"):
+        subgroups([0.1, 0.3, 0.8, 0.9], [0.01, 0.02, 0.01, 0.02], ["a", "a", "b", "b"], between="pooled")

@@ -34,7 +34,7 @@ def meta(
     method: Annotated[
         str, typer.Option(help="EE, FE, DL, REML, ML, PM, EB, SJ, HE, HS; a fallback chain as REML,DL.")
     ] = "REML",
-    test: Annotated[str, typer.Option(help="z or knha (Knapp-Hartung).")] = "z",
+    test: Annotated[str, typer.Option(help="z or knha (Knapp-Hartung); z or t with --cluster.")] = "z",
     mod: Annotated[
         list[str] | None, typer.Option("--mod", help="Moderator column (repeatable): a meta-regression.")
     ] = None,
@@ -45,10 +45,8 @@ def meta(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Pool the effect sizes in DATA with a random-effects (or fixed-effect) model."""
-    if cluster:
-        not_landed("--cluster (three-level models)", 3)
-    if (forest or funnel) and (mod or subgroup):
-        not_landed("--forest/--funnel (plots of a meta-regression or subgroup analysis)", 3)
+    if (forest or funnel) and (mod or subgroup or cluster):
+        not_landed("--forest/--funnel (plots of a meta-regression, subgroup analysis or three-level model)", 3)
     raw = {"m1i": m1, "sd1i": sd1, "n1i": n1, "m2i": m2, "sd2i": sd2, "n2i": n2}
     raw |= {"ai": ai, "bi": bi, "ci": ci, "di": di, "ri": ri, "ni": ni}
     columns = {arg: name for arg, name in raw.items() if name is not None}
@@ -62,6 +60,7 @@ def meta(
         slab=slab,
         mods=mod or (),
         subgroup=subgroup,
+        cluster=cluster,
         method=chain,
         test=test,
     )

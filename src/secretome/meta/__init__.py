@@ -3,9 +3,15 @@
 It knows nothing of osteoarthritis: arrays or tables in, result objects out.
 """
 
+from secretome.meta._bias import RankTestResult, TrimFillResult, rank_test, trim_and_fill
+from secretome.meta._conversions import QuantileEstimate, mean_sd_from_quantiles, sd_change, sd_from_ci, sd_from_se
 from secretome.meta._diagnostics import EggerResult, LeaveOneOutResult, egger_test, leave_one_out
 from secretome.meta._effect_sizes import MEASURES, EffectSizes, Measure, escalc
+from secretome.meta._gosh import GOSH_METHODS, GoshResult, gosh, gosh_plot
+from secretome.meta._influence import CumulativeResult, InfluenceResult, cumulative, influence
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
+from secretome.meta._multilevel import MultilevelResult, multilevel
+from secretome.meta._permutation import PermutationTestResult, permutation_test
 from secretome.meta._plots import forest_plot, funnel_plot
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
@@ -25,28 +31,48 @@ from secretome.meta._tau2 import (
 )
 
 __all__ = [
+    "GOSH_METHODS",
     "MEASURES",
     "METHODS",
     "REGRESSION_METHODS",
     "TAU2_METHODS",
+    "CumulativeResult",
     "EffectSizes",
     "EggerResult",
+    "GoshResult",
+    "InfluenceResult",
     "LeaveOneOutResult",
     "Measure",
     "MetaRegressionResult",
     "ModelMethod",
+    "MultilevelResult",
+    "PermutationTestResult",
+    "QuantileEstimate",
     "RandomEffectsResult",
+    "RankTestResult",
     "SubgroupResult",
     "Tau2Method",
+    "TrimFillResult",
+    "cumulative",
     "egger_test",
     "escalc",
     "forest_plot",
     "funnel_plot",
+    "gosh",
+    "gosh_plot",
+    "influence",
     "leave_one_out",
+    "mean_sd_from_quantiles",
     "meta_from_csv",
     "meta_from_table",
     "meta_regression",
+    "multilevel",
+    "permutation_test",
     "random_effects",
+    "rank_test",
+    "sd_change",
+    "sd_from_ci",
+    "sd_from_se",
     "subgroups",
     "tau2_dl",
     "tau2_eb",
@@ -56,4 +82,5 @@ __all__ = [
     "tau2_pm",
     "tau2_reml",
     "tau2_sj",
+    "trim_and_fill",
 ]

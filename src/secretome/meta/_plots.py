@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 from scipy import stats
@@ -80,7 +82,11 @@ def forest_plot(
 
 
 def funnel_plot(
-    result: RandomEffectsResult, path: str | Path | None = None, *, xlabel: str = "Observed Outcome"
+    result: RandomEffectsResult,
+    path: str | Path | None = None,
+    *,
+    xlabel: str = "Observed Outcome",
+    contours: Sequence[float] | None = None,
 ) -> bytes:
     """Draw a funnel plot of *result* and return it as SVG (or write it to *path*, .svg or .pdf).
 
@@ -88,11 +94,19 @@ def funnel_plot(
     estimate and the pseudo-confidence region ``estimate +/- z * SE`` (at the model's level), as
     metafor's ``funnel(res)`` draws it for a model without moderators [1]_.
 
+    With ``contours=(0.90, 0.95, 0.99)`` it is instead contour-enhanced [2]_, as metafor's
+    ``funnel(res, level=c(90, 95, 99), shade=..., refline=0)``: the regions around 0 where a study's
+    two-sided p-value exceeds 0.10, lies in (0.05, 0.10], (0.01, 0.05] and below 0.01 are shaded from
+    white to dark, with a legend; the pseudo-confidence region around the estimate is not drawn.
+
     References
     ----------
     .. [1] Sterne JAC, Egger M (2001). Funnel plots for detecting bias in meta-analysis:
        guidelines on choice of axis. Journal of Clinical Epidemiology 54(10):1046-1055.
        https://doi.org/10.1016/S0895-4356(01)00377-8
+    .. [2] Peters JL, Sutton AJ, Jones DR, Abrams KR, Rushton L (2008). Contour-enhanced
+       meta-analysis funnel plots help distinguish publication bias from other causes of asymmetry.
+       Journal of Clinical Epidemiology 61(10):991-996. https://doi.org/10.1016/j.jclinepi.2007.11.010
 
     Examples
     --------
@@ -100,8 +114,12 @@ def funnel_plot(
     >>> svg = funnel_plot(random_effects([0.1, 0.5, 0.9], [0.01, 0.02, 0.01]))
     >>> b'id="funnel-region"' in svg
     True
+    >>> svg = funnel_plot(random_effects([0.1, 0.5, 0.9], [0.01, 0.02, 0.01]), contours=(0.90, 0.95, 0.99))
+    >>> b'id="contour-0.99"' in svg and b'id="funnel-region"' not in svg
+    True
     """
     fmt = _format(path, "funnel")
+    levels = _contour_levels(contours)
     crit = float(stats.norm.isf((1 - result.level) / 2))
     sei = [math.sqrt(v) for v in result.vi]
     top = max(sei) * 1.05
@@ -109,21 +127,61 @@ def funnel_plot(
         fig = Figure(figsize=(6, 5))
         ax = fig.add_subplot()
         mu = result.estimate
-        region = [(mu - crit * top, top), (mu, 0.0), (mu + crit * top, top)]
-        ax.add_patch(
-            Polygon(region, closed=True, facecolor="white", edgecolor="black", linewidth=0.8, gid="funnel-region")
-        )
+        if levels:
+            # Widest region first, each narrower one painted over it: darkest outside the largest level.
+            shades = np.linspace(0.68, 0.86, len(levels))
+            outside = str(round(shades[0] - 0.12, 4))
+            ax.set_facecolor(outside)
+            ax.plot([], [], marker="s", linestyle="none", color=outside, label=f"p < {1 - levels[0]:.3g}")
+            for i, (level, shade) in enumerate(zip(levels, shades, strict=True)):
+                z = float(stats.norm.isf((1 - level) / 2))
+                region = [(-z * top, top), (0.0, 0.0), (z * top, top)]
+                ax.add_patch(
+                    Polygon(region, closed=True, facecolor=str(shade), edgecolor="none", gid=f"contour-{level:g}")
+                )
+                # What stays visible of this region is the band up to the next, narrower contour.
+                if i + 1 < len(levels):
+                    band = f"{1 - level:.3g} < p < {1 - levels[i + 1]:.3g}"
+                    ax.plot([], [], marker="s", linestyle="none", color=str(shade), label=band)
+            z_min = float(stats.norm.isf((1 - levels[-1]) / 2))
+            inner = [(-z_min * top, top), (0.0, 0.0), (z_min * top, top)]
+            ax.add_patch(Polygon(inner, closed=True, facecolor="white", edgecolor="none", gid="contour-inner"))
+            ax.plot([], [], marker="s", linestyle="none", color="white", mec="grey", label=f"p > {1 - levels[-1]:.3g}")
+            crit = max(crit, float(stats.norm.isf((1 - levels[0]) / 2)))
+            mu_axis = 0.0
+        else:
+            region = [(mu - crit * top, top), (mu, 0.0), (mu + crit * top, top)]
+            ax.add_patch(
+                Polygon(region, closed=True, facecolor="white", edgecolor="black", linewidth=0.8, gid="funnel-region")
+            )
+            mu_axis = mu
         ax.vlines(mu, 0, top, color="black", linewidth=0.8, gid="pooled")
         for i, (yi, se) in enumerate(zip(result.yi, sei, strict=True), 1):
             ax.plot([yi], [se], marker="o", color="black", markersize=5, gid=f"study-{i}")
         ax.set_ylim(top, 0)
         ax.set_xlim(
-            min(mu - crit * top, *result.yi) - 0.1 * crit * top, max(mu + crit * top, *result.yi) + 0.1 * crit * top
+            min(mu_axis - crit * top, *result.yi) - 0.1 * crit * top,
+            max(mu_axis + crit * top, *result.yi) + 0.1 * crit * top,
         )
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Standard Error")
+        if levels:
+            ax.legend(loc="upper right", fontsize="small", frameon=True)
         fig.tight_layout()
         return _save(fig, fmt, path)
+
+
+def _contour_levels(contours: Sequence[float] | None) -> list[float]:
+    """The contour levels, largest first; each a proportion in (0, 1), no repeats."""
+    if contours is None:
+        return []
+    levels = [float(c) for c in contours]
+    for i, level in enumerate(levels, 1):
+        if not 0 < level < 1:
+            raise InputError(f"contour {i} must be a proportion in (0, 1), e.g. 0.95", field="contours", value=level)
+    if len(set(levels)) != len(levels) or not levels:
+        raise InputError("needs distinct levels, e.g. (0.90, 0.95, 0.99)", field="contours", value=tuple(levels))
+    return sorted(levels, reverse=True)
 
 
 def _format(path: str | Path | None, what: str) -> str:

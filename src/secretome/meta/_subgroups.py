@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
@@ -31,10 +32,13 @@ class SubgroupResult(Result):
     fits : tuple of RandomEffectsResult
         One model per subgroup, in the order of ``levels``.
     QM, QM_df, QM_pval : float, tuple of int, float
-        Test for subgroup differences: the omnibus moderator test of a meta-regression on the
-        subgroup dummies (chi-square, or F with ``(m, k - p)`` df for knha).
+        Test for subgroup differences. ``between="moderator"``: the omnibus moderator test of a
+        meta-regression on the subgroup dummies (chi-square, or F with ``(m, k - p)`` df for knha).
+        ``between="separate"``: Q-between of the subgroup estimates (chi-square on ``levels - 1`` df).
     method, test : str
         The estimator and the test, shared by every model.
+    between : str
+        How the subgroups were compared: ``"moderator"`` or ``"separate"``.
     """
 
     levels: tuple[str, ...]
@@ -44,6 +48,7 @@ class SubgroupResult(Result):
     QM_pval: float
     method: str
     test: str
+    between: str = "moderator"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per subgroup: k, estimate, se, pval, ci_lb, ci_ub, tau2, I2, Q."""
@@ -66,7 +71,10 @@ class SubgroupResult(Result):
             else f"F(df1 = {self.QM_df[0]}, df2 = {self.QM_df[1]}) = {self.QM:.4f}, p-val {p}"
         )
         header = f"Subgroup analysis ({len(self.levels)} subgroups; method: {self.method}; test: {self.test})"
-        return "\n".join([header, "", table, "", "Test for Subgroup Differences:", test])
+        if self.between == "separate":
+            test = f"Q-between(df = {self.QM_df[0]}) = {self.QM:.4f}, p-val {p}"
+        how = " (separate tau^2 per subgroup)" if self.between == "separate" else ""
+        return "\n".join([header, "", table, "", f"Test for Subgroup Differences{how}:", test])
 
 
 def subgroups(
@@ -78,16 +86,22 @@ def subgroups(
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
+    between: Literal["moderator", "separate"] = "moderator",
 ) -> SubgroupResult:
-    """Fit :func:`random_effects` within each subgroup and test whether the subgroups differ.
+    r"""Fit :func:`random_effects` within each subgroup and test whether the subgroups differ.
 
-    The test for subgroup differences is the omnibus test QM of :func:`meta_regression` on the
-    subgroup dummies (one tau^2 shared across subgroups), as metafor 3.8 does it with
-    ``rma(yi, vi, mods = ~ factor(group))``; each subgroup's own model has its own tau^2, as
-    ``rma(yi, vi, subset = group == level)``.
+    Each subgroup's own model has its own tau^2, as ``rma(yi, vi, subset = group == level)``. With
+    ``between="moderator"`` (default) the test for subgroup differences is the omnibus test QM of
+    :func:`meta_regression` on the subgroup dummies (one tau^2 shared across subgroups), as metafor
+    3.8 does it with ``rma(yi, vi, mods = ~ factor(group))``. With ``between="separate"`` it is the
+    Q-between test of RevMan [1]_: the subgroup estimates :math:`\hat\mu_j` with standard errors
+    :math:`s_j` (each from its own model, so each with its own tau^2) give
+    :math:`Q = \sum_j (\hat\mu_j - \bar\mu)^2/s_j^2`, :math:`\bar\mu` their inverse-variance mean,
+    on ``levels - 1`` df; the metafor FAQ computes it as ``rma(estimates, sei = ses, method = "FE")$QE``.
 
     Checked against metafor 3.8-1 on dat.bcg by ``alloc`` for FE, DL, REML and both tests
-    (tests/meta/test_subgroups.py).
+    (tests/meta/test_subgroups.py); ``between="separate"`` also on dat.hackshaw1998 by design
+    (tests/meta/test_subgroups.py, fixtures by tools/metafor_reference_bias.R).
 
     Raises
     ------
@@ -95,13 +109,22 @@ def subgroups(
         A subgroup too small for its model (named), fewer than 2 subgroups, a missing group label
         (row named), or the inputs :func:`random_effects` refuses.
 
+    References
+    ----------
+    .. [1] Borenstein M, Higgins JPT (2013). Meta-analysis and subgroups. Prevention Science
+       14(2):134-143. https://doi.org/10.1007/s11121-013-0377-7
+
     Examples
     --------
     >>> res = subgroups([0.1, 0.3, 0.8, 0.9], [0.01, 0.02, 0.01, 0.02], ["a", "a", "b", "b"], method="FE")
     >>> [round(f.estimate, 4) for f in res.fits], round(res.QM, 4)  # R: 0.1666667, 0.8333333; QM = 33.33333
     ([0.1667, 0.8333], 33.3333)
+    >>> sep = subgroups([0.1, 0.3, 0.8, 0.9], [0.01, 0.02, 0.01, 0.02], ["a", "a", "b", "b"], between="separate")
+    >>> round(sep.QM, 4), sep.QM_df  # R: rma(c(0.175, 0.8333333), sei = ses, method = "FE")$QE = 27.01732
+    (27.0173, (1,))
     """
     check_choice("method", method, REGRESSION_METHODS, owner="subgroups")
+    check_choice("between", between, ("moderator", "separate"), owner="subgroups")
     y, v = validated(yi, vi)
     labels = pd.Series(np.asarray(groups, dtype=object).reshape(-1))
     if labels.size != y.size:
@@ -122,6 +145,20 @@ def subgroups(
                 field="groups",
             )
         fits.append(random_effects(y[mask], v[mask], method=method, test=test, level=level, control=control))
+    if between == "separate":
+        est = np.array([f.estimate for f in fits])
+        w = 1 / np.array([f.se for f in fits]) ** 2
+        q = float(w @ (est - float(w @ est) / float(w.sum())) ** 2)
+        return SubgroupResult(
+            levels=levels,
+            fits=tuple(fits),
+            QM=q,
+            QM_df=(len(levels) - 1,),
+            QM_pval=float(stats.chi2.sf(q, len(levels) - 1)),
+            method=method,
+            test=test,
+            between=between,
+        )
     dummies = np.column_stack([(labels == lv).to_numpy(dtype=float) for lv in levels[1:]])
     between = meta_regression(y, v, dummies, method=method, test=test, level=level, control=control)
     return SubgroupResult(

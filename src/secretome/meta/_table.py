@@ -16,6 +16,7 @@ import pandas as pd
 from secretome.errors import InputError
 from secretome.meta._effect_sizes import Measure, escalc
 from secretome.meta._meta_regression import meta_regression
+from secretome.meta._multilevel import MultilevelResult, multilevel
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult, subgroups
@@ -35,13 +36,14 @@ def meta_from_table(
     slab: str | None = None,
     mods: Sequence[str] = (),
     subgroup: str | None = None,
+    cluster: str | None = None,
     method: ModelMethod | Sequence[ModelMethod] = "REML",
-    test: Literal["z", "knha"] = "z",
+    test: Literal["z", "knha", "t"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
     file: object = None,
-) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult:
-    """Pool the studies of *frame* with :func:`random_effects`, :func:`meta_regression` or :func:`subgroups`.
+) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult | MultilevelResult:
+    """Pool the studies of *frame* (random effects, meta-regression, subgroups or a three-level model).
 
     Parameters
     ----------
@@ -63,6 +65,10 @@ def meta_from_table(
         ``allocrandom``).
     subgroup : str, optional
         Column of subgroup labels: the result is a :func:`subgroups` analysis (not with *mods*).
+    cluster : str, optional
+        Column of study labels when a study gives several effect sizes (one row each): the result
+        is a three-level :func:`multilevel` model (method REML or ML, test z or t; not with *mods*
+        or *subgroup*).
     method, test, level, control
         As in :func:`random_effects` (a single method of :data:`REGRESSION_METHODS` with *mods*
         or *subgroup*).
@@ -71,7 +77,7 @@ def meta_from_table(
 
     Returns
     -------
-    RandomEffectsResult, MetaRegressionResult or SubgroupResult
+    RandomEffectsResult, MetaRegressionResult, SubgroupResult or MultilevelResult
         The model; continuity corrections made by :func:`escalc` are in its ``notes``.
 
     Raises
@@ -107,6 +113,10 @@ def meta_from_table(
         if mods:
             raise InputError("give moderators or a subgroup column, not both", file=file, field="subgroup")
         names = {**names, "groups": subgroup}
+    if cluster is not None:
+        if mods or subgroup is not None:
+            raise InputError("a three-level model takes no moderators or subgroups yet", file=file, field="cluster")
+        names = {**names, "study": cluster}
     names = {**names, **{f"mod:{m}": m for m in mods}}
     for name in names.values():
         if name not in frame.columns:
@@ -123,12 +133,15 @@ def meta_from_table(
             es = escalc(measure, **data)
             notes, y, v = es.notes, es.yi, es.vi
         chain = (method,) if isinstance(method, str) else tuple(method)
-        if (mods or subgroup is not None) and len(chain) != 1:
-            reason = "a fallback chain is not available with moderators or subgroups yet"
+        if (mods or subgroup is not None or cluster is not None) and len(chain) != 1:
+            reason = "a fallback chain is not available with moderators or subgroups (or a cluster) yet"
             raise InputError(reason, field="method", value=chain)
         if mods:
             design = _moderators(frame, mods, file)
             result = meta_regression(y, v, design, method=chain[0], test=test, level=level, control=control)  # type: ignore[arg-type]
+        elif cluster is not None:
+            study = frame[cluster].to_numpy(dtype=object)
+            result = multilevel(y, v, study, method=chain[0], test=test, level=level)  # type: ignore[arg-type]
         elif subgroup is not None:
             groups = frame[subgroup].to_numpy()
             result = subgroups(y, v, groups, method=chain[0], test=test, level=level, control=control)  # type: ignore[arg-type]
@@ -161,7 +174,9 @@ def _moderators(frame: pd.DataFrame, mods: Sequence[str], file: object) -> pd.Da
     return pd.concat(parts, axis=1)
 
 
-def meta_from_csv(path: str | Path, **options: object) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult:
+def meta_from_csv(
+    path: str | Path, **options: object
+) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult | MultilevelResult:
     """Read the CSV table at *path* and pool it with :func:`meta_from_table` (same options).
 
     Raises :class:`~secretome.errors.InputError` naming the file when it cannot be read.

@@ -1,0 +1,87 @@
+"""rank_test and trim_and_fill against metafor 3.8-1 ranktest() and trimfill() (tools/metafor_reference_bias.R)."""
+
+from __future__ import annotations
+
+import pytest
+from metafor_fixtures import case_id, load_cases
+
+from conftest import TOL
+from secretome.errors import InputError
+from secretome.meta import rank_test, trim_and_fill
+
+CASES = load_cases("bias")
+TRIMFILL = [
+    pytest.param(case, estimator, side, id=f"{case['id']}-{estimator}-{side}")
+    for case in CASES
+    for estimator in ("L0", "R0")
+    for side in ("auto", "left", "right")
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_rank_test_matches_metafor(case):
+    # R: ranktest(rma(yi, vi)) (exact p without ties; the "ties" data set has tied variances)
+    got = rank_test(case["yi"], case["vi"])
+    assert got.tau == pytest.approx(case["ranktest"]["tau"], rel=TOL["est"])
+    assert got.pval == pytest.approx(case["ranktest"]["pval"], rel=TOL["pval"])
+    assert got.exact == (not case["id"].startswith("ties"))
+
+
+@pytest.mark.parametrize(("case", "estimator", "side"), TRIMFILL)
+def test_trim_and_fill_matches_metafor(case, estimator, side):
+    # R: trimfill(rma(yi, vi, method=, test=), estimator=, side=) (side missing for "auto")
+    expected = case[f"trimfill_{estimator}_{side}"]
+    got = trim_and_fill(
+        case["yi"],
+        case["vi"],
+        method=case["method"],
+        test=case["test"],
+        estimator=estimator,
+        side=None if side == "auto" else side,
+    )
+    assert (got.k0, got.side) == (expected["k0"], expected["side"])
+    assert got.model.test == expected["test"]
+    if expected["se_k0"] is None:
+        assert got.se_k0 is None
+        assert got.notes
+    else:
+        assert got.se_k0 == pytest.approx(expected["se_k0"], rel=TOL["se"])
+    assert got.p_k0 == (None if expected["p_k0"] is None else pytest.approx(expected["p_k0"], rel=TOL["pval"]))
+    for field in ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "tau2"):
+        assert getattr(got, field) == pytest.approx(expected[field], rel=TOL["est"], abs=1e-12), field
+    assert got.model.yi == pytest.approx(expected["yi"], rel=1e-12)
+    assert got.model.vi == pytest.approx(expected["vi"], rel=1e-12)
+    assert list(got.filled) == expected["fill"]
+
+
+def test_hackshaw_needs_seven_studies_on_the_left():
+    case = next(c for c in CASES if c["id"] == "hackshaw1998-REML-z")
+    res = trim_and_fill(case["yi"], case["vi"], estimator="R0")
+    # R: print(trimfill(res, estimator = "R0")): 7 missing on the left (SE = 4.0000), p-val = 0.0039
+    text = res.summary()
+    assert "Estimated number of missing studies on the left side: 7 (SE = 4.0000)" in text
+    assert "p-val = 0.0039" in text
+    assert res.model.k == len(case["yi"]) + 7
+    assert res.to_frame().loc[0, "k0"] == 7
+
+
+def test_rank_test_summary_reads_like_metafor():
+    case = CASES[0]
+    # R: print(ranktest(rma(yi, vi, data = dat.bcg RR))): Kendall's tau = 0.0256, p = 0.9524
+    assert "Kendall's tau = 0.0256, p = 0.9524" in rank_test(case["yi"], case["vi"]).summary()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: rank_test([0.1, 0.2], [0.01, 0.02]), r"field 'yi': the rank correlation test needs at least 3"),
+        (lambda: rank_test([0.1, None, 0.3], [0.01, 0.02, 0.03]), r"row 2, field 'yi'"),
+        (lambda: trim_and_fill([0.1, 0.2], [0.01, 0.02]), r"field 'yi': trim-and-fill needs at least 3 studies"),
+        (lambda: trim_and_fill([0.1, 0.2, 0.3], [0.01, 0.02, 0.0]), r"row 3, field 'vi'"),
+        (lambda: trim_and_fill([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], estimator="Q0"), r"field 'estimator'"),
+        (lambda: trim_and_fill([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], side="up"), r"field 'side'"),
+    ],
+)
+def test_bad_input(call, message):
+    with pytest.raises(InputError, match=message):
+        call()

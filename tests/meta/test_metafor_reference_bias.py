@@ -1,0 +1,42 @@
+"""The committed fixtures are what ``tools/metafor_reference_bias.R`` writes: rerun it live and compare."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+
+import pytest
+from metafor_fixtures import FIXTURES
+
+SCRIPT = FIXTURES.parents[2] / "tools" / "metafor_reference_bias.R"
+FILES = ("influence.json", "cumulative.json", "bias.json", "subgroups_separate.json")
+
+
+def _close(new: object, old: object, path: str) -> None:
+    if isinstance(old, float) or isinstance(new, float):
+        assert isinstance(new, (int, float)), f"{path}: {new!r} is not a number"
+        # Another BLAS may change the last digits; anything beyond that is a different fixture.
+        assert math.isclose(new, old, rel_tol=1e-9, abs_tol=1e-13), f"{path}: {new!r} != {old!r}"
+    elif isinstance(old, dict):
+        assert isinstance(new, dict), path
+        assert new.keys() == old.keys(), f"{path}: keys {sorted(new.keys() ^ old.keys())} differ"
+        for key in old:
+            _close(new[key], old[key], f"{path}.{key}")
+    elif isinstance(old, list):
+        assert isinstance(new, list), path
+        assert len(new) == len(old), f"{path}: length {len(new)} != {len(old)}"
+        for i, (a, b) in enumerate(zip(new, old, strict=True)):
+            _close(a, b, f"{path}[{i}]")
+    else:
+        assert new == old, f"{path}: {new!r} != {old!r}"
+
+
+@pytest.mark.needs_r
+@pytest.mark.slow
+def test_bias_script_reproduces_committed_fixtures(tmp_path):
+    subprocess.run(["Rscript", str(SCRIPT), str(tmp_path)], check=True, capture_output=True, text=True, timeout=300)
+    for name in FILES:
+        new, old = json.loads((tmp_path / name).read_text()), json.loads((FIXTURES / name).read_text())
+        assert new["versions"] == old["versions"], f"{name}: made with {old['versions']}, this R has {new['versions']}"
+        _close(new["cases"], old["cases"], name)

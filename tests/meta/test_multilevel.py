@@ -1,0 +1,80 @@
+"""multilevel against metafor 3.8-1 rma.mv(random = ~ 1 | district/school) (fixtures by tools/metafor_reference.R)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from metafor_fixtures import case_id, load_cases
+
+from conftest import TOL
+from secretome.errors import InputError
+from secretome.meta import multilevel
+
+CASES = load_cases("rma_mv")
+REML = CASES[0]
+
+
+def _fit(case, **kwargs):
+    return multilevel(case["yi"], case["vi"], case["study"], case["es_id"], method=case["method"], test=case["test"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_three_level_model_matches_metafor(case):
+    # R: rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011, method=, test=)
+    res = _fit(case)
+    assert res.sigma2 == pytest.approx(case["sigma2"], rel=TOL["var"])
+    for field in ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "I2", "I2_levels"):
+        assert getattr(res, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert res.loglik == pytest.approx(case["logLik"], rel=TOL["est"])
+    q = res.Q
+    assert q == pytest.approx(case["Q"], rel=1e-12)
+    assert res.Q_pval == pytest.approx(case["Q_pval"], rel=1e-9)
+    assert res.n_levels == (11, 56)  # R: print(res) column nlvls
+
+
+def test_typical_variance_is_higgins_thompson():
+    # metafor's FAQ computes (k - p) / tr(P) from the dense P (fixture); for the intercept-only model it is
+    # Higgins & Thompson's (k - 1) sum(w) / ((sum w)^2 - sum(w^2)), the formula our code uses.
+    w = 1 / np.array(REML["vi"])
+    k = w.size
+    ht = (k - 1) * w.sum() / (w.sum() ** 2 - (w * w).sum())
+    assert ht == pytest.approx(REML["typical_vi"], rel=1e-12)
+    assert _fit(REML).typical_vi == pytest.approx(REML["typical_vi"], rel=1e-12)
+    assert sum(_fit(REML).I2_levels) == pytest.approx(_fit(REML).I2, rel=1e-12)
+
+
+def test_es_id_default_is_one_unit_per_row():
+    # school labels repeat across districts, and study/es_id nests them: same as one unit per row.
+    a = _fit(REML)
+    b = multilevel(REML["yi"], REML["vi"], REML["study"])
+    assert b.sigma2 == pytest.approx(a.sigma2, rel=1e-9)
+
+
+def test_one_effect_per_study_is_refused():
+    # Then both variances multiply the same matrix and only their sum is identified (random_effects fits that).
+    with pytest.raises(InputError, match=r"field 'study': every study has a single effect-size unit"):
+        multilevel(REML["yi"][:20], REML["vi"][:20], study=list(range(20)))
+
+
+def test_summary_reads_like_metafor():
+    text = _fit(REML).summary()
+    # R: print(res) -- sigma^2.1 0.0651 0.2551 11; sigma^2.2 0.0327 0.1809 56; Q(df = 55) = 578.8640
+    assert "sigma^2.1  0.0651  0.2551     11  study" in text
+    assert "sigma^2.2  0.0327  0.1809     56  study/es_id" in text
+    assert "Q(df = 55) = 578.8640, p-val < .0001" in text
+    assert "  0.1847  0.0846  2.1845  0.0289  0.0190  0.3504" in text
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"study": [1, 2]}, r"field 'study': has 2 values but yi has 56"),
+        ({"study": [None, *REML["study"][1:]]}, r"row 1, field 'study': is missing"),
+        ({"method": "DL"}, r"field 'method': must be one of 'REML', 'ML'"),
+        ({"es_id": [1, 2, 3]}, r"field 'es_id': has 3 values but yi has 56"),
+    ],
+)
+def test_bad_input_is_named(kwargs, message):
+    args = {"study": REML["study"], **kwargs}
+    with pytest.raises(InputError, match=message):
+        multilevel(REML["yi"], REML["vi"], **args)
