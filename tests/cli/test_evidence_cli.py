@@ -117,3 +117,47 @@ def test_template_then_import_a_filled_sheet(db, tmp_path, capsys):
     assert "sheet.csv (csv): 1 studies" in capsys.readouterr().out
     assert main(["evidence", "show", "sheet-2021-synthetic", "--db", db]) == 0
     assert "Mankin score 3.1 ± 0.9" in capsys.readouterr().out
+
+
+def test_screen_one_record_then_a_csv_then_prisma(db, tmp_path, capsys):
+    assert main(["evidence", "import", str(IMPORTS / "dedupe.ris"), "--db", db]) == 0
+    assert main(["evidence", "dedupe", "--db", db]) == 0
+    capsys.readouterr()
+    args = ["evidence", "screen", "--db", db, "--record", "8", "--decision", "exclude", "--stage", "title-abstract"]
+    assert main([*args, "--reason", "not osteoarthritis", "--by", "KH"]) == 0
+    assert "record 8: exclude at title_abstract by KH (not osteoarthritis)" in capsys.readouterr().out
+    decisions = tmp_path / "decisions.csv"
+    decisions.write_text(
+        "record_id,decision,stage,reason,reviewer,study_id\n"
+        "2,include,title-abstract,,KH,\n"
+        "2,include,full-text,,KH,example-2020-synthetic\n",
+        encoding="utf-8",
+    )
+    assert main(["evidence", "screen", "--db", db, "--csv", str(decisions)]) == 0
+    assert "Recorded 2 screening decisions from" in capsys.readouterr().out
+    assert main(["evidence", "prisma", "--db", db, "--format", "json"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert (counts["n_identified"], counts["n_duplicates_removed"], counts["n_screened"]) == (8, 3, 2)
+    assert (counts["n_studies_included"], counts["n_studies_curated"]) == (1, 1)
+    assert main(["evidence", "prisma", "--db", db]) == 0
+    assert "studies included from the curated corpus: 1" in capsys.readouterr().out
+
+
+def test_screen_bad_input_is_exit_2_naming_the_field(db, tmp_path, capsys):
+    assert main(["evidence", "import", str(IMPORTS / "dedupe.ris"), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["evidence", "screen", "--db", db, "--record", "1", "--decision", "include"]) == 2
+    assert "field '--stage': give --csv, or" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("record_id,decision,stage,reviewer\n1,include,abstract,KH\n", encoding="utf-8")
+    assert main(["evidence", "screen", "--db", db, "--csv", str(bad)]) == 2
+    assert "row 2, field 'stage'" in capsys.readouterr().err
+
+
+def test_template_xlsx_then_import_it(db, tmp_path, capsys):
+    pytest.importorskip("openpyxl")
+    out = tmp_path / "sheet.xlsx"
+    assert main(["evidence", "template", "--out", str(out), "--to", "xlsx"]) == 0
+    assert capsys.readouterr().out.startswith(f"Wrote the extraction sheet {out}")
+    assert main(["evidence", "import", str(out), "--db", db]) == 2
+    assert "the sheet has no filled row" in capsys.readouterr().err

@@ -5,7 +5,7 @@ import shutil
 import pytest
 import sqlalchemy as sa
 
-from secretome.errors import InputError, NotLandedError
+from secretome.errors import InputError
 from secretome.evidence import _models as orm
 from secretome.evidence._imports import detect_format, import_files
 from secretome.evidence._store import create_store
@@ -77,11 +77,12 @@ def test_pubmed_xml_is_imported(store, imports_dir):
     assert [(f.format, f.n_records, f.source_database) for f in result.files] == [("pubmed-xml", 2, "PubMed")]
 
 
-def test_formats_not_landed_say_so(store, tmp_path):
+def test_a_broken_workbook_is_named(store, tmp_path):
     path = tmp_path / "sheet.xlsx"
     path.write_bytes(b"PK")
-    with pytest.raises(NotLandedError, match="xlsx"):
+    with pytest.raises(InputError, match="cannot read the workbook") as info:
         import_files(store, [path])
+    assert info.value.file == str(path)
 
 
 def test_unknown_extension_asks_for_from(tmp_path):

@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from secretome.errors import InputError, NotLandedError
+from secretome.errors import InputError
 from secretome.evidence._catalogue import get_study, list_studies
 from secretome.evidence._imports import import_files
 from secretome.evidence._sheet import SHEET_COLUMNS, read_sheet, write_template
@@ -81,8 +81,8 @@ def test_template_is_the_header_and_reads_back_as_empty(tmp_path):
     assert result.columns == SHEET_COLUMNS
     with pytest.raises(InputError, match="no filled row"):
         read_sheet(tmp_path / "sheet.csv")
-    with pytest.raises(NotLandedError):
-        write_template(tmp_path / "sheet.xlsx", to="xlsx")
+    with pytest.raises(InputError, match="must be one of 'csv', 'xlsx'"):
+        write_template(tmp_path / "sheet.ods", to="ods")
 
 
 def test_import_sheet_into_the_store_beside_the_corpus(store_url, synthetic_corpus, imports_dir):

@@ -10,8 +10,12 @@ import typer
 
 from secretome import evidence
 from secretome.cli._common import DbOption, Format, FormatOption, OutOption, emit, progress_bar
+from secretome.errors import InputError
 
-app = typer.Typer(help="The evidence base: import, list, show, export, de-duplicate, map.", no_args_is_help=True)
+app = typer.Typer(
+    help="The evidence base: import, list, show, export, de-duplicate, screen, PRISMA counts, map.",
+    no_args_is_help=True,
+)
 
 
 @app.command()
@@ -117,3 +121,48 @@ def template(
 ) -> None:
     """Write an empty extraction sheet that `evidence import` reads back."""
     emit(evidence.write_template(out, to=to.value), fmt)
+
+
+class Decision(StrEnum):
+    include = "include"
+    exclude = "exclude"
+
+
+class Stage(StrEnum):
+    title_abstract = "title-abstract"
+    full_text = "full-text"
+
+
+@app.command()
+def screen(
+    db: Annotated[str, typer.Option("--db", help="Store URL with imported records.")],
+    record: Annotated[int | None, typer.Option("--record", help="Id of the record screened.")] = None,
+    decision: Annotated[Decision | None, typer.Option("--decision", help="include or exclude.")] = None,
+    stage: Annotated[Stage | None, typer.Option("--stage", help="title-abstract or full-text.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (required to exclude at full text).")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who decided.")] = None,
+    study: Annotated[str | None, typer.Option("--study", help="Link an included full text to this study.")] = None,
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="Record every decision of this CSV (--stage, --by: its defaults).")
+    ] = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Record a screening decision on a record, or all decisions of a CSV (--csv) in one transaction."""
+    with evidence.open_store(db) as store:
+        if csv is not None:
+            result = evidence.import_decisions(store, csv, stage=stage and stage.value, reviewer=by)
+        else:
+            given = {"--record": record, "--decision": decision, "--stage": stage, "--by": by}
+            if missing := [name for name, value in given.items() if value is None]:
+                raise InputError("give --csv, or " + ", ".join(given), field=missing[0])
+            result = evidence.screen_record(
+                store, record, decision, stage=stage, reviewer=by, reason=reason, study_id=study
+            )
+    emit(result, fmt)
+
+
+@app.command()
+def prisma(db: DbOption = None, fmt: FormatOption = Format.text) -> None:
+    """Count the PRISMA 2020 flow diagram from the records, duplicate links and screening decisions."""
+    with evidence.open_store(db) as store:
+        emit(evidence.prisma_counts(store), fmt)

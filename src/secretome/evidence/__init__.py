@@ -2,7 +2,10 @@
 
 The curated corpus is one YAML file per study (``docs/corpus-format.md``), validated by
 :func:`parse_study` (including the honesty check: every number is in its verbatim quote) and
-compiled into an SQL store (:func:`open_store`, :func:`create_store`).
+compiled into an SQL store (:func:`open_store`, :func:`create_store`). Literature exports are
+imported (:func:`import_files`), de-duplicated (:func:`dedupe_records`) and screened
+(:func:`screen_record`, :func:`import_decisions`); :func:`prisma_counts` counts the PRISMA 2020
+flow diagram from them.
 """
 
 from secretome.evidence._bibtex import read_bibtex
@@ -42,6 +45,17 @@ from secretome.evidence._schema import (
     study_json_schema,
     write_study_json_schema,
 )
+from secretome.evidence._screening import (
+    DECISIONS,
+    SCREENING_COLUMNS,
+    SCREENING_STAGES,
+    PrismaCounts,
+    ScreeningEntry,
+    ScreeningResult,
+    import_decisions,
+    prisma_counts,
+    screen_record,
+)
 from secretome.evidence._sheet import SHEET_COLUMNS, SheetStudy, TemplateResult, read_sheet, write_template
 from secretome.evidence._store import (
     Store,
@@ -55,10 +69,13 @@ from secretome.evidence._store import (
 
 __all__ = [
     "CORPUS_DIR",
+    "DECISIONS",
     "EXPORT_FORMATS",
     "IMPORT_FORMATS",
     "SCHEMA_FILE",
     "SCHEMA_VERSION",
+    "SCREENING_COLUMNS",
+    "SCREENING_STAGES",
     "SHEET_COLUMNS",
     "TITLE_THRESHOLD",
     "UNCLASSIFIED",
@@ -78,9 +95,12 @@ __all__ = [
     "MapCell",
     "MergeReport",
     "Population",
+    "PrismaCounts",
     "Provenance",
     "Reference",
     "RiskOfBias",
+    "ScreeningEntry",
+    "ScreeningResult",
     "SheetStudy",
     "Store",
     "StoreSummary",
@@ -99,6 +119,7 @@ __all__ = [
     "export_studies",
     "get_studies",
     "get_study",
+    "import_decisions",
     "import_files",
     "list_studies",
     "load_corpus",
@@ -106,6 +127,7 @@ __all__ = [
     "normalise_doi",
     "open_store",
     "parse_study",
+    "prisma_counts",
     "read_bibtex",
     "read_nbib",
     "read_pubmed_xml",
@@ -114,6 +136,7 @@ __all__ = [
     "read_study_document",
     "read_study_file",
     "schema_head",
+    "screen_record",
     "study_json_schema",
     "undo_merge",
     "write_study_json_schema",

@@ -1,12 +1,20 @@
 """De-duplication of imported records, after ASySD (Hair et al. 2023): exact identifiers, then fuzzy fields.
 
 1. **Exact**: records with the same DOI (normalised, case-insensitive), then with the same PMID.
-2. **Fuzzy**: pairs found by two blocking passes (same year; same first 30 characters of the
-   normalised title) are compared field by field with rapidfuzz: a duplicate needs titles at
-   least :data:`TITLE_THRESHOLD` % alike (Levenshtein ratio of the normalised titles), the same
-   first-author surname (or none given), and no conflicting volume or first page.
+2. **Fuzzy**: pairs found by blocking (same first or last 30 characters of the normalised title,
+   same year and first author, or same volume and first page) are compared field by field with
+   rapidfuzz: a duplicate needs titles at least :data:`TITLE_THRESHOLD` % alike (Levenshtein ratio
+   of the normalised titles) and no conflicting field (:func:`_conflict`): the same first-author
+   surname, volume, first page and journal (abbreviations match their full names) where both give
+   one, years at most one apart (an epub and its print issue), the same numbers in the title (Part I
+   / Part II, 12- and 24-month results) and the same kind of notice (an erratum is not its paper).
 3. **Veto**: two groups whose records carry different DOIs are never joined (ASySD's DOI-mismatch
-   rule: a preprint and its article, or two reports of one trial, are different records).
+   rule: a preprint and its article, or two reports of one trial, are different records), nor
+   two groups with a conflicting field between any of their records (so a record with no pages
+   cannot bridge two papers whose pages differ).
+
+Quality on a labelled set of synthetic record pairs with hard negatives:
+``benchmarks/evidence_dedupe_quality.py`` (tests/evidence/test_dedupe_quality.py).
 
 Each group becomes one *merge*: its duplicates point at a canonical record (``duplicate_of``) and
 are never deleted; the canonical record is the most complete one (DOI, PMID, abstract, fields
@@ -93,8 +101,27 @@ class DedupeResult(Result):
         return pd.DataFrame([json_safe(m) for m in self.merges], columns=list(MergeReport.__dataclass_fields__))
 
 
+_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa", "λ": "lambda"}
+_GREEK |= {"μ": "mu", "µ": "mu", "σ": "sigma", "τ": "tau", "ω": "omega", "θ": "theta"}
+
+
+def _ascii_char(char: str) -> str:
+    if char in _GREEK:
+        return _GREEK[char]
+    # Unicode dashes and quotes are punctuation like their ASCII forms; dropped whole they would glue words.
+    return " " if ord(char) > 127 and unicodedata.category(char)[0] in "PSZ" else char
+
+
 def _normal_title(title: str | None) -> str:
-    text = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode().lower()
+    """Lower-case ASCII words of a title: accents dropped, Greek letters spelled out, tags and punctuation gone.
+
+    >>> _normal_title("TGF-β1 <i>in vitro</i>: miR\u2011140\u20115p, Müller")
+    'tgf beta1 in vitro mir 140 5p muller'
+    """
+    text = title or ""
+    if not text.isascii():
+        text = "".join(_ascii_char(c) for c in text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     text = re.sub(r"<[^>]+>", " ", text)  # HTML tags some databases keep (<i>in vitro</i>)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
@@ -112,15 +139,122 @@ def _first_page(pages: str | None) -> str:
     return re.split(r"[-–]", pages or "")[0].strip().lower()
 
 
-def _completeness(record: orm.Record) -> tuple[int, int, int, int]:
+_SMALL_BLOCK = 64  # blocks up to this size give all their pairs; larger ones are scored whole with cdist
+_COLUMNS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "url", "abstract")
+
+
+def _completeness(record: sa.Row) -> tuple[int, int, int, int]:
     filled = sum(bool(getattr(record, f)) for f in ("journal", "volume", "issue", "pages", "url", "year"))
     return (-bool(record.doi), -bool(record.pmid), -bool(record.abstract), -filled)
 
 
-class _Groups:
-    """Union-find over record ids that keeps each group's DOIs, for the DOI-mismatch veto."""
+# A roman numeral counts as a number only after one of these words ("part ii"), not in "vitamin d".
+_SERIES = {"part", "parts", "phase", "paper", "section", "series", "study", "trial", "type", "stage", "grade", "vol"}
+_ROMAN = re.compile(r"^(?:x{0,3})(?:ix|iv|v?i{0,3})$")
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+# Notices that carry their paper's title but are not the paper (ASySD keeps them apart too).
+_NOTICE = re.compile(
+    r"^(?:erratum|errata|corrigendum|correction|author correction|publisher correction|retraction|retracted|"
+    r"expression of concern|withdrawn|reply|response|comment on|commentary on)\b"
+)
+_JOURNAL_STOPWORDS = {"of", "and", "the", "for", "in", "on", "a", "an", "de", "la"}
 
-    def __init__(self, records: dict[int, orm.Record], vetoed: set[frozenset[int]]) -> None:
+
+def _title_numbers(title: str) -> tuple[str, ...]:
+    words = title.split()
+    found = [
+        w
+        for i, w in enumerate(words)
+        if w.isdigit() or (i and words[i - 1] in _SERIES and (w in _NUMBER_WORDS or (w and _ROMAN.match(w))))
+    ]
+    return tuple(sorted(found))
+
+
+def _abbreviates(short: str, full: str) -> bool:
+    """``natl`` abbreviates ``national``: same first letter, then its letters in order."""
+    if not short or not full or short[0] != full[0]:
+        return False
+    rest = iter(full)
+    return all(c in rest for c in short)
+
+
+def _abbreviation_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """Every word of *short* abbreviates a later word of *full*, in order (extra words of *full* allowed)."""
+    position = 0
+    for word in short:
+        while position < len(full) and not _abbreviates(word, full[position]):
+            position += 1
+        if position == len(full):
+            return False
+        position += 1
+    return True
+
+
+def _same_journal(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Journal names as word tuples: equal, or one an abbreviation of the other (Osteoarthritis Cartilage).
+
+    >>> _same_journal(("proc", "natl", "acad", "sci"), ("proceedings", "national", "academy", "sciences"))
+    True
+    >>> _same_journal(("stem", "cell", "res", "ther"), ("osteoarthritis", "cartilage"))
+    False
+    """
+    if not a or not b or a == b:
+        return True
+    if (len(a) <= len(b) and _abbreviation_of(a, b)) or (len(b) <= len(a) and _abbreviation_of(b, a)):
+        return True
+    return fuzz.ratio(" ".join(a), " ".join(b)) >= 90
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the fuzzy rules compare, normalised once per record."""
+
+    surname: str
+    year: int | None
+    volume: str
+    first_page: str
+    journal: tuple[str, ...]
+    numbers: tuple[str, ...]
+    notice: str
+
+
+def _facts(record: sa.Row, title: str) -> _Facts:
+    journal = tuple(w for w in _normal_title(record.journal).split() if w not in _JOURNAL_STOPWORDS)
+    notice = _NOTICE.match(title)
+    return _Facts(
+        surname=_surname(record.authors),
+        year=record.year,
+        volume=(record.volume or "").strip().lower(),
+        first_page=_first_page(record.pages),
+        journal=journal,
+        numbers=_title_numbers(title),
+        notice=notice.group(0) if notice else "",
+    )
+
+
+def _conflict(a: _Facts, b: _Facts) -> str | None:
+    """Why two records with alike titles are different papers, or None when nothing conflicts."""
+    if a.surname and b.surname and a.surname != b.surname and fuzz.ratio(a.surname, b.surname) < 90:
+        return "first author"
+    if a.year is not None and b.year is not None and abs(a.year - b.year) > 1:
+        return "year"
+    if a.volume and b.volume and a.volume != b.volume:
+        return "volume"
+    if a.first_page and b.first_page and a.first_page != b.first_page:
+        return "pages"
+    if a.numbers != b.numbers:
+        return "numbers in the title"
+    if a.notice != b.notice:
+        return "notice"
+    if not _same_journal(a.journal, b.journal):
+        return "journal"
+    return None
+
+
+class _Groups:
+    """Union-find over record ids that keeps each group's DOIs and members, for the vetoes."""
+
+    def __init__(self, records: dict[int, sa.Row], vetoed: set[frozenset[int]], facts: dict[int, _Facts]) -> None:
         self.parent = {i: i for i in records}
         self.dois = {i: {r.doi} if r.doi else set() for i, r in records.items()}
         self.members = {i: {i} for i in records}
@@ -128,6 +262,7 @@ class _Groups:
         self.rules: dict[int, set[str]] = defaultdict(set)
         self.scores: dict[int, list[float]] = defaultdict(list)
         self.vetoed = vetoed
+        self.facts = facts
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -143,6 +278,12 @@ class _Groups:
             return  # DOI-mismatch veto (ASySD)
         if any(frozenset((x, y)) in self.vetoed for x in self.members[ra] for y in self.members[rb]):
             return  # the user undid a merge of these records
+        # A fuzzy link joins two groups only if no record of one conflicts with a record of the other:
+        # otherwise a record without pages would bridge two papers whose pages differ.
+        if rule == "fuzzy" and any(
+            _conflict(self.facts[x], self.facts[y]) for x in self.members[ra] for y in self.members[rb]
+        ):
+            return
         self.parent[rb] = ra
         self.dois[ra] |= self.dois.pop(rb)
         self.members[ra] |= self.members.pop(rb)
@@ -151,42 +292,58 @@ class _Groups:
         self.scores[ra] += [*self.scores.pop(rb, []), *([] if score is None else [score])]
 
 
-def _fuzzy_pairs(records: dict[int, orm.Record]) -> list[tuple[float, int, int, str]]:
-    titles = {i: _normal_title(r.title) for i, r in records.items()}
-    blocks: dict[tuple[str, object], list[int]] = defaultdict(list)
+def _fuzzy_pairs(
+    records: dict[int, sa.Row], titles: dict[int, str], facts: dict[int, _Facts]
+) -> list[tuple[float, int, int, str]]:
+    # Blocking (ASySD blocks on several field combinations too): a pair is compared if it shares the
+    # first or the last 30 characters of its title, the year and first author, or volume and first
+    # page. A typo must then hit both ends of a title, and the author or year too, to go unseen.
+    # Blocking on the year alone compared every pair of a year: quadratic, minutes at 100,000 records.
+    blocks: dict[tuple[object, ...], list[int]] = defaultdict(list)
     for i, r in records.items():
-        if r.year is not None:
-            blocks["year", r.year].append(i)
         if titles[i]:
-            blocks["title", titles[i][:30]].append(i)
-    pairs: dict[tuple[int, int], tuple[float, str]] = {}
+            blocks["start", titles[i][:30]].append(i)
+            blocks["end", titles[i][-30:]].append(i)
+        if r.year is not None and facts[i].surname:
+            blocks["author", r.year, facts[i].surname].append(i)
+        if facts[i].volume and facts[i].first_page:
+            blocks["page", facts[i].volume, facts[i].first_page].append(i)
+    candidates: set[tuple[int, int]] = set()
+    cutoff = int(TITLE_THRESHOLD)
     for block in blocks.values():
         if len(block) < 2:
             continue
         ids = sorted(block)
+        if len(ids) <= _SMALL_BLOCK:
+            candidates.update(itertools.combinations(ids, 2))
+            continue
+        # A large block: all its title pairs at once in rapidfuzz's C loop, on every core (integer
+        # scores save memory; the cutoff lets it stop early on far pairs, which are most).
         texts = [titles[i] for i in ids]
-        # All title pairs of a block at once in rapidfuzz's C loop (scores rounded to integers to save
-        # memory); only the near ones come back to Python, where the exact score decides.
-        near = process.cdist(texts, texts, scorer=fuzz.ratio, dtype=np.uint8) >= int(TITLE_THRESHOLD)
-        for x, y in zip(*np.nonzero(np.triu(near, k=1)), strict=True):
-            a, b = ids[x], ids[y]
-            if (a, b) in pairs:
-                continue
-            ra, rb = records[a], records[b]
-            score = fuzz.ratio(titles[a], titles[b])
-            if score < TITLE_THRESHOLD:
-                continue
-            sa_, sb = _surname(ra.authors), _surname(rb.authors)
-            if sa_ and sb and fuzz.ratio(sa_, sb) < 90:
-                continue
-            if ra.volume and rb.volume and ra.volume.strip() != rb.volume.strip():
-                continue
-            pa, pb = _first_page(ra.pages), _first_page(rb.pages)
-            if pa and pb and pa != pb:
-                continue
-            year = ra.year if ra.year == rb.year else f"{ra.year} / {rb.year}"
-            pairs[a, b] = (score, f"{a}~{b}: titles {score:.1f}% alike, year {year}, first author {sa_ or '?'}")
-    return sorted(((score, a, b, why) for (a, b), (score, why) in pairs.items()), key=lambda p: -p[0])
+        scores = process.cdist(texts, texts, scorer=fuzz.ratio, dtype=np.uint8, score_cutoff=cutoff, workers=-1)
+        candidates.update((ids[x], ids[y]) for x, y in zip(*np.nonzero(np.triu(scores >= cutoff, k=1)), strict=True))
+    # The pairs of small blocks are scored together, element-wise (one call, not one per block);
+    # only the near ones come back to Python, where the exact score and the field rules decide.
+    firsts, seconds = zip(*sorted(candidates), strict=True) if candidates else ((), ())
+    rough = process.cpdist(
+        [titles[a] for a in firsts],
+        [titles[b] for b in seconds],
+        scorer=fuzz.ratio,
+        dtype=np.uint8,
+        score_cutoff=cutoff,
+        workers=-1,
+    )
+    pairs = []
+    for k in np.flatnonzero(np.asarray(rough) >= cutoff):
+        a, b = firsts[k], seconds[k]
+        score = fuzz.ratio(titles[a], titles[b])
+        if score < TITLE_THRESHOLD or _conflict(facts[a], facts[b]):
+            continue
+        ra, rb = records[a], records[b]
+        year = ra.year if ra.year == rb.year else f"{ra.year} / {rb.year}"
+        why = f"{a}~{b}: titles {score:.1f}% alike, year {year}, first author {facts[a].surname or '?'}"
+        pairs.append((score, a, b, why))
+    return sorted(pairs, key=lambda p: -p[0])
 
 
 def dedupe_records(store: Store, *, progress: ProgressCallback | None = None) -> DedupeResult:
@@ -213,14 +370,16 @@ def dedupe_records(store: Store, *, progress: ProgressCallback | None = None) ->
     """
     now = datetime.now(UTC)
     with store.session() as session:
-        records = {
-            r.id: r for r in session.scalars(sa.select(orm.Record).where(orm.Record.duplicate_of.is_(None))).all()
-        }
+        # Plain rows of the compared columns, not ORM objects: loading 100,000 objects costs seconds.
+        columns = [getattr(orm.Record, name) for name in _COLUMNS]
+        records = {r.id: r for r in session.execute(sa.select(*columns).where(orm.Record.duplicate_of.is_(None)))}
         vetoed = set()
         for merge in session.scalars(sa.select(orm.Merge).where(orm.Merge.undone_at.is_not(None))):
             ids = {merge.canonical_id, *merge.record_ids}
             vetoed |= {frozenset(p) for p in itertools.combinations(ids, 2)}
-        groups = _Groups(records, vetoed)
+        titles = {i: _normal_title(r.title) for i, r in records.items()}
+        facts = {i: _facts(r, titles[i]) for i, r in records.items()}
+        groups = _Groups(records, vetoed, facts)
         for field, rule in (("doi", "doi"), ("pmid", "pmid")):
             by_value: dict[str, list[int]] = defaultdict(list)
             for i, r in records.items():
@@ -229,28 +388,51 @@ def dedupe_records(store: Store, *, progress: ProgressCallback | None = None) ->
             for value, ids in by_value.items():
                 for other in ids[1:]:
                     groups.join(ids[0], other, rule, f"{ids[0]}={other}: same {field.upper()} {value}")
-        for score, a, b, why in track(_fuzzy_pairs(records), "comparing records", progress):
+        for score, a, b, why in track(_fuzzy_pairs(records, titles, facts), "comparing records", progress):
             groups.join(a, b, "fuzzy", why, score)
-        reports = []
+        merges = []
         for root, members in sorted(groups.members.items()):
             if len(members) < 2:
                 continue
             ordered = sorted((records[i] for i in members), key=lambda r: (_completeness(r), r.id))
-            canonical, duplicates = ordered[0], sorted(r.id for r in ordered[1:])
-            rule = "+".join(sorted(groups.rules[root], key=["doi", "pmid", "fuzzy"].index))
-            score = min(groups.scores[root]) if groups.scores[root] else None
-            reason = "\n".join(groups.reasons[root])
-            merge = orm.Merge(
-                canonical_id=canonical.id, record_ids=duplicates, rule=rule, score=score, reason=reason, merged_at=now
+            merges.append(
+                {
+                    "canonical_id": ordered[0].id,
+                    "record_ids": sorted(r.id for r in ordered[1:]),
+                    "rule": "+".join(sorted(groups.rules[root], key=["doi", "pmid", "fuzzy"].index)),
+                    "score": min(groups.scores[root]) if groups.scores[root] else None,
+                    "reason": "\n".join(groups.reasons[root]),
+                    "merged_at": now,
+                }
             )
-            session.add(merge)
-            session.flush()
-            for i in duplicates:
-                records[i].duplicate_of = canonical.id
-                records[i].merge_id = merge.id
-            reports.append(
-                MergeReport(merge.id, canonical.id, canonical.title, tuple(duplicates), rule, score, reason, False)
+        # One batched INSERT of every merge (ids returned in order), then one executemany links the
+        # duplicates: a flush per merge took over a minute for 100,000 records.
+        ids: list[int] = []
+        insert = sa.insert(orm.Merge).returning(orm.Merge.id, sort_by_parameter_order=True)
+        # In chunks: SQLAlchemy splices the RETURNING rows of its internal batches in quadratic time
+        # (minutes for 25,000 merges); a chunk that fits one batch has nothing to splice.
+        for start in range(0, len(merges), 500):
+            ids += session.scalars(insert, merges[start : start + 500]).all()
+        links = [
+            {"id": i, "duplicate_of": m["canonical_id"], "merge_id": merge_id}
+            for m, merge_id in zip(merges, ids, strict=True)
+            for i in m["record_ids"]
+        ]
+        if links:
+            session.execute(sa.update(orm.Record), links)
+        reports = [
+            MergeReport(
+                merge_id,
+                m["canonical_id"],
+                records[m["canonical_id"]].title,
+                tuple(m["record_ids"]),
+                m["rule"],
+                m["score"],
+                m["reason"],
+                False,
             )
+            for m, merge_id in zip(merges, ids, strict=True)
+        ]
     return DedupeResult(store=store.url, n_records=len(records), merges=tuple(reports))
 
 

@@ -1,5 +1,12 @@
 """Reading RIS files (Scopus, Embase, Web of Science, Zotero, EndNote, PubMed's RIS export) with rispy.
 
+The databases differ in their tags (synthetic samples of each in tests/evidence/data/imports/ris_variants/):
+PubMed gives the PMID in AN and pages as ``SP  - 101-12``; Embase gives the title in T1, the authors
+under both A1 and AU, the year as ``Y1  - 2019//``, the abstract in N2, the journal in JF (T2 is the
+conference of a conference abstract) and its own accession number in AN; Scopus gives the journal
+in T2 and the DOI in DO, with a byte-order mark; Web of Science gives no DB tag, an AN of the form
+``WOS:...``, journal names in capitals and record types such as CPAPER.
+
 rispy drops what it cannot read without a word: a record missing its ``ER  -`` end tag is merged into
 the next one or lost, and a PubMed ``.nbib`` (MEDLINE) file comes back as no records at all. So the
 file is first checked line by line (every ``TY`` opens a record that an ``ER`` closes), and a
@@ -61,6 +68,30 @@ def _first(entry: dict, *keys: str) -> object:
     return None
 
 
+def _authors(entry: dict) -> list[str]:
+    """A1 (primary authors) then AU, each name once: Embase exports the same names under both tags."""
+    seen: set[str] = set()
+    names = []
+    for name in [*entry.get("first_authors", ()), *entry.get("authors", ())]:
+        key = " ".join(str(name).lower().replace(",", " ").replace(".", " ").split())
+        if key and key not in seen:
+            seen.add(key)
+            names.append(name)
+    return names
+
+
+def _is_pmid(accession: str) -> bool:
+    """PubMed's RIS export puts the PMID in AN; Embase (Ovid) puts its own numeric accession number there.
+
+    PMIDs have at most 8 digits (PubMed holds about 40 million records); Embase accession numbers
+    have 9 or 10, and Web of Science's start with ``WOS:``.
+
+    >>> _is_pmid("31234567"), _is_pmid("2001234567"), _is_pmid("WOS:000000000000001")
+    (True, False, False)
+    """
+    return accession.isdigit() and len(accession) <= 8
+
+
 def read_ris(path: str | Path, *, source_database: str | None = None) -> list[BibRecord]:
     """Read every record of a RIS file.
 
@@ -98,22 +129,28 @@ def read_ris(path: str | Path, *, source_database: str | None = None) -> list[Bi
     records = []
     for number, (entry, line) in enumerate(zip(entries, starts, strict=True), start=1):
         start, end = entry.get("start_page"), entry.get("end_page")
+        database = source_database or _first(entry, "name_of_database", "database_provider")
+        accession = str(entry.get("accession_number") or "").strip()
+        if database is None and accession.upper().startswith("WOS:"):
+            database = "Web of Science"  # its RIS export has no DB tag; its accession numbers say where they are from
         values = {
             "title": _first(entry, "title", "primary_title", "translated_title"),
-            "authors": [*entry.get("authors", ()), *entry.get("first_authors", ())],
+            "authors": _authors(entry),
             "year": _first(entry, "year", "publication_year", "date"),
-            "journal": _first(entry, "secondary_title", "journal_name", "alternate_title3", "alternate_title1"),
+            # JO/JF name the journal; T2 does too for Scopus and Web of Science, but is the conference of
+            # an Embase conference abstract (whose journal is in JF), so it comes after them.
+            "journal": _first(
+                entry, "journal_name", "alternate_title3", "secondary_title", "alternate_title1", "alternate_title2"
+            ),
             "volume": entry.get("volume"),
             "issue": entry.get("number"),
             "pages": f"{start}-{end}" if start and end else start,
             "doi": entry.get("doi"),
-            # PubMed's RIS export puts the PMID in AN; other databases put their own ids there.
-            "pmid": entry.get("accession_number") if str(entry.get("accession_number", "")).isdigit() else None,
+            "pmid": accession if _is_pmid(accession) else None,
             "url": (entry.get("urls") or [None])[0],
             "keywords": entry.get("keywords", ()),
             "abstract": _first(entry, "abstract", "notes_abstract"),
             "record_type": entry.get("type_of_reference"),
         }
-        database = source_database or _first(entry, "name_of_database", "database_provider")
         records.append(make_record(values, file=file, line=line, record=str(number), source_database=database))  # type: ignore[arg-type]
     return records

@@ -1,4 +1,4 @@
-"""The CSV extraction sheet: one row per result and arm, read back into validated studies.
+"""The extraction sheet (CSV or XLSX): one row per result and arm, read back into validated studies.
 
 A reviewer extracts into a spreadsheet (the layout of :data:`SHEET_COLUMNS`, written empty by
 :func:`write_template`) and imports it; :func:`read_sheet` builds one study document per
@@ -19,15 +19,19 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from secretome._files import atomic_write_text
+from secretome._files import atomic_write_bytes, atomic_write_text
 from secretome._result import Result
-from secretome.errors import InputError, NotLandedError
+from secretome.errors import InputError, NotLandedError, check_choice
 from secretome.evidence._schema import ARM_STATISTICS, Study, parse_study
 
-__all__ = ["SHEET_COLUMNS", "SheetStudy", "TemplateResult", "read_sheet", "write_template"]
+__all__ = ["SHEET_COLUMNS", "TEMPLATE_FORMATS", "SheetStudy", "TemplateResult", "read_sheet", "write_template"]
+
+TEMPLATE_FORMATS = ("csv", "xlsx")
+"""The formats of :func:`write_template`."""
 
 _STUDY = ("study_id", "design", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "url")
 _ARM = ("arm", "arm_role", "arm_label", "product", "msc_source")
@@ -75,22 +79,99 @@ def write_template(out: str | Path, *, to: str = "csv") -> TemplateResult:
     ----------
     out : str or Path
         The file to write.
-    to : {"csv"}
-        The format; ``xlsx`` is not available yet.
+    to : {"csv", "xlsx"}
+        The format: CSV, or an Excel workbook (one sheet, ``extraction``, with the header row
+        bold and frozen; needs openpyxl).
 
     Raises
     ------
-    NotLandedError
-        ``to="xlsx"``.
+    InputError
+        An unknown format.
     StoreError
         *out* cannot be written.
     """
-    if to != "csv":
-        raise NotLandedError(f"{to} extraction sheets are not available yet; nothing was written")
+    check_choice("to", to, TEMPLATE_FORMATS, owner="write_template")
+    if to == "xlsx":
+        path = atomic_write_bytes(out, _xlsx_template())
+        return TemplateResult(str(path), SHEET_COLUMNS)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(SHEET_COLUMNS)
     path = atomic_write_text(out, buffer.getvalue())
     return TemplateResult(str(path), SHEET_COLUMNS)
+
+
+def _openpyxl() -> Any:
+    try:
+        import openpyxl
+    except ImportError:  # an optional dependency: only XLSX sheets need it
+        raise NotLandedError("XLSX sheets need openpyxl (pip install openpyxl); use a CSV sheet instead") from None
+    return openpyxl
+
+
+def _xlsx_template() -> bytes:
+    openpyxl = _openpyxl()
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "extraction"
+    sheet.append(list(SHEET_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = openpyxl.styles.Font(bold=True)
+    sheet.freeze_panes = "A2"
+    # Text format for the columns whose leading zeros or exact digits matter (a PMID, a DOI).
+    for column, name in enumerate(SHEET_COLUMNS, start=1):
+        if name in ("doi", "pmid", "pages", "volume", "issue"):
+            letter = openpyxl.utils.get_column_letter(column)
+            sheet.column_dimensions[letter].number_format = "@"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the text a CSV sheet would hold: 8.0 typed in Excel is the integer 8."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_rows(path: Path, file: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and rows (1-based spreadsheet row, cells as text) of the first worksheet."""
+    openpyxl = _openpyxl()
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
+        raise InputError(f"cannot read the workbook ({type(exc).__name__}: {exc})", file=file) from exc
+    try:
+        rows = [[_cell_text(v) for v in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    if not rows:
+        return [], []
+    header = rows[0]
+    while header and not header[-1].strip():  # formatted but empty cells right of the header
+        header = header[:-1]
+    body = []
+    for number, cells in enumerate(rows[1:], start=2):
+        extra = [c for c in cells[len(header) :] if c.strip()]
+        body.append((number, cells[: len(header)] + extra))
+    return header, body
+
+
+def _csv_rows(path: Path, file: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the sheet ({exc})", file=file) from exc
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return [], []
+    return rows[0], [(number, cells) for number, cells in enumerate(rows[1:], start=2) if cells]
 
 
 class _Rows:
@@ -189,14 +270,18 @@ def _document(group: _Rows) -> tuple[dict[str, Any], dict[str, int]]:
     return document, origin
 
 
-def read_sheet(path: str | Path) -> list[SheetStudy]:
-    """Read an extraction sheet (CSV) into validated studies.
+def read_sheet(path: str | Path, *, sheet_format: str | None = None) -> list[SheetStudy]:
+    """Read an extraction sheet (CSV or XLSX) into validated studies.
 
     Parameters
     ----------
     path : str or Path
-        A CSV file with the header :data:`SHEET_COLUMNS` (extra columns are an error, missing
-        ones are empty).
+        A CSV file, or an Excel workbook (``.xlsx``, first worksheet; needs openpyxl), with the
+        header :data:`SHEET_COLUMNS` (extra columns are an error, missing ones are empty). Rows
+        are numbered as the spreadsheet shows them; a number typed in Excel reads as the text a
+        CSV would hold (8.0 is 8).
+    sheet_format : {"csv", "xlsx"}, optional
+        Default: by the extension.
 
     Returns
     -------
@@ -211,20 +296,19 @@ def read_sheet(path: str | Path) -> list[SheetStudy]:
         with the sheet row of the failing result or arm).
     """
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the sheet ({exc})", file=file) from exc
-    reader = csv.DictReader(io.StringIO(text))
-    unknown = [c for c in reader.fieldnames or () if c not in SHEET_COLUMNS]
-    if not reader.fieldnames or unknown:
+    path = Path(path)
+    is_xlsx = sheet_format == "xlsx" or (sheet_format is None and path.suffix.lower() in (".xlsx", ".xlsm"))
+    header, body = _xlsx_rows(path, file) if is_xlsx else _csv_rows(path, file)
+    unknown = [c for c in header if c not in SHEET_COLUMNS]
+    if not header or unknown:
         raise InputError(
             "unknown column; `secretome evidence template` writes the columns", file=file, row=1, value=unknown
         )
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for number, raw in enumerate(reader, start=2):  # row 1 is the header
-        if None in raw:
-            raise InputError("more cells than columns", file=file, row=number, value=raw[None])
+    for number, cells in body:  # row 1 is the header
+        if len(cells) > len(header):
+            raise InputError("more cells than columns", file=file, row=number, value=cells[len(header) :])
+        raw = dict(zip(header, cells, strict=False))
 
         def fail(reason: str, column: str, value: object, number: int = number) -> InputError:
             return InputError(reason, file=file, row=number, field=column, value=value)
