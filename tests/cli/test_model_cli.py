@@ -72,7 +72,45 @@ def test_export_sbml(tmp_path, capsys):
     assert main(["model", "export-sbml", "--preset", "rat-mia", "--out", str(tmp_path / "no" / "m.xml")]) == 2
 
 
-@pytest.mark.parametrize("command", ["cohort", "sensitivity"])
-def test_commands_not_built_yet_say_so(command, capsys):
-    assert main(["model", command]) == 1
-    assert "not available yet" in capsys.readouterr().err
+def test_cohort_text_json_and_out(tmp_path, capsys):
+    out = tmp_path / "bands.csv"
+    args = ["model", "cohort", "--preset", "rat-focal-defect-cm", "--subjects", "6", "--seed", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Virtual cohort of 'rat-focal-defect-cm' (prior-driven; subjects = 6;")
+    assert out.read_text().startswith("time,readout,quantile,value,unit,outcome")
+    assert main([*args, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["label"] == "prior-driven"
+    assert "k_G" in data["varied"]
+    assert len(data["bands"]["aggrecan"]["0.5"]) == len(data["time"])
+
+
+def test_sensitivity_morris_and_a_bad_sobol_sample_size(tmp_path, capsys):
+    out = tmp_path / "indices.csv"
+    args = ["model", "sensitivity", "--preset", "rat-mia", "--method", "morris", "--samples", "2"]
+    assert main([*args, "--readout", "chondrocytes", "--at-time", "30", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("Global sensitivity of 'chondrocytes' at t = 30 day in 'rat-mia'")
+    assert out.read_text().startswith("parameter,mu_star,mu_star_conf,sigma,mu")
+    assert main(["model", "sensitivity", "--preset", "rat-mia", "--samples", "100"]) == 2
+    assert "field 'samples'" in capsys.readouterr().err
+
+
+def test_calibrate_a_table_and_a_bad_table(tmp_path, capsys):
+    from secretome.model import preset, simulate
+
+    times = [7.0, 14.0, 30.0, 60.0, 120.0]
+    values = simulate(preset("rat-mia").with_values(k_G=0.1), times=[0.0, *times]).readout_series("aggrecan")[1:]
+    rows = "".join(f"aggrecan,{t:g},{float(v)!r},0.1\n" for t, v in zip(times, values, strict=True))
+    table = tmp_path / "m.csv"
+    table.write_text("observable,time,value,noise_sd\n" + rows)
+    args = ["model", "calibrate", str(table), "--preset", "rat-mia", "--parameter", "k_G", "--starts", "2"]
+    assert main([*args, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["parameters"] == ["k_G"]
+    assert data["estimates"][0] == pytest.approx(0.1, rel=0.01)
+    table.write_text("observable,time,value,noise_sd\naggrecan,30,80,5\naggrecan,60,70,-5\n")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "row 2, field 'noise_sd'" in err
+    assert str(table) in err

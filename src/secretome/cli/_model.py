@@ -9,16 +9,18 @@ from typing import Annotated
 import typer
 
 from secretome import atomic_write_text
-from secretome.cli._common import Format, FormatOption, OutOption, emit, not_landed, progress_bar
+from secretome.cli._common import Format, FormatOption, OutOption, emit, progress_bar
 from secretome.model import apply_regimen, draw_subjects, parameter_table, to_sbml
+from secretome.model import calibrate as run_calibration
+from secretome.model import cohort as run_cohort
 from secretome.model import preset as load_preset
+from secretome.model import sensitivity as run_sensitivity
 from secretome.model import simulate as run_simulation
 
 app = typer.Typer(
     help="The mechanistic model: parameters, simulation, SBML, cohorts, sensitivity, calibration.", no_args_is_help=True
 )
 
-_ENGINE = ("The model engine", 5)
 PresetOption = Annotated[str, typer.Option("--preset", help="Model preset (see `secretome model params`).")]
 
 
@@ -65,34 +67,54 @@ def export_sbml(
 @app.command()
 def cohort(
     preset: PresetOption = "rat-mia",
-    subjects: Annotated[int, typer.Option(min=1)] = 1000,
+    subjects: Annotated[int, typer.Option(min=2)] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    regimen: Annotated[Path | None, typer.Option(help="Dosing regimen (YAML).")] = None,
     out: OutOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Simulate a virtual cohort drawn from the parameter priors (prior-driven bands)."""
-    not_landed(*_ENGINE)
+    """Simulate a virtual cohort drawn from the parameter priors (prior-driven bands); --out writes the bands."""
+    with progress_bar() as progress:
+        result = run_cohort(load_preset(preset), subjects=subjects, seed=seed, regimen=regimen, progress=progress)
+    if out is not None:
+        atomic_write_text(out, result.to_frame().to_csv(index=False))
+    emit(result, fmt)
 
 
 @app.command()
 def sensitivity(
     preset: PresetOption = "rat-mia",
     method: Annotated[SensitivityMethod, typer.Option()] = SensitivityMethod.sobol,
-    samples: Annotated[int, typer.Option(min=1, help="Base sample size.")] = 256,
+    samples: Annotated[int, typer.Option(min=2, help="Sobol' N (a power of 2) or Morris trajectories.")] = 256,
+    readout: Annotated[str | None, typer.Option(help="Readout analysed (default: the first).")] = None,
+    at_time: Annotated[float | None, typer.Option(help="Time of the readout (default: the end).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     out: OutOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Global sensitivity of the readouts to the parameters (SALib: Sobol or Morris)."""
-    not_landed(*_ENGINE)
+    """Global sensitivity of a readout to the assumed parameters (SALib: Sobol or Morris); --out writes the table."""
+    with progress_bar() as progress:
+        result = run_sensitivity(load_preset(preset), method=method.value, samples=samples, readout=readout,
+                                 at_time=at_time, seed=seed, progress=progress)  # fmt: skip
+    if out is not None:
+        atomic_write_text(out, result.to_frame().to_csv(index=False))
+    emit(result, fmt)
 
 
 @app.command()
 def calibrate(
-    measurements: Annotated[Path, typer.Argument(help="Table: observable, time, value, noise.")],
+    measurements: Annotated[Path, typer.Argument(help="CSV or PEtab-style TSV: observable, time, value, noise_sd.")],
+    parameter: Annotated[list[str], typer.Option("--parameter", "-p", help="Parameter to fit (repeat).")],
     preset: PresetOption = "rat-mia",
     starts: Annotated[int, typer.Option(min=1, help="Multi-start optimisation runs.")] = 20,
+    seed: Annotated[int, typer.Option(help="Random seed of the starts.")] = 0,
     out: OutOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Fit parameters to measurements, with profile-likelihood intervals."""
-    not_landed(*_ENGINE)
+    """Fit parameters to measurements, with profile-likelihood intervals; --out writes the estimates."""
+    with progress_bar() as progress:
+        result = run_calibration(load_preset(preset), measurements, parameters=parameter, starts=starts, seed=seed,
+                                 progress=progress)  # fmt: skip
+    if out is not None:
+        atomic_write_text(out, result.to_frame().to_csv(index=False))
+    emit(result, fmt)

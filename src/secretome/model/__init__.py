@@ -5,16 +5,22 @@ export (:func:`to_sbml`); presets are built by :func:`preset`.
 """
 
 from secretome.model._baker2017 import baker2017
+from secretome.model._calibrate import CalibrationResult, calibrate, read_measurements
+from secretome.model._cohort import CohortResult, cohort
 from secretome.model._parameter_table import ParameterTable, parameter_table
 from secretome.model._presets import PRESETS, preset
+from secretome.model._readouts import outcome_readouts
 from secretome.model._regimen import apply_regimen, parse_regimen, read_regimen
 from secretome.model._sbml import SBMLExportError, sbml_errors, to_sbml
+from secretome.model._sensitivity import SensitivityResult, sensitivity
 from secretome.model._simulate import SimulationResult, simulate
 from secretome.model._spec import Dose, Model, Parameter, Process, Product, Readout, Species
 from secretome.model._subjects import draw_subjects
 
 __all__ = [
     "PRESETS",
+    "CalibrationResult",
+    "CohortResult",
     "Dose",
     "Model",
     "Parameter",
@@ -23,16 +29,22 @@ __all__ = [
     "Product",
     "Readout",
     "SBMLExportError",
+    "SensitivityResult",
     "SimulationResult",
     "Species",
     "apply_regimen",
     "baker2017",
+    "calibrate",
+    "cohort",
     "draw_subjects",
+    "outcome_readouts",
     "parameter_table",
     "parse_regimen",
     "preset",
+    "read_measurements",
     "read_regimen",
     "sbml_errors",
+    "sensitivity",
     "simulate",
     "to_sbml",
 ]

@@ -57,7 +57,9 @@ def baker_parameters() -> tuple[Parameter, ...]:
     )
 
 
-def baker_processes(*, time_scale: str = "", inhibition: str = "a", signal: str = "p") -> tuple[Process, ...]:
+def baker_processes(
+    *, time_scale: str = "", inhibition: str = "a", signal: str = "p", p_source: str = "", a_source: str = ""
+) -> tuple[Process, ...]:
     """Eqs 5-8 of Baker et al. (2017) as processes.
 
     Parameters
@@ -71,19 +73,25 @@ def baker_processes(*, time_scale: str = "", inhibition: str = "a", signal: str 
     signal : str
         The expression through which p acts (its Hill terms); ``p`` in the paper, p reduced by
         receptor blockade in the extension.
+    p_source, a_source : str
+        Extra production terms (on the paper's dimensionless scale) added to p production inside its
+        inhibited bracket and to a production; ``""`` in the paper, macrophages (M1, M2) in the extension.
     """
     s = f"{time_scale}*" if time_scale else ""
     hill_p = f"pow({signal}, n)"
+    p_extra = f" + {p_source}" if p_source else ""
+    a_extra = f" + {a_source}" if a_source else ""
     return (
         Process(
             "p_production",
-            f"{s}(Pbp + Ppp*{hill_p}/(1 + {hill_p}) + Pfp*pow(f, n)/(1 + pow(f, n)))/(1 + pow({inhibition}, n))",
+            f"{s}(Pbp + Ppp*{hill_p}/(1 + {hill_p}) + Pfp*pow(f, n)/(1 + pow(f, n)){p_extra})"
+            f"/(1 + pow({inhibition}, n))",
             {"p": 1},
         ),
         Process("p_clearance", f"{s}gamma_p*p", {"p": -1}),
         Process(
             "a_production",
-            f"{s}(App*{hill_p}/(pow(Aph, n) + {hill_p}) + Afp*pow(f, n)/(pow(Afh, n) + pow(f, n)))",
+            f"{s}(App*{hill_p}/(pow(Aph, n) + {hill_p}) + Afp*pow(f, n)/(pow(Afh, n) + pow(f, n)){a_extra})",
             {"a": 1},
         ),
         # The anti-inflammatory clearance is 1 by the choice of time scale (t = t_dim * d_a).

@@ -1,0 +1,274 @@
+"""Readouts of the OA cartilage model on the scales of the vocabulary outcomes (declarations only).
+
+The model's tissue states are fractions of healthy (``G`` aggrecan, ``C`` type II collagen, ``N``
+chondrocytes; 1 = healthy), its signalling states folds over healthy (``T`` TGF-beta, ``S`` SOX-9) and its
+inflammation core Baker's dimensionless cytokines and MMPs (``p``, ``a``, ``m``). Studies report scores
+(OARSI, Mankin, O'Driscoll), % positive cells, fold changes, pg/mL, micrometres and points. Each readout
+here maps the states onto one outcome of :data:`secretome.vocab.OUTCOMES`, *in that outcome's unit and
+range*, so the report can set a prediction beside the evidence.
+
+Every mapping is an assumption: no source in the project's model-anchors note gives a score as a function
+of tissue composition. The mapping parameters are therefore ``assumed=True`` with prior ranges, except
+the healthy cartilage thickness (sourced per species in :mod:`secretome.model._cartilage`). The shapes
+follow section 4.4 of the note:
+
+- **Matrix integrity** ``I = w_G G + (1 - w_G) C`` (aggrecan and collagen weighted).
+- **Histology scores, worse is higher** (OARSI, Mankin): ``max / (1 + (x/K_hist)^n_hist)``, a falling
+  Hill curve of integrity that is 0 at no damage in the limit, about 1.5 % of the maximum at healthy
+  (``K_hist = 0.5, n_hist = 6``) and reaches the maximum as integrity goes to 0. It stays inside the
+  scale's range for every non-negative state, which a linear map would not.
+- **Repair score, higher is better** (O'Driscoll): ``24 x^n/(K^n + x^n)`` of the mean of ``G, C, N``.
+- **IHC % positive**: ``100 X^n/(K^n + X^n)``, a threshold on a per-cell level in a heterogeneous
+  population (note section 4.4); with ``K = 1`` half the cells stain at the healthy level.
+- **Apoptosis (TUNEL %)**: cells enter the TUNEL-positive state at the per-cell apoptosis rate ``J`` and
+  stay detectable for ``tau_tunel`` days, so the positive fraction is ``J tau / (1 + J tau)``.
+- **Cytokines**: Baker's ``p`` (pro-) and ``a`` (anti-inflammatory) times a pg/mL scale per cytokine.
+- **Clinical (human presets)**: joint space width from the thickness of two opposing layers; WOMAC and
+  VAS from a pain drive mixing inflammation and structural damage (no placebo arm, no delay).
+
+References
+----------
+.. [1] Baker, Brook & Owen (2017). J Math Biol 75(4):985-1024. https://doi.org/10.1007/s00285-017-1104-y
+.. [2] Hui et al. (2016). Ann Rheum Dis 75:449-458 (BIOMD0000000560): MMP-13+ chondrocytes
+   16 % in young and 80 % in old mice.
+.. [3] Pritzker et al. (2006). Osteoarthritis Cartilage 14(1):13-29. https://doi.org/10.1016/j.joca.2005.07.014
+.. [4] Glasson et al. (2010). Osteoarthritis Cartilage 18 Suppl 3:S17-23. https://doi.org/10.1016/j.joca.2010.05.025
+.. [5] Mankin et al. (1971). J Bone Joint Surg Am 53(3):523-537. PMID 5580011.
+.. [6] O'Driscoll, Keeley & Salter (1986). J Bone Joint Surg Am 68(7):1017-1035. PMID 3745239.
+"""
+
+from __future__ import annotations
+
+from secretome.model._spec import Parameter, Readout
+from secretome.vocab import OUTCOMES, SCALES
+
+__all__ = ["MANKIN_SUBSCORES", "cartilage_readouts", "outcome_readouts"]
+
+# Mankin 0-14 as sub-scores (structure, cellularity, Safranin-O, tidemark). The layout is the usual one
+# but unverified in the model-anchors note (section 2.3, marked [U]); the total range is the vocabulary's.
+MANKIN_SUBSCORES = (("structure", 6.0, "C"), ("cells", 3.0, "N"), ("safranin_o", 4.0, "G"), ("tidemark", 1.0, "C"))
+
+INTEGRITY = "(w_G*G + (1 - w_G)*C)"
+
+
+def _assumed(name: str, value: float, unit: str, description: str, low: float, high: float) -> Parameter:
+    return Parameter(name, value, unit, description, assumed=True, prior=(low, high))
+
+
+def _falling(x: str, k: str, n: str) -> str:
+    """``1/(1 + (x/k)^n)``: 1 at x = 0, 1/2 at x = k, towards 0 for large x."""
+    return f"1/(1 + pow({x}/{k}, {n}))"
+
+
+def _rising(x: str, k: str, n: str) -> str:
+    """``x^n/(k^n + x^n)``: 0 at x = 0, 1/2 at x = k, towards 1 for large x."""
+    return f"pow({x}, {n})/(pow({k}, {n}) + pow({x}, {n}))"
+
+
+def _maximum(outcome: str) -> float:
+    scale = OUTCOMES[outcome].scale
+    if scale is None:
+        raise ValueError(f"outcome {outcome!r} has no scale in secretome.vocab")
+    return float(SCALES[scale].maximum)
+
+
+def _parameters(*, clinical: bool) -> tuple[Parameter, ...]:
+    core = (
+        _assumed("w_G", 0.5, "dimensionless", "weight of aggrecan (vs collagen II) in matrix integrity", 0.2, 0.8),
+        _assumed(
+            "K_hist", 0.5, "dimensionless",
+            "matrix integrity at half the maximal histology score (OARSI, Mankin sub-scores, O'Driscoll)", 0.2, 0.8,
+        ),
+        _assumed("n_hist", 6.0, "dimensionless", "steepness of the histology-score maps", 2.0, 10.0),
+        _assumed(
+            "K_tide", 0.2, "dimensionless",
+            "collagen II level at half the Mankin tidemark point (a late-stage change)", 0.05, 0.5,
+        ),
+        _assumed("K_ihc", 1.0, "fold over healthy", "level at which half the cells stain (TGF-beta, SOX-9, ACAN, COL2)",
+                 0.5, 2.0),
+        _assumed("n_ihc", 2.0, "dimensionless", "steepness of the IHC % positive maps", 1.0, 4.0),
+        _assumed(
+            "K_mmp13", 0.027, "dimensionless",
+            "Baker m at which half the cells stain for MMP-13; nominal gives about 16 % at rest, the young-mouse "
+            "level of Hui 2016 (80 % in old mice)", 0.005, 0.5,
+        ),
+        _assumed(
+            "tau_tunel", 0.5, "day",
+            "time an apoptotic chondrocyte stays TUNEL-positive (hours to about a day; note section 4.4 [U])",
+            0.04, 1.0,
+        ),
+        _assumed("c_il1b", 100.0, "pg/mL", "synovial IL-1beta per unit of Baker p", 1.0, 10000.0),
+        _assumed("c_tnfa", 100.0, "pg/mL", "synovial TNF-alpha per unit of Baker p", 1.0, 10000.0),
+        _assumed("c_il6", 1000.0, "pg/mL", "synovial IL-6 per unit of Baker p", 10.0, 100000.0),
+        _assumed("c_il10", 10.0, "pg/mL", "synovial IL-10 per unit of Baker a", 0.1, 1000.0),
+    )  # fmt: skip
+    if not clinical:
+        return core
+    return (
+        *core,
+        _assumed(
+            "kappa_jsw", 2.0, "dimensionless",
+            "joint space width per cartilage thickness: femoral plus tibial layer of similar thickness", 1.0, 2.5,
+        ),
+        _assumed("w_pain", 0.5, "dimensionless", "weight of inflammation (vs structure) in the pain drive", 0.0, 1.0),
+        _assumed("K_pain", 0.1, "dimensionless", "IL-1 signal (Baker p) at half-maximal inflammatory pain", 0.01, 1.0),
+    )  # fmt: skip
+
+
+def cartilage_readouts(
+    *, signal: str, oarsi_outcome: str = "oarsi_score", clinical: bool = False
+) -> tuple[tuple[Parameter, ...], tuple[Readout, ...]]:
+    """The readouts of the OA cartilage model and the assumed parameters of their mappings.
+
+    Parameters
+    ----------
+    signal : str
+        The IL-1 signal expression of the model (Baker ``p`` after receptor blockade by IL-1Ra).
+    oarsi_outcome : {"oarsi_score", "oarsi_mouse_score"}
+        ``oarsi_score`` (Pritzker 0-24, used for rats and people) or ``oarsi_mouse_score`` (Glasson 0-6).
+    clinical : bool
+        Add the clinical readouts (joint space width, WOMAC, VAS); for human presets.
+
+    Returns
+    -------
+    parameters : tuple of Parameter
+        Mapping parameters, all ``assumed`` with a prior (the healthy thickness ``h0`` is not among them:
+        the species preset supplies it with its source).
+    readouts : tuple of Readout
+        Each mapped to a :data:`secretome.vocab.OUTCOMES` id.
+
+    Notes
+    -----
+    Two readouts may share an outcome: ``collagen_ii`` (% of healthy content) and ``ihc_col2`` (% positive
+    cells) both speak to type II collagen immunostaining; :func:`outcome_readouts` picks the one in the
+    outcome's unit.
+
+    Examples
+    --------
+    >>> params, readouts = cartilage_readouts(signal="p")
+    >>> {r.name: r.outcome for r in readouts}["odriscoll"]
+    'odriscoll_score'
+    >>> all(p.assumed for p in params)
+    True
+    """
+    if oarsi_outcome not in ("oarsi_score", "oarsi_mouse_score"):
+        raise ValueError(f"oarsi_outcome must be 'oarsi_score' or 'oarsi_mouse_score'; got {oarsi_outcome!r}")
+    histology = (
+        # Falling Hill curves keep each score inside its scale (0 .. max) whatever the state.
+        Readout(
+            "oarsi",
+            f"{_maximum(oarsi_outcome)!r}*{_falling(INTEGRITY, 'K_hist', 'n_hist')}",
+            "points",
+            oarsi_outcome,
+            "OARSI score on the vocabulary scale (maximum from vocab.SCALES): falling Hill curve of matrix "
+            "integrity; grade and stage (lesion extent) are not separated: the model has no space (assumed).",
+        ),
+        Readout(
+            "mankin",
+            " + ".join(
+                f"{points!r}*{_falling(state, 'K_tide' if part == 'tidemark' else 'K_hist', 'n_hist')}"
+                for part, points, state in MANKIN_SUBSCORES
+            ),
+            "points",
+            "mankin_score",
+            "Mankin 0-14 as the sum of sub-scores: structure 0-6 from collagen II, cellularity 0-3 from "
+            "chondrocytes, Safranin-O 0-4 from aggrecan, tidemark 0-1 from late collagen loss (assumed).",
+        ),
+        Readout(
+            "odriscoll",
+            f"{_maximum('odriscoll_score')!r}*{_rising('((G + C + N)/3)', 'K_hist', 'n_hist')}",
+            "points",
+            "odriscoll_score",
+            "O'Driscoll repair score 0-24 (higher is better): rising Hill curve of the mean of aggrecan "
+            "(Safranin-O), collagen II (structure) and chondrocytes (cellularity) (assumed).",
+        ),
+        Readout(
+            "thickness",
+            f"h0*{INTEGRITY}",
+            "um",
+            "cartilage_thickness",
+            "Cartilage thickness: healthy thickness h0 (sourced per species) times matrix integrity "
+            "(model-anchors note section 4.4; weights assumed).",
+        ),
+    )
+    ihc = tuple(
+        Readout(
+            name,
+            f"100*{_rising(state, k, 'n_ihc')}",
+            "% positive",
+            outcome,
+            f"{label}-positive cells: rising Hill curve of {what}, a threshold on a per-cell level (assumed).",
+        )
+        for name, state, k, outcome, label, what in (
+            ("ihc_tgfb1", "T", "K_ihc", "ihc_tgfb1", "TGF-beta", "TGF-beta activity T"),
+            ("ihc_sox9", "S", "K_ihc", "ihc_sox9", "SOX-9", "SOX-9 activity S"),
+            ("ihc_aggrecan", "G", "K_ihc", "ihc_aggrecan", "Aggrecan", "aggrecan content G"),
+            ("ihc_col2", "C", "K_ihc", "ihc_col2", "Type II collagen", "collagen II content C"),
+            ("ihc_mmp13", "m", "K_mmp13", "ihc_mmp13", "MMP-13", "Baker m (MMPs)"),
+        )
+    )
+    apoptosis_rate = f"k_ap*{_rising(signal, 'K_ap', 'n')}"
+    others = (
+        # Per-cell transcription of COL2A1 and ACAN is driven by SOX-9 in the model (Hui 2016), and qPCR
+        # is normalised to a reference gene (per cell), so both fold changes are S.
+        Readout("col2a1", "S", "fold change", "col2a1_expression", "COL2A1 mRNA per cell: SOX-9 activity S."),
+        Readout("acan", "S", "fold change", "acan_expression", "ACAN mRNA per cell: SOX-9 activity S."),
+        Readout(
+            "apoptosis",
+            f"100*{apoptosis_rate}*tau_tunel/(1 + {apoptosis_rate}*tau_tunel)",
+            "% positive",
+            "apoptosis_rate",
+            "TUNEL-positive chondrocytes: per-cell apoptosis rate J times detection time tau, as the "
+            "two-state fraction J tau/(1 + J tau) (assumed).",
+        ),
+        Readout("il1b", "c_il1b*p", "pg/mL", "il1b_level", "Synovial IL-1beta: Baker p times an assumed scale."),
+        Readout("tnfa", "c_tnfa*p", "pg/mL", "tnfa_level", "Synovial TNF-alpha: Baker p times an assumed scale."),
+        Readout("il6", "c_il6*p", "pg/mL", "il6_level", "Synovial IL-6: Baker p times an assumed scale."),
+        Readout("il10", "c_il10*a", "pg/mL", "il10_level", "Synovial IL-10: Baker a times an assumed scale."),
+    )
+    readouts = (*histology, *ihc, *others)
+    if clinical:
+        pain = f"(w_pain*{_rising(signal, 'K_pain', 'n')} + (1 - w_pain)*{_falling(INTEGRITY, 'K_hist', 'n_hist')})"
+        readouts += (
+            Readout(
+                "jsw",
+                f"kappa_jsw*h0*{INTEGRITY}/1000",
+                "mm",
+                "joint_space_width",
+                "Joint space width: two opposing cartilage layers (kappa_jsw) of thickness h0 x integrity, um to mm; "
+                "the note's JSW = JSW0 - kappa (h0 - h) with no non-cartilage gap (assumed).",
+            ),
+            Readout(
+                "womac",
+                f"{_maximum('womac_total')!r}*{pain}",
+                "points",
+                "womac_total",
+                "WOMAC total 0-96: pain drive mixing IL-1 signal and structural damage "
+                "(assumed; no placebo, no delay).",
+            ),
+            Readout(
+                "vas",
+                f"{_maximum('vas_pain')!r}*{pain}",
+                "mm",
+                "vas_pain",
+                "VAS pain 0-100 mm: the WOMAC pain drive on the VAS scale (assumed; no placebo, no delay).",
+            ),
+        )
+    return _parameters(clinical=clinical), readouts
+
+
+def outcome_readouts(readouts: tuple[Readout, ...]) -> dict[str, Readout]:
+    """Per vocabulary outcome, the readout in that outcome's unit (or the only one for it).
+
+    >>> _, readouts = cartilage_readouts(signal="p")
+    >>> outcome_readouts(readouts)["ihc_col2"].name
+    'ihc_col2'
+    """
+    chosen: dict[str, Readout] = {}
+    for readout in readouts:
+        current = chosen.get(readout.outcome)
+        if current is None or (
+            readout.unit == OUTCOMES[readout.outcome].unit and current.unit != OUTCOMES[readout.outcome].unit
+        ):
+            chosen[readout.outcome] = readout
+    return chosen
