@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secretome.cli import _common, app, main
+from secretome.cli import _conventions, app, main
 from secretome.errors import InputError, NotLandedError
 
 TREE = [
@@ -51,7 +51,7 @@ def test_a_command_whose_engine_has_not_landed_says_so(failing_command, capsys):
 
 def _not_landed_error() -> Exception:
     with pytest.raises(NotLandedError) as info:
-        _common.not_landed("The demo engine", 99)
+        _conventions.not_landed("The demo engine", 99)
     return info.value
 
 

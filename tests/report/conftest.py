@@ -10,6 +10,24 @@ from secretome.evidence import load_corpus
 
 SYNTHETIC = Path(__file__).with_name("data") / "synthetic"
 
+# Small model settings: the report's paths are the same at any cohort size, and 1000 subjects would
+# take minutes per preset.
+MODEL = {"subjects": 20, "trajectories": 2}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Model artefacts go to a folder of this test session, never to the user's cache."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SECRETOME_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def model_settings() -> dict[str, int]:
+    return dict(MODEL)
+
 
 @pytest.fixture(scope="session")
 def synthetic_corpus() -> Path:

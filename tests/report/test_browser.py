@@ -9,18 +9,18 @@ from secretome.report._browser import check_rendering, screenshot_sections
 
 
 @pytest.mark.needs_chromium
-def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, tmp_path):
-    built = build_report(tmp_path / "out", corpus=synthetic_corpus)
+def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, model_settings, tmp_path):
+    built = build_report(tmp_path / "out", corpus=synthetic_corpus, **model_settings)
     seen = check_rendering(built.html)
     assert seen.sections == ("corpus", "evidence-map", "synthesis", "mechanism", "methods")
-    assert seen.figures == 4  # the evidence map, one forest plot, two model experiments
+    assert seen.figures == 5  # the evidence map, two forest plots, two model experiments
     assert seen.empty_figures == ()
     assert seen.console_errors == ()
 
 
 @pytest.mark.needs_chromium
-def test_screenshots_one_png_per_section(synthetic_corpus, tmp_path):
-    built = build_report(tmp_path / "out", corpus=synthetic_corpus)
+def test_screenshots_one_png_per_section(synthetic_corpus, model_settings, tmp_path):
+    built = build_report(tmp_path / "out", corpus=synthetic_corpus, **model_settings)
     paths = screenshot_sections(built.html, tmp_path / "shots")
     assert [p.name for p in paths][:2] == ["01-corpus.png", "02-evidence-map.png"]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)

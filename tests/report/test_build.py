@@ -17,9 +17,9 @@ KEYS = ["outcome", "evidence_level", "product_class"]
 
 
 @pytest.fixture(scope="module")
-def built(synthetic_corpus, tmp_path_factory):
+def built(synthetic_corpus, model_settings, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "out"
-    return build_report(out, corpus=synthetic_corpus)
+    return build_report(out, corpus=synthetic_corpus, **model_settings)
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +29,8 @@ def html(built):
 
 def test_writes_the_report_and_its_dataset(built):
     assert Path(built.html).name == "index.html"
-    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 12
-    assert (built.studies, built.primary_studies, built.pooled) == (7, 6, 1)
+    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 13
+    assert (built.studies, built.primary_studies, built.pooled) == (8, 7, 2)
 
 
 def test_imported_text_is_escaped(html):
@@ -43,7 +43,8 @@ def test_every_domain_has_a_heading_and_empty_ones_say_so(html):
         assert f"<h3>{label}</h3>" in html
     apoptosis = html.split("<h3>Apoptosis</h3>")[1].split("<h3>")[0]
     assert "No primary study in the corpus reports an outcome in this domain." in apoptosis
-    assert "Not pooled: fewer than two studies give per-arm numbers" in html  # pain: one clinical study
+    inflammation = html.split("<h3>Inflammation</h3>")[1].split("<h3>")[0]
+    assert "Not pooled: fewer than two studies give per-arm numbers" in inflammation  # directions only
 
 
 def test_risk_of_bias_is_shown_where_assessed(html):
@@ -143,5 +144,26 @@ def test_cli_report_exit_codes(tmp_path, capsys):
 
     assert main(["report", "--db", f"sqlite:///{tmp_path / 'missing.db'}", "--out", str(tmp_path / "out")]) == 2
     assert "missing.db" in capsys.readouterr().err
-    assert main(["report", "--out", str(tmp_path / "out"), "--format", "json"]) == 0
+    small = ["--subjects", "20", "--trajectories", "2"]
+    assert main(["report", "--out", str(tmp_path / "out"), *small, "--format", "json"]) == 0
     assert '"pooled"' in capsys.readouterr().out
+
+
+def test_a_store_with_records_gets_a_prisma_flow(tmp_path, synthetic_corpus, model_settings):
+    from secretome.evidence import create_store, dedupe_records, import_decisions, import_files, prisma_counts
+
+    imports = Path(__file__).with_name("data") / "imports"
+    url = f"sqlite:///{tmp_path / 'review.db'}"
+    with create_store(url, corpus=synthetic_corpus) as store:
+        import_files(store, [imports / "search.ris"], source_database="PubMed")
+        dedupe_records(store)
+        import_decisions(store, imports / "decisions.csv")
+        counts = prisma_counts(store)
+    assert (counts.n_identified, counts.n_duplicates_removed, counts.n_excluded_title_abstract) == (3, 1, 1)
+    built = build_report(tmp_path / "out", db=url, **model_settings)
+    corpus = Path(built.html).read_text(encoding="utf-8").split('<section id="corpus">')[1].split("</section>")[0]
+    assert "PRISMA 2020 flow of the store" in corpus
+    assert '<td>Records identified: PubMed</td><td class="num">3</td>' in corpus
+    assert '<td>Duplicate records removed</td><td class="num">1</td>' in corpus
+    assert '<td>  excluded: not OA</td><td class="num">1</td>' in corpus
+    assert f'<td>Studies included from the curated corpus</td><td class="num">{built.studies}</td>' in corpus

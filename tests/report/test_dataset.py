@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from scipy.stats import norm
 
 from secretome.report import analysis_dataset
 from secretome.report._dataset import followup_days
@@ -56,6 +57,23 @@ def test_n_comes_from_the_arm_when_the_result_omits_it(dataset):  # D4
     assert (row["n1i"], row["n2i"]) == (7, 7)
     assert "D4: n from the arm" in row["rule"]
     assert row["poolable"]
+
+
+def test_medians_with_quartiles_become_means_and_sds(dataset):  # D4
+    row = _row(dataset, "syn-theta-2021", "vas_pain")
+    n = 15
+    # Luo et al. 2018, scenario C3: w = 0.7 + 0.39/n; mean = w (q1 + q3)/2 + (1 - w) median.
+    w = 0.7 + 0.39 / n
+    assert row["m1i"] == pytest.approx(w * (20 + 40) / 2 + (1 - w) * 28)
+    assert row["m2i"] == pytest.approx(w * (33 + 55) / 2 + (1 - w) * 45)
+    # Wan et al. 2014, scenario C3: SD = (q3 - q1) / eta(n) with the large-n approximation
+    # eta(n) = 2 Phi^-1((0.75n - 0.125)/(n + 0.25)); meta uses the exact small-n divisor, ~1.3% larger
+    # at n = 15 (tests/meta/test_conversions.py checks it), so this only checks the scale.
+    eta = 2 * norm.ppf((0.75 * n - 0.125) / (n + 0.25))
+    assert row["sd1i"] == pytest.approx((40 - 20) / eta, rel=0.02)
+    assert row["sd2i"] == pytest.approx((55 - 33) / eta, rel=0.02)
+    assert row["sd1i"] / row["sd2i"] == pytest.approx(20 / 22)
+    assert "Luo 2018; Wan 2014" in row["rule"]
 
 
 def test_the_latest_time_point_is_selected(dataset):  # D5

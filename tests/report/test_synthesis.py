@@ -16,8 +16,12 @@ def dataset(synthetic_studies):
 
 def test_only_outcomes_with_two_studies_are_pooled(dataset):
     pooled = pool_outcomes(dataset)
-    # OARSI in animals (alpha, beta, gamma x 2 arms) is pooled; VAS (one clinical study) is not.
-    assert [(p.outcome, p.evidence_level, p.product_class) for p in pooled] == [("oarsi_score", "animal", "secretome")]
+    # OARSI in animals (alpha, beta, eta, gamma x 2 arms) and VAS in trials of cells (delta, theta) are
+    # pooled; WOMAC (delta states only a direction) and every in vitro outcome are not.
+    assert [(p.outcome, p.evidence_level, p.product_class) for p in pooled] == [
+        ("oarsi_score", "animal", "secretome"),
+        ("vas_pain", "clinical", "cells"),
+    ]
     assert pooled[0].studies == ("syn-alpha-2020", "syn-beta-2021", "syn-eta-2022", "syn-gamma-2022")
     assert pooled[0].result.k == 5
     assert pooled[0].result.labels == (
@@ -38,7 +42,7 @@ def test_sources_are_compared_when_each_has_two_effect_sizes(dataset):  # S4
     one_adipose = dataset[dataset["study_id"] != "syn-eta-2022"]
     (alone,) = pool_outcomes(one_adipose)[0].subgroup_tests
     assert alone.result is None
-    assert alone.note == "Not compared by MSC source: adipose has a single effect size."
+    assert alone.note == "Not compared by MSC source: a single effect size for adipose."
 
 
 def test_pooled_effects_are_signed_as_benefit(dataset):

@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from secretome import __version__, errors
 from secretome.cli import _evidence, _meta, _model, _report
-from secretome.cli._common import stderr
+from secretome.cli._conventions import stderr
 
 __all__ = ["app", "main", "run"]
 

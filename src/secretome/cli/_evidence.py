@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from secretome import evidence
-from secretome.cli._common import DbOption, Format, FormatOption, OutOption, emit, progress_bar
+from secretome.cli._conventions import DbOption, Format, FormatOption, OutOption, emit, progress_bar
 from secretome.errors import InputError
 
 app = typer.Typer(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from secretome.cli._common import Format, FormatOption, emit, not_landed
+from secretome.cli._conventions import Format, FormatOption, emit, not_landed
 from secretome.meta import forest_plot, funnel_plot, meta_from_csv
 
 _Col = Annotated[str | None, typer.Option(help="Column name.")]

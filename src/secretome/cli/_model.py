@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from secretome import atomic_write_text
-from secretome.cli._common import Format, FormatOption, OutOption, emit, progress_bar
+from secretome.cli._conventions import Format, FormatOption, OutOption, emit, progress_bar
 from secretome.model import apply_regimen, draw_subjects, parameter_table, to_sbml
 from secretome.model import calibrate as run_calibration
 from secretome.model import cohort as run_cohort

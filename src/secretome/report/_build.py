@@ -19,15 +19,25 @@ from secretome import __version__, vocab
 from secretome._files import atomic_write_text
 from secretome._progress import ProgressCallback, no_progress
 from secretome._result import Result
-from secretome.errors import StoreError
-from secretome.evidence import EvidenceMap, Study, evidence_map, get_studies, open_store
+from secretome.errors import NumericalError, StoreError
+from secretome.evidence import (
+    EvidenceMap,
+    PrismaCounts,
+    Study,
+    evidence_map,
+    get_studies,
+    open_store,
+    prisma_counts,
+)
 from secretome.meta import forest_plot
 from secretome.report._dataset import analysis_dataset
 from secretome.report._figures import bubble_matrix, inline_svg
 from secretome.report._html import Section, document, escape
 from secretome.report._mechanism import (
-    ExperimentRun,
+    PLOTTED,
     assumption_counts,
+    cohort_bands,
+    influential_parameters,
     predictions_beside_evidence,
     readout_table,
     run_experiments,
@@ -90,6 +100,8 @@ def build_report(
     *,
     db: str | None = None,
     corpus: str | Path | None = None,
+    subjects: int = 1000,
+    trajectories: int = 8,
     progress: ProgressCallback | None = None,
 ) -> ReportResult:
     """Build the report into the folder *out* (created if its parent exists).
@@ -103,6 +115,10 @@ def build_report(
         an input error, and none is ever created here.
     corpus : str or Path, optional
         Without *db*: a folder of study files to compile instead of the bundled corpus.
+    subjects : int
+        Virtual subjects per preset for the model's prior-driven bands (rule M4).
+    trajectories : int
+        Morris trajectories for the ranking of influential parameters (rule M5).
     progress : callable, optional
         ``progress(task, done, total)``, called once per section.
 
@@ -121,18 +137,19 @@ def build_report(
     with open_store(db, corpus=corpus) as store:
         studies = get_studies(store)
         emap = evidence_map(store)
+        prisma = prisma_counts(store)
     dataset = analysis_dataset(studies)
     csv_text = dataset.to_csv(index=False)
     digest = hashlib.sha256(csv_text.encode("utf-8")).hexdigest()
     report("report", 1, len(steps))
-    sections = [_corpus_section(studies)]
+    sections = [_corpus_section(studies, prisma)]
     report("report", 2, len(steps))
     sections.append(_map_section(emap))
     report("report", 3, len(steps))
     pooled, votes = pool_outcomes(dataset), count_votes(dataset)
     sections.append(_synthesis_section(dataset, pooled, votes))
     report("report", 4, len(steps))
-    sections.append(_mechanism_section(run_experiments(progress=progress), dataset))
+    sections.append(_mechanism_section(dataset, subjects, trajectories, progress))
     report("report", 5, len(steps))
     sections.append(_methods_section(dataset, digest))
     html = document(
@@ -169,8 +186,39 @@ def _first_intervention(study: Study) -> tuple[str, str, str]:
     return "", "", ""
 
 
-def _corpus_section(studies: Sequence[Study]) -> Section:
+def _prisma_table(prisma: PrismaCounts) -> pd.DataFrame:
+    steps = [(f"Records identified: {source}", n) for source, n in sorted(prisma.identified.items())]
+    steps += [
+        ("Duplicate records removed", prisma.n_duplicates_removed),
+        ("Records screened (title and abstract)", prisma.n_screened),
+        ("Records awaiting screening", prisma.n_awaiting_screening),
+        ("Records excluded at title and abstract", prisma.n_excluded_title_abstract),
+        *((f"  excluded: {r}", n) for r, n in sorted(prisma.excluded_title_abstract_reasons.items())),
+        ("Reports sought for retrieval", prisma.n_sought_for_retrieval),
+        ("Reports assessed for eligibility (full text)", prisma.n_full_text_assessed),
+        ("Reports excluded at full text", prisma.n_excluded_full_text),
+        *((f"  excluded: {r}", n) for r, n in sorted(prisma.excluded_full_text_reasons.items())),
+        ("Reports included", prisma.n_reports_included),
+        ("Studies included from screening", prisma.n_studies_included),
+        ("Studies included from the curated corpus", prisma.n_studies_curated),
+    ]
+    return pd.DataFrame(steps, columns=["PRISMA 2020 box", "n"])
+
+
+def _corpus_section(studies: Sequence[Study], prisma: PrismaCounts) -> Section:
     section = Section("corpus", "Corpus")
+    if prisma.n_identified:
+        section.paragraph(
+            "PRISMA 2020 flow (Page et al. 2021, doi:10.1136/bmj.n71): every count is a query over the store's "
+            "imported records, their duplicate links and screening decisions."
+        )
+        section.table(_prisma_table(prisma), caption="PRISMA 2020 flow of the store")
+    else:
+        section.paragraph(
+            "The store holds no imported database-search records or screening decisions, so the identification "
+            "and screening boxes of a PRISMA 2020 flow are not shown rather than filled in. The flow of the curated "
+            "corpus below is computed from its study files."
+        )
     by_level = pd.Series([vocab.DESIGNS[s.design].evidence_level for s in studies]).value_counts()
     flow = pd.DataFrame(
         {
@@ -189,11 +237,6 @@ def _corpus_section(studies: Sequence[Study]) -> Section:
                 sum(1 for s in studies if any(r.kind == "arm_data" for r in s.results)),
             ],
         }
-    )
-    section.paragraph(
-        "Flow of the curated corpus. Every count is computed from the study files; the bundled corpus holds no "
-        "database-search records or screening decisions yet, so the identification and screening boxes of a "
-        "PRISMA 2020 flow are not shown rather than filled in."
     )
     section.table(flow, caption="Flow of studies")
     rows = []
@@ -344,25 +387,32 @@ def _vote_table(votes: list[VoteCount]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _mechanism_section(runs: list[ExperimentRun], dataset: pd.DataFrame) -> Section:
+def _mechanism_section(
+    dataset: pd.DataFrame, subjects: int, trajectories: int, progress: ProgressCallback | None
+) -> Section:
     section = Section("mechanism", "Mechanism")
+    runs = run_experiments(progress=progress)
     section.paragraph(
         "Predictions of the mechanistic model of OA cartilage under secretome therapy (secretome.model: the "
         "inflammation core of Baker, Brook & Owen 2017, doi:10.1007/s00285-017-1104-y, extended with an anabolic "
-        "TGF-beta/SOX-9 axis, MMP-13/ADAMTS-5 catabolism and the matrix) for the default subject. They are "
-        "qualitative: most parameters are assumptions with prior ranges (table below), none is calibrated to the "
-        "studies of this report, and no prediction is counted as evidence."
-    )
-    section.note(
-        "Uncertainty bands from a virtual cohort drawn from the parameter priors are not shown yet (issue #5): "
-        "the lines are the default subject only."
+        "TGF-beta/SOX-9 axis, MMP-13/ADAMTS-5 catabolism, macrophages and the matrix). Lines are the default "
+        f"subject; bands are prior-driven (5-95% and 25-75% of a virtual cohort of {subjects} subjects drawn from "
+        "the priors of the assumed parameters): they show what the assumptions allow, not measured variability. "
+        "The predictions are qualitative: most parameters are assumptions with prior ranges (table below), none "
+        "is calibrated to the studies of this report, and no prediction is counted as evidence."
     )
     votes = outcome_votes(dataset, "animal", "secretome")
     for run in runs:
+        bands = {
+            label: cohort_bands(model.name, subjects=subjects, progress=progress) for label, model in run.models.items()
+        }
+        failed = sum(int(b["failed"].iloc[0]) for b in bands.values())
         section.heading(run.experiment.title)
         section.figure(
-            trajectories_figure(run, ("aggrecan", "collagen_ii", "chondrocytes", "pro_inflammatory")),
-            f"{run.experiment.title}: model readouts over time; dotted lines mark the readout days.",
+            trajectories_figure(run, PLOTTED, bands),
+            f"{run.experiment.title}: model readouts over time (lines: default subject; bands: prior-driven 5-95% "
+            f"and 25-75% of {subjects} virtual subjects per arm, {failed} failed and left out); dotted lines mark "
+            "the readout days.",
         )
         table = readout_table(run).pivot_table(index=["readout", "unit"], columns=["arm", "day"], values="value")
         table.columns = [f"{arm}, day {day:g}" for arm, day in table.columns]
@@ -371,6 +421,20 @@ def _mechanism_section(runs: list[ExperimentRun], dataset: pd.DataFrame) -> Sect
             predictions_beside_evidence(run, votes),
             caption="Predicted direction at the last readout day beside the animal secretome studies of the same "
             "outcome (one vote per study)",
+        )
+        treated = run.experiment.arms[-1][1]
+        day = run.experiment.readout_days[-1]
+        try:
+            ranking = influential_parameters(treated, "aggrecan", day, trajectories=trajectories, progress=progress)
+        except NumericalError as exc:
+            # The screening's own failure is a finding about the model: report it, do not hide the section.
+            section.note(f"Influential parameters for {treated} could not be ranked: {exc}")
+            continue
+        section.table(
+            ranking.head(8),
+            caption=f"Most influential parameters for aggrecan at day {day:g} in {treated} (Morris screening, "
+            f"{trajectories} trajectories; mu* = mean absolute elementary effect, Morris 1991)",
+            numeric_digits=3,
         )
     section.table(assumption_counts(runs), caption="Model parameters: with a source, or assumed with a prior range")
     return section

@@ -10,8 +10,9 @@ D3. Direction of benefit comes from the vocabulary outcome (``higher_is_better``
     states a direction keeps it; per-arm means (or medians) give the direction of their difference.
 D4. Per-arm numbers are poolable when both arms give n, mean and SD or SE; an SE becomes
     SD = SE x sqrt(n) (Cochrane Handbook 6.5.2.2). Where the result does not restate an arm's n, the
-    n the study file gives for that arm (with its own provenance) is used. Medians are not converted
-    to means here.
+    n the study file gives for that arm (with its own provenance) is used. A median with its quartiles
+    and/or range becomes a mean (Luo et al. 2018) and SD (Wan et al. 2014), which assumes roughly
+    normal data; such rows say so in ``rule``.
 D5. Baseline values are not effects of treatment: a result at baseline (day 0) gets no direction and
     is never selected. Otherwise one time point per study, outcome and comparison is selected: the
     latest, by the days the file states or else read from its label ("month 12", "weeks 2, 4 and 6":
@@ -34,6 +35,7 @@ import pandas as pd
 
 from secretome import vocab
 from secretome.evidence import ArmData, Study, StudyResult
+from secretome.meta import mean_sd_from_quantiles
 
 __all__ = ["analysis_dataset"]
 
@@ -153,6 +155,8 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
                     rules.append("D4: SD = SE x sqrt(n)")
                 if any(d.n is None for d in (treated, control)):
                     rules.append("D4: n from the arm")
+                if any(d.mean is None for d in (treated, control)):
+                    rules.append("D4: mean and SD from median and quartiles/range (Luo 2018; Wan 2014)")
     if days == 0:
         benefit = None
         rules.append("D5: baseline, not an effect")
@@ -175,13 +179,35 @@ def _smd_inputs(data: tuple[ArmData, ArmData], arm_n: tuple[int | None, int | No
     out: dict[str, float] = {}
     for suffix, stats, fallback_n in zip(("1i", "2i"), data, arm_n, strict=True):
         n = stats.n if stats.n is not None else fallback_n
-        if n is None or stats.mean is None:
+        if n is None:
             return None
-        sd = stats.sd if stats.sd is not None else (stats.se * math.sqrt(n) if stats.se is not None else None)
+        if stats.mean is not None:
+            mean = stats.mean
+            sd = stats.sd if stats.sd is not None else (stats.se * math.sqrt(n) if stats.se is not None else None)
+        elif stats.median is not None and n >= 2 and _has_spread(stats):
+            estimate = mean_sd_from_quantiles(
+                [n],
+                median=[stats.median],
+                minimum=_one(stats.min),
+                maximum=_one(stats.max),
+                q1=_one(stats.q1),
+                q3=_one(stats.q3),
+            )
+            mean, sd = float(estimate.mean[0]), float(estimate.sd[0])
+        else:
+            return None
         if sd is None:
             return None
-        out[f"n{suffix}"], out[f"m{suffix}"], out[f"sd{suffix}"] = float(n), float(stats.mean), float(sd)
+        out[f"n{suffix}"], out[f"m{suffix}"], out[f"sd{suffix}"] = float(n), float(mean), float(sd)
     return out
+
+
+def _has_spread(stats: ArmData) -> bool:
+    return (stats.q1 is not None and stats.q3 is not None) or (stats.min is not None and stats.max is not None)
+
+
+def _one(value: float | None) -> list[float] | None:
+    return None if value is None else [value]
 
 
 _UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 30.4375, "year": 365.25}

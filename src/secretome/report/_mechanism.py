@@ -7,6 +7,11 @@ M1. Each experiment compares treated presets with the untreated preset of the sa
 M2. A prediction's direction is benefit when the treated readout moves, relative to untreated, in
     the direction of benefit of the readout's vocabulary outcome; changes under 1% of the untreated
     value count as no difference.
+M4. Uncertainty is prior-driven: a virtual cohort per preset (parameters drawn from the priors of
+    the assumed ones, the same seed for every arm, so subjects are paired across arms) gives the 5-95%
+    and 25-75% bands; it says what the assumptions allow, not what animals vary by.
+M5. The most influential parameters are ranked by Morris screening (mu*, Morris 1991) of the
+    treated arm's readouts at the last readout day.
 M3. Beside each prediction stands the evidence for the same vocabulary outcome from animal studies
     of secretome products (one vote per study, rule S3). A prediction is never shown as evidence.
 """
@@ -21,9 +26,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from secretome import vocab
+from secretome import __version__, vocab
 from secretome._progress import ProgressCallback, track
-from secretome.model import Model, SimulationResult, preset, simulate
+from secretome.model import Model, SimulationResult, cohort, preset, sensitivity, simulate
+from secretome.report._artefacts import artefact_name, cached_frame
 from secretome.report._figures import svg_of
 
 __all__: list[str] = []
@@ -147,14 +153,62 @@ def predictions_beside_evidence(run: ExperimentRun, votes: pd.DataFrame) -> pd.D
     return pd.DataFrame(rows)
 
 
-def trajectories_figure(run: ExperimentRun, readouts: Sequence[str]) -> str:
-    """One panel per readout: every arm's trajectory, the readout days marked."""
+PLOTTED = ("aggrecan", "collagen_ii", "chondrocytes", "pro_inflammatory")
+"""The readouts drawn (and banded) for every experiment."""
+
+
+def cohort_bands(name: str, *, subjects: int, seed: int = 0, progress: ProgressCallback | None = None) -> pd.DataFrame:
+    """Rule M4: the prior-driven bands of :data:`PLOTTED` for preset *name* (cached artefact).
+
+    Columns ``time, readout, quantile, value``, plus ``subjects``, ``failed`` and ``varied`` (the
+    number of assumed parameters drawn from their priors).
+    """
+    model = preset(name)
+    times = np.arange(0.0, model.t_end + 0.5, 1.0)
+
+    def compute() -> pd.DataFrame:
+        res = cohort(model, subjects=subjects, seed=seed, times=times, progress=progress)
+        frame = res.to_frame()
+        frame = frame[frame["readout"].isin(PLOTTED)][["time", "readout", "quantile", "value"]]
+        return frame.assign(subjects=res.subjects, failed=len(res.failed), varied=len(res.varied))
+
+    key = artefact_name("cohort", name, repr(model), subjects, seed, PLOTTED, __version__)
+    return cached_frame(key, compute)
+
+
+def influential_parameters(
+    name: str, readout: str, at_time: float, *, trajectories: int, progress: ProgressCallback | None = None
+) -> pd.DataFrame:
+    """Rule M5: Morris mu* of every assumed parameter for *readout* at *at_time* (cached artefact)."""
+    model = preset(name)
+
+    def compute() -> pd.DataFrame:
+        res = sensitivity(
+            model, method="morris", samples=trajectories, readout=readout, at_time=at_time, progress=progress
+        )
+        return res.ranking().reset_index()
+
+    key = artefact_name("morris", name, repr(model), readout, at_time, trajectories, __version__)
+    return cached_frame(key, compute)
+
+
+def trajectories_figure(
+    run: ExperimentRun, readouts: Sequence[str], bands: dict[str, pd.DataFrame] | None = None
+) -> str:
+    """One panel per readout: every arm's default-subject line over its cohort bands (5-95%, 25-75%)."""
     first = next(iter(run.runs.values()))
     fig, axes = plt.subplots(1, len(readouts), figsize=(3.2 * len(readouts), 2.9), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, name in zip(axes[0], readouts, strict=True):
         j = first.readouts.index(name)
-        for label, result in run.runs.items():
-            ax.plot(result.time, result.readout_values[0, :, j], label=label, linewidth=1.4)
+        for colour, (label, result) in zip(colours, run.runs.items(), strict=False):
+            if bands is not None:
+                band = bands[label][bands[label]["readout"] == name].pivot_table(
+                    index="time", columns="quantile", values="value"
+                )
+                ax.fill_between(band.index, band[0.05], band[0.95], color=colour, alpha=0.12, linewidth=0)
+                ax.fill_between(band.index, band[0.25], band[0.75], color=colour, alpha=0.25, linewidth=0)
+            ax.plot(result.time, result.readout_values[0, :, j], label=label, linewidth=1.4, color=colour)
         for day in run.experiment.readout_days:
             ax.axvline(day, color="#bbb", linewidth=0.8, linestyle=":")
         ax.set_title(name.replace("_", " "), fontsize=9)

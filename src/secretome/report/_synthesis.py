@@ -113,7 +113,7 @@ def _subgroup_test(rows: pd.DataFrame, column: str) -> SubgroupTest | None:
         return None
     small = sorted(sizes[sizes < 2].index)
     if small:
-        reason = f"Not compared by {SUBGROUP_COLUMNS[column]}: {', '.join(small)} has a single effect size."
+        reason = f"Not compared by {SUBGROUP_COLUMNS[column]}: a single effect size for {', '.join(small)}."
         return SubgroupTest(column, None, reason)
     return SubgroupTest(column, subgroups(rows["yi"], rows["vi"], groups, method="REML"))
 

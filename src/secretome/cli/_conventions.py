@@ -1,4 +1,4 @@
-"""What every command shares: output format, the store URL option, printing and progress bars."""
+"""The conventions every command shares: output format, store and output options, printing, progress bars."""
 
 from __future__ import annotations
 
@@ -57,6 +57,8 @@ def progress_bar() -> Iterator[ProgressCallback]:
         TimeElapsedColumn(),
         console=stderr,
         transient=True,
+        # Off when stderr is a file or pipe: a bar there is noise (and rich leaves an empty line).
+        disable=not stderr.is_terminal,
     ) as bar:
         tasks: dict[str, int] = {}
 
