@@ -1,6 +1,16 @@
-# Shared by the tools/metafor_reference*.R scripts: the versions record and a minimal JSON writer.
-# JSON is written by hand (jsonlite is not a dependency): numbers with sprintf("%.17g") so they
-# round-trip exactly; NA, NaN and Inf as null. Scripts set `outdir` before calling write_cases().
+# Shared by the tools/metafor_reference*.R scripts: metafor and metadat, the output folder (the first
+# argument, default tests/fixtures/metafor), the versions record and a minimal JSON writer. JSON is
+# written by hand (jsonlite is not a dependency): numbers with sprintf("%.17g") so they round-trip
+# exactly; NA, NaN and Inf as null.
+
+suppressPackageStartupMessages({
+  library(metafor)
+  library(metadat)
+})
+
+args <- commandArgs(trailingOnly = TRUE)
+outdir <- if (length(args) >= 1) args[1] else file.path("tests", "fixtures", "metafor")
+dir.create(outdir, showWarnings = FALSE, recursive = TRUE)
 
 versions <- list(
   R = paste(R.version$major, R.version$minor, sep = "."),

@@ -9,16 +9,8 @@
 # tests/meta/test_metafor_reference.py reruns this script and checks that it reproduces the
 # committed files.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(metadat)
-})
-
-args <- commandArgs(trailingOnly = TRUE)
-outdir <- if (length(args) >= 1) args[1] else file.path("tests", "fixtures", "metafor")
-dir.create(outdir, showWarnings = FALSE, recursive = TRUE)
-
-# The JSON writer and `versions` are shared with the other reference scripts.
+# metafor, metadat, the output folder (`outdir`, from the first argument), `versions` and the JSON
+# writer are shared with the other reference scripts.
 script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
 source(file.path(dirname(script_file), "metafor_json.R"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,17 +19,15 @@ from secretome.meta._tau2 import validated
 
 __all__ = ["EggerResult", "LeaveOneOutResult", "egger_test", "leave_one_out"]
 
-_L1O_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "tau2", "I2", "H2")
+FIT_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "tau2", "I2", "H2")
+"""The per-fit statistics a sequence of refits keeps (metafor's ``leave1out`` and ``cumul`` columns)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class LeaveOneOutResult(Result):
-    """The model refitted k times, each time without one study (metafor's ``leave1out``).
-
-    Each field but ``labels``, ``method`` and ``test`` is a tuple with one value per omitted
-    study, in the order of the studies: ``estimate``, ``se``, ``zval``, ``pval``, ``ci_lb``,
-    ``ci_ub``, ``Q``, ``Q_pval``, ``tau2``, ``I2``, ``H2``.
-    """
+class FitSequence(Result):
+    """A model refitted several times; each field but ``labels``, ``method`` and ``test`` holds one
+    value per refit: ``estimate``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``, ``Q``, ``Q_pval``,
+    ``tau2``, ``I2``, ``H2``. Subclasses name what ``labels`` label (``label_column``)."""
 
     labels: tuple[str, ...]
     estimate: tuple[float, ...]
@@ -46,14 +44,23 @@ class LeaveOneOutResult(Result):
     method: str
     test: str
 
+    label_column: ClassVar[str] = "fit"
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per omitted study (a tidy table, as metafor prints it)."""
-        return pd.DataFrame({"omitted": self.labels, **{f: getattr(self, f) for f in _L1O_FIELDS}})
+        """One row per refit, labelled as metafor prints it."""
+        return pd.DataFrame({self.label_column: self.labels, **{f: getattr(self, f) for f in FIT_FIELDS}})
 
     def summary(self) -> str:
-        """The table metafor's ``print(leave1out(res))`` shows (4 decimals)."""
-        frame = self.to_frame()
-        return frame.to_string(index=False, float_format=lambda x: f"{x:.4f}")
+        """The table metafor prints (4 decimals)."""
+        return self.to_frame().to_string(index=False, float_format=lambda x: f"{x:.4f}")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LeaveOneOutResult(FitSequence):
+    """The model refitted k times, each time without one study (metafor's ``leave1out``); ``labels``
+    names the study omitted. Fields as :class:`FitSequence`."""
+
+    label_column: ClassVar[str] = "omitted"
 
 
 def leave_one_out(
@@ -97,7 +104,7 @@ def leave_one_out(
     fits = [
         random_effects(y[keep[i]], v[keep[i]], method=method, test=test, level=level, control=control) for i in range(k)
     ]
-    columns = {f: tuple(float(getattr(fit, f)) for fit in fits) for f in _L1O_FIELDS}
+    columns = {f: tuple(float(getattr(fit, f)) for fit in fits) for f in FIT_FIELDS}
     return LeaveOneOutResult(labels=names, **columns, method=fits[0].method, test=fits[0].test)
 
 

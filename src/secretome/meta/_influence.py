@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -15,13 +15,13 @@ from scipy import stats
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import as_column
+from secretome.meta._diagnostics import FIT_FIELDS, FitSequence
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._tau2 import validated
 
 __all__ = ["CumulativeResult", "InfluenceResult", "cumulative", "influence"]
 
 _INFLUENCE_FIELDS = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", "weight", "dfbetas")
-_CUMUL_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "tau2", "I2", "H2")
 
 
 def _labels(labels: Sequence[str] | None, k: int) -> tuple[str, ...]:
@@ -185,36 +185,11 @@ def influence(
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class CumulativeResult(Result):
-    """The model refitted on the first 1, 2, ..., k studies (metafor's ``cumul``).
+class CumulativeResult(FitSequence):
+    """The model refitted on the first 1, 2, ..., k studies (metafor's ``cumul``), in cumulative
+    order; ``labels`` names the study added at each step. Fields as :class:`FitSequence`."""
 
-    Each field but ``labels``, ``method`` and ``test`` is a tuple with one value per step, in the
-    cumulative order: ``estimate``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``, ``Q``,
-    ``Q_pval``, ``tau2``, ``I2``, ``H2``. ``labels`` names the study added at each step.
-    """
-
-    labels: tuple[str, ...]
-    estimate: tuple[float, ...]
-    se: tuple[float, ...]
-    zval: tuple[float, ...]
-    pval: tuple[float, ...]
-    ci_lb: tuple[float, ...]
-    ci_ub: tuple[float, ...]
-    Q: tuple[float, ...]
-    Q_pval: tuple[float, ...]
-    tau2: tuple[float, ...]
-    I2: tuple[float, ...]
-    H2: tuple[float, ...]
-    method: str
-    test: str
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per step, labelled by the study added (as metafor prints it)."""
-        return pd.DataFrame({"added": self.labels, **{f: getattr(self, f) for f in _CUMUL_FIELDS}})
-
-    def summary(self) -> str:
-        """The table of ``print(cumul(res))`` (4 decimals)."""
-        return _table(self.to_frame())
+    label_column: ClassVar[str] = "added"
 
 
 def cumulative(
@@ -295,10 +270,10 @@ def cumulative(
     ]
     for j in range(2, k + 1):
         fit = random_effects(y[:j], v[:j], method=method, test=test, level=level, control=control)
-        steps.append({f: float(getattr(fit, f)) for f in _CUMUL_FIELDS})
+        steps.append({f: float(getattr(fit, f)) for f in FIT_FIELDS})
     return CumulativeResult(
         labels=names,
-        **{f: tuple(s[f] for s in steps) for f in _CUMUL_FIELDS},
+        **{f: tuple(s[f] for s in steps) for f in FIT_FIELDS},
         method=method,
         test=test,
     )
