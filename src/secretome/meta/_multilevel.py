@@ -15,7 +15,7 @@ from scipy import linalg, stats
 from secretome._result import Result
 from secretome.errors import ConvergenceError, InputError, check_choice
 from secretome.meta._columns import FloatArray
-from secretome.meta._results import _p_text
+from secretome.meta._results import _p_text, model_results_lines
 from secretome.meta._tau2 import validated
 
 __all__ = ["MultilevelResult", "multilevel"]
@@ -101,19 +101,7 @@ class MultilevelResult(Result):
             "Test for Heterogeneity:",
             f"Q(df = {self.Q_df}) = {self.Q:.4f}, p-val {_p_text(self.Q_pval, equals=True)}",
         ]
-        stat = "zval" if self.df is None else "tval"
-        header = ["estimate", "se", stat, *([] if self.df is None else ["df"]), "pval", "ci.lb", "ci.ub"]
-        cells = [f"{self.estimate:.4f}", f"{self.se:.4f}", f"{self.zval:.4f}"]
-        cells += [] if self.df is None else [str(self.df)]
-        cells += [_p_text(self.pval), f"{self.ci_lb:.4f}", f"{self.ci_ub:.4f}"]
-        widths = [max(len(h), len(c)) for h, c in zip(header, cells, strict=True)]
-        lines += [
-            "",
-            "Model Results:",
-            "",
-            "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)),
-            "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)),
-        ]
+        lines += model_results_lines(self)
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 from secretome._result import Result
 
@@ -118,19 +119,7 @@ class RandomEffectsResult(Result):
                 f"Q-profile {pct:g}% CI: tau^2 [{self.tau2_lb:.4f}, {self.tau2_ub:.4f}], "
                 f"I^2 [{self.I2_lb:.2f}%, {self.I2_ub:.2f}%], H^2 [{self.H2_lb:.4f}, {self.H2_ub:.4f}]",
             ]
-        stat = "zval" if self.df is None else "tval"
-        header = ["estimate", "se", stat, *([] if self.df is None else ["df"]), "pval", "ci.lb", "ci.ub"]
-        cells = [f"{self.estimate:.4f}", f"{self.se:.4f}", f"{self.zval:.4f}"]
-        cells += [] if self.df is None else [str(self.df)]
-        cells += [_p_text(self.pval), f"{self.ci_lb:.4f}", f"{self.ci_ub:.4f}"]
-        widths = [max(len(h), len(c)) for h, c in zip(header, cells, strict=True)]
-        lines += [
-            "",
-            "Model Results:",
-            "",
-            "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)),
-            "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)),
-        ]
+        lines += model_results_lines(self)
         if self.pi_lb is not None:
             pct = round(100 * self.level, 10)
             lines += ["", f"{pct:g}% prediction interval: [{self.pi_lb:.4f}, {self.pi_ub:.4f}]"]
@@ -234,6 +223,26 @@ class MetaRegressionResult(Result):
             lines.append("  ".join([first, *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))]).rstrip())
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
+
+
+def model_results_lines(fit: Any) -> list[str]:
+    """metafor's ``Model Results:`` block of a one-coefficient model (estimate, se, z or t, df, p, CI).
+
+    *fit* has ``estimate``, ``se``, ``zval``, ``df`` (``None`` for z), ``pval``, ``ci_lb``, ``ci_ub``.
+    """
+    stat = "zval" if fit.df is None else "tval"
+    header = ["estimate", "se", stat, *([] if fit.df is None else ["df"]), "pval", "ci.lb", "ci.ub"]
+    cells = [f"{fit.estimate:.4f}", f"{fit.se:.4f}", f"{fit.zval:.4f}"]
+    cells += [] if fit.df is None else [str(fit.df)]
+    cells += [_p_text(fit.pval), f"{fit.ci_lb:.4f}", f"{fit.ci_ub:.4f}"]
+    widths = [max(len(h), len(c)) for h, c in zip(header, cells, strict=True)]
+    return [
+        "",
+        "Model Results:",
+        "",
+        "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)),
+        "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)),
+    ]
 
 
 def _p_text(p: float, *, equals: bool = False) -> str:
