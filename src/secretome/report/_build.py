@@ -21,6 +21,7 @@ from secretome._progress import ProgressCallback, no_progress
 from secretome._result import Result
 from secretome.errors import NumericalError, StoreError
 from secretome.evidence import (
+    SCHEMA_VERSION,
     EvidenceMap,
     PrismaCounts,
     Study,
@@ -55,6 +56,7 @@ from secretome.report._synthesis import (
 __all__ = ["ReportResult", "build_report"]
 
 _LEVELS = ("in_vitro", "animal", "clinical")
+_PACKAGES = ("numpy", "scipy", "pandas", "matplotlib", "SQLAlchemy", "SALib", "libroadrunner", "python-libsbml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,7 @@ def build_report(
         studies = get_studies(store)
         emap = evidence_map(store)
         prisma = prisma_counts(store)
+        store_url = store.url
     dataset = analysis_dataset(studies)
     csv_text = dataset.to_csv(index=False)
     digest = hashlib.sha256(csv_text.encode("utf-8")).hexdigest()
@@ -151,7 +154,7 @@ def build_report(
     report("report", 4, len(steps))
     sections.append(_mechanism_section(dataset, subjects, trajectories, progress))
     report("report", 5, len(steps))
-    sections.append(_methods_section(dataset, digest))
+    sections.append(_methods_section(dataset, digest, store_url, len(studies)))
     html = document(
         "MSC secretome therapy for osteoarthritis: the living state of the art",
         f"Built by secretome {__version__} from {len(studies)} studies. Every number links to its source.",
@@ -288,14 +291,17 @@ def _map_section(emap: EvidenceMap) -> Section:
     if cells.empty:
         section.note("The store holds no primary study.")
         return section
-    by_domain = cells.groupby(["level", "product", "outcome_domain"])["study_id"].nunique().rename("n").reset_index()
+    cells["source / product"] = cells["msc_source"] + " / " + cells["product"]
+    by_domain = (
+        cells.groupby(["level", "source / product", "outcome_domain"])["study_id"].nunique().rename("n").reset_index()
+    )
     section.paragraph(
-        "Primary studies by product and outcome domain, one panel per evidence level (bubble area ~ number of "
-        "studies; a study counts in every cell its classification spans)."
+        "Primary studies by MSC source x product (rows) and outcome domain (columns), one panel per evidence "
+        "level (bubble area ~ number of studies; a study counts in every cell its classification spans)."
     )
     section.figure(
-        bubble_matrix(by_domain, row="product", col="outcome_domain", panel="level"),
-        "Primary studies by product (rows) and outcome domain (columns), one panel per evidence level.",
+        bubble_matrix(by_domain, row="source / product", col="outcome_domain", panel="level"),
+        "Primary studies by MSC source / product (rows) and outcome domain (columns), one panel per evidence level.",
     )
     by_source = cells.groupby(["msc_source", "product", "level"])["study_id"].nunique().unstack("level", fill_value=0)
     section.table(by_source.reset_index(), caption="Primary studies by MSC source x product x evidence level")
@@ -440,7 +446,7 @@ def _mechanism_section(
     return section
 
 
-def _methods_section(dataset: pd.DataFrame, digest: str) -> Section:
+def _methods_section(dataset: pd.DataFrame, digest: str, store_url: str, studies: int) -> Section:
     section = Section("methods", "Methods and reproducibility")
     section.items(
         [
@@ -450,20 +456,31 @@ def _methods_section(dataset: pd.DataFrame, digest: str) -> Section:
             "doi:10.3102/10769986030003261); prediction interval as metafor's predict.rma.",
             "Vote counting and sign test: SWiM (Campbell et al. 2020, doi:10.1136/bmj.l6890).",
             "Shared control groups split between comparisons: Cochrane Handbook, section 23.3.4.",
+            "Medians with quartiles or range converted to means (Luo et al. 2018, doi:10.1177/0962280216669183) "
+            "and SDs (Wan et al. 2014, doi:10.1186/1471-2288-14-135).",
+            "Subgroup differences: QM of a mixed-effects meta-regression on the subgroup (metafor's "
+            "rma(mods = ~ factor(group))).",
+            "Model uncertainty: virtual cohorts drawn from the priors of the assumed parameters; Morris "
+            "screening (Morris 1991, doi:10.1080/00401706.1991.10484804) with SALib (Herman & Usher 2017, "
+            "doi:10.21105/joss.00097).",
         ]
+    )
+    section.table(
+        pd.DataFrame(
+            {
+                "data": ["store", "study-file schema version", "studies", "analysis dataset (sha256)"],
+                "version": [store_url, str(SCHEMA_VERSION), str(studies), digest],
+            }
+        ),
+        caption="Data",
     )
     software = pd.DataFrame(
         {
-            "software": ["secretome", "python", "numpy", "scipy", "pandas", "matplotlib"],
-            "version": [
-                __version__,
-                platform.python_version(),
-                *(version(name) for name in ("numpy", "scipy", "pandas", "matplotlib")),
-            ],
+            "software": ["secretome", "python", *_PACKAGES],
+            "version": [__version__, platform.python_version(), *(version(name) for name in _PACKAGES)],
         }
     )
     section.table(software, caption="Software")
-    section.paragraph(f"Analysis dataset sha256: {digest}")
     section.heading("What the evidence does not contain")
     if dataset.empty:
         section.note("The corpus holds no primary study.")
