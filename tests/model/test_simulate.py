@@ -32,6 +32,21 @@ def test_a_bolus_decays_exponentially():
     assert res.species_series("x") == pytest.approx(expected, rel=TOL["ode"], abs=1e-12)
 
 
+def test_model_names_may_be_those_of_the_generated_code():
+    # dy/dt = -k y with parameters named like the generated right-hand side's own t, k and r_0.
+    model = _decay(
+        species=[Species("y", 2.0, "ng", "drug")],
+        parameters=[
+            Parameter("k", 0.5, "1/day", "clearance", assumed=True, prior=(0.1, 5.0)),
+            Parameter("t", 3.0, "1", "unused", assumed=True, prior=(1.0, 5.0)),
+            Parameter("r_0", 1.0, "1", "a factor of 1", assumed=True, prior=(0.5, 2.0)),
+        ],
+        processes=[Process("y_clearance", "r_0*k*y", {"y": -1})],
+    )
+    res = simulate(model, times=[0.0, 2.0])
+    assert res.species_series("y")[-1] == pytest.approx(2.0 * math.exp(-1.0), rel=TOL["ode"])
+
+
 def test_repeated_doses_superpose():
     doses = [Dose(t, "x", 1.0) for t in (0.0, 2.0, 4.0)]
     res = simulate(_decay(doses=doses), times=[0.0, 5.0])

@@ -10,6 +10,7 @@ equal to a dose time reports the state *after* the dose.
 
 from __future__ import annotations
 
+import ast
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -23,17 +24,28 @@ from scipy.integrate import solve_ivp
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result, json_safe
 from secretome.errors import InputError, NumericalError, SecretomeWarning
-from secretome.model._spec import Dose, Model
+from secretome.model._spec import _FUNCTIONS, Dose, Model
 
 __all__ = ["SimulationResult", "simulate"]
 
 
+class _Prefixed(ast.NodeTransformer):
+    """Rename every model name ``x`` to ``m_x`` in a rate expression (functions such as ``pow`` stay)."""
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        return node if node.id in _FUNCTIONS else ast.copy_location(ast.Name(id=f"m_{node.id}", ctx=node.ctx), node)
+
+
 def _compile_rhs(model: Model):
     """Generate the right-hand side ``f(t, y, k)`` as Python source, once per model."""
+    # Model names may be any identifier, the function's own t, y, k and r_0 included: the generated
+    # code prefixes them all with m_, which none of its own names has.
     lines = ["def rhs(t, y, k):"]
-    lines += [f"    {s.name} = y[{i}]" for i, s in enumerate(model.species)]
-    lines += [f"    {p.name} = k[{i}]" for i, p in enumerate(model.parameters)]
-    lines += [f"    r_{i} = {proc.rate}" for i, proc in enumerate(model.processes)]
+    lines += [f"    m_{s.name} = y[{i}]" for i, s in enumerate(model.species)]
+    lines += [f"    m_{p.name} = k[{i}]" for i, p in enumerate(model.parameters)]
+    for i, proc in enumerate(model.processes):
+        rate = ast.unparse(_Prefixed().visit(ast.parse(proc.rate, mode="eval")))
+        lines.append(f"    r_{i} = {rate}")
     terms: list[list[str]] = [[] for _ in model.species]
     index = {s.name: i for i, s in enumerate(model.species)}
     for i, proc in enumerate(model.processes):
