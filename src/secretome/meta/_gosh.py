@@ -25,7 +25,7 @@ from secretome._result import Result
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._plots import _format, _save
-from secretome.meta._tau2 import _LL0_TOL, Control, validated
+from secretome.meta._tau2 import _LL0_TOL, Control, batched_fisher_scoring_loop, validated
 
 __all__ = ["GOSH_METHODS", "GoshResult", "gosh", "gosh_plot"]
 
@@ -250,19 +250,7 @@ def _fisher_scoring(
     else:
         tau2 = np.full(n, float(ctl.tau2_init))
     tau2 = np.where(multi, tau2, 0.0)
-    active = multi.copy()
-    for _ in range(ctl.maxiter + 1):
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
-            break
-        t = tau2[idx]
-        adj = _step(y, v, m[idx], t, method)
-        adj = np.where(np.isnan(adj), 0.0, adj * ctl.stepadj)
-        while np.any(neg := t + adj < 0):
-            adj = np.where(neg, adj / 2, adj)
-        new = t + adj
-        tau2[idx] = new
-        active[idx] = np.abs(new - t) > ctl.threshold
+    active = batched_fisher_scoring_loop(tau2, multi.copy(), lambda idx, t: _step(y, v, m[idx], t, method), ctl)
     tau2[active] = np.nan
     if ctl.ll0check and ctl.tau2_init is None:
         check = np.flatnonzero(tau2 > ctl.threshold)

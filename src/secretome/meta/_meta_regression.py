@@ -111,10 +111,6 @@ def meta_regression(
     k = y.size
     x, coef_names = _design(mods, k, names)
     p = x.shape[1]
-    if np.linalg.matrix_rank(x) < p:
-        raise InputError("the moderators are collinear (the model matrix is not of full rank)", field="mods")
-    if k <= p:
-        raise InputError(f"needs more studies than coefficients ({p})", field="yi", value=k)
     ctl = Control.from_mapping(control)
     notes: list[str] = []
     if test == "knha" and method in _EQUAL:
@@ -189,8 +185,16 @@ def meta_regression(
     )
 
 
-def _design(mods: ArrayLike | pd.DataFrame, k: int, names: Sequence[str] | None) -> tuple[FloatArray, tuple[str, ...]]:
-    """The model matrix: an intercept, then the moderators (each column checked like yi)."""
+def _design(
+    mods: ArrayLike | pd.DataFrame | None, k: int, names: Sequence[str] | None
+) -> tuple[FloatArray, tuple[str, ...]]:
+    """The model matrix: an intercept, then the moderators (each column checked like yi).
+
+    Without *mods*, the intercept alone. Raises :class:`InputError` for collinear moderators or
+    no more studies than coefficients.
+    """
+    if mods is None:
+        return _checked(np.ones((k, 1)), ("intrcpt",))
     if isinstance(mods, pd.DataFrame):
         given = [str(c) for c in mods.columns]
         raw = mods.to_numpy(dtype=object)
@@ -204,7 +208,16 @@ def _design(mods: ArrayLike | pd.DataFrame, k: int, names: Sequence[str] | None)
     if len(labels) != raw.shape[1]:
         raise InputError(f"has {len(labels)} names for {raw.shape[1]} moderators", field="names")
     columns = [as_column(raw[:, j], labels[j]) for j in range(raw.shape[1])]
-    return np.column_stack([np.ones(k), *columns]), ("intrcpt", *labels)
+    return _checked(np.column_stack([np.ones(k), *columns]), ("intrcpt", *labels))
+
+
+def _checked(x: FloatArray, coef_names: tuple[str, ...]) -> tuple[FloatArray, tuple[str, ...]]:
+    k, p = x.shape
+    if np.linalg.matrix_rank(x) < p:
+        raise InputError("the moderators are collinear (the model matrix is not of full rank)", field="mods")
+    if k <= p:
+        raise InputError(f"needs more studies than coefficients ({p})", field="yi", value=k)
+    return x, coef_names
 
 
 def _wls(y: FloatArray, w: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatArray, float]:

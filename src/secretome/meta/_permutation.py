@@ -25,7 +25,7 @@ from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._meta_regression import REGRESSION_METHODS, _design
 from secretome.meta._results import _p_text
-from secretome.meta._tau2 import _LL0_TOL, Control, validated
+from secretome.meta._tau2 import _LL0_TOL, Control, batched_fisher_scoring_loop, validated
 
 __all__ = ["PermutationTestResult", "permutation_test"]
 
@@ -200,15 +200,8 @@ def permutation_test(
         raise InputError("must be an integer >= 2", field="iter", value=iter)
     y, v = validated(yi, vi)
     k = y.size
-    if mods is None:
-        x, coef_names = np.ones((k, 1)), ("intrcpt",)
-    else:
-        x, coef_names = _design(mods, k, names)
+    x, coef_names = _design(mods, k, names)
     p = x.shape[1]
-    if np.linalg.matrix_rank(x) < p:
-        raise InputError("the moderators are collinear (the model matrix is not of full rank)", field="mods")
-    if k <= p:
-        raise InputError(f"needs more studies than coefficients ({p})", field="yi", value=k)
     ctl = Control.from_mapping(control)
     fitter = _BatchFit(v, method, test, ctl)
 
@@ -429,19 +422,9 @@ class _BatchFit:
             tau2 = np.maximum(0.0, ((resid * resid).sum(axis=1) - (v.sum() - hat_v)) / (k - p))
         else:
             tau2 = np.full(b, float(ctl.tau2_init))
-        active = np.ones(b, dtype=bool)
-        for _ in range(ctl.maxiter + 1):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            t = tau2[idx]
-            adj = self._step(y[idx], x[idx], t)
-            adj = np.where(np.isnan(adj), 0.0, adj * ctl.stepadj)
-            while np.any(neg := t + adj < 0):
-                adj = np.where(neg, adj / 2, adj)
-            new = t + adj
-            tau2[idx] = new
-            active[idx] = np.abs(new - t) > ctl.threshold
+        active = batched_fisher_scoring_loop(
+            tau2, np.ones(b, dtype=bool), lambda idx, t: self._step(y[idx], x[idx], t), ctl
+        )
         ok = ~active
         if ctl.ll0check and ctl.tau2_init is None:
             check = np.flatnonzero(ok & (tau2 > ctl.threshold))

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Literal, NamedTuple
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
@@ -215,6 +215,33 @@ def fisher_scoring_loop(method: str, tau2: float, step: Callable[[float], float]
                 f"{{'stepadj': 0.5}}, or another estimator such as 'DL'"
             )
     return tau2, iterations
+
+
+def batched_fisher_scoring_loop(
+    tau2: FloatArray,
+    active: NDArray[np.bool_],
+    step: Callable[[NDArray[np.intp], FloatArray], FloatArray],
+    ctl: Control,
+) -> NDArray[np.bool_]:
+    """:func:`fisher_scoring_loop` for many fits at once (GOSH subsets, permutations).
+
+    ``step(idx, tau2[idx])`` gives the scoring updates of the fits still iterating; *tau2* is
+    updated in place. Returns the mask of fits that had not converged after ``ctl.maxiter`` steps
+    (no error: the callers report such fits as metafor does, one by one).
+    """
+    for _ in range(ctl.maxiter + 1):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        t = tau2[idx]
+        adj = step(idx, t)
+        adj = np.where(np.isnan(adj), 0.0, adj * ctl.stepadj)
+        while np.any(neg := t + adj < 0):
+            adj = np.where(neg, adj / 2, adj)
+        new = t + adj
+        tau2[idx] = new
+        active[idx] = np.abs(new - t) > ctl.threshold
+    return active
 
 
 def _scoring_step(method: str, y: FloatArray, v: FloatArray) -> Callable[[float], float]:
