@@ -13,17 +13,11 @@ whose refit does not converge must be NA in metafor and NaN here) or the benchma
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 import warnings
-from pathlib import Path
 
 import numpy as np
+from _sidebyside import median_seconds, report, rscript, simulated_studies
 
 from secretome.meta import gosh
 
@@ -52,30 +46,12 @@ def main() -> int:
     parser.add_argument("--r-runs", type=int, default=1)
     args = parser.parse_args()
 
-    rng = np.random.default_rng(2026)
-    vi = rng.uniform(0.01, 0.5, args.k)
-    yi = rng.normal(0.3, np.sqrt(vi + 0.1))
-    with tempfile.TemporaryDirectory() as tmp:
-        csv, script, res_csv = Path(tmp) / "data.csv", Path(tmp) / "bench.R", Path(tmp) / "res.csv"
-        csv.write_text("yi,vi\n" + "".join(f"{y:.17g},{v:.17g}\n" for y, v in zip(yi, vi, strict=True)))
-        script.write_text(R_CODE)
-        out = subprocess.run(
-            ["Rscript", str(script), str(csv), args.method, str(args.r_runs), str(res_csv)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        theirs = np.genfromtxt(res_csv, delimiter=",", names=True)
+    yi, vi, _ = simulated_studies(args.k)
+    out, theirs = rscript(R_CODE, {"yi": yi, "vi": vi}, args.method, args.r_runs, result_csv=True)
     r_seconds, metafor_version = float(out[0]), out[1]
 
     warnings.simplefilter("ignore")  # non-converged subsets are compared below, not reported twice
-    gosh(yi, vi, method=args.method)  # warm-up
-    times = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        res = gosh(yi, vi, method=args.method)
-        times.append(time.perf_counter() - start)
-    py_seconds = statistics.median(times)
+    py_seconds, res = median_seconds(lambda _: gosh(yi, vi, method=args.method), args.runs)
     worst = {}
     for ours, col in (("estimate", "estimate"), ("tau2", "tau2"), ("I2", "I2"), ("H2", "H2"), ("Q", "QE")):
         a, b = getattr(res, ours), theirs[col]
@@ -84,25 +60,18 @@ def main() -> int:
             print(f"{ours} differs: max |diff| {np.nanmax(np.abs(a - b))}", file=sys.stderr)
             return 1
         worst[ours] = float(np.nanmax(np.abs(a - b)))
-    print(
-        json.dumps(
-            {
-                "benchmark": "gosh",
-                "k": args.k,
-                "method": args.method,
-                "fits": int(res.incl.shape[0]),
-                "failed_fits_both": int(res.failed),
-                "runs": args.runs,
-                "r_runs": args.r_runs,
-                "metafor_seconds": r_seconds,
-                "secretome_seconds": py_seconds,
-                "ratio_ours_over_theirs": py_seconds / r_seconds,
-                "max_abs_diff": worst,
-                "metafor": metafor_version,
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-            }
-        )
+    report(
+        "gosh",
+        r_seconds,
+        py_seconds,
+        metafor_version,
+        k=args.k,
+        method=args.method,
+        fits=int(res.incl.shape[0]),
+        failed_fits_both=int(res.failed),
+        runs=args.runs,
+        r_runs=args.r_runs,
+        max_abs_diff=worst,
     )
     return 0
 

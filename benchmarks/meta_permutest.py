@@ -14,17 +14,10 @@ side) within 4.5 binomial standard errors, or the benchmark fails. Prints one JS
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import platform
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-import numpy as np
+from _sidebyside import median_seconds, report, rscript, simulated_studies
 
 from secretome.meta import permutation_test
 
@@ -54,32 +47,13 @@ def main() -> int:
     parser.add_argument("--r-runs", type=int, default=1)
     args = parser.parse_args()
 
-    rng = np.random.default_rng(2026)
-    vi = rng.uniform(0.01, 0.5, args.k)
-    x = rng.normal(size=(args.k, 2))
-    yi = rng.normal(0.3 + 0.1 * x[:, 0], np.sqrt(vi + 0.1))
-    with tempfile.TemporaryDirectory() as tmp:
-        csv, script = Path(tmp) / "data.csv", Path(tmp) / "bench.R"
-        rows = zip(yi, vi, x[:, 0], x[:, 1], strict=True)
-        csv.write_text("yi,vi,x1,x2\n" + "".join(f"{a:.17g},{b:.17g},{c:.17g},{d:.17g}\n" for a, b, c, d in rows))
-        script.write_text(R_CODE)
-        out = subprocess.run(
-            ["Rscript", str(script), str(csv), str(args.iter), str(args.r_runs)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
+    yi, vi, x = simulated_studies(args.k, moderators=2)
+    out, _ = rscript(R_CODE, {"yi": yi, "vi": vi, "x1": x[:, 0], "x2": x[:, 1]}, args.iter, args.r_runs)
     r_seconds, r_qm = float(out[0]), float(out[1])
     r_pvals = [float(out[2]), float(out[3]), float(out[4])]
     metafor_version = out[5]
 
-    permutation_test(yi, vi, x, iter=args.iter, seed=0)  # warm-up
-    times = []
-    for run in range(args.runs):
-        start = time.perf_counter()
-        res = permutation_test(yi, vi, x, iter=args.iter, seed=run)
-        times.append(time.perf_counter() - start)
-    py_seconds = statistics.median(times)
+    py_seconds, res = median_seconds(lambda run: permutation_test(yi, vi, x, iter=args.iter, seed=run), args.runs)
     ours = [res.QM_pval, res.pval[1], res.pval[2]]
     n = args.iter
     pairs = zip(ours, r_pvals, strict=True)
@@ -87,25 +61,18 @@ def main() -> int:
     if not (math.isclose(res.QM, r_qm, rel_tol=1e-6) and close):
         print(f"results differ: QM {res.QM} vs {r_qm}; p-values {ours} vs {r_pvals}", file=sys.stderr)
         return 1
-    print(
-        json.dumps(
-            {
-                "benchmark": "permutest",
-                "k": args.k,
-                "iter": args.iter,
-                "runs": args.runs,
-                "r_runs": args.r_runs,
-                "metafor_seconds": r_seconds,
-                "secretome_seconds": py_seconds,
-                "ratio_ours_over_theirs": py_seconds / r_seconds,
-                "QM": res.QM,
-                "pvals_ours": ours,
-                "pvals_metafor": r_pvals,
-                "metafor": metafor_version,
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-            }
-        )
+    report(
+        "permutest",
+        r_seconds,
+        py_seconds,
+        metafor_version,
+        k=args.k,
+        iter=args.iter,
+        runs=args.runs,
+        r_runs=args.r_runs,
+        QM=res.QM,
+        pvals_ours=ours,
+        pvals_metafor=r_pvals,
     )
     return 0
 

@@ -12,17 +12,10 @@ two estimates must agree (tau^2 to 1e-6 relative) or the benchmark fails. Prints
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import platform
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-import numpy as np
+from _sidebyside import median_seconds, report, rscript, simulated_studies
 
 from secretome.meta import random_effects
 
@@ -48,45 +41,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    rng = np.random.default_rng(2026)
-    vi = rng.uniform(0.01, 0.5, args.k)
-    yi = rng.normal(0.3, np.sqrt(vi + 0.1))
-    with tempfile.TemporaryDirectory() as tmp:
-        csv, script = Path(tmp) / "data.csv", Path(tmp) / "bench.R"
-        # %.17g so that R reads exactly the doubles Python fits.
-        csv.write_text("yi,vi\n" + "".join(f"{y:.17g},{v:.17g}\n" for y, v in zip(yi, vi, strict=True)))
-        script.write_text(R_CODE)
-        out = subprocess.run(
-            ["Rscript", str(script), str(csv), str(args.runs)], capture_output=True, text=True, check=True
-        ).stdout.split()
+    yi, vi, _ = simulated_studies(args.k)
+    out, _ = rscript(R_CODE, {"yi": yi, "vi": vi}, args.runs)
     r_seconds, r_tau2, r_estimate, metafor_version = float(out[0]), float(out[1]), float(out[2]), out[3]
-
-    random_effects(yi, vi, method="REML")  # warm-up
-    times = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        res = random_effects(yi, vi, method="REML")
-        times.append(time.perf_counter() - start)
-    py_seconds = statistics.median(times)
+    py_seconds, res = median_seconds(lambda _: random_effects(yi, vi, method="REML"), args.runs)
     if not (math.isclose(res.tau2, r_tau2, rel_tol=1e-6) and math.isclose(res.estimate, r_estimate, rel_tol=1e-6)):
         print(
             f"estimates differ: tau2 {res.tau2} vs {r_tau2}, estimate {res.estimate} vs {r_estimate}", file=sys.stderr
         )
         return 1
-    print(
-        json.dumps(
-            {
-                "k": args.k,
-                "runs": args.runs,
-                "metafor": metafor_version,
-                "metafor_seconds": r_seconds,
-                "secretome_seconds": py_seconds,
-                "speedup": r_seconds / py_seconds,
-                "tau2": res.tau2,
-                "machine": f"{platform.machine()} {platform.python_version()}",
-            }
-        )
-    )
+    report("reml", r_seconds, py_seconds, metafor_version, k=args.k, runs=args.runs, tau2=res.tau2)
     return 0
 
 
