@@ -5,6 +5,8 @@ The model is uncalibrated, so these are orderings and directions, each with its 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -55,6 +57,21 @@ def test_repeated_beats_single_dose_when_the_effect_decays_faster_than_the_inter
     assert weekly.readout_series("collagen_ii")[60] > single.readout_series("collagen_ii")[60]
 
 
+@pytest.mark.parametrize("half_life", [30.0, 120.0])
+def test_repeated_does_not_beat_single_dose_when_the_effect_outlasts_the_interval(half_life):
+    """Equal total EV dose, but a cargo effect that lasts weeks (beyond the nominal prior, as a what-if).
+
+    When the effect outlasts the 7-day interval the doses pile up anyway, and the single dose acts earlier,
+    so splitting it buys nothing: the mirror image of the test above.
+    """
+    cargo_loss = np.log(2) / half_life
+    weekly = simulate(preset("rat-mia-ev-weekly").with_values(k_E=cargo_loss), times=DAYS)
+    single = simulate(preset("rat-mia-ev-single").with_values(k_E=cargo_loss), times=DAYS)
+    assert half_life > max(b.time - a.time for a, b in itertools.pairwise(weekly.doses))
+    for readout in ("aggrecan", "collagen_ii"):
+        assert np.trapezoid(weekly.readout_series(readout), DAYS) <= np.trapezoid(single.readout_series(readout), DAYS)
+
+
 def test_cm_protocol_improves_the_focal_defect_at_months_2_3_4():
     times = np.array([0.0, 60.0, 90.0, 120.0])
     untreated = simulate(preset("rat-focal-defect"), times=times)
@@ -62,9 +79,15 @@ def test_cm_protocol_improves_the_focal_defect_at_months_2_3_4():
     assert [d.time for d in treated.doses] == [7.0, 14.0, 21.0, 28.0, 35.0]
     assert all(d.amount == 1.0 and d.species == "cm" for d in treated.doses)
     # The review reads O'Driscoll at months 2, 3, 4; the readout is the assumed map onto the 0-24 scale.
-    for readout in ("aggrecan", "collagen_ii", "chondrocytes", "odriscoll"):
+    for readout in ("aggrecan", "collagen_ii", "chondrocytes", "odriscoll", "defect_fill"):
         assert np.all(treated.readout_series(readout)[1:] > untreated.readout_series(readout)[1:])
     assert np.all(treated.readout_series("oarsi")[1:] < untreated.readout_series("oarsi")[1:])
+
+
+def test_defect_fill_is_read_on_focal_defects_only_and_starts_at_the_defect():
+    assert "defect_fill" not in {r.name for r in preset("rat-mia").readouts}
+    fill = simulate(preset("rat-focal-defect"), times=[0.0, 1.0]).readout_series("defect_fill")
+    assert fill[0] == pytest.approx(50.0)  # the defect removes half of the tissue (tissue0 = 0.5)
 
 
 def test_evs_clear_in_days_and_soluble_factors_in_hours():

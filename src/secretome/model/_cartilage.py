@@ -444,6 +444,7 @@ def cartilage_model(
     organism: Organism | None = None,
     aggrecan0: float | None = None,
     collagen0: float | None = None,
+    defect: bool = False,
 ) -> Model:
     """The v0 OA cartilage model with an induction (initial state) and a protocol (doses).
 
@@ -467,6 +468,8 @@ def cartilage_model(
         Species facts (default the rat, :data:`ORGANISMS`).
     aggrecan0, collagen0 : float, optional
         Initial aggrecan and collagen II where they differ from *tissue0*.
+    defect : bool
+        The state is that of a focal defect region: adds the defect fill readout.
     """
     organism = ORGANISMS["rat"] if organism is None else organism
     m1, m2 = _resting_macrophages()
@@ -491,7 +494,7 @@ def cartilage_model(
     specific = {p.name: p for p in organism.parameters}
     extension = tuple(specific.pop(p.name, p) for p in _extension_parameters())
     mapping, readouts = cartilage_readouts(
-        signal=_SIGNAL, oarsi_outcome=organism.oarsi_outcome, clinical=organism.clinical
+        signal=_SIGNAL, oarsi_outcome=organism.oarsi_outcome, clinical=organism.clinical, defect=defect
     )
     return Model(
         name=name,
@@ -577,14 +580,15 @@ def rat_focal_defect(*, doses: tuple[Dose, ...] = (), name: str = "rat-focal-def
     The defect removes half of the tissue locally (assumed) and the injury gives an inflammatory pulse
     p(0) = 1 (assumed) that, with Table 1 values, settles into sustained inflammation unless treated.
     Readout months 2, 3, 4 are days 60, 90 and 120; the O'Driscoll score is the readout ``odriscoll``
-    (an assumed, uncalibrated map, :mod:`secretome.model._readouts`). The review's protocol, CM 1 mL/kg
-    weekly x 5, is the preset ``rat-focal-defect-cm``.
+    (an assumed, uncalibrated map, :mod:`secretome.model._readouts`), beside the defect fill ``defect_fill``.
+    The review's protocol, CM 1 mL/kg weekly x 5, is the preset ``rat-focal-defect-cm``.
     """
     return cartilage_model(
         name=name,
         description="Rat knee, focal K-wire cartilage defect; intra-articular conditioned medium per the protocol.",
         p0=1.0,
         tissue0=0.5,
+        defect=True,
         doses=doses,
         t_end=120.0,
         notes=(

@@ -116,7 +116,7 @@ def _parameters(*, clinical: bool) -> tuple[Parameter, ...]:
 
 
 def cartilage_readouts(
-    *, signal: str, oarsi_outcome: str = "oarsi_score", clinical: bool = False
+    *, signal: str, oarsi_outcome: str = "oarsi_score", clinical: bool = False, defect: bool = False
 ) -> tuple[tuple[Parameter, ...], tuple[Readout, ...]]:
     """The readouts of the OA cartilage model and the assumed parameters of their mappings.
 
@@ -128,6 +128,8 @@ def cartilage_readouts(
         ``oarsi_score`` (Pritzker 0-24, used for rats and people) or ``oarsi_mouse_score`` (Glasson 0-6).
     clinical : bool
         Add the clinical readouts (joint space width, WOMAC, VAS); for human presets.
+    defect : bool
+        Add the defect fill readout; for focal-defect presets, where the state is that of the defect region.
 
     Returns
     -------
@@ -227,6 +229,17 @@ def cartilage_readouts(
         Readout("il10", "c_il10*a", "pg/mL", "il10_level", "Synovial IL-10: Baker a times an assumed scale."),
     )
     readouts = (*histology, *ihc, *others)
+    if defect:
+        readouts += (
+            Readout(
+                "defect_fill",
+                f"100*{INTEGRITY}",
+                "%",
+                "defect_fill",
+                "Defect fill: matrix integrity of the defect region as % of healthy cartilage, read as the "
+                "share of the defect filled with cartilage-like repair tissue (assumed; 100 % is a full fill).",
+            ),
+        )
     if clinical:
         pain = f"(w_pain*{_rising(signal, 'K_pain', 'n')} + (1 - w_pain)*{_falling(INTEGRITY, 'K_hist', 'n_hist')})"
         readouts += (
