@@ -530,6 +530,22 @@ OUTCOMES: Vocabulary[Outcome] = Vocabulary(
             "gross score",
             scale="icrs_macroscopic",
         ),
+        # Abstracts often say only "attenuated OA progression" or name no scoring system; these ids keep
+        # such findings without filing them under a named score they were not measured on. They hold
+        # directions only: with no scale named, higher_is_better is nominal and numbers could not be pooled.
+        _outcome("oa_progression", "OA progression (measure not named)", "structure", "varies", False),
+        _outcome("macroscopic_score", "Macroscopic score (system not named)", "structure", "points", True),
+        _outcome("histology_score", "Histological repair/OA score (system not named)", "histology", "points", True),
+        _outcome("osteophyte_score", "Osteophyte formation", "structure", "varies", False, "osteophyte"),
+        _outcome(
+            "icrs_histological_score",
+            "ICRS histological score",
+            "histology",
+            "points",
+            True,
+            "ICRS histological",
+            "ICRS II",
+        ),
         _outcome(
             "chondrocyte_count",
             "Chondrocyte count",
@@ -604,6 +620,7 @@ OUTCOMES: Vocabulary[Outcome] = Vocabulary(
             "tnfa_level", "TNF-alpha", "inflammation", "pg/mL", False, "TNF-α", "TNFa", "tumour necrosis factor alpha"
         ),
         _outcome("il6_level", "IL-6", "inflammation", "pg/mL", False, "interleukin-6"),
+        _outcome("pge2_level", "PGE2", "inflammation", "pg/mL", False, "prostaglandin E2"),
         _outcome("il10_level", "IL-10", "inflammation", "pg/mL", True, "interleukin-10"),
         _outcome("synovitis_score", "Synovitis score", "inflammation", "points", False, "synovitis", "Krenn score"),
         _outcome(
@@ -629,6 +646,9 @@ OUTCOMES: Vocabulary[Outcome] = Vocabulary(
             "Knee injury and Osteoarthritis Outcome Score",
             scale="koos",
         ),
+        _outcome("ikdc_subjective", "IKDC subjective knee score", "pain_function", "points", True, "IKDC"),
+        _outcome("kss", "Knee Society Score", "pain_function", "points", True, "KSS", "Knee Society"),
+        _outcome("lequesne_index", "Lequesne index", "pain_function", "points", False, "Lequesne"),
         _outcome("lysholm_score", "Lysholm score", "pain_function", "points", True, "Lysholm", scale="lysholm"),
         _outcome(
             "pain_behaviour",
@@ -643,6 +663,9 @@ OUTCOMES: Vocabulary[Outcome] = Vocabulary(
         _outcome("joint_space_width", "Joint space width", "imaging", "mm", True, "JSW", "joint space narrowing"),
         _outcome("cartilage_volume", "Cartilage volume (MRI)", "imaging", "mm3", True, "MRI cartilage volume"),
         _outcome("mocart_score", "MOCART score", "imaging", "points", True, "MOCART"),
+        _outcome(
+            "radiographic_oa_score", "Radiographic OA score", "imaging", "points", False, "radiographic score", "X-ray"
+        ),
         _outcome("adverse_events", "Adverse events", "safety", "events", False, "AE", "AEs", "adverse event"),
         _outcome("serious_adverse_events", "Serious adverse events", "safety", "events", False, "SAE", "SAEs"),
     ),
