@@ -94,25 +94,84 @@ for (name in names(datasets)) {
 write_cases("rma_uni.json", rma_cases)
 
 # ---- rma.uni with moderators (meta-regression) -----------------------------------------------
+# Every method x {z, knha} on each data set below. PM and EB use control=list(tol=1e-12) as above:
+# PM's uniroot stops at tol, and R^2 refits the model without moderators with the same control.
+# metafor's warnings are recorded (the tests expect ours where metafor warns).
+
+fit_quietly <- function(expr) {
+  msgs <- character(0)
+  res <- withCallingHandlers(expr, warning = function(w) {
+    msgs <<- c(msgs, conditionMessage(w))
+    invokeRestart("muffleWarning")
+  })
+  list(res = res, warnings = msgs)
+}
+
+# dat.normand1999 has no study-level covariate (only the study number, a label and the group
+# summaries); its moderator is the constructed covariate `study` (the study index, 1..9), labelled so.
+# dat.gibson2002 has the publication year. The homogeneous set (tau^2 = 0) gets the constructed
+# covariate x = 1..5 (the study index). A k = 2 set with a moderator is not estimable (p = k): metafor
+# stops ("Number of parameters to be estimated is larger than the number of observations") for
+# every tau^2 estimator; tests/meta/test_meta_regression.py checks that we refuse it too.
+mods_data <- list(
+  bcg = bcg,
+  molloy2014 = molloy,
+  normand1999 = normand,
+  gibson2002 = gibson,
+  homogeneous = data.frame(yi = datasets$homogeneous$yi, vi = datasets$homogeneous$vi, x = seq_len(5))
+)
+mods_specs <- list(
+  list(id = "bcg-ablat-year", data = "bcg", mods = ~ ablat + year),
+  list(id = "bcg-alloc", data = "bcg", mods = ~ factor(alloc)),
+  list(id = "molloy2014-meanage", data = "molloy2014", mods = ~ meanage),
+  list(id = "normand1999-study-index", data = "normand1999", mods = ~ study),
+  list(id = "gibson2002-year", data = "gibson2002", mods = ~ year),
+  list(id = "homogeneous-index", data = "homogeneous", mods = ~ x)
+)
+
+mods_case <- function(id, spec, method, test, control) {
+  d <- mods_data[[spec$data]]
+  fit <- fit_quietly(rma(yi, vi, mods = spec$mods, data = d, method = method, test = test, control = control))
+  res <- fit$res
+  X <- model.matrix(spec$mods, data = d)
+  list(
+    # method is a string, or an array for a fallback chain; method_used is the one metafor used.
+    id = id, dataset = spec$data, mods = paste(deparse(spec$mods), collapse = ""),
+    method = if (length(method) == 1) method else arr(method),
+    method_used = res$method, test = test, control = if (length(control)) control else NULL,
+    warnings = arr(fit$warnings), yi = arr(as.numeric(d$yi)), vi = arr(as.numeric(d$vi)),
+    X = lapply(seq_len(nrow(X)), function(i) arr(unname(X[i, ]))), coef_names = arr(rownames(res$b)),
+    beta = arr(num(res$b)), se = arr(num(res$se)), zval = arr(num(res$zval)), pval = arr(num(res$pval)),
+    ci_lb = arr(num(res$ci.lb)), ci_ub = arr(num(res$ci.ub)), tau2 = num(res$tau2), se_tau2 = num(res$se.tau2),
+    QM = num(res$QM), QM_pval = num(res$QMp), QM_df = num(res$QMdf[1]), QE = num(res$QE), QE_pval = num(res$QEp),
+    I2 = num(res$I2), H2 = num(res$H2), R2 = num(res$R2)
+  )
+}
 
 mods_cases <- list()
-for (spec in list(list(id = "bcg-ablat-year", mods = ~ ablat + year), list(id = "bcg-alloc", mods = ~ factor(alloc)))) {
-  for (method in c("FE", "DL", "ML", "REML")) {
+for (spec in mods_specs) {
+  for (method in methods) {
     for (test in c("z", "knha")) {
-      res <- rma(yi, vi, mods = spec$mods, data = bcg, method = method, test = test)
-      X <- model.matrix(spec$mods, data = bcg)
-      mods_cases[[length(mods_cases) + 1]] <- list(
-        id = paste(spec$id, method, test, sep = "-"), method = method, test = test,
-        yi = arr(as.numeric(bcg$yi)), vi = arr(as.numeric(bcg$vi)),
-        X = lapply(seq_len(nrow(X)), function(i) arr(unname(X[i, ]))), coef_names = arr(colnames(X)),
-        beta = arr(num(res$b)), se = arr(num(res$se)), zval = arr(num(res$zval)), pval = arr(num(res$pval)),
-        ci_lb = arr(num(res$ci.lb)), ci_ub = arr(num(res$ci.ub)), tau2 = num(res$tau2), se_tau2 = num(res$se.tau2),
-        QM = num(res$QM), QM_pval = num(res$QMp), QM_df = num(res$QMdf[1]), QE = num(res$QE), QE_pval = num(res$QEp),
-        I2 = num(res$I2), H2 = num(res$H2), R2 = num(res$R2)
-      )
+      control <- if (method %in% c("PM", "EB")) list(tol = 1e-12) else list()
+      mods_cases[[length(mods_cases) + 1]] <- mods_case(paste(spec$id, method, test, sep = "-"), spec, method, test,
+                                                        control)
     }
   }
 }
+# Fallback chains (rma.uni's method=c(...), which works with mods in metafor 3.8-1 and is silent
+# unless verbose): REML stopped after one Fisher-scoring step, and PM whose tau2.max is too low.
+# rma.mv accepts a single method only in 3.8-1 (method=c("REML","ML") stops with an error).
+for (chain in list(list(id = "REML-DL", method = c("REML", "DL"), control = list(maxiter = 1)),
+                   list(id = "PM-DL", method = c("PM", "DL"), control = list(tau2.max = 0.01)))) {
+  for (test in c("z", "knha")) {
+    mods_cases[[length(mods_cases) + 1]] <- mods_case(paste("bcg-ablat-year-chain", chain$id, test, sep = "-"),
+                                                      mods_specs[[1]], chain$method, test, chain$control)
+  }
+}
+# R^2 is NA when the model without moderators cannot be fitted: here PM, whose tau2.max (0.2) is above
+# the residual tau^2 but below the tau^2 of dat.bcg without moderators.
+mods_cases[[length(mods_cases) + 1]] <- mods_case("bcg-ablat-year-PM-tau2max-z", mods_specs[[1]], "PM", "z",
+                                                  list(tau2.max = 0.2, tol = 1e-12))
 write_cases("rma_mods.json", mods_cases)
 
 # ---- diagnostics: leave-one-out and Egger's regression test -----------------------------------
@@ -207,27 +266,40 @@ for (method in c("FE", "DL", "ML", "REML")) {
 write_cases("gosh.json", gosh_cases)
 
 # ---- rma.mv: three-level model, random = ~ 1 | district/school on dat.konstantopoulos2011 --------
-# Multilevel I^2 as in the metafor FAQ ("I^2 for multilevel and multivariate models", Cheung 2014):
+# Without moderators and with ~ year, REML and ML, z and t tests. Multilevel I^2 as in the metafor FAQ
+# ("I^2 for multilevel and multivariate models", Cheung 2014):
 # 100 * sigma2 / (sum(sigma2) + (k - p) / tr(P)), P from the weights W = V^-1 of the sampling variances.
 
 mv_cases <- list()
 kon <- dat.konstantopoulos2011
-for (spec in list(list(method = "REML", test = "z"), list(method = "REML", test = "t"),
-                  list(method = "ML", test = "z"))) {
-  res <- rma.mv(yi, vi, random = ~ 1 | district/school, data = kon, method = spec$method, test = spec$test)
-  W <- solve(res$V)
-  X <- model.matrix(res)
-  P <- W - W %*% X %*% solve(t(X) %*% W %*% X) %*% t(X) %*% W
-  typical <- (res$k - res$p) / sum(diag(P))
-  mv_cases[[length(mv_cases) + 1]] <- list(
-    id = paste("konstantopoulos2011", spec$method, spec$test, sep = "-"), method = spec$method, test = spec$test,
-    yi = arr(as.numeric(kon$yi)), vi = arr(as.numeric(kon$vi)), study = arr(as.integer(kon$district)),
-    es_id = arr(as.integer(kon$school)),
-    sigma2 = arr(num(res$sigma2)), estimate = num(res$b), se = num(res$se), zval = num(res$zval),
-    pval = num(res$pval), ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), Q = num(res$QE), Q_pval = num(res$QEp),
-    logLik = num(logLik(res)), typical_vi = num(typical),
-    I2 = num(100 * sum(res$sigma2) / (sum(res$sigma2) + typical)),
-    I2_levels = arr(num(100 * res$sigma2 / (sum(res$sigma2) + typical)))
-  )
+for (mods in list(~ 1, ~ year)) {
+  for (method in c("REML", "ML")) {
+    for (test in c("z", "t")) {
+      res <- rma.mv(yi, vi, mods = mods, random = ~ 1 | district/school, data = kon, method = method, test = test)
+      W <- solve(res$V)
+      X <- model.matrix(res)
+      P <- W - W %*% X %*% solve(t(X) %*% W %*% X) %*% t(X) %*% W
+      typical <- (res$k - res$p) / sum(diag(P))
+      case <- list(
+        id = paste(c("konstantopoulos2011", if (res$p > 1) "year", method, test), collapse = "-"), method = method,
+        test = test, yi = arr(as.numeric(kon$yi)), vi = arr(as.numeric(kon$vi)), study = arr(as.integer(kon$district)),
+        es_id = arr(as.integer(kon$school)), X = lapply(seq_len(nrow(X)), function(i) arr(unname(X[i, ]))),
+        coef_names = arr(colnames(X)), sigma2 = arr(num(res$sigma2))
+      )
+      if (res$p == 1) {
+        case <- c(case, list(estimate = num(res$b), se = num(res$se), zval = num(res$zval), pval = num(res$pval),
+                             ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), Q = num(res$QE), Q_pval = num(res$QEp)))
+      } else {
+        case <- c(case, list(beta = arr(num(res$b)), se = arr(num(res$se)), zval = arr(num(res$zval)),
+                             pval = arr(num(res$pval)), ci_lb = arr(num(res$ci.lb)), ci_ub = arr(num(res$ci.ub)),
+                             QE = num(res$QE), QE_pval = num(res$QEp), QM = num(res$QM), QM_pval = num(res$QMp),
+                             QM_df = arr(num(res$QMdf[!is.na(res$QMdf)]))))
+      }
+      mv_cases[[length(mv_cases) + 1]] <- c(case, list(
+        logLik = num(logLik(res)), typical_vi = num(typical), I2 = num(100 * sum(res$sigma2) / (sum(res$sigma2) + typical)),
+        I2_levels = arr(num(100 * res$sigma2 / (sum(res$sigma2) + typical)))
+      ))
+    }
+  }
 }
 write_cases("rma_mv.json", mv_cases)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from secretome.cli import main
+from secretome.errors import SecretomeWarning
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "metafor"
 ESCALC = {c["id"]: c for c in json.loads((FIXTURES / "escalc.json").read_text())["cases"]}
@@ -126,7 +128,7 @@ def test_missing_file_is_bad_input(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "option",
-    [["--funnel", "f.svg", "--mod", "var"], ["--forest", "f.svg", "--subgroup", "g"]],
+    [["--funnel", "f.svg", "--mod", "var"], ["--forest", "f.svg", "--mod", "var"]],
 )
 def test_options_not_landed_say_so(tmp_path, capsys, option):
     assert main(["meta", _csv(tmp_path, GOOD), "--yi", "g", "--vi", "var", *option]) == 1
@@ -193,6 +195,43 @@ def test_subgroup_analysis_matches_metafor(tmp_path, capsys):
     assert got["QM"] == pytest.approx(case["QM"], rel=1e-6)
 
 
+def test_subgroup_forest_plot_is_written(tmp_path, capsys):
+    # R: rma(yi, vi, subset=alloc==level) per level; rma(yi, vi, mods=~factor(alloc)): QM(df = 2) = 1.7675
+    case = json.loads((FIXTURES / "subgroups.json").read_text())["cases"][0]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"], "alloc": case["group"]})
+    out = tmp_path / "forest.svg"
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--subgroup", "alloc", "--forest", str(out)]) == 0
+    svg = out.read_text()
+    assert all(f'id="subgroup-{j}"' in svg for j in (1, 2, 3))
+    assert 'id="pooled"' in svg
+    assert f"QM = {case['QM']:.2f}, df = 2, p = {case['QM_pval']:.3f}" in svg
+
+
+def test_regression_plot_is_written_for_one_numeric_moderator(tmp_path, capsys):
+    # R: regplot(rma(yi, vi, mods = ~ ablat, data = dat.bcg), mod = "ablat")
+    out = tmp_path / "bubble.pdf"
+    argv = ["meta", _bcg_with_moderators(tmp_path), "--yi", "yi", "--vi", "vi", "--mod", "ablat", "--regplot", str(out)]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "Mixed-Effects Model (k = 13" in capsys.readouterr().out
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("mods", "message"),
+    [
+        (["alloc"], "field 'alloc': is a factor (not numeric)"),
+        (["ablat", "year"], "field 'moderator': the model has 2 moderators"),
+        ([], "field 'mods': a regression plot needs a moderator column"),
+    ],
+)
+def test_regression_plot_needs_one_numeric_moderator(tmp_path, capsys, mods, message):
+    out = tmp_path / "bubble.svg"
+    argv = ["meta", _bcg_with_moderators(tmp_path), "--yi", "yi", "--vi", "vi", "--regplot", str(out)]
+    assert main([*argv, *[a for m in mods for a in ("--mod", m)]]) == 2
+    assert message in " ".join(capsys.readouterr().err.split())
+    assert not out.exists()
+
+
 # ---- --cluster: the three-level model (secretome.meta.multilevel) ------------------------------
 
 MV = {c["id"]: c for c in json.loads((FIXTURES / "rma_mv.json").read_text())["cases"]}
@@ -226,3 +265,46 @@ def test_cluster_with_a_plot_is_not_landed(tmp_path, capsys):
     argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--cluster", "district", "--forest", str(tmp_path / "f.svg")]
     assert main(argv) == 1
     assert "is not available yet" in capsys.readouterr().err
+
+
+# ---- --mod with every estimator, a fallback chain, and with --cluster ---------------------------
+
+
+@pytest.mark.parametrize("method", ["EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"])
+def test_moderators_work_with_every_method(tmp_path, capsys, method):
+    # R: rma(yi, vi, mods=~ablat + year, data=dat, method=, test="knha") (PM and EB with control=list(tol=1e-12))
+    case = MODS[f"bcg-ablat-year-{method}-knha"]
+    argv = ["meta", _bcg_with_moderators(tmp_path), "--yi", "yi", "--vi", "vi", "--mod", "ablat", "--mod", "year"]
+    argv += ["--method", method, "--test", "knha", "--format", "json"]
+    with pytest.warns(SecretomeWarning) if case["warnings"] else contextlib.nullcontext():
+        got = _json(capsys, argv)
+    assert got["method"] == method
+    for key in ("beta", "se", "pval"):
+        assert got[key] == pytest.approx(case[key], rel=1e-6), key
+    for key in ("tau2", "QM", "QM_pval", "QE", "I2", "R2"):
+        assert got[key] == pytest.approx(case[key], rel=1e-6, abs=1e-12), key
+
+
+def test_moderators_with_a_fallback_chain(tmp_path, capsys):
+    # REML converges on dat.bcg with ~ ablat + year, so the chain REML,DL gives metafor's REML fit.
+    case = MODS["bcg-ablat-year-REML-z"]
+    argv = ["meta", _bcg_with_moderators(tmp_path), "--yi", "yi", "--vi", "vi", "--mod", "ablat", "--mod", "year"]
+    got = _json(capsys, [*argv, "--method", "REML,DL", "--format", "json"])
+    assert (got["method"], got["notes"]) == ("REML", [])
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-6)
+
+
+@pytest.mark.parametrize("case_id", ["konstantopoulos2011-year-REML-z", "konstantopoulos2011-year-ML-t"])
+def test_cluster_with_a_moderator_is_a_three_level_meta_regression(tmp_path, capsys, case_id):
+    # R: rma.mv(yi, vi, mods = ~ year, random = ~ 1 | district/school, data = dat.konstantopoulos2011, method=, test=)
+    case = MV[case_id]
+    table = {"yi": case["yi"], "vi": case["vi"], "district": case["study"], "year": [r[1] for r in case["X"]]}
+    argv = ["meta", _csv(tmp_path, table), "--yi", "yi", "--vi", "vi", "--cluster", "district", "--mod", "year"]
+    got = _json(capsys, [*argv, "--method", case["method"], "--test", case["test"], "--format", "json"])
+    assert got["sigma2"] == pytest.approx(case["sigma2"], rel=1e-6)
+    for key in ("beta", "se", "pval", "ci_lb", "ci_ub"):
+        assert got[key] == pytest.approx(case[key], rel=1e-6), key
+    for key in ("QM", "QM_pval", "QE", "I2"):
+        assert got[key] == pytest.approx(case[key], rel=1e-6), key
+    assert main([*argv, "--method", case["method"], "--test", case["test"]]) == 0
+    assert "Test of Moderators (coefficients 2:2):" in capsys.readouterr().out

@@ -11,7 +11,7 @@ from metafor_fixtures import case_id, load_cases
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
-from secretome.meta import meta_regression
+from secretome.meta import REGRESSION_METHODS, meta_regression
 
 CASES = load_cases("rma_mods")
 PER_COEF = ("beta", "se", "zval", "pval", "ci_lb", "ci_ub")
@@ -20,18 +20,22 @@ REML = next(c for c in CASES if c["id"] == "bcg-ablat-year-REML-z")
 
 
 def _fit(case):
-    mods = np.array(case["X"])[:, 1:]
-    with (
-        pytest.warns(SecretomeWarning)
-        if case["test"] == "knha" and case["method"] == "FE"
-        else contextlib.nullcontext()
-    ):
-        return meta_regression(case["yi"], case["vi"], mods, method=case["method"], test=case["test"])
+    # metafor's control names (tau2.max) are accepted as they are; a fallback chain is a list.
+    control = case["control"]
+    method = case["method"] if isinstance(case["method"], str) else tuple(case["method"])
+    # We warn where metafor warns (Knapp-Hartung with EE/FE models), when a chain falls back and when R^2
+    # is not available (metafor says neither, unless verbose=TRUE).
+    warns = bool(case["warnings"]) or case["method_used"] != method or case["R2"] is None
+    with pytest.warns(SecretomeWarning) if warns else contextlib.nullcontext():
+        return meta_regression(
+            case["yi"], case["vi"], np.array(case["X"])[:, 1:], method=method, test=case["test"], control=control
+        )
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_meta_regression_matches_metafor(case):
-    # R: rma(yi, vi, mods=~ablat + year (or ~factor(alloc)), data=dat.bcg, method=, test=)
+    # R: rma(yi, vi, mods=case$mods, data=, method=, test=, control=) on dat.bcg, dat.molloy2014,
+    # dat.normand1999, dat.gibson2002 and the homogeneous set (tools/metafor_reference.R)
     got = _fit(case).to_dict()
     for field in PER_COEF:
         assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
@@ -41,6 +45,38 @@ def test_meta_regression_matches_metafor(case):
         else:
             assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
     assert got["QM_df"][0] == case["QM_df"]
+    assert got["method"] == case["method_used"]
+
+
+def test_matrix_covers_every_method_test_and_data_set():
+    # The matrix: every estimator x {z, knha} x each data set with moderators.
+    single = {(c["dataset"], c["mods"], c["method"], c["test"]) for c in CASES if isinstance(c["method"], str)}
+    designs = {(c["dataset"], c["mods"]) for c in CASES}
+    assert {d for d, _ in designs} == {"bcg", "molloy2014", "normand1999", "gibson2002", "homogeneous"}
+    assert len(single) == len(designs) * len(REGRESSION_METHODS) * 2
+    # The tau^2 = 0 case: every estimator truncates at 0 there, except SJ, which is > 0 by construction.
+    assert all(c["tau2"] == 0 for c in CASES if c["dataset"] == "homogeneous" and c["method"] != "SJ")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if isinstance(c["method"], list)], ids=case_id)
+def test_fallback_chain_says_which_method_was_used(case):
+    # R: rma(yi, vi, mods=~ablat + year, method=c("REML", "DL"), control=list(maxiter=1))$method is "DL"
+    res = _fit(case)
+    assert res.method == case["method_used"] == "DL"
+    assert any(note.startswith(f"{case['method'][0]} did not converge, used DL instead") for note in res.notes)
+    summary = res.summary()
+    assert summary.startswith("Mixed-Effects Model (k = 13; tau^2 estimator: DL)\n")
+    assert "note: " + res.notes[0] in summary
+
+
+def test_r2_is_none_when_the_model_without_moderators_fails():
+    # R: rma(yi, vi, mods=~ablat + year, method="PM", control=list(tau2.max=0.2, tol=1e-12))$R2 is NA
+    case = next(c for c in CASES if c["id"] == "bcg-ablat-year-PM-tau2max-z")
+    assert case["R2"] is None
+    res = _fit(case)
+    assert res.R2 is None
+    assert res.notes[0].startswith("R^2 is not available: the model without moderators did not converge (PM:")
+    assert "R^2 (amount of heterogeneity accounted for):            NA%" in res.summary().splitlines()
 
 
 def test_names_come_from_a_data_frame():
@@ -73,7 +109,11 @@ def test_collinear_moderators_are_refused():
     [
         ({"mods": [[1.0], [2.0]]}, r"field 'mods': needs one row per study \(13\)"),
         ({"mods": np.c_[np.arange(13.0), ["x"] + [1.0] * 12]}, r"row 1, field 'mod2': is not a number"),
-        ({"method": "PM"}, r"field 'method': must be one of 'EE', 'FE', 'DL', 'ML', 'REML'"),
+        (
+            {"method": "GENQ"},
+            r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'SJ', 'ML', 'REML', 'PM', 'EB'",
+        ),
+        ({"method": ()}, r"field 'method': needs at least one method"),
         ({"names": ["a"]}, r"field 'names': has 1 names for 2 moderators"),
     ],
 )
@@ -86,3 +126,13 @@ def test_bad_input_is_named(kwargs, message):
 def test_too_few_studies_for_the_coefficients():
     with pytest.raises(InputError, match=r"field 'yi': needs more studies than coefficients \(3\) \(got 3\)"):
         meta_regression([0.1, 0.2, 0.4], [0.01, 0.01, 0.01], [[1, 0], [0, 1], [1, 1]])
+
+
+@pytest.mark.parametrize("method", REGRESSION_METHODS)
+def test_two_studies_and_a_moderator_are_refused(method):
+    # k = 2 with one moderator gives p = k: nothing is left for tau^2 or QE. metafor 3.8-1 stops for every
+    # tau^2 estimator ("Number of parameters to be estimated is larger than the number of observations");
+    # its EE/FE fit is saturated (QE on 0 df), which we refuse as well.
+    k2 = REML["yi"][:2], REML["vi"][:2], [row[1] for row in REML["X"][:2]]
+    with pytest.raises(InputError, match=r"field 'yi': needs more studies than coefficients \(2\) \(got 2\)"):
+        meta_regression(*k2, method=method)

@@ -12,23 +12,37 @@ from secretome.meta import multilevel
 
 CASES = load_cases("rma_mv")
 REML = CASES[0]
+YEAR = next(c for c in CASES if c["id"] == "konstantopoulos2011-year-REML-z")
+PER_COEF = ("beta", "se", "zval", "pval", "ci_lb", "ci_ub")
 
 
 def _fit(case, **kwargs):
-    return multilevel(case["yi"], case["vi"], case["study"], case["es_id"], method=case["method"], test=case["test"])
+    x = np.array(case["X"])
+    mods = {"mods": x[:, 1:], "names": case["coef_names"][1:]} if x.shape[1] > 1 else {}
+    return multilevel(
+        case["yi"], case["vi"], case["study"], case["es_id"], method=case["method"], test=case["test"], **mods
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_three_level_model_matches_metafor(case):
-    # R: rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011, method=, test=)
+    # R: rma.mv(yi, vi, mods = ~ 1 (or ~ year), random = ~ 1 | district/school, data = dat.konstantopoulos2011,
+    # method=, test=). Both sigma^2 come from metafor's nlminb at its default tolerances: we agree to about
+    # 1e-7, inside TOL (1e-6).
     res = _fit(case)
     assert res.sigma2 == pytest.approx(case["sigma2"], rel=TOL["var"])
-    for field in ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "I2", "I2_levels"):
+    fields = (
+        ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub") if "estimate" in case else (*PER_COEF, "QM", "QM_pval")
+    )
+    for field in (*fields, "I2", "I2_levels"):
         assert getattr(res, field) == pytest.approx(case[field], rel=TOL["est"]), field
     assert res.loglik == pytest.approx(case["logLik"], rel=TOL["est"])
-    q = res.Q
-    assert q == pytest.approx(case["Q"], rel=1e-12)
-    assert res.Q_pval == pytest.approx(case["Q_pval"], rel=1e-9)
+    assert res.typical_vi == pytest.approx(case["typical_vi"], rel=1e-12)
+    q, q_pval = ("Q", "Q_pval") if "Q" in case else ("QE", "QE_pval")
+    assert getattr(res, q) == pytest.approx(case[q], rel=1e-12)
+    assert getattr(res, q_pval) == pytest.approx(case[q_pval], rel=1e-9)
+    if "QM_df" in case:
+        assert list(res.QM_df) == case["QM_df"]
     assert res.n_levels == (11, 56)  # R: print(res) column nlvls
 
 
@@ -56,6 +70,20 @@ def test_one_effect_per_study_is_refused():
         multilevel(REML["yi"][:20], REML["vi"][:20], study=list(range(20)))
 
 
+def test_moderator_summary_reads_like_metafor():
+    text = _fit(next(c for c in CASES if c["id"] == "konstantopoulos2011-year-REML-t")).summary()
+    # R: print(rma.mv(yi, vi, mods = ~ year, random = ~ 1 | district/school, data = dat, test = "t"))
+    assert "sigma^2.1  0.0723  0.2688     11  study" in text
+    assert "QE(df = 54) = 550.2597, p-val < .0001" in text
+    assert "F(df1 = 1, df2 = 54) = 0.3169, p-val = 0.5758" in text
+    assert "year       0.0053   0.0094   0.5629  54  0.5758   -0.0136   0.0242" in text
+
+
+def test_one_effect_size_per_moderator_value_leaves_nothing_to_estimate():
+    with pytest.raises(InputError, match=r"field 'yi': needs more studies than coefficients \(3\) \(got 3\)"):
+        multilevel([0.1, 0.2, 0.4], [0.01] * 3, [1, 1, 2], mods=[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+
+
 def test_summary_reads_like_metafor():
     text = _fit(REML).summary()
     # R: print(res) -- sigma^2.1 0.0651 0.2551 11; sigma^2.2 0.0327 0.1809 56; Q(df = 55) = 578.8640
@@ -72,6 +100,8 @@ def test_summary_reads_like_metafor():
         ({"study": [None, *REML["study"][1:]]}, r"row 1, field 'study': is missing"),
         ({"method": "DL"}, r"field 'method': must be one of 'REML', 'ML'"),
         ({"es_id": [1, 2, 3]}, r"field 'es_id': has 3 values but yi has 56"),
+        ({"mods": [1.0, 2.0]}, r"field 'mods': needs one row per study \(56\)"),
+        ({"mods": ["x", *(row[1] for row in YEAR["X"][1:])]}, r"row 1, field 'mod1': is not a number"),
     ],
 )
 def test_bad_input_is_named(kwargs, message):

@@ -1,14 +1,17 @@
-"""The plots hold what metafor's forest(res) and funnel(res) show: studies, CIs, the pooled estimate."""
+"""The plots hold what metafor's forest, funnel and regplot show, with numbers from the fitted results."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 from metafor_fixtures import load_cases
 
 from secretome.errors import InputError
-from secretome.meta import forest_plot, funnel_plot, random_effects
+from secretome.meta import forest_plot, funnel_plot, meta_regression, random_effects, regression_plot, subgroups
+from secretome.meta._plots import _regression_lines
 
 BCG = next(c for c in load_cases("rma_uni") if c["id"] == "bcg-REML-z")
 LABELS = [f"Trial {i}" for i in range(1, 14)]
@@ -79,3 +82,215 @@ def test_contour_enhanced_funnel_plot_shades_significance_regions():
 def test_contour_levels_are_checked(contours):
     with pytest.raises(InputError, match=r"field 'contours'"):
         funnel_plot(random_effects(BCG["yi"], BCG["vi"]), contours=contours)
+
+
+# ---- weights, subgroups (forest_plot of a SubgroupResult) and regression_plot ----------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+SUBGROUPS = {c["id"]: c for c in load_cases("subgroups")}
+SEPARATE = {c["id"]: c for c in load_cases("subgroups_separate")}
+MODS = {c["id"]: c for c in load_cases("rma_mods")}
+
+
+def _by_id(svg: bytes) -> dict[str, ET.Element]:
+    return {e.get("id"): e for e in ET.fromstring(svg).iter() if e.get("id")}
+
+
+def _text_of(element: ET.Element) -> str:
+    return "".join(t.text or "" for t in element.iter(f"{SVG}text"))
+
+
+def _weights(svg: bytes, k: int) -> list[float]:
+    found = _by_id(svg)
+    texts = [_text_of(found[f"weight-{i}"]) for i in range(1, k + 1)]
+    assert all(t.endswith("%") for t in texts)
+    return [float(t.rstrip("%")) for t in texts]
+
+
+def test_forest_plot_weights_are_percentages_that_sum_to_100():
+    svg = forest_plot(random_effects(BCG["yi"], BCG["vi"], labels=LABELS))
+    shown = _weights(svg, 13)
+    # Each is printed with 2 decimals (metafor's showweights), so the sum is 100 up to 13 roundings.
+    assert sum(shown) == pytest.approx(100, abs=13 * 0.005)
+    assert _text_of(_by_id(svg)["weight-pooled"]) == "100.00%"
+    assert b">Weight<" in svg
+    assert b'id="weight-1"' not in forest_plot(random_effects(BCG["yi"], BCG["vi"]), weights=False)
+
+
+def test_forest_plot_heterogeneity_line_comes_from_the_model():
+    svg = forest_plot(random_effects(BCG["yi"], BCG["vi"]))
+    # R: rma(yi, vi, data=dat.bcg): tau^2 = 0.3132, I^2 = 92.22%, Q(df = 12) = 152.2330, p < .0001
+    line = _text_of(_by_id(svg)["heterogeneity"])
+    assert line == (
+        f"Heterogeneity: τ² = {BCG['tau2']:.2f}; I² = {BCG['I2']:.1f}%; Q = {BCG['Q']:.2f}, df = 12, p < 0.001"
+    )
+
+
+@pytest.fixture(scope="module")
+def bcg_by_alloc() -> tuple[dict, bytes]:
+    case = SUBGROUPS["bcg-alloc-REML-z"]
+    res = subgroups(case["yi"], case["vi"], case["group"], labels=LABELS)
+    return case, forest_plot(res)
+
+
+def test_subgroup_forest_has_a_row_per_study_in_its_block(bcg_by_alloc):
+    case, svg = bcg_by_alloc
+    found = _by_id(svg)
+    assert {f"study-{i}" for i in range(1, 14)} | {f"study-ci-{i}" for i in range(1, 14)} <= set(found)
+    assert not {"study-0", "study-14"} & set(found)
+    # Texts are drawn in row order: each heading, then its studies (label, weight, estimate [CI]),
+    # then its model's row.
+    texts = _texts(svg)
+    for level, expected in zip(("alternate", "random", "systematic"), case["subgroups"], strict=True):
+        members = [label for label, group in zip(LABELS, case["group"], strict=True) if group == level]
+        block = texts[texts.index(level) + 1 : texts.index(f"RE Model for {level} (k = {expected['k']})")]
+        assert [t for t in block if t in LABELS] == members
+        assert len(block) == 3 * len(members)
+
+
+def test_subgroup_forest_has_a_diamond_per_subgroup_from_the_fits(bcg_by_alloc):
+    case, svg = bcg_by_alloc
+    found, texts = _by_id(svg), _texts(svg)
+    for j, expected in enumerate(case["subgroups"], 1):
+        # R: rma(yi, vi, subset = alloc == level, data = dat.bcg), printed with 2 decimals as forest()
+        assert f"subgroup-{j}" in found
+        assert f"{expected['estimate']:.2f} [{expected['ci_lb']:.2f}, {expected['ci_ub']:.2f}]" in texts
+        het = _text_of(found[f"heterogeneity-{j}"])
+        assert het.startswith(
+            f"Heterogeneity: τ² = {expected['tau2']:.2f}; I² = {expected['I2']:.1f}%; "
+            f"Q = {expected['Q']:.2f}, df = {expected['k'] - 1}, p "
+        )
+    assert "subgroup-4" not in found
+
+
+def test_subgroup_forest_ends_with_the_overall_model_and_the_test_between(bcg_by_alloc):
+    case, svg = bcg_by_alloc
+    found, texts = _by_id(svg), _texts(svg)
+    assert {"pooled", "prediction-interval", "heterogeneity"} <= set(found)
+    assert "RE Model for all studies (k = 13)" in texts
+    # R: rma(yi, vi, data=dat.bcg): -0.7145 [-1.0669, -0.3622]
+    assert f"{BCG['estimate']:.2f} [{BCG['ci_lb']:.2f}, {BCG['ci_ub']:.2f}]" in texts
+    # R: rma(yi, vi, mods = ~ factor(alloc), data = dat.bcg): QM(df = 2) = 1.7675, p-val = 0.4132
+    expected = f"Test for subgroup differences: QM = {case['QM']:.2f}, df = 2, p = {case['QM_pval']:.3f}"
+    assert _text_of(found["subgroup-test"]) == expected
+    assert texts[-1] == expected
+    assert sum(_weights(svg, 13)) == pytest.approx(100, abs=13 * 0.005)
+
+
+@pytest.mark.parametrize(
+    ("source", "case_id", "expected"),
+    [
+        # R: rma(yi, vi, mods = ~ factor(alloc), test = "knha"): F(df1 = 2, df2 = 10)
+        ("moderator", "bcg-alloc-REML-knha", "F = {QM:.2f}, df1 = 2, df2 = 10, p = {QM_pval:.3f}"),
+        # R: rma(estimates, sei = ses, method = "FE")$QE over the subgroup models
+        ("separate", "bcg-REML-z", "Q-between = {Q_between:.2f}, df = 2, p = {Q_between_pval:.3f}"),
+    ],
+)
+def test_subgroup_forest_prints_the_test_that_was_done(source, case_id, expected):
+    case = (SUBGROUPS if source == "moderator" else SEPARATE)[case_id]
+    res = subgroups(case["yi"], case["vi"], case["group"], test=case["test"], between=source)
+    text = _text_of(_by_id(forest_plot(res))["subgroup-test"])
+    assert text == "Test for subgroup differences: " + expected.format(**case)
+
+
+def test_subgroup_forest_of_fixed_effects_has_no_prediction_interval(tmp_path):
+    case = SUBGROUPS["bcg-alloc-FE-z"]
+    res = subgroups(case["yi"], case["vi"], case["group"], method="FE")
+    svg = forest_plot(res)
+    assert "FE Model for random (k = 7)" in _texts(svg)
+    assert "prediction-interval" not in _by_id(svg)
+    assert "τ²" not in _text_of(_by_id(svg)["heterogeneity-1"])
+    data = forest_plot(res, tmp_path / "sub.pdf")
+    assert data.startswith(b"%PDF")
+    assert (tmp_path / "sub.pdf").read_bytes() == data
+
+
+def _markers(svg: bytes, k: int) -> np.ndarray:
+    found = _by_id(svg)
+    uses = [next(found[f"study-{i}"].iter(f"{SVG}use")) for i in range(1, k + 1)]
+    return np.array([[float(u.get("x")), float(u.get("y"))] for u in uses])
+
+
+def _path_points(element: ET.Element) -> np.ndarray:
+    d = next(element.iter(f"{SVG}path")).get("d")
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", d)]
+    return np.array(numbers).reshape(-1, 2)
+
+
+def test_regression_plot_line_is_the_models_prediction():
+    # R: res <- rma(yi, vi, mods = ~ ablat + year, data = dat.bcg); regplot(res, mod = "ablat")
+    case = MODS["bcg-ablat-year-REML-z"]
+    x = np.array(case["X"], dtype=float)
+    res = meta_regression(case["yi"], case["vi"], x[:, 1:], names=["ablat", "year"])
+    svg = regression_plot(res, case["yi"], case["vi"], x[:, 1:], names=["ablat", "year"], moderator="ablat")
+    # The study points fix the map from data to SVG coordinates (one scale and offset per axis).
+    drawn = _markers(svg, 13)
+    ax, bx = np.polyfit(x[:, 1], drawn[:, 0], 1)
+    ay, by = np.polyfit(case["yi"], drawn[:, 1], 1)
+    np.testing.assert_allclose(ax * x[:, 1] + bx, drawn[:, 0], atol=1e-3)
+    line = _path_points(_by_id(svg)["fitted-line"])
+    ablat, fitted = (line[:, 0] - bx) / ax, (line[:, 1] - by) / ay
+    # metafor's regplot holds the other moderators at their means: b0 + b1 * ablat + b2 * mean(year).
+    b0, b1, b2 = case["beta"]
+    np.testing.assert_allclose(fitted, b0 + b1 * ablat + b2 * x[:, 2].mean(), atol=1e-4)
+    span = np.ptp(x[:, 1])
+    assert ablat.min() == pytest.approx(x[:, 1].min() - 0.04 * span, abs=1e-3)
+    assert ablat.max() == pytest.approx(x[:, 1].max() + 0.04 * span, abs=1e-3)
+    assert {"ci-band", "prediction-band"} <= set(_by_id(svg))
+
+
+def test_regression_bands_follow_the_coefficients_and_nest():
+    # R: rma(yi, vi, mods = ~ ablat + year, test = "knha", data = dat.bcg)
+    case = MODS["bcg-ablat-year-REML-knha"]
+    x = np.column_stack([np.ones(13), np.array(case["X"], dtype=float)[:, 1:]])
+    res = meta_regression(case["yi"], case["vi"], x[:, 1:], names=["ablat", "year"], test="knha")
+    grid, pred, ci_lb, ci_ub, pi_lb, pi_ub = _regression_lines(res, np.array(case["yi"]), np.array(case["vi"]), x, 1)
+    b0, b1, b2 = case["beta"]
+    np.testing.assert_allclose(pred, b0 + b1 * grid + b2 * x[:, 2].mean(), rtol=1e-9)
+    assert pi_lb is not None
+    assert pi_ub is not None
+    assert np.all((pi_lb < ci_lb) & (ci_lb < pred) & (pred < ci_ub) & (ci_ub < pi_ub))
+    # The CI is narrowest near the centre of the data and symmetric about the line.
+    np.testing.assert_allclose(pred - ci_lb, ci_ub - pred)
+    assert grid[np.argmin(ci_ub - ci_lb)] == pytest.approx(x[:, 1].mean(), abs=0.2 * np.ptp(x[:, 1]))
+
+
+def test_regression_plot_of_fixed_effects_has_no_prediction_band(tmp_path):
+    case = MODS["bcg-ablat-year-FE-z"]
+    x = np.array(case["X"], dtype=float)[:, 1:]
+    res = meta_regression(case["yi"], case["vi"], x, method="FE", names=["ablat", "year"])
+    svg = regression_plot(res, case["yi"], case["vi"], x, names=["ablat", "year"], moderator="year")
+    assert "ci-band" in _by_id(svg)
+    assert "prediction-band" not in _by_id(svg)
+    assert "year" in _texts(svg)
+    data = regression_plot(
+        res, case["yi"], case["vi"], x, tmp_path / "r.pdf", names=["ablat", "year"], moderator="year"
+    )
+    assert data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("case_id", "names", "moderator", "message"),
+    [
+        ("bcg-ablat-year-REML-z", ["ablat", "year"], None, r"field 'moderator': the model has 2 moderators"),
+        ("bcg-ablat-year-REML-z", ["ablat", "year"], "alloc", r"field 'moderator': is not a moderator .*'ablat'"),
+        ("bcg-alloc-REML-z", ["random", "systematic"], "random", r"field 'moderator': is a factor \(a 0/1 dummy\)"),
+    ],
+)
+def test_regression_plot_needs_a_continuous_moderator_of_the_model(case_id, names, moderator, message):
+    case = MODS[case_id]
+    x = np.array(case["X"], dtype=float)[:, 1:]
+    res = meta_regression(case["yi"], case["vi"], x, names=names)
+    with pytest.raises(InputError, match=message):
+        regression_plot(res, case["yi"], case["vi"], x, names=names, moderator=moderator)
+
+
+def test_regression_plot_refuses_data_the_result_was_not_fitted_to():
+    case = MODS["bcg-ablat-year-REML-z"]
+    x = np.array(case["X"], dtype=float)[:, 1:]
+    res = meta_regression(case["yi"], case["vi"], x, names=["ablat", "year"])
+    shifted = [y + 0.1 for y in case["yi"]]
+    with pytest.raises(InputError, match=r"field 'yi': are not the data the result was fitted to"):
+        regression_plot(res, shifted, case["vi"], x, names=["ablat", "year"], moderator="ablat")
+    with pytest.raises(InputError, match=r"field 'mods': are not the moderators the result was fitted to"):
+        regression_plot(res, case["yi"], case["vi"], x[:, :1], names=["ablat"])

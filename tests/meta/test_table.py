@@ -7,10 +7,12 @@ import pytest
 from metafor_fixtures import load_cases
 
 from conftest import TOL
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import meta_from_csv, meta_from_table
 
 BCG = next(c for c in load_cases("rma_uni") if c["id"] == "bcg-REML-z")
+CHAIN = next(c for c in load_cases("rma_mods") if c["id"] == "bcg-ablat-year-chain-REML-DL-z")
+MV_YEAR = next(c for c in load_cases("rma_mv") if c["id"] == "konstantopoulos2011-year-REML-z")
 RR = next(c for c in load_cases("escalc") if c["id"] == "bcg-RR")
 
 
@@ -64,12 +66,36 @@ def test_text_moderators_are_dummy_coded_against_the_first_sorted_level():
     assert res.beta[0] == pytest.approx((0.5 / 0.02 + 0.4 / 0.02) / (1 / 0.02 + 1 / 0.02))  # level "a" alone
 
 
-def test_fallback_chain_with_moderators_is_refused():
-    frame = pd.DataFrame({"g": [0.1, 0.5, 0.9, 0.4], "v": [0.01] * 4, "x": [1.0, 2.0, 3.0, 4.0]})
-    with pytest.raises(
-        InputError, match=r"field 'method': a fallback chain is not available with moderators or subgroups"
-    ):
-        meta_from_table(frame, yi="g", vi="v", mods=["x"], method=("REML", "DL"))
+def test_fallback_chain_with_moderators_matches_metafor():
+    # R: rma(yi, vi, mods=~ablat + year, data=dat.bcg, method=c("REML", "DL"), control=list(maxiter=1))
+    case = CHAIN
+    frame = pd.DataFrame({"g": case["yi"], "v": case["vi"], "ablat": [r[1] for r in case["X"]]})
+    frame["year"] = [r[2] for r in case["X"]]
+    with pytest.warns(SecretomeWarning, match=r"REML did not converge, used DL instead"):
+        res = meta_from_table(
+            frame, yi="g", vi="v", mods=["ablat", "year"], method=("REML", "DL"), control={"maxiter": 1}
+        )
+    assert res.method == "DL"
+    assert res.beta == pytest.approx(case["beta"], rel=TOL["est"])
+    assert pytest.approx(case["R2"], rel=TOL["est"]) == res.R2
+
+
+@pytest.mark.parametrize("option", [{"subgroup": "arm"}, {"cluster": "arm"}])
+def test_fallback_chain_with_subgroups_or_a_cluster_is_refused(option):
+    frame = pd.DataFrame({"g": [0.1, 0.5, 0.9, 0.4], "v": [0.01] * 4, "arm": ["a", "a", "b", "b"]})
+    with pytest.raises(InputError, match=r"field 'method': a fallback chain is not available with subgroups or a"):
+        meta_from_table(frame, yi="g", vi="v", method=("REML", "DL"), **option)
+
+
+def test_cluster_and_moderators_give_a_three_level_meta_regression():
+    # R: rma.mv(yi, vi, mods = ~ year, random = ~ 1 | district/school, data = dat.konstantopoulos2011)
+    case = MV_YEAR
+    frame = pd.DataFrame({"g": case["yi"], "v": case["vi"], "district": case["study"]})
+    frame["year"] = [r[1] for r in case["X"]]
+    res = meta_from_table(frame, yi="g", vi="v", mods=["year"], cluster="district")
+    assert res.coef_names == ("intrcpt", "year")
+    assert res.beta == pytest.approx(case["beta"], rel=TOL["est"])
+    assert pytest.approx(case["QM"], rel=TOL["est"]) == res.QM
 
 
 def test_subgroup_column_gives_a_subgroup_analysis():

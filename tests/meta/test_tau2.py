@@ -9,7 +9,7 @@ from metafor_fixtures import case_id, load_cases
 from conftest import TOL
 from secretome.errors import ConvergenceError, InputError
 from secretome.meta import _tau2
-from secretome.meta._tau2 import ESTIMATORS, Control
+from secretome.meta._tau2 import ESTIMATORS, Control, intercept
 
 PUBLIC = {m: getattr(_tau2, f"tau2_{m.lower()}") for m in _tau2.TAU2_METHODS}
 # One case per dataset and estimator: the tau^2 part of rma.uni does not depend on test=.
@@ -27,7 +27,8 @@ def test_tau2_matches_metafor(case):
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_se_of_tau2_matches_metafor(case):
     # R: rma(...)$se.tau2
-    fit = ESTIMATORS[case["method"]](np.array(case["yi"]), np.array(case["vi"]), Control())
+    yi, vi = np.array(case["yi"]), np.array(case["vi"])
+    fit = ESTIMATORS[case["method"]](yi, vi, intercept(yi.size), Control())
     assert fit.se == pytest.approx(case["se_tau2"], rel=TOL["se"], abs=1e-12)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from secretome.cli._conventions import Format, FormatOption, emit, not_landed
-from secretome.meta import forest_plot, funnel_plot, meta_from_csv
+from secretome.meta import forest_plot, funnel_plot, meta_from_csv, regression_plot_from_csv
 
 _Col = Annotated[str | None, typer.Option(help="Column name.")]
 
@@ -36,16 +36,22 @@ def meta(
     ] = "REML",
     test: Annotated[str, typer.Option(help="z or knha (Knapp-Hartung); z or t with --cluster.")] = "z",
     mod: Annotated[
-        list[str] | None, typer.Option("--mod", help="Moderator column (repeatable): a meta-regression.")
+        list[str] | None, typer.Option("--mod", help="Moderator column (repeatable): a meta-regression (any --method).")
     ] = None,
     subgroup: Annotated[str | None, typer.Option(help="Column of subgroup labels: a subgroup analysis.")] = None,
     cluster: Annotated[str | None, typer.Option(help="Study column for a three-level model.")] = None,
-    forest: Annotated[Path | None, typer.Option(help="Write a forest plot (.svg or .pdf).")] = None,
+    forest: Annotated[
+        Path | None, typer.Option(help="Write a forest plot (.svg or .pdf); with --subgroup, by subgroup.")
+    ] = None,
     funnel: Annotated[Path | None, typer.Option(help="Write a funnel plot (.svg or .pdf).")] = None,
+    regplot: Annotated[
+        Path | None,
+        typer.Option(help="Write the bubble plot of a meta-regression on one numeric --mod (.svg or .pdf)."),
+    ] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
     """Pool the effect sizes in DATA with a random-effects (or fixed-effect) model."""
-    if (forest or funnel) and (mod or subgroup or cluster):
+    if (forest and (mod or cluster)) or (funnel and (mod or subgroup or cluster)):
         not_landed("--forest/--funnel (plots of a meta-regression, subgroup analysis or three-level model)", 3)
     raw = {"m1i": m1, "sd1i": sd1, "n1i": n1, "m2i": m2, "sd2i": sd2, "n2i": n2}
     raw |= {"ai": ai, "bi": bi, "ci": ci, "di": di, "ri": ri, "ni": ni}
@@ -66,5 +72,9 @@ def meta(
     )
     for plot, target in ((forest_plot, forest), (funnel_plot, funnel)):
         if target:
-            plot(result, target)  # type: ignore[arg-type]  (not with --mod or --subgroup, refused above)
+            plot(result, target)  # type: ignore[arg-type]  (combinations without a plot are refused above)
+    if regplot:
+        regression_plot_from_csv(  # type: ignore[arg-type]  (method and test are checked by the library)
+            data, regplot, mods=mod or (), yi=yi, vi=vi, measure=measure, columns=columns, method=chain, test=test
+        )
     emit(result, fmt)

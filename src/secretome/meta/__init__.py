@@ -10,13 +10,13 @@ from secretome.meta._effect_sizes import MEASURES, EffectSizes, Measure, escalc
 from secretome.meta._gosh import GOSH_METHODS, GoshResult, gosh, gosh_plot
 from secretome.meta._influence import CumulativeResult, InfluenceResult, cumulative, influence
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
-from secretome.meta._multilevel import MultilevelResult, multilevel
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
 from secretome.meta._permutation import PermutationTestResult, permutation_test
-from secretome.meta._plots import forest_plot, funnel_plot
+from secretome.meta._plots import forest_plot, funnel_plot, regression_plot
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult, subgroups
-from secretome.meta._table import meta_from_csv, meta_from_table
+from secretome.meta._table import meta_from_csv, meta_from_table, regression_plot_from_csv
 from secretome.meta._tau2 import (
     TAU2_METHODS,
     Tau2Method,
@@ -45,6 +45,7 @@ __all__ = [
     "Measure",
     "MetaRegressionResult",
     "ModelMethod",
+    "MultilevelRegressionResult",
     "MultilevelResult",
     "PermutationTestResult",
     "QuantileEstimate",
@@ -70,6 +71,8 @@ __all__ = [
     "permutation_test",
     "random_effects",
     "rank_test",
+    "regression_plot",
+    "regression_plot_from_csv",
     "sd_change",
     "sd_from_ci",
     "sd_from_se",

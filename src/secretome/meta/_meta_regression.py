@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Literal
@@ -12,18 +11,16 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from secretome.errors import InputError, SecretomeWarning, check_choice
+from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray, as_column
-from secretome.meta._random_effects import random_effects
+from secretome.meta._random_effects import METHODS, ModelMethod
 from secretome.meta._results import MetaRegressionResult
-from secretome.meta._tau2 import _LL0_TOL, Control, fisher_scoring_loop, validated
+from secretome.meta._tau2 import EQUAL_METHODS, Control, Projection, fit_chain, intercept, validated
 
 __all__ = ["REGRESSION_METHODS", "meta_regression"]
 
-REGRESSION_METHODS: tuple[str, ...] = ("EE", "FE", "DL", "ML", "REML")
-"""Model methods :func:`meta_regression` supports so far, in metafor's names."""
-
-_EQUAL = ("EE", "FE")
+REGRESSION_METHODS: tuple[str, ...] = METHODS
+"""Model methods :func:`meta_regression` supports, in metafor's names: all of :data:`METHODS`."""
 
 
 def meta_regression(
@@ -31,7 +28,7 @@ def meta_regression(
     vi: ArrayLike,
     mods: ArrayLike | pd.DataFrame,
     *,
-    method: Literal["EE", "FE", "DL", "ML", "REML"] = "REML",
+    method: ModelMethod | Sequence[ModelMethod] = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
@@ -47,15 +44,20 @@ def meta_regression(
         Moderators, one row per study and one column per moderator, without the intercept (it is
         added, as metafor does). Code a factor as dummy columns (``pandas.get_dummies(...,
         drop_first=True)``, metafor's treatment coding).
-    method : {"EE", "FE", "DL", "ML", "REML"}
-        Equal/fixed-effects meta-regression, or the residual tau^2 estimator.
+    method : str or sequence of str
+        ``"EE"``/``"FE"`` (equal/fixed-effects meta-regression) or the residual tau^2 estimator:
+        ``"DL"``, ``"HE"``, ``"HS"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"EB"``. A
+        sequence such as ``("REML", "DL")`` is a fallback chain (metafor's
+        ``method=c("REML", "DL")``): when an estimator does not converge the next one is used, and
+        ``method`` and ``notes`` of the result say so.
     test : {"z", "knha"}
         z tests and a chi-square omnibus QM, or Knapp-Hartung [2]_: t tests on ``k - p`` df and an
         F omnibus test (metafor's default form, no truncation).
     level : float
         Confidence level, a proportion in (0, 1).
     control : mapping, optional
-        metafor's ``control`` (``threshold``, ``maxiter``, ``stepadj``, ``tau2_init``, ``ll0check``).
+        metafor's ``control`` (``threshold``, ``maxiter``, ``stepadj``, ``tau2_init``, ``tol``,
+        ``tau2_max``, ``ll0check``), as for :func:`random_effects`.
     names : sequence of str, optional
         Moderator names (default: the DataFrame's columns, else ``"mod1"``, ``"mod2"``, ...).
 
@@ -64,23 +66,40 @@ def meta_regression(
     MetaRegressionResult
         ``k``, ``p``, ``coef_names``, per coefficient ``beta``, ``se``, ``zval``, ``pval``,
         ``ci_lb``, ``ci_ub``; ``df`` (knha), ``tau2``, ``se_tau2``, ``I2``, ``H2`` (residual
-        heterogeneity), ``R2`` (percent of tau^2 accounted for), ``QE``, ``QE_df``, ``QE_pval``,
-        ``QM``, ``QM_df``, ``QM_pval`` (omnibus test of the moderators), ``method``, ``test``,
+        heterogeneity), ``R2`` (percent of tau^2 accounted for; ``None`` when the model without
+        moderators cannot be fitted), ``QE``, ``QE_df``, ``QE_pval``, ``QM``, ``QM_df``,
+        ``QM_pval`` (omnibus test of the moderators), ``method`` (the one used), ``test``,
         ``level``, ``iterations``, ``notes``.
+
+    Raises
+    ------
+    InputError
+        A bad cell (row and column named), collinear moderators, no more studies than
+        coefficients (so no k = 2 model with a moderator: metafor stops there too for every
+        tau^2 estimator), an unknown method or test, a level outside (0, 1).
+    ConvergenceError
+        The last estimator of the chain did not converge.
 
     Notes
     -----
     With :math:`W = \mathrm{diag}(1/(v_i+\hat\tau^2))`,
     :math:`\hat\beta = (X'WX)^{-1}X'Wy` and :math:`\mathrm{Var}(\hat\beta) = (X'WX)^{-1}` (times
-    the Knapp-Hartung factor :math:`y'P y/(k-p)`). tau^2 follows metafor step for step: DL is
-    :math:`(Q_E-(k-p))/\mathrm{tr}(P)`; ML and REML use Fisher scoring from the HE estimate [3]_,
-    with the same threshold and step halving. QM is the Wald statistic of all coefficients but the
-    intercept (divided by their number for knha, then F). :math:`R^2 = \max(0, 100(\hat\tau^2_0 -
-    \hat\tau^2)/\hat\tau^2_0)` with :math:`\hat\tau^2_0` from the model without moderators [4]_;
-    EE/FE report the adjusted R^2 of the weighted least-squares fit, as metafor.
+    the Knapp-Hartung factor :math:`y'P y/(k-p)`). The residual tau^2 comes from the same
+    estimators as :func:`random_effects`, with the model matrix in place of the intercept (see
+    :mod:`secretome.meta._tau2` and the tau2_* functions for each method and its paper): DL
+    :math:`(Q_E-(k-p))/\mathrm{tr}(P)` [3]_, HE, HS, SJ, PM, EB, and ML and REML by Fisher scoring
+    from the HE estimate [4]_, with metafor's threshold and step halving. QM is the Wald statistic
+    of all coefficients but the intercept (divided by their number for knha, then F).
+    :math:`R^2 = \max(0, 100(\hat\tau^2_0 - \hat\tau^2)/\hat\tau^2_0)` with
+    :math:`\hat\tau^2_0` from the model without moderators, fitted with the method used and the
+    rest of the chain [5]_; EE/FE report the adjusted R^2 of the weighted least-squares fit, as
+    metafor.
 
-    Checked against metafor 3.8-1 ``rma(yi, vi, mods=~ablat + year)`` and ``mods=~factor(alloc)``
-    on dat.bcg for FE, DL, ML, REML and both tests (tests/meta/test_meta_regression.py).
+    Checked against metafor 3.8-1 ``rma(yi, vi, mods=..., method=, test=)`` for every method and
+    both tests on dat.bcg (``~ ablat + year``, ``~ factor(alloc)``), dat.molloy2014
+    (``~ meanage``), dat.gibson2002 (``~ year``), dat.normand1999 and a homogeneous set
+    (tau^2 = 0) with a constructed covariate, and fallback chains (tests/meta/test_meta_regression.py,
+    fixtures by tools/metafor_reference.R).
 
     References
     ----------
@@ -88,9 +107,11 @@ def meta_regression(
        of Statistical Software 36(3):1-48. https://doi.org/10.18637/jss.v036.i03
     .. [2] Knapp G, Hartung J (2003). Improved tests for a random effects meta-regression with a
        single covariate. Statistics in Medicine 22(17):2693-2710. https://doi.org/10.1002/sim.1482
-    .. [3] Viechtbauer W (2005). Bias and efficiency of meta-analytic variance estimators in the
+    .. [3] DerSimonian R, Laird N (1986). Meta-analysis in clinical trials. Controlled Clinical
+       Trials 7(3):177-188. https://doi.org/10.1016/0197-2456(86)90046-2
+    .. [4] Viechtbauer W (2005). Bias and efficiency of meta-analytic variance estimators in the
        random-effects model. JEBS 30(3):261-293. https://doi.org/10.3102/10769986030003261
-    .. [4] Raudenbush SW (2009). Analyzing effect sizes: random-effects models. In: Cooper H,
+    .. [5] Raudenbush SW (2009). Analyzing effect sizes: random-effects models. In: Cooper H,
        Hedges LV, Valentine JC (eds), The Handbook of Research Synthesis and Meta-Analysis, 2nd
        ed., 295-315. Russell Sage Foundation.
 
@@ -103,7 +124,11 @@ def meta_regression(
     >>> res.coef_names
     ('intrcpt', 'year')
     """
-    check_choice("method", method, REGRESSION_METHODS, owner="meta_regression")
+    methods = (method,) if isinstance(method, str) else tuple(method)
+    if not methods:
+        raise InputError("needs at least one method", field="method", value=method)
+    for m in methods:
+        check_choice("method", m, REGRESSION_METHODS, owner="meta_regression")
     check_choice("test", test, ("z", "knha"), owner="meta_regression")
     if not 0 < level < 1:
         raise InputError("must be a proportion in (0, 1), e.g. 0.95", field="level", value=level)
@@ -113,15 +138,12 @@ def meta_regression(
     p = x.shape[1]
     ctl = Control.from_mapping(control)
     notes: list[str] = []
-    if test == "knha" and method in _EQUAL:
-        notes.append(f"Knapp-Hartung is not meant for {method} models (metafor warns the same)")
-        warnings.warn(notes[-1], SecretomeWarning, stacklevel=2)
 
-    tau2, se_tau2, iterations = 0.0, None, 0
-    if method == "DL":
-        tau2, se_tau2 = _dl(y, v, x)
-    elif method in ("ML", "REML"):
-        tau2, se_tau2, iterations = _fisher_scoring(method, y, v, x, ctl, notes)
+    used, fit = fit_chain(methods, y, v, x, ctl, notes)
+    if test == "knha" and used in EQUAL_METHODS:
+        notes.append(f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
+        warnings.warn(notes[-1], SecretomeWarning, stacklevel=2)
+    tau2 = fit.tau2
 
     w = 1 / (v + tau2)
     beta, vb, rss = _wls(y, w, x)
@@ -143,17 +165,16 @@ def meta_regression(
         qm /= m
         qm_pval = float(stats.f.sf(qm, m, df))
 
-    w0 = 1 / v
-    _, _, qe = _wls(y, w0, x)
-    qe = max(0.0, qe)
-    vt = (k - p) / _trace_p(w0, x)
-    if method in _EQUAL:
+    proj = Projection(1 / v, x)
+    qe = max(0.0, proj.quad(y))
+    vt = (k - p) / proj.trace()
+    r2: float | None
+    if used in EQUAL_METHODS:
         i2, h2 = max(0.0, 100 * (qe - (k - p)) / qe) if qe > 0 else 0.0, qe / (k - p)
-        r2 = _adjusted_r2(y, w0, qe, k, p)
+        r2 = _adjusted_r2(y, proj.w, qe, k, p)
     else:
         i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
-        tau2_0 = random_effects(y, v, method=method, control=control).tau2
-        r2 = 0.0 if tau2_0 == 0 else max(0.0, 100 * (tau2_0 - tau2) / tau2_0)
+        r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes)
 
     return MetaRegressionResult(
         k=k,
@@ -167,7 +188,7 @@ def meta_regression(
         ci_ub=tuple(float(b + crit * s) for b, s in zip(beta, se, strict=True)),
         df=df,
         tau2=tau2,
-        se_tau2=se_tau2,
+        se_tau2=None if used in EQUAL_METHODS else fit.se,
         I2=i2,
         H2=h2,
         R2=r2,
@@ -177,11 +198,11 @@ def meta_regression(
         QM=qm,
         QM_df=(m,) if df is None else (m, df),
         QM_pval=qm_pval,
-        method=method,
+        method=used,
         test=test,
         level=level,
-        iterations=iterations,
-        notes=tuple(notes),
+        iterations=fit.iterations,
+        notes=(*notes, *fit.notes),
     )
 
 
@@ -228,68 +249,24 @@ def _wls(y: FloatArray, w: FloatArray, x: FloatArray) -> tuple[FloatArray, Float
     return beta, xtwx_inv, float(w @ (r * r))
 
 
-def _projection(w: FloatArray, x: FloatArray) -> FloatArray:
-    # P = W - W X (X'WX)^-1 X'W, formed as metafor does: O(k^2 p) per call, fine for meta-regression.
-    wx = w[:, None] * x
-    return np.diag(w) - wx @ np.linalg.solve(x.T @ wx, wx.T)
+def _pseudo_r2(
+    chain: tuple[str, ...], y: FloatArray, v: FloatArray, ctl: Control, tau2: float, notes: list[str]
+) -> float | None:
+    """Percent of tau^2 accounted for, against the model without moderators (metafor's R^2).
 
-
-def _trace_p(w: FloatArray, x: FloatArray) -> float:
-    wx = w[:, None] * x
-    return float(w.sum() - np.trace(np.linalg.solve(x.T @ wx, wx.T @ wx)))
-
-
-def _dl(y: FloatArray, v: FloatArray, x: FloatArray) -> tuple[float, float]:
-    k, p = x.shape
-    w = 1 / v
-    big_p = _projection(w, x)
-    tr_p = float(np.trace(big_p))
-    tau2 = max(0.0, (float(y @ big_p @ y) - (k - p)) / tr_p)
-    se = math.sqrt((2 * (k - p) + 4 * tau2 * tr_p + 2 * tau2 * tau2 * float((big_p * big_p).sum())) / tr_p**2)
-    return tau2, se
-
-
-def _loglik(y: FloatArray, v: FloatArray, x: FloatArray, tau2: float, *, reml: bool) -> float:
-    k, p = x.shape
-    w = 1 / (v + tau2)
-    _, xtwx_inv, rss = _wls(y, w, x)
-    ll = -0.5 * float(np.log(v + tau2).sum()) - 0.5 * rss
-    if reml:
-        return ll - 0.5 * (k - p) * math.log(2 * math.pi) + 0.5 * float(np.linalg.slogdet(xtwx_inv)[1])
-    return ll - 0.5 * k * math.log(2 * math.pi)
-
-
-def _fisher_scoring(
-    method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, notes: list[str]
-) -> tuple[float, float, int]:
-    """ML/REML residual tau^2 by metafor's Fisher scoring, started at the HE estimate."""
-    k, p = x.shape
-    if ctl.tau2_init is None:
-        h = _projection(np.ones(k), x)
-        tau2 = max(0.0, (float(y @ h @ y) - float((np.diag(h) * v).sum())) / (k - p))
-    else:
-        tau2 = float(ctl.tau2_init)
-
-    def step(tau2: float) -> float:
-        w = 1 / (v + tau2)
-        big_p = _projection(w, x)
-        py = big_p @ y
-        if method == "ML":
-            return (float(py @ py) - float(w.sum())) / float(w @ w)
-        return (float(py @ py) - float(np.trace(big_p))) / float((big_p * big_p.T).sum())
-
-    tau2, iterations = fisher_scoring_loop(method, tau2, step, ctl)
-    reml = method == "REML"
-    checked = ctl.ll0check and ctl.tau2_init is None and tau2 > ctl.threshold
-    if checked and _loglik(y, v, x, 0.0, reml=reml) - _loglik(y, v, x, tau2, reml=reml) > _LL0_TOL:
-        notes.append(f"{method} may have stopped at a local maximum (tau^2 = {tau2:.6g}); set tau^2 = 0 as metafor")
+    metafor refits that model with the method used and the rest of its chain, the same control and
+    its warnings suppressed; when the refit fails it reports R^2 as NA (here ``None``, with a note).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SecretomeWarning)
+            _, fit0 = fit_chain(chain, y, v, intercept(y.size), ctl, [])
+    except ConvergenceError as exc:
+        notes.append(f"R^2 is not available: the model without moderators did not converge ({exc})")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=3)
-        tau2 = 0.0
-    w = 1 / (v + tau2)
-    if method == "ML":
-        return tau2, math.sqrt(2 / float(w @ w)), iterations
-    big_p = _projection(w, x)
-    return tau2, math.sqrt(2 / float((big_p * big_p).sum())), iterations
+        return None
+    tau2_0 = fit0.tau2
+    return 0.0 if tau2_0 == 0 else max(0.0, 100 * (tau2_0 - tau2) / tau2_0)
 
 
 def _adjusted_r2(y: FloatArray, w: FloatArray, rss: float, k: int, p: int) -> float:

@@ -1,11 +1,16 @@
-"""Three-level meta-analysis: effect sizes nested in studies (metafor's ``rma.mv(random = ~ 1 | study/es_id)``)."""
+"""Three-level meta-analysis: effect sizes nested in studies (metafor's ``rma.mv(random = ~ 1 | study/es_id)``).
+
+Without moderators :func:`multilevel` returns a :class:`MultilevelResult` (one pooled estimate);
+with ``mods`` a :class:`MultilevelRegressionResult` (coefficients, QE and QM), as metafor's
+``rma.mv(yi, vi, mods = ~ ..., random = ~ 1 | study/es_id)``. One fit serves both.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -15,10 +20,11 @@ from scipy import linalg, stats
 from secretome._result import Result
 from secretome.errors import ConvergenceError, InputError, check_choice
 from secretome.meta._columns import FloatArray
-from secretome.meta._results import _p_text, model_results_lines
-from secretome.meta._tau2 import validated
+from secretome.meta._meta_regression import _design
+from secretome.meta._results import _p_text, model_results_lines, moderator_lines
+from secretome.meta._tau2 import Projection, validated
 
-__all__ = ["MultilevelResult", "multilevel"]
+__all__ = ["MultilevelRegressionResult", "MultilevelResult", "multilevel"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -82,21 +88,8 @@ class MultilevelResult(Result):
 
     def summary(self) -> str:
         """Text laid out like metafor's ``print.rma.mv``."""
-        lines = [
-            f"Multilevel Meta-Analysis Model (k = {self.k}; method: {self.method})",
-            "",
-            "Variance Components:",
-            "",
-        ]
-        names = ("study", "study/es_id")
-        lines.append("           estim    sqrt  nlvls  factor")
-        for j in range(2):
-            s2 = self.sigma2[j]
-            lines.append(f"sigma^2.{j + 1}  {s2:.4f}  {math.sqrt(s2):.4f}  {self.n_levels[j]:5d}  {names[j]}")
+        lines = _variance_lines(self)
         lines += [
-            "",
-            f"I^2 (total heterogeneity / total variability):   {self.I2:.2f}%",
-            f"I^2 between studies / within studies:            {self.I2_levels[0]:.2f}% / {self.I2_levels[1]:.2f}%",
             "",
             "Test for Heterogeneity:",
             f"Q(df = {self.Q_df}) = {self.Q:.4f}, p-val {_p_text(self.Q_pval, equals=True)}",
@@ -106,17 +99,134 @@ class MultilevelResult(Result):
         return "\n".join(lines)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class MultilevelRegressionResult(Result):
+    """A three-level model with moderators (metafor's ``rma.mv`` with ``mods``).
+
+    Attributes
+    ----------
+    k, p : int
+        Number of effect sizes and of coefficients (intercept included).
+    n_levels, sigma2 : tuple
+        As in :class:`MultilevelResult` (the variances are residual: what the moderators leave).
+    coef_names : tuple of str
+        ``"intrcpt"`` and the moderator names.
+    beta, se, zval, pval, ci_lb, ci_ub : tuple of float
+        Per coefficient: estimate, SE, z (or t) statistic, two-sided p-value and CI at ``level``.
+    df : int or None
+        ``k - p`` for ``test="t"`` (t tests and the F test), else ``None``.
+    QE, QE_df, QE_pval : float, int, float
+        Test for residual heterogeneity (weights ``1/vi``, ``k - p`` df).
+    QM, QM_df, QM_pval : float, tuple of int, float
+        Omnibus Wald test of the moderators: chi-square with ``QM_df = (m,)``, or F with
+        ``(m, k - p)`` for ``test="t"``.
+    I2, I2_levels, typical_vi, loglik, method, test, level, iterations, notes
+        As in :class:`MultilevelResult`; ``typical_vi`` is ``(k - p) / tr(P)`` with the moderators.
+    """
+
+    k: int
+    p: int
+    n_levels: tuple[int, int]
+    sigma2: tuple[float, float]
+    coef_names: tuple[str, ...]
+    beta: tuple[float, ...]
+    se: tuple[float, ...]
+    zval: tuple[float, ...]
+    pval: tuple[float, ...]
+    ci_lb: tuple[float, ...]
+    ci_ub: tuple[float, ...]
+    df: int | None
+    QE: float
+    QE_df: int
+    QE_pval: float
+    QM: float
+    QM_df: tuple[int, ...]
+    QM_pval: float
+    I2: float
+    I2_levels: tuple[float, float]
+    typical_vi: float
+    loglik: float
+    method: str
+    test: str
+    level: float
+    iterations: int
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """Text laid out like metafor's ``print.rma.mv`` for a model with moderators."""
+        lines = _variance_lines(self)
+        lines += [
+            "",
+            "Test for Residual Heterogeneity:",
+            f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {_p_text(self.QE_pval, equals=True)}",
+        ]
+        lines += moderator_lines(self)
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def _variance_lines(fit: MultilevelResult | MultilevelRegressionResult) -> list[str]:
+    lines = [
+        f"Multilevel Meta-Analysis Model (k = {fit.k}; method: {fit.method})",
+        "",
+        "Variance Components:",
+        "",
+        "           estim    sqrt  nlvls  factor",
+    ]
+    for j, name in enumerate(("study", "study/es_id")):
+        s2 = fit.sigma2[j]
+        lines.append(f"sigma^2.{j + 1}  {s2:.4f}  {math.sqrt(s2):.4f}  {fit.n_levels[j]:5d}  {name}")
+    return [
+        *lines,
+        "",
+        f"I^2 (total heterogeneity / total variability):   {fit.I2:.2f}%",
+        f"I^2 between studies / within studies:            {fit.I2_levels[0]:.2f}% / {fit.I2_levels[1]:.2f}%",
+    ]
+
+
+@overload
 def multilevel(
     yi: ArrayLike,
     vi: ArrayLike,
     study: Sequence[object] | ArrayLike,
     es_id: Sequence[object] | ArrayLike | None = None,
     *,
+    mods: None = None,
+    names: Sequence[str] | None = None,
     method: Literal["REML", "ML"] = "REML",
     test: Literal["z", "t"] = "z",
     level: float = 0.95,
-) -> MultilevelResult:
-    r"""Fit a three-level random-effects model, as metafor's ``rma.mv(yi, vi, random = ~ 1 | study/es_id)``.
+) -> MultilevelResult: ...
+
+
+@overload
+def multilevel(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    study: Sequence[object] | ArrayLike,
+    es_id: Sequence[object] | ArrayLike | None = None,
+    *,
+    mods: ArrayLike | pd.DataFrame,
+    names: Sequence[str] | None = None,
+    method: Literal["REML", "ML"] = "REML",
+    test: Literal["z", "t"] = "z",
+    level: float = 0.95,
+) -> MultilevelRegressionResult: ...
+
+
+def multilevel(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    study: Sequence[object] | ArrayLike,
+    es_id: Sequence[object] | ArrayLike | None = None,
+    *,
+    mods: ArrayLike | pd.DataFrame | None = None,
+    names: Sequence[str] | None = None,
+    method: Literal["REML", "ML"] = "REML",
+    test: Literal["z", "t"] = "z",
+    level: float = 0.95,
+) -> MultilevelResult | MultilevelRegressionResult:
+    r"""Fit a three-level random-effects model, as metafor's ``rma.mv(yi, vi, mods, random = ~ 1 | study/es_id)``.
 
     Parameters
     ----------
@@ -127,23 +237,33 @@ def multilevel(
     es_id : sequence, optional
         The effect-size unit within its study (labels may repeat across studies, as metafor's
         ``study/es_id`` nests them). Default: every row is its own unit.
+    mods : array_like or pandas.DataFrame, optional
+        Moderators, one row per effect size, without the intercept (added), as for
+        :func:`meta_regression`. With them the result is a :class:`MultilevelRegressionResult`.
+    names : sequence of str, optional
+        Moderator names (default: the DataFrame's columns, else ``"mod1"``, ``"mod2"``, ...).
     method : {"REML", "ML"}
         Restricted or full maximum likelihood for the two variance components.
     test : {"z", "t"}
-        z test, or t test on ``k - 1`` df (metafor's ``test="t"``).
+        z tests (and a chi-square QM), or t tests on ``k - p`` df (and an F test of the
+        moderators), metafor's ``test="t"``.
     level : float
         Confidence level, a proportion in (0, 1).
 
     Returns
     -------
-    MultilevelResult
-        ``k``, ``n_levels``, ``sigma2``, ``estimate``, ``se``, ``zval``, ``pval``, ``df``,
-        ``ci_lb``, ``ci_ub``, ``Q``, ``Q_df``, ``Q_pval``, ``I2``, ``I2_levels``, ``typical_vi``,
-        ``loglik``, ``method``, ``test``, ``level``, ``iterations``, ``notes``.
+    MultilevelResult or MultilevelRegressionResult
+        Without *mods*: ``k``, ``n_levels``, ``sigma2``, ``estimate``, ``se``, ``zval``, ``pval``,
+        ``df``, ``ci_lb``, ``ci_ub``, ``Q``, ``Q_df``, ``Q_pval``, ``I2``, ``I2_levels``,
+        ``typical_vi``, ``loglik``, ``method``, ``test``, ``level``, ``iterations``, ``notes``.
+        With *mods*: ``k``, ``p``, ``n_levels``, ``sigma2``, ``coef_names``, per coefficient
+        ``beta``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``, then ``df``, ``QE``,
+        ``QE_df``, ``QE_pval``, ``QM``, ``QM_df``, ``QM_pval`` and the rest as without.
 
     Notes
     -----
-    The model is :math:`y_{ij} = \mu + u_i + w_{ij} + e_{ij}` with
+    The model is :math:`y_{ij} = x_{ij}'\beta + u_i + w_{ij} + e_{ij}` (:math:`x_{ij}'\beta = \mu`
+    without moderators) with
     :math:`u_i \sim N(0, \sigma^2_1)` (study), :math:`w_{ij} \sim N(0, \sigma^2_2)` (effect size
     within study) and :math:`e_{ij} \sim N(0, v_{ij})`, so
     :math:`V = \mathrm{diag}(v) + \sigma^2_1 Z_1 Z_1' + \sigma^2_2 Z_2 Z_2'` [1]_. The variance
@@ -153,18 +273,24 @@ def multilevel(
     :math:`\partial \ell_R / \partial \sigma^2_j = -\tfrac12 \mathrm{tr}(P G_j) + \tfrac12 y'P G_j P y`,
     :math:`G_j = Z_j Z_j'` and information :math:`\tfrac12 \mathrm{tr}(P G_j P G_l)` (V^-1 for ML).
     V is formed densely (O(k^3) per evaluation: fine for the few hundred
-    effect sizes of a meta-analysis). Then :math:`\hat\mu = (1'V^{-1}1)^{-1} 1'V^{-1}y`.
+    effect sizes of a meta-analysis). Here :math:`P = V^{-1} - V^{-1}X(X'V^{-1}X)^{-1}X'V^{-1}`, and
+    metafor's REML log-likelihood keeps the constant :math:`+\tfrac12 \log|X'X|`. Then
+    :math:`\hat\beta = (X'V^{-1}X)^{-1} X'V^{-1}y` with variance :math:`(X'V^{-1}X)^{-1}`; QM is the
+    Wald statistic of all coefficients but the intercept (divided by their number and referred to
+    F on ``(m, k - p)`` df for ``test="t"``), and QE the weighted residual sum of squares with
+    weights :math:`1/v` on ``k - p`` df.
 
     Multilevel I^2 follows the metafor FAQ and Cheung [2]_:
     :math:`I^2_j = 100\,\sigma^2_j / (\sum_l \sigma^2_l + \tilde v)` with the typical sampling
-    variance :math:`\tilde v = (k-1)/\mathrm{tr}(P)`, :math:`P = W - W1(1'W1)^{-1}1'W`,
-    :math:`W = \mathrm{diag}(1/v)`. For this intercept-only P it equals Higgins and Thompson's
+    variance :math:`\tilde v = (k-p)/\mathrm{tr}(P)`, :math:`P = W - WX(X'WX)^{-1}X'W`,
+    :math:`W = \mathrm{diag}(1/v)`. For the intercept-only P it equals Higgins and Thompson's
     :math:`(k-1)\sum w/((\sum w)^2 - \sum w^2)` [3]_ (checked numerically in the tests).
 
-    Checked against metafor 3.8-1 ``rma.mv(yi, vi, random = ~ 1 | district/school,
-    data = dat.konstantopoulos2011)`` for REML (z and t) and ML: sigma^2, estimate, SE, CI, p-value,
-    I^2 and logLik to 1e-6 relative (we agree to about 1e-7: both sigma^2 are optimiser results and
-    metafor stops ``nlminb`` at its default tolerances), Q to 1e-12 (tests/meta/test_multilevel.py).
+    Checked against metafor 3.8-1 ``rma.mv(yi, vi, mods = ~ 1 and ~ year, random = ~ 1 |
+    district/school, data = dat.konstantopoulos2011)`` for REML and ML, z and t: sigma^2,
+    coefficients, SE, CI, p-values, QM, I^2 and logLik to 1e-6 relative (we agree to about 1e-7:
+    both sigma^2 are optimiser results and metafor stops ``nlminb`` at its default tolerances), Q
+    and QE to 1e-12 (tests/meta/test_multilevel.py).
 
     References
     ----------
@@ -184,6 +310,9 @@ def multilevel(
     >>> res = multilevel(yi, vi, study=[1, 1, 1, 2, 2, 3, 3, 3])
     >>> res.n_levels, res.sigma2[0] > res.sigma2[1]
     ((3, 8), True)
+    >>> reg = multilevel(yi, vi, study=[1, 1, 1, 2, 2, 3, 3, 3], mods=[1, 2, 1, 4, 5, 3, 2, 3], names=["dose"])
+    >>> reg.coef_names, reg.QM_df, reg.QE_df
+    (('intrcpt', 'dose'), (1,), 6)
     """
     check_choice("method", method, ("REML", "ML"), owner="multilevel")
     check_choice("test", test, ("z", "t"), owner="multilevel")
@@ -210,55 +339,84 @@ def multilevel(
         )
     if k < 3:
         raise InputError("a three-level model needs at least 3 effect sizes", field="yi", value=k)
+    x, coef_names = _design(mods, k, names)
+    p = x.shape[1]
     grams = (z1 @ z1.T, z2 @ z2.T)
     reml = method == "REML"
 
     start = np.full(2, max(float(np.var(y, ddof=1)) / 4, 1e-4))
-    sigma2, nll, iterations = _fisher_scoring(start, y, v, grams, reml=reml, method=method)
+    sigma2, nll, iterations = _fisher_scoring(start, y, v, x, grams, reml=reml, method=method)
     notes: list[str] = []
     for j, name in enumerate(("study", "within-study")):
         if sigma2[j] < 1e-10:
             notes.append(f"the {name} variance is estimated at 0 (the boundary)")
 
     vmat = np.diag(v) + sigma2[0] * grams[0] + sigma2[1] * grams[1]
-    vinv = linalg.cho_solve(linalg.cho_factor(vmat), np.eye(k))
-    ones = np.ones(k)
-    info = float(ones @ vinv @ ones)
-    estimate = float(ones @ vinv @ y) / info
-    se = math.sqrt(1 / info)
-    zval = estimate / se
-    df = k - 1 if test == "t" else None
+    vinv_x = linalg.cho_solve(linalg.cho_factor(vmat), x)
+    vb = np.linalg.inv(x.T @ vinv_x)
+    beta = vb @ (vinv_x.T @ y)
+    se = np.sqrt(np.diag(vb))
+    zval = beta / se
+    df = k - p if test == "t" else None
     dist = stats.norm if df is None else stats.t(df)
     crit = float(dist.isf((1 - level) / 2))
+    pval = 2 * dist.sf(np.abs(zval))
 
-    w = 1 / v
-    sw = float(w.sum())
-    q = float(w @ (y - float(w @ y) / sw) ** 2)
-    typical = (k - 1) / (sw - float(w @ w) / sw)
+    fixed = Projection(1 / v, x)
+    q = fixed.quad(y)
+    typical = (k - p) / fixed.trace()
     total = float(sigma2.sum()) + typical
-    return MultilevelResult(
-        k=k,
-        n_levels=n_levels,
-        sigma2=(float(sigma2[0]), float(sigma2[1])),
-        estimate=estimate,
-        se=se,
-        zval=zval,
-        pval=float(2 * dist.sf(abs(zval))),
-        df=df,
-        ci_lb=estimate - crit * se,
-        ci_ub=estimate + crit * se,
-        Q=q,
-        Q_df=k - 1,
-        Q_pval=float(stats.chi2.sf(q, k - 1)),
-        I2=100 * float(sigma2.sum()) / total,
-        I2_levels=(100 * float(sigma2[0]) / total, 100 * float(sigma2[1]) / total),
-        typical_vi=typical,
-        loglik=-nll,
-        method=method,
-        test=test,
-        level=level,
-        iterations=iterations,
-        notes=tuple(notes),
+    common = {
+        "k": k,
+        "n_levels": n_levels,
+        "sigma2": (float(sigma2[0]), float(sigma2[1])),
+        "df": df,
+        "I2": 100 * float(sigma2.sum()) / total,
+        "I2_levels": (100 * float(sigma2[0]) / total, 100 * float(sigma2[1]) / total),
+        "typical_vi": typical,
+        "loglik": -nll,
+        "method": method,
+        "test": test,
+        "level": level,
+        "iterations": iterations,
+        "notes": tuple(notes),
+    }
+    if mods is None:
+        return MultilevelResult(
+            estimate=float(beta[0]),
+            se=float(se[0]),
+            zval=float(zval[0]),
+            pval=float(pval[0]),
+            ci_lb=float(beta[0] - crit * se[0]),
+            ci_ub=float(beta[0] + crit * se[0]),
+            Q=q,
+            Q_df=k - 1,
+            Q_pval=float(stats.chi2.sf(q, k - 1)),
+            **common,  # type: ignore[arg-type]
+        )
+    m = p - 1
+    qm = float(beta[1:] @ np.linalg.solve(vb[1:, 1:], beta[1:]))
+    if df is None:
+        qm_pval = float(stats.chi2.sf(qm, m))
+    else:
+        qm /= m
+        qm_pval = float(stats.f.sf(qm, m, df))
+    return MultilevelRegressionResult(
+        p=p,
+        coef_names=coef_names,
+        beta=tuple(float(b) for b in beta),
+        se=tuple(float(e) for e in se),
+        zval=tuple(float(z) for z in zval),
+        pval=tuple(float(a) for a in pval),
+        ci_lb=tuple(float(b - crit * e) for b, e in zip(beta, se, strict=True)),
+        ci_ub=tuple(float(b + crit * e) for b, e in zip(beta, se, strict=True)),
+        QE=q,
+        QE_df=k - p,
+        QE_pval=float(stats.chi2.sf(q, k - p)),
+        QM=qm,
+        QM_df=(m,) if df is None else (m, df),
+        QM_pval=qm_pval,
+        **common,  # type: ignore[arg-type]
     )
 
 
@@ -277,24 +435,25 @@ def _incidence(labels: Sequence[object] | ArrayLike, k: int, field: str) -> Floa
 
 
 def _negloglik(
-    theta: FloatArray, y: FloatArray, v: FloatArray, grams: tuple[FloatArray, FloatArray], *, reml: bool
+    theta: FloatArray, y: FloatArray, v: FloatArray, x: FloatArray, grams: tuple[FloatArray, FloatArray], *, reml: bool
 ) -> tuple[float, FloatArray, FloatArray]:
     """Minus the (restricted) log-likelihood at sigma^2 = *theta*, its gradient and the Fisher information."""
-    k = y.size
+    k, p = x.shape
     vmat = np.diag(v) + theta[0] * grams[0] + theta[1] * grams[1]
     chol = linalg.cho_factor(vmat)
     vinv = linalg.cho_solve(chol, np.eye(k))
     logdet = 2 * float(np.log(np.diag(chol[0])).sum())
-    vinv1 = vinv.sum(axis=1)
-    info = float(vinv1.sum())
-    mu = float(vinv1 @ y) / info
-    r = y - mu
+    vinv_x = vinv @ x
+    xtvx = x.T @ vinv_x
+    beta = np.linalg.solve(xtvx, vinv_x.T @ y)
+    r = y - x @ beta
     vinv_r = vinv @ r
     quad = float(r @ vinv_r)
     if reml:
         # metafor's REML log-likelihood keeps + 1/2 log|X'X| (= log k / 2 for the intercept).
-        nll = 0.5 * ((k - 1) * math.log(2 * math.pi) + logdet + math.log(info) + quad - math.log(k))
-        big = vinv - np.outer(vinv1, vinv1) / info  # P
+        logdet_xtvx, logdet_xtx = np.linalg.slogdet(xtvx)[1], np.linalg.slogdet(x.T @ x)[1]
+        nll = 0.5 * ((k - p) * math.log(2 * math.pi) + logdet + logdet_xtvx + quad - logdet_xtx)
+        big = vinv - vinv_x @ np.linalg.solve(xtvx, vinv_x.T)  # P
     else:
         nll = 0.5 * (k * math.log(2 * math.pi) + logdet + quad)
         big = vinv
@@ -309,6 +468,7 @@ def _fisher_scoring(
     theta: FloatArray,
     y: FloatArray,
     v: FloatArray,
+    x: FloatArray,
     grams: tuple[FloatArray, FloatArray],
     *,
     reml: bool,
@@ -317,7 +477,7 @@ def _fisher_scoring(
     threshold: float = 1e-10,
 ) -> tuple[FloatArray, float, int]:
     """Maximise the (restricted) likelihood over sigma^2 >= 0 by projected Fisher scoring."""
-    nll, grad, info = _negloglik(theta, y, v, grams, reml=reml)
+    nll, grad, info = _negloglik(theta, y, v, x, grams, reml=reml)
     for iteration in range(1, maxiter + 1):
         try:
             step = -np.linalg.solve(info, grad)
@@ -328,7 +488,7 @@ def _fisher_scoring(
         step = np.where(free, step, 0.0)
         for _ in range(60):
             new = np.maximum(theta + step, 0.0)
-            new_nll, new_grad, new_info = _negloglik(new, y, v, grams, reml=reml)
+            new_nll, new_grad, new_info = _negloglik(new, y, v, x, grams, reml=reml)
             if new_nll <= nll + 1e-12 * abs(nll):
                 break
             step = step / 2

@@ -23,12 +23,14 @@ from numpy.typing import ArrayLike, NDArray
 from secretome._result import Result
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
-from secretome.meta._meta_regression import REGRESSION_METHODS, _design
+from secretome.meta._meta_regression import _design
 from secretome.meta._results import _p_text
 from secretome.meta._tau2 import _LL0_TOL, Control, batched_fisher_scoring_loop, validated
 
 __all__ = ["PermutationTestResult", "permutation_test"]
 
+# The refits below are batched for these estimators only (meta_regression has every estimator).
+_METHODS = ("EE", "FE", "DL", "ML", "REML")
 # metafor's permutest compares statistics with a tolerance: control(comptol = .Machine$double.eps^0.5).
 _COMPTOL = float(np.finfo(np.float64).eps) ** 0.5
 # Permutations refitted per numpy batch: bounds memory at about _BATCH * k * p * 8 bytes per array.
@@ -194,7 +196,7 @@ def permutation_test(
     >>> 0 < res.QM_pval <= 1
     True
     """
-    check_choice("method", method, REGRESSION_METHODS, owner="permutation_test")
+    check_choice("method", method, _METHODS, owner="permutation_test")
     check_choice("test", test, ("z", "knha"), owner="permutation_test")
     if not isinstance(iter, (int, np.integer)) or isinstance(iter, bool) or iter < 2:
         raise InputError("must be an integer >= 2", field="iter", value=iter)

@@ -1,84 +1,230 @@
-"""Forest and funnel plots of a pooled model, as metafor's ``forest`` and ``funnel`` draw them (no pyplot)."""
+"""Forest, funnel and regression plots, as metafor's ``forest``, ``funnel`` and ``regplot`` draw them (no pyplot)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import matplotlib
 import numpy as np
+import pandas as pd
+from matplotlib import transforms
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from secretome._files import atomic_write_bytes
 from secretome.errors import InputError
-from secretome.meta._results import RandomEffectsResult
+from secretome.meta._columns import FloatArray
+from secretome.meta._meta_regression import _design, _wls
+from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
+from secretome.meta._subgroups import SubgroupResult
+from secretome.meta._tau2 import validated
 
-__all__ = ["forest_plot", "funnel_plot"]
+__all__ = ["forest_plot", "funnel_plot", "regression_plot"]
 
 _FORMATS = {".svg": "svg", ".pdf": "pdf"}
 
 
 def forest_plot(
-    result: RandomEffectsResult, path: str | Path | None = None, *, xlabel: str = "Observed Outcome"
+    result: RandomEffectsResult | SubgroupResult,
+    path: str | Path | None = None,
+    *,
+    xlabel: str = "Observed Outcome",
+    weights: bool = True,
 ) -> bytes:
     """Draw a forest plot of *result* and return it as SVG (or write it to *path*, .svg or .pdf).
 
-    One row per study (label, a square of area proportional to its weight, its CI at the model's
-    level), then the pooled estimate as a diamond and, for random-effects models, the prediction
-    interval as a dotted line, with ``estimate [ci.lb, ci.ub]`` printed on the right, as metafor's
-    ``forest(res)``. Text stays text in the SVG (``svg.fonttype = "none"``), so it can be searched
-    and edited. The file is written whole or not at all.
+    Of a :class:`RandomEffectsResult`, as metafor's ``forest(res, showweights=TRUE)``: one row per
+    study (label, a square of area growing with its weight, its CI at the model's level, its weight
+    in percent and ``estimate [ci.lb, ci.ub]``), then the pooled estimate as a diamond and, for
+    random-effects models, the prediction interval as a dotted line, and a heterogeneity line
+    (tau^2, I^2, Q with df and p).
+
+    Of a :class:`SubgroupResult` (from :func:`subgroups`), the subgroup layout of metafor's forest
+    examples and RevMan [1]_: per subgroup a heading, its studies, its own diamond labelled with its
+    model and k, and its heterogeneity line; then the model on all studies with its diamond,
+    prediction interval and heterogeneity, and the test for subgroup differences (QM, F or
+    Q-between, with df and p). Study weights are those of the model on all studies, so they sum to
+    100 % over the plot, as ``forest(rma(yi, vi), showweights=TRUE)`` would show them.
+
+    Every number comes from the fitted result. Elements carry ids: ``study-i`` and ``study-ci-i``
+    (i the study's 1-based row in the data), ``weight-i``, ``pooled``, ``prediction-interval``,
+    ``heterogeneity``, and in the subgroup layout ``subgroup-j``, ``heterogeneity-j`` (j the 1-based
+    subgroup) and ``subgroup-test``. Text stays text in the SVG (``svg.fonttype = "none"``), so it
+    can be searched and edited. The file is written whole or not at all.
+
+    Parameters
+    ----------
+    result : RandomEffectsResult or SubgroupResult
+        The fitted model, or the subgroup analysis.
+    path : str or Path, optional
+        Where to write the plot (.svg or .pdf); the SVG bytes are returned either way (PDF bytes
+        for a .pdf path).
+    xlabel : str
+        Label of the effect-size axis.
+    weights : bool
+        Show the weights column (metafor's ``showweights``).
+
+    References
+    ----------
+    .. [1] Borenstein M, Higgins JPT (2013). Meta-analysis and subgroups. Prevention Science
+       14(2):134-143. https://doi.org/10.1007/s11121-013-0377-7
 
     Examples
     --------
-    >>> from secretome.meta import random_effects
+    >>> from secretome.meta import random_effects, subgroups
     >>> svg = forest_plot(random_effects([0.1, 0.5, 0.9], [0.01, 0.02, 0.01], labels=["A", "B", "C"]))
     >>> svg.startswith(b"<?xml") and b">RE Model<" in svg
     True
+    >>> res = subgroups([0.1, 0.3, 0.8, 0.9], [0.01, 0.02, 0.01, 0.02], ["a", "a", "b", "b"], method="FE")
+    >>> b'id="subgroup-2"' in forest_plot(res)
+    True
     """
     fmt = _format(path, "forest")
-    k = result.k
-    crit = float(stats.norm.isf((1 - result.level) / 2))
-    rows = list(range(k + 1, 1, -1))  # studies from the top; the pooled row sits at y = 0
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
-        fig = Figure(figsize=(8, 0.32 * (k + 4) + 1))
-        ax = fig.add_subplot()
-        biggest = max(result.weights)
-        # gids become SVG ids, so tests and users can find each element.
-        for i, (y, yi, vi, weight) in enumerate(zip(rows, result.yi, result.vi, result.weights, strict=True), 1):
-            half = crit * math.sqrt(vi)
-            ax.hlines(y, yi - half, yi + half, color="black", linewidth=0.8, gid=f"study-ci-{i}")
-            size = 3 + 6 * math.sqrt(weight / biggest)
-            ax.plot([yi], [y], marker="s", color="black", markersize=size, gid=f"study-{i}")
-        model = "RE Model" if result.is_random else f"{result.method} Model"
-        diamond = [(result.ci_lb, 0), (result.estimate, 0.35), (result.ci_ub, 0), (result.estimate, -0.35)]
-        ax.add_patch(Polygon(diamond, closed=True, color="black", gid="pooled"))
-        if result.pi_lb is not None:
-            pi = (result.pi_lb, result.pi_ub)
-            ax.hlines(0, *pi, color="black", linewidth=0.8, linestyles="dotted", gid="prediction-interval")
+    rows = _subgroup_rows(result) if isinstance(result, SubgroupResult) else _model_rows(result)
+    overall = result.overall if isinstance(result, SubgroupResult) else result
+    crit = float(stats.norm.isf((1 - overall.level) / 2))
+    top = len(rows)
+    biggest = max(overall.weights)
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome", "font.size": 9}):
+        height = 0.24 * (top + 2) + 0.9
+        fig = Figure(figsize=(10, height))
+        # Fixed columns, as metafor's forest: labels on the left, then the plot, then the weights and
+        # the estimates; notes (heterogeneity, tests) start at the left edge and may run under the plot.
+        ax = fig.add_axes((0.30, 0.7 / height, 0.40, 1 - 1.1 / height))
+        text_at = transforms.blended_transform_factory(fig.transFigure, ax.transData)
+        header = [(0.01, "left", "Study"), (0.985, "right", f"Estimate [{100 * overall.level:g}% CI]")]
+        if weights:
+            header.append((0.795, "right", "Weight"))
+        for x, align, text in header:
+            ax.text(x, top, text, transform=text_at, ha=align, va="center", fontweight="bold")
+        extent: list[float] = []
+        for y, row in zip(range(top - 1, -1, -1), rows, strict=True):
+            extent += _draw_row(ax, text_at, y, row, crit=crit, biggest=biggest, weights=weights)
         ax.axvline(0, color="grey", linewidth=0.6, linestyle="--")
-        ax.set_yticks([*rows, 0], [*result.labels, model])
-        right = [
-            f"{yi:.2f} [{yi - crit * math.sqrt(vi):.2f}, {yi + crit * math.sqrt(vi):.2f}]"
-            for yi, vi in zip(result.yi, result.vi, strict=True)
-        ]
-        right.append(f"{result.estimate:.2f} [{result.ci_lb:.2f}, {result.ci_ub:.2f}]")
-        twin = ax.twinx()
-        twin.set_ylim(-1, k + 2)
-        twin.set_yticks([*rows, 0], right)
-        ax.set_ylim(-1, k + 2)
+        pad = 0.05 * (max(extent) - min(extent))
+        ax.set_xlim(min(extent) - pad, max(extent) + pad)
+        ax.set_ylim(-0.8, top - 0.2)
+        ax.set_yticks([])
         ax.set_xlabel(xlabel)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-            twin.spines[side].set_visible(False)
-        ax.tick_params(axis="y", length=0)
-        twin.tick_params(axis="y", length=0)
-        fig.tight_layout()
         return _save(fig, fmt, path)
+
+
+def _draw_row(
+    ax: Axes, text_at: transforms.Transform, y: int, row: _Row, *, crit: float, biggest: float, weights: bool
+) -> list[float]:
+    """Draw one forest row at height *y*; return the x values it spans (for the axis limits)."""
+    if row.kind == "blank":
+        return []
+    style: dict[str, str | int] = {}
+    if row.kind == "heading":
+        style = {"fontweight": "bold"}
+    elif row.kind == "note":
+        style = {"fontstyle": "italic", "fontsize": 8}
+    ax.text(0.01, y, row.label, transform=text_at, ha="left", va="center", gid=row.text_gid, **style)
+    weight = None
+    if row.study is not None:
+        i, yi, vi, w = row.study
+        shown = (yi, yi - crit * math.sqrt(vi), yi + crit * math.sqrt(vi))
+        ax.hlines(y, shown[1], shown[2], color="black", linewidth=0.8, gid=f"study-ci-{i}")
+        size = 3 + 6 * math.sqrt(w / biggest)
+        ax.plot([yi], [y], marker="s", color="black", markersize=size, gid=f"study-{i}")
+        spans, weight = list(shown[1:]), (f"{w:.2f}%", f"weight-{i}")
+    elif row.fit is not None:
+        fit = row.fit
+        shown = (fit.estimate, fit.ci_lb, fit.ci_ub)
+        diamond = [(fit.ci_lb, y), (fit.estimate, y + 0.35), (fit.ci_ub, y), (fit.estimate, y - 0.35)]
+        ax.add_patch(Polygon(diamond, closed=True, color="black", gid=row.gid))
+        spans = [fit.ci_lb, fit.ci_ub]
+        if row.gid == "pooled":
+            # The model's row carries the whole weight, as metafor prints 100% beside its polygon.
+            weight = ("100.00%", "weight-pooled")
+            if fit.pi_lb is not None and fit.pi_ub is not None:
+                pi = (fit.pi_lb, fit.pi_ub)
+                ax.hlines(y, *pi, color="black", linewidth=0.8, linestyles="dotted", gid="prediction-interval")
+                spans += [fit.pi_lb, fit.pi_ub]
+    else:
+        return []
+    if weights and weight is not None:
+        ax.text(0.795, y, weight[0], transform=text_at, ha="right", va="center", gid=weight[1])
+    ax.text(0.985, y, "{:.2f} [{:.2f}, {:.2f}]".format(*shown), transform=text_at, ha="right", va="center")
+    return spans
+
+
+@dataclasses.dataclass(frozen=True)
+class _Row:
+    """One row of a forest plot, top to bottom."""
+
+    kind: Literal["heading", "study", "diamond", "note", "blank"]
+    label: str = ""
+    study: tuple[int, float, float, float] | None = None  # 1-based row, yi, vi, weight in percent
+    fit: RandomEffectsResult | None = None  # the model of a diamond row
+    gid: str = ""  # the diamond's id
+    text_gid: str | None = None  # the label's id (headings and notes)
+
+
+def _model_rows(result: RandomEffectsResult) -> list[_Row]:
+    studies = [_Row("study", label, (i, yi, vi, w)) for i, (label, yi, vi, w) in enumerate(_studies(result), 1)]
+    return [*studies, _Row("blank"), *_pooled_rows(result, _model_name(result), "pooled", "heterogeneity")]
+
+
+def _subgroup_rows(result: SubgroupResult) -> list[_Row]:
+    overall = result.overall
+    rows: list[_Row] = []
+    studies = list(enumerate(_studies(overall), 1))
+    for j, (level, fit) in enumerate(result.fits_by_level(), 1):
+        rows.append(_Row("heading", level, text_gid=f"heading-{j}"))
+        rows += [
+            _Row("study", label, (i, yi, vi, w))
+            for (i, (label, yi, vi, w)), group in zip(studies, result.groups, strict=True)
+            if group == level
+        ]
+        label = f"{_model_name(fit)} for {level} (k = {fit.k})"
+        rows += [*_pooled_rows(fit, label, f"subgroup-{j}", f"heterogeneity-{j}"), _Row("blank")]
+    label = f"{_model_name(overall)} for all studies (k = {overall.k})"
+    rows += _pooled_rows(overall, label, "pooled", "heterogeneity")
+    return [*rows, _Row("note", f"Test for subgroup differences: {_between_text(result)}", text_gid="subgroup-test")]
+
+
+def _studies(fit: RandomEffectsResult) -> list[tuple[str, float, float, float]]:
+    return list(zip(fit.labels, fit.yi, fit.vi, fit.weights, strict=True))
+
+
+def _pooled_rows(fit: RandomEffectsResult, label: str, gid: str, note_gid: str) -> list[_Row]:
+    return [_Row("diamond", label, fit=fit, gid=gid), _Row("note", _heterogeneity_text(fit), text_gid=note_gid)]
+
+
+def _model_name(fit: RandomEffectsResult) -> str:
+    return "RE Model" if fit.is_random else f"{fit.method} Model"
+
+
+def _heterogeneity_text(fit: RandomEffectsResult) -> str:
+    # What RevMan and metafor's subgroup forest examples print under a diamond; 2 decimals, as
+    # forest's annotations (I^2 with 1, as it is a percentage).
+    tau2 = f"τ² = {fit.tau2:.2f}; " if fit.is_random else ""
+    return f"Heterogeneity: {tau2}I² = {fit.I2:.1f}%; Q = {fit.Q:.2f}, df = {fit.Q_df}, {_p_short(fit.Q_pval)}"
+
+
+def _between_text(result: SubgroupResult) -> str:
+    if result.between == "separate":
+        return f"Q-between = {result.QM:.2f}, df = {result.QM_df[0]}, {_p_short(result.QM_pval)}"
+    if len(result.QM_df) == 2:
+        df1, df2 = result.QM_df
+        return f"F = {result.QM:.2f}, df1 = {df1}, df2 = {df2}, {_p_short(result.QM_pval)}"
+    return f"QM = {result.QM:.2f}, df = {result.QM_df[0]}, {_p_short(result.QM_pval)}"
+
+
+def _p_short(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def funnel_plot(
@@ -169,6 +315,164 @@ def funnel_plot(
             ax.legend(loc="upper right", fontsize="small", frameon=True)
         fig.tight_layout()
         return _save(fig, fmt, path)
+
+
+def regression_plot(
+    result: MetaRegressionResult,
+    yi: ArrayLike,
+    vi: ArrayLike,
+    mods: ArrayLike | pd.DataFrame,
+    path: str | Path | None = None,
+    *,
+    moderator: str | None = None,
+    names: Sequence[str] | None = None,
+    xlabel: str | None = None,
+    ylabel: str = "Observed Outcome",
+) -> bytes:
+    """Draw the bubble plot of a meta-regression against one continuous moderator, as metafor's ``regplot``.
+
+    One point per study at (moderator, yi), its area growing with the study's weight in the model;
+    the fitted line, its confidence band and, for random-effects models, its prediction band
+    (metafor's ``regplot(res, mod=..., pi=TRUE)``) [1]_. The line and bands are the model's
+    predictions (``predict(res, newmods=...)``) over the moderator's range widened by 4 % on each
+    side, with every other moderator held at its mean, as metafor does: ``x'b``, ``x'b +/- crit *
+    sqrt(x'Vx)`` and ``x'b +/- crit * sqrt(x'Vx + tau^2)``, ``crit`` from the normal or, for
+    Knapp-Hartung, the t distribution on ``k - p`` df.
+
+    *result* holds no data, so the data it was fitted to are passed again; they are checked against
+    it (same studies and moderators, same coefficients and standard errors), so the plot shows the
+    fitted result. Returns the SVG (or writes *path*, .svg or .pdf, whole or not at all). Elements
+    carry ids ``study-i`` (1-based row), ``fitted-line``, ``ci-band`` and ``prediction-band``.
+
+    Parameters
+    ----------
+    result : MetaRegressionResult
+        The model, from :func:`meta_regression`.
+    yi, vi, mods, names
+        The data the model was fitted to, as given to :func:`meta_regression`.
+    path : str or Path, optional
+        Where to write the plot (.svg or .pdf).
+    moderator : str, optional
+        The moderator on the x axis (a name in ``result.coef_names``); may be left out when the
+        model has one moderator.
+    xlabel, ylabel : str
+        Axis labels (default x label: the moderator's name).
+
+    Raises
+    ------
+    InputError
+        The moderator is not in the model, is a factor (a 0/1 dummy), or is not named when the
+        model has several; or the data are not those the result was fitted to.
+
+    References
+    ----------
+    .. [1] Thompson SG, Higgins JPT (2002). How should meta-regression analyses be undertaken and
+       interpreted? Statistics in Medicine 21(11):1559-1573. https://doi.org/10.1002/sim.1187
+
+    Examples
+    --------
+    >>> from secretome.meta import meta_regression
+    >>> yi, vi, dose = [0.1, 0.3, 0.5, 0.8], [0.01, 0.02, 0.01, 0.02], [1.0, 2.0, 3.0, 4.0]
+    >>> res = meta_regression(yi, vi, dose, method="DL", names=["dose"])
+    >>> svg = regression_plot(res, yi, vi, dose, names=["dose"])
+    >>> b'id="fitted-line"' in svg and b">dose<" in svg
+    True
+    """
+    fmt = _format(path, "regression")
+    y, v = validated(yi, vi)
+    x, coef_names = _design(mods, y.size, names)
+    if y.size != result.k or coef_names != result.coef_names:
+        raise InputError(
+            f"are not the moderators the result was fitted to ({', '.join(result.coef_names[1:])}, k = {result.k})",
+            field="mods",
+            value=list(coef_names[1:]),
+        )
+    j = _moderator_column(result, x, moderator)
+    lines = _regression_lines(result, y, v, x, j)
+    weights = 100 * (1 / (v + result.tau2)) / float((1 / (v + result.tau2)).sum())
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
+        fig = Figure(figsize=(6, 5))
+        ax = fig.add_subplot()
+        grid, pred, ci_lb, ci_ub, pi_lb, pi_ub = lines
+        if pi_lb is not None and pi_ub is not None:
+            ax.fill_between(grid, pi_lb, pi_ub, color="0.95", linewidth=0, gid="prediction-band")
+            for bound in (pi_lb, pi_ub):
+                ax.plot(grid, bound, color="black", linewidth=0.6, linestyle="dotted")
+        ax.fill_between(grid, ci_lb, ci_ub, color="0.85", linewidth=0, gid="ci-band")
+        for bound in (ci_lb, ci_ub):
+            ax.plot(grid, bound, color="black", linewidth=0.6, linestyle="dashed")
+        ax.plot(grid, pred, color="black", linewidth=1.2, gid="fitted-line")
+        # metafor's point sizes: sqrt(weight) scaled linearly onto cex 0.5 to 3 (plim); largest drawn first.
+        root = np.sqrt(weights)
+        spread = float(root.max() - root.min())
+        cex = 0.5 + 2.5 * (root - root.min()) / spread if spread > np.sqrt(np.finfo(float).eps) else np.ones(y.size)
+        for i in np.argsort(-cex, kind="stable"):
+            ax.plot(
+                [x[i, j]],
+                [y[i]],
+                marker="o",
+                markersize=5 * cex[i],
+                markerfacecolor="darkgray",
+                markeredgecolor="black",
+                linestyle="none",
+                gid=f"study-{i + 1}",
+            )
+        ax.set_xlabel(result.coef_names[j] if xlabel is None else xlabel)
+        ax.set_ylabel(ylabel)
+        fig.tight_layout()
+        return _save(fig, fmt, path)
+
+
+def _moderator_column(result: MetaRegressionResult, x: FloatArray, moderator: str | None) -> int:
+    """The column of the design matrix to put on the x axis; a continuous moderator of the model."""
+    mods = result.coef_names[1:]
+    if moderator is None:
+        if len(mods) != 1:
+            listed = ", ".join(repr(m) for m in mods)
+            raise InputError(
+                f"the model has {len(mods)} moderators ({listed}); name the one to plot", field="moderator"
+            )
+        moderator = mods[0]
+    if moderator not in mods:
+        listed = ", ".join(repr(m) for m in mods)
+        raise InputError(
+            f"is not a moderator of the model; its moderators are {listed}", field="moderator", value=moderator
+        )
+    j = result.coef_names.index(moderator)
+    if set(np.unique(x[:, j])) <= {0.0, 1.0}:
+        raise InputError(
+            "is a factor (a 0/1 dummy); the regression plot draws a continuous moderator",
+            field="moderator",
+            value=moderator,
+        )
+    return j
+
+
+def _regression_lines(
+    result: MetaRegressionResult, y: FloatArray, v: FloatArray, x: FloatArray, j: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray | None]:
+    """metafor's ``predict`` along moderator *j* (others at their means): grid, fit, CI, PI (None for EE/FE)."""
+    beta = np.asarray(result.beta)
+    se = np.asarray(result.se)
+    b, xtwx_inv, _ = _wls(y, 1 / (v + result.tau2), x)
+    # Knapp-Hartung scales (X'WX)^-1 by one factor; it is read off the result, so the bands use the
+    # model's own variances. The check below then holds only if these are the data it was fitted to.
+    vb = xtwx_inv if result.df is None else xtwx_inv * (se[0] ** 2 / xtwx_inv[0, 0])
+    if not (np.allclose(b, beta, rtol=1e-6, atol=1e-10) and np.allclose(np.sqrt(np.diag(vb)), se, rtol=1e-6)):
+        raise InputError("are not the data the result was fitted to (coefficients or SEs differ)", field="yi")
+    low, high = float(x[:, j].min()), float(x[:, j].max())
+    widen = 0.04 * (high - low)
+    grid = np.linspace(low - widen, high + widen, 200)  # 200 points: smooth bands at print resolution
+    xnew = np.tile(x.mean(axis=0), (grid.size, 1))
+    xnew[:, j] = grid
+    pred = xnew @ beta
+    se_pred = np.sqrt(np.einsum("ij,jk,ik->i", xnew, vb, xnew))
+    dist = stats.norm if result.df is None else stats.t(result.df)
+    crit = float(dist.isf((1 - result.level) / 2))
+    if result.method in ("EE", "FE"):
+        return grid, pred, pred - crit * se_pred, pred + crit * se_pred, None, None
+    se_new = np.sqrt(se_pred**2 + result.tau2)
+    return grid, pred, pred - crit * se_pred, pred + crit * se_pred, pred - crit * se_new, pred + crit * se_new
 
 
 def _contour_levels(contours: Sequence[float] | None) -> list[float]:

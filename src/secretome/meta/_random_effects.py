@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -13,18 +12,16 @@ from numpy.typing import ArrayLike
 from scipy import stats
 from scipy.optimize import brentq
 
-from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
+from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._results import RandomEffectsResult
-from secretome.meta._tau2 import ESTIMATORS, TAU2_METHODS, Control, Tau2Fit, _q, _tr_p, validated
+from secretome.meta._tau2 import EQUAL_METHODS, TAU2_METHODS, Control, Projection, fit_chain, intercept, validated
 
 __all__ = ["METHODS", "ModelMethod", "random_effects"]
 
 ModelMethod = Literal["EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"]
-METHODS: tuple[str, ...] = ("EE", "FE", *TAU2_METHODS)
+METHODS: tuple[str, ...] = (*EQUAL_METHODS, *TAU2_METHODS)
 """Model methods: ``"EE"``/``"FE"`` (no tau^2) and the tau^2 estimators, in metafor's names."""
-
-_EQUAL = ("EE", "FE")
 
 
 def random_effects(
@@ -130,7 +127,7 @@ def random_effects(
         raise InputError("must be a proportion in (0, 1), e.g. 0.95", field="level", value=level)
     y, v = validated(yi, vi)
     k = y.size
-    if methods[0] not in _EQUAL and k < 2:
+    if methods[0] not in EQUAL_METHODS and k < 2:
         raise InputError("a random-effects model needs at least 2 studies", field="yi", value=k)
     if k < 1:
         raise InputError("needs at least 1 study", field="yi", value=k)
@@ -140,8 +137,8 @@ def random_effects(
     ctl = Control.from_mapping(control)
     notes: list[str] = []
 
-    used, fit = _fit_chain(methods, y, v, ctl, notes)
-    if test == "knha" and used in _EQUAL:
+    used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes)
+    if test == "knha" and used in EQUAL_METHODS:
         _note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
     if test == "knha" and k < 2:
         _note(notes, "test='knha' needs k >= 2; used test='z' (as metafor)")
@@ -167,10 +164,10 @@ def random_effects(
     crit = float(dist.isf((1 - level) / 2))
     pval = float(2 * dist.sf(abs(zval)))
 
-    q, q_pval, i2, h2, vt = _heterogeneity(y, v, fit.tau2, random=used not in _EQUAL)
+    q, q_pval, i2, h2, vt = _heterogeneity(y, v, fit.tau2, random=used not in EQUAL_METHODS)
     bounds: dict[str, float | None] = dict.fromkeys(("tau2_lb", "tau2_ub", "I2_lb", "I2_ub", "H2_lb", "H2_ub"))
     pi_lb = pi_ub = None
-    if used not in _EQUAL:
+    if used not in EQUAL_METHODS:
         half = crit * math.sqrt(var + fit.tau2)
         pi_lb, pi_ub = estimate - half, estimate + half
         bounds = _q_profile(y, v, fit.tau2, vt, level, ctl, notes)
@@ -185,7 +182,7 @@ def random_effects(
         ci_lb=estimate - crit * se,
         ci_ub=estimate + crit * se,
         tau2=fit.tau2,
-        se_tau2=None if used in _EQUAL else fit.se,
+        se_tau2=None if used in EQUAL_METHODS else fit.se,
         I2=i2,
         H2=h2,
         Q=q,
@@ -211,35 +208,15 @@ def _note(notes: list[str], text: str) -> None:
     warnings.warn(text, SecretomeWarning, stacklevel=3)
 
 
-def _fit_chain(
-    methods: tuple[str, ...], y: FloatArray, v: FloatArray, ctl: Control, notes: list[str]
-) -> tuple[str, Tau2Fit]:
-    """Fit the first method of the chain that converges (metafor's ``method=c("REML", "DL")``)."""
-    for m, fallback in itertools.pairwise(methods):
-        try:
-            return m, _fit_one(m, y, v, ctl)
-        except ConvergenceError as exc:
-            _note(notes, f"{m} did not converge, used {fallback} instead ({exc})")
-    return methods[-1], _fit_one(methods[-1], y, v, ctl)
-
-
-def _fit_one(method: str, y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
-    if method in _EQUAL:
-        return Tau2Fit(0.0, math.nan, 0)
-    if y.size < 2:
-        raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
-    return ESTIMATORS[method](y, v, ctl)
-
-
 def _heterogeneity(y: FloatArray, v: FloatArray, tau2: float, *, random: bool) -> tuple[float, ...]:
     """Q, its p-value, I^2 (percent), H^2 and the typical within-study variance (metafor's ``vt``)."""
     k = y.size
     if k < 2:
         return 0.0, 1.0, 0.0, 1.0, 0.0
-    w0 = 1 / v
-    q = max(0.0, _q(y, w0))
+    proj = Projection(1 / v, intercept(k))
+    q = max(0.0, proj.quad(y))
     q_pval = float(stats.chi2.sf(q, k - 1))
-    vt = (k - 1) / _tr_p(w0)
+    vt = (k - 1) / proj.trace()
     if random:
         return q, q_pval, 100 * tau2 / (vt + tau2), tau2 / vt + 1, vt
     return q, q_pval, max(0.0, 100 * (q - (k - 1)) / q) if q > 0 else 0.0, q / (k - 1), vt
@@ -253,9 +230,10 @@ def _q_profile(
     crit_u, crit_l = float(stats.chi2.isf(alpha / 2, k - 1)), float(stats.chi2.ppf(alpha / 2, k - 1))
     lo = min(0.0, tau2)
     hi = max(100.0, 10 * tau2) if ctl.tau2_max is None else float(ctl.tau2_max)
+    x = intercept(k)
 
     def excess(t: float, target: float) -> float:
-        return _q(y, 1 / (v + t)) - target
+        return Projection(1 / (v + t), x).quad(y) - target
 
     def root(target: float) -> float:
         return float(brentq(excess, lo, hi, args=(target,), xtol=ctl.tol, maxiter=max(ctl.maxiter, 1000)))

@@ -145,14 +145,15 @@ class MetaRegressionResult(Result):
         Residual between-study variance and its SE (0 and ``None`` for EE/FE).
     I2, H2 : float
         Residual heterogeneity / unaccounted variability (percent), unaccounted / sampling variability.
-    R2 : float
-        Percent of tau^2 accounted for by the moderators (EE/FE: adjusted R^2 of the WLS fit).
+    R2 : float or None
+        Percent of tau^2 accounted for by the moderators (EE/FE: adjusted R^2 of the WLS fit);
+        ``None`` when the model without moderators did not converge (metafor's ``NA``).
     QE, QE_df, QE_pval : float, int, float
         Test for residual heterogeneity.
     QM, QM_df, QM_pval : float, tuple of int, float
         Omnibus test of the moderators (chi-square with ``QM_df = (m,)``; F with ``(m, k - p)``).
     method, test, level, iterations, notes
-        As in :class:`RandomEffectsResult`.
+        As in :class:`RandomEffectsResult` (``method`` is the estimator used, after any fallback).
     """
 
     k: int
@@ -169,7 +170,7 @@ class MetaRegressionResult(Result):
     se_tau2: float | None
     I2: float
     H2: float
-    R2: float
+    R2: float | None
     QE: float
     QE_df: int
     QE_pval: float
@@ -194,35 +195,45 @@ class MetaRegressionResult(Result):
                 f"tau^2 (estimated amount of residual heterogeneity):     {self.tau2:.4f} (SE = {self.se_tau2:.4f})",
                 f"tau (square root of estimated tau^2 value):             {math.sqrt(self.tau2):.4f}",
             ]
+        r2 = "NA" if self.R2 is None else f"{self.R2:.2f}"
         lines += [
             f"I^2 (residual heterogeneity / unaccounted variability): {self.I2:.2f}%",
             f"H^2 (unaccounted variability / sampling variability):   {self.H2:.2f}",
-            f"R^2 (amount of heterogeneity accounted for):            {self.R2:.2f}%",
+            f"R^2 (amount of heterogeneity accounted for):            {r2}%",
             "",
             "Test for Residual Heterogeneity:",
             f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {_p_text(self.QE_pval, equals=True)}",
-            "",
-            f"Test of Moderators (coefficients 2:{self.p}):",
         ]
-        if self.df is None:
-            lines.append(f"QM(df = {self.QM_df[0]}) = {self.QM:.4f}, p-val {_p_text(self.QM_pval, equals=True)}")
-        else:
-            df1, df2 = self.QM_df
-            lines.append(f"F(df1 = {df1}, df2 = {df2}) = {self.QM:.4f}, p-val {_p_text(self.QM_pval, equals=True)}")
-        header = ["", "estimate", "se", "zval" if self.df is None else "tval"]
-        header += ([] if self.df is None else ["df"]) + ["pval", "ci.lb", "ci.ub"]
-        rows = []
-        for j, name in enumerate(self.coef_names):
-            row = [name, f"{self.beta[j]:.4f}", f"{self.se[j]:.4f}", f"{self.zval[j]:.4f}"]
-            row += ([] if self.df is None else [str(self.df)]) + [_p_text(self.pval[j])]
-            rows.append([*row, f"{self.ci_lb[j]:.4f}", f"{self.ci_ub[j]:.4f}"])
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        lines += ["", "Model Results:", ""]
-        for r in [header, *rows]:
-            first = r[0].ljust(widths[0])
-            lines.append("  ".join([first, *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))]).rstrip())
+        lines += moderator_lines(self)
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
+
+
+def moderator_lines(fit: Any) -> list[str]:
+    """metafor's ``Test of Moderators`` line and ``Model Results:`` table of a model with moderators.
+
+    *fit* has ``p``, ``QM``, ``QM_df``, ``QM_pval``, ``df`` (``None`` for z tests) and, per
+    coefficient, ``coef_names``, ``beta``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``.
+    """
+    lines = ["", f"Test of Moderators (coefficients 2:{fit.p}):"]
+    if fit.df is None:
+        lines.append(f"QM(df = {fit.QM_df[0]}) = {fit.QM:.4f}, p-val {_p_text(fit.QM_pval, equals=True)}")
+    else:
+        df1, df2 = fit.QM_df
+        lines.append(f"F(df1 = {df1}, df2 = {df2}) = {fit.QM:.4f}, p-val {_p_text(fit.QM_pval, equals=True)}")
+    header = ["", "estimate", "se", "zval" if fit.df is None else "tval"]
+    header += ([] if fit.df is None else ["df"]) + ["pval", "ci.lb", "ci.ub"]
+    rows = []
+    for j, name in enumerate(fit.coef_names):
+        row = [name, f"{fit.beta[j]:.4f}", f"{fit.se[j]:.4f}", f"{fit.zval[j]:.4f}"]
+        row += ([] if fit.df is None else [str(fit.df)]) + [_p_text(fit.pval[j])]
+        rows.append([*row, f"{fit.ci_lb[j]:.4f}", f"{fit.ci_ub[j]:.4f}"])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines += ["", "Model Results:", ""]
+    for r in [header, *rows]:
+        first = r[0].ljust(widths[0])
+        lines.append("  ".join([first, *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))]).rstrip())
+    return lines
 
 
 def model_results_lines(fit: Any) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -37,6 +37,11 @@ class SubgroupResult(Result):
         ``between="separate"``: Q-between of the subgroup estimates (chi-square on ``levels - 1`` df).
     method, test : str
         The estimator and the test, shared by every model.
+    overall : RandomEffectsResult
+        The same model fitted to all studies (metafor's ``rma(yi, vi)``): the overall diamond of a
+        subgroup forest plot, and the study weights it shows.
+    groups : tuple of str
+        Each study's subgroup, in the order of the data (``overall.labels`` names the studies).
     between : str
         How the subgroups were compared: ``"moderator"`` or ``"separate"``.
     """
@@ -48,6 +53,8 @@ class SubgroupResult(Result):
     QM_pval: float
     method: str
     test: str
+    overall: RandomEffectsResult
+    groups: tuple[str, ...]
     between: str = "moderator"
 
     def to_frame(self) -> pd.DataFrame:
@@ -87,6 +94,7 @@ def subgroups(
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
     between: Literal["moderator", "separate"] = "moderator",
+    labels: Sequence[str] | None = None,
 ) -> SubgroupResult:
     r"""Fit :func:`random_effects` within each subgroup and test whether the subgroups differ.
 
@@ -99,6 +107,9 @@ def subgroups(
     :math:`Q = \sum_j (\hat\mu_j - \bar\mu)^2/s_j^2`, :math:`\bar\mu` their inverse-variance mean,
     on ``levels - 1`` df; the metafor FAQ computes it as ``rma(estimates, sei = ses, method = "FE")$QE``.
 
+    ``overall`` is the model on all studies, and each subgroup model keeps the study labels
+    (*labels*, else the 1-based row numbers), so a forest plot can show them by subgroup.
+
     Checked against metafor 3.8-1 on dat.bcg by ``alloc`` for FE, DL, REML and both tests
     (tests/meta/test_subgroups.py); ``between="separate"`` also on dat.hackshaw1998 by design
     (tests/meta/test_subgroups.py, fixtures by tools/metafor_reference_bias.R).
@@ -107,7 +118,8 @@ def subgroups(
     ------
     InputError
         A subgroup too small for its model (named), fewer than 2 subgroups, a missing group label
-        (row named), or the inputs :func:`random_effects` refuses.
+        (row named), *labels* of another length than *yi*, or the inputs :func:`random_effects`
+        refuses.
 
     References
     ----------
@@ -126,25 +138,36 @@ def subgroups(
     check_choice("method", method, REGRESSION_METHODS, owner="subgroups")
     check_choice("between", between, ("moderator", "separate"), owner="subgroups")
     y, v = validated(yi, vi)
-    labels = pd.Series(np.asarray(groups, dtype=object).reshape(-1))
-    if labels.size != y.size:
-        raise InputError(f"has {labels.size} values but there are {y.size} studies", field="groups")
-    missing = np.flatnonzero(labels.isna().to_numpy())
+    # Row numbers over all studies, not per subgroup, so that a study keeps its name in every fit.
+    names = np.array(
+        [str(i) for i in range(1, y.size + 1)] if labels is None else [str(s) for s in labels], dtype=object
+    )
+    if names.size != y.size:
+        raise InputError(f"has {names.size} values but there are {y.size} studies", field="labels")
+    group_of = pd.Series(np.asarray(groups, dtype=object).reshape(-1))
+    if group_of.size != y.size:
+        raise InputError(f"has {group_of.size} values but there are {y.size} studies", field="groups")
+    missing = np.flatnonzero(group_of.isna().to_numpy())
     if missing.size:
         raise InputError("is missing", row=int(missing[0]) + 1, field="groups")
-    labels = labels.astype(str)
-    levels = tuple(sorted(labels.unique()))
+    group_of = group_of.astype(str)
+    levels = tuple(sorted(group_of.unique()))
     if len(levels) < 2:
         raise InputError("needs at least 2 subgroups", field="groups", value=levels)
     fits = []
     for lv in levels:
-        mask = (labels == lv).to_numpy()
+        mask = (group_of == lv).to_numpy()
         if method not in ("EE", "FE") and mask.sum() < 2:
             raise InputError(
                 f"subgroup {lv!r} has 1 study; a random-effects model needs 2 (use method='FE' or merge it)",
                 field="groups",
             )
-        fits.append(random_effects(y[mask], v[mask], method=method, test=test, level=level, control=control))
+        fits.append(
+            random_effects(
+                y[mask], v[mask], method=method, test=test, level=level, control=control, labels=list(names[mask])
+            )
+        )
+    overall = random_effects(y, v, method=method, test=test, level=level, control=control, labels=list(names))
     if between == "separate":
         est = np.array([f.estimate for f in fits])
         w = 1 / np.array([f.se for f in fits]) ** 2
@@ -157,9 +180,11 @@ def subgroups(
             QM_pval=float(stats.chi2.sf(q, len(levels) - 1)),
             method=method,
             test=test,
+            overall=overall,
+            groups=tuple(group_of),
             between=between,
         )
-    dummies = np.column_stack([(labels == lv).to_numpy(dtype=float) for lv in levels[1:]])
+    dummies = np.column_stack([(group_of == lv).to_numpy(dtype=float) for lv in levels[1:]])
     between = meta_regression(y, v, dummies, method=method, test=test, level=level, control=control)
     return SubgroupResult(
         levels=levels,
@@ -169,4 +194,6 @@ def subgroups(
         QM_pval=between.QM_pval,
         method=method,
         test=test,
+        overall=overall,
+        groups=tuple(group_of),
     )

@@ -14,14 +14,16 @@ from typing import Literal
 import pandas as pd
 
 from secretome.errors import InputError
+from secretome.meta._columns import FloatArray
 from secretome.meta._effect_sizes import Measure, escalc
 from secretome.meta._meta_regression import meta_regression
-from secretome.meta._multilevel import MultilevelResult, multilevel
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
+from secretome.meta._plots import regression_plot
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult, subgroups
 
-__all__ = ["meta_from_csv", "meta_from_table"]
+__all__ = ["meta_from_csv", "meta_from_table", "regression_plot_from_csv"]
 
 _RAW = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "ai", "bi", "ci", "di", "ri", "ni")
 
@@ -42,7 +44,7 @@ def meta_from_table(
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
     file: object = None,
-) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult | MultilevelResult:
+) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult | MultilevelResult | MultilevelRegressionResult:
     """Pool the studies of *frame* (random effects, meta-regression, subgroups or a three-level model).
 
     Parameters
@@ -67,17 +69,17 @@ def meta_from_table(
         Column of subgroup labels: the result is a :func:`subgroups` analysis (not with *mods*).
     cluster : str, optional
         Column of study labels when a study gives several effect sizes (one row each): the result
-        is a three-level :func:`multilevel` model (method REML or ML, test z or t; not with *mods*
-        or *subgroup*).
+        is a three-level :func:`multilevel` model (method REML or ML, test z or t; with *mods*, a
+        three-level meta-regression; not with *subgroup*).
     method, test, level, control
-        As in :func:`random_effects` (a single method of :data:`REGRESSION_METHODS` with *mods*
-        or *subgroup*).
+        As in :func:`random_effects`: any method, or a fallback chain such as ``("REML", "DL")``,
+        also with *mods*; a single method with *subgroup* or *cluster*.
     file : path-like, optional
         Named in error messages.
 
     Returns
     -------
-    RandomEffectsResult, MetaRegressionResult, SubgroupResult or MultilevelResult
+    RandomEffectsResult, MetaRegressionResult, SubgroupResult, MultilevelResult or MultilevelRegressionResult
         The model; continuity corrections made by :func:`escalc` are in its ``notes``.
 
     Raises
@@ -114,8 +116,8 @@ def meta_from_table(
             raise InputError("give moderators or a subgroup column, not both", file=file, field="subgroup")
         names = {**names, "groups": subgroup}
     if cluster is not None:
-        if mods or subgroup is not None:
-            raise InputError("a three-level model takes no moderators or subgroups yet", file=file, field="cluster")
+        if subgroup is not None:
+            raise InputError("a three-level model takes no subgroups", file=file, field="cluster")
         names = {**names, "study": cluster}
     names = {**names, **{f"mod:{m}": m for m in mods}}
     for name in names.values():
@@ -123,28 +125,25 @@ def meta_from_table(
             have = ", ".join(repr(str(c)) for c in frame.columns)
             raise InputError(f"no such column; the columns are {have}", file=file, field=name)
     to_column = {arg: name for arg, name in names.items() if name is not None}
-    data = {arg: frame[name].to_numpy() for arg, name in to_column.items() if arg in _RAW or arg in ("yi", "vi")}
     labels = None if slab is None else [str(s) for s in frame[slab]]
     try:
-        if measure is None:
-            notes: tuple[str, ...] = ()
-            y, v = data["yi"], data["vi"]
-        else:
-            es = escalc(measure, **data)
-            notes, y, v = es.notes, es.yi, es.vi
+        y, v, notes = _effect_sizes(frame, yi=yi, vi=vi, measure=measure, columns=columns)
         chain = (method,) if isinstance(method, str) else tuple(method)
-        if (mods or subgroup is not None or cluster is not None) and len(chain) != 1:
-            reason = "a fallback chain is not available with moderators or subgroups (or a cluster) yet"
+        if (subgroup is not None or cluster is not None) and len(chain) != 1:
+            # metafor 3.8-1's rma.mv takes one method; subgroups fit one model per level.
+            reason = "a fallback chain is not available with subgroups or a cluster (rma.mv takes one method)"
             raise InputError(reason, field="method", value=chain)
-        if mods:
-            design = _moderators(frame, mods, file)
-            result = meta_regression(y, v, design, method=chain[0], test=test, level=level, control=control)  # type: ignore[arg-type]
-        elif cluster is not None:
+        design = _moderators(frame, mods, file) if mods else None
+        if cluster is not None:
             study = frame[cluster].to_numpy(dtype=object)
-            result = multilevel(y, v, study, method=chain[0], test=test, level=level)  # type: ignore[arg-type]
+            result = multilevel(y, v, study, mods=design, method=chain[0], test=test, level=level)  # type: ignore[call-overload]
+        elif design is not None:
+            result = meta_regression(y, v, design, method=method, test=test, level=level, control=control)  # type: ignore[arg-type]
         elif subgroup is not None:
             groups = frame[subgroup].to_numpy()
-            result = subgroups(y, v, groups, method=chain[0], test=test, level=level, control=control)  # type: ignore[arg-type]
+            result = subgroups(  # type: ignore[arg-type]
+                y, v, groups, method=chain[0], test=test, level=level, control=control, labels=labels
+            )
         else:
             result = random_effects(y, v, method=method, test=test, level=level, control=control, labels=labels)
     except InputError as err:
@@ -156,6 +155,16 @@ def meta_from_table(
     if notes and not isinstance(result, SubgroupResult):
         result = dataclasses.replace(result, notes=(*notes, *result.notes))
     return result
+
+
+def _effect_sizes(
+    frame: pd.DataFrame, *, yi: str | None, vi: str | None, measure: Measure | None, columns: Mapping[str, str]
+) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
+    """yi, vi and escalc's notes from the columns named (already checked to exist)."""
+    if measure is None:
+        return frame[yi].to_numpy(), frame[vi].to_numpy(), ()
+    es = escalc(measure, **{arg: frame[name].to_numpy() for arg, name in columns.items()})
+    return es.yi, es.vi, es.notes
 
 
 def _moderators(frame: pd.DataFrame, mods: Sequence[str], file: object) -> pd.DataFrame:
@@ -176,15 +185,66 @@ def _moderators(frame: pd.DataFrame, mods: Sequence[str], file: object) -> pd.Da
 
 def meta_from_csv(
     path: str | Path, **options: object
-) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult | MultilevelResult:
+) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult | MultilevelResult | MultilevelRegressionResult:
     """Read the CSV table at *path* and pool it with :func:`meta_from_table` (same options).
 
     Raises :class:`~secretome.errors.InputError` naming the file when it cannot be read.
     """
+    return meta_from_table(_read_csv(path), file=path, **options)  # type: ignore[arg-type]
+
+
+def regression_plot_from_csv(
+    path: str | Path,
+    out: str | Path | None = None,
+    *,
+    mods: Sequence[str],
+    moderator: str | None = None,
+    yi: str | None = None,
+    vi: str | None = None,
+    measure: Measure | None = None,
+    columns: Mapping[str, str] | None = None,
+    method: ModelMethod | Sequence[ModelMethod] = "REML",
+    test: Literal["z", "knha"] = "z",
+    level: float = 0.95,
+    control: Mapping[str, object] | None = None,
+) -> bytes:
+    """Fit the meta-regression of the CSV table at *path* and draw its :func:`regression_plot`.
+
+    The model is :func:`meta_from_table`'s with the same options (*mods* required); the plot is
+    against *moderator*, which may be left out when *mods* names one column. It must be a numeric
+    column: a factor has no line to draw. Returns the SVG, or writes *out* (.svg or .pdf).
+
+    Raises :class:`~secretome.errors.InputError` naming the file and column, as :func:`meta_from_csv`.
+    """
+    frame = _read_csv(path)
+    if not mods:
+        raise InputError("a regression plot needs a moderator column", file=path, field="mods")
+    chosen = moderator if moderator is not None else mods[0] if len(mods) == 1 else None
+    result = meta_from_table(
+        frame,
+        yi=yi,
+        vi=vi,
+        measure=measure,
+        columns=columns,
+        mods=mods,
+        method=method,
+        test=test,
+        level=level,
+        control=control,
+        file=path,
+    )
+    if chosen is not None and chosen in frame.columns and not pd.api.types.is_numeric_dtype(frame[chosen]):
+        reason = "is a factor (not numeric); the regression plot draws a continuous moderator"
+        raise InputError(reason, file=path, field=chosen)
+    # meta_from_table has checked these columns and cells; this rebuilds the arrays it fitted.
+    y, v, _ = _effect_sizes(frame, yi=yi, vi=vi, measure=measure, columns=columns or {})
+    return regression_plot(result, y, v, _moderators(frame, mods, path), out, moderator=moderator)  # type: ignore[arg-type]
+
+
+def _read_csv(path: str | Path) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path)
+        return pd.read_csv(path)
     except FileNotFoundError:
         raise InputError("no such file", file=path) from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"cannot be read as CSV: {exc}", file=path) from None
-    return meta_from_table(frame, file=path, **options)  # type: ignore[arg-type]

@@ -1,15 +1,22 @@
-"""Estimators of the between-study variance tau^2 for the random-effects model (no moderators).
+"""Estimators of the between-study (residual) variance tau^2, with or without moderators.
 
 One function per estimator, in metafor's names: :func:`tau2_dl`, :func:`tau2_he`, :func:`tau2_hs`,
 :func:`tau2_sj`, :func:`tau2_ml`, :func:`tau2_reml`, :func:`tau2_pm` and :func:`tau2_eb`. Each follows
 metafor 3.8-1 ``rma.uni`` step for step (same starting values, same Fisher-scoring update and
-step-halving, same stopping rule), so the iterates agree to rounding error, but every step costs
-O(k): the projection matrix ``P`` is never formed, its traces come from sums over the weights.
-metafor forms ``P`` and ``P %*% P`` (k x k) in every iteration.
+step-halving, same stopping rule), so the iterates agree to rounding error. The private forms in
+:data:`ESTIMATORS` take the model matrix ``X``: a column of ones for :func:`random_effects`, the
+intercept and moderators for :func:`meta_regression`, one implementation for both, as in
+``rma.uni``. With ``p`` columns every step costs O(k p^2) (O(k) without moderators): the
+projection matrix ``P`` is never formed (:class:`Projection`), while metafor forms ``P`` and
+``P %*% P`` (k x k) in every iteration.
+
+With moderators the degrees of freedom ``k - 1`` become ``k - p`` wherever metafor has them (DL,
+HE, SJ, PM's target, EB's factor ``k/(k - p)``, the SEs), but not in HS's ``(Q_E - k)/sum(w)``,
+and SJ still starts from the variance of ``yi`` about its mean: both as in metafor's ``rma.uni``.
 
 EB and PM solve the same estimating equation (generalised Q equal to its degrees of freedom), so
 metafor documents them as identical; its 3.8-1 source (``rma.uni``, deparsed here) finds the EB root
-by the fixed-point update ``tau2 += (Q k/(k-1) - k) / sum(w)`` stopped when the change is below
+by the fixed-point update ``tau2 += (Q k/(k-p) - k) / sum(w)`` stopped when the change is below
 ``threshold`` = 1e-5, and PM by ``uniroot`` with ``tol`` = ``.Machine$double.eps^0.25``: the two
 differ in the 5th significant digit on dat.bcg (0.318069 vs 0.318094, root 0.3180685). We keep both
 algorithms, so each matches its metafor counterpart; PM's default ``tol`` is 1e-12, not metafor's
@@ -19,9 +26,10 @@ algorithms, so each matches its metafor counterpart; PM's default ``tol`` is 1e-
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -32,6 +40,7 @@ from secretome.errors import ConvergenceError, InputError, SecretomeWarning
 from secretome.meta._columns import FloatArray, as_column, require
 
 __all__ = [
+    "EQUAL_METHODS",
     "TAU2_METHODS",
     "Tau2Method",
     "tau2_dl",
@@ -94,94 +103,118 @@ class Tau2Fit(NamedTuple):
 
 
 # ---------------------------------------------------------------------------------------------
-# Sums that replace metafor's k x k matrices. For weights w (s = sum w), the intercept-only
-# projection is P = W - w w'/s, so P y = w (y - mu_w), tr P = sum w (1 - w/s) and
-# sum(P * P) = sum (w (1 - w/s))^2 + ((sum w^2)^2 - sum w^4) / s^2.
+# The projection matrix, never formed. metafor builds P = W - W X (X'WX)^-1 X'W (k x k) for every
+# estimator and every Fisher-scoring step; the estimators only need quadratic forms and traces of
+# P, which come from p x p cross-products and h = diag(X (X'WX)^-1 X') in O(k p^2).
 
 
-def _q(y: FloatArray, w: FloatArray) -> float:
-    """Generalised Q = y' P y with weights *w*."""
-    mu = float(w @ y) / float(w.sum())
-    r = y - mu
-    return float(w @ (r * r))
+class Projection:
+    """metafor's ``P = W - W X (X'WX)^-1 X'W`` for weights *w* and model matrix *x*, as sums.
+
+    With ``B = (X'WX)^-1`` and ``h_i = x_i' B x_i``: ``P_ii = w_i - w_i^2 h_i``, so
+    ``tr(P D_a) = sum a_i (w_i - w_i^2 h_i)``; and for diagonal ``D_a``, ``D_b``,
+    ``tr(P D_a P D_b) = sum w^2 a b - 2 sum w^3 h a b + tr(B X'D_{w^2 a}X B X'D_{w^2 b}X)``
+    (expand ``P_ij^2``; the last term is ``sum_ij w_i^2 a_i w_j^2 b_j h_ij^2``). For the
+    intercept-only model (``x`` a column of ones) these are the familiar sums over the weights.
+    """
+
+    __slots__ = ("h", "w", "x", "xtwx_inv")
+
+    def __init__(self, w: FloatArray, x: FloatArray) -> None:
+        self.w, self.x = w, x
+        self.xtwx_inv = np.linalg.inv(x.T @ (w[:, None] * x))
+        self.h = ((x @ self.xtwx_inv) * x).sum(axis=1)
+
+    def residuals(self, y: FloatArray) -> FloatArray:
+        """``y - X beta`` for the weighted least-squares ``beta`` (so ``P y = w * residuals``)."""
+        return y - self.x @ (self.xtwx_inv @ (self.x.T @ (self.w * y)))
+
+    def quad(self, y: FloatArray) -> float:
+        """``y'P y``: the weighted residual sum of squares (generalised Q)."""
+        r = self.residuals(y)
+        return float(self.w @ (r * r))
+
+    def trace(self, a: FloatArray | None = None) -> float:
+        """``tr(P D_a)`` (``tr(P)`` without *a*)."""
+        diag = self.w - self.w * self.w * self.h
+        return float(diag.sum() if a is None else diag @ a)
+
+    def trace2(self, a: FloatArray | None = None, b: FloatArray | None = None) -> float:
+        """``tr(P D_a P D_b)`` (``tr(P^2) = sum(P * P)`` without *a* and *b*)."""
+        w2 = self.w * self.w
+        wa = w2 if a is None else w2 * a
+        wb = w2 if b is None else w2 * b
+        ma = self.xtwx_inv @ (self.x.T @ (wa[:, None] * self.x))
+        mb = ma if b is a else self.xtwx_inv @ (self.x.T @ (wb[:, None] * self.x))
+        return float(wa @ (wb / w2)) - 2 * float((wa * wb / self.w) @ self.h) + float(np.einsum("ij,ji->", ma, mb))
 
 
-def _tr_p(w: FloatArray) -> float:
-    return float((w * (1 - w / w.sum())).sum())
-
-
-def _sum_pp(w: FloatArray) -> float:
-    s, s2 = float(w.sum()), float(w @ w)
-    diag = w * (1 - w / s)
-    return float(diag @ diag) + (s2 * s2 - float((w**2) @ (w**2))) / (s * s)
-
-
-def _tr_pvpv_and_sum_pvp(w: FloatArray, v: FloatArray) -> tuple[float, float, float]:
-    """tr(P V P V), sum(P V * P) and tr(P V) for weights *w* and V = diag(v) (closed forms)."""
-    s = float(w.sum())
-    a = w * v
-    wa = float(w @ a)
-    tr_pvpv = float(a @ a) - 2 * float(w @ (a * a)) / s + wa * wa / (s * s)
-    sum_pvp = wa - 2 * float(a @ (w * w)) / s + float(w @ w) * wa / (s * s)
-    tr_pv = float(a.sum()) - wa / s
-    return tr_pvpv, sum_pvp, tr_pv
-
-
-def _moments_se(tau2: float, denom: float, tr_pvpv: float, sum_pvp: float, sum_pp: float) -> float:
-    # The variance of a quadratic form y'Ay under normality: 2 tr((A M)^2), M = V + tau2 I, expanded.
-    return math.sqrt((2 * tr_pvpv + 4 * tau2 * sum_pvp + 2 * tau2 * tau2 * sum_pp) / denom**2)
+def intercept(k: int) -> FloatArray:
+    """The model matrix of the model without moderators: a column of ones."""
+    return np.ones((k, 1))
 
 
 # ---------------------------------------------------------------------------------------------
-# The estimators (private forms take validated arrays and a Control; they return a Tau2Fit).
+# The estimators. Each takes validated y, v, the model matrix x (k x p, intercept included; a
+# column of ones without moderators) and a Control, and returns a Tau2Fit: the same code serves
+# random_effects and meta_regression, as metafor's rma.uni does with and without mods. The SEs are
+# metafor's: the variance of a quadratic form y'Ay under normality, 2 tr((A M)^2) with
+# M = V + tau2 I, expanded into the traces above.
 
 
-def _dl(y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
-    k, w = y.size, 1 / v
-    tr_p = _tr_p(w)
-    tau2 = max(0.0, (_q(y, w) - (k - 1)) / tr_p)
-    se = math.sqrt((2 * (k - 1) + 4 * tau2 * tr_p + 2 * tau2 * tau2 * _sum_pp(w)) / tr_p**2)
+def _dl(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    k, p = x.shape
+    proj = Projection(1 / v, x)
+    tr_p = proj.trace()
+    tau2 = max(0.0, (proj.quad(y) - (k - p)) / tr_p)
+    se = math.sqrt((2 * (k - p) + 4 * tau2 * tr_p + 2 * tau2 * tau2 * proj.trace2()) / tr_p**2)
     return Tau2Fit(tau2, se, 0)
 
 
-def _he_raw(y: FloatArray, v: FloatArray) -> float:
-    k = y.size
-    r = y - y.mean()
-    return (float(r @ r) - float(v.sum()) * (k - 1) / k) / (k - 1)
+def _he_raw(y: FloatArray, v: FloatArray, x: FloatArray) -> tuple[float, Projection]:
+    # Ordinary least squares: P = I - X(X'X)^-1 X', E[y'Py] = tr(PV) + tau2 (k - p). Not truncated:
+    # ML, REML and EB start from max(0, this), as metafor.
+    k, p = x.shape
+    proj = Projection(np.ones(k), x)
+    return (proj.quad(y) - proj.trace(v)) / (k - p), proj
 
 
-def _he(y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
-    k = y.size
-    tau2 = max(0.0, _he_raw(y, v))
-    tr_pvpv, _, tr_pv = _tr_pvpv_and_sum_pvp(np.ones(k), v)
-    se = math.sqrt((2 * tr_pvpv + 4 * tau2 * tr_pv + 2 * tau2 * tau2 * (k - 1)) / (k - 1) ** 2)
+def _he(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    k, p = x.shape
+    raw, proj = _he_raw(y, v, x)
+    tau2 = max(0.0, raw)
+    tr_pvpv, tr_pv = proj.trace2(v, v), proj.trace(v)
+    se = math.sqrt((2 * tr_pvpv + 4 * tau2 * tr_pv + 2 * tau2 * tau2 * (k - p)) / (k - p) ** 2)
     return Tau2Fit(tau2, se, 0)
 
 
-def _hs(y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
-    k, w = y.size, 1 / v
-    s = float(w.sum())
-    tau2 = max(0.0, (_q(y, w) - k) / s)
-    se = math.sqrt((2 * (k - 1) + 4 * tau2 * _tr_p(w) + 2 * tau2 * tau2 * _sum_pp(w)) / s**2)
+def _hs(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    k, p = x.shape
+    proj = Projection(1 / v, x)
+    s = float(proj.w.sum())
+    # (Q_E - k) / sum(w): metafor keeps k here (not k - p) with moderators too.
+    tau2 = max(0.0, (proj.quad(y) - k) / s)
+    se = math.sqrt((2 * (k - p) + 4 * tau2 * proj.trace() + 2 * tau2 * tau2 * proj.trace2()) / s**2)
     return Tau2Fit(tau2, se, 0)
 
 
-def _sj(y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
-    k = y.size
+def _sj(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    k, p = x.shape
+    # The start is the variance of yi about its mean, also with moderators (metafor's rma.uni).
     r = y - y.mean()
     tau2_0 = float(r @ r) / k if ctl.tau2_init is None else float(ctl.tau2_init)
-    w = 1 / (v + tau2_0)
-    tau2 = max(0.0, tau2_0 * _q(y, w) / (k - 1))
-    tr_pvpv, sum_pvp, _ = _tr_pvpv_and_sum_pvp(w, v)
-    se = tau2_0 / (k - 1) * math.sqrt(2 * tr_pvpv + 4 * tau2 * sum_pvp + 2 * tau2 * tau2 * _sum_pp(w))
-    return Tau2Fit(tau2, se, 0)
+    proj = Projection(1 / (v + tau2_0), x)
+    tau2 = max(0.0, tau2_0 * proj.quad(y) / (k - p))
+    spread = 2 * proj.trace2(v, v) + 4 * tau2 * proj.trace2(v) + 2 * tau2 * tau2 * proj.trace2()
+    return Tau2Fit(tau2, tau2_0 / (k - p) * math.sqrt(spread), 0)
 
 
-def _loglik(y: FloatArray, v: FloatArray, tau2: float, *, reml: bool) -> float:
-    k, w = y.size, 1 / (v + tau2)
-    ll = -0.5 * float(np.log(v + tau2).sum()) - 0.5 * _q(y, w)
+def _loglik(y: FloatArray, v: FloatArray, x: FloatArray, tau2: float, *, reml: bool) -> float:
+    k, p = x.shape
+    proj = Projection(1 / (v + tau2), x)
+    ll = -0.5 * float(np.log(v + tau2).sum()) - 0.5 * proj.quad(y)
     if reml:
-        return ll - 0.5 * (k - 1) * math.log(2 * math.pi) - 0.5 * math.log(float(w.sum()))
+        return ll - 0.5 * (k - p) * math.log(2 * math.pi) + 0.5 * float(np.linalg.slogdet(proj.xtwx_inv)[1])
     return ll - 0.5 * k * math.log(2 * math.pi)
 
 
@@ -192,10 +225,10 @@ _LL0_TOL = float(np.finfo(np.float64).eps) ** 0.25
 def fisher_scoring_loop(method: str, tau2: float, step: Callable[[float], float], ctl: Control) -> tuple[float, int]:
     """Iterate ``tau2 += stepadj * step(tau2)`` as metafor's Fisher scoring does; return tau^2 and steps.
 
-    Shared by the intercept-only estimators here and by meta-regression, which differ only in
-    *step* (the scoring update at the current tau^2). A NaN step counts as 0; a step below 0 is
-    halved until tau^2 stays >= 0 (metafor's ``tau2.min``); it stops when tau^2 changes by less
-    than ``ctl.threshold`` and raises :class:`ConvergenceError` after ``ctl.maxiter`` steps.
+    *step* is the scoring update at the current tau^2 (ML, REML or EB). A NaN step counts as 0;
+    a step below 0 is halved until tau^2 stays >= 0 (metafor's ``tau2.min``); it stops when tau^2
+    changes by less than ``ctl.threshold`` and raises :class:`ConvergenceError` after
+    ``ctl.maxiter`` steps.
     """
     change, iterations = math.inf, 0
     while change > ctl.threshold:
@@ -244,57 +277,60 @@ def batched_fisher_scoring_loop(
     return active
 
 
-def _scoring_step(method: str, y: FloatArray, v: FloatArray) -> Callable[[float], float]:
-    k = y.size
+def _scoring_step(method: str, y: FloatArray, v: FloatArray, x: FloatArray) -> Callable[[float], float]:
+    k, p = x.shape
 
     def step(tau2: float) -> float:
-        w = 1 / (v + tau2)
+        proj = Projection(1 / (v + tau2), x)
+        w = proj.w
         if method == "EB":
-            return (_q(y, w) * k / (k - 1) - k) / float(w.sum())
-        s = float(w.sum())
-        py = w * (y - float(w @ y) / s)
+            return (proj.quad(y) * k / (k - p) - k) / float(w.sum())
+        py = w * proj.residuals(y)
         # ML and REML scores differ only in the trace terms (metafor's Fisher scoring).
-        return (float(py @ py) - s) / float(w @ w) if method == "ML" else (float(py @ py) - _tr_p(w)) / _sum_pp(w)
+        if method == "ML":
+            return (float(py @ py) - float(w.sum())) / float(w @ w)
+        return (float(py @ py) - proj.trace()) / proj.trace2()
 
     return step
 
 
-def _fisher_scoring(method: str, y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
-    """ML, REML and EB by metafor's Fisher scoring (Viechtbauer 2005), O(k) per step."""
-    k = y.size
-    start = max(0.0, _he_raw(y, v)) if ctl.tau2_init is None else float(ctl.tau2_init)
-    tau2, iterations = fisher_scoring_loop(method, start, _scoring_step(method, y, v), ctl)
+def _fisher_scoring(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    """ML, REML and EB by metafor's Fisher scoring (Viechtbauer 2005), O(k p^2) per step."""
+    k, p = x.shape
+    start = max(0.0, _he_raw(y, v, x)[0]) if ctl.tau2_init is None else float(ctl.tau2_init)
+    tau2, iterations = fisher_scoring_loop(method, start, _scoring_step(method, y, v, x), ctl)
     notes: tuple[str, ...] = ()
     if method != "EB" and ctl.ll0check and ctl.tau2_init is None:
         reml = method == "REML"
-        if _loglik(y, v, 0.0, reml=reml) - _loglik(y, v, tau2, reml=reml) > _LL0_TOL and tau2 > ctl.threshold:
+        ll0, ll = _loglik(y, v, x, 0.0, reml=reml), _loglik(y, v, x, tau2, reml=reml)
+        if ll0 - ll > _LL0_TOL and tau2 > ctl.threshold:
             notes = (f"{method} may have stopped at a local maximum (tau^2 = {tau2:.6g}); set tau^2 = 0 as metafor",)
             warnings.warn(notes[0], SecretomeWarning, stacklevel=4)
             tau2 = 0.0
-    w = 1 / (v + tau2)
+    proj = Projection(1 / (v + tau2), x)
     if method == "ML":
-        se = math.sqrt(2 / float(w @ w))
+        se = math.sqrt(2 / float(proj.w @ proj.w))
     elif method == "REML":
-        se = math.sqrt(2 / _sum_pp(w))
+        se = math.sqrt(2 / proj.trace2())
     else:
-        se = _pm_se(w, k)
+        se = _pm_se(proj.w, k, p)
     return Tau2Fit(tau2, se, iterations, notes)
 
 
-def _ml(y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
-    return _fisher_scoring("ML", y, v, ctl)
+def _ml(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    return _fisher_scoring("ML", y, v, x, ctl)
 
 
-def _reml(y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
-    return _fisher_scoring("REML", y, v, ctl)
+def _reml(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    return _fisher_scoring("REML", y, v, x, ctl)
 
 
-def _eb(y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
-    return _fisher_scoring("EB", y, v, ctl)
+def _eb(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    return _fisher_scoring("EB", y, v, x, ctl)
 
 
-def _pm_se(w: FloatArray, k: int) -> float:
-    return math.sqrt(2 * k * k / (k - 1) / float(w.sum()) ** 2)
+def _pm_se(w: FloatArray, k: int, p: int) -> float:
+    return math.sqrt(2 * k * k / (k - p) / float(w.sum()) ** 2)
 
 
 def _mad(y: FloatArray) -> float:
@@ -302,13 +338,14 @@ def _mad(y: FloatArray) -> float:
     return 1.4826 * float(np.median(np.abs(y - np.median(y))))
 
 
-def _pm(y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
-    k = y.size
-    target = k - 1
+def _pm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    k, p = x.shape
+    target = k - p
 
     def excess(tau2: float) -> float:
-        return _q(y, 1 / (v + tau2)) - target
+        return Projection(1 / (v + tau2), x).quad(y) - target
 
+    # metafor bounds the search by the spread of yi itself, moderators or not.
     tau2_max = max(100.0, 10 * _mad(y) ** 2) if ctl.tau2_max is None else float(ctl.tau2_max)
     if excess(0.0) < 0:
         tau2, iterations = 0.0, 0
@@ -320,10 +357,10 @@ def _pm(y: FloatArray, v: FloatArray, ctl: Control) -> Tau2Fit:
     else:
         tau2, info = brentq(excess, 0.0, tau2_max, xtol=ctl.tol, maxiter=max(ctl.maxiter, 100), full_output=True)
         iterations = info.iterations
-    return Tau2Fit(float(tau2), _pm_se(1 / (v + tau2), k), iterations)
+    return Tau2Fit(float(tau2), _pm_se(1 / (v + tau2), k, p), iterations)
 
 
-ESTIMATORS: dict[str, Callable[[FloatArray, FloatArray, Control], Tau2Fit]] = {
+ESTIMATORS: dict[str, Callable[[FloatArray, FloatArray, FloatArray, Control], Tau2Fit]] = {
     "DL": _dl,
     "HE": _he,
     "HS": _hs,
@@ -347,7 +384,37 @@ def _public(method: str, yi: ArrayLike, vi: ArrayLike, control: Mapping[str, obj
     y, v = validated(yi, vi)
     if y.size < 2:
         raise InputError(f"tau^2 ({method}) needs at least 2 studies", field="yi", value=int(y.size))
-    return ESTIMATORS[method](y, v, Control.from_mapping(control)).tau2
+    return ESTIMATORS[method](y, v, intercept(y.size), Control.from_mapping(control)).tau2
+
+
+EQUAL_METHODS: tuple[str, ...] = ("EE", "FE")
+"""Model methods without tau^2 (equal or fixed effects)."""
+
+
+def fit_chain(
+    methods: Sequence[str], y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, notes: list[str]
+) -> tuple[str, Tau2Fit]:
+    """Fit the first method of *methods* that converges, as metafor's ``method=c("REML", "DL")``.
+
+    Used by random_effects (*x* a column of ones) and meta_regression (*x* with moderators), as
+    metafor's ``rma.uni`` does with and without ``mods``. Each fallback is appended to *notes* and
+    warned about; the last method's :class:`ConvergenceError` is raised. EE and FE give tau^2 = 0.
+    """
+    for method, fallback in itertools.pairwise(methods):
+        try:
+            return method, _fit_one(method, y, v, x, ctl)
+        except ConvergenceError as exc:
+            notes.append(f"{method} did not converge, used {fallback} instead ({exc})")
+            warnings.warn(notes[-1], SecretomeWarning, stacklevel=3)
+    return methods[-1], _fit_one(methods[-1], y, v, x, ctl)
+
+
+def _fit_one(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    if method in EQUAL_METHODS:
+        return Tau2Fit(0.0, math.nan, 0)
+    if y.size < 2:
+        raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
+    return ESTIMATORS[method](y, v, x, ctl)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,13 +438,16 @@ def tau2_dl(yi: ArrayLike, vi: ArrayLike) -> float:
 
 
 def tau2_he(yi: ArrayLike, vi: ArrayLike) -> float:
-    """Hedges' unweighted method-of-moments tau^2 [1]_ (metafor's ``"HE"``), truncated at 0.
+    """Hedges' unweighted method-of-moments tau^2 [1]_ [2]_ (metafor's ``"HE"``), truncated at 0.
 
-    Checked against metafor ``rma(yi, vi, method="HE")$tau2``.
+    ``(y'Py - tr(PV)) / (k - p)`` with the ordinary least-squares ``P``. Checked against metafor
+    ``rma(yi, vi, method="HE")$tau2``.
 
     References
     ----------
-    .. [1] Hedges LV, Olkin I (1985). Statistical Methods for Meta-Analysis. Academic Press.
+    .. [1] Hedges LV (1983). A random effects model for effect sizes. Psychological Bulletin
+       93(2):388-395. https://doi.org/10.1037/0033-2909.93.2.388
+    .. [2] Hedges LV, Olkin I (1985). Statistical Methods for Meta-Analysis. Academic Press.
        https://doi.org/10.1016/C2009-0-03396-0
 
     >>> round(tau2_he([0.1, 0.5, 0.9], [0.01, 0.01, 0.01]), 4)  # R: 0.15
@@ -470,7 +540,7 @@ def tau2_pm(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | Non
 
 
 def tau2_eb(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | None = None) -> float:
-    """Empirical Bayes tau^2 [1]_: PM's equation solved by metafor's fixed-point iteration.
+    """Empirical Bayes tau^2 [1]_ [2]_: PM's equation solved by metafor's fixed-point iteration.
 
     Checked against metafor ``rma(yi, vi, method="EB")$tau2`` (see the module docstring for why
     it differs from PM in the 5th digit with metafor's default threshold).
@@ -479,6 +549,9 @@ def tau2_eb(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | Non
     ----------
     .. [1] Morris CN (1983). Parametric empirical Bayes inference: theory and applications. JASA
        78(381):47-55. https://doi.org/10.1080/01621459.1983.10477920
+    .. [2] Berkey CS, Hoaglin DC, Mosteller F, Colditz GA (1995). A random-effects regression
+       model for meta-analysis. Statistics in Medicine 14(4):395-411.
+       https://doi.org/10.1002/sim.4780140406
 
     >>> round(tau2_eb([0.1, 0.5, 0.9], [0.01, 0.01, 0.01]), 4)  # R: 0.15
     0.15
