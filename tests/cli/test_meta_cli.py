@@ -308,3 +308,23 @@ def test_cluster_with_a_moderator_is_a_three_level_meta_regression(tmp_path, cap
         assert got[key] == pytest.approx(case[key], rel=1e-6), key
     assert main([*argv, "--method", case["method"], "--test", case["test"]]) == 0
     assert "Test of Moderators (coefficients 2:2):" in capsys.readouterr().out
+
+
+def test_shared_control_splits_n2_as_a_hand_split_table_does(tmp_path, capsys):
+    # Two treatment arms against one control of 10 (rows 1-2) and a study with its own control.
+    table = {"mt": [5.1, 6.0, 4.4], "st": [1.2, 1.4, 1.1], "nt": [8, 8, 9], "mc": [4.0, 4.0, 4.1],
+             "sc": [1.3, 1.3, 1.0], "group": ["s1/ctrl", "s1/ctrl", "s2/ctrl"]}  # fmt: skip
+    argv = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m2", "mc", "--sd2", "sc", "--n2", "nc"]
+    shared = _csv(tmp_path, {**table, "nc": [10, 10, 9]})
+    got = _json(capsys, ["meta", shared, *argv, "--shared-control", "group", "--format", "json"])
+    hand = tmp_path / "hand.csv"
+    pd.DataFrame({**table, "nc": [5, 5, 9]}).to_csv(hand, index=False)
+    want = _json(capsys, ["meta", str(hand), *argv, "--format", "json"])
+    for key in KEYS:
+        assert got[key] == pytest.approx(want[key], rel=1e-12), key
+
+
+def test_shared_control_needs_raw_group_sizes(tmp_path, capsys):
+    path = _csv(tmp_path, {"g": [0.1, 0.4], "v": [0.02, 0.03], "group": ["a", "a"]})
+    assert main(["meta", path, "--yi", "g", "--vi", "v", "--shared-control", "group"]) == 2
+    assert "field 'group': splitting a shared control needs a measure with n2i" in capsys.readouterr().err

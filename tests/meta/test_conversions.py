@@ -17,7 +17,7 @@ import pytest
 from scipy import stats
 
 from secretome.errors import InputError
-from secretome.meta import mean_sd_from_quantiles, sd_change, sd_from_ci, sd_from_se
+from secretome.meta import mean_sd_from_quantiles, sd_change, sd_from_ci, sd_from_se, split_shared_control
 from secretome.meta._conversions import _eta, _expected_order_statistic, _xi
 
 
@@ -168,3 +168,24 @@ def test_quantile_estimate_views():
 def test_bad_input_names_row_and_field(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+def test_split_shared_control_divides_each_shared_group_by_its_rows():
+    # Hand arithmetic: two arms share a control of 12 (6 each); three share one of 9 (3 each).
+    got = split_shared_control([12, 12, 10, 9, 9, 9], ["a", "a", "b", "c", "c", "c"])
+    assert got.tolist() == [6.0, 6.0, 10.0, 3.0, 3.0, 3.0]
+    assert not got.flags.writeable
+
+
+@pytest.mark.parametrize(
+    ("n", "control", "message"),
+    [
+        ([12, 10], ["a", "a"], r"row 2, field 'n': rows 1 and 2 share control 'a' but state different sizes"),
+        ([12, 12], ["a", None], r"row 2, field 'control': missing control-group label"),
+        ([0, 12], ["a", "b"], r"row 1, field 'n': sample size must be > 0"),
+        ([12, 12], ["a"], r"field 'control': needs one label per row \(2\)"),
+    ],
+)
+def test_split_shared_control_bad_input_names_row_and_field(n, control, message):
+    with pytest.raises(InputError, match=message):
+        split_shared_control(n, control)

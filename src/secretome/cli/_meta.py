@@ -40,6 +40,10 @@ def meta(
     ] = None,
     subgroup: Annotated[str | None, typer.Option(help="Column of subgroup labels: a subgroup analysis.")] = None,
     cluster: Annotated[str | None, typer.Option(help="Study column for a three-level model.")] = None,
+    shared_control: Annotated[
+        str | None,
+        typer.Option(help="Column naming each row's control group: rows sharing one split its --n2 evenly."),
+    ] = None,
     forest: Annotated[
         Path | None, typer.Option(help="Write a forest plot (.svg or .pdf); with --subgroup, by subgroup.")
     ] = None,
@@ -67,6 +71,7 @@ def meta(
         mods=mod or (),
         subgroup=subgroup,
         cluster=cluster,
+        shared_control=shared_control,
         method=chain,
         test=test,
     )
@@ -75,6 +80,15 @@ def meta(
             plot(result, target)  # type: ignore[arg-type]  (combinations without a plot are refused above)
     if regplot:
         regression_plot_from_csv(  # type: ignore[arg-type]  (method and test are checked by the library)
-            data, regplot, mods=mod or (), yi=yi, vi=vi, measure=measure, columns=columns, method=chain, test=test
+            data,
+            regplot,
+            mods=mod or (),
+            yi=yi,
+            vi=vi,
+            measure=measure,
+            columns=columns,
+            shared_control=shared_control,
+            method=chain,
+            test=test,
         )
     emit(result, fmt)

@@ -4,7 +4,14 @@ It knows nothing of osteoarthritis: arrays or tables in, result objects out.
 """
 
 from secretome.meta._bias import RankTestResult, TrimFillResult, rank_test, trim_and_fill
-from secretome.meta._conversions import QuantileEstimate, mean_sd_from_quantiles, sd_change, sd_from_ci, sd_from_se
+from secretome.meta._conversions import (
+    QuantileEstimate,
+    mean_sd_from_quantiles,
+    sd_change,
+    sd_from_ci,
+    sd_from_se,
+    split_shared_control,
+)
 from secretome.meta._diagnostics import EggerResult, LeaveOneOutResult, egger_test, leave_one_out
 from secretome.meta._effect_sizes import MEASURES, EffectSizes, Measure, escalc
 from secretome.meta._gosh import GOSH_METHODS, GoshResult, gosh, gosh_plot
@@ -76,6 +83,7 @@ __all__ = [
     "sd_change",
     "sd_from_ci",
     "sd_from_se",
+    "split_shared_control",
     "subgroups",
     "tau2_dl",
     "tau2_eb",

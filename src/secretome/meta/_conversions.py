@@ -1,4 +1,5 @@
-"""Conversions that data extraction needs: SE, CI or quantiles to mean and SD; SDs of change scores.
+"""Conversions that data extraction needs: SE, CI or quantiles to mean and SD; SDs of change scores;
+the sizes of a control group that several comparisons share.
 
 Papers report a standard error, a confidence interval or a median with quartiles or a range where a
 meta-analysis needs a mean and an SD. metafor 3.8 has no such conversions; these follow the Cochrane
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections.abc import Hashable, Sequence
 from functools import cache
 from typing import Literal
 
@@ -24,7 +26,14 @@ from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, as_column, require
 
-__all__ = ["QuantileEstimate", "mean_sd_from_quantiles", "sd_change", "sd_from_ci", "sd_from_se"]
+__all__ = [
+    "QuantileEstimate",
+    "mean_sd_from_quantiles",
+    "sd_change",
+    "sd_from_ci",
+    "sd_from_se",
+    "split_shared_control",
+]
 
 
 def _column(values: ArrayLike, field: str, length: int | None) -> FloatArray:
@@ -46,6 +55,69 @@ def _frozen(x: FloatArray) -> FloatArray:
     x = np.array(x, dtype=np.float64)
     x.flags.writeable = False
     return x
+
+
+def split_shared_control(n: ArrayLike, control: Sequence[Hashable]) -> FloatArray:
+    """Divide each shared control group's size evenly among the comparisons that use it.
+
+    A study with several treatment arms against one control gives one row per comparison; with the
+    control's full n in every row, its animals or patients would be counted more than once (a
+    unit-of-analysis error). Of the Cochrane Handbook's remedies [1]_ we split the shared group:
+    each row keeps the control's mean and SD and gets n / (number of rows sharing it), so the
+    univariate model stays the one metafor's ``rma`` fits on the same rows. The alternative,
+    modelling the correlation between the comparisons (Gleser and Olkin 2009), needs a
+    multivariate model with a covariance matrix per study; it is not offered. The sizes may become
+    fractional, as the handbook accepts for this purpose.
+
+    Parameters
+    ----------
+    n : array_like
+        The control-group size of each row (> 0).
+    control : sequence of hashable
+        Which control group each row uses: rows with equal labels share one group (for example
+        ``"study 3 / saline"``). Labels must not be missing.
+
+    Returns
+    -------
+    numpy.ndarray
+        The sizes after the split, read-only; rows with a control of their own keep theirs.
+
+    Raises
+    ------
+    InputError
+        A missing or non-positive size, a missing label, or rows sharing one control that state
+        different sizes for it (row and field named).
+
+    References
+    ----------
+    .. [1] Higgins JPT, Eldridge S, Li T (eds) (2023). Chapter 23: Including variants on randomized
+       trials, section 23.3.4, How to include multiple groups from one study. Cochrane Handbook for
+       Systematic Reviews of Interventions, version 6.4.
+
+    Examples
+    --------
+    >>> split_shared_control([12, 12, 10], ["A/saline", "A/saline", "B/saline"]).tolist()
+    [6.0, 6.0, 10.0]
+    """
+    sizes = as_column(n, "n")
+    require(sizes, "n", lambda x: x > 0, "sample size must be > 0")
+    labels = list(control)
+    if len(labels) != sizes.size:
+        raise InputError(f"needs one label per row ({sizes.size})", field="control", value=len(labels))
+    first: dict[Hashable, int] = {}
+    for row, label in enumerate(labels):
+        if label is None or (isinstance(label, float) and math.isnan(label)):
+            raise InputError("missing control-group label", row=row + 1, field="control")
+        seen = first.setdefault(label, row)
+        if sizes[row] != sizes[seen]:
+            raise InputError(
+                f"rows {seen + 1} and {row + 1} share control {label!r} but state different sizes",
+                row=row + 1,
+                field="n",
+                value=float(sizes[row]),
+            )
+    shares = pd.Series(labels).map(pd.Series(labels).value_counts()).to_numpy(dtype=np.float64)
+    return _frozen(sizes / shares)
 
 
 def sd_from_se(se: ArrayLike, n: ArrayLike) -> FloatArray:

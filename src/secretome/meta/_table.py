@@ -15,6 +15,7 @@ import pandas as pd
 
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
+from secretome.meta._conversions import split_shared_control
 from secretome.meta._effect_sizes import Measure, escalc
 from secretome.meta._meta_regression import meta_regression
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
@@ -39,6 +40,7 @@ def meta_from_table(
     mods: Sequence[str] = (),
     subgroup: str | None = None,
     cluster: str | None = None,
+    shared_control: str | None = None,
     method: ModelMethod | Sequence[ModelMethod] = "REML",
     test: Literal["z", "knha", "t"] = "z",
     level: float = 0.95,
@@ -71,6 +73,9 @@ def meta_from_table(
         Column of study labels when a study gives several effect sizes (one row each): the result
         is a three-level :func:`multilevel` model (method REML or ML, test z or t; with *mods*, a
         three-level meta-regression; not with *subgroup*).
+    shared_control : str, optional
+        Column naming each row's control group, for a *measure* with ``n2i``: rows naming the same
+        group share it, and its n is split among them (:func:`split_shared_control`).
     method, test, level, control
         As in :func:`random_effects`: any method, or a fallback chain such as ``("REML", "DL")``,
         also with *mods*; a single method with *subgroup* or *cluster*.
@@ -119,6 +124,10 @@ def meta_from_table(
         if subgroup is not None:
             raise InputError("a three-level model takes no subgroups", file=file, field="cluster")
         names = {**names, "study": cluster}
+    if shared_control is not None:
+        if "n2i" not in columns:
+            raise InputError("splitting a shared control needs a measure with n2i", file=file, field=shared_control)
+        names = {**names, "control": shared_control, "n": columns["n2i"]}
     names = {**names, **{f"mod:{m}": m for m in mods}}
     for name in names.values():
         if name not in frame.columns:
@@ -127,7 +136,9 @@ def meta_from_table(
     to_column = {arg: name for arg, name in names.items() if name is not None}
     labels = None if slab is None else [str(s) for s in frame[slab]]
     try:
-        y, v, notes = _effect_sizes(frame, yi=yi, vi=vi, measure=measure, columns=columns)
+        y, v, notes = _effect_sizes(
+            frame, yi=yi, vi=vi, measure=measure, columns=columns, shared_control=shared_control
+        )
         chain = (method,) if isinstance(method, str) else tuple(method)
         if (subgroup is not None or cluster is not None) and len(chain) != 1:
             # metafor 3.8-1's rma.mv takes one method; subgroups fit one model per level.
@@ -158,12 +169,21 @@ def meta_from_table(
 
 
 def _effect_sizes(
-    frame: pd.DataFrame, *, yi: str | None, vi: str | None, measure: Measure | None, columns: Mapping[str, str]
+    frame: pd.DataFrame,
+    *,
+    yi: str | None,
+    vi: str | None,
+    measure: Measure | None,
+    columns: Mapping[str, str],
+    shared_control: str | None = None,
 ) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
     """yi, vi and escalc's notes from the columns named (already checked to exist)."""
     if measure is None:
         return frame[yi].to_numpy(), frame[vi].to_numpy(), ()
-    es = escalc(measure, **{arg: frame[name].to_numpy() for arg, name in columns.items()})
+    raw = {arg: frame[name].to_numpy() for arg, name in columns.items()}
+    if shared_control is not None:
+        raw["n2i"] = split_shared_control(raw["n2i"], frame[shared_control].tolist())
+    es = escalc(measure, **raw)
     return es.yi, es.vi, es.notes
 
 
@@ -203,6 +223,7 @@ def regression_plot_from_csv(
     vi: str | None = None,
     measure: Measure | None = None,
     columns: Mapping[str, str] | None = None,
+    shared_control: str | None = None,
     method: ModelMethod | Sequence[ModelMethod] = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
@@ -227,6 +248,7 @@ def regression_plot_from_csv(
         measure=measure,
         columns=columns,
         mods=mods,
+        shared_control=shared_control,
         method=method,
         test=test,
         level=level,
@@ -237,7 +259,7 @@ def regression_plot_from_csv(
         reason = "is a factor (not numeric); the regression plot draws a continuous moderator"
         raise InputError(reason, file=path, field=chosen)
     # meta_from_table has checked these columns and cells; this rebuilds the arrays it fitted.
-    y, v, _ = _effect_sizes(frame, yi=yi, vi=vi, measure=measure, columns=columns or {})
+    y, v, _ = _effect_sizes(frame, yi=yi, vi=vi, measure=measure, columns=columns or {}, shared_control=shared_control)
     return regression_plot(result, y, v, _moderators(frame, mods, path), out, moderator=moderator)  # type: ignore[arg-type]
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from secretome import vocab
 from secretome.evidence import ArmData, Study, StudyResult
-from secretome.meta import mean_sd_from_quantiles
+from secretome.meta import mean_sd_from_quantiles, split_shared_control
 
 __all__ = ["analysis_dataset"]
 
@@ -249,12 +249,14 @@ def _select_timepoints(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _split_shared_controls(frame: pd.DataFrame) -> pd.DataFrame:
-    chosen = frame["selected"] & frame["poolable"]
-    shares = frame[chosen].groupby(["study_id", "outcome", "control"], dropna=False)["treatment"].transform("nunique")
-    split = shares[shares > 1]
-    if not split.empty:
-        frame.loc[split.index, "n2i"] = frame.loc[split.index, "n2i"] / split
-        frame.loc[split.index, "rule"] = (
-            frame.loc[split.index, "rule"] + "; D6: control n split between " + split.astype(int).astype(str) + " arms"
-        )
+    chosen = frame.index[frame["selected"] & frame["poolable"]]
+    if chosen.empty:
+        return frame
+    rows = frame.loc[chosen]
+    groups = list(zip(rows["study_id"], rows["outcome"], rows["control"].astype(str), strict=True))
+    split = pd.Series(split_shared_control(rows["n2i"].to_numpy(dtype=float), groups), index=chosen)
+    shared = split.index[split < rows["n2i"]]
+    frame.loc[chosen, "n2i"] = split
+    arms = (rows.loc[shared, "n2i"] / split[shared]).round().astype(int).astype(str)
+    frame.loc[shared, "rule"] = frame.loc[shared, "rule"] + "; D6: control n split between " + arms + " arms"
     return frame
