@@ -167,3 +167,10 @@ def test_a_store_with_records_gets_a_prisma_flow(tmp_path, synthetic_corpus, mod
     assert '<td>Duplicate records removed</td><td class="num">1</td>' in corpus
     assert '<td>  excluded: not OA</td><td class="num">1</td>' in corpus
     assert f'<td>Studies included from the curated corpus</td><td class="num">{built.studies}</td>' in corpus
+
+
+def test_subgroups_get_a_forest_plot_with_metafors_test_of_differences(html):
+    synthesis = html.split('<section id="synthesis">')[1].split("</section>")[0]
+    reference = pd.read_csv(FIXTURES / "synthetic_pooled.csv").set_index("outcome")
+    assert "Forest plot by MSC source" in synthesis
+    assert f"QM = {reference.loc['oarsi_score', 'QM_msc_source']:.2f}, df = 1" in synthesis

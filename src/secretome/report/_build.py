@@ -352,9 +352,14 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
             section.paragraph(test.note or "")
             continue
         sub = test.result
+        by = SUBGROUP_COLUMNS[test.column]
+        section.figure(
+            inline_svg(forest_plot(sub, xlabel="Hedges' g (positive = benefit of treatment)")),
+            f"Forest plot by {by}, {title}: one REML model per subgroup, then all studies.",
+        )
         table = pd.DataFrame(
             {
-                SUBGROUP_COLUMNS[test.column]: sub.levels,
+                by: sub.levels,
                 "k": [f.k for f in sub.fits],
                 "Hedges' g": [f.estimate for f in sub.fits],
                 "ci.lb": [f.ci_lb for f in sub.fits],
@@ -364,7 +369,7 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
         )
         section.table(
             table,
-            caption=f"{title}: by {SUBGROUP_COLUMNS[test.column]}; test of subgroup differences "
+            caption=f"{title}: by {by}; test of subgroup differences "
             f"QM(df = {sub.QM_df[0]}) = {sub.QM:.2f}, p = {sub.QM_pval:.3g}",
         )
     provenance = p.rows[["study_id", "treatment", "control", "timepoint", "yi", "vi", "location", "quote", "source"]]

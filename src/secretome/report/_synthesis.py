@@ -97,6 +97,7 @@ def pool_outcomes(dataset: pd.DataFrame) -> list[PooledOutcome]:
         # A study with several comparisons (rule D6) shows each arm, so forest rows can be told apart.
         repeated = rows["study_id"].duplicated(keep=False)
         labels = rows["study_id"].where(~repeated, rows["study_id"] + " (" + rows["treatment"] + ")")
+        rows = rows.assign(label=labels)
         result = random_effects(rows["yi"], rows["vi"], method="REML", labels=list(labels))
         tests = tuple(t for t in (_subgroup_test(rows, c) for c in SUBGROUP_COLUMNS) if t is not None)
         pooled.append(PooledOutcome(outcome, rows["domain"].iloc[0], level, product_class, rows, result, tests))
@@ -115,7 +116,7 @@ def _subgroup_test(rows: pd.DataFrame, column: str) -> SubgroupTest | None:
     if small:
         reason = f"Not compared by {SUBGROUP_COLUMNS[column]}: a single effect size for {', '.join(small)}."
         return SubgroupTest(column, None, reason)
-    return SubgroupTest(column, subgroups(rows["yi"], rows["vi"], groups, method="REML"))
+    return SubgroupTest(column, subgroups(rows["yi"], rows["vi"], groups, method="REML", labels=list(rows["label"])))
 
 
 def count_votes(dataset: pd.DataFrame) -> list[VoteCount]:
