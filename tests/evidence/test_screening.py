@@ -114,6 +114,15 @@ def test_screen_record_links_an_included_full_text_to_a_study(store):
     assert prisma_counts(store).n_studies_included == 1
 
 
+def test_a_later_full_text_exclusion_unlinks_the_study(store):
+    record = _ids(store)[4]
+    screen_record(store, str(record), "include", stage="full-text", reviewer="KH", study_id=STUDY)
+    screen_record(store, str(record), "exclude", stage="full-text", reason="wrong population", reviewer="KH")
+    with store.session() as session:
+        assert session.scalar(sa.select(orm.Record.study_id).where(orm.Record.id == record)) is None
+    assert prisma_counts(store).n_studies_included == 0
+
+
 def test_a_duplicate_record_is_not_screened(store):
     ids = _ids(store)
     with pytest.raises(InputError, match=f"duplicate of record {ids[2]}; screen that one") as info:

@@ -232,6 +232,9 @@ def _store_decisions(session: Session, decisions: list[_Decision], file: str | N
             if d.study_id not in known:
                 raise InputError("no such study in the store", file=file, row=d.row, field="study_id", value=d.study_id)
             record.study_id = d.study_id
+        elif d.stage == "full_text" and d.decision == "exclude":
+            # A later full-text exclusion withdraws the record from the study it was linked to.
+            record.study_id = None
         row = orm.ScreeningDecision(
             record_id=d.record_id,
             stage=d.stage,
