@@ -479,6 +479,15 @@ SCALES: Vocabulary[Scale] = Vocabulary(
             "Huskisson EC (1974) Lancet 2(7889):1127-1131. doi:10.1016/s0140-6736(74)90884-8",
         ),
         Scale(
+            "vas_10",
+            "Visual analogue scale for pain, 0-10",
+            ("VAS 0-10", "VAS cm", "ten-point VAS"),
+            0,
+            10,
+            False,
+            "Huskisson EC (1974) Lancet 2(7889):1127-1131. doi:10.1016/s0140-6736(74)90884-8 (read in cm)",
+        ),
+        Scale(
             "koos",
             "KOOS subscale",
             ("KOOS",),
@@ -637,6 +646,9 @@ OUTCOMES: Vocabulary[Outcome] = Vocabulary(
         _outcome("womac_pain", "WOMAC pain", "pain_function", "points", False, scale="womac_pain"),
         _outcome("womac_function", "WOMAC function", "pain_function", "points", False, scale="womac_function"),
         _outcome("vas_pain", "VAS pain", "pain_function", "mm", False, "VAS", "visual analogue scale", scale="vas_100"),
+        # Many trials print VAS on 0-10; a separate id keeps 0-100 mm values from being pooled with them.
+        _outcome("vas_pain_10", "VAS pain (0-10)", "pain_function", "points", False, "VAS 0-10", scale="vas_10"),
+        _outcome("nprs_pain", "Numeric pain rating scale (0-10)", "pain_function", "points", False, "NPRS", "NRS"),
         _outcome(
             "koos",
             "KOOS",
