@@ -1,7 +1,7 @@
 """Test policy for external reference tools.
 
 A test that needs R with metafor, PostgreSQL, Chromium or libroadrunner carries a marker
-(``needs_r``, ``needs_postgres``, ``needs_chromium``, ``needs_roadrunner``). When the tool is
+(``needs_r``, ``needs_postgres``, ``needs_chromium``, ``needs_roadrunner``, ``needs_copasi``). When the tool is
 missing it is skipped with the reason locally, and it *fails* when ``CI=true``: CI installs every
 tool, so a skip there would hide a broken cross-check.
 """
@@ -50,11 +50,21 @@ def _has_roadrunner() -> str | None:
     return None if importlib.util.find_spec("roadrunner") else "libroadrunner not installed (pip install '.[sbml]')"
 
 
+@cache
+def _has_copasi() -> str | None:
+    return (
+        None
+        if importlib.util.find_spec("COPASI")
+        else "COPASI's Python bindings not installed (pip install python-copasi)"
+    )
+
+
 _CHECKS = {
     "needs_r": _has_r_metafor,
     "needs_postgres": _has_postgres,
     "needs_chromium": _has_chromium,
     "needs_roadrunner": _has_roadrunner,
+    "needs_copasi": _has_copasi,
 }
 
 
