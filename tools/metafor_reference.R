@@ -3,7 +3,8 @@
 #
 # Usage: Rscript tools/metafor_reference.R [OUTDIR]      (default: tests/fixtures/metafor)
 #
-# Writes escalc.json, rma_uni.json, rma_mods.json, diagnostics.json (leave1out, regtest) and subgroups.json, each
+# Writes escalc.json, rma_uni.json, rma_mods.json, diagnostics.json (leave1out, regtest), subgroups.json, permutest.json,
+# gosh.json, rma_mv.json and plots.json (what forest and funnel draw for models with moderators and rma.mv), each
 # with the R, metafor and metadat versions that made it. JSON is written by hand (jsonlite is not a
 # dependency): numbers with sprintf("%.17g") so they round-trip exactly; NA, NaN and Inf as null.
 # tests/meta/test_metafor_reference.py reruns this script and checks that it reproduces the
@@ -303,3 +304,37 @@ for (mods in list(~ 1, ~ year)) {
   }
 }
 write_cases("rma_mv.json", mv_cases)
+
+# ---- plots: what forest() and funnel() draw for models with moderators and three-level models ----
+# forest(res) on a model with moderators draws each study's fitted value with predict(res)'s CI as a
+# grey polygon; funnel(res) there plots rstandard(res)$resid against rstandard(res)$se ("Residual
+# Value"). forest() and funnel() on rma.mv show weights(res) (diagonal of V^-1) and yi against sqrt(vi).
+
+plot_case <- function(id, res, X) {
+  pred <- predict(res)
+  std <- rstandard(res)
+  list(
+    id = id, method = res$method, test = res$test, yi = arr(as.numeric(res$yi)), vi = arr(as.numeric(res$vi)),
+    X = lapply(seq_len(nrow(X)), function(i) arr(unname(X[i, ]))), coef_names = arr(colnames(X)),
+    beta = arr(num(res$b)), weights = arr(num(weights(res))), fitted = arr(num(fitted(res))),
+    fitted_ci_lb = arr(num(pred$ci.lb)), fitted_ci_ub = arr(num(pred$ci.ub)),
+    resid = arr(num(std$resid)), resid_se = arr(num(std$se))
+  )
+}
+
+plot_cases <- list()
+for (test in c("z", "knha")) {
+  res <- rma(yi, vi, mods = ~ ablat + year, data = bcg, method = "REML", test = test)
+  plot_cases[[length(plot_cases) + 1]] <- plot_case(paste("bcg-ablat-year-REML", test, sep = "-"), res,
+                                                    model.matrix(res))
+}
+res <- rma(yi, vi, mods = ~ factor(alloc), data = bcg, method = "REML")
+plot_cases[[length(plot_cases) + 1]] <- plot_case("bcg-alloc-REML-z", res, model.matrix(res))
+for (spec in list(list(mods = ~ 1, test = "z"), list(mods = ~ year, test = "t"))) {
+  res <- rma.mv(yi, vi, mods = spec$mods, random = ~ 1 | district/school, data = kon, test = spec$test)
+  case <- plot_case(paste(c("konstantopoulos2011", if (res$p > 1) "year", "REML", spec$test), collapse = "-"), res,
+                    model.matrix(res))
+  plot_cases[[length(plot_cases) + 1]] <- c(case, list(study = arr(as.integer(kon$district)),
+                                                       es_id = arr(as.integer(kon$school))))
+}
+write_cases("plots.json", plot_cases)

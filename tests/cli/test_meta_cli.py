@@ -126,18 +126,6 @@ def test_missing_file_is_bad_input(tmp_path, capsys):
     assert "none.csv': no such file" in " ".join(capsys.readouterr().err.split())
 
 
-@pytest.mark.parametrize(
-    "option",
-    [["--funnel", "f.svg", "--mod", "var"], ["--forest", "f.svg", "--mod", "var"]],
-)
-def test_options_not_landed_say_so(tmp_path, capsys, option):
-    assert main(["meta", _csv(tmp_path, GOOD), "--yi", "g", "--vi", "var", *option]) == 1
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert f"{option[0]} (" in captured.err or "--forest/--funnel (" in captured.err
-    assert "is not available yet" in captured.err
-
-
 def test_forest_and_funnel_plots_are_written(tmp_path, capsys):
     out, funnel = tmp_path / "forest.svg", tmp_path / "funnel.pdf"
     path = _csv(tmp_path, {**GOOD, "study": ["Ann", "Bo", "Cy"]})
@@ -207,6 +195,38 @@ def test_subgroup_forest_plot_is_written(tmp_path, capsys):
     assert f"QM = {case['QM']:.2f}, df = 2, p = {case['QM_pval']:.3f}" in svg
 
 
+def test_moderators_draw_a_forest_of_fitted_values_and_a_funnel_of_residuals(tmp_path, capsys):
+    # R: res <- rma(yi, vi, mods = ~ ablat + year, data = dat.bcg); forest(res) (grey polygons at fitted(res),
+    # no overall polygon); funnel(res) (rstandard(res) residuals, xlab "Residual Value")
+    forest, funnel = tmp_path / "forest.svg", tmp_path / "funnel.svg"
+    path = _bcg_with_moderators(tmp_path)
+    table = pd.read_csv(path).assign(trial=[f"Trial {i}" for i in range(1, 14)])
+    table.to_csv(path, index=False)
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--mod", "ablat", "--mod", "year", "--slab", "trial"]
+    assert main([*argv, "--forest", str(forest), "--funnel", str(funnel)]) == 0, capsys.readouterr().err
+    assert "Mixed-Effects Model (k = 13" in capsys.readouterr().out
+    svg = forest.read_text()
+    assert all(f'id="fitted-{i}"' in svg for i in range(1, 14))
+    assert 'id="pooled"' not in svg
+    assert ">Trial 13<" in svg
+    assert 'id="moderator-test"' in svg
+    funnel_svg = funnel.read_text()
+    assert ">Residual Value<" in funnel_svg
+    assert 'id="refline"' in funnel_svg
+
+
+def test_subgroup_funnel_plots_the_residuals_of_the_factor_model(tmp_path, capsys):
+    # R: funnel(rma(yi, vi, mods = ~ factor(alloc), data = dat.bcg))
+    case = json.loads((FIXTURES / "subgroups.json").read_text())["cases"][0]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"], "alloc": case["group"]})
+    out = tmp_path / "funnel.pdf"
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--subgroup", "alloc", "--funnel", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    svg = tmp_path / "funnel.svg"
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--subgroup", "alloc", "--funnel", str(svg)]) == 0
+    assert ">Residual Value<" in svg.read_text()
+
+
 def test_regression_plot_is_written_for_one_numeric_moderator(tmp_path, capsys):
     # R: regplot(rma(yi, vi, mods = ~ ablat, data = dat.bcg), mod = "ablat")
     out = tmp_path / "bubble.pdf"
@@ -259,12 +279,44 @@ def test_cluster_text_output_and_bad_column(tmp_path, capsys):
     assert "field 'school': no such column" in " ".join(capsys.readouterr().err.split())
 
 
-def test_cluster_with_a_plot_is_not_landed(tmp_path, capsys):
+def test_cluster_draws_a_forest_row_per_effect_size_and_the_funnel_around_the_pooled_estimate(tmp_path, capsys):
+    # R: res <- rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011); forest(res); funnel(res)
     case = MV["konstantopoulos2011-REML-z"]
     path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"], "district": case["study"]})
-    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--cluster", "district", "--forest", str(tmp_path / "f.svg")]
-    assert main(argv) == 1
-    assert "is not available yet" in capsys.readouterr().err
+    forest, funnel = tmp_path / "f.svg", tmp_path / "u.pdf"
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--cluster", "district", "--forest", str(forest)]
+    assert main([*argv, "--funnel", str(funnel)]) == 0, capsys.readouterr().err
+    assert "Multilevel Meta-Analysis Model (k = 56" in capsys.readouterr().out
+    svg = forest.read_text()
+    assert 'id="study-56"' in svg
+    assert 'id="study-57"' not in svg
+    assert 'id="pooled"' in svg
+    assert f"{case['estimate']:.2f} [{case['ci_lb']:.2f}, {case['ci_ub']:.2f}]" in svg
+    assert funnel.read_bytes().startswith(b"%PDF")
+
+
+def test_cluster_with_a_moderator_draws_fitted_values_and_residuals(tmp_path, capsys):
+    # R: res <- rma.mv(yi, vi, mods = ~ year, random = ~ 1 | district/school); forest(res); funnel(res)
+    case = MV["konstantopoulos2011-year-REML-z"]
+    table = {"yi": case["yi"], "vi": case["vi"], "district": case["study"], "year": [r[1] for r in case["X"]]}
+    forest, funnel = tmp_path / "f.svg", tmp_path / "u.svg"
+    argv = ["meta", _csv(tmp_path, table), "--yi", "yi", "--vi", "vi", "--cluster", "district", "--mod", "year"]
+    assert main([*argv, "--forest", str(forest), "--funnel", str(funnel)]) == 0, capsys.readouterr().err
+    assert 'id="fitted-56"' in forest.read_text()
+    assert 'id="pooled"' not in forest.read_text()
+    assert ">Residual Value<" in funnel.read_text()
+
+
+def test_cluster_with_a_regression_plot_is_refused_and_writes_nothing(tmp_path, capsys):
+    case = MV["konstantopoulos2011-year-REML-z"]
+    table = {"yi": case["yi"], "vi": case["vi"], "district": case["study"], "year": [r[1] for r in case["X"]]}
+    out, forest = tmp_path / "bubble.svg", tmp_path / "f.svg"
+    argv = ["meta", _csv(tmp_path, table), "--yi", "yi", "--vi", "vi", "--cluster", "district", "--mod", "year"]
+    assert main([*argv, "--regplot", str(out), "--forest", str(forest)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "field 'district': the regression plot draws a two-level meta-regression, not a three-level model" in err
+    assert not out.exists()
+    assert not forest.exists()
 
 
 # ---- --mod with every estimator, a fallback chain, and with --cluster ---------------------------

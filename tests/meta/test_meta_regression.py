@@ -136,3 +136,24 @@ def test_two_studies_and_a_moderator_are_refused(method):
     k2 = REML["yi"][:2], REML["vi"][:2], [row[1] for row in REML["X"][:2]]
     with pytest.raises(InputError, match=r"field 'yi': needs more studies than coefficients \(2\) \(got 2\)"):
         meta_regression(*k2, method=method)
+
+
+PLOT_FIELDS = ("weights", "fitted", "fitted_ci_lb", "fitted_ci_ub", "resid", "resid_se")
+
+
+@pytest.mark.parametrize("case_id", ["bcg-ablat-year-REML-z", "bcg-ablat-year-REML-knha", "bcg-alloc-REML-z"])
+def test_per_study_fits_match_metafor(case_id):
+    # R: res <- rma(yi, vi, mods = ~ ablat + year (or ~ factor(alloc)), data = dat.bcg, test=); weights(res),
+    # fitted(res), predict(res)$ci.lb and $ci.ub (t on k - p df for knha), rstandard(res)$resid and $se
+    case = next(c for c in load_cases("plots") if c["id"] == case_id)
+    x = np.array(case["X"], dtype=float)[:, 1:]
+    res = meta_regression(case["yi"], case["vi"], x, test=case["test"])
+    for field in PLOT_FIELDS:
+        assert getattr(res, field) == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
+    assert res.yi == pytest.approx(case["yi"], rel=1e-15)
+    assert res.labels == tuple(str(i) for i in range(1, 14))
+
+
+def test_labels_are_checked():
+    with pytest.raises(InputError, match=r"field 'labels': has 2 values but there are 4 studies"):
+        meta_regression([0.1, 0.3, 0.5, 0.8], [0.01, 0.02, 0.01, 0.02], [1.0, 2.0, 3.0, 4.0], labels=["a", "b"])

@@ -18,6 +18,7 @@ _MAIN_FILES = (
     "permutest.json",
     "gosh.json",
     "rma_mv.json",
+    "plots.json",
 )
 
 # Each reference script and the fixture files it writes.

@@ -14,6 +14,7 @@ CASES = load_cases("rma_mv")
 REML = CASES[0]
 YEAR = next(c for c in CASES if c["id"] == "konstantopoulos2011-year-REML-z")
 PER_COEF = ("beta", "se", "zval", "pval", "ci_lb", "ci_ub")
+PLOT_FIELDS = ("fitted", "fitted_ci_lb", "fitted_ci_ub", "resid", "resid_se")
 
 
 def _fit(case, **kwargs):
@@ -108,3 +109,17 @@ def test_bad_input_is_named(kwargs, message):
     args = {"study": REML["study"], **kwargs}
     with pytest.raises(InputError, match=message):
         multilevel(REML["yi"], REML["vi"], **args)
+
+
+@pytest.mark.parametrize("case_id", ["konstantopoulos2011-REML-z", "konstantopoulos2011-year-REML-t"])
+def test_per_row_fits_match_metafor(case_id):
+    # R: res <- rma.mv(yi, vi, mods = ~ 1 (or ~ year), random = ~ 1 | district/school, test=); weights(res)
+    # (diagonal of V^-1), and with ~ year fitted(res), predict(res)$ci.lb/ci.ub, rstandard(res)$resid/$se.
+    # sigma^2 agree to about 1e-7, so the values do too; abs for the CI bounds near 0.
+    case = next(c for c in load_cases("plots") if c["id"] == case_id)
+    res = _fit({**case, "method": "REML"})
+    fields = ("weights",) if len(case["coef_names"]) == 1 else ("weights", *PLOT_FIELDS)
+    for field in fields:
+        assert getattr(res, field) == pytest.approx(case[field], rel=TOL["est"], abs=1e-7), field
+    assert (res.yi, res.vi) == (tuple(case["yi"]), tuple(case["vi"]))
+    assert res.labels[:3] == ("1", "2", "3")

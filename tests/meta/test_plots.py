@@ -10,7 +10,15 @@ import pytest
 from metafor_fixtures import load_cases
 
 from secretome.errors import InputError
-from secretome.meta import forest_plot, funnel_plot, meta_regression, random_effects, regression_plot, subgroups
+from secretome.meta import (
+    forest_plot,
+    funnel_plot,
+    meta_regression,
+    multilevel,
+    random_effects,
+    regression_plot,
+    subgroups,
+)
 from secretome.meta._plots import _regression_lines
 
 BCG = next(c for c in load_cases("rma_uni") if c["id"] == "bcg-REML-z")
@@ -294,3 +302,157 @@ def test_regression_plot_refuses_data_the_result_was_not_fitted_to():
         regression_plot(res, shifted, case["vi"], x, names=["ablat", "year"], moderator="ablat")
     with pytest.raises(InputError, match=r"field 'mods': are not the moderators the result was fitted to"):
         regression_plot(res, case["yi"], case["vi"], x[:, :1], names=["ablat"])
+
+
+# ---- models with moderators, three-level models and subgroups: forest and funnel ------------------
+# Reference values: tools/metafor_reference.R, section "plots" (tests/fixtures/metafor/plots.json).
+
+PLOTS = {c["id"]: c for c in load_cases("plots")}
+
+
+def _fit(case_id: str, **kwargs):
+    """The model of a plots.json case: rma with moderators, rma.mv, or subgroups (bcg by alloc)."""
+    case = PLOTS[case_id]
+    x = np.array(case["X"], dtype=float)
+    if case_id.startswith("konstantopoulos2011"):
+        mods = {"mods": x[:, 1:], "names": case["coef_names"][1:]} if x.shape[1] > 1 else {}
+        return multilevel(case["yi"], case["vi"], case["study"], case["es_id"], test=case["test"], **mods, **kwargs)
+    if case_id.startswith("bcg-alloc"):
+        return subgroups(case["yi"], case["vi"], SUBGROUPS["bcg-alloc-REML-z"]["group"], **kwargs)
+    return meta_regression(case["yi"], case["vi"], x[:, 1:], names=case["coef_names"][1:], test=case["test"], **kwargs)
+
+
+def _affine(data: list[float], drawn: np.ndarray) -> tuple[float, float]:
+    """The map ``drawn = a * data + b`` of one axis; asserts that every point lies on it."""
+    a, b = np.polyfit(data, drawn, 1)
+    np.testing.assert_allclose(a * np.asarray(data) + b, drawn, atol=1e-3)
+    return a, b
+
+
+@pytest.mark.parametrize(
+    "case_id", ["bcg-ablat-year-REML-z", "bcg-ablat-year-REML-knha", "konstantopoulos2011-year-REML-t"]
+)
+def test_forest_of_a_model_with_moderators_draws_each_fitted_value(case_id):
+    # R: forest(res) for res <- rma(yi, vi, mods = ~ ablat + year, data = dat.bcg, test=) or
+    # rma.mv(yi, vi, mods = ~ year, random = ~ 1 | district/school, test = "t"): per study a grey polygon
+    # from predict(res)$ci.lb through fitted(res) to $ci.ub, in the study's row; no overall polygon.
+    case = PLOTS[case_id]
+    k = len(case["yi"])
+    svg = forest_plot(_fit(case_id))
+    found = _by_id(svg)
+    squares = _markers(svg, k)
+    ax, bx = _affine(case["yi"], squares[:, 0])
+    for i in range(1, k + 1):
+        corners = _path_points(found[f"fitted-{i}"])[:4]
+        lb, fit, ub, fit_again = (corners[:, 0] - bx) / ax
+        expected = (case["fitted_ci_lb"][i - 1], case["fitted"][i - 1], case["fitted_ci_ub"][i - 1])
+        np.testing.assert_allclose((lb, fit, ub, fit_again), (*expected, expected[1]), atol=1e-4)
+        # The polygon sits in the study's own row: its left and right corners at the square's height.
+        np.testing.assert_allclose(corners[[0, 2], 1], squares[i - 1, 1], atol=1e-3)
+    assert f"fitted-{k + 1}" not in found
+    assert not {"pooled", "prediction-interval", "weight-pooled"} & set(found)
+    assert _weights(svg, k) == pytest.approx(case["weights"], abs=0.005)  # R: weights(res), 2 decimals
+
+
+def test_forest_of_a_meta_regression_prints_residual_heterogeneity_and_the_moderator_test():
+    # R: print(rma(yi, vi, mods = ~ ablat + year, data = dat.bcg, test=)): tau^2, I^2, QE(df = 10), and QM(df = 2)
+    # for test = "z" or F(df1 = 2, df2 = 10) for "knha" (values from rma_mods.json), with forest's 2 decimals.
+    for test in ("z", "knha"):
+        expected, res = MODS[f"bcg-ablat-year-REML-{test}"], _fit(f"bcg-ablat-year-REML-{test}", labels=LABELS)
+        svg = forest_plot(res)
+        found, texts = _by_id(svg), _texts(svg)
+        assert set(LABELS) <= set(texts)
+        assert _text_of(found["heterogeneity"]) == (
+            f"Residual heterogeneity: τ² = {expected['tau2']:.2f}; I² = {expected['I2']:.1f}%; "
+            f"QE = {expected['QE']:.2f}, df = 10, p = {expected['QE_pval']:.3f}"
+        )
+        test_text = (
+            f"QM = {expected['QM']:.2f}, df = 2" if test == "z" else f"F = {expected['QM']:.2f}, df1 = 2, df2 = 10"
+        )
+        assert _text_of(found["moderator-test"]) == f"Test of moderators: {test_text}, p = {expected['QM_pval']:.3f}"
+        # The annotations are the observed effects, as metafor's: R: summary(escalc(...))[1, c("yi", "ci.lb", "ci.ub")]
+        assert "-0.89 [-2.01, 0.23]" in texts
+
+
+def test_forest_of_a_three_level_model_has_a_row_per_effect_size_and_its_pooled_diamond():
+    # R: res <- rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011); forest(res):
+    # 56 rows, the polygon at b = fitted(res) from ci.lb to ci.ub; weights(res) is the diagonal of V^-1.
+    case = PLOTS["konstantopoulos2011-REML-z"]
+    expected = next(c for c in load_cases("rma_mv") if c["id"] == "konstantopoulos2011-REML-z")
+    res = _fit("konstantopoulos2011-REML-z")
+    svg = forest_plot(res)
+    found = _by_id(svg)
+    squares = {i for i in found if re.fullmatch(r"study-\d+", i)}
+    assert squares == {f"study-{i}" for i in range(1, 57)}
+    assert {f"study-ci-{i}" for i in range(1, 57)} <= set(found)
+    ax, bx = _affine(case["yi"], _markers(svg, 56)[:, 0])
+    lb, mid, ub, _ = (_path_points(found["pooled"])[:4, 0] - bx) / ax
+    assert len(set(case["fitted"])) == 1  # the intercept-only model fits every row with b
+    np.testing.assert_allclose((lb, mid, ub), (case["fitted_ci_lb"][0], case["fitted"][0], case["fitted_ci_ub"][0]),
+                               atol=1e-4)  # fmt: skip
+    assert "prediction-interval" not in found
+    assert _weights(svg, 56) == pytest.approx(case["weights"], abs=0.005)
+    s1, s2 = expected["sigma2"]
+    assert _text_of(found["heterogeneity"]) == (
+        f"Heterogeneity: σ² = {s1:.2f} (between studies), {s2:.2f} (within studies); I² = {expected['I2']:.1f}%; "
+        f"Q = {expected['Q']:.2f}, df = 55, p < 0.001"
+    )
+    assert "RE Model" in _texts(svg)
+
+
+@pytest.mark.parametrize("case_id", ["bcg-ablat-year-REML-z", "bcg-alloc-REML-z", "konstantopoulos2011-year-REML-t"])
+def test_funnel_of_a_model_with_moderators_plots_residuals_against_their_standard_errors(case_id):
+    # R: funnel(res) for rma(yi, vi, mods = ~ ablat + year) and rma(yi, vi, mods = ~ factor(alloc)) (the subgroup
+    # analysis by alloc), and rma.mv(..., mods = ~ year): x = rstandard(res)$resid, y = rstandard(res)$se,
+    # refline = 0, xlab = "Residual Value".
+    case = PLOTS[case_id]
+    k = len(case["yi"])
+    svg = funnel_plot(_fit(case_id))
+    found = _by_id(svg)
+    points = _markers(svg, k)
+    # Each axis is one affine map from the fixture's values: the points are the residuals and their SEs...
+    ax, bx = _affine(case["resid"], points[:, 0])
+    ay, by = _affine(case["resid_se"], points[:, 1])
+    assert ay > 0  # SE grows downwards in SVG, as the axis is inverted (0 at the top)
+    # ... and the reference line is at residual 0, from SE 0 down.
+    line = _path_points(found["refline"])
+    np.testing.assert_allclose((line[:, 0] - bx) / ax, 0, atol=1e-6)
+    assert min((line[:, 1] - by) / ay) == pytest.approx(0, abs=1e-6)
+    assert "pooled" not in found
+    assert "Residual Value" in _texts(svg)
+    assert f"study-{k + 1}" not in found
+
+
+def test_funnel_of_a_three_level_model_plots_yi_against_sqrt_vi_around_the_pooled_estimate():
+    # R: funnel(rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011)): yi against
+    # sqrt(vi), refline at b (= fitted(res)), xlab "Observed Outcome".
+    case = PLOTS["konstantopoulos2011-REML-z"]
+    svg = funnel_plot(_fit("konstantopoulos2011-REML-z"))
+    found = _by_id(svg)
+    points = _markers(svg, 56)
+    ax, bx = _affine(case["yi"], points[:, 0])
+    _affine(list(np.sqrt(case["vi"])), points[:, 1])
+    line = _path_points(found["pooled"])
+    np.testing.assert_allclose((line[:, 0] - bx) / ax, case["fitted"][0], atol=1e-6)
+    assert {"funnel-region", "pooled"} <= set(found)
+    assert "Observed Outcome" in _texts(svg)
+
+
+def test_funnel_of_separately_compared_subgroups_is_refused():
+    case = SEPARATE["bcg-REML-z"]
+    res = subgroups(case["yi"], case["vi"], case["group"], between="separate")
+    with pytest.raises(InputError, match=r"field 'between': the funnel of a subgroup analysis shows the residuals"):
+        funnel_plot(res)
+    assert funnel_plot(res.overall).startswith(b"<?xml")
+
+
+@pytest.mark.parametrize("case_id", ["bcg-ablat-year-REML-z", "bcg-alloc-REML-z", "konstantopoulos2011-year-REML-t"])
+def test_new_plots_are_written_whole_as_pdf(tmp_path, case_id):
+    res = _fit(case_id)
+    for plot in (forest_plot, funnel_plot):
+        data = plot(res, tmp_path / f"{plot.__name__}.pdf")
+        assert data.startswith(b"%PDF")
+        assert (tmp_path / f"{plot.__name__}.pdf").read_bytes() == data
+    with pytest.raises(InputError, match=r"field 'path': the funnel plot is written as .svg or .pdf"):
+        funnel_plot(res, tmp_path / "f.png")
+    assert not (tmp_path / "f.png").exists()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from secretome.cli._conventions import Format, FormatOption, emit, not_landed
+from secretome.cli._conventions import Format, FormatOption, emit
 from secretome.meta import forest_plot, funnel_plot, meta_from_csv, regression_plot_from_csv
 
 _Col = Annotated[str | None, typer.Option(help="Column name.")]
@@ -45,9 +45,12 @@ def meta(
         typer.Option(help="Column naming each row's control group: rows sharing one split its --n2 evenly."),
     ] = None,
     forest: Annotated[
-        Path | None, typer.Option(help="Write a forest plot (.svg or .pdf); with --subgroup, by subgroup.")
+        Path | None,
+        typer.Option(help="Write a forest plot (.svg or .pdf): by subgroup with --subgroup, fitted values with --mod."),
     ] = None,
-    funnel: Annotated[Path | None, typer.Option(help="Write a funnel plot (.svg or .pdf).")] = None,
+    funnel: Annotated[
+        Path | None, typer.Option(help="Write a funnel plot (.svg or .pdf): of the residuals with --mod or --subgroup.")
+    ] = None,
     regplot: Annotated[
         Path | None,
         typer.Option(help="Write the bubble plot of a meta-regression on one numeric --mod (.svg or .pdf)."),
@@ -55,8 +58,6 @@ def meta(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Pool the effect sizes in DATA with a random-effects (or fixed-effect) model."""
-    if (forest and (mod or cluster)) or (funnel and (mod or subgroup or cluster)):
-        not_landed("--forest/--funnel (plots of a meta-regression, subgroup analysis or three-level model)", 3)
     raw = {"m1i": m1, "sd1i": sd1, "n1i": n1, "m2i": m2, "sd2i": sd2, "n2i": n2}
     raw |= {"ai": ai, "bi": bi, "ci": ci, "di": di, "ri": ri, "ni": ni}
     columns = {arg: name for arg, name in raw.items() if name is not None}
@@ -75,9 +76,6 @@ def meta(
         method=chain,
         test=test,
     )
-    for plot, target in ((forest_plot, forest), (funnel_plot, funnel)):
-        if target:
-            plot(result, target)  # type: ignore[arg-type]  (combinations without a plot are refused above)
     if regplot:
         regression_plot_from_csv(  # type: ignore[arg-type]  (method and test are checked by the library)
             data,
@@ -88,7 +86,11 @@ def meta(
             measure=measure,
             columns=columns,
             shared_control=shared_control,
+            cluster=cluster,
             method=chain,
             test=test,
         )
+    for plot, target in ((forest_plot, forest), (funnel_plot, funnel)):
+        if target:
+            plot(result, target)
     emit(result, fmt)

@@ -1,12 +1,12 @@
 """Turning user data into float columns, with errors that name the row and the field.
 
-Used by the effect sizes (``m1i``, ``ai``, ...) and by the models (``yi``, ``vi``): every column
-that enters the engine passes here once, so every caller reports bad cells the same way.
+Used by the effect sizes (``m1i``, ``ai``, ...) and by the models (``yi``, ``vi``, study labels):
+every column that enters the engine passes here once, so every caller reports bad cells the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -61,3 +61,19 @@ def require(column: FloatArray, field: str, ok: Callable[[FloatArray], NDArray[n
     bad = np.flatnonzero(~ok(column))
     if bad.size:
         raise InputError(reason, row=int(bad[0]) + 1, field=field, value=float(column[bad[0]]))
+
+
+def study_labels(labels: Sequence[object] | None, k: int) -> tuple[str, ...]:
+    """The *k* study labels as strings; ``"1"``, ``"2"``, ... when none are given (metafor's default slab).
+
+    >>> study_labels(None, 3)
+    ('1', '2', '3')
+    >>> study_labels(["A"], 2)
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: field 'labels': has 1 values but there are 2 studies
+    """
+    names = tuple(str(i) for i in range(1, k + 1)) if labels is None else tuple(str(s) for s in labels)
+    if len(names) != k:
+        raise InputError(f"has {len(names)} values but there are {k} studies", field="labels")
+    return names

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
-from secretome.meta._columns import FloatArray, as_column
+from secretome.meta._columns import FloatArray, as_column, study_labels
 from secretome.meta._random_effects import METHODS, ModelMethod
 from secretome.meta._results import MetaRegressionResult
 from secretome.meta._tau2 import EQUAL_METHODS, Control, Projection, fit_chain, intercept, validated
@@ -33,6 +33,7 @@ def meta_regression(
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
     names: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
 ) -> MetaRegressionResult:
     r"""Fit a (mixed-effects) meta-regression of *yi* on the moderators *mods*, as metafor's ``rma``.
 
@@ -60,6 +61,8 @@ def meta_regression(
         ``tau2_max``, ``ll0check``), as for :func:`random_effects`.
     names : sequence of str, optional
         Moderator names (default: the DataFrame's columns, else ``"mod1"``, ``"mod2"``, ...).
+    labels : sequence of str, optional
+        Study labels, one per study (default ``"1"``, ``"2"``, ...), for the forest plot.
 
     Returns
     -------
@@ -69,14 +72,17 @@ def meta_regression(
         heterogeneity), ``R2`` (percent of tau^2 accounted for; ``None`` when the model without
         moderators cannot be fitted), ``QE``, ``QE_df``, ``QE_pval``, ``QM``, ``QM_df``,
         ``QM_pval`` (omnibus test of the moderators), ``method`` (the one used), ``test``,
-        ``level``, ``iterations``, ``notes``.
+        ``level``, ``iterations``; per study ``yi``, ``vi``, ``weights`` (percent), ``labels``,
+        ``fitted`` with ``fitted_ci_lb`` and ``fitted_ci_ub``, ``resid`` and ``resid_se`` (what
+        :func:`forest_plot` and :func:`funnel_plot` draw); ``notes``.
 
     Raises
     ------
     InputError
         A bad cell (row and column named), collinear moderators, no more studies than
         coefficients (so no k = 2 model with a moderator: metafor stops there too for every
-        tau^2 estimator), an unknown method or test, a level outside (0, 1).
+        tau^2 estimator), an unknown method or test, a level outside (0, 1), labels of the wrong
+        length.
     ConvergenceError
         The last estimator of the chain did not converge.
 
@@ -93,13 +99,18 @@ def meta_regression(
     :math:`R^2 = \max(0, 100(\hat\tau^2_0 - \hat\tau^2)/\hat\tau^2_0)` with
     :math:`\hat\tau^2_0` from the model without moderators, fitted with the method used and the
     rest of the chain [5]_; EE/FE report the adjusted R^2 of the weighted least-squares fit, as
-    metafor.
+    metafor. The fitted values :math:`x_i'\hat\beta` have the CI
+    :math:`x_i'\hat\beta \pm z\sqrt{x_i'\mathrm{Var}(\hat\beta)x_i}` (metafor's ``predict``), and the
+    residuals :math:`e = (I - H)y`, :math:`H = X(X'WX)^{-1}X'W`, the variances
+    :math:`\mathrm{diag}((I-H)M(I-H)')`, :math:`M = W^{-1}` (``rstandard``).
 
     Checked against metafor 3.8-1 ``rma(yi, vi, mods=..., method=, test=)`` for every method and
     both tests on dat.bcg (``~ ablat + year``, ``~ factor(alloc)``), dat.molloy2014
     (``~ meanage``), dat.gibson2002 (``~ year``), dat.normand1999 and a homogeneous set
     (tau^2 = 0) with a constructed covariate, and fallback chains (tests/meta/test_meta_regression.py,
-    fixtures by tools/metafor_reference.R).
+    fixtures by tools/metafor_reference.R); fitted values, their CIs, weights and residuals with
+    their SEs against ``fitted``, ``predict``, ``weights`` and ``rstandard`` on dat.bcg
+    (``~ ablat + year``, z and knha; tests/meta/test_plots.py).
 
     References
     ----------
@@ -136,6 +147,7 @@ def meta_regression(
     k = y.size
     x, coef_names = _design(mods, k, names)
     p = x.shape[1]
+    study_names = study_labels(labels, k)
     ctl = Control.from_mapping(control)
     notes: list[str] = []
 
@@ -146,10 +158,11 @@ def meta_regression(
     tau2 = fit.tau2
 
     w = 1 / (v + tau2)
-    beta, vb, rss = _wls(y, w, x)
+    beta, unscaled, rss = _wls(y, w, x)
+    vb = unscaled
     df: int | None = None
     if test == "knha":
-        vb = vb * (0.0 if rss <= np.finfo(np.float64).eps else rss / (k - p))
+        vb = unscaled * (0.0 if rss <= np.finfo(np.float64).eps else rss / (k - p))
         df = k - p
     se = np.sqrt(np.diag(vb))
     zval = beta / se
@@ -202,6 +215,11 @@ def meta_regression(
         test=test,
         level=level,
         iterations=fit.iterations,
+        yi=tuple(float(a) for a in y),
+        vi=tuple(float(a) for a in v),
+        weights=tuple(float(a) for a in 100 * w / w.sum()),
+        labels=study_names,
+        **study_fits(y, x, beta, vb, unscaled, v + tau2, crit),
         notes=(*notes, *fit.notes),
     )
 
@@ -239,6 +257,39 @@ def _checked(x: FloatArray, coef_names: tuple[str, ...]) -> tuple[FloatArray, tu
     if k <= p:
         raise InputError(f"needs more studies than coefficients ({p})", field="yi", value=k)
     return x, coef_names
+
+
+def study_fits(
+    y: FloatArray,
+    x: FloatArray,
+    beta: FloatArray,
+    vb: FloatArray,
+    unscaled: FloatArray,
+    marginal: FloatArray,
+    crit: float,
+) -> dict[str, tuple[float, ...]]:
+    """Per study: metafor's ``fitted``, ``predict``'s CI of it, and ``rstandard``'s residuals and SEs.
+
+    *vb* is the variance of the coefficients behind the CI (Knapp-Hartung scaled for knha),
+    *unscaled* is :math:`A = (X'M^{-1}X)^{-1}` and *marginal* the diagonal of the marginal variance
+    M of yi (``vi + tau2``; V of a multilevel model). Keys are the result fields ``fitted``,
+    ``fitted_ci_lb``, ``fitted_ci_ub``, ``resid`` and ``resid_se``.
+    """
+    fitted = x @ beta
+    half = crit * np.sqrt(np.einsum("ij,jk,ik->i", x, vb, x))
+    resid = y - fitted
+    # As rstandard: a residual below 100 machine epsilons is 0 (the model fits that study exactly).
+    resid[np.abs(resid) < 100 * np.finfo(np.float64).eps] = 0.0
+    # rstandard's Var(e) = (I - H) M (I - H)' with H = X A X' M^-1. As H M = X A X' = H M H', this
+    # is M - X A X': its diagonal needs no k x k matrix. Clipped at 0 against rounding where h_ii = 1.
+    resid_var = np.maximum(marginal - np.einsum("ij,jk,ik->i", x, unscaled, x), 0.0)
+    return {
+        "fitted": tuple(float(a) for a in fitted),
+        "fitted_ci_lb": tuple(float(a) for a in fitted - half),
+        "fitted_ci_ub": tuple(float(a) for a in fitted + half),
+        "resid": tuple(float(a) for a in resid),
+        "resid_se": tuple(float(a) for a in np.sqrt(resid_var)),
+    }
 
 
 def _wls(y: FloatArray, w: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatArray, float]:

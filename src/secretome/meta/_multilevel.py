@@ -19,8 +19,8 @@ from scipy import linalg, stats
 
 from secretome._result import Result
 from secretome.errors import ConvergenceError, InputError, check_choice
-from secretome.meta._columns import FloatArray
-from secretome.meta._meta_regression import _design
+from secretome.meta._columns import FloatArray, study_labels
+from secretome.meta._meta_regression import _design, study_fits
 from secretome.meta._results import _p_text, model_results_lines, moderator_lines
 from secretome.meta._tau2 import Projection, validated
 
@@ -59,6 +59,9 @@ class MultilevelResult(Result):
         Confidence level.
     iterations : int
         Fisher-scoring steps taken.
+    yi, vi, weights, labels : tuple
+        The effect sizes, their sampling variances, the weights in percent (metafor's
+        ``weights(res)``: the diagonal of :math:`V^{-1}` over its sum) and the labels of the rows.
     notes : tuple of str
         What was noticed on the way.
     """
@@ -84,6 +87,10 @@ class MultilevelResult(Result):
     test: str
     level: float
     iterations: int
+    yi: tuple[float, ...]
+    vi: tuple[float, ...]
+    weights: tuple[float, ...]
+    labels: tuple[str, ...]
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
@@ -120,8 +127,13 @@ class MultilevelRegressionResult(Result):
     QM, QM_df, QM_pval : float, tuple of int, float
         Omnibus Wald test of the moderators: chi-square with ``QM_df = (m,)``, or F with
         ``(m, k - p)`` for ``test="t"``.
-    I2, I2_levels, typical_vi, loglik, method, test, level, iterations, notes
+    I2, I2_levels, typical_vi, loglik, method, test, level, iterations, yi, vi, weights, labels, notes
         As in :class:`MultilevelResult`; ``typical_vi`` is ``(k - p) / tr(P)`` with the moderators.
+    fitted, fitted_ci_lb, fitted_ci_ub : tuple of float
+        Each row's fitted value ``x'b`` and its CI at ``level`` (metafor's ``fitted(res)`` and
+        ``predict(res)$ci.lb``, ``$ci.ub``).
+    resid, resid_se : tuple of float
+        The marginal residuals ``yi - x'b`` and their standard errors (``rstandard(res)``).
     """
 
     k: int
@@ -150,6 +162,15 @@ class MultilevelRegressionResult(Result):
     test: str
     level: float
     iterations: int
+    yi: tuple[float, ...]
+    vi: tuple[float, ...]
+    weights: tuple[float, ...]
+    labels: tuple[str, ...]
+    fitted: tuple[float, ...]
+    fitted_ci_lb: tuple[float, ...]
+    fitted_ci_ub: tuple[float, ...]
+    resid: tuple[float, ...]
+    resid_se: tuple[float, ...]
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
@@ -196,6 +217,7 @@ def multilevel(
     method: Literal["REML", "ML"] = "REML",
     test: Literal["z", "t"] = "z",
     level: float = 0.95,
+    labels: Sequence[str] | None = None,
 ) -> MultilevelResult: ...
 
 
@@ -211,6 +233,7 @@ def multilevel(
     method: Literal["REML", "ML"] = "REML",
     test: Literal["z", "t"] = "z",
     level: float = 0.95,
+    labels: Sequence[str] | None = None,
 ) -> MultilevelRegressionResult: ...
 
 
@@ -225,6 +248,7 @@ def multilevel(
     method: Literal["REML", "ML"] = "REML",
     test: Literal["z", "t"] = "z",
     level: float = 0.95,
+    labels: Sequence[str] | None = None,
 ) -> MultilevelResult | MultilevelRegressionResult:
     r"""Fit a three-level random-effects model, as metafor's ``rma.mv(yi, vi, mods, random = ~ 1 | study/es_id)``.
 
@@ -249,16 +273,20 @@ def multilevel(
         moderators), metafor's ``test="t"``.
     level : float
         Confidence level, a proportion in (0, 1).
+    labels : sequence of str, optional
+        A label per effect size (default ``"1"``, ``"2"``, ...), for the forest plot.
 
     Returns
     -------
     MultilevelResult or MultilevelRegressionResult
         Without *mods*: ``k``, ``n_levels``, ``sigma2``, ``estimate``, ``se``, ``zval``, ``pval``,
         ``df``, ``ci_lb``, ``ci_ub``, ``Q``, ``Q_df``, ``Q_pval``, ``I2``, ``I2_levels``,
-        ``typical_vi``, ``loglik``, ``method``, ``test``, ``level``, ``iterations``, ``notes``.
+        ``typical_vi``, ``loglik``, ``method``, ``test``, ``level``, ``iterations``, per row
+        ``yi``, ``vi``, ``weights`` and ``labels``, and ``notes``.
         With *mods*: ``k``, ``p``, ``n_levels``, ``sigma2``, ``coef_names``, per coefficient
         ``beta``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``, then ``df``, ``QE``,
-        ``QE_df``, ``QE_pval``, ``QM``, ``QM_df``, ``QM_pval`` and the rest as without.
+        ``QE_df``, ``QE_pval``, ``QM``, ``QM_df``, ``QM_pval``, the rest as without, and per row
+        ``fitted``, ``fitted_ci_lb``, ``fitted_ci_ub``, ``resid`` and ``resid_se``.
 
     Notes
     -----
@@ -278,7 +306,9 @@ def multilevel(
     :math:`\hat\beta = (X'V^{-1}X)^{-1} X'V^{-1}y` with variance :math:`(X'V^{-1}X)^{-1}`; QM is the
     Wald statistic of all coefficients but the intercept (divided by their number and referred to
     F on ``(m, k - p)`` df for ``test="t"``), and QE the weighted residual sum of squares with
-    weights :math:`1/v` on ``k - p`` df.
+    weights :math:`1/v` on ``k - p`` df. The weights, fitted values with their CIs and residuals
+    with their SEs are metafor's ``weights`` (diagonal of :math:`V^{-1}`), ``fitted``, ``predict``
+    and ``rstandard`` (:math:`\mathrm{diag}(V - X(X'V^{-1}X)^{-1}X')`).
 
     Multilevel I^2 follows the metafor FAQ and Cheung [2]_:
     :math:`I^2_j = 100\,\sigma^2_j / (\sum_l \sigma^2_l + \tilde v)` with the typical sampling
@@ -290,7 +320,9 @@ def multilevel(
     district/school, data = dat.konstantopoulos2011)`` for REML and ML, z and t: sigma^2,
     coefficients, SE, CI, p-values, QM, I^2 and logLik to 1e-6 relative (we agree to about 1e-7:
     both sigma^2 are optimiser results and metafor stops ``nlminb`` at its default tolerances), Q
-    and QE to 1e-12 (tests/meta/test_multilevel.py).
+    and QE to 1e-12 (tests/meta/test_multilevel.py); weights, fitted values and their CIs,
+    residuals and their SEs against ``weights``, ``fitted``, ``predict`` and ``rstandard`` for
+    ``~ 1`` (z) and ``~ year`` (t) with REML (tests/meta/test_plots.py).
 
     References
     ----------
@@ -320,6 +352,7 @@ def multilevel(
         raise InputError("must be a proportion in (0, 1), e.g. 0.95", field="level", value=level)
     y, v = validated(yi, vi)
     k = y.size
+    row_labels = study_labels(labels, k)
     z1 = _incidence(study, k, "study")
     if es_id is None:
         z2 = np.eye(k)
@@ -352,7 +385,9 @@ def multilevel(
             notes.append(f"the {name} variance is estimated at 0 (the boundary)")
 
     vmat = np.diag(v) + sigma2[0] * grams[0] + sigma2[1] * grams[1]
-    vinv_x = linalg.cho_solve(linalg.cho_factor(vmat), x)
+    chol = linalg.cho_factor(vmat)
+    vinv_x = linalg.cho_solve(chol, x)
+    weights = np.diag(linalg.cho_solve(chol, np.eye(k)))
     vb = np.linalg.inv(x.T @ vinv_x)
     beta = vb @ (vinv_x.T @ y)
     se = np.sqrt(np.diag(vb))
@@ -379,6 +414,10 @@ def multilevel(
         "test": test,
         "level": level,
         "iterations": iterations,
+        "yi": tuple(float(a) for a in y),
+        "vi": tuple(float(a) for a in v),
+        "weights": tuple(float(a) for a in 100 * weights / weights.sum()),
+        "labels": row_labels,
         "notes": tuple(notes),
     }
     if mods is None:
@@ -416,6 +455,7 @@ def multilevel(
         QM=qm,
         QM_df=(m,) if df is None else (m, df),
         QM_pval=qm_pval,
+        **study_fits(y, x, beta, vb, vb, np.diag(vmat), crit),
         **common,  # type: ignore[arg-type]
     )
 

@@ -1,4 +1,8 @@
-"""Forest, funnel and regression plots, as metafor's ``forest``, ``funnel`` and ``regplot`` draw them (no pyplot)."""
+"""Forest, funnel and regression plots, as metafor's ``forest``, ``funnel`` and ``regplot`` draw them (no pyplot).
+
+One forest and one funnel for every model (random effects, meta-regression, three-level with or
+without moderators, subgroups): each result type gives its rows or points, one drawing draws them.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from secretome._files import atomic_write_bytes
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
 from secretome.meta._meta_regression import _design, _wls
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult
 from secretome.meta._tau2 import validated
@@ -32,8 +37,12 @@ __all__ = ["forest_plot", "funnel_plot", "regression_plot"]
 _FORMATS = {".svg": "svg", ".pdf": "pdf"}
 
 
+_Plotted = RandomEffectsResult | SubgroupResult | MetaRegressionResult | MultilevelResult | MultilevelRegressionResult
+"""The results :func:`forest_plot` and :func:`funnel_plot` draw."""
+
+
 def forest_plot(
-    result: RandomEffectsResult | SubgroupResult,
+    result: _Plotted,
     path: str | Path | None = None,
     *,
     xlabel: str = "Observed Outcome",
@@ -41,28 +50,40 @@ def forest_plot(
 ) -> bytes:
     """Draw a forest plot of *result* and return it as SVG (or write it to *path*, .svg or .pdf).
 
-    Of a :class:`RandomEffectsResult`, as metafor's ``forest(res, showweights=TRUE)``: one row per
-    study (label, a square of area growing with its weight, its CI at the model's level, its weight
-    in percent and ``estimate [ci.lb, ci.ub]``), then the pooled estimate as a diamond and, for
-    random-effects models, the prediction interval as a dotted line, and a heterogeneity line
+    Of a :class:`RandomEffectsResult`, as metafor's ``forest(res, showweights=TRUE)`` [1]_: one row
+    per study (label, a square of area growing with its weight, its CI at the model's level, its
+    weight in percent and ``estimate [ci.lb, ci.ub]``), then the pooled estimate as a diamond and,
+    for random-effects models, the prediction interval as a dotted line, and a heterogeneity line
     (tau^2, I^2, Q with df and p).
 
+    Of a :class:`MultilevelResult` (three-level model), as ``forest(res)`` on metafor's ``rma.mv``:
+    one row per effect size (weights: the diagonal of V^-1, metafor's ``weights(res)``), the
+    pooled diamond of the three-level model (no prediction interval) and a line with both
+    variance components, I^2 and Q.
+
+    Of a :class:`MetaRegressionResult` or :class:`MultilevelRegressionResult`, as ``forest(res)``
+    on a model with moderators: the observed effects with their CIs and, in each study's row, its
+    fitted value with the CI of ``predict(res)`` as a grey diamond; no overall diamond, as metafor
+    (the model has no single estimate). Under them, the residual heterogeneity and the test of the
+    moderators (QM or F with df and p).
+
     Of a :class:`SubgroupResult` (from :func:`subgroups`), the subgroup layout of metafor's forest
-    examples and RevMan [1]_: per subgroup a heading, its studies, its own diamond labelled with its
+    examples and RevMan [2]_: per subgroup a heading, its studies, its own diamond labelled with its
     model and k, and its heterogeneity line; then the model on all studies with its diamond,
     prediction interval and heterogeneity, and the test for subgroup differences (QM, F or
     Q-between, with df and p). Study weights are those of the model on all studies, so they sum to
     100 % over the plot, as ``forest(rma(yi, vi), showweights=TRUE)`` would show them.
 
     Every number comes from the fitted result. Elements carry ids: ``study-i`` and ``study-ci-i``
-    (i the study's 1-based row in the data), ``weight-i``, ``pooled``, ``prediction-interval``,
-    ``heterogeneity``, and in the subgroup layout ``subgroup-j``, ``heterogeneity-j`` (j the 1-based
-    subgroup) and ``subgroup-test``. Text stays text in the SVG (``svg.fonttype = "none"``), so it
-    can be searched and edited. The file is written whole or not at all.
+    (i the study's 1-based row in the data), ``weight-i``, ``fitted-i`` (models with moderators),
+    ``pooled``, ``prediction-interval``, ``heterogeneity``, ``moderator-test``, and in the subgroup
+    layout ``subgroup-j``, ``heterogeneity-j`` (j the 1-based subgroup) and ``subgroup-test``.
+    Text stays text in the SVG (``svg.fonttype = "none"``), so it can be searched and edited. The
+    file is written whole or not at all.
 
     Parameters
     ----------
-    result : RandomEffectsResult or SubgroupResult
+    result : RandomEffectsResult, MultilevelResult, MetaRegressionResult, MultilevelRegressionResult or SubgroupResult
         The fitted model, or the subgroup analysis.
     path : str or Path, optional
         Where to write the plot (.svg or .pdf); the SVG bytes are returned either way (PDF bytes
@@ -74,25 +95,29 @@ def forest_plot(
 
     References
     ----------
-    .. [1] Borenstein M, Higgins JPT (2013). Meta-analysis and subgroups. Prevention Science
+    .. [1] Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. Journal
+       of Statistical Software 36(3):1-48. https://doi.org/10.18637/jss.v036.i03
+    .. [2] Borenstein M, Higgins JPT (2013). Meta-analysis and subgroups. Prevention Science
        14(2):134-143. https://doi.org/10.1007/s11121-013-0377-7
 
     Examples
     --------
-    >>> from secretome.meta import random_effects, subgroups
+    >>> from secretome.meta import meta_regression, random_effects, subgroups
     >>> svg = forest_plot(random_effects([0.1, 0.5, 0.9], [0.01, 0.02, 0.01], labels=["A", "B", "C"]))
     >>> svg.startswith(b"<?xml") and b">RE Model<" in svg
     True
     >>> res = subgroups([0.1, 0.3, 0.8, 0.9], [0.01, 0.02, 0.01, 0.02], ["a", "a", "b", "b"], method="FE")
     >>> b'id="subgroup-2"' in forest_plot(res)
     True
+    >>> svg = forest_plot(meta_regression([0.1, 0.3, 0.5, 0.8], [0.01, 0.02, 0.01, 0.02], [1, 2, 3, 4]))
+    >>> b'id="fitted-4"' in svg and b'id="pooled"' not in svg
+    True
     """
     fmt = _format(path, "forest")
-    rows = _subgroup_rows(result) if isinstance(result, SubgroupResult) else _model_rows(result)
-    overall = result.overall if isinstance(result, SubgroupResult) else result
-    crit = float(stats.norm.isf((1 - overall.level) / 2))
+    rows, level = _forest_rows(result)
+    crit = float(stats.norm.isf((1 - level) / 2))
     top = len(rows)
-    biggest = max(overall.weights)
+    biggest = max(row.study[3] for row in rows if row.study is not None)
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome", "font.size": 9}):
         height = 0.24 * (top + 2) + 0.9
         fig = Figure(figsize=(10, height))
@@ -100,7 +125,7 @@ def forest_plot(
         # the estimates; notes (heterogeneity, tests) start at the left edge and may run under the plot.
         ax = fig.add_axes((0.30, 0.7 / height, 0.40, 1 - 1.1 / height))
         text_at = transforms.blended_transform_factory(fig.transFigure, ax.transData)
-        header = [(0.01, "left", "Study"), (0.985, "right", f"Estimate [{100 * overall.level:g}% CI]")]
+        header = [(0.01, "left", "Study"), (0.985, "right", f"Estimate [{100 * level:g}% CI]")]
         if weights:
             header.append((0.795, "right", "Weight"))
         for x, align, text in header:
@@ -135,10 +160,17 @@ def _draw_row(
     if row.study is not None:
         i, yi, vi, w = row.study
         shown = (yi, yi - crit * math.sqrt(vi), yi + crit * math.sqrt(vi))
+        spans = list(shown[1:])
+        if row.fitted is not None:
+            # metafor's addfit for a model with moderators: a grey polygon per study, under its square.
+            fit, lb, ub = row.fitted
+            polygon = [(lb, y), (fit, y + 0.35), (ub, y), (fit, y - 0.35)]
+            ax.add_patch(Polygon(polygon, closed=True, color="grey", gid=f"fitted-{i}"))
+            spans += [lb, ub]
         ax.hlines(y, shown[1], shown[2], color="black", linewidth=0.8, gid=f"study-ci-{i}")
         size = 3 + 6 * math.sqrt(w / biggest)
         ax.plot([yi], [y], marker="s", color="black", markersize=size, gid=f"study-{i}")
-        spans, weight = list(shown[1:]), (f"{w:.2f}%", f"weight-{i}")
+        weight = (f"{w:.2f}%", f"weight-{i}")
     elif row.fit is not None:
         fit = row.fit
         shown = (fit.estimate, fit.ci_lb, fit.ci_ub)
@@ -161,20 +193,57 @@ def _draw_row(
 
 
 @dataclasses.dataclass(frozen=True)
+class _Diamond:
+    """A pooled estimate as a forest plot draws it: the diamond, and the prediction interval if any."""
+
+    estimate: float
+    ci_lb: float
+    ci_ub: float
+    pi_lb: float | None = None
+    pi_ub: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class _Row:
     """One row of a forest plot, top to bottom."""
 
     kind: Literal["heading", "study", "diamond", "note", "blank"]
     label: str = ""
     study: tuple[int, float, float, float] | None = None  # 1-based row, yi, vi, weight in percent
-    fit: RandomEffectsResult | None = None  # the model of a diamond row
+    fitted: tuple[float, float, float] | None = None  # a study's fitted value and its CI (models with moderators)
+    fit: _Diamond | None = None  # the model of a diamond row
     gid: str = ""  # the diamond's id
     text_gid: str | None = None  # the label's id (headings and notes)
 
 
-def _model_rows(result: RandomEffectsResult) -> list[_Row]:
+def _forest_rows(result: _Plotted) -> tuple[list[_Row], float]:
+    """The rows of *result*'s forest plot, top to bottom, and the confidence level of its CIs."""
+    match result:
+        case SubgroupResult():
+            return _subgroup_rows(result), result.overall.level
+        case RandomEffectsResult():
+            pooled = _Diamond(result.estimate, result.ci_lb, result.ci_ub, result.pi_lb, result.pi_ub)
+            model = _pooled_rows(pooled, _model_name(result), "pooled", _heterogeneity_text(result), "heterogeneity")
+        case MultilevelResult():
+            # metafor labels an rma.mv diamond "RE Model" too; the variance components say it has three levels.
+            pooled = _Diamond(result.estimate, result.ci_lb, result.ci_ub)
+            model = _pooled_rows(pooled, "RE Model", "pooled", _multilevel_text(result), "heterogeneity")
+        case MetaRegressionResult() | MultilevelRegressionResult():
+            fits = zip(result.fitted, result.fitted_ci_lb, result.fitted_ci_ub, strict=True)
+            studies = [
+                _Row("study", label, (i, yi, vi, w), fitted=fit)
+                for i, ((label, yi, vi, w), fit) in enumerate(zip(_studies(result), fits, strict=True), 1)
+            ]
+            moderators = _omnibus_text(result.QM, result.QM_df, result.QM_pval)
+            notes = [
+                _Row("note", _residual_text(result), text_gid="heterogeneity"),
+                _Row("note", f"Test of moderators: {moderators}", text_gid="moderator-test"),
+            ]
+            return [*studies, _Row("blank"), *notes], result.level
+        case _:
+            raise TypeError(f"forest_plot draws a model or subgroup analysis; got {type(result).__name__}")
     studies = [_Row("study", label, (i, yi, vi, w)) for i, (label, yi, vi, w) in enumerate(_studies(result), 1)]
-    return [*studies, _Row("blank"), *_pooled_rows(result, _model_name(result), "pooled", "heterogeneity")]
+    return [*studies, _Row("blank"), *model], result.level
 
 
 def _subgroup_rows(result: SubgroupResult) -> list[_Row]:
@@ -189,18 +258,25 @@ def _subgroup_rows(result: SubgroupResult) -> list[_Row]:
             if group == level
         ]
         label = f"{_model_name(fit)} for {level} (k = {fit.k})"
-        rows += [*_pooled_rows(fit, label, f"subgroup-{j}", f"heterogeneity-{j}"), _Row("blank")]
+        diamond = _Diamond(fit.estimate, fit.ci_lb, fit.ci_ub, fit.pi_lb, fit.pi_ub)
+        rows += [
+            *_pooled_rows(diamond, label, f"subgroup-{j}", _heterogeneity_text(fit), f"heterogeneity-{j}"),
+            _Row("blank"),
+        ]
     label = f"{_model_name(overall)} for all studies (k = {overall.k})"
-    rows += _pooled_rows(overall, label, "pooled", "heterogeneity")
+    diamond = _Diamond(overall.estimate, overall.ci_lb, overall.ci_ub, overall.pi_lb, overall.pi_ub)
+    rows += _pooled_rows(diamond, label, "pooled", _heterogeneity_text(overall), "heterogeneity")
     return [*rows, _Row("note", f"Test for subgroup differences: {_between_text(result)}", text_gid="subgroup-test")]
 
 
-def _studies(fit: RandomEffectsResult) -> list[tuple[str, float, float, float]]:
+def _studies(
+    fit: RandomEffectsResult | MetaRegressionResult | MultilevelResult | MultilevelRegressionResult,
+) -> list[tuple[str, float, float, float]]:
     return list(zip(fit.labels, fit.yi, fit.vi, fit.weights, strict=True))
 
 
-def _pooled_rows(fit: RandomEffectsResult, label: str, gid: str, note_gid: str) -> list[_Row]:
-    return [_Row("diamond", label, fit=fit, gid=gid), _Row("note", _heterogeneity_text(fit), text_gid=note_gid)]
+def _pooled_rows(fit: _Diamond, label: str, gid: str, note: str, note_gid: str) -> list[_Row]:
+    return [_Row("diamond", label, fit=fit, gid=gid), _Row("note", note, text_gid=note_gid)]
 
 
 def _model_name(fit: RandomEffectsResult) -> str:
@@ -214,13 +290,35 @@ def _heterogeneity_text(fit: RandomEffectsResult) -> str:
     return f"Heterogeneity: {tau2}I² = {fit.I2:.1f}%; Q = {fit.Q:.2f}, df = {fit.Q_df}, {_p_short(fit.Q_pval)}"
 
 
+def _multilevel_text(fit: MultilevelResult | MultilevelRegressionResult) -> str:
+    # Both variance components, as print.rma.mv lists sigma^2.1 (study) and sigma^2.2 (within study).
+    between, within = fit.sigma2
+    sigma2 = f"σ² = {between:.2f} (between studies), {within:.2f} (within studies); I² = {fit.I2:.1f}%"
+    if isinstance(fit, MultilevelResult):
+        return f"Heterogeneity: {sigma2}; Q = {fit.Q:.2f}, df = {fit.Q_df}, {_p_short(fit.Q_pval)}"
+    return f"Residual heterogeneity: {sigma2}; QE = {fit.QE:.2f}, df = {fit.QE_df}, {_p_short(fit.QE_pval)}"
+
+
+def _residual_text(fit: MetaRegressionResult | MultilevelRegressionResult) -> str:
+    if isinstance(fit, MultilevelRegressionResult):
+        return _multilevel_text(fit)
+    tau2 = "" if fit.method in ("EE", "FE") else f"τ² = {fit.tau2:.2f}; "
+    qe = f"QE = {fit.QE:.2f}, df = {fit.QE_df}, {_p_short(fit.QE_pval)}"
+    return f"Residual heterogeneity: {tau2}I² = {fit.I2:.1f}%; {qe}"
+
+
 def _between_text(result: SubgroupResult) -> str:
     if result.between == "separate":
         return f"Q-between = {result.QM:.2f}, df = {result.QM_df[0]}, {_p_short(result.QM_pval)}"
-    if len(result.QM_df) == 2:
-        df1, df2 = result.QM_df
-        return f"F = {result.QM:.2f}, df1 = {df1}, df2 = {df2}, {_p_short(result.QM_pval)}"
-    return f"QM = {result.QM:.2f}, df = {result.QM_df[0]}, {_p_short(result.QM_pval)}"
+    return _omnibus_text(result.QM, result.QM_df, result.QM_pval)
+
+
+def _omnibus_text(qm: float, qm_df: tuple[int, ...], pval: float) -> str:
+    """The omnibus test of moderators: F with (df1, df2) for knha and t tests, else QM (chi-square)."""
+    if len(qm_df) == 2:
+        df1, df2 = qm_df
+        return f"F = {qm:.2f}, df1 = {df1}, df2 = {df2}, {_p_short(pval)}"
+    return f"QM = {qm:.2f}, df = {qm_df[0]}, {_p_short(pval)}"
 
 
 def _p_short(p: float) -> str:
@@ -228,51 +326,85 @@ def _p_short(p: float) -> str:
 
 
 def funnel_plot(
-    result: RandomEffectsResult,
+    result: _Plotted,
     path: str | Path | None = None,
     *,
-    xlabel: str = "Observed Outcome",
+    xlabel: str | None = None,
     contours: Sequence[float] | None = None,
 ) -> bytes:
     """Draw a funnel plot of *result* and return it as SVG (or write it to *path*, .svg or .pdf).
 
-    Effect sizes against their standard errors (0 at the top), a vertical line at the pooled
-    estimate and the pseudo-confidence region ``estimate +/- z * SE`` (at the model's level), as
-    metafor's ``funnel(res)`` draws it for a model without moderators [1]_.
+    What metafor's ``funnel(res)`` [1]_ draws, by result:
 
-    With ``contours=(0.90, 0.95, 0.99)`` it is instead contour-enhanced [2]_, as metafor's
+    - :class:`RandomEffectsResult` and :class:`MultilevelResult` (no moderators): the effect sizes
+      against their standard errors ``sqrt(vi)`` (0 at the top), a vertical line at the pooled
+      estimate and the pseudo-confidence region ``estimate +/- z * SE`` (at the model's level) [2]_;
+      for the three-level model the estimate is its pooled one, as ``funnel`` on ``rma.mv``.
+    - :class:`MetaRegressionResult` and :class:`MultilevelRegressionResult`: metafor's default for
+      models with moderators, the residuals against their standard errors (``rstandard(res)``),
+      around 0, x axis "Residual Value".
+    - :class:`SubgroupResult`: the funnel of the meta-regression on the subgroup dummies
+      (``rma(yi, vi, mods = ~ factor(group))``, its residuals), as metafor would draw for that
+      model; a ``between="separate"`` analysis fitted no such model and is refused.
+
+    With ``contours=(0.90, 0.95, 0.99)`` it is instead contour-enhanced [3]_, as metafor's
     ``funnel(res, level=c(90, 95, 99), shade=..., refline=0)``: the regions around 0 where a study's
     two-sided p-value exceeds 0.10, lies in (0.05, 0.10], (0.01, 0.05] and below 0.01 are shaded from
     white to dark, with a legend; the pseudo-confidence region around the estimate is not drawn.
 
+    Elements carry ids ``study-i`` (1-based row), ``funnel-region`` or ``contour-<level>`` and
+    ``contour-inner``, and ``pooled`` (the vertical line at the estimate) or, for residuals,
+    ``refline`` (at 0). The file is written whole or not at all.
+
+    Parameters
+    ----------
+    result : RandomEffectsResult, MultilevelResult, MetaRegressionResult, MultilevelRegressionResult or SubgroupResult
+        The fitted model, or the subgroup analysis.
+    path : str or Path, optional
+        Where to write the plot (.svg or .pdf).
+    xlabel : str, optional
+        Label of the x axis (default as metafor: "Observed Outcome", or "Residual Value").
+    contours : sequence of float, optional
+        Levels of a contour-enhanced funnel, proportions in (0, 1).
+
+    Raises
+    ------
+    InputError
+        A bad suffix or contour level, or a subgroup analysis with ``between="separate"``.
+
     References
     ----------
-    .. [1] Sterne JAC, Egger M (2001). Funnel plots for detecting bias in meta-analysis:
+    .. [1] Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. Journal
+       of Statistical Software 36(3):1-48. https://doi.org/10.18637/jss.v036.i03
+    .. [2] Sterne JAC, Egger M (2001). Funnel plots for detecting bias in meta-analysis:
        guidelines on choice of axis. Journal of Clinical Epidemiology 54(10):1046-1055.
        https://doi.org/10.1016/S0895-4356(01)00377-8
-    .. [2] Peters JL, Sutton AJ, Jones DR, Abrams KR, Rushton L (2008). Contour-enhanced
+    .. [3] Peters JL, Sutton AJ, Jones DR, Abrams KR, Rushton L (2008). Contour-enhanced
        meta-analysis funnel plots help distinguish publication bias from other causes of asymmetry.
        Journal of Clinical Epidemiology 61(10):991-996. https://doi.org/10.1016/j.jclinepi.2007.11.010
 
     Examples
     --------
-    >>> from secretome.meta import random_effects
+    >>> from secretome.meta import meta_regression, random_effects
     >>> svg = funnel_plot(random_effects([0.1, 0.5, 0.9], [0.01, 0.02, 0.01]))
     >>> b'id="funnel-region"' in svg
     True
     >>> svg = funnel_plot(random_effects([0.1, 0.5, 0.9], [0.01, 0.02, 0.01]), contours=(0.90, 0.95, 0.99))
     >>> b'id="contour-0.99"' in svg and b'id="funnel-region"' not in svg
     True
+    >>> svg = funnel_plot(meta_regression([0.1, 0.3, 0.5, 0.8], [0.01, 0.02, 0.01, 0.02], [1, 2, 3, 4]))
+    >>> b">Residual Value<" in svg and b'id="refline"' in svg
+    True
     """
     fmt = _format(path, "funnel")
     levels = _contour_levels(contours)
-    crit = float(stats.norm.isf((1 - result.level) / 2))
-    sei = [math.sqrt(v) for v in result.vi]
-    top = max(sei) * 1.05
+    points = _funnel_points(result)
+    crit = float(stats.norm.isf((1 - points.level) / 2))
+    top = max(points.se) * 1.05
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
         fig = Figure(figsize=(6, 5))
         ax = fig.add_subplot()
-        mu = result.estimate
+        mu = points.centre
         if levels:
             # Widest region first, each narrower one painted over it: darkest outside the largest level.
             shades = np.linspace(0.68, 0.86, len(levels))
@@ -301,20 +433,53 @@ def funnel_plot(
                 Polygon(region, closed=True, facecolor="white", edgecolor="black", linewidth=0.8, gid="funnel-region")
             )
             mu_axis = mu
-        ax.vlines(mu, 0, top, color="black", linewidth=0.8, gid="pooled")
-        for i, (yi, se) in enumerate(zip(result.yi, sei, strict=True), 1):
-            ax.plot([yi], [se], marker="o", color="black", markersize=5, gid=f"study-{i}")
+        ax.vlines(mu, 0, top, color="black", linewidth=0.8, gid=points.centre_gid)
+        for i, (x, se) in enumerate(zip(points.x, points.se, strict=True), 1):
+            ax.plot([x], [se], marker="o", color="black", markersize=5, gid=f"study-{i}")
         ax.set_ylim(top, 0)
         ax.set_xlim(
-            min(mu_axis - crit * top, *result.yi) - 0.1 * crit * top,
-            max(mu_axis + crit * top, *result.yi) + 0.1 * crit * top,
+            min(mu_axis - crit * top, *points.x) - 0.1 * crit * top,
+            max(mu_axis + crit * top, *points.x) + 0.1 * crit * top,
         )
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(points.xlabel if xlabel is None else xlabel)
         ax.set_ylabel("Standard Error")
         if levels:
             ax.legend(loc="upper right", fontsize="small", frameon=True)
         fig.tight_layout()
         return _save(fig, fmt, path)
+
+
+@dataclasses.dataclass(frozen=True)
+class _FunnelPoints:
+    """What a funnel plot shows of a result: x against its SE, the centre line and the axis label."""
+
+    x: tuple[float, ...]
+    se: tuple[float, ...]
+    centre: float
+    centre_gid: str
+    xlabel: str
+    level: float
+
+
+def _funnel_points(result: _Plotted) -> _FunnelPoints:
+    match result:
+        case SubgroupResult(moderator_fit=None):
+            raise InputError(
+                "the funnel of a subgroup analysis shows the residuals of the moderator model, which "
+                "between='separate' does not fit; use between='moderator', or funnel_plot(result.overall)",
+                field="between",
+                value=result.between,
+            )
+        case SubgroupResult(moderator_fit=MetaRegressionResult() as fit):
+            return _funnel_points(fit)
+        case RandomEffectsResult() | MultilevelResult():
+            se = tuple(math.sqrt(v) for v in result.vi)
+            return _FunnelPoints(result.yi, se, result.estimate, "pooled", "Observed Outcome", result.level)
+        case MetaRegressionResult() | MultilevelRegressionResult():
+            # metafor's funnel of a model with moderators: rstandard's residuals around refline = 0.
+            return _FunnelPoints(result.resid, result.resid_se, 0.0, "refline", "Residual Value", result.level)
+        case _:
+            raise TypeError(f"funnel_plot draws a model or subgroup analysis; got {type(result).__name__}")
 
 
 def regression_plot(

@@ -13,7 +13,7 @@ from scipy import stats
 from scipy.optimize import brentq
 
 from secretome.errors import InputError, SecretomeWarning, check_choice
-from secretome.meta._columns import FloatArray
+from secretome.meta._columns import FloatArray, study_labels
 from secretome.meta._results import RandomEffectsResult
 from secretome.meta._tau2 import EQUAL_METHODS, TAU2_METHODS, Control, Projection, fit_chain, intercept, validated
 
@@ -131,9 +131,7 @@ def random_effects(
         raise InputError("a random-effects model needs at least 2 studies", field="yi", value=k)
     if k < 1:
         raise InputError("needs at least 1 study", field="yi", value=k)
-    study_labels = tuple(str(i) for i in range(1, k + 1)) if labels is None else tuple(str(s) for s in labels)
-    if len(study_labels) != k:
-        raise InputError(f"has {len(study_labels)} values but there are {k} studies", field="labels")
+    names = study_labels(labels, k)
     ctl = Control.from_mapping(control)
     notes: list[str] = []
 
@@ -198,7 +196,7 @@ def random_effects(
         yi=tuple(float(x) for x in y),
         vi=tuple(float(x) for x in v),
         weights=tuple(float(x) for x in 100 * w / sw),
-        labels=study_labels,
+        labels=names,
         notes=(*notes, *fit.notes),
     )
 

@@ -154,6 +154,15 @@ class MetaRegressionResult(Result):
         Omnibus test of the moderators (chi-square with ``QM_df = (m,)``; F with ``(m, k - p)``).
     method, test, level, iterations, notes
         As in :class:`RandomEffectsResult` (``method`` is the estimator used, after any fallback).
+    yi, vi, weights, labels : tuple
+        The effect sizes, their sampling variances, the model weights in percent (metafor's
+        ``weights(res)``: ``1/(vi + tau2)`` over its sum) and the study labels.
+    fitted, fitted_ci_lb, fitted_ci_ub : tuple of float
+        Each study's fitted value ``x_i'b`` and its CI at ``level`` (metafor's ``fitted(res)`` and
+        ``predict(res)$ci.lb``, ``$ci.ub``; Knapp-Hartung adjusted for knha).
+    resid, resid_se : tuple of float
+        The residuals ``yi - x_i'b`` and their standard errors (metafor's ``rstandard(res)$resid``
+        and ``$se``: marginal residuals, the variance not scaled by Knapp-Hartung).
     """
 
     k: int
@@ -181,6 +190,15 @@ class MetaRegressionResult(Result):
     test: str
     level: float
     iterations: int
+    yi: tuple[float, ...]
+    vi: tuple[float, ...]
+    weights: tuple[float, ...]
+    labels: tuple[str, ...]
+    fitted: tuple[float, ...]
+    fitted_ci_lb: tuple[float, ...]
+    fitted_ci_ub: tuple[float, ...]
+    resid: tuple[float, ...]
+    resid_se: tuple[float, ...]
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:

@@ -15,7 +15,7 @@ from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._random_effects import random_effects
-from secretome.meta._results import RandomEffectsResult
+from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._tau2 import validated
 
 __all__ = ["SubgroupResult", "subgroups"]
@@ -44,6 +44,10 @@ class SubgroupResult(Result):
         Each study's subgroup, in the order of the data (``overall.labels`` names the studies).
     between : str
         How the subgroups were compared: ``"moderator"`` or ``"separate"``.
+    moderator_fit : MetaRegressionResult or None
+        For ``between="moderator"``, the meta-regression on the subgroup dummies whose QM is the
+        test above (metafor's ``rma(yi, vi, mods = ~ factor(group))``; its residuals are the
+        funnel plot of the analysis); ``None`` for ``"separate"``, which does not fit it.
     """
 
     levels: tuple[str, ...]
@@ -56,6 +60,7 @@ class SubgroupResult(Result):
     overall: RandomEffectsResult
     groups: tuple[str, ...]
     between: str = "moderator"
+    moderator_fit: MetaRegressionResult | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row per subgroup: k, estimate, se, pval, ci_lb, ci_ub, tau2, I2, Q."""
@@ -185,7 +190,9 @@ def subgroups(
             between=between,
         )
     dummies = np.column_stack([(group_of == lv).to_numpy(dtype=float) for lv in levels[1:]])
-    between = meta_regression(y, v, dummies, method=method, test=test, level=level, control=control)
+    between = meta_regression(
+        y, v, dummies, method=method, test=test, level=level, control=control, names=levels[1:], labels=list(names)
+    )
     return SubgroupResult(
         levels=levels,
         fits=tuple(fits),
@@ -196,4 +203,5 @@ def subgroups(
         test=test,
         overall=overall,
         groups=tuple(group_of),
+        moderator_fit=between,
     )

@@ -147,9 +147,13 @@ def meta_from_table(
         design = _moderators(frame, mods, file) if mods else None
         if cluster is not None:
             study = frame[cluster].to_numpy(dtype=object)
-            result = multilevel(y, v, study, mods=design, method=chain[0], test=test, level=level)  # type: ignore[call-overload]
+            result = multilevel(  # type: ignore[call-overload]
+                y, v, study, mods=design, method=chain[0], test=test, level=level, labels=labels
+            )
         elif design is not None:
-            result = meta_regression(y, v, design, method=method, test=test, level=level, control=control)  # type: ignore[arg-type]
+            result = meta_regression(  # type: ignore[arg-type]
+                y, v, design, method=method, test=test, level=level, control=control, labels=labels
+            )
         elif subgroup is not None:
             groups = frame[subgroup].to_numpy()
             result = subgroups(  # type: ignore[arg-type]
@@ -224,6 +228,7 @@ def regression_plot_from_csv(
     measure: Measure | None = None,
     columns: Mapping[str, str] | None = None,
     shared_control: str | None = None,
+    cluster: str | None = None,
     method: ModelMethod | Sequence[ModelMethod] = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
@@ -235,9 +240,14 @@ def regression_plot_from_csv(
     against *moderator*, which may be left out when *mods* names one column. It must be a numeric
     column: a factor has no line to draw. Returns the SVG, or writes *out* (.svg or .pdf).
 
-    Raises :class:`~secretome.errors.InputError` naming the file and column, as :func:`meta_from_csv`.
+    Raises :class:`~secretome.errors.InputError` naming the file and column, as :func:`meta_from_csv`;
+    also for a *cluster* column, as the plot draws a two-level meta-regression (metafor's ``regplot``
+    of ``rma``): the lines of a three-level model would need its own variance of the coefficients.
     """
     frame = _read_csv(path)
+    if cluster is not None:
+        reason = "the regression plot draws a two-level meta-regression, not a three-level model"
+        raise InputError(reason, file=path, field=cluster)
     if not mods:
         raise InputError("a regression plot needs a moderator column", file=path, field="mods")
     chosen = moderator if moderator is not None else mods[0] if len(mods) == 1 else None
