@@ -5,9 +5,10 @@ import sqlalchemy as sa
 
 from secretome.errors import InputError
 from secretome.evidence import _models as orm
-from secretome.evidence._dedupe import _normal_title, _surname, dedupe_records, undo_merge
+from secretome.evidence._dedupe import _surname, dedupe_records, undo_merge
 from secretome.evidence._imports import import_files
 from secretome.evidence._store import create_store
+from secretome.evidence._titles import normal_text
 
 # Records of dedupe.ris (ids follow file order): 1-3 one paper (same DOI in 1 and 2, fuzzy 3),
 # 4-5 one PMID, 6-7 same title but different DOIs (preprint and article: vetoed), 8 unrelated.
@@ -73,5 +74,5 @@ def test_undo_unknown_merge_is_an_input_error(store, bad):
 
 
 def test_normalisation_helpers():
-    assert _normal_title("<i>In vitro</i> MSC-CM: a Test.") == "in vitro msc cm a test"
+    assert normal_text("<i>In vitro</i> MSC-CM: a Test.") == "in vitro msc cm a test"
     assert _surname(["Smith, J."]) == _surname(["Smith J"]) == "smith"

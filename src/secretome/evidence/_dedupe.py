@@ -1,13 +1,19 @@
 """De-duplication of imported records, after ASySD (Hair et al. 2023): exact identifiers, then fuzzy fields.
 
 1. **Exact**: records with the same DOI (normalised, case-insensitive), then with the same PMID.
-2. **Fuzzy**: pairs found by blocking (same first or last 30 characters of the normalised title,
-   same year and first author, or same volume and first page) are compared field by field with
-   rapidfuzz: a duplicate needs titles at least :data:`TITLE_THRESHOLD` % alike (Levenshtein ratio
-   of the normalised titles) and no conflicting field (:func:`_conflict`): the same first-author
-   surname, volume, first page and journal (abbreviations match their full names) where both give
-   one, years at most one apart (an epub and its print issue), the same numbers in the title (Part I
-   / Part II, 12- and 24-month results) and the same kind of notice (an erratum is not its paper).
+2. **Fuzzy**: titles are compared in canonical form (:func:`~secretome.evidence._titles.canonical_title`:
+   lower-case ASCII words, Greek letters spelled out, letters and digits split, the field's
+   abbreviations expanded, so "MSCs" and "mesenchymal stromal cells" are one term). Pairs found by
+   blocking (same first or last 30 characters of the canonical title, same year and first author,
+   or same volume and first page) are compared field by field with rapidfuzz: a duplicate needs
+   titles at least :data:`TITLE_THRESHOLD` % alike (Levenshtein ratio) and no conflicting field
+   (:func:`_conflict`): the same first-author surname, volume, first page and journal
+   (abbreviations match their full names) where both give one, years at most one apart (an epub
+   and its print issue), the same numbers in the title (Part I / Part II, 12- and 24-month
+   results) and the same kind of notice (an erratum is not its paper).
+   **Truncated titles** (:func:`_truncated_pairs`): a title of at least 60 characters that is the
+   start of another is a title match too, when it does not end where the other's subtitle begins,
+   both records give the same year and first author, and no field conflicts.
 3. **Veto**: two groups whose records carry different DOIs are never joined (ASySD's DOI-mismatch
    rule: a preprint and its article, or two reports of one trial, are different records), nor
    two groups with a conflicting field between any of their records (so a record with no pages
@@ -33,7 +39,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,11 +53,12 @@ from secretome._result import Result, json_safe
 from secretome.errors import InputError
 from secretome.evidence import _models as orm
 from secretome.evidence._store import Store
+from secretome.evidence._titles import canonical_title, normal_text, subtitle_cuts
 
 __all__ = ["TITLE_THRESHOLD", "DedupeResult", "MergeReport", "dedupe_records", "undo_merge"]
 
 TITLE_THRESHOLD = 95.0
-"""Minimum title similarity (0-100, rapidfuzz ``fuzz.ratio`` of normalised titles) of a fuzzy duplicate."""
+"""Minimum title similarity (0-100, rapidfuzz ``fuzz.ratio`` of canonical titles) of a fuzzy duplicate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,38 +107,13 @@ class DedupeResult(Result):
         return pd.DataFrame([json_safe(m) for m in self.merges], columns=list(MergeReport.__dataclass_fields__))
 
 
-_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa", "λ": "lambda"}
-_GREEK |= {"μ": "mu", "µ": "mu", "σ": "sigma", "τ": "tau", "ω": "omega", "θ": "theta"}
-
-
-def _ascii_char(char: str) -> str:
-    if char in _GREEK:
-        return _GREEK[char]
-    # Unicode dashes and quotes are punctuation like their ASCII forms; dropped whole they would glue words.
-    return " " if ord(char) > 127 and unicodedata.category(char)[0] in "PSZ" else char
-
-
-def _normal_title(title: str | None) -> str:
-    """Lower-case ASCII words of a title: accents dropped, Greek letters spelled out, tags and punctuation gone.
-
-    >>> _normal_title("TGF-β1 <i>in vitro</i>: miR\u2011140\u20115p, Müller")
-    'tgf beta1 in vitro mir 140 5p muller'
-    """
-    text = title or ""
-    if not text.isascii():
-        text = "".join(_ascii_char(c) for c in text)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"<[^>]+>", " ", text)  # HTML tags some databases keep (<i>in vitro</i>)
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
-
-
 def _surname(authors: list[str]) -> str:
     if not authors:
         return ""
     first = authors[0]
     # "Smith, J." (RIS, BibTeX) and "Smith J" (PubMed) both give "smith".
     name = first.split(",")[0] if "," in first else first.rsplit(" ", 1)[0] if " " in first else first
-    return _normal_title(name)
+    return normal_text(name)
 
 
 def _first_page(pages: str | None) -> str:
@@ -140,6 +121,9 @@ def _first_page(pages: str | None) -> str:
 
 
 _SMALL_BLOCK = 64  # blocks up to this size give all their pairs; larger ones are scored whole with cdist
+# A truncated title must keep this many characters (of normal_text) to count: a long start of a
+# title is specific to one paper, a short one ("Mesenchymal stem cells in osteoarthritis") is not.
+_TRUNCATED_MIN = 60
 _COLUMNS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "url", "abstract")
 
 
@@ -219,7 +203,7 @@ class _Facts:
 
 
 def _facts(record: sa.Row, title: str) -> _Facts:
-    journal = tuple(w for w in _normal_title(record.journal).split() if w not in _JOURNAL_STOPWORDS)
+    journal = tuple(w for w in normal_text(record.journal).split() if w not in _JOURNAL_STOPWORDS)
     notice = _NOTICE.match(title)
     return _Facts(
         surname=_surname(record.authors),
@@ -343,7 +327,65 @@ def _fuzzy_pairs(
         year = ra.year if ra.year == rb.year else f"{ra.year} / {rb.year}"
         why = f"{a}~{b}: titles {score:.1f}% alike, year {year}, first author {facts[a].surname or '?'}"
         pairs.append((score, a, b, why))
-    return sorted(pairs, key=lambda p: -p[0])
+    return pairs
+
+
+def _truncated_pairs(
+    records: dict[int, sa.Row], titles: dict[int, str], facts: dict[int, _Facts]
+) -> list[tuple[float, int, int, str]]:
+    """Pairs whose shorter canonical title is the start of the longer one, cut by a database.
+
+    Some databases store a title cut after a fixed number of characters; the cut title can miss
+    :data:`TITLE_THRESHOLD` by far. ASySD [1]_ scores whole titles against each other, so this
+    rule is secretome's own. A prefix alone is weak evidence (a paper and its "...: 24-month
+    results" share one), so it links two records only when all of these hold:
+
+    - the shorter title keeps at least 60 characters;
+    - it does not end where the longer one starts a subtitle or a new sentence (then it is a
+      complete title of its own, :func:`~secretome.evidence._titles.subtitle_cuts`);
+    - both records give a year and a first author, and they are the same (not one year apart, as
+      the full-title rule allows);
+    - no field conflicts (:func:`_conflict`), so a number cut off the end of a title ("Part II")
+      keeps the two apart; the DOI-mismatch veto applies when the link is joined.
+
+    Returns the same tuples as :func:`_fuzzy_pairs`: score (``fuzz.ratio`` of the two titles),
+    ids and the reason.
+    """
+    by_title: dict[str, list[int]] = defaultdict(list)
+    for i, title in titles.items():
+        if title:
+            by_title[title].append(i)
+    # Sorted, the titles that start with a title come right after it: one scan finds every
+    # prefix pair, at any block size, without comparing the other pairs.
+    ordered = sorted(by_title)
+    pairs = []
+    for k, short in enumerate(ordered):
+        j = k + 1
+        while j < len(ordered) and ordered[j].startswith(short):
+            longer = ordered[j]
+            j += 1
+            score = fuzz.ratio(short, longer)
+            if score >= TITLE_THRESHOLD:
+                continue  # alike enough for the full-title rule, which has compared the pair already
+            for a, b in itertools.product(by_title[short], by_title[longer]):
+                fa, fb = facts[a], facts[b]
+                kept = len(normal_text(records[a].title))
+                if (
+                    kept < _TRUNCATED_MIN
+                    or fa.year is None
+                    or fa.year != fb.year
+                    or not fa.surname
+                    or fa.surname != fb.surname
+                    or _conflict(fa, fb)
+                    or short in subtitle_cuts(records[b].title)
+                ):
+                    continue
+                why = (
+                    f"{min(a, b)}~{max(a, b)}: title of {a} is the start of {b}'s, cut after {kept} characters, "
+                    f"year {fa.year}, first author {fa.surname}"
+                )
+                pairs.append((score, min(a, b), max(a, b), why))
+    return pairs
 
 
 def dedupe_records(store: Store, *, progress: ProgressCallback | None = None) -> DedupeResult:
@@ -360,8 +402,8 @@ def dedupe_records(store: Store, *, progress: ProgressCallback | None = None) ->
     -------
     DedupeResult
         The new merges: canonical record, duplicates, ``rule`` (``doi``, ``pmid``, ``fuzzy`` or a
-        combination joined by ``+``), ``score`` (lowest title similarity of a fuzzy link) and the
-        ``reason`` of every link.
+        combination joined by ``+``), ``score`` (lowest title similarity of a fuzzy link; below
+        :data:`TITLE_THRESHOLD` when a title was truncated) and the ``reason`` of every link.
 
     Notes
     -----
@@ -377,7 +419,7 @@ def dedupe_records(store: Store, *, progress: ProgressCallback | None = None) ->
         for merge in session.scalars(sa.select(orm.Merge).where(orm.Merge.undone_at.is_not(None))):
             ids = {merge.canonical_id, *merge.record_ids}
             vetoed |= {frozenset(p) for p in itertools.combinations(ids, 2)}
-        titles = {i: _normal_title(r.title) for i, r in records.items()}
+        titles = {i: canonical_title(r.title) for i, r in records.items()}
         facts = {i: _facts(r, titles[i]) for i, r in records.items()}
         groups = _Groups(records, vetoed, facts)
         for field, rule in (("doi", "doi"), ("pmid", "pmid")):
@@ -388,7 +430,11 @@ def dedupe_records(store: Store, *, progress: ProgressCallback | None = None) ->
             for value, ids in by_value.items():
                 for other in ids[1:]:
                     groups.join(ids[0], other, rule, f"{ids[0]}={other}: same {field.upper()} {value}")
-        for score, a, b, why in track(_fuzzy_pairs(records, titles, facts), "comparing records", progress):
+        # Best-matching pairs first, so a record joins the group it resembles most.
+        pairs = sorted(
+            [*_fuzzy_pairs(records, titles, facts), *_truncated_pairs(records, titles, facts)], key=lambda p: -p[0]
+        )
+        for score, a, b, why in track(pairs, "comparing records", progress):
             groups.join(a, b, "fuzzy", why, score)
         merges = []
         for root, members in sorted(groups.members.items()):
