@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from secretome import ProgressCallback, Result
-from secretome.errors import NotLandedError
 
 stderr = Console(stderr=True)
 
@@ -40,11 +39,6 @@ def emit(result: Result, fmt: Format) -> None:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
         typer.echo(result.summary())
-
-
-def not_landed(what: str, issue: int) -> NoReturn:
-    """Stop a command whose engine has not landed; it never prints made-up output."""
-    raise NotLandedError(f"{what} is not available yet (issue #{issue}); nothing was done")
 
 
 @contextmanager
