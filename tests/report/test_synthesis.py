@@ -37,12 +37,12 @@ def test_sources_are_compared_when_each_has_two_effect_sizes(dataset):  # S4
     pooled = pool_outcomes(dataset)[0]
     (by_source,) = pooled.subgroup_tests  # every pooled study gave exosomes: no product comparison
     assert by_source.column == "msc_source"
-    assert by_source.result.levels == ("adipose", "umbilical_cord")
+    assert by_source.result.levels == ("Adipose tissue", "Umbilical cord")  # vocabulary labels, not ids
     assert [f.k for f in by_source.result.fits] == [2, 3]
     one_adipose = dataset[dataset["study_id"] != "syn-eta-2022"]
     (alone,) = pool_outcomes(one_adipose)[0].subgroup_tests
     assert alone.result is None
-    assert alone.note == "Not compared by MSC source: a single effect size for adipose."
+    assert alone.note == "Not compared by MSC source: a single effect size for Adipose tissue."
 
 
 def test_pooled_effects_are_signed_as_benefit(dataset):

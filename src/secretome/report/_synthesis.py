@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
+from secretome import vocab
 from secretome.meta import RandomEffectsResult, SubgroupResult, escalc, random_effects, subgroups
 
 __all__: list[str] = []
@@ -105,10 +106,13 @@ def pool_outcomes(dataset: pd.DataFrame) -> list[PooledOutcome]:
 
 
 SUBGROUP_COLUMNS = {"msc_source": "MSC source", "product": "product"}
+_SUBGROUP_TERMS = {"msc_source": vocab.MSC_SOURCES, "product": vocab.PRODUCTS}
 
 
 def _subgroup_test(rows: pd.DataFrame, column: str) -> SubgroupTest | None:
-    groups = rows[column].fillna("unspecified")
+    # Readers see the vocabulary's labels ("Umbilical cord"), not its ids.
+    terms = _SUBGROUP_TERMS[column]
+    groups = rows[column].map(lambda v: terms[v].label if isinstance(v, str) and v in terms else "unspecified")
     sizes = groups.value_counts()
     if len(sizes) < 2:
         return None
