@@ -227,7 +227,7 @@ write_cases("subgroups.json", sub_cases)
 perm_cases <- list()
 bcg6 <- bcg[1:6, ]
 bcg8 <- bcg[1:8, ]
-for (spec in list(
+for (spec in c(list(
   list(id = "bcg6-ablat-REML-z", data = bcg6, mods = ~ ablat, method = "REML", test = "z"),
   list(id = "bcg6-ablat-DL-knha", data = bcg6, mods = ~ ablat, method = "DL", test = "knha"),
   list(id = "bcg6-ablat-ML-z", data = bcg6, mods = ~ ablat, method = "ML", test = "z"),
@@ -236,8 +236,21 @@ for (spec in list(
   list(id = "bcg8-alloc-REML-knha", data = bcg8, mods = ~ factor(alloc), method = "REML", test = "knha"),
   list(id = "bcg8-intercept-REML-z", data = bcg8, mods = ~ 1, method = "REML", test = "z"),
   list(id = "bcg8-intercept-DL-knha", data = bcg8, mods = ~ 1, method = "DL", test = "knha")
-)) {
-  res <- rma(yi, vi, mods = spec$mods, data = spec$data, method = spec$method, test = spec$test)
+),
+# The other tau^2 estimators, with a moderator (6! = 720 arrangements of ablat) and without (2^8 sign
+# flips), z tests; knha once with and once without moderators; ML without moderators.
+unlist(lapply(c("PM", "EB", "HE", "SJ", "HS", "DL"), function(method) list(
+  list(id = paste("bcg6-ablat", method, "z", sep = "-"), data = bcg6, mods = ~ ablat, method = method, test = "z"),
+  list(id = paste("bcg8-intercept", method, "z", sep = "-"), data = bcg8, mods = ~ 1, method = method, test = "z")
+)), recursive = FALSE),
+list(
+  list(id = "bcg6-ablat-PM-knha", data = bcg6, mods = ~ ablat, method = "PM", test = "knha"),
+  list(id = "bcg8-intercept-SJ-knha", data = bcg8, mods = ~ 1, method = "SJ", test = "knha"),
+  list(id = "bcg8-intercept-ML-z", data = bcg8, mods = ~ 1, method = "ML", test = "z")
+))) {
+  # permutest refits with the model's control: PM's uniroot to 1e-12, as elsewhere in this script.
+  control <- if (spec$method == "PM") list(tol = 1e-12) else list()
+  res <- rma(yi, vi, mods = spec$mods, data = spec$data, method = spec$method, test = spec$test, control = control)
   pt <- suppressWarnings(permutest(res, exact = TRUE, progbar = FALSE))
   X <- model.matrix(spec$mods, data = spec$data)
   perm_cases[[length(perm_cases) + 1]] <- list(
@@ -253,8 +266,11 @@ write_cases("permutest.json", perm_cases)
 # ---- gosh: every subset of 6 studies of dat.bcg (63 fits) -----------------------------------------
 
 gosh_cases <- list()
-for (method in c("FE", "DL", "ML", "REML")) {
-  res <- rma(yi, vi, data = bcg6, method = method)
+# FE, DL, ML and REML first (the cases before every method was supported), then the other methods;
+# gosh refits with the model's control, so PM's uniroot goes to 1e-12 as elsewhere in this script.
+for (method in c("FE", "DL", "ML", "REML", "EE", "HE", "HS", "SJ", "PM", "EB")) {
+  control <- if (method == "PM") list(tol = 1e-12) else list()
+  res <- rma(yi, vi, data = bcg6, method = method, control = control)
   g <- gosh(res, progbar = FALSE)
   gosh_cases[[length(gosh_cases) + 1]] <- list(
     id = paste("bcg6", method, sep = "-"), method = method,

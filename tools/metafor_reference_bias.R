@@ -4,7 +4,7 @@
 #
 # Usage: Rscript tools/metafor_reference_bias.R [OUTDIR]      (default: tests/fixtures/metafor)
 #
-# Writes influence.json (influence.rma.uni), cumulative.json (cumul.rma.uni), bias.json (ranktest, trimfill)
+# Writes influence.json (influence.rma.uni), cumulative.json (cumul.rma.uni), bias.json (ranktest, trimfill, regtest)
 # and subgroups_separate.json (one rma per subgroup, then rma(estimates, sei = ses, method = "FE")$QE as the
 # metafor FAQ describes), each with the R, metafor and metadat versions that made it.
 # tests/meta/test_metafor_reference.py reruns this script and checks that it reproduces the committed files.
@@ -81,16 +81,33 @@ for (spec in list(list(data = "bcg", method = "REML", test = "z"), list(data = "
                   list(data = "hackshaw1998", method = "REML", test = "z"),
                   list(data = "hackshaw1998", method = "DL", test = "z"),
                   list(data = "hackshaw1998", method = "FE", test = "z"),
-                  list(data = "ties", method = "REML", test = "z"))) {
+                  list(data = "ties", method = "REML", test = "z"),
+                  # PM and SJ (every tau^2 estimator is accepted), with Egger's regtest of the same model too.
+                  list(data = "bcg", method = "PM", test = "z", regtest = TRUE),
+                  list(data = "bcg", method = "SJ", test = "z", regtest = TRUE),
+                  list(data = "bcg", method = "PM", test = "knha", regtest = TRUE),
+                  list(data = "hackshaw1998", method = "PM", test = "z", regtest = TRUE),
+                  list(data = "hackshaw1998", method = "SJ", test = "z", regtest = TRUE),
+                  list(data = "hackshaw1998", method = "SJ", test = "knha", regtest = TRUE))) {
   d <- if (spec$data == "ties") ties else datasets[[spec$data]]
-  res <- rma(d$yi, d$vi, method = spec$method, test = spec$test)
+  # PM's uniroot to 1e-12, as in metafor_reference.R; regtest and trimfill pass it on to their refits.
+  control <- if (spec$method == "PM") list(tol = 1e-12) else list()
+  res <- rma(d$yi, d$vi, method = spec$method, test = spec$test, control = control)
   rt <- suppressWarnings(ranktest(res))
   case <- list(id = paste(spec$data, spec$method, spec$test, sep = "-"), method = spec$method, test = spec$test,
                yi = arr(d$yi), vi = arr(d$vi), ranktest = list(tau = num(rt$tau), pval = num(rt$pval)))
+  if (isTRUE(spec$regtest)) {
+    eg <- regtest(res)
+    case$regtest <- list(zval = num(eg$zval), pval = num(eg$pval), df = num(eg$dfs), est = num(eg$est),
+                         ci_lb = num(eg$ci.lb), ci_ub = num(eg$ci.ub))
+  }
   for (estimator in c("L0", "R0")) {
     for (side in c("auto", "left", "right")) {
-      tf <- if (side == "auto") trimfill(res, estimator = estimator) else trimfill(res, estimator = estimator,
-                                                                                  side = side)
+      tf <- if (side == "auto") {
+        trimfill(res, estimator = estimator, control = control)
+      } else {
+        trimfill(res, estimator = estimator, side = side, control = control)
+      }
       case[[paste("trimfill", estimator, side, sep = "_")]] <- list(
         k0 = as.integer(tf$k0), se_k0 = num(tf$se.k0), side = tf$side, p_k0 = num(tf$p.k0),
         estimate = num(tf$b), se = num(tf$se), zval = num(tf$zval), pval = num(tf$pval), ci_lb = num(tf$ci.lb),

@@ -1,4 +1,7 @@
-"""rank_test and trim_and_fill against metafor 3.8-1 ranktest() and trimfill() (tools/metafor_reference_bias.R)."""
+"""rank_test, trim_and_fill and egger_test against metafor 3.8-1 ranktest(), trimfill() and regtest().
+
+Fixtures by tools/metafor_reference_bias.R.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from metafor_fixtures import case_id, load_cases
 
 from conftest import TOL
 from secretome.errors import InputError
-from secretome.meta import rank_test, trim_and_fill
+from secretome.meta import egger_test, rank_test, trim_and_fill
 
 CASES = load_cases("bias")
 TRIMFILL = [
@@ -52,6 +55,20 @@ def test_trim_and_fill_matches_metafor(case, estimator, side):
     assert got.model.yi == pytest.approx(expected["yi"], rel=1e-12)
     assert got.model.vi == pytest.approx(expected["vi"], rel=1e-12)
     assert list(got.filled) == expected["fill"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "regtest" in c], ids=case_id)
+def test_egger_test_matches_metafor(case):
+    # R: regtest(rma(yi, vi, method=, test=, control=)) for estimators beyond those of diagnostics.json
+    expected = case["regtest"]
+    got = egger_test(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    for field in ("zval", "pval", "est", "ci_lb", "ci_ub"):
+        assert getattr(got, field) == pytest.approx(expected[field], rel=TOL["est"]), field
+    assert got.df == expected["df"]
+
+
+def test_pm_and_sj_are_covered():
+    assert {"PM", "SJ"} <= {c["method"] for c in CASES if "regtest" in c}
 
 
 def test_hackshaw_needs_seven_studies_on_the_left():

@@ -10,7 +10,7 @@ from metafor_fixtures import case_id, load_cases
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
-from secretome.meta import gosh, gosh_plot, random_effects
+from secretome.meta import METHODS, gosh, gosh_plot, random_effects
 
 CASES = load_cases("gosh")
 COLUMNS = {"Q": "QE", "I2": "I2", "H2": "H2", "tau2": "tau2", "estimate": "estimate"}
@@ -28,7 +28,11 @@ def test_every_subset_matches_metafor(case):
     assert list(res.to_frame().columns) == ["k", "QE", "I2", "H2", "tau2", "estimate"]
 
 
-@pytest.mark.parametrize("method", ["DL", "REML"])
+def test_fixtures_cover_every_method():
+    assert sorted(c["method"] for c in CASES) == sorted(METHODS)
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_random_subsets_agree_with_separate_fits(method):
     # Random subsets: each row is the model random_effects fits to that subset (checked against metafor).
     rng = np.random.default_rng(5)
@@ -69,7 +73,7 @@ def test_summary_and_json():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"method": "PM"}, r"field 'method': must be one of 'EE', 'FE', 'DL', 'ML', 'REML'"),
+        ({"method": "DLIT"}, r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'SJ', 'ML', 'REML', 'PM'"),
         ({"subsets": 1}, r"field 'subsets': must be an integer >= 2"),
         ({"yi": [0.1], "vi": [0.1]}, r"field 'yi': GOSH needs at least 2 studies"),
     ],
@@ -107,3 +111,15 @@ def test_subsets_that_do_not_converge_are_nan_as_metafor_na():
     assert np.isnan([res.tau2[-1], res.Q[-1], res.I2[-1], res.H2[-1]]).all()
     assert res.failed == int(np.isnan(res.estimate).sum()) >= 1
     assert "did not converge" in res.summary()
+
+
+def test_pm_subsets_beyond_tau2_max_are_nan():
+    # PM's root above control's tau2_max: metafor's rma stops ("Value of 'tau2.max' too low"), so gosh has NA.
+    case = next(c for c in CASES if c["method"] == "PM")
+    with pytest.warns(SecretomeWarning, match=r"subset fits did not converge"):
+        res = gosh(case["yi"], case["vi"], method="PM", control={"tau2_max": 0.05})
+    failed = np.isnan(res.tau2)
+    assert failed.any()
+    assert not failed[res.k_sub == 1].any()
+    np.testing.assert_array_equal(np.isnan(res.estimate), failed)
+    assert res.failed == int(failed.sum())

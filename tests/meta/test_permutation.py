@@ -11,7 +11,7 @@ from metafor_fixtures import case_id, load_cases
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
-from secretome.meta import meta_regression, permutation_test
+from secretome.meta import METHODS, TAU2_METHODS, meta_regression, permutation_test, random_effects
 from secretome.meta._permutation import _count_permutations, _multiset_permutations
 
 CASES = load_cases("permutest")
@@ -59,20 +59,42 @@ def test_few_distinct_permutations_make_the_test_exact():
     assert res.iter == case["iter"]
 
 
-def test_refits_match_meta_regression():
-    # Each batched refit is the model meta_regression fits (itself checked against metafor).
+def test_fixtures_cover_every_method():
+    # EE is FE under another name; every other method metafor's permutest takes has an exact fixture,
+    # with and without moderators for each tau^2 estimator.
+    assert {c["method"] for c in CASES} == set(METHODS) - {"EE"}
+    for method in TAU2_METHODS:
+        assert {len(c["X"][0]) > 1 for c in CASES if c["method"] == method} == {True, False}, method
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("test", ["z", "knha"])
+@pytest.mark.parametrize("moderators", [2, 0])
+def test_refits_match_meta_regression(method, test, moderators):
+    # Each batched refit is the model meta_regression or random_effects fits (checked against metafor).
     rng = np.random.default_rng(3)
     k = 12
     yi, vi, x = rng.normal(0.3, 0.4, k), rng.uniform(0.01, 0.1, k), rng.normal(size=(k, 2))
-    for method in ("FE", "DL", "ML", "REML"):
-        for test in ("z", "knha"):
-            res = permutation_test(yi, vi, x, method=method, test=test, iter=10, seed=1)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", SecretomeWarning)
-                ref = meta_regression(yi, vi, x, method=method, test=test)
-            assert res.zval == pytest.approx(ref.zval, rel=1e-9), (method, test)
-            qm = res.QM
-            assert qm == pytest.approx(ref.QM, rel=1e-9), (method, test)
+    mods = x if moderators else None
+    res = permutation_test(yi, vi, mods, method=method, test=test, iter=10, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SecretomeWarning)
+        ref = (
+            meta_regression(yi, vi, x, method=method, test=test)
+            if moderators
+            else random_effects(yi, vi, method=method, test=test)
+        )
+    zval, qm = (ref.zval, ref.QM) if moderators else ((ref.zval,), ref.zval**2)
+    assert res.zval == pytest.approx(zval, rel=1e-9)
+    assert pytest.approx(qm, rel=1e-9) == res.QM
+
+
+def test_pm_refits_beyond_tau2_max_are_refused_or_left_out():
+    case = next(c for c in CASES if c["id"] == "bcg6-ablat-PM-z")
+    mods = np.array(case["X"])[:, 1:]
+    # PM's root on the data as observed lies above tau2_max: nothing to compare the permutations with.
+    with pytest.raises(InputError, match=r"field 'yi': the model does not converge on the data as observed"):
+        permutation_test(case["yi"], case["vi"], mods, method="PM", exact=True, control={"tau2_max": 1e-4})
 
 
 def test_seed_makes_it_reproducible():
@@ -99,7 +121,7 @@ def test_summary_reads_like_metafor():
     ("kwargs", "message"),
     [
         ({"iter": 1}, r"field 'iter': must be an integer >= 2"),
-        ({"method": "PM"}, r"field 'method': must be one of"),
+        ({"method": "DLIT"}, r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'SJ', 'ML', 'REML', 'PM'"),
         ({"mods": np.ones((6, 1))}, r"field 'mods': the moderators are collinear"),
     ],
 )

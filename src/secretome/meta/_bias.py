@@ -15,7 +15,7 @@ from secretome._result import Result
 from secretome.errors import ConvergenceError, InputError, NumericalError, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
-from secretome.meta._random_effects import random_effects
+from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._results import RandomEffectsResult
 from secretome.meta._tau2 import validated
 
@@ -193,7 +193,7 @@ def trim_and_fill(
     yi: ArrayLike,
     vi: ArrayLike,
     *,
-    method: Literal["EE", "FE", "DL", "ML", "REML"] = "REML",
+    method: ModelMethod = "REML",
     test: Literal["z", "knha"] = "z",
     estimator: Literal["L0", "R0"] = "L0",
     side: Literal["left", "right"] | None = None,
@@ -244,8 +244,9 @@ def trim_and_fill(
     model. The R0 p-value is :math:`1 - \sum_{m=-1}^{k_0-1} 0.5^{m+2}`.
 
     Checked against metafor 3.8-1 ``trimfill(res, estimator=, side=)`` on dat.bcg (k0 = 0, 1 and 4)
-    and dat.hackshaw1998 (k0 = 7), REML, DL and FE, both estimators, every side (tests/meta/test_bias.py,
-    fixtures by tools/metafor_reference_bias.R).
+    and dat.hackshaw1998 (k0 = 7), REML, DL, FE, PM (``control=list(tol=1e-12)``, passed on to the
+    refits) and SJ, both estimators, every side (tests/meta/test_bias.py, fixtures by
+    tools/metafor_reference_bias.R).
 
     References
     ----------

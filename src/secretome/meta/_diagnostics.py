@@ -162,7 +162,7 @@ def egger_test(
     vi: ArrayLike,
     *,
     model: Literal["rma", "lm"] = "rma",
-    method: Literal["EE", "FE", "DL", "ML", "REML"] = "REML",
+    method: ModelMethod = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
 ) -> EggerResult:
@@ -173,7 +173,9 @@ def egger_test(
     squares (weights ``1/vi``, t test on ``k - 2`` df).
 
     Checked against metafor 3.8-1 ``regtest(res)`` and ``regtest(res, model="lm")`` on dat.bcg
-    and dat.normand1999 (tests/meta/test_diagnostics.py).
+    and dat.normand1999 (tests/meta/test_diagnostics.py), and ``regtest(res)`` with PM (metafor with
+    ``control=list(tol=1e-12)``, our PM's default) and SJ on dat.bcg and dat.hackshaw1998
+    (tests/meta/test_bias.py).
 
     References
     ----------

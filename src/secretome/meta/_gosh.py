@@ -1,9 +1,10 @@
 """GOSH (graphical display of study heterogeneity): the model fitted to every subset of the studies.
 
 metafor's ``gosh`` refits ``rma.uni`` once per subset (65,535 refits for k = 16). Here the subsets
-are the rows of a boolean matrix and every fit is a row-wise weighted sum: DL is closed form for all
-subsets at once, ML and REML run metafor's Fisher scoring on all subsets in step, O(k) per subset
-and step.
+are the rows of a boolean matrix and every fit is a row-wise weighted sum, by the estimators of
+:mod:`secretome.meta._tau2` in their batched form (:func:`~secretome.meta._tau2.batch_tau2`): DL,
+HE, HS and SJ are closed forms for all subsets at once, ML, REML and EB run metafor's Fisher
+scoring on all subsets in step, and PM bisects all of them in step, O(k) per subset and step.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import math
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
 
 import matplotlib
 import numpy as np
@@ -25,12 +25,13 @@ from secretome._result import Result
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._plots import _format, _save
-from secretome.meta._tau2 import _LL0_TOL, Control, batched_fisher_scoring_loop, validated
+from secretome.meta._random_effects import METHODS, ModelMethod
+from secretome.meta._tau2 import EQUAL_METHODS, Batch, Control, batch_tau2, intercept, validated
 
 __all__ = ["GOSH_METHODS", "GoshResult", "gosh", "gosh_plot"]
 
-GOSH_METHODS: tuple[str, ...] = ("EE", "FE", "DL", "ML", "REML")
-"""Model methods :func:`gosh` supports, in metafor's names."""
+GOSH_METHODS: tuple[str, ...] = METHODS
+"""Model methods :func:`gosh` supports, in metafor's names: all of :data:`METHODS`."""
 
 # metafor fits every subset when there are at most 10^6 of them, else 10^6 random ones.
 _MAX_EXACT = 10**6
@@ -95,7 +96,7 @@ def gosh(
     yi: ArrayLike,
     vi: ArrayLike,
     *,
-    method: Literal["EE", "FE", "DL", "ML", "REML"] = "REML",
+    method: ModelMethod = "REML",
     subsets: int | None = None,
     seed: int | np.random.Generator | None = None,
     control: Mapping[str, object] | None = None,
@@ -106,7 +107,7 @@ def gosh(
     ----------
     yi, vi : array_like
         Effect sizes and sampling variances (> 0), one per study.
-    method : {"EE", "FE", "DL", "ML", "REML"}
+    method : {"EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"}
         The model (an intercept-only model; meta-regression is not supported here).
     subsets : int, optional
         Number of random subsets (>= 2). All :math:`2^k - 1` non-empty subsets are fitted when
@@ -114,7 +115,8 @@ def gosh(
     seed : int or numpy.random.Generator, optional
         Seed of the random subsets.
     control : mapping, optional
-        metafor's ``control`` for ML/REML (``threshold``, ``maxiter``, ``stepadj``, ``tau2_init``).
+        metafor's ``control`` for the tau^2 estimator (``threshold``, ``maxiter``, ``stepadj``,
+        ``tau2_init``, ``tol``, ``tau2_max``, ``ll0check``), applied to every subset as metafor does.
 
     Returns
     -------
@@ -126,15 +128,18 @@ def gosh(
     For a subset S with :math:`w_i = 1/v_i`, :math:`Q = \sum_S w_i (y_i - \bar y_w)^2`. For EE/FE
     and DL metafor's ``gosh`` takes a fast path and reports :math:`I^2 = \max(0, 100 (Q - (k-1))/Q)`
     and :math:`H^2 = Q/(k-1)` (so H^2 < 1 is possible), DL
-    :math:`\tau^2 = \max(0, (Q-(k-1))/(\sum w - \sum w^2/\sum w))`; we do the same. ML/REML refit the
-    model (Fisher scoring from the HE estimate, with metafor's step halving, threshold and
-    local-maximum check, all subsets in step) and report :math:`I^2 = 100\tau^2/(\tau^2 + s^2)`,
-    :math:`H^2 = 1 + \tau^2/s^2`, :math:`s^2 = (k-1)/\mathrm{tr}(P)` with P from the weights 1/v. A one-study subset has
-    Q = 0, tau^2 = 0, I^2 = 0, H^2 = 1. Random subsets follow metafor: a size drawn from
-    Binomial(k, 1/2) restricted to >= 1, then that many studies at random.
+    :math:`\tau^2 = \max(0, (Q-(k-1))/(\sum w - \sum w^2/\sum w))`; we do the same. The other
+    estimators refit the model as :func:`random_effects` does (HE, HS and SJ in closed form; ML, REML
+    and EB by Fisher scoring from the HE estimate, with metafor's step halving, threshold and
+    local-maximum check; PM's root to ``tol`` within ``max(100, 10 mad(yi)^2)`` of the subset's own
+    yi; all subsets in step) and report :math:`I^2 = 100\tau^2/(\tau^2 + s^2)`,
+    :math:`H^2 = 1 + \tau^2/s^2`, :math:`s^2 = (k-1)/\mathrm{tr}(P)` with P from the weights 1/v.
+    A one-study subset has Q = 0, tau^2 = 0, I^2 = 0, H^2 = 1. Random subsets follow metafor: a
+    size drawn from Binomial(k, 1/2) restricted to >= 1, then that many studies at random.
 
     Checked against metafor 3.8-1 ``gosh(rma(yi, vi, method=...))`` on 6 studies of dat.bcg, all
-    63 subsets, for FE, DL, ML and REML, to 1e-6 (tests/meta/test_gosh.py).
+    63 subsets, for every method (PM with ``control=list(tol=1e-12)``), to 1e-6
+    (tests/meta/test_gosh.py).
 
     References
     ----------
@@ -214,15 +219,18 @@ def _fit_subsets(
     q = (w * (y[None, :] - mu[:, None]) ** 2).sum(axis=1)
     df = ks - 1
     multi = ks > 1
+    # A one-study subset has tau^2 = 0 (metafor's k = 1 model); the others are fitted in one batch.
+    tau2 = np.zeros(ks.size)
+    if method not in EQUAL_METHODS:
+        rows = np.flatnonzero(multi)
+        subsets = Batch(np.broadcast_to(y, (rows.size, y.size)), v, intercept(y.size)[None], m[rows])
+        tau2[rows] = batch_tau2(method, subsets, ctl)[0]
     with np.errstate(divide="ignore", invalid="ignore"):
-        if method in ("EE", "FE", "DL"):
+        if method in (*EQUAL_METHODS, "DL"):
+            # metafor's fast path for EE/FE and DL: I^2 and H^2 from Q.
             i2 = np.where(multi & (q > 0), np.maximum(0.0, 100 * (q - df) / q), 0.0)
             h2 = np.where(multi, q / np.where(multi, df, 1), 1.0)
-            tau2 = np.zeros(ks.size)
-            if method == "DL":
-                tau2 = np.where(multi, np.maximum(0.0, (q - df) / (sw - (w * w).sum(axis=1) / sw)), 0.0)
         else:
-            tau2 = _fisher_scoring(y, v, m, ks, method, ctl)
             # metafor's "typical" sampling variance uses the fixed-effects weights 1/v (not 1/(v + tau2)).
             s2 = df / (sw - (w * w).sum(axis=1) / sw)
             i2 = np.where(multi, 100 * tau2 / (s2 + tau2), 0.0)
@@ -233,64 +241,6 @@ def _fit_subsets(
     failed = np.isnan(tau2)
     estimate, q, i2, h2 = (np.where(failed, np.nan, x) for x in (estimate, q, i2, h2))
     return {"k_sub": ks.astype(np.int64), "Q": q, "I2": i2, "H2": h2, "tau2": tau2, "estimate": estimate}
-
-
-def _fisher_scoring(
-    y: FloatArray, v: FloatArray, m: FloatArray, ks: FloatArray, method: str, ctl: Control
-) -> FloatArray:
-    """metafor's ML/REML Fisher scoring for every subset at once (NaN where it does not converge)."""
-    n = ks.size
-    multi = ks > 1
-    safe_k = np.where(multi, ks, 2.0)
-    if ctl.tau2_init is None:
-        # HE start within each subset: (sum (y - ybar)^2 - sum(v) (k-1)/k) / (k-1).
-        ybar = (m @ y) / ks
-        ss = (m * (y[None, :] - ybar[:, None]) ** 2).sum(axis=1)
-        tau2 = np.maximum(0.0, (ss - (m @ v) * (safe_k - 1) / safe_k) / (safe_k - 1))
-    else:
-        tau2 = np.full(n, float(ctl.tau2_init))
-    tau2 = np.where(multi, tau2, 0.0)
-    active = batched_fisher_scoring_loop(tau2, multi.copy(), lambda idx, t: _step(y, v, m[idx], t, method), ctl)
-    tau2[active] = np.nan
-    if ctl.ll0check and ctl.tau2_init is None:
-        check = np.flatnonzero(tau2 > ctl.threshold)
-        if check.size:
-            reml = method == "REML"
-            ll0 = _loglik(y, v, m[check], np.zeros(check.size), reml=reml)
-            ll1 = _loglik(y, v, m[check], tau2[check], reml=reml)
-            tau2[check[ll0 - ll1 > _LL0_TOL]] = 0.0
-    return tau2
-
-
-def _step(y: FloatArray, v: FloatArray, m: FloatArray, tau2: FloatArray, method: str) -> FloatArray:
-    # The intercept-only scores of _tau2._scoring_step, row-wise: P y = w (y - mu_w), and the traces
-    # tr P = sum w (1 - w/s), sum(P * P) = sum (w (1 - w/s))^2 + ((sum w^2)^2 - sum w^4) / s^2.
-    w = m / (v[None, :] + tau2[:, None])
-    s = w.sum(axis=1)
-    mu = (w @ y) / s
-    py = w * (y[None, :] - mu[:, None])
-    pypy = (py * py).sum(axis=1)
-    w2 = w * w
-    s2 = w2.sum(axis=1)
-    if method == "ML":
-        return (pypy - s) / s2
-    diag = w * (1 - w / s[:, None])
-    tr_p = diag.sum(axis=1)
-    sum_pp = (diag * diag).sum(axis=1) + (s2 * s2 - (w2 * w2).sum(axis=1)) / (s * s)
-    return (pypy - tr_p) / sum_pp
-
-
-def _loglik(y: FloatArray, v: FloatArray, m: FloatArray, tau2: FloatArray, *, reml: bool) -> FloatArray:
-    vt = v[None, :] + tau2[:, None]
-    w = m / vt
-    s = w.sum(axis=1)
-    mu = (w @ y) / s
-    q = (w * (y[None, :] - mu[:, None]) ** 2).sum(axis=1)
-    ks = m.sum(axis=1)
-    ll = -0.5 * (m * np.log(vt)).sum(axis=1) - 0.5 * q
-    if reml:
-        return ll - 0.5 * (ks - 1) * math.log(2 * math.pi) - 0.5 * np.log(s)
-    return ll - 0.5 * ks * math.log(2 * math.pi)
 
 
 def gosh_plot(result: GoshResult, path: str | Path | None = None, *, xlabel: str = "Estimate") -> bytes:

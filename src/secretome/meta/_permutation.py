@@ -1,10 +1,11 @@
 """Permutation tests for meta-regression (metafor's ``permutest``), refits batched across permutations.
 
 metafor refits ``rma.uni`` once per permutation in an R loop, forming the k x k projection matrix
-each time. Here every permutation is one slice of a stacked array: the p x p cross-products
-``X'WX``, ``X'W^2X`` and ``X'W^3X`` give the weighted fit and the traces of ``P`` and ``P^2`` that
-DL, ML and REML need, so one Fisher-scoring step costs O(k p^2) per permutation, done for all
-permutations at once by numpy.
+each time. Here every permutation is one slice of a stacked array refitted by the estimators of
+:mod:`secretome.meta._tau2` in their batched form (:func:`~secretome.meta._tau2.batch_tau2`): the
+p x p cross-products ``X'WX``, ``X'D X`` give the weighted fit and the traces of ``P`` and ``P^2``,
+so a closed form (DL, HE, HS, SJ), a Fisher-scoring step (ML, REML, EB) or a bisection step of PM
+costs O(k p^2) per permutation, done for all permutations at once by numpy.
 """
 
 from __future__ import annotations
@@ -24,13 +25,12 @@ from secretome._result import Result
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._meta_regression import _design
+from secretome.meta._random_effects import METHODS, ModelMethod
 from secretome.meta._results import _p_text
-from secretome.meta._tau2 import _LL0_TOL, Control, batched_fisher_scoring_loop, validated
+from secretome.meta._tau2 import Batch, Control, Projections, batch_tau2, validated
 
 __all__ = ["PermutationTestResult", "permutation_test"]
 
-# The refits below are batched for these estimators only (meta_regression has every estimator).
-_METHODS = ("EE", "FE", "DL", "ML", "REML")
 # metafor's permutest compares statistics with a tolerance: control(comptol = .Machine$double.eps^0.5).
 _COMPTOL = float(np.finfo(np.float64).eps) ** 0.5
 # Permutations refitted per numpy batch: bounds memory at about _BATCH * k * p * 8 bytes per array.
@@ -121,7 +121,7 @@ def permutation_test(
     vi: ArrayLike,
     mods: ArrayLike | pd.DataFrame | None = None,
     *,
-    method: Literal["EE", "FE", "DL", "ML", "REML"] = "REML",
+    method: ModelMethod = "REML",
     test: Literal["z", "knha"] = "z",
     iter: int = 1000,  # metafor's name, which users of permutest know
     exact: bool = False,
@@ -138,7 +138,7 @@ def permutation_test(
     mods : array_like or pandas.DataFrame, optional
         Moderators without the intercept, as for :func:`meta_regression`. Without moderators the
         test flips the signs of *yi* instead of permuting rows (metafor's intercept-only test).
-    method : {"EE", "FE", "DL", "ML", "REML"}
+    method : {"EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"}
         The model, as in :func:`meta_regression`; every permutation is refitted with it.
     test : {"z", "knha"}
         z and chi-square tests, or Knapp-Hartung t and F tests.
@@ -149,7 +149,8 @@ def permutation_test(
     seed : int or numpy.random.Generator, optional
         Seed of the random permutations (ignored for an exact test).
     control : mapping, optional
-        metafor's ``control`` for the tau^2 estimator (``threshold``, ``maxiter``, ``stepadj``).
+        metafor's ``control`` for the tau^2 estimator (``threshold``, ``maxiter``, ``stepadj``,
+        ``tau2_init``, ``tol``, ``tau2_max``, ``ll0check``), as for :func:`meta_regression`.
     names : sequence of str, optional
         Moderator names.
 
@@ -170,14 +171,20 @@ def permutation_test(
     sign patterns without moderators); when it is at most *iter* (or ``exact=True``) all of them
     are used and the test is exact.
 
-    Each refit follows :func:`meta_regression` (same DL formula, same Fisher scoring from the HE
-    estimate, same step halving, threshold and local-maximum check), vectorised across
-    permutations: with :math:`A = X'WX`, :math:`\mathrm{tr}(P) = \sum w - \mathrm{tr}(A^{-1}X'W^2X)`
-    and :math:`\mathrm{tr}(P^2) = \sum w^2 - 2\,\mathrm{tr}(A^{-1}X'W^3X) + \mathrm{tr}((A^{-1}X'W^2X)^2)`.
+    Each refit runs the estimator code of :func:`meta_regression` in batched form (the same
+    formulas for DL, HE, HS and SJ; the same Fisher scoring from the HE estimate, step halving,
+    threshold and local-maximum check for ML, REML and EB; PM's root bracketed by bisection to
+    ``tol``), vectorised across permutations: with :math:`A = X'WX`,
+    :math:`\mathrm{tr}(P) = \sum w - \mathrm{tr}(A^{-1}X'W^2X)` and
+    :math:`\mathrm{tr}(P^2) = \sum w^2 - 2\,\mathrm{tr}(A^{-1}X'W^3X) + \mathrm{tr}((A^{-1}X'W^2X)^2)`.
+    As metafor, PM searches up to ``max(100, 10 mad(yi)^2)`` of each refit's own yi (the sign-flipped
+    ones without moderators); a refit that does not converge (or whose PM root lies beyond that
+    bound) is left out.
 
     Checked against metafor 3.8-1 ``permutest(res, exact=TRUE)`` (every p-value and the observed
-    statistics, to 1e-6) and, for random permutations, against the exact p-value within binomial
-    sampling error (tests/meta/test_permutation.py).
+    statistics, to 1e-6) for every tau^2 estimator and FE, with and without moderators (PM with
+    ``control=list(tol=1e-12)``), and, for random permutations, against the exact p-value within
+    binomial sampling error (tests/meta/test_permutation.py).
 
     References
     ----------
@@ -196,7 +203,7 @@ def permutation_test(
     >>> 0 < res.QM_pval <= 1
     True
     """
-    check_choice("method", method, _METHODS, owner="permutation_test")
+    check_choice("method", method, METHODS, owner="permutation_test")
     check_choice("test", test, ("z", "knha"), owner="permutation_test")
     if not isinstance(iter, (int, np.integer)) or isinstance(iter, bool) or iter < 2:
         raise InputError("must be an integer >= 2", field="iter", value=iter)
@@ -346,11 +353,6 @@ class _Fits:
     ok: NDArray[np.bool_]  # (B,) converged
 
 
-def _xtwx(w: FloatArray, x: FloatArray) -> FloatArray:
-    """X'WX for each batch slice: w (B, k), x (B or 1, k, p) -> (B, p, p)."""
-    return np.einsum("bk,bkp,bkq->bpq", w, np.broadcast_to(x, (w.shape[0], *x.shape[1:])), x, optimize=True)
-
-
 class _BatchFit:
     """Fit the same model to B data sets (y (B or 1, k), X (B or 1, k, p)) at once."""
 
@@ -359,89 +361,17 @@ class _BatchFit:
 
     def fit(self, y: FloatArray, x: FloatArray) -> _Fits:
         b = max(y.shape[0], x.shape[0])
-        y = np.broadcast_to(y, (b, y.shape[1]))
-        x = np.broadcast_to(x, (b, *x.shape[1:]))
-        ok = np.ones(b, dtype=bool)
-        if self.method in ("EE", "FE"):
-            tau2 = np.zeros(b)
-        elif self.method == "DL":
-            tau2 = self._dl(y, x)
-        else:
-            tau2, ok = self._fisher_scoring(y, x)
-        return self._final(y, x, tau2, ok)
+        batch = Batch(np.broadcast_to(y, (b, y.shape[1])), self.v, x)
+        tau2, failed = batch_tau2(self.method, batch, self.ctl)
+        # A failed refit is left out of the p-values; tau^2 = 0 only keeps its (unused) row finite.
+        return self._final(batch, np.where(failed, 0.0, tau2), ~failed)
 
-    def _wls(self, y: FloatArray, x: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Per slice: (X'WX)^-1, beta and the residuals."""
-        a_inv = np.linalg.inv(_xtwx(w, x))
-        beta = np.einsum("bpq,bq->bp", a_inv, np.einsum("bkp,bk->bp", x, w * y))
-        resid = y - np.einsum("bkp,bp->bk", x, beta)
-        return a_inv, beta, resid
-
-    def _traces(self, x: FloatArray, w: FloatArray, a_inv: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """tr(P) and tr(P^2) from p x p products (see permutation_test's Notes)."""
-        m2 = a_inv @ _xtwx(w * w, x)
-        tr_p = w.sum(axis=1) - np.trace(m2, axis1=1, axis2=2)
-        m3 = a_inv @ _xtwx(w**3, x)
-        tr_pp = (w * w).sum(axis=1) - 2 * np.trace(m3, axis1=1, axis2=2) + np.einsum("bij,bji->b", m2, m2)
-        return tr_p, tr_pp
-
-    def _dl(self, y: FloatArray, x: FloatArray) -> FloatArray:
-        k, p = x.shape[1:]
-        w = np.broadcast_to(1 / self.v, y.shape)
-        a_inv, _, resid = self._wls(y, x, w)
-        qe = (w * resid * resid).sum(axis=1)
-        tr_p, _ = self._traces(x, w, a_inv)
-        return np.maximum(0.0, (qe - (k - p)) / tr_p)
-
-    def _step(self, y: FloatArray, x: FloatArray, tau2: FloatArray) -> FloatArray:
-        w = 1 / (self.v[None, :] + tau2[:, None])
-        a_inv, _, resid = self._wls(y, x, w)
-        py = w * resid
-        pypy = (py * py).sum(axis=1)
-        if self.method == "ML":
-            return (pypy - w.sum(axis=1)) / (w * w).sum(axis=1)
-        tr_p, tr_pp = self._traces(x, w, a_inv)
-        return (pypy - tr_p) / tr_pp
-
-    def _loglik(self, y: FloatArray, x: FloatArray, tau2: FloatArray) -> FloatArray:
-        k, p = x.shape[1:]
-        vt = self.v[None, :] + tau2[:, None]
-        a_inv, _, resid = self._wls(y, x, 1 / vt)
-        ll = -0.5 * np.log(vt).sum(axis=1) - 0.5 * (resid * resid / vt).sum(axis=1)
-        if self.method == "REML":
-            return ll - 0.5 * (k - p) * math.log(2 * math.pi) + 0.5 * np.linalg.slogdet(a_inv)[1]
-        return ll - 0.5 * k * math.log(2 * math.pi)
-
-    def _fisher_scoring(self, y: FloatArray, x: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
-        """metafor's Fisher scoring (as :func:`fisher_scoring_loop`), all slices in step."""
-        ctl, v = self.ctl, self.v
-        b, k, p = x.shape
-        if ctl.tau2_init is None:
-            # HE start: residuals of the unweighted fit, y'Hy - sum(diag(H) v), H = I - X(X'X)^-1 X'.
-            ones = np.ones((b, k))
-            a_inv, _, resid = self._wls(y, x, ones)
-            hat_v = np.einsum("bpq,bqp->b", a_inv, _xtwx(np.broadcast_to(v, (b, k)), x))
-            tau2 = np.maximum(0.0, ((resid * resid).sum(axis=1) - (v.sum() - hat_v)) / (k - p))
-        else:
-            tau2 = np.full(b, float(ctl.tau2_init))
-        active = batched_fisher_scoring_loop(
-            tau2, np.ones(b, dtype=bool), lambda idx, t: self._step(y[idx], x[idx], t), ctl
-        )
-        ok = ~active
-        if ctl.ll0check and ctl.tau2_init is None:
-            check = np.flatnonzero(ok & (tau2 > ctl.threshold))
-            if check.size:
-                ll0 = self._loglik(y[check], x[check], np.zeros(check.size))
-                ll1 = self._loglik(y[check], x[check], tau2[check])
-                tau2[check[ll0 - ll1 > _LL0_TOL]] = 0.0
-        return tau2, ok
-
-    def _final(self, y: FloatArray, x: FloatArray, tau2: FloatArray, ok: NDArray[np.bool_]) -> _Fits:
-        k, p = x.shape[1:]
-        w = 1 / (self.v[None, :] + tau2[:, None])
-        vb, beta, resid = self._wls(y, x, w)
+    def _final(self, s: Batch, tau2: FloatArray, ok: NDArray[np.bool_]) -> _Fits:
+        k, p = s.y.shape[1], s.p
+        proj = Projections(s.weights(tau2), s.x)
+        beta, vb = proj.beta(s.y), proj.xtwx_inv
         if self.test == "knha":
-            rss = (w * resid * resid).sum(axis=1)
+            rss = proj.quad(s.y)
             s2 = np.where(rss <= np.finfo(np.float64).eps, 0.0, rss / (k - p))
             vb = vb * s2[:, None, None]
         se = np.sqrt(np.diagonal(vb, axis1=1, axis2=2))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -15,12 +15,22 @@ from scipy.optimize import brentq
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray, study_labels
 from secretome.meta._results import RandomEffectsResult
-from secretome.meta._tau2 import EQUAL_METHODS, TAU2_METHODS, Control, Projection, fit_chain, intercept, validated
+from secretome.meta._tau2 import (
+    EQUAL_METHODS,
+    Control,
+    EqualMethod,
+    Projection,
+    Tau2Method,
+    fit_chain,
+    intercept,
+    validated,
+)
 
 __all__ = ["METHODS", "ModelMethod", "random_effects"]
 
-ModelMethod = Literal["EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"]
-METHODS: tuple[str, ...] = (*EQUAL_METHODS, *TAU2_METHODS)
+ModelMethod = Literal[EqualMethod, Tau2Method]
+"""Every model method, in metafor's names; the type of ``method`` wherever a function takes one."""
+METHODS: tuple[str, ...] = get_args(ModelMethod)
 """Model methods: ``"EE"``/``"FE"`` (no tau^2) and the tau^2 estimators, in metafor's names."""
 
 

@@ -14,7 +14,7 @@ from scipy import stats
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
-from secretome.meta._random_effects import random_effects
+from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._tau2 import validated
 
@@ -94,7 +94,7 @@ def subgroups(
     vi: ArrayLike,
     groups: ArrayLike,
     *,
-    method: Literal["EE", "FE", "DL", "ML", "REML"] = "REML",
+    method: ModelMethod = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,

@@ -7,8 +7,10 @@ step-halving, same stopping rule), so the iterates agree to rounding error. The 
 :data:`ESTIMATORS` take the model matrix ``X``: a column of ones for :func:`random_effects`, the
 intercept and moderators for :func:`meta_regression`, one implementation for both, as in
 ``rma.uni``. With ``p`` columns every step costs O(k p^2) (O(k) without moderators): the
-projection matrix ``P`` is never formed (:class:`Projection`), while metafor forms ``P`` and
-``P %*% P`` (k x k) in every iteration.
+projection matrix ``P`` is never formed (:class:`Projections`), while metafor forms ``P`` and
+``P %*% P`` (k x k) in every iteration. Each formula is written once for a :class:`Batch` of B
+fits (:func:`batch_tau2`: permutation_test and gosh refit all permutations or subsets at once);
+the single-fit estimators are the case B = 1.
 
 With moderators the degrees of freedom ``k - 1`` become ``k - p`` wherever metafor has them (DL,
 HE, SJ, PM's target, EB's factor ``k/(k - p)``, the SEs), but not in HS's ``(Q_E - k)/sum(w)``,
@@ -19,8 +21,9 @@ metafor documents them as identical; its 3.8-1 source (``rma.uni``, deparsed her
 by the fixed-point update ``tau2 += (Q k/(k-p) - k) / sum(w)`` stopped when the change is below
 ``threshold`` = 1e-5, and PM by ``uniroot`` with ``tol`` = ``.Machine$double.eps^0.25``: the two
 differ in the 5th significant digit on dat.bcg (0.318069 vs 0.318094, root 0.3180685). We keep both
-algorithms, so each matches its metafor counterpart; PM's default ``tol`` is 1e-12, not metafor's
-1.2e-4, so our PM is the root (metafor gives the same with ``control=list(tol=1e-12)``).
+algorithms, so each matches its metafor counterpart. Our PM brackets the root by bisection to
+``tol`` (default 1e-12, not metafor's 1.2e-4), so it is the root to 1e-12 (metafor gives the same
+with ``control=list(tol=1e-12)``).
 """
 
 from __future__ import annotations
@@ -30,11 +33,10 @@ import itertools
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import brentq
 
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
 from secretome.meta._columns import FloatArray, as_column, require
@@ -53,9 +55,15 @@ __all__ = [
     "tau2_sj",
 ]
 
+# Each vocabulary is spelled once, as a Literal for type checkers; the tuples checked at run time
+# are read from it.
 Tau2Method = Literal["DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"]
-TAU2_METHODS: tuple[str, ...] = ("DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB")
+TAU2_METHODS: tuple[str, ...] = get_args(Tau2Method)
 """The tau^2 estimators, in metafor's names."""
+
+EqualMethod = Literal["EE", "FE"]
+EQUAL_METHODS: tuple[str, ...] = get_args(EqualMethod)
+"""Model methods without tau^2 (equal or fixed effects)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -105,48 +113,109 @@ class Tau2Fit(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 # The projection matrix, never formed. metafor builds P = W - W X (X'WX)^-1 X'W (k x k) for every
 # estimator and every Fisher-scoring step; the estimators only need quadratic forms and traces of
-# P, which come from p x p cross-products and h = diag(X (X'WX)^-1 X') in O(k p^2).
+# P, which come from p x p cross-products and h = diag(X (X'WX)^-1 X') in O(k p^2). They are
+# computed for B fits at once (permutations, GOSH subsets); one fit is the case B = 1.
 
 
-class Projection:
-    """metafor's ``P = W - W X (X'WX)^-1 X'W`` for weights *w* and model matrix *x*, as sums.
+class Projections:
+    """metafor's ``P = W - W X (X'WX)^-1 X'W`` for B fits at once: weights *w* (B, k), model matrices *x* (B|1, k, p).
 
     With ``B = (X'WX)^-1`` and ``h_i = x_i' B x_i``: ``P_ii = w_i - w_i^2 h_i``, so
     ``tr(P D_a) = sum a_i (w_i - w_i^2 h_i)``; and for diagonal ``D_a``, ``D_b``,
     ``tr(P D_a P D_b) = sum w^2 a b - 2 sum w^3 h a b + tr(B X'D_{w^2 a}X B X'D_{w^2 b}X)``
-    (expand ``P_ij^2``; the last term is ``sum_ij w_i^2 a_i w_j^2 b_j h_ij^2``). For the
-    intercept-only model (``x`` a column of ones) these are the familiar sums over the weights.
+    (expand ``P_ij^2``; the last term is ``sum_ij w_i^2 a_i w_j^2 b_j h_ij^2``). A study with weight
+    0 is out of the fit (GOSH subsets). ``quad``, ``trace`` and ``trace2`` give one value per fit, shape (B,).
     """
 
-    __slots__ = ("h", "w", "x", "xtwx_inv")
+    __slots__ = ("_ones", "_xt", "h", "w", "x", "xtwx_inv")
 
     def __init__(self, w: FloatArray, x: FloatArray) -> None:
         self.w, self.x = w, x
-        self.xtwx_inv = np.linalg.inv(x.T @ (w[:, None] * x))
-        self.h = ((x @ self.xtwx_inv) * x).sum(axis=1)
+        # The model without moderators (one shared column of ones) reduces every product to sums over
+        # the weights, cheaper than the p x p algebra: GOSH and the intercept-only permutation test.
+        self._ones = x.shape[0] == 1 and x.shape[2] == 1 and bool(np.all(x == 1))
+        # Batched matmul (BLAS) broadcasts a shared x (1, k, p) against B fits without copying it.
+        self._xt = np.swapaxes(x, 1, 2)
+        if self._ones:
+            self.xtwx_inv = (1 / w.sum(axis=1))[:, None, None]
+            self.h = np.broadcast_to(self.xtwx_inv[:, 0], w.shape)
+        else:
+            self.xtwx_inv = np.linalg.inv(self.xtdx(w))
+            self.h = ((x @ self.xtwx_inv) * x).sum(axis=2)
+
+    def xtdx(self, d: FloatArray) -> FloatArray:
+        """``X' D_d X`` per fit, shape (B, p, p)."""
+        if self._ones:
+            return d.sum(axis=1)[:, None, None]
+        return self._xt @ (d[:, :, None] * self.x)
+
+    def beta(self, y: FloatArray) -> FloatArray:
+        """The weighted least-squares coefficients ``(X'WX)^-1 X'W y``, shape (B, p)."""
+        wy = self.w * y
+        if self._ones:
+            return wy.sum(axis=1)[:, None] * self.xtwx_inv[:, 0]
+        return (self.xtwx_inv @ (self._xt @ wy[:, :, None]))[:, :, 0]
+
+    def residuals(self, y: FloatArray) -> FloatArray:
+        """``y - X beta`` (so ``P y = w * residuals``), shape (B, k)."""
+        beta = self.beta(y)
+        return y - (beta if self._ones else (self.x @ beta[:, :, None])[:, :, 0])
+
+    def quad(self, y: FloatArray) -> FloatArray:
+        """``y'P y``: the weighted residual sum of squares (generalised Q)."""
+        r = self.residuals(y)
+        return (self.w * r * r).sum(axis=1)
+
+    def trace(self, a: FloatArray | None = None) -> FloatArray:
+        """``tr(P D_a)`` (``tr(P)`` without *a*)."""
+        diag = self.w - self.w * self.w * self.h
+        return (diag if a is None else diag * a).sum(axis=1)
+
+    def trace2(self, a: FloatArray | None = None, b: FloatArray | None = None) -> FloatArray:
+        """``tr(P D_a P D_b)`` (``tr(P^2) = sum(P * P)`` without *a* and *b*)."""
+        w2 = self.w * self.w
+        ab = w2 if a is None and b is None else w2 * (1.0 if a is None else a) * (1.0 if b is None else b)
+        ma = self.xtwx_inv @ self.xtdx(w2 if a is None else w2 * a)
+        mb = ma if b is a else self.xtwx_inv @ self.xtdx(w2 if b is None else w2 * b)
+        return ab.sum(axis=1) - 2 * (ab * self.w * self.h).sum(axis=1) + np.einsum("bij,bji->b", ma, mb)
+
+
+class Projection:
+    """One fit's ``P`` for weights *w* (k,) and model matrix *x* (k, p): :class:`Projections` with B = 1, as floats."""
+
+    __slots__ = ("_batch", "w", "x")
+
+    def __init__(self, w: FloatArray, x: FloatArray) -> None:
+        self.w, self.x = w, x
+        self._batch = Projections(w[None, :], x[None])
+
+    @classmethod
+    def of(cls, batch: Projections) -> Projection:
+        """The single fit of a B = 1 *batch*, without computing it again."""
+        proj = cls.__new__(cls)
+        proj.w, proj.x, proj._batch = batch.w[0], batch.x[0], batch
+        return proj
+
+    @property
+    def xtwx_inv(self) -> FloatArray:
+        """``(X'WX)^-1`` (p x p)."""
+        return self._batch.xtwx_inv[0]
 
     def residuals(self, y: FloatArray) -> FloatArray:
         """``y - X beta`` for the weighted least-squares ``beta`` (so ``P y = w * residuals``)."""
-        return y - self.x @ (self.xtwx_inv @ (self.x.T @ (self.w * y)))
+        return self._batch.residuals(y[None, :])[0]
 
     def quad(self, y: FloatArray) -> float:
         """``y'P y``: the weighted residual sum of squares (generalised Q)."""
-        r = self.residuals(y)
-        return float(self.w @ (r * r))
+        return float(self._batch.quad(y[None, :])[0])
 
     def trace(self, a: FloatArray | None = None) -> float:
         """``tr(P D_a)`` (``tr(P)`` without *a*)."""
-        diag = self.w - self.w * self.w * self.h
-        return float(diag.sum() if a is None else diag @ a)
+        return float(self._batch.trace(a)[0])
 
     def trace2(self, a: FloatArray | None = None, b: FloatArray | None = None) -> float:
         """``tr(P D_a P D_b)`` (``tr(P^2) = sum(P * P)`` without *a* and *b*)."""
-        w2 = self.w * self.w
-        wa = w2 if a is None else w2 * a
-        wb = w2 if b is None else w2 * b
-        ma = self.xtwx_inv @ (self.x.T @ (wa[:, None] * self.x))
-        mb = ma if b is a else self.xtwx_inv @ (self.x.T @ (wb[:, None] * self.x))
-        return float(wa @ (wb / w2)) - 2 * float((wa * wb / self.w) @ self.h) + float(np.einsum("ij,ji->", ma, mb))
+        return float(self._batch.trace2(a, b)[0])
 
 
 def intercept(k: int) -> FloatArray:
@@ -154,35 +223,105 @@ def intercept(k: int) -> FloatArray:
     return np.ones((k, 1))
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Batch:
+    """B data sets on the same k studies, fitted at once (permutations, GOSH subsets; B = 1 for one fit).
+
+    ``y`` (B, k) effects; ``v`` (k,) sampling variances; ``x`` (B or 1, k, p) model matrices (intercept
+    included); ``m`` (B, k) 0/1 marks of the studies in each fit (GOSH subsets), or None for all.
+    """
+
+    y: FloatArray
+    v: FloatArray
+    x: FloatArray
+    m: FloatArray | None = None
+
+    @classmethod
+    def one(cls, y: FloatArray, v: FloatArray, x: FloatArray) -> Batch:
+        """The single fit of *y*, *v* and *x* (k, p)."""
+        return cls(y[None, :], v, x[None])
+
+    @property
+    def k(self) -> FloatArray:
+        """Studies per fit, shape (B,)."""
+        return np.full(self.y.shape[0], float(self.y.shape[1])) if self.m is None else self.m.sum(axis=1)
+
+    @property
+    def p(self) -> int:
+        """Coefficients per fit (intercept included)."""
+        return int(self.x.shape[2])
+
+    def weights(self, tau2: FloatArray | float) -> FloatArray:
+        """``1 / (v + tau2)`` per fit (0 for studies out of the fit), shape (B, k)."""
+        w = 1 / (self.v + np.reshape(tau2, (-1, 1)))
+        w = np.broadcast_to(w, self.y.shape)
+        return w if self.m is None else w * self.m
+
+    def unit_weights(self) -> FloatArray:
+        """Weights 1 for the studies in each fit (ordinary least squares), shape (B, k)."""
+        return np.ones(self.y.shape) if self.m is None else self.m
+
+    def take(self, idx: NDArray[np.intp]) -> Batch:
+        """The fits *idx* only."""
+        if idx.size == self.y.shape[0]:
+            return self
+        x = self.x if self.x.shape[0] == 1 else self.x[idx]
+        return Batch(self.y[idx], self.v, x, None if self.m is None else self.m[idx])
+
+
 # ---------------------------------------------------------------------------------------------
-# The estimators. Each takes validated y, v, the model matrix x (k x p, intercept included; a
-# column of ones without moderators) and a Control, and returns a Tau2Fit: the same code serves
-# random_effects and meta_regression, as metafor's rma.uni does with and without mods. The SEs are
-# metafor's: the variance of a quadratic form y'Ay under normality, 2 tr((A M)^2) with
-# M = V + tau2 I, expanded into the traces above.
+# The estimators. Each tau^2 formula is written once, for a Batch of fits (permutation_test and gosh
+# refit thousands of data sets at once); the Tau2Fit estimators below (one data set; the model
+# matrix x is a column of ones for random_effects, the intercept and moderators for
+# meta_regression, as metafor's rma.uni) are the case B = 1 plus metafor's SE of tau^2: the
+# variance of a quadratic form y'Ay under normality, 2 tr((A M)^2) with M = V + tau2 I, expanded
+# into the traces above.
+
+
+def _dl_batch(s: Batch) -> tuple[FloatArray, Projections]:
+    proj = Projections(s.weights(0.0), s.x)
+    return np.maximum(0.0, (proj.quad(s.y) - (s.k - s.p)) / proj.trace()), proj
+
+
+def _he_raw(s: Batch) -> tuple[FloatArray, Projections]:
+    # Ordinary least squares: P = I - X(X'X)^-1 X', E[y'Py] = tr(PV) + tau2 (k - p). Not truncated:
+    # ML, REML and EB start from max(0, this), as metafor.
+    proj = Projections(s.unit_weights(), s.x)
+    return (proj.quad(s.y) - proj.trace(s.v)) / (s.k - s.p), proj
+
+
+def _hs_batch(s: Batch) -> tuple[FloatArray, Projections]:
+    proj = Projections(s.weights(0.0), s.x)
+    # (Q_E - k) / sum(w): metafor keeps k here (not k - p) with moderators too.
+    return np.maximum(0.0, (proj.quad(s.y) - s.k) / proj.w.sum(axis=1)), proj
+
+
+def _sj_batch(s: Batch, ctl: Control) -> tuple[FloatArray, FloatArray, Projections]:
+    """SJ's tau^2, its starting value and the projection at that start."""
+    if ctl.tau2_init is None:
+        # The start is the variance of yi about its mean, also with moderators (metafor's rma.uni).
+        m = s.unit_weights()
+        r = s.y - ((m * s.y).sum(axis=1) / s.k)[:, None]
+        tau2_0 = (m * r * r).sum(axis=1) / s.k
+    else:
+        tau2_0 = np.full(s.y.shape[0], float(ctl.tau2_init))
+    proj = Projections(s.weights(tau2_0), s.x)
+    return np.maximum(0.0, tau2_0 * proj.quad(s.y) / (s.k - s.p)), tau2_0, proj
 
 
 def _dl(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     k, p = x.shape
-    proj = Projection(1 / v, x)
+    tau2s, batch = _dl_batch(Batch.one(y, v, x))
+    tau2, proj = float(tau2s[0]), Projection.of(batch)
     tr_p = proj.trace()
-    tau2 = max(0.0, (proj.quad(y) - (k - p)) / tr_p)
     se = math.sqrt((2 * (k - p) + 4 * tau2 * tr_p + 2 * tau2 * tau2 * proj.trace2()) / tr_p**2)
     return Tau2Fit(tau2, se, 0)
 
 
-def _he_raw(y: FloatArray, v: FloatArray, x: FloatArray) -> tuple[float, Projection]:
-    # Ordinary least squares: P = I - X(X'X)^-1 X', E[y'Py] = tr(PV) + tau2 (k - p). Not truncated:
-    # ML, REML and EB start from max(0, this), as metafor.
-    k, p = x.shape
-    proj = Projection(np.ones(k), x)
-    return (proj.quad(y) - proj.trace(v)) / (k - p), proj
-
-
 def _he(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     k, p = x.shape
-    raw, proj = _he_raw(y, v, x)
-    tau2 = max(0.0, raw)
+    raw, batch = _he_raw(Batch.one(y, v, x))
+    tau2, proj = max(0.0, float(raw[0])), Projection.of(batch)
     tr_pvpv, tr_pv = proj.trace2(v, v), proj.trace(v)
     se = math.sqrt((2 * tr_pvpv + 4 * tau2 * tr_pv + 2 * tau2 * tau2 * (k - p)) / (k - p) ** 2)
     return Tau2Fit(tau2, se, 0)
@@ -190,36 +329,46 @@ def _he(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
 
 def _hs(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     k, p = x.shape
-    proj = Projection(1 / v, x)
+    tau2s, batch = _hs_batch(Batch.one(y, v, x))
+    tau2, proj = float(tau2s[0]), Projection.of(batch)
     s = float(proj.w.sum())
-    # (Q_E - k) / sum(w): metafor keeps k here (not k - p) with moderators too.
-    tau2 = max(0.0, (proj.quad(y) - k) / s)
     se = math.sqrt((2 * (k - p) + 4 * tau2 * proj.trace() + 2 * tau2 * tau2 * proj.trace2()) / s**2)
     return Tau2Fit(tau2, se, 0)
 
 
 def _sj(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     k, p = x.shape
-    # The start is the variance of yi about its mean, also with moderators (metafor's rma.uni).
-    r = y - y.mean()
-    tau2_0 = float(r @ r) / k if ctl.tau2_init is None else float(ctl.tau2_init)
-    proj = Projection(1 / (v + tau2_0), x)
-    tau2 = max(0.0, tau2_0 * proj.quad(y) / (k - p))
+    tau2s, starts, batch = _sj_batch(Batch.one(y, v, x), ctl)
+    tau2, tau2_0, proj = float(tau2s[0]), float(starts[0]), Projection.of(batch)
     spread = 2 * proj.trace2(v, v) + 4 * tau2 * proj.trace2(v) + 2 * tau2 * tau2 * proj.trace2()
     return Tau2Fit(tau2, tau2_0 / (k - p) * math.sqrt(spread), 0)
 
 
-def _loglik(y: FloatArray, v: FloatArray, x: FloatArray, tau2: float, *, reml: bool) -> float:
-    k, p = x.shape
-    proj = Projection(1 / (v + tau2), x)
-    ll = -0.5 * float(np.log(v + tau2).sum()) - 0.5 * proj.quad(y)
+def _loglik(s: Batch, tau2: FloatArray, *, reml: bool) -> FloatArray:
+    """ML or REML log-likelihood of each fit at *tau2* (metafor's ``ll.ML``/``ll.REML``)."""
+    vt = s.v + tau2[:, None]
+    log_vt = np.log(vt) if s.m is None else s.m * np.log(vt)
+    proj = Projections(s.weights(tau2), s.x)
+    ll = -0.5 * log_vt.sum(axis=1) - 0.5 * proj.quad(s.y)
     if reml:
-        return ll - 0.5 * (k - p) * math.log(2 * math.pi) + 0.5 * float(np.linalg.slogdet(proj.xtwx_inv)[1])
-    return ll - 0.5 * k * math.log(2 * math.pi)
+        return ll - 0.5 * (s.k - s.p) * math.log(2 * math.pi) + 0.5 * np.linalg.slogdet(proj.xtwx_inv)[1]
+    return ll - 0.5 * s.k * math.log(2 * math.pi)
 
 
 # metafor compares the two log-likelihoods with its default tol, .Machine$double.eps^0.25.
 _LL0_TOL = float(np.finfo(np.float64).eps) ** 0.25
+
+
+def _stuck_at_local_maximum(method: str, s: Batch, tau2: FloatArray, ctl: Control) -> NDArray[np.bool_]:
+    """metafor's ``ll0check``: the ML/REML fits whose likelihood at tau^2 is below the one at 0 (set to 0 there)."""
+    stuck = np.zeros(tau2.size, dtype=bool)
+    if method == "EB" or not ctl.ll0check or ctl.tau2_init is not None:
+        return stuck
+    check = np.flatnonzero(tau2 > ctl.threshold)  # NaN (a failed fit) is not checked
+    if check.size:
+        sub, reml = s.take(check), method == "REML"
+        stuck[check] = _loglik(sub, np.zeros(check.size), reml=reml) - _loglik(sub, tau2[check], reml=reml) > _LL0_TOL
+    return stuck
 
 
 def fisher_scoring_loop(method: str, tau2: float, step: Callable[[float], float], ctl: Control) -> tuple[float, int]:
@@ -277,36 +426,56 @@ def batched_fisher_scoring_loop(
     return active
 
 
-def _scoring_step(method: str, y: FloatArray, v: FloatArray, x: FloatArray) -> Callable[[float], float]:
-    k, p = x.shape
+def _scoring_steps(method: str, s: Batch) -> Callable[[NDArray[np.intp], FloatArray], FloatArray]:
+    """metafor's Fisher-scoring update of ML, REML or EB for the fits *idx* of *s* at their *tau2*."""
+    p = s.p
 
-    def step(tau2: float) -> float:
-        proj = Projection(1 / (v + tau2), x)
+    def step(idx: NDArray[np.intp], tau2: FloatArray) -> FloatArray:
+        sub = s.take(idx)
+        proj = Projections(sub.weights(tau2), sub.x)
         w = proj.w
         if method == "EB":
-            return (proj.quad(y) * k / (k - p) - k) / float(w.sum())
-        py = w * proj.residuals(y)
+            k = sub.k
+            return (proj.quad(sub.y) * k / (k - p) - k) / w.sum(axis=1)
+        py = w * proj.residuals(sub.y)
+        pypy = (py * py).sum(axis=1)
         # ML and REML scores differ only in the trace terms (metafor's Fisher scoring).
         if method == "ML":
-            return (float(py @ py) - float(w.sum())) / float(w @ w)
-        return (float(py @ py) - proj.trace()) / proj.trace2()
+            return (pypy - w.sum(axis=1)) / (w * w).sum(axis=1)
+        return (pypy - proj.trace()) / proj.trace2()
 
     return step
+
+
+def _scoring_start(s: Batch, ctl: Control) -> FloatArray:
+    # metafor starts ML, REML and EB from the HE estimate truncated at 0, or from control's tau2.init.
+    if ctl.tau2_init is None:
+        return np.maximum(0.0, _he_raw(s)[0])
+    return np.full(s.y.shape[0], float(ctl.tau2_init))
+
+
+def _fisher_scoring_batch(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """ML, REML or EB for every fit of *s* in step; tau^2 is NaN where the fit did not converge."""
+    tau2 = _scoring_start(s, ctl)
+    failed = batched_fisher_scoring_loop(tau2, np.ones(tau2.size, dtype=bool), _scoring_steps(method, s), ctl)
+    tau2[failed] = np.nan
+    tau2[_stuck_at_local_maximum(method, s, tau2, ctl)] = 0.0
+    return tau2, failed
 
 
 def _fisher_scoring(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     """ML, REML and EB by metafor's Fisher scoring (Viechtbauer 2005), O(k p^2) per step."""
     k, p = x.shape
-    start = max(0.0, _he_raw(y, v, x)[0]) if ctl.tau2_init is None else float(ctl.tau2_init)
-    tau2, iterations = fisher_scoring_loop(method, start, _scoring_step(method, y, v, x), ctl)
+    s = Batch.one(y, v, x)
+    steps, first = _scoring_steps(method, s), np.zeros(1, dtype=np.intp)
+    tau2, iterations = fisher_scoring_loop(
+        method, float(_scoring_start(s, ctl)[0]), lambda t: float(steps(first, np.array([t]))[0]), ctl
+    )
     notes: tuple[str, ...] = ()
-    if method != "EB" and ctl.ll0check and ctl.tau2_init is None:
-        reml = method == "REML"
-        ll0, ll = _loglik(y, v, x, 0.0, reml=reml), _loglik(y, v, x, tau2, reml=reml)
-        if ll0 - ll > _LL0_TOL and tau2 > ctl.threshold:
-            notes = (f"{method} may have stopped at a local maximum (tau^2 = {tau2:.6g}); set tau^2 = 0 as metafor",)
-            warnings.warn(notes[0], SecretomeWarning, stacklevel=4)
-            tau2 = 0.0
+    if _stuck_at_local_maximum(method, s, np.array([tau2]), ctl)[0]:
+        notes = (f"{method} may have stopped at a local maximum (tau^2 = {tau2:.6g}); set tau^2 = 0 as metafor",)
+        warnings.warn(notes[0], SecretomeWarning, stacklevel=4)
+        tau2 = 0.0
     proj = Projection(1 / (v + tau2), x)
     if method == "ML":
         se = math.sqrt(2 / float(proj.w @ proj.w))
@@ -333,31 +502,66 @@ def _pm_se(w: FloatArray, k: int, p: int) -> float:
     return math.sqrt(2 * k * k / (k - p) / float(w.sum()) ** 2)
 
 
-def _mad(y: FloatArray) -> float:
-    # R's mad(): median absolute deviation scaled by 1.4826 (consistent for the normal SD).
-    return 1.4826 * float(np.median(np.abs(y - np.median(y))))
+def _mad(s: Batch) -> FloatArray:
+    # R's mad() of each fit's yi: median absolute deviation scaled by 1.4826 (consistent for the normal SD).
+    if s.m is None:
+        med = np.median(s.y, axis=1)
+        return 1.4826 * np.median(np.abs(s.y - med[:, None]), axis=1)
+    y = np.where(s.m > 0, s.y, np.nan)
+    med = np.nanmedian(y, axis=1)
+    return 1.4826 * np.nanmedian(np.abs(y - med[:, None]), axis=1)
+
+
+def _pm_batch(s: Batch, ctl: Control) -> tuple[FloatArray, NDArray[np.bool_], int]:
+    """PM's root of generalised Q(tau^2) = k - p for every fit; NaN (and failed) where ``tau2_max`` is too low.
+
+    Bisection, all fits in step, to ``ctl.tol``: y'P(tau^2)y falls monotonically in tau^2, so the
+    bracket [0, tau2_max] always holds the root and halving it is certain to converge; every halving
+    is one batched evaluation of Q, where Brent's method (metafor's ``uniroot``) would need a Python
+    loop over the fits. From metafor's [0, 100] to 1e-12 that is 47 halvings. Returns tau^2, the
+    failed mask and the number of halvings.
+    """
+    target = s.k - s.p
+    every = np.arange(s.y.shape[0])
+
+    def excess(idx: NDArray[np.intp], tau2: FloatArray) -> FloatArray:
+        sub = s.take(idx)
+        return Projections(sub.weights(tau2), sub.x).quad(sub.y) - target[idx]
+
+    # metafor bounds the search by the spread of yi itself, moderators or not.
+    tau2_max = np.maximum(100.0, 10 * _mad(s) ** 2) if ctl.tau2_max is None else np.full(every.size, ctl.tau2_max)
+    tau2 = np.zeros(every.size)
+    failed = excess(every, tau2_max) > 0
+    rows = np.flatnonzero(~failed & (excess(every, tau2) >= 0))
+    lo, hi = np.zeros(rows.size), tau2_max[rows]
+    halvings = 0
+    while True:
+        mid = 0.5 * (lo + hi)
+        # Stop at the tolerance, or where lo and hi are adjacent doubles (a tol below the spacing).
+        go = np.flatnonzero((hi - lo > ctl.tol) & (mid > lo) & (mid < hi))
+        if go.size == 0:
+            break
+        halvings += 1
+        above = excess(rows[go], mid[go]) > 0  # Q still above its target: the root lies above mid
+        lo[go] = np.where(above, mid[go], lo[go])
+        hi[go] = np.where(above, hi[go], mid[go])
+    tau2[rows] = 0.5 * (lo + hi)
+    tau2[failed] = np.nan
+    return tau2, failed, halvings
 
 
 def _pm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     k, p = x.shape
-    target = k - p
-
-    def excess(tau2: float) -> float:
-        return Projection(1 / (v + tau2), x).quad(y) - target
-
-    # metafor bounds the search by the spread of yi itself, moderators or not.
-    tau2_max = max(100.0, 10 * _mad(y) ** 2) if ctl.tau2_max is None else float(ctl.tau2_max)
-    if excess(0.0) < 0:
-        tau2, iterations = 0.0, 0
-    elif excess(tau2_max) > 0:
+    s = Batch.one(y, v, x)
+    tau2s, failed, halvings = _pm_batch(s, ctl)
+    if failed[0]:
+        tau2_max = max(100.0, 10 * float(_mad(s)[0]) ** 2) if ctl.tau2_max is None else float(ctl.tau2_max)
         raise ConvergenceError(
-            f"PM: the generalised Q is still above {target} at tau^2 = tau2_max = {tau2_max:g}; "
+            f"PM: the generalised Q is still above {k - p} at tau^2 = tau2_max = {tau2_max:g}; "
             f"raise control={{'tau2_max': ...}} or use another method"
         )
-    else:
-        tau2, info = brentq(excess, 0.0, tau2_max, xtol=ctl.tol, maxiter=max(ctl.maxiter, 100), full_output=True)
-        iterations = info.iterations
-    return Tau2Fit(float(tau2), _pm_se(1 / (v + tau2), k, p), iterations)
+    tau2 = float(tau2s[0])
+    return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), halvings)
 
 
 ESTIMATORS: dict[str, Callable[[FloatArray, FloatArray, FloatArray, Control], Tau2Fit]] = {
@@ -370,6 +574,32 @@ ESTIMATORS: dict[str, Callable[[FloatArray, FloatArray, FloatArray, Control], Ta
     "PM": _pm,
     "EB": _eb,
 }
+
+
+def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """tau^2 of every fit of *s* by *method* (EE and FE give 0, or one of :data:`TAU2_METHODS`), and the failed mask.
+
+    The same formulas as :data:`ESTIMATORS`, for B fits at once: DL, HE, HS and SJ in closed form,
+    ML, REML and EB by Fisher scoring in step (:func:`batched_fisher_scoring_loop`), PM by
+    bisection in step. A fit that did not converge (ML, REML, EB) or whose PM root lies beyond
+    ``tau2_max`` is NaN and marked failed; metafor drops such fits (``permutest``) or reports NA
+    (``gosh``) instead of stopping.
+    """
+    none = np.zeros(s.y.shape[0], dtype=bool)
+    if method in EQUAL_METHODS:
+        return np.zeros(none.size), none
+    if method == "DL":
+        return _dl_batch(s)[0], none
+    if method == "HE":
+        return np.maximum(0.0, _he_raw(s)[0]), none
+    if method == "HS":
+        return _hs_batch(s)[0], none
+    if method == "SJ":
+        return _sj_batch(s, ctl)[0], none
+    if method == "PM":
+        tau2, failed, _ = _pm_batch(s, ctl)
+        return tau2, failed
+    return _fisher_scoring_batch(method, s, ctl)
 
 
 def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -385,10 +615,6 @@ def _public(method: str, yi: ArrayLike, vi: ArrayLike, control: Mapping[str, obj
     if y.size < 2:
         raise InputError(f"tau^2 ({method}) needs at least 2 studies", field="yi", value=int(y.size))
     return ESTIMATORS[method](y, v, intercept(y.size), Control.from_mapping(control)).tau2
-
-
-EQUAL_METHODS: tuple[str, ...] = ("EE", "FE")
-"""Model methods without tau^2 (equal or fixed effects)."""
 
 
 def fit_chain(
@@ -523,7 +749,7 @@ def tau2_reml(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | N
 
 
 def tau2_pm(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | None = None) -> float:
-    """Paule-Mandel tau^2 [1]_: the root of generalised Q(tau^2) = k - 1 (Brent's method).
+    """Paule-Mandel tau^2 [1]_: the root of generalised Q(tau^2) = k - 1 (by bisection).
 
     Checked against metafor ``rma(yi, vi, method="PM", control=list(tol=1e-12))$tau2``; metafor's
     default ``tol`` (1.2e-4) stops short of the root.
