@@ -105,6 +105,23 @@ def test_copasi_reads_the_export_as_roadrunner_does(name):
         assert np.abs(copasi[species] - reference[:, j]).max() / scale[j] < 1e-6, species
 
 
+@pytest.mark.needs_copasi
+@pytest.mark.parametrize(("name", "time", "rate"), [("rat-mia", "d", "1/d"), ("baker2017", "1", None)])
+def test_copasi_reads_days_and_dimensionless_quantities(name, time, rate):
+    """Without units COPASI would label time in seconds and species in mol."""
+    import COPASI
+
+    data = COPASI.CRootContainer.addDatamodel()
+    try:
+        assert data.importSBMLFromString(to_sbml(preset(name)))
+        model = data.getModel()
+        assert (model.getTimeUnitName(), model.getQuantityUnitName(), model.getVolumeUnitName()) == (time, "1", "1")
+        if rate is not None:
+            assert model.getModelValue("k_G").getUnitExpression() == rate
+    finally:
+        COPASI.CRootContainer.removeDatamodel(data)
+
+
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_species_matches_the_committed_roadrunner_fixture(name):
     """Fixture made by tools/make_model_fixtures.py (libroadrunner version recorded in its meta)."""

@@ -4,8 +4,14 @@ The export is what the reference simulator runs: one compartment ``joint`` of si
 and concentrations coincide), one species per :class:`~secretome.model.Species`, one constant
 parameter per :class:`~secretome.model.Parameter` (its provenance in the SBML notes), one
 irreversible reaction per :class:`~secretome.model.Process` and one event per dose
-(``time >= t_j``: ``species = species + amount``). It runs unmodified in libroadrunner (tested on
-every preset); other SBML tools (COPASI, tellurium) were not tried.
+(``time >= t_j``: ``species = species + amount``). It runs unmodified in libroadrunner and COPASI
+(both tested on every preset).
+
+Units: time is in days (a unit definition of 86,400 s) or dimensionless (Baker's presets), and
+substance, volume and extent are dimensionless, so COPASI and tellurium label the axes rightly
+instead of assuming seconds and moles. Parameters in ``1/day``, ``day`` or a dimensionless unit
+carry that unit; the others (pg/mL, um, particles/kg...) keep theirs in the notes only, because
+the species they scale are fractions of healthy tissue, not SBML substances.
 
 References
 ----------
@@ -53,6 +59,25 @@ def _math(formula: str, what: str):
     return ast
 
 
+# Our unit strings that SBML can state; "1/day" and "day" only where the model's time is in days.
+_SBML_UNITS = {"dimensionless": "dimensionless", "fold": "dimensionless", "fold over healthy": "dimensionless",
+               "1/day": "per_day", "day": "day"}  # fmt: skip
+_TIME_UNITS = {"1/day", "day"}
+
+
+def _unit_definitions(sbml) -> None:
+    import libsbml
+
+    for unit_id, exponent in (("day", 1.0), ("per_day", -1.0)):
+        definition = sbml.createUnitDefinition()
+        definition.setId(unit_id)
+        unit = definition.createUnit()
+        unit.setKind(libsbml.UNIT_KIND_SECOND)
+        unit.setExponent(exponent)
+        unit.setScale(0)
+        unit.setMultiplier(86400.0)
+
+
 def to_sbml(model: Model) -> str:
     """The model, with its doses as events, as an SBML Level 3 Version 2 document.
 
@@ -90,7 +115,13 @@ def to_sbml(model: Model) -> str:
         sbml.setNotes(_XHTML.format("".join(f"<p>{html.escape(t)}</p>" for t in (model.description, *model.notes)))),
         "the model notes",
     )
+    _unit_definitions(sbml)
+    in_days = model.time_unit == "day"
+    _check(sbml.setTimeUnits("day" if in_days else "dimensionless"), "the time unit")
+    for setter in (sbml.setSubstanceUnits, sbml.setVolumeUnits, sbml.setExtentUnits):
+        _check(setter("dimensionless"), "the model units")
     compartment = sbml.createCompartment()
+    compartment.setUnits("dimensionless")
     compartment.setId("joint")
     compartment.setConstant(True)
     compartment.setSize(1.0)
@@ -111,8 +142,9 @@ def to_sbml(model: Model) -> str:
         _check(parameter.setId(p.name), f"parameter {p.name!r}")
         parameter.setValue(p.value)
         parameter.setConstant(True)
-        if p.unit == "dimensionless":
-            parameter.setUnits("dimensionless")
+        unit = _SBML_UNITS.get(p.unit) if in_days or p.unit not in _TIME_UNITS else None
+        if unit is not None:
+            parameter.setUnits(unit)
         _check(parameter.setNotes(_provenance(p)), f"the notes of parameter {p.name!r}")
 
     species_names = {s.name for s in model.species}
