@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -61,35 +61,21 @@ def meta(
     raw = {"m1i": m1, "sd1i": sd1, "n1i": n1, "m2i": m2, "sd2i": sd2, "n2i": n2}
     raw |= {"ai": ai, "bi": bi, "ci": ci, "di": di, "ri": ri, "ni": ni}
     columns = {arg: name for arg, name in raw.items() if name is not None}
-    chain = tuple(m.strip() for m in method.split(","))
-    result = meta_from_csv(
-        data,
-        yi=yi,
-        vi=vi,
-        measure=measure,
-        columns=columns,
-        slab=slab,
-        mods=mod or (),
-        subgroup=subgroup,
-        cluster=cluster,
-        shared_control=shared_control,
-        method=chain,
-        test=test,
-    )
+    # The options both the model and its regression plot are fitted with.
+    model: dict[str, Any] = {
+        "yi": yi,
+        "vi": vi,
+        "measure": measure,
+        "columns": columns,
+        "mods": mod or (),
+        "cluster": cluster,
+        "shared_control": shared_control,
+        "method": tuple(m.strip() for m in method.split(",")),
+        "test": test,
+    }
+    result = meta_from_csv(data, slab=slab, subgroup=subgroup, **model)
     if regplot:
-        regression_plot_from_csv(  # type: ignore[arg-type]  (method and test are checked by the library)
-            data,
-            regplot,
-            mods=mod or (),
-            yi=yi,
-            vi=vi,
-            measure=measure,
-            columns=columns,
-            shared_control=shared_control,
-            cluster=cluster,
-            method=chain,
-            test=test,
-        )
+        regression_plot_from_csv(data, regplot, **model)
     for plot, target in ((forest_plot, forest), (funnel_plot, funnel)):
         if target:
             plot(result, target)

@@ -77,3 +77,15 @@ def study_labels(labels: Sequence[object] | None, k: int) -> tuple[str, ...]:
     if len(names) != k:
         raise InputError(f"has {len(names)} values but there are {k} studies", field="labels")
     return names
+
+
+def check_level(level: float) -> None:
+    """Refuse a confidence *level* outside (0, 1) (a percentage such as 95 is the usual slip).
+
+    >>> check_level(95)
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: field 'level': must be a proportion in (0, 1), e.g. 0.95 (got 95)
+    """
+    if not 0 < level < 1:
+        raise InputError("must be a proportion in (0, 1), e.g. 0.95", field="level", value=level)

@@ -24,7 +24,7 @@ from scipy.special import gammaln
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
-from secretome.meta._columns import FloatArray, as_column, require
+from secretome.meta._columns import FloatArray, as_column, check_level, require
 
 __all__ = [
     "QuantileEstimate",
@@ -210,8 +210,7 @@ def sd_from_ci(
     >>> round(float(sd_from_ci([10.0], [14.0], [100], distribution="z")[0]), 4)  # 10 * 4 / 3.919928
     10.2043
     """
-    if not 0 < level < 1:
-        raise InputError("must be a proportion in (0, 1), e.g. 0.95", field="level", value=level)
+    check_level(level)
     check_choice("distribution", distribution, ("t", "z"), owner="sd_from_ci")
     lo = as_column(lower, "lower")
     hi = as_column(upper, "upper", length=lo.size)

@@ -13,6 +13,7 @@ from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
+from secretome.meta._columns import study_labels
 from secretome.meta._meta_regression import REGRESSION_METHODS, _wls, meta_regression
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._tau2 import validated
@@ -94,9 +95,7 @@ def leave_one_out(
     """
     y, v = validated(yi, vi)
     k = y.size
-    names = tuple(str(i) for i in range(1, k + 1)) if labels is None else tuple(str(s) for s in labels)
-    if len(names) != k:
-        raise InputError(f"has {len(names)} values but there are {k} studies", field="labels")
+    names = study_labels(labels, k)
     least = 2 if method in ("EE", "FE") else 3  # each refit of a random-effects model keeps k - 1 >= 2
     if k < least:
         raise InputError(f"leave-one-out ({method}) needs at least {least} studies", field="yi", value=k)

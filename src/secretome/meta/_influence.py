@@ -14,7 +14,7 @@ from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
-from secretome.meta._columns import as_column
+from secretome.meta._columns import as_column, study_labels
 from secretome.meta._diagnostics import FIT_FIELDS, FitSequence
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._tau2 import validated
@@ -22,13 +22,6 @@ from secretome.meta._tau2 import validated
 __all__ = ["CumulativeResult", "InfluenceResult", "cumulative", "influence"]
 
 _INFLUENCE_FIELDS = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", "weight", "dfbetas")
-
-
-def _labels(labels: Sequence[str] | None, k: int) -> tuple[str, ...]:
-    names = tuple(str(i) for i in range(1, k + 1)) if labels is None else tuple(str(s) for s in labels)
-    if len(names) != k:
-        raise InputError(f"has {len(names)} values but there are {k} studies", field="labels")
-    return names
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -141,7 +134,7 @@ def influence(
     check_choice("method", method, METHODS, owner="influence")
     y, v = validated(yi, vi)
     k = y.size
-    names = _labels(labels, k)
+    names = study_labels(labels, k)
     least = 2 if method in ("EE", "FE") else 3
     if k < least:
         raise InputError(f"influence diagnostics ({method}) need at least {least} studies", field="yi", value=k)
@@ -242,7 +235,7 @@ def cumulative(
     check_choice("method", method, METHODS, owner="cumulative")
     y, v = validated(yi, vi)
     k = y.size
-    names = _labels(labels, k)
+    names = study_labels(labels, k)
     if order is not None:
         keys = as_column(order, "order", length=k)
         idx = np.argsort(keys, kind="stable")

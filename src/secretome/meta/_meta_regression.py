@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -12,10 +12,10 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
-from secretome.meta._columns import FloatArray, as_column, study_labels
+from secretome.meta._columns import FloatArray, as_column, check_level, study_labels
 from secretome.meta._random_effects import METHODS, ModelMethod
 from secretome.meta._results import MetaRegressionResult
-from secretome.meta._tau2 import EQUAL_METHODS, Control, Projection, fit_chain, intercept, validated
+from secretome.meta._tau2 import EQUAL_METHODS, Control, Projection, fit_chain, intercept, method_chain, validated
 
 __all__ = ["REGRESSION_METHODS", "meta_regression"]
 
@@ -135,14 +135,9 @@ def meta_regression(
     >>> res.coef_names
     ('intrcpt', 'year')
     """
-    methods = (method,) if isinstance(method, str) else tuple(method)
-    if not methods:
-        raise InputError("needs at least one method", field="method", value=method)
-    for m in methods:
-        check_choice("method", m, REGRESSION_METHODS, owner="meta_regression")
+    methods = method_chain(method, "meta_regression")
     check_choice("test", test, ("z", "knha"), owner="meta_regression")
-    if not 0 < level < 1:
-        raise InputError("must be a proportion in (0, 1), e.g. 0.95", field="level", value=level)
+    check_level(level)
     y, v = validated(yi, vi)
     k = y.size
     x, coef_names = _design(mods, k, names)
@@ -164,19 +159,7 @@ def meta_regression(
     if test == "knha":
         vb = unscaled * (0.0 if rss <= np.finfo(np.float64).eps else rss / (k - p))
         df = k - p
-    se = np.sqrt(np.diag(vb))
-    zval = beta / se
-    dist = stats.norm if df is None else stats.t(df)
-    crit = float(dist.isf((1 - level) / 2))
-    pval = 2 * dist.sf(np.abs(zval))
-
-    m = p - 1
-    qm = float(beta[1:] @ np.linalg.solve(vb[1:, 1:], beta[1:]))
-    if df is None:
-        qm_pval = float(stats.chi2.sf(qm, m))
-    else:
-        qm /= m
-        qm_pval = float(stats.f.sf(qm, m, df))
+    coefficients, crit = coefficient_tests(beta, vb, df, level)
 
     proj = Projection(1 / v, x)
     qe = max(0.0, proj.quad(y))
@@ -193,12 +176,6 @@ def meta_regression(
         k=k,
         p=p,
         coef_names=coef_names,
-        beta=tuple(float(b) for b in beta),
-        se=tuple(float(s) for s in se),
-        zval=tuple(float(z) for z in zval),
-        pval=tuple(float(q) for q in pval),
-        ci_lb=tuple(float(b - crit * s) for b, s in zip(beta, se, strict=True)),
-        ci_ub=tuple(float(b + crit * s) for b, s in zip(beta, se, strict=True)),
         df=df,
         tau2=tau2,
         se_tau2=None if used in EQUAL_METHODS else fit.se,
@@ -208,9 +185,6 @@ def meta_regression(
         QE=qe,
         QE_df=k - p,
         QE_pval=float(stats.chi2.sf(qe, k - p)),
-        QM=qm,
-        QM_df=(m,) if df is None else (m, df),
-        QM_pval=qm_pval,
         method=used,
         test=test,
         level=level,
@@ -220,6 +194,7 @@ def meta_regression(
         weights=tuple(float(a) for a in 100 * w / w.sum()),
         labels=study_names,
         **study_fits(y, x, beta, vb, unscaled, v + tau2, crit),
+        **coefficients,
         notes=(*notes, *fit.notes),
     )
 
@@ -259,6 +234,36 @@ def _checked(x: FloatArray, coef_names: tuple[str, ...]) -> tuple[FloatArray, tu
     return x, coef_names
 
 
+def coefficient_tests(beta: FloatArray, vb: FloatArray, df: int | None, level: float) -> tuple[dict[str, Any], float]:
+    """Wald tests of the coefficients and the omnibus test of the moderators, as metafor prints them.
+
+    z tests and chi-square QM without *df*; t tests and F (QM / m on ``(m, df)``) with it. QM tests
+    the coefficients after the intercept; it is left out when there are none. Returns the result
+    fields (``beta``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``, ``QM``, ``QM_df``,
+    ``QM_pval``) and the critical value of the CIs at *level*.
+    """
+    se = np.sqrt(np.diag(vb))
+    zval = beta / se
+    dist = stats.norm if df is None else stats.t(df)
+    crit = float(dist.isf((1 - level) / 2))
+    fields: dict[str, Any] = {
+        "beta": tuple(float(b) for b in beta),
+        "se": tuple(float(s) for s in se),
+        "zval": tuple(float(z) for z in zval),
+        "pval": tuple(float(q) for q in 2 * dist.sf(np.abs(zval))),
+        "ci_lb": tuple(float(b - crit * s) for b, s in zip(beta, se, strict=True)),
+        "ci_ub": tuple(float(b + crit * s) for b, s in zip(beta, se, strict=True)),
+    }
+    m = beta.size - 1
+    if m > 0:
+        qm = float(beta[1:] @ np.linalg.solve(vb[1:, 1:], beta[1:]))
+        if df is None:
+            fields.update(QM=qm, QM_df=(m,), QM_pval=float(stats.chi2.sf(qm, m)))
+        else:
+            fields.update(QM=qm / m, QM_df=(m, df), QM_pval=float(stats.f.sf(qm / m, m, df)))
+    return fields, crit
+
+
 def study_fits(
     y: FloatArray,
     x: FloatArray,
@@ -294,10 +299,8 @@ def study_fits(
 
 def _wls(y: FloatArray, w: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatArray, float]:
     """Weighted least squares: coefficients, (X'WX)^-1 and the weighted RSS (= y'Py)."""
-    xtwx_inv = np.linalg.inv(x.T @ (w[:, None] * x))
-    beta = xtwx_inv @ (x.T @ (w * y))
-    r = y - x @ beta
-    return beta, xtwx_inv, float(w @ (r * r))
+    proj = Projection(w, x)
+    return proj.beta(y), proj.xtwx_inv, proj.quad(y)
 
 
 def _pseudo_r2(

@@ -19,8 +19,8 @@ from scipy import linalg, stats
 
 from secretome._result import Result
 from secretome.errors import ConvergenceError, InputError, check_choice
-from secretome.meta._columns import FloatArray, study_labels
-from secretome.meta._meta_regression import _design, study_fits
+from secretome.meta._columns import FloatArray, check_level, study_labels
+from secretome.meta._meta_regression import _design, coefficient_tests, study_fits
 from secretome.meta._results import _p_text, model_results_lines, moderator_lines
 from secretome.meta._tau2 import Projection, validated
 
@@ -348,8 +348,7 @@ def multilevel(
     """
     check_choice("method", method, ("REML", "ML"), owner="multilevel")
     check_choice("test", test, ("z", "t"), owner="multilevel")
-    if not 0 < level < 1:
-        raise InputError("must be a proportion in (0, 1), e.g. 0.95", field="level", value=level)
+    check_level(level)
     y, v = validated(yi, vi)
     k = y.size
     row_labels = study_labels(labels, k)
@@ -390,12 +389,8 @@ def multilevel(
     weights = np.diag(linalg.cho_solve(chol, np.eye(k)))
     vb = np.linalg.inv(x.T @ vinv_x)
     beta = vb @ (vinv_x.T @ y)
-    se = np.sqrt(np.diag(vb))
-    zval = beta / se
     df = k - p if test == "t" else None
-    dist = stats.norm if df is None else stats.t(df)
-    crit = float(dist.isf((1 - level) / 2))
-    pval = 2 * dist.sf(np.abs(zval))
+    coefficients, crit = coefficient_tests(beta, vb, df, level)
 
     fixed = Projection(1 / v, x)
     q = fixed.quad(y)
@@ -422,39 +417,20 @@ def multilevel(
     }
     if mods is None:
         return MultilevelResult(
-            estimate=float(beta[0]),
-            se=float(se[0]),
-            zval=float(zval[0]),
-            pval=float(pval[0]),
-            ci_lb=float(beta[0] - crit * se[0]),
-            ci_ub=float(beta[0] + crit * se[0]),
+            estimate=coefficients["beta"][0],
+            **{field: coefficients[field][0] for field in ("se", "zval", "pval", "ci_lb", "ci_ub")},
             Q=q,
             Q_df=k - 1,
             Q_pval=float(stats.chi2.sf(q, k - 1)),
             **common,  # type: ignore[arg-type]
         )
-    m = p - 1
-    qm = float(beta[1:] @ np.linalg.solve(vb[1:, 1:], beta[1:]))
-    if df is None:
-        qm_pval = float(stats.chi2.sf(qm, m))
-    else:
-        qm /= m
-        qm_pval = float(stats.f.sf(qm, m, df))
     return MultilevelRegressionResult(
         p=p,
         coef_names=coef_names,
-        beta=tuple(float(b) for b in beta),
-        se=tuple(float(e) for e in se),
-        zval=tuple(float(z) for z in zval),
-        pval=tuple(float(a) for a in pval),
-        ci_lb=tuple(float(b - crit * e) for b, e in zip(beta, se, strict=True)),
-        ci_ub=tuple(float(b + crit * e) for b, e in zip(beta, se, strict=True)),
         QE=q,
         QE_df=k - p,
         QE_pval=float(stats.chi2.sf(q, k - p)),
-        QM=qm,
-        QM_df=(m,) if df is None else (m, df),
-        QM_pval=qm_pval,
+        **coefficients,
         **study_fits(y, x, beta, vb, vb, np.diag(vmat), crit),
         **common,  # type: ignore[arg-type]
     )

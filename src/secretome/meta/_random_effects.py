@@ -13,7 +13,7 @@ from scipy import stats
 from scipy.optimize import brentq
 
 from secretome.errors import InputError, SecretomeWarning, check_choice
-from secretome.meta._columns import FloatArray, study_labels
+from secretome.meta._columns import FloatArray, check_level, study_labels
 from secretome.meta._results import RandomEffectsResult
 from secretome.meta._tau2 import (
     EQUAL_METHODS,
@@ -23,6 +23,7 @@ from secretome.meta._tau2 import (
     Tau2Method,
     fit_chain,
     intercept,
+    method_chain,
     validated,
 )
 
@@ -127,14 +128,9 @@ def random_effects(
     >>> round(knha.ci_lb, 4), round(knha.ci_ub, 4)  # R: rma(..., test="knha"): -0.4936551, 1.4936551
     (-0.4937, 1.4937)
     """
-    methods = (method,) if isinstance(method, str) else tuple(method)
-    if not methods:
-        raise InputError("needs at least one method", field="method", value=method)
-    for m in methods:
-        check_choice("method", m, METHODS, owner="random_effects")
+    methods = method_chain(method, "random_effects")
     check_choice("test", test, ("z", "knha"), owner="random_effects")
-    if not 0 < level < 1:
-        raise InputError("must be a proportion in (0, 1), e.g. 0.95", field="level", value=level)
+    check_level(level)
     y, v = validated(yi, vi)
     k = y.size
     if methods[0] not in EQUAL_METHODS and k < 2:

@@ -13,6 +13,7 @@ from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
+from secretome.meta._columns import study_labels
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
@@ -144,11 +145,7 @@ def subgroups(
     check_choice("between", between, ("moderator", "separate"), owner="subgroups")
     y, v = validated(yi, vi)
     # Row numbers over all studies, not per subgroup, so that a study keeps its name in every fit.
-    names = np.array(
-        [str(i) for i in range(1, y.size + 1)] if labels is None else [str(s) for s in labels], dtype=object
-    )
-    if names.size != y.size:
-        raise InputError(f"has {names.size} values but there are {y.size} studies", field="labels")
+    names = np.array(study_labels(labels, y.size), dtype=object)
     group_of = pd.Series(np.asarray(groups, dtype=object).reshape(-1))
     if group_of.size != y.size:
         raise InputError(f"has {group_of.size} values but there are {y.size} studies", field="groups")

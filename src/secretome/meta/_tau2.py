@@ -38,7 +38,7 @@ from typing import Literal, NamedTuple, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from secretome.errors import ConvergenceError, InputError, SecretomeWarning
+from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray, as_column, require
 
 __all__ = [
@@ -200,6 +200,10 @@ class Projection:
     def xtwx_inv(self) -> FloatArray:
         """``(X'WX)^-1`` (p x p)."""
         return self._batch.xtwx_inv[0]
+
+    def beta(self, y: FloatArray) -> FloatArray:
+        """The weighted least-squares coefficients ``(X'WX)^-1 X'W y`` (p,)."""
+        return self._batch.beta(y[None, :])[0]
 
     def residuals(self, y: FloatArray) -> FloatArray:
         """``y - X beta`` for the weighted least-squares ``beta`` (so ``P y = w * residuals``)."""
@@ -615,6 +619,20 @@ def _public(method: str, yi: ArrayLike, vi: ArrayLike, control: Mapping[str, obj
     if y.size < 2:
         raise InputError(f"tau^2 ({method}) needs at least 2 studies", field="yi", value=int(y.size))
     return ESTIMATORS[method](y, v, intercept(y.size), Control.from_mapping(control)).tau2
+
+
+def method_chain(method: str | Sequence[str], owner: str) -> tuple[str, ...]:
+    """*method* as a fallback chain (one method, or several as metafor's ``method=c("REML", "DL")``), checked.
+
+    >>> method_chain("REML", "random_effects"), method_chain(["REML", "DL"], "meta_regression")
+    (('REML',), ('REML', 'DL'))
+    """
+    methods = (method,) if isinstance(method, str) else tuple(method)
+    if not methods:
+        raise InputError("needs at least one method", field="method", value=method)
+    for m in methods:
+        check_choice("method", m, (*EQUAL_METHODS, *TAU2_METHODS), owner=owner)
+    return methods
 
 
 def fit_chain(

@@ -428,7 +428,7 @@ INDUCTIONS: dict[str, Induction] = {
         note="Spontaneous OA: ongoing damage Fdam = 0.1 from day 0, no pulse (assumed); the pace is set by the "
         "species' matrix turnover (years in people). Not calibrated: in people the nominal values narrow the "
         "joint space by about 0.6 mm a year over two years, against 0.14 +/- 0.14 mm/yr in 23 studies "
-        "(Emrani 2008, PMC2701468).",
+        "(Emrani 2008, PMC2701468, abstract).",
     ),
 }  # fmt: skip
 

@@ -59,10 +59,10 @@ def _math(formula: str, what: str):
     return ast
 
 
-# Our unit strings that SBML can state; "1/day" and "day" only where the model's time is in days.
-_SBML_UNITS = {"dimensionless": "dimensionless", "fold": "dimensionless", "fold over healthy": "dimensionless",
-               "1/day": "per_day", "day": "day"}  # fmt: skip
-_TIME_UNITS = {"1/day", "day"}
+# Our unit strings that SBML can state: the dimensionless ones always, the time ones where the
+# model's time is in days.
+_DIMENSIONLESS = dict.fromkeys(("dimensionless", "fold", "fold over healthy"), "dimensionless")
+_DAY_UNITS = {"1/day": "per_day", "day": "day"}
 
 
 def _unit_definitions(sbml) -> None:
@@ -117,6 +117,7 @@ def to_sbml(model: Model) -> str:
     )
     _unit_definitions(sbml)
     in_days = model.time_unit == "day"
+    units = {**_DIMENSIONLESS, **_DAY_UNITS} if in_days else _DIMENSIONLESS
     _check(sbml.setTimeUnits("day" if in_days else "dimensionless"), "the time unit")
     for setter in (sbml.setSubstanceUnits, sbml.setVolumeUnits, sbml.setExtentUnits):
         _check(setter("dimensionless"), "the model units")
@@ -142,9 +143,8 @@ def to_sbml(model: Model) -> str:
         _check(parameter.setId(p.name), f"parameter {p.name!r}")
         parameter.setValue(p.value)
         parameter.setConstant(True)
-        unit = _SBML_UNITS.get(p.unit) if in_days or p.unit not in _TIME_UNITS else None
-        if unit is not None:
-            parameter.setUnits(unit)
+        if p.unit in units:
+            parameter.setUnits(units[p.unit])
         _check(parameter.setNotes(_provenance(p)), f"the notes of parameter {p.name!r}")
 
     species_names = {s.name for s in model.species}
