@@ -33,6 +33,7 @@ __all__ = [
     "OUTCOMES",
     "OUTCOME_DOMAINS",
     "PRODUCTS",
+    "RISK_OF_BIAS_TOOLS",
     "ROUTES",
     "SCALES",
     "SPECIES",
@@ -40,6 +41,7 @@ __all__ = [
     "DoseUnit",
     "Outcome",
     "Product",
+    "RiskOfBiasTool",
     "Scale",
     "Term",
     "Vocabulary",
@@ -114,6 +116,26 @@ class Outcome(Term):
     unit: str = ""
     scale: str | None = None
     higher_is_better: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RiskOfBiasTool:
+    """A risk-of-bias tool: its domains (items) in order, its judgement scale and the designs it serves.
+
+    ``judgements`` is the tool's scale, definite judgements from least to most severe first;
+    ``not_reported`` holds the judgements a domain gets when the source reports nothing on it, the only
+    ones that may stand without a quote. ``has_overall``: whether the tool defines an overall judgement
+    (SYRCLE does not).
+    """
+
+    id: str
+    label: str
+    reference: str
+    designs: tuple[str, ...]
+    domains: tuple[tuple[str, str], ...]
+    judgements: tuple[str, ...]
+    not_reported: tuple[str, ...]
+    has_overall: bool
 
 
 _T = TypeVar("_T", bound=Term)
@@ -682,6 +704,71 @@ OUTCOMES: Vocabulary[Outcome] = Vocabulary(
         _outcome("serious_adverse_events", "Serious adverse events", "safety", "events", False, "SAE", "SAEs"),
     ),
 )
+
+
+# The tools a reviewer uses per design: SYRCLE for animal studies (its 10 items), RoB 2 for randomised
+# trials (5 domains) and ROBINS-I for non-randomised studies of interventions (7 domains).
+RISK_OF_BIAS_TOOLS: dict[str, RiskOfBiasTool] = {
+    tool.id: tool
+    for tool in (
+        RiskOfBiasTool(
+            "SYRCLE",
+            "SYRCLE's risk of bias tool for animal studies",
+            "Hooijmans CR, Rovers MM, de Vries RBM, et al. BMC Med Res Methodol 2014;14:43. "
+            "doi:10.1186/1471-2288-14-43",
+            ("animal",),
+            (
+                ("sequence_generation", "Sequence generation"),
+                ("baseline_characteristics", "Baseline characteristics"),
+                ("allocation_concealment", "Allocation concealment"),
+                ("random_housing", "Random housing"),
+                ("blinding_caregivers", "Blinding of caregivers and investigators"),
+                ("random_outcome_assessment", "Random outcome assessment"),
+                ("blinding_assessors", "Blinding of outcome assessors"),
+                ("incomplete_outcome_data", "Incomplete outcome data"),
+                ("selective_reporting", "Selective outcome reporting"),
+                ("other_bias", "Other sources of bias"),
+            ),
+            ("low", "unclear", "high"),
+            ("unclear",),
+            False,
+        ),
+        RiskOfBiasTool(
+            "RoB2",
+            "RoB 2: revised Cochrane risk-of-bias tool for randomised trials",
+            "Sterne JAC, Savovic J, Page MJ, et al. BMJ 2019;366:l4898. doi:10.1136/bmj.l4898",
+            ("clinical_rct",),
+            (
+                ("randomisation", "Randomisation process"),
+                ("deviations", "Deviations from intended interventions"),
+                ("missing_outcome_data", "Missing outcome data"),
+                ("outcome_measurement", "Measurement of the outcome"),
+                ("selective_reporting", "Selection of the reported result"),
+            ),
+            ("low", "some_concerns", "high"),
+            ("some_concerns",),
+            True,
+        ),
+        RiskOfBiasTool(
+            "ROBINS-I",
+            "ROBINS-I: risk of bias in non-randomised studies of interventions",
+            "Sterne JA, Hernan MA, Reeves BC, et al. BMJ 2016;355:i4919. doi:10.1136/bmj.i4919",
+            ("clinical_nonrandomised", "case_series"),
+            (
+                ("confounding", "Confounding"),
+                ("selection", "Selection of participants"),
+                ("classification", "Classification of interventions"),
+                ("deviations", "Deviations from intended interventions"),
+                ("missing_data", "Missing data"),
+                ("outcome_measurement", "Measurement of outcomes"),
+                ("selective_reporting", "Selection of the reported result"),
+            ),
+            ("low", "moderate", "serious", "critical", "no_information"),
+            ("no_information",),
+            True,
+        ),
+    )
+}
 
 
 def _check_consistency() -> None:

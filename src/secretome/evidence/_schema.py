@@ -16,6 +16,7 @@ from 0, as in ``jq``) and the value:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +39,13 @@ __all__ = [
     "Dose",
     "Effect",
     "Intervention",
+    "PValue",
     "Population",
     "Provenance",
     "Reference",
     "RiskOfBias",
+    "RiskOfBiasItem",
+    "Statistic",
     "Study",
     "StudyResult",
     "parse_study",
@@ -57,9 +61,35 @@ COMPUTED_STATUSES = ("converted", "derived", "digitised")
 DIRECTIONS = ("improved", "worsened", "no_difference")
 DONORS = ("autologous", "allogeneic", "xenogeneic")
 EFFECT_MEASURES = ("MD", "SMD", "ROM", "OR", "RR", "RD", "HR")
-ARM_STATISTICS = ("n", "events", "mean", "sd", "se", "median", "q1", "q3", "min", "max")
-ROB_TOOLS = ("SYRCLE", "RoB2")
-ROB_JUDGEMENTS = ("low", "high", "unclear", "some_concerns")
+# Per-arm statistics as a paper states them: the summary at the time point, a confidence interval of the
+# mean (at ``mean_ci_level``), and for within-arm change the baseline summary or the change itself.
+ARM_STATISTICS = (
+    "n",
+    "events",
+    "mean",
+    "sd",
+    "se",
+    "mean_ci_lb",
+    "mean_ci_ub",
+    "median",
+    "q1",
+    "q3",
+    "min",
+    "max",
+    "mean_pre",
+    "sd_pre",
+    "se_pre",
+    "mean_change",
+    "sd_change",
+    "se_change",
+)
+# Test statistics a result may state beside its p-value (t and F with their degrees of freedom).
+STATISTIC_NAMES = ("t", "F", "z", "chi2", "U", "H")
+SOURCE_QUALITIES = ("primary", "secondary")
+SCOPES = ("msc_therapy", "background")
+ROB_TOOLS = tuple(vocab.RISK_OF_BIAS_TOOLS)
+# A p-value as printed: an optional relation, then the number ("0.003", "<0.05", "≤ 0.001", ">.09").
+P_PATTERN = r"^\s*(=|<|<=|≤|>|>=|≥)?\s*(\d*\.?\d+([eE]-?\d+)?)\s*$"
 # Licences that allow an abstract to be redistributed with the package (Creative Commons, public domain).
 LICENCE_PATTERN = r"^(CC-BY(-(SA|NC|ND))*-[1-4]\.0|CC0-1\.0|public-domain)$"
 
@@ -166,7 +196,12 @@ class Arm:
 
 @dataclass(frozen=True, slots=True)
 class ArmData:
-    """Summary statistics of one arm in one result, each only if stated."""
+    """Summary statistics of one arm in one result, each only if stated.
+
+    ``mean``, ``sd``, ``se`` (or ``median`` with quartiles or range, or ``events`` of ``n``) describe the
+    arm at the result's time point, ``mean_ci_lb``/``mean_ci_ub`` a confidence interval of its mean at
+    ``mean_ci_level``; ``*_pre`` the same arm at baseline and ``*_change`` its change from baseline.
+    """
 
     arm: str
     n: int | None = None
@@ -179,6 +214,15 @@ class ArmData:
     q3: float | None = None
     min: float | None = None
     max: float | None = None
+    mean_pre: float | None = None
+    sd_pre: float | None = None
+    se_pre: float | None = None
+    mean_change: float | None = None
+    sd_change: float | None = None
+    se_change: float | None = None
+    mean_ci_lb: float | None = None
+    mean_ci_ub: float | None = None
+    mean_ci_level: float = 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +235,42 @@ class Effect:
     ci_ub: float | None = None
     se: float | None = None
     level: float = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class Statistic:
+    """A test statistic as stated: ``name`` (t, F, z, chi2, U, H), ``value`` and degrees of freedom."""
+
+    name: str
+    value: float
+    df: float | None = None
+    df2: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PValue:
+    """A p-value read from its printed form: ``value`` and whether it is exact or only a bound.
+
+    >>> PValue.parse("< 0.05")
+    PValue(value=0.05, relation='<')
+    >>> PValue.parse(".003").exact
+    True
+    """
+
+    value: float
+    relation: Literal["=", "<", ">"]
+
+    @property
+    def exact(self) -> bool:
+        return self.relation == "="
+
+    @classmethod
+    def parse(cls, text: str) -> PValue:
+        match = re.match(P_PATTERN, text)
+        if match is None:
+            raise ValueError(f"not a p-value: {text!r}")
+        relation = {"<=": "<", "≤": "<", ">=": ">", "≥": ">", None: "="}.get(match[1], match[1])
+        return cls(float(match[2]), relation)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,17 +289,62 @@ class StudyResult:
     direction: str | None = None
     significant: bool | None = None
     p: str | None = None
+    statistic: Statistic | None = None
+    group_sizes: tuple[tuple[str, int], ...] = ()
+    notes: str | None = None
+
+    @property
+    def p_value(self) -> PValue | None:
+        """The printed ``p`` read as a :class:`PValue` (validated on load, so it always parses)."""
+        return None if self.p is None else PValue.parse(self.p)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskOfBiasItem:
+    """One domain's judgement with the verbatim quote it rests on; no quote means "not reported"."""
+
+    domain: str
+    judgement: str
+    quote: str | None = None
+    location: str | None = None
     notes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RiskOfBias:
-    """A risk-of-bias assessment: SYRCLE's items (animal studies) or RoB 2 domains (RCTs)."""
+    """A risk-of-bias assessment with a tool of :data:`secretome.vocab.RISK_OF_BIAS_TOOLS`.
+
+    SYRCLE (Hooijmans et al. 2014) for animal studies, RoB 2 (Sterne et al. 2019) for randomised trials,
+    ROBINS-I (Sterne et al. 2016) for non-randomised studies; ``items`` in the tool's domain order, each
+    judged from ``source`` (the text that was read).
+    """
 
     tool: str
-    items: tuple[tuple[str, str], ...]
-    provenance: Provenance
-    overall: str | None = None
+    source: str
+    items: tuple[RiskOfBiasItem, ...]
+    notes: str | None = None
+
+    @property
+    def overall(self) -> str | None:
+        """The overall judgement by the tool's mechanical rule; ``None`` for SYRCLE, which has none.
+
+        RoB 2: low if every domain is low, high if any is high, else some concerns (the tool lets an
+        assessor raise several "some concerns" to high; that judgement is not made here). ROBINS-I: the
+        most severe domain, or "no information" where a domain lacks it and none is serious or critical.
+        """
+        tool = vocab.RISK_OF_BIAS_TOOLS[self.tool]
+        if not tool.has_overall:
+            return None
+        judged = [item.judgement for item in self.items]
+        definite = [j for j in judged if j not in tool.not_reported]
+        worst = max(definite, key=tool.judgements.index, default=None)
+        if self.tool == "RoB2":
+            if "high" in judged:
+                return "high"
+            return "low" if all(j == "low" for j in judged) else "some_concerns"
+        if len(definite) < len(judged) and worst in (None, "low", "moderate"):
+            return "no_information"
+        return worst
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,8 +360,15 @@ class Study(Result):
     arms: tuple[Arm, ...] = ()
     results: tuple[StudyResult, ...] = ()
     risk_of_bias: RiskOfBias | None = None
+    source_quality: Literal["primary", "secondary"] = "primary"
+    scope: Literal["msc_therapy", "background"] = "msc_therapy"
     notes: str | None = None
     file: str | None = field(default=None, compare=False)
+
+    @property
+    def is_primary(self) -> bool:
+        """A primary study of MSC therapy: not a review, and not a background paper."""
+        return vocab.DESIGNS[self.design].evidence_level != "review" and self.scope == "msc_therapy"
 
     def summary(self) -> str:
         """The study, its arms and results with the provenance of each result."""
@@ -273,6 +405,12 @@ def _describe(res: StudyResult) -> str:
         text = f"{eff.measure} = {eff.estimate:g}{ci}"
     else:
         text = f"direction: {res.direction}"
+    if res.statistic is not None:
+        stat = res.statistic
+        dfs = ", ".join(f"{d:g}" for d in (stat.df, stat.df2) if d is not None)
+        text += f"; {stat.name}{f'({dfs})' if dfs else ''} = {stat.value:g}"
+    if res.group_sizes:
+        text += "; n " + ", ".join(f"{arm}={n}" for arm, n in res.group_sizes)
     if res.significant is not None:
         text += f"; significant: {'yes' if res.significant else 'no'}"
     if res.p:
@@ -297,14 +435,17 @@ def _object(properties: dict[str, Any], required: Sequence[str] = (), **extra: A
     )
 
 
+_SOURCE = {
+    "type": "string",
+    "pattern": r"^(doi:10\.\S+|pmid:\d+|https?://\S+)$",
+    "description": "doi:10..., pmid:123 or the URL actually read",
+}
+
+
 def _provenance_schema() -> dict[str, Any]:
     return _object(
         {
-            "source": {
-                "type": "string",
-                "pattern": r"^(doi:10\.\S+|pmid:\d+|https?://\S+)$",
-                "description": "doi:10..., pmid:123 or the URL actually read",
-            },
+            "source": _SOURCE,
             "location": {**_TEXT, "description": "abstract, Table 2, Figure 3 legend, ..."},
             "quote": {**_TEXT, "description": "verbatim text containing every number it supports"},
             "status": {"enum": list(STATUSES)},
@@ -328,7 +469,7 @@ def study_json_schema() -> dict[str, Any]:
     stats = {
         name: ({"type": ["integer", "null"], "minimum": 0} if name in ("n", "events") else _OPT_NUMBER)
         for name in ARM_STATISTICS
-    }
+    } | {"mean_ci_level": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}}
     result = _object(
         {
             "outcome": {**_TEXT, "description": "secretome.vocab.OUTCOMES id or synonym"},
@@ -355,7 +496,22 @@ def study_json_schema() -> dict[str, Any]:
             ),
             "direction": {"enum": list(DIRECTIONS)},
             "significant": {"type": ["boolean", "null"]},
-            "p": {"type": ["string", "null"], "description": 'as printed, e.g. "0.003", "<0.05"'},
+            "p": {"type": ["string", "null"], "pattern": P_PATTERN, "description": 'as printed: "0.003", "<0.05"'},
+            "statistic": _object(
+                {
+                    "name": {"enum": list(STATISTIC_NAMES)},
+                    "value": _NUMBER,
+                    "df": {"type": ["number", "null"], "exclusiveMinimum": 0},
+                    "df2": {"type": ["number", "null"], "exclusiveMinimum": 0},
+                },
+                ["name", "value"],
+            ),
+            "group_sizes": {
+                "type": "object",
+                "description": "n per compared arm as this result states it",
+                "propertyNames": {"pattern": _SHORT_ID},
+                "additionalProperties": {"type": "integer", "minimum": 1},
+            },
             "notes": _NOTES,
             "provenance": provenance,
         },
@@ -472,13 +628,33 @@ def study_json_schema() -> dict[str, Any]:
                     _object(
                         {
                             "tool": {"enum": list(ROB_TOOLS)},
-                            "items": {"type": "object", "additionalProperties": {"enum": list(ROB_JUDGEMENTS)}},
-                            "overall": {"enum": [*ROB_JUDGEMENTS, None]},
-                            "provenance": provenance,
+                            "source": _SOURCE,
+                            "items": {
+                                "type": "object",
+                                "description": "every domain of the tool: judgement, and the quote it rests on",
+                                "additionalProperties": _object(
+                                    {
+                                        "judgement": _TEXT,
+                                        "quote": {**_OPT_TEXT, "description": "verbatim; null: not reported"},
+                                        "location": _OPT_TEXT,
+                                        "notes": _NOTES,
+                                    },
+                                    ["judgement"],
+                                ),
+                            },
+                            "notes": _NOTES,
                         },
-                        ["tool", "items", "provenance"],
+                        ["tool", "source", "items"],
                     ),
                 ]
+            },
+            "source_quality": {
+                "enum": list(SOURCE_QUALITIES),
+                "description": "secondary: the only stored source is a vendor, clinic, blog or sharing page",
+            },
+            "scope": {
+                "enum": list(SCOPES),
+                "description": "background: not a study of MSC therapy (kept for context, never primary evidence)",
             },
             "notes": _NOTES,
         },
@@ -658,21 +834,25 @@ def _arm(data: Mapping[str, Any], where: str, check: _Checker) -> Arm:
 
 def _arm_data(arm: str, data: Mapping[str, Any], where: str, prov: Provenance, check: _Checker) -> ArmData:
     values = {k: data.get(k) for k in ARM_STATISTICS}
-    if all(values[k] is None for k in ("mean", "median", "events")):
-        raise check.fail("needs a mean, a median or a count of events", where, dict(data))
-    for low, high in (("q1", "q3"), ("min", "max")):
+    if all(values[k] is None for k in ("mean", "median", "events", "mean_change")):
+        raise check.fail("needs a mean, a median, a mean change or a count of events", where, dict(data))
+    for low, high in (("q1", "q3"), ("min", "max"), ("mean_ci_lb", "mean_ci_ub")):
         if (values[low] is None) != (values[high] is None):
             raise check.fail(f"{low} and {high} go together", f"{where}.{low if values[low] is None else high}")
         if values[low] is not None and values[low] > values[high]:
             raise check.fail(f"{low} is larger than {high} ({values[high]})", f"{where}.{low}", values[low])
-    for name in ("sd", "se"):
+    if values["mean_ci_lb"] is not None and values["mean"] is None:
+        raise check.fail("a confidence interval of the mean needs the mean", f"{where}.mean_ci_lb")
+    if values["mean_ci_lb"] is not None and not values["mean_ci_lb"] <= values["mean"] <= values["mean_ci_ub"]:
+        raise check.fail("the mean lies outside its confidence interval", f"{where}.mean", values["mean"])
+    for name in ("sd", "se", "sd_pre", "se_pre", "sd_change", "se_change"):
         if values[name] is not None and values[name] < 0:
             raise check.fail("must be >= 0", f"{where}.{name}", values[name])
     if values["events"] is not None and values["n"] is not None and values["events"] > values["n"]:
         raise check.fail(f"more events than n ({values['n']})", f"{where}.events", values["events"])
     for name, value in values.items():
         check.stated(value, prov, f"{where}.{name}", where.rsplit(".arm_data", 1)[0] + ".provenance")
-    return ArmData(arm=arm, **values)  # type: ignore[arg-type]
+    return ArmData(arm=arm, mean_ci_level=data.get("mean_ci_level", 0.95), **values)  # type: ignore[arg-type]
 
 
 def _result(data: Mapping[str, Any], where: str, arms: Mapping[str, Arm], check: _Checker) -> StudyResult:
@@ -707,6 +887,21 @@ def _result(data: Mapping[str, Any], where: str, arms: Mapping[str, Arm], check:
         effect = Effect(e["measure"], e["estimate"], e.get("ci_lb"), e.get("ci_ub"), e.get("se"), e.get("level", 0.95))
     if data.get("p") is not None and (p := number_literal(data["p"])) is not None:
         check.stated(p, prov, f"{where}.p", f"{where}.provenance")  # type: ignore[arg-type]
+    statistic = None
+    if (stat := data.get("statistic")) is not None:
+        for name in ("value", "df", "df2"):
+            check.stated(stat.get(name), prov, f"{where}.statistic.{name}", f"{where}.provenance")
+        statistic = Statistic(stat["name"], stat["value"], stat.get("df"), stat.get("df2"))
+    group_sizes = []
+    for arm_id, n in (data.get("group_sizes") or {}).items():
+        if arm_id not in compared:
+            raise check.fail(
+                f"group_sizes must be for the compared arms ({', '.join(sorted(compared))})",
+                f"{where}.group_sizes.{arm_id}",
+                arm_id,
+            )
+        check.stated(n, prov, f"{where}.group_sizes.{arm_id}", f"{where}.provenance")
+        group_sizes.append((arm_id, n))
     return StudyResult(
         outcome=check.term(vocab.OUTCOMES, data["outcome"], f"{where}.outcome"),  # type: ignore[arg-type]
         kind=kind,  # type: ignore[arg-type]
@@ -720,19 +915,43 @@ def _result(data: Mapping[str, Any], where: str, arms: Mapping[str, Arm], check:
         direction=data.get("direction"),
         significant=data.get("significant"),
         p=data.get("p"),
+        statistic=statistic,
+        group_sizes=tuple(group_sizes),
         notes=data.get("notes"),
     )
 
 
-def _risk_of_bias(data: Mapping[str, Any] | None, check: _Checker) -> RiskOfBias | None:
+def _risk_of_bias(data: Mapping[str, Any] | None, design: str, check: _Checker) -> RiskOfBias | None:
+    """Every domain of the tool judged on its scale; a definite judgement needs the quote it rests on."""
     if data is None:
         return None
-    return RiskOfBias(
-        tool=data["tool"],
-        items=tuple(sorted(data["items"].items())),
-        provenance=check.provenance(data["provenance"], "risk_of_bias.provenance"),  # type: ignore[arg-type]
-        overall=data.get("overall"),
-    )
+    tool = vocab.RISK_OF_BIAS_TOOLS[data["tool"]]
+    if design not in tool.designs:
+        raise check.fail(f"{tool.id} is for {', '.join(tool.designs)} studies", "risk_of_bias.tool", tool.id)
+    domains = [domain for domain, _ in tool.domains]
+    given = data["items"]
+    if unknown := sorted(set(given) - set(domains)):
+        raise check.fail(f"not a {tool.id} domain; domains: {', '.join(domains)}", f"risk_of_bias.items.{unknown[0]}")
+    if missing := [d for d in domains if d not in given]:
+        raise check.fail(f"every {tool.id} domain needs a judgement", f"risk_of_bias.items.{missing[0]}")
+    items = []
+    for domain in domains:
+        item = given[domain]
+        where = f"risk_of_bias.items.{domain}"
+        if item["judgement"] not in tool.judgements:
+            raise check.fail(
+                f"not a {tool.id} judgement; one of {', '.join(tool.judgements)}", where, item["judgement"]
+            )
+        if not item.get("quote") and item["judgement"] not in tool.not_reported:
+            raise check.fail(
+                f"judgement {item['judgement']!r} needs the quote it rests on (not reported: "
+                f"{' or '.join(tool.not_reported)})",
+                f"{where}.quote",
+            )
+        items.append(
+            RiskOfBiasItem(domain, item["judgement"], item.get("quote"), item.get("location"), item.get("notes"))
+        )
+    return RiskOfBias(tool=tool.id, source=data["source"], items=tuple(items), notes=data.get("notes"))
 
 
 def parse_study(data: object, *, file: str | Path | None = None) -> Study:
@@ -784,16 +1003,19 @@ def parse_study(data: object, *, file: str | Path | None = None) -> Study:
             raise check.fail("duplicate arm id", f"arms[{i}].id", arm_data["id"])
         arms[arm_data["id"]] = _arm(arm_data, f"arms[{i}]", check)
     results = tuple(_result(r, f"results[{i}]", arms, check) for i, r in enumerate(data.get("results") or ()))
+    design: str = check.term(vocab.DESIGNS, data["design"], "design")  # type: ignore[assignment]
     return Study(
         id=data["id"],
         schema_version=data["schema_version"],
         reference=_reference(data["reference"], check),
-        design=check.term(vocab.DESIGNS, data["design"], "design"),  # type: ignore[arg-type]
+        design=design,
         classification=_classification(data.get("classification"), check),
         population=_population(data.get("population"), check),
         arms=tuple(arms.values()),
         results=results,
-        risk_of_bias=_risk_of_bias(data.get("risk_of_bias"), check),
+        risk_of_bias=_risk_of_bias(data.get("risk_of_bias"), design, check),
+        source_quality=data.get("source_quality", "primary"),
+        scope=data.get("scope", "msc_therapy"),
         notes=data.get("notes"),
         file=file_name,
     )

@@ -272,9 +272,9 @@ def _corpus_section(studies: Sequence[Study], prisma: PrismaCounts) -> Section:
         return section
     judgements = pd.DataFrame(
         [
-            {"study": s.id, "tool": s.risk_of_bias.tool, "item": item, "judgement": judgement}
+            {"study": s.id, "tool": s.risk_of_bias.tool, "item": item.domain, "judgement": item.judgement}
             for s in assessed
-            for item, judgement in s.risk_of_bias.items
+            for item in s.risk_of_bias.items
         ]
     )
     table = judgements.pivot_table(index=["study", "tool"], columns="item", values="judgement", aggfunc="first")
