@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from secretome.model import preset
+from secretome.model._readout_values import readout_values
 from secretome.model._readouts import MANKIN_SUBSCORES, cartilage_readouts, outcome_readouts
-from secretome.model._simulate import _readouts
 from secretome.vocab import OUTCOMES, SCALES
 
 CARTILAGE_PRESETS = ["rat-mia", "mouse-dmm", "human-knee-oa"]
@@ -28,7 +28,7 @@ def _evaluate(model, states: dict[str, np.ndarray], values: dict[str, float] | N
     for i, s in enumerate(model.species):
         y[0, :, i] = states.get(s.name, np.full(n, HEALTHY.get(s.name, 0.0)))
     k = np.array([[(values or {}).get(p.name, p.value) for p in model.parameters]])
-    out = _readouts(model, y, k)
+    out = readout_values(model, y, k)
     return {r.name: out[0, :, j] for j, r in enumerate(model.readouts)}
 
 

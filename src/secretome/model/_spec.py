@@ -4,38 +4,22 @@ A :class:`Model` is data. The simulator (:mod:`secretome.model._simulate`), the 
 (:mod:`secretome.model._sbml`) and the parameter table read the same declarations, so what is
 simulated is what is exported.
 
-Rate expressions are strings in the common subset of Python and SBML Level 3 infix syntax: names
-of species and parameters, numbers, ``+ - * /``, parentheses and ``pow(x, y)``. They are checked
-when the model is built, so a typo fails at import, not half-way through a simulation.
+Rate expressions are strings in the common subset of Python and SBML Level 3 infix syntax
+(:mod:`secretome.model._expressions`: names of species and parameters, numbers, ``+ - * /``,
+parentheses, ``pow(x, y)`` and ``exp(x)``). They are checked when the model is built, so a typo fails
+at import, not half-way through a simulation.
 """
 
 from __future__ import annotations
 
-import ast
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from secretome.errors import InputError
+from secretome.model._expressions import FUNCTIONS, expression_names
 
 __all__ = ["Dose", "Model", "Parameter", "Process", "Product", "Readout", "Species"]
-
-_ALLOWED_NODES = (
-    ast.Expression,
-    ast.BinOp,
-    ast.UnaryOp,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Div,
-    ast.USub,
-    ast.UAdd,
-    ast.Call,
-    ast.Name,
-    ast.Load,
-    ast.Constant,
-)
-_FUNCTIONS = frozenset({"pow"})
 
 
 def _finite(value: float, owner: str, name: str) -> None:
@@ -172,7 +156,7 @@ class Process:
 
     def names(self) -> frozenset[str]:
         """The species and parameter names the rate expression reads."""
-        return _expression_names(self.rate, self.name)
+        return expression_names(self.rate, self.name)
 
 
 @dataclass(frozen=True)
@@ -265,31 +249,7 @@ class Readout:
 
     def names(self) -> frozenset[str]:
         """The species and parameter names the expression reads."""
-        return _expression_names(self.expression, self.name)
-
-
-def _expression_names(expression: str, owner: str) -> frozenset[str]:
-    try:
-        tree = ast.parse(expression, mode="eval")
-    except SyntaxError as exc:
-        raise InputError(f"not a valid expression ({exc.msg})", record=owner, field="rate", value=expression) from None
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED_NODES):
-            raise InputError(
-                f"{type(node).__name__} is not allowed in a rate expression",
-                record=owner,
-                field="rate",
-                value=expression,
-            )
-        if isinstance(node, ast.Call):
-            if not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS and len(node.args) == 2):
-                raise InputError("only pow(x, y) may be called", record=owner, field="rate", value=expression)
-        elif isinstance(node, ast.Name) and node.id not in _FUNCTIONS:
-            names.add(node.id)
-        elif isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
-            raise InputError("only numbers may appear as constants", record=owner, field="rate", value=expression)
-    return frozenset(names)
+        return expression_names(self.expression, self.name)
 
 
 @dataclass(frozen=True)
@@ -338,6 +298,9 @@ class Model:
         parameters = [p.name for p in self.parameters]
         seen: set[str] = set()
         for name in (*species, *parameters, *(p.name for p in self.processes)):
+            if name in FUNCTIONS:
+                raise InputError("a function name cannot name a species or parameter", record=self.name,
+                                 field="name", value=name)  # fmt: skip
             if name in seen:
                 raise InputError("duplicate name", record=self.name, field="name", value=name)
             seen.add(name)
