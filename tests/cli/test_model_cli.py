@@ -45,7 +45,7 @@ def test_simulate_with_a_regimen_subjects_and_out(tmp_path, capsys):
     ("regimen", "field"),
     [
         ("doses:\n  - {species: cm, amount: 1, time: 500}\n", "doses[1].time"),
-        ("doses: []\nparameters: {k_cl_cm: -1}\n", "parameters.k_cl_cm"),
+        ("doses: []\nparameters: {k_prot: -1}\n", "parameters.k_prot"),
         ("doses: {a: 1}\n", "doses"),
     ],
 )

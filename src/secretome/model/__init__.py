@@ -8,19 +8,21 @@ from secretome.model._baker2017 import baker2017
 from secretome.model._calibrate import CalibrationResult, calibrate, read_measurements
 from secretome.model._cohort import CohortResult, cohort
 from secretome.model._parameter_table import ParameterTable, parameter_table
-from secretome.model._presets import PRESETS, preset
+from secretome.model._presets import PRESETS, PROTOCOLS, preset, preset_lines
 from secretome.model._readouts import outcome_readouts
 from secretome.model._regimen import apply_regimen, parse_regimen, read_regimen
 from secretome.model._sbml import SBMLExportError, sbml_errors, to_sbml
 from secretome.model._sensitivity import SensitivityResult, sensitivity
 from secretome.model._simulate import SimulationResult, simulate
-from secretome.model._spec import Dose, Model, Parameter, Process, Product, Readout, Species
+from secretome.model._spec import Compartment, Dose, Model, Parameter, Process, Product, Readout, Species
 from secretome.model._subjects import draw_subjects
 
 __all__ = [
     "PRESETS",
+    "PROTOCOLS",
     "CalibrationResult",
     "CohortResult",
+    "Compartment",
     "Dose",
     "Model",
     "Parameter",
@@ -41,6 +43,7 @@ __all__ = [
     "parameter_table",
     "parse_regimen",
     "preset",
+    "preset_lines",
     "read_measurements",
     "read_regimen",
     "sbml_errors",

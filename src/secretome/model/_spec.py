@@ -19,7 +19,10 @@ from dataclasses import dataclass, field, replace
 from secretome.errors import InputError
 from secretome.model._expressions import FUNCTIONS, expression_names
 
-__all__ = ["Dose", "Model", "Parameter", "Process", "Product", "Readout", "Species"]
+__all__ = ["Compartment", "Dose", "Model", "Parameter", "Process", "Product", "Readout", "Species"]
+
+GROUPS = ("mechanism", "readout")
+"""Parameter groups: the mechanism, and the maps from model states onto reported scales (fitted separately)."""
 
 
 def _finite(value: float, owner: str, name: str) -> None:
@@ -49,6 +52,9 @@ class Parameter:
         Plausible range ``(low, high)`` containing *value*; required when *assumed*.
     nonnegative : bool
         Whether the value must be >= 0 (rate constants, concentrations); checked here and on overrides.
+    group : {"mechanism", "readout"}
+        ``"readout"`` for the parameters of a map from model states onto a reported scale (scores, staining):
+        calibration fits them after the mechanism, and sensitivity screens the mechanism without them.
 
     Examples
     --------
@@ -68,10 +74,13 @@ class Parameter:
     assumed: bool = False
     prior: tuple[float, float] | None = None
     nonnegative: bool = True
+    group: str = "mechanism"
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
             raise InputError("must be an identifier", field="name", value=self.name)
+        if self.group not in GROUPS:
+            raise InputError(f"must be one of {', '.join(GROUPS)}", record=self.name, field="group", value=self.group)
         _finite(self.value, self.name, "value")
         if self.nonnegative and self.value < 0:
             raise InputError("must be >= 0", record=self.name, field="value", value=self.value)
@@ -114,12 +123,17 @@ class Species:
         Unit, written for people.
     description : str
         What the variable represents.
+    compartment : str
+        The :class:`Compartment` holding it (``"joint"``, the default, is a compartment of size 1).
+        Species are amounts (per joint, or fractions of healthy tissue); a rate that needs a
+        concentration divides by the compartment's volume parameter explicitly.
     """
 
     name: str
     initial: float
     unit: str
     description: str
+    compartment: str = "joint"
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -127,6 +141,35 @@ class Species:
         _finite(self.initial, self.name, "initial")
         if self.initial < 0:
             raise InputError("must be >= 0", record=self.name, field="initial", value=self.initial)
+
+
+@dataclass(frozen=True)
+class Compartment:
+    """A place species live in, with its size given by a parameter (an SBML compartment).
+
+    Parameters
+    ----------
+    name : str
+        Identifier (the SBML compartment id).
+    size : str
+        Name of the parameter holding its size (for example ``V_sf``, the synovial fluid volume in mL).
+    unit : str
+        Unit of the size, written for people.
+    description : str
+        What it is.
+
+    >>> Compartment("synovial_fluid", "V_sf", "mL", "synovial fluid of one knee").size
+    'V_sf'
+    """
+
+    name: str
+    size: str
+    unit: str
+    description: str
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise InputError("must be an identifier", field="name", value=self.name)
 
 
 @dataclass(frozen=True)
@@ -287,9 +330,10 @@ class Model:
     products: Sequence[Product] = ()
     t_end: float = 100.0
     notes: Sequence[str] = field(default_factory=tuple)
+    compartments: Sequence[Compartment] = ()
 
     def __post_init__(self) -> None:
-        for attr in ("species", "parameters", "processes", "readouts", "doses", "products", "notes"):
+        for attr in ("species", "parameters", "processes", "readouts", "doses", "products", "notes", "compartments"):
             object.__setattr__(self, attr, tuple(getattr(self, attr)))
         _finite(self.t_end, self.name, "t_end")
         if self.t_end <= 0:
@@ -305,6 +349,15 @@ class Model:
                 raise InputError("duplicate name", record=self.name, field="name", value=name)
             seen.add(name)
         known = set(species) | set(parameters)
+        places = {"joint"} | {c.name for c in self.compartments}
+        for compartment in self.compartments:
+            if compartment.size not in parameters:
+                raise InputError("not a parameter", record=compartment.name, field="size", value=compartment.size)
+            if compartment.name in seen:
+                raise InputError("duplicate name", record=self.name, field="name", value=compartment.name)
+        for s in self.species:
+            if s.compartment not in places:
+                raise InputError("not a compartment", record=s.name, field="compartment", value=s.compartment)
         for process in self.processes:
             unknown = sorted(process.names() - known)
             if unknown:
