@@ -3,7 +3,8 @@
 Usage: python tools/make_model_fixtures.py
 
 Each preset is exported with ``secretome.model.to_sbml`` and simulated unmodified by libroadrunner
-(CVODE, rtol 1e-12, atol 1e-14) on 25 output times off the dose times. The file records the tool
+(CVODE, rtol 1e-12, atol 1e-14) on 25 output times off the dose times; species amounts are recorded.
+The file records the tool
 versions, so tests/model/test_sbml.py can compare our simulator with libroadrunner even where
 libroadrunner is not installed (the live comparison runs too, marked ``needs_roadrunner``).
 """
@@ -36,11 +37,11 @@ def main() -> None:
         rr.integrator.relative_tolerance = 1e-12
         rr.integrator.absolute_tolerance = 1e-14
         rr.integrator.maximum_num_steps = 1_000_000  # the limit-cycle presets need many steps between outputs
-        out = rr.simulate(times=times)
-        cases[name] = {
-            "time": times,
-            "species": {c.strip("[]"): np.asarray(out)[:, i + 1].tolist() for i, c in enumerate(out.colnames[1:])},
-        }
+        # Species are amounts (hasOnlySubstanceUnits): select the amounts, not roadrunner's default concentrations.
+        ids = list(rr.model.getFloatingSpeciesIds())
+        rr.timeCourseSelections = ["time", *ids]
+        out = np.asarray(rr.simulate(times=times))
+        cases[name] = {"time": times, "species": {s: out[:, i + 1].tolist() for i, s in enumerate(ids)}}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     meta = {
         "tool": f"libroadrunner {roadrunner.__version__} (CVODE, rtol 1e-12, atol 1e-14)",

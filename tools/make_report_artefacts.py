@@ -26,8 +26,10 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as cache:
         # A fresh cache folder and no bundled files: every artefact is computed anew.
         os.environ["SECRETOME_CACHE_DIR"] = cache
+        # Calibration results are written by tools/make_calibration.py and kept here.
         for old in BUNDLED.glob("*.csv"):
-            old.unlink()
+            if not old.name.startswith("calibration-"):
+                old.unlink()
         build_report(Path(cache) / "report", subjects=args.subjects, trajectories=args.trajectories)
         for made in sorted(Path(cache).glob("*.csv")):
             (BUNDLED / made.name).write_bytes(made.read_bytes())

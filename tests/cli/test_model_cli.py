@@ -25,7 +25,7 @@ def test_simulate_json_shape(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["time"][0] == 0.0
     assert data["time"][-1] == 120.0
-    assert {"p", "a", "m", "f", "cm", "G", "C", "N"} <= set(data["species"])
+    assert {"il1b", "tnfa", "il6", "il10", "cm", "G", "C", "N"} <= set(data["species"])
     assert len(data["species"]["G"]) == len(data["time"])
     assert data["outcomes"]["aggrecan"] == "gag_content"
     assert len(data["doses"]) == 5
@@ -45,7 +45,7 @@ def test_simulate_with_a_regimen_subjects_and_out(tmp_path, capsys):
     ("regimen", "field"),
     [
         ("doses:\n  - {species: cm, amount: 1, time: 500}\n", "doses[1].time"),
-        ("doses: []\nparameters: {k_cl_cm: -1}\n", "parameters.k_cl_cm"),
+        ("doses: []\nparameters: {k_prot: -1}\n", "parameters.k_prot"),
         ("doses: {a: 1}\n", "doses"),
     ],
 )
@@ -60,7 +60,7 @@ def test_bad_regimens_are_input_errors(tmp_path, capsys, regimen, field):
 
 def test_unknown_preset_is_an_input_error(capsys):
     assert main(["model", "params", "--preset", "rabbit-mia"]) == 2
-    assert "field '--preset': unknown preset" in capsys.readouterr().err
+    assert "field 'preset': unknown preset" in capsys.readouterr().err
 
 
 def test_export_sbml(tmp_path, capsys):
@@ -72,7 +72,10 @@ def test_export_sbml(tmp_path, capsys):
     assert main(["model", "export-sbml", "--preset", "rat-mia", "--out", str(tmp_path / "no" / "m.xml")]) == 2
 
 
+@pytest.mark.filterwarnings("ignore:1 of 6 subjects failed:secretome.errors.SecretomeWarning")
 def test_cohort_text_json_and_out(tmp_path, capsys):
+    # One prior draw of this preset fails in CVODE at cohort tolerances (LSODA integrates it): it is reported
+    # in the status and the warning, and left out of the bands.
     out = tmp_path / "bands.csv"
     args = ["model", "cohort", "--preset", "rat-focal-defect-cm", "--subjects", "6", "--seed", "1"]
     assert main([*args, "--out", str(out)]) == 0

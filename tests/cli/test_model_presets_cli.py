@@ -25,3 +25,16 @@ def test_params_lists_a_source_or_a_prior_for_every_parameter(name, capsys):
     assert main(["model", "params", "--preset", name]) == 0
     text = capsys.readouterr().out
     assert text.startswith(f"Parameters of {name!r}")
+
+
+def test_presets_lists_one_line_per_preset():
+    from typer.testing import CliRunner
+
+    from secretome.cli import app
+    from secretome.model import PRESETS
+
+    result = CliRunner().invoke(app, ["model", "presets"])
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == len(PRESETS)
+    assert {line.split()[0] for line in lines} == set(PRESETS)

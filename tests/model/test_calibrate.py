@@ -126,7 +126,7 @@ def test_a_bad_table_names_row_and_field(change, row, field):
 
 def test_bad_options_name_the_field():
     with pytest.raises(InputError, match="field 'bounds'"):
-        calibrate(preset("rat-mia"), _synthetic(), parameters=["Pbp"])  # sourced: needs bounds
+        calibrate(preset("rat-mia"), _synthetic(), parameters=["h0"])  # sourced: needs bounds
     with pytest.raises(InputError, match="field 'parameter'"):
         calibrate(_inflow(), _synthetic(), parameters=["k_nope"])
     with pytest.raises(InputError, match="field 'starts'"):

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from secretome.model import preset
+from secretome.model._readout_values import readout_values
 from secretome.model._readouts import MANKIN_SUBSCORES, cartilage_readouts, outcome_readouts
-from secretome.model._simulate import _readouts
 from secretome.vocab import OUTCOMES, SCALES
 
 CARTILAGE_PRESETS = ["rat-mia", "mouse-dmm", "human-knee-oa"]
 HEALTHY = {
-    "p": 0.013, "a": 0.0, "m": 0.0117, "T": 1.0, "S": 1.0, "Z": 1.0, "N": 1.0, "G": 1.0, "C": 1.0, "M1": 2 / 3,
-    "M2": 1 / 3,
+    "il1b": 0.04, "tnfa": 0.04, "il6": 0.6, "il10": 0.06, "mmp": 1.0, "S": 1.0, "Z": 1.0, "N": 1.0, "Na": 0.0,
+    "G": 1.0, "C": 1.0, "M1": 2 / 3, "M2": 1 / 3,
 }  # fmt: skip
 
 
@@ -28,22 +28,24 @@ def _evaluate(model, states: dict[str, np.ndarray], values: dict[str, float] | N
     for i, s in enumerate(model.species):
         y[0, :, i] = states.get(s.name, np.full(n, HEALTHY.get(s.name, 0.0)))
     k = np.array([[(values or {}).get(p.name, p.value) for p in model.parameters]])
-    out = _readouts(model, y, k)
+    out = readout_values(model, y, k)
     return {r.name: out[0, :, j] for j, r in enumerate(model.readouts)}
 
 
 def _random_states(n: int = 2000) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(0)
     return {
-        "p": rng.uniform(0.0, 10.0, n),
-        "a": rng.uniform(0.0, 10.0, n),
-        "m": rng.uniform(0.0, 10.0, n),
-        "T": rng.uniform(0.0, 5.0, n),
+        "il1b": rng.uniform(0.0, 10.0, n),
+        "tnfa": rng.uniform(0.0, 10.0, n),
+        "il6": rng.uniform(0.0, 100.0, n),
+        "il10": rng.uniform(0.0, 10.0, n),
+        "mmp": rng.uniform(1.0, 10.0, n),
         "S": rng.uniform(0.0, 5.0, n),
-        "N": rng.uniform(0.0, 2.0, n),
-        "G": rng.uniform(0.0, 2.0, n),
-        "C": rng.uniform(0.0, 2.0, n),
-        "ra": rng.uniform(0.0, 1000.0, n),
+        "N": rng.uniform(0.0, 1.0, n),
+        "Na": rng.uniform(0.0, 1.0, n),
+        "G": rng.uniform(0.0, 1.0, n),
+        "C": rng.uniform(0.0, 1.0, n),
+        "ra": rng.uniform(0.0, 1e6, n),
         "M1": rng.uniform(0.01, 5.0, n),
         "M2": rng.uniform(0.0, 5.0, n),
     }
@@ -68,7 +70,7 @@ def test_each_outcome_has_a_readout_in_its_unit(name):
     """The report compares predictions with evidence on the outcome's own scale."""
     chosen = outcome_readouts(preset(name).readouts)
     on_scale = [
-        "odriscoll_score", "mankin_score", "cartilage_thickness", "ihc_tgfb1", "ihc_sox9", "ihc_aggrecan",
+        "odriscoll_score", "mankin_score", "cartilage_thickness", "ihc_sox9", "ihc_aggrecan",
         "ihc_col2", "ihc_mmp13", "col2a1_expression", "acan_expression", "apoptosis_rate", "il1b_level",
         "tnfa_level", "il6_level", "il10_level",
     ]  # fmt: skip
@@ -117,7 +119,7 @@ def test_readouts_stay_on_their_scale(name, corner):
 def test_more_matrix_damage_gives_worse_scores(name):
     """Lower aggrecan, collagen II and chondrocytes (together) never improve a structural readout."""
     model = preset(name)
-    level = np.linspace(1.2, 0.0, 25)  # from better than healthy to no tissue
+    level = np.linspace(1.0, 0.0, 25)  # from healthy to no tissue
     out = _evaluate(model, {"G": level, "C": level, "N": level})
     worse_up = ["oarsi", "mankin"] + (["womac", "vas"] if name == "human-knee-oa" else [])
     worse_down = ["odriscoll", "thickness", "ihc_aggrecan", "ihc_col2"] + (["jsw"] if name == "human-knee-oa" else [])
@@ -130,14 +132,22 @@ def test_more_matrix_damage_gives_worse_scores(name):
 
 
 @pytest.mark.parametrize("name", CARTILAGE_PRESETS)
-def test_more_inflammation_gives_worse_readouts(name):
+def test_more_cytokine_and_protease_gives_higher_readouts(name):
     model = preset(name)
-    p = np.linspace(0.0, 5.0, 25)
-    out = _evaluate(model, {"p": p, "m": p, "a": p})
-    for readout in ["il1b", "tnfa", "il6", "apoptosis", "ihc_mmp13"] + (["womac", "vas"] if "human" in name else []):
+    level = np.linspace(0.0, 5.0, 25)
+    out = _evaluate(model, {"il1b": level, "tnfa": level, "il6": level, "il10": level, "mmp": 1.0 + level})
+    for readout in ["il1b", "tnfa", "il6", "il10", "ihc_mmp13"] + (["womac", "vas"] if "human" in name else []):
         assert np.all(np.diff(out[readout]) >= 0), readout
         assert out[readout][-1] > out[readout][0], readout
-    assert np.all(np.diff(out["il10"]) >= 0)  # IL-10 follows Baker a, set equal to p here
+    volume = model.parameter("V_sf").value
+    assert out["il1b"][-1] == pytest.approx(5.0 / volume)  # pg per joint / mL: pg/mL, no scale factor
+
+
+def test_apoptosis_is_the_apoptotic_share_of_chondrocytes():
+    out = _evaluate(preset("rat-mia"), {"N": np.array([1.0, 0.9, 0.0]), "Na": np.array([0.0, 0.1, 0.0])})
+    assert out["apoptosis"][0] == 0.0
+    assert out["apoptosis"][1] == pytest.approx(100 * 0.1 / 1.001)
+    assert out["apoptosis"][2] == 0.0
 
 
 def test_m2_share_rises_with_m2():
@@ -147,8 +157,8 @@ def test_m2_share_rises_with_m2():
 
 def test_less_sox9_lowers_col2a1_and_sox9_staining():
     model = preset("rat-mia")
-    out = _evaluate(model, {"S": np.array([1.0, 0.5]), "T": np.array([1.0, 0.5])})
-    for readout in ("col2a1", "acan", "ihc_sox9", "ihc_tgfb1"):
+    out = _evaluate(model, {"S": np.array([1.0, 0.5])})
+    for readout in ("col2a1", "acan", "ihc_sox9"):
         assert out[readout][1] < out[readout][0], readout
 
 
@@ -163,8 +173,8 @@ def test_healthy_state_reads_healthy():
 
 
 def test_mapping_parameters_are_assumed_with_priors_and_h0_is_sourced():
-    params, _ = cartilage_readouts(signal="p", clinical=True)
-    assert all(p.assumed and p.prior[0] <= p.value <= p.prior[1] for p in params)
+    params, _ = cartilage_readouts(signals={"drive": "x"}, clinical=True)
+    assert all(p.assumed and p.group == "readout" and p.prior[0] <= p.value <= p.prior[1] for p in params)
     for name in ("rat-mia", "mouse-dmm", "human-knee-oa"):
         h0 = preset(name).parameter("h0")
         assert h0.source
@@ -173,4 +183,4 @@ def test_mapping_parameters_are_assumed_with_priors_and_h0_is_sourced():
 
 def test_unknown_oarsi_outcome_is_rejected():
     with pytest.raises(ValueError, match="oarsi_outcome"):
-        cartilage_readouts(signal="p", oarsi_outcome="mankin_score")
+        cartilage_readouts(signals={"drive": "x"}, oarsi_outcome="mankin_score")

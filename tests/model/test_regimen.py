@@ -15,14 +15,14 @@ def test_schedule_single_dose_end_time_and_overrides():
             {"species": "cm", "amount": 1, "start": 7, "every": 7, "count": 3},
             {"species": "ev", "amount": 2.0, "time": 10},
         ],
-        "parameters": {"k_cl_cm": 8.0},
+        "parameters": {"k_prot": 8.0},
     }
     model = parse_regimen(data, preset("rat-mia"))
     assert [(d.time, d.species, d.amount) for d in model.doses] == [
         (7.0, "cm", 1.0), (10.0, "ev", 2.0), (14.0, "cm", 1.0), (21.0, "cm", 1.0)
     ]  # fmt: skip
     assert model.t_end == 60.0
-    assert model.parameter("k_cl_cm").value == 8.0
+    assert model.parameter("k_prot").value == 8.0
 
 
 def test_an_empty_list_means_untreated():
@@ -116,4 +116,4 @@ def test_the_documented_example_is_valid():
     example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
     model = parse_regimen(yaml.safe_load(example), preset("rat-mia"))
     assert len(model.doses) == 7
-    assert model.parameter("k_cl_cm").value == 8.3
+    assert model.parameter("k_prot").value == 16.6

@@ -29,8 +29,10 @@ def _roadrunner(text: str, times: np.ndarray) -> tuple[list[str], np.ndarray]:
     rr.integrator.relative_tolerance = 1e-12
     rr.integrator.absolute_tolerance = 1e-14
     rr.integrator.maximum_num_steps = 1_000_000
-    out = rr.simulate(times=[float(t) for t in times])
-    return [c.strip("[]") for c in out.colnames[1:]], np.asarray(out)[:, 1:]
+    # The export's species are amounts (hasOnlySubstanceUnits); roadrunner's default selection is concentrations.
+    ids = list(rr.model.getFloatingSpeciesIds())
+    rr.timeCourseSelections = ["time", *ids]
+    return ids, np.asarray(rr.simulate(times=[float(t) for t in times]))[:, 1:]
 
 
 def _grid(model) -> np.ndarray:
@@ -76,13 +78,15 @@ def _copasi(text: str, t_end: float, steps: int) -> tuple[np.ndarray, dict[str, 
         method.getParameter("Max Internal Steps").setIntValue(1_000_000)
         assert task.process(True), COPASI.CCopasiMessage.getAllMessageText()
         series, model = task.getTimeSeries(), data.getModel()
-        sbml_id = {
-            model.getMetabolite(i).getKey(): model.getMetabolite(i).getSBMLId() for i in range(model.getNumMetabs())
-        }
+        metabolites = [model.getMetabolite(i) for i in range(model.getNumMetabs())]
+        sbml_id = {m.getKey(): m.getSBMLId() for m in metabolites}
+        # COPASI reports concentrations; the export's species are amounts, so scale by the compartment size.
+        size = {m.getKey(): m.getCompartment().getInitialValue() for m in metabolites}
         rows = range(series.getRecordedSteps())
         times = np.array([series.getData(j, 0) for j in rows])
         species = {
-            sbml_id[series.getKey(i)]: np.array([series.getConcentrationData(j, i) for j in rows])
+            sbml_id[series.getKey(i)]: size[series.getKey(i)]
+            * np.array([series.getConcentrationData(j, i) for j in rows])
             for i in range(1, series.getNumVariables())
             if series.getKey(i) in sbml_id
         }

@@ -52,7 +52,7 @@ def test_negative_rate_constant_is_an_input_error():
     assert info.value.field == "value"
 
 
-@pytest.mark.parametrize("rate", ["k*y", "k*x**2", "exp(x)", "k*x if x else 0", "'a'", "k*("])
+@pytest.mark.parametrize("rate", ["k*y", "k*x**2", "log(x)", "exp(x, 2)", "k*x if x else 0", "'a'", "k*("])
 def test_bad_rate_expressions_are_rejected(rate):
     with pytest.raises(InputError) as info:
         _model(processes=[Process("x_decay", rate, {"x": -1})])

@@ -13,7 +13,7 @@ def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, model_s
     built = build_report(tmp_path / "out", corpus=synthetic_corpus, **model_settings)
     seen = check_rendering(built.html)
     assert seen.sections == ("corpus", "evidence-map", "synthesis", "mechanism", "methods")
-    assert seen.figures == 6  # the evidence map, two forest plots, one by subgroup, two model experiments
+    assert seen.figures == 8  # evidence map, two forests, one by subgroup, model diagram, three experiments
     assert seen.empty_figures == ()
     assert seen.console_errors == ()
 

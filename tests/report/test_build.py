@@ -64,7 +64,9 @@ def test_the_mechanism_section_shows_both_experiments_and_says_what_is_assumed(h
     mechanism = html.split('<section id="mechanism">')[1].split("</section>")[0]
     assert "The review&#x27;s rat protocol" in mechanism
     assert "Single versus repeated dosing" in mechanism
-    assert mechanism.count("<svg") == 2
+    # The model diagram, then one figure per experiment (review protocol, CM schedules, EV schedules).
+    assert mechanism.count("<svg") == 4
+    assert "Evidence versus model" in mechanism
     assert "assumed with a prior range" in mechanism
     assert "no prediction is counted as evidence" in mechanism
 

@@ -24,7 +24,7 @@ def run():
 
 
 def test_every_arm_is_simulated_against_the_untreated_preset(run):  # M1
-    assert list(run.runs) == ["untreated", "5 mL/kg once", "1 mL/kg weekly x 5"]
+    assert list(run.runs) == ["untreated", "150 ug once", "30 ug weekly x 5"]
     untreated = simulate(preset("rat-mia"), times=run.runs["untreated"].time)
     assert run.runs["untreated"].readout_values == pytest.approx(untreated.readout_values, rel=1e-9)
 
@@ -68,3 +68,23 @@ def test_assumptions_are_counted_per_preset(run):
     model = preset("rat-mia")
     assert counts.loc["rat-mia", "assumed"] == sum(p.assumed for p in model.parameters)
     assert counts.loc["rat-mia", "sourced"] + counts.loc["rat-mia", "assumed"] == len(model.parameters)
+
+
+def test_changes_are_absolute_and_never_a_percentage_off_a_near_zero_base(run):
+    predictions = predictions_beside_evidence(run, pd.DataFrame(columns=["study_id", "outcome", "vote"]))
+    change = predictions.set_index(["arm", "readout"])["predicted change vs untreated"]
+    assert change.str.contains(" % of healthy| pg/mL| um").any()
+    table = readout_table(run)
+    first = table[table["day"] == table["day"].min()].query("arm == 'untreated'").set_index("readout")["value"]
+    last = table[table["day"] == 120.0].query("arm == 'untreated'").set_index("readout")["value"]
+    for (_, readout), text in change.items():
+        if abs(last[readout]) < 0.1 * abs(first[readout]):
+            assert "%)" not in text, (readout, text)
+
+
+def test_the_model_diagram_is_an_svg():
+    from secretome.report._mechanism import model_diagram
+
+    svg = model_diagram()
+    assert svg.lstrip().startswith("<")
+    assert "svg" in svg[:400]

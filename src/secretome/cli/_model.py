@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,9 +11,10 @@ import typer
 
 from secretome import atomic_write_text
 from secretome.cli._conventions import Format, FormatOption, OutOption, emit, progress_bar
-from secretome.model import apply_regimen, draw_subjects, parameter_table, to_sbml
+from secretome.model import apply_regimen, draw_subjects, parameter_table, preset_lines, to_sbml
 from secretome.model import calibrate as run_calibration
 from secretome.model import cohort as run_cohort
+from secretome.model import compare as run_compare
 from secretome.model import preset as load_preset
 from secretome.model import sensitivity as run_sensitivity
 from secretome.model import simulate as run_simulation
@@ -21,12 +23,41 @@ app = typer.Typer(
     help="The mechanistic model: parameters, simulation, SBML, cohorts, sensitivity, calibration.", no_args_is_help=True
 )
 
-PresetOption = Annotated[str, typer.Option("--preset", help="Model preset (see `secretome model params`).")]
+PresetOption = Annotated[str, typer.Option("--preset", help="Model preset (see `secretome model presets`).")]
 
 
 class SensitivityMethod(StrEnum):
     sobol = "sobol"
     morris = "morris"
+
+
+@app.command()
+def presets(fmt: FormatOption = Format.text) -> None:
+    """List the presets, one line each: organism, induction, protocol per joint, end time."""
+    lines = preset_lines()
+    if fmt is Format.json:
+        typer.echo(json.dumps(dict(lines)))
+        return
+    width = max(len(name) for name, _ in lines)
+    typer.echo("\n".join(f"{name:<{width}}  {line}" for name, line in lines))
+
+
+@app.command()
+def compare(
+    regimen: Annotated[Path, typer.Option(help="Dosing regimen A (YAML).")],
+    preset: PresetOption = "rat-mia",
+    vs: Annotated[Path | None, typer.Option("--vs", help="Regimen B (YAML); default: untreated.")] = None,
+    at_time: Annotated[float | None, typer.Option(help="Day of the comparison (default: the end).")] = None,
+    subjects: Annotated[int, typer.Option(min=2, help="Virtual subjects for the bands.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    out: OutOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Regimen A minus untreated (or minus B) per readout, in absolute units, with paired 5-95% bands."""
+    result = run_compare(load_preset(preset), regimen, versus=vs, at_time=at_time, subjects=subjects, seed=seed)
+    if out is not None:
+        atomic_write_text(out, result.to_frame().to_csv(index=False))
+    emit(result, fmt)
 
 
 @app.command()

@@ -22,7 +22,10 @@ import numpy as np
 
 from secretome._progress import ProgressCallback
 from secretome.errors import InputError
-from secretome.model._simulate import _parameter_matrix, _readouts, simulate
+from secretome.model._overrides import parameter_matrix
+from secretome.model._readout_values import readout_values
+from secretome.model._roadrunner import RoadRunnerSession
+from secretome.model._simulate import simulate
 from secretome.model._spec import Model
 
 __all__ = ["Simulator", "resolve_simulator", "run_batch"]
@@ -32,7 +35,6 @@ Simulator = Literal["auto", "roadrunner", "scipy"]
 # Subjects per task sent to a worker process: small enough for a live progress bar, large enough that
 # pickling the results costs nothing next to the integration.
 _CHUNK = 25
-_MAX_STEPS = 200_000  # some prior draws (fast cytokine time scale with oscillations) need > 20,000 CVODE steps
 
 
 def resolve_simulator(simulator: str) -> Literal["roadrunner", "scipy"]:
@@ -47,48 +49,12 @@ def resolve_simulator(simulator: str) -> Literal["roadrunner", "scipy"]:
     return simulator  # type: ignore[return-value]
 
 
-class _Runner:
-    """One loaded RoadRunner instance: reset, set parameters, simulate, per subject."""
-
-    def __init__(self, sbml: str, species: tuple[str, ...], rtol: float, atol: float) -> None:
-        import roadrunner
-
-        # A failed subject is reported in its status; CVODE's own messages on stderr would garble progress bars.
-        roadrunner.Logger.setLevel(roadrunner.Logger.LOG_FATAL)
-        self.rr = roadrunner.RoadRunner(sbml)
-        self.rr.integrator.relative_tolerance = rtol
-        self.rr.integrator.absolute_tolerance = atol
-        self.rr.integrator.maximum_num_steps = _MAX_STEPS
-        self.rr.timeCourseSelections = ["time", *species]
-        self.n_species = len(species)
-
-    def run(self, names: tuple[str, ...], rows: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        out = np.full((rows.shape[0], times.size, self.n_species), np.nan)
-        status = []
-        grid = list(map(float, times))
-        for s, row in enumerate(rows):
-            self.rr.resetAll()  # species, parameters and event state back to the SBML values
-            for name, value in zip(names, row, strict=True):
-                self.rr[name] = float(value)
-            try:
-                values = np.asarray(self.rr.simulate(times=grid))[:, 1:]
-            except RuntimeError as exc:
-                status.append(f"failed: {str(exc).split(';')[0]}")
-                continue
-            if not np.all(np.isfinite(values)):
-                status.append("failed: non-finite state")
-                continue
-            out[s] = values
-            status.append("ok")
-        return out, status
-
-
-_WORKER: _Runner | None = None
+_WORKER: RoadRunnerSession | None = None
 
 
 def _init_worker(sbml: str, species: tuple[str, ...], rtol: float, atol: float) -> None:
     global _WORKER  # noqa: PLW0603 - one loaded model per worker process, reused for every chunk
-    _WORKER = _Runner(sbml, species, rtol, atol)
+    _WORKER = RoadRunnerSession(sbml, species, rtol, atol)
 
 
 def _work(names: tuple[str, ...], rows: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -120,7 +86,7 @@ def _roadrunner(
     status: list[str] = [""] * n
     done = 0
     if workers <= 1 or len(chunks) == 1:
-        runner = _Runner(sbml, species, rtol, atol)
+        runner = RoadRunnerSession(sbml, species, rtol, atol)
         for chunk in chunks:
             values[chunk], status[chunk] = runner.run(names, rows[chunk], times)
             done += chunk.stop - chunk.start
@@ -188,7 +154,7 @@ def run_batch(
         Every parameter's value per subject, in model order.
     """
     engine = resolve_simulator(simulator)
-    matrix = _parameter_matrix(model, parameters)
+    matrix = parameter_matrix(model, parameters)
     names = tuple(parameters)
     rows = np.column_stack([np.broadcast_to(np.asarray(parameters[k], float), matrix.shape[0]) for k in names])
     model = model.with_doses(model.doses, t_end=float(times[-1]))
@@ -213,4 +179,4 @@ def run_batch(
                 status_list.append(f"failed: {exc}")
             report(task, s + 1, matrix.shape[0])
         status = tuple(status_list)
-    return values, _readouts(model, values, matrix), status, matrix
+    return values, readout_values(model, values, matrix), status, matrix

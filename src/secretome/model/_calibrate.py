@@ -24,8 +24,11 @@ from scipy.stats import chi2 as chi2_dist
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result, json_safe
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
-from secretome.model._batch import Simulator, _Runner, resolve_simulator
-from secretome.model._simulate import _parameter_matrix, _readouts, simulate
+from secretome.model._batch import Simulator, resolve_simulator
+from secretome.model._overrides import parameter_matrix
+from secretome.model._readout_values import readout_values
+from secretome.model._roadrunner import RoadRunnerSession
+from secretome.model._simulate import simulate
 from secretome.model._spec import Model
 
 __all__ = ["CalibrationResult", "calibrate", "read_measurements"]
@@ -174,7 +177,7 @@ def _simulator(model: Model, names: Sequence[str], times: np.ndarray, engine: st
         from secretome.model._sbml import to_sbml
 
         # Tighter than for cohorts: finite-difference Jacobians need outputs smooth in the parameters.
-        runner = _Runner(to_sbml(model), tuple(s.name for s in model.species), rtol=1e-9, atol=1e-12)
+        runner = RoadRunnerSession(to_sbml(model), tuple(s.name for s in model.species), rtol=1e-9, atol=1e-12)
 
     def run(values: np.ndarray) -> np.ndarray | None:
         overrides = dict(zip(names, values, strict=True))
@@ -187,7 +190,7 @@ def _simulator(model: Model, names: Sequence[str], times: np.ndarray, engine: st
                 species = simulate(model, times=times, parameters=overrides).values
             except ArithmeticError:
                 return None
-        readouts = _readouts(model, species, _parameter_matrix(model, overrides))
+        readouts = readout_values(model, species, parameter_matrix(model, overrides))
         return np.concatenate([species[0], readouts[0]], axis=1)
 
     return run

@@ -1,70 +1,68 @@
-"""OA cartilage under secretome therapy, v0: the Baker 2017 core in days plus matrix, cells and dosing.
+"""OA cartilage and synovium under secretome therapy, v1: a joint in days, doses per joint (declarations only).
 
-Declarations only. The structure follows section 4 of the project's model-anchors note, kept small:
+Compartments: the **synovial fluid** of one knee (volume ``V_sf``, mL; soluble mediators and injected
+products are amounts per joint, their concentrations amount / ``V_sf``), the **synovium** (macrophages,
+fractions of the resting total) and the **cartilage** (fractions of healthy tissue).
 
-- **Inflammation** (Baker, Brook & Owen 2017, Eqs 5-8, Table 1 values): ``p, a, m, f``, every rate
-  multiplied by ``d_a`` (the anti-inflammatory clearance rate, 1/day) to run in days. That conversion is an
-  assumption: the paper only says the clearance is "in the order of minutes".
-- **Products as doses** (:class:`~secretome.model.Product`): conditioned medium ``cm`` (soluble
-  factors, cleared in hours), extracellular vesicles ``ev`` (cleared in days) and MSCs ``msc``, a depot
-  that secretes CM-like factors until the cells are lost. Each acts through a saturating (Emax) effect
-  ``E = X/(K + X)``: anti-inflammatory (added to ``a`` where ``a`` inhibits p production) and anabolic
-  (TGF-beta activity ``T``).
-- **Anabolic axis** (structure after Hui et al. 2016): ``T`` (TGF-beta/ALK5 activity) drives ``S``
-  (SOX-9), which IL-1 (``p``) suppresses; ``S`` and viable chondrocytes ``N`` synthesise aggrecan ``G``
-  and type II collagen ``C``.
-- **IL-1 receptor antagonist** ``ra`` (dosed as a species): competitive blockade scales the IL-1 signal
-  of ``p`` by ``K_Ra/(ra + K_Ra)`` wherever ``p`` drives a process (Proctor et al. 2014 needed about a
-  100-fold excess of IL-1Ra over receptors for an effect).
-- **EV cargo** ``E``: EVs clear from the joint in days and are taken up by cells; their miRNA/protein
-  cargo acts after uptake and decays over days, so the EV effect lags the dose.
-- **Synovial macrophages** ``M1``, ``M2`` (section 4.2 of the note): matrix fragments recruit M1; EV cargo
-  (Zhang et al. 2020) and, with a prior that includes 0 (Khatab et al. 2018), CM speed M1-to-M2 switching;
-  M1 feed pro-, M2 anti-inflammatory cytokines.
-- **Catabolism**: ADAMTS-5 ``Z`` (induced by ``p``) degrades aggrecan; MMP-13 (Baker ``m``) degrades
-  collagen only where aggrecan no longer protects it, ``1/(1 + G/K_prot)`` (the Proctor et al. 2014
-  assumption).
+Processes, each with the reason it is there:
 
-Tissue variables are fractions of the healthy state (1 = healthy)::
+- **Cytokines** IL-1beta ``il1b``, TNF-alpha ``tnfa``, IL-6 ``il6`` and IL-10 ``il10`` (pg per joint) are
+  separate species, each cleared from the joint at the soluble-protein rate ``k_prot`` (lymphatic clearance
+  of intra-articular proteins, hours; Evans, Kraus & Setton 2014: "soluble materials have an intra-articular
+  dwell time measured only in hours"). M1 macrophages make IL-1beta and TNF-alpha, more when matrix fragments
+  (DAMPs) are present, less when IL-10 is present; IL-1beta and TNF-alpha induce IL-6; M2 macrophages make IL-10.
+- **Polarisation**: monocytes recruited by fragments enter as M1; IL-10 (and TSG-6 and EV cargo from the
+  products) speed M1-to-M2 switching, IL-1beta and TNF-alpha speed M2-to-M1 switching (Zhang et al. 2020:
+  MSC exosomes shift synovial macrophages from M1 to M2 and raise IL-10).
+- **Signalling**: IL-1 receptor occupancy under competitive blockade by IL-1Ra
+  ``(c1/K_1)/(1 + c1/K_1 + c_ra/K_ra)`` (Proctor et al. 2014 needed about a 100-fold IL-1Ra excess) and
+  TNF occupancy ``cT/(K_T + cT)``; their mean is the catabolic drive of chondrocytes.
+- **Proteases**: ADAMTS-5 ``Z`` and MMP-13 ``mmp`` (fold over rest, >= 1) are induced by the catabolic drive
+  and cleared as tissue enzyme activities (t1/2 about 30 h, Proctor et al. 2014).
+- **Matrix** (aggrecan ``G``, collagen II ``C``): repair toward healthy by viable chondrocytes with SOX-9
+  activity, ``k N S (1 - G)``, so no state exceeds healthy (matrix feedback on synthesis); catabolic loss by the
+  protease activity above rest; collagen is cleaved only where aggrecan no longer shields it (Proctor 2014);
+  **load**: the strain of the matrix, load / stiffness with stiffness falling as aggrecan is lost, wears both
+  matrices above a threshold strain. Fragments ``F`` are made by every matrix loss and by necrotic cells and
+  drive inflammation (the tissue feeds back).
+- **Cells**: viable chondrocytes ``N`` die by apoptosis (into ``Na``, apoptotic cells, TUNEL-positive until
+  cleared) driven by cytokines and overload, and by necrosis from monoiodoacetate; they proliferate slowly.
+- **Inductions act through their mechanism** (:data:`INDUCTIONS`): MIA is a bolus in the joint that kills
+  chondrocytes (a glycolysis inhibitor), DMM and ACLT raise joint load (instability) after a surgical
+  injury, collagenase digests collagen and loosens the joint, a focal defect removes tissue.
+- **Products** (:mod:`secretome.model._products`): conditioned medium (µg protein per joint) carries soluble
+  IL-1Ra, TSG-6 and TGF-beta, cleared at ``k_prot``; extracellular vesicles (particles per joint) are retained
+  for days and act through their cargo (anti-apoptotic and anti-catabolic miRNA, M2 switching) after uptake;
+  MSCs (cells per joint) are a depot that secretes both until lost.
 
-    q = p K_Ra / (ra + K_Ra)                        (IL-1 signal; replaces p in Baker's Hill terms too)
-    dZ/dt = d_Z (1 + Z_p h(q; K_Zp) - Z)            dT/dt = d_T (1 + T_cm E_cm + T_ev E_ev - T)
-    dS/dt = d_S (T / (1 + (q/K_SI)^n) - S)          dN/dt = r_N N (1 - N) - k_ap h(q; K_ap) N
-    dG/dt = k_G (S N - Z G)                         dC/dt = k_C (S N - C) - k_CM m C / (1 + G/K_prot)
-    dcm/dt = k_sec msc - k_cl_cm cm                 dev/dt = -(k_cl_ev + k_up) ev
-    dmsc/dt = -k_msc msc                            dra/dt = -k_cl_ra ra
-    dE/dt = k_up ev - k_E E                         (EV cargo acts after uptake: E_ev = E/(K_ev + E))
-    dM1/dt = d_mac (1 + R_rec h(f; K_rec)) - k_12 (1 + e_pol_ev E_ev + e_pol_cm E_cm) M1 + k_21 M2 - d_mac M1
-    dM2/dt = k_12 (1 + e_pol_ev E_ev + e_pol_cm E_cm) M1 - k_21 M2 - d_mac M2
-    (M1 adds k_pM1 M1 to p production, M2 adds k_aM2 M2 to a production, both on Baker's scale)
-
-with ``h(x; K) = x^n/(K^n + x^n)``. Every parameter beyond Baker's Table 1 is assumed, with a prior
-range: the model is uncalibrated and its outputs are qualitative.
+Every parameter is sourced with its quote or ``assumed`` with a prior range; readout maps onto reported
+scales are in :mod:`secretome.model._readouts` (group ``"readout"``), fitted after the mechanism.
 
 References
 ----------
-.. [1] Baker, Brook & Owen (2017). J Math Biol 75(4):985-1024. https://doi.org/10.1007/s00285-017-1104-y
-.. [2] Proctor et al. (2014). Arthritis Rheumatol 66(4):979-989 (BIOMD0000000504).
-.. [3] Hui et al. (2016). Ann Rheum Dis 75:449-458 (BIOMD0000000560).
-.. [4] Evans, Kraus & Setton (2014). Nat Rev Rheumatol 10:11 (soluble materials dwell hours).
-.. [5] Partain et al. (2020). J Control Release 321:259 (nanoparticles retained 14 days in rat knees).
-.. [6] Chevalier et al. (2009). Arthritis Rheum 61:344, PMID 19248129 (anakinra t1/2 about 4 h).
-.. [7] Kwon et al. (2023). Tissue Eng Regen Med 20:435 (rat MIA: cartilage destruction from day 1).
-.. [8] Zhang et al. (2020). Aging 12:25138 (BMSC exosomes shift synovial macrophages from M1 to M2).
-.. [9] Khatab et al. (2018). Eur Cell Mater 36:218 (MSC secretome: no effect on macrophage subtypes).
-
-Parameter facts are those of the project's research note (shared/research/model-anchors.md, sections
-1.1, 1.2, 2.1 and 2.2), where each is quoted with its source.
+.. [1] Evans, Kraus & Setton (2014). Nat Rev Rheumatol 10:11. https://doi.org/10.1038/nrrheum.2013.159
+.. [2] Proctor et al. (2014). Arthritis Rheumatol 66(4):979-989. https://doi.org/10.1002/art.38297
+.. [3] Zhang et al. (2020). Aging 12:25138. https://doi.org/10.18632/aging.104110
+.. [4] Hui et al. (2016). Ann Rheum Dis 75:449-458 (TGF-beta / SOX-9 anabolic arm, apoptosis).
+.. [5] Naveen et al. (2014). Int J Med Sci 11:97. https://doi.org/10.7150/ijms.6964
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import cache
 
-from secretome.model._baker2017 import baker_parameters, baker_processes, baker_species
+from secretome.model._products import (
+    PRODUCTS,
+    effects,
+    il1ra_amount,
+    product_parameters,
+    product_processes,
+    product_species,
+)
 from secretome.model._readouts import cartilage_readouts
-from secretome.model._spec import Dose, Model, Parameter, Process, Product, Readout, Species
+from secretome.model._spec import Compartment, Dose, Model, Parameter, Process, Species
 
 __all__ = [
     "INDUCTIONS",
@@ -73,14 +71,11 @@ __all__ = [
     "Organism",
     "cartilage_model",
     "induced_model",
-    "rat_focal_defect",
-    "rat_mia",
-    "weekly_cm",
-    "weekly_ev",
+    "rest_state",
 ]
 
-_HOURS_PER_DAY = 24.0
-_MINUTES_PER_DAY = 1440.0
+_HOURS = 1.0 / 24.0
+_YEAR = 365.0
 
 
 def _rate(half_life_days: float) -> float:
@@ -88,199 +83,215 @@ def _rate(half_life_days: float) -> float:
     return math.log(2.0) / half_life_days
 
 
-def _assumed(name: str, value: float, unit: str, description: str, low: float, high: float) -> Parameter:
+def assumed(name: str, value: float, unit: str, description: str, low: float, high: float) -> Parameter:
+    """An assumed mechanism parameter with its prior ``(low, high)``."""
     return Parameter(name, value, unit, description, assumed=True, prior=(low, high))
 
 
-def _extension_parameters() -> tuple[Parameter, ...]:
-    return (
-        _assumed(
-            "d_a", _rate(10.0 / _MINUTES_PER_DAY), "1/day",
-            "anti-inflammatory cytokine clearance: Baker's time scale (paper: 'in the order of minutes'); "
-            "nominal half-life 10 min, prior 1-60 min",
-            _rate(60.0 / _MINUTES_PER_DAY), _rate(1.0 / _MINUTES_PER_DAY),
-        ),
-        _assumed(
-            "k_cl_cm", _rate(4.0 / _HOURS_PER_DAY), "1/day",
-            "clearance of conditioned-medium factors from the joint; soluble materials dwell hours (Evans 2014), "
-            "anakinra t1/2 about 4 h (Chevalier 2009); nominal 4 h, prior 1-8 h",
-            _rate(8.0 / _HOURS_PER_DAY), _rate(1.0 / _HOURS_PER_DAY),
-        ),
-        _assumed(
-            "k_cl_ev", _rate(7.0), "1/day",
-            "clearance of EVs from the joint; days (nanoparticles mostly retained at 14 days, Partain 2020); "
-            "nominal half-life 7 days, prior 2-28 days",
-            _rate(28.0), _rate(2.0),
-        ),
-        _assumed("K_cm", 0.5, "mL/kg", "CM dose giving half the maximal effect (Emax)", 0.05, 5.0),
-        _assumed("K_ev", 1.0, "1e9 particles/kg", "EV amount giving half the maximal effect (Emax)", 0.1, 10.0),
-        _assumed(
-            "k_cl_ra", _rate(4.0 / _HOURS_PER_DAY), "1/day",
-            "clearance of IL-1Ra; anakinra serum terminal t1/2 about 4 h after intra-articular injection "
-            "(Chevalier 2009) taken for the joint; prior 1-8 h",
-            _rate(8.0 / _HOURS_PER_DAY), _rate(1.0 / _HOURS_PER_DAY),
-        ),
-        _assumed(
-            "K_Ra", 100.0, "IL-1 receptor equivalents",
-            "IL-1Ra giving half IL-1 receptor blockade; Proctor 2014: about 100-fold excess over receptors needed "
-            "for a significant effect on collagen release",
-            10.0, 1000.0,
-        ),
-        _assumed(
-            "k_msc", _rate(7.0), "1/day",
-            "loss of injected MSCs from the joint (death, efflux); nominal half-life 7 days, prior 1-28 days",
-            _rate(28.0), _rate(1.0),
-        ),
-        _assumed(
-            "k_sec", 0.1, "mL/kg per day per 1e6 cells/kg",
-            "secretion by injected MSCs, in conditioned-medium equivalents", 0.01, 1.0,
-        ),
-        _assumed("A_cm", 4.0, "dimensionless", "maximal anti-inflammatory effect of CM (Baker a scale)", 0.0, 20.0),
-        _assumed("A_ev", 4.0, "dimensionless", "maximal anti-inflammatory effect of EVs (Baker a scale)", 0.0, 20.0),
-        _assumed("T_cm", 1.0, "dimensionless", "maximal TGF-beta activity increase by CM (fold over rest)", 0.0, 5.0),
-        _assumed("T_ev", 1.0, "dimensionless", "maximal TGF-beta activity increase by EVs (fold over rest)", 0.0, 5.0),
-        _assumed("d_T", 1.0, "1/day", "turnover of TGF-beta/ALK5 signalling activity", 0.1, 10.0),
-        _assumed("d_S", 1.0, "1/day", "turnover of SOX-9 activity", 0.1, 10.0),
-        _assumed("K_SI", 0.3, "dimensionless", "p giving half-maximal SOX-9 suppression by IL-1", 0.03, 3.0),
-        _assumed("d_Z", 1.0, "1/day", "ADAMTS-5 turnover", 0.1, 10.0),
-        _assumed("Z_p", 4.0, "dimensionless", "maximal ADAMTS-5 induction by p (fold over rest)", 0.5, 20.0),
-        _assumed("K_Zp", 0.3, "dimensionless", "p giving half-maximal ADAMTS-5 induction", 0.03, 3.0),
-        _assumed("k_G", 0.05, "1/day", "aggrecan turnover in rat cartilage (rodents: days to weeks)", 0.005, 0.5),
-        _assumed("k_C", 0.005, "1/day", "collagen II turnover in rat cartilage (slower than aggrecan)", 0.0005, 0.05),
-        _assumed("k_CM", 0.1, "1/day", "collagen II cleavage per unit MMP (Baker m) when unprotected", 0.01, 1.0),
-        _assumed("K_prot", 0.2, "dimensionless", "aggrecan level halving collagen exposure (Proctor 2014)", 0.02, 2.0),
-        _assumed("r_N", 0.02, "1/day", "chondrocyte proliferation (repair) rate", 0.002, 0.2),
-        _assumed("k_ap", 0.02, "1/day", "maximal inflammation-driven chondrocyte apoptosis", 0.002, 0.2),
-        _assumed("K_ap", 0.3, "dimensionless", "p giving half-maximal apoptosis", 0.03, 3.0),
-        # EV cargo acts after uptake (model-anchors note section 4.3): EVs leave the joint in days, the
-        # miRNA/protein they deliver acts inside cells and decays at its own rate.
-        _assumed("k_up", 0.1, "1/day", "EV uptake by joint cells (calibrate)", 0.01, 1.0),
-        _assumed(
-            "k_E", _rate(3.0), "1/day",
-            "loss of the intracellular EV-cargo effect (miRNA/protein turnover, days); nominal t1/2 3 days, "
-            "prior 0.5-14 days", _rate(14.0), _rate(0.5),
-        ),
-        # Synovial macrophages M1/M2 (note section 4.2), in units of the resting total (M1 + M2 = 1 at rest).
-        _assumed("d_mac", 0.1, "1/day", "synovial macrophage turnover (resting influx balances loss)", 0.02, 0.5),
-        _assumed("R_rec", 5.0, "fold", "maximal fragment-driven M1 recruitment over resting influx", 0.0, 20.0),
-        _assumed("K_rec", 0.5, "dimensionless", "fragments f at half-maximal M1 recruitment", 0.05, 5.0),
-        _assumed("k_12", 0.1, "1/day", "M1 to M2 repolarisation at rest", 0.01, 1.0),
-        _assumed("k_21", 0.1, "1/day", "M2 to M1 repolarisation", 0.01, 1.0),
-        _assumed(
-            "e_pol_ev", 2.0, "fold",
-            "maximal increase of M1 to M2 switching by EV cargo (EVs shift M1 to M2, Zhang 2020)", 0.0, 10.0,
-        ),
-        _assumed(
-            "e_pol_cm", 0.0, "fold",
-            "maximal increase of M1 to M2 switching by CM (no effect on macrophage subtypes, Khatab 2018; "
-            "prior includes 0)", 0.0, 2.0,
-        ),
-        _assumed("k_pM1", 0.005, "dimensionless", "pro-inflammatory production by M1 (Baker p scale)", 0.0, 0.1),
-        _assumed("k_aM2", 0.5, "dimensionless", "anti-inflammatory (IL-10) production by M2 (Baker a scale)", 0.0, 5.0),
+def _half_life(name: str, hours: float, low: float, high: float, what: str) -> Parameter:
+    """A first-order clearance from an assumed half-life in hours (prior in hours)."""
+    return assumed(
+        name, _rate(hours * _HOURS), "1/day", f"{what}; nominal half-life {hours:g} h, prior {low:g}-{high:g} h",
+        _rate(high * _HOURS), _rate(low * _HOURS),
     )  # fmt: skip
 
 
-def _resting_macrophages() -> tuple[float, float]:
-    """M1 and M2 at rest (f = 0) for the nominal rates: influx d_mac into M1, switching, loss d_mac."""
-    values = {p.name: p.value for p in _extension_parameters()}
-    d, k12, k21 = values["d_mac"], values["k_12"], values["k_21"]
-    m1 = d / (k12 + d - k21 * k12 / (k21 + d))
-    return m1, k12 * m1 / (k21 + d)
-
-
-# IL-1 signalling left after competitive receptor blockade by IL-1Ra: p scaled by the free-receptor
-# fraction K_Ra/(ra + K_Ra), ra in IL-1 receptor equivalents (Proctor 2014 models the binding explicitly).
-_SIGNAL = "(p*K_Ra/(ra + K_Ra))"
-
-
-def _extension_processes() -> tuple[Process, ...]:
-    e_cm = "cm/(K_cm + cm)"
-    # EVs act through their cargo E once taken up, not while they float in the synovial fluid.
-    e_ev = "E/(K_ev + E)"
-
-    def hill(x: str, k: str) -> str:
-        return f"pow({x}, n)/(pow({k}, n) + pow({x}, n))"
-
+def _mechanism_parameters() -> tuple[Parameter, ...]:
+    """The rat values; organisms replace the ones that differ (:data:`ORGANISMS`)."""
     return (
-        *baker_processes(
-            time_scale="d_a",
-            inhibition=f"(a + A_cm*{e_cm} + A_ev*{e_ev})",
-            signal=_SIGNAL,
-            p_source="k_pM1*M1",
-            a_source="k_aM2*M2",
-        ),
-        Process("cm_clearance", "k_cl_cm*cm", {"cm": -1}),
-        Process("ev_clearance", "k_cl_ev*ev", {"ev": -1}),
-        Process("ev_uptake", "k_up*ev", {"ev": -1, "E": 1}),
-        Process("E_decay", "k_E*E", {"E": -1}),
-        Process("M1_influx", f"d_mac*(1 + R_rec*{hill('f', 'K_rec')})", {"M1": 1}),
-        Process("M1_to_M2", f"k_12*(1 + e_pol_ev*{e_ev} + e_pol_cm*{e_cm})*M1", {"M1": -1, "M2": 1}),
-        Process("M2_to_M1", "k_21*M2", {"M2": -1, "M1": 1}),
+        assumed("V_sf", 0.03, "mL", "synovial fluid volume of one rat knee (a rabbit knee holds 24 +/- 4 mg, "
+                "Levick 1988 abstract; a rat knee less)", 0.01, 0.1),
+        _half_life("k_prot", 2.0, 0.5, 8.0, "intra-articular clearance of soluble proteins (cytokines, IL-1Ra, "
+                   "TGF-beta, TSG-6) by lymphatics; Evans 2014: dwell time 'measured only in hours'"),
+        _half_life("k_F", 24.0, 4.0, 96.0, "clearance of matrix fragments and cell debris (DAMPs) from the joint"),
+        _half_life("k_mia", 1.0, 0.25, 4.0, "clearance of monoiodoacetate, a small molecule (leaves through "
+                   "synovial capillaries, Evans 2014)"),
+        _half_life("k_colg", 6.0, 1.0, 24.0, "loss of collagenase activity in the joint"),
+        _half_life("d_Z", 30.0, 10.0, 100.0, "turnover of ADAMTS-5 activity (active-MMP t1/2 about 30 h in Proctor "
+                   "et al. 2014, a model assumption there)"),
+        _half_life("d_M", 30.0, 10.0, 100.0, "turnover of MMP-13 activity (t1/2 about 30 h, Proctor et al. 2014)"),
+        _half_life("d_S", 24.0, 6.0, 96.0, "turnover of SOX-9 activity"),
+        _half_life("k_Na", 12.0, 2.0, 48.0, "clearance of apoptotic chondrocytes (how long they stay TUNEL-positive)"),
+        assumed("d_mac", 0.1, "1/day", "synovial macrophage turnover (influx balances loss at rest)", 0.02, 0.5),
+        # Cytokine production, as the concentration a unit of producers sustains (pg/mL): production is
+        # V_sf * k_prot * c * drive, so c is directly comparable with synovial fluid measurements.
+        assumed("c1_M", 2.0, "pg/mL", "IL-1beta sustained by the resting M1 population", 0.2, 20.0),
+        assumed("cT_M", 2.0, "pg/mL", "TNF-alpha sustained by the resting M1 population", 0.2, 20.0),
+        assumed("c6_0", 20.0, "pg/mL", "IL-6 made by synoviocytes and chondrocytes without IL-1/TNF", 2.0, 200.0),
+        assumed("a_6", 10.0, "fold", "maximal IL-6 induction by IL-1beta and TNF-alpha", 1.0, 100.0),
+        assumed("c10_M", 5.0, "pg/mL", "IL-10 sustained by the resting M2 population", 0.5, 50.0),
+        assumed("a_D", 3.0, "fold", "maximal increase of M1 IL-1beta/TNF-alpha output by DAMPs (TLR signalling)",
+                0.5, 30.0),
+        assumed("K_10i", 20.0, "pg/mL", "IL-10 halving M1 IL-1beta/TNF-alpha output", 2.0, 200.0),
+        assumed("K_1", 50.0, "pg/mL", "IL-1beta at half IL-1 receptor occupancy", 5.0, 500.0),
+        assumed("K_T", 50.0, "pg/mL", "TNF-alpha at half receptor occupancy", 5.0, 500.0),
+        assumed("K_10", 20.0, "pg/mL", "IL-10 at half its effect on M1-to-M2 switching", 2.0, 200.0),
+        assumed("K_F", 0.01, "fraction of healthy matrix", "fragments at half-maximal DAMP signalling", 0.001, 0.1),
+        assumed("n_H", 2.0, "dimensionless", "Hill coefficient of the saturating responses", 1.0, 4.0),
+        # Macrophages in units of the resting total.
+        assumed("R_rec", 2.0, "fold", "maximal fragment-driven monocyte recruitment over resting influx", 0.0, 10.0),
+        assumed("k_12", 0.1, "1/day", "M1-to-M2 switching at rest", 0.01, 1.0),
+        assumed("k_21", 0.1, "1/day", "M2-to-M1 switching at rest", 0.01, 1.0),
+        assumed("e_10", 2.0, "fold", "maximal increase of M1-to-M2 switching by IL-10 (M2c polarisation)", 0.0, 10.0),
+        assumed("e_pro", 2.0, "fold", "maximal increase of M2-to-M1 switching by IL-1beta and TNF-alpha", 0.0, 10.0),
+        # Chondrocyte catabolism and anabolism.
+        assumed("Z_p", 4.0, "fold", "maximal ADAMTS-5 induction by the catabolic drive", 0.5, 20.0),
+        assumed("M_p", 4.0, "fold", "maximal MMP-13 induction by the catabolic drive", 0.5, 20.0),
+        assumed("K_cat", 0.5, "dimensionless", "catabolic drive (mean receptor occupancy) at half induction",
+                0.1, 1.0),
+        assumed("K_SI", 0.5, "dimensionless", "catabolic drive halving SOX-9 activity (IL-1 suppresses SOX-9)",
+                0.1, 1.0),
+        assumed("k_G", 0.05, "1/day", "aggrecan repair rate in rat cartilage (rodent turnover days to weeks)",
+                0.005, 0.5),
+        assumed("k_C", 0.005, "1/day", "collagen II repair rate in rat cartilage (slower than aggrecan)",
+                0.0005, 0.05),
+        assumed("kappa_Z", 1.0, "dimensionless", "aggrecan loss per unit ADAMTS-5 above rest, per k_G", 0.1, 10.0),
+        assumed("k_CM", 0.05, "1/day", "collagen II cleavage per unit MMP-13 above rest when unshielded", 0.005, 0.5),
+        assumed("K_prot", 0.2, "fraction of healthy", "aggrecan level halving collagen exposure (Proctor 2014)",
+                0.02, 2.0),
+        # Load and wear: strain = L / (g0 + (1 - g0) G); wear above the threshold strain.
+        assumed("L", 1.0, "fold over normal", "joint load (1 = a stable joint under normal use)", 0.8, 1.25),
+        assumed("g0", 0.3, "fraction", "share of compressive stiffness that does not depend on aggrecan", 0.1, 0.6),
+        assumed("eps_c", 2.5, "fold over healthy strain", "strain at half-maximal wear", 1.5, 4.0),
+        assumed("n_w", 4.0, "dimensionless", "steepness of wear against strain", 2.0, 10.0),
+        assumed("k_wear", 0.01, "1/day", "maximal wear of aggrecan under overload", 0.001, 0.1),
+        assumed("w_C", 0.3, "dimensionless", "wear of collagen II relative to aggrecan", 0.05, 1.0),
+        # Chondrocytes.
+        assumed("r_N", 0.02, "1/day", "chondrocyte proliferation (repair) rate", 0.002, 0.2),
+        assumed("k_ap0", 0.0001, "1/day", "basal chondrocyte apoptosis", 0.00001, 0.001),
+        assumed("k_ap", 0.05, "1/day", "maximal cytokine-driven chondrocyte apoptosis", 0.005, 0.5),
+        assumed("K_ap", 0.5, "dimensionless", "catabolic drive at half-maximal apoptosis", 0.1, 1.0),
+        assumed("k_ap_w", 0.05, "1/day", "maximal overload-driven apoptosis (excess strain)", 0.0, 0.5),
+        assumed("k_nec", 20.0, "1/day", "maximal chondrocyte necrosis by monoiodoacetate (glycolysis inhibition)",
+                2.0, 200.0),
+        assumed("K_mia", 20.0, "mg/mL", "monoiodoacetate at half-maximal necrosis", 2.0, 200.0),
+        assumed("y_N", 0.5, "fraction of healthy matrix per cell fraction", "DAMPs released by a dying cell "
+                "population, as matrix-fragment equivalents", 0.05, 5.0),
+        assumed("k_dig", 2.0, "1/day", "maximal collagen II digestion by collagenase", 0.2, 20.0),
+        assumed("K_colg", 100.0, "U/mL", "collagenase at half-maximal digestion", 10.0, 1000.0),
+    )  # fmt: skip
+
+
+def _pow(x: str, n: str) -> str:
+    """``|x|^n`` as ``pow(x*x, n/2)``: defined when an integrator steps a species a hair below zero."""
+    return f"pow(({x})*({x}), ({n})/2)"
+
+
+# Concentrations and signals, as expressions (all concentrations in pg/mL unless noted).
+_C1 = "(il1b/V_sf)"
+_CT = "(tnfa/V_sf)"
+_C10 = "(il10/V_sf)"
+_IL1 = f"(({_C1}/K_1)/(1 + {_C1}/K_1 + {il1ra_amount()}/(V_sf*K_ra)))"
+_TNF = f"({_CT}/(K_T + {_CT}))"
+_DRIVE = f"(({_IL1} + {_TNF})/2)"
+_DAMP = f"({_pow('F', 'n_H')}/(pow(K_F, n_H) + {_pow('F', 'n_H')}))"
+_STRAIN = "(L/(g0 + (1 - g0)*G))"
+_OVERLOAD = f"({_pow(_STRAIN, 'n_w')}/(pow(eps_c, n_w) + {_pow(_STRAIN, 'n_w')}))"
+_MIA = f"({_pow('mia/V_sf', 'n_H')}/(pow(K_mia, n_H) + {_pow('mia/V_sf', 'n_H')}))"
+_IL10 = f"({_C10}/(K_10 + {_C10}))"
+
+
+def _hill(x: str, k: str) -> str:
+    return f"({_pow(x, 'n_H')}/(pow({k}, n_H) + {_pow(x, 'n_H')}))"
+
+
+def signals() -> dict[str, str]:
+    """The named signal expressions (for readouts and the products' processes)."""
+    return {"il1": _IL1, "tnf": _TNF, "drive": _DRIVE, "damp": _DAMP, "strain": _STRAIN, "overload": _OVERLOAD}
+
+
+def _mechanism_processes(effects: dict[str, str]) -> tuple[Process, ...]:
+    """Processes of the joint; *effects* are the products' effect expressions (0 without products)."""
+    catabolic_drive = f"{_hill(_DRIVE, 'K_cat')}"
+    m1_output = f"M1*(1 + a_D*{_DAMP})/(1 + {_C10}/K_10i)"
+    apoptosis = f"(k_ap0 + k_ap*{_hill(_DRIVE, 'K_ap')} + k_ap_w*{_OVERLOAD})*(1 - {effects['anti_apoptotic']})"
+    # Matrix losses (fraction of healthy per day); each also makes fragments.
+    g_loss = f"(k_G*kappa_Z*(Z - 1)*G + k_wear*{_OVERLOAD}*G)"
+    c_loss = f"(k_CM*(mmp - 1)*C/(1 + G/K_prot) + k_wear*w_C*{_OVERLOAD}*C + k_dig*(colg/V_sf)/(K_colg + colg/V_sf)*C)"
+    return (
+        Process("il1b_production", f"V_sf*k_prot*c1_M*{m1_output}", {"il1b": 1}),
+        Process("il1b_clearance", "k_prot*il1b", {"il1b": -1}),
+        Process("tnfa_production", f"V_sf*k_prot*cT_M*{m1_output}", {"tnfa": 1}),
+        Process("tnfa_clearance", "k_prot*tnfa", {"tnfa": -1}),
+        Process("il6_production", f"V_sf*k_prot*c6_0*(1 + a_6*{_DRIVE})", {"il6": 1}),
+        Process("il6_clearance", "k_prot*il6", {"il6": -1}),
+        Process("il10_production", "V_sf*k_prot*c10_M*M2", {"il10": 1}),
+        Process("il10_clearance", "k_prot*il10", {"il10": -1}),
+        Process("M1_influx", f"d_mac*(1 + R_rec*{_DAMP})", {"M1": 1}),
+        Process("M1_to_M2", f"k_12*(1 + e_10*{_IL10} + {effects['m2_switch']})*M1", {"M1": -1, "M2": 1}),
+        Process("M2_to_M1", f"k_21*(1 + e_pro*{_DRIVE})*M2", {"M2": -1, "M1": 1}),
         Process("M1_loss", "d_mac*M1", {"M1": -1}),
         Process("M2_loss", "d_mac*M2", {"M2": -1}),
-        Process("ra_clearance", "k_cl_ra*ra", {"ra": -1}),
-        # Injected cells are a depot: they secrete CM-like factors until they are lost.
-        Process("msc_secretion", "k_sec*msc", {"cm": 1}),
-        Process("msc_loss", "k_msc*msc", {"msc": -1}),
-        Process("T_production", f"d_T*(1 + T_cm*{e_cm} + T_ev*{e_ev})", {"T": 1}),
-        Process("T_decay", "d_T*T", {"T": -1}),
-        Process("S_production", f"d_S*T/(1 + pow({_SIGNAL}/K_SI, n))", {"S": 1}),
-        Process("S_decay", "d_S*S", {"S": -1}),
-        Process("Z_production", f"d_Z*(1 + Z_p*{hill(_SIGNAL, 'K_Zp')})", {"Z": 1}),
+        Process("Z_production", f"d_Z*(1 + Z_p*{catabolic_drive}*(1 - {effects['anti_catabolic']}))", {"Z": 1}),
         Process("Z_decay", "d_Z*Z", {"Z": -1}),
-        Process("N_proliferation", "r_N*N*(1 - N)", {"N": 1}),
-        Process("N_apoptosis", f"k_ap*{hill(_SIGNAL, 'K_ap')}*N", {"N": -1}),
-        Process("G_synthesis", "k_G*S*N", {"G": 1}),
-        Process("G_degradation", "k_G*Z*G", {"G": -1}),
-        Process("C_synthesis", "k_C*S*N", {"C": 1}),
-        Process("C_turnover", "k_C*C", {"C": -1}),
-        # Aggrecan shields collagen from MMP-13 (Proctor 2014): collagen is lost once aggrecan is gone.
-        Process("C_degradation", "k_CM*m*C/(1 + G/K_prot)", {"C": -1}),
+        Process("mmp_production", f"d_M*(1 + M_p*{catabolic_drive}*(1 - {effects['anti_catabolic']}))", {"mmp": 1}),
+        Process("mmp_decay", "d_M*mmp", {"mmp": -1}),
+        Process(
+            "S_production",
+            f"d_S*(1 + {effects['anabolic']})/(1 + {_pow(_DRIVE + '/K_SI', 'n_H')})",
+            {"S": 1},
+        ),
+        Process("S_decay", "d_S*S", {"S": -1}),
+        # Repair toward healthy: synthesis falls as the matrix fills, so no state exceeds healthy.
+        Process("G_repair", "k_G*N*S*(1 - G)", {"G": 1}),
+        Process("G_loss", g_loss, {"G": -1, "F": 1}),
+        Process("C_repair", "k_C*N*S*(1 - C)", {"C": 1}),
+        Process("C_loss", c_loss, {"C": -1, "F": 1}),
+        Process("F_clearance", "k_F*F", {"F": -1}),
+        Process("N_proliferation", "r_N*N*(1 - N - Na)", {"N": 1}),
+        Process("N_apoptosis", f"{apoptosis}*N", {"N": -1, "Na": 1}),
+        Process("Na_clearance", "k_Na*Na", {"Na": -1}),
+        Process("Na_debris", "y_N*k_Na*Na", {"F": 1}),
+        Process("N_necrosis", f"k_nec*{_MIA}*N", {"N": -1}),
+        Process("necrosis_debris", f"y_N*k_nec*{_MIA}*N", {"F": 1}),
+        Process("mia_clearance", "k_mia*mia", {"mia": -1}),
+        Process("colg_clearance", "k_colg*colg", {"colg": -1}),
     )
 
 
-# Readouts kept from v0 (the report plots them); the mappings onto outcome scales are in _readouts.py.
-# "% of healthy" compares with a study's treated/control (or OA/sham) ratio of means, not with its raw unit.
-_READOUTS = (
-    Readout(
-        "aggrecan", "100*G", "% of healthy", "gag_content",
-        "aggrecan/GAG content; Safranin-O stained area taken as proportional, so compare with % of sham",
-    ),
-    Readout(
-        "collagen_ii", "100*C", "% of healthy", "ihc_col2",
-        "type II collagen content as % of healthy; on the outcome's % positive scale see readout ihc_col2",
-    ),
-    Readout(
-        "chondrocytes", "100*N", "% of healthy", "chondrocyte_count",
-        "viable chondrocyte density; cells/field = N x the healthy count per field, so compare with % of sham",
-    ),
-    Readout("sox9", "S", "fold over healthy", "sox9_expression", "SOX-9 activity taken as expression fold change"),
-    Readout("adamts5", "Z", "fold over healthy", "adamts5_expression", "ADAMTS-5 activity taken as expression"),
-    Readout(
-        "pro_inflammatory", "p", "dimensionless", "il1b_level", "Baker p; in pg/mL see readouts il1b, tnfa, il6"
-    ),
-    Readout("anti_inflammatory", "a", "dimensionless", "il10_level", "Baker a; in pg/mL see readout il10"),
-    Readout(
-        "m2_share", "100*M2/(M1 + M2)", "%", "m2_macrophages",
-        "M2 share of synovial macrophages (e.g. CD206+ of CD68+ cells)",
-    ),
+_COMPARTMENTS = (
+    Compartment("synovial_fluid", "V_sf", "mL", "synovial fluid of one knee (soluble mediators, injected products)"),
+    Compartment("synovium", "V_syn", "dimensionless", "synovial lining (macrophages, in units of the resting total)"),
+    Compartment("cartilage", "V_cart", "dimensionless", "articular cartilage (fractions of healthy tissue)"),
+)
+_UNIT_SIZES = (
+    Parameter("V_syn", 1.0, "dimensionless", "size of the synovium compartment: its species are fractions",
+              source="definition (macrophages are counted in units of the resting total)"),
+    Parameter("V_cart", 1.0, "dimensionless", "size of the cartilage compartment: its species are fractions",
+              source="definition (tissue states are fractions of healthy)"),
 )  # fmt: skip
 
-_PRODUCTS = (
-    Product("cm", "conditioned_medium", "mL/kg", {"cm": 1.0}, "MSC conditioned medium, lumped soluble factors"),
-    Product("ev", "extracellular_vesicles", "particles/kg", {"ev": 1e-9}, "MSC extracellular vesicles"),
-    Product("msc", "cells", "cells/kg", {"msc": 1e-6}, "MSCs: a depot that secretes CM-like factors"),
-)
 
-_NOTES = (
-    "Time in days: Baker 2017 rates are multiplied by d_a (assumed; the paper gives 'order of minutes').",
-    "Parameters beyond Baker 2017 Table 1 are assumed with prior ranges; outputs are qualitative, not calibrated.",
-)
+def _species(rest: dict[str, float], *, aggrecan0: float | None, collagen0: float | None, cells0: float | None,
+             fragments0: float, mia0: float, colg0: float) -> tuple[Species, ...]:  # fmt: skip
+    def start(name: str, override: float | None = None) -> float:
+        return rest[name] if override is None else override
+
+    sf, syn, cart = "synovial_fluid", "synovium", "cartilage"
+    return (
+        Species("il1b", start("il1b"), "pg", "IL-1beta in the joint", sf),
+        Species("tnfa", start("tnfa"), "pg", "TNF-alpha in the joint", sf),
+        Species("il6", start("il6"), "pg", "IL-6 in the joint", sf),
+        Species("il10", start("il10"), "pg", "IL-10 in the joint", sf),
+        Species("F", start("F") + fragments0, "fraction of healthy matrix", "matrix fragments and debris (DAMPs)", sf),
+        Species("mia", mia0, "mg", "monoiodoacetate in the joint", sf),
+        Species("colg", colg0, "U", "collagenase activity in the joint", sf),
+        *product_species(),
+        Species("M1", start("M1"), "fraction of resting total", "pro-inflammatory (M1) synovial macrophages", syn),
+        Species("M2", start("M2"), "fraction of resting total", "anti-inflammatory (M2) synovial macrophages", syn),
+        Species("Z", start("Z"), "fold over rest", "ADAMTS-5 activity", cart),
+        Species("mmp", start("mmp"), "fold over rest", "MMP-13 activity", cart),
+        Species("S", start("S"), "fold over rest", "SOX-9 activity", cart),
+        Species("N", start("N", cells0), "fraction of healthy", "viable chondrocytes", cart),
+        Species("Na", start("Na"), "fraction of healthy count", "apoptotic chondrocytes (TUNEL-positive)", cart),
+        Species("G", start("G", aggrecan0), "fraction of healthy", "aggrecan content", cart),
+        Species("C", start("C", collagen0), "fraction of healthy", "type II collagen content", cart),
+    )
 
 
 @dataclass(frozen=True)
 class Organism:
-    """Species facts for the cartilage model: healthy thickness, tissue time scales, OARSI scale.
+    """Species facts: healthy thickness, joint volume, tissue time scales, OARSI scale.
 
     Parameters
     ----------
@@ -289,8 +300,7 @@ class Organism:
     label : str
         Words for people.
     parameters : tuple of Parameter
-        ``h0`` (healthy cartilage thickness, um) and any replacement of a model parameter of the same name
-        (matrix turnover, repair, cleavage rates).
+        ``h0`` (healthy cartilage thickness, um) and replacements of model parameters of the same name.
     oarsi_outcome : str
         Vocabulary outcome of the OARSI readout (``oarsi_score`` 0-24 or ``oarsi_mouse_score`` 0-6).
     clinical : bool
@@ -306,7 +316,7 @@ class Organism:
 
 @dataclass(frozen=True)
 class Induction:
-    """How OA is started: Baker pulse ``p0``, ongoing damage ``fdam`` and the tissue left at time 0.
+    """How OA is started, through its mechanism.
 
     Parameters
     ----------
@@ -314,27 +324,36 @@ class Induction:
         Preset suffix (``mia``, ``dmm``, ...).
     label : str
         Words for people.
-    p0 : float
-        Initial pro-inflammatory level (Baker scale).
-    fdam : float
-        Baker's ongoing mechanical damage ``Fdam``.
-    aggrecan0, collagen0, cells0 : float
-        Tissue at time 0 as a fraction of healthy.
-    note : str
-        The assumption in words (it goes into the model's notes).
+    parameters : tuple of Parameter
+        Replacements of mechanism parameters (the joint load ``L`` after a destabilising operation).
+    mia_mg : float
+        Monoiodoacetate injected at time 0 (mg per joint): kills chondrocytes.
+    collagenase_u : float
+        Collagenase injected at time 0 (units per joint): digests collagen II.
+    fragments0 : float
+        Fragments and debris released by surgery at time 0 (fraction of healthy matrix).
+    aggrecan0, collagen0, cells0 : float or None
+        Tissue at time 0 where it differs from the healthy rest state (a focal defect).
+    notes : tuple of str
+        The assumptions in words (they go into the model's notes).
     """
 
     name: str
     label: str
-    p0: float
-    fdam: float
-    aggrecan0: float = 1.0
-    collagen0: float = 1.0
-    cells0: float = 1.0
-    note: str = ""
+    parameters: tuple[Parameter, ...] = ()
+    mia_mg: float = 0.0
+    collagenase_u: float = 0.0
+    fragments0: float = 0.0
+    aggrecan0: float | None = None
+    collagen0: float | None = None
+    cells0: float | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-_YEAR = 365.0
+_MIA_SOURCE = (
+    "Kwon et al. 2023, Tissue Eng Regen Med 20:435 (rat MIA 4 mg/50 uL; cartilage destruction from day 1), "
+    "as quoted in the project's model-anchors note section 2.3"
+)
 
 ORGANISMS: dict[str, Organism] = {
     "rat": Organism(
@@ -358,6 +377,8 @@ ORGANISMS: dict[str, Organism] = {
                 source="Malda et al. 2013, PLoS One e57683, abstract (femoral-condyle thickness 90-3000 um, "
                 "mouse to elephant)",
             ),
+            assumed("V_sf", 0.002, "mL", "synovial fluid volume of one mouse knee ('~2 uL' is a figure quoted "
+                    "among researchers; not measured here)", 0.001, 0.01),
         ),
         oarsi_outcome="oarsi_mouse_score",
     ),
@@ -370,28 +391,25 @@ ORGANISMS: dict[str, Organism] = {
                 source="Hunziker, Quinn & Hauselmann 2002, Osteoarthritis Cartilage 10:564, PMID 12127837, "
                 "abstract (2.4 mm)",
             ),
-            _assumed(
-                "k_G", _rate(3.4 * _YEAR), "1/day",
-                "aggrecan turnover in adult human cartilage: core-protein t1/2 often cited as 3.4 yr (Maroudas "
-                "1998, unverified); prior t1/2 1-25 yr (G1 domain about 25 yr, Verzijl 2001)",
-                _rate(25.0 * _YEAR), _rate(1.0 * _YEAR),
+            Parameter(
+                "V_sf", 13.6, "mL", "synovial fluid volume of a knee with latent gonarthrosis (dilution method)",
+                source="https://staging.scite.ai/authors/h-u-walther-PD5Xy0 (abstract): 'In patients with latent "
+                "gonarthrosis we found a mean intra-articular volume of 13.6 +/- 7.4 ml (n = 21)'",
             ),
-            _assumed(
-                "k_C", _rate(100.0 * _YEAR), "1/day",
-                "collagen II turnover in adult human cartilage: virtually none after skeletal maturity "
-                "(Heinemeier 2016); nominal t1/2 100 yr, prior 10-400 yr",
-                _rate(400.0 * _YEAR), _rate(10.0 * _YEAR),
-            ),
-            _assumed("r_N", 0.0005, "1/day", "chondrocyte proliferation in adult human cartilage", 0.00005, 0.005),
-            _assumed(
-                "k_ap", 0.002, "1/day", "maximal inflammation-driven chondrocyte apoptosis, human (slower than rat)",
-                0.0002, 0.02,
-            ),
-            _assumed(
-                "k_CM", 0.0005, "1/day",
-                "collagen II cleavage per unit MMP when unprotected, human: nominal gives a thickness loss of a few "
-                "% per year when inflamed (MRI volume -3.7 %/yr, Raynauld 2006)", 0.00005, 0.005,
-            ),
+            _half_life("k_prot", 4.0, 1.0, 12.0, "intra-articular clearance of soluble proteins, human knee; "
+                       "anakinra serum terminal t1/2 about 4 h after injection into the knee (Chevalier 2009, "
+                       "PMID 19248129, as the research note gives it)"),
+            assumed("k_G", _rate(3.4 * _YEAR), "1/day", "aggrecan repair rate in adult human cartilage: core-protein "
+                    "t1/2 often cited as 3.4 yr (unverified); prior t1/2 1-25 yr", _rate(25 * _YEAR), _rate(_YEAR)),
+            assumed("k_C", _rate(100 * _YEAR), "1/day", "collagen II repair rate in adult human cartilage: "
+                    "virtually none after skeletal maturity (Heinemeier 2016); nominal t1/2 100 yr, prior 10-400 yr",
+                    _rate(400 * _YEAR), _rate(10 * _YEAR)),
+            assumed("r_N", 0.0005, "1/day", "chondrocyte proliferation in adult human cartilage", 0.00005, 0.005),
+            assumed("k_ap", 0.002, "1/day", "maximal cytokine-driven chondrocyte apoptosis, human", 0.0002, 0.02),
+            assumed("k_ap_w", 0.001, "1/day", "maximal overload-driven apoptosis, human", 0.0, 0.01),
+            assumed("k_CM", 0.0005, "1/day", "collagen II cleavage per unit MMP-13 above rest, human", 0.00005,
+                    0.005),
+            assumed("k_wear", 0.0005, "1/day", "maximal wear of aggrecan under overload, human", 0.00005, 0.005),
         ),
         clinical=True,
     ),
@@ -399,203 +417,142 @@ ORGANISMS: dict[str, Organism] = {
 
 INDUCTIONS: dict[str, Induction] = {
     "mia": Induction(
-        "mia", "monoiodoacetate (MIA) injection", p0=5.0, fdam=0.1,
-        note="MIA injection represented as Baker's pulse p(0) = 5 with ongoing damage Fdam = 0.1 (assumed).",
+        "mia", "monoiodoacetate (MIA) injection", mia_mg=4.0,
+        notes=(f"MIA: 4 mg injected at day 0 ({_MIA_SOURCE}); it kills chondrocytes while it stays in the joint "
+               "(necrosis; cleared in hours), and the debris and the loss of repair drive the rest.",),
     ),
     "aclt": Induction(
-        "aclt", "anterior cruciate ligament transection (ACLT)", p0=0.0, fdam=0.2,
-        note="ACLT: joint instability represented as ongoing mechanical damage Fdam = 0.2 from day 0, "
-        "no inflammatory pulse (assumed).",
+        "aclt", "anterior cruciate ligament transection (ACLT)",
+        parameters=(assumed("L", 1.8, "fold over normal", "joint load after ACL transection (instability)",
+                            1.2, 3.0),),
+        fragments0=0.01,
+        notes=("ACLT: the joint is loaded beyond normal from day 0 (assumed load 1.8, prior 1.2-3), after an "
+               "arthrotomy that releases debris (assumed).",),
     ),
     "dmm": Induction(
-        "dmm", "destabilisation of the medial meniscus (DMM)", p0=0.0, fdam=0.2,
-        note="DMM: joint instability represented as ongoing mechanical damage Fdam = 0.2 from day 0, "
-        "no inflammatory pulse (assumed).",
+        "dmm", "destabilisation of the medial meniscus (DMM)",
+        parameters=(assumed("L", 1.5, "fold over normal", "joint load after DMM (meniscal destabilisation)",
+                            1.1, 3.0),),
+        fragments0=0.01,
+        notes=("DMM: the joint is loaded beyond normal from day 0 (assumed load 1.5, prior 1.1-3; milder than "
+               "ACLT), after an arthrotomy that releases debris (assumed).",),
     ),
     "collagenase": Induction(
-        "collagenase", "intra-articular collagenase", p0=0.0, fdam=0.1, aggrecan0=0.9, collagen0=0.8,
-        note="Collagenase: digests 20 % of collagen II and 10 % of aggrecan at injection, then ligament laxity "
-        "gives ongoing damage Fdam = 0.1 (all assumed).",
+        "collagenase", "intra-articular collagenase", collagenase_u=10.0,
+        parameters=(assumed("L", 1.3, "fold over normal", "joint load after collagenase loosens ligaments",
+                            1.0, 2.0),),
+        notes=("Collagenase: 10 U injected at day 0 (Utomo et al. 2018, J Orthop Res 36:2416, abstract: 'an "
+               "intra-articular injection of 10U collagenase'), digesting collagen II while active; the loosened "
+               "joint is loaded beyond normal (assumed load 1.3).",),
     ),
     "focal-defect": Induction(
-        "focal-defect", "focal full-thickness cartilage defect", p0=1.0, fdam=0.0,
+        "focal-defect", "focal full-thickness cartilage defect", fragments0=0.02,
         aggrecan0=0.5, collagen0=0.5, cells0=0.5,
-        note="Defect: aggrecan, collagen II and chondrocytes start at 50% of healthy (assumed). "
-        "Injury inflammation: p(0) = 1 (assumed).",
+        notes=("Defect: aggrecan, collagen II and chondrocytes of the defect region start at 50 % of healthy, and "
+               "the operation releases debris (both assumed).",),
     ),
     "spontaneous": Induction(
-        "spontaneous", "slow spontaneous (primary) OA", p0=0.0, fdam=0.1,
-        note="Spontaneous OA: ongoing damage Fdam = 0.1 from day 0, no pulse (assumed); the pace is set by the "
-        "species' matrix turnover (years in people). Not calibrated: in people the nominal values narrow the "
-        "joint space by about 0.6 mm a year over two years, against 0.14 +/- 0.14 mm/yr in 23 studies "
-        "(Emrani 2008, PMC2701468, abstract).",
+        "spontaneous", "slow spontaneous (primary) OA",
+        parameters=(assumed("L", 1.3, "fold over normal", "joint load in primary knee OA (body weight, alignment)",
+                            1.0, 2.0),),
+        notes=("Spontaneous OA: a load above normal (assumed 1.3) on a joint with adult human turnover; "
+               "calibrated against joint-space narrowing (see secretome.model.calibration_problem).",),
     ),
 }  # fmt: skip
 
 
-def cartilage_model(
-    *,
-    name: str,
-    description: str,
-    p0: float,
-    tissue0: float = 1.0,
-    doses: tuple[Dose, ...] = (),
-    t_end: float,
-    notes: tuple[str, ...] = (),
-    fdam: float = 0.0,
-    organism: Organism | None = None,
-    aggrecan0: float | None = None,
-    collagen0: float | None = None,
-    defect: bool = False,
-) -> Model:
-    """The v0 OA cartilage model with an induction (initial state) and a protocol (doses).
+def _parameters(organism: Organism, induction: Induction | None) -> tuple[Parameter, ...]:
+    replacements = {p.name: p for p in organism.parameters}
+    if induction is not None:
+        replacements.update({p.name: p for p in induction.parameters})
+    base = (*_mechanism_parameters(), *product_parameters())
+    known = {p.name for p in base}
+    return (
+        *(replacements.get(p.name, p) for p in base),
+        *(p for name, p in replacements.items() if name not in known),
+        *_UNIT_SIZES,
+    )
 
-    Parameters
-    ----------
-    name, description : str
-        Preset id and what it represents.
-    p0 : float
-        Initial pro-inflammatory level (Baker scale); 5 is the BIOMD0000000928 pulse.
-    tissue0 : float
-        Initial aggrecan, collagen II and chondrocytes as a fraction of healthy (a defect lowers it).
-    doses : tuple of Dose
-        Protocol (``cm`` in mL/kg of conditioned medium, ``ev`` in 1e9 particles/kg, ``msc`` in 1e6 cells/kg).
-    t_end : float
-        End time in days.
-    notes : tuple of str
-        Preset-specific assumptions.
-    fdam : float
-        Baker's mechanical damage ``Fdam`` (0 in Table 1).
-    organism : Organism, optional
-        Species facts (default the rat, :data:`ORGANISMS`).
-    aggrecan0, collagen0 : float, optional
-        Initial aggrecan and collagen II where they differ from *tissue0*.
-    defect : bool
-        The state is that of a focal defect region: adds the defect fill readout.
-    """
-    organism = ORGANISMS["rat"] if organism is None else organism
-    m1, m2 = _resting_macrophages()
-    species = (
-        *baker_species(p0=p0),
-        Species("cm", 0.0, "mL/kg", "conditioned-medium soluble factors in the joint (CM-equivalent volume)"),
-        Species("ev", 0.0, "1e9 particles/kg", "extracellular vesicles in the joint"),
-        Species("ra", 0.0, "IL-1 receptor equivalents", "IL-1 receptor antagonist (e.g. anakinra) in the joint"),
-        Species("msc", 0.0, "1e6 cells/kg", "injected MSCs in the joint (a depot of secreted factors)"),
-        Species("T", 1.0, "fold over healthy", "TGF-beta/ALK5 signalling activity"),
-        Species("S", 1.0, "fold over healthy", "SOX-9 activity"),
-        Species("Z", 1.0, "fold over healthy", "ADAMTS-5 activity"),
-        Species("N", tissue0, "fraction of healthy", "viable chondrocyte density"),
-        Species("G", tissue0 if aggrecan0 is None else aggrecan0, "fraction of healthy", "aggrecan content"),
-        Species("C", tissue0 if collagen0 is None else collagen0, "fraction of healthy", "type II collagen content"),
-        Species("E", 0.0, "1e9 particles/kg", "EV cargo taken up by joint cells (miRNA/protein effect)"),
-        Species("M1", m1, "fraction of resting total", "pro-inflammatory (M1) synovial macrophages"),
-        Species("M2", m2, "fraction of resting total", "anti-inflammatory (M2) synovial macrophages"),
-    )
-    baker = tuple(p if p.name != "Fdam" else _fdam(fdam, p) for p in baker_parameters())
-    # The organism replaces model parameters of the same name (time scales) and adds its own (h0).
-    specific = {p.name: p for p in organism.parameters}
-    extension = tuple(specific.pop(p.name, p) for p in _extension_parameters())
+
+def _bare(organism: Organism, induction: Induction | None, rest: dict[str, float] | None) -> Model:
+    parameters = _parameters(organism, induction)
+    values = {p.name: p.value for p in parameters}
+    start = rest or _rough_rest(values)
     mapping, readouts = cartilage_readouts(
-        signal=_SIGNAL, oarsi_outcome=organism.oarsi_outcome, clinical=organism.clinical, defect=defect
-    )
+        signals=signals(), oarsi_outcome=organism.oarsi_outcome, clinical=organism.clinical,
+        defect=induction is not None and induction.aggrecan0 is not None,
+    )  # fmt: skip
+    i = induction or Induction("rest", "no induction")
     return Model(
-        name=name,
-        description=description,
+        name=f"{organism.name}-{i.name}",
+        description=f"{organism.label.capitalize()}, OA by {i.label}.",
         time_unit="day",
-        species=species,
-        parameters=(*baker, *extension, *specific.values(), *mapping),
-        processes=_extension_processes(),
-        readouts=(*_READOUTS, *readouts),
-        doses=doses,
-        products=_PRODUCTS,
-        t_end=t_end,
-        notes=(*_NOTES, *notes),
+        species=_species(
+            start,
+            aggrecan0=i.aggrecan0,
+            collagen0=i.collagen0,
+            cells0=i.cells0,
+            fragments0=i.fragments0,
+            mia0=i.mia_mg,
+            colg0=i.collagenase_u,
+        ),
+        parameters=(*parameters, *mapping),
+        processes=(*_mechanism_processes(effects(signals())), *product_processes()),
+        readouts=readouts,
+        products=PRODUCTS,
+        t_end=120.0,
+        notes=i.notes,
+        compartments=_COMPARTMENTS,
     )
+
+
+def _rough_rest(values: dict[str, float]) -> dict[str, float]:
+    """A start near rest for computing the rest state: resting macrophages and cytokines, healthy tissue."""
+    d, k12, k21 = values["d_mac"], values["k_12"], values["k_21"]
+    m1 = d / (k12 + d - k21 * k12 / (k21 + d))
+    m2 = k12 * m1 / (k21 + d)
+    v = values["V_sf"]
+    return {
+        "il1b": v * values["c1_M"] * m1, "tnfa": v * values["cT_M"] * m1, "il6": v * values["c6_0"],
+        "il10": v * values["c10_M"] * m2, "F": 0.0, "M1": m1, "M2": m2, "Z": 1.0, "mmp": 1.0, "S": 1.0,
+        "N": 1.0, "Na": 0.0, "G": 1.0, "C": 1.0,
+    }  # fmt: skip
+
+
+@cache
+def rest_state(organism: str) -> dict[str, float]:
+    """The steady state of *organism*'s joint without induction or product, at the nominal parameters.
+
+    Computed once by integrating the uninduced model for a century (LSODA; human cell turnover takes
+    years); every preset of the organism starts from it, so an untreated, uninduced joint stays where it is.
+    """
+    from secretome.model._simulate import simulate
+
+    model = _bare(ORGANISMS[organism], None, None)
+    res = simulate(model, times=[0.0, 36500.0], rtol=1e-8, atol=1e-12)
+    return {name: float(res.values[0, -1, j]) for j, name in enumerate(res.species)}
+
+
+def cartilage_model(organism: str, induction: str | None = None) -> Model:
+    """The joint of *organism* (:data:`ORGANISMS`) with OA started by *induction* (:data:`INDUCTIONS`), untreated.
+
+    ``induction=None`` is the healthy joint at rest.
+
+    >>> model = cartilage_model("rat", "mia")
+    >>> model.name, [s.initial for s in model.species if s.name == "mia"]
+    ('rat-mia', [4.0])
+    """
+    return _bare(ORGANISMS[organism], None if induction is None else INDUCTIONS[induction], rest_state(organism))
 
 
 def induced_model(
     organism: str, induction: str, *, t_end: float, doses: tuple[Dose, ...] = (), name: str | None = None
 ) -> Model:
-    """The cartilage model for *organism* (:data:`ORGANISMS`) with OA started by *induction* (:data:`INDUCTIONS`).
+    """:func:`cartilage_model` with a protocol (*doses*), an end time and a preset name.
 
     >>> model = induced_model("mouse", "dmm", t_end=56.0)
-    >>> model.name, model.parameter("h0").value, model.parameter("Fdam").value
-    ('mouse-dmm', 90.0, 0.2)
+    >>> model.name, model.parameter("h0").value, model.parameter("L").value
+    ('mouse-dmm', 90.0, 1.5)
     """
-    host, start = ORGANISMS[organism], INDUCTIONS[induction]
-    return cartilage_model(
-        name=name or f"{organism}-{induction}",
-        description=f"{host.label.capitalize()}, OA by {start.label}.",
-        p0=start.p0,
-        fdam=start.fdam,
-        tissue0=start.cells0,
-        aggrecan0=start.aggrecan0,
-        collagen0=start.collagen0,
-        doses=doses,
-        t_end=t_end,
-        organism=host,
-        notes=(start.note,),
-    )
-
-
-def _fdam(value: float, table_1: Parameter) -> Parameter:
-    if value == table_1.value:
-        return table_1
-    return _assumed("Fdam", value, "dimensionless", "ongoing mechanical damage after injury", 0.0, 1.0)
-
-
-def rat_mia(*, doses: tuple[Dose, ...] = (), name: str = "rat-mia") -> Model:
-    """Rat knee, monoiodoacetate (MIA) induction: Baker's pulse p(0) = 5 plus ongoing damage ``Fdam``.
-
-    MIA damage starts on day 1 (Kwon et al. 2023, rat 4 mg/50 uL). Representing the injection as Baker's
-    pulse with ongoing damage Fdam = 0.1 (assumed; with Fdam > 0 inflammation persists, so a treatment
-    effect lasts only while the product acts) is an assumption. 120 days.
-    """
-    return cartilage_model(
-        name=name,
-        description="Rat knee, MIA-induced OA: inflammation pulse and ongoing damage drive matrix loss.",
-        p0=5.0,
-        fdam=0.1,
-        doses=doses,
-        t_end=120.0,
-        notes=("MIA injection represented as Baker's pulse p(0) = 5 with ongoing damage Fdam = 0.1 (assumed).",),
-    )
-
-
-def weekly_cm(*, amount: float = 1.0, start: float = 7.0, count: int = 5) -> tuple[Dose, ...]:
-    """Conditioned medium *amount* mL/kg once a week, *count* times from day *start*."""
-    return tuple(Dose(start + 7.0 * i, "cm", amount) for i in range(count))
-
-
-def weekly_ev(*, amount: float = 5.0, start: float = 7.0, count: int = 5) -> tuple[Dose, ...]:
-    """Extracellular vesicles *amount* x 1e9 particles/kg once a week, *count* times from day *start*.
-
-    The nominal 5e9 particles/kg is an assumption: the model-anchors note (section 2.4, unverified) gives
-    1e8-1e10 particles per injection in rodent studies, which for a rat of a few hundred grams is of that order.
-    """
-    return tuple(Dose(start + 7.0 * i, "ev", amount) for i in range(count))
-
-
-def rat_focal_defect(*, doses: tuple[Dose, ...] = (), name: str = "rat-focal-defect") -> Model:
-    """The review's rat model: focal K-wire cartilage defect; readouts at months 2, 3 and 4.
-
-    The defect removes half of the tissue locally (assumed) and the injury gives an inflammatory pulse
-    p(0) = 1 (assumed) that, with Table 1 values, settles into sustained inflammation unless treated.
-    Readout months 2, 3, 4 are days 60, 90 and 120; the O'Driscoll score is the readout ``odriscoll``
-    (an assumed, uncalibrated map, :mod:`secretome.model._readouts`), beside the defect fill ``defect_fill``.
-    The review's protocol, CM 1 mL/kg weekly x 5, is the preset ``rat-focal-defect-cm``.
-    """
-    return cartilage_model(
-        name=name,
-        description="Rat knee, focal K-wire cartilage defect; intra-articular conditioned medium per the protocol.",
-        p0=1.0,
-        tissue0=0.5,
-        defect=True,
-        doses=doses,
-        t_end=120.0,
-        notes=(
-            "Defect: aggrecan, collagen II and chondrocytes start at 50% of healthy (assumed).",
-            "Injury inflammation: p(0) = 1 (assumed). Weekly x 5 dosing on days 7, 14, 21, 28, 35 (start assumed).",
-            "Readouts at months 2, 3, 4 = days 60, 90, 120.",
-        ),
-    )
+    model = cartilage_model(organism, induction)
+    return replace(model.with_doses(doses, t_end=t_end), name=name or model.name)

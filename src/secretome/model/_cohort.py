@@ -20,9 +20,9 @@ from secretome._result import Result, json_safe
 from secretome.errors import InputError, NumericalError, SecretomeWarning
 from secretome.model._batch import Simulator, resolve_simulator, run_batch
 from secretome.model._regimen import apply_regimen
-from secretome.model._simulate import _output_times
 from secretome.model._spec import Model
 from secretome.model._subjects import draw_subjects
+from secretome.model._times import output_times
 
 __all__ = ["QUANTILES", "CohortResult", "cohort"]
 
@@ -200,7 +200,7 @@ def cohort(
     if regimen is not None:
         model = apply_regimen(model, regimen)
     end = float(t_end) if t_end is not None else (float(np.max(times)) if times is not None else model.t_end)
-    grid = _output_times(np.linspace(0.0, end, 121) if times is None else times, end)
+    grid = output_times(np.linspace(0.0, end, 121) if times is None else times, end)
     if grid[0] != 0.0:
         raise InputError("output times must start at 0", field="times", value=float(grid[0]))
     model = model.with_doses(model.doses, t_end=end)  # a dose after t_end is an InputError naming it

@@ -1,8 +1,12 @@
 """Readouts of the OA cartilage model on the scales of the vocabulary outcomes (declarations only).
 
-The model's tissue states are fractions of healthy (``G`` aggrecan, ``C`` type II collagen, ``N``
-chondrocytes; 1 = healthy), its signalling states folds over healthy (``T`` TGF-beta, ``S`` SOX-9) and its
-inflammation core Baker's dimensionless cytokines and MMPs (``p``, ``a``, ``m``). Studies report scores
+The model's tissue states are fractions of healthy (``G`` aggrecan, ``C`` type II collagen, ``N`` viable
+and ``Na`` apoptotic chondrocytes; 1 = healthy), its signalling states folds over rest (``S`` SOX-9, ``Z``
+ADAMTS-5, ``mmp`` MMP-13) and its cytokines amounts per joint (pg; concentrations are amount / ``V_sf``).
+Readouts come in two layers: **composition** (aggrecan, collagen II, cells, cytokines in pg/mL, TUNEL %),
+read off the states with no free parameter except the thickness weights, and **scores** (OARSI, Mankin,
+O'Driscoll, % positive staining, pain) mapped on top of the composition by parameters of group
+``"readout"``, which calibration fits after the mechanism. Studies report scores
 (OARSI, Mankin, O'Driscoll), % positive cells, fold changes, pg/mL, micrometres and points. Each readout
 here maps the states onto one outcome of :data:`secretome.vocab.OUTCOMES`, *in that outcome's unit and
 range*, so the report can set a prediction beside the evidence.
@@ -20,9 +24,9 @@ follow section 4.4 of the note:
 - **Repair score, higher is better** (O'Driscoll): ``24 x^n/(K^n + x^n)`` of the mean of ``G, C, N``.
 - **IHC % positive**: ``100 X^n/(K^n + X^n)``, a threshold on a per-cell level in a heterogeneous
   population (note section 4.4); with ``K = 1`` half the cells stain at the healthy level.
-- **Apoptosis (TUNEL %)**: cells enter the TUNEL-positive state at the per-cell apoptosis rate ``J`` and
-  stay detectable for ``tau_tunel`` days, so the positive fraction is ``J tau / (1 + J tau)``.
-- **Cytokines**: Baker's ``p`` (pro-) and ``a`` (anti-inflammatory) times a pg/mL scale per cytokine.
+- **Apoptosis (TUNEL %)**: the apoptotic share of all chondrocytes, ``Na / (N + Na)`` (apoptosis and clearance
+  of apoptotic cells are processes of the model).
+- **Cytokines**: each cytokine's amount in the joint over the synovial fluid volume, in pg/mL (no scale factor).
 - **Clinical (human presets)**: joint space width from the thickness of two opposing layers; WOMAC and
   VAS from a pain drive mixing inflammation and structural damage (no placebo arm, no delay).
 
@@ -52,17 +56,17 @@ INTEGRITY = "(w_G*G + (1 - w_G)*C)"
 
 
 def _assumed(name: str, value: float, unit: str, description: str, low: float, high: float) -> Parameter:
-    return Parameter(name, value, unit, description, assumed=True, prior=(low, high))
+    return Parameter(name, value, unit, description, assumed=True, prior=(low, high), group="readout")
 
 
 def _falling(x: str, k: str, n: str) -> str:
     """``1/(1 + (x/k)^n)``: 1 at x = 0, 1/2 at x = k, towards 0 for large x."""
-    return f"1/(1 + pow({x}/{k}, {n}))"
+    return f"1/(1 + pow(({x}/{k})*({x}/{k}), {n}/2))"
 
 
 def _rising(x: str, k: str, n: str) -> str:
     """``x^n/(k^n + x^n)``: 0 at x = 0, 1/2 at x = k, towards 1 for large x."""
-    return f"pow({x}, {n})/(pow({k}, {n}) + pow({x}, {n}))"
+    return f"pow(({x})*({x}), {n}/2)/(pow({k}, {n}) + pow(({x})*({x}), {n}/2))"
 
 
 def _maximum(outcome: str) -> float:
@@ -74,7 +78,8 @@ def _maximum(outcome: str) -> float:
 
 def _parameters(*, clinical: bool) -> tuple[Parameter, ...]:
     core = (
-        _assumed("w_G", 0.5, "dimensionless", "weight of aggrecan (vs collagen II) in matrix integrity", 0.2, 0.8),
+        _assumed("w_G", 0.5, "dimensionless", "weight of aggrecan (vs collagen II) in matrix integrity and thickness",
+                 0.2, 0.8),
         _assumed(
             "K_hist", 0.5, "dimensionless",
             "matrix integrity at half the maximal histology score (OARSI, Mankin sub-scores, O'Driscoll)", 0.2, 0.8,
@@ -84,23 +89,14 @@ def _parameters(*, clinical: bool) -> tuple[Parameter, ...]:
             "K_tide", 0.2, "dimensionless",
             "collagen II level at half the Mankin tidemark point (a late-stage change)", 0.05, 0.5,
         ),
-        _assumed("K_ihc", 1.0, "fold over healthy", "level at which half the cells stain (TGF-beta, SOX-9, ACAN, COL2)",
+        _assumed("K_ihc", 1.0, "fold over healthy", "level at which half the cells stain (SOX-9, ACAN, COL2)",
                  0.5, 2.0),
         _assumed("n_ihc", 2.0, "dimensionless", "steepness of the IHC % positive maps", 1.0, 4.0),
         _assumed(
-            "K_mmp13", 0.027, "dimensionless",
-            "Baker m at which half the cells stain for MMP-13; nominal gives about 16 % at rest, the young-mouse "
-            "level of Hui 2016 (80 % in old mice)", 0.005, 0.5,
+            "K_mmp13", 2.3, "fold over rest",
+            "MMP-13 activity at which half the cells stain; nominal gives about 16 % at rest, the young-mouse "
+            "level of Hui 2016 (80 % in old mice)", 1.0, 10.0,
         ),
-        _assumed(
-            "tau_tunel", 0.5, "day",
-            "time an apoptotic chondrocyte stays TUNEL-positive (hours to about a day; note section 4.4 [U])",
-            0.04, 1.0,
-        ),
-        _assumed("c_il1b", 100.0, "pg/mL", "synovial IL-1beta per unit of Baker p", 1.0, 10000.0),
-        _assumed("c_tnfa", 100.0, "pg/mL", "synovial TNF-alpha per unit of Baker p", 1.0, 10000.0),
-        _assumed("c_il6", 1000.0, "pg/mL", "synovial IL-6 per unit of Baker p", 10.0, 100000.0),
-        _assumed("c_il10", 10.0, "pg/mL", "synovial IL-10 per unit of Baker a", 0.1, 1000.0),
     )  # fmt: skip
     if not clinical:
         return core
@@ -111,19 +107,19 @@ def _parameters(*, clinical: bool) -> tuple[Parameter, ...]:
             "joint space width per cartilage thickness: femoral plus tibial layer of similar thickness", 1.0, 2.5,
         ),
         _assumed("w_pain", 0.5, "dimensionless", "weight of inflammation (vs structure) in the pain drive", 0.0, 1.0),
-        _assumed("K_pain", 0.1, "dimensionless", "IL-1 signal (Baker p) at half-maximal inflammatory pain", 0.01, 1.0),
+        _assumed("K_pain", 0.3, "dimensionless", "catabolic drive at half-maximal inflammatory pain", 0.03, 1.0),
     )  # fmt: skip
 
 
 def cartilage_readouts(
-    *, signal: str, oarsi_outcome: str = "oarsi_score", clinical: bool = False, defect: bool = False
+    *, signals: dict[str, str], oarsi_outcome: str = "oarsi_score", clinical: bool = False, defect: bool = False
 ) -> tuple[tuple[Parameter, ...], tuple[Readout, ...]]:
     """The readouts of the OA cartilage model and the assumed parameters of their mappings.
 
     Parameters
     ----------
-    signal : str
-        The IL-1 signal expression of the model (Baker ``p`` after receptor blockade by IL-1Ra).
+    signals : dict of str to str
+        The model's signal expressions; ``"drive"`` (the chondrocytes' catabolic drive) feeds the pain map.
     oarsi_outcome : {"oarsi_score", "oarsi_mouse_score"}
         ``oarsi_score`` (Pritzker 0-24, used for rats and people) or ``oarsi_mouse_score`` (Glasson 0-6).
     clinical : bool
@@ -134,10 +130,10 @@ def cartilage_readouts(
     Returns
     -------
     parameters : tuple of Parameter
-        Mapping parameters, all ``assumed`` with a prior (the healthy thickness ``h0`` is not among them:
-        the species preset supplies it with its source).
+        Mapping parameters, all ``assumed`` with a prior and of group ``"readout"`` (the healthy thickness
+        ``h0`` is not among them: the organism supplies it with its source).
     readouts : tuple of Readout
-        Each mapped to a :data:`secretome.vocab.OUTCOMES` id.
+        Composition first, then scores; each mapped to a :data:`secretome.vocab.OUTCOMES` id.
 
     Notes
     -----
@@ -147,14 +143,40 @@ def cartilage_readouts(
 
     Examples
     --------
-    >>> params, readouts = cartilage_readouts(signal="p")
+    >>> params, readouts = cartilage_readouts(signals={"drive": "x"})
     >>> {r.name: r.outcome for r in readouts}["odriscoll"]
     'odriscoll_score'
-    >>> all(p.assumed for p in params)
+    >>> all(p.assumed and p.group == "readout" for p in params)
     True
     """
     if oarsi_outcome not in ("oarsi_score", "oarsi_mouse_score"):
         raise ValueError(f"oarsi_outcome must be 'oarsi_score' or 'oarsi_mouse_score'; got {oarsi_outcome!r}")
+    composition = (
+        Readout("aggrecan", "100*G", "% of healthy", "gag_content",
+                "aggrecan/GAG content; Safranin-O stained area taken as proportional, so compare with % of sham"),
+        Readout("collagen_ii", "100*C", "% of healthy", "ihc_col2",
+                "type II collagen content as % of healthy; on the outcome's % positive scale see readout ihc_col2"),
+        Readout("chondrocytes", "100*N", "% of healthy", "chondrocyte_count",
+                "viable chondrocyte density; cells/field = N x the healthy count per field, so compare with % of sham"),
+        Readout("thickness", f"h0*{INTEGRITY}", "um", "cartilage_thickness",
+                "Cartilage thickness: healthy thickness h0 (sourced per species) times matrix integrity "
+                "(aggrecan and collagen II weighted by w_G)."),
+        Readout("apoptosis", "100*Na/(N + Na + 0.001)", "% positive", "apoptosis_rate",
+                "TUNEL-positive chondrocytes: apoptotic cells (not yet cleared) as % of all chondrocytes; 0.1 % of "
+                "the healthy count is added below the line so that cartilage without cells reads 0, not noise."),
+        Readout("il1b", "il1b/V_sf", "pg/mL", "il1b_level", "Synovial IL-1beta: amount in the joint / fluid volume."),
+        Readout("tnfa", "tnfa/V_sf", "pg/mL", "tnfa_level", "Synovial TNF-alpha: amount / fluid volume."),
+        Readout("il6", "il6/V_sf", "pg/mL", "il6_level", "Synovial IL-6: amount / fluid volume."),
+        Readout("il10", "il10/V_sf", "pg/mL", "il10_level", "Synovial IL-10: amount / fluid volume."),
+        Readout("m2_share", "100*M2/(M1 + M2)", "%", "m2_macrophages",
+                "M2 share of synovial macrophages (e.g. CD206+ of CD68+ cells)"),
+        Readout("sox9", "S", "fold over healthy", "sox9_expression", "SOX-9 activity taken as expression fold change"),
+        Readout("adamts5", "Z", "fold over healthy", "adamts5_expression", "ADAMTS-5 activity taken as expression"),
+        # Per-cell transcription of COL2A1 and ACAN is driven by SOX-9 in the model (Hui 2016), and qPCR
+        # is normalised to a reference gene (per cell), so both fold changes are S.
+        Readout("col2a1", "S", "fold change", "col2a1_expression", "COL2A1 mRNA per cell: SOX-9 activity S."),
+        Readout("acan", "S", "fold change", "acan_expression", "ACAN mRNA per cell: SOX-9 activity S."),
+    )  # fmt: skip
     histology = (
         # Falling Hill curves keep each score inside its scale (0 .. max) whatever the state.
         Readout(
@@ -184,14 +206,6 @@ def cartilage_readouts(
             "O'Driscoll repair score 0-24 (higher is better): rising Hill curve of the mean of aggrecan "
             "(Safranin-O), collagen II (structure) and chondrocytes (cellularity) (assumed).",
         ),
-        Readout(
-            "thickness",
-            f"h0*{INTEGRITY}",
-            "um",
-            "cartilage_thickness",
-            "Cartilage thickness: healthy thickness h0 (sourced per species) times matrix integrity "
-            "(model-anchors note section 4.4; weights assumed).",
-        ),
     )
     ihc = tuple(
         Readout(
@@ -202,33 +216,13 @@ def cartilage_readouts(
             f"{label}-positive cells: rising Hill curve of {what}, a threshold on a per-cell level (assumed).",
         )
         for name, state, k, outcome, label, what in (
-            ("ihc_tgfb1", "T", "K_ihc", "ihc_tgfb1", "TGF-beta", "TGF-beta activity T"),
             ("ihc_sox9", "S", "K_ihc", "ihc_sox9", "SOX-9", "SOX-9 activity S"),
             ("ihc_aggrecan", "G", "K_ihc", "ihc_aggrecan", "Aggrecan", "aggrecan content G"),
             ("ihc_col2", "C", "K_ihc", "ihc_col2", "Type II collagen", "collagen II content C"),
-            ("ihc_mmp13", "m", "K_mmp13", "ihc_mmp13", "MMP-13", "Baker m (MMPs)"),
+            ("ihc_mmp13", "mmp", "K_mmp13", "ihc_mmp13", "MMP-13", "MMP-13 activity"),
         )
     )
-    apoptosis_rate = f"k_ap*{_rising(signal, 'K_ap', 'n')}"
-    others = (
-        # Per-cell transcription of COL2A1 and ACAN is driven by SOX-9 in the model (Hui 2016), and qPCR
-        # is normalised to a reference gene (per cell), so both fold changes are S.
-        Readout("col2a1", "S", "fold change", "col2a1_expression", "COL2A1 mRNA per cell: SOX-9 activity S."),
-        Readout("acan", "S", "fold change", "acan_expression", "ACAN mRNA per cell: SOX-9 activity S."),
-        Readout(
-            "apoptosis",
-            f"100*{apoptosis_rate}*tau_tunel/(1 + {apoptosis_rate}*tau_tunel)",
-            "% positive",
-            "apoptosis_rate",
-            "TUNEL-positive chondrocytes: per-cell apoptosis rate J times detection time tau, as the "
-            "two-state fraction J tau/(1 + J tau) (assumed).",
-        ),
-        Readout("il1b", "c_il1b*p", "pg/mL", "il1b_level", "Synovial IL-1beta: Baker p times an assumed scale."),
-        Readout("tnfa", "c_tnfa*p", "pg/mL", "tnfa_level", "Synovial TNF-alpha: Baker p times an assumed scale."),
-        Readout("il6", "c_il6*p", "pg/mL", "il6_level", "Synovial IL-6: Baker p times an assumed scale."),
-        Readout("il10", "c_il10*a", "pg/mL", "il10_level", "Synovial IL-10: Baker a times an assumed scale."),
-    )
-    readouts = (*histology, *ihc, *others)
+    readouts = (*composition, *histology, *ihc)
     if defect:
         readouts += (
             Readout(
@@ -241,7 +235,8 @@ def cartilage_readouts(
             ),
         )
     if clinical:
-        pain = f"(w_pain*{_rising(signal, 'K_pain', 'n')} + (1 - w_pain)*{_falling(INTEGRITY, 'K_hist', 'n_hist')})"
+        drive = signals["drive"]
+        pain = f"(w_pain*{_rising(drive, 'K_pain', 'n_ihc')} + (1 - w_pain)*{_falling(INTEGRITY, 'K_hist', 'n_hist')})"
         readouts += (
             Readout(
                 "jsw",
@@ -256,7 +251,7 @@ def cartilage_readouts(
                 f"{_maximum('womac_total')!r}*{pain}",
                 "points",
                 "womac_total",
-                "WOMAC total 0-96: pain drive mixing IL-1 signal and structural damage "
+                "WOMAC total 0-96: pain drive mixing the catabolic (IL-1/TNF) drive and structural damage "
                 "(assumed; no placebo, no delay).",
             ),
             Readout(
@@ -273,7 +268,7 @@ def cartilage_readouts(
 def outcome_readouts(readouts: tuple[Readout, ...]) -> dict[str, Readout]:
     """Per vocabulary outcome, the readout in that outcome's unit (or the only one for it).
 
-    >>> _, readouts = cartilage_readouts(signal="p")
+    >>> _, readouts = cartilage_readouts(signals={"drive": "x"})
     >>> outcome_readouts(readouts)["ihc_col2"].name
     'ihc_col2'
     """

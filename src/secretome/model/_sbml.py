@@ -1,7 +1,9 @@
 """SBML Level 3 export of a model, dose events included (python-libsbml).
 
-The export is what the reference simulator runs: one compartment ``joint`` of size 1 (so amounts
-and concentrations coincide), one species per :class:`~secretome.model.Species`, one constant
+The export is what the reference simulator runs: a compartment ``joint`` of size 1 and one per
+:class:`~secretome.model.Compartment` (its size the value of its volume parameter, kept in step by
+an initial assignment), one species per :class:`~secretome.model.Species` as an amount
+(``hasOnlySubstanceUnits``, so rates in amounts per day mean the same in every tool), one constant
 parameter per :class:`~secretome.model.Parameter` (its provenance in the SBML notes), one
 irreversible reaction per :class:`~secretome.model.Process` and one event per dose
 (``time >= t_j``: ``species = species + amount``). It runs unmodified in libroadrunner and COPASI
@@ -121,20 +123,30 @@ def to_sbml(model: Model) -> str:
     _check(sbml.setTimeUnits("day" if in_days else "dimensionless"), "the time unit")
     for setter in (sbml.setSubstanceUnits, sbml.setVolumeUnits, sbml.setExtentUnits):
         _check(setter("dimensionless"), "the model units")
-    compartment = sbml.createCompartment()
-    compartment.setUnits("dimensionless")
-    compartment.setId("joint")
-    compartment.setConstant(True)
-    compartment.setSize(1.0)
-    compartment.setSpatialDimensions(3)
+    values = {p.name: p.value for p in model.parameters}
+    places = [("joint", None)] + [(c.name, c.size) for c in model.compartments]
+    for place, size in places:
+        compartment = sbml.createCompartment()
+        compartment.setUnits("dimensionless")
+        _check(compartment.setId(place), f"compartment {place!r}")
+        compartment.setConstant(True)
+        compartment.setSize(1.0 if size is None else values[size])
+        compartment.setSpatialDimensions(3)
+        if size is not None:
+            # The size follows its parameter in tools that let users change it (COPASI, tellurium).
+            assignment = sbml.createInitialAssignment()
+            assignment.setSymbol(place)
+            assignment.setMath(_math(size, f"the size of compartment {place!r}"))
 
     for s in model.species:
         species = sbml.createSpecies()
         _check(species.setId(s.name), f"species {s.name!r}")
         species.setName(s.description)
-        species.setCompartment("joint")
-        species.setInitialConcentration(s.initial)
-        species.setHasOnlySubstanceUnits(False)
+        species.setCompartment(s.compartment)
+        # Amounts (per joint, or fractions of healthy tissue): rates are written in amounts, so the
+        # compartment size enters only where a rate divides by its volume parameter explicitly.
+        species.setInitialAmount(s.initial)
+        species.setHasOnlySubstanceUnits(True)
         species.setBoundaryCondition(False)
         species.setConstant(False)
 

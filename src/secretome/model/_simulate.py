@@ -10,8 +10,6 @@ equal to a dose time reports the state *after* the dose.
 
 from __future__ import annotations
 
-import ast
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,16 +22,13 @@ from scipy.integrate import solve_ivp
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result, json_safe
 from secretome.errors import InputError, NumericalError, SecretomeWarning
-from secretome.model._spec import _FUNCTIONS, Dose, Model
+from secretome.model._expressions import PYTHON_FUNCTIONS, prefixed_source
+from secretome.model._overrides import parameter_matrix
+from secretome.model._readout_values import readout_values
+from secretome.model._spec import Dose, Model
+from secretome.model._times import output_times
 
 __all__ = ["SimulationResult", "simulate"]
-
-
-class _Prefixed(ast.NodeTransformer):
-    """Rename every model name ``x`` to ``m_x`` in a rate expression (functions such as ``pow`` stay)."""
-
-    def visit_Name(self, node: ast.Name) -> ast.Name:
-        return node if node.id in _FUNCTIONS else ast.copy_location(ast.Name(id=f"m_{node.id}", ctx=node.ctx), node)
 
 
 def _compile_rhs(model: Model):
@@ -44,7 +39,7 @@ def _compile_rhs(model: Model):
     lines += [f"    m_{s.name} = y[{i}]" for i, s in enumerate(model.species)]
     lines += [f"    m_{p.name} = k[{i}]" for i, p in enumerate(model.parameters)]
     for i, proc in enumerate(model.processes):
-        rate = ast.unparse(_Prefixed().visit(ast.parse(proc.rate, mode="eval")))
+        rate = prefixed_source(proc.rate)
         lines.append(f"    r_{i} = {rate}")
     terms: list[list[str]] = [[] for _ in model.species]
     index = {s.name: i for i, s in enumerate(model.species)}
@@ -52,7 +47,7 @@ def _compile_rhs(model: Model):
         for target, coefficient in proc.changes.items():
             terms[index[target]].append(f"({float(coefficient)!r})*r_{i}")
     lines.append("    return [" + ", ".join(" + ".join(t) if t else "0.0" for t in terms) + "]")
-    namespace: dict[str, object] = {"pow": math.pow}
+    namespace: dict[str, object] = dict(PYTHON_FUNCTIONS)
     exec(
         compile("\n".join(lines), f"<rhs of {model.name}>", "exec"), namespace
     )  # source built from validated expressions only
@@ -197,49 +192,6 @@ class SimulationResult(Result):
         return "\n".join(lines)
 
 
-def _parameter_matrix(model: Model, parameters: Mapping[str, ArrayLike] | None) -> np.ndarray:
-    """One row of parameter values per subject; overrides are validated against the model (PySB)."""
-    base = np.array([p.value for p in model.parameters], dtype=float)
-    if not parameters:
-        return base[None, :]
-    index = {p.name: i for i, p in enumerate(model.parameters)}
-    columns = {}
-    for name, raw in parameters.items():
-        if name not in index:
-            raise InputError("unknown parameter", record=model.name, field=name, value=name)
-        columns[name] = np.atleast_1d(np.asarray(raw, dtype=float))
-    lengths = {len(c) for c in columns.values() if len(c) != 1}
-    if len(lengths) > 1:
-        raise InputError(
-            f"parameter arrays differ in length ({sorted(lengths)})", record=model.name, field="parameters"
-        )
-    n = lengths.pop() if lengths else 1
-    matrix = np.tile(base, (n, 1))
-    for name, column in columns.items():
-        matrix[:, index[name]] = column
-        bad = np.flatnonzero(~np.isfinite(column))
-        if bad.size:
-            raise InputError("must be finite", row=int(bad[0]) + 1, field=name, value=float(column[bad[0]]))
-        if model.parameters[index[name]].nonnegative:
-            bad = np.flatnonzero(column < 0)
-            if bad.size:
-                raise InputError(
-                    "a rate constant must be >= 0", row=int(bad[0]) + 1, field=name, value=float(column[bad[0]])
-                )
-    return matrix
-
-
-def _output_times(times: ArrayLike | None, t_end: float) -> np.ndarray:
-    if times is None:
-        return np.linspace(0.0, t_end, 201)
-    grid = np.asarray(times, dtype=float)
-    if grid.ndim != 1 or grid.size < 2 or not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0):
-        raise InputError("must be at least two finite, increasing times", field="times")
-    if grid[0] < 0 or grid[-1] > t_end:
-        raise InputError(f"times must lie in [0, {t_end:g}]", field="times", value=[float(grid[0]), float(grid[-1])])
-    return grid
-
-
 _BLOW_UP = 1e12
 
 
@@ -360,8 +312,8 @@ def simulate(
     model = model.with_doses(model.doses if doses is None else doses, t_end=end)  # validates dose times
     if method not in ("BDF", "Radau", "LSODA"):
         raise InputError("must be one of 'BDF', 'Radau', 'LSODA'", field="method", value=method)
-    grid = _output_times(times, end)
-    matrix = _parameter_matrix(model, parameters)
+    grid = output_times(times, end)
+    matrix = parameter_matrix(model, parameters)
     rhs = _compile_rhs(model)
     y0 = np.array([s.initial for s in model.species], dtype=float)
     species_index = {s.name: i for i, s in enumerate(model.species)}
@@ -387,20 +339,8 @@ def simulate(
         readouts=tuple(r.name for r in model.readouts),
         readout_units=tuple(r.unit for r in model.readouts),
         readout_outcomes=tuple(r.outcome for r in model.readouts),
-        readout_values=_readouts(model, values, matrix),
+        readout_values=readout_values(model, values, matrix),
         status=tuple(status),
         doses=tuple(model.doses),
         notes=tuple(notes),
     )
-
-
-def _readouts(model: Model, values: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    out = np.empty((*values.shape[:2], len(model.readouts)))
-    for j, readout in enumerate(model.readouts):
-        code = compile(readout.expression, f"<readout {readout.name}>", "eval")
-        for s in range(values.shape[0]):
-            namespace: dict[str, object] = {"pow": np.power}
-            namespace.update({sp.name: values[s, :, i] for i, sp in enumerate(model.species)})
-            namespace.update({p.name: matrix[s, i] for i, p in enumerate(model.parameters)})
-            out[s, :, j] = np.broadcast_to(eval(code, namespace), values.shape[1])  # validated expression
-    return out

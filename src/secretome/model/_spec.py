@@ -4,38 +4,25 @@ A :class:`Model` is data. The simulator (:mod:`secretome.model._simulate`), the 
 (:mod:`secretome.model._sbml`) and the parameter table read the same declarations, so what is
 simulated is what is exported.
 
-Rate expressions are strings in the common subset of Python and SBML Level 3 infix syntax: names
-of species and parameters, numbers, ``+ - * /``, parentheses and ``pow(x, y)``. They are checked
-when the model is built, so a typo fails at import, not half-way through a simulation.
+Rate expressions are strings in the common subset of Python and SBML Level 3 infix syntax
+(:mod:`secretome.model._expressions`: names of species and parameters, numbers, ``+ - * /``,
+parentheses, ``pow(x, y)`` and ``exp(x)``). They are checked when the model is built, so a typo fails
+at import, not half-way through a simulation.
 """
 
 from __future__ import annotations
 
-import ast
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from secretome.errors import InputError
+from secretome.model._expressions import FUNCTIONS, expression_names
 
-__all__ = ["Dose", "Model", "Parameter", "Process", "Product", "Readout", "Species"]
+__all__ = ["Compartment", "Dose", "Model", "Parameter", "Process", "Product", "Readout", "Species"]
 
-_ALLOWED_NODES = (
-    ast.Expression,
-    ast.BinOp,
-    ast.UnaryOp,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Div,
-    ast.USub,
-    ast.UAdd,
-    ast.Call,
-    ast.Name,
-    ast.Load,
-    ast.Constant,
-)
-_FUNCTIONS = frozenset({"pow"})
+GROUPS = ("mechanism", "readout")
+"""Parameter groups: the mechanism, and the maps from model states onto reported scales (fitted separately)."""
 
 
 def _finite(value: float, owner: str, name: str) -> None:
@@ -65,6 +52,9 @@ class Parameter:
         Plausible range ``(low, high)`` containing *value*; required when *assumed*.
     nonnegative : bool
         Whether the value must be >= 0 (rate constants, concentrations); checked here and on overrides.
+    group : {"mechanism", "readout"}
+        ``"readout"`` for the parameters of a map from model states onto a reported scale (scores, staining):
+        calibration fits them after the mechanism, and sensitivity screens the mechanism without them.
 
     Examples
     --------
@@ -84,10 +74,13 @@ class Parameter:
     assumed: bool = False
     prior: tuple[float, float] | None = None
     nonnegative: bool = True
+    group: str = "mechanism"
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
             raise InputError("must be an identifier", field="name", value=self.name)
+        if self.group not in GROUPS:
+            raise InputError(f"must be one of {', '.join(GROUPS)}", record=self.name, field="group", value=self.group)
         _finite(self.value, self.name, "value")
         if self.nonnegative and self.value < 0:
             raise InputError("must be >= 0", record=self.name, field="value", value=self.value)
@@ -130,12 +123,17 @@ class Species:
         Unit, written for people.
     description : str
         What the variable represents.
+    compartment : str
+        The :class:`Compartment` holding it (``"joint"``, the default, is a compartment of size 1).
+        Species are amounts (per joint, or fractions of healthy tissue); a rate that needs a
+        concentration divides by the compartment's volume parameter explicitly.
     """
 
     name: str
     initial: float
     unit: str
     description: str
+    compartment: str = "joint"
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -143,6 +141,35 @@ class Species:
         _finite(self.initial, self.name, "initial")
         if self.initial < 0:
             raise InputError("must be >= 0", record=self.name, field="initial", value=self.initial)
+
+
+@dataclass(frozen=True)
+class Compartment:
+    """A place species live in, with its size given by a parameter (an SBML compartment).
+
+    Parameters
+    ----------
+    name : str
+        Identifier (the SBML compartment id).
+    size : str
+        Name of the parameter holding its size (for example ``V_sf``, the synovial fluid volume in mL).
+    unit : str
+        Unit of the size, written for people.
+    description : str
+        What it is.
+
+    >>> Compartment("synovial_fluid", "V_sf", "mL", "synovial fluid of one knee").size
+    'V_sf'
+    """
+
+    name: str
+    size: str
+    unit: str
+    description: str
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise InputError("must be an identifier", field="name", value=self.name)
 
 
 @dataclass(frozen=True)
@@ -172,7 +199,7 @@ class Process:
 
     def names(self) -> frozenset[str]:
         """The species and parameter names the rate expression reads."""
-        return _expression_names(self.rate, self.name)
+        return expression_names(self.rate, self.name)
 
 
 @dataclass(frozen=True)
@@ -265,31 +292,7 @@ class Readout:
 
     def names(self) -> frozenset[str]:
         """The species and parameter names the expression reads."""
-        return _expression_names(self.expression, self.name)
-
-
-def _expression_names(expression: str, owner: str) -> frozenset[str]:
-    try:
-        tree = ast.parse(expression, mode="eval")
-    except SyntaxError as exc:
-        raise InputError(f"not a valid expression ({exc.msg})", record=owner, field="rate", value=expression) from None
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED_NODES):
-            raise InputError(
-                f"{type(node).__name__} is not allowed in a rate expression",
-                record=owner,
-                field="rate",
-                value=expression,
-            )
-        if isinstance(node, ast.Call):
-            if not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS and len(node.args) == 2):
-                raise InputError("only pow(x, y) may be called", record=owner, field="rate", value=expression)
-        elif isinstance(node, ast.Name) and node.id not in _FUNCTIONS:
-            names.add(node.id)
-        elif isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
-            raise InputError("only numbers may appear as constants", record=owner, field="rate", value=expression)
-    return frozenset(names)
+        return expression_names(self.expression, self.name)
 
 
 @dataclass(frozen=True)
@@ -327,9 +330,10 @@ class Model:
     products: Sequence[Product] = ()
     t_end: float = 100.0
     notes: Sequence[str] = field(default_factory=tuple)
+    compartments: Sequence[Compartment] = ()
 
     def __post_init__(self) -> None:
-        for attr in ("species", "parameters", "processes", "readouts", "doses", "products", "notes"):
+        for attr in ("species", "parameters", "processes", "readouts", "doses", "products", "notes", "compartments"):
             object.__setattr__(self, attr, tuple(getattr(self, attr)))
         _finite(self.t_end, self.name, "t_end")
         if self.t_end <= 0:
@@ -338,10 +342,22 @@ class Model:
         parameters = [p.name for p in self.parameters]
         seen: set[str] = set()
         for name in (*species, *parameters, *(p.name for p in self.processes)):
+            if name in FUNCTIONS:
+                raise InputError("a function name cannot name a species or parameter", record=self.name,
+                                 field="name", value=name)  # fmt: skip
             if name in seen:
                 raise InputError("duplicate name", record=self.name, field="name", value=name)
             seen.add(name)
         known = set(species) | set(parameters)
+        places = {"joint"} | {c.name for c in self.compartments}
+        for compartment in self.compartments:
+            if compartment.size not in parameters:
+                raise InputError("not a parameter", record=compartment.name, field="size", value=compartment.size)
+            if compartment.name in seen:
+                raise InputError("duplicate name", record=self.name, field="name", value=compartment.name)
+        for s in self.species:
+            if s.compartment not in places:
+                raise InputError("not a compartment", record=s.name, field="compartment", value=s.compartment)
         for process in self.processes:
             unknown = sorted(process.names() - known)
             if unknown:

@@ -37,8 +37,11 @@ from secretome.report._html import Section, document, escape
 from secretome.report._mechanism import (
     PLOTTED,
     assumption_counts,
+    calibration_artefacts,
     cohort_bands,
+    evidence_versus_model,
     influential_parameters,
+    model_diagram,
     predictions_beside_evidence,
     readout_table,
     run_experiments,
@@ -412,6 +415,7 @@ def _mechanism_section(
         "The predictions are qualitative: most parameters are assumptions with prior ranges (table below), none "
         "is calibrated to the studies of this report, and no prediction is counted as evidence."
     )
+    section.figure(model_diagram(), "The model: compartments, species and the processes between them.")
     votes = outcome_votes(dataset, "animal", "secretome")
     for run in runs:
         bands = {
@@ -448,7 +452,25 @@ def _mechanism_section(
             numeric_digits=3,
         )
     section.table(assumption_counts(runs), caption="Model parameters: with a source, or assumed with a prior range")
+    _calibration_tables(section)
     return section
+
+
+def _calibration_tables(section: Section) -> None:
+    shipped = calibration_artefacts()
+    if shipped["directions"].empty:
+        section.note("No calibration results are shipped (tools/make_calibration.py writes them).")
+        return
+    held = shipped["directions"].query("parameters == 'calibrated' and split == 'test'")
+    section.heading("Evidence versus model")
+    section.paragraph(
+        f"Calibration: {len(shipped['table'])} rows (quantitative untreated time courses with their quotes, and "
+        f"the direction of every usable animal secretome result); {len(shipped['skipped'])} results had no "
+        f"matching preset, readout or direction and are listed in the artefacts. Held-out directions reproduced "
+        f"by the calibrated model: {int(held['agrees'].sum())} of {len(held)}."
+    )
+    section.table(evidence_versus_model(shipped["directions"]), caption="Evidence versus model, per direction")
+    section.table(shipped["fit"], caption="Fitted parameters (mechanism first, then readout maps)", numeric_digits=3)
 
 
 def _methods_section(dataset: pd.DataFrame, digest: str, store_url: str, studies: int) -> Section:

@@ -5,8 +5,9 @@ Rules (the report's):
 M1. Each experiment compares treated presets with the untreated preset of the same OA model, for
     the default subject (every parameter at its stated or assumed value).
 M2. A prediction's direction is benefit when the treated readout moves, relative to untreated, in
-    the direction of benefit of the readout's vocabulary outcome; changes under 1% of the untreated
-    value count as no difference.
+    the direction of benefit of the readout's vocabulary outcome; changes under 1% of the larger of the two
+    values count as no difference. Changes are given in the readout's own unit; a percentage is added only
+    when the untreated value is at least a tenth of the readout's healthy value (never off a near-zero base).
 M4. Uncertainty is prior-driven: a virtual cohort per preset (parameters drawn from the priors of
     the assumed ones, the same seed for every arm, so subjects are paired across arms) gives the 5-95%
     and 25-75% bands; it says what the assumptions allow, not what animals vary by.
@@ -14,6 +15,9 @@ M5. The most influential parameters are ranked by Morris screening (mu*, Morris 
     treated arm's readouts at the last readout day.
 M3. Beside each prediction stands the evidence for the same vocabulary outcome from animal studies
     of secretome products (one vote per study, rule S3). A prediction is never shown as evidence.
+M6. Evidence versus model: every direction constraint of the calibration table (rules C1-C3 of
+    :mod:`secretome.report._calibration_data`) with the model's sign at the study's day, nominal and
+    calibrated, and whether the study was held out of the fit (the artefacts of tools/make_calibration.py).
 """
 
 from __future__ import annotations
@@ -60,9 +64,16 @@ EXPERIMENTS = (
     ),
     Experiment(
         "single-vs-repeated",
-        "Single versus repeated dosing at equal total dose (rat MIA)",
+        "Single versus repeated dosing at equal total dose (rat MIA, conditioned medium per joint)",
         "rat-mia",
-        (("5 mL/kg once", "rat-mia-cm-single"), ("1 mL/kg weekly x 5", "rat-mia-cm-weekly")),
+        (("150 ug once", "rat-mia-cm-single"), ("30 ug weekly x 5", "rat-mia-cm-weekly")),
+        (28.0, 56.0, 120.0),
+    ),
+    Experiment(
+        "ev-schedules",
+        "EVs: single versus weekly dosing at equal total dose (rat MIA, particles per joint)",
+        "rat-mia",
+        (("5e9 once", "rat-mia-ev-single"), ("1e9 weekly x 5", "rat-mia-ev-weekly")),
         (28.0, 56.0, 120.0),
     ),
 )
@@ -132,7 +143,13 @@ def predictions_beside_evidence(run: ExperimentRun, votes: pd.DataFrame) -> pd.D
             predicted = "no difference"
         else:
             predicted = "benefit" if (difference > 0) == outcome.higher_is_better else "harm"
-        change = f"{100 * difference / abs(base):+.1f}%" if base else f"{difference:+.3g} (from 0)"
+        # Rule M2: absolute change in the readout's unit; a percentage only off a base that is not near zero.
+        healthy = float(
+            run.runs["untreated"].readout_values[0, 0, run.runs["untreated"].readouts.index(row["readout"])]
+        )
+        change = f"{difference:+.3g} {row['unit']}"
+        if abs(base) >= 0.1 * abs(healthy) and base != 0:
+            change += f" ({100 * difference / abs(base):+.1f}%)"
         seen = votes.loc[votes["outcome"] == row["outcome"], "vote"]
         evidence = (
             f"{int((seen == 'benefit').sum())} / {int((seen == 'harm').sum())} / "
@@ -153,7 +170,7 @@ def predictions_beside_evidence(run: ExperimentRun, votes: pd.DataFrame) -> pd.D
     return pd.DataFrame(rows)
 
 
-PLOTTED = ("aggrecan", "collagen_ii", "chondrocytes", "pro_inflammatory")
+PLOTTED = ("aggrecan", "collagen_ii", "chondrocytes", "il1b")
 """The readouts drawn (and banded) for every experiment."""
 
 
@@ -228,3 +245,89 @@ def assumption_counts(runs: Sequence[ExperimentRun]) -> pd.DataFrame:
             assumed = sum(1 for p in model.parameters if p.assumed)
             rows[model.name] = {"preset": model.name, "sourced": len(model.parameters) - assumed, "assumed": assumed}
     return pd.DataFrame(list(rows.values()))
+
+
+def evidence_versus_model(directions: pd.DataFrame) -> pd.DataFrame:
+    """Rule M6: one row per direction constraint, the reported sign beside the model's (nominal, calibrated)."""
+    if directions.empty:
+        return pd.DataFrame()
+    wide = directions.pivot_table(
+        index=["study_id", "condition", "observable", "time", "split", "reported"],
+        columns="parameters",
+        values=["difference", "agrees"],
+        aggfunc="first",
+    )
+    rows = []
+    for key, row in wide.iterrows():
+        study, condition, observable, time, split, reported = key
+        rows.append(
+            {
+                "study": study,
+                "experiment (preset + protocol)": condition,
+                "readout": observable,
+                "day": time,
+                "held out": "yes" if split == "test" else "no",
+                "reported": "up" if reported > 0 else "down",
+                "model, nominal (treated - untreated)": f"{row[('difference', 'nominal')]:+.3g}",
+                "model, calibrated": f"{row[('difference', 'calibrated')]:+.3g}",
+                "agrees (calibrated)": "yes" if row[("agrees", "calibrated")] else "no",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def calibration_artefacts() -> dict[str, pd.DataFrame]:
+    """The shipped results of tools/make_calibration.py (empty frames when not shipped)."""
+    from secretome.report._artefacts import BUNDLED
+
+    out = {}
+    for name in ("table", "skipped", "fit", "directions"):
+        path = BUNDLED / f"calibration-{name}.csv"
+        out[name] = pd.read_csv(path) if path.is_file() else pd.DataFrame()
+    return out
+
+
+def model_diagram() -> str:
+    """An SVG diagram of the model: compartments, species and the processes between them."""
+    fig, ax = plt.subplots(figsize=(9.0, 4.6))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 52)
+    ax.axis("off")
+    boxes = {
+        "fluid": (
+            2,
+            28,
+            40,
+            22,
+            "Synovial fluid (V_sf)",
+            "IL-1β  TNF-α  IL-6  IL-10\nfragments (DAMPs)\n"
+            "doses: CM (IL-1Ra, TSG-6, TGF-β)\nEVs   MSCs   MIA   collagenase",
+        ),
+        "synovium": (2, 2, 40, 20, "Synovium", "M1 ⇄ M2 macrophages\nM1 → IL-1β, TNF-α; M2 → IL-10"),
+        "cartilage": (
+            56,
+            2,
+            42,
+            48,
+            "Cartilage",
+            "chondrocytes N → apoptotic Na → cleared\nMIA → necrosis\n"
+            "SOX-9 → repair of aggrecan G, collagen II C\nADAMTS-5 → G loss; MMP-13 → C loss\n"
+            "load / stiffness(G) → wear\nEV cargo (miRNA): less apoptosis,\nless protease induction",
+        ),
+    }
+    for x, y, w, h, title, body in boxes.values():
+        ax.add_patch(plt.Rectangle((x, y), w, h, fill=False, linewidth=1.2))
+        ax.text(x + 1.5, y + h - 2.5, title, fontsize=9, weight="bold", va="top")
+        ax.text(x + 1.5, y + h - 7.0, body, fontsize=7.5, va="top")
+    arrows = (
+        ((42, 40), (56, 40), "IL-1 / TNF drive (IL-1Ra blocks)"),
+        ((56, 30), (42, 30), "fragments, debris"),
+        ((20, 22), (20, 28), "cytokines"),
+        ((28, 28), (28, 22), "IL-10, TSG-6, EVs, DAMPs"),
+        ((42, 12), (56, 12), "EV uptake"),
+    )
+    for start, end, label in arrows:
+        ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "linewidth": 1.0})
+        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 1.0, label, fontsize=6.5, ha="center")
+    fig.tight_layout()
+    return svg_of(fig)
