@@ -4,6 +4,7 @@ It knows nothing of osteoarthritis: arrays or tables in, result objects out.
 """
 
 from secretome.meta._bias import RankTestResult, TrimFillResult, rank_test, trim_and_fill
+from secretome.meta._change_scores import ChangeScoreSensitivity, change_score_sensitivity, change_scores
 from secretome.meta._conversions import (
     QuantileEstimate,
     mean_sd_from_quantiles,
@@ -13,11 +14,14 @@ from secretome.meta._conversions import (
     split_shared_control,
 )
 from secretome.meta._diagnostics import EggerResult, LeaveOneOutResult, egger_test, leave_one_out
-from secretome.meta._effect_sizes import MEASURES, EffectSizes, Measure, escalc
+from secretome.meta._effect_counts import back_transform
+from secretome.meta._effect_result import EffectSizes
+from secretome.meta._effect_sizes import ESCALC_ARGUMENTS, MEASURES, Measure, escalc
 from secretome.meta._gosh import GOSH_METHODS, GoshResult, gosh, gosh_plot
 from secretome.meta._influence import CumulativeResult, InfluenceResult, cumulative, influence
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
+from secretome.meta._p_values import parse_p_value
 from secretome.meta._permutation import PermutationTestResult, permutation_test
 from secretome.meta._plots import forest_plot, funnel_plot, regression_plot
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
@@ -38,11 +42,13 @@ from secretome.meta._tau2 import (
 )
 
 __all__ = [
+    "ESCALC_ARGUMENTS",
     "GOSH_METHODS",
     "MEASURES",
     "METHODS",
     "REGRESSION_METHODS",
     "TAU2_METHODS",
+    "ChangeScoreSensitivity",
     "CumulativeResult",
     "EffectSizes",
     "EggerResult",
@@ -61,6 +67,9 @@ __all__ = [
     "SubgroupResult",
     "Tau2Method",
     "TrimFillResult",
+    "back_transform",
+    "change_score_sensitivity",
+    "change_scores",
     "cumulative",
     "egger_test",
     "escalc",
@@ -75,6 +84,7 @@ __all__ = [
     "meta_from_table",
     "meta_regression",
     "multilevel",
+    "parse_p_value",
     "permutation_test",
     "random_effects",
     "rank_test",
