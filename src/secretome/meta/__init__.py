@@ -19,6 +19,7 @@ from secretome.meta._effect_result import EffectSizes
 from secretome.meta._effect_sizes import ESCALC_ARGUMENTS, MEASURES, Measure, escalc
 from secretome.meta._gosh import GOSH_METHODS, GoshResult, gosh, gosh_plot
 from secretome.meta._influence import CumulativeResult, InfluenceResult, cumulative, influence
+from secretome.meta._mantel_haenszel import MantelHaenszelResult, PetoResult, mantel_haenszel, peto
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
 from secretome.meta._p_values import parse_p_value
@@ -55,12 +56,14 @@ __all__ = [
     "GoshResult",
     "InfluenceResult",
     "LeaveOneOutResult",
+    "MantelHaenszelResult",
     "Measure",
     "MetaRegressionResult",
     "ModelMethod",
     "MultilevelRegressionResult",
     "MultilevelResult",
     "PermutationTestResult",
+    "PetoResult",
     "QuantileEstimate",
     "RandomEffectsResult",
     "RankTestResult",
@@ -79,6 +82,7 @@ __all__ = [
     "gosh_plot",
     "influence",
     "leave_one_out",
+    "mantel_haenszel",
     "mean_sd_from_quantiles",
     "meta_from_csv",
     "meta_from_table",
@@ -86,6 +90,7 @@ __all__ = [
     "multilevel",
     "parse_p_value",
     "permutation_test",
+    "peto",
     "random_effects",
     "rank_test",
     "regression_plot",
