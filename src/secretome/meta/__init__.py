@@ -3,8 +3,10 @@
 It knows nothing of osteoarthritis: arrays or tables in, result objects out.
 """
 
+from secretome.meta._albatross import albatross_plot, smd_contour
 from secretome.meta._bias import RankTestResult, TrimFillResult, rank_test, trim_and_fill
 from secretome.meta._change_scores import ChangeScoreSensitivity, change_score_sensitivity, change_scores
+from secretome.meta._combined_p import CombinedPResult, combine_p
 from secretome.meta._conversions import (
     QuantileEstimate,
     mean_sd_from_quantiles,
@@ -50,6 +52,7 @@ __all__ = [
     "REGRESSION_METHODS",
     "TAU2_METHODS",
     "ChangeScoreSensitivity",
+    "CombinedPResult",
     "CumulativeResult",
     "EffectSizes",
     "EggerResult",
@@ -70,9 +73,11 @@ __all__ = [
     "SubgroupResult",
     "Tau2Method",
     "TrimFillResult",
+    "albatross_plot",
     "back_transform",
     "change_score_sensitivity",
     "change_scores",
+    "combine_p",
     "cumulative",
     "egger_test",
     "escalc",
@@ -98,6 +103,7 @@ __all__ = [
     "sd_change",
     "sd_from_ci",
     "sd_from_se",
+    "smd_contour",
     "split_shared_control",
     "subgroups",
     "tau2_dl",
