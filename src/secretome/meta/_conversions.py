@@ -257,10 +257,13 @@ def group_sds(
     refuse(ub - lb, f"ub{group}i", ub < lb, "upper confidence limit must not be below the lower one")
     from_se = np.isnan(sd) & ~np.isnan(se)
     from_ci = np.isnan(sd) & np.isnan(se) & ~np.isnan(lb) & ~np.isnan(ub)
-    out = np.where(from_se, se_to_sd(se, n), sd)
-    out = np.where(from_ci, ci_to_sd(lb, ub, n, level, dist), out)
+    out = sd.copy()
+    out[from_se] = se_to_sd(se[from_se], n[from_se])
+    if from_ci.any():
+        level_rows = np.broadcast_to(np.asarray(level, dtype=np.float64), sd.shape)[from_ci]
+        out[from_ci] = ci_to_sd(lb[from_ci], ub[from_ci], n[from_ci], level_rows, dist)
     kind = np.where(from_se, "se", np.where(from_ci, f"ci.{dist}", np.where(np.isnan(sd), "", "sd")))
-    return out, [str(x) for x in kind]
+    return out, kind.tolist()
 
 
 def sd_change(sd_baseline: ArrayLike, sd_final: ArrayLike, corr: ArrayLike) -> FloatArray:

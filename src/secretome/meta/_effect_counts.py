@@ -136,8 +136,8 @@ def from_counts(
     """
     if measure in TABLE_MEASURES:
         a, b, c, d = table_cells(given)
-        source = ["" if np.isnan([a[i], b[i], c[i], d[i]]).any() else "counts" for i in range(a.size)]
         missing = np.isnan(a) | np.isnan(b) | np.isnan(c) | np.isnan(d)
+        source = np.where(missing, "", "counts").tolist()
         dropped = zero.drop00 & double_zero(a, b, c, d)
         a, b, c, d = (np.where(dropped, np.nan, x) for x in (a, b, c, d))
         (a, b, c, d), corrected, _, notes = corrected_tables((a, b, c, d), zero, measure)
@@ -148,14 +148,14 @@ def from_counts(
         reasons["a zero cell without continuity correction"] = ~corrected & ((a == 0) | (b == 0) | (c == 0) | (d == 0))
     elif measure in PROPORTION_MEASURES:
         x, m = _proportion_counts(given)
-        source = ["" if np.isnan(x[i] + m[i]) else "counts" for i in range(x.size)]
         missing = np.isnan(x) | np.isnan(m)
+        source = np.where(missing, "", "counts").tolist()
         (x, m), corrected, _, notes = corrected_tables((x, m), zero, measure)
         yi, vi = _proportion_effects(measure, x, m)
         reasons = {"missing input": missing, "a zero count without continuity correction": (x == 0) | (m == 0)}
     else:
         x1, x2, t1, t2, rate_missing = _rate_counts(measure, given)
-        source = ["" if miss else "counts" for miss in rate_missing]
+        source = np.where(rate_missing, "", "counts").tolist()
         dropped = zero.drop00 & (x1 == 0) & (x2 == 0) if measure == "IRR" else np.zeros(x1.size, dtype=bool)
         x1, x2 = (np.where(dropped, np.nan, x) for x in (x1, x2))
         cells = (x1, x2) if measure == "IRR" else (x1,)

@@ -142,7 +142,16 @@ def optional_column(values: ArrayLike | None, field: str, length: int | None, *,
         cells = np.repeat(cells, length)
     if length is not None and cells.size != length:
         raise InputError(f"has {cells.size} values but the other columns have {length}", field=field)
-    out = np.empty(cells.size)
+    try:
+        # The common case, numbers and None (which becomes NaN), in one step; anything else cell by cell.
+        out = np.asarray(cells, dtype=np.float64)
+    except (TypeError, ValueError):
+        out = np.empty(cells.size)
+    else:
+        bad = np.flatnonzero(np.isinf(out))
+        if bad.size:
+            raise InputError("is not finite", row=int(bad[0]) + 1, field=field, value=float(out[bad[0]]))
+        return out
     for i, cell in enumerate(cells):
         if cell is None or (isinstance(cell, str) and not cell.strip()):
             out[i] = np.nan

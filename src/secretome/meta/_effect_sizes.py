@@ -386,5 +386,5 @@ def _from_correlations(
     small = n <= 3
     reasons = {"missing input": np.isnan(r) | np.isnan(n), "ni <= 3: no sampling variance": small}
     reasons["|ri| = 1: Fisher's z is infinite"] = np.abs(r) == 1
-    source = ["" if np.isnan(x) else "ri" for x in r]
+    source = np.where(np.isnan(r), "", "ri").tolist()
     return finish(measure, yi, vi, labels=labels, source=source, reasons=reasons, vi_na=small)
