@@ -119,7 +119,7 @@ def combine_p(
 
     References
     ----------
-    .. [1] Fisher RA (1932). Statistical Methods for Research Workers, 4th edition, section 21.1.
+    .. [1] Fisher RA (1932). Statistical Methods for Research Workers, 4th edition.
        Oliver and Boyd, Edinburgh. (No DOI.)
     .. [2] Stouffer SA, Suchman EA, DeVinney LC, Star SA, Williams RM Jr (1949). The American
        Soldier, Volume 1: Adjustment during Army Life. Princeton University Press. (No DOI.)
