@@ -108,8 +108,8 @@ MEAN_ARGS = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m
         ({k: v[:1] for k, v in GOOD.items()}, YV, "a random-effects model needs at least 2 studies"),
         (GOOD, [*YV, "--method", "REMLX"], "field 'method': must be one of"),
         (GOOD, [*YV, "--test", "t"], "field 'test': must be one of 'z', 'knha'"),
-        ({**MEANS, "sc": [2, 0, 2]}, MEAN_ARGS, "row 2, field 'sc': standard deviation must be > 0 (got 0.0)"),
-        ({**MEANS, "nt": [8, 9, 1]}, MEAN_ARGS, "row 3, field 'nt': group size must be >= 2 (got 1.0)"),
+        ({**MEANS, "sc": [2, -1, 2]}, MEAN_ARGS, "row 2, field 'sc': standard deviation must be >= 0 (got -1.0)"),
+        ({**MEANS, "nt": [8, 9, 0]}, MEAN_ARGS, "row 3, field 'nt': group size must be > 0 (got 0.0)"),
         (MEANS, [*MEAN_ARGS, "--measure", "NMD"], "field 'measure': must be one of"),
     ],
 )  # fmt: skip

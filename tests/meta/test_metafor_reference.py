@@ -30,6 +30,7 @@ SCRIPTS = {
         "bias.json",
         "subgroups_separate.json",
     ),
+    SCRIPT.with_name("metafor_reference_effects.R"): ("effects.json", "effects_pooling.json", "effects_pvalues.json"),
 }
 
 

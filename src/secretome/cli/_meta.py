@@ -1,4 +1,4 @@
-"""``secretome meta DATA.csv``: meta-analysis of a table, as metafor's rma."""
+"""``secretome meta DATA.csv``: meta-analysis of a table, as metafor's rma, rma.mh and rma.peto."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from secretome.cli._conventions import Format, FormatOption, emit
-from secretome.meta import forest_plot, funnel_plot, meta_from_csv, regression_plot_from_csv
+from secretome.errors import InputError
 
 _Col = Annotated[str | None, typer.Option(help="Column name.")]
 
@@ -17,22 +17,61 @@ def meta(
     data: Annotated[Path, typer.Argument(help="CSV table, one row per study or effect size.")],
     yi: Annotated[str | None, typer.Option(help="Column of effect sizes (with --vi).")] = None,
     vi: Annotated[str | None, typer.Option(help="Column of sampling variances (with --yi).")] = None,
-    measure: Annotated[str | None, typer.Option(help="Effect size: MD, SMD, SMDH, ROM, OR, RR, RD, ZCOR.")] = None,
+    measure: Annotated[
+        str | None,
+        typer.Option(
+            help="Effect size (metafor's names): MD, SMD, SMDH, ROM, OR, RR, RD, PETO, PR, PLO, PAS, PFT, "
+            "IR, IRR, MC, SMCC, SMCR, COR, ZCOR."
+        ),
+    ] = None,
     m1: _Col = None,
     sd1: _Col = None,
     n1: Annotated[str | None, typer.Option("--n1", "--n1i", help="Column of group-1 sizes.")] = None,
     m2: _Col = None,
     sd2: _Col = None,
     n2: Annotated[str | None, typer.Option("--n2", "--n2i", help="Column of group-2 sizes.")] = None,
+    se1: Annotated[str | None, typer.Option(help="Column of SEs of the group-1 means (where --sd1 is empty).")] = None,
+    se2: Annotated[str | None, typer.Option(help="Column of SEs of the group-2 means (where --sd2 is empty).")] = None,
+    ci1: Annotated[str | None, typer.Option(help="LOWER,UPPER columns of the CI of the group-1 means.")] = None,
+    ci2: Annotated[str | None, typer.Option(help="LOWER,UPPER columns of the CI of the group-2 means.")] = None,
+    ci_level: Annotated[float, typer.Option(help="Level of those CIs, a proportion.")] = 0.95,
+    ci_dist: Annotated[str, typer.Option(help="Those CIs used t(n-1) (t) or the normal (z).")] = "t",
+    ti: Annotated[str | None, typer.Option(help="Column of t statistics (SMD, MD); person-time for IR.")] = None,
+    pi: Annotated[
+        str | None, typer.Option(help="Column of two-sided p-values, exact or as 'P < 0.05' (flagged as a bound).")
+    ] = None,
+    fi: Annotated[str | None, typer.Option(help="Column of F(1, n1+n2-2) statistics (SMD, MD).")] = None,
+    direction: Annotated[str | None, typer.Option(help="Column of effect directions (+1/-1) for --pi, --fi.")] = None,
     ai: _Col = None,
     bi: _Col = None,
     ci: _Col = None,
-    di: _Col = None,
-    ri: Annotated[str | None, typer.Option(help="Column of correlations (ZCOR, with --ni).")] = None,
-    ni: Annotated[str | None, typer.Option(help="Column of sample sizes (ZCOR).")] = None,
+    di: Annotated[str | None, typer.Option(help="Column name (2x2 cell; Cohen's d for SMD).")] = None,
+    xi: Annotated[str | None, typer.Option(help="Column of events (PR, PLO, PAS, PFT, IR).")] = None,
+    mi: Annotated[str | None, typer.Option(help="Column of non-events (PR, ...; or give --ni).")] = None,
+    x1i: _Col = None,
+    x2i: _Col = None,
+    t1i: _Col = None,
+    t2i: _Col = None,
+    ri: Annotated[
+        str | None,
+        typer.Option(
+            help="Column of correlations; for MC, SMCC, SMCR also a value assumed for every row (0.5), "
+            "or values (0.3,0.5,0.7) for a sensitivity analysis."
+        ),
+    ] = None,
+    ni: Annotated[str | None, typer.Option(help="Column of sample sizes.")] = None,
+    add: Annotated[float | None, typer.Option(help="Added to zero cells (metafor's add).")] = None,
+    to: Annotated[str | None, typer.Option(help="Which tables get --add: only0, all, if0all, none.")] = None,
+    drop00: Annotated[
+        bool | None, typer.Option("--drop00/--keep00", help="Drop tables without events in both groups.")
+    ] = None,
     slab: Annotated[str | None, typer.Option(help="Column of study labels.")] = None,
     method: Annotated[
-        str, typer.Option(help="EE, FE, DL, REML, ML, PM, EB, SJ, HE, HS; a fallback chain as REML,DL.")
+        str,
+        typer.Option(
+            help="EE, FE, DL, REML, ML, PM, EB, SJ, HE, HS; a fallback chain as REML,DL; or MH, PETO "
+            "(Mantel-Haenszel, Peto) for counts."
+        ),
     ] = "REML",
     test: Annotated[str, typer.Option(help="z or knha (Knapp-Hartung); z or t with --cluster.")] = "z",
     mod: Annotated[
@@ -43,6 +82,12 @@ def meta(
     shared_control: Annotated[
         str | None,
         typer.Option(help="Column naming each row's control group: rows sharing one split its --n2 evenly."),
+    ] = None,
+    combine_p: Annotated[
+        str | None, typer.Option(help="Combine the --pi p-values instead: fisher, or stouffer (weighted by --ni).")
+    ] = None,
+    albatross: Annotated[
+        Path | None, typer.Option(help="With --combine-p: write an albatross plot (.svg or .pdf; needs --ni).")
     ] = None,
     forest: Annotated[
         Path | None,
@@ -57,10 +102,34 @@ def meta(
     ] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Pool the effect sizes in DATA with a random-effects (or fixed-effect) model."""
-    raw = {"m1i": m1, "sd1i": sd1, "n1i": n1, "m2i": m2, "sd2i": sd2, "n2i": n2}
-    raw |= {"ai": ai, "bi": bi, "ci": ci, "di": di, "ri": ri, "ni": ni}
+    """Pool the effect sizes in DATA with a random-effects (or fixed-effect, Mantel-Haenszel, Peto) model."""
+    # Engines are imported here so that `secretome --help` does not load them.
+    from secretome.meta import forest_plot, funnel_plot, meta_from_csv, regression_plot_from_csv
+    from secretome.meta._effect_tables import change_sensitivity_from_csv, combine_p_from_csv, pool_counts_from_csv
+
+    raw = {"m1i": m1, "sd1i": sd1, "n1i": n1, "m2i": m2, "sd2i": sd2, "n2i": n2, "se1i": se1, "se2i": se2}
+    raw |= {"ti": ti, "pi": pi, "fi": fi, "direction": direction, "ai": ai, "bi": bi, "ci": ci, "di": di, "xi": xi}
+    raw |= {"mi": mi, "x1i": x1i, "x2i": x2i, "t1i": t1i, "t2i": t2i, "ni": ni}
+    raw |= _limits(ci1, 1) | _limits(ci2, 2)
+    assumed = _correlations(ri, measure)
+    raw["ri"] = ri if assumed is None else None
     columns = {arg: name for arg, name in raw.items() if name is not None}
+    options: dict[str, Any] = {k: v for k, v in (("add", add), ("to", to), ("drop00", drop00)) if v is not None}
+    if combine_p is not None:
+        combined = combine_p_from_csv(data, columns=columns, method=combine_p, slab=slab, albatross=albatross)  # type: ignore[arg-type]
+        return emit(combined, fmt)
+    if method.upper() in ("MH", "PETO"):
+        pooled = pool_counts_from_csv(
+            data, method=method.upper(), measure=measure, columns=columns, slab=slab, **options
+        )  # type: ignore[arg-type]
+        return emit(pooled, fmt)
+    if assumed is not None and len(assumed) > 1:
+        sens = change_sensitivity_from_csv(
+            data, measure=measure, columns=columns, r=assumed, method=method, test=test, slab=slab
+        )  # type: ignore[arg-type]
+        return emit(sens, fmt)
+    options |= {"ri": assumed[0]} if assumed else {}
+    options |= {"ci_level": ci_level, "ci_dist": ci_dist} if (ci1 or ci2) else {}
     # The options both the model and its regression plot are fitted with.
     model: dict[str, Any] = {
         "yi": yi,
@@ -72,6 +141,7 @@ def meta(
         "shared_control": shared_control,
         "method": tuple(m.strip() for m in method.split(",")),
         "test": test,
+        "escalc_options": options,
     }
     result = meta_from_csv(data, slab=slab, subgroup=subgroup, **model)
     if regplot:
@@ -80,3 +150,24 @@ def meta(
         if target:
             plot(result, target)
     emit(result, fmt)
+    return None
+
+
+def _limits(pair: str | None, group: int) -> dict[str, str]:
+    """``--ci1 LOWER,UPPER`` as escalc's ``lb1i`` and ``ub1i`` columns."""
+    if pair is None:
+        return {}
+    names = [name.strip() for name in pair.split(",")]
+    if len(names) != 2 or not all(names):
+        raise InputError("give the two columns as LOWER,UPPER", field=f"--ci{group}", value=pair)
+    return {f"lb{group}i": names[0], f"ub{group}i": names[1]}
+
+
+def _correlations(ri: str | None, measure: str | None) -> list[float] | None:
+    """``--ri 0.5`` or ``--ri 0.3,0.5,0.7`` with a change-score measure: the assumed correlations (else a column)."""
+    if ri is None or measure not in ("MC", "SMCC", "SMCR"):
+        return None
+    try:
+        return [float(part) for part in ri.split(",")]
+    except ValueError:
+        return None

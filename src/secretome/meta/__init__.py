@@ -3,7 +3,10 @@
 It knows nothing of osteoarthritis: arrays or tables in, result objects out.
 """
 
+from secretome.meta._albatross import albatross_plot, smd_contour
 from secretome.meta._bias import RankTestResult, TrimFillResult, rank_test, trim_and_fill
+from secretome.meta._change_scores import ChangeScoreSensitivity, change_score_sensitivity, change_scores
+from secretome.meta._combined_p import CombinedPResult, combine_p
 from secretome.meta._conversions import (
     QuantileEstimate,
     mean_sd_from_quantiles,
@@ -13,11 +16,15 @@ from secretome.meta._conversions import (
     split_shared_control,
 )
 from secretome.meta._diagnostics import EggerResult, LeaveOneOutResult, egger_test, leave_one_out
-from secretome.meta._effect_sizes import MEASURES, EffectSizes, Measure, escalc
+from secretome.meta._effect_counts import back_transform
+from secretome.meta._effect_result import EffectSizes
+from secretome.meta._effect_sizes import ESCALC_ARGUMENTS, MEASURES, Measure, escalc
 from secretome.meta._gosh import GOSH_METHODS, GoshResult, gosh, gosh_plot
 from secretome.meta._influence import CumulativeResult, InfluenceResult, cumulative, influence
+from secretome.meta._mantel_haenszel import MantelHaenszelResult, PetoResult, mantel_haenszel, peto
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
+from secretome.meta._p_values import parse_p_value
 from secretome.meta._permutation import PermutationTestResult, permutation_test
 from secretome.meta._plots import forest_plot, funnel_plot, regression_plot
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
@@ -38,29 +45,39 @@ from secretome.meta._tau2 import (
 )
 
 __all__ = [
+    "ESCALC_ARGUMENTS",
     "GOSH_METHODS",
     "MEASURES",
     "METHODS",
     "REGRESSION_METHODS",
     "TAU2_METHODS",
+    "ChangeScoreSensitivity",
+    "CombinedPResult",
     "CumulativeResult",
     "EffectSizes",
     "EggerResult",
     "GoshResult",
     "InfluenceResult",
     "LeaveOneOutResult",
+    "MantelHaenszelResult",
     "Measure",
     "MetaRegressionResult",
     "ModelMethod",
     "MultilevelRegressionResult",
     "MultilevelResult",
     "PermutationTestResult",
+    "PetoResult",
     "QuantileEstimate",
     "RandomEffectsResult",
     "RankTestResult",
     "SubgroupResult",
     "Tau2Method",
     "TrimFillResult",
+    "albatross_plot",
+    "back_transform",
+    "change_score_sensitivity",
+    "change_scores",
+    "combine_p",
     "cumulative",
     "egger_test",
     "escalc",
@@ -70,12 +87,15 @@ __all__ = [
     "gosh_plot",
     "influence",
     "leave_one_out",
+    "mantel_haenszel",
     "mean_sd_from_quantiles",
     "meta_from_csv",
     "meta_from_table",
     "meta_regression",
     "multilevel",
+    "parse_p_value",
     "permutation_test",
+    "peto",
     "random_effects",
     "rank_test",
     "regression_plot",
@@ -83,6 +103,7 @@ __all__ = [
     "sd_change",
     "sd_from_ci",
     "sd_from_se",
+    "smd_contour",
     "split_shared_control",
     "subgroups",
     "tau2_dl",

@@ -25,6 +25,7 @@ from scipy.special import gammaln
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, as_column, check_level, require
+from secretome.meta._effect_result import refuse
 
 __all__ = [
     "QuantileEstimate",
@@ -157,7 +158,12 @@ def sd_from_se(se: ArrayLike, n: ArrayLike) -> FloatArray:
     """
     errors = as_column(se, "se")
     require(errors, "se", lambda x: x > 0, "standard error must be > 0")
-    return _frozen(errors * np.sqrt(_sizes(n, errors.size)))
+    return _frozen(se_to_sd(errors, _sizes(n, errors.size)))
+
+
+def se_to_sd(se: FloatArray, n: FloatArray) -> FloatArray:
+    """The Handbook's SD = SE * sqrt(n), without checks (NaN in, NaN out); :func:`sd_from_se` checks."""
+    return se * np.sqrt(n)
 
 
 def sd_from_ci(
@@ -215,10 +221,49 @@ def sd_from_ci(
     lo = as_column(lower, "lower")
     hi = as_column(upper, "upper", length=lo.size)
     require(hi - lo, "upper", lambda x: x > 0, "upper confidence limit must exceed the lower one")
-    sizes = _sizes(n, lo.size)
-    q = (1 + level) / 2
-    crit = stats.t.ppf(q, sizes - 1) if distribution == "t" else np.full(lo.size, stats.norm.ppf(q))
-    return _frozen(np.sqrt(sizes) * (hi - lo) / (2 * crit))
+    return _frozen(ci_to_sd(lo, hi, _sizes(n, lo.size), level, distribution))
+
+
+def ci_to_sd(
+    lower: FloatArray, upper: FloatArray, n: FloatArray, level: float | FloatArray, distribution: str
+) -> FloatArray:
+    """The Handbook's SD = sqrt(n) (upper - lower) / (2 c), without checks (NaN in, NaN out; c from
+    t(n - 1), NaN for n < 2, or the normal); :func:`sd_from_ci` checks its input first."""
+    q = (1 + np.asarray(level, dtype=np.float64)) / 2
+    with np.errstate(invalid="ignore"):
+        crit = stats.t.ppf(q, np.where(n >= 2, n - 1, np.nan)) if distribution == "t" else stats.norm.ppf(q)
+    return np.sqrt(n) * (upper - lower) / (2 * crit)
+
+
+def group_sds(
+    sd: FloatArray,
+    se: FloatArray,
+    lb: FloatArray,
+    ub: FloatArray,
+    n: FloatArray,
+    level: float,
+    dist: str,
+    group: int | str,
+) -> tuple[FloatArray, list[str]]:
+    """A group's SD per row: given (``sd``), else from the SE of its mean, else from the CI of its mean
+    (Handbook 6.5.2.2, :func:`se_to_sd` and :func:`ci_to_sd`); and per row where it came from
+    (``"sd"``, ``"se"``, ``"ci.t"``, ``"ci.z"``, or ``""`` when none is given). NaN means not given.
+
+    Used by :func:`~secretome.meta.escalc` for two groups and for change scores; *group* (1, 2 or a
+    suffix) names the fields ``sd<group>i``, ``se<group>i``, ``ub<group>i`` in errors.
+    """
+    refuse(sd, f"sd{group}i", sd < 0, "standard deviation must be >= 0")
+    refuse(se, f"se{group}i", se < 0, "standard error must be >= 0")
+    refuse(ub - lb, f"ub{group}i", ub < lb, "upper confidence limit must not be below the lower one")
+    from_se = np.isnan(sd) & ~np.isnan(se)
+    from_ci = np.isnan(sd) & np.isnan(se) & ~np.isnan(lb) & ~np.isnan(ub)
+    out = sd.copy()
+    out[from_se] = se_to_sd(se[from_se], n[from_se])
+    if from_ci.any():
+        level_rows = np.broadcast_to(np.asarray(level, dtype=np.float64), sd.shape)[from_ci]
+        out[from_ci] = ci_to_sd(lb[from_ci], ub[from_ci], n[from_ci], level_rows, dist)
+    kind = np.where(from_se, "se", np.where(from_ci, f"ci.{dist}", np.where(np.isnan(sd), "", "sd")))
+    return out, kind.tolist()
 
 
 def sd_change(sd_baseline: ArrayLike, sd_final: ArrayLike, corr: ArrayLike) -> FloatArray:

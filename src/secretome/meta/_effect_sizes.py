@@ -1,73 +1,52 @@
-"""Effect sizes and their sampling variances, as metafor's ``escalc`` computes them.
+"""Effect sizes and their sampling variances, as metafor's ``escalc`` computes them, from every
+statistic a paper reports.
 
-Measures (metafor's names): ``MD`` raw mean difference, ``SMD`` Hedges' g, ``SMDH`` SMD with
-heteroscedastic variances (Bonett), ``ROM`` log ratio of means, ``OR`` log odds ratio, ``RR`` log
-risk ratio, ``RD`` risk difference, ``ZCOR`` Fisher's r-to-z. Variances are metafor's defaults
-(``vtype="LS"``); 2x2 tables with a zero cell get metafor's default correction (``add=1/2``,
-``to="only0"``). Checked against metafor 3.8-1 ``escalc`` (tests/meta/test_effect_sizes.py,
-fixtures from tools/metafor_reference.R).
+Measures (metafor's names): two groups ``MD`` raw mean difference, ``SMD`` Hedges' g, ``SMDH`` SMD
+with heteroscedastic variances (Bonett), ``ROM`` log ratio of means; counts ``OR``, ``RR``, ``RD``,
+``PETO`` (2x2 tables), ``PR``, ``PLO``, ``PAS``, ``PFT`` (one proportion), ``IR``, ``IRR``
+(incidence rates); change within one group ``MC``, ``SMCC``, ``SMCR``; correlations ``COR``,
+``ZCOR``. Variances are metafor's defaults (``vtype="LS"``). Checked against metafor 3.8-1
+``escalc`` (tests/meta/test_effect_sizes.py, fixtures from tools/metafor_reference.R and
+tools/metafor_reference_effects.R).
 """
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.special import gammaln
+from scipy import stats
 
-from secretome._result import Result
 from secretome.errors import InputError, check_choice
-from secretome.meta._columns import FloatArray, as_column, require
+from secretome.meta._change_scores import CHANGE_MEASURES, change_scores
+from secretome.meta._columns import FloatArray, check_level
+from secretome.meta._conversions import group_sds
+from secretome.meta._effect_counts import COUNT_MEASURES, ZeroCells, from_counts
+from secretome.meta._effect_result import BoolArray, EffectSizes, finish, hedges_correction, optional_column, refuse
+from secretome.meta._p_values import p_column
 
-__all__ = ["MEASURES", "EffectSizes", "Measure", "escalc"]
+__all__ = ["ESCALC_ARGUMENTS", "MEASURES", "Measure", "escalc"]
 
-Measure = Literal["MD", "SMD", "SMDH", "ROM", "OR", "RR", "RD", "ZCOR"]
-MEASURES: tuple[str, ...] = ("MD", "SMD", "SMDH", "ROM", "OR", "RR", "RD", "ZCOR")
+Measure = Literal[
+    "MD", "SMD", "SMDH", "ROM", "OR", "RR", "RD", "PETO", "PR", "PLO", "PAS", "PFT", "IR", "IRR",
+    "MC", "SMCC", "SMCR", "COR", "ZCOR",
+]  # fmt: skip
+MEASURES: tuple[str, ...] = (
+    "MD", "SMD", "SMDH", "ROM", "OR", "RR", "RD", "PETO", "PR", "PLO", "PAS", "PFT", "IR", "IRR",
+    "MC", "SMCC", "SMCR", "COR", "ZCOR",
+)  # fmt: skip
 """The effect-size measures :func:`escalc` knows, in metafor's spelling."""
 
+ESCALC_ARGUMENTS: tuple[str, ...] = (
+    "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "se1i", "se2i", "lb1i", "ub1i", "lb2i", "ub2i",
+    "di", "ti", "pi", "fi", "direction", "ai", "bi", "ci", "xi", "mi", "x1i", "x2i", "t1i", "t2i", "ri", "ni",
+)  # fmt: skip
+"""The per-row (column) arguments of :func:`escalc`."""
+
 _MEANS = ("MD", "SMD", "SMDH", "ROM")
-_COUNTS = ("OR", "RR", "RD")
-
-
-@dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class EffectSizes(Result):
-    """One effect size per study, as metafor's ``escalc`` returns them.
-
-    Attributes
-    ----------
-    measure : str
-        The measure (``"SMD"``, ``"RR"``, ...).
-    yi : numpy.ndarray
-        Effect sizes (log scale for OR, RR and ROM; Fisher's z for ZCOR), read-only.
-    vi : numpy.ndarray
-        Their sampling variances, read-only.
-    notes : tuple of str
-        What was done to the data on the way (continuity corrections).
-    """
-
-    measure: str
-    yi: FloatArray
-    vi: FloatArray
-    notes: tuple[str, ...] = ()
-
-    @property
-    def k(self) -> int:
-        """Number of studies."""
-        return int(self.yi.size)
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per study: ``yi`` and ``vi`` (a tidy table, unlike the one-row default)."""
-        return pd.DataFrame({"yi": self.yi, "vi": self.vi})
-
-    def summary(self) -> str:
-        """The per-study table, laid out like metafor's print of an ``escalc`` object."""
-        lines = [f"Effect sizes (measure: {self.measure}; k = {self.k})", "", "     yi      vi"]
-        lines += [f"{i:>3} {y:>8.4f} {v:>7.4f}" for i, (y, v) in enumerate(zip(self.yi, self.vi, strict=True), 1)]
-        lines += [f"note: {n}" for n in self.notes]
-        return "\n".join(lines)
+_STATISTICS = ("di", "ti", "fi", "pi")
 
 
 def escalc(
@@ -79,69 +58,136 @@ def escalc(
     m2i: ArrayLike | None = None,
     sd2i: ArrayLike | None = None,
     n2i: ArrayLike | None = None,
+    se1i: ArrayLike | None = None,
+    se2i: ArrayLike | None = None,
+    lb1i: ArrayLike | None = None,
+    ub1i: ArrayLike | None = None,
+    lb2i: ArrayLike | None = None,
+    ub2i: ArrayLike | None = None,
+    ci_level: float = 0.95,
+    ci_dist: Literal["t", "z"] = "t",
+    di: ArrayLike | None = None,
+    ti: ArrayLike | None = None,
+    pi: ArrayLike | None = None,
+    fi: ArrayLike | None = None,
+    direction: ArrayLike | None = None,
     ai: ArrayLike | None = None,
     bi: ArrayLike | None = None,
     ci: ArrayLike | None = None,
-    di: ArrayLike | None = None,
+    xi: ArrayLike | None = None,
+    mi: ArrayLike | None = None,
+    x1i: ArrayLike | None = None,
+    x2i: ArrayLike | None = None,
+    t1i: ArrayLike | None = None,
+    t2i: ArrayLike | None = None,
     ri: ArrayLike | None = None,
     ni: ArrayLike | None = None,
-    add: float = 0.5,
+    add: float | None = None,
     to: Literal["only0", "all", "if0all", "none"] = "only0",
+    drop00: bool = False,
+    labels: Sequence[object] | None = None,
 ) -> EffectSizes:
-    r"""Compute effect sizes ``yi`` and sampling variances ``vi`` from per-study summaries.
+    r"""Compute effect sizes ``yi`` and sampling variances ``vi``, one per row, from what each study reports.
+
+    Rows may mix inputs: for SMD, a row with ``di`` is computed from it, else from ``ti``, ``fi``,
+    ``pi``, else from the means (metafor's order for ``di`` and ``ti``); a group's SD is ``sd1i``,
+    else ``se1i * sqrt(n1i)``, else from its confidence interval. A row without what its measure
+    needs, or where metafor's formula is undefined (an SD of 0, a zero cell without correction,
+    ``n1i + n2i <= 3`` for SMD, ...), gets ``yi``/``vi`` NA with a warning naming it, as metafor
+    does, instead of failing the call; input metafor refuses (a negative SD or count, a group size
+    <= 0, a correlation outside [-1, 1]) raises.
 
     Parameters
     ----------
-    measure : {"MD", "SMD", "SMDH", "ROM", "OR", "RR", "RD", "ZCOR"}
-        The effect size, in metafor's names.
+    measure : str
+        One of :data:`MEASURES` (metafor's names).
     m1i, sd1i, n1i, m2i, sd2i, n2i : array_like, optional
-        Means, standard deviations and sizes of group 1 (treated) and group 2 (control), for
-        MD, SMD, SMDH and ROM. The effect is group 1 minus (or over) group 2.
-    ai, bi, ci, di : array_like, optional
-        2x2 tables for OR, RR and RD: events and non-events in group 1 (``ai``, ``bi``) and in
-        group 2 (``ci``, ``di``). ``bi`` and ``di`` may be replaced by the group sizes ``n1i``
-        and ``n2i``.
+        Two groups (MD, SMD, SMDH, ROM): means, SDs and sizes of group 1 (treated) and group 2
+        (control); the effect is group 1 minus (or over) group 2. Change within one group (MC,
+        SMCC, SMCR): see :func:`~secretome.meta.change_scores`.
+    se1i, se2i : array_like, optional
+        Standard errors of the group means, where the SD is not given: SD = SE * sqrt(n) [1]_.
+    lb1i, ub1i, lb2i, ub2i : array_like, optional
+        Confidence limits of the group means, where neither SD nor SE is given [1]_.
+    ci_level : float
+        Level of those intervals, a proportion.
+    ci_dist : {"t", "z"}
+        ``"t"``: the intervals were ``mean +/- t(n-1) SE``, the Handbook's advice for small groups
+        (section 6.5.2.2) [1]_; ``"z"``: ``mean +/- z SE`` (3.92 = 2 x 1.96 for 95%).
+    di, ti, fi, pi : array_like, optional
+        SMD (and MD, except ``di``) from a test of the two groups: Cohen's d (not bias-corrected),
+        a t statistic, an F(1, n1i + n2i - 2) statistic, or an exact two-sided p-value of the
+        t-test. As metafor's ``pi``, the sign of ``pi`` (and of ``fi``, F having none) is the
+        direction of the effect, unless *direction* is given. A ``pi`` cell may be text such as
+        ``"P < 0.05"``: the effect is then computed at the bound and flagged (``bound``).
+        ``ti`` is also the person-time of measure IR (metafor's overloading), and ``di`` the fourth
+        cell of a 2x2 table.
+    direction : array_like, optional
+        +1 or -1 per row: the direction of the effect for unsigned ``pi`` and ``fi``.
+    ai, bi, ci, di, n1i, n2i : array_like, optional
+        2x2 tables (OR, RR, RD, PETO): events and non-events of group 1 (``ai``, ``bi``) and of group
+        2 (``ci``, ``di``); ``n1i``, ``n2i`` may replace ``bi``, ``di``.
+    xi, mi, ni : array_like, optional
+        One proportion (PR, PLO, PAS, PFT): events and non-events (or ``ni``, the group size).
+    xi, ti : array_like, optional
+        Incidence rate (IR): events and person-time.
+    x1i, x2i, t1i, t2i : array_like, optional
+        Incidence rate ratio (IRR): events and person-time per group.
     ri, ni : array_like, optional
-        Correlations and sample sizes, for ZCOR.
-    add, to : float, str
-        Continuity correction for 2x2 tables (metafor's ``add`` and ``to``): ``"only0"`` adds
-        *add* to every cell of the tables that have a zero cell, ``"all"`` to all tables,
-        ``"if0all"`` to all tables if any has a zero cell, ``"none"`` never.
+        Correlations and sample sizes (COR, ZCOR); for MC, SMCC, SMCR the pre-post correlation
+        (one value for all rows may be given) and the group size.
+    add, to, drop00
+        metafor's zero-cell rules for the counts: *add* is added to every cell of the tables
+        selected by *to*: ``"only0"`` those with a zero cell, ``"all"`` all, ``"if0all"`` all if any
+        has a zero cell, ``"none"`` none. Default *add*: 1/2, and 0 for PAS and PFT (metafor).
+        ``drop00=True`` makes tables with no events (or only events) in both groups NA.
+    labels : sequence, optional
+        Row labels (study names).
 
     Returns
     -------
     EffectSizes
-        ``measure``, ``yi``, ``vi`` (arrays, one value per study) and ``notes``.
+        ``measure``, ``yi``, ``vi``, ``labels``, ``source``, ``bound``, ``corrected``,
+        ``na_reason``, ``ri`` and ``notes``; ``to_frame()`` is the tidy table.
 
     Raises
     ------
     InputError
-        A column is missing, has the wrong length, or has a non-numeric or missing cell; an SD is
-        <= 0, a group has fewer than 2 subjects, a count is negative or larger than its group, a
-        ROM mean is <= 0, a correlation is outside (-1, 1) or a ZCOR sample size is <= 3. The
-        message names the row (1-based) and the field.
+        An unknown measure or option, a column that is missing for the measure or has the wrong
+        length or a non-numeric cell, or a value metafor refuses; the message names the 1-based row
+        and the field.
 
     Notes
     -----
     With the pooled SD :math:`s_p = \sqrt{((n_1-1)s_1^2 + (n_2-1)s_2^2)/m}`, :math:`m = n_1+n_2-2`,
     Hedges' g is :math:`g = c(m)(\bar x_1-\bar x_2)/s_p` with the exact correction
-    :math:`c(m) = \Gamma(m/2) / (\sqrt{m/2}\,\Gamma((m-1)/2))` [1]_, and its variance is
-    metafor's large-sample :math:`1/n_1 + 1/n_2 + g^2/(2(n_1+n_2))`. SMDH standardises by
-    :math:`\sqrt{(s_1^2+s_2^2)/2}` [2]_. ROM is :math:`\log(\bar x_1/\bar x_2)` with the delta-method
-    variance and no bias correction (metafor 3.8 default; metafor >= 5.0 corrects by default) [3]_.
-    RD's variance is :math:`p_1(1-p_1)/n_1 + p_2(1-p_2)/n_2`; ZCOR's is :math:`1/(n-3)`.
+    :math:`c(m) = \Gamma(m/2) / (\sqrt{m/2}\,\Gamma((m-1)/2))` [2]_ (NA for :math:`m \le 1`, as
+    metafor), and its variance is metafor's large-sample :math:`1/n_1 + 1/n_2 + g^2/(2(n_1+n_2))`.
+    From a test, :math:`d = t\sqrt{1/n_1 + 1/n_2}`, :math:`t = \mathrm{sign}(F)\sqrt{|F|}` and
+    :math:`t = \mathrm{sign}(p)\, t_{m}^{-1}(1 - |p|/2)` (metafor >= 4.0's conversion of ``pi``; 3.8
+    has ``di`` and ``ti`` only), then :math:`g = c(m) d`. For MD from a test, the Handbook's
+    :math:`SE = MD/t` (section 6.5.2.3) [1]_: :math:`v = (MD/t)^2`; a bound p gives a bound t and
+    so a variance that is too large. SMDH standardises by :math:`\sqrt{(s_1^2+s_2^2)/2}` [3]_; ROM
+    is :math:`\log(\bar x_1/\bar x_2)` with the delta-method variance and no bias correction
+    (metafor 3.8's default) [4]_. COR's variance is :math:`(1 - r^2)^2/(n - 1)`, ZCOR's
+    :math:`1/(n-3)`. The counts are in :func:`~secretome.meta._effect_counts.from_counts`, the
+    change scores in :func:`~secretome.meta.change_scores`.
 
-    Checked against metafor 3.8-1 ``escalc(measure=...)`` on dat.normand1999, dat.bcg,
-    dat.molloy2014 and 2x2 tables with zero cells (tests/meta/test_effect_sizes.py).
+    Checked against metafor 3.8-1 ``escalc`` on dat.normand1999, dat.bcg, dat.molloy2014,
+    dat.nielweise2007, dat.pritz1997, dat.hart1999 and edge cases, NA rows included
+    (tests/meta/test_effect_sizes.py, tests/meta/test_effect_counts.py).
 
     References
     ----------
-    .. [1] Hedges LV (1981). Distribution theory for Glass's estimator of effect size and related
+    .. [1] Higgins JPT, Li T, Deeks JJ (eds) (2023). Chapter 6: Choosing effect measures and computing
+       estimates of effect, sections 6.5.2.2 and 6.5.2.3. Cochrane Handbook for Systematic Reviews of
+       Interventions, version 6.4. https://training.cochrane.org/handbook/current/chapter-06
+    .. [2] Hedges LV (1981). Distribution theory for Glass's estimator of effect size and related
        estimators. Journal of Educational Statistics 6(2):107-128.
        https://doi.org/10.3102/10769986006002107
-    .. [2] Bonett DG (2009). Meta-analytic interval estimation for standardized and unstandardized
+    .. [3] Bonett DG (2009). Meta-analytic interval estimation for standardized and unstandardized
        mean differences. Psychological Methods 14(3):225-238. https://doi.org/10.1037/a0016619
-    .. [3] Hedges LV, Gurevitch J, Curtis PS (1999). The meta-analysis of response ratios in
+    .. [4] Hedges LV, Gurevitch J, Curtis PS (1999). The meta-analysis of response ratios in
        experimental ecology. Ecology 80(4):1150-1156.
        https://doi.org/10.1890/0012-9658(1999)080[1150:TMAORR]2.0.CO;2
 
@@ -150,137 +196,195 @@ def escalc(
     >>> es = escalc("SMD", m1i=[10.0], sd1i=[2.0], n1i=[20], m2i=[8.0], sd2i=[2.0], n2i=[20])
     >>> round(float(es.yi[0]), 4), round(float(es.vi[0]), 4)  # R: 0.9801104, 0.1120077
     (0.9801, 0.112)
+    >>> es = escalc("SMD", ti=[2.5], n1i=[10], n2i=[10])
+    >>> es.source, round(float(es.yi[0]), 4)  # R: escalc("SMD", ti=2.5, n1i=10, n2i=10): 1.0707
+    (('t',), 1.0707)
     >>> escalc("RR", ai=[0], bi=[10], ci=[3], di=[7]).notes
     ("added 0.5 to each cell of 1 table(s) (row 1; to='only0', as metafor)",)
     """
     check_choice("measure", measure, MEASURES, owner="escalc")
     check_choice("to", to, ("only0", "all", "if0all", "none"), owner="escalc")
-    if measure in _MEANS:
-        return _from_means(measure, m1i=m1i, sd1i=sd1i, n1i=n1i, m2i=m2i, sd2i=sd2i, n2i=n2i)
-    if measure in _COUNTS:
-        return _from_counts(measure, ai=ai, bi=bi, ci=ci, di=di, n1i=n1i, n2i=n2i, add=add, to=to)
-    return _from_correlations(ri=ri, ni=ni)
+    if measure in COUNT_MEASURES:
+        counts = {"ai": ai, "bi": bi, "ci": ci, "di": di, "n1i": n1i, "n2i": n2i, "xi": xi, "mi": mi, "ni": ni}
+        counts |= {"ti": ti, "x1i": x1i, "x2i": x2i, "t1i": t1i, "t2i": t2i}
+        zero = ZeroCells(add=add, to=to, drop00=drop00)
+        return from_counts(measure, {k: v for k, v in counts.items() if v is not None}, zero, labels=labels)
+    if measure in CHANGE_MEASURES:
+        return change_scores(
+            measure, m1i=m1i, m2i=m2i, sd1i=sd1i, sd2i=sd2i, ni=ni, ri=ri, se1i=se1i, se2i=se2i, labels=labels
+        )
+    if measure in ("COR", "ZCOR"):
+        return _from_correlations(measure, ri=ri, ni=ni, labels=labels)
+    given = {"di": di, "ti": ti, "fi": fi, "pi": pi}
+    if measure != "SMD" and di is not None:
+        raise InputError(f"d-values (di) give SMD only, not {measure}", field="di")
+    if measure not in ("SMD", "MD") and any(v is not None for v in given.values()):
+        name = next(k for k, v in given.items() if v is not None)
+        raise InputError(f"test statistics give SMD or MD, not {measure}", field=name)
+    check_level(ci_level)
+    check_choice("ci_dist", ci_dist, ("t", "z"), owner="escalc")
+    groups = {"m1i": m1i, "sd1i": sd1i, "n1i": n1i, "m2i": m2i, "sd2i": sd2i, "n2i": n2i, "se1i": se1i}
+    groups |= {"se2i": se2i, "lb1i": lb1i, "ub1i": ub1i, "lb2i": lb2i, "ub2i": ub2i}
+    return _two_groups(measure, groups, given, direction, ci_level, ci_dist, labels)
 
 
-def _columns(measure: str, **given: ArrayLike | None) -> dict[str, FloatArray]:
-    missing = [name for name, values in given.items() if values is None]
+def _length(measure: str, columns: dict[str, ArrayLike | None], needed: Sequence[str]) -> int:
+    """The number of rows: the length of the first column given; the measure's needs must be met."""
+    given = [name for name, values in columns.items() if values is not None]
+    missing = [name for name in needed if columns.get(name) is None]
     if missing:
         raise InputError(f"measure {measure!r} needs {', '.join(missing)}", field=missing[0])
-    columns: dict[str, FloatArray] = {}
-    for name, values in given.items():
-        first = next(iter(columns.values()), None)
-        columns[name] = as_column(values, name, length=None if first is None else first.size)  # type: ignore[arg-type]
-    return columns
+    if not given:
+        raise InputError(f"measure {measure!r} needs its data columns", field="measure", value=measure)
+    return int(np.asarray(columns[given[0]], dtype=object).reshape(-1).size)
 
 
-def _hedges_correction(m: FloatArray) -> FloatArray:
-    # Exact gamma form (Hedges 1981, eq. 6b), not the approximation 1 - 3/(4m - 1): metafor uses the
-    # exact one, and the approximation differs by up to 5e-5 in g at the group sizes of animal studies.
-    return np.exp(gammaln(m / 2) - np.log(np.sqrt(m / 2)) - gammaln((m - 1) / 2))
-
-
-def _from_means(measure: str, **given: ArrayLike | None) -> EffectSizes:
-    c = _columns(measure, **given)
-    m1, sd1, n1, m2, sd2, n2 = (c[f] for f in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"))
-    for field in ("sd1i", "sd2i"):
-        require(c[field], field, lambda x: x > 0, "standard deviation must be > 0")
-    for field in ("n1i", "n2i"):
-        require(c[field], field, lambda x: x >= 2, "group size must be >= 2")
-    if measure == "MD":
-        return EffectSizes(measure, _frozen(m1 - m2), _frozen(sd1**2 / n1 + sd2**2 / n2))
-    if measure == "ROM":
-        for field in ("m1i", "m2i"):
-            require(c[field], field, lambda x: x > 0, "ROM needs means > 0 (a ratio-scale outcome)")
-        yi = np.log(m1 / m2)
-        vi = sd1**2 / (n1 * m1**2) + sd2**2 / (n2 * m2**2)
-        return EffectSizes(measure, _frozen(yi), _frozen(vi))
-    m = n1 + n2 - 2
-    cm = _hedges_correction(m)
-    if measure == "SMD":
-        sdp = np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / m)
-        yi = cm * (m1 - m2) / sdp
-        vi = 1 / n1 + 1 / n2 + yi**2 / (2 * (n1 + n2))
-        return EffectSizes(measure, _frozen(yi), _frozen(vi))
-    # SMDH (Bonett 2009): metafor applies the same c(n1 + n2 - 2) and scales the variance by c^2.
-    s2 = sd1**2 + sd2**2
-    yi = cm * (m1 - m2) / np.sqrt(s2 / 2)
-    vi = yi**2 * (sd1**4 / (n1 - 1) + sd2**4 / (n2 - 1)) / (2 * s2**2) + (sd1**2 / (n1 - 1) + sd2**2 / (n2 - 1)) / (
-        s2 / 2
-    )
-    return EffectSizes(measure, _frozen(yi), _frozen(cm**2 * vi))
-
-
-def _from_counts(
+def _two_groups(
     measure: str,
-    *,
-    ai: ArrayLike | None,
-    bi: ArrayLike | None,
-    ci: ArrayLike | None,
-    di: ArrayLike | None,
-    n1i: ArrayLike | None,
-    n2i: ArrayLike | None,
-    add: float,
-    to: str,
+    groups: dict[str, ArrayLike | None],
+    given: dict[str, ArrayLike | None],
+    direction: ArrayLike | None,
+    level: float,
+    dist: str,
+    labels: Sequence[object] | None,
 ) -> EffectSizes:
-    # metafor accepts either the non-events (bi, di) or the group sizes (n1i, n2i).
-    c = _columns(measure, ai=ai, bi=bi if bi is not None else n1i, ci=ci, di=di if di is not None else n2i)
-    a, b, cc, d = c["ai"], c["bi"], c["ci"], c["di"]
-    names = {"ai": "ai", "bi": "bi" if bi is not None else "n1i", "ci": "ci", "di": "di" if di is not None else "n2i"}
-    for field in ("ai", "bi", "ci", "di"):
-        require(c[field], names[field], lambda x: x >= 0, "count must be >= 0")
-    if bi is None:
-        require(b - a, "n1i", lambda x: x >= 0, "events ai exceed the group size n1i")
-        b = b - a
-    if di is None:
-        require(d - cc, "n2i", lambda x: x >= 0, "events ci exceed the group size n2i")
-        d = d - cc
-    require(a + b, "n1i" if bi is None else "bi", lambda x: x > 0, "group 1 is empty (ai + bi = 0)")
-    require(cc + d, "n2i" if di is None else "di", lambda x: x > 0, "group 2 is empty (ci + di = 0)")
-    if not np.isfinite(add) or add < 0:
-        raise InputError("must be a finite number >= 0", field="add", value=add)
-
-    has_zero = (a == 0) | (b == 0) | (cc == 0) | (d == 0)
-    if to == "all" or (to == "if0all" and has_zero.any()):
-        corrected = np.ones(a.size, dtype=bool)
-    elif to == "only0":
-        corrected = has_zero
-    else:
-        corrected = np.zeros(a.size, dtype=bool)
-    notes: tuple[str, ...] = ()
-    if add > 0 and corrected.any():
-        a, b, cc, d = (x + add * corrected for x in (a, b, cc, d))
-        rows = ", ".join(str(i + 1) for i in np.flatnonzero(corrected))
-        notes = (f"added {add:g} to each cell of {int(corrected.sum())} table(s) (row {rows}; to={to!r}, as metafor)",)
-    n1, n2 = a + b, cc + d
-    p1, p2 = a / n1, cc / n2
+    k = _length(measure, {**groups, **given}, ("n1i", "n2i"))
+    if all(v is None for v in given.values()):
+        # Without a test statistic every row rests on the means: each group needs some SD column.
+        for group in (1, 2):
+            spread = (groups[f"sd{group}i"], groups[f"se{group}i"], groups[f"lb{group}i"], groups[f"ub{group}i"])
+            if all(v is None for v in spread):
+                reason = f"measure {measure!r} needs sd{group}i (or se{group}i, or lb{group}i and ub{group}i)"
+                raise InputError(reason, field=f"sd{group}i")
+        for name in ("m1i", "m2i"):
+            if groups[name] is None:
+                raise InputError(f"measure {measure!r} needs {name}", field=name)
+    c = {name: optional_column(values, name, k) for name, values in groups.items()}
+    n1, n2 = c["n1i"], c["n2i"]
+    for field in ("n1i", "n2i"):
+        refuse(c[field], field, c[field] <= 0, "group size must be > 0")
+    sd1, kind1 = group_sds(c["sd1i"], c["se1i"], c["lb1i"], c["ub1i"], n1, level, dist, 1)
+    sd2, kind2 = group_sds(c["sd2i"], c["se2i"], c["lb2i"], c["ub2i"], n2, level, dist, 2)
+    t, decided, t_source, bound = _t_statistics(given, direction, n1, n2, k)
+    m1, m2 = c["m1i"], c["m2i"]
+    mean_rows = ~decided
+    source = [
+        s if s else (a if a == b else f"{a}+{b}" if a and b else "")
+        for s, a, b in zip(t_source, kind1, kind2, strict=True)
+    ]
+    missing = np.isnan(m1) | np.isnan(m2) | np.isnan(sd1) | np.isnan(sd2) | np.isnan(n1) | np.isnan(n2)
+    missing = (mean_rows & missing) | (~mean_rows & (np.isnan(n1) | np.isnan(n2)))
+    reasons: dict[str, BoolArray] = {"missing input": missing}
+    reasons["the test statistic gives no t (p = 0, or n1i + n2i < 3)"] = decided & np.isnan(t)
+    m = n1 + n2 - 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        if measure == "RR":
-            yi, vi = np.log(p1) - np.log(p2), 1 / a - 1 / n1 + 1 / cc - 1 / n2
-        elif measure == "OR":
-            yi, vi = np.log(p1 / (1 - p1)) - np.log(p2 / (1 - p2)), 1 / a + 1 / b + 1 / cc + 1 / d
-        else:
-            yi, vi = p1 - p2, p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
-    bad = np.flatnonzero(~(np.isfinite(yi) & np.isfinite(vi)))
-    if bad.size:
-        raise InputError(
-            f"{measure} is undefined for a table with a zero cell unless a continuity correction is added "
-            f"(use add > 0 and to='only0')",
-            row=int(bad[0]) + 1,
-            field="ai",
-            value=[float(x[bad[0]]) for x in (a, b, cc, d)],
+        if measure == "MD":
+            md = m1 - m2
+            conflict = decided & ~np.isnan(md) & (np.sign(md) * np.sign(t) < 0)
+            refuse(t, _statistic_field(given), conflict, "the test statistic's sign contradicts m1i - m2i")
+            reasons["missing input"] = missing | (decided & np.isnan(md))
+            reasons["t = 0 gives no standard error"] = decided & (t == 0)
+            vi = np.where(mean_rows, sd1**2 / n1 + sd2**2 / n2, (md / t) ** 2)
+            return finish(measure, md, vi, labels=labels, source=source, reasons=reasons, bound=bound)
+        if measure == "ROM":
+            reasons["ROM needs means > 0"] = (m1 <= 0) | (m2 <= 0)
+            yi = np.log(m1 / m2)
+            vi = sd1**2 / (n1 * m1**2) + sd2**2 / (n2 * m2**2)
+            return finish(measure, yi, vi, labels=labels, source=source, reasons=reasons)
+        cm = hedges_correction(m)
+        reasons["n1i + n2i <= 3: Hedges' correction undefined"] = m <= 1
+        if measure == "SMD":
+            sdp = np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / m)
+            reasons["pooled SD is 0"] = mean_rows & (sdp == 0)
+            d = np.where(mean_rows, (m1 - m2) / sdp, t * np.sqrt(1 / n1 + 1 / n2))
+            yi = cm * d
+            vi = 1 / n1 + 1 / n2 + yi**2 / (2 * (n1 + n2))
+            return finish(measure, yi, vi, labels=labels, source=source, reasons=reasons, bound=bound)
+        # SMDH (Bonett 2009): metafor applies the same c(n1 + n2 - 2) and scales the variance by c^2.
+        s2 = sd1**2 + sd2**2
+        reasons["both SDs are 0"] = s2 == 0
+        yi = cm * (m1 - m2) / np.sqrt(s2 / 2)
+        vi = yi**2 * (sd1**4 / (n1 - 1) + sd2**4 / (n2 - 1)) / (2 * s2**2) + (sd1**2 / (n1 - 1) + sd2**2 / (n2 - 1)) / (
+            s2 / 2
         )
-    return EffectSizes(measure, _frozen(yi), _frozen(vi), notes)
+        return finish(measure, yi, cm**2 * vi, labels=labels, source=source, reasons=reasons)
 
 
-def _from_correlations(*, ri: ArrayLike | None, ni: ArrayLike | None) -> EffectSizes:
-    c = _columns("ZCOR", ri=ri, ni=ni)
-    require(c["ri"], "ri", lambda x: np.abs(x) < 1, "correlation must be in (-1, 1)")
-    # metafor returns NA for n <= 3 (the variance 1/(n-3) is undefined there); we refuse the row.
-    require(c["ni"], "ni", lambda x: x > 3, "ZCOR needs a sample size > 3")
-    return EffectSizes("ZCOR", _frozen(np.arctanh(c["ri"])), _frozen(1 / (c["ni"] - 3)))
+def _statistic_field(given: dict[str, ArrayLike | None]) -> str:
+    return next((name for name in _STATISTICS if given.get(name) is not None), "ti")
 
 
-def _frozen(x: FloatArray) -> FloatArray:
-    x = np.array(x, dtype=np.float64)
-    x.flags.writeable = False
-    return x
+def _t_statistics(
+    given: dict[str, ArrayLike | None],
+    direction: ArrayLike | None,
+    n1: FloatArray,
+    n2: FloatArray,
+    k: int,
+) -> tuple[FloatArray, BoolArray, list[str], BoolArray]:
+    """Per row: the t statistic from the first of di, ti, fi, pi given, whether a statistic decides the
+    row (else the means do), its source and whether it is a p-value bound.
+
+    For SMD ``di`` enters as t = d / sqrt(1/n1 + 1/n2), so that one formula turns every statistic into
+    d. A deciding statistic may give no t (p = 0, or n1i + n2i < 3): the row is then NA, as in
+    metafor, not computed from the means.
+    """
+    t = np.full(k, np.nan)
+    decided = np.zeros(k, dtype=bool)
+    source = [""] * k
+    bound = np.zeros(k, dtype=bool)
+    sign = None
+    if direction is not None:
+        sign = optional_column(direction, "direction", k)
+        refuse(sign, "direction", ~np.isnan(sign) & (np.abs(sign) != 1), "direction must be +1 or -1")
+    df = n1 + n2 - 2
+    for name, label in (("di", "d"), ("ti", "t"), ("fi", "F"), ("pi", "p")):
+        if given.get(name) is None:
+            continue
+        if name == "pi":
+            values, is_bound = p_column(given[name], "pi", k)
+        else:
+            values, is_bound = optional_column(given[name], name, k), np.zeros(k, dtype=bool)
+        if sign is not None and name in ("fi", "pi"):
+            signed = ~np.isnan(sign) & ~np.isnan(values)
+            refuse(values, name, signed & (values < 0), f"{name} must be unsigned when a direction is given")
+            values = np.where(signed, sign * values, values)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if name == "di":
+                stat = values / np.sqrt(1 / n1 + 1 / n2)
+            elif name == "fi":
+                stat = np.sign(values) * np.sqrt(np.abs(values))
+            elif name == "pi":
+                # metafor's .convp2t (>= 4.0): sign(p) * qt(|p|/2, df, lower.tail=FALSE), NA for df < 1;
+                # p = 0 gives sign(0) * Inf, which is NaN there too.
+                quantile = stats.t.isf(np.abs(values) / 2, np.where(df >= 1, df, np.nan))
+                stat = np.where(values == 0, np.nan, np.sign(values) * quantile)
+            else:
+                stat = values
+        take = ~decided & ~np.isnan(values)
+        t[take] = stat[take]
+        bound |= take & is_bound
+        for i in np.flatnonzero(take):
+            source[i] = label
+        decided |= take
+    return t, decided, source, bound
+
+
+def _from_correlations(
+    measure: str, *, ri: ArrayLike | None, ni: ArrayLike | None, labels: Sequence[object] | None
+) -> EffectSizes:
+    k = _length(measure, {"ri": ri, "ni": ni}, ("ri", "ni"))
+    r = optional_column(ri, "ri", k)
+    n = optional_column(ni, "ni", k)
+    refuse(r, "ri", np.abs(r) > 1, "correlation must be in [-1, 1]")
+    refuse(n, "ni", n <= 0, "sample size must be > 0")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if measure == "ZCOR":
+            yi, vi = np.arctanh(r), 1 / (n - 3)
+        else:
+            yi, vi = r.copy(), (1 - r**2) ** 2 / (n - 1)
+    # metafor: the variance needs n > 3 (ZCOR warns); the correlation itself is kept.
+    small = n <= 3
+    reasons = {"missing input": np.isnan(r) | np.isnan(n), "ni <= 3: no sampling variance": small}
+    reasons["|ri| = 1: Fisher's z is infinite"] = np.abs(r) == 1
+    source = np.where(np.isnan(r), "", "ri").tolist()
+    return finish(measure, yi, vi, labels=labels, source=source, reasons=reasons, vi_na=small)

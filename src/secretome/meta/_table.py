@@ -16,7 +16,7 @@ import pandas as pd
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
 from secretome.meta._conversions import split_shared_control
-from secretome.meta._effect_sizes import Measure, escalc
+from secretome.meta._effect_sizes import ESCALC_ARGUMENTS, Measure, escalc
 from secretome.meta._meta_regression import meta_regression
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
 from secretome.meta._plots import regression_plot
@@ -26,7 +26,7 @@ from secretome.meta._subgroups import SubgroupResult, subgroups
 
 __all__ = ["meta_from_csv", "meta_from_table", "regression_plot_from_csv"]
 
-_RAW = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "ai", "bi", "ci", "di", "ri", "ni")
+_RAW = ESCALC_ARGUMENTS
 
 
 def meta_from_table(
@@ -45,6 +45,7 @@ def meta_from_table(
     test: Literal["z", "knha", "t"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
+    escalc_options: Mapping[str, object] | None = None,
     file: object = None,
 ) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult | MultilevelResult | MultilevelRegressionResult:
     """Pool the studies of *frame* (random effects, meta-regression, subgroups or a three-level model).
@@ -59,7 +60,7 @@ def meta_from_table(
         An :func:`escalc` measure computed from the raw columns named in *columns*.
     columns : mapping, optional
         escalc argument -> column name, e.g. ``{"m1i": "mean_t", "sd1i": "sd_t", ...}``; the
-        arguments are ``m1i, sd1i, n1i, m2i, sd2i, n2i, ai, bi, ci, di, ri, ni``.
+        arguments are :data:`ESCALC_ARGUMENTS` (``m1i, sd1i, n1i, ..., pi, ai, ..., ri, ni``).
     slab : str, optional
         Column with the study labels.
     mods : sequence of str
@@ -79,6 +80,9 @@ def meta_from_table(
     method, test, level, control
         As in :func:`random_effects`: any method, or a fallback chain such as ``("REML", "DL")``,
         also with *mods*; a single method with *subgroup* or *cluster*.
+    escalc_options : mapping, optional
+        Further :func:`escalc` options for the *measure*: ``add``, ``to``, ``drop00``,
+        ``ci_level``, ``ci_dist``, or ``ri`` as one value for all rows.
     file : path-like, optional
         Named in error messages.
 
@@ -137,7 +141,7 @@ def meta_from_table(
     labels = None if slab is None else [str(s) for s in frame[slab]]
     try:
         y, v, notes = _effect_sizes(
-            frame, yi=yi, vi=vi, measure=measure, columns=columns, shared_control=shared_control
+            frame, yi=yi, vi=vi, measure=measure, columns=columns, shared_control=shared_control, options=escalc_options
         )
         chain = (method,) if isinstance(method, str) else tuple(method)
         if (subgroup is not None or cluster is not None) and len(chain) != 1:
@@ -180,6 +184,7 @@ def _effect_sizes(
     measure: Measure | None,
     columns: Mapping[str, str],
     shared_control: str | None = None,
+    options: Mapping[str, object] | None = None,
 ) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
     """yi, vi and escalc's notes from the columns named (already checked to exist)."""
     if measure is None:
@@ -187,7 +192,7 @@ def _effect_sizes(
     raw = {arg: frame[name].to_numpy() for arg, name in columns.items()}
     if shared_control is not None:
         raw["n2i"] = split_shared_control(raw["n2i"], frame[shared_control].tolist())
-    es = escalc(measure, **raw)
+    es = escalc(measure, **raw, **(options or {}))  # type: ignore[arg-type]
     return es.yi, es.vi, es.notes
 
 
@@ -233,6 +238,7 @@ def regression_plot_from_csv(
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
+    escalc_options: Mapping[str, object] | None = None,
 ) -> bytes:
     """Fit the meta-regression of the CSV table at *path* and draw its :func:`regression_plot`.
 
@@ -263,13 +269,22 @@ def regression_plot_from_csv(
         test=test,
         level=level,
         control=control,
+        escalc_options=escalc_options,
         file=path,
     )
     if chosen is not None and chosen in frame.columns and not pd.api.types.is_numeric_dtype(frame[chosen]):
         reason = "is a factor (not numeric); the regression plot draws a continuous moderator"
         raise InputError(reason, file=path, field=chosen)
     # meta_from_table has checked these columns and cells; this rebuilds the arrays it fitted.
-    y, v, _ = _effect_sizes(frame, yi=yi, vi=vi, measure=measure, columns=columns or {}, shared_control=shared_control)
+    y, v, _ = _effect_sizes(
+        frame,
+        yi=yi,
+        vi=vi,
+        measure=measure,
+        columns=columns or {},
+        shared_control=shared_control,
+        options=escalc_options,
+    )
     return regression_plot(result, y, v, _moderators(frame, mods, path), out, moderator=moderator)  # type: ignore[arg-type]
 
 

@@ -1,0 +1,106 @@
+"""Mantel-Haenszel and Peto pooling against metafor 3.8-1 rma.mh / rma.peto (tools/metafor_reference_effects.R)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import numpy as np
+import pytest
+from metafor_fixtures import case_id, load_cases
+
+from secretome.errors import InputError, NumericalError, SecretomeWarning
+from secretome.meta import MantelHaenszelResult, PetoResult, mantel_haenszel, peto
+
+KEYS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "I2", "H2")
+TESTS = ("CO", "CO_pval", "MH", "MH_pval", "BD", "BD_pval", "TA", "TA_pval")
+
+
+def _fit(case: dict) -> MantelHaenszelResult | PetoResult:
+    options = dict(case["options"])
+    if "level" in options:  # metafor's level is a percentage
+        options["level"] = options["level"] / 100
+    options |= {key: tuple(options[key]) for key in ("add", "to", "drop00") if isinstance(options.get(key), list)}
+    data = {name: [math.nan if v is None else v for v in column] for name, column in case["data"].items()}
+    expected = pytest.warns(SecretomeWarning) if case["warnings"] else contextlib.nullcontext()
+    with expected:
+        if case["method"] == "PETO":
+            return peto(**data, **options)
+        return mantel_haenszel(options.pop("measure"), **data, **options)
+
+
+def _same(got: float | None, want: float | None) -> bool:
+    if want is None:  # metafor's NA
+        return got is None or math.isnan(got)
+    return got is not None and math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("case", load_cases("effects_pooling"), ids=case_id)
+def test_pooling_matches_metafor(case):
+    # R: rma.mh(measure=, ...) / rma.peto(...) on dat.bcg, dat.nielweise2007, dat.yusuf1985 (table 6), dat.hine1989,
+    # dat.hart1999 and sparse tables, with metafor's add/to/drop00 pairs, correct= and level=
+    res = _fit(case)
+    for key in (*KEYS, *(TESTS if case["method"] == "MH" else ())):
+        assert _same(getattr(res, key), case[key]), (key, getattr(res, key), case[key])
+    assert (res.k, res.k_yi) == (case["k"], case["k_yi"])
+    if case["k_pos"] is not None:
+        assert res.k_pos == case["k_pos"]
+    np.testing.assert_allclose(res.yi, case["yi"], rtol=1e-6)
+    np.testing.assert_allclose(res.vi, case["vi"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", load_cases("effects_pooling"), ids=case_id)
+def test_summary_is_laid_out_as_metafors_print(case):
+    # R: print(res), trailing spaces and the blank lines around it dropped
+    printed = [line.rstrip() for line in case["printed"]]
+    while printed and not printed[0]:
+        printed.pop(0)
+    while printed and not printed[-1]:
+        printed.pop()
+    lines = [line for line in _fit(case).summary().split("\n") if not line.startswith("note: ")]
+    assert lines == printed
+
+
+def test_estimate_not_computable_is_nan_with_a_note():
+    with pytest.warns(SecretomeWarning, match="not computable: no events in one group of every table"):
+        res = mantel_haenszel("OR", ai=[0, 0], n1i=[10, 12], ci=[1, 2], n2i=[10, 11], drop00=False)
+    assert math.isnan(res.estimate)
+    assert "test value not computable" in res.summary()
+    assert res.to_dict()["estimate"] is None  # JSON has no NaN
+
+
+def test_peto_refuses_tables_where_one_outcome_never_occurs():
+    with pytest.raises(NumericalError, match="one of the two outcomes never occurs in any table"):
+        peto(ai=[0, 0], n1i=[10, 12], ci=[0, 0], n2i=[10, 11], drop00=False)
+
+
+def test_mantel_haenszel_is_invariant_to_table_order():
+    tables = {"ai": [4, 6, 3, 0], "n1i": [50, 60, 40, 30], "ci": [10, 12, 9, 2], "n2i": [50, 60, 40, 30]}
+    reverse = {name: column[::-1] for name, column in tables.items()}
+    for measure in ("OR", "RR", "RD"):
+        a, b = mantel_haenszel(measure, **tables), mantel_haenszel(measure, **reverse)
+        assert a.estimate == pytest.approx(b.estimate)
+        assert a.se == pytest.approx(b.se)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"measure": "SMD"}, r"field 'measure': must be one of 'OR', 'RR', 'RD', 'IRR'"),
+        ({"add": (0.5, 0.5, 0.5)}, r"field 'add': needs one value or two"),
+        ({"to": ("only0", "sometimes")}, r"field 'to': must be one of"),
+        ({"level": 95}, r"field 'level': must be a proportion"),
+    ],
+)
+def test_bad_options_are_named(kwargs, message):
+    measure = kwargs.pop("measure", "OR")
+    with pytest.raises(InputError, match=message):
+        mantel_haenszel(measure, ai=[4, 6], n1i=[50, 60], ci=[10, 12], n2i=[50, 60], **kwargs)
+
+
+def test_result_views():
+    res = peto(ai=[1, 0, 2], n1i=[100, 80, 120], ci=[4, 3, 5], n2i=[100, 85, 118], labels=["A", "B", "C"])
+    assert (res.method, res.measure, res.labels) == ("PETO", "OR", ("A", "B", "C"))
+    row = res.to_frame()
+    assert len(row) == 1
+    assert {"estimate", "Q", "k_pos"} <= set(row.columns)
