@@ -30,6 +30,17 @@ SCRIPTS = {
         "bias.json",
         "subgroups_separate.json",
     ),
+    # Needs clubSandwich as well (r-cran-clubsandwich), for the CR2 cases of robust.json.
+    SCRIPT.with_name("metafor_reference_mv.R"): (
+        "mv_boundary.json",
+        "mv_nested.json",
+        "vcalc.json",
+        "mv_confint.json",
+        "robust.json",
+        "selmodel.json",
+        "fsn.json",
+        "plots_extra.json",
+    ),
 }
 
 
