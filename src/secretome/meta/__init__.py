@@ -36,6 +36,7 @@ from secretome.meta._tau2 import (
     tau2_reml,
     tau2_sj,
 )
+from secretome.meta._vcalc import vcalc
 
 __all__ = [
     "GOSH_METHODS",
@@ -94,4 +95,5 @@ __all__ = [
     "tau2_reml",
     "tau2_sj",
     "trim_and_fill",
+    "vcalc",
 ]
