@@ -20,6 +20,13 @@ from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
 from secretome.meta._permutation import PermutationTestResult, permutation_test
 from secretome.meta._plots import forest_plot, funnel_plot, regression_plot
+from secretome.meta._profile import (
+    ProfileResult,
+    Sigma2ConfintResult,
+    profile_likelihood,
+    profile_plot,
+    sigma2_confint,
+)
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult, subgroups
@@ -56,9 +63,11 @@ __all__ = [
     "MultilevelRegressionResult",
     "MultilevelResult",
     "PermutationTestResult",
+    "ProfileResult",
     "QuantileEstimate",
     "RandomEffectsResult",
     "RankTestResult",
+    "Sigma2ConfintResult",
     "SubgroupResult",
     "Tau2Method",
     "TrimFillResult",
@@ -77,6 +86,8 @@ __all__ = [
     "meta_regression",
     "multilevel",
     "permutation_test",
+    "profile_likelihood",
+    "profile_plot",
     "random_effects",
     "rank_test",
     "regression_plot",
@@ -84,6 +95,7 @@ __all__ = [
     "sd_change",
     "sd_from_ci",
     "sd_from_se",
+    "sigma2_confint",
     "split_shared_control",
     "subgroups",
     "tau2_dl",

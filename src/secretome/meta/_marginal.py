@@ -8,12 +8,15 @@ and confidence intervals, and the profile of tau^2 of a random-effects model (on
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from scipy import linalg, optimize
+from threadpoolctl import ThreadpoolController
 
 from secretome.errors import ConvergenceError
 from secretome.meta._columns import FloatArray
@@ -23,14 +26,28 @@ __all__: list[str] = []
 LOG_2PI = math.log(2 * math.pi)
 
 
+@functools.cache
+def _controller() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run BLAS on one thread: the matrices here are k x k with k in the hundreds, where threads do not
+    pay, and on shared cores OpenBLAS's spinning threads made each evaluation 80x slower (measured)."""
+    with _controller().limit(limits=1, user_api="blas"):
+        yield
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Evaluation:
-    """Minus the log-likelihood at ``theta``, its gradient and the expected (Fisher) information."""
+    """Minus the log-likelihood at ``theta``, its gradient, the expected (Fisher) information and the Hessian."""
 
     theta: FloatArray
     nll: float
     grad: FloatArray
     info: FloatArray
+    hess: FloatArray
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -99,19 +116,25 @@ class MarginalModel:
             nll = 0.5 * ((k - p) * LOG_2PI + logdet + logdet_xtvx + quad - self._logdet_xtx)
         else:
             nll = 0.5 * (k * LOG_2PI + logdet + quad)
-        pz = []
+        # P Z_j for the quadratic forms; the traces use P (REML) or M^-1 (ML).
+        pz, tz = [], []
         for z in self.z:
             vz = linalg.cho_solve(chol, z, check_finite=False)
-            pz.append(vz - vinv_x @ linalg.cho_solve(xtvx_chol, self.x.T @ vz, check_finite=False) if self.reml else vz)
+            pz.append(vz - vinv_x @ linalg.cho_solve(xtvx_chol, self.x.T @ vz, check_finite=False))
+            tz.append(pz[-1] if self.reml else vz)
+        u = [z.T @ py for z in self.z]
         grad = np.array(
-            [0.5 * (float((z * a).sum()) - float(np.sum((z.T @ py) ** 2))) for z, a in zip(self.z, pz, strict=True)]
+            [0.5 * (float((z * a).sum()) - float(a_u @ a_u)) for z, a, a_u in zip(self.z, tz, u, strict=True)]
         )
         s = len(self.z)
         info = np.empty((s, s))
+        hess = np.empty((s, s))
         for j in range(s):
             for m in range(j, s):
-                info[j, m] = info[m, j] = 0.5 * float(np.sum((self.z[j].T @ pz[m]) ** 2))
-        return Evaluation(np.array(theta, dtype=np.float64), nll, grad, info)
+                info[j, m] = info[m, j] = 0.5 * float(np.sum((self.z[j].T @ tz[m]) ** 2))
+                # The observed information adds y'P G_j P G_m P y (exact for REML and for ML with beta profiled out).
+                hess[j, m] = hess[m, j] = -info[j, m] + float(u[j] @ (self.z[j].T @ pz[m]) @ u[m])
+        return Evaluation(np.array(theta, dtype=np.float64), nll, grad, info, hess)
 
     def loglik(self, theta: FloatArray) -> float:
         """The (restricted) log-likelihood at *theta*."""
@@ -139,15 +162,20 @@ class MarginalModel:
     ) -> MarginalFit:
         """Maximise the (restricted) likelihood over ``theta >= 0`` (components given in *fixed* held there).
 
-        Fisher scoring with an active set: a component at 0 whose score points below 0 is held at
-        the bound and the scoring step is solved for the others alone (a full step that ignored
-        the bound would move the others to the wrong place), each step projected onto
-        ``theta >= 0`` and halved until the likelihood does not fall. It stops when no component
-        moves by more than *threshold* (relative to the largest) and the projected Newton
+        Newton steps (Fisher scoring where the Hessian is not positive definite) with an active
+        set: a component at 0 whose score points below 0 is held at the bound and the step is
+        solved for the others alone (a full step that ignored the bound would move the others to
+        the wrong place); a step that crosses 0 is also tried with those components pinned at 0,
+        each step projected onto ``theta >= 0`` and halved until the likelihood does not fall. It
+        stops when no component moves by more than *threshold* (relative to the largest) and the projected Newton
         decrement is below 1e-10, so the point is the constrained maximum (Karush-Kuhn-Tucker), not
         merely a place where the steps became small. Should scoring not get there in *maxiter* steps,
         L-BFGS-B on the same bounds takes over from the last point.
         """
+        with one_blas_thread():
+            return self._fit(fixed, start, maxiter, threshold)
+
+    def _fit(self, fixed: FloatArray | None, start: FloatArray | None, maxiter: int, threshold: float) -> MarginalFit:
         s = len(self.z)
         held = np.zeros(s, dtype=bool) if fixed is None else ~np.isnan(fixed)
         theta = self.start() if start is None else np.array(start, dtype=np.float64)
@@ -160,15 +188,11 @@ class MarginalModel:
             if not free.any():
                 return MarginalFit(ev.theta, -ev.nll, iteration - 1)
             step = np.zeros(s)
-            sub = ev.info[np.ix_(free, free)]
-            try:
-                step[free] = -np.linalg.solve(sub, ev.grad[free])
-            except np.linalg.LinAlgError:
-                step[free] = -ev.grad[free]
+            step[free] = _direction(ev, free)
             decrement = float(-step[free] @ ev.grad[free])
-            new_ev = None
+            new_ev = self._pinned_step(ev, step, free, held)
             t = 1.0
-            for _ in range(60):
+            for _ in range(60 if new_ev is None else 0):
                 new = np.maximum(ev.theta + t * step, 0.0)
                 new[held] = ev.theta[held]
                 candidate = self.evaluate(new)
@@ -187,6 +211,31 @@ class MarginalModel:
             if change < threshold * scale and abs(decrement) < 1e-10 * max(1.0, abs(ev.nll)):
                 return MarginalFit(ev.theta, -ev.nll, iteration)
         return self._bounded_quasi_newton(ev, held, maxiter)
+
+    def _pinned_step(self, ev: Evaluation, step: FloatArray, free: FloatArray, held: FloatArray) -> Evaluation | None:
+        """The full scoring step, or, where it crosses 0, the step of the quadratic model with those components
+        pinned at 0 (a plain projection would halve every later step while a component creeps to 0): whichever
+        raises the likelihood more; ``None`` when neither raises it."""
+        tries = [np.maximum(ev.theta + step, 0.0)]
+        crossing = free & (ev.theta + step < 0)
+        rest = free & ~crossing
+        if crossing.any():
+            d = np.zeros_like(step)
+            d[crossing] = -ev.theta[crossing]
+            if rest.any():
+                rhs = ev.grad[rest] + ev.info[np.ix_(rest, crossing)] @ d[crossing]
+                try:
+                    d[rest] = -np.linalg.solve(ev.info[np.ix_(rest, rest)], rhs)
+                except np.linalg.LinAlgError:
+                    d[rest] = step[rest]
+            tries.append(np.maximum(ev.theta + d, 0.0))
+        best = None
+        for new in tries:
+            new[held] = ev.theta[held]
+            candidate = self.evaluate(new)
+            if candidate.nll <= ev.nll + 1e-12 * max(1.0, abs(ev.nll)) and (best is None or candidate.nll < best.nll):
+                best = candidate
+        return best
 
     def _bounded_quasi_newton(self, ev: Evaluation, held: FloatArray, maxiter: int) -> MarginalFit:
         bounds = [(float(t), float(t)) if h else (0.0, None) for t, h in zip(ev.theta, held, strict=True)]
@@ -215,3 +264,18 @@ class MarginalModel:
                 f"{', '.join(f'{g:.2g}' for g in final.grad)}"
             )
         return MarginalFit(theta, -final.nll, maxiter + int(res.nit))
+
+
+def _direction(ev: Evaluation, free: FloatArray) -> FloatArray:
+    """The Newton step on the free components where the Hessian is positive definite there (quadratic
+    convergence), else the Fisher-scoring step (expected information: always positive definite, but it can
+    overshoot back and forth for dozens of steps where it differs much from the Hessian)."""
+    g = ev.grad[free]
+    for curvature in (ev.hess, ev.info):
+        sub = curvature[np.ix_(free, free)]
+        try:
+            linalg.cholesky(sub, lower=True)
+        except linalg.LinAlgError:
+            continue
+        return -np.linalg.solve(sub, g)
+    return -g

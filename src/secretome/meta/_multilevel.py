@@ -22,7 +22,7 @@ from scipy import linalg, stats
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, as_column, check_level, require, study_labels
-from secretome.meta._marginal import MarginalModel
+from secretome.meta._marginal import MarginalModel, one_blas_thread
 from secretome.meta._meta_regression import _design, coefficient_tests, study_fits
 from secretome.meta._results import _p_text, model_results_lines, moderator_lines
 
@@ -335,9 +335,10 @@ def multilevel(
     :math:`S = \mathrm{diag}(v)` or the given V, so
     :math:`M = S + \sigma^2_1 Z_1 Z_1' + \sigma^2_2 Z_2 Z_2'` [1]_. The variance
     components maximise the restricted (REML) or full (ML) log-likelihood over
-    :math:`\sigma^2 \ge 0`, found by Fisher scoring with an active set (a component at 0 whose
-    score points below 0 is held there and the step solved for the others), steps projected onto
-    the bound and halved until the likelihood rises, stopped at the constrained maximum (see
+    :math:`\sigma^2 \ge 0`, found by Newton steps (Fisher scoring where the Hessian is not
+    positive definite) with an active set (a component at 0 whose score points below 0 is held
+    there and the step solved for the others), steps projected onto the bound and halved until
+    the likelihood rises, stopped at the constrained maximum (see
     :meth:`secretome.meta._marginal.MarginalModel.fit`), from metafor's starting values. metafor
     optimises :math:`\log\sigma^2` with ``nlminb``, so where a component's maximum lies at 0 it
     reports a tiny positive value (about 1e-9) and we report 0. M is formed densely (O(k^3) per
@@ -415,19 +416,20 @@ def multilevel(
     p = x.shape[1]
     settings = _control(control, len(groups))
     model = MarginalModel(y, sampling, x, incidences, reml=method == "REML")
-    fit = model.fit(start=settings["sigma2_init"], maxiter=settings["maxiter"], threshold=settings["threshold"])
+    with one_blas_thread():
+        fit = model.fit(start=settings["sigma2_init"], maxiter=settings["maxiter"], threshold=settings["threshold"])
+        beta, vb, marginal = model.gls(fit.theta)
+        weights = np.diag(linalg.cho_solve(linalg.cho_factor(marginal), np.eye(k)))
+        q, typical = _fixed_effects_q(y, sampling, x, given_v)
     sigma2 = fit.theta
     notes: list[str] = []
     for name, s2 in zip(factors, sigma2, strict=True):
         if s2 <= 0:
             notes.append(f"the variance of {name!r} is estimated at 0 (the boundary)")
 
-    beta, vb, marginal = model.gls(sigma2)
-    weights = np.diag(linalg.cho_solve(linalg.cho_factor(marginal), np.eye(k)))
     df = k - p if test == "t" else None
     coefficients, crit = coefficient_tests(beta, vb, df, level)
 
-    q, typical = _fixed_effects_q(y, sampling, x, given_v)
     total = float(sigma2.sum()) + typical
     common: dict[str, Any] = {
         "k": k,
@@ -471,6 +473,14 @@ def multilevel(
         design=tuple(tuple(float(c) for c in row) for row in x),
         **common,
     )
+
+
+def marginal_model(fit: MultilevelResult | MultilevelRegressionResult) -> MarginalModel:
+    """The likelihood behind *fit*, to refit it with components held fixed (profiles, CIs)."""
+    y = np.array(fit.yi)
+    sampling = np.diag(fit.vi) if fit.V is None else np.array(fit.V)
+    x = np.array(fit.design) if isinstance(fit, MultilevelRegressionResult) else np.ones((y.size, 1))
+    return MarginalModel(y, sampling, x, [_incidence(g) for g in fit.groups], reml=fit.method == "REML")
 
 
 def _sampling(vi: ArrayLike, k: int) -> tuple[FloatArray, bool]:
@@ -561,7 +571,15 @@ def _control(control: Mapping[str, object] | None, s: int) -> dict[str, Any]:
 def _fixed_effects_q(y: FloatArray, sampling: FloatArray, x: FloatArray, given_v: bool) -> tuple[float, float]:
     """metafor's QE (``y'Py``) and the typical sampling variance ``(k - p) / tr(P)`` with ``W = S^-1``."""
     k, p = x.shape
-    w = linalg.cho_solve(linalg.cho_factor(sampling), np.eye(k)) if given_v else np.diag(1 / np.diag(sampling))
+    if not given_v:
+        # W diagonal: y'Py and tr(P) from p x p products, no k x k matrix.
+        w = 1 / np.diag(sampling)
+        wx = w[:, None] * x
+        xtwx = x.T @ wx
+        beta = np.linalg.solve(xtwx, wx.T @ y)
+        trace = float(w.sum() - np.trace(np.linalg.solve(xtwx, (wx * w[:, None]).T @ x)))
+        return float(w @ (y - x @ beta) ** 2), (k - p) / trace
+    w = linalg.cho_solve(linalg.cho_factor(sampling), np.eye(k))
     wx = w @ x
     proj = w - wx @ np.linalg.solve(x.T @ wx, wx.T)
     return float(y @ proj @ y), (k - p) / float(np.trace(proj))
