@@ -194,8 +194,8 @@ for (spec in list(list(mods = FALSE), list(mods = TRUE))) {
 write_cases("robust.json", c(
   list(list(id = "data", bcg = list(yi = narr(bcg$yi), vi = narr(bcg$vi), ablat = narr(bcg$ablat),
                                     grp = arr(as.integer(bcg$grp))),
-            assink2016 = list(deltype_dummies = list(overt = narr(assink$deltype == "overt"),
-                                                     unclear = narr(assink$deltype == "unclear"))))),
+            assink2016 = list(deltype_dummies = list(general = narr(assink$deltype == "general"),
+                                                     overt = narr(assink$deltype == "overt"))))),
   rob_cases))
 
 # ---- selmodel(): step function (3PSM, and two steps) and beta ---------------------------------------------------------

@@ -29,6 +29,7 @@ from secretome.meta._profile import (
 )
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
+from secretome.meta._robust import RobustResult, robust
 from secretome.meta._subgroups import SubgroupResult, subgroups
 from secretome.meta._table import meta_from_csv, meta_from_table, regression_plot_from_csv
 from secretome.meta._tau2 import (
@@ -67,6 +68,7 @@ __all__ = [
     "QuantileEstimate",
     "RandomEffectsResult",
     "RankTestResult",
+    "RobustResult",
     "Sigma2ConfintResult",
     "SubgroupResult",
     "Tau2Method",
@@ -92,6 +94,7 @@ __all__ = [
     "rank_test",
     "regression_plot",
     "regression_plot_from_csv",
+    "robust",
     "sd_change",
     "sd_from_ci",
     "sd_from_se",
