@@ -14,6 +14,7 @@ from secretome.meta._conversions import (
 )
 from secretome.meta._diagnostics import EggerResult, LeaveOneOutResult, egger_test, leave_one_out
 from secretome.meta._effect_sizes import MEASURES, EffectSizes, Measure, escalc
+from secretome.meta._failsafe import FailSafeResult, fail_safe_n
 from secretome.meta._gosh import GOSH_METHODS, GoshResult, gosh, gosh_plot
 from secretome.meta._influence import CumulativeResult, InfluenceResult, cumulative, influence
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
@@ -55,6 +56,7 @@ __all__ = [
     "CumulativeResult",
     "EffectSizes",
     "EggerResult",
+    "FailSafeResult",
     "GoshResult",
     "InfluenceResult",
     "LeaveOneOutResult",
@@ -76,6 +78,7 @@ __all__ = [
     "cumulative",
     "egger_test",
     "escalc",
+    "fail_safe_n",
     "forest_plot",
     "funnel_plot",
     "gosh",
