@@ -31,6 +31,7 @@ from secretome.meta._profile import (
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._robust import RobustResult, robust
+from secretome.meta._selection import SelectionModelResult, selection_model
 from secretome.meta._subgroups import SubgroupResult, subgroups
 from secretome.meta._table import meta_from_csv, meta_from_table, regression_plot_from_csv
 from secretome.meta._tau2 import (
@@ -71,6 +72,7 @@ __all__ = [
     "RandomEffectsResult",
     "RankTestResult",
     "RobustResult",
+    "SelectionModelResult",
     "Sigma2ConfintResult",
     "SubgroupResult",
     "Tau2Method",
@@ -101,6 +103,7 @@ __all__ = [
     "sd_change",
     "sd_from_ci",
     "sd_from_se",
+    "selection_model",
     "sigma2_confint",
     "split_shared_control",
     "subgroups",
