@@ -21,9 +21,10 @@ from scipy import linalg, stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
-from secretome.meta._columns import FloatArray, as_column
+from secretome.meta._columns import FloatArray
 from secretome.meta._marginal import one_blas_thread
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, marginal_model
+from secretome.meta._regression_design import regression_design
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult, _p_text
 
 __all__ = ["RobustResult", "robust"]
@@ -258,16 +259,8 @@ def _model(
     marginal = np.diag(v + fit.tau2)
     if isinstance(fit, RandomEffectsResult):
         return y, np.ones((y.size, 1)), marginal, np.array([fit.estimate]), ("intrcpt",), "rma.uni"
-    if mods is None:
-        raise InputError("a meta-regression needs its moderators again (mods=)", field="mods")
-    raw = mods.to_numpy(dtype=object) if isinstance(mods, pd.DataFrame) else np.asarray(mods, dtype=object)
-    raw = raw.reshape(-1, 1) if raw.ndim == 1 else raw
-    if raw.shape != (y.size, fit.p - 1):
-        raise InputError(f"needs {y.size} rows and {fit.p - 1} columns; got shape {raw.shape}", field="mods")
-    x = np.column_stack([np.ones(y.size), *(as_column(raw[:, j], fit.coef_names[j + 1]) for j in range(raw.shape[1]))])
+    x = regression_design(fit, mods)
     beta = np.array(fit.beta)
-    if not np.allclose(x @ beta, fit.fitted, rtol=1e-8, atol=1e-10):
-        raise InputError("these moderators do not reproduce the model's fitted values", field="mods")
     return y, x, marginal, beta, fit.coef_names, "rma.uni"
 
 
