@@ -29,6 +29,7 @@ from secretome.meta._diagnostic_plots import (
 from secretome.meta._diagnostics import EggerResult, LeaveOneOutResult, egger_test, leave_one_out
 from secretome.meta._effect_sizes import MEASURES, EffectSizes, Measure, escalc
 from secretome.meta._failsafe import FailSafeResult, fail_safe_n
+from secretome.meta._follow_ups import AnalysisBundle, follow_ups_from_csv
 from secretome.meta._gosh import GOSH_METHODS, GoshResult, gosh, gosh_plot
 from secretome.meta._influence import CumulativeResult, InfluenceResult, cumulative, influence
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
@@ -68,6 +69,7 @@ __all__ = [
     "METHODS",
     "REGRESSION_METHODS",
     "TAU2_METHODS",
+    "AnalysisBundle",
     "BaujatResult",
     "CumulativeResult",
     "EffectSizes",
@@ -101,6 +103,7 @@ __all__ = [
     "egger_test",
     "escalc",
     "fail_safe_n",
+    "follow_ups_from_csv",
     "forest_plot",
     "funnel_plot",
     "gosh",
