@@ -210,3 +210,12 @@ def test_v_must_be_a_symmetric_positive_definite_matrix():
     v[2, 3] = v[3, 2] = 0.5
     with pytest.raises(InputError, match="V is not positive definite"):
         multilevel([0.1, 0.2, 0.3, 0.4], v, [1, 1, 2, 2])
+
+
+def test_control_sets_start_and_refuses_unknown_settings():
+    # Any start reaches the same maximum; metafor's names (sigma2.init) are accepted.
+    a = _fit(REML)
+    b = multilevel(REML["yi"], REML["vi"], REML["study"], REML["es_id"], control={"sigma2.init": [0.5, 0.001]})
+    assert b.sigma2 == pytest.approx(a.sigma2, rel=1e-8)
+    with pytest.raises(InputError, match="field 'control': unknown control setting"):
+        multilevel(REML["yi"], REML["vi"], REML["study"], control={"tol": 1e-8})
