@@ -31,6 +31,17 @@ SCRIPTS = {
         "subgroups_separate.json",
     ),
     SCRIPT.with_name("metafor_reference_effects.R"): ("effects.json", "effects_pooling.json", "effects_pvalues.json"),
+    # Needs clubSandwich as well (r-cran-clubsandwich), for the CR2 cases of robust.json.
+    SCRIPT.with_name("metafor_reference_mv.R"): (
+        "mv_boundary.json",
+        "mv_nested.json",
+        "vcalc.json",
+        "mv_confint.json",
+        "robust.json",
+        "selmodel.json",
+        "fsn.json",
+        "plots_extra.json",
+    ),
 }
 
 

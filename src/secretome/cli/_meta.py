@@ -79,6 +79,17 @@ def meta(
     ] = None,
     subgroup: Annotated[str | None, typer.Option(help="Column of subgroup labels: a subgroup analysis.")] = None,
     cluster: Annotated[str | None, typer.Option(help="Study column for a three-level model.")] = None,
+    random: Annotated[
+        list[str] | None,
+        typer.Option(help="Nested factor columns, outermost first (repeatable): ~ 1 | study/outcome/es."),
+    ] = None,
+    robust: Annotated[str | None, typer.Option(help="Cluster-robust tests: COLUMN (CR1) or COLUMN:CR2.")] = None,
+    selmodel: Annotated[str | None, typer.Option(help="Selection model: 3PSM, beta or step:P1,P2.")] = None,
+    fsn: Annotated[str | None, typer.Option(help="Fail-safe N: Rosenthal, Orwin or Rosenberg.")] = None,
+    confint: Annotated[bool, typer.Option(help="Profile-likelihood CIs of the sigma^2 of a multilevel model.")] = False,
+    profile: Annotated[
+        Path | None, typer.Option(help="Write the profile likelihood plot of tau^2 (first sigma^2) (.svg/.pdf).")
+    ] = None,
     shared_control: Annotated[
         str | None,
         typer.Option(help="Column naming each row's control group: rows sharing one split its --n2 evenly."),
@@ -137,18 +148,24 @@ def meta(
         "measure": measure,
         "columns": columns,
         "mods": mod or (),
-        "cluster": cluster,
+        "cluster": cluster or (random[0] if random else None),
         "shared_control": shared_control,
         "method": tuple(m.strip() for m in method.split(",")),
         "test": test,
         "escalc_options": options,
     }
-    result = meta_from_csv(data, slab=slab, subgroup=subgroup, **model)
+    result = fitted = meta_from_csv(data, slab=slab, subgroup=subgroup, **model)
+    if random or robust or selmodel or fsn or confint or profile:
+        from secretome.meta import AnalysisBundle, follow_ups_from_csv
+
+        follow = {"robust_cluster": robust, "selmodel": selmodel, "fsn": fsn, "confint": confint, "profile": profile}
+        result = follow_ups_from_csv(data, fitted, mods=mod or (), random=random or (), **follow)
+        fitted = result.model if isinstance(result, AnalysisBundle) else result
     if regplot:
         regression_plot_from_csv(data, regplot, **model)
     for plot, target in ((forest_plot, forest), (funnel_plot, funnel)):
         if target:
-            plot(result, target)
+            plot(fitted, target)  # type: ignore[arg-type]
     emit(result, fmt)
     return None
 

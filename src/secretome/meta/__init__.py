@@ -15,10 +15,26 @@ from secretome.meta._conversions import (
     sd_from_se,
     split_shared_control,
 )
+from secretome.meta._diagnostic_plots import (
+    BaujatResult,
+    LabbeResult,
+    QQResult,
+    RadialResult,
+    baujat,
+    baujat_plot,
+    labbe,
+    labbe_plot,
+    qq_normal,
+    qq_plot,
+    radial,
+    radial_plot,
+)
 from secretome.meta._diagnostics import EggerResult, LeaveOneOutResult, egger_test, leave_one_out
 from secretome.meta._effect_counts import back_transform
 from secretome.meta._effect_result import EffectSizes
 from secretome.meta._effect_sizes import ESCALC_ARGUMENTS, MEASURES, Measure, escalc
+from secretome.meta._failsafe import FailSafeResult, fail_safe_n
+from secretome.meta._follow_ups import AnalysisBundle, follow_ups_from_csv
 from secretome.meta._gosh import GOSH_METHODS, GoshResult, gosh, gosh_plot
 from secretome.meta._influence import CumulativeResult, InfluenceResult, cumulative, influence
 from secretome.meta._mantel_haenszel import MantelHaenszelResult, PetoResult, mantel_haenszel, peto
@@ -27,8 +43,17 @@ from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelRes
 from secretome.meta._p_values import parse_p_value
 from secretome.meta._permutation import PermutationTestResult, permutation_test
 from secretome.meta._plots import forest_plot, funnel_plot, regression_plot
+from secretome.meta._profile import (
+    ProfileResult,
+    Sigma2ConfintResult,
+    profile_likelihood,
+    profile_plot,
+    sigma2_confint,
+)
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
+from secretome.meta._robust import RobustResult, robust
+from secretome.meta._selection import SelectionModelResult, selection_model
 from secretome.meta._subgroups import SubgroupResult, subgroups
 from secretome.meta._table import meta_from_csv, meta_from_table, regression_plot_from_csv
 from secretome.meta._tau2 import (
@@ -43,6 +68,7 @@ from secretome.meta._tau2 import (
     tau2_reml,
     tau2_sj,
 )
+from secretome.meta._vcalc import vcalc
 
 __all__ = [
     "ESCALC_ARGUMENTS",
@@ -51,13 +77,17 @@ __all__ = [
     "METHODS",
     "REGRESSION_METHODS",
     "TAU2_METHODS",
+    "AnalysisBundle",
+    "BaujatResult",
     "ChangeScoreSensitivity",
     "CombinedPResult",
     "CumulativeResult",
     "EffectSizes",
     "EggerResult",
+    "FailSafeResult",
     "GoshResult",
     "InfluenceResult",
+    "LabbeResult",
     "LeaveOneOutResult",
     "MantelHaenszelResult",
     "Measure",
@@ -67,25 +97,37 @@ __all__ = [
     "MultilevelResult",
     "PermutationTestResult",
     "PetoResult",
+    "ProfileResult",
+    "QQResult",
     "QuantileEstimate",
+    "RadialResult",
     "RandomEffectsResult",
     "RankTestResult",
+    "RobustResult",
+    "SelectionModelResult",
+    "Sigma2ConfintResult",
     "SubgroupResult",
     "Tau2Method",
     "TrimFillResult",
     "albatross_plot",
     "back_transform",
+    "baujat",
+    "baujat_plot",
     "change_score_sensitivity",
     "change_scores",
     "combine_p",
     "cumulative",
     "egger_test",
     "escalc",
+    "fail_safe_n",
+    "follow_ups_from_csv",
     "forest_plot",
     "funnel_plot",
     "gosh",
     "gosh_plot",
     "influence",
+    "labbe",
+    "labbe_plot",
     "leave_one_out",
     "mantel_haenszel",
     "mean_sd_from_quantiles",
@@ -96,13 +138,22 @@ __all__ = [
     "parse_p_value",
     "permutation_test",
     "peto",
+    "profile_likelihood",
+    "profile_plot",
+    "qq_normal",
+    "qq_plot",
+    "radial",
+    "radial_plot",
     "random_effects",
     "rank_test",
     "regression_plot",
     "regression_plot_from_csv",
+    "robust",
     "sd_change",
     "sd_from_ci",
     "sd_from_se",
+    "selection_model",
+    "sigma2_confint",
     "smd_contour",
     "split_shared_control",
     "subgroups",
@@ -115,4 +166,5 @@ __all__ = [
     "tau2_reml",
     "tau2_sj",
     "trim_and_fill",
+    "vcalc",
 ]

@@ -1,16 +1,18 @@
-"""Three-level meta-analysis: effect sizes nested in studies (metafor's ``rma.mv(random = ~ 1 | study/es_id)``).
+"""Multilevel meta-analysis: effect sizes nested in studies, as metafor's ``rma.mv(random = ~ 1 | study/es_id)``.
 
-Without moderators :func:`multilevel` returns a :class:`MultilevelResult` (one pooled estimate);
-with ``mods`` a :class:`MultilevelRegressionResult` (coefficients, QE and QM), as metafor's
-``rma.mv(yi, vi, mods = ~ ..., random = ~ 1 | study/es_id)``. One fit serves both.
+Any depth of nesting (``~ 1 | study/outcome/es``) and a known sampling covariance matrix V (for
+example from :func:`vcalc`). Without moderators :func:`multilevel` returns a
+:class:`MultilevelResult` (one pooled estimate); with ``mods`` a :class:`MultilevelRegressionResult`
+(coefficients, QE and QM), as metafor's ``rma.mv(yi, V, mods = ~ ..., random = ~ 1 | ...)``. One
+fit (:class:`secretome.meta._marginal.MarginalModel`) serves both.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
-from typing import Literal, overload
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -18,37 +20,41 @@ from numpy.typing import ArrayLike
 from scipy import linalg, stats
 
 from secretome._result import Result
-from secretome.errors import ConvergenceError, InputError, check_choice
-from secretome.meta._columns import FloatArray, check_level, study_labels
+from secretome.errors import InputError, check_choice
+from secretome.meta._columns import FloatArray, as_column, check_level, require, study_labels
+from secretome.meta._marginal import MarginalModel, one_blas_thread
 from secretome.meta._meta_regression import _design, coefficient_tests, study_fits
 from secretome.meta._results import _p_text, model_results_lines, moderator_lines
-from secretome.meta._tau2 import Projection, validated
 
 __all__ = ["MultilevelRegressionResult", "MultilevelResult", "multilevel"]
+
+Levels = Sequence[object] | ArrayLike | Mapping[str, Sequence[object] | ArrayLike]
+"""A study column, or nested factors by name, outermost first."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class MultilevelResult(Result):
-    """A three-level random-effects model (metafor's ``rma.mv`` with ``random = ~ 1 | study/es_id``).
+    """A multilevel random-effects model (metafor's ``rma.mv`` with ``random = ~ 1 | study/es_id``).
 
     Attributes
     ----------
     k : int
         Number of effect sizes.
     n_levels : tuple of int
-        Number of studies and of effect-size units within studies (metafor's ``nlvls``).
+        Units of each nested factor, outermost first: studies, then effect-size units within
+        studies, ... (metafor's ``nlvls``).
     sigma2 : tuple of float
-        Variance between studies (level 3) and between effect sizes within studies (level 2).
+        One variance per factor: between studies, between effect sizes within studies, ...
     estimate, se, zval, pval, ci_lb, ci_ub : float
         Pooled estimate, its SE, z (or t) statistic, two-sided p-value and CI at ``level``.
     df : int or None
         ``k - 1`` for ``test="t"``, else ``None``.
     Q, Q_df, Q_pval : float, int, float
-        Cochran's Q with weights ``1/vi`` (metafor's ``QE``).
+        Cochran's Q with weights ``V^-1`` (``1/vi`` without V; metafor's ``QE``).
     I2 : float
         Total multilevel I^2 in percent (share of total variance that is not sampling variance).
     I2_levels : tuple of float
-        I^2 attributed to the study and to the within-study level (they sum to ``I2``).
+        I^2 attributed to each factor (they sum to ``I2``).
     typical_vi : float
         The "typical" sampling variance ``(k - 1) / tr(P)`` used for I^2.
     loglik : float
@@ -61,14 +67,20 @@ class MultilevelResult(Result):
         Fisher-scoring steps taken.
     yi, vi, weights, labels : tuple
         The effect sizes, their sampling variances, the weights in percent (metafor's
-        ``weights(res)``: the diagonal of :math:`V^{-1}` over its sum) and the labels of the rows.
+        ``weights(res)``: the diagonal of :math:`M^{-1}` over its sum) and the labels of the rows.
+    factors : tuple of str
+        The name of each factor as metafor prints it (``study``, ``study/es_id``, ...).
+    groups : tuple of tuple of str
+        Per factor, the unit of each row (``"3"``, ``"3/2"``, ...).
+    V : tuple of tuple of float or None
+        The sampling covariance matrix when one was given (``None``: ``diag(vi)``).
     notes : tuple of str
         What was noticed on the way.
     """
 
     k: int
-    n_levels: tuple[int, int]
-    sigma2: tuple[float, float]
+    n_levels: tuple[int, ...]
+    sigma2: tuple[float, ...]
     estimate: float
     se: float
     zval: float
@@ -80,7 +92,7 @@ class MultilevelResult(Result):
     Q_df: int
     Q_pval: float
     I2: float
-    I2_levels: tuple[float, float]
+    I2_levels: tuple[float, ...]
     typical_vi: float
     loglik: float
     method: str
@@ -91,6 +103,9 @@ class MultilevelResult(Result):
     vi: tuple[float, ...]
     weights: tuple[float, ...]
     labels: tuple[str, ...]
+    factors: tuple[str, ...] = ("study", "study/es_id")
+    groups: tuple[tuple[str, ...], ...] = ()
+    V: tuple[tuple[float, ...], ...] | None = None
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
@@ -134,12 +149,16 @@ class MultilevelRegressionResult(Result):
         ``predict(res)$ci.lb``, ``$ci.ub``).
     resid, resid_se : tuple of float
         The marginal residuals ``yi - x'b`` and their standard errors (``rstandard(res)``).
+    design : tuple of tuple of float
+        The model matrix, one row per effect size (intercept first).
+    factors, groups, V
+        As in :class:`MultilevelResult`.
     """
 
     k: int
     p: int
-    n_levels: tuple[int, int]
-    sigma2: tuple[float, float]
+    n_levels: tuple[int, ...]
+    sigma2: tuple[float, ...]
     coef_names: tuple[str, ...]
     beta: tuple[float, ...]
     se: tuple[float, ...]
@@ -155,7 +174,7 @@ class MultilevelRegressionResult(Result):
     QM_df: tuple[int, ...]
     QM_pval: float
     I2: float
-    I2_levels: tuple[float, float]
+    I2_levels: tuple[float, ...]
     typical_vi: float
     loglik: float
     method: str
@@ -171,6 +190,10 @@ class MultilevelRegressionResult(Result):
     fitted_ci_ub: tuple[float, ...]
     resid: tuple[float, ...]
     resid_se: tuple[float, ...]
+    design: tuple[tuple[float, ...], ...] = ()
+    factors: tuple[str, ...] = ("study", "study/es_id")
+    groups: tuple[tuple[str, ...], ...] = ()
+    V: tuple[tuple[float, ...], ...] | None = None
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
@@ -194,14 +217,14 @@ def _variance_lines(fit: MultilevelResult | MultilevelRegressionResult) -> list[
         "",
         "           estim    sqrt  nlvls  factor",
     ]
-    for j, name in enumerate(("study", "study/es_id")):
-        s2 = fit.sigma2[j]
+    for j, (name, s2) in enumerate(zip(fit.factors, fit.sigma2, strict=True)):
         lines.append(f"sigma^2.{j + 1}  {s2:.4f}  {math.sqrt(s2):.4f}  {fit.n_levels[j]:5d}  {name}")
+    shares = " / ".join(f"{share:.2f}%" for share in fit.I2_levels)
     return [
         *lines,
         "",
         f"I^2 (total heterogeneity / total variability):   {fit.I2:.2f}%",
-        f"I^2 between studies / within studies:            {fit.I2_levels[0]:.2f}% / {fit.I2_levels[1]:.2f}%",
+        f"I^2 by factor ({', '.join(fit.factors)}): {shares}",
     ]
 
 
@@ -209,7 +232,7 @@ def _variance_lines(fit: MultilevelResult | MultilevelRegressionResult) -> list[
 def multilevel(
     yi: ArrayLike,
     vi: ArrayLike,
-    study: Sequence[object] | ArrayLike,
+    study: Levels,
     es_id: Sequence[object] | ArrayLike | None = None,
     *,
     mods: None = None,
@@ -218,6 +241,7 @@ def multilevel(
     test: Literal["z", "t"] = "z",
     level: float = 0.95,
     labels: Sequence[str] | None = None,
+    control: Mapping[str, object] | None = None,
 ) -> MultilevelResult: ...
 
 
@@ -225,7 +249,7 @@ def multilevel(
 def multilevel(
     yi: ArrayLike,
     vi: ArrayLike,
-    study: Sequence[object] | ArrayLike,
+    study: Levels,
     es_id: Sequence[object] | ArrayLike | None = None,
     *,
     mods: ArrayLike | pd.DataFrame,
@@ -234,13 +258,14 @@ def multilevel(
     test: Literal["z", "t"] = "z",
     level: float = 0.95,
     labels: Sequence[str] | None = None,
+    control: Mapping[str, object] | None = None,
 ) -> MultilevelRegressionResult: ...
 
 
 def multilevel(
     yi: ArrayLike,
     vi: ArrayLike,
-    study: Sequence[object] | ArrayLike,
+    study: Levels,
     es_id: Sequence[object] | ArrayLike | None = None,
     *,
     mods: ArrayLike | pd.DataFrame | None = None,
@@ -249,15 +274,22 @@ def multilevel(
     test: Literal["z", "t"] = "z",
     level: float = 0.95,
     labels: Sequence[str] | None = None,
+    control: Mapping[str, object] | None = None,
 ) -> MultilevelResult | MultilevelRegressionResult:
-    r"""Fit a three-level random-effects model, as metafor's ``rma.mv(yi, vi, mods, random = ~ 1 | study/es_id)``.
+    r"""Fit a multilevel random-effects model, as metafor's ``rma.mv(yi, V, mods, random = ~ 1 | study/es_id)``.
 
     Parameters
     ----------
-    yi, vi : array_like
-        Effect sizes and their sampling variances (> 0).
-    study : sequence
-        The study (cluster) of each effect size: any labels.
+    yi : array_like
+        Effect sizes.
+    vi : array_like
+        Their sampling variances (> 0), or the k x k sampling covariance matrix V (symmetric,
+        positive definite; metafor's ``V``, e.g. from :func:`vcalc`).
+    study : sequence or mapping
+        The study (cluster) of each effect size: any labels. Or a mapping of nested factors,
+        outermost first, such as ``{"study": s, "outcome": o, "es": e}`` for metafor's
+        ``random = ~ 1 | study/outcome/es`` (one variance component per factor; labels may repeat
+        across the units they are nested in); then *es_id* must be ``None``.
     es_id : sequence, optional
         The effect-size unit within its study (labels may repeat across studies, as metafor's
         ``study/es_id`` nests them). Default: every row is its own unit.
@@ -275,6 +307,10 @@ def multilevel(
         Confidence level, a proportion in (0, 1).
     labels : sequence of str, optional
         A label per effect size (default ``"1"``, ``"2"``, ...), for the forest plot.
+    control : mapping, optional
+        ``maxiter`` (Fisher-scoring steps, default 500), ``threshold`` (largest change of a
+        component that counts as converged, relative to the largest component, default 1e-10)
+        and ``sigma2_init`` (starting values; default metafor's).
 
     Returns
     -------
@@ -282,38 +318,43 @@ def multilevel(
         Without *mods*: ``k``, ``n_levels``, ``sigma2``, ``estimate``, ``se``, ``zval``, ``pval``,
         ``df``, ``ci_lb``, ``ci_ub``, ``Q``, ``Q_df``, ``Q_pval``, ``I2``, ``I2_levels``,
         ``typical_vi``, ``loglik``, ``method``, ``test``, ``level``, ``iterations``, per row
-        ``yi``, ``vi``, ``weights`` and ``labels``, and ``notes``.
+        ``yi``, ``vi``, ``weights`` and ``labels``, then ``factors``, ``groups``, ``V`` and
+        ``notes``.
         With *mods*: ``k``, ``p``, ``n_levels``, ``sigma2``, ``coef_names``, per coefficient
         ``beta``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``, then ``df``, ``QE``,
         ``QE_df``, ``QE_pval``, ``QM``, ``QM_df``, ``QM_pval``, the rest as without, and per row
-        ``fitted``, ``fitted_ci_lb``, ``fitted_ci_ub``, ``resid`` and ``resid_se``.
+        ``fitted``, ``fitted_ci_lb``, ``fitted_ci_ub``, ``resid`` and ``resid_se``, and the
+        model matrix ``design``.
 
     Notes
     -----
     The model is :math:`y_{ij} = x_{ij}'\beta + u_i + w_{ij} + e_{ij}` (:math:`x_{ij}'\beta = \mu`
     without moderators) with
     :math:`u_i \sim N(0, \sigma^2_1)` (study), :math:`w_{ij} \sim N(0, \sigma^2_2)` (effect size
-    within study) and :math:`e_{ij} \sim N(0, v_{ij})`, so
-    :math:`V = \mathrm{diag}(v) + \sigma^2_1 Z_1 Z_1' + \sigma^2_2 Z_2 Z_2'` [1]_. The variance
-    components maximise the restricted (REML) or full (ML) log-likelihood, found by Fisher scoring
-    on :math:`\sigma^2 \ge 0` (steps projected onto the bound and halved until the likelihood
-    rises; stopped when no component changes by more than 1e-10) with the analytic score
-    :math:`\partial \ell_R / \partial \sigma^2_j = -\tfrac12 \mathrm{tr}(P G_j) + \tfrac12 y'P G_j P y`,
-    :math:`G_j = Z_j Z_j'` and information :math:`\tfrac12 \mathrm{tr}(P G_j P G_l)` (V^-1 for ML).
-    V is formed densely (O(k^3) per evaluation: fine for the few hundred
-    effect sizes of a meta-analysis). Here :math:`P = V^{-1} - V^{-1}X(X'V^{-1}X)^{-1}X'V^{-1}`, and
-    metafor's REML log-likelihood keeps the constant :math:`+\tfrac12 \log|X'X|`. Then
-    :math:`\hat\beta = (X'V^{-1}X)^{-1} X'V^{-1}y` with variance :math:`(X'V^{-1}X)^{-1}`; QM is the
+    within study; deeper factors add terms alike) and :math:`e \sim N(0, S)`,
+    :math:`S = \mathrm{diag}(v)` or the given V, so
+    :math:`M = S + \sigma^2_1 Z_1 Z_1' + \sigma^2_2 Z_2 Z_2'` [1]_. The variance
+    components maximise the restricted (REML) or full (ML) log-likelihood over
+    :math:`\sigma^2 \ge 0`, found by Newton steps (Fisher scoring where the Hessian is not
+    positive definite) with an active set (a component at 0 whose score points below 0 is held
+    there and the step solved for the others), steps projected onto the bound and halved until
+    the likelihood rises, stopped at the constrained maximum (see
+    :meth:`secretome.meta._marginal.MarginalModel.fit`), from metafor's starting values. metafor
+    optimises :math:`\log\sigma^2` with ``nlminb``, so where a component's maximum lies at 0 it
+    reports a tiny positive value (about 1e-9) and we report 0. M is formed densely (O(k^3) per
+    evaluation: fine for the few hundred effect sizes of a meta-analysis); metafor's REML
+    log-likelihood keeps the constant :math:`+\tfrac12 \log|X'X|`. Then
+    :math:`\hat\beta = (X'M^{-1}X)^{-1} X'M^{-1}y` with variance :math:`(X'M^{-1}X)^{-1}`; QM is the
     Wald statistic of all coefficients but the intercept (divided by their number and referred to
     F on ``(m, k - p)`` df for ``test="t"``), and QE the weighted residual sum of squares with
-    weights :math:`1/v` on ``k - p`` df. The weights, fitted values with their CIs and residuals
-    with their SEs are metafor's ``weights`` (diagonal of :math:`V^{-1}`), ``fitted``, ``predict``
-    and ``rstandard`` (:math:`\mathrm{diag}(V - X(X'V^{-1}X)^{-1}X')`).
+    weights :math:`S^{-1}` on ``k - p`` df. The weights, fitted values with their CIs and residuals
+    with their SEs are metafor's ``weights`` (diagonal of :math:`M^{-1}`), ``fitted``, ``predict``
+    and ``rstandard`` (:math:`\mathrm{diag}(M - X(X'M^{-1}X)^{-1}X')`).
 
     Multilevel I^2 follows the metafor FAQ and Cheung [2]_:
     :math:`I^2_j = 100\,\sigma^2_j / (\sum_l \sigma^2_l + \tilde v)` with the typical sampling
     variance :math:`\tilde v = (k-p)/\mathrm{tr}(P)`, :math:`P = W - WX(X'WX)^{-1}X'W`,
-    :math:`W = \mathrm{diag}(1/v)`. For the intercept-only P it equals Higgins and Thompson's
+    :math:`W = S^{-1}`. For the intercept-only P and diagonal S it equals Higgins and Thompson's
     :math:`(k-1)\sum w/((\sum w)^2 - \sum w^2)` [3]_ (checked numerically in the tests).
 
     Checked against metafor 3.8-1 ``rma.mv(yi, vi, mods = ~ 1 and ~ year, random = ~ 1 |
@@ -322,7 +363,11 @@ def multilevel(
     both sigma^2 are optimiser results and metafor stops ``nlminb`` at its default tolerances), Q
     and QE to 1e-12 (tests/meta/test_multilevel.py); weights, fitted values and their CIs,
     residuals and their SEs against ``weights``, ``fitted``, ``predict`` and ``rstandard`` for
-    ``~ 1`` (z) and ``~ year`` (t) with REML (tests/meta/test_plots.py).
+    ``~ 1`` (z) and ``~ year`` (t) with REML (tests/meta/test_plots.py). At the boundary: 30
+    simulated data sets of 8 studies x 3 effect sizes (many with a component at 0), REML and ML;
+    beyond two levels: ``~ 1 | study/deltype/esid`` on dat.assink2016 and a V from ``vcalc``, with
+    and without moderators, z and t (tests/meta/test_multilevel.py, fixtures by
+    tools/metafor_reference_mv.R).
 
     References
     ----------
@@ -349,70 +394,63 @@ def multilevel(
     check_choice("method", method, ("REML", "ML"), owner="multilevel")
     check_choice("test", test, ("z", "t"), owner="multilevel")
     check_level(level)
-    y, v = validated(yi, vi)
+    y = as_column(yi, "yi")
     k = y.size
+    sampling, given_v = _sampling(vi, k)
+    v = np.diag(sampling).copy()
     row_labels = study_labels(labels, k)
-    z1 = _incidence(study, k, "study")
-    if es_id is None:
-        z2 = np.eye(k)
-    else:
-        ids = np.asarray(es_id, dtype=object).reshape(-1)
-        if ids.size != k:
-            raise InputError(f"has {ids.size} values but yi has {k}", field="es_id")
-        studies = np.asarray(study, dtype=object).reshape(-1)
-        z2 = _incidence([(s, e) for s, e in zip(studies, ids, strict=True)], k, "es_id")
-    n_levels = (z1.shape[1], z2.shape[1])
-    if n_levels[0] == n_levels[1]:
-        # Then Z1 Z1' = Z2 Z2': only the sum of the two variances is identified.
-        raise InputError(
-            "every study has a single effect-size unit, so the two levels cannot be separated; "
-            "use random_effects (two levels)",
-            field="study",
-        )
+    factors, groups = _factors(study, es_id, k)
+    incidences = [_incidence(g) for g in groups]
+    n_levels = tuple(z.shape[1] for z in incidences)
+    for j in range(1, len(groups)):
+        if n_levels[j] == n_levels[j - 1]:
+            # Then Z_j Z_j' is the matrix of the factor above: only the sum of the two variances is identified.
+            raise InputError(
+                f"every unit of {factors[j - 1]!r} holds a single unit of {factors[j]!r}, so the two levels "
+                "cannot be separated; drop one (with a single level use random_effects)",
+                field="study",
+            )
     if k < 3:
-        raise InputError("a three-level model needs at least 3 effect sizes", field="yi", value=k)
+        raise InputError("a multilevel model needs at least 3 effect sizes", field="yi", value=k)
     x, coef_names = _design(mods, k, names)
     p = x.shape[1]
-    grams = (z1 @ z1.T, z2 @ z2.T)
-    reml = method == "REML"
-
-    start = np.full(2, max(float(np.var(y, ddof=1)) / 4, 1e-4))
-    sigma2, nll, iterations = _fisher_scoring(start, y, v, x, grams, reml=reml, method=method)
+    settings = _control(control, len(groups))
+    model = MarginalModel(y, sampling, x, incidences, reml=method == "REML")
+    with one_blas_thread():
+        fit = model.fit(start=settings["sigma2_init"], maxiter=settings["maxiter"], threshold=settings["threshold"])
+        beta, vb, marginal = model.gls(fit.theta)
+        weights = np.diag(linalg.cho_solve(linalg.cho_factor(marginal), np.eye(k)))
+        q, typical = _fixed_effects_q(y, sampling, x, given_v)
+    sigma2 = fit.theta
     notes: list[str] = []
-    for j, name in enumerate(("study", "within-study")):
-        if sigma2[j] < 1e-10:
-            notes.append(f"the {name} variance is estimated at 0 (the boundary)")
+    for name, s2 in zip(factors, sigma2, strict=True):
+        if s2 <= 0:
+            notes.append(f"the variance of {name!r} is estimated at 0 (the boundary)")
 
-    vmat = np.diag(v) + sigma2[0] * grams[0] + sigma2[1] * grams[1]
-    chol = linalg.cho_factor(vmat)
-    vinv_x = linalg.cho_solve(chol, x)
-    weights = np.diag(linalg.cho_solve(chol, np.eye(k)))
-    vb = np.linalg.inv(x.T @ vinv_x)
-    beta = vb @ (vinv_x.T @ y)
     df = k - p if test == "t" else None
     coefficients, crit = coefficient_tests(beta, vb, df, level)
 
-    fixed = Projection(1 / v, x)
-    q = fixed.quad(y)
-    typical = (k - p) / fixed.trace()
     total = float(sigma2.sum()) + typical
-    common = {
+    common: dict[str, Any] = {
         "k": k,
         "n_levels": n_levels,
-        "sigma2": (float(sigma2[0]), float(sigma2[1])),
+        "sigma2": tuple(float(s2) for s2 in sigma2),
         "df": df,
         "I2": 100 * float(sigma2.sum()) / total,
-        "I2_levels": (100 * float(sigma2[0]) / total, 100 * float(sigma2[1]) / total),
+        "I2_levels": tuple(100 * float(s2) / total for s2 in sigma2),
         "typical_vi": typical,
-        "loglik": -nll,
+        "loglik": fit.loglik,
         "method": method,
         "test": test,
         "level": level,
-        "iterations": iterations,
+        "iterations": fit.iterations,
         "yi": tuple(float(a) for a in y),
         "vi": tuple(float(a) for a in v),
         "weights": tuple(float(a) for a in 100 * weights / weights.sum()),
         "labels": row_labels,
+        "factors": factors,
+        "groups": groups,
+        "V": tuple(tuple(float(c) for c in row) for row in sampling) if given_v else None,
         "notes": tuple(notes),
     }
     if mods is None:
@@ -422,7 +460,7 @@ def multilevel(
             Q=q,
             Q_df=k - 1,
             Q_pval=float(stats.chi2.sf(q, k - 1)),
-            **common,  # type: ignore[arg-type]
+            **common,
         )
     return MultilevelRegressionResult(
         p=p,
@@ -431,88 +469,117 @@ def multilevel(
         QE_df=k - p,
         QE_pval=float(stats.chi2.sf(q, k - p)),
         **coefficients,
-        **study_fits(y, x, beta, vb, vb, np.diag(vmat), crit),
-        **common,  # type: ignore[arg-type]
+        **study_fits(y, x, beta, vb, vb, np.diag(marginal), crit),
+        design=tuple(tuple(float(c) for c in row) for row in x),
+        **common,
     )
 
 
-def _incidence(labels: Sequence[object] | ArrayLike, k: int, field: str) -> FloatArray:
-    """The 0/1 matrix of rows by levels of *labels* (one column per distinct label)."""
-    raw = list(labels) if not isinstance(labels, np.ndarray) else list(labels.reshape(-1))
+def marginal_model(fit: MultilevelResult | MultilevelRegressionResult) -> MarginalModel:
+    """The likelihood behind *fit*, to refit it with components held fixed (profiles, CIs)."""
+    y = np.array(fit.yi)
+    sampling = np.diag(fit.vi) if fit.V is None else np.array(fit.V)
+    x = np.array(fit.design) if isinstance(fit, MultilevelRegressionResult) else np.ones((y.size, 1))
+    return MarginalModel(y, sampling, x, [_incidence(g) for g in fit.groups], reml=fit.method == "REML")
+
+
+def _sampling(vi: ArrayLike, k: int) -> tuple[FloatArray, bool]:
+    """The sampling covariance: ``diag(vi)``, or V itself when *vi* is a k x k matrix (checked)."""
+    raw = np.asarray(vi, dtype=object)
+    if raw.ndim < 2:
+        v = as_column(vi, "vi", length=k)
+        require(v, "vi", lambda a: a > 0, "sampling variance must be > 0")
+        return np.diag(v), False
+    if raw.shape != (k, k):
+        raise InputError(f"V must be {k} x {k} (one row and column per effect size); got {raw.shape}", field="V")
+    try:
+        mat = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("V holds a value that is not a number", field="V") from None
+    if not np.all(np.isfinite(mat)):
+        i, j = (int(a[0]) for a in np.nonzero(~np.isfinite(mat)))
+        raise InputError(f"V[{i + 1}, {j + 1}] is missing or not finite", field="V", value=float(mat[i, j]))
+    asym = np.abs(mat - mat.T) > 1e-8 * np.maximum(np.abs(mat), np.abs(mat.T)).max()
+    if asym.any():
+        i, j = (int(a[0]) for a in np.nonzero(asym))
+        raise InputError(f"V is not symmetric: V[{i + 1}, {j + 1}] != V[{j + 1}, {i + 1}]", field="V")
+    require(np.diag(mat).copy(), "V", lambda a: a > 0, "sampling variance (diagonal of V) must be > 0")
+    try:
+        linalg.cholesky(mat, lower=True)
+    except linalg.LinAlgError:
+        raise InputError("V is not positive definite", field="V") from None
+    return (mat + mat.T) / 2, True
+
+
+def _factors(
+    study: Levels, es_id: Sequence[object] | ArrayLike | None, k: int
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The factor names as metafor prints them and, per factor, each row's unit (nested labels joined by "/")."""
+    if isinstance(study, Mapping):
+        if es_id is not None:
+            raise InputError("give nested factors as one mapping, or study and es_id, not both", field="es_id")
+        if not study:
+            raise InputError("needs at least one factor", field="study")
+        columns = {str(name): _labels(values, k, str(name)) for name, values in study.items()}
+    else:
+        columns = {"study": _labels(study, k, "study")}
+        columns["es_id"] = tuple(str(i) for i in range(1, k + 1)) if es_id is None else _labels(es_id, k, "es_id")
+    names = list(columns)
+    factors = tuple("/".join(names[: j + 1]) for j in range(len(names)))
+    groups = tuple(
+        tuple("/".join(parts) for parts in zip(*(columns[n] for n in names[: j + 1]), strict=True))
+        for j in range(len(names))
+    )
+    return factors, groups
+
+
+def _labels(values: Sequence[object] | ArrayLike, k: int, field: str) -> tuple[str, ...]:
+    raw = list(values) if not isinstance(values, np.ndarray) else list(values.reshape(-1))
     if len(raw) != k:
         raise InputError(f"has {len(raw)} values but yi has {k}", field=field)
     for i, label in enumerate(raw):
         if label is None or (isinstance(label, float) and math.isnan(label)):
             raise InputError("is missing", row=i + 1, field=field, value=label)
-    codes, _ = pd.factorize(pd.Series(raw, dtype=object))
-    z = np.zeros((k, int(codes.max()) + 1))
-    z[np.arange(k), codes] = 1.0
+    # "/" joins nested labels, so it must not occur inside one.
+    return tuple(str(label).replace("/", "_") for label in raw)
+
+
+def _incidence(units: tuple[str, ...]) -> FloatArray:
+    """The 0/1 matrix of rows by units (one column per distinct unit, in order of appearance)."""
+    codes, _ = pd.factorize(pd.Series(units, dtype=object))
+    z = np.zeros((len(units), int(codes.max()) + 1))
+    z[np.arange(len(units)), codes] = 1.0
     return z
 
 
-def _negloglik(
-    theta: FloatArray, y: FloatArray, v: FloatArray, x: FloatArray, grams: tuple[FloatArray, FloatArray], *, reml: bool
-) -> tuple[float, FloatArray, FloatArray]:
-    """Minus the (restricted) log-likelihood at sigma^2 = *theta*, its gradient and the Fisher information."""
+def _control(control: Mapping[str, object] | None, s: int) -> dict[str, Any]:
+    settings: dict[str, Any] = {"maxiter": 500, "threshold": 1e-10, "sigma2_init": None}
+    for key, value in (control or {}).items():
+        name = str(key).replace(".", "_")
+        if name not in settings:
+            raise InputError(f"unknown control setting; known: {', '.join(settings)}", field="control", value=key)
+        settings[name] = value
+    if settings["sigma2_init"] is not None:
+        init = np.atleast_1d(np.asarray(settings["sigma2_init"], dtype=np.float64))
+        init = np.full(s, init[0]) if init.size == 1 else init
+        if init.size != s or not np.all(init > 0):
+            raise InputError(f"needs {s} values > 0", field="control", value=settings["sigma2_init"])
+        settings["sigma2_init"] = init
+    return settings
+
+
+def _fixed_effects_q(y: FloatArray, sampling: FloatArray, x: FloatArray, given_v: bool) -> tuple[float, float]:
+    """metafor's QE (``y'Py``) and the typical sampling variance ``(k - p) / tr(P)`` with ``W = S^-1``."""
     k, p = x.shape
-    vmat = np.diag(v) + theta[0] * grams[0] + theta[1] * grams[1]
-    chol = linalg.cho_factor(vmat)
-    vinv = linalg.cho_solve(chol, np.eye(k))
-    logdet = 2 * float(np.log(np.diag(chol[0])).sum())
-    vinv_x = vinv @ x
-    xtvx = x.T @ vinv_x
-    beta = np.linalg.solve(xtvx, vinv_x.T @ y)
-    r = y - x @ beta
-    vinv_r = vinv @ r
-    quad = float(r @ vinv_r)
-    if reml:
-        # metafor's REML log-likelihood keeps + 1/2 log|X'X| (= log k / 2 for the intercept).
-        logdet_xtvx, logdet_xtx = np.linalg.slogdet(xtvx)[1], np.linalg.slogdet(x.T @ x)[1]
-        nll = 0.5 * ((k - p) * math.log(2 * math.pi) + logdet + logdet_xtvx + quad - logdet_xtx)
-        big = vinv - vinv_x @ np.linalg.solve(xtvx, vinv_x.T)  # P
-    else:
-        nll = 0.5 * (k * math.log(2 * math.pi) + logdet + quad)
-        big = vinv
-    # P y = V^-1 r for the GLS residual r, so the quadratic part of the score is the same in both.
-    grad = np.array([0.5 * (float((big * g).sum()) - float(vinv_r @ g @ vinv_r)) for g in grams])
-    pg = [big @ g for g in grams]
-    info = np.array([[0.5 * float((a * b.T).sum()) for b in pg] for a in pg])
-    return nll, grad, info
-
-
-def _fisher_scoring(
-    theta: FloatArray,
-    y: FloatArray,
-    v: FloatArray,
-    x: FloatArray,
-    grams: tuple[FloatArray, FloatArray],
-    *,
-    reml: bool,
-    method: str,
-    maxiter: int = 200,
-    threshold: float = 1e-10,
-) -> tuple[FloatArray, float, int]:
-    """Maximise the (restricted) likelihood over sigma^2 >= 0 by projected Fisher scoring."""
-    nll, grad, info = _negloglik(theta, y, v, x, grams, reml=reml)
-    for iteration in range(1, maxiter + 1):
-        try:
-            step = -np.linalg.solve(info, grad)
-        except np.linalg.LinAlgError:
-            step = -grad
-        # A component at the bound whose score pushes it below 0 stays there.
-        free = ~((theta <= 0) & (step < 0))
-        step = np.where(free, step, 0.0)
-        for _ in range(60):
-            new = np.maximum(theta + step, 0.0)
-            new_nll, new_grad, new_info = _negloglik(new, y, v, x, grams, reml=reml)
-            if new_nll <= nll + 1e-12 * abs(nll):
-                break
-            step = step / 2
-        change = float(np.max(np.abs(new - theta)))
-        theta, nll, grad, info = new, new_nll, new_grad, new_info
-        if change < threshold:
-            return theta, nll, iteration
-    raise ConvergenceError(
-        f"{method} for the three-level model did not converge in {maxiter} Fisher-scoring steps "
-        f"(sigma^2 = {theta[0]:.6g}, {theta[1]:.6g}); check that studies hold several effect sizes"
-    )
+    if not given_v:
+        # W diagonal: y'Py and tr(P) from p x p products, no k x k matrix.
+        w = 1 / np.diag(sampling)
+        wx = w[:, None] * x
+        xtwx = x.T @ wx
+        beta = np.linalg.solve(xtwx, wx.T @ y)
+        trace = float(w.sum() - np.trace(np.linalg.solve(xtwx, (wx * w[:, None]).T @ x)))
+        return float(w @ (y - x @ beta) ** 2), (k - p) / trace
+    w = linalg.cho_solve(linalg.cho_factor(sampling), np.eye(k))
+    wx = w @ x
+    proj = w - wx @ np.linalg.solve(x.T @ wx, wx.T)
+    return float(y @ proj @ y), (k - p) / float(np.trace(proj))

@@ -291,9 +291,13 @@ def _heterogeneity_text(fit: RandomEffectsResult) -> str:
 
 
 def _multilevel_text(fit: MultilevelResult | MultilevelRegressionResult) -> str:
-    # Both variance components, as print.rma.mv lists sigma^2.1 (study) and sigma^2.2 (within study).
-    between, within = fit.sigma2
-    sigma2 = f"σ² = {between:.2f} (between studies), {within:.2f} (within studies); I² = {fit.I2:.1f}%"
+    # Every variance component, as print.rma.mv lists sigma^2.1 (study), sigma^2.2 (within study), ...
+    if len(fit.sigma2) == 2:
+        between, within = fit.sigma2
+        parts = f"{between:.2f} (between studies), {within:.2f} (within studies)"
+    else:
+        parts = ", ".join(f"{s2:.2f} ({name})" for s2, name in zip(fit.sigma2, fit.factors, strict=True))
+    sigma2 = f"σ² = {parts}; I² = {fit.I2:.1f}%"
     if isinstance(fit, MultilevelResult):
         return f"Heterogeneity: {sigma2}; Q = {fit.Q:.2f}, df = {fit.Q_df}, {_p_short(fit.Q_pval)}"
     return f"Residual heterogeneity: {sigma2}; QE = {fit.QE:.2f}, df = {fit.QE_df}, {_p_short(fit.QE_pval)}"

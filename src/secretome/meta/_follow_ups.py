@@ -1,0 +1,184 @@
+"""What the CLI runs after a model is fitted from a table: deeper nesting, robust tests, selection models,
+fail-safe N, sigma^2 CIs and profile plots, each located in the user's file and columns on error."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from secretome._result import Result
+from secretome.errors import InputError
+from secretome.meta._failsafe import fail_safe_n
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
+from secretome.meta._profile import profile_likelihood, profile_plot, sigma2_confint
+from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
+from secretome.meta._robust import robust
+from secretome.meta._selection import selection_model
+
+__all__ = ["AnalysisBundle", "follow_ups_from_csv"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AnalysisBundle(Result):
+    """A fitted model and the analyses run on it (robust tests, selection model, fail-safe N, ...).
+
+    Attributes
+    ----------
+    model : Result
+        The fitted model.
+    names : tuple of str
+        The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``confint``, ``profile``).
+    analyses : tuple of Result
+        Their results, in that order.
+    """
+
+    model: Result
+    names: tuple[str, ...]
+    analyses: tuple[Result, ...]
+
+    def summary(self) -> str:
+        """The model's summary, then each analysis under its name."""
+        parts = [self.model.summary()]
+        parts += [f"== {name} ==\n\n{res.summary()}" for name, res in zip(self.names, self.analyses, strict=True)]
+        return "\n\n".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"model": ..., "<name>": ...}``, each as its own ``to_dict()``."""
+        out: dict[str, Any] = {"model": self.model.to_dict()}
+        out.update({name: res.to_dict() for name, res in zip(self.names, self.analyses, strict=True)})
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The model's one-row table."""
+        return self.model.to_frame()
+
+
+def follow_ups_from_csv(
+    path: str | Path,
+    fit: Result,
+    *,
+    mods: Sequence[str] = (),
+    random: Sequence[str] = (),
+    robust_cluster: str | None = None,
+    selmodel: str | None = None,
+    fsn: str | None = None,
+    confint: bool = False,
+    profile: str | Path | None = None,
+) -> Result:
+    """Run the requested analyses on *fit*, the model :func:`meta_from_csv` fitted from the table at *path*.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV table the model came from (for the columns named here).
+    fit : Result
+        The fitted model.
+    mods : sequence of str
+        The moderator columns of *fit* (numeric ones only, for ``robust`` on a meta-regression).
+    random : sequence of str
+        Nested factor columns, outermost first (``study``, ``outcome``, ``es``): *fit* (a
+        multilevel model on the first) is refitted as :func:`multilevel` with all of them.
+    robust_cluster : str, optional
+        ``COLUMN`` or ``COLUMN:CR2``: :func:`robust` with that cluster (CR1 by default).
+    selmodel : str, optional
+        ``3PSM`` (steps 0.025), ``beta`` or ``step:0.025,0.5``: :func:`selection_model`.
+    fsn : str, optional
+        ``Rosenthal``, ``Orwin`` or ``Rosenberg``: :func:`fail_safe_n`.
+    confint : bool
+        :func:`sigma2_confint` of a multilevel model.
+    profile : str or Path, optional
+        Write :func:`profile_plot` of tau^2 (or of the first sigma^2) there (.svg or .pdf).
+
+    Returns
+    -------
+    Result
+        *fit* itself (refitted with *random*) when nothing else was asked, else an
+        :class:`AnalysisBundle`.
+    """
+    frame: pd.DataFrame | None = None
+
+    def column(name: str) -> pd.Series:
+        nonlocal frame
+        if frame is None:
+            frame = pd.read_csv(path)
+        if name not in frame.columns:
+            have = ", ".join(repr(str(c)) for c in frame.columns)
+            raise InputError(f"no such column; the columns are {have}", file=path, field=name)
+        values = frame[name]
+        missing = values.isna().to_numpy().nonzero()[0]
+        if missing.size:
+            raise InputError("is missing", file=path, row=int(missing[0]) + 1, field=name)
+        return values
+
+    if random:
+        fit = _nested(fit, {name: column(name).to_numpy(dtype=object) for name in random}, path)
+    names: list[str] = []
+    analyses: list[Result] = []
+    if robust_cluster:
+        name, _, kind = robust_cluster.partition(":")
+        vcov_type = kind.upper() or "CR1"
+        if vcov_type not in ("CR1", "CR2"):
+            raise InputError("is COLUMN or COLUMN:CR2", field="--robust", value=robust_cluster)
+        extra = {}
+        if isinstance(fit, MetaRegressionResult):
+            if not all(pd.api.types.is_numeric_dtype(column(m)) for m in mods):
+                raise InputError("robust tests of a meta-regression take numeric moderators", file=path, field="mod")
+            extra = {"mods": pd.concat([column(m) for m in mods], axis=1)}
+        analyses.append(robust(fit, column(name).to_numpy(dtype=object), vcov_type=vcov_type, **extra))  # type: ignore[arg-type]
+        names.append("robust")
+    if selmodel:
+        analyses.append(_selection(fit, selmodel))
+        names.append("selmodel")
+    if fsn:
+        if not isinstance(fit, RandomEffectsResult | MetaRegressionResult):
+            raise InputError("fail-safe N takes one effect per study (no --cluster)", field="--fsn", value=fsn)
+        analyses.append(fail_safe_n(fit.yi, fit.vi, type=fsn))  # type: ignore[arg-type]
+        names.append("fsn")
+    if confint:
+        if not isinstance(fit, MultilevelResult | MultilevelRegressionResult):
+            raise InputError("sigma^2 CIs are for multilevel models (--cluster)", field="--confint")
+        analyses.append(sigma2_confint(fit))
+        names.append("confint")
+    if profile is not None:
+        if not isinstance(fit, RandomEffectsResult | MultilevelResult | MultilevelRegressionResult):
+            raise InputError("a profile plot needs a model without moderators or a multilevel model", field="--profile")
+        prof = profile_likelihood(fit)
+        profile_plot(prof, profile)
+        analyses.append(prof)
+        names.append("profile")
+    if not analyses:
+        return fit
+    return AnalysisBundle(fit, tuple(names), tuple(analyses))
+
+
+def _nested(fit: Result, levels: dict[str, Any], path: str | Path) -> Result:
+    if not isinstance(fit, MultilevelResult | MultilevelRegressionResult):
+        raise InputError("nested factors need a multilevel model (--cluster)", file=path, field="--random")
+    options: dict[str, Any] = {"method": fit.method, "test": fit.test, "level": fit.level, "labels": fit.labels}
+    if isinstance(fit, MultilevelRegressionResult):
+        options |= {"mods": [row[1:] for row in fit.design], "names": fit.coef_names[1:]}
+    try:
+        return multilevel(fit.yi, fit.vi, levels, **options)
+    except InputError as err:
+        raise InputError(err.reason, file=path, row=err.row, field=err.field) from err
+
+
+def _selection(fit: Result, spec: str) -> Result:
+    if not isinstance(fit, RandomEffectsResult):
+        raise InputError("selection models take a model without moderators or clusters", field="--selmodel")
+    if spec.lower() == "3psm":
+        return selection_model(fit, steps=(0.025,))
+    if spec.lower() == "beta":
+        return selection_model(fit, type="beta")
+    kind, _, steps = spec.partition(":")
+    if kind.lower() != "step" or not steps:
+        raise InputError("is 3PSM, beta or step:P1,P2,...", field="--selmodel", value=spec)
+    try:
+        cuts = tuple(float(s) for s in steps.split(","))
+    except ValueError:
+        raise InputError("cut points must be numbers, e.g. step:0.025,0.5", field="--selmodel", value=spec) from None
+    return selection_model(fit, steps=cuts)
