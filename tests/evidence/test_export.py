@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import rispy
 
-from secretome.errors import InputError, StoreError
+from secretome.errors import InputError, OutputError
 from secretome.evidence._export import export_studies
 from secretome.evidence._store import open_store
 
@@ -55,7 +55,7 @@ def test_unknown_format_is_an_input_error(store, tmp_path):
         export_studies(store, "xml", tmp_path / "e.xml")
 
 
-def test_unwritable_output_is_a_store_error_and_writes_nothing(store, tmp_path):
-    with pytest.raises(StoreError, match="folder does not exist"):
+def test_unwritable_output_is_an_output_error_and_writes_nothing(store, tmp_path):
+    with pytest.raises(OutputError, match="folder does not exist"):
         export_studies(store, "json", tmp_path / "missing" / "e.json")
     assert not (tmp_path / "missing").exists()

@@ -158,7 +158,7 @@ def export_studies(store: Store, to: Literal["csv", "json", "ris"], out: str | P
     ------
     InputError
         Unknown format.
-    StoreError
+    OutputError
         *out* cannot be written.
     """
     check_choice("to", to, EXPORT_FORMATS, owner="export_studies")

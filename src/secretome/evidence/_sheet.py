@@ -87,7 +87,7 @@ def write_template(out: str | Path, *, to: str = "csv") -> TemplateResult:
     ------
     InputError
         An unknown format.
-    StoreError
+    OutputError
         *out* cannot be written.
     """
     check_choice("to", to, TEMPLATE_FORMATS, owner="write_template")
