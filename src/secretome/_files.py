@@ -24,9 +24,9 @@ import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from secretome.errors import OutputError
+from secretome.errors import InputError, OutputError
 
-__all__ = ["atomic_write_bytes", "atomic_write_files", "atomic_write_text", "check_output_path"]
+__all__ = ["atomic_write_bytes", "atomic_write_files", "atomic_write_text", "check_output_path", "output_format"]
 
 
 def _new_file_mode() -> int:
@@ -70,6 +70,36 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
         if test(mode):
             raise OutputError(f"is {kind}, not a regular file; nothing was written", file=str(target))
     return target
+
+
+def output_format(path: str | os.PathLike[str], to: str | None, extensions: Mapping[str, str]) -> str:
+    """The format to write *path* in: *to* if given, else the one its extension names.
+
+    *extensions* maps a lower-case extension (``".csv"``) to a format. A format that contradicts
+    the extension (``--to csv`` for ``refs.ris``) is refused, so that a file's name never lies
+    about its content; an extension not in *extensions* takes any format given.
+
+    >>> output_format("refs.ris", None, {".csv": "csv", ".ris": "ris"})
+    'ris'
+    >>> output_format("refs.ris", "csv", {".csv": "csv", ".ris": "ris"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: file 'refs.ris', field 'to': the file name says ris; give a .csv name ... (got 'csv')
+    """
+    named = extensions.get(Path(path).suffix.lower())
+    if to is None:
+        if named is None:
+            known = ", ".join(f"{ext} ({fmt})" for ext, fmt in extensions.items())
+            raise InputError(
+                f"cannot tell the format from the file name; name it, or end it in {known}", file=str(path), field="to"
+            )
+        return named
+    if named is not None and named != to:
+        wanted = next(ext for ext, fmt in extensions.items() if fmt == to)
+        raise InputError(
+            f"the file name says {named}; give a {wanted} name for {to}", file=str(path), field="to", value=to
+        )
+    return to
 
 
 @contextlib.contextmanager

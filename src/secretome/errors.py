@@ -84,8 +84,8 @@ class InputError(SecretomeError, ValueError):
 
     >>> str(InputError("must be > 0", file="a.csv", row=7, field="vi", value=-0.01))
     "file 'a.csv', row 7, field 'vi': must be > 0 (got -0.01)"
-    >>> str(InputError("unknown preset", field="--preset", value="rabit"))
-    "field '--preset': unknown preset (got 'rabit')"
+    >>> str(InputError("unknown preset", field="preset", value="rabit"))
+    "field 'preset': unknown preset (got 'rabit')"
     """
 
     def __init__(

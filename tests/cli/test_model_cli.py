@@ -69,7 +69,8 @@ def test_export_sbml(tmp_path, capsys):
     text = out.read_text()
     assert text.startswith("<?xml")
     assert text.count("<event ") == 5
-    assert main(["model", "export-sbml", "--preset", "rat-mia", "--out", str(tmp_path / "no" / "m.xml")]) == 2
+    # An output that cannot be written is not bad input: exit 1.
+    assert main(["model", "export-sbml", "--preset", "rat-mia", "--out", str(tmp_path / "no" / "m.xml")]) == 1
 
 
 def test_cohort_text_json_and_out(tmp_path, capsys):

@@ -86,7 +86,7 @@ def test_a_broken_workbook_is_named(store, tmp_path):
 
 
 def test_unknown_extension_asks_for_from(tmp_path):
-    with pytest.raises(InputError, match="give --from"):
+    with pytest.raises(InputError, match="cannot tell the format from the extension; name it"):
         detect_format(tmp_path / "refs.dat")
 
 

@@ -11,11 +11,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 
 from secretome import ProgressCallback, Result
+from secretome.errors import shorten
 
 stderr = Console(stderr=True)
+
+
+def print_error(message: str) -> None:
+    """``error: <message>`` on stderr, one line whatever the message holds."""
+    stderr.print(f"[red]error:[/red] {escape(shorten(message, 10_000))}", highlight=False, soft_wrap=True)
 
 
 class Format(StrEnum):
@@ -44,6 +50,8 @@ def emit(result: Result, fmt: Format) -> None:
 @contextmanager
 def progress_bar() -> Iterator[ProgressCallback]:
     """A progress callback drawn with rich on stderr, so stdout stays clean for pipes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

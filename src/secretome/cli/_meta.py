@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from secretome.cli._conventions import Format, FormatOption, emit
-from secretome.meta import forest_plot, funnel_plot, meta_from_csv, regression_plot_from_csv
 
 _Col = Annotated[str | None, typer.Option(help="Column name.")]
 
@@ -58,6 +57,8 @@ def meta(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Pool the effect sizes in DATA with a random-effects (or fixed-effect) model."""
+    from secretome.meta import forest_plot, funnel_plot, meta_from_csv, regression_plot_from_csv
+
     raw = {"m1i": m1, "sd1i": sd1, "n1i": n1, "m2i": m2, "sd2i": sd2, "n2i": n2}
     raw |= {"ai": ai, "bi": bi, "ci": ci, "di": di, "ri": ri, "ni": ni}
     columns = {arg: name for arg, name in raw.items() if name is not None}

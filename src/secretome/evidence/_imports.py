@@ -104,7 +104,12 @@ def detect_format(path: str | Path) -> str:
             return "nbib"
         if head.startswith("TY  -"):
             return "ris"
-    raise InputError("cannot tell the format from the extension; give --from", file=str(path), value=suffix)
+    raise InputError(
+        f"cannot tell the format from the extension; name it ({', '.join(IMPORT_FORMATS[1:])})",
+        file=str(path),
+        field="file_format",
+        value=suffix,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,7 +84,7 @@ def read_nbib(path: str | Path, *, source_database: str | None = "PubMed") -> li
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the file ({exc})", file=file) from exc
     if re.search(r"^TY  - ", text, re.MULTILINE):
-        raise InputError("this is a RIS file, not a PubMed .nbib file: import it with --from ris", file=file)
+        raise InputError("this is a RIS file, not a PubMed .nbib file: import it as ris", file=file)
     parsed = _split(text, file)
     if not parsed:
         raise InputError("no record in the file (PubMed .nbib records start with 'PMID- ')", file=file)

@@ -119,7 +119,7 @@ def read_ris(path: str | Path, *, source_database: str | None = None) -> list[Bi
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the file ({exc})", file=file) from exc
     if re.search(r"^PMID- ", text, re.MULTILINE) and not re.search(r"^TY  -", text, re.MULTILINE):
-        raise InputError("no RIS record: this is a PubMed .nbib (MEDLINE) file; import it with --from nbib", file=file)
+        raise InputError("no RIS record: this is a PubMed .nbib (MEDLINE) file; import it as nbib", file=file)
     starts = _record_lines(text, file)
     if not starts:
         raise InputError("no RIS record in the file (records start with 'TY  -' and end with 'ER  -')", file=file)

@@ -363,7 +363,10 @@ def import_decisions(
     missing = [c for c in needed if c not in columns.values()]
     if missing:
         raise InputError(
-            "missing column(s); the columns are " + ", ".join(SCREENING_COLUMNS), file=file, row=1, value=missing
+            f"missing column(s) {', '.join(missing)}; a decisions file has the columns {', '.join(SCREENING_COLUMNS)}",
+            file=file,
+            row=1,
+            value=header,
         )
     now = datetime.now(UTC)
     rows: list[tuple[int, dict[str, str]]] = []

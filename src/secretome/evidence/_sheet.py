@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from secretome._files import atomic_write_bytes, atomic_write_text
+from secretome._files import atomic_write_bytes, atomic_write_text, output_format
 from secretome._result import Result
 from secretome.errors import InputError, NotLandedError, check_choice
 from secretome.evidence._schema import ARM_STATISTICS, Study, parse_study
@@ -72,26 +72,27 @@ class SheetStudy:
     rows: tuple[int, ...]
 
 
-def write_template(out: str | Path, *, to: str = "csv") -> TemplateResult:
+def write_template(out: str | Path, *, to: str | None = None) -> TemplateResult:
     """Write an empty extraction sheet (the header row of :data:`SHEET_COLUMNS`) to *out*.
 
     Parameters
     ----------
     out : str or Path
         The file to write.
-    to : {"csv", "xlsx"}
+    to : {"csv", "xlsx"}, optional
         The format: CSV, or an Excel workbook (one sheet, ``extraction``, with the header row
-        bold and frozen; needs openpyxl).
+        bold and frozen; needs openpyxl). Default: by the extension of *out*.
 
     Raises
     ------
     InputError
-        An unknown format.
+        An unknown format, or one that the extension of *out* contradicts.
     OutputError
         *out* cannot be written.
     """
-    check_choice("to", to, TEMPLATE_FORMATS, owner="write_template")
-    if to == "xlsx":
+    if to is not None:
+        check_choice("to", to, TEMPLATE_FORMATS, owner="write_template")
+    if output_format(out, to, {".csv": "csv", ".xlsx": "xlsx"}) == "xlsx":
         path = atomic_write_bytes(out, _xlsx_template())
         return TemplateResult(str(path), SHEET_COLUMNS)
     buffer = io.StringIO()

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 _MIGRATIONS = Path(__file__).with_name("_migrations")
-_INIT_HINT = "create or upgrade it with `secretome evidence init --db URL`"
+_INIT_HINT = "create or upgrade it first (create_store; `secretome evidence init`)"
 
 
 class Store:
@@ -155,7 +155,7 @@ def open_store(url: str | None = None, *, corpus: str | Path | None = None) -> S
     >>> open_store("sqlite:///no/such/evidence.db")
     Traceback (most recent call last):
     ...
-    secretome.errors.StoreError: file 'no/such/evidence.db': no such store; create or upgrade it with ...
+    secretome.errors.StoreError: file 'no/such/evidence.db': no such store; create or upgrade it first ...
     """
     if url is None:
         # The URL shown in summaries says what the in-memory store holds.
@@ -164,7 +164,7 @@ def open_store(url: str | None = None, *, corpus: str | Path | None = None) -> S
         compile_corpus(store, corpus)
         return store
     if corpus is not None:
-        raise StoreError("a corpus folder is compiled only into the in-memory store (no --db)", file=url)
+        raise StoreError("a corpus folder is compiled only into the in-memory store (no url)", file=url)
     engine = _engine(url)
     database = engine.url.database
     # Checked before connecting: SQLite would silently create an empty file.

@@ -49,8 +49,8 @@ def preset(name: str) -> Model:
     >>> preset("rabit")
     Traceback (most recent call last):
     ...
-    secretome.errors.InputError: field '--preset': unknown preset; one of ... (got 'rabit')
+    secretome.errors.InputError: field 'preset': unknown preset; one of ... (got 'rabit')
     """
     if name not in PRESETS:
-        raise InputError(f"unknown preset; one of {', '.join(PRESETS)}", field="--preset", value=name)
+        raise InputError(f"unknown preset; one of {', '.join(PRESETS)}", field="preset", value=name)
     return PRESETS[name]()
