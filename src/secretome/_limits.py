@@ -17,6 +17,7 @@ __all__ = [
     "MAX_NESTING",
     "MAX_SUBJECTS",
     "MIN_END_TIME",
+    "STORE_BUSY_TIMEOUT",
     "check_seed",
     "check_subjects",
 ]
@@ -39,6 +40,10 @@ MAX_FILE_BYTES = 10_000_000
 
 MAX_NESTING = 32
 """Nesting depth of a regimen file (mappings and lists within each other; a regimen needs 3)."""
+
+
+STORE_BUSY_TIMEOUT = 60.0
+"""Seconds a write to a SQLite store waits for another writer to finish before it gives up."""
 
 
 def check_subjects(n: object, *, minimum: int = 1, field: str = "subjects") -> int:

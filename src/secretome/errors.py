@@ -4,8 +4,9 @@
 
     SecretomeError                 base; the CLI catches it, prints one line and exits 1
     ├── InputError (ValueError)    bad input: names file, row/record, field and value; exit 2
-    │   └── StoreError             a missing, corrupt or busy store
+    │   └── StoreError             a missing or corrupt store, or a value it cannot hold
     ├── OutputError                an output file or folder that cannot be written; exit 1
+    ├── StoreBusyError             the store stayed locked by another writer past the busy timeout; exit 1
     ├── NotLandedError             a command whose engine is not available yet; exit 1
     └── NumericalError (ArithmeticError)
         └── ConvergenceError       an iterative solver stopped without converging
@@ -31,6 +32,7 @@ __all__ = [
     "OutputError",
     "SecretomeError",
     "SecretomeWarning",
+    "StoreBusyError",
     "StoreError",
     "check_choice",
 ]
@@ -108,7 +110,11 @@ class InputError(SecretomeError, ValueError):
 
 
 class StoreError(InputError):
-    """The evidence store cannot be used (missing, corrupt, at another schema revision, or busy)."""
+    """The evidence store cannot be used (missing, corrupt, at another schema revision) or refuses a value."""
+
+
+class StoreBusyError(SecretomeError):
+    """Another process held the store's write lock for longer than the busy timeout; nothing was written."""
 
 
 class OutputError(SecretomeError):

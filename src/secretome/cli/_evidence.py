@@ -62,7 +62,7 @@ def import_(
     source: Annotated[str | None, typer.Option("--source", help="Database the file came from (PubMed...).")] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Import FILES into the store, each as one transaction; a file imported before changes nothing."""
+    """Import FILES into the store in one transaction (all or nothing); a file imported before changes nothing."""
     from secretome import evidence
 
     with progress_bar() as progress, evidence.open_store(db) as store:

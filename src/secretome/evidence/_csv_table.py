@@ -60,6 +60,9 @@ def read_csv_table(path: str | Path) -> tuple[list[str], list[tuple[int, list[st
             if long is not None:
                 reason = f"a cell is longer than {MAX_FIELD_CHARS} characters"
                 raise InputError(reason, file=file, row=len(records) + 1, value=long)
+            if any("\x00" in c for c in cells):  # a store on PostgreSQL could not hold it
+                nul = next(c for c in cells if "\x00" in c)
+                raise InputError("a cell holds a NUL character", file=file, row=len(records) + 1, value=nul)
             records.append(cells)
     except csv.Error as exc:
         raise InputError(f"not valid CSV ({exc})", file=file, row=len(records) + 1) from None

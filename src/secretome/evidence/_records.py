@@ -98,6 +98,12 @@ def make_record(
     def fail(reason: str, name: str, value: object) -> InputError:
         return InputError(reason, file=str(file), row=line, record=record, field=name, value=value)
 
+    # PostgreSQL text cannot hold NUL, and no bibliographic field has one: a damaged file.
+    for name, value in values.items():
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise fail("holds a NUL character (a damaged file?)", name, value)
+
     title = _clean(values.get("title"))
     if title is None:
         raise fail("a record needs a title", "title", values.get("title"))
