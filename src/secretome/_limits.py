@@ -10,11 +10,13 @@ from __future__ import annotations
 from secretome.errors import InputError
 
 __all__ = [
+    "MAX_AMOUNT",
     "MAX_DOSES",
     "MAX_END_TIME",
     "MAX_FIELD_CHARS",
     "MAX_FILE_BYTES",
     "MAX_NESTING",
+    "MAX_PARAMETER_VALUE",
     "MAX_SUBJECTS",
     "MIN_END_TIME",
     "STORE_BUSY_TIMEOUT",
@@ -25,8 +27,8 @@ __all__ = [
 MAX_SUBJECTS = 100_000
 """Virtual subjects of one simulation or cohort (1000 make the report's bands)."""
 
-MAX_DOSES = 10_000
-"""Doses of one regimen, all entries together (daily dosing for 27 years)."""
+MAX_DOSES = 1_000
+"""Doses of one regimen, all entries together (daily dosing for almost 3 years; 1000 doses simulate in ~4 s)."""
 
 MIN_END_TIME = 1e-6
 MAX_END_TIME = 36_500.0
@@ -35,11 +37,17 @@ MAX_END_TIME = 36_500.0
 MAX_FIELD_CHARS = 1_000_000
 """Characters of one cell or field of an imported file (a whole abstract is about 3,000)."""
 
-MAX_FILE_BYTES = 10_000_000
-"""Bytes of a small structured input (a regimen file), read whole before it is parsed."""
+MAX_FILE_BYTES = 256_000
+"""Bytes of a regimen file, checked before it is parsed (1000 doses take about 40 kB)."""
 
 MAX_NESTING = 32
 """Nesting depth of a regimen file (mappings and lists within each other; a regimen needs 3)."""
+
+MAX_AMOUNT = 1e15
+"""The largest amount of one dose, in the product's or species' unit (cells/kg, particles/kg, mL/kg)."""
+
+MAX_PARAMETER_VALUE = 1e7
+"""The largest magnitude of a parameter override (100 times the widest prior of the bundled presets)."""
 
 
 STORE_BUSY_TIMEOUT = 60.0

@@ -117,3 +117,36 @@ def test_the_documented_example_is_valid():
     model = parse_regimen(yaml.safe_load(example), preset("rat-mia"))
     assert len(model.doses) == 7
     assert model.parameter("k_cl_cm").value == 8.3
+
+
+def _regimen_file(tmp_path, text: str | bytes):
+    path = tmp_path / "r.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+_DOSE = "doses:\n  - species: cm\n    amount: 1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"doses: []\nend_time: 10 \xff\xfe\n", r"file '.*r\.yaml': not UTF-8 text"),
+        ("[" * 5000 + "]" * 5000, r"row 1: nested more than 32 levels deep \(a declared limit|flow level"),
+        ("doses:\n" + "".join(" " * i + "- \n" for i in range(2, 200)), r"row 33: nested more than 32 levels deep"),
+        ("doses: []\nend_time: " + "9" * 400, r"field 'end_time': must be <= 36500 \(a declared limit\)"),
+        ("doses: []\nend_time: " + "9" * 5000, r"not a usable YAML value"),
+        (_DOSE + "    start: 0\n    every: 1\n    count: 1000000000000\n", r"field 'doses\[1\]\.count': must be an"),
+        ("doses:\n" + "  - {species: cm, amount: 1, time: 1}\n" * 1001, r"field 'doses\[1001\]': more than 1000"),
+        ("doses:\n" + "  - {species: cm, amount: 1, time: 1}\n" * 100_000, r"larger than 256000 bytes"),
+        ("end_time: 1.0e-300\n" + _DOSE + "    time: 0\n", r"field 'end_time': must be >= 1e-06"),
+        ("end_time: 1.0e+300\n" + _DOSE + "    time: 0\n", r"field 'end_time': must be <= 36500"),
+        (_DOSE + "    time: 0\nparameters:\n  k_cl_cm: 1.0e+300\n", r"field 'parameters\.k_cl_cm': must be <= 1e\+07"),
+        ("doses:\n  - {species: cm, amount: 1.0e+300, time: 0}\n", r"field 'doses\[1\]\.amount': must be <= 1e\+15"),
+    ],
+    ids=["non-utf8", "nested", "nested-blocks", "400-digits", "5000-digits", "count-1e12", "1001-doses",
+         "1e5-doses", "end-tiny", "end-huge", "k-huge", "amount-huge"],
+)  # fmt: skip
+def test_a_regimen_past_a_declared_limit_is_one_input_error_before_any_work(tmp_path, text, expected):
+    with pytest.raises(InputError, match=expected):
+        apply_regimen(preset("rat-mia"), _regimen_file(tmp_path, text))
