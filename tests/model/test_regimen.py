@@ -150,3 +150,59 @@ _DOSE = "doses:\n  - species: cm\n    amount: 1\n"
 def test_a_regimen_past_a_declared_limit_is_one_input_error_before_any_work(tmp_path, text, expected):
     with pytest.raises(InputError, match=expected):
         apply_regimen(preset("rat-mia"), _regimen_file(tmp_path, text))
+
+
+_EXAMPLE = b"""end_time: 120
+doses:
+  - product: cm
+    amount: 1.0
+    start: 7
+    every: 7
+    count: 5
+  - species: ra
+    amount: 2.0e+2
+    time: 30
+parameters:
+  k_cl_cm: 8.3
+"""
+
+
+def test_the_parser_takes_any_file_to_a_model_or_one_input_error(tmp_path):
+    # 200 files near a valid regimen (edits of its bytes) or random: a model, or one line naming the file.
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from secretome.model import Model
+
+    model = preset("rat-mia")
+    path = tmp_path / "r.yaml"
+
+    def mutate(edits: list[tuple[int, int, bytes]]) -> bytes:
+        data = bytearray(_EXAMPLE)
+        for position, size, insert in edits:
+            at = position % (len(data) + 1)
+            data[at : at + size] = insert
+        return bytes(data)
+
+    tokens = st.sampled_from(
+        [b"", b"\n", b"- ", b": ", b"[", b"{", b"1e400", b"9" * 400, b"-1", b"nan", b"\xff", b"&a"]
+    )
+    edit = st.tuples(st.integers(0, 1 << 12), st.integers(0, 12), st.one_of(tokens, st.binary(max_size=8)))
+
+    @settings(max_examples=200, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+    @given(data=st.one_of(st.lists(edit, min_size=1, max_size=4).map(mutate), st.binary(max_size=200)))
+    def check(data: bytes) -> None:
+        path.write_bytes(data)
+        outcome: object
+        try:
+            outcome = apply_regimen(model, path)
+        except InputError as exc:
+            outcome = str(exc)
+        if isinstance(outcome, str):
+            assert outcome.startswith(f"file '{path}'")
+            assert "\n" not in outcome
+        else:
+            assert isinstance(outcome, Model)
+
+    check()

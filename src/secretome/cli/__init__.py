@@ -11,8 +11,9 @@ each command load only what they use.
 
 from __future__ import annotations
 
+import functools
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -75,12 +76,21 @@ def _is_usage_error(exc: Exception) -> bool:
     return any(cls.__name__ == "UsageError" for cls in type(exc).__mro__)
 
 
+@functools.cache
+def _command(commands: tuple[int, ...]) -> Any:
+    # typer rebuilds the click command tree from the signatures on every call (about 50 ms); it is
+    # built once per set of registered commands instead.
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status (0 ok, 1 failure, 2 bad input or usage)."""
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
     try:
-        code = app(args=args, prog_name="secretome", standalone_mode=False)
+        code = _command(tuple(map(id, app.registered_commands)))(
+            args=args, prog_name="secretome", standalone_mode=False
+        )
     except errors.SecretomeError as exc:
         if _state["debug"]:
             raise

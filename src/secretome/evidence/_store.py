@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -117,6 +118,7 @@ def _alembic_config(connection: sa.Connection) -> Config:
     return config
 
 
+@functools.cache  # the migration scripts ship with the package: read once per process
 def schema_head() -> str:
     """The newest schema revision (Alembic) that this version of secretome writes.
 
