@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "MAX_SHOWN",
     "ConvergenceError",
     "InputError",
     "NotLandedError",
@@ -35,6 +36,7 @@ __all__ = [
     "StoreBusyError",
     "StoreError",
     "check_choice",
+    "shorten",
 ]
 
 _MISSING = object()

@@ -37,6 +37,7 @@ __all__ = [
     "SCALES",
     "SPECIES",
     "Design",
+    "Direction",
     "DoseUnit",
     "Outcome",
     "Product",

@@ -19,7 +19,7 @@ import typer
 
 from secretome import __version__, errors
 from secretome.cli import _evidence, _meta, _model, _report
-from secretome.cli._conventions import print_error
+from secretome.cli._conventions import print_error as _print_error
 
 __all__ = ["app", "main", "run"]
 
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     except errors.SecretomeError as exc:
         if _state["debug"]:
             raise
-        print_error(_in_cli_terms(exc))
+        _print_error(_in_cli_terms(exc))
         return 2 if isinstance(exc, errors.InputError) else 1
     except Exception as exc:
         if not _is_usage_error(exc):
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         if message:  # empty when the help was shown for a bare group (no_args_is_help)
             context = getattr(exc, "ctx", None)
             command = context.command_path if context is not None else "secretome"
-            print_error(f"{message} (see `{command} --help`)")
+            _print_error(f"{message} (see `{command} --help`)")
         return int(getattr(exc, "exit_code", 2))
     return code if isinstance(code, int) else 0
 
