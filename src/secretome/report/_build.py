@@ -26,8 +26,8 @@ from secretome.evidence import (
     EvidenceMap,
     PrismaCounts,
     Study,
-    evidence_map,
     get_studies,
+    map_studies,
     open_store,
     prisma_counts,
 )
@@ -143,7 +143,7 @@ def build_report(
     report("report", 0, len(steps))
     with open_store(db, corpus=corpus) as store:
         studies = get_studies(store)
-        emap = evidence_map(store)
+        emap = map_studies(studies, name=store.url)  # the studies the synthesis reads, parsed once
         prisma = prisma_counts(store)
         store_url = store.url
     dataset = analysis_dataset(studies)
