@@ -72,12 +72,19 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     return target
 
 
+# Extensions that name a format, whatever the command writes: a CSV table is not written to x.json.
+_FORMATS_BY_EXTENSION = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".ris": "ris", ".xlsx": "xlsx"}
+_FORMATS_BY_EXTENSION |= {".xml": "xml", ".sbml": "sbml", ".svg": "svg", ".pdf": "pdf", ".html": "html"}
+_FORMATS_BY_EXTENSION |= {".nbib": "nbib", ".bib": "bibtex", ".yaml": "yaml", ".yml": "yaml", ".png": "png"}
+
+
 def output_format(path: str | os.PathLike[str], to: str | None, extensions: Mapping[str, str]) -> str:
     """The format to write *path* in: *to* if given, else the one its extension names.
 
     *extensions* maps a lower-case extension (``".csv"``) to a format. A format that contradicts
-    the extension (``--to csv`` for ``refs.ris``) is refused, so that a file's name never lies
-    about its content; an extension not in *extensions* takes any format given.
+    the extension (``--to csv`` for ``refs.ris``, a CSV table for ``map.xlsx``) is refused, so that
+    a file's name never lies about its content; an extension that names no format (``.out``, none)
+    takes any format given.
 
     >>> output_format("refs.ris", None, {".csv": "csv", ".ris": "ris"})
     'ris'
@@ -86,7 +93,8 @@ def output_format(path: str | os.PathLike[str], to: str | None, extensions: Mapp
     ...
     secretome.errors.InputError: file 'refs.ris', field 'to': the file name says ris; give a .csv name ... (got 'csv')
     """
-    named = extensions.get(Path(path).suffix.lower())
+    suffix = Path(path).suffix.lower()
+    named = extensions.get(suffix, _FORMATS_BY_EXTENSION.get(suffix))
     if to is None:
         if named is None:
             known = ", ".join(f"{ext} ({fmt})" for ext, fmt in extensions.items())

@@ -115,3 +115,23 @@ def test_calibrate_a_table_and_a_bad_table(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "row 2, field 'noise_sd'" in err
     assert str(table) in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["model", "simulate", "--out", "t.json"],
+            "field '--out': the file name says json; give a .csv name for csv",
+        ),
+        (["model", "export-sbml", "--out", "model.csv"], "the file name says csv; give a .xml name for sbml"),
+        (["model", "cohort", "--out", "/dev/full"], "file '/dev/full': is a device node, not a regular file"),
+    ],
+)
+def test_an_out_the_command_cannot_write_is_refused_before_any_work(tmp_path, monkeypatch, capsys, argv, expected):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) in (1, 2)
+    err = capsys.readouterr().err
+    assert expected in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

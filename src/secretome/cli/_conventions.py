@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from secretome import ProgressCallback, Result
-from secretome.errors import shorten
+from secretome.errors import InputError, shorten
 
 stderr = Console(stderr=True)
 
@@ -37,6 +37,22 @@ DbOption = Annotated[
     typer.Option("--db", help="Store URL (sqlite:///file.db or postgresql://...); default: the bundled corpus."),
 ]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Write the output file here.")]
+
+
+def checked_out(out: Path | None, fmt: str, extensions: dict[str, str]) -> Path | None:
+    """*out* if a *fmt* file may be written there (format by name, target kind), checked before any work."""
+    if out is not None:
+        from secretome._files import check_output_path, output_format
+
+        try:
+            output_format(out, fmt, extensions)
+        except InputError as exc:  # these commands have no --to: the name given is what to change
+            raise InputError(exc.reason, file=exc.file, field="--out") from None
+        check_output_path(out)
+    return out
+
+
+CSV = {".csv": "csv"}
 
 
 def emit(result: Result, fmt: Format) -> None:

@@ -13,7 +13,7 @@ import typer
 
 from secretome._files import atomic_write_text
 from secretome._limits import MAX_SUBJECTS
-from secretome.cli._conventions import Format, FormatOption, OutOption, emit, progress_bar
+from secretome.cli._conventions import CSV, Format, FormatOption, OutOption, checked_out, emit, progress_bar
 
 app = typer.Typer(
     help="The mechanistic model: parameters, simulation, SBML, cohorts, sensitivity, calibration.", no_args_is_help=True
@@ -50,6 +50,7 @@ def simulate(
     from secretome.model import preset as load_preset
     from secretome.model import simulate as run_simulation
 
+    checked_out(out, "csv", CSV)
     model = load_preset(preset) if regimen is None else apply_regimen(load_preset(preset), regimen)
     with progress_bar() as progress:
         result = run_simulation(
@@ -66,6 +67,7 @@ def export_sbml(
     out: Annotated[Path, typer.Option("--out", help="SBML file to write.")] = Path("model.xml"),
 ) -> None:
     """Export a preset, dose events included, as SBML Level 3."""
+    checked_out(out, "sbml", {".xml": "sbml", ".sbml": "sbml"})
     from secretome.model import preset as load_preset
     from secretome.model import to_sbml
 
@@ -86,6 +88,7 @@ def cohort(
     from secretome.model import cohort as run_cohort
     from secretome.model import preset as load_preset
 
+    checked_out(out, "csv", CSV)
     with progress_bar() as progress:
         result = run_cohort(load_preset(preset), subjects=subjects, seed=seed, regimen=regimen, progress=progress)
     if out is not None:
@@ -108,6 +111,7 @@ def sensitivity(
     from secretome.model import preset as load_preset
     from secretome.model import sensitivity as run_sensitivity
 
+    checked_out(out, "csv", CSV)
     with progress_bar() as progress:
         result = run_sensitivity(load_preset(preset), method=method.value, samples=samples, readout=readout,
                                  at_time=at_time, seed=seed, progress=progress)  # fmt: skip
@@ -130,6 +134,7 @@ def calibrate(
     from secretome.model import calibrate as run_calibration
     from secretome.model import preset as load_preset
 
+    checked_out(out, "csv", CSV)
     with progress_bar() as progress:
         result = run_calibration(load_preset(preset), measurements, parameters=parameter, starts=starts, seed=seed,
                                  progress=progress)  # fmt: skip

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from secretome import vocab
-from secretome._files import atomic_write_text
+from secretome._files import atomic_write_text, output_format
 from secretome._result import Result
 from secretome.evidence._catalogue import get_studies
 from secretome.evidence._schema import Study
@@ -107,6 +107,8 @@ def map_studies(studies: Iterable[Study], *, name: str = "studies", out: str | P
     For a caller that has read the studies already (the report): each study is read and parsed once.
     *name* says where they are from in the summary; *out* as in :func:`evidence_map`.
     """
+    if out is not None:
+        output_format(out, "csv", {".csv": "csv"})
     studies = list(studies)
     cells: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
     for study in sorted(studies, key=lambda s: s.id):
