@@ -7,22 +7,14 @@ Engines: :mod:`secretome.evidence` (the evidence base), :mod:`secretome.meta` (m
 
 from importlib.metadata import PackageNotFoundError, version
 
-from secretome._files import atomic_write_bytes, atomic_write_text
-from secretome._progress import ProgressCallback, no_progress, track
-from secretome._result import Result, json_safe
+from secretome._progress import ProgressCallback
+from secretome._result import Result
 
 try:
     __version__ = version("secretome")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
-__all__ = [
-    "ProgressCallback",
-    "Result",
-    "__version__",
-    "atomic_write_bytes",
-    "atomic_write_text",
-    "json_safe",
-    "no_progress",
-    "track",
-]
+# The API: the result type every engine returns and the progress callback they take. The helpers
+# the layers share (secretome._files, ._progress, ._limits, ._result) are imported from their modules.
+__all__ = ["ProgressCallback", "Result", "__version__"]

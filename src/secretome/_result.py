@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Result", "json_safe"]
 
@@ -23,6 +24,7 @@ def json_safe(value: Any) -> Any:
     Non-finite floats become ``None``: JSON has no NaN, and a NaN in a result is a bug we report
     elsewhere, never a value we print.
 
+    >>> import numpy as np
     >>> json_safe({"a": np.float64(1.5), "b": (np.int64(2), float("nan")), "c": np.array([1, 2])})
     {'a': 1.5, 'b': [2, None], 'c': [1, 2]}
     """
@@ -30,18 +32,20 @@ def json_safe(value: Any) -> Any:
         return json_safe({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
     if isinstance(value, Mapping):
         return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
+    # numpy and pandas are looked up, not imported: a value can only be theirs once they are loaded,
+    # and `secretome --help` must not pay for loading them.
+    np, pd = sys.modules.get("numpy"), sys.modules.get("pandas")
+    if np is not None and isinstance(value, np.ndarray):
         return json_safe(value.tolist())
     if isinstance(value, (list, tuple, set, frozenset)):
         return [json_safe(v) for v in value]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
+    if np is not None and isinstance(value, np.bool_ | np.integer | np.floating):
+        value = value.item()
+    if isinstance(value, bool | int):
+        return value if isinstance(value, bool) else int(value)
+    if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, pd.DataFrame):
+    if pd is not None and isinstance(value, pd.DataFrame):
         return json_safe(value.to_dict(orient="records"))
     return value
 
@@ -61,6 +65,8 @@ class Result:
 
     def to_frame(self) -> pd.DataFrame:
         """The scalar fields as a one-row :class:`pandas.DataFrame`."""
+        import pandas as pd
+
         row = {k: v for k, v in self.to_dict().items() if not isinstance(v, (list, dict))}
         return pd.DataFrame([row])
 

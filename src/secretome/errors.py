@@ -4,7 +4,9 @@
 
     SecretomeError                 base; the CLI catches it, prints one line and exits 1
     ├── InputError (ValueError)    bad input: names file, row/record, field and value; exit 2
-    │   └── StoreError             a missing, corrupt or unwritable store or output
+    │   └── StoreError             a missing or corrupt store, or a value it cannot hold
+    ├── OutputError                an output file or folder that cannot be written; exit 1
+    ├── StoreBusyError             the store stayed locked by another writer past the busy timeout; exit 1
     ├── NotLandedError             a command whose engine is not available yet; exit 1
     └── NumericalError (ArithmeticError)
         └── ConvergenceError       an iterative solver stopped without converging
@@ -12,6 +14,10 @@
     SecretomeWarning (UserWarning) something was changed for the user and recorded in ``notes``
 
 Anything else that escapes is a bug: the CLI shows its traceback only with ``--debug``.
+
+Messages stay one line whatever the input: a value, field, record or file name longer than
+:data:`MAX_SHOWN` characters is cut in the middle and its length given, so that a 10 MB cell is not
+echoed in a 10 MB error line.
 """
 
 from __future__ import annotations
@@ -19,17 +25,55 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "MAX_SHOWN",
     "ConvergenceError",
     "InputError",
     "NotLandedError",
     "NumericalError",
+    "OutputError",
     "SecretomeError",
     "SecretomeWarning",
+    "StoreBusyError",
     "StoreError",
     "check_choice",
+    "shorten",
 ]
 
 _MISSING = object()
+
+MAX_SHOWN = 200
+"""The longest text (file, record, field or value, as printed) an error message shows whole."""
+
+
+def shorten(text: str, limit: int = MAX_SHOWN) -> str:
+    """*text* on one line, cut in the middle beyond *limit* characters (its length said).
+
+    >>> shorten("x" * 1000, 20)
+    'xxxxxxxx ... xxxxxxxx (1000 characters)'
+    >>> shorten("two\\nlines")
+    'two lines'
+    """
+    text = " ".join(text.splitlines())
+    if len(text) <= limit:
+        return text
+    keep = max(limit // 2 - 2, 1)
+    return f"{text[:keep]} ... {text[-keep:]} ({len(text)} characters)"
+
+
+def _located(reason: str, *, file: object, row: int | None, record: object, field: object, value: object) -> str:
+    parts = []
+    if file is not None:
+        parts.append(f"file {shorten(repr(str(file)))}")
+    if row is not None:
+        parts.append(f"row {row}")
+    if record is not None:
+        parts.append(f"record {shorten(repr(record))}")
+    if field is not None:
+        parts.append(f"field {shorten(repr(field))}")
+    message = f"{', '.join(parts)}: {reason}" if parts else reason
+    if value is not _MISSING:
+        message += f" (got {shorten(repr(value))})"
+    return shorten(message, 5 * MAX_SHOWN)
 
 
 class SecretomeError(Exception):
@@ -44,8 +88,8 @@ class InputError(SecretomeError, ValueError):
 
     >>> str(InputError("must be > 0", file="a.csv", row=7, field="vi", value=-0.01))
     "file 'a.csv', row 7, field 'vi': must be > 0 (got -0.01)"
-    >>> str(InputError("unknown preset", field="--preset", value="rabit"))
-    "field '--preset': unknown preset (got 'rabit')"
+    >>> str(InputError("unknown preset", field="preset", value="rabit"))
+    "field 'preset': unknown preset (got 'rabit')"
     """
 
     def __init__(
@@ -58,19 +102,7 @@ class InputError(SecretomeError, ValueError):
         field: str | None = None,
         value: object = _MISSING,
     ) -> None:
-        parts = []
-        if file is not None:
-            parts.append(f"file {str(file)!r}")
-        if row is not None:
-            parts.append(f"row {row}")
-        if record is not None:
-            parts.append(f"record {record!r}")
-        if field is not None:
-            parts.append(f"field {field!r}")
-        message = f"{', '.join(parts)}: {reason}" if parts else reason
-        if value is not _MISSING:
-            message += f" (got {value!r})"
-        super().__init__(message)
+        super().__init__(_located(reason, file=file, row=row, record=record, field=field, value=value))
         self.reason = reason
         self.file = file
         self.row = row
@@ -80,7 +112,24 @@ class InputError(SecretomeError, ValueError):
 
 
 class StoreError(InputError):
-    """The evidence store or an output location cannot be used (missing, corrupt, unwritable)."""
+    """The evidence store cannot be used (missing, corrupt, at another schema revision) or refuses a value."""
+
+
+class StoreBusyError(SecretomeError):
+    """Another process held the store's write lock for longer than the busy timeout; nothing was written."""
+
+
+class OutputError(SecretomeError):
+    """An output file or folder cannot be written: not bad input but a failure of the place (exit 1).
+
+    >>> str(OutputError("cannot write (No space left on device)", file="out.csv"))
+    "file 'out.csv': cannot write (No space left on device)"
+    """
+
+    def __init__(self, reason: str, *, file: object = None) -> None:
+        super().__init__(_located(reason, file=file, row=None, record=None, field=None, value=_MISSING))
+        self.reason = reason
+        self.file = file
 
 
 class NotLandedError(SecretomeError):

@@ -38,6 +38,7 @@ __all__ = [
     "SCALES",
     "SPECIES",
     "Design",
+    "Direction",
     "DoseUnit",
     "Outcome",
     "Product",

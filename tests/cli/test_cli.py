@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from secretome.cli import app, main
@@ -21,11 +24,50 @@ def test_every_command_exists(command, capsys):
     assert "Usage: secretome" in capsys.readouterr().out
 
 
-def test_unknown_option_value_is_a_usage_error(capsys):
+def test_unknown_option_value_is_a_usage_error_on_one_line(capsys):
     assert main(["evidence", "list", "--format", "xml"]) == 2
     err = capsys.readouterr().err
-    assert "--format" in err
+    assert err.startswith("error: Invalid value for '--format'")
     assert "'xml'" in err
+    assert "(see `secretome evidence list --help`)" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["nosuch"], "error: No such command 'nosuch'"),
+        (["evidence", "list", "--bogus"], "error: No such option: --bogus"),
+        (["model", "cohort", "--subjects", "100000000000"], "error: Invalid value for '--subjects'"),
+        (["model", "simulate", "--subjects", "100000000000"], "error: Invalid value for '--subjects'"),
+        (["model", "cohort", "--seed", "-1"], "error: Invalid value for '--seed'"),
+        (["model", "sensitivity", "--seed", "-1"], "error: Invalid value for '--seed'"),
+    ],
+)
+def test_usage_errors_and_resource_limits_are_one_line_and_exit_2(argv, expected, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(expected)
+    assert captured.err.count("\n") == 1
+    assert captured.out == ""
+
+
+def test_engine_errors_name_the_option_the_user_typed(capsys):
+    assert main(["model", "params", "--preset", "rabit"]) == 2
+    assert capsys.readouterr().err.startswith("error: field '--preset': unknown preset; one of ")
+
+
+def test_python_dash_m_runs_the_command():
+    done = subprocess.run(
+        [sys.executable, "-m", "secretome", "--version"], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("secretome ")
+
+
+def test_an_output_that_cannot_be_written_exits_1(tmp_path, capsys):
+    assert main(["evidence", "template", "--out", str(tmp_path / "missing" / "sheet.csv")]) == 1
+    assert capsys.readouterr().err.endswith("missing/sheet.csv': the folder does not exist\n")
 
 
 @pytest.fixture

@@ -160,3 +160,22 @@ def test_template_xlsx_then_import_it(db, tmp_path, capsys):
     assert capsys.readouterr().out.startswith(f"Wrote the extraction sheet {out}")
     assert main(["evidence", "import", str(out), "--db", db]) == 2
     assert "the sheet has no filled row" in capsys.readouterr().err
+
+
+def test_template_and_export_write_the_format_their_file_name_says(db, tmp_path, capsys):
+    assert main(["evidence", "template", "--out", str(tmp_path / "sheet.xlsx")]) == 0
+    assert (tmp_path / "sheet.xlsx").read_bytes().startswith(b"PK")  # a zip: an Excel workbook, not CSV
+    assert main(["evidence", "export", "--db", db, "--out", str(tmp_path / "refs.ris")]) == 0
+    assert (tmp_path / "refs.ris").read_text().startswith("TY  - JOUR")
+    assert main(["evidence", "export", "--db", db, "--to", "xlsx", "--out", str(tmp_path / "e.xlsx")]) == 0
+    capsys.readouterr()
+
+
+def test_a_format_the_file_name_contradicts_is_refused_on_one_line(db, tmp_path, capsys):
+    assert main(["evidence", "export", "--db", db, "--to", "csv", "--out", str(tmp_path / "refs.ris")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: file ")
+    assert "field '--to': the file name says ris" in err
+    assert err.count("\n") == 1
+    assert main(["evidence", "template", "--to", "csv", "--out", str(tmp_path / "sheet.xlsx")]) == 2
+    assert list(tmp_path.glob("*.ris")) == list(tmp_path.glob("*.xlsx")) == []

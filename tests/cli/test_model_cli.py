@@ -60,7 +60,7 @@ def test_bad_regimens_are_input_errors(tmp_path, capsys, regimen, field):
 
 def test_unknown_preset_is_an_input_error(capsys):
     assert main(["model", "params", "--preset", "rabbit-mia"]) == 2
-    assert "field 'preset': unknown preset" in capsys.readouterr().err
+    assert "field '--preset': unknown preset" in capsys.readouterr().err  # the engine names 'preset'
 
 
 def test_export_sbml(tmp_path, capsys):
@@ -69,7 +69,8 @@ def test_export_sbml(tmp_path, capsys):
     text = out.read_text()
     assert text.startswith("<?xml")
     assert text.count("<event ") == 5
-    assert main(["model", "export-sbml", "--preset", "rat-mia", "--out", str(tmp_path / "no" / "m.xml")]) == 2
+    # An output that cannot be written is not bad input: exit 1.
+    assert main(["model", "export-sbml", "--preset", "rat-mia", "--out", str(tmp_path / "no" / "m.xml")]) == 1
 
 
 @pytest.mark.filterwarnings("ignore:1 of 6 subjects failed:secretome.errors.SecretomeWarning")
@@ -117,3 +118,23 @@ def test_calibrate_a_table_and_a_bad_table(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "row 2, field 'noise_sd'" in err
     assert str(table) in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["model", "simulate", "--out", "t.json"],
+            "field '--out': the file name says json; give a .csv name for csv",
+        ),
+        (["model", "export-sbml", "--out", "model.csv"], "the file name says csv; give a .xml name for sbml"),
+        (["model", "cohort", "--out", "/dev/full"], "file '/dev/full': is a device node, not a regular file"),
+    ],
+)
+def test_an_out_the_command_cannot_write_is_refused_before_any_work(tmp_path, monkeypatch, capsys, argv, expected):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) in (1, 2)
+    err = capsys.readouterr().err
+    assert expected in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

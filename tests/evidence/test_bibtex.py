@@ -39,3 +39,28 @@ def test_no_entry_is_an_error(tmp_path):
     path.write_text("% nothing here\n", encoding="utf-8")
     with pytest.raises(InputError, match="no BibTeX entry"):
         read_bibtex(path)
+
+
+def test_an_entry_with_a_damaged_header_is_an_error_not_a_comment(tmp_path):
+    path = tmp_path / "refs.bib"
+    path.write_text(
+        "@article{a1, title={One}, year={2020}}\n"
+        "@article b2, title={Two}, year={2020}}\n"
+        "@article{c3, title={Three}, year={2021}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"row 2: BibTeX outside an entry .*\(got '@article b2, title=\{Two\}"):
+        read_bibtex(path)
+
+
+def test_fields_after_a_stray_brace_are_an_error_not_dropped(tmp_path):
+    path = tmp_path / "refs.bib"
+    path.write_text("@article{a1, title={One}}, year={2020}, doi={10.1000/x}}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"BibTeX outside an entry .*year=\{2020\}"):
+        read_bibtex(path)
+
+
+def test_prose_and_percent_comments_between_entries_are_fine(tmp_path):
+    path = tmp_path / "refs.bib"
+    path.write_text("% exported by hand\nSome notes.\n@article{a1, title={One}, year={2020}}\n", encoding="utf-8")
+    assert [r.title for r in read_bibtex(path)] == ["One"]

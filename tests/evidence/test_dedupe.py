@@ -70,7 +70,7 @@ def test_undo_unlinks_and_later_runs_keep_the_records_apart(store):
 def test_undo_unknown_merge_is_an_input_error(store, bad):
     with pytest.raises(InputError) as info:
         undo_merge(store, bad)
-    assert (info.value.field, info.value.value) == ("--undo", bad)
+    assert (info.value.field, info.value.value) == ("merge_id", bad)
 
 
 def test_normalisation_helpers():

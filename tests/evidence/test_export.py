@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import rispy
 
-from secretome.errors import InputError, StoreError
+from secretome.errors import InputError, OutputError
 from secretome.evidence._export import export_studies
 from secretome.evidence._store import open_store
 
@@ -55,7 +55,30 @@ def test_unknown_format_is_an_input_error(store, tmp_path):
         export_studies(store, "xml", tmp_path / "e.xml")
 
 
-def test_unwritable_output_is_a_store_error_and_writes_nothing(store, tmp_path):
-    with pytest.raises(StoreError, match="folder does not exist"):
+def test_unwritable_output_is_an_output_error_and_writes_nothing(store, tmp_path):
+    with pytest.raises(OutputError, match="folder does not exist"):
         export_studies(store, "json", tmp_path / "missing" / "e.json")
     assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("e.json", "json"), ("e.csv", "csv"), ("e.RIS", "ris"), ("e.xlsx", "xlsx")])
+def test_the_format_follows_the_file_name(store, tmp_path, name, fmt):
+    assert export_studies(store, None, tmp_path / name).format == fmt
+
+
+def test_a_format_that_contradicts_the_file_name_is_refused_and_nothing_is_written(store, tmp_path):
+    with pytest.raises(InputError, match=r"field 'to': the file name says ris; give a \.csv name for csv"):
+        export_studies(store, "csv", tmp_path / "refs.ris")
+    with pytest.raises(InputError, match="cannot tell the format from the file name"):
+        export_studies(store, None, tmp_path / "refs.txt")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_xlsx_export_holds_the_csv_table(store, tmp_path):
+    export_studies(store, "csv", tmp_path / "e.csv")
+    export_studies(store, "xlsx", tmp_path / "e.xlsx")
+    from_csv = pd.read_csv(tmp_path / "e.csv", dtype=str, keep_default_na=False)
+    from_xlsx = pd.read_excel(tmp_path / "e.xlsx", sheet_name="results", dtype=str, keep_default_na=False)
+    assert list(from_xlsx.columns) == list(from_csv.columns)
+    assert len(from_xlsx) == len(from_csv)
+    assert from_xlsx["quote"].tolist() == from_csv["quote"].tolist()

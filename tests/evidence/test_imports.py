@@ -86,7 +86,7 @@ def test_a_broken_workbook_is_named(store, tmp_path):
 
 
 def test_unknown_extension_asks_for_from(tmp_path):
-    with pytest.raises(InputError, match="give --from"):
+    with pytest.raises(InputError, match="cannot tell the format from the extension; name it"):
         detect_format(tmp_path / "refs.dat")
 
 
@@ -99,3 +99,27 @@ def test_txt_is_detected_by_content(imports_dir, tmp_path):
 def test_missing_file_is_an_input_error(store, tmp_path):
     with pytest.raises(InputError, match="no such file"):
         import_files(store, [tmp_path / "missing.ris"])
+
+
+def test_several_files_are_one_transaction(store, imports_dir, tmp_path):
+    # The sheet's study id is the curated study's: refused while writing, after sample.ris was written.
+    sheet = tmp_path / "taken.csv"
+    text = (imports_dir / "sheet.csv").read_text(encoding="utf-8")
+    sheet.write_text(text.replace("sheet-2021-synthetic", "example-2020-synthetic"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"taken\.csv.*the store already has a study with this id"):
+        import_files(store, [imports_dir / "sample.ris", sheet])
+    assert _records(store) == []
+    with store.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(orm.ImportBatch)) == 0
+
+
+def test_a_nul_character_is_an_input_error_on_every_backend(store, tmp_path):
+    ris = tmp_path / "nul.ris"
+    ris.write_text("TY  - JOUR\nTI  - A title\x00 with NUL\nPY  - 2020\nER  - \n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"nul\.ris', row 1, record '1', field 'title': holds a NUL character"):
+        import_files(store, [ris])
+    sheet = tmp_path / "nul.csv"
+    sheet.write_text("study_id,design\nx\x00,animal\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"nul\.csv', row 2: a cell holds a NUL character"):
+        import_files(store, [sheet])
+    assert _records(store) == []

@@ -3,7 +3,9 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
+from secretome.errors import InputError
 from secretome.evidence._map import UNCLASSIFIED, evidence_map
 from secretome.evidence._store import open_store
 
@@ -45,3 +47,9 @@ def test_bundled_map_covers_every_study():
     ids = {i for c in result.cells for i in c.study_ids}
     assert len(ids) == result.n_studies
     assert "Evidence map of bundled corpus" in result.summary()
+
+
+def test_a_table_is_not_written_under_another_format_s_name(tmp_path):
+    with open_store() as store, pytest.raises(InputError, match=r"the file name says xlsx; give a \.csv name for csv"):
+        evidence_map(store, out=tmp_path / "map.xlsx")
+    assert list(tmp_path.iterdir()) == []

@@ -39,3 +39,25 @@ def test_garbage_line_is_an_error(tmp_path):
     with pytest.raises(InputError, match="not a MEDLINE line") as info:
         read_nbib(path)
     assert info.value.row == 3
+
+
+@pytest.mark.parametrize(
+    ("pmid_line", "expected"),
+    [
+        ("PMID- ", r"row 1, record '1', field 'PMID': a PubMed record needs a PMID"),
+        ("PMID- \u0661\u0662\u0663", r"field 'pmid': a PMID is a number of 1 to 9 digits \(0-9\)"),
+        ("PMID- \uff11\uff12\uff13", r"field 'pmid': a PMID is a number of 1 to 9 digits \(0-9\)"),
+    ],
+)
+def test_an_empty_or_non_ascii_pmid_is_refused(tmp_path, pmid_line, expected):
+    path = tmp_path / "p.nbib"
+    path.write_text(f"{pmid_line}\nTI  - A title.\nDP  - 2020\n", encoding="utf-8")
+    with pytest.raises(InputError, match=expected):
+        read_nbib(path)
+
+
+def test_two_records_merged_by_a_lost_blank_line_are_an_error(tmp_path):
+    path = tmp_path / "p.nbib"
+    path.write_text("PMID- 1\nTI  - One.\nPMID- 2\nTI  - Two.\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"field 'PMID': tag PMID is given 2 times in one record"):
+        read_nbib(path)

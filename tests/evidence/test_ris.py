@@ -57,3 +57,29 @@ def test_empty_file_is_an_error(tmp_path):
     path.write_text("", encoding="utf-8")
     with pytest.raises(InputError, match="no RIS record"):
         read_ris(path)
+
+
+def test_a_repeated_single_value_tag_is_an_error_not_a_silent_choice(tmp_path):
+    path = tmp_path / "r.ris"
+    path.write_text("TY  - JOUR\nTI  - First title\nPY  - 2019\nTI  - Second title\nER  - \n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 4, record '1', field 'TI': tag 'TI' is given twice in one record"):
+        read_ris(path)
+
+
+def test_two_records_merged_by_a_lost_boundary_are_an_error(tmp_path):
+    path = tmp_path / "r.ris"
+    record = "TI  - Title {0}\nPY  - 2019\nDO  - 10.1000/{0}\n"
+    # The first record's ER and the second's TY are lost: one record holds both.
+    path.write_text("TY  - JOUR\n" + record.format(1) + record.format(2) + "ER  - \n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 5, .*field 'TI'.*lost 'ER  -'/'TY  -' pair"):
+        read_ris(path)
+
+
+def test_repeated_tags_that_exports_repeat_are_kept(tmp_path):
+    path = tmp_path / "r.ris"
+    path.write_text(
+        "TY  - JOUR\nTI  - A title\nTI  - A title\nSN  - 1234-5678\nSN  - 8765-4321\nJ2  - J A\nJ2  - J. A.\nER  - \n",
+        encoding="utf-8",
+    )
+    (record,) = read_ris(path)
+    assert record.title == "A title"

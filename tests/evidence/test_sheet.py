@@ -104,3 +104,21 @@ def test_sheet_study_id_taken_is_an_error(store_url, synthetic_corpus, imports_d
             import_files(store, [path])
         assert (info.value.row, info.value.record) == (2, "example-2020-synthetic")
         assert len(list_studies(store).studies) == 1
+
+
+def test_a_cell_over_the_csv_modules_limit_is_read_and_one_over_ours_is_named(imports_dir, tmp_path):
+    rows = _rows(imports_dir)
+    for row in rows:
+        row["location"] = "x" * 200_000  # over the csv module's default 131,072
+    (study,) = read_sheet(_write(tmp_path / "long.csv", rows))
+    assert study.study.results[0].provenance.location == "x" * 200_000
+    rows[0]["location"] = "x" * 1_000_001
+    with pytest.raises(InputError, match=r"row 2: a cell is longer than 1000000 characters \(got 'xxx.*characters\)\)"):
+        read_sheet(_write(tmp_path / "huge.csv", rows))
+
+
+def test_a_column_named_twice_is_an_error(imports_dir, tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("study_id,design,study_id\nx,animal,y\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 1, field 'study_id': the header names this column twice"):
+        read_sheet(path)

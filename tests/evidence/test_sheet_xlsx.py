@@ -90,3 +90,40 @@ def test_import_xlsx_sheet_into_the_store(store_url, synthetic_corpus, imports_d
     assert (file.format, file.n_studies, file.skipped) == ("xlsx", 1, False)
     assert "sheet.xlsx (xlsx): 1 studies" in result.summary()
     assert again.files[0].skipped
+
+
+def _damaged(source, target, part, content):
+    """A copy of the workbook *source* with *part* replaced by *content* (None: left out)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            if item.filename != part:
+                new.writestr(item, old.read(item.filename))
+            elif content is not None:
+                new.writestr(item, content)
+    return target
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,  # the worksheet part is missing
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetD',
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet><sheetData><row><c t="inlineStr"><is>'
+        b"<t>&a;</t></is></c></row></sheetData></worksheet>",
+    ],
+    ids=["missing", "truncated", "doctype"],
+)
+def test_a_damaged_worksheet_is_an_input_error_naming_the_file(imports_dir, tmp_path, content):
+    good = _xlsx_from_csv(imports_dir / "sheet.csv", tmp_path / "good.xlsx")
+    bad = _damaged(good, tmp_path / "bad.xlsx", "xl/worksheets/sheet1.xml", content)
+    expected = r"bad\.xlsx'(: cannot read the workbook|: the workbook has no worksheet|, row 1: the sheet has no)"
+    with pytest.raises(InputError, match=expected):
+        read_sheet(bad)
+
+
+def test_true_and_false_cells_are_not_numbers(imports_dir, tmp_path):
+    path = _xlsx_from_csv(imports_dir / "sheet.csv", tmp_path / "tf.xlsx", change=(2, "n", True))
+    with pytest.raises(InputError, match=r"row 2, field 'n': not a number \(got 'true'\)"):
+        read_sheet(path)

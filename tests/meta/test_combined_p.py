@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from metafor_fixtures import case_id, load_cases
 
@@ -62,3 +63,10 @@ def test_bounds_are_flagged_and_their_meaning_stated():
 def test_bad_input_names_row_and_field(kwargs, message):
     with pytest.raises(InputError, match=message):
         combine_p(**kwargs)
+
+
+def test_a_tiny_p_against_the_direction_keeps_its_z():
+    # 1 - p/2 rounds to 1 for p = 1e-28, but z is still -qnorm(5e-29, lower = FALSE).
+    res = combine_p([1e-28, 0.2], direction=[-1, 1], method="stouffer")
+    # R: (-qnorm(5e-29, lower=FALSE) + qnorm(0.1, lower=FALSE)) / sqrt(2), with 11.12024233 and 1.281551566
+    assert res.statistic == pytest.approx((-11.12024233 + 1.281551566) / np.sqrt(2), rel=1e-8)

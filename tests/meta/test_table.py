@@ -109,3 +109,17 @@ def test_subgroup_errors_name_the_column():
     frame = pd.DataFrame({"g": [0.1, 0.3, 0.8], "v": [0.01, 0.02, 0.01], "arm": ["a", "a", "b"]})
     with pytest.raises(InputError, match=r"^file 'f.csv', field 'arm': subgroup 'b' has 1 study"):
         meta_from_table(frame, yi="g", vi="v", subgroup="arm", file="f.csv")
+
+
+def test_a_column_named_twice_is_an_error(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("yi,vi,yi\n0.1,0.01,5\n0.3,0.02,5\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 1, field 'yi': the header names this column twice"):
+        meta_from_csv(path, yi="yi", vi="vi")
+
+
+def test_true_and_false_cells_are_not_read_as_one_and_zero(tmp_path):
+    path = tmp_path / "tf.csv"
+    path.write_text("yi,vi\nTrue,0.01\nFalse,0.02\nTrue,0.015\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"field 'yi': is not a number \(got 'True'\)"):
+        meta_from_csv(path, yi="yi", vi="vi")

@@ -22,7 +22,7 @@ def test_the_review_protocol_and_the_single_vs_repeated_pair():
 def test_unknown_preset_names_the_field():
     with pytest.raises(InputError, match="unknown preset") as info:
         preset("rabbit-acl")
-    assert info.value.field == "preset"
+    assert info.value.field == "preset"  # the parameter; the CLI names its option
     assert info.value.value == "rabbit-acl"
 
 

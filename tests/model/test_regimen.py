@@ -117,3 +117,92 @@ def test_the_documented_example_is_valid():
     model = parse_regimen(yaml.safe_load(example), preset("rat-mia"))
     assert len(model.doses) == 7
     assert model.parameter("k_prot").value == 16.6
+
+
+def _regimen_file(tmp_path, text: str | bytes):
+    path = tmp_path / "r.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+_DOSE = "doses:\n  - species: cm\n    amount: 1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"doses: []\nend_time: 10 \xff\xfe\n", r"file '.*r\.yaml': not UTF-8 text"),
+        ("[" * 5000 + "]" * 5000, r"row 1: nested more than 32 levels deep \(a declared limit|flow level"),
+        ("doses:\n" + "".join(" " * i + "- \n" for i in range(2, 200)), r"row 33: nested more than 32 levels deep"),
+        ("doses: []\nend_time: " + "9" * 400, r"field 'end_time': must be <= 36500 \(a declared limit\)"),
+        ("doses: []\nend_time: " + "9" * 5000, r"not a usable YAML value"),
+        (_DOSE + "    start: 0\n    every: 1\n    count: 1000000000000\n", r"field 'doses\[1\]\.count': must be an"),
+        ("doses:\n" + "  - {species: cm, amount: 1, time: 1}\n" * 1001, r"field 'doses\[1001\]': more than 1000"),
+        ("doses:\n" + "  - {species: cm, amount: 1, time: 1}\n" * 100_000, r"larger than 256000 bytes"),
+        ("end_time: 1.0e-300\n" + _DOSE + "    time: 0\n", r"field 'end_time': must be >= 1e-06"),
+        ("end_time: 1.0e+300\n" + _DOSE + "    time: 0\n", r"field 'end_time': must be <= 36500"),
+        (_DOSE + "    time: 0\nparameters:\n  k_prot: 1.0e+300\n", r"field 'parameters\.k_prot': must be <= 1e\+07"),
+        ("doses:\n  - {species: cm, amount: 1.0e+300, time: 0}\n", r"field 'doses\[1\]\.amount': must be <= 1e\+15"),
+    ],
+    ids=["non-utf8", "nested", "nested-blocks", "400-digits", "5000-digits", "count-1e12", "1001-doses",
+         "1e5-doses", "end-tiny", "end-huge", "k-huge", "amount-huge"],
+)  # fmt: skip
+def test_a_regimen_past_a_declared_limit_is_one_input_error_before_any_work(tmp_path, text, expected):
+    with pytest.raises(InputError, match=expected):
+        apply_regimen(preset("rat-mia"), _regimen_file(tmp_path, text))
+
+
+_EXAMPLE = b"""end_time: 120
+doses:
+  - product: cm
+    amount: 1.0
+    start: 7
+    every: 7
+    count: 5
+  - species: ra
+    amount: 2.0e+2
+    time: 30
+parameters:
+  k_prot: 8.3
+"""
+
+
+def test_the_parser_takes_any_file_to_a_model_or_one_input_error(tmp_path):
+    # 200 files near a valid regimen (edits of its bytes) or random: a model, or one line naming the file.
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from secretome.model import Model
+
+    model = preset("rat-mia")
+    path = tmp_path / "r.yaml"
+
+    def mutate(edits: list[tuple[int, int, bytes]]) -> bytes:
+        data = bytearray(_EXAMPLE)
+        for position, size, insert in edits:
+            at = position % (len(data) + 1)
+            data[at : at + size] = insert
+        return bytes(data)
+
+    tokens = st.sampled_from(
+        [b"", b"\n", b"- ", b": ", b"[", b"{", b"1e400", b"9" * 400, b"-1", b"nan", b"\xff", b"&a"]
+    )
+    edit = st.tuples(st.integers(0, 1 << 12), st.integers(0, 12), st.one_of(tokens, st.binary(max_size=8)))
+
+    @settings(max_examples=200, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+    @given(data=st.one_of(st.lists(edit, min_size=1, max_size=4).map(mutate), st.binary(max_size=200)))
+    def check(data: bytes) -> None:
+        path.write_bytes(data)
+        outcome: object
+        try:
+            outcome = apply_regimen(model, path)
+        except InputError as exc:
+            outcome = str(exc)
+        if isinstance(outcome, str):
+            assert outcome.startswith(f"file '{path}'")
+            assert "\n" not in outcome
+        else:
+            assert isinstance(outcome, Model)
+
+    check()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from secretome.errors import StoreError
+from secretome.errors import OutputError, StoreError
 from secretome.report import analysis_dataset, build_report
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "report"
@@ -122,13 +122,24 @@ def test_pooled_numbers_match_metafor_live(corpus, synthetic_studies, tmp_path):
     _compare(pooled, reference)
 
 
-def test_an_unusable_out_is_an_input_error(tmp_path, synthetic_corpus):
+def test_an_unusable_out_is_an_output_error(tmp_path, synthetic_corpus):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(StoreError, match="is not a folder"):
+    with pytest.raises(OutputError, match="is not a folder"):
         build_report(blocker, corpus=synthetic_corpus)
-    with pytest.raises(StoreError, match="parent folder does not exist"):
+    with pytest.raises(OutputError, match="parent folder does not exist"):
         build_report(tmp_path / "missing" / "out", corpus=synthetic_corpus)
+
+
+def test_a_report_whose_page_cannot_be_written_leaves_no_new_analysis_csv(tmp_path, synthetic_corpus):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "analysis.csv").write_text("old")
+    (out / "index.html").mkdir()
+    with pytest.raises(OutputError, match=r"index\.html': is a folder"):
+        build_report(out, corpus=synthetic_corpus, subjects=20, trajectories=2)
+    assert (out / "analysis.csv").read_text() == "old"
+    assert sorted(p.name for p in out.iterdir()) == ["analysis.csv", "index.html"]
 
 
 def test_a_missing_or_corrupt_store_is_an_input_error_and_nothing_is_written(tmp_path):

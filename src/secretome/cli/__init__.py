@@ -1,20 +1,27 @@
 """The ``secretome`` command: a thin typer layer that parses, calls one function and prints.
 
-Errors: an :class:`~secretome.errors.InputError` prints ``error: <message>`` and exits 2, any
-other :class:`~secretome.errors.SecretomeError` exits 1; a traceback appears only with ``--debug``.
+Errors: an :class:`~secretome.errors.InputError` or a usage error prints ``error: <message>`` (one
+line) and exits 2, any other :class:`~secretome.errors.SecretomeError` exits 1; a traceback appears
+only with ``--debug``. Engines name their own parameters in errors (``field 'preset'``); the line
+printed names the option the user typed instead (``field '--preset'``).
+
+The command modules import their engines inside the commands, so that ``secretome --help`` and
+each command load only what they use.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
-from typing import Annotated
+import warnings
+from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from secretome import __version__, errors
 from secretome.cli import _evidence, _meta, _model, _report
-from secretome.cli._conventions import stderr
+from secretome.cli._conventions import print_error as _print_error
+from secretome.cli._conventions import print_warning as _print_warning
 
 __all__ = ["app", "main", "run"]
 
@@ -47,22 +54,64 @@ def _root(
     _state["debug"] = debug
 
 
+# Engine parameter names -> the options that set them, for the error line.
+_OPTIONS = {
+    "preset": "--preset",
+    "merge_id": "--undo",
+    "file_format": "--from",
+    "subjects": "--subjects",
+    "seed": "--seed",
+    "to": "--to",
+}
+
+
+def _in_cli_terms(exc: errors.SecretomeError) -> str:
+    # Only where no row or record is named: a column of a data file may have an option's name.
+    if isinstance(exc, errors.InputError) and exc.row is None and exc.record is None and exc.field in _OPTIONS:
+        value = {} if exc.value is None else {"value": exc.value}
+        return str(errors.InputError(exc.reason, file=exc.file, field=_OPTIONS[exc.field], **value))
+    return str(exc)
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    # typer raises click's UsageError, from whichever click it bundles or depends on.
+    return any(cls.__name__ == "UsageError" for cls in type(exc).__mro__)
+
+
+@functools.cache
+def _command(commands: tuple[int, ...]) -> Any:
+    # typer rebuilds the click command tree from the signatures on every call (about 50 ms); it is
+    # built once per set of registered commands instead.
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status (0 ok, 1 failure, 2 bad input or usage)."""
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
     try:
-        # Standalone mode lets typer report usage errors itself (exit 2) whatever click it bundles;
-        # it ends with SystemExit, and only our own errors come through as exceptions.
-        app(args=args, prog_name="secretome", standalone_mode=True)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        with warnings.catch_warnings():
+            # An engine's warning (rows omitted, a bound p-value) is one line for the reader, shown once.
+            warnings.simplefilter("default")
+            warnings.showwarning = _print_warning
+            code = _command(tuple(map(id, app.registered_commands)))(
+                args=args, prog_name="secretome", standalone_mode=False
+            )
     except errors.SecretomeError as exc:
         if _state["debug"]:
             raise
-        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        _print_error(_in_cli_terms(exc))
         return 2 if isinstance(exc, errors.InputError) else 1
-    return 0
+    except Exception as exc:
+        if not _is_usage_error(exc):
+            raise
+        message = exc.format_message()  # type: ignore[attr-defined]
+        if message:  # empty when the help was shown for a bare group (no_args_is_help)
+            context = getattr(exc, "ctx", None)
+            command = context.command_path if context is not None else "secretome"
+            _print_error(f"{message} (see `{command} --help`)")
+        return int(getattr(exc, "exit_code", 2))
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:

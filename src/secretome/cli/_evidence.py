@@ -1,4 +1,4 @@
-"""``secretome evidence ...``: the evidence base."""
+"""``secretome evidence ...``: the evidence base (imported inside each command, so help stays fast)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from secretome import evidence
 from secretome.cli._conventions import DbOption, Format, FormatOption, OutOption, emit, progress_bar
 from secretome.errors import InputError
 
@@ -27,6 +26,8 @@ def init(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Create the store at --db (or upgrade it) and compile the curated corpus into it."""
+    from secretome import evidence
+
     with progress_bar() as progress, evidence.create_store(db, corpus=corpus, progress=progress) as store:
         emit(evidence.describe_store(store), fmt)
 
@@ -45,6 +46,7 @@ class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
     ris = "ris"
+    xlsx = "xlsx"
 
 
 class TemplateFormat(StrEnum):
@@ -60,7 +62,9 @@ def import_(
     source: Annotated[str | None, typer.Option("--source", help="Database the file came from (PubMed...).")] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Import FILES into the store, each as one transaction; a file imported before changes nothing."""
+    """Import FILES into the store in one transaction (all or nothing); a file imported before changes nothing."""
+    from secretome import evidence
+
     with progress_bar() as progress, evidence.open_store(db) as store:
         result = evidence.import_files(store, files, file_format=from_.value, source_database=source, progress=progress)
     emit(result, fmt)
@@ -69,6 +73,8 @@ def import_(
 @app.command("list")
 def list_(db: DbOption = None, fmt: FormatOption = Format.text) -> None:
     """List the studies in the store."""
+    from secretome import evidence
+
     with evidence.open_store(db) as store:
         emit(evidence.list_studies(store), fmt)
 
@@ -78,6 +84,8 @@ def show(
     study_id: Annotated[str, typer.Argument(help="Study id.")], db: DbOption = None, fmt: FormatOption = Format.text
 ) -> None:
     """Show one study with its results and their provenance."""
+    from secretome import evidence
+
     with evidence.open_store(db) as store:
         emit(evidence.get_study(store, study_id), fmt)
 
@@ -86,12 +94,14 @@ def show(
 def export(
     out: Annotated[Path, typer.Option("--out", help="Write the output file here.")],
     db: DbOption = None,
-    to: Annotated[ExportFormat, typer.Option("--to", help="File format.")] = ExportFormat.csv,
+    to: Annotated[ExportFormat | None, typer.Option("--to", help="File format; default: by the file name.")] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Export the studies (csv, json with every result's provenance, ris)."""
+    """Export the studies (csv, json with every result's provenance, ris, xlsx)."""
+    from secretome import evidence
+
     with evidence.open_store(db) as store:
-        emit(evidence.export_studies(store, to.value, out), fmt)
+        emit(evidence.export_studies(store, to and to.value, out), fmt)
 
 
 @app.command()
@@ -101,6 +111,8 @@ def dedupe(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Link duplicate records to a canonical record and report each merge and why (ASySD rules)."""
+    from secretome import evidence
+
     with progress_bar() as progress, evidence.open_store(db) as store:
         result = evidence.dedupe_records(store, progress=progress) if undo is None else evidence.undo_merge(store, undo)
     emit(result, fmt)
@@ -109,6 +121,8 @@ def dedupe(
 @app.command("map")
 def map_(db: DbOption = None, out: OutOption = None, fmt: FormatOption = Format.text) -> None:
     """Count studies by MSC source x product x outcome domain x design (--out writes the table as CSV)."""
+    from secretome import evidence
+
     with evidence.open_store(db) as store:
         emit(evidence.evidence_map(store, out=out), fmt)
 
@@ -116,11 +130,13 @@ def map_(db: DbOption = None, out: OutOption = None, fmt: FormatOption = Format.
 @app.command()
 def template(
     out: Annotated[Path, typer.Option("--out", help="Where to write the extraction sheet.")],
-    to: Annotated[TemplateFormat, typer.Option("--to", help="File format.")] = TemplateFormat.csv,
+    to: Annotated[TemplateFormat | None, typer.Option("--to", help="File format; default: by the file name.")] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
     """Write an empty extraction sheet that `evidence import` reads back."""
-    emit(evidence.write_template(out, to=to.value), fmt)
+    from secretome import evidence
+
+    emit(evidence.write_template(out, to=to and to.value), fmt)
 
 
 class Decision(StrEnum):
@@ -148,6 +164,8 @@ def screen(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Record a screening decision on a record, or all decisions of a CSV (--csv) in one transaction."""
+    from secretome import evidence
+
     with evidence.open_store(db) as store:
         if csv is not None:
             result = evidence.import_decisions(store, csv, stage=stage and stage.value, reviewer=by)
@@ -164,5 +182,7 @@ def screen(
 @app.command()
 def prisma(db: DbOption = None, fmt: FormatOption = Format.text) -> None:
     """Count the PRISMA 2020 flow diagram from the records, duplicate links and screening decisions."""
+    from secretome import evidence
+
     with evidence.open_store(db) as store:
         emit(evidence.prisma_counts(store), fmt)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import webbrowser
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from secretome.cli._conventions import DbOption, Format, FormatOption, emit, progress_bar
-from secretome.report import build_report
 
 
 def report(
@@ -21,6 +19,10 @@ def report(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Build the living state-of-the-art report (self-contained HTML) from the bundled corpus or --db."""
+    import webbrowser
+
+    from secretome.report import build_report
+
     with progress_bar() as progress:
         result = build_report(out, db=db, subjects=subjects, trajectories=trajectories, progress=progress)
     emit(result, fmt)

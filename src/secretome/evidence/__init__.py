@@ -21,7 +21,7 @@ from secretome.evidence._corpus import (
 from secretome.evidence._dedupe import TITLE_THRESHOLD, DedupeResult, MergeReport, dedupe_records, undo_merge
 from secretome.evidence._export import EXPORT_FORMATS, ExportResult, export_studies
 from secretome.evidence._imports import IMPORT_FORMATS, FileImport, ImportResult, detect_format, import_files
-from secretome.evidence._map import UNCLASSIFIED, EvidenceMap, MapCell, evidence_map
+from secretome.evidence._map import UNCLASSIFIED, EvidenceMap, MapCell, evidence_map, map_studies
 from secretome.evidence._nbib import read_nbib
 from secretome.evidence._pubmed_xml import read_pubmed_xml
 from secretome.evidence._records import BibRecord, make_record, normalise_doi
@@ -124,6 +124,7 @@ __all__ = [
     "list_studies",
     "load_corpus",
     "make_record",
+    "map_studies",
     "normalise_doi",
     "open_store",
     "parse_study",

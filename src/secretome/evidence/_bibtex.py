@@ -1,7 +1,10 @@
 """Reading BibTeX files (Google Scholar, Zotero, JabRef, Mendeley) with bibtexparser v2.
 
 bibtexparser keeps going past a block it cannot parse and lists it in ``failed_blocks``; here the
-first failed block is an error naming its line, so that no record is silently lost.
+first failed block is an error naming its line, so that no record is silently lost. It also takes
+any text outside an entry as an implicit comment: an entry whose ``@type{key,`` header is damaged,
+or the fields after a stray closing brace, would vanish that way. So text outside the entries that
+holds BibTeX syntax (``@``, braces, ``=``) is an error too; prose and ``%`` comment lines are not.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 from pathlib import Path
 
 import bibtexparser
+from bibtexparser.model import ImplicitComment
 
 from secretome.errors import InputError
 from secretome.evidence._records import BibRecord, make_record
@@ -81,6 +85,14 @@ def read_bibtex(path: str | Path, *, source_database: str | None = None) -> list
         error = getattr(block, "error", None)
         reason = getattr(error, "abort_reason", None) or str(error or "") or type(block).__name__
         raise InputError(f"not valid BibTeX: {reason}", file=file, row=block.start_line + 1)
+    for block in library.comments:
+        if isinstance(block, ImplicitComment) and re.search(r"[@{}=]", block.comment):
+            raise InputError(
+                "BibTeX outside an entry (a damaged @type{key, header, or fields after a stray closing brace)",
+                file=file,
+                row=block.start_line + 1,
+                value=block.comment,
+            )
     if not library.entries:
         raise InputError("no BibTeX entry in the file (entries look like @article{key, ...})", file=file)
     records = []

@@ -1,4 +1,9 @@
-"""Reading studies back from the store: the list of studies and one study in full."""
+"""Reading studies back from the store: the list of studies and one study in full.
+
+A study's validated document (the ``document`` column) is the one source every reader uses: the
+list, the map, the export and the report all parse it with :func:`parse_study`, never the derived
+rows of the ``arms`` and ``results`` tables, which the store keeps for SQL queries.
+"""
 
 from __future__ import annotations
 
@@ -79,29 +84,20 @@ def list_studies(store: Store) -> StudyList:
         ``studies`` holds for each: ``id``, ``doi``, ``pmid``, ``title``, ``year``, ``design``
         (a :data:`secretome.vocab.DESIGNS` id), ``first_author``, ``journal``, ``n_arms``, ``n_results``.
     """
-    arms = sa.select(sa.func.count()).where(orm.Arm.study_id == orm.Study.id).scalar_subquery()
-    results = sa.select(sa.func.count()).where(orm.Result.study_id == orm.Study.id).scalar_subquery()
-    query = (
-        sa.select(orm.Study.id, orm.Study.design, orm.Reference, arms, results)
-        .join(orm.Reference, orm.Study.reference_id == orm.Reference.id)
-        .order_by(orm.Study.id)
-    )
-    with store.session() as session:
-        rows = session.execute(query).all()
     studies = tuple(
         StudySummary(
-            id=study_id,
-            doi=ref.doi,
-            pmid=ref.pmid,
-            title=ref.title,
-            year=ref.year,
-            design=design,
-            first_author=ref.authors[0] if ref.authors else None,
-            journal=ref.journal,
-            n_arms=n_arms,
-            n_results=n_results,
+            id=study.id,
+            doi=study.reference.doi,
+            pmid=study.reference.pmid,
+            title=study.reference.title,
+            year=study.reference.year,
+            design=study.design,
+            first_author=study.reference.authors[0] if study.reference.authors else None,
+            journal=study.reference.journal,
+            n_arms=len(study.arms),
+            n_results=len(study.results),
         )
-        for study_id, design, ref, n_arms, n_results in rows
+        for study in get_studies(store)
     )
     return StudyList(store=store.url, studies=studies)
 

@@ -77,7 +77,7 @@ class MergeReport:
 
 @dataclass(frozen=True, slots=True)
 class DedupeResult(Result):
-    """The merges of one ``evidence dedupe`` run (or the one merge an ``--undo`` reverted)."""
+    """The merges of one ``evidence dedupe`` run (or the one merge :func:`undo_merge` reverted)."""
 
     store: str
     n_records: int
@@ -493,14 +493,14 @@ def undo_merge(store: Store, merge_id: int | str) -> DedupeResult:
     try:
         key = int(merge_id)
     except ValueError:
-        raise InputError("a merge id is a number (see the dedupe report)", field="--undo", value=merge_id) from None
+        raise InputError("a merge id is a number (see the dedupe report)", field="merge_id", value=merge_id) from None
     with store.session() as session:
         merge = session.get(orm.Merge, key)
         if merge is None:
-            raise InputError(f"no such merge in {store.url}", field="--undo", value=merge_id)
+            raise InputError(f"no such merge in {store.url}", field="merge_id", value=merge_id)
         if merge.undone_at is not None:
             when = f"{merge.undone_at:%Y-%m-%d %H:%M}"
-            raise InputError(f"this merge was undone already, at {when}", field="--undo", value=key)
+            raise InputError(f"this merge was undone already, at {when}", field="merge_id", value=key)
         session.execute(
             sa.update(orm.Record).where(orm.Record.merge_id == key).values(duplicate_of=None, merge_id=None)
         )

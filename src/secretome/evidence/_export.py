@@ -3,13 +3,16 @@
 - ``json``: every study as its validated content; every result carries a ``provenance`` object
   with ``source``, ``location``, ``quote``, ``status`` (and ``method`` for computed values).
 - ``csv``: one row per result and arm (tidy), with the provenance columns on every row.
+- ``xlsx``: the same table as the CSV, in an Excel workbook (one sheet, ``results``).
 - ``ris``: one reference per study (``TY JOUR``), readable by rispy, Zotero, EndNote and Rayyan.
 
-Files are written whole or not at all (:mod:`secretome._files`).
+Without a format, the file name's extension chooses it; a format that contradicts the extension is
+refused. Files are written whole or not at all (:mod:`secretome._files`).
 """
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +22,7 @@ import pandas as pd
 import rispy
 
 from secretome import vocab
-from secretome._files import atomic_write_text
+from secretome._files import atomic_write_bytes, output_format
 from secretome._result import Result
 from secretome.errors import check_choice
 from secretome.evidence._catalogue import get_studies
@@ -28,7 +31,8 @@ from secretome.evidence._store import Store
 
 __all__ = ["EXPORT_FORMATS", "ExportResult", "export_studies"]
 
-EXPORT_FORMATS = ("csv", "json", "ris")
+EXPORT_FORMATS = ("csv", "json", "ris", "xlsx")
+_EXTENSIONS = {".csv": "csv", ".json": "json", ".ris": "ris", ".xlsx": "xlsx"}
 
 _CSV_COLUMNS = [
     "study_id", "doi", "pmid", "year", "design", "result", "outcome", "outcome_domain", "timepoint",
@@ -64,7 +68,7 @@ def _json(studies: list[Study]) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
-def _csv(studies: list[Study]) -> str:
+def _table(studies: list[Study]) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     for study in studies:
         for position, res in enumerate(study.results):
@@ -100,7 +104,17 @@ def _csv(studies: list[Study]) -> str:
                 rows.extend(base | {"arm": d.arm} | {k: getattr(d, k) for k in ARM_STATISTICS} for d in res.arm_data)
             else:
                 rows.append(base)
-    return pd.DataFrame(rows, columns=_CSV_COLUMNS).to_csv(index=False, lineterminator="\n")
+    return pd.DataFrame(rows, columns=_CSV_COLUMNS)
+
+
+def _csv(studies: list[Study]) -> str:
+    return _table(studies).to_csv(index=False, lineterminator="\n")
+
+
+def _xlsx(studies: list[Study]) -> bytes:
+    buffer = io.BytesIO()
+    _table(studies).to_excel(buffer, index=False, sheet_name="results", engine="openpyxl")
+    return buffer.getvalue()
 
 
 class _PlainRisWriter(rispy.RisWriter):
@@ -137,16 +151,17 @@ def _ris(studies: list[Study]) -> str:
     return rispy.dumps(entries, implementation=_PlainRisWriter)
 
 
-def export_studies(store: Store, to: Literal["csv", "json", "ris"], out: str | Path) -> ExportResult:
-    """Write every study of *store* to *out* as ``csv``, ``json`` or ``ris``.
+def export_studies(store: Store, to: Literal["csv", "json", "ris", "xlsx"] | None, out: str | Path) -> ExportResult:
+    """Write every study of *store* to *out* as ``csv``, ``json``, ``ris`` or ``xlsx``.
 
     Parameters
     ----------
     store : Store
         From :func:`~secretome.evidence.open_store`.
-    to : {"csv", "json", "ris"}
+    to : {"csv", "json", "ris", "xlsx"} or None
         ``json``: studies with every result's ``provenance`` (source, location, quote, status);
-        ``csv``: one row per result and arm; ``ris``: one reference per study.
+        ``csv`` (and ``xlsx``): one row per result and arm; ``ris``: one reference per study.
+        ``None``: by the extension of *out*.
     out : str or Path
         The file to write (whole or not at all).
 
@@ -157,12 +172,15 @@ def export_studies(store: Store, to: Literal["csv", "json", "ris"], out: str | P
     Raises
     ------
     InputError
-        Unknown format.
-    StoreError
+        Unknown format, or one that the extension of *out* contradicts.
+    OutputError
         *out* cannot be written.
     """
-    check_choice("to", to, EXPORT_FORMATS, owner="export_studies")
+    if to is not None:
+        check_choice("to", to, EXPORT_FORMATS, owner="export_studies")
+    to = output_format(out, to, _EXTENSIONS)  # type: ignore[assignment]
     studies = list(get_studies(store))
-    writers = {"json": _json, "csv": _csv, "ris": _ris}
-    path = atomic_write_text(out, writers[to](studies))
+    writers = {"json": _json, "csv": _csv, "ris": _ris, "xlsx": _xlsx}
+    content = writers[to](studies)
+    path = atomic_write_bytes(out, content.encode("utf-8") if isinstance(content, str) else content)
     return ExportResult(str(path), to, len(studies), sum(len(s.results) for s in studies))

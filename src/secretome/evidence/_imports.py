@@ -1,8 +1,9 @@
-"""Importing literature exports into the store: every file is one import batch in one transaction.
+"""Importing literature exports into the store: every file is one import batch, all files one transaction.
 
-All files are read and checked before anything is written, so a bad record anywhere aborts the
-whole command with the file, line, record and field named, and the store unchanged. A file whose
-bytes were imported before (same SHA-256) is skipped: re-importing a file changes nothing.
+All files are read and checked before anything is written, and all are written in one transaction,
+so a bad record anywhere, or a file the store refuses, aborts the whole command with the file, line,
+record and field named, and the store unchanged: ``import a.ris b.csv`` keeps neither if b.csv fails.
+A file whose bytes were imported before (same SHA-256) is skipped: re-importing a file changes nothing.
 """
 
 from __future__ import annotations
@@ -104,7 +105,12 @@ def detect_format(path: str | Path) -> str:
             return "nbib"
         if head.startswith("TY  -"):
             return "ris"
-    raise InputError("cannot tell the format from the extension; give --from", file=str(path), value=suffix)
+    raise InputError(
+        f"cannot tell the format from the extension; name it ({', '.join(IMPORT_FORMATS[1:])})",
+        file=str(path),
+        field="file_format",
+        value=suffix,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +165,7 @@ def import_files(
     source_database: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> ImportResult:
-    """Import literature exports into *store*, each file as one batch in one transaction.
+    """Import literature exports into *store*, each file as one batch, all in one transaction.
 
     Parameters
     ----------
@@ -184,7 +190,10 @@ def import_files(
     Raises
     ------
     InputError
-        A file is missing or a record is bad (file, line, record and field named); nothing is written.
+        A file is missing or a record is bad (file, line, record and field named), or a sheet's study
+        id is taken; nothing of any file is written.
+    StoreBusyError
+        Another process kept the store locked past the busy timeout; nothing is written.
     NotLandedError
         An XLSX sheet without openpyxl installed.
     """
@@ -193,8 +202,8 @@ def import_files(
         raise InputError("give at least one file to import", field="files")
     read = [_read(Path(f), file_format, source_database) for f in track(files, "reading files", progress)]
     done = []
-    for file in read:
-        with store.session() as session:
+    with store.session() as session:
+        for file in read:
             batch = session.scalar(sa.select(orm.ImportBatch).where(orm.ImportBatch.sha256 == file.sha256))
             skipped = batch is not None
             if batch is None:

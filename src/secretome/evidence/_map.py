@@ -4,7 +4,8 @@ An evidence gap map in the sense of Snilstveit et al. (2016): a study counts onc
 classification spans (a study of adipose and bone-marrow MSCs counts under both sources), so cell
 counts do not add up to the number of studies. Each axis comes from the curator's classification;
 where a study has none, from its arms (source, product) and results (outcome domain); else
-``unclassified``.
+``unclassified``. The map is counted from the validated studies (:func:`get_studies`), the same
+objects the report's synthesis reads, so the two can never disagree about a study.
 
 References
 ----------
@@ -17,19 +18,20 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
-from secretome._files import atomic_write_text
+from secretome import vocab
+from secretome._files import atomic_write_text, output_format
 from secretome._result import Result
-from secretome.evidence import _models as orm
+from secretome.evidence._catalogue import get_studies
+from secretome.evidence._schema import Study
 from secretome.evidence._store import Store
 
-__all__ = ["UNCLASSIFIED", "EvidenceMap", "MapCell", "evidence_map"]
+__all__ = ["UNCLASSIFIED", "EvidenceMap", "MapCell", "evidence_map", "map_studies"]
 
 UNCLASSIFIED = "unclassified"
 """The value of an axis that neither the classification nor the arms and results give."""
@@ -96,19 +98,35 @@ def evidence_map(store: Store, *, out: str | Path | None = None) -> EvidenceMap:
         ``cells``: ``msc_source``, ``product``, ``outcome_domain``, ``design`` (vocabulary ids or
         ``unclassified``), ``n_studies`` and ``study_ids``; sorted by the four coordinates.
     """
-    query = sa.select(orm.Study).options(selectinload(orm.Study.arms), selectinload(orm.Study.results))
+    return map_studies(get_studies(store), name=store.url, out=out)
+
+
+def map_studies(studies: Iterable[Study], *, name: str = "studies", out: str | Path | None = None) -> EvidenceMap:
+    """The evidence map of validated *studies* (what :func:`evidence_map` counts for a store).
+
+    For a caller that has read the studies already (the report): each study is read and parsed once.
+    *name* says where they are from in the summary; *out* as in :func:`evidence_map`.
+    """
+    if out is not None:
+        output_format(out, "csv", {".csv": "csv"})
+    studies = list(studies)
     cells: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
-    with store.session() as session:
-        studies = session.scalars(query.order_by(orm.Study.id)).all()
-        for study in studies:
-            treated = [a for a in study.arms if a.product or a.msc_source]
-            sources = _axis(study.msc_sources, [a.msc_source for a in treated])
-            products = _axis(study.products, [a.product for a in treated])
-            domains = _axis(study.outcome_domains, [r.outcome_domain for r in study.results])
-            for key in itertools.product(sources, products, domains, [study.design]):
-                cells[key].append(study.id)
+    for study in sorted(studies, key=lambda s: s.id):
+        cls = study.classification
+        given = [
+            a.intervention
+            for a in study.arms
+            if a.intervention and (a.intervention.product or a.intervention.msc_source)
+        ]
+        sources = _axis(list(cls.msc_sources) if cls else [], [g.msc_source for g in given])
+        products = _axis(list(cls.products) if cls else [], [g.product for g in given])
+        domains = _axis(
+            list(cls.outcome_domains) if cls else [], [vocab.OUTCOMES[r.outcome].domain for r in study.results]
+        )
+        for key in itertools.product(sources, products, domains, [study.design]):
+            cells[key].append(study.id)
     result = EvidenceMap(
-        store=store.url,
+        store=name,
         n_studies=len(studies),
         cells=tuple(MapCell(*key, len(ids), tuple(ids)) for key, ids in sorted(cells.items())),
     )

@@ -84,14 +84,24 @@ def read_nbib(path: str | Path, *, source_database: str | None = "PubMed") -> li
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the file ({exc})", file=file) from exc
     if re.search(r"^TY  - ", text, re.MULTILINE):
-        raise InputError("this is a RIS file, not a PubMed .nbib file: import it with --from ris", file=file)
+        raise InputError("this is a RIS file, not a PubMed .nbib file: import it as ris", file=file)
     parsed = _split(text, file)
     if not parsed:
         raise InputError("no record in the file (PubMed .nbib records start with 'PMID- ')", file=file)
     records = []
     for number, (line, tags) in enumerate(parsed, start=1):
-        if "PMID" not in tags:
+        if not any(tags.get("PMID", ())):
             raise InputError("a PubMed record needs a PMID", file=file, row=line, record=str(number), field="PMID")
+        for tag in ("PMID", "TI", "DP"):
+            if len(tags.get(tag, ())) > 1:
+                raise InputError(
+                    f"tag {tag} is given {len(tags[tag])} times in one record; a lost blank line merges two records",
+                    file=file,
+                    row=line,
+                    record=str(number),
+                    field=tag,
+                    value=tags[tag],
+                )
 
         def first(tag: str, tags: dict[str, list[str]] = tags) -> str | None:
             return tags[tag][0] if tags.get(tag) else None

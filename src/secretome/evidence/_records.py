@@ -16,9 +16,11 @@ from secretome.errors import InputError
 
 __all__ = ["BibRecord", "make_record", "normalise_doi"]
 
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+# ASCII digits only: str.isdigit() and a Unicode \d also take Arabic-Indic or full-width digits.
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$", re.ASCII)
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)", re.ASCII)
+_PMID = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,12 @@ def make_record(
     def fail(reason: str, name: str, value: object) -> InputError:
         return InputError(reason, file=str(file), row=line, record=record, field=name, value=value)
 
+    # PostgreSQL text cannot hold NUL, and no bibliographic field has one: a damaged file.
+    for name, value in values.items():
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise fail("holds a NUL character (a damaged file?)", name, value)
+
     title = _clean(values.get("title"))
     if title is None:
         raise fail("a record needs a title", "title", values.get("title"))
@@ -109,8 +117,8 @@ def make_record(
     if doi is not None and not _DOI.match(doi):
         raise fail("not a DOI (10.<registrant>/<suffix>)", "doi", values.get("doi"))
     pmid = _clean(values.get("pmid"))
-    if pmid is not None and not pmid.isdigit():
-        raise fail("a PMID is a number", "pmid", pmid)
+    if pmid is not None and not _PMID.fullmatch(pmid):
+        raise fail("a PMID is a number of 1 to 9 digits (0-9)", "pmid", pmid)
     lists = {name: tuple(c for v in values.get(name) or () if (c := _clean(v))) for name in ("authors", "keywords")}
     texts = {name: _clean(values.get(name)) for name in ("journal", "volume", "issue", "pages", "url", "record_type")}
     return BibRecord(

@@ -8,9 +8,11 @@ in T2 and the DOI in DO, with a byte-order mark; Web of Science gives no DB tag,
 ``WOS:...``, journal names in capitals and record types such as CPAPER.
 
 rispy drops what it cannot read without a word: a record missing its ``ER  -`` end tag is merged into
-the next one or lost, and a PubMed ``.nbib`` (MEDLINE) file comes back as no records at all. So the
-file is first checked line by line (every ``TY`` opens a record that an ``ER`` closes), and a
-file with no record is an error that suggests the right format.
+the next one or lost, a tag given twice in a record keeps one value, and a PubMed ``.nbib``
+(MEDLINE) file comes back as no records at all. So the file is first checked line by line (every
+``TY`` opens a record that an ``ER`` closes; a tag read as one value, such as ``TI`` or ``DO``, is
+not given twice with different values, which is also what two records merged by a lost ``ER``/``TY``
+pair look like), and a file with no record is an error that suggests the right format.
 """
 
 from __future__ import annotations
@@ -27,17 +29,36 @@ __all__ = ["read_ris"]
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  - ?(.*)$")
 
+# The tags read into one field of a record. Others may repeat: exports give several AU, KW, SN
+# (print and electronic ISSN), AD (addresses) or J2 (journal abbreviations) lines.
+_SINGLE = frozenset({"TI", "T1", "PY", "Y1", "DA", "JO", "JF", "T2", "VL", "IS", "SP", "EP", "DO", "AN", "AB", "N2"})
+_SINGLE |= {"DB", "DP"}
+
 
 def _record_lines(text: str, file: str) -> list[int]:
     """The 1-based line of each record's ``TY`` tag, after checking that every record is closed."""
     starts: list[int] = []
     open_since: int | None = None
+    seen: dict[str, tuple[int, str]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         match = _TAG.match(line)
         if match is None:
             continue
-        tag = match.group(1)
+        tag, value = match.group(1), match.group(2).strip()
+        if tag in _SINGLE and open_since is not None:
+            first = seen.setdefault(tag, (number, value))
+            if first[1] != value:
+                raise InputError(
+                    f"tag {tag!r} is given twice in one record (first on line {first[0]}: {first[1][:60]!r}); "
+                    "a lost 'ER  -'/'TY  -' pair merges two records like this",
+                    file=file,
+                    row=number,
+                    record=str(len(starts)),
+                    field=tag,
+                    value=value,
+                )
         if tag == "TY":
+            seen = {}
             if open_since is not None:
                 raise InputError(
                     f"record {len(starts)} (line {open_since}) has no 'ER  -' end tag before the next 'TY'",
@@ -119,7 +140,7 @@ def read_ris(path: str | Path, *, source_database: str | None = None) -> list[Bi
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the file ({exc})", file=file) from exc
     if re.search(r"^PMID- ", text, re.MULTILINE) and not re.search(r"^TY  -", text, re.MULTILINE):
-        raise InputError("no RIS record: this is a PubMed .nbib (MEDLINE) file; import it with --from nbib", file=file)
+        raise InputError("no RIS record: this is a PubMed .nbib (MEDLINE) file; import it as nbib", file=file)
     starts = _record_lines(text, file)
     if not starts:
         raise InputError("no RIS record in the file (records start with 'TY  -' and end with 'ER  -')", file=file)

@@ -18,8 +18,6 @@ References
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +30,7 @@ from sqlalchemy.orm import Session
 from secretome._result import Result, json_safe
 from secretome.errors import InputError
 from secretome.evidence import _models as orm
+from secretome.evidence._csv_table import check_header, read_csv_table
 from secretome.evidence._records import normalise_doi
 from secretome.evidence._store import Store
 
@@ -342,12 +341,9 @@ def import_decisions(
         header is row 1), the field and the value are named, and no decision of the file is stored.
     """
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file ({exc})", file=file) from exc
-    reader = csv.DictReader(io.StringIO(text))
-    header = [(c or "").strip().lower() for c in reader.fieldnames or ()]
+    names, body = read_csv_table(path)
+    header = [c.lower() for c in names]
+    check_header(header, file)  # `Decision` and `decision` are one column twice
     columns = {c: _ALIASES.get(c, c) for c in header}
     label = next((c for c in _LABELS if c in columns), None)
     if "decision" not in columns.values() and label is not None:
@@ -363,14 +359,15 @@ def import_decisions(
     missing = [c for c in needed if c not in columns.values()]
     if missing:
         raise InputError(
-            "missing column(s); the columns are " + ", ".join(SCREENING_COLUMNS), file=file, row=1, value=missing
+            f"missing column(s) {', '.join(missing)}; a decisions file has the columns {', '.join(SCREENING_COLUMNS)}",
+            file=file,
+            row=1,
+            value=header,
         )
     now = datetime.now(UTC)
     rows: list[tuple[int, dict[str, str]]] = []
-    for number, raw in enumerate(reader, start=2):  # row 1 is the header
-        values = {
-            columns[k.strip().lower()]: v for k, v in raw.items() if k is not None and k.strip().lower() in columns
-        }
+    for number, cells in body:
+        values = {columns[k]: v for k, v in zip(header, cells, strict=False) if k in columns}
         if not (values.get("decision") or "").strip():
             continue  # not screened yet (ASReview exports its unseen records too)
         for column, default in defaults.items():

@@ -23,9 +23,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from secretome._files import atomic_write_bytes, atomic_write_text
+from secretome._files import atomic_write_bytes, atomic_write_text, output_format
 from secretome._result import Result
-from secretome.errors import InputError, NotLandedError, check_choice
+from secretome.errors import InputError, NotLandedError, check_choice, shorten
+from secretome.evidence._csv_table import check_header, read_csv_table
 from secretome.evidence._schema import ARM_STATISTICS, Study, parse_study
 
 __all__ = ["SHEET_COLUMNS", "TEMPLATE_FORMATS", "SheetStudy", "TemplateResult", "read_sheet", "write_template"]
@@ -72,26 +73,27 @@ class SheetStudy:
     rows: tuple[int, ...]
 
 
-def write_template(out: str | Path, *, to: str = "csv") -> TemplateResult:
+def write_template(out: str | Path, *, to: str | None = None) -> TemplateResult:
     """Write an empty extraction sheet (the header row of :data:`SHEET_COLUMNS`) to *out*.
 
     Parameters
     ----------
     out : str or Path
         The file to write.
-    to : {"csv", "xlsx"}
+    to : {"csv", "xlsx"}, optional
         The format: CSV, or an Excel workbook (one sheet, ``extraction``, with the header row
-        bold and frozen; needs openpyxl).
+        bold and frozen; needs openpyxl). Default: by the extension of *out*.
 
     Raises
     ------
     InputError
-        An unknown format.
-    StoreError
+        An unknown format, or one that the extension of *out* contradicts.
+    OutputError
         *out* cannot be written.
     """
-    check_choice("to", to, TEMPLATE_FORMATS, owner="write_template")
-    if to == "xlsx":
+    if to is not None:
+        check_choice("to", to, TEMPLATE_FORMATS, owner="write_template")
+    if output_format(out, to, {".csv": "csv", ".xlsx": "xlsx"}) == "xlsx":
         path = atomic_write_bytes(out, _xlsx_template())
         return TemplateResult(str(path), SHEET_COLUMNS)
     buffer = io.StringIO()
@@ -143,35 +145,31 @@ def _cell_text(value: object) -> str:
 def _xlsx_rows(path: Path, file: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and rows (1-based spreadsheet row, cells as text) of the first worksheet."""
     openpyxl = _openpyxl()
+    # read_only workbooks parse each worksheet's XML only while its rows are read, so a damaged,
+    # truncated or missing worksheet part fails inside iter_rows, not in load_workbook.
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
-        raise InputError(f"cannot read the workbook ({type(exc).__name__}: {exc})", file=file) from exc
-    try:
-        rows = [[_cell_text(v) for v in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        try:
+            if not workbook.worksheets:
+                raise InputError("the workbook has no worksheet", file=file)
+            rows = [[_cell_text(v) for v in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except InputError:
+        raise
+    except Exception as exc:  # zipfile, XML, KeyError, IndexError...: whatever a damaged file makes openpyxl raise
+        raise InputError(f"cannot read the workbook ({type(exc).__name__}: {exc})", file=file) from None
     if not rows:
         return [], []
-    header = rows[0]
-    while header and not header[-1].strip():  # formatted but empty cells right of the header
+    header = [c.strip() for c in rows[0]]
+    while header and not header[-1]:  # formatted but empty cells right of the header
         header = header[:-1]
+    check_header(header, file)
     body = []
     for number, cells in enumerate(rows[1:], start=2):
         extra = [c for c in cells[len(header) :] if c.strip()]
         body.append((number, cells[: len(header)] + extra))
     return header, body
-
-
-def _csv_rows(path: Path, file: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the sheet ({exc})", file=file) from exc
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        return [], []
-    return rows[0], [(number, cells) for number, cells in enumerate(rows[1:], start=2) if cells]
 
 
 class _Rows:
@@ -192,7 +190,8 @@ class _Rows:
             values[column] = filled[0][1] if filled else None
             for number, value in filled[1:]:
                 if value != values[column]:
-                    reason = f"disagrees with row {filled[0][0]} ({values[column]!r}) of the same study, result or arm"
+                    first = shorten(repr(values[column]))
+                    reason = f"disagrees with row {filled[0][0]} ({first}) of the same study, result or arm"
                     raise self.fail(reason, number, column, value)
         return values
 
@@ -298,9 +297,11 @@ def read_sheet(path: str | Path, *, sheet_format: str | None = None) -> list[She
     file = str(path)
     path = Path(path)
     is_xlsx = sheet_format == "xlsx" or (sheet_format is None and path.suffix.lower() in (".xlsx", ".xlsm"))
-    header, body = _xlsx_rows(path, file) if is_xlsx else _csv_rows(path, file)
+    header, body = _xlsx_rows(path, file) if is_xlsx else read_csv_table(path)
+    if not header:
+        raise InputError("the sheet has no header row; `secretome evidence template` writes it", file=file, row=1)
     unknown = [c for c in header if c not in SHEET_COLUMNS]
-    if not header or unknown:
+    if unknown:
         raise InputError(
             "unknown column; `secretome evidence template` writes the columns", file=file, row=1, value=unknown
         )

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,9 +25,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from secretome import vocab
+from secretome._limits import STORE_BUSY_TIMEOUT
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result
-from secretome.errors import InputError, StoreError
+from secretome.errors import InputError, StoreBusyError, StoreError
 from secretome.evidence import _models as orm
 from secretome.evidence._corpus import corpus_files, read_study_document
 from secretome.evidence._schema import ARM_STATISTICS, ArmData, Study, parse_study
@@ -43,7 +45,7 @@ __all__ = [
 ]
 
 _MIGRATIONS = Path(__file__).with_name("_migrations")
-_INIT_HINT = "create or upgrade it with `secretome evidence init --db URL`"
+_INIT_HINT = "create or upgrade it first (create_store; `secretome evidence init`)"
 
 
 class Store:
@@ -59,9 +61,27 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction (committed on success, rolled back on any error)."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield session
+        """A session in one transaction (committed on success, rolled back on any error).
+
+        On SQLite, concurrent writers queue: each waits up to
+        :data:`~secretome._limits.STORE_BUSY_TIMEOUT` seconds for the write lock, then fails with
+        one line.
+
+        Raises
+        ------
+        StoreBusyError
+            Another writer held the store past the busy timeout; nothing was written.
+        StoreError
+            The database refused a value (PostgreSQL text cannot hold a NUL character, for one).
+        """
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except sa.exc.OperationalError as exc:
+            _raise_if_busy(exc, self.url)
+            raise
+        except sa.exc.DataError as exc:
+            raise StoreError(f"the database refused a value ({_reason(exc)})", file=self.url) from exc
 
     def close(self) -> None:
         """Release the connections."""
@@ -77,6 +97,20 @@ class Store:
         return f"Store({self.url!r})"
 
 
+def _reason(exc: sa.exc.DBAPIError) -> str:
+    """The driver's message, first line only."""
+    return (str(exc.orig).strip().splitlines() or [type(exc).__name__])[0] if exc.orig else type(exc).__name__
+
+
+def _raise_if_busy(exc: sa.exc.OperationalError, shown: str) -> None:
+    reason = _reason(exc)
+    if "locked" in reason or "busy" in reason:
+        raise StoreBusyError(
+            f"store {shown}: busy (another process kept it locked for {STORE_BUSY_TIMEOUT:g} s); "
+            "nothing was written, try again"
+        ) from exc
+
+
 def _alembic_config(connection: sa.Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
@@ -84,6 +118,7 @@ def _alembic_config(connection: sa.Connection) -> Config:
     return config
 
 
+@functools.cache  # the migration scripts ship with the package: read once per process
 def schema_head() -> str:
     """The newest schema revision (Alembic) that this version of secretome writes.
 
@@ -108,8 +143,9 @@ def _engine(url: str | sa.URL) -> sa.Engine:
         # One shared connection, or every new connection would see a new empty database.
         engine = sa.create_engine(parsed, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
+        arguments = {"timeout": STORE_BUSY_TIMEOUT} if parsed.get_backend_name() == "sqlite" else {}
         try:
-            engine = sa.create_engine(parsed)
+            engine = sa.create_engine(parsed, connect_args=arguments)
         except (sa.exc.ArgumentError, ImportError) as exc:
             raise StoreError(f"cannot use this database URL ({exc})", file=_shown(parsed)) from exc
     if parsed.get_backend_name() == "sqlite":
@@ -123,8 +159,9 @@ def _revision(engine: sa.Engine, shown: str) -> str | None:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     except sa.exc.DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise StoreError(f"cannot open the store ({reason})", file=shown) from exc
+        if isinstance(exc, sa.exc.OperationalError):
+            _raise_if_busy(exc, shown)
+        raise StoreError(f"cannot open the store ({_reason(exc)})", file=shown) from exc
 
 
 def open_store(url: str | None = None, *, corpus: str | Path | None = None) -> Store:
@@ -155,7 +192,7 @@ def open_store(url: str | None = None, *, corpus: str | Path | None = None) -> S
     >>> open_store("sqlite:///no/such/evidence.db")
     Traceback (most recent call last):
     ...
-    secretome.errors.StoreError: file 'no/such/evidence.db': no such store; create or upgrade it with ...
+    secretome.errors.StoreError: file 'no/such/evidence.db': no such store; create or upgrade it first ...
     """
     if url is None:
         # The URL shown in summaries says what the in-memory store holds.
@@ -164,7 +201,7 @@ def open_store(url: str | None = None, *, corpus: str | Path | None = None) -> S
         compile_corpus(store, corpus)
         return store
     if corpus is not None:
-        raise StoreError("a corpus folder is compiled only into the in-memory store (no --db)", file=url)
+        raise StoreError("a corpus folder is compiled only into the in-memory store (no url)", file=url)
     engine = _engine(url)
     database = engine.url.database
     # Checked before connecting: SQLite would silently create an empty file.

@@ -109,8 +109,10 @@ def combine_p(
     two-sided ones lose; Zaykin 2011). Fisher: :math:`X^2 = -2\sum \log p_i` on :math:`2k` df.
     Stouffer: :math:`Z = \sum w_i z_i / \sqrt{\sum w_i^2}`, :math:`z_i = \Phi^{-1}(1 - p_i)`,
     :math:`w_i = \sqrt{n_i}` (Whitlock 2005 showed the weighted Z to be more powerful than Fisher's
-    method; Zaykin 2011 that sqrt(n) weights are near-optimal) or 1. Both use
-    :func:`scipy.stats.combine_pvalues`. A p-value given as ``P < x`` enters at x: its |z| is a
+    method; Zaykin 2011 that sqrt(n) weights are near-optimal) or 1. Stouffer's :math:`z_i` is taken as
+    :math:`\pm\Phi^{-1}(1 - p_i/2)` from the two-sided p, so that a tiny p against the direction keeps
+    its z; Fisher's method uses :func:`scipy.stats.combine_pvalues`. A p-value given as ``P < x``
+    enters at x: its |z| is a
     lower bound, which shrinks that study's evidence towards the null in either direction; with
     studies of both directions the combined p is then not a bound either way, and the notes say so.
 
@@ -158,11 +160,14 @@ def combine_p(
         refuse(n, "ni", ~(n > 0), "sample size must be > 0")
         weights = np.sqrt(n)
     if method == "fisher":
-        result = stats.combine_pvalues(one, method="fisher")
-        df: int | None = 2 * k
+        fisher = stats.combine_pvalues(one, method="fisher")
+        statistic, pval, df = float(fisher.statistic), float(fisher.pvalue), 2 * k
     else:
-        result = stats.combine_pvalues(one, method="stouffer", weights=weights)
-        df = None
+        # z_i from the two-sided p and the sign, not from the one-sided p: for a tiny p against the
+        # direction, 1 - p/2 rounds to 1 and its z to -inf.
+        z = sign * stats.norm.isf(magnitude / 2)
+        statistic = float(np.sum(weights * z) / np.sqrt(np.sum(weights**2)))
+        pval, df = float(stats.norm.sf(statistic)), None
     notes = []
     if bound.any():
         mixed = len(set(sign[bound]) | set(sign)) > 1
@@ -175,9 +180,9 @@ def combine_p(
         method=method,
         weighted=method == "stouffer" and ni is not None,
         k=k,
-        statistic=float(result.statistic),
+        statistic=statistic,
         df=df,
-        pval=float(result.pvalue),
+        pval=pval,
         one_sided=tuple(float(x) for x in one),
         weights=tuple(float(x) for x in (weights if method == "stouffer" else np.ones(k))),
         bound=tuple(bool(b) for b in bound),

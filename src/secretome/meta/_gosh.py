@@ -15,10 +15,8 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 
 from secretome._result import Result
@@ -257,6 +255,9 @@ def gosh_plot(result: GoshResult, path: str | Path | None = None, *, xlabel: str
     """
     fmt = _format(path, "GOSH")
     ok = ~np.isnan(result.estimate)
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
         fig = Figure(figsize=(6, 5))
         ax = fig.add_subplot()

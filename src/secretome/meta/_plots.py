@@ -11,15 +11,10 @@ import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib import transforms
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.patches import Polygon
 from numpy.typing import ArrayLike
 from scipy import stats
 
@@ -31,6 +26,11 @@ from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelRes
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult
 from secretome.meta._tau2 import validated
+
+if TYPE_CHECKING:
+    from matplotlib import transforms
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["forest_plot", "funnel_plot", "regression_plot"]
 
@@ -118,6 +118,11 @@ def forest_plot(
     crit = float(stats.norm.isf((1 - level) / 2))
     top = len(rows)
     biggest = max(row.study[3] for row in rows if row.study is not None)
+    # matplotlib is imported where a plot is drawn: `secretome meta` without a plot does not load it.
+    import matplotlib
+    from matplotlib import transforms
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome", "font.size": 9}):
         height = 0.24 * (top + 2) + 0.9
         fig = Figure(figsize=(10, height))
@@ -148,6 +153,8 @@ def _draw_row(
     ax: Axes, text_at: transforms.Transform, y: int, row: _Row, *, crit: float, biggest: float, weights: bool
 ) -> list[float]:
     """Draw one forest row at height *y*; return the x values it spans (for the axis limits)."""
+    from matplotlib.patches import Polygon
+
     if row.kind == "blank":
         return []
     style: dict[str, str | int] = {}
@@ -405,6 +412,10 @@ def funnel_plot(
     points = _funnel_points(result)
     crit = float(stats.norm.isf((1 - points.level) / 2))
     top = max(points.se) * 1.05
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Polygon
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
         fig = Figure(figsize=(6, 5))
         ax = fig.add_subplot()
@@ -559,6 +570,9 @@ def regression_plot(
     j = _moderator_column(result, x, moderator)
     lines = _regression_lines(result, y, v, x, j)
     weights = 100 * (1 / (v + result.tau2)) / float((1 / (v + result.tau2)).sum())
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
         fig = Figure(figsize=(6, 5))
         ax = fig.add_subplot()

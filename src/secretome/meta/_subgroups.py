@@ -161,7 +161,7 @@ def subgroups(
         mask = (group_of == lv).to_numpy()
         if method not in ("EE", "FE") and mask.sum() < 2:
             raise InputError(
-                f"subgroup {lv!r} has 1 study; a random-effects model needs 2 (use method='FE' or merge it)",
+                f"subgroup {lv!r} has 1 study; a random-effects model needs 2 (use method FE, or merge it)",
                 field="groups",
             )
         fits.append(

@@ -290,7 +290,16 @@ def regression_plot_from_csv(
 
 def _read_csv(path: str | Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path)
+        # The header alone first: pandas renames a repeated column (yi, yi.1), and the first would silently win.
+        names = list(pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0])
+        if repeated := next((n for i, n in enumerate(names) if n in names[:i]), None):
+            raise InputError("the header names this column twice", file=path, row=1, field=repeated, value=repeated)
+        frame = pd.read_csv(path)
+        # pandas reads a column of True/False as booleans, which become 1/0 as numbers: keep them as the text
+        # they were, so that a yi of "True" is "not a number" and a subgroup is labelled as written.
+        for name in frame.select_dtypes(include="bool").columns:
+            frame[name] = frame[name].map({True: "True", False: "False"})
+        return frame
     except FileNotFoundError:
         raise InputError("no such file", file=path) from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from secretome._limits import check_seed, check_subjects
 from secretome._progress import ProgressCallback
 from secretome._result import Result, json_safe
 from secretome.errors import InputError, NumericalError, SecretomeWarning
@@ -195,8 +196,8 @@ def cohort(
     >>> res.label, res.bands.shape[:2], "k_G" in res.varied, len(res.fixed) > 0
     ('prior-driven', (5, 3), True, True)
     """
-    if isinstance(subjects, bool) or not isinstance(subjects, int) or subjects < 2:
-        raise InputError("a cohort needs an integer >= 2", field="subjects", value=subjects)
+    check_subjects(subjects, minimum=2)
+    check_seed(seed)
     if regimen is not None:
         model = apply_regimen(model, regimen)
     end = float(t_end) if t_end is not None else (float(np.max(times)) if times is not None else model.t_end)

@@ -67,11 +67,14 @@ class ParameterTable(Result):
             f"Parameters of {self.model!r} (k = {len(self.parameters)}; sourced = {self.n_sourced}; "
             f"assumed = {self.n_assumed}; time unit: {self.time_unit})",
             "",
-            f"{'name':<10}{'value':>12}  {'unit':<16}provenance",
         ]
+        # Columns as wide as their longest entry, so that a long unit never runs into the next column.
+        name_width = max([4, *(len(p.name) for p in self.parameters)]) + 2
+        unit_width = max([4, *(len(p.unit) for p in self.parameters)]) + 2
+        lines.append(f"{'name':<{name_width}}{'value':>12}  {'unit':<{unit_width}}provenance")
         for p in self.parameters:
             provenance = f"assumed, prior [{p.prior[0]:.4g}, {p.prior[1]:.4g}]" if p.prior else p.source
-            lines.append(f"{p.name:<10}{p.value:>12.5g}  {p.unit:<16}{provenance}")
+            lines.append(f"{p.name:<{name_width}}{p.value:>12.5g}  {p.unit:<{unit_width}}{provenance}")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 

@@ -3,6 +3,10 @@
 A regimen gives doses (single or repeated), optionally an end time and parameter overrides, and is
 applied to a preset's model. Every problem is an :class:`~secretome.errors.InputError` that names the
 file and the field (``doses[2].every``), and nothing is simulated from a half-read file.
+
+The declared limits of :mod:`secretome._limits` are checked before any work: the file's size and
+nesting before it is parsed, the number of doses before they are listed, the end time, amounts and
+parameter overrides before anything is simulated.
 """
 
 from __future__ import annotations
@@ -14,20 +18,42 @@ from pathlib import Path
 
 import yaml
 
+from secretome._limits import (
+    MAX_AMOUNT,
+    MAX_DOSES,
+    MAX_END_TIME,
+    MAX_FILE_BYTES,
+    MAX_NESTING,
+    MAX_PARAMETER_VALUE,
+    MIN_END_TIME,
+)
 from secretome.errors import InputError
 from secretome.model._spec import Dose, Model
 
 __all__ = ["apply_regimen", "parse_regimen", "read_regimen"]
 
 _TOP = ("end_time", "doses", "parameters")
+# libyaml's safe loader where PyYAML was built with it: the same documents, parsed about 10x faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DOSE = ("product", "species", "amount", "time", "start", "every", "count")
 
 
-def _number(value: object, file: str | None, field: str, *, minimum: float = 0.0, strict: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+def _number(
+    value: object,
+    file: str | None,
+    field: str,
+    *,
+    minimum: float = 0.0,
+    strict: bool = False,
+    maximum: float = MAX_END_TIME,
+) -> float:
+    # A 400-digit integer is a valid YAML int that float() cannot hold: compared, not converted, first.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -math.inf < value < math.inf:
         raise InputError("must be a finite number", file=file, field=field, value=value)
     if value < minimum or (strict and value == minimum):
         raise InputError(f"must be {'>' if strict else '>='} {minimum:g}", file=file, field=field, value=value)
+    if value > maximum:
+        raise InputError(f"must be <= {maximum:g} (a declared limit)", file=file, field=field, value=value)
     return float(value)
 
 
@@ -51,7 +77,7 @@ def _doses(entry: object, i: int, file: str | None, model: Model) -> list[Dose]:
         raise InputError("is required (or give product)", file=file, field=f"{where}.species")
     if "amount" not in entry:
         raise InputError("is required", file=file, field=f"{where}.amount")
-    amount = _number(entry["amount"], file, f"{where}.amount")
+    amount = _number(entry["amount"], file, f"{where}.amount", maximum=MAX_AMOUNT)
     product, species = None, entry.get("species")
     if "product" in entry:
         try:
@@ -78,8 +104,13 @@ def _schedule(entry: Mapping, where: str, file: str | None) -> list[float]:
     start = _number(entry["start"], file, f"{where}.start")
     every = _number(entry["every"], file, f"{where}.every", strict=True)
     count = entry["count"]
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise InputError("must be an integer >= 1", file=file, field=f"{where}.count", value=count)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_DOSES:
+        raise InputError(
+            f"must be an integer from 1 to {MAX_DOSES} (a declared limit)",
+            file=file,
+            field=f"{where}.count",
+            value=count,
+        )
     return [start + every * j for j in range(count)]
 
 
@@ -117,13 +148,19 @@ def parse_regimen(data: object, model: Model, *, file: str | None = None) -> Mod
         raise InputError(f"unknown key; one of {', '.join(_TOP)}", file=file, field=unknown[0], value=unknown[0])
     if "doses" not in data or not isinstance(data["doses"], list):
         raise InputError("must be a list of doses", file=file, field="doses", value=data.get("doses"))
-    end = model.t_end if data.get("end_time") is None else _number(data["end_time"], file, "end_time", strict=True)
+    end = model.t_end
+    if data.get("end_time") is not None:
+        end = _number(data["end_time"], file, "end_time", minimum=MIN_END_TIME)
     doses: list[Dose] = []
     entries: list[int] = []
     for i, entry in enumerate(data["doses"], start=1):
+        if i > MAX_DOSES:
+            raise InputError(f"more than {MAX_DOSES} doses (a declared limit)", file=file, field=f"doses[{i}]")
         new = _doses(entry, i, file, model)
         doses += new
         entries += [i] * len(new)
+        if len(doses) > MAX_DOSES:
+            raise InputError(f"more than {MAX_DOSES} doses in all (a declared limit)", file=file, field=f"doses[{i}]")
     species = {s.name for s in model.species}
     for dose, i in zip(doses, entries, strict=True):
         if dose.species not in species:
@@ -150,23 +187,56 @@ def parse_regimen(data: object, model: Model, *, file: str | None = None) -> Mod
         field = f"parameters.{name}"
         if name not in {p.name for p in model.parameters}:
             raise InputError("unknown parameter", file=file, field=field, value=name)
-        value = _number(raw, file, field, minimum=-math.inf)
+        value = _number(raw, file, field, minimum=-MAX_PARAMETER_VALUE, maximum=MAX_PARAMETER_VALUE)
         if model.parameter(name).nonnegative and value < 0:
             raise InputError("a rate constant must be >= 0", file=file, field=field, value=value)
         values[name] = value
     return model.with_values(**values).with_doses(sorted(doses, key=lambda d: d.time), t_end=end)
 
 
+def _check_nesting(text: str, file: str) -> None:
+    """An :class:`InputError` if mappings and lists nest deeper than MAX_NESTING.
+
+    Read from PyYAML's event stream, which is built without recursion: the composer that builds
+    the objects recurses once per level, and 5,000 levels would end in a RecursionError.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                line = event.start_mark.line + 1 if event.start_mark else None
+                reason = f"nested more than {MAX_NESTING} levels deep (a declared limit; a regimen needs 3)"
+                raise InputError(reason, file=file, row=line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def read_regimen(path: str | os.PathLike[str]) -> object:
-    """The parsed YAML of a regimen file (an :class:`InputError` naming the file if unreadable)."""
+    """The parsed YAML of a regimen file (an :class:`InputError` naming the file if unreadable).
+
+    The file must be UTF-8, at most :data:`~secretome._limits.MAX_FILE_BYTES` long and nested at
+    most :data:`~secretome._limits.MAX_NESTING` deep; both are checked before it is parsed.
+    """
+    file = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"larger than {MAX_FILE_BYTES} bytes (a declared limit)", file=file, value=size)
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", file=str(path)) from None
+        raise InputError(f"cannot read ({exc.strerror})", file=file) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=file) from None
     try:
-        return yaml.safe_load(text)
+        _check_nesting(text, file)
+        return yaml.load(text, Loader=_LOADER)  # a safe loader: libyaml's when present
     except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML ({str(exc).splitlines()[0]})", file=str(path)) from None
+        raise InputError(f"not valid YAML ({str(exc).splitlines()[0]})", file=file) from None
+    except InputError:
+        raise
+    except ValueError as exc:  # an integer longer than Python converts (4,300 digits)
+        raise InputError(f"not a usable YAML value ({exc})", file=file) from None
 
 
 def apply_regimen(model: Model, path: str | os.PathLike[str]) -> Model:

@@ -109,7 +109,7 @@ class SensitivityResult(Result):
         for i, row in self.ranking().head(top).iterrows():
             lines.append(f"{i + 1:<6}{row['parameter']:<12}" + "".join(f"{row[c]:>14.4f}" for c in self.columns))
         if len(self.parameters) > top:
-            lines.append(f"... {len(self.parameters) - top} more (to_frame() has all)")
+            lines.append(f"... and {len(self.parameters) - top} less influential parameters (the table lists all)")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 

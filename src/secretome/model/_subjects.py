@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from secretome.errors import InputError
+from secretome._limits import check_seed, check_subjects
 from secretome.model._spec import Model
 
 __all__ = ["draw_subjects"]
@@ -35,8 +35,8 @@ def draw_subjects(model: Model, n: int, *, seed: int = 0) -> dict[str, np.ndarra
     >>> len(draws["k_G"]), bool(np.all((draws["k_G"] >= 0.005) & (draws["k_G"] <= 0.5)))
     (3, True)
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InputError("must be an integer >= 1", field="subjects", value=n)
+    check_subjects(n)
+    check_seed(seed)
     rng = np.random.default_rng(seed)
     draws = {}
     for p in model.parameters:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from secretome._files import atomic_write_text
-from secretome.errors import StoreError
+from secretome.errors import OutputError
 
 __all__: list[str] = []
 
@@ -59,5 +59,5 @@ def _store(path: Path, frame: pd.DataFrame) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, buffer.getvalue())
-    except (OSError, StoreError):
+    except (OSError, OutputError):
         return

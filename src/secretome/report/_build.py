@@ -6,6 +6,7 @@ analysis dataset beside it as CSV, so anyone can rerun every pooled number in me
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import platform
 from collections.abc import Sequence
@@ -16,17 +17,17 @@ from pathlib import Path
 import pandas as pd
 
 from secretome import __version__, vocab
-from secretome._files import atomic_write_text
+from secretome._files import atomic_write_files, check_output_path
 from secretome._progress import ProgressCallback, no_progress
 from secretome._result import Result
-from secretome.errors import NumericalError, StoreError
+from secretome.errors import NumericalError, OutputError
 from secretome.evidence import (
     SCHEMA_VERSION,
     EvidenceMap,
     PrismaCounts,
     Study,
-    evidence_map,
     get_studies,
+    map_studies,
     open_store,
     prisma_counts,
 )
@@ -134,14 +135,18 @@ def build_report(
     report = progress or no_progress
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise StoreError("is not a folder", file=str(out))
+        raise OutputError("is not a folder", file=str(out))
     if not out.parent.is_dir():
-        raise StoreError("the parent folder does not exist", file=str(out))
+        raise OutputError("the parent folder does not exist", file=str(out))
+    targets = (out / "analysis.csv", out / "index.html")
+    if out.is_dir():  # refused before the work, not after it (a folder or a link where a file goes)
+        for target in targets:
+            check_output_path(target)
     steps = ("dataset", "corpus", "evidence map", "synthesis", "mechanism", "methods")
     report("report", 0, len(steps))
     with open_store(db, corpus=corpus) as store:
         studies = get_studies(store)
-        emap = evidence_map(store)
+        emap = map_studies(studies, name=store.url)  # the studies the synthesis reads, parsed once
         prisma = prisma_counts(store)
         store_url = store.url
     dataset = analysis_dataset(studies)
@@ -163,12 +168,19 @@ def build_report(
         f"Built by secretome {__version__} from {len(studies)} studies. Every number links to its source.",
         sections,
     )
+    created = not out.exists()
     try:
         out.mkdir(exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create the folder ({exc.strerror})", file=str(out)) from exc
-    csv_path = atomic_write_text(out / "analysis.csv", csv_text)
-    html_path = atomic_write_text(out / "index.html", html)
+        raise OutputError(f"cannot create the folder ({exc.strerror})", file=str(out)) from exc
+    try:
+        # Both files or neither: a report whose page cannot be written leaves no new analysis.csv.
+        csv_path, html_path = atomic_write_files(dict(zip(targets, (csv_text, html), strict=True)))
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
     report("report", len(steps), len(steps))
     primary = [s for s in studies if vocab.DESIGNS[s.design].evidence_level != "review"]
     return ReportResult(

@@ -1,0 +1,82 @@
+"""The resource limits secretome declares, checked at the edge before any work starts.
+
+Each bounds how much memory or time one input can make secretome spend, so that a typo
+(``--subjects 100000000000``, ``count: 1000000000000``) is a one-line error and not a hang or an
+out-of-memory kill. They are far above what the bundled presets, the report and the test data use.
+"""
+
+from __future__ import annotations
+
+from secretome.errors import InputError
+
+__all__ = [
+    "MAX_AMOUNT",
+    "MAX_DOSES",
+    "MAX_END_TIME",
+    "MAX_FIELD_CHARS",
+    "MAX_FILE_BYTES",
+    "MAX_NESTING",
+    "MAX_PARAMETER_VALUE",
+    "MAX_SUBJECTS",
+    "MIN_END_TIME",
+    "STORE_BUSY_TIMEOUT",
+    "check_seed",
+    "check_subjects",
+]
+
+MAX_SUBJECTS = 100_000
+"""Virtual subjects of one simulation or cohort (1000 make the report's bands)."""
+
+MAX_DOSES = 1_000
+"""Doses of one regimen, all entries together (daily dosing for almost 3 years; 1000 doses simulate in ~4 s)."""
+
+MIN_END_TIME = 1e-6
+MAX_END_TIME = 36_500.0
+"""A regimen's end time lies in [MIN_END_TIME, MAX_END_TIME] in the model's time unit (days: 100 years)."""
+
+MAX_FIELD_CHARS = 1_000_000
+"""Characters of one cell or field of an imported file (a whole abstract is about 3,000)."""
+
+MAX_FILE_BYTES = 256_000
+"""Bytes of a regimen file, checked before it is parsed (1000 doses take about 40 kB)."""
+
+MAX_NESTING = 32
+"""Nesting depth of a regimen file (mappings and lists within each other; a regimen needs 3)."""
+
+MAX_AMOUNT = 1e15
+"""The largest amount of one dose, in the product's or species' unit (cells/kg, particles/kg, mL/kg)."""
+
+MAX_PARAMETER_VALUE = 1e7
+"""The largest magnitude of a parameter override (100 times the widest prior of the bundled presets)."""
+
+
+STORE_BUSY_TIMEOUT = 60.0
+"""Seconds a write to a SQLite store waits for another writer to finish before it gives up."""
+
+
+def check_subjects(n: object, *, minimum: int = 1, field: str = "subjects") -> int:
+    """*n* if it is an integer in [minimum, MAX_SUBJECTS], else an :class:`InputError`.
+
+    >>> check_subjects(1000)
+    1000
+    >>> check_subjects(100_000_000_000)
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: field 'subjects': must be an integer from 1 to 100000 (got 100000000000)
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or not minimum <= n <= MAX_SUBJECTS:
+        raise InputError(f"must be an integer from {minimum} to {MAX_SUBJECTS}", field=field, value=n)
+    return n
+
+
+def check_seed(seed: object, *, field: str = "seed") -> int:
+    """*seed* if it is an integer >= 0 (what :func:`numpy.random.default_rng` takes), else an :class:`InputError`.
+
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: field 'seed': must be an integer >= 0 (got -1)
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError("must be an integer >= 0", field=field, value=seed)
+    return seed

@@ -1,0 +1,248 @@
+"""Fuzzing every file argument of the CLI with hypothesis: damaged, truncated and random files.
+
+Each generated file is given to the command as a user would give it. Whatever it holds, the command
+exits 0 (a file that still makes sense) or 2 with exactly one line on stderr, never a traceback
+(which would escape ``main`` and fail the test), and a failed import leaves the store unchanged.
+Inputs are mutations of the sample files (bytes deleted, inserted, repeated, truncated) and random
+bytes; ``derandomize`` makes every run, CI's included, try the same inputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from secretome.cli import main
+from secretome.evidence import _models as orm
+from secretome.evidence._store import create_store
+
+EXAMPLES = 200
+IMPORTS = Path(__file__).parents[1] / "evidence" / "data" / "imports"
+SYNTHETIC_CORPUS = Path(__file__).parents[1] / "evidence" / "data" / "corpus"
+
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _mutate(original: bytes, edits: list[tuple[str, int, int, bytes]]) -> bytes:
+    data = bytearray(original)
+    for kind, position, size, insert in edits:
+        at = position % (len(data) + 1)
+        if kind == "delete":
+            del data[at : at + size]
+        elif kind == "insert":
+            data[at:at] = insert
+        elif kind == "repeat":
+            data[at:at] = data[at : at + size] * 2
+        elif kind == "truncate":
+            del data[at:]
+        elif kind == "swap-line":
+            lines = bytes(data).split(b"\n")
+            i, j = at % len(lines), (at + size) % len(lines)
+            lines[i], lines[j] = lines[j], lines[i]
+            data = bytearray(b"\n".join(lines))
+    return bytes(data)
+
+
+def damaged(original: bytes) -> st.SearchStrategy[bytes]:
+    """Files near *original* (a few edits) and, now and then, random bytes or text."""
+    edit = st.tuples(
+        st.sampled_from(["delete", "insert", "repeat", "truncate", "swap-line"]),
+        st.integers(0, 1 << 16),
+        st.integers(0, 80),
+        st.one_of(
+            st.binary(max_size=24), st.sampled_from([b"\x00", b"\xff\xfe", b"{", b"}", b"@", b"\n", b"ER  - \n"])
+        ),
+    )
+    return st.one_of(
+        st.lists(edit, min_size=1, max_size=4).map(lambda edits: _mutate(original, edits)),
+        st.binary(max_size=300),
+        st.text(max_size=300).map(lambda text: text.encode("utf-8")),
+    )
+
+
+def _run(argv: list[str]) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, err.getvalue()
+
+
+def _check(code: int, err: str) -> None:
+    assert code in (0, 2), err
+    if code == 2:
+        assert err.startswith("error: ")
+        assert err.count("\n") == 1, err
+
+
+@functools.cache
+def _engine(url: str) -> sa.Engine:
+    return sa.create_engine(url)
+
+
+def _fingerprint(url: str) -> tuple[int, ...]:
+    """Row counts of the tables an import or a screening writes."""
+    tables = (orm.ImportBatch, orm.Record, orm.Study, orm.Result, orm.Arm, orm.ScreeningDecision)
+    with _engine(url).connect() as connection:
+        return tuple(connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0 for t in tables)
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'evidence.db'}"
+    create_store(url, corpus=SYNTHETIC_CORPUS).close()
+    return url
+
+
+def _xlsx_sample() -> bytes:
+    import csv
+
+    import openpyxl
+
+    with (IMPORTS / "sheet.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _damaged_workbook(original: bytes) -> st.SearchStrategy[bytes]:
+    """A workbook with one part (worksheet, styles, content types...) damaged, or damaged as a whole."""
+    with zipfile.ZipFile(io.BytesIO(original)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+
+    def rebuild(name: str, content: bytes | None) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for part, data in parts.items():
+                if part != name:
+                    archive.writestr(part, data)
+                elif content is not None:
+                    archive.writestr(part, content)
+        return buffer.getvalue()
+
+    one_part = st.sampled_from(sorted(parts)).flatmap(
+        lambda name: st.one_of(st.none(), damaged(parts[name])).map(lambda content: rebuild(name, content))
+    )
+    return st.one_of(one_part, damaged(original))
+
+
+SAMPLES = {
+    "ris": ("refs.ris", (IMPORTS / "sample.ris").read_bytes()),
+    "nbib": ("pubmed.nbib", (IMPORTS / "sample.nbib").read_bytes()),
+    "pubmed-xml": ("pubmed.xml", (IMPORTS / "sample.xml").read_bytes()),
+    "bibtex": ("refs.bib", (IMPORTS / "sample.bib").read_bytes()),
+    "csv": ("sheet.csv", (IMPORTS / "sheet.csv").read_bytes()),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(SAMPLES))
+def test_import_exits_0_or_2_on_one_line_and_a_failure_changes_nothing(fmt, store_url, tmp_path):
+    name, sample = SAMPLES[fmt]
+
+    @FUZZ
+    @given(data=damaged(sample))
+    def check(data: bytes) -> None:
+        path = tmp_path / name
+        path.write_bytes(data)
+        before = _fingerprint(store_url)
+        code, err = _run(["evidence", "import", str(path), "--db", store_url])
+        _check(code, err)
+        if code != 0:
+            assert _fingerprint(store_url) == before
+
+    check()
+
+
+def test_xlsx_import_exits_0_or_2_on_one_line_and_a_failure_changes_nothing(store_url, tmp_path):
+    pytest.importorskip("openpyxl")
+
+    @FUZZ
+    @given(data=_damaged_workbook(_xlsx_sample()))
+    def check(data: bytes) -> None:
+        path = tmp_path / "sheet.xlsx"
+        path.write_bytes(data)
+        before = _fingerprint(store_url)
+        code, err = _run(["evidence", "import", str(path), "--db", store_url])
+        _check(code, err)
+        if code != 0:
+            assert _fingerprint(store_url) == before
+
+    check()
+
+
+_DECISIONS = (
+    b"record_id,decision,stage,reviewer,reason\n1,include,title-abstract,KH,\n2,exclude,full-text,KH,no control\n"
+)
+
+
+def test_screen_csv_exits_0_or_2_on_one_line_and_a_failure_changes_nothing(store_url, tmp_path):
+    path = tmp_path / "decisions.csv"
+
+    @FUZZ
+    @given(data=damaged(_DECISIONS))
+    def check(data: bytes) -> None:
+        path.write_bytes(data)
+        before = _fingerprint(store_url)
+        code, err = _run(["evidence", "screen", "--db", store_url, "--csv", str(path)])
+        _check(code, err)
+        if code != 0:
+            assert _fingerprint(store_url) == before
+
+    check()
+
+
+_META = b"study,yi,vi,dose\nA,0.10,0.010,1\nB,0.30,0.020,2\nC,0.55,0.015,3\nD,0.20,0.030,4\n"
+
+
+def test_meta_table_exits_0_or_2_on_one_line(tmp_path):
+    path = tmp_path / "data.csv"
+
+    @FUZZ
+    @given(data=damaged(_META), method=st.sampled_from(["REML", "DL", "FE"]))
+    def check(data: bytes, method: str) -> None:
+        path.write_bytes(data)
+        _check(*_run(["meta", str(path), "--yi", "yi", "--vi", "vi", "--slab", "study", "--method", method]))
+
+    check()
+
+
+_REGIMEN = b"end_time: 60\ndoses:\n  - product: cm\n    amount: 1.0\n    start: 7\n    every: 7\n    count: 5\n"
+
+
+class _NotSimulated:
+    """What the simulation returns here: the regimen argument is the subject, not the ODE solver."""
+
+    def summary(self) -> str:
+        return "not simulated"
+
+
+def test_regimen_argument_exits_0_or_2_on_one_line(tmp_path, monkeypatch):
+    import secretome.model
+
+    monkeypatch.setattr(secretome.model, "simulate", lambda model, **options: _NotSimulated())
+    path = tmp_path / "regimen.yaml"
+
+    @FUZZ
+    @given(data=damaged(_REGIMEN))
+    def check(data: bytes) -> None:
+        path.write_bytes(data)
+        _check(*_run(["model", "simulate", "--preset", "rat-mia", "--regimen", str(path)]))
+
+    check()
