@@ -48,6 +48,12 @@ def _postgres_url():
     admin.dispose()
 
 
+@pytest.fixture
+def postgres_url():
+    """The URL of an empty PostgreSQL schema (tests using it are marked ``needs_postgres``)."""
+    yield from _postgres_url()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.needs_postgres)])
 def store_url(request, tmp_path):
     """The URL of a store that does not exist yet: a SQLite file, or an empty PostgreSQL schema."""

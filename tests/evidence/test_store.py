@@ -154,13 +154,13 @@ def test_foreign_keys_are_enforced_after_migrating(store_url, synthetic_corpus):
         session.add(orm.Record(batch_id=999, position=1, authors=[], keywords=[], title="orphan"))
 
 
-def test_a_value_postgresql_cannot_hold_is_one_store_error(store_url, synthetic_corpus, tmp_path):
-    if store_url.startswith("sqlite"):
-        pytest.skip("SQLite text holds a NUL character; PostgreSQL's cannot")
+@pytest.mark.needs_postgres
+def test_a_value_postgresql_cannot_hold_is_one_store_error(postgres_url, synthetic_corpus, tmp_path):
+    # SQLite text holds a NUL character; PostgreSQL's cannot.
     source = (synthetic_corpus / "example-2020-synthetic.yaml").read_text(encoding="utf-8")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     title = next(line for line in source.splitlines() if line.startswith("  title: "))
     (corpus / "example-2020-synthetic.yaml").write_text(source.replace(title, '  title: "NUL\\0 in a title"'))
     with pytest.raises(StoreError, match=r"the database refused a value \(PostgreSQL text fields cannot contain NUL"):
-        create_store(store_url, corpus=corpus)
+        create_store(postgres_url, corpus=corpus)
