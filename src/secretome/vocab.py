@@ -372,6 +372,7 @@ ROUTES: Vocabulary[Term] = Vocabulary(
         Term("intravenous", "Intravenous", ("IV", "i.v.")),
         Term("implanted", "Implanted with a scaffold or hydrogel", ("scaffold", "hydrogel", "implantation")),
         Term("in_culture", "Added to culture medium", ("in vitro treatment", "co-culture")),
+        Term("intraperitoneal", "Intraperitoneal injection", ("IP injection", "i.p.")),
     ),
 )
 
