@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Literal
 
@@ -56,13 +58,29 @@ def resolve_simulator(simulator: str) -> Engine:
     return "rodas" if simulator == "auto" else simulator  # type: ignore[return-value]
 
 
+@contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null: SUNDIALS prints each CVODE failure from C, past Python's logging."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 class _Runner:
     """One loaded RoadRunner instance: reset, set parameters, simulate, per subject."""
 
     def __init__(self, sbml: str, species: tuple[str, ...], rtol: float, atol: float) -> None:
         import roadrunner
 
-        # A failed subject is reported in its status; CVODE's own messages on stderr would garble progress bars.
+        # A failed subject is reported in its status and the caller warns once for all of them; roadrunner's
+        # log and CVODE's own messages on stderr (one per failed subject) would garble progress bars.
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_FATAL)
         self.rr = roadrunner.RoadRunner(sbml)
         self.rr.integrator.relative_tolerance = rtol
@@ -75,6 +93,12 @@ class _Runner:
         out = np.full((rows.shape[0], times.size, self.n_species), np.nan)
         status = []
         grid = list(map(float, times))
+        with _stderr_silenced():
+            self._run(names, rows, grid, out, status)
+        return out, status
+
+    def _run(self, names: tuple[str, ...], rows: np.ndarray, grid: list[float], out: np.ndarray,
+             status: list[str]) -> None:  # fmt: skip
         for s, row in enumerate(rows):
             self.rr.resetAll()  # species, parameters and event state back to the SBML values
             for name, value in zip(names, row, strict=True):
@@ -89,7 +113,6 @@ class _Runner:
                 continue
             out[s] = values
             status.append("ok")
-        return out, status
 
 
 _WORKER: _Runner | None = None
