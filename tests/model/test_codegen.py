@@ -62,7 +62,7 @@ def test_every_function_is_differentiated(expression, x, value, slope):
     graph = _Graph()
     node = graph.parse(expression, {"x": graph.leaf("y", 0)}, "test")
     derivative = graph.derivative(node, graph.leaf("y", 0), {})
-    names = {"math": math}
+    names = {"math": math, "_pow": math.pow}
 
     def evaluate(n: int) -> float:
         op, *rest = graph.nodes[n]
@@ -85,3 +85,40 @@ def test_an_unknown_function_is_named():
     graph = _Graph()
     with pytest.raises(InputError, match="cannot handle 'tanh\\(x\\)'"):
         graph.parse("1 + tanh(x)", {"x": graph.leaf("y", 0)}, "p1")
+
+
+@pytest.mark.parametrize("name", ["rat-mia", "human-knee-oa"])
+def test_the_sparse_lu_solves_as_numpy_does(name):
+    model = preset(name)
+    module = compile_model(model).module
+    n = len(model.species)
+    jac = np.empty((n, n))
+    module.jac(np.array([s.initial for s in model.species]) + 0.3, _parameter_matrix(model, None)[0], jac)
+    b = np.random.default_rng(3).normal(size=n)
+    for scale in (1e-3, 1.0, 1e4):  # step sizes of days to seconds
+        w = scale * np.eye(n) - jac
+        factors = w.copy()
+        assert module.lu_sparse(factors)
+        x = b.copy()
+        module.solve_sparse(factors, x)
+        np.testing.assert_allclose(w @ x, b, rtol=1e-9, atol=1e-9 * np.abs(b).max())
+
+
+def test_a_pivot_too_small_is_left_to_the_dense_lu():
+    from secretome.model import Model, Parameter, Process, Species
+    from secretome.model._solver import _lu, _lu_solve
+
+    # x' = z, z' = x - z: a full 2 x 2 pattern; W = [[1e-12, -1], [-1, 1]] has a tiny first pivot.
+    model = Model(
+        name="pair", description="coupled pair", time_unit="day",
+        species=[Species("x", 1.0, "1", "x"), Species("z", 1.0, "1", "z")],
+        parameters=[Parameter("c", 1.0, "1/day", "coupling", source="test")],
+        processes=[Process("a", "c*z", {"x": 1}), Process("b", "c*x", {"z": 1}), Process("d", "c*z", {"z": -1})],
+    )  # fmt: skip
+    module = compile_model(model).module
+    w = np.array([[1e-12, -1.0], [-1.0, 1.0]])
+    assert not module.lu_sparse(w.copy())
+    factors, piv, x = w.copy(), np.zeros(2, dtype=np.int64), np.array([1.0, 2.0])
+    assert _lu(factors, piv)
+    _lu_solve(factors, piv, x)
+    np.testing.assert_allclose(w @ x, [1.0, 2.0], rtol=1e-12)

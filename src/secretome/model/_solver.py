@@ -74,6 +74,21 @@ _D31, _D32, _D33, _D34, _D35 = (-0.6762803392801253, 6.087714651680015, 16.43084
 _SAFE, _FAC_MIN, _FAC_MAX = 0.9, 1.0 / 6.0, 5.0
 
 
+@njit(cache=True, inline="always")
+def _pow(x, e):
+    """``math.pow``, with the small integral exponents of Hill functions as products (a third of a step's time)."""
+    if e == 2.0:
+        return x * x
+    if e == 1.0:
+        return x
+    if e == 3.0:
+        return x * x * x
+    if e == 4.0:
+        square = x * x
+        return square * square
+    return math.pow(x, e)
+
+
 @njit(cache=True)
 def _lu(a, piv):
     """LU factorisation with partial pivoting, in place (LAPACK's row-swap convention); False if singular."""
@@ -152,10 +167,44 @@ def readouts(y, k, out):
     raise NotImplementedError("generated per model by secretome.model._codegen")
 
 
-# The kernel below calls rhs, jac and readouts as globals: _codegen copies its source into each model's
-# generated module, after that model's own three functions. Passed as arguments instead, numba embeds the
-# function objects' addresses in the compiled code and refuses to cache it, and a model would be recompiled
-# (about 10 s) in every process.
+def lu_sparse(w):
+    """Placeholder: the generated module factorises ``w`` in place for its model's sparsity (True if done)."""
+    raise NotImplementedError("generated per model by secretome.model._codegen")
+
+
+def solve_sparse(w, b):
+    """Placeholder: the generated module solves ``w x = b`` in place with :func:`lu_sparse`'s factors."""
+    raise NotImplementedError("generated per model by secretome.model._codegen")
+
+
+def _factor(w, jm, scale, piv):
+    """Factorise ``W = scale I - J``: sparse LU if its pivots allow, else dense LU; ``(ok, sparse)``."""
+    n = w.shape[0]
+    for i in range(n):
+        for j in range(n):
+            w[i, j] = -jm[i, j]
+        w[i, i] += scale
+    if lu_sparse(w):
+        return True, True
+    for i in range(n):
+        for j in range(n):
+            w[i, j] = -jm[i, j]
+        w[i, i] += scale
+    return _lu(w, piv), False
+
+
+def _solve(w, piv, b, sparse):
+    """Solve ``W x = b`` in place with :func:`_factor`'s factors."""
+    if sparse:
+        solve_sparse(w, b)
+    else:
+        _lu_solve(w, piv, b)
+
+
+# The kernel below calls rhs, jac, readouts, lu_sparse and solve_sparse as globals: _codegen copies its
+# source into each model's generated module, after that model's own functions. Passed as arguments instead,
+# numba embeds the function objects' addresses in the compiled code and refuses to cache it, and a model
+# would be recompiled (about 10 s) in every process.
 def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rtol, atol, max_steps, values,
              outputs):  # fmt: skip
     """Integrate one subject from its initial state *y* (modified); returns ``(status code, time)``."""
@@ -210,48 +259,43 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
                 h = t_end - t
             if h <= 1e-14 * max(1.0, abs(t)):
                 return 2, t
-            scale = 1.0 / (_GAMMA * h)
-            for i in range(n):
-                for j in range(n):
-                    w[i, j] = -jm[i, j]
-                w[i, i] += scale
-            ok = _lu(w, piv)
+            ok, sparse = _factor(w, jm, 1.0 / (_GAMMA * h), piv)
             if ok:
                 # Explicit loops: array expressions would allocate temporaries at every stage.
                 for i in range(n):
                     k1[i] = f0[i]
-                _lu_solve(w, piv, k1)
+                _solve(w, piv, k1, sparse)
                 for i in range(n):
                     tmp[i] = y[i] + _A21 * k1[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
                     k2[i] = fnew[i] + _C21 / h * k1[i]
                     tmp[i] = y[i] + _A31 * k1[i]
-                _lu_solve(w, piv, k2)
+                _solve(w, piv, k2, sparse)
                 for i in range(n):
                     tmp[i] += _A32 * k2[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
                     k3[i] = fnew[i] + (_C31 * k1[i] + _C32 * k2[i]) / h
-                _lu_solve(w, piv, k3)
+                _solve(w, piv, k3, sparse)
                 for i in range(n):
                     tmp[i] = y[i] + _A41 * k1[i] + _A42 * k2[i] + _A43 * k3[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
                     k4[i] = fnew[i] + (_C41 * k1[i] + _C42 * k2[i] + _C43 * k3[i]) / h
-                _lu_solve(w, piv, k4)
+                _solve(w, piv, k4, sparse)
                 for i in range(n):
                     tmp[i] = y[i] + _A51 * k1[i] + _A52 * k2[i] + _A53 * k3[i] + _A54 * k4[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
                     k5[i] = fnew[i] + (_C51 * k1[i] + _C52 * k2[i] + _C53 * k3[i] + _C54 * k4[i]) / h
-                _lu_solve(w, piv, k5)
+                _solve(w, piv, k5, sparse)
                 for i in range(n):
                     tmp[i] += k5[i]  # the embedded 3rd-order solution
                 rhs(tmp, k, fnew)
                 for i in range(n):
                     k6[i] = fnew[i] + (_C61 * k1[i] + _C62 * k2[i] + _C63 * k3[i] + _C64 * k4[i] + _C65 * k5[i]) / h
-                _lu_solve(w, piv, k6)  # k6 is the error estimate
+                _solve(w, piv, k6, sparse)  # k6 is the error estimate
                 err = 0.0
                 for i in range(n):
                     ynew[i] = tmp[i] + k6[i]
@@ -327,7 +371,7 @@ def integrate(y0, k, boundaries, dose_species, dose_amounts, dose_start, times, 
         where[s] = t
 
 
-KERNEL = (_subject, integrate)
+KERNEL = (_factor, _solve, _subject, integrate)
 """Functions whose source _codegen compiles into each model's module (they call its rhs, jac and readouts)."""
 
 
