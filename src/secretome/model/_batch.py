@@ -42,7 +42,7 @@ _ENGINES = ("auto", "rodas", "roadrunner", "scipy")
 _CHUNK = 25
 _MAX_STEPS = 200_000  # some prior draws (fast cytokine time scale with oscillations) need > 20,000 CVODE steps
 # Rosenbrock steps per subject before it is declared failed: a year of the fastest oscillating prior draws
-# takes about 2.5 million (benchmarks/model_cohort.py); ten times that is about two minutes of one core.
+# takes about 2.5 million (benchmarks/model_cohort.py); ten times that is under a minute of one core.
 _RODAS_MAX_STEPS = 25_000_000
 # Subjects per chunk of the compiled solver: one chunk is one unit of work for a thread, one progress step
 # and one block of memory (chunk x times x species doubles), so memory does not grow with the cohort.

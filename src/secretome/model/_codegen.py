@@ -333,7 +333,13 @@ def _sparse_lu(n: int, nonzeros: set[tuple[int, int]]) -> list[str]:
     def later(p: int, candidates: list[tuple[int, int]]) -> list[int]:
         return [q for (q, _) in candidates if position[q] > position[p]]
 
-    lu = ["@njit(cache=True)", "def lu_sparse(w):"]
+    lu = ["@njit(cache=True)", "def lu_sparse(w, jm, scale):"]
+    # W = scale I - J on the pattern only (fill-in entries start at 0); the rest of w is never read.
+    for i, j in sorted(pattern):
+        if (i, j) in nonzeros:
+            lu.append(f"    w[{i}, {j}] = {'scale ' if i == j else ''}- jm[{i}, {j}]")
+        else:
+            lu.append(f"    w[{i}, {j}] = {'scale' if i == j else '0.0'}")
     forward = ["@njit(cache=True)", "def solve_sparse(w, b):"]
     backward = []
     for p in order:

@@ -5,19 +5,20 @@ parameter values. This module integrates every subject with RODAS, the 4th-order
 L-stable Rosenbrock method of Hairer & Wanner with an embedded 3rd-order error estimate and a 3rd-order
 continuous (dense) output [1]_ (coefficients of ``rodas.f``, METH=1), with Gustafsson's predictive step-size
 controller [2]_. The right-hand side, its analytic Jacobian and the readouts are generated from the model's
-declarations (:mod:`secretome.model._codegen`); each step factorises ``I/(gamma h) - J`` (LU with partial
-pivoting) and solves the six stages with it.
+declarations (:mod:`secretome.model._codegen`); each step factorises ``I/(gamma h) - J`` once (a sparse
+LU generated for the model's Jacobian pattern, or dense LU with partial pivoting when a pivot is too small)
+and solves the six stages with it.
 
 Why written here: no maintained Python library integrates many independent stiff systems with per-system
 error control at compiled speed. scipy's ``solve_ivp`` steps in Python (the reference simulator,
-:mod:`secretome.model._simulate`); libroadrunner's CVODE (BDF, orders 1-5) is compiled but pays a Python
-round trip per subject, and on these models it is the BDF method itself that is slow: where the cytokines
-oscillate or relax with complex eigenvalues, BDF orders above 2 are not A-stable and CVODE holds the step at
-its stability limit (about 10^5-10^6 steps per simulated year), where an L-stable Rosenbrock method steps by
-accuracy alone (benchmarks/model_cohort.py). A numpy version vectorised across subjects was measured
-first: the batched 17 x 17 LU costs 4-6 us per subject either way, and Python's per-step overhead (about
-2,000 array operations per Rosenbrock step) dominates once only the few subjects with fast oscillations
-are still running, which are exactly the expensive ones; compiling each subject's integration removes both.
+:mod:`secretome.model._simulate`); libroadrunner's CVODE is compiled but pays a Python round trip per
+subject. The expensive subjects are the prior draws whose cytokines oscillate (periods of minutes to hours):
+they need about as many steps with either method (measured on the worst rat focal-defect draw: 2.3 million
+RODAS and 2.7 million CVODE steps per simulated year), so the gain is the cost of a step, about 1.7 us here
+with the generated sparse LU (benchmarks/model_cohort.py). A numpy version vectorised across subjects was
+measured first: the batched 17 x 17 LU costs 4-6 us per subject either way, and Python's per-step overhead
+(about 2,000 array operations per Rosenbrock step) dominates once only the few oscillating subjects are
+still running, which are exactly the expensive ones; compiling each subject's integration removes both.
 
 Dose events are applied as the reference simulator and the SBML export do: integration stops at each dose
 time shared by all subjects, the amounts are added, and it restarts from the new state (an output time
@@ -167,8 +168,9 @@ def readouts(y, k, out):
     raise NotImplementedError("generated per model by secretome.model._codegen")
 
 
-def lu_sparse(w):
-    """Placeholder: the generated module factorises ``w`` in place for its model's sparsity (True if done)."""
+def lu_sparse(w, jacobian, scale):
+    """Placeholder: the generated module sets ``w = scale I - jacobian`` on its model's sparsity pattern and
+    factorises it in place (True if done)."""
     raise NotImplementedError("generated per model by secretome.model._codegen")
 
 
@@ -179,13 +181,9 @@ def solve_sparse(w, b):
 
 def _factor(w, jm, scale, piv):
     """Factorise ``W = scale I - J``: sparse LU if its pivots allow, else dense LU; ``(ok, sparse)``."""
-    n = w.shape[0]
-    for i in range(n):
-        for j in range(n):
-            w[i, j] = -jm[i, j]
-        w[i, i] += scale
-    if lu_sparse(w):
+    if lu_sparse(w, jm, scale):
         return True, True
+    n = w.shape[0]
     for i in range(n):
         for j in range(n):
             w[i, j] = -jm[i, j]
@@ -259,7 +257,8 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
                 h = t_end - t
             if h <= 1e-14 * max(1.0, abs(t)):
                 return 2, t
-            ok, sparse = _factor(w, jm, 1.0 / (_GAMMA * h), piv)
+            inv_h = 1.0 / h  # the stages divide by h: multiply instead (a division costs several multiplications)
+            ok, sparse = _factor(w, jm, inv_h / _GAMMA, piv)
             if ok:
                 # Explicit loops: array expressions would allocate temporaries at every stage.
                 for i in range(n):
@@ -269,32 +268,32 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
                     tmp[i] = y[i] + _A21 * k1[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
-                    k2[i] = fnew[i] + _C21 / h * k1[i]
+                    k2[i] = fnew[i] + _C21 * inv_h * k1[i]
                     tmp[i] = y[i] + _A31 * k1[i]
                 _solve(w, piv, k2, sparse)
                 for i in range(n):
                     tmp[i] += _A32 * k2[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
-                    k3[i] = fnew[i] + (_C31 * k1[i] + _C32 * k2[i]) / h
+                    k3[i] = fnew[i] + (_C31 * k1[i] + _C32 * k2[i]) * inv_h
                 _solve(w, piv, k3, sparse)
                 for i in range(n):
                     tmp[i] = y[i] + _A41 * k1[i] + _A42 * k2[i] + _A43 * k3[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
-                    k4[i] = fnew[i] + (_C41 * k1[i] + _C42 * k2[i] + _C43 * k3[i]) / h
+                    k4[i] = fnew[i] + (_C41 * k1[i] + _C42 * k2[i] + _C43 * k3[i]) * inv_h
                 _solve(w, piv, k4, sparse)
                 for i in range(n):
                     tmp[i] = y[i] + _A51 * k1[i] + _A52 * k2[i] + _A53 * k3[i] + _A54 * k4[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
-                    k5[i] = fnew[i] + (_C51 * k1[i] + _C52 * k2[i] + _C53 * k3[i] + _C54 * k4[i]) / h
+                    k5[i] = fnew[i] + (_C51 * k1[i] + _C52 * k2[i] + _C53 * k3[i] + _C54 * k4[i]) * inv_h
                 _solve(w, piv, k5, sparse)
                 for i in range(n):
                     tmp[i] += k5[i]  # the embedded 3rd-order solution
                 rhs(tmp, k, fnew)
                 for i in range(n):
-                    k6[i] = fnew[i] + (_C61 * k1[i] + _C62 * k2[i] + _C63 * k3[i] + _C64 * k4[i] + _C65 * k5[i]) / h
+                    k6[i] = fnew[i] + (_C61 * k1[i] + _C62 * k2[i] + _C63 * k3[i] + _C64 * k4[i] + _C65 * k5[i]) * inv_h
                 _solve(w, piv, k6, sparse)  # k6 is the error estimate
                 err = 0.0
                 for i in range(n):
@@ -303,6 +302,8 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
                 err = math.sqrt(err / n)
                 ok = math.isfinite(err)
             if not ok:
+                if not _finite(jm):
+                    return 4, t
                 h *= 1.0 / _FAC_MAX  # a singular matrix or a non-finite stage: retry smaller
                 rejected = True
                 continue
@@ -343,7 +344,7 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
             h = min(h_new, t_end - t) if t < t_end else h_new
             rhs(y, k, f0)
             jac(y, k, jm)
-            if not (_finite(f0) and _finite(jm)):
+            if not _finite(f0):
                 return 4, t
     # A dose at the end time is reported in the last output, as every dose is at its own time.
     b = boundaries.shape[0] - 1
@@ -380,7 +381,8 @@ def dose_table(doses, species: dict[str, int], t_end: float):
     boundaries = np.array(sorted({0.0, *(d.time for d in doses if d.time < t_end), t_end}))
     at = {t: [] for t in boundaries.tolist()}
     for d in doses:
-        at[d.time].append(d)
+        if d.time <= t_end:  # a later dose cannot change the outputs
+            at[d.time].append(d)
     ordered = [d for t in boundaries.tolist() for d in at[t]]
     start = np.cumsum([0, *(len(at[t]) for t in boundaries.tolist())]).astype(np.int64)
     return (
