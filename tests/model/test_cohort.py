@@ -142,3 +142,15 @@ def test_failed_subjects_give_one_warning_and_nothing_on_stderr(simulator, capfd
     assert len(caught) == 1
     assert 0 < len(res.failed) < 40
     assert capfd.readouterr().err == ""
+
+
+def test_worker_threads_give_the_single_thread_result_and_report_progress():
+    model = preset("rat-mia")
+    a = cohort(model, subjects=150, seed=2, t_end=14.0, workers=1)
+    seen = []
+    b = cohort(model, subjects=150, seed=2, t_end=14.0, workers=2, progress=lambda *args: seen.append(args))
+    np.testing.assert_array_equal(a.bands, b.bands)
+    assert a.simulator == b.simulator == "rodas"
+    assert seen[0] == ("cohort", 0, 150)
+    assert seen[-1] == ("cohort", 150, 150)
+    assert len(seen) == 4  # one step per chunk of 64 subjects

@@ -84,21 +84,33 @@ class QuantileSketch:
         parts = [(np.concatenate(chunks), 2**level) for level, chunks in enumerate(self._levels) if chunks]
         if self.exact:
             return np.quantile(parts[0][0], q, axis=0)
-        values = np.concatenate([v for v, _ in parts]).reshape(-1, int(np.prod(self.shape, dtype=int)))
+        cells = int(np.prod(self.shape, dtype=int))
+        values = np.concatenate([v.reshape(v.shape[0], cells) for v, _ in parts])
         weights = np.concatenate([np.full(v.shape[0], w, dtype=float) for v, w in parts])
-        order = np.argsort(values, axis=0)
-        sorted_values = np.take_along_axis(values, order, axis=0)
-        w = weights[order]
-        # Each value stands for w consecutive ranks; place it at their centre (0-based), as numpy's linear
-        # method places an unweighted value at its own rank.
-        centre = np.cumsum(w, axis=0) - (w + 1.0) / 2.0
-        out = np.empty((q.size, values.shape[1]))
-        columns = np.arange(values.shape[1])
-        for i, target in enumerate(q * (self.count - 1)):
-            above = np.clip((centre < target).sum(axis=0), 1, values.shape[0] - 1)
-            lo, hi = centre[above - 1, columns], centre[above, columns]
-            frac = np.clip((target - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
-            out[i] = sorted_values[above - 1, columns] + frac * (
-                sorted_values[above, columns] - sorted_values[above - 1, columns]
+        out = np.empty((q.size, cells))
+        # A block of cells at a time: the sort's temporaries stay a few MB whatever the number of cells.
+        block = max(1, 2**20 // values.shape[0])
+        for start in range(0, cells, block):
+            out[:, start : start + block] = _weighted_quantiles(
+                values[:, start : start + block], weights, q, self.count
             )
         return out.reshape(q.size, *self.shape)
+
+
+def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: np.ndarray, count: int) -> np.ndarray:
+    """Quantiles *q* of each column of *values*, each row standing for *weights* of the *count* values."""
+    order = np.argsort(values, axis=0)
+    ordered = np.take_along_axis(values, order, axis=0)
+    w = weights[order]
+    # Each value stands for w consecutive ranks; place it at their centre (0-based), as numpy's linear
+    # method places an unweighted value at its own rank.
+    centre = np.cumsum(w, axis=0) - (w + 1.0) / 2.0
+    columns = np.arange(values.shape[1])
+    out = np.empty((q.size, values.shape[1]))
+    for i, target in enumerate(q * (count - 1)):
+        above = np.clip((centre < target).sum(axis=0), 1, values.shape[0] - 1)
+        lo, hi = centre[above - 1, columns], centre[above, columns]
+        frac = np.clip((target - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
+        below = ordered[above - 1, columns]
+        out[i] = below + frac * (ordered[above, columns] - below)
+    return out
