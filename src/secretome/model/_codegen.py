@@ -304,9 +304,9 @@ def _module_source(model: Model) -> tuple[str, int]:
 def _sparse_lu(n: int, nonzeros: set[tuple[int, int]]) -> list[str]:
     """Straight-line LU of ``W = I/(gamma h) - J`` for J's sparsity pattern, and its triangular solves.
 
-    Pivots stay on the diagonal, in a minimum-fill (Markowitz 1957) order chosen here from the pattern, as
-    the Kinetic PreProcessor does for stiff chemistry (Sandu et al. 1997,
-    https://doi.org/10.1016/S1352-2310(97)00059-9): no pivot search and no work on zeros. ``lu_sparse``
+    Pivots stay on the diagonal, in a minimum-fill order (Markowitz 1957) chosen
+    here from the pattern, as the Kinetic PreProcessor (KPP; Damian et al. 2002) does for the Rosenbrock
+    solvers of stiff atmospheric chemistry: no pivot search and no work on zeros. ``lu_sparse``
     returns False when a multiplier exceeds 1e8 (a pivot too small for elimination without row exchanges);
     the solver then factorises that step's matrix densely with partial pivoting.
     """
