@@ -125,3 +125,32 @@ def test_a_regimen_file_is_applied(tmp_path):
     path.write_text("doses:\n  - {species: x, amount: 1, time: 0.5}\n")
     res = cohort(_growth(), subjects=2001, seed=0, regimen=path, times=[0.0, 1.0], workers=1)
     assert res.band("level").loc[1.0, 0.5] == pytest.approx(math.exp(0.5) + math.exp(0.25), abs=0.02)
+
+
+@pytest.mark.needs_roadrunner
+@pytest.mark.parametrize("simulator", ["rodas", "roadrunner"])
+def test_failed_subjects_give_one_warning_and_nothing_on_stderr(simulator, capfd):
+    # x' = r x^2 from x(0) = 1 blows up at t = 1/r: every subject with r > 1 fails before t = 1.
+    model = Model(
+        name="blowup", description="finite-time blow-up", time_unit="day", species=[Species("x", 1.0, "1", "x")],
+        parameters=[Parameter("r", 0.5, "1/day", "rate", assumed=True, prior=(0.1, 3.0))],
+        processes=[Process("grow", "r*x*x", {"x": 1})], readouts=[Readout("level", "x", "1", "gag_content", "x")],
+        t_end=1.0,
+    )  # fmt: skip
+    with pytest.warns(SecretomeWarning) as caught:
+        res = cohort(model, subjects=40, seed=0, times=[0.0, 1.0], simulator=simulator, workers=1)
+    assert len(caught) == 1
+    assert 0 < len(res.failed) < 40
+    assert capfd.readouterr().err == ""
+
+
+def test_worker_threads_give_the_single_thread_result_and_report_progress():
+    model = preset("rat-mia")
+    a = cohort(model, subjects=150, seed=2, t_end=14.0, workers=1)
+    seen = []
+    b = cohort(model, subjects=150, seed=2, t_end=14.0, workers=2, progress=lambda *args: seen.append(args))
+    np.testing.assert_array_equal(a.bands, b.bands)
+    assert a.simulator == b.simulator == "rodas"
+    assert seen[0] == ("cohort", 0, 150)
+    assert seen[-1] == ("cohort", 150, 150)
+    assert len(seen) == 4  # one step per chunk of 64 subjects

@@ -1,20 +1,24 @@
-"""Many subjects of one model, fast: libroadrunner on the exported SBML, or the scipy reference simulator.
+"""Many subjects of one model, fast: the compiled Rosenbrock solver, libroadrunner, or the scipy reference.
 
 Cohorts, sensitivity analysis and calibration all run a model thousands of times with different
-parameter values and nothing else changed. The scipy simulator (:func:`secretome.model.simulate`)
-regenerates Python right-hand sides and steps them in Python; libroadrunner compiles the SBML export
-once (LLVM) and integrates with CVODE in C++. On the rat presets it is ~20x faster at equal tolerance
-(benchmarks/model_simulate.py, benchmarks/model_cohort.py), so it is the default whenever installed.
-The SBML export is checked against the scipy simulator in tests/model/test_sbml.py, and this module's
-two engines against each other in tests/model/test_cohort.py.
+parameter values and nothing else changed. Three engines:
+
+- ``"rodas"`` (the default): :mod:`secretome.model._solver`, RODAS with an analytic Jacobian generated
+  from the declarations and compiled with numba, in worker threads over chunks of subjects;
+- ``"roadrunner"``: libroadrunner (CVODE) on the SBML export, in worker processes;
+- ``"scipy"``: the reference simulator (:func:`secretome.model.simulate`), one subject at a time.
+
+The engines are checked against each other and against libroadrunner on every preset in
+tests/model/test_solver.py and tests/model/test_cohort.py; speed is in benchmarks/model_cohort.py.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
 from typing import Literal
 
@@ -28,25 +32,30 @@ from secretome.model._roadrunner import RoadRunnerSession
 from secretome.model._simulate import simulate
 from secretome.model._spec import Model
 
-__all__ = ["Simulator", "resolve_simulator", "run_batch"]
+__all__ = ["Simulator", "batch_runner", "iter_batches", "resolve_simulator", "run_batch"]
 
-Simulator = Literal["auto", "roadrunner", "scipy"]
+Simulator = Literal["auto", "rodas", "roadrunner", "scipy"]
+Engine = Literal["rodas", "roadrunner", "scipy"]
+_ENGINES = ("auto", "rodas", "roadrunner", "scipy")
 
 # Subjects per task sent to a worker process: small enough for a live progress bar, large enough that
 # pickling the results costs nothing next to the integration.
 _CHUNK = 25
+# Rosenbrock steps per subject before it is declared failed: a year of the fastest oscillating prior draws
+# takes about 2.5 million (benchmarks/model_cohort.py); ten times that is under a minute of one core.
+_RODAS_MAX_STEPS = 25_000_000
+# Subjects per chunk of the compiled solver: one chunk is one unit of work for a thread, one progress step
+# and one block of memory (chunk x times x species doubles), so memory does not grow with the cohort.
+_RODAS_CHUNK = 64
 
 
-def resolve_simulator(simulator: str) -> Literal["roadrunner", "scipy"]:
-    """``"auto"`` is libroadrunner when installed, else scipy; unknown names are an :class:`InputError`."""
-    if simulator not in ("auto", "roadrunner", "scipy"):
-        raise InputError("must be one of 'auto', 'roadrunner', 'scipy'", field="simulator", value=simulator)
-    has_rr = importlib.util.find_spec("roadrunner") is not None
-    if simulator == "roadrunner" and not has_rr:
+def resolve_simulator(simulator: str) -> Engine:
+    """``"auto"`` is the compiled Rosenbrock solver (``"rodas"``); unknown names are an :class:`InputError`."""
+    if simulator not in _ENGINES:
+        raise InputError(f"must be one of {', '.join(map(repr, _ENGINES))}", field="simulator", value=simulator)
+    if simulator == "roadrunner" and importlib.util.find_spec("roadrunner") is None:
         raise InputError("libroadrunner is not installed: pip install 'secretome[sbml]'", field="simulator")
-    if simulator == "auto":
-        return "roadrunner" if has_rr else "scipy"
-    return simulator  # type: ignore[return-value]
+    return "rodas" if simulator == "auto" else simulator  # type: ignore[return-value]
 
 
 _WORKER: RoadRunnerSession | None = None
@@ -109,6 +118,121 @@ def _roadrunner(
     return values, tuple(status)
 
 
+def _rodas(
+    model: Model, times: np.ndarray, *, rtol: float, atol: float
+) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, tuple[str, ...]]]:
+    """A function integrating one subject per row of a parameter matrix with the compiled solver."""
+    from secretome.model._codegen import compile_model
+    from secretome.model._solver import STATUS, dose_table
+
+    integrate = compile_model(model).module.integrate
+    species = {s.name: i for i, s in enumerate(model.species)}
+    boundaries, dose_species, amounts, starts = dose_table(model.doses, species, float(times[-1]))
+    y0 = np.array([s.initial for s in model.species], dtype=float)
+
+    def run(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+        rows = np.ascontiguousarray(matrix, dtype=float)
+        m = rows.shape[0]
+        values = np.full((m, times.size, len(species)), np.nan)
+        outputs = np.full((m, times.size, len(model.readouts)), np.nan)
+        status = np.zeros(m, dtype=np.int64)
+        where = np.zeros(m)
+        integrate(y0, rows, boundaries, dose_species, amounts, starts, times, rtol, atol, _RODAS_MAX_STEPS, values,
+                  outputs, status, where)  # fmt: skip
+        failed = status != 0
+        values[failed] = np.nan
+        outputs[failed] = np.nan
+        return values, outputs, tuple(STATUS[int(c)].format(t=w) for c, w in zip(status, where, strict=True))
+
+    return run
+
+
+def iter_batches(
+    model: Model,
+    matrix: np.ndarray,
+    times: np.ndarray,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+    task: str = "simulate",
+) -> Iterator[tuple[slice, np.ndarray, np.ndarray, tuple[str, ...]]]:
+    """Integrate the subjects (rows of *matrix*, every parameter in model order) chunk by chunk, in order.
+
+    Yields ``(chunk, values, readouts, status)`` per chunk of subjects (``values`` and ``readouts`` NaN for a
+    failed subject), so that a caller can summarise a cohort without holding every trajectory. Runs the
+    compiled solver (:mod:`secretome.model._solver`) in *workers* threads (default: the machine's cores);
+    at most two chunks per thread are in flight, which bounds memory.
+    """
+    run = _rodas(model, times, rtol=rtol, atol=atol)
+
+    def chunk_of(chunk: slice) -> tuple[slice, np.ndarray, np.ndarray, tuple[str, ...]]:
+        return (chunk, *run(matrix[chunk]))
+
+    n = matrix.shape[0]
+    report = progress or (lambda *_: None)
+    report(task, 0, n)
+    chunks = [slice(i, min(i + _RODAS_CHUNK, n)) for i in range(0, n, _RODAS_CHUNK)]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(chunks)))
+    done = 0
+    if workers == 1:
+        for chunk in chunks:
+            result = chunk_of(chunk)
+            done += chunk.stop - chunk.start
+            report(task, done, n)
+            yield result
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = deque(pool.submit(chunk_of, c) for c in chunks[: 2 * workers])
+        queued = len(pending)
+        while pending:
+            result = pending.popleft().result()
+            if queued < len(chunks):
+                pending.append(pool.submit(chunk_of, chunks[queued]))
+                queued += 1
+            done += result[0].stop - result[0].start
+            report(task, done, n)
+            yield result
+
+
+def batch_runner(
+    model: Model, names: tuple[str, ...], times: np.ndarray, *, simulator: Simulator = "auto", rtol: float, atol: float
+) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, tuple[str, ...]]]:
+    """A function ``rows -> (values, readouts, status)`` for repeated small batches (a calibration's steps).
+
+    The engine is loaded or compiled once here; each call integrates one subject per row of *rows*, the
+    values of the parameters *names* (the others keep the model's values).
+    """
+    engine = resolve_simulator(simulator)
+    base = parameter_matrix(model, None)[0]
+    columns = [next(i for i, p in enumerate(model.parameters) if p.name == name) for name in names]
+    if engine == "roadrunner":
+        from secretome.model._sbml import to_sbml
+
+        runner = RoadRunnerSession(to_sbml(model), tuple(s.name for s in model.species), rtol, atol)
+
+    def matrix_of(rows: np.ndarray) -> np.ndarray:
+        matrix = np.tile(base, (rows.shape[0], 1))
+        matrix[:, columns] = rows
+        return matrix
+
+    if engine == "rodas":
+        run = _rodas(model, times, rtol=rtol, atol=atol)
+        return lambda rows: run(matrix_of(np.atleast_2d(rows)))
+
+    def other(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+        rows = np.atleast_2d(rows)
+        if engine == "roadrunner":
+            values, status = runner.run(names, rows, times)
+        else:
+            values, _, status, _ = run_batch(model, dict(zip(names, rows.T, strict=True)), times, simulator="scipy",
+                                             rtol=rtol, atol=atol)  # fmt: skip
+        return values, readout_values(model, values, matrix_of(rows)), tuple(status)
+
+    return other
+
+
 def run_batch(
     model: Model,
     parameters: Mapping[str, np.ndarray],
@@ -131,12 +255,13 @@ def run_batch(
         Values of the varied parameters, all of one length *n* (the others keep the model's values).
     times : ndarray
         Output times, increasing, from 0.
-    simulator : {"auto", "roadrunner", "scipy"}
-        The engine (see the module docstring).
+    simulator : {"auto", "rodas", "roadrunner", "scipy"}
+        The engine (see the module docstring); ``"auto"`` is ``"rodas"``.
     rtol, atol : float
         Integration tolerances.
     workers : int, optional
-        Processes for libroadrunner (default: the machine's cores); the scipy engine runs in-process.
+        Threads for the compiled solver, processes for libroadrunner (default: the machine's cores); the
+        scipy engine runs in-process.
     progress : callable, optional
         ``(task, done, total)`` per subject or chunk of subjects.
     task : str
@@ -158,6 +283,14 @@ def run_batch(
     names = tuple(parameters)
     rows = np.column_stack([np.broadcast_to(np.asarray(parameters[k], float), matrix.shape[0]) for k in names])
     model = model.with_doses(model.doses, t_end=float(times[-1]))
+    if engine == "rodas":
+        values = np.full((matrix.shape[0], times.size, len(model.species)), np.nan)
+        readouts = np.full((matrix.shape[0], times.size, len(model.readouts)), np.nan)
+        status_list = [""] * matrix.shape[0]
+        for chunk, v, r, st in iter_batches(model, matrix, times, rtol=rtol, atol=atol, workers=workers,
+                                            progress=progress, task=task):  # fmt: skip
+            values[chunk], readouts[chunk], status_list[chunk] = v, r, st
+        return values, readouts, tuple(status_list), matrix
     if engine == "roadrunner":
         workers = max(1, min(workers or os.cpu_count() or 1, -(-matrix.shape[0] // _CHUNK)))
         values, status = _roadrunner(

@@ -24,11 +24,7 @@ from scipy.stats import chi2 as chi2_dist
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result, json_safe
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
-from secretome.model._batch import Simulator, resolve_simulator
-from secretome.model._overrides import parameter_matrix
-from secretome.model._readout_values import readout_values
-from secretome.model._roadrunner import RoadRunnerSession
-from secretome.model._simulate import simulate
+from secretome.model._batch import Simulator, batch_runner, resolve_simulator
 from secretome.model._spec import Model
 
 __all__ = ["CalibrationResult", "calibrate", "read_measurements"]
@@ -172,25 +168,13 @@ def _check_table(table: pd.DataFrame, model: Model, file: str | None) -> pd.Data
 
 def _simulator(model: Model, names: Sequence[str], times: np.ndarray, engine: str) -> Callable:
     """``f(values) -> (n_times, n_species + n_readouts)`` or ``None`` when the run fails; loaded once."""
-    runner = None
-    if engine == "roadrunner":
-        from secretome.model._sbml import to_sbml
-
-        # Tighter than for cohorts: finite-difference Jacobians need outputs smooth in the parameters.
-        runner = RoadRunnerSession(to_sbml(model), tuple(s.name for s in model.species), rtol=1e-9, atol=1e-12)
+    # Tighter than for cohorts: finite-difference Jacobians need outputs smooth in the parameters.
+    runner = batch_runner(model, tuple(names), times, simulator=engine, rtol=1e-9, atol=1e-12)  # type: ignore[arg-type]
 
     def run(values: np.ndarray) -> np.ndarray | None:
-        overrides = dict(zip(names, values, strict=True))
-        if runner is not None:
-            species, status = runner.run(tuple(names), np.asarray(values, float)[None, :], times)
-            if status[0] != "ok":
-                return None
-        else:
-            try:
-                species = simulate(model, times=times, parameters=overrides).values
-            except ArithmeticError:
-                return None
-        readouts = readout_values(model, species, parameter_matrix(model, overrides))
+        species, readouts, status = runner(np.asarray(values, float)[None, :])
+        if status[0] != "ok":
+            return None
         return np.concatenate([species[0], readouts[0]], axis=1)
 
     return run
@@ -231,7 +215,7 @@ def calibrate(
         Confidence level of the profile-likelihood intervals.
     profile : bool
         Whether to compute the profiles (the intervals are NaN without them).
-    simulator : {"auto", "roadrunner", "scipy"}
+    simulator : {"auto", "rodas", "roadrunner", "scipy"}
         Engine for the model runs (loaded once; see :func:`secretome.model.cohort`).
     progress : callable, optional
         Progress callback ``(task, done, total)`` per start and per profiled parameter.

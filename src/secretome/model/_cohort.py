@@ -19,8 +19,10 @@ from secretome._limits import check_seed, check_subjects
 from secretome._progress import ProgressCallback
 from secretome._result import Result, json_safe
 from secretome.errors import InputError, NumericalError, SecretomeWarning
-from secretome.model._batch import Simulator, resolve_simulator, run_batch
+from secretome.model._batch import Simulator, iter_batches, resolve_simulator, run_batch
+from secretome.model._overrides import parameter_matrix
 from secretome.model._regimen import apply_regimen
+from secretome.model._sketch import QuantileSketch
 from secretome.model._spec import Model
 from secretome.model._subjects import draw_subjects
 from secretome.model._times import output_times
@@ -62,7 +64,7 @@ class CohortResult(Result):
     seed : int
         Seed of the draws.
     simulator : str
-        ``"roadrunner"`` or ``"scipy"``.
+        ``"rodas"``, ``"roadrunner"`` or ``"scipy"``.
     label : str
         ``"prior-driven"``: the bands reflect assumed prior ranges, not measured variability.
     notes : tuple of str
@@ -164,10 +166,10 @@ def cohort(
         End time; default the model's (or the regimen's).
     times : array_like, optional
         Output times; default 121 evenly spaced points from 0 to *t_end*.
-    simulator : {"auto", "roadrunner", "scipy"}
-        ``"auto"`` uses libroadrunner on the SBML export when it is installed (see Notes).
+    simulator : {"auto", "rodas", "roadrunner", "scipy"}
+        ``"auto"`` is the compiled Rosenbrock solver ``"rodas"`` (see Notes).
     workers : int, optional
-        Worker processes for libroadrunner (default: all cores).
+        Worker threads (``"rodas"``) or processes (``"roadrunner"``); default all cores.
     progress : callable, optional
         Progress callback ``(task, done, total)``.
 
@@ -178,13 +180,16 @@ def cohort(
 
     Notes
     -----
-    Why libroadrunner by default: on ``rat-focal-defect-cm`` (the review's rat protocol) the scipy
-    simulator needs 1-2 s of CPU per subject even at rtol 1e-6, i.e. 20-40 min for 1000 subjects, while
-    libroadrunner needs about 0.06 s (heavy-tailed: prior draws with a fast cytokine time scale take up to
-    1 s), i.e. about 30 s for 1000 subjects on 2 idle cores (benchmarks/model_cohort.py). Both engines use
-    rtol 1e-6, atol 1e-9 here: the bands summarise prior-driven spread, far wider than the integration
-    error. The engines agree to 1e-5 of each readout's range at tight tolerances on a preset
-    (tests/model/test_cohort.py), and the SBML export is checked against scipy in tests/model/test_sbml.py.
+    Why the compiled solver by default (:mod:`secretome.model._solver`): its cost is dominated by the prior
+    draws with a fast cytokine time scale, whose oscillations need millions of steps per simulated year with
+    any solver; RODAS steps them 2-3x faster than libroadrunner's CVODE and runs subjects in threads without a
+    Python round trip per subject (ratios in benchmarks/README.md). All engines use rtol 1e-6, atol 1e-9 here:
+    the bands summarise prior-driven spread, far wider than the integration error. The engines agree to 1e-5
+    of each readout's range at tight tolerances on every preset (tests/model/test_solver.py).
+
+    Memory does not grow with *subjects* on the default engine: subjects are integrated in chunks and the
+    bands are streamed through a quantile sketch (:mod:`secretome.model._sketch`), exact up to 2048
+    subjects and beyond that within a stated rank error (in ``notes``).
 
     A failed subject (integration error) is left out of the bands, listed in ``failed`` and warned
     about; if every subject fails a :class:`~secretome.errors.NumericalError` is raised.
@@ -209,9 +214,22 @@ def cohort(
     if not draws:
         raise InputError("the model has no assumed parameters to vary", record=model.name, field="parameters")
     engine = resolve_simulator(simulator)
-    _, readouts, status, _ = run_batch(
-        model, draws, grid, simulator=engine, workers=workers, progress=progress, task="cohort"
-    )
+    sketch = QuantileSketch((grid.size, len(model.readouts)))
+    status: list[str] = []
+    if engine == "rodas":
+        # Chunk by chunk: only the chunks in flight and the sketch are held, whatever the cohort's size.
+        batches = iter_batches(model, parameter_matrix(model, draws), grid, workers=workers, progress=progress,
+                               task="cohort")  # fmt: skip
+    else:
+        _, readouts, run_status, _ = run_batch(
+            model, draws, grid, simulator=engine, workers=workers, progress=progress, task="cohort"
+        )
+        batches = iter([(slice(0, subjects), None, readouts, run_status)])
+    for _, _, readouts, chunk_status in batches:
+        ok = np.array([s == "ok" for s in chunk_status])
+        if ok.any():
+            sketch.add(readouts[ok])
+        status.extend(chunk_status)
     failed = tuple(i for i, s in enumerate(status) if s != "ok")
     notes = list(model.notes)
     if len(failed) == subjects:
@@ -219,8 +237,12 @@ def cohort(
     if failed:
         notes.append(f"{len(failed)} of {subjects} subjects failed and are left out of the bands (see status)")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=2)
-    ok = np.array([s == "ok" for s in status])
-    bands = np.quantile(readouts[ok], QUANTILES, axis=0)
+    bands = sketch.quantiles(QUANTILES)
+    if not sketch.exact:
+        notes.append(
+            f"bands streamed through a quantile sketch (Manku et al. 1998): each quantile is within "
+            f"{sketch.rank_error} ranks ({100 * sketch.rank_error / sketch.count:.2g}% of subjects) of the exact one"
+        )
     return CohortResult(
         model=model.name,
         time_unit=model.time_unit,

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 
 __all__ = ["MAX_STEPS", "RoadRunnerSession"]
 
 MAX_STEPS = 200_000
 """CVODE step limit between two outputs: prior draws with a fast cytokine time scale need many steps."""
+
+
+@contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null: SUNDIALS prints each CVODE failure from C, past Python's logging."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class RoadRunnerSession:
@@ -26,7 +46,8 @@ class RoadRunnerSession:
     def __init__(self, sbml: str, species: tuple[str, ...], rtol: float, atol: float) -> None:
         import roadrunner
 
-        # A failed subject is reported in its status; CVODE's own messages on stderr would garble progress bars.
+        # A failed subject is reported in its status and the caller warns once for all of them; roadrunner's
+        # log and CVODE's own messages on stderr (one per failed subject) would garble progress bars.
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_FATAL)
         self.rr = roadrunner.RoadRunner(sbml)
         self.rr.integrator.relative_tolerance = rtol
@@ -38,8 +59,14 @@ class RoadRunnerSession:
     def run(self, names: tuple[str, ...], rows: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Species trajectories ``(n_rows, n_times, n_species)`` and a status per row (``"ok"`` or why not)."""
         out = np.full((rows.shape[0], times.size, self.n_species), np.nan)
-        status = []
+        status: list[str] = []
         grid = list(map(float, times))
+        with _stderr_silenced():
+            self._run(names, rows, grid, out, status)
+        return out, status
+
+    def _run(self, names: tuple[str, ...], rows: np.ndarray, grid: list[float], out: np.ndarray,
+             status: list[str]) -> None:  # fmt: skip
         for s, row in enumerate(rows):
             self.rr.resetAll()  # species, parameters and event state back to the SBML values
             for name, value in zip(names, row, strict=True):
@@ -54,4 +81,3 @@ class RoadRunnerSession:
                 continue
             out[s] = values
             status.append("ok")
-        return out, status

@@ -184,10 +184,10 @@ def sensitivity(
         keep their values.
     seed : int
         Seed of the SALib sampler and bootstrap.
-    simulator : {"auto", "roadrunner", "scipy"}
-        Engine for the model runs (see :func:`secretome.model.cohort`).
+    simulator : {"auto", "rodas", "roadrunner", "scipy"}
+        Engine for the model runs (see :func:`secretome.model.cohort`); ``"auto"`` is the compiled solver.
     workers : int, optional
-        Worker processes for libroadrunner.
+        Worker threads (``"rodas"``) or processes (``"roadrunner"``); default all cores.
     progress : callable, optional
         Progress callback ``(task, done, total)``.
 
