@@ -38,7 +38,7 @@ def test_simulate_with_a_regimen_subjects_and_out(tmp_path, capsys):
     args = ["model", "simulate", "--preset", "rat-mia", "--regimen", str(regimen), "--subjects", "2", "--out", str(out)]
     assert main(args) == 0
     assert "subjects = 2" in capsys.readouterr().out
-    assert out.read_text().startswith("subject,time,kind,variable,value,unit,outcome")
+    assert out.read_text(encoding="utf-8").startswith("subject,time,kind,variable,value,unit,outcome")
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_unknown_preset_is_an_input_error(capsys):
 def test_export_sbml(tmp_path, capsys):
     out = tmp_path / "model.xml"
     assert main(["model", "export-sbml", "--preset", "rat-focal-defect-cm", "--out", str(out)]) == 0
-    text = out.read_text()
+    text = out.read_text(encoding="utf-8")
     assert text.startswith("<?xml")
     assert text.count("<event ") == 5
     # An output that cannot be written is not bad input: exit 1.
@@ -82,7 +82,7 @@ def test_cohort_text_json_and_out(tmp_path, capsys):
     assert main([*args, "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert text.startswith("Virtual cohort of 'rat-focal-defect-cm' (prior-driven; subjects = 6;")
-    assert out.read_text().startswith("time,readout,quantile,value,unit,outcome")
+    assert out.read_text(encoding="utf-8").startswith("time,readout,quantile,value,unit,outcome")
     assert main([*args, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["label"] == "prior-driven"
@@ -95,7 +95,7 @@ def test_sensitivity_morris_and_a_bad_sobol_sample_size(tmp_path, capsys):
     args = ["model", "sensitivity", "--preset", "rat-mia", "--method", "morris", "--samples", "2"]
     assert main([*args, "--readout", "chondrocytes", "--at-time", "30", "--out", str(out)]) == 0
     assert capsys.readouterr().out.startswith("Global sensitivity of 'chondrocytes' at t = 30 day in 'rat-mia'")
-    assert out.read_text().startswith("parameter,mu_star,mu_star_conf,sigma,mu")
+    assert out.read_text(encoding="utf-8").startswith("parameter,mu_star,mu_star_conf,sigma,mu")
     assert main(["model", "sensitivity", "--preset", "rat-mia", "--samples", "100"]) == 2
     assert "field 'samples'" in capsys.readouterr().err
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from secretome.model import preset
+from secretome.model import preset, simulate
 from secretome.model._readout_values import readout_values
 from secretome.model._readouts import MANKIN_SUBSCORES, cartilage_readouts, outcome_readouts
 from secretome.vocab import OUTCOMES, SCALES
@@ -174,7 +174,9 @@ def test_healthy_state_reads_healthy():
 
 def test_mapping_parameters_are_assumed_with_priors_and_h0_is_sourced():
     params, _ = cartilage_readouts(signals={"drive": "x"}, clinical=True)
-    assert all(p.assumed and p.group == "readout" and p.prior[0] <= p.value <= p.prior[1] for p in params)
+    maps = [p for p in params if p.assumed]
+    assert all(p.group == "readout" and p.prior[0] <= p.value <= p.prior[1] for p in maps)
+    assert {p.name for p in params if not p.assumed} == {"G_rest", "C_rest", "N_rest"}  # definitions
     for name in ("rat-mia", "mouse-dmm", "human-knee-oa"):
         h0 = preset(name).parameter("h0")
         assert h0.source
@@ -184,3 +186,35 @@ def test_mapping_parameters_are_assumed_with_priors_and_h0_is_sourced():
 def test_unknown_oarsi_outcome_is_rejected():
     with pytest.raises(ValueError, match="oarsi_outcome"):
         cartilage_readouts(signals={"drive": "x"}, oarsi_outcome="mankin_score")
+
+
+def test_histology_maps_read_the_loss_of_tissue():
+    """0 for healthy tissue, (1 + K^n)/2 of the maximum at a loss of K_hist, the maximum for none (analytic)."""
+    model = preset("rat-mia")
+    k, n = 0.1, 2.0
+    level = np.array([1.0, 1.0 - k, 0.0])
+    out = _evaluate(model, {"G": level, "C": level}, {"K_hist": k, "n_hist": n, "w_G": 0.5, "G_rest": 1.0,
+                                                       "C_rest": 1.0})  # fmt: skip
+    maximum = SCALES["oarsi_pritzker"].maximum
+    assert list(out["oarsi"]) == pytest.approx([0.0, maximum * (1 + k**n) / 2, maximum])
+    above = _evaluate(model, {"G": np.array([1.001]), "C": np.array([1.001])})
+    assert above["oarsi"][0] == 0.0  # an overshoot above healthy is no damage
+
+
+def test_mankin_and_oarsi_have_maps_of_their_own():
+    """A Mankin point calibrates the Mankin map and leaves the OARSI map where it was."""
+    model = preset("rat-mia")
+    level = {"G": np.array([0.8]), "C": np.array([0.9]), "N": np.array([0.5])}
+    low, high = (_evaluate(model, level, {"K_mankin": k}) for k in (0.05, 0.5))
+    assert low["mankin"][0] > high["mankin"][0]
+    assert low["oarsi"][0] == high["oarsi"][0]
+
+
+@pytest.mark.parametrize("organism", ["rat", "mouse", "rabbit", "human"])
+def test_the_rest_state_reads_healthy_on_every_score(organism):
+    """Scores read loss from the organism's rest state, so the model's healthy joint scores 0 (24 on O'Driscoll)."""
+    from secretome.model._cartilage import cartilage_model
+
+    res = simulate(cartilage_model(organism), times=[0.0, 1.0])
+    for name, healthy in (("oarsi", 0.0), ("mankin", 0.0), ("odriscoll", 24.0)):
+        assert res.readout_series(name)[0] == pytest.approx(healthy, abs=1e-6), name

@@ -74,6 +74,22 @@ def test_on_a_preset_proliferation_drives_chondrocytes_and_an_undosed_product_do
     assert isinstance(res, SensitivityResult)
 
 
+def test_readout_maps_are_screened_only_when_asked():
+    """A score's own map moves it whatever the biology does; by default only the mechanism is varied."""
+    model = preset("rat-mia")
+    maps = {p.name for p in model.parameters if p.group == "readout" and p.assumed}
+    mechanism = {p.name for p in model.parameters if p.group == "mechanism" and p.assumed}
+    default = sensitivity(model, method="morris", samples=2, readout="oarsi", at_time=3.0, workers=1)
+    assert set(default.parameters) == mechanism
+    assert "readout-map parameters held" in default.notes[0]
+    both = sensitivity(model, method="morris", samples=2, readout="oarsi", at_time=3.0, workers=1,
+                       readout_maps=True)  # fmt: skip
+    assert set(both.parameters) == mechanism | maps
+    effects = both.to_frame().set_index("parameter")["mu_star"]
+    assert effects["K_hist"] > 0.0  # the map moves the score
+    assert effects["K_ihc"] == 0.0  # a map the OARSI readout does not use
+
+
 def test_priors_are_sampled_on_the_cohort_scale():
     unit = np.array([[0.0, 0.0], [0.5, 0.5], [1.0, 1.0]])
     out = _to_prior(unit, [(0.01, 1.0), (0.0, 4.0)])

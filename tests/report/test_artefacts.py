@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from secretome import __version__
 from secretome.model import preset
 from secretome.report._artefacts import BUNDLED, artefact_name, cached_frame
-from secretome.report._mechanism import EXPERIMENTS, PLOTTED
+from secretome.report._mechanism import EXPERIMENTS, bands_artefact
 
 
 def test_a_cached_frame_is_computed_once(tmp_path, monkeypatch):
@@ -39,10 +38,15 @@ def test_the_name_changes_with_the_model():
 
 
 def test_the_package_ships_the_default_report_artefacts():
-    # If this fails, a preset or the version changed: rerun tools/make_report_artefacts.py, or the
-    # first 'secretome report' after install computes 1000-subject cohorts for minutes.
+    # If this fails, a preset, the calibration or the version changed: rerun tools/make_report_artefacts.py, or
+    # the first 'secretome report' after install computes the bands for minutes.
     for experiment in EXPERIMENTS:
         for name in (experiment.untreated, *(p for _, p in experiment.arms)):
-            model = preset(name)
-            expected = artefact_name("cohort", name, repr(model), 1000, 0, PLOTTED, __version__)
+            expected = bands_artefact(name, subjects=1000)
             assert (BUNDLED / expected).is_file(), expected
+
+
+def test_the_bands_file_is_named_by_the_calibration_when_one_is_shipped():
+    name = bands_artefact("rat-mia", subjects=1000)
+    shipped = (BUNDLED / "calibration-ensemble.csv").is_file()
+    assert name.startswith("calibrated-rat-mia-" if shipped else "cohort-rat-mia-")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -9,7 +10,14 @@ from secretome import vocab
 from secretome.model import preset, simulate
 from secretome.report._mechanism import (
     EXPERIMENTS,
+    PLOTTED,
     assumption_counts,
+    calibrated_preset,
+    calibrated_values,
+    calibration_artefacts,
+    cohort_bands,
+    fitted_parameters,
+    held_out_summary,
     predictions_beside_evidence,
     readout_table,
     run_experiments,
@@ -25,8 +33,61 @@ def run():
 
 def test_every_arm_is_simulated_against_the_untreated_preset(run):  # M1
     assert list(run.runs) == ["untreated", "150 ug once", "30 ug weekly x 5"]
-    untreated = simulate(preset("rat-mia"), times=run.runs["untreated"].time)
+    untreated = simulate(
+        preset("rat-mia").with_values(**calibrated_values("rat-mia")), times=run.runs["untreated"].time
+    )
     assert run.runs["untreated"].readout_values == pytest.approx(untreated.readout_values, rel=1e-9)
+
+
+def test_the_calibrated_subject_takes_the_stages_of_its_organism():  # M1
+    fit = calibration_artefacts()["fit"]
+    if fit.empty:
+        pytest.skip("no calibration shipped")
+    human = fit[fit["stage"] == "human mechanism"].set_index("parameter")["estimate"]
+    animal = set(fit.loc[fit["stage"].isin(["animal mechanism", "readout maps"]), "parameter"])
+    assert set(calibrated_values("rat-mia")) == animal
+    values = calibrated_values("human-knee-oa")
+    assert {k: values[k] for k in human.index} == pytest.approx(human.to_dict())
+    assert not set(values) & (animal - set(fit.loc[fit["stage"] == "readout maps", "parameter"]))
+
+
+def test_calibrated_bands_are_the_quantiles_over_the_ensemble():  # M4
+    ensemble = calibration_artefacts()["ensemble"]
+    if ensemble.empty:
+        pytest.skip("no calibrated ensemble shipped")
+    bands = cohort_bands("rat-mia", subjects=20)
+    assert set(bands["bands"]) == {"calibrated"}
+    assert int(bands["subjects"].iloc[0]) == len(ensemble)
+    assert set(bands["readout"]) == set(PLOTTED)
+    # Reference: every member simulated one by one with the scipy simulator, then numpy's quantiles.
+    model = calibrated_preset("rat-mia")
+    known = {p.name for p in model.parameters}
+    members = ensemble[[c for c in ensemble.columns if c in known]].to_dict("records")
+    day = 56.0
+    values = [simulate(model.with_values(**m), times=[0.0, day]).readout_series("aggrecan")[-1] for m in members]
+    band = bands[(bands["readout"] == "aggrecan") & (bands["time"] == day)].set_index("quantile")["value"]
+    assert band.to_numpy() == pytest.approx(np.quantile(values, band.index.to_numpy()), rel=1e-3)
+
+
+def test_held_out_agreement_is_counted_beside_how_many_report_benefit():  # M6
+    directions = pd.DataFrame({
+        "parameters": ["calibrated"] * 3 + ["nominal"] * 3, "split": ["test", "test", "train"] * 2,
+        "agrees": [True, False, True, True, True, False],
+    })  # fmt: skip
+    table = pd.DataFrame({"kind": ["direction"] * 3, "split": ["test", "test", "train"], "benefit": [1, -1, 1]})
+    assert held_out_summary(directions, table) == {
+        "train": 1, "train_agree": 1, "held_out": 2, "held_out_agree": 1, "held_out_nominal_agree": 2,
+        "held_out_benefit": 1,
+    }  # fmt: skip
+
+
+def test_a_parameter_the_data_leave_open_is_said_to_be_so():  # M6
+    fit = pd.DataFrame([{"stage": "s", "parameter": "k", "estimate": 1.0, "ci_lower": float("nan"), "ci_upper": 2.0,
+                         "prior_low": 0.1, "prior_high": 10.0, "identifiable": False, "chi2": 1.0,
+                         "chi2_nominal": 3.0, "rows": 4}])  # fmt: skip
+    row = fitted_parameters(fit).iloc[0]
+    assert row["95% profile-likelihood interval"] == "open (prior bound) to 2"
+    assert row["identifiable"].startswith("no")
 
 
 def test_readouts_are_taken_at_the_experiment_days(run):

@@ -140,6 +140,9 @@ def sensitivity(
     readout: Annotated[str | None, typer.Option(help="Readout analysed (default: the first).")] = None,
     at_time: Annotated[float | None, typer.Option(help="Time of the readout (default: the end).")] = None,
     seed: SeedOption = 0,
+    readout_maps: Annotated[
+        bool, typer.Option("--readout-maps", help="Vary the score maps' parameters too (default: mechanism only).")
+    ] = False,
     out: OutOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
@@ -150,7 +153,7 @@ def sensitivity(
     checked_out(out, "csv", CSV)
     with progress_bar() as progress:
         result = run_sensitivity(load_preset(preset), method=method.value, samples=samples, readout=readout,
-                                 at_time=at_time, seed=seed, progress=progress)  # fmt: skip
+                                 at_time=at_time, seed=seed, readout_maps=readout_maps, progress=progress)  # fmt: skip
     if out is not None:
         atomic_write_text(out, result.to_frame().to_csv(index=False))
     emit(result, fmt)

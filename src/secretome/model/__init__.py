@@ -6,12 +6,14 @@ export (:func:`to_sbml`); presets are built by :func:`preset`.
 
 from secretome.model._baker2017 import baker2017
 from secretome.model._calibrate import CalibrationResult, calibrate, read_measurements
+from secretome.model._cartilage import INDUCTIONS, ORGANISMS, induced_model
 from secretome.model._cohort import CohortResult, cohort
 from secretome.model._compare import ComparisonResult, compare
 from secretome.model._parameter_table import ParameterTable, parameter_table
 from secretome.model._petab import to_petab
 from secretome.model._presets import PRESETS, PROTOCOLS, preset, preset_lines
 from secretome.model._problem import CalibrationProblem, direction_agreement, problem_from_table, simulate_problem
+from secretome.model._problem_fit import ParameterEnsemble, ProblemFit, ensemble_cohort, fit_problem, region_ensemble
 from secretome.model._readouts import outcome_readouts
 from secretome.model._regimen import apply_regimen, parse_regimen, read_regimen
 from secretome.model._sbml import SBMLExportError, sbml_errors, to_sbml
@@ -21,6 +23,8 @@ from secretome.model._spec import Compartment, Dose, Model, Parameter, Process, 
 from secretome.model._subjects import draw_subjects
 
 __all__ = [
+    "INDUCTIONS",
+    "ORGANISMS",
     "PRESETS",
     "PROTOCOLS",
     "CalibrationProblem",
@@ -31,7 +35,9 @@ __all__ = [
     "Dose",
     "Model",
     "Parameter",
+    "ParameterEnsemble",
     "ParameterTable",
+    "ProblemFit",
     "Process",
     "Product",
     "Readout",
@@ -46,6 +52,9 @@ __all__ = [
     "compare",
     "direction_agreement",
     "draw_subjects",
+    "ensemble_cohort",
+    "fit_problem",
+    "induced_model",
     "outcome_readouts",
     "parameter_table",
     "parse_regimen",
@@ -54,6 +63,7 @@ __all__ = [
     "problem_from_table",
     "read_measurements",
     "read_regimen",
+    "region_ensemble",
     "sbml_errors",
     "sensitivity",
     "simulate",

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import least_squares
 from scipy.stats import chi2 as chi2_dist
 
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result, json_safe
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
 from secretome.model._batch import Simulator, batch_runner, resolve_simulator
+from secretome.model._profile_likelihood import fit_least_squares, profile_side
 from secretome.model._spec import Model
 
 __all__ = ["CalibrationResult", "calibrate", "read_measurements"]
@@ -306,7 +306,7 @@ def calibrate(
     fits = []
     for _ in track(range(starts), "calibrate", progress):
         x0 = rng.uniform(lo, hi)
-        fits.append(_fit(residuals, x0, lo, hi))
+        fits.append(fit_least_squares(residuals, x0, lo, hi))
     fits.sort(key=lambda f: f.cost)
     best = fits[0]
     chi2_best = 2.0 * best.cost
@@ -321,7 +321,7 @@ def calibrate(
         for i in track(range(len(names)), "profile", progress):
             grid, chis = [], []
             for direction in (-1.0, 1.0):
-                points, crossing = _profile_side(residuals, best.x, i, direction, lo, hi, chi2_best, threshold)
+                points, (crossing,) = profile_side(residuals, best.x, i, direction, lo, hi, chi2_best, (threshold,))
                 grid += [p for p, _ in points]
                 chis += [c for _, c in points]
                 if crossing is None:
@@ -355,61 +355,3 @@ def calibrate(
         residuals=tuple(float(r) for r in residuals(best.x)),
         notes=tuple(notes),
     )
-
-
-def _fit(residuals: Callable, x0: np.ndarray, lo: np.ndarray, hi: np.ndarray):
-    # diff_step 1e-4 (relative, in log space): far above the integrator's rtol, so finite differences
-    # measure the model, not the solver's error control.
-    return least_squares(residuals, x0, bounds=(lo, hi), method="trf", diff_step=1e-4, x_scale=1.0, max_nfev=300)
-
-
-def _profile_side(
-    residuals: Callable,
-    x_best: np.ndarray,
-    i: int,
-    direction: float,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    chi2_best: float,
-    threshold: float,
-    max_steps: int = 40,
-) -> tuple[list[tuple[float, float]], float | None]:
-    """Step parameter *i* (log scale) from the best fit in *direction*, re-fitting the others each step.
-
-    Returns the profile points ``(log value, chi^2)`` and the interpolated crossing of
-    ``chi2_best + threshold``, or ``None`` if a bound comes first.
-    """
-    free = [j for j in range(x_best.size) if j != i]
-    x = x_best.copy()
-    points: list[tuple[float, float]] = []
-    step = 0.02 * (hi[i] - lo[i]) / 2.0 + 1e-3
-    last_value, last_delta = x_best[i], 0.0
-    for _ in range(max_steps):
-        value = float(np.clip(last_value + direction * step, lo[i], hi[i]))
-        x[i] = value
-        if free:
-
-            def sub(z: np.ndarray, x=x) -> np.ndarray:
-                full = x.copy()
-                full[free] = z
-                return residuals(full)
-
-            start = np.clip(x[free], lo[free], hi[free])
-            fit = _fit(sub, start, lo[free], hi[free])
-            x[free] = fit.x
-            chi2 = 2.0 * fit.cost
-        else:
-            chi2 = float(np.sum(residuals(x) ** 2))
-        delta = chi2 - chi2_best
-        points.append((value, chi2))
-        if delta >= threshold:
-            # Linear interpolation between the last point below and this one (Raue et al. 2009 use a
-            # finer step near the crossing; the step here is small enough for two significant digits).
-            frac = (threshold - last_delta) / (delta - last_delta) if delta > last_delta else 1.0
-            return points, last_value + frac * (value - last_value)
-        if value in (lo[i], hi[i]):
-            return points, None
-        # Larger steps where the profile is flat, smaller where it rises quickly.
-        step *= 1.5 if delta < threshold / 4 else 1.0
-        last_value, last_delta = value, delta
-    return points, None

@@ -96,13 +96,29 @@ def _half_life(name: str, hours: float, low: float, high: float, what: str) -> P
     )  # fmt: skip
 
 
+_VUGMEYSTER = (
+    "Vugmeyster et al. 2012, AAPS J 14(1):97-104, doi:10.1208/s12248-011-9315-4, abstract: 'after a single IA "
+    "injection to naive rats and rats that underwent unilateral meniscal tear, [125I]LUB:1 had a tri-phasic "
+    "disposition profile, with the alpha, beta, and gamma half-life estimates of 4.5 h, 1.5 days, and 2.1 weeks, "
+    "respectively'"
+)
+_RAT_PROTEIN_CLEARANCE = Parameter(
+    "k_prot", _rate(4.5 * _HOURS), "1/day",
+    "intra-articular clearance of soluble proteins (cytokines, IL-1Ra, TGF-beta, TSG-6) from a rat knee: the fast "
+    "(alpha) phase of an injected protein, read as lymphatic clearance of unbound protein (the slower phases are "
+    "protein bound to cartilage); Evans 2014: soluble materials dwell 'only in hours'",
+    source=f"{_VUGMEYSTER} (converted: k = ln 2 / (4.5 h / 24 h per day) = 3.70 per day)",
+)  # fmt: skip
+
+
 def _mechanism_parameters() -> tuple[Parameter, ...]:
     """The rat values; organisms replace the ones that differ (:data:`ORGANISMS`)."""
     return (
-        assumed("V_sf", 0.03, "mL", "synovial fluid volume of one rat knee (a rabbit knee holds 24 +/- 4 mg, "
-                "Levick 1988 abstract; a rat knee less)", 0.01, 0.1),
-        _half_life("k_prot", 2.0, 0.5, 8.0, "intra-articular clearance of soluble proteins (cytokines, IL-1Ra, "
-                   "TGF-beta, TSG-6) by lymphatics; Evans 2014: dwell time 'measured only in hours'"),
+        assumed("V_sf", 0.03, "mL", "synovial fluid volume of one rat knee: no rat measurement found; a rabbit "
+                "knee holds 24 mg of fluid (Levick 1988, doi:10.1113/expphysiol.1988.sp003121, abstract) or 401 uL "
+                "by calcium dilution (2002 rabbit study, https://www.acemap.info/paper/215871367), so the prior runs "
+                "from a third of the smaller rabbit value to a quarter of the larger", 0.008, 0.1),
+        _RAT_PROTEIN_CLEARANCE,
         _half_life("k_F", 24.0, 4.0, 96.0, "clearance of matrix fragments and cell debris (DAMPs) from the joint"),
         _half_life("k_mia", 1.0, 0.25, 4.0, "clearance of monoiodoacetate, a small molecule (leaves through "
                    "synovial capillaries, Evans 2014)"),
@@ -382,6 +398,24 @@ ORGANISMS: dict[str, Organism] = {
         ),
         oarsi_outcome="oarsi_mouse_score",
     ),
+    "rabbit": Organism(
+        "rabbit",
+        "rabbit knee",
+        (
+            Parameter(
+                "h0", 356.2, "um", "healthy femoral-condyle cartilage thickness, rabbit",
+                source="Chen et al. 2013, BMC Vet Res 9:62, doi:10.1186/1746-6148-9-62, abstract "
+                "(rabbit 356.2 +/- 25.0 um)",
+            ),
+            Parameter(
+                "V_sf", 0.024, "mL", "synovial fluid of one rabbit knee",
+                source="Levick 1988 (Synovial fluid - its mass, macromolecular content and pressure in "
+                "major limb joints of the rabbit), Exp Physiol, doi:10.1113/expphysiol.1988.sp003121, abstract: "
+                "'In the knee (24+4 mg) the mean thickness of the fluid layer was calculated to be 30' (converted: "
+                "24 mg at 1 g/mL = 0.024 mL)",
+            ),
+        ),
+    ),
     "human": Organism(
         "human",
         "human knee",
@@ -398,7 +432,8 @@ ORGANISMS: dict[str, Organism] = {
             ),
             _half_life("k_prot", 4.0, 1.0, 12.0, "intra-articular clearance of soluble proteins, human knee; "
                        "anakinra serum terminal t1/2 about 4 h after injection into the knee (Chevalier 2009, "
-                       "PMID 19248129, as the research note gives it)"),
+                       "PMID 19248129, as the research note gives it); the prior holds the rat protein's 4.5 h "
+                       "alpha phase (Vugmeyster 2012) and the joint's 'hours' (Evans 2014)"),
             assumed("k_G", _rate(3.4 * _YEAR), "1/day", "aggrecan repair rate in adult human cartilage: core-protein "
                     "t1/2 often cited as 3.4 yr (unverified); prior t1/2 1-25 yr", _rate(25 * _YEAR), _rate(_YEAR)),
             assumed("k_C", _rate(100 * _YEAR), "1/day", "collagen II repair rate in adult human cartilage: "
@@ -409,7 +444,8 @@ ORGANISMS: dict[str, Organism] = {
             assumed("k_ap_w", 0.001, "1/day", "maximal overload-driven apoptosis, human", 0.0, 0.01),
             assumed("k_CM", 0.0005, "1/day", "collagen II cleavage per unit MMP-13 above rest, human", 0.00005,
                     0.005),
-            assumed("k_wear", 0.0005, "1/day", "maximal wear of aggrecan under overload, human", 0.00005, 0.005),
+            assumed("k_wear", 0.0005, "1/day", "maximal wear of aggrecan under overload, healthy human cartilage",
+                    0.00005, 0.005),
         ),
         clinical=True,
     ),
@@ -454,7 +490,15 @@ INDUCTIONS: dict[str, Induction] = {
     "spontaneous": Induction(
         "spontaneous", "slow spontaneous (primary) OA",
         parameters=(assumed("L", 1.3, "fold over normal", "joint load in primary knee OA (body weight, alignment)",
-                            1.0, 2.0),),
+                            1.0, 2.0),
+                    # OA cartilage wears faster than the healthy cartilage of the rest state (which keeps the
+                    # organism's value); the value is calibrated, see the description.
+                    assumed("k_wear", 0.00188, "1/day", "maximal wear of aggrecan under overload in a knee with "
+                            "primary OA; the value is the calibrated estimate (tools/make_calibration.py, on the "
+                            "cartilage volume loss of 107 patients at 12 and 24 months, Raynauld 2006; 95% profile-"
+                            "likelihood interval 0.0017-0.0020), which also gives the held-out joint-space narrowing "
+                            "of Emrani 2008 (0.138 against 0.14 mm/yr); prior as for healthy cartilage",
+                            0.00005, 0.005)),
         notes=("Spontaneous OA: a load above normal (assumed 1.3) on a joint with adult human turnover; "
                "calibrated against joint-space narrowing (see secretome.model.calibration_problem).",),
     ),
@@ -481,6 +525,7 @@ def _bare(organism: Organism, induction: Induction | None, rest: dict[str, float
     mapping, readouts = cartilage_readouts(
         signals=signals(), oarsi_outcome=organism.oarsi_outcome, clinical=organism.clinical,
         defect=induction is not None and induction.aggrecan0 is not None,
+        rest=None if rest is None else {k: rest[k] for k in ("G", "C", "N")},
     )  # fmt: skip
     i = induction or Induction("rest", "no induction")
     return Model(

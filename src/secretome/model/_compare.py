@@ -19,6 +19,7 @@ from secretome.errors import InputError, NumericalError, SecretomeWarning
 from secretome.model._batch import Simulator, run_batch
 from secretome.model._regimen import apply_regimen
 from secretome.model._simulate import simulate
+from secretome.model._solver_output import solver_output
 from secretome.model._spec import Model
 from secretome.model._subjects import draw_subjects
 
@@ -153,14 +154,21 @@ def compare(
     times = np.array([0.0, end])
     default = [simulate(a, times=times).readout_values[0, -1] for a in arms]
     draws = draw_subjects(model, subjects, seed=seed)
-    runs = [run_batch(a, draws, times, simulator=simulator, task="compare") for a in arms]
+    # CVODE prints its step-size warnings per subject from C; they are collected and summarised once below.
+    with solver_output() as printed:
+        runs = [run_batch(a, draws, times, simulator=simulator, task="compare") for a in arms]
     ok = np.array([sa == "ok" and sb == "ok" for sa, sb in zip(runs[0][2], runs[1][2], strict=True)])
     if not ok.any():
         raise NumericalError(f"{model.name}: every subject failed in one arm ({runs[0][2][0]})")
     failed = int((~ok).sum())
+    problems = []
     if failed:
-        warnings.warn(f"{failed} of {subjects} subjects failed and are left out of the band", SecretomeWarning,
-                      stacklevel=2)  # fmt: skip
+        problems.append(f"{failed} of {subjects} subjects failed and are left out of the band")
+    if printed:
+        problems.append(f"the solver printed {len(printed)} warnings over the {2 * subjects} runs (e.g. "
+                        f"{printed[0].rsplit(']', 1)[-1].strip()!r}); runs it continued are kept")  # fmt: skip
+    if problems:
+        warnings.warn("; ".join(problems), SecretomeWarning, stacklevel=2)
     paired = runs[0][1][ok, -1, :] - runs[1][1][ok, -1, :]
     return ComparisonResult(
         model=model.name,

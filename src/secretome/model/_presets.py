@@ -6,7 +6,8 @@ optionally ``-<protocol>``: species facts from :data:`~secretome.model._cartilag
 from :data:`~secretome.model._cartilage.INDUCTIONS`, protocols from :data:`PROTOCOLS`.
 
 End times follow the usual read-out times: rat MIA and focal defect 120 days (the review reads months
-2, 3, 4), rat ACLT 12 weeks (OARSI at 12 weeks, Bone Joint Res 2018 7(3)), mouse DMM 8 weeks and
+2, 3, 4), rat ACLT 12 weeks (OARSI at 12 weeks, Bone Joint Res 2018 7(3)), rat collagenase and rabbit
+focal defect 12 weeks (the corpus's rabbit defect studies read weeks 6 and 12), mouse DMM 8 weeks and
 collagenase 8 weeks (Utomo et al. 2018 read days 1-56), people 2 years (the 2-year JSW trajectories of
 Bartlett et al.).
 """
@@ -95,6 +96,8 @@ TABLE: dict[str, PresetEntry] = {
     # The review's rat protocol: conditioned medium weekly x 5.
     "rat-focal-defect-cm": PresetEntry("rat", "focal-defect", 120.0, "cm-weekly"),
     "rat-aclt": PresetEntry("rat", "aclt", 84.0),
+    "rat-collagenase": PresetEntry("rat", "collagenase", 84.0),
+    "rabbit-focal-defect": PresetEntry("rabbit", "focal-defect", 84.0),
     "rat-dmm": PresetEntry("rat", "dmm", 84.0),
     "mouse-dmm": PresetEntry("mouse", "dmm", 56.0),
     "mouse-collagenase": PresetEntry("mouse", "collagenase", 56.0),

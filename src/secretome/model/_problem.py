@@ -43,7 +43,15 @@ import pandas as pd
 from secretome.errors import InputError
 from secretome.model._spec import Model
 
-__all__ = ["MARGIN", "CalibrationProblem", "direction_agreement", "problem_from_table", "residuals", "simulate_problem"]
+__all__ = [
+    "MARGIN",
+    "CalibrationProblem",
+    "ProblemRunner",
+    "direction_agreement",
+    "problem_from_table",
+    "residuals",
+    "simulate_problem",
+]
 
 MARGIN = 0.01
 """Relative differences under 1 % are no difference (the report's rule M2)."""
@@ -111,16 +119,93 @@ def simulate_problem(
         arms = [(name, model)]
         if (group["kind"] == "direction").any():
             arms.append((f"{name}|untreated", problem.untreated(name)))
-        for key, arm in arms:
+        for key, full in arms:
+            # Doses after the last read time cannot change what is read.
+            arm = full.with_doses([d for d in full.doses if d.time <= times[-1]], t_end=float(times[-1]))
             res = simulate(arm.with_values(**values), times=times, rtol=1e-6, atol=1e-9)
             out[key] = (times, res.readout_values[0], list(res.readouts))
     return out
 
 
-def residuals(problem: CalibrationProblem, results: Mapping, *, split: str = "train") -> np.ndarray:
-    """Weighted residuals of the rows of *split*: ``(y - value)/sd`` and the hinge of each direction."""
+class ProblemRunner:
+    """Every arm of a problem (or of some of its rows), each loaded once, simulated again and again.
+
+    :func:`simulate_problem` builds each arm anew with the scipy simulator; a fit calls the problem thousands
+    of times, so here each arm's SBML export is compiled once by libroadrunner (when installed; else the
+    scipy simulator is used per call) and only the parameter values change between calls.
+
+    Parameters
+    ----------
+    problem : CalibrationProblem
+        Conditions and data.
+    rows : sequence of int, optional
+        Rows (positions in ``problem.table``) whose conditions are simulated; default all.
+    simulator : {"auto", "roadrunner", "scipy"}
+        ``"auto"`` is libroadrunner when installed.
+    rtol, atol : float
+        Integration tolerances (tight: finite-difference Jacobians need outputs smooth in the parameters).
+
+    Calling the runner with a mapping of parameter values returns what :func:`simulate_problem` returns, or
+    ``None`` when an arm fails to integrate.
+    """
+
+    def __init__(self, problem: CalibrationProblem, rows: Sequence[int] | None = None, *, simulator: str = "auto",
+                 rtol: float = 1e-8, atol: float = 1e-10) -> None:  # fmt: skip
+        from secretome.model._batch import resolve_simulator
+
+        self.engine = resolve_simulator(simulator)
+        self.rtol, self.atol = rtol, atol
+        table = problem.table if rows is None else problem.table.iloc[list(rows)]
+        self.arms: list[tuple[str, Model, np.ndarray, object]] = []
+        for name, group in table.groupby("condition"):
+            model = problem.conditions[name]
+            times = np.union1d([0.0], group["time"].to_numpy(float))
+            arms = [(name, model)]
+            if (group["kind"] == "direction").any():
+                arms.append((f"{name}|untreated", problem.untreated(name)))
+            for key, full in arms:
+                arm = full.with_doses([d for d in full.doses if d.time <= times[-1]], t_end=float(times[-1]))
+                self.arms.append((key, arm, times, self._session(arm)))
+
+    def _session(self, model: Model) -> object:
+        if self.engine != "roadrunner":
+            return None
+        from secretome.model._roadrunner import RoadRunnerSession
+        from secretome.model._sbml import to_sbml
+
+        session = RoadRunnerSession(to_sbml(model), tuple(s.name for s in model.species), self.rtol, self.atol)
+        session.known = frozenset(session.rr.model.getGlobalParameterIds())  # type: ignore[attr-defined]
+        return session
+
+    def __call__(self, overrides: Mapping[str, float] | None = None) -> dict[str, tuple] | None:
+        from secretome.model._overrides import parameter_matrix
+        from secretome.model._readout_values import readout_values
+        from secretome.model._simulate import simulate
+
+        out: dict[str, tuple] = {}
+        for key, model, times, session in self.arms:
+            known = {p.name for p in model.parameters}
+            values = {k: float(v) for k, v in (overrides or {}).items() if k in known}
+            if session is None:
+                try:
+                    species = simulate(model, times=times, parameters=values, rtol=self.rtol, atol=self.atol).values
+                except ArithmeticError:
+                    return None
+            else:
+                names = tuple(k for k in values if k in session.known)  # type: ignore[attr-defined]
+                species, status = session.run(names, np.array([[values[k] for k in names]]), times)  # type: ignore[attr-defined]
+                if status[0] != "ok":
+                    return None
+            readouts = readout_values(model, species, parameter_matrix(model, values))
+            out[key] = (times, readouts[0], [r.name for r in model.readouts])
+        return out
+
+
+def residuals(problem: CalibrationProblem, results: Mapping, *, split: str | None = "train") -> np.ndarray:
+    """Weighted residuals of the rows of *split* (``None``: every row): ``(y - value)/sd``, each direction's hinge."""
+    table = problem.table if split is None else problem.table[problem.table["split"] == split]
     res = []
-    for row in problem.table[problem.table["split"] == split].itertuples(index=False):
+    for row in table.itertuples(index=False):
         y = _readout_at(results, row.condition, row.observable, row.time)
         if row.kind == "quantitative":
             res.append((y - row.value) / row.noise_sd)

@@ -75,8 +75,10 @@ def product_parameters() -> tuple[Parameter, ...]:
         _assumed("s_T", 1.0, "fold", "maximal increase of SOX-9 activity by TGF-beta (ALK5/Smad2/3, Hui 2016)",
                  0.0, 5.0),
         # EVs: retention, uptake, cargo.
-        _days("k_cl_ev", 3.0, 1.0, 28.0, "clearance of EVs from the joint (nanoparticles: 'a predominant amount "
-              "... remained in the joint after 14 days', Partain 2020)"),
+        _days("k_cl_ev", 3.0, 1.0, 28.0, "clearance of EVs from the joint: no labelled-EV retention half-life was "
+              "found (project look-ups, 2026); the prior spans an injected protein's bound phase (1.5 days, "
+              "Vugmeyster 2012, doi:10.1208/s12248-011-9315-4) to nanoparticles, of which 'a predominant amount ... "
+              "remained in the joint after 14 days' (Partain 2020)"),
         _assumed("k_up", 0.3, "1/day", "EV uptake by joint cells", 0.03, 3.0),
         _days("k_E", 3.0, 0.5, 14.0, "loss of the intracellular EV-cargo effect (miRNA turnover)"),
         _assumed("K_mir", 0.3, "1e9 particles", "EV cargo taken up at half its maximal effect", 0.01, 10.0),
@@ -85,7 +87,16 @@ def product_parameters() -> tuple[Parameter, ...]:
         _assumed("e_mir_pol", 2.0, "fold", "maximal increase of M1-to-M2 switching by EV cargo (Zhang 2020)",
                  0.0, 10.0),
         # MSCs as a depot.
-        _days("k_msc", 7.0, 1.0, 28.0, "loss of injected MSCs from the joint (death, efflux)"),
+        Parameter(
+            "k_msc", math.log(25.0) / 70.0, "1/day",
+            "net loss of injected MSCs from an OA joint (death, efflux, less proliferation), first order; healthy "
+            "knees lose them faster (signal for 4 weeks: ln 25 / 28 days = 0.115 per day)",
+            source="In vivo human adipose-derived mesenchymal stem cell tracking after intra-articular delivery in a "
+            "rat osteoarthritis model, Stem Cell Res Ther 2016, doi:10.1186/s13287-016-0420-2, abstract: 'When 2.5 x "
+            "10^6 haMSCs were injected into the joints of a rat OA model, fluorescent signals (or >10^5 cells) lasted "
+            "for about 10 weeks in the surgical knee joint' (converted: from 2.5e6 to the 1e5-cell detection limit in "
+            "70 days, k = ln(25) / 70 days = 0.046 per day, half-life 15 days)",
+        ),
         _assumed("q_cm", 1.0, "ug/day per 1e6 cells", "CM protein secreted by injected MSCs", 0.1, 10.0),
         _assumed("q_ev", 1.0, "1e9 particles/day per 1e6 cells", "EVs released by injected MSCs", 0.1, 10.0),
     )  # fmt: skip

@@ -17,11 +17,15 @@ the healthy cartilage thickness (sourced per species in :mod:`secretome.model._c
 follow section 4.4 of the note:
 
 - **Matrix integrity** ``I = w_G G + (1 - w_G) C`` (aggrecan and collagen weighted).
-- **Histology scores, worse is higher** (OARSI, Mankin): ``max / (1 + (x/K_hist)^n_hist)``, a falling
-  Hill curve of integrity that is 0 at no damage in the limit, about 1.5 % of the maximum at healthy
-  (``K_hist = 0.5, n_hist = 6``) and reaches the maximum as integrity goes to 0. It stays inside the
-  scale's range for every non-negative state, which a linear map would not.
-- **Repair score, higher is better** (O'Driscoll): ``24 x^n/(K^n + x^n)`` of the mean of ``G, C, N``.
+- **Histology scores, worse is higher** (OARSI, Mankin sub-scores): a rising Hill curve of the *loss*
+  ``u = 1 - x / x_rest`` of the state they read, relative to the organism's rest state (the model's healthy
+  joint, ``G_rest`` ... by definition), scaled so that total loss reads the scale's maximum,
+  ``max (1 + K^n) u^n / (K^n + u^n)``: exactly 0 for healthy tissue, the maximum for none, monotone in
+  between, and half the maximum near a loss of ``K_hist``. A score that reads a small loss as damage
+  (Safranin-O staining responds to a few per cent of proteoglycan) needs a small ``K_hist``; a falling
+  Hill curve of ``x`` itself cannot tell a healthy joint from a mildly depleted one without reading the
+  healthy joint as damaged (v1 used one; the maps ended on their prior bounds).
+- **Repair score, higher is better** (O'Driscoll): the maximum minus the same map of the mean of ``G, C, N``.
 - **IHC % positive**: ``100 X^n/(K^n + X^n)``, a threshold on a per-cell level in a heterogeneous
   population (note section 4.4); with ``K = 1`` half the cells stain at the healthy level.
 - **Apoptosis (TUNEL %)**: the apoptotic share of all chondrocytes, ``Na / (N + Na)`` (apoptosis and clearance
@@ -43,6 +47,8 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from secretome.model._spec import Parameter, Readout
 from secretome.vocab import OUTCOMES, SCALES
 
@@ -50,18 +56,35 @@ __all__ = ["MANKIN_SUBSCORES", "cartilage_readouts", "outcome_readouts"]
 
 # Mankin 0-14 as sub-scores (structure, cellularity, Safranin-O, tidemark). The layout is the usual one
 # but unverified in the model-anchors note (section 2.3, marked [U]); the total range is the vocabulary's.
-MANKIN_SUBSCORES = (("structure", 6.0, "C"), ("cells", 3.0, "N"), ("safranin_o", 4.0, "G"), ("tidemark", 1.0, "C"))
+MANKIN_SUBSCORES = (
+    ("structure", 6.0, "integrity"), ("cells", 3.0, "N"), ("safranin_o", 4.0, "G"), ("tidemark", 1.0, "C"),
+)  # fmt: skip
 
 INTEGRITY = "(w_G*G + (1 - w_G)*C)"
+
+# What the score maps read: each state relative to the organism's rest state (the healthy joint of the model,
+# a hair below 1 where basal wear and apoptosis balance repair), so the rest state reads exactly 0.
+_RELATIVE = {
+    "G": "(G/G_rest)",
+    "C": "(C/C_rest)",
+    "N": "(N/N_rest)",
+    "integrity": "(w_G*G/G_rest + (1 - w_G)*C/C_rest)",
+    "mean": "((G/G_rest + C/C_rest + N/N_rest)/3)",
+}
 
 
 def _assumed(name: str, value: float, unit: str, description: str, low: float, high: float) -> Parameter:
     return Parameter(name, value, unit, description, assumed=True, prior=(low, high), group="readout")
 
 
-def _falling(x: str, k: str, n: str) -> str:
-    """``1/(1 + (x/k)^n)``: 1 at x = 0, 1/2 at x = k, towards 0 for large x."""
-    return f"1/(1 + pow(({x}/{k})*({x}/{k}), {n}/2))"
+def _damage(x: str, k: str, n: str) -> str:
+    """``(1 + k^n) u^n/(k^n + u^n)`` of the loss ``u = max(0, 1 - x)``: 0 at x >= 1, 1 at x = 0, monotone.
+
+    ``max(0, u)`` is written ``(u + |u|)/2`` with ``|u| = pow(u*u, 0.5)``: SBML infix without piecewise, and a
+    state a hair above healthy (an integrator's overshoot) reads as no damage, not as damage.
+    """
+    u = f"((1 - ({x}) + pow((1 - ({x}))*(1 - ({x})), 0.5))/2)"
+    return f"((1 + pow({k}, {n}))*pow({u}, {n})/(pow({k}, {n}) + pow({u}, {n})))"
 
 
 def _rising(x: str, k: str, n: str) -> str:
@@ -81,13 +104,21 @@ def _parameters(*, clinical: bool) -> tuple[Parameter, ...]:
         _assumed("w_G", 0.5, "dimensionless", "weight of aggrecan (vs collagen II) in matrix integrity and thickness",
                  0.2, 0.8),
         _assumed(
-            "K_hist", 0.5, "dimensionless",
-            "matrix integrity at half the maximal histology score (OARSI, Mankin sub-scores, O'Driscoll)", 0.2, 0.8,
+            "K_hist", 0.3, "dimensionless",
+            "loss of the read state (1 - fraction of healthy) at about half the maximal OARSI and O'Driscoll score",
+            0.02, 0.6,
         ),
-        _assumed("n_hist", 6.0, "dimensionless", "steepness of the histology-score maps", 2.0, 10.0),
+        _assumed("n_hist", 2.0, "dimensionless", "steepness of the OARSI and O'Driscoll maps", 1.0, 6.0),
+        # Mankin and OARSI are different grading systems with their own thresholds: each has its own map, so a
+        # Mankin point calibrates the Mankin map without moving the OARSI one.
         _assumed(
-            "K_tide", 0.2, "dimensionless",
-            "collagen II level at half the Mankin tidemark point (a late-stage change)", 0.05, 0.5,
+            "K_mankin", 0.3, "dimensionless",
+            "loss of the read state at about half of each Mankin sub-score (structure, cells, Safranin-O)", 0.02, 0.6,
+        ),
+        _assumed("n_mankin", 2.0, "dimensionless", "steepness of the Mankin sub-score maps", 1.0, 6.0),
+        _assumed(
+            "K_tide", 0.6, "dimensionless",
+            "collagen II loss at about half the Mankin tidemark point (a late-stage change)", 0.3, 0.9,
         ),
         _assumed("K_ihc", 1.0, "fold over healthy", "level at which half the cells stain (SOX-9, ACAN, COL2)",
                  0.5, 2.0),
@@ -111,8 +142,24 @@ def _parameters(*, clinical: bool) -> tuple[Parameter, ...]:
     )  # fmt: skip
 
 
+def _rest_parameters(rest: Mapping[str, float] | None) -> tuple[Parameter, ...]:
+    """The rest state the score maps measure loss from (a definition, not an assumption)."""
+    rest = rest or {}
+    return tuple(
+        Parameter(f"{state}_rest", float(rest.get(state, 1.0)), "fraction of healthy", f"{what} of the rest state",
+                  source="definition: the steady state of the organism's uninduced joint at the nominal parameters "
+                  "(secretome.model._cartilage.rest_state), from which the score maps read loss", group="readout")
+        for state, what in (("G", "aggrecan"), ("C", "type II collagen"), ("N", "viable chondrocytes"))
+    )  # fmt: skip
+
+
 def cartilage_readouts(
-    *, signals: dict[str, str], oarsi_outcome: str = "oarsi_score", clinical: bool = False, defect: bool = False
+    *,
+    signals: dict[str, str],
+    oarsi_outcome: str = "oarsi_score",
+    clinical: bool = False,
+    defect: bool = False,
+    rest: Mapping[str, float] | None = None,
 ) -> tuple[tuple[Parameter, ...], tuple[Readout, ...]]:
     """The readouts of the OA cartilage model and the assumed parameters of their mappings.
 
@@ -126,12 +173,16 @@ def cartilage_readouts(
         Add the clinical readouts (joint space width, WOMAC, VAS); for human presets.
     defect : bool
         Add the defect fill readout; for focal-defect presets, where the state is that of the defect region.
+    rest : mapping of str to float, optional
+        Aggrecan ``G``, collagen ``C`` and chondrocytes ``N`` of the organism's rest state (default 1 each): the
+        score maps read loss relative to it, so the model's healthy joint scores 0.
 
     Returns
     -------
     parameters : tuple of Parameter
-        Mapping parameters, all ``assumed`` with a prior and of group ``"readout"`` (the healthy thickness
-        ``h0`` is not among them: the organism supplies it with its source).
+        Mapping parameters, ``assumed`` with a prior and of group ``"readout"``, and the rest state
+        (``G_rest``, ``C_rest``, ``N_rest``, definitions). The healthy thickness ``h0`` is not among them: the
+        organism supplies it with its source.
     readouts : tuple of Readout
         Composition first, then scores; each mapped to a :data:`secretome.vocab.OUTCOMES` id.
 
@@ -146,7 +197,7 @@ def cartilage_readouts(
     >>> params, readouts = cartilage_readouts(signals={"drive": "x"})
     >>> {r.name: r.outcome for r in readouts}["odriscoll"]
     'odriscoll_score'
-    >>> all(p.assumed and p.group == "readout" for p in params)
+    >>> all(p.group == "readout" and (p.assumed or p.source.startswith("definition")) for p in params)
     True
     """
     if oarsi_outcome not in ("oarsi_score", "oarsi_mouse_score"):
@@ -178,33 +229,34 @@ def cartilage_readouts(
         Readout("acan", "S", "fold change", "acan_expression", "ACAN mRNA per cell: SOX-9 activity S."),
     )  # fmt: skip
     histology = (
-        # Falling Hill curves keep each score inside its scale (0 .. max) whatever the state.
+        # Rising Hill curves of the loss, scaled to the maximum, keep each score inside its scale whatever the state.
         Readout(
             "oarsi",
-            f"{_maximum(oarsi_outcome)!r}*{_falling(INTEGRITY, 'K_hist', 'n_hist')}",
+            f"{_maximum(oarsi_outcome)!r}*{_damage(_RELATIVE['integrity'], 'K_hist', 'n_hist')}",
             "points",
             oarsi_outcome,
-            "OARSI score on the vocabulary scale (maximum from vocab.SCALES): falling Hill curve of matrix "
-            "integrity; grade and stage (lesion extent) are not separated: the model has no space (assumed).",
+            "OARSI score on the vocabulary scale (maximum from vocab.SCALES): rising Hill curve of the loss of "
+            "matrix integrity; grade and stage (lesion extent) are not separated: the model has no space (assumed).",
         ),
         Readout(
             "mankin",
             " + ".join(
-                f"{points!r}*{_falling(state, 'K_tide' if part == 'tidemark' else 'K_hist', 'n_hist')}"
+                f"{points!r}*{_damage(_RELATIVE[state], 'K_tide' if part == 'tidemark' else 'K_mankin', 'n_mankin')}"
                 for part, points, state in MANKIN_SUBSCORES
             ),
             "points",
             "mankin_score",
-            "Mankin 0-14 as the sum of sub-scores: structure 0-6 from collagen II, cellularity 0-3 from "
-            "chondrocytes, Safranin-O 0-4 from aggrecan, tidemark 0-1 from late collagen loss (assumed).",
+            "Mankin 0-14 as the sum of sub-scores: structure 0-6 from matrix integrity (surface irregularity and "
+            "clefts follow proteoglycan and collagen loss), cellularity 0-3 from chondrocytes, Safranin-O 0-4 from "
+            "aggrecan, tidemark 0-1 from late collagen loss, each read relative to the rest state (assumed).",
         ),
         Readout(
             "odriscoll",
-            f"{_maximum('odriscoll_score')!r}*{_rising('((G + C + N)/3)', 'K_hist', 'n_hist')}",
+            f"{_maximum('odriscoll_score')!r}*(1 - {_damage(_RELATIVE['mean'], 'K_hist', 'n_hist')})",
             "points",
             "odriscoll_score",
-            "O'Driscoll repair score 0-24 (higher is better): rising Hill curve of the mean of aggrecan "
-            "(Safranin-O), collagen II (structure) and chondrocytes (cellularity) (assumed).",
+            "O'Driscoll repair score 0-24 (higher is better): the maximum less the histology map of the loss of "
+            "the mean of aggrecan (Safranin-O), collagen II (structure) and chondrocytes (cellularity) (assumed).",
         ),
     )
     ihc = tuple(
@@ -236,7 +288,8 @@ def cartilage_readouts(
         )
     if clinical:
         drive = signals["drive"]
-        pain = f"(w_pain*{_rising(drive, 'K_pain', 'n_ihc')} + (1 - w_pain)*{_falling(INTEGRITY, 'K_hist', 'n_hist')})"
+        structure = _damage(_RELATIVE["integrity"], "K_hist", "n_hist")
+        pain = f"(w_pain*{_rising(drive, 'K_pain', 'n_ihc')} + (1 - w_pain)*{structure})"
         readouts += (
             Readout(
                 "jsw",
@@ -262,7 +315,7 @@ def cartilage_readouts(
                 "VAS pain 0-100 mm: the WOMAC pain drive on the VAS scale (assumed; no placebo, no delay).",
             ),
         )
-    return _parameters(clinical=clinical), readouts
+    return (*_parameters(clinical=clinical), *_rest_parameters(rest)), readouts
 
 
 def outcome_readouts(readouts: tuple[Readout, ...]) -> dict[str, Readout]:

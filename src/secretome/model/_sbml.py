@@ -24,6 +24,7 @@ References
 from __future__ import annotations
 
 import html
+import re
 
 from secretome.errors import SecretomeError
 from secretome.model._spec import Model, Parameter
@@ -111,7 +112,9 @@ def to_sbml(model: Model) -> str:
 
     doc = libsbml.SBMLDocument(3, 2)
     sbml = doc.createModel()
-    _check(sbml.setId(model.name.replace("-", "_")), "the model id")
+    # SBML ids are letters, digits and "_": "rat-mia" becomes rat_mia, a calibration condition
+    # "rat-mia+ev-weekly" rat_mia_ev_weekly (the name itself is kept as the model's name).
+    _check(sbml.setId(re.sub(r"\W", "_", model.name)), "the model id")
     sbml.setName(model.name)
     _check(
         sbml.setNotes(_XHTML.format("".join(f"<p>{html.escape(t)}</p>" for t in (model.description, *model.notes)))),

@@ -4,6 +4,11 @@ Parameters are sampled over their prior ranges on the same scale as virtual coho
 (:func:`secretome.model.draw_subjects`): log-uniform when the prior's lower bound is positive, uniform
 when it starts at 0. SALib samples the unit hypercube; we map it to the priors, so the indices answer
 "which assumed parameter drives the spread of the prior-driven cohort".
+
+By default only the mechanism is screened: the maps from states onto reported scales (parameters of group
+``"readout"``: score thresholds and steepness) are held at their values, because a score's map moves the
+score whatever the biology does and would otherwise top the ranking (v1: ``K_hist`` first). Ask for them with
+``readout_maps=True`` or by naming them in ``parameters``.
 """
 
 from __future__ import annotations
@@ -160,6 +165,7 @@ def sensitivity(
     at_time: float | None = None,
     parameters: Sequence[str] | None = None,
     seed: int = 0,
+    readout_maps: bool = False,
     simulator: Simulator = "auto",
     workers: int | None = None,
     progress: ProgressCallback | None = None,
@@ -180,10 +186,12 @@ def sensitivity(
     at_time : float, optional
         When it is read; default the model's end time.
     parameters : sequence of str, optional
-        Parameters to vary (assumed ones, over their priors); default all assumed parameters. The others
-        keep their values.
+        Parameters to vary (assumed ones, over their priors); default all assumed mechanism parameters. The
+        others keep their values.
     seed : int
         Seed of the SALib sampler and bootstrap.
+    readout_maps : bool
+        With the default *parameters*, vary the readout maps' parameters (group ``"readout"``) too.
     simulator : {"auto", "rodas", "roadrunner", "scipy"}
         Engine for the model runs (see :func:`secretome.model.cohort`); ``"auto"`` is the compiled solver.
     workers : int, optional
@@ -242,8 +250,10 @@ def sensitivity(
         raise InputError("must be a time > 0", field="at_time", value=at_time)
     assumed = [p for p in model.parameters if p.assumed and p.prior is not None]
     chosen: list[Parameter]
+    held: list[str] = []
     if parameters is None:
-        chosen = assumed
+        chosen = [p for p in assumed if readout_maps or p.group != "readout"]
+        held = [p.name for p in assumed if p not in chosen]
     else:
         by_name = {p.name: p for p in assumed}
         for name in parameters:
@@ -280,6 +290,9 @@ def sensitivity(
     table, runs = _indices(method, names, guarded, samples, seed)
     failed = sum(s != "ok" for s in status)
     notes = []
+    if held:
+        notes.append(f"{len(held)} readout-map parameters held at their values ({', '.join(held)}); "
+                     "readout_maps=True varies them too")  # fmt: skip
     if failed:
         notes.append(f"{failed} of {runs} runs failed and were given the median output")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=2)

@@ -3,25 +3,35 @@
 Rules (the report's):
 
 M1. Each experiment compares treated presets with the untreated preset of the same OA model, for
-    the default subject (every parameter at its stated or assumed value).
+    the calibrated subject: the best fit shipped by tools/make_calibration.py (:func:`calibrated_values`;
+    the animal mechanism and the score maps for animal presets, with the human stage for people), every
+    other parameter at its stated or assumed value (all of them when no calibration is shipped).
 M2. A prediction's direction is benefit when the treated readout moves, relative to untreated, in
     the direction of benefit of the readout's vocabulary outcome; changes under 1% of the larger of the two
     values count as no difference. Changes are given in the readout's own unit; a percentage is added only
     when the untreated value is at least a tenth of the readout's healthy value (never off a near-zero base).
-M4. Uncertainty is prior-driven: a virtual cohort per preset (parameters drawn from the priors of
-    the assumed ones, the same seed for every arm, so subjects are paired across arms) gives the 5-95%
-    and 25-75% bands; it says what the assumptions allow, not what animals vary by.
-M5. The most influential parameters are ranked by Morris screening (mu*, Morris 1991) of the
-    treated arm's readouts at the last readout day.
+M4. Uncertainty is calibrated where a calibration is shipped: the 5-95% and 25-75% bands run every arm over
+    the calibrated ensemble (parameter sets of the animal mechanism inside the simultaneous likelihood-ratio
+    region of its fit, the profile-likelihood method of Raue et al. 2009, doi:10.1093/bioinformatics/btp358;
+    :func:`secretome.model.region_ensemble`), the same sets in every arm, so arms are paired; the parameters not
+    fitted keep their values, so the bands are conditional on them. Without a shipped ensemble the bands are
+    prior-driven (a virtual cohort drawn from the priors of the assumed parameters). Either way they say what
+    the model allows, not what animals vary by; the ``bands`` column says which.
+M5. The most influential mechanism parameters (score maps held at their values) are ranked by Morris
+    screening (mu*, Morris 1991) of the treated arm's readouts at the last readout day, around the calibrated
+    subject.
 M3. Beside each prediction stands the evidence for the same vocabulary outcome from animal studies
     of secretome products (one vote per study, rule S3). A prediction is never shown as evidence.
 M6. Evidence versus model: every direction constraint of the calibration table (rules C1-C3 of
     :mod:`secretome.report._calibration_data`) with the model's sign at the study's day, nominal and
-    calibrated, and whether the study was held out of the fit (the artefacts of tools/make_calibration.py).
+    calibrated, and whether the study was held out of the fit; every quantitative point with the model's value
+    and z-score; every fitted parameter with its profile-likelihood interval, reported as not identifiable
+    where the profile reaches a prior bound (the artefacts of tools/make_calibration.py).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -32,8 +42,9 @@ import pandas as pd
 
 from secretome import __version__, vocab
 from secretome._progress import ProgressCallback, track
-from secretome.model import Model, SimulationResult, cohort, preset, sensitivity, simulate
-from secretome.report._artefacts import artefact_name, cached_frame
+from secretome.errors import SecretomeWarning
+from secretome.model import Model, SimulationResult, cohort, ensemble_cohort, preset, sensitivity, simulate
+from secretome.report._artefacts import BUNDLED, artefact_name, cached_frame
 from secretome.report._figures import svg_of
 
 __all__: list[str] = []
@@ -95,11 +106,46 @@ def run_experiments(
     return [_run(experiment) for experiment in track(experiments, "model experiments", progress)]
 
 
+_CALIBRATION_FILES = ("table", "skipped", "fit", "profiles", "directions", "points", "ensemble")
+
+
+def calibration_artefacts() -> dict[str, pd.DataFrame]:
+    """The shipped results of tools/make_calibration.py (empty frames when not shipped)."""
+    out = {}
+    for name in _CALIBRATION_FILES:
+        path = BUNDLED / f"calibration-{name}.csv"
+        out[name] = pd.read_csv(path) if path.is_file() else pd.DataFrame()
+    return out
+
+
+def calibrated_values(name: str) -> dict[str, float]:
+    """Rule M1: the shipped best-fit values for preset *name* (empty when no calibration is shipped).
+
+    Animal presets take the animal mechanism and the score maps; human presets the human stage and the score
+    maps (the human stage was fitted with the shared parameters at their assumed values).
+    """
+    fit = calibration_artefacts()["fit"]
+    if fit.empty:
+        return {}
+    stages = ["human mechanism" if name.startswith("human") else "animal mechanism", "readout maps"]
+    known = {p.name for p in preset(name).parameters}
+    values = {}
+    for stage in stages:
+        rows = fit[fit["stage"] == stage]
+        values.update({r.parameter: float(r.estimate) for r in rows.itertuples() if r.parameter in known})
+    return values
+
+
+def calibrated_preset(name: str) -> Model:
+    """Preset *name* at its calibrated values (rule M1)."""
+    return preset(name).with_values(**calibrated_values(name))
+
+
 # The presets are deterministic, so one process never needs to simulate an experiment twice.
 @cache
 def _run(experiment: Experiment) -> ExperimentRun:
     arms = (("untreated", experiment.untreated), *experiment.arms)
-    models = {label: preset(name) for label, name in arms}
+    models = {label: calibrated_preset(name) for label, name in arms}
     runs = {label: simulate(model, times=np.arange(0.0, model.t_end + 0.5, 1.0)) for label, model in models.items()}
     return ExperimentRun(experiment, runs, models)
 
@@ -174,36 +220,75 @@ PLOTTED = ("aggrecan", "collagen_ii", "chondrocytes", "il1b")
 """The readouts drawn (and banded) for every experiment."""
 
 
-def cohort_bands(name: str, *, subjects: int, seed: int = 0, progress: ProgressCallback | None = None) -> pd.DataFrame:
-    """Rule M4: the prior-driven bands of :data:`PLOTTED` for preset *name* (cached artefact).
+def calibrated_ensemble(name: str) -> dict[str, np.ndarray] | None:
+    """Rule M4: the shipped calibrated ensemble as ``parameters=`` for preset *name*, or ``None``.
 
-    Columns ``time, readout, quantile, value``, plus ``subjects``, ``failed`` and ``varied`` (the
-    number of assumed parameters drawn from their priors).
+    The ensemble is of the animal mechanism, so human presets (and a missing artefact) get ``None``.
     """
-    model = preset(name)
-    times = np.arange(0.0, model.t_end + 0.5, 1.0)
+    frame = calibration_artefacts()["ensemble"]
+    if frame.empty or name.startswith("human"):
+        return None
+    known = {p.name for p in preset(name).parameters}
+    return {c: frame[c].to_numpy(float) for c in frame.columns if c in known}
 
-    def compute() -> pd.DataFrame:
+
+def cohort_bands(name: str, *, subjects: int, seed: int = 0, progress: ProgressCallback | None = None) -> pd.DataFrame:
+    """Rule M4: the bands of :data:`PLOTTED` for preset *name* (cached artefact).
+
+    Columns ``time, readout, quantile, value``, plus ``subjects`` (ensemble members or virtual subjects),
+    ``failed``, ``varied`` (parameters varied) and ``bands`` (``"calibrated"`` or ``"prior-driven"``).
+    *subjects* and *seed* set the prior-driven cohort; the calibrated bands use every ensemble member.
+    """
+    model = calibrated_preset(name)
+    times = np.arange(0.0, model.t_end + 0.5, 1.0)
+    ensemble = calibrated_ensemble(name)
+
+    def compute_calibrated() -> pd.DataFrame:
+        assert ensemble is not None  # only called with a shipped ensemble
+        res = ensemble_cohort(model, ensemble, times=times, progress=progress)
+        frame = res.to_frame()
+        frame = frame[frame["readout"].isin(PLOTTED)][["time", "readout", "quantile", "value"]]
+        return frame.assign(subjects=res.subjects, failed=len(res.failed), varied=len(res.varied),
+                            bands="calibrated")  # fmt: skip
+
+    def compute_prior() -> pd.DataFrame:
         res = cohort(model, subjects=subjects, seed=seed, times=times, progress=progress)
         frame = res.to_frame()
         frame = frame[frame["readout"].isin(PLOTTED)][["time", "readout", "quantile", "value"]]
-        return frame.assign(subjects=res.subjects, failed=len(res.failed), varied=len(res.varied))
+        return frame.assign(subjects=res.subjects, failed=len(res.failed), varied=len(res.varied),
+                            bands="prior-driven")  # fmt: skip
 
-    key = artefact_name("cohort", name, repr(model), subjects, seed, PLOTTED, __version__)
-    return cached_frame(key, compute)
+    key = bands_artefact(name, subjects=subjects, seed=seed)
+    return cached_frame(key, compute_calibrated if ensemble is not None else compute_prior)
+
+
+def bands_artefact(name: str, *, subjects: int, seed: int = 0) -> str:
+    """The artefact file :func:`cohort_bands` reads or writes for preset *name* (named by all that made it)."""
+    model = calibrated_preset(name)
+    ensemble = calibrated_ensemble(name)
+    if ensemble is not None:
+        members = {k: v.tolist() for k, v in sorted(ensemble.items())}
+        return artefact_name("calibrated", name, repr(model), members, PLOTTED, __version__)
+    return artefact_name("cohort", name, repr(model), subjects, seed, PLOTTED, __version__)
 
 
 def influential_parameters(
     name: str, readout: str, at_time: float, *, trajectories: int, progress: ProgressCallback | None = None
 ) -> pd.DataFrame:
-    """Rule M5: Morris mu* of every assumed parameter for *readout* at *at_time* (cached artefact)."""
-    model = preset(name)
+    """Rule M5: Morris mu* of every assumed mechanism parameter for *readout* at *at_time* (cached artefact).
+
+    Runs that fail to integrate get the median output (SALib needs every run); how many did is a column of the
+    table (``failed runs``), where the report shows it, instead of a warning printed once and lost.
+    """
+    model = calibrated_preset(name)
 
     def compute() -> pd.DataFrame:
-        res = sensitivity(
-            model, method="morris", samples=trajectories, readout=readout, at_time=at_time, progress=progress
-        )
-        return res.ranking().reset_index()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SecretomeWarning)  # the count goes into the table below
+            res = sensitivity(
+                model, method="morris", samples=trajectories, readout=readout, at_time=at_time, progress=progress
+            )
+        return res.ranking().reset_index().assign(**{"failed runs": f"{res.failed} of {res.evaluations}"})
 
     key = artefact_name("morris", name, repr(model), readout, at_time, trajectories, __version__)
     return cached_frame(key, compute)
@@ -276,15 +361,76 @@ def evidence_versus_model(directions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def calibration_artefacts() -> dict[str, pd.DataFrame]:
-    """The shipped results of tools/make_calibration.py (empty frames when not shipped)."""
-    from secretome.report._artefacts import BUNDLED
+def held_out_summary(directions: pd.DataFrame, table: pd.DataFrame) -> dict[str, int]:
+    """Rule M6: training and held-out directions reproduced by the calibrated model, and how many report benefit.
 
-    out = {}
-    for name in ("table", "skipped", "fit", "directions"):
-        path = BUNDLED / f"calibration-{name}.csv"
-        out[name] = pd.read_csv(path) if path.is_file() else pd.DataFrame()
-    return out
+    Every held-out direction a study reports as a benefit of treatment is also what a model that always
+    predicts benefit would get right, so the count of such constraints is given beside the agreement.
+    """
+    calibrated = directions[directions["parameters"] == "calibrated"]
+    held = calibrated[calibrated["split"] == "test"]
+    train = calibrated[calibrated["split"] == "train"]
+    benefit = table[(table["kind"] == "direction") & (table["split"] == "test") & (table["benefit"] > 0)]
+    return {
+        "train": len(train), "train_agree": int(train["agrees"].sum()),
+        "held_out": len(held), "held_out_agree": int(held["agrees"].sum()),
+        "held_out_nominal_agree": int(directions.query("parameters == 'nominal' and split == 'test'")["agrees"].sum()),
+        "held_out_benefit": len(benefit),
+    }  # fmt: skip
+
+
+def fitted_parameters(fit: pd.DataFrame) -> pd.DataFrame:
+    """Rule M6: each fitted parameter with its profile-likelihood interval, or why it has none."""
+    rows = []
+    for r in fit.itertuples(index=False):
+        lower = "open (prior bound)" if pd.isna(r.ci_lower) else f"{r.ci_lower:.3g}"
+        upper = "open (prior bound)" if pd.isna(r.ci_upper) else f"{r.ci_upper:.3g}"
+        rows.append({
+            "stage": r.stage, "parameter": r.parameter, "estimate": f"{r.estimate:.3g}",
+            "95% profile-likelihood interval": f"{lower} to {upper}",
+            "prior": f"{r.prior_low:.3g} to {r.prior_high:.3g}",
+            "identifiable": "yes" if r.identifiable else "no (the data leave it open)",
+            "chi2 nominal -> fit": f"{r.chi2_nominal:.3g} -> {r.chi2:.3g} ({r.rows} rows)",
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def points_versus_model(points: pd.DataFrame) -> pd.DataFrame:
+    """Rule M6: each quantitative point, the model's value nominal and calibrated, and the calibrated z-score."""
+    if points.empty:
+        return pd.DataFrame()
+    wide = points.pivot_table(index=["study_id", "condition", "observable", "time", "split", "value", "noise_sd"],
+                              columns="parameters", values=["model", "z"], aggfunc="first")  # fmt: skip
+    return pd.DataFrame(
+        [
+            {"study": study, "condition": condition, "readout": observable, "day": time,
+             "held out": "yes" if split == "test" else "no", "reported": f"{value:.4g} +/- {noise:.2g}",
+             "model, nominal": f"{row[('model', 'nominal')]:.4g}",
+             "model, calibrated": f"{row[('model', 'calibrated')]:.4g}",
+             "z (calibrated)": f"{row[('z', 'calibrated')]:+.2f}"}
+            for (study, condition, observable, time, split, value, noise), row in wide.iterrows()
+        ]
+    )  # fmt: skip
+
+
+def profiles_figure(profiles: pd.DataFrame, level_chi2: float = 3.841) -> str:
+    """One panel per fitted parameter: chi^2 above the best fit along its profile, with the 95% threshold."""
+    names = list(dict.fromkeys(zip(profiles["stage"], profiles["parameter"], strict=True)))
+    columns = min(len(names), 5)
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.4 * columns, 2.1 * rows), squeeze=False)
+    for ax, (stage, name) in zip(axes.flat, names, strict=False):
+        part = profiles[(profiles["stage"] == stage) & (profiles["parameter"] == name)].sort_values("value")
+        ax.plot(part["value"], part["chi2"] - part["chi2_best"], marker=".", linewidth=1.0)
+        ax.axhline(level_chi2, color="#b00", linewidth=0.8, linestyle="--")
+        ax.set_xscale("log")
+        ax.set_title(f"{name} ({stage})", fontsize=7)
+        ax.tick_params(labelsize=6)
+    for ax in list(axes.flat)[len(names) :]:
+        ax.axis("off")
+    axes[0][0].set_ylabel("chi2 - chi2 at best fit", fontsize=7)
+    fig.tight_layout()
+    return svg_of(fig)
 
 
 def model_diagram() -> str:
