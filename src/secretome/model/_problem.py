@@ -34,7 +34,7 @@ References
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +48,7 @@ __all__ = [
     "CalibrationProblem",
     "ProblemRunner",
     "direction_agreement",
+    "problem_arms",
     "problem_from_table",
     "residuals",
     "simulate_problem",
@@ -109,22 +110,33 @@ def simulate_problem(
     """Readout trajectories of every condition (and of each untreated arm, keyed ``<name>|untreated``)."""
     from secretome.model._simulate import simulate
 
-    table = problem.table if rows is None else problem.table.iloc[list(rows)]
     out: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
+    for key, arm, times in problem_arms(problem, rows):
+        known = {p.name for p in arm.parameters}
+        values = {k: v for k, v in (overrides or {}).items() if k in known}
+        res = simulate(arm.with_values(**values), times=times, rtol=1e-6, atol=1e-9)
+        out[key] = (times, res.readout_values[0], list(res.readouts))
+    return out
+
+
+def problem_arms(
+    problem: CalibrationProblem, rows: Sequence[int] | None = None
+) -> Iterator[tuple[str, Model, np.ndarray]]:
+    """Each simulated arm of a problem's conditions (or of some rows): key, model and read times.
+
+    A condition with direction rows also needs its untreated arm (keyed ``<name>|untreated``), since a
+    direction is the sign of treated minus untreated. Each arm ends at its last read time.
+    """
+    table = problem.table if rows is None else problem.table.iloc[list(rows)]
     for name, group in table.groupby("condition"):
         model = problem.conditions[name]
-        known = {p.name for p in model.parameters}
-        values = {k: v for k, v in (overrides or {}).items() if k in known}
         times = np.union1d([0.0], group["time"].to_numpy(float))
         arms = [(name, model)]
         if (group["kind"] == "direction").any():
             arms.append((f"{name}|untreated", problem.untreated(name)))
         for key, full in arms:
             # Doses after the last read time cannot change what is read.
-            arm = full.with_doses([d for d in full.doses if d.time <= times[-1]], t_end=float(times[-1]))
-            res = simulate(arm.with_values(**values), times=times, rtol=1e-6, atol=1e-9)
-            out[key] = (times, res.readout_values[0], list(res.readouts))
-    return out
+            yield key, full.with_doses([d for d in full.doses if d.time <= times[-1]], t_end=float(times[-1])), times
 
 
 class ProblemRunner:
@@ -155,17 +167,9 @@ class ProblemRunner:
 
         self.engine = resolve_simulator(simulator)
         self.rtol, self.atol = rtol, atol
-        table = problem.table if rows is None else problem.table.iloc[list(rows)]
-        self.arms: list[tuple[str, Model, np.ndarray, object]] = []
-        for name, group in table.groupby("condition"):
-            model = problem.conditions[name]
-            times = np.union1d([0.0], group["time"].to_numpy(float))
-            arms = [(name, model)]
-            if (group["kind"] == "direction").any():
-                arms.append((f"{name}|untreated", problem.untreated(name)))
-            for key, full in arms:
-                arm = full.with_doses([d for d in full.doses if d.time <= times[-1]], t_end=float(times[-1]))
-                self.arms.append((key, arm, times, self._session(arm)))
+        self.arms: list[tuple[str, Model, np.ndarray, object]] = [
+            (key, arm, times, self._session(arm)) for key, arm, times in problem_arms(problem, rows)
+        ]
 
     def _session(self, model: Model) -> object:
         if self.engine != "roadrunner":
