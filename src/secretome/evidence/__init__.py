@@ -24,6 +24,16 @@ from secretome.evidence._imports import IMPORT_FORMATS, FileImport, ImportResult
 from secretome.evidence._map import UNCLASSIFIED, EvidenceMap, MapCell, evidence_map, map_studies
 from secretome.evidence._nbib import read_nbib
 from secretome.evidence._pubmed_xml import read_pubmed_xml
+from secretome.evidence._ranking import (
+    CLASSIFIERS,
+    QUERY_STRATEGIES,
+    RankedRecord,
+    Ranking,
+    next_records,
+    rank_records,
+    text_features,
+    train_scores,
+)
 from secretome.evidence._records import BibRecord, make_record, normalise_doi
 from secretome.evidence._ris import read_ris
 from secretome.evidence._schema import (
@@ -57,6 +67,18 @@ from secretome.evidence._screening import (
     screen_record,
 )
 from secretome.evidence._sheet import SHEET_COLUMNS, SheetStudy, TemplateResult, read_sheet, write_template
+from secretome.evidence._simulation import (
+    LabelledSet,
+    SimulationResult,
+    SimulationRun,
+    atd,
+    draw_prior,
+    read_labelled,
+    rrf,
+    simulate_order,
+    simulate_screening,
+    wss,
+)
 from secretome.evidence._store import (
     Store,
     StoreSummary,
@@ -68,10 +90,12 @@ from secretome.evidence._store import (
 )
 
 __all__ = [
+    "CLASSIFIERS",
     "CORPUS_DIR",
     "DECISIONS",
     "EXPORT_FORMATS",
     "IMPORT_FORMATS",
+    "QUERY_STRATEGIES",
     "SCHEMA_FILE",
     "SCHEMA_VERSION",
     "SCREENING_COLUMNS",
@@ -92,16 +116,21 @@ __all__ = [
     "FileImport",
     "ImportResult",
     "Intervention",
+    "LabelledSet",
     "MapCell",
     "MergeReport",
     "Population",
     "PrismaCounts",
     "Provenance",
+    "RankedRecord",
+    "Ranking",
     "Reference",
     "RiskOfBias",
     "ScreeningEntry",
     "ScreeningResult",
     "SheetStudy",
+    "SimulationResult",
+    "SimulationRun",
     "Store",
     "StoreSummary",
     "Study",
@@ -109,12 +138,14 @@ __all__ = [
     "StudyResult",
     "StudySummary",
     "TemplateResult",
+    "atd",
     "compile_corpus",
     "corpus_files",
     "create_store",
     "dedupe_records",
     "describe_store",
     "detect_format",
+    "draw_prior",
     "evidence_map",
     "export_studies",
     "get_studies",
@@ -125,21 +156,30 @@ __all__ = [
     "load_corpus",
     "make_record",
     "map_studies",
+    "next_records",
     "normalise_doi",
     "open_store",
     "parse_study",
     "prisma_counts",
+    "rank_records",
     "read_bibtex",
+    "read_labelled",
     "read_nbib",
     "read_pubmed_xml",
     "read_ris",
     "read_sheet",
     "read_study_document",
     "read_study_file",
+    "rrf",
     "schema_head",
     "screen_record",
+    "simulate_order",
+    "simulate_screening",
     "study_json_schema",
+    "text_features",
+    "train_scores",
     "undo_merge",
     "write_study_json_schema",
     "write_template",
+    "wss",
 ]
