@@ -22,6 +22,7 @@ PACKAGES = [
     "secretome.meta",
     "secretome.model",
     "secretome.report",
+    "secretome.serve",
 ]
 
 

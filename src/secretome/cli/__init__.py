@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from secretome import __version__, errors
-from secretome.cli import _evidence, _meta, _model, _report
+from secretome.cli import _evidence, _meta, _model, _report, _serve
 from secretome.cli._conventions import print_error as _print_error
 from secretome.cli._conventions import print_warning as _print_warning
 
@@ -36,6 +36,8 @@ app.command()(_report.report)
 app.command()(_meta.meta)
 app.add_typer(_evidence.app, name="evidence")
 app.add_typer(_model.app, name="model")
+app.command()(_serve.serve)
+app.add_typer(_serve.user_app, name="user")
 
 _state = {"debug": False}
 

@@ -123,7 +123,7 @@ def schema_head() -> str:
     """The newest schema revision (Alembic) that this version of secretome writes.
 
     >>> schema_head()
-    '0003'
+    '0004'
     """
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))

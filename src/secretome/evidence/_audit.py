@@ -1,0 +1,120 @@
+"""The audit log: who changed what in the store, and when.
+
+Three tables already say it for what they hold (a screening decision names its reviewer and time,
+a de-duplication merge its time and undo time); ``audit_event`` holds the rest (web edits of
+studies, undone decisions, resolved conflicts, accounts). :func:`audit_log` reads the three as one
+list, newest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from secretome._result import Result, json_safe
+from secretome.errors import InputError
+from secretome.evidence import _models as orm
+from secretome.evidence._store import Store
+from secretome.evidence._workbench_models import AuditEvent
+
+__all__ = ["AuditEntry", "AuditLog", "audit_log", "record_event"]
+
+_MAX_ENTRIES = 1000
+
+
+def record_event(session: Session, actor: str, action: str, target: str, detail: dict[str, Any]) -> AuditEvent:
+    """Add an audit event to *session* (so that it commits or rolls back with the change it records)."""
+    event = AuditEvent(at=datetime.now(UTC), actor=actor, action=action, target=target, detail=json_safe(detail))
+    session.add(event)
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change: when, who, what (``action``), to which object (``target``), and its details.
+
+    ``undo`` names what can be undone (``decision:<id>`` or ``merge:<id>``), else ``None``.
+    """
+
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+    undo: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLog(Result):
+    """The latest changes of a store, newest first."""
+
+    store: str
+    entries: tuple[AuditEntry, ...]
+
+    def summary(self) -> str:
+        """One line per change.
+
+        >>> entry = AuditEntry(datetime(2026, 1, 2, 3, 4), "KH", "screening.decide", "record 7", {})
+        >>> print(AuditLog("sqlite:///e.db", (entry,)).summary())
+        Audit log of sqlite:///e.db (1 changes, newest first)
+        2026-01-02 03:04  KH            screening.decide      record 7
+        """
+        lines = [f"Audit log of {self.store} ({len(self.entries)} changes, newest first)"]
+        lines += [f"{e.at:%Y-%m-%d %H:%M}  {e.actor:<12}  {e.action:<20}  {e.target}" for e in self.entries]
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per change."""
+        return pd.DataFrame([json_safe(e) for e in self.entries], columns=list(AuditEntry.__dataclass_fields__))
+
+
+def _utc(when: datetime) -> datetime:
+    # SQLite returns naive datetimes for what was stored in UTC.
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def audit_log(store: Store, *, limit: int = 200, actor: str | None = None) -> AuditLog:
+    """The latest *limit* changes of *store* (at most 1000), optionally only those of *actor*.
+
+    Returns
+    -------
+    AuditLog
+        Screening decisions (``screening.decide``, undoable), de-duplication merges (``dedupe.merge``,
+        undoable until undone, and ``dedupe.undo``) and the events of ``audit_event``.
+    """
+    if not 1 <= limit <= _MAX_ENTRIES:
+        raise InputError(f"must be between 1 and {_MAX_ENTRIES}", field="limit", value=limit)
+    entries: list[AuditEntry] = []
+    with store.session() as session:
+        decisions = sa.select(orm.ScreeningDecision).order_by(orm.ScreeningDecision.decided_at.desc()).limit(limit)
+        events = sa.select(AuditEvent).order_by(AuditEvent.at.desc()).limit(limit)
+        if actor is not None:
+            decisions = decisions.where(orm.ScreeningDecision.reviewer == actor)
+            events = events.where(AuditEvent.actor == actor)
+        for d in session.scalars(decisions):
+            detail = {"decision": d.decision, "stage": d.stage, "reason": d.reason, "decision_id": d.id}
+            entries.append(
+                AuditEntry(
+                    _utc(d.decided_at),
+                    d.reviewer,
+                    "screening.decide",
+                    f"record {d.record_id}",
+                    detail,
+                    f"decision:{d.id}",
+                )
+            )
+        for e in session.scalars(events):
+            entries.append(AuditEntry(_utc(e.at), e.actor, e.action, e.target, dict(e.detail)))
+        if actor is None:  # merges are made by `evidence dedupe`, which records no user
+            for m in session.scalars(sa.select(orm.Merge).order_by(orm.Merge.merged_at.desc()).limit(limit)):
+                detail = {"records": list(m.record_ids), "rule": m.rule, "reason": m.reason}
+                target = f"record {m.canonical_id}"
+                undo = None if m.undone_at is not None else f"merge:{m.id}"
+                entries.append(AuditEntry(_utc(m.merged_at), "evidence dedupe", "dedupe.merge", target, detail, undo))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return AuditLog(store=store.url, entries=tuple(entries[:limit]))

@@ -1,0 +1,595 @@
+"""The workbench: a Starlette application over one evidence store.
+
+Every route parses the request, calls one function of ``evidence``, ``report``, ``meta`` or
+``model`` (in a worker thread: the store is synchronous SQLAlchemy) and renders a Jinja2 template
+with autoescaping on, so every string from a user or a paper is escaped. Write routes exist only
+when the store is writable: in read-only mode they are not registered at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from secretome import vocab
+from secretome.errors import InputError, SecretomeError
+from secretome.evidence import (
+    FACETS,
+    SORT_KEYS,
+    AccountInfo,
+    SignInError,
+    Store,
+    audit_log,
+    decide,
+    end_session,
+    evidence_map,
+    get_record,
+    get_studies,
+    get_study,
+    open_store,
+    pending_records,
+    prisma_counts,
+    resolve_conflict,
+    screening_progress,
+    search_studies,
+    session_account,
+    sign_in,
+    sync_facets,
+    undo_change,
+)
+from secretome.report import analysis_dataset
+from secretome.serve._priority import PRIORITIES
+from secretome.serve._security import (
+    CSRF_COOKIE,
+    SECURITY_HEADERS,
+    SESSION_COOKIE,
+    csrf_ok,
+    csrf_token,
+    may,
+    new_csrf_seed,
+)
+from secretome.serve._settings import ServeSettings
+from secretome.serve._synthesis import SUBGROUPS, analyse, analysis_choices, study_facts
+
+__all__ = ["create_app"]
+
+_HERE = Path(__file__).parent
+_LABELS: dict[str, Any] = {
+    "design": vocab.DESIGNS,
+    "species": vocab.SPECIES,
+    "oa_model": vocab.OA_MODELS,
+    "msc_source": vocab.MSC_SOURCES,
+    "product": vocab.PRODUCTS,
+    "outcome_domain": vocab.OUTCOME_DOMAINS,
+    "outcome": vocab.OUTCOMES,
+}
+_OTHER_LABELS = {
+    "evidence_level": {"in_vitro": "In vitro", "animal": "Animal", "clinical": "Clinical", "review": "Review"},
+    "risk_of_bias": {
+        "high": "High risk in a domain",
+        "not_high": "No domain at high risk",
+        "not_assessed": "Not assessed",
+    },
+    "source_quality": {"primary": "Primary source", "secondary": "Secondary source only"},
+}
+_STAGES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
+
+
+def label(kind: str, value: str | None) -> str:
+    """The reader's label of a vocabulary id (the id itself when it has none)."""
+    if value is None:
+        return "-"
+    terms = _LABELS.get(kind)
+    if terms is not None and value in terms:
+        return terms[value].label
+    return _OTHER_LABELS.get(kind, {}).get(value, value.replace("_", " "))
+
+
+def source_href(source: str) -> str | None:
+    """A link for a provenance source: a DOI, PMID or http(s) URL; ``None`` for anything else."""
+    text = source.strip()
+    lower = text.lower()
+    if lower.startswith("doi:"):
+        return "https://doi.org/" + text[4:].strip()
+    if lower.startswith("pmid:") and text[5:].strip().isdigit():
+        return f"https://pubmed.ncbi.nlm.nih.gov/{text[5:].strip()}/"
+    if lower.startswith(("https://", "http://")):
+        return text  # only http(s): a javascript: or data: "source" never becomes a link
+    return None
+
+
+class _Workbench:
+    """The state of one running app: settings, store, secret, templates and the cached analysis data."""
+
+    def __init__(self, settings: ServeSettings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.secret = secrets.token_bytes(32)
+        self.priority = PRIORITIES[settings.order]
+        self.env = Environment(
+            loader=FileSystemLoader(_HERE / "templates"),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals |= {"label": label, "source_href": source_href, "FACETS": FACETS, "STAGES": _STAGES}
+        self._lock = threading.Lock()
+        self._data: tuple[list, pd.DataFrame, pd.DataFrame] | None = None
+
+    def analysis_data(self) -> tuple[list, pd.DataFrame, pd.DataFrame]:
+        """The studies, the analysis dataset and the per-study facts, computed once until a study changes."""
+        with self._lock:
+            if self._data is None:
+                studies = list(get_studies(self.store))
+                self._data = (studies, analysis_dataset(studies), study_facts(studies))
+            return self._data
+
+    def studies_changed(self, study_ids: list[str]) -> None:
+        """Forget cached analysis data and re-derive the facets of *study_ids*."""
+        sync_facets(self.store, study_ids)
+        with self._lock:
+            self._data = None
+
+
+async def _call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return await run_in_threadpool(functools.partial(function, *args, **kwargs))
+
+
+def _bench(request: Request) -> _Workbench:
+    return request.app.state.bench
+
+
+async def _user(request: Request) -> AccountInfo | None:
+    bench = _bench(request)
+    mode = bench.settings.mode
+    if mode == "local":
+        return AccountInfo(0, bench.settings.reviewer, "admin")
+    if mode == "read_only":
+        return None
+    return await _call(session_account, bench.store, request.cookies.get(SESSION_COOKIE))
+
+
+def _render(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
+    bench = _bench(request)
+    seed = request.cookies.get(CSRF_COOKIE) or request.state.new_seed
+    user = request.state.user
+    html = bench.env.get_template(template).render(
+        request=request,
+        user=user,
+        mode=bench.settings.mode,
+        csrf=csrf_token(bench.secret, seed),
+        can_review=may(user, "reviewer") and bench.settings.mode != "read_only",
+        is_admin=may(user, "admin") and bench.settings.mode != "read_only",
+        **context,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _page(role: str | None = None, *, write: bool = False) -> Callable[[Handler], Handler]:
+    """Wrap a route: resolve the user, require *role*, and for writes a valid CSRF token."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def route(request: Request) -> Response:
+            request.state.new_seed = new_csrf_seed()
+            request.state.user = user = await _user(request)
+            bench = _bench(request)
+            if bench.settings.mode == "team" and user is None:
+                return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            if role is not None and not may(user, role):
+                raise HTTPException(403, f"this needs the {role} role")
+            if write:
+                form = await request.form()
+                if not csrf_ok(bench.secret, request, form.get("csrf_token")):
+                    raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page")
+                request.state.form = form
+            return await handler(request)
+
+        return route
+
+    return wrap
+
+
+def _form(request: Request) -> dict[str, str]:
+    return {k: str(v) for k, v in request.state.form.items() if isinstance(v, str)}
+
+
+def _hx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+
+
+# ---------------------------------------------------------------- overview, studies, map
+
+
+@_page()
+async def overview(request: Request) -> Response:
+    bench = _bench(request)
+    prisma = await _call(prisma_counts, bench.store)
+    counts = (await _call(search_studies, bench.store, per_page=1)).counts
+    studies, dataset, facts = await _call(bench.analysis_data)
+    findings = []
+    for choice in analysis_choices(dataset):
+        findings.append((choice, await _call(analyse, dataset, facts, choice.key)))
+    directions = _directions(dataset)
+    changes = (await _call(audit_log, bench.store, limit=10)).entries
+    return _render(
+        request,
+        "overview.html",
+        {"prisma": prisma, "counts": counts, "n_studies": len(studies), "findings": findings, "directions": directions}
+        | {"changes": changes},
+    )
+
+
+def _directions(dataset: pd.DataFrame) -> list[tuple[str, int, int, int, int]]:
+    """Per outcome domain: selected results of primary studies by stated direction (rules D3, D5)."""
+    if dataset.empty:
+        return []
+    chosen = dataset[dataset["selected"]]
+    rows = []
+    for domain, group in chosen.groupby("domain"):
+        benefit = group["benefit"]
+        rows.append(
+            (
+                str(domain),
+                int((benefit == 1).sum()),
+                int((benefit == -1).sum()),
+                int((benefit == 0).sum()),
+                int(benefit.isna().sum()),
+            )
+        )
+    return rows
+
+
+def _study_query(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    filters = {facet: [v for v in params.getlist(facet) if v] for facet in FACETS if params.getlist(facet)}
+    sort = params.get("sort", "id")
+    try:
+        page = int(params.get("page", "1"))
+        per_page = int(params.get("per_page", "50"))
+    except ValueError:
+        raise InputError("a page is a whole number", field="page", value=params.get("page")) from None
+    return {
+        "filters": filters,
+        "text": params.get("q", "").strip() or None,
+        "sort": sort if sort in SORT_KEYS else "id",
+        "descending": params.get("desc") == "1",
+        "page": page,
+        "per_page": per_page,
+    }
+
+
+@_page()
+async def studies(request: Request) -> Response:
+    bench = _bench(request)
+    query = _study_query(request)
+    result = await _call(search_studies, bench.store, **query)
+    context = {"page": result, "query": query, "params": request.query_params}
+    return _render(request, "_studies_table.html" if _hx(request) else "studies.html", context)
+
+
+@_page()
+async def study(request: Request) -> Response:
+    bench = _bench(request)
+    found = await _call(get_study, bench.store, request.path_params["study_id"])
+    return _render(request, "study.html", {"study": found})
+
+
+@_page()
+async def evidence_map_view(request: Request) -> Response:
+    bench = _bench(request)
+    emap = await _call(evidence_map, bench.store)
+    rows = sorted({(c.msc_source, c.product) for c in emap.cells})
+    columns = sorted({c.outcome_domain for c in emap.cells})
+    design = request.query_params.get("design", "")
+    cells: dict[tuple[str, str, str], set[str]] = {}
+    for c in emap.cells:
+        if not design or c.design == design:
+            cells.setdefault((c.msc_source, c.product, c.outcome_domain), set()).update(c.study_ids)
+    designs = sorted({c.design for c in emap.cells})
+    peak = max((len(v) for v in cells.values()), default=1)
+    context = {"emap": emap, "rows": rows, "columns": columns, "cells": cells, "design": design, "designs": designs}
+    return _render(request, "map.html", context | {"peak": peak})
+
+
+# ---------------------------------------------------------------- synthesis
+
+
+def _synthesis_args(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    return {
+        "method": params.get("method", "REML"),
+        "subgroup": params.get("subgroup", ""),
+        "omit": params.get("omit", ""),
+        "without_high_risk": params.get("no_high_risk") == "1",
+        "without_secondary": params.get("no_secondary") == "1",
+    }
+
+
+@_page()
+async def synthesis(request: Request) -> Response:
+    bench = _bench(request)
+    _, dataset, facts = await _call(bench.analysis_data)
+    choices = analysis_choices(dataset)
+    key = request.query_params.get("analysis") or (choices[0].key if choices else "")
+    args = _synthesis_args(request)
+    analysis, error, svg = None, None, None
+    if key:
+        try:
+            analysis = await _call(analyse, dataset, facts, key, **args)
+            svg = Markup((await _call(analysis.forest_svg)).decode())  # our own SVG, drawn by meta
+        except InputError as exc:
+            error = exc
+    context = {"choices": choices, "key": key, "args": args, "analysis": analysis, "error": error, "svg": svg}
+    context |= {"subgroups": SUBGROUPS, "methods": ("REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB", "EE")}
+    context |= {"query": request.url.query}
+    return _render(request, "_synthesis_panel.html" if _hx(request) else "synthesis.html", context)
+
+
+@_page()
+async def synthesis_download(request: Request) -> Response:
+    bench = _bench(request)
+    _, dataset, facts = await _call(bench.analysis_data)
+    key = request.query_params.get("analysis", "")
+    analysis = await _call(analyse, dataset, facts, key, **_synthesis_args(request))
+    kind = request.path_params["kind"]
+    name = key.replace("/", "-")
+    if kind == "svg":
+        body, media = await _call(analysis.forest_svg), "image/svg+xml"
+    elif kind == "pdf":
+        body, media = await _call(analysis.forest_pdf), "application/pdf"
+    else:
+        body, media = analysis.to_csv().encode(), "text/csv; charset=utf-8"
+    filename = f"{name}.{kind}" if kind != "csv" else f"{name}-analysis.csv"
+    return Response(body, media_type=media, headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+# ---------------------------------------------------------------- screening and audit
+
+
+def _screening_args(request: Request) -> tuple[str, int]:
+    params = request.query_params
+    stage = params.get("stage", "title_abstract")
+    stage = stage if stage in _STAGES else "title_abstract"
+    reviewers = 2 if params.get("reviewers") == "2" else 1
+    return stage, reviewers
+
+
+@_page("reviewer")
+async def screening(request: Request) -> Response:
+    bench = _bench(request)
+    user = request.state.user
+    stage, reviewers = _screening_args(request)
+    pending = await _call(pending_records, bench.store, user.username, stage=stage, reviewers=reviewers)
+    order = await _call(bench.priority, bench.store, stage) if pending else []
+    queue = [r for r in order if r in pending]
+    record = await _call(get_record, bench.store, queue[0]) if queue else None
+    progress = await _call(screening_progress, bench.store, stage=stage)
+    mine = (await _call(audit_log, bench.store, limit=5, actor=user.username)).entries
+    last = next((e for e in mine if e.action == "screening.decide"), None)
+    context = {"stage": stage, "reviewers": reviewers, "record": record, "n_pending": len(queue)}
+    context |= {"progress": progress, "last": last, "message": request.query_params.get("message", "")}
+    return _render(request, "screening.html", context)
+
+
+def _back_to_screening(form: dict[str, str], message: str) -> RedirectResponse:
+    stage = form.get("stage", "title_abstract")
+    stage = stage if stage in _STAGES else "title_abstract"
+    reviewers = "2" if form.get("reviewers") == "2" else "1"
+    from urllib.parse import urlencode
+
+    query = urlencode({"stage": stage, "reviewers": reviewers, "message": message})
+    return RedirectResponse(f"/screening?{query}", status_code=303)
+
+
+def _record_id(form: dict[str, str]) -> int:
+    value = form.get("record_id", "")
+    if not value.isdigit():
+        raise InputError("a record id is a number", field="record_id", value=value)
+    return int(value)
+
+
+@_page("reviewer", write=True)
+async def screening_decide(request: Request) -> Response:
+    bench = _bench(request)
+    form = _form(request)
+    record_id = _record_id(form)
+    stage = form.get("stage", "title_abstract")
+    await _call(
+        decide,
+        bench.store,
+        record_id,
+        form.get("decision", ""),
+        request.state.user.username,
+        stage=stage,
+        reason=form.get("reason"),
+    )
+    return _back_to_screening(form, f"{form.get('decision')}: record {record_id}")
+
+
+@_page("reviewer", write=True)
+async def screening_resolve(request: Request) -> Response:
+    bench = _bench(request)
+    form = _form(request)
+    record_id = _record_id(form)
+    await _call(
+        resolve_conflict,
+        bench.store,
+        record_id,
+        form.get("decision", ""),
+        request.state.user.username,
+        stage=form.get("stage", "title_abstract"),
+        reason=form.get("reason"),
+    )
+    return _back_to_screening(form, f"conflict on record {record_id} resolved: {form.get('decision')}")
+
+
+@_page("reviewer", write=True)
+async def undo(request: Request) -> Response:
+    bench = _bench(request)
+    form = _form(request)
+    user = request.state.user
+    message = await _call(undo_change, bench.store, form.get("change", ""), user.username, admin=may(user, "admin"))
+    if form.get("back") == "audit":
+        return RedirectResponse("/audit", status_code=303)
+    return _back_to_screening(form, message)
+
+
+@_page("reader")
+async def audit(request: Request) -> Response:
+    bench = _bench(request)
+    log = await _call(audit_log, bench.store, limit=200)
+    return _render(request, "audit.html", {"log": log})
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+async def login_form(request: Request) -> Response:
+    request.state.new_seed = new_csrf_seed()
+    request.state.user = None
+    return _render(
+        request, "login.html", {"error": None, "username": "", "next": request.query_params.get("next", "/")}
+    )
+
+
+async def login(request: Request) -> Response:
+    bench = _bench(request)
+    request.state.new_seed = new_csrf_seed()
+    request.state.user = None
+    form = await request.form()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    target = str(form.get("next", "/"))
+    target = target if target.startswith("/") and not target.startswith("//") else "/"
+    if not csrf_ok(bench.secret, request, form.get("csrf_token")):
+        raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page")
+    address = request.client.host if request.client else "unknown"
+    try:
+        _, token = await _call(sign_in, bench.store, username, password, address=address)
+    except SignInError as exc:
+        context = {"error": str(exc), "username": username, "next": target}
+        return _render(request, "login.html", context, status=401)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="strict", secure=bench.settings.secure_cookies, max_age=12 * 3600
+    )
+    return response
+
+
+async def logout(request: Request) -> Response:
+    bench = _bench(request)
+    form = await request.form()
+    if not csrf_ok(bench.secret, request, form.get("csrf_token")):
+        raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page")
+    await _call(end_session, bench.store, request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# ---------------------------------------------------------------- errors and headers
+
+
+async def _input_error(request: Request, exc: Exception) -> Response:
+    if not hasattr(request.state, "user"):
+        request.state.user = None
+    if not hasattr(request.state, "new_seed"):
+        request.state.new_seed = new_csrf_seed()
+    status = 400 if isinstance(exc, InputError) else 500
+    return _render(request, "error.html", {"status": status, "message": str(exc)}, status=status)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    return PlainTextResponse(f"{exc.status_code}: {exc.detail}", status_code=exc.status_code)
+
+
+class _Headers:
+    """ASGI middleware: security headers on every response, and the CSRF cookie on first visit."""
+
+    def __init__(self, app: Any, secure: bool) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        has_seed = CSRF_COOKIE in request.cookies
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                state = scope.get("state", {})
+                seed = state.get("new_seed")
+                if not has_seed and seed:
+                    flags = "; HttpOnly; SameSite=Strict; Path=/" + ("; Secure" if self.secure else "")
+                    headers.append((b"set-cookie", f"{CSRF_COOKIE}={seed}{flags}".encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: ServeSettings, *, store: Store | None = None) -> Starlette:
+    """The workbench application for *settings* (the store is opened and its facets synced here).
+
+    Parameters
+    ----------
+    settings : ServeSettings
+    store : Store, optional
+        An open store to serve instead of opening ``settings.db`` (tests, benchmarks).
+    """
+    if store is None:
+        store = open_store(settings.db)
+    sync_facets(store)
+    bench = _Workbench(settings, store)
+    routes = [
+        Route("/", overview),
+        Route("/studies", studies),
+        Route("/studies/{study_id}", study),
+        Route("/map", evidence_map_view),
+        Route("/synthesis", synthesis),
+        Route("/synthesis/download.{kind:str}", synthesis_download),
+        Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
+    ]
+    if settings.mode != "read_only":
+        routes += [
+            Route("/screening", screening),
+            Route("/screening/decide", screening_decide, methods=["POST"]),
+            Route("/screening/resolve", screening_resolve, methods=["POST"]),
+            Route("/undo", undo, methods=["POST"]),
+            Route("/audit", audit),
+        ]
+    if settings.mode == "team":
+        routes += [
+            Route("/login", login_form),
+            Route("/login", login, methods=["POST"]),
+            Route("/logout", logout, methods=["POST"]),
+        ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={InputError: _input_error, SecretomeError: _input_error, HTTPException: _http_error},
+    )
+    app.state.bench = bench
+    app.add_middleware(_Headers, secure=settings.secure_cookies)
+    return app

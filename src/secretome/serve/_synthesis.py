@@ -1,0 +1,195 @@
+"""The Synthesis view's analysis: one outcome's random-effects model, recomputed for the toggles chosen.
+
+The rows are the report's analysis dataset (:func:`secretome.report.analysis_dataset`, rules D1-D7)
+and the effect sizes its rule S2: Hedges' g by metafor's ``escalc("SMD")`` formulas, signed so that
+a positive value is a benefit. The toggles are the usual sensitivity analyses of a review (Cochrane
+Handbook 10.14): another tau^2 estimator, subgroups by MSC source or product (metafor's
+``rma(mods = ~ factor(x))`` test), leaving one study out, and leaving out studies at high risk of
+bias (:func:`~secretome.evidence.risk_of_bias_class`) or whose only source is secondary.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from secretome import vocab
+from secretome.errors import InputError, check_choice
+from secretome.evidence import Study, risk_of_bias_class
+from secretome.meta import (
+    METHODS,
+    LeaveOneOutResult,
+    RandomEffectsResult,
+    SubgroupResult,
+    escalc,
+    forest_plot,
+    leave_one_out,
+    random_effects,
+    subgroups,
+)
+
+__all__ = ["SUBGROUPS", "Analysis", "AnalysisChoice", "analyse", "analysis_choices", "study_facts"]
+
+SUBGROUPS = {"": "none", "msc_source": "MSC source", "product": "product"}
+"""Subgroup columns the view offers, with their labels."""
+
+_ARM_COLUMNS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
+_TERMS = {"msc_source": vocab.MSC_SOURCES, "product": vocab.PRODUCTS}
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisChoice:
+    """An outcome within one evidence level and product class, with how many studies give poolable rows."""
+
+    outcome: str
+    evidence_level: str
+    product_class: str
+    n_studies: int
+
+    @property
+    def key(self) -> str:
+        """What the view puts in its URL: ``outcome/level/class``."""
+        return f"{self.outcome}/{self.evidence_level}/{self.product_class}"
+
+    @property
+    def label(self) -> str:
+        """The outcome's label, level and class, as a reader reads them."""
+        return (
+            f"{vocab.OUTCOMES[self.outcome].label} ({self.evidence_level}, {self.product_class}; k = {self.n_studies})"
+        )
+
+
+def _poolable(dataset: pd.DataFrame) -> pd.DataFrame:
+    if dataset.empty:
+        return dataset
+    return dataset[dataset["selected"] & dataset["poolable"]]
+
+
+def analysis_choices(dataset: pd.DataFrame) -> list[AnalysisChoice]:
+    """Every outcome x level x class with poolable rows from at least two studies (rule S2)."""
+    usable = _poolable(dataset)
+    if usable.empty:
+        return []
+    counts = usable.groupby(["outcome", "evidence_level", "product_class"])["study_id"].nunique()
+    return [AnalysisChoice(o, lv, pc, int(n)) for (o, lv, pc), n in counts.items() if n >= 2]
+
+
+def study_facts(studies: list[Study]) -> pd.DataFrame:
+    """Per study id: its risk-of-bias class and source quality (the columns the toggles filter on)."""
+    return pd.DataFrame(
+        {
+            "risk_of_bias": [risk_of_bias_class(s) for s in studies],
+            "source_quality": [s.source_quality for s in studies],
+        },
+        index=pd.Index([s.id for s in studies], name="study_id"),
+    )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One recomputed analysis: its rows (with ``yi``, ``vi``, ``label``), model, plotted result and notes."""
+
+    choice: AnalysisChoice
+    rows: pd.DataFrame
+    result: RandomEffectsResult
+    plotted: RandomEffectsResult | SubgroupResult
+    leave_one_out: LeaveOneOutResult | None
+    notes: tuple[str, ...]
+    method: str
+
+    def forest_svg(self) -> bytes:
+        """The forest plot (meta's :func:`~secretome.meta.forest_plot`) as SVG."""
+        return forest_plot(self.plotted, xlabel="Hedges' g (positive = benefit)")
+
+    def forest_pdf(self) -> bytes:
+        """The same forest plot as PDF."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "forest.pdf"
+            forest_plot(self.plotted, path, xlabel="Hedges' g (positive = benefit)")
+            return path.read_bytes()
+
+    def to_csv(self) -> str:
+        """The analysed rows: label, yi, vi and the per-arm numbers, with their provenance.
+
+        ``metafor::rma(yi, vi, data = read.csv(file), method = "<method>")`` reruns the model.
+        """
+        columns = ["label", "study_id", "yi", "vi", *_ARM_COLUMNS, "msc_source", "product", "timepoint"]
+        columns += ["risk_of_bias", "source_quality", "rule", "source", "location", "quote", "status"]
+        return self.rows[columns].to_csv(index=False, lineterminator="\n")
+
+
+def analyse(
+    dataset: pd.DataFrame,
+    facts: pd.DataFrame,
+    key: str,
+    *,
+    method: str = "REML",
+    subgroup: str = "",
+    omit: str = "",
+    without_high_risk: bool = False,
+    without_secondary: bool = False,
+) -> Analysis:
+    """Recompute the analysis *key* (``outcome/level/class``) with the toggles given.
+
+    Raises
+    ------
+    InputError
+        An unknown analysis, estimator, subgroup column or study to omit, or fewer than two studies
+        left after the toggles (the message says which toggle removed them).
+    """
+    check_choice("method", method, METHODS)
+    check_choice("subgroup", subgroup, list(SUBGROUPS))
+    choices = {c.key: c for c in analysis_choices(dataset)}
+    if key not in choices:
+        raise InputError(
+            "no such analysis (outcome/level/class with two or more poolable studies)", field="outcome", value=key
+        )
+    choice = choices[key]
+    usable = _poolable(dataset)
+    group = usable[
+        (usable["outcome"] == choice.outcome)
+        & (usable["evidence_level"] == choice.evidence_level)
+        & (usable["product_class"] == choice.product_class)
+    ]
+    group = group.join(facts, on="study_id")
+    es = escalc("SMD", **{name: group[name] for name in _ARM_COLUMNS})
+    orientation = np.where(group["higher_is_better"].astype(bool), 1.0, -1.0)
+    rows = group.assign(yi=es.yi * orientation, vi=es.vi)
+    repeated = rows["study_id"].duplicated(keep=False)
+    rows = rows.assign(label=rows["study_id"].where(~repeated, rows["study_id"] + " (" + rows["treatment"] + ")"))
+    notes = []
+    if without_high_risk:
+        dropped = sorted(set(rows.loc[rows["risk_of_bias"] == "high", "study_id"]))
+        rows = rows[rows["risk_of_bias"] != "high"]
+        notes.append(f"without studies at high risk of bias: {', '.join(dropped) or 'none was'} left out")
+    if without_secondary:
+        dropped = sorted(set(rows.loc[rows["source_quality"] == "secondary", "study_id"]))
+        rows = rows[rows["source_quality"] != "secondary"]
+        notes.append(f"without secondary sources: {', '.join(dropped) or 'none was'} left out")
+    if omit:
+        if omit not in set(rows["label"]):
+            raise InputError("not a study of this analysis", field="omit", value=omit)
+        rows = rows[rows["label"] != omit]
+        notes.append(f"{omit} left out")
+    if len(rows) < 2:
+        raise InputError(f"fewer than two effect sizes left ({'; '.join(notes)})", field="outcome", value=key)
+    labels = list(rows["label"])
+    result = random_effects(rows["yi"], rows["vi"], method=method, labels=labels)
+    plotted: RandomEffectsResult | SubgroupResult = result
+    if subgroup:
+        terms = _TERMS[subgroup]
+        groups = rows[subgroup].map(lambda v: terms[v].label if isinstance(v, str) and v in terms else "unspecified")
+        sizes = groups.value_counts()
+        if len(sizes) < 2:
+            notes.append(f"one {SUBGROUPS[subgroup]} only: no subgroups")
+        elif (sizes < 2).any():
+            small = ", ".join(sorted(sizes[sizes < 2].index))
+            notes.append(f"not compared by {SUBGROUPS[subgroup]}: a single effect size for {small}")
+        else:
+            plotted = subgroups(rows["yi"], rows["vi"], groups, method=method, labels=labels)
+    loo = leave_one_out(rows["yi"], rows["vi"], method=method, labels=labels) if len(rows) >= 3 else None
+    return Analysis(choice, rows.reset_index(drop=True), result, plotted, loo, tuple(notes), method)

@@ -1,0 +1,107 @@
+"""The read views through Starlette's test client: Overview, Studies, study page, Evidence map, read-only mode."""
+
+from __future__ import annotations
+
+import re
+
+from secretome.evidence import evidence_map, prisma_counts, search_studies
+from secretome.serve import ServeSettings, create_app
+
+from .conftest import make_client
+
+
+def test_overview_shows_the_prisma_flow_counted_from_the_store(local_client, store):
+    counts = prisma_counts(store)
+    html = local_client.get("/").text
+    assert f"<b>{counts.n_identified}</b> records identified" in html
+    assert f"<b>{counts.n_duplicates_removed}</b> duplicates removed" in html
+    assert counts.n_identified > counts.n_duplicates_removed > 0
+
+
+def test_studies_filter_by_facets_and_text_match_the_search_engine(local_client, store):
+    html = local_client.get("/studies", params={"msc_source": "adipose", "q": "synthetic"}).text
+    assert "2 studies" in html
+    assert "gamma-2021-synthetic" in html and "delta-2022-synthetic" in html
+    assert "alpha-2019-synthetic" not in html
+    expected = search_studies(store, filters={"msc_source": ["adipose"]}, text="synthetic")
+    assert [r.id for r in expected.rows] == ["delta-2022-synthetic", "gamma-2021-synthetic"]
+
+
+def test_htmx_requests_get_only_the_table(local_client):
+    partial = local_client.get("/studies", params={"risk_of_bias": "high"}, headers={"hx-request": "true"}).text
+    assert "<html" not in partial
+    assert "beta-2020-synthetic" in partial and "1 studies" in partial
+
+
+def test_paging_and_sorting(local_client):
+    first = local_client.get("/studies", params={"per_page": 3, "sort": "year", "desc": "1"}).text
+    assert "page 1 of 2" in first
+    ids = re.findall(r'<a href="/studies/([a-z0-9-]+)">', first)
+    assert ids == ["delta-2022-synthetic", "gamma-2021-synthetic", "beta-2020-synthetic"]
+    second = local_client.get("/studies", params={"per_page": 3, "sort": "year", "desc": "1", "page": 2}).text
+    assert re.findall(r'<a href="/studies/([a-z0-9-]+)">', second) == ["alpha-2019-synthetic"]
+
+
+def test_a_bad_page_number_is_a_400_naming_the_field(local_client):
+    response = local_client.get("/studies", params={"page": "0"})
+    assert response.status_code == 400
+    assert "field &#39;page&#39;: pages start at 1" in response.text
+
+
+def test_the_study_page_links_every_quote_to_its_source(local_client):
+    html = local_client.get("/studies/gamma-2021-synthetic").text
+    assert "O&#39;Driscoll score 14.0 ± 2.5 (n = 6) vs 10.5 ± 2.9 (n = 6)" in html
+    links = re.findall(r'<a href="(https://doi.org/10.5555/secretome.serve.3)" rel="noreferrer">', html)
+    assert len(links) == 5  # classification, population, two arms, one result
+
+
+def test_an_unknown_study_names_close_ids(local_client):
+    response = local_client.get("/studies/gamma-2021-synthetik")
+    assert response.status_code == 400
+    assert "close: gamma-2021-synthetic" in response.text
+
+
+def test_each_map_cell_opens_the_studies_it_counts(local_client, store):
+    html = local_client.get("/map").text
+    cells = re.findall(r'<a href="(/studies\?[^"]+)" title="(\d+) studies">', html)
+    assert cells
+    for href, n in cells:
+        listed = local_client.get(href.replace("&amp;", "&")).text
+        assert f"{n} studies" in listed
+    assert sum(c.n_studies for c in evidence_map(store).cells) == sum(int(n) for _, n in cells)
+
+
+def test_every_response_carries_the_security_headers(local_client):
+    response = local_client.get("/")
+    assert response.headers["content-security-policy"].startswith("default-src 'self'; script-src 'self'")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "secretome_csrf=" in response.headers["set-cookie"]
+    assert "HttpOnly" in response.headers["set-cookie"] and "SameSite=Strict" in response.headers["set-cookie"]
+
+
+def test_read_only_mode_has_no_write_route(store, store_url):
+    app = create_app(ServeSettings(db=store_url, read_only=True), store=store)
+    writes = [r.path for r in app.routes if "POST" in (getattr(r, "methods", None) or ())]
+    assert writes == []
+    with make_client(app) as client:
+        assert client.get("/").status_code == 200
+        assert client.get("/screening").status_code == 404
+        assert client.post("/screening/decide", data={"record_id": "1", "decision": "include"}).status_code == 404
+        assert "Screening" not in client.get("/").text.split("<main>")[0]
+
+
+def test_without_a_store_the_bundled_corpus_is_served_read_only():
+    settings = ServeSettings()
+    assert settings.mode == "read_only"
+    with make_client(create_app(settings)) as client:
+        html = client.get("/studies", params={"q": "matas"}).text
+        assert "matas-2019-ucmsc" in html
+
+
+def test_a_sqlite_store_is_served_on_loopback_only(store_url):
+    import pytest
+
+    from secretome.errors import InputError
+
+    with pytest.raises(InputError, match="loopback only"):
+        ServeSettings(db=store_url, host="0.0.0.0")

@@ -1,0 +1,96 @@
+"""The Synthesis view: the model is the meta engine's on the analysis rows, and every toggle changes it."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from secretome.errors import InputError
+from secretome.evidence import get_studies
+from secretome.meta import escalc, random_effects, subgroups
+from secretome.report import analysis_dataset
+from secretome.serve._synthesis import analyse, analysis_choices, study_facts
+
+KEY = "odriscoll_score/animal/secretome"
+# The synthetic corpus's numbers (tests/serve/data/make_corpus.py): treated mean, sd, n; control mean, sd, n.
+ARMS = {
+    "alpha-2019-synthetic": (18.5, 2.1, 8, 9.0, 1.8, 8),
+    "beta-2020-synthetic": (15.2, 3.4, 10, 11.1, 3.0, 10),
+    "gamma-2021-synthetic": (14.0, 2.5, 6, 10.5, 2.9, 6),
+    "delta-2022-synthetic": (16.8, 2.2, 12, 12.0, 2.6, 12),
+}
+
+
+@pytest.fixture
+def data(store):
+    studies = list(get_studies(store))
+    return analysis_dataset(studies), study_facts(studies)
+
+
+def _expected(ids, method="REML"):
+    m1, sd1, n1, m2, sd2, n2 = (np.array(v, dtype=float) for v in zip(*(ARMS[i] for i in ids), strict=True))
+    es = escalc("SMD", m1i=m1, sd1i=sd1, n1i=n1, m2i=m2, sd2i=sd2, n2i=n2)
+    return es, random_effects(es.yi, es.vi, method=method)
+
+
+def test_the_one_analysis_of_the_synthetic_corpus(data):
+    assert [c.key for c in analysis_choices(data[0])] == [KEY]
+
+
+def test_default_model_is_reml_on_hedges_g_of_the_study_numbers(data):
+    analysis = analyse(*data, KEY)
+    es, expected = _expected(sorted(ARMS))
+    assert list(analysis.rows["study_id"]) == sorted(ARMS)
+    np.testing.assert_allclose(analysis.rows["yi"], es.yi, rtol=1e-12)
+    assert analysis.result.estimate == pytest.approx(expected.estimate, rel=1e-12)
+    assert analysis.result.tau2 == pytest.approx(expected.tau2, rel=1e-9, abs=1e-12)
+
+
+def test_toggles_change_the_model(data):
+    ids = sorted(ARMS)
+    base = analyse(*data, KEY)
+    no_high = analyse(*data, KEY, without_high_risk=True)
+    assert no_high.result.k == 3 and "beta-2020-synthetic left out" in no_high.notes[0]
+    assert no_high.result.estimate == pytest.approx(_expected([i for i in ids if i != "beta-2020-synthetic"])[1].estimate)
+    no_secondary = analyse(*data, KEY, without_secondary=True)
+    assert no_secondary.result.k == 3 and "gamma-2021-synthetic" in no_secondary.notes[0]
+    omitted = analyse(*data, KEY, omit="alpha-2019-synthetic")
+    assert omitted.result.estimate == pytest.approx(base.leave_one_out.estimate[0], rel=1e-9)
+    dl = analyse(*data, KEY, method="DL")
+    assert dl.result.tau2 == pytest.approx(_expected(ids, "DL")[1].tau2, rel=1e-9, abs=1e-12)
+    by_source = analyse(*data, KEY, subgroup="msc_source")
+    es, _ = _expected(ids)
+    expected = subgroups(es.yi, es.vi, _sources(ids))
+    assert by_source.plotted.QM == pytest.approx(expected.QM, rel=1e-9)
+
+
+def _sources(ids):
+    from secretome import vocab
+
+    source = {"alpha": "umbilical_cord", "beta": "umbilical_cord", "gamma": "adipose", "delta": "adipose"}
+    return [vocab.MSC_SOURCES[source[i.split("-")[0]]].label for i in ids]
+
+
+def test_too_few_studies_left_is_an_input_error_naming_the_toggles(data):
+    with pytest.raises(InputError, match="fewer than two effect sizes left"):
+        analyse(*data, KEY, without_high_risk=True, without_secondary=True, omit="alpha-2019-synthetic")
+
+
+def test_the_forest_plot_changes_with_a_toggle_and_downloads_in_three_formats(local_client):
+    page = local_client.get("/synthesis").text
+    assert 'id="forest"' in page and "<svg" in page
+    study_rows = len(re.findall(r'id="study-\d+"', page))
+    assert study_rows == 4
+    fewer = local_client.get("/synthesis", params={"analysis": KEY, "no_high_risk": "1"}).text
+    assert len(re.findall(r'id="study-\d+"', fewer)) == 3
+    query = {"analysis": KEY, "subgroup": "product", "method": "PM"}
+    svg = local_client.get("/synthesis/download.svg", params=query)
+    assert svg.headers["content-type"].startswith("image/svg+xml") and svg.content.startswith(b"<?xml")
+    pdf = local_client.get("/synthesis/download.pdf", params=query)
+    assert pdf.content.startswith(b"%PDF")
+    csv = local_client.get("/synthesis/download.csv", params=query).text
+    header, *rows = csv.strip().splitlines()
+    assert header.startswith("label,study_id,yi,vi,m1i,sd1i,n1i,m2i,sd2i,n2i") and len(rows) == 4
+    assert "O'Driscoll score 18.5 ± 2.1 (n = 8) vs 9.0 ± 1.8 (n = 8)" in csv
