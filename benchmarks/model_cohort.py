@@ -48,7 +48,8 @@ THEIRS = """
 import sys, warnings, numpy as np, roadrunner
 from secretome.model import draw_subjects, preset, to_sbml
 from secretome.model._cohort import QUANTILES
-from secretome.model._simulate import _parameter_matrix, _readouts
+from secretome.model._overrides import parameter_matrix
+from secretome.model._readout_values import readout_values
 name, subjects, days, out, first = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 model = preset(name)
 model = model.with_doses(model.doses, t_end=days)
@@ -70,7 +71,7 @@ for s in range(first):
         values[s] = np.asarray(rr.simulate(times=grid))[:, 1:]
     except RuntimeError:
         pass
-readouts = _readouts(model, values, _parameter_matrix(model, draws))
+readouts = readout_values(model, values, parameter_matrix(model, draws))
 ok = np.all(np.isfinite(readouts), axis=(1, 2))
 np.save(out, np.quantile(readouts[ok], QUANTILES, axis=0))
 print(int((~ok).sum()))

@@ -427,8 +427,9 @@ ORGANISMS: dict[str, Organism] = {
             ),
             Parameter(
                 "V_sf", 13.6, "mL", "synovial fluid volume of a knee with latent gonarthrosis (dilution method)",
-                source="https://staging.scite.ai/authors/h-u-walther-PD5Xy0 (abstract): 'In patients with latent "
-                "gonarthrosis we found a mean intra-articular volume of 13.6 +/- 7.4 ml (n = 21)'",
+                source="Heilmann, Lindenhayn & Walther 1996, Z Orthop Ihre Grenzgeb 134:144, "
+                "doi:10.1055/s-2008-1039786, abstract (publisher page): 'In patients with latent gonarthrosis we "
+                "found a mean intra-articular volume of 13.6 ± 7.4 ml (n = 21)'",
             ),
             _half_life("k_prot", 4.0, 1.0, 12.0, "intra-articular clearance of soluble proteins, human knee; "
                        "anakinra serum terminal t1/2 about 4 h after injection into the knee (Chevalier 2009, "

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,6 +90,34 @@ class CohortResult(Result):
     simulator: str
     label: str = "prior-driven"
     notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        model: Model,
+        time: np.ndarray,
+        bands: np.ndarray,
+        status: Sequence[str],
+        varied: tuple[str, ...],
+        **fields: Any,
+    ) -> CohortResult:
+        """The result for *model*'s readouts: the fields that follow from the model are filled from it."""
+        return cls(
+            model=model.name,
+            time_unit=model.time_unit,
+            time=time,
+            readouts=tuple(r.name for r in model.readouts),
+            readout_units=tuple(r.unit for r in model.readouts),
+            readout_outcomes=tuple(r.outcome for r in model.readouts),
+            quantiles=QUANTILES,
+            bands=bands,
+            subjects=len(status),
+            failed=tuple(i for i, s in enumerate(status) if s != "ok"),
+            status=tuple(status),
+            varied=varied,
+            fixed=tuple(p.name for p in model.parameters if p.name not in varied),
+            **fields,
+        )
 
     def band(self, readout: str) -> pd.DataFrame:
         """The band of *readout*: one row per time, one column per quantile."""
@@ -243,21 +273,4 @@ def cohort(
             f"bands streamed through a quantile sketch (Manku et al. 1998): each quantile is within "
             f"{sketch.rank_error} ranks ({100 * sketch.rank_error / sketch.count:.2g}% of subjects) of the exact one"
         )
-    return CohortResult(
-        model=model.name,
-        time_unit=model.time_unit,
-        time=grid,
-        readouts=tuple(r.name for r in model.readouts),
-        readout_units=tuple(r.unit for r in model.readouts),
-        readout_outcomes=tuple(r.outcome for r in model.readouts),
-        quantiles=QUANTILES,
-        bands=bands,
-        subjects=subjects,
-        failed=failed,
-        status=status,
-        varied=tuple(draws),
-        fixed=tuple(p.name for p in model.parameters if p.name not in draws),
-        seed=seed,
-        simulator=engine,
-        notes=tuple(notes),
-    )
+    return CohortResult.of(model, grid, bands, status, tuple(draws), seed=seed, simulator=engine, notes=tuple(notes))

@@ -459,22 +459,8 @@ def ensemble_cohort(
         raise NumericalError(f"{model.name}: every set of the ensemble failed ({status[0]})")
     failed = tuple(int(i) for i in np.flatnonzero(~ok))
     varied = tuple(k for k, v in parameters.items() if np.ptp(np.asarray(v, float)) > 0)
-    return CohortResult(
-        model=model.name,
-        time_unit=model.time_unit,
-        time=grid,
-        readouts=tuple(r.name for r in model.readouts),
-        readout_units=tuple(r.unit for r in model.readouts),
-        readout_outcomes=tuple(r.outcome for r in model.readouts),
-        quantiles=QUANTILES,
-        bands=np.quantile(readouts[ok], QUANTILES, axis=0),
-        subjects=len(status),
-        failed=failed,
-        status=tuple(status),
-        varied=varied,
-        fixed=tuple(p.name for p in model.parameters if p.name not in varied),
-        seed=0,
-        simulator="auto",
-        label=label,
-        notes=(f"{len(failed)} of {len(status)} sets failed and are left out of the bands",) if failed else (),
-    )
+    notes = (f"{len(failed)} of {len(status)} sets failed and are left out of the bands",) if failed else ()
+    return CohortResult.of(
+        model, grid, np.quantile(readouts[ok], QUANTILES, axis=0), status, varied,
+        seed=0, simulator="auto", label=label, notes=notes,
+    )  # fmt: skip
