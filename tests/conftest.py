@@ -12,6 +12,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import uuid
 from functools import cache
 
 import pytest
@@ -78,3 +79,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if IN_CI:
             pytest.fail(f"CI=true but {reason}", pytrace=False)
         pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_url():
+    """The URL of an empty PostgreSQL schema, dropped after the test (tests using it are marked ``needs_postgres``)."""
+    import sqlalchemy as sa
+
+    base = os.environ["SECRETOME_TEST_POSTGRES_URL"]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()

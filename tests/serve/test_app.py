@@ -21,7 +21,8 @@ def test_overview_shows_the_prisma_flow_counted_from_the_store(local_client, sto
 def test_studies_filter_by_facets_and_text_match_the_search_engine(local_client, store):
     html = local_client.get("/studies", params={"msc_source": "adipose", "q": "synthetic"}).text
     assert "2 studies" in html
-    assert "gamma-2021-synthetic" in html and "delta-2022-synthetic" in html
+    assert "gamma-2021-synthetic" in html
+    assert "delta-2022-synthetic" in html
     assert "alpha-2019-synthetic" not in html
     expected = search_studies(store, filters={"msc_source": ["adipose"]}, text="synthetic")
     assert [r.id for r in expected.rows] == ["delta-2022-synthetic", "gamma-2021-synthetic"]
@@ -30,7 +31,8 @@ def test_studies_filter_by_facets_and_text_match_the_search_engine(local_client,
 def test_htmx_requests_get_only_the_table(local_client):
     partial = local_client.get("/studies", params={"risk_of_bias": "high"}, headers={"hx-request": "true"}).text
     assert "<html" not in partial
-    assert "beta-2020-synthetic" in partial and "1 studies" in partial
+    assert "beta-2020-synthetic" in partial
+    assert "1 studies" in partial
 
 
 def test_paging_and_sorting(local_client):
@@ -76,7 +78,8 @@ def test_every_response_carries_the_security_headers(local_client):
     assert response.headers["content-security-policy"].startswith("default-src 'self'; script-src 'self'")
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "secretome_csrf=" in response.headers["set-cookie"]
-    assert "HttpOnly" in response.headers["set-cookie"] and "SameSite=Strict" in response.headers["set-cookie"]
+    assert "HttpOnly" in response.headers["set-cookie"]
+    assert "SameSite=Strict" in response.headers["set-cookie"]
 
 
 def test_read_only_mode_has_no_write_route(store, store_url):

@@ -1,0 +1,94 @@
+"""The workbench in real Debian Chromium: a reviewer screens with the keyboard, undoes, reads a study."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from secretome.evidence import screening_progress
+from secretome.report._browser import chromium
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(store, store_url):
+    """The local workbench (SQLite, reviewer alice) served by uvicorn on a free loopback port."""
+    import uvicorn
+
+    from secretome.serve import ServeSettings, create_app
+
+    port = _free_port()
+    settings = ServeSettings(db=store_url, reviewer="alice", order="store", port=port)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the workbench did not start within 20 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", store
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _progress(browser) -> str:
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.ID, "progress").text
+
+
+def _wait_for(browser, text: str, timeout: float = 10.0) -> None:
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # htmx swaps the panel after each decision: a panel read during the swap is stale, so read it again.
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    WebDriverWait(browser, timeout, ignored_exceptions=ignored).until(lambda b: text in _progress(b))
+
+
+@pytest.mark.needs_chromium
+def test_screen_ten_records_with_the_keyboard_then_undo(served):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    url, store = served
+    with chromium() as browser:
+        browser.get(f"{url}/screening")
+        total = int(_progress(browser).split(" of ")[1].split()[0])
+        assert total >= 10
+        for n in range(1, 11):
+            ActionChains(browser).send_keys("i" if n % 3 else "e").perform()
+            _wait_for(browser, f"{n} of {total} records decided")
+        assert f"10 of {total} records decided (7 include, 3 exclude)" in _progress(browser)
+        ActionChains(browser).send_keys("u").perform()
+        _wait_for(browser, f"9 of {total} records decided")
+        errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    # The store, not only the page, holds the nine decisions, each by alice.
+    progress = screening_progress(store)
+    assert (progress.n_decided, progress.n_included, progress.n_excluded) == (9, 6, 3)
+    assert dict(progress.per_reviewer) == {"alice": 9}
+    assert errors == []
+
+
+@pytest.mark.needs_chromium
+def test_a_study_page_links_every_quote_to_its_source(served):
+    from selenium.webdriver.common.by import By
+
+    url, _ = served
+    with chromium() as browser:
+        browser.get(f"{url}/studies")
+        browser.find_element(By.CSS_SELECTOR, "a[href^='/studies/alpha']").click()
+        quotes = browser.find_elements(By.CSS_SELECTOR, "blockquote")
+        assert quotes
+        for quote in quotes:
+            assert quote.find_elements(By.CSS_SELECTOR, "a[href^='http']")
+        assert "alpha-2019-synthetic" in browser.page_source

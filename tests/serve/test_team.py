@@ -1,0 +1,79 @@
+"""Team mode on a real PostgreSQL server: sign-in with argon2 hashes, roles, CSRF, escaping of what users type."""
+
+from __future__ import annotations
+
+import pytest
+
+from secretome.evidence import add_account, screening_progress
+from tests.serve.conftest import csrf_of, fill_store, make_client
+
+pytestmark = pytest.mark.needs_postgres
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def team(postgres_url):
+    from secretome.serve import ServeSettings, create_app
+
+    with fill_store(postgres_url) as store:
+        add_account(store, "bob", "correct horse battery", role="reviewer")
+        add_account(store, "rita", "reader's password 1", role="reader")
+        with make_client(create_app(ServeSettings(db=postgres_url, order="store"), store=store)) as client:
+            yield client, store
+
+
+def _sign_in(client, username: str, password: str):
+    page = client.get("/login")
+    return client.post(
+        "/login", data={"username": username, "password": password, "next": "/screening", "csrf_token": csrf_of(page.text)}
+    )
+
+
+def test_every_view_needs_a_signed_in_user(team):
+    client, _ = team
+    page = client.get("/screening")
+    assert page.url.path == "/login"
+    assert 'id="sign-in"' in page.text
+
+
+def test_a_wrong_password_is_refused_and_the_name_kept_escaped(team):
+    client, _ = team
+    page = _sign_in(client, XSS, "nope")
+    assert page.status_code == 401
+    assert "<script>alert" not in page.text
+    assert "&lt;script&gt;alert" in page.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(team):
+    client, _ = team
+    page = client.post("/login", data={"username": "bob", "password": "correct horse battery"})
+    assert page.status_code == 403
+
+
+def test_a_reviewer_screens_and_the_reason_is_escaped_on_every_page(team):
+    client, store = team
+    page = _sign_in(client, "bob", "correct horse battery")
+    assert page.url.path == "/screening"
+    record_id = int(page.text.split('name="record_id" value="')[1].split('"')[0])
+    decided = client.post(
+        "/screening/decide",
+        data={"record_id": record_id, "stage": "title_abstract", "reviewers": 1, "decision": "exclude",
+              "reason": XSS, "csrf_token": csrf_of(page.text)},  # fmt: skip
+    )
+    assert decided.status_code == 200
+    progress = screening_progress(store)
+    assert (progress.n_decided, progress.n_excluded, dict(progress.per_reviewer)) == (1, 1, {"bob": 1})
+    for path in ("/screening", "/audit"):
+        text = client.get(path).text
+        assert "<script>alert" not in text
+        assert "onerror=alert" not in text or "&lt;img" in text
+
+
+def test_a_reader_cannot_screen(team):
+    client, _ = team
+    page = _sign_in(client, "rita", "reader's password 1")
+    assert page.status_code == 403
+    assert 'id="decide"' not in page.text
+    assert client.post("/screening/decide", data={"record_id": 1, "decision": "include"}).status_code == 403
+    assert client.get("/studies").status_code == 200
