@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.serve.conftest import csrf_of, fill_store, make_client
 
 from secretome.evidence import add_account, screening_progress
-from tests.serve.conftest import csrf_of, fill_store, make_client
 
 pytestmark = pytest.mark.needs_postgres
 
@@ -26,7 +26,8 @@ def team(postgres_url):
 def _sign_in(client, username: str, password: str):
     page = client.get("/login")
     return client.post(
-        "/login", data={"username": username, "password": password, "next": "/screening", "csrf_token": csrf_of(page.text)}
+        "/login",
+        data={"username": username, "password": password, "next": "/screening", "csrf_token": csrf_of(page.text)},
     )
 
 
@@ -58,8 +59,14 @@ def test_a_reviewer_screens_and_the_reason_is_escaped_on_every_page(team):
     record_id = int(page.text.split('name="record_id" value="')[1].split('"')[0])
     decided = client.post(
         "/screening/decide",
-        data={"record_id": record_id, "stage": "title_abstract", "reviewers": 1, "decision": "exclude",
-              "reason": XSS, "csrf_token": csrf_of(page.text)},  # fmt: skip
+        data={
+            "record_id": record_id,
+            "stage": "title_abstract",
+            "reviewers": 1,
+            "decision": "exclude",
+            "reason": XSS,
+            "csrf_token": csrf_of(page.text),
+        },
     )
     assert decided.status_code == 200
     progress = screening_progress(store)
