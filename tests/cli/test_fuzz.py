@@ -84,7 +84,7 @@ def _run(argv: list[str]) -> tuple[int, str]:
 def _check(code: int, err: str) -> None:
     assert code in (0, 2), err
     if code == 2:
-        assert err.startswith("error: ")
+        assert err.startswith("error: "), err
         assert err.count("\n") == 1, err
 
 
