@@ -49,6 +49,18 @@ class ExportFormat(StrEnum):
     xlsx = "xlsx"
 
 
+class Classifier(StrEnum):
+    svm = "svm"
+    logistic = "logistic"
+    nb = "nb"
+
+
+class QueryStrategy(StrEnum):
+    max = "max"
+    uncertainty = "uncertainty"
+    mixed = "mixed"
+
+
 class TemplateFormat(StrEnum):
     csv = "csv"
     xlsx = "xlsx"
@@ -161,13 +173,27 @@ def screen(
     csv: Annotated[
         Path | None, typer.Option("--csv", help="Record every decision of this CSV (--stage, --by: its defaults).")
     ] = None,
+    next_: Annotated[
+        int | None,
+        typer.Option(
+            "--next", min=1, help="Print the next N records to screen, ranked by active learning on the decisions."
+        ),
+    ] = None,
+    classifier: Annotated[
+        Classifier, typer.Option("--classifier", help="Ranking model (with --next).")
+    ] = Classifier.svm,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Record a screening decision on a record, or all decisions of a CSV (--csv) in one transaction."""
+    """Record a screening decision on a record, or all decisions of a CSV (--csv) in one transaction;
+    or, with --next N, list the next records to screen in priority order with the stopping rules' verdicts."""
     from secretome import evidence
 
     with evidence.open_store(db) as store:
-        if csv is not None:
+        if next_ is not None:
+            result = evidence.rank_records(
+                store, next_, stage=(stage.value if stage else "title_abstract"), classifier=classifier.value
+            )
+        elif csv is not None:
             result = evidence.import_decisions(store, csv, stage=stage and stage.value, reviewer=by)
         else:
             given = {"--record": record, "--decision": decision, "--stage": stage, "--by": by}
@@ -176,6 +202,29 @@ def screen(
             result = evidence.screen_record(
                 store, record, decision, stage=stage, reviewer=by, reason=reason, study_id=study
             )
+    emit(result, fmt)
+
+
+@app.command()
+def simulate(
+    labelled: Annotated[Path, typer.Argument(help="Labelled records: CSV (title, abstract, included) or RIS.")],
+    seeds: Annotated[int, typer.Option("--seeds", min=1, max=100, help="Runs, seeds 0..N-1.")] = 5,
+    classifier: Annotated[Classifier, typer.Option("--classifier", help="Ranking model.")] = Classifier.svm,
+    query: Annotated[QueryStrategy, typer.Option("--query", help="Query strategy.")] = QueryStrategy.max,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Records screened between retrainings.")] = 1,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for recall.png, runs.csv and simulation.json.")
+    ] = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Replay active-learning screening on labelled records: WSS@95, WSS@100, RRF@10, ATD and stopping rules."""
+    from secretome import evidence
+
+    result = evidence.simulate_screening(
+        labelled, classifier=classifier.value, query_strategy=query.value, seeds=range(seeds), batch=batch
+    )
+    if out is not None:
+        evidence.write_simulation(result, out)
     emit(result, fmt)
 
 

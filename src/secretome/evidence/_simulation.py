@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from secretome._files import atomic_write_bytes, atomic_write_files
 from secretome._result import Result
 from secretome.errors import InputError
 from secretome.evidence._ranking import (
@@ -48,6 +49,7 @@ from secretome.evidence._ranking import (
     text_features,
     train_scores,
 )
+from secretome.evidence._stopping import STOPPING_RULES, first_stop
 
 __all__ = [
     "LabelledSet",
@@ -59,6 +61,7 @@ __all__ = [
     "rrf",
     "simulate_order",
     "simulate_screening",
+    "write_simulation",
     "wss",
 ]
 
@@ -251,7 +254,12 @@ def _read_ris_labels(path: Path) -> pd.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class SimulationRun:
-    """One seed: its prior rows, the screening order after them and its metrics."""
+    """One seed: its prior rows, the screening order after them and its metrics.
+
+    ``knee_*`` and ``hypergeometric_*`` say where each stopping rule (:mod:`secretome.evidence._stopping`)
+    first said stop, as the share of records screened by then and the true recall there; NaN when the
+    rule never said stop before the end (``summary()`` prints "never").
+    """
 
     seed: int
     prior: tuple[int, ...]
@@ -261,6 +269,10 @@ class SimulationRun:
     atd: float
     seconds_per_retrain: float
     recall_curve: tuple[float, ...]
+    knee_screened: float = float("nan")
+    knee_recall: float = float("nan")
+    hypergeometric_screened: float = float("nan")
+    hypergeometric_recall: float = float("nan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +294,7 @@ class SimulationResult(Result):
     def summary(self) -> str:
         """Means (and ranges) over seeds of WSS@95, WSS@100, RRF@10, ATD and time per retrain.
 
-        >>> run = SimulationRun(0, (0, 5), 0.5, 0.25, 0.75, 0.2, 0.002, (0.5, 1.0))
+        >>> run = SimulationRun(0, (0, 5), 0.5, 0.25, 0.75, 0.2, 0.002, (0.5, 1.0), 0.3, 1.0)
         >>> print(SimulationResult("a.csv", 10, 2, "svm", "max", (run,)).summary())
         Simulated screening of a.csv (10 records, 2 included; svm, query max; 1 seeds)
         metric                          mean     min     max
@@ -291,6 +303,10 @@ class SimulationResult(Result):
         RRF@10 (found in first 10%)   0.7500  0.7500  0.7500
         ATD (mean time to discovery)  0.2000  0.2000  0.2000
         time per retrain (ms)         2.0000  2.0000  2.0000
+        knee stop: share screened     0.3000  0.3000  0.3000
+        knee stop: true recall        1.0000  1.0000  1.0000
+        hypergeometric stop: share     never
+        hypergeometric stop: recall    never
         """
         lines = [
             f"Simulated screening of {self.file} ({self.n_records} records, {self.n_included} included; "
@@ -303,20 +319,36 @@ class SimulationResult(Result):
             ("RRF@10 (found in first 10%)", "rrf10", 1.0),
             ("ATD (mean time to discovery)", "atd", 1.0),
             ("time per retrain (ms)", "seconds_per_retrain", 1000.0),
+            ("knee stop: share screened", "knee_screened", 1.0),
+            ("knee stop: true recall", "knee_recall", 1.0),
+            ("hypergeometric stop: share", "hypergeometric_screened", 1.0),
+            ("hypergeometric stop: recall", "hypergeometric_recall", 1.0),
         ]
         for label, name, scale in rows:
             values = np.array([getattr(r, name) for r in self.runs]) * scale
-            lines.append(f"{label:<30}{values.mean():.4f}  {values.min():.4f}  {values.max():.4f}")
+            stopped = values[np.isfinite(values)]
+            if stopped.size == 0:
+                lines.append(f"{label:<30}{'never':>6}")
+                continue
+            never = f"  (never in {values.size - stopped.size} seeds)" if stopped.size < values.size else ""
+            lines.append(f"{label:<30}{stopped.mean():.4f}  {stopped.min():.4f}  {stopped.max():.4f}{never}")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per seed: seed, the metrics and the time per retrain."""
-        columns = ["seed", "wss95", "wss100", "rrf10", "atd", "seconds_per_retrain"]
+        columns = ["seed", "wss95", "wss100", "rrf10", "atd", "seconds_per_retrain", "knee_screened", "knee_recall",
+                   "hypergeometric_screened", "hypergeometric_recall"]  # fmt: skip
         return pd.DataFrame([[getattr(r, c) for c in columns] for r in self.runs], columns=columns)
 
     def plot(self, path: str | Path) -> Path:
-        """Draw the recall curves (one per seed, and random screening) to a PNG or PDF file."""
+        """Draw the recall curves (one per seed, and random screening) to a PNG, SVG or PDF file."""
+        path = Path(path)
+        return atomic_write_bytes(path, self._figure(path.suffix.lstrip(".") or "png"))
+
+    def _figure(self, kind: str) -> bytes:
+        import io
+
         import matplotlib
 
         matplotlib.use("Agg")
@@ -332,10 +364,27 @@ class SimulationResult(Result):
         ax.set_title(f"{Path(self.file).name}: {self.classifier}, query {self.query_strategy}")
         ax.legend(fontsize=7, loc="lower right")
         fig.tight_layout()
-        path = Path(path)
-        fig.savefig(path, dpi=120)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=kind, dpi=150)
         plt.close(fig)
-        return path
+        return buffer.getvalue()
+
+
+def write_simulation(result: SimulationResult, folder: str | Path) -> list[Path]:
+    """Write ``recall.png``, ``runs.csv`` (one row per seed) and ``simulation.json`` to *folder*, all or none."""
+    import json
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("is not a folder", file=str(folder))
+    folder.mkdir(parents=True, exist_ok=True)
+    return atomic_write_files(
+        {
+            folder / "recall.png": result._figure("png"),
+            folder / "runs.csv": result.to_frame().to_csv(index=False),
+            folder / "simulation.json": json.dumps(result.to_dict(), indent=2),
+        }
+    )
 
 
 def draw_prior(y: np.ndarray, seed: int) -> tuple[int, int]:
@@ -389,6 +438,11 @@ def simulate_screening(
         )
         found = y[order]
         curve = np.cumsum(found) / found.sum()
+        screened = np.r_[y[list(prior)], found]
+        stops = []
+        for rule in STOPPING_RULES:
+            stop = first_stop(screened, rule)
+            stops += [stop.screened / y.size, stop.found / y.sum()] if stop else [float("nan")] * 2
         runs.append(
             SimulationRun(
                 int(seed),
@@ -399,6 +453,7 @@ def simulate_screening(
                 atd(found),
                 per_retrain,
                 tuple(float(c) for c in curve),
+                *stops,
             )
         )
     return SimulationResult(
