@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.serve.conftest import csrf_of, fill_store, make_client
 
 from secretome.evidence import add_account, screening_progress
+
+from .conftest import csrf_of, fill_store, make_client
 
 pytestmark = pytest.mark.needs_postgres
 
