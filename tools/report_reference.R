@@ -20,7 +20,13 @@ rows <- list()
 for (key in unique(paste(dat$outcome, dat$evidence_level, dat$product_class, sep = "|"))) {
   part <- dat[paste(dat$outcome, dat$evidence_level, dat$product_class, sep = "|") == key, ]
   if (length(unique(part$study_id)) < 2) next
-  es <- escalc(measure = "SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = part)
+  # Rule D8 rows give a p-value (at its bound for 'P < x') and a direction instead of means; metafor 3.8
+  # has no `pi` (added in 4.0), so p becomes t as 4.0's .convp2t does.
+  pcol <- if ("pi" %in% names(part)) suppressWarnings(as.numeric(part$pi)) else rep(NA_real_, nrow(part))
+  pdir <- if ("p_direction" %in% names(part)) suppressWarnings(as.numeric(part$p_direction)) else rep(NA_real_, nrow(part))
+  part$ti <- as.numeric(ifelse(is.na(pcol), NA, pdir * qt(pcol / 2, df = part$n1i + part$n2i - 2, lower.tail = FALSE)))
+  es <- escalc(measure = "SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, ti = ti,
+               data = part)
   sign <- ifelse(part$higher_is_better == "True", 1, -1)
   fit <- rma(yi = es$yi * sign, vi = es$vi, method = "REML", test = "z")
   pred <- predict(fit)

@@ -113,3 +113,16 @@ def test_every_row_keeps_its_provenance(dataset):
 
 def test_an_empty_corpus_gives_an_empty_table():
     assert analysis_dataset([]).empty
+
+
+def test_p_values_with_group_sizes_become_effect_sizes_and_a_shared_treatment_arm_is_split():  # D8, D6
+    from secretome.evidence import load_corpus
+
+    data = analysis_dataset(load_corpus().studies)
+    rows = data[(data["study_id"] == "dulic-2021-medicina") & (data["outcome"] == "vas_pain") & data["selected"]]
+    # One treated group (n = 111) against two controls, each comparison 'P < 0.001' (Dulic 2021, the quote).
+    assert len(rows) == 2
+    assert rows["n1i"].tolist() == [55.5, 55.5]
+    assert rows["pi"].tolist() == [0.001, 0.001]
+    assert rows["p_bound"].tolist() == [True, True]
+    assert all("D8" in r and "treatment n split between 2 comparisons" in r for r in rows["rule"])

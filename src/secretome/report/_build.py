@@ -327,9 +327,12 @@ def _synthesis_section(dataset: pd.DataFrame, pooled: list[PooledOutcome], votes
     section = Section("synthesis", "Synthesis by outcome domain")
     section.paragraph(
         "Pooling never crosses evidence level or product class (cells vs cell-free secretome). An outcome with "
-        "per-arm numbers from at least two studies is pooled as Hedges' g (positive = benefit) in a REML "
+        "per-arm numbers, or a between-group p-value with its direction and both group sizes (converted as "
+        "metafor's escalc does; a 'P < x' at its bound x, so that |g| is a lower bound: Cochrane Handbook "
+        "6.5.2.3), from at least two studies is pooled as Hedges' g (positive = benefit) in a REML "
         "random-effects model; every domain is also summarised by vote counting on the direction of effect with "
-        "a sign test (SWiM). The rows used are in analysis.csv beside this report."
+        "a sign test (SWiM). The rows used, and the rule applied to each, are in analysis.csv beside this report "
+        "(columns rule, pi, p_bound)."
     )
     for domain_id, domain in vocab.OUTCOME_DOMAINS.items():
         section.heading(domain.label)

@@ -20,9 +20,15 @@ D5. Baseline values are not effects of treatment: a result at baseline (day 0) g
     labels (the longest follow-up, which trials name as primary most often).
 D6. Several treatment arms compared with one control in one analysis: the control's n is split
     evenly between the comparisons, so no animal or patient is counted twice (Cochrane Handbook
-    23.3.4, "splitting the shared group"); its mean and SD are unchanged.
+    23.3.4, "splitting the shared group"); its mean and SD are unchanged. One treatment arm compared
+    with several controls is split the same way.
 D7. Effect sizes are Hedges' g (metafor ``measure="SMD"``), signed so that a positive value is a
     benefit of the treatment, whatever the direction of the scale.
+D8. A result without per-arm numbers but with a p-value of the between-group test, a stated
+    direction and the n of both arms becomes Hedges' g from that p (metafor ``escalc(pi=, n1i=, n2i=)``:
+    t = qt(p/2, n1 + n2 - 2), signed by the direction). A p given as "P < x" is used at its bound
+    x, so |g| is a lower bound (Cochrane Handbook 6.5.2.3), and the row says so (``p_bound``); "P > x"
+    and "NS" give no effect size.
 """
 
 from __future__ import annotations
@@ -34,8 +40,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from secretome import vocab
+from secretome.errors import InputError
 from secretome.evidence import ArmData, Study, StudyResult
-from secretome.meta import mean_sd_from_quantiles, split_shared_control
+from secretome.meta import mean_sd_from_quantiles, parse_p_value, split_shared_control
 
 __all__ = ["analysis_dataset"]
 
@@ -65,6 +72,9 @@ COLUMNS = (
     "n2i",
     "m2i",
     "sd2i",
+    "pi",
+    "p_bound",
+    "p_direction",
     "poolable",
     "selected",
     "rule",
@@ -157,11 +167,20 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
                     rules.append("D4: n from the arm")
                 if any(d.mean is None for d in (treated, control)):
                     rules.append("D4: mean and SD from median and quartiles/range (Luo 2018; Wan 2014)")
+    if row.get("sd1i") is None and result.p is not None and benefit in (1, -1):
+        p_inputs = _p_inputs(result.p, arms.get(result.treatment), arms.get(result.control or ""))
+        if p_inputs is not None:
+            # The direction of m1 - m2 on the outcome's own scale, as escalc's ``direction`` wants it.
+            row.update(p_inputs, p_direction=benefit * sign)
+            rules.append(
+                "D8: Hedges' g from the p-value and group sizes" + (" (p at its bound)" if p_inputs["p_bound"] else "")
+            )
     if days == 0:
         benefit = None
         rules.append("D5: baseline, not an effect")
     row["benefit"] = benefit
-    row["poolable"] = row.get("sd1i") is not None and product is not None and days != 0
+    has_inputs = row.get("sd1i") is not None or row.get("pi") is not None
+    row["poolable"] = has_inputs and product is not None and days != 0
     row["rule"] = "; ".join(rules)
     return row
 
@@ -200,6 +219,19 @@ def _smd_inputs(data: tuple[ArmData, ArmData], arm_n: tuple[int | None, int | No
             return None
         out[f"n{suffix}"], out[f"m{suffix}"], out[f"sd{suffix}"] = float(n), float(mean), float(sd)
     return out
+
+
+def _p_inputs(p: object, treated: object, control: object) -> dict[str, object] | None:
+    n1, n2 = getattr(treated, "n", None), getattr(control, "n", None)
+    if n1 is None or n2 is None:
+        return None
+    try:
+        value, bound = parse_p_value(p)
+    except InputError:  # "P > 0.05", "NS": no effect size (rule D8)
+        return None
+    if not 0 < abs(value) < 1:
+        return None
+    return {"n1i": float(n1), "n2i": float(n2), "pi": abs(value), "p_bound": bound}
 
 
 def _has_spread(stats: ArmData) -> bool:
@@ -253,10 +285,12 @@ def _split_shared_controls(frame: pd.DataFrame) -> pd.DataFrame:
     if chosen.empty:
         return frame
     rows = frame.loc[chosen]
-    groups = list(zip(rows["study_id"], rows["outcome"], rows["control"].astype(str), strict=True))
-    split = pd.Series(split_shared_control(rows["n2i"].to_numpy(dtype=float), groups), index=chosen)
-    shared = split.index[split < rows["n2i"]]
-    frame.loc[chosen, "n2i"] = split
-    arms = (rows.loc[shared, "n2i"] / split[shared]).round().astype(int).astype(str)
-    frame.loc[shared, "rule"] = frame.loc[shared, "rule"] + "; D6: control n split between " + arms + " arms"
+    # Rule D6, for a shared control (n2i) and, the same way, for one treatment arm compared with several controls (n1i).
+    for column, arm, who in (("n2i", "control", "control"), ("n1i", "treatment", "treatment")):
+        groups = list(zip(rows["study_id"], rows["outcome"], rows[arm].astype(str), strict=True))
+        split = pd.Series(split_shared_control(rows[column].to_numpy(dtype=float), groups), index=chosen)
+        shared = split.index[split < rows[column]]
+        frame.loc[chosen, column] = split
+        parts = (rows.loc[shared, column] / split[shared]).round().astype(int).astype(str)
+        frame.loc[shared, "rule"] = frame.loc[shared, "rule"] + f"; D6: {who} n split between " + parts + " comparisons"
     return frame

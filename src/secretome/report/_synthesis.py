@@ -19,6 +19,7 @@ S3. Vote counting by direction of effect (SWiM; Campbell et al. 2020): one vote 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from secretome import vocab
+from secretome.errors import SecretomeWarning
 from secretome.meta import RandomEffectsResult, SubgroupResult, escalc, random_effects, subgroups
 
 __all__: list[str] = []
@@ -92,7 +94,12 @@ def pool_outcomes(dataset: pd.DataFrame) -> list[PooledOutcome]:
     for (outcome, level, product_class), group in usable.groupby(["outcome", "evidence_level", "product_class"]):
         if group["study_id"].nunique() < 2:
             continue
-        es = escalc("SMD", **{name: group[name] for name in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")})
+        # Rows carry either per-arm means (D4) or a p-value with its direction (D8); escalc takes each row's own.
+        means = {name: group[name] for name in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
+        with warnings.catch_warnings():
+            # A 'P < x' row is flagged in the dataset (p_bound) and in its rule; the engine's warning would repeat it.
+            warnings.simplefilter("ignore", SecretomeWarning)
+            es = escalc("SMD", **means, pi=group["pi"], direction=group["p_direction"])
         orientation = np.where(group["higher_is_better"].astype(bool), 1.0, -1.0)
         rows = group.assign(yi=es.yi * orientation, vi=es.vi)
         # A study with several comparisons (rule D6) shows each arm, so forest rows can be told apart.
