@@ -195,12 +195,17 @@ def build_report(
     )
 
 
+def _label(vocabulary: vocab.Vocabulary, term: str | None) -> str:
+    """A reader sees a vocabulary's label ("Umbilical cord"), not its id."""
+    return vocabulary[term].label if term and term in vocabulary else (term or "")
+
+
 def _first_intervention(study: Study) -> tuple[str, str, str]:
     for arm in study.arms:
         if arm.role == "treatment" and arm.intervention is not None:
             iv = arm.intervention
             dose = f"{iv.dose.value:g} {iv.dose.unit}" if iv.dose else ""
-            return iv.msc_source or "", iv.product or "", dose
+            return _label(vocab.MSC_SOURCES, iv.msc_source), _label(vocab.PRODUCTS, iv.product), dose
     return "", "", ""
 
 
@@ -267,16 +272,17 @@ def _corpus_section(studies: Sequence[Study], prisma: PrismaCounts) -> Section:
                 "year": s.reference.year,
                 "title": s.reference.title,
                 "design": vocab.DESIGNS[s.design].label,
-                "species": pop.species if pop else "",
-                "OA model": pop.oa_model if pop else "",
+                "species": _label(vocab.SPECIES, pop.species) if pop else "",
+                "OA model": _label(vocab.OA_MODELS, pop.oa_model) if pop else "",
                 "MSC source": source,
                 "product": product,
                 "dose": dose,
-                "outcomes": ", ".join(sorted({r.outcome for r in s.results})),
+                "outcomes": ", ".join(sorted({_label(vocab.OUTCOMES, r.outcome) for r in s.results})),
                 "DOI / URL": s.reference.doi or s.reference.url or "",
             }
         )
-    section.table(pd.DataFrame(rows), caption="Studies (one row each; ids link from the syntheses)", anchors="study")
+    table = pd.DataFrame(rows).astype({"year": "Int64"})  # a year is a whole number, missing or not
+    section.table(table, caption="Studies (one row each; ids link from the syntheses)", anchors="study")
     assessed = [s for s in studies if s.risk_of_bias is not None]
     section.heading("Risk of bias")
     if not assessed:

@@ -7,9 +7,11 @@ becomes HTML, so a record titled ``<script>`` shows as text.
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 _CSS = """
@@ -83,13 +85,13 @@ def table_html(
     for record in frame.itertuples(index=False):
         cells = []
         for value in record:
-            if value is None or (isinstance(value, float) and pd.isna(value)):
+            if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
                 cells.append("<td></td>")
-            elif isinstance(value, bool):
+            elif isinstance(value, bool | np.bool_):
                 cells.append(f"<td>{escape(value)}</td>")
-            elif isinstance(value, int):
+            elif isinstance(value, numbers.Integral):
                 cells.append(f'<td class="num">{value}</td>')
-            elif isinstance(value, float):
+            elif isinstance(value, numbers.Real):
                 cells.append(f'<td class="num">{value:.{numeric_digits}f}</td>')
             else:
                 cells.append(f"<td>{escape(value)}</td>")
