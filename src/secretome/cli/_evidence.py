@@ -220,9 +220,15 @@ def simulate(
     """Replay active-learning screening on labelled records: WSS@95, WSS@100, RRF@10, ATD and stopping rules."""
     from secretome import evidence
 
-    result = evidence.simulate_screening(
-        labelled, classifier=classifier.value, query_strategy=query.value, seeds=range(seeds), batch=batch
-    )
+    with progress_bar() as progress:
+        result = evidence.simulate_screening(
+            labelled,
+            classifier=classifier.value,
+            query_strategy=query.value,
+            seeds=range(seeds),
+            batch=batch,
+            progress=progress,
+        )
     if out is not None:
         evidence.write_simulation(result, out)
     emit(result, fmt)

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from secretome._files import atomic_write_bytes, atomic_write_files
+from secretome._progress import ProgressCallback, track
 from secretome._result import Result
 from secretome.errors import InputError
 from secretome.evidence._ranking import (
@@ -400,6 +401,7 @@ def simulate_screening(
     query_strategy: QueryStrategy = "max",
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
     batch: int = 1,
+    progress: ProgressCallback | None = None,
 ) -> SimulationResult:
     """Simulate active-learning screening of a labelled set over several seeds.
 
@@ -413,6 +415,8 @@ def simulate_screening(
         One run per seed; a seed draws the prior records (one included, one excluded) and seeds the model.
     batch : int
         Records screened between retrainings.
+    progress : callable, optional
+        ``progress(task, done, total)`` after each seed.
 
     Returns
     -------
@@ -431,7 +435,7 @@ def simulate_screening(
     features = text_features(labelled.titles, labelled.abstracts)
     y = labelled.labels
     runs = []
-    for seed in seeds:
+    for seed in track(seeds, "simulated screening runs", progress, total=len(seeds)):
         prior = draw_prior(y, seed)
         order, per_retrain = simulate_order(
             features, y, prior, classifier=classifier, query_strategy=query_strategy, seed=seed, batch=batch
