@@ -99,6 +99,12 @@ def test_without_a_store_the_bundled_corpus_is_served_read_only():
     with make_client(create_app(settings)) as client:
         html = client.get("/studies", params={"q": "matas"}).text
         assert "matas-2019-ucmsc" in html
+        # Every view answers on the real corpus, whose pooled rows include effect sizes from p-values (D8).
+        for path in ("/", "/map", "/synthesis"):
+            assert client.get(path).status_code == 200, path
+        synthesis = client.get("/synthesis", params={"analysis": "vas_pain/clinical/cells"})
+        assert synthesis.status_code == 200
+        assert "dulic-2021-medicina" in synthesis.text
 
 
 def test_a_sqlite_store_is_served_on_loopback_only(store_url):

@@ -1,10 +1,10 @@
 """The living state-of-the-art report: the one place where evidence, meta and model meet.
 
 :func:`build_report` writes a self-contained HTML report and, beside it, the analysis dataset
-(:func:`analysis_dataset`, built by the written rules D1-D7) so every pooled number can be rerun.
+(:func:`analysis_dataset`, built by the written rules D1-D8) so every pooled number can be rerun.
 """
 
 from secretome.report._build import ReportResult, build_report
-from secretome.report._dataset import analysis_dataset
+from secretome.report._dataset import analysis_dataset, effect_sizes
 
-__all__ = ["ReportResult", "analysis_dataset", "build_report"]
+__all__ = ["ReportResult", "analysis_dataset", "build_report", "effect_sizes"]

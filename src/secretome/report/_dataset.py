@@ -35,16 +35,18 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from secretome import vocab
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning
 from secretome.evidence import ArmData, Study, StudyResult
-from secretome.meta import mean_sd_from_quantiles, parse_p_value, split_shared_control
+from secretome.meta import escalc, mean_sd_from_quantiles, parse_p_value, split_shared_control
 
-__all__ = ["analysis_dataset"]
+__all__ = ["analysis_dataset", "effect_sizes"]
 
 COLUMNS = (
     "study_id",
@@ -106,6 +108,24 @@ def analysis_dataset(studies: Sequence[Study]) -> pd.DataFrame:
         return frame
     frame = _select_timepoints(frame)
     return _split_shared_controls(frame)
+
+
+def effect_sizes(rows: pd.DataFrame) -> pd.DataFrame:
+    """*rows* of :func:`analysis_dataset` with ``yi``, ``vi`` (rules D7, D8) and a forest ``label``.
+
+    Each row's own inputs are used (metafor's ``escalc("SMD")``): per-arm means (D4) or a p-value
+    with its direction and group sizes (D8). ``yi`` is signed so that a positive value is a benefit
+    of the treatment; a study with several comparisons (D6) is labelled by its treatment arm.
+    """
+    means = {name: rows[name] for name in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
+    with warnings.catch_warnings():
+        # A 'P < x' row is flagged in the dataset (p_bound) and in its rule; the engine's warning would repeat it.
+        warnings.simplefilter("ignore", SecretomeWarning)
+        es = escalc("SMD", **means, pi=rows["pi"], direction=rows["p_direction"])
+    orientation = np.where(rows["higher_is_better"].astype(bool), 1.0, -1.0)
+    repeated = rows["study_id"].duplicated(keep=False)
+    labels = rows["study_id"].where(~repeated, rows["study_id"] + " (" + rows["treatment"] + ")")
+    return rows.assign(yi=es.yi * orientation, vi=es.vi, label=labels)
 
 
 def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str, object]:

@@ -19,16 +19,14 @@ S3. Vote counting by direction of effect (SWiM; Campbell et al. 2020): one vote 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
 from secretome import vocab
-from secretome.errors import SecretomeWarning
-from secretome.meta import RandomEffectsResult, SubgroupResult, escalc, random_effects, subgroups
+from secretome.meta import RandomEffectsResult, SubgroupResult, random_effects, subgroups
+from secretome.report._dataset import effect_sizes
 
 __all__: list[str] = []
 
@@ -94,19 +92,8 @@ def pool_outcomes(dataset: pd.DataFrame) -> list[PooledOutcome]:
     for (outcome, level, product_class), group in usable.groupby(["outcome", "evidence_level", "product_class"]):
         if group["study_id"].nunique() < 2:
             continue
-        # Rows carry either per-arm means (D4) or a p-value with its direction (D8); escalc takes each row's own.
-        means = {name: group[name] for name in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
-        with warnings.catch_warnings():
-            # A 'P < x' row is flagged in the dataset (p_bound) and in its rule; the engine's warning would repeat it.
-            warnings.simplefilter("ignore", SecretomeWarning)
-            es = escalc("SMD", **means, pi=group["pi"], direction=group["p_direction"])
-        orientation = np.where(group["higher_is_better"].astype(bool), 1.0, -1.0)
-        rows = group.assign(yi=es.yi * orientation, vi=es.vi)
-        # A study with several comparisons (rule D6) shows each arm, so forest rows can be told apart.
-        repeated = rows["study_id"].duplicated(keep=False)
-        labels = rows["study_id"].where(~repeated, rows["study_id"] + " (" + rows["treatment"] + ")")
-        rows = rows.assign(label=labels)
-        result = random_effects(rows["yi"], rows["vi"], method="REML", labels=list(labels))
+        rows = effect_sizes(group)
+        result = random_effects(rows["yi"], rows["vi"], method="REML", labels=list(rows["label"]))
         tests = tuple(t for t in (_subgroup_test(rows, c) for c in SUBGROUP_COLUMNS) if t is not None)
         pooled.append(PooledOutcome(outcome, rows["domain"].iloc[0], level, product_class, rows, result, tests))
     return pooled

@@ -1,6 +1,6 @@
 """The Synthesis view's analysis: one outcome's random-effects model, recomputed for the toggles chosen.
 
-The rows are the report's analysis dataset (:func:`secretome.report.analysis_dataset`, rules D1-D7)
+The rows are the report's analysis dataset (:func:`secretome.report.analysis_dataset`, rules D1-D8)
 and the effect sizes its rule S2: Hedges' g by metafor's ``escalc("SMD")`` formulas, signed so that
 a positive value is a benefit. The toggles are the usual sensitivity analyses of a review (Cochrane
 Handbook 10.14): another tau^2 estimator, subgroups by MSC source or product (metafor's
@@ -14,7 +14,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from secretome import vocab
@@ -25,12 +24,12 @@ from secretome.meta import (
     LeaveOneOutResult,
     RandomEffectsResult,
     SubgroupResult,
-    escalc,
     forest_plot,
     leave_one_out,
     random_effects,
     subgroups,
 )
+from secretome.report import effect_sizes
 
 __all__ = ["SUBGROUPS", "Analysis", "AnalysisChoice", "analyse", "analysis_choices", "study_facts"]
 
@@ -117,7 +116,8 @@ class Analysis:
 
         ``metafor::rma(yi, vi, data = read.csv(file), method = "<method>")`` reruns the model.
         """
-        columns = ["label", "study_id", "yi", "vi", *_ARM_COLUMNS, "msc_source", "product", "timepoint"]
+        columns = ["label", "study_id", "yi", "vi", *_ARM_COLUMNS, "pi", "p_bound", "p_direction", "msc_source",
+                   "product", "timepoint"]  # fmt: skip
         columns += ["risk_of_bias", "source_quality", "rule", "source", "location", "quote", "status"]
         return self.rows[columns].to_csv(index=False, lineterminator="\n")
 
@@ -156,11 +156,7 @@ def analyse(
         & (usable["product_class"] == choice.product_class)
     ]
     group = group.join(facts, on="study_id")
-    es = escalc("SMD", **{name: group[name] for name in _ARM_COLUMNS})
-    orientation = np.where(group["higher_is_better"].astype(bool), 1.0, -1.0)
-    rows = group.assign(yi=es.yi * orientation, vi=es.vi)
-    repeated = rows["study_id"].duplicated(keep=False)
-    rows = rows.assign(label=rows["study_id"].where(~repeated, rows["study_id"] + " (" + rows["treatment"] + ")"))
+    rows = effect_sizes(group)
     notes = []
     if without_high_risk:
         dropped = sorted(set(rows.loc[rows["risk_of_bias"] == "high", "study_id"]))
