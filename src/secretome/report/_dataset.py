@@ -123,8 +123,12 @@ def effect_sizes(rows: pd.DataFrame) -> pd.DataFrame:
         warnings.simplefilter("ignore", SecretomeWarning)
         es = escalc("SMD", **means, pi=rows["pi"], direction=rows["p_direction"])
     orientation = np.where(rows["higher_is_better"].astype(bool), 1.0, -1.0)
+    # A study with several comparisons shows each, by treatment arm, or by both arms where one treatment
+    # arm meets several controls.
     repeated = rows["study_id"].duplicated(keep=False)
-    labels = rows["study_id"].where(~repeated, rows["study_id"] + " (" + rows["treatment"] + ")")
+    same_arm = rows.duplicated(["study_id", "treatment"], keep=False)
+    arms = rows["treatment"].where(~same_arm, rows["treatment"] + " vs " + rows["control"].astype(str))
+    labels = rows["study_id"].where(~repeated, rows["study_id"] + " (" + arms + ")")
     return rows.assign(yi=es.yi * orientation, vi=es.vi, label=labels)
 
 

@@ -8,6 +8,7 @@ when the store is writable: in read-only mode they are not registered at all.
 
 from __future__ import annotations
 
+import base64
 import functools
 import secrets
 import threading
@@ -335,7 +336,10 @@ async def synthesis(request: Request) -> Response:
     if key:
         try:
             analysis = await _call(analyse, dataset, facts, key, **args)
-            svg = Markup((await _call(analysis.forest_svg)).decode())  # our own SVG, drawn by meta
+            # As an image, not inline: matplotlib's SVG styles itself with style attributes, which the
+            # Content-Security-Policy (style-src 'self') blocks inline, and the plot then renders black.
+            encoded = base64.b64encode(await _call(analysis.forest_svg)).decode()
+            svg = Markup(f'<img src="data:image/svg+xml;base64,{encoded}" alt="Forest plot" class="forest-plot">')
         except InputError as exc:
             error = exc
     context = {"choices": choices, "key": key, "args": args, "analysis": analysis, "error": error, "svg": svg}
