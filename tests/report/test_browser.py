@@ -12,7 +12,7 @@ from secretome.report._browser import check_rendering, screenshot_sections
 def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, model_settings, tmp_path):
     built = build_report(tmp_path / "out", corpus=synthetic_corpus, **model_settings)
     seen = check_rendering(built.html)
-    assert seen.sections == ("corpus", "evidence-map", "synthesis", "mechanism", "methods")
+    assert seen.sections == ("corpus", "evidence-map", "synthesis", "mechanism", "methods", "studies")
     assert seen.figures == 8  # evidence map, two forests, one by subgroup, model diagram, three experiments
     assert seen.empty_figures == ()
     assert seen.console_errors == ()

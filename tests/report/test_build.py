@@ -48,10 +48,10 @@ def test_every_domain_has_a_heading_and_empty_ones_say_so(html):
 
 
 def test_risk_of_bias_is_shown_where_assessed(html):
-    corpus = html.split('<section id="corpus">')[1].split("</section>")[0]
-    assert "Risk-of-bias judgements as recorded" in corpus
-    assert "<td>syn-delta-2019</td><td>RoB2</td>" in corpus
-    assert "some_concerns" in corpus
+    studies = html.split('<section id="studies">')[1].split("</section>")[0]
+    assert "Risk-of-bias judgements as recorded" in studies
+    assert "<td>syn-delta-2019</td><td>RoB2</td>" in studies
+    assert "some_concerns" in studies
 
 
 def test_pooled_numbers_link_to_their_studies(html):

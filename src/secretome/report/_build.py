@@ -163,6 +163,7 @@ def build_report(
     sections.append(_mechanism_section(dataset, subjects, trajectories, progress))
     report("report", 5, len(steps))
     sections.append(_methods_section(dataset, digest, store_url, len(studies)))
+    sections.append(_studies_section(studies))
     html = document(
         "MSC secretome therapy for osteoarthritis: the living state of the art",
         f"Built by secretome {__version__} from {len(studies)} studies. Every number links to its source.",
@@ -228,40 +229,9 @@ def _prisma_table(prisma: PrismaCounts) -> pd.DataFrame:
     return pd.DataFrame(steps, columns=["PRISMA 2020 box", "n"])
 
 
-def _corpus_section(studies: Sequence[Study], prisma: PrismaCounts) -> Section:
-    section = Section("corpus", "Corpus")
-    if prisma.n_identified:
-        section.paragraph(
-            "PRISMA 2020 flow (Page et al. 2021, doi:10.1136/bmj.n71): every count is a query over the store's "
-            "imported records, their duplicate links and screening decisions."
-        )
-        section.table(_prisma_table(prisma), caption="PRISMA 2020 flow of the store")
-    else:
-        section.paragraph(
-            "The store holds no imported database-search records or screening decisions, so the identification "
-            "and screening boxes of a PRISMA 2020 flow are not shown rather than filled in. The flow of the curated "
-            "corpus below is computed from its study files."
-        )
-    by_level = pd.Series([vocab.DESIGNS[s.design].evidence_level for s in studies]).value_counts()
-    flow = pd.DataFrame(
-        {
-            "step": [
-                "Studies in the corpus",
-                "Reviews (described, not pooled)",
-                "Primary studies: in vitro",
-                "Primary studies: animal",
-                "Primary studies: clinical",
-                "Primary studies with per-arm numbers",
-            ],
-            "n": [
-                len(studies),
-                int(by_level.get("review", 0)),
-                *(int(by_level.get(level, 0)) for level in _LEVELS),
-                sum(1 for s in studies if any(r.kind == "arm_data" for r in s.results)),
-            ],
-        }
-    )
-    section.table(flow, caption="Flow of studies")
+def _studies_section(studies: Sequence[Study]) -> Section:
+    # Last: a reader meets the findings first; this table is where the syntheses' study ids lead.
+    section = Section("studies", "Studies and their risk of bias")
     rows = []
     for s in sorted(studies, key=lambda s: (vocab.DESIGNS[s.design].evidence_level, s.id)):
         source, product, dose = _first_intervention(s)
@@ -300,6 +270,43 @@ def _corpus_section(studies: Sequence[Study], prisma: PrismaCounts) -> Section:
     )
     table = judgements.pivot_table(index=["study", "tool"], columns="item", values="judgement", aggfunc="first")
     section.table(table.reset_index(), caption="Risk-of-bias judgements as recorded in the study files")
+    return section
+
+
+def _corpus_section(studies: Sequence[Study], prisma: PrismaCounts) -> Section:
+    section = Section("corpus", "Corpus")
+    if prisma.n_identified:
+        section.paragraph(
+            "PRISMA 2020 flow (Page et al. 2021, doi:10.1136/bmj.n71): every count is a query over the store's "
+            "imported records, their duplicate links and screening decisions."
+        )
+        section.table(_prisma_table(prisma), caption="PRISMA 2020 flow of the store")
+    else:
+        section.paragraph(
+            "The store holds no imported database-search records or screening decisions, so the identification "
+            "and screening boxes of a PRISMA 2020 flow are not shown rather than filled in. The flow of the curated "
+            "corpus below is computed from its study files."
+        )
+    by_level = pd.Series([vocab.DESIGNS[s.design].evidence_level for s in studies]).value_counts()
+    flow = pd.DataFrame(
+        {
+            "step": [
+                "Studies in the corpus",
+                "Reviews (described, not pooled)",
+                "Primary studies: in vitro",
+                "Primary studies: animal",
+                "Primary studies: clinical",
+                "Primary studies with per-arm numbers",
+            ],
+            "n": [
+                len(studies),
+                int(by_level.get("review", 0)),
+                *(int(by_level.get(level, 0)) for level in _LEVELS),
+                sum(1 for s in studies if any(r.kind == "arm_data" for r in s.results)),
+            ],
+        }
+    )
+    section.table(flow, caption="Flow of studies")
     return section
 
 
