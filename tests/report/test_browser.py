@@ -13,7 +13,8 @@ def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, model_s
     built = build_report(tmp_path / "out", corpus=synthetic_corpus, **model_settings)
     seen = check_rendering(built.html)
     assert seen.sections == ("corpus", "evidence-map", "synthesis", "mechanism", "methods", "studies")
-    assert seen.figures == 8  # evidence map, two forests, one by subgroup, model diagram, three experiments
+    # Evidence map, five forests and one by subgroup, a funnel (k = 12), model diagram, three experiments.
+    assert seen.figures == 12
     assert seen.empty_figures == ()
     assert seen.console_errors == ()
 

@@ -31,8 +31,8 @@ from secretome.evidence import (
     open_store,
     prisma_counts,
 )
-from secretome.meta import forest_plot
-from secretome.report._dataset import analysis_dataset
+from secretome.meta import back_transform, forest_plot, funnel_plot
+from secretome.report._dataset import CHANGE_R, analysis_dataset
 from secretome.report._figures import bubble_matrix, inline_svg
 from secretome.report._html import Section, document, escape
 from secretome.report._mechanism import (
@@ -49,12 +49,15 @@ from secretome.report._mechanism import (
     trajectories_figure,
 )
 from secretome.report._synthesis import (
+    MEASURE_LABELS,
     SUBGROUP_COLUMNS,
     PooledOutcome,
     VoteCount,
+    analyses_frame,
     count_votes,
     outcome_votes,
     pool_outcomes,
+    with_analyses,
 )
 
 __all__ = ["ReportResult", "build_report"]
@@ -69,8 +72,8 @@ class ReportResult(Result):
 
     Attributes
     ----------
-    html, dataset_csv : str
-        Paths of the report and of its analysis dataset.
+    html, dataset_csv, analyses_csv : str
+        Paths of the report, of its analysis dataset and of its table of pooled analyses.
     studies, primary_studies, results : int
         Studies in the corpus, of which primary (not reviews); results of the primary studies.
     pooled : int
@@ -83,6 +86,7 @@ class ReportResult(Result):
 
     html: str
     dataset_csv: str
+    analyses_csv: str
     studies: int
     primary_studies: int
     results: int
@@ -95,6 +99,7 @@ class ReportResult(Result):
             [
                 f"Report written to {self.html}",
                 f"Analysis dataset: {self.dataset_csv} (sha256 {self.data_sha256[:12]}...)",
+                f"Pooled analyses: {self.analyses_csv}",
                 f"Studies: {self.studies} ({self.primary_studies} primary, {self.results} results)",
                 f"Random-effects meta-analyses: {self.pooled}; vote counts: {self.vote_counts}",
             ]
@@ -115,7 +120,9 @@ def build_report(
     Parameters
     ----------
     out : str or Path
-        Folder for ``index.html`` and ``analysis.csv``; both are written whole or not at all.
+        Folder for ``index.html``, ``analysis.csv`` (one row per result, with the ``yi``, ``vi`` and
+        ``analysis_id`` of the rows each pooled analysis used) and ``analyses.csv`` (one row per pooled
+        analysis); all are written whole or not at all.
     db : str, optional
         URL of an existing store (:func:`~secretome.evidence.open_store`); a missing or corrupt one is
         an input error, and none is ever created here.
@@ -138,7 +145,7 @@ def build_report(
         raise OutputError("is not a folder", file=str(out))
     if not out.parent.is_dir():
         raise OutputError("the parent folder does not exist", file=str(out))
-    targets = (out / "analysis.csv", out / "index.html")
+    targets = (out / "analysis.csv", out / "analyses.csv", out / "index.html")
     if out.is_dir():  # refused before the work, not after it (a folder or a link where a file goes)
         for target in targets:
             check_output_path(target)
@@ -150,14 +157,15 @@ def build_report(
         prisma = prisma_counts(store)
         store_url = store.url
     dataset = analysis_dataset(studies)
-    csv_text = dataset.to_csv(index=False)
+    pooled, votes = pool_outcomes(dataset), count_votes(dataset)
+    csv_text = with_analyses(dataset, pooled).to_csv(index=False)
+    analyses_text = analyses_frame(pooled).to_csv(index=False)
     digest = hashlib.sha256(csv_text.encode("utf-8")).hexdigest()
     report("report", 1, len(steps))
     sections = [_corpus_section(studies, prisma)]
     report("report", 2, len(steps))
     sections.append(_map_section(emap))
     report("report", 3, len(steps))
-    pooled, votes = pool_outcomes(dataset), count_votes(dataset)
     sections.append(_synthesis_section(dataset, pooled, votes))
     report("report", 4, len(steps))
     sections.append(_mechanism_section(dataset, subjects, trajectories, progress))
@@ -176,7 +184,8 @@ def build_report(
         raise OutputError(f"cannot create the folder ({exc.strerror})", file=str(out)) from exc
     try:
         # Both files or neither: a report whose page cannot be written leaves no new analysis.csv.
-        csv_path, html_path = atomic_write_files(dict(zip(targets, (csv_text, html), strict=True)))
+        texts = (csv_text, analyses_text, html)
+        csv_path, analyses_path, html_path = atomic_write_files(dict(zip(targets, texts, strict=True)))
     except BaseException:
         if created:
             with contextlib.suppress(OSError):
@@ -187,6 +196,7 @@ def build_report(
     return ReportResult(
         html=str(html_path),
         dataset_csv=str(csv_path),
+        analyses_csv=str(analyses_path),
         studies=len(studies),
         primary_studies=len(primary),
         results=len(dataset),
@@ -339,13 +349,17 @@ def _map_section(emap: EvidenceMap) -> Section:
 def _synthesis_section(dataset: pd.DataFrame, pooled: list[PooledOutcome], votes: list[VoteCount]) -> Section:
     section = Section("synthesis", "Synthesis by outcome domain")
     section.paragraph(
-        "Pooling never crosses evidence level or product class (cells vs cell-free secretome). An outcome with "
-        "per-arm numbers, or a between-group p-value with its direction and both group sizes (converted as "
-        "metafor's escalc does; a 'P < x' at its bound x, so that |g| is a lower bound: Cochrane Handbook "
-        "6.5.2.3), from at least two studies is pooled as Hedges' g (positive = benefit) in a REML "
-        "random-effects model; every domain is also summarised by vote counting on the direction of effect with "
-        "a sign test (SWiM). The rows used, and the rule applied to each, are in analysis.csv beside this report "
-        "(columns rule, pi, p_bound)."
+        "Pooling never crosses evidence level, product class (cells vs cell-free secretome) or measure. A "
+        "comparison with a control arm, from per-arm numbers or from a between-group p-value with its direction "
+        "and both group sizes (converted as metafor's escalc does; a 'P < x' at its bound x, so that |g| is a lower "
+        "bound: Cochrane Handbook 6.5.2.3), is Hedges' g (positive = benefit); a single arm's change from baseline "
+        f"(case series) is a standardised mean change (SMCR, pre-post correlation r = {CHANGE_R} assumed, 0.3 and "
+        "0.7 in sensitivity) and never meets a comparison between arms; events of an arm are a proportion (log "
+        "odds). Two or more studies with a primary source give a REML random-effects model; studies whose only "
+        "source is secondary enter a sensitivity analysis only. Every domain is also summarised by vote counting "
+        "on the direction of effect with a sign test (SWiM), trials and case series apart. The rows used, with "
+        "yi, vi and analysis_id, are in analysis.csv and every pooled model in analyses.csv beside this report: "
+        "rma(yi, vi, method='REML') on an analysis's rows reruns it."
     )
     for domain_id, domain in vocab.OUTCOME_DOMAINS.items():
         section.heading(domain.label)
@@ -361,23 +375,35 @@ def _synthesis_section(dataset: pd.DataFrame, pooled: list[PooledOutcome], votes
                 _vote_table(domain_votes), caption=f"{domain.label}: direction of effect (one vote per study)"
             )
         if not domain_pooled:
-            section.paragraph("Not pooled: fewer than two studies give per-arm numbers for any one outcome.")
+            section.paragraph(
+                "Not pooled: fewer than two studies with a primary source give numbers for any one outcome."
+            )
     return section
 
 
 def _pooled_block(section: Section, p: PooledOutcome) -> None:
     res = p.result
     label = vocab.OUTCOMES[p.outcome].label
-    title = f"{label}: {p.evidence_level}, {p.product_class} (k = {res.k})"
-    svg = forest_plot(res, xlabel="Hedges' g (positive = benefit of treatment)")
-    section.figure(inline_svg(svg), f"Forest plot, {title}; Hedges' g, positive = benefit.")
-    section.raw(
-        f"<p>Pooled Hedges' g {res.estimate:.2f} (95% CI {res.ci_lb:.2f} to {res.ci_ub:.2f}; "
-        f"prediction interval {res.pi_lb:.2f} to {res.pi_ub:.2f}), tau<sup>2</sup> = {res.tau2:.3f}, "
-        f"I<sup>2</sup> = {res.I2:.1f}%. Studies: "
-        + ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in p.studies)
-        + ".</p>"
-    )
+    title = f"{label}: {p.evidence_level}, {p.product_class}, {p.measure} (k = {res.k})"
+    axis = MEASURE_LABELS[p.measure]
+    section.heading(title, level=4)
+    svg = forest_plot(res, xlabel=axis)
+    section.figure(inline_svg(svg), f"Forest plot, {title}; {axis}.")
+    studies = ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in p.studies)
+    heterogeneity = f"tau<sup>2</sup> = {res.tau2:.3f}, I<sup>2</sup> = {res.I2:.1f}%"
+    if p.measure == "PLO":
+        est, lb, ub, plb, pub = back_transform([res.estimate, res.ci_lb, res.ci_ub, res.pi_lb, res.pi_ub], "PLO")
+        text = (
+            f"Pooled proportion {est:.1%} (95% CI {lb:.1%} to {ub:.1%}; prediction interval {plb:.1%} to "
+            f"{pub:.1%}; back-transformed from the log odds), {heterogeneity}"
+        )
+    else:
+        name = "Hedges' g" if p.measure == "SMD" else "Standardised mean change"
+        text = (
+            f"Pooled {name} {res.estimate:.2f} (95% CI {res.ci_lb:.2f} to {res.ci_ub:.2f}; prediction interval "
+            f"{res.pi_lb:.2f} to {res.pi_ub:.2f}), {heterogeneity}"
+        )
+    section.raw(f"<p>{text}. {p.participants} participants. Studies: {studies}. Analysis id: {escape(p.id)}.</p>")
     for test in p.subgroup_tests:
         if test.result is None:
             section.paragraph(test.note or "")
@@ -385,14 +411,14 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
         sub = test.result
         by = SUBGROUP_COLUMNS[test.column]
         section.figure(
-            inline_svg(forest_plot(sub, xlabel="Hedges' g (positive = benefit of treatment)")),
+            inline_svg(forest_plot(sub, xlabel=axis)),
             f"Forest plot by {by}, {title}: one REML model per subgroup, then all studies.",
         )
         table = pd.DataFrame(
             {
                 by: sub.levels,
                 "k": [f.k for f in sub.fits],
-                "Hedges' g": [f.estimate for f in sub.fits],
+                "estimate": [f.estimate for f in sub.fits],
                 "ci.lb": [f.ci_lb for f in sub.fits],
                 "ci.ub": [f.ci_ub for f in sub.fits],
                 "tau^2": [f.tau2 for f in sub.fits],
@@ -402,6 +428,13 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
             table,
             caption=f"{title}: by {by}; test of subgroup differences "
             f"QM(df = {sub.QM_df[0]}) = {sub.QM:.2f}, p = {sub.QM_pval:.3g}",
+        )
+    if p.sensitivity is not None:
+        section.table(p.sensitivity, caption=f"{title}: sensitivity analyses (rule S5)", numeric_digits=3)
+    if p.egger is not None:
+        section.figure(inline_svg(funnel_plot(res, xlabel=axis)), f"Funnel plot, {title}.")
+        section.paragraph(
+            f"Egger's regression test: z = {p.egger.zval:.2f}, p = {p.egger.pval:.3g} (k = {res.k}; Egger et al. 1997)."
         )
     provenance = p.rows[["study_id", "treatment", "control", "timepoint", "yi", "vi", "location", "quote", "source"]]
     section.table(provenance, caption=f"{title}: pooled rows and their provenance", numeric_digits=3)
@@ -416,6 +449,7 @@ def _vote_table(votes: list[VoteCount]) -> pd.DataFrame:
             {
                 "level": v.evidence_level,
                 "product class": v.product_class,
+                "comparison": "with a control arm" if v.comparison == "between" else "within one arm",
                 "studies": len(v.votes),
                 "benefit": v.benefit,
                 "harm": v.harm,

@@ -47,8 +47,8 @@ class Section:
     def paragraph(self, text: str) -> None:
         self.parts.append(f"<p>{escape(text)}</p>")
 
-    def heading(self, text: str) -> None:
-        self.parts.append(f"<h3>{escape(text)}</h3>")
+    def heading(self, text: str, level: int = 3) -> None:
+        self.parts.append(f"<h{level}>{escape(text)}</h{level}>")
 
     def note(self, text: str) -> None:
         self.parts.append(f'<div class="note">{escape(text)}</div>')
