@@ -7,6 +7,7 @@ analysis dataset beside it as CSV, so anyone can rerun every pooled number in me
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import platform
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from secretome.evidence import (
 from secretome.meta import back_transform, forest_plot, funnel_plot
 from secretome.report._dataset import CHANGE_R, analysis_dataset
 from secretome.report._figures import bubble_matrix, inline_svg
+from secretome.report._grade import GRADE_RULES, summary_of_findings
 from secretome.report._html import Section, document, escape
 from secretome.report._mechanism import (
     PLOTTED,
@@ -48,6 +50,7 @@ from secretome.report._mechanism import (
     run_experiments,
     trajectories_figure,
 )
+from secretome.report._risk_of_bias import assessed_with, summary_bars, traffic_light
 from secretome.report._synthesis import (
     MEASURE_LABELS,
     SUBGROUP_COLUMNS,
@@ -149,7 +152,7 @@ def build_report(
     if out.is_dir():  # refused before the work, not after it (a folder or a link where a file goes)
         for target in targets:
             check_output_path(target)
-    steps = ("dataset", "corpus", "evidence map", "synthesis", "mechanism", "methods")
+    steps = ("dataset", "summary and corpus", "evidence map", "synthesis", "mechanism", "methods")
     report("report", 0, len(steps))
     with open_store(db, corpus=corpus) as store:
         studies = get_studies(store)
@@ -162,7 +165,7 @@ def build_report(
     analyses_text = analyses_frame(pooled).to_csv(index=False)
     digest = hashlib.sha256(csv_text.encode("utf-8")).hexdigest()
     report("report", 1, len(steps))
-    sections = [_corpus_section(studies, prisma)]
+    sections = [_summary_section(studies, pooled, votes), _corpus_section(studies, prisma)]
     report("report", 2, len(steps))
     sections.append(_map_section(emap))
     report("report", 3, len(steps))
@@ -278,8 +281,32 @@ def _studies_section(studies: Sequence[Study]) -> Section:
             for item in s.risk_of_bias.items
         ]
     )
+    for tool in vocab.RISK_OF_BIAS_TOOLS:
+        if not assessed_with(studies, tool):
+            continue
+        section.figure(summary_bars(studies, tool), f"{tool}: judgements per domain (robvis summary plot).")
+        section.figure(traffic_light(studies, tool), f"{tool}: judgements per study (robvis traffic-light plot).")
     table = judgements.pivot_table(index=["study", "tool"], columns="item", values="judgement", aggfunc="first")
     section.table(table.reset_index(), caption="Risk-of-bias judgements as recorded in the study files")
+    return section
+
+
+def _summary_section(studies: Sequence[Study], pooled: list[PooledOutcome], votes: list[VoteCount]) -> Section:
+    section = Section("summary", "Summary of findings")
+    years = [s.reference.year for s in studies if s.reference.year]
+    newest = max(years) if years else None
+    section.paragraph(
+        f"Built on {datetime.datetime.now(datetime.UTC).date().isoformat()} from {len(studies)} studies; the newest "
+        f"study was published in {newest if newest else 'an unknown year'}. One row per pooled analysis, then per "
+        "outcome domain that only a vote count summarises. Certainty follows the written rules G0-G5 in Methods; "
+        "effects are Hedges' g (g) between arms, the standardised mean change from baseline (SMCR) within an arm, "
+        "or the proportion of patients with an event; positive g or SMCR = benefit of treatment."
+    )
+    table = summary_of_findings(pooled, votes, {s.id: s for s in studies})
+    if table.empty:
+        section.note("The corpus gives no analysis or vote to summarise.")
+    else:
+        section.table(table, caption="Summary of findings (GRADE-style; rules in Methods)")
     return section
 
 
@@ -549,6 +576,12 @@ def _methods_section(dataset: pd.DataFrame, digest: str, store_url: str, studies
             "and SDs (Wan et al. 2014, doi:10.1186/1471-2288-14-135).",
             "Subgroup differences: QM of a mixed-effects meta-regression on the subgroup (metafor's "
             "rma(mods = ~ factor(group))).",
+            "Within-arm change: standardised mean change with raw-score standardisation (Becker 1988, "
+            "doi:10.1111/j.2044-8317.1988.tb00901.x), metafor's escalc(measure='SMCR'); proportions on the logit "
+            "scale, escalc(measure='PLO'), back-transformed for display.",
+            "Funnel plot and Egger's regression test (Egger et al. 1997, doi:10.1136/bmj.315.7109.629) where k >= 10 "
+            "(Sterne et al. 2011, doi:10.1136/bmj.d4002).",
+            "Risk-of-bias figures in the layout of robvis (McGuinness & Higgins 2021, doi:10.1002/jrsm.1411).",
             "Model uncertainty: virtual cohorts drawn from the priors of the assumed parameters; Morris "
             "screening (Morris 1991, doi:10.1080/00401706.1991.10484804) with SALib (Herman & Usher 2017, "
             "doi:10.21105/joss.00097).",
@@ -570,6 +603,13 @@ def _methods_section(dataset: pd.DataFrame, digest: str, store_url: str, studies
         }
     )
     section.table(software, caption="Software")
+    section.heading("Certainty of the evidence (summary of findings)")
+    section.paragraph(
+        "Each row of the summary of findings is judged by the same written rules (GRADE: Guyatt et al. 2011, "
+        "J Clin Epidemiol 64(4):383-394; animal evidence: Hooijmans et al. 2018, doi:10.1371/journal.pone.0187271); "
+        "they operationalise the five GRADE domains and a review team would refine them by judgement:"
+    )
+    section.items(GRADE_RULES)
     section.heading("What the evidence does not contain")
     if dataset.empty:
         section.note("The corpus holds no primary study.")
