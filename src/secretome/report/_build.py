@@ -36,7 +36,7 @@ from secretome.meta import back_transform, forest_plot, funnel_plot
 from secretome.report._dataset import CHANGE_R, analysis_dataset
 from secretome.report._figures import bubble_matrix, inline_svg
 from secretome.report._grade import GRADE_RULES, summary_of_findings
-from secretome.report._html import Section, document, escape
+from secretome.report._html import Link, Section, document, escape
 from secretome.report._mechanism import (
     PLOTTED,
     assumption_counts,
@@ -249,19 +249,23 @@ def _studies_section(studies: Sequence[Study]) -> Section:
     for s in sorted(studies, key=lambda s: (vocab.DESIGNS[s.design].evidence_level, s.id)):
         source, product, dose = _first_intervention(s)
         pop = s.population
+        ref = s.reference
+        links = (
+            *((Link("DOI", f"https://doi.org/{ref.doi}"),) if ref.doi else ()),
+            *((Link("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/"),) if ref.pmid else ()),
+            *((Link("source", ref.url),) if ref.url else ()),
+        )
+        population = [_label(vocab.SPECIES, pop.species), _label(vocab.OA_MODELS, pop.oa_model)] if pop else []
         rows.append(
             {
                 "study": s.id,
-                "year": s.reference.year,
-                "title": s.reference.title,
+                "year": ref.year,
+                "title": ref.title,
                 "design": vocab.DESIGNS[s.design].label,
-                "species": _label(vocab.SPECIES, pop.species) if pop else "",
-                "OA model": _label(vocab.OA_MODELS, pop.oa_model) if pop else "",
-                "MSC source": source,
-                "product": product,
-                "dose": dose,
+                "population": ", ".join(p for p in population if p),
+                "intervention": ", ".join(p for p in (product, source, dose) if p),
                 "outcomes": ", ".join(sorted({_label(vocab.OUTCOMES, r.outcome) for r in s.results})),
-                "DOI / URL": s.reference.doi or s.reference.url or "",
+                "links": links,
             }
         )
     table = pd.DataFrame(rows).astype({"year": "Int64"})  # a year is a whole number, missing or not
@@ -274,20 +278,26 @@ def _studies_section(studies: Sequence[Study]) -> Section:
             "trials); none is shown rather than guessed."
         )
         return section
-    judgements = pd.DataFrame(
-        [
-            {"study": s.id, "tool": s.risk_of_bias.tool, "item": item.domain, "judgement": item.judgement}
-            for s in assessed
-            for item in s.risk_of_bias.items
-        ]
-    )
-    for tool in vocab.RISK_OF_BIAS_TOOLS:
-        if not assessed_with(studies, tool):
+    for tool, spec in vocab.RISK_OF_BIAS_TOOLS.items():
+        rated = assessed_with(studies, tool)
+        if not rated:
             continue
         section.figure(summary_bars(studies, tool), f"{tool}: judgements per domain (robvis summary plot).")
         section.figure(traffic_light(studies, tool), f"{tool}: judgements per study (robvis traffic-light plot).")
-    table = judgements.pivot_table(index=["study", "tool"], columns="item", values="judgement", aggfunc="first")
-    section.table(table.reset_index(), caption="Risk-of-bias judgements as recorded in the study files")
+        # D1..Dn as in the plots' keys, so the table fits the page; each judgement as recorded.
+        columns = {domain: f"D{i + 1}" for i, (domain, _) in enumerate(spec.domains)}
+        table = pd.DataFrame(
+            [
+                {
+                    "study": s.id,
+                    **{columns[item.domain]: item.judgement.replace("_", " ") for item in s.risk_of_bias.items},
+                }
+                | ({"overall": (s.risk_of_bias.overall or "").replace("_", " ")} if spec.has_overall else {})
+                for s in rated
+            ]
+        )
+        keys = "; ".join(f"{code}: {label}" for code, (_, label) in zip(columns.values(), spec.domains, strict=True))
+        section.table(table, caption=f"{tool} judgements as recorded in the study files ({keys})")
     return section
 
 
@@ -464,6 +474,7 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
             f"Egger's regression test: z = {p.egger.zval:.2f}, p = {p.egger.pval:.3g} (k = {res.k}; Egger et al. 1997)."
         )
     provenance = p.rows[["study_id", "treatment", "control", "timepoint", "yi", "vi", "location", "quote", "source"]]
+    provenance = provenance.assign(source=[Link("source", url) for url in provenance["source"]])
     section.table(provenance, caption=f"{title}: pooled rows and their provenance", numeric_digits=3)
 
 

@@ -118,8 +118,8 @@ _COLUMNS = ["domain", "outcome", "evidence", "product class", "effect", "studies
 
 
 def _evidence(level: str, comparison: str) -> str:
-    who = "animal studies" if level == "animal" else "clinical studies"
-    return f"{who}, between arms" if comparison == "between" else f"{who}, single arms (change or events)"
+    who = "animal" if level == "animal" else "clinical"
+    return f"{who}, between arms" if comparison == "between" else f"{who}, single arm"
 
 
 def _start(designs: set[str]) -> int:
