@@ -424,7 +424,8 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
     title = f"{label}: {p.evidence_level}, {p.product_class}, {p.measure} (k = {res.k})"
     axis = MEASURE_LABELS[p.measure]
     section.heading(title, level=4)
-    svg = forest_plot(res, xlabel=axis)
+    columns, favours = _arm_columns(p.rows, p.measure), _FAVOURS.get(p.measure)
+    svg = forest_plot(res, xlabel=axis, ilab=columns, favours=favours)
     section.figure(inline_svg(svg), f"Forest plot, {title}; {axis}.")
     studies = ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in p.studies)
     heterogeneity = f"tau<sup>2</sup> = {res.tau2:.3f}, I<sup>2</sup> = {res.I2:.1f}%"
@@ -448,7 +449,7 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
         sub = test.result
         by = SUBGROUP_COLUMNS[test.column]
         section.figure(
-            inline_svg(forest_plot(sub, xlabel=axis)),
+            inline_svg(forest_plot(sub, xlabel=axis, ilab=columns, favours=favours)),
             f"Forest plot by {by}, {title}: one REML model per subgroup, then all studies.",
         )
         table = pd.DataFrame(
@@ -476,6 +477,40 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
     provenance = p.rows[["study_id", "treatment", "control", "timepoint", "yi", "vi", "location", "quote", "source"]]
     provenance = provenance.assign(source=[Link("source", url) for url in provenance["source"]])
     section.table(provenance, caption=f"{title}: pooled rows and their provenance", numeric_digits=3)
+
+
+_FAVOURS = {
+    "SMD": ("Favours control", "Favours treatment"),
+    "SMCR": ("Worse than baseline", "Better than baseline"),
+}
+
+
+def _arm_columns(rows: pd.DataFrame, measure: str) -> dict[str, list[str]]:
+    """The numbers each forest row rests on, per arm (metafor's ``ilab``): n, mean (SD), p or events."""
+
+    def n(value: object) -> str:
+        return "" if pd.isna(value) else f"{float(value):g}"
+
+    def mean_sd(mean: object, sd: object) -> str:
+        return "" if pd.isna(mean) else f"{float(mean):.3g} ({float(sd):.3g})"
+
+    if measure == "PLO":
+        return {"events / n": [f"{x:g} / {m:g}" for x, m in zip(rows["xi"], rows["n1i"], strict=True)]}
+    if measure == "SMCR":
+        return {
+            "n": [n(v) for v in rows["n1i"]],
+            "baseline": [mean_sd(m, sd) for m, sd in zip(rows["m_pre"], rows["sd_pre"], strict=True)],
+            "follow-up": [mean_sd(m, sd) for m, sd in zip(rows["m1i"], rows["sd1i"], strict=True)],
+        }
+    # D8 rows give a p-value instead of means: it is what the effect rests on, so it is shown.
+    p_text = ["" if pd.isna(p) else ("p < " if b else "p = ") + f"{p:g}" for p, b in zip(rows["pi"], rows["p_bound"],
+                                                                                     strict=True)]  # fmt: skip
+    return {
+        "treated\nn": [n(v) for v in rows["n1i"]],
+        "treated\nmean (SD)": [mean_sd(m, sd) or p for m, sd, p in zip(rows["m1i"], rows["sd1i"], p_text, strict=True)],
+        "control\nn": [n(v) for v in rows["n2i"]],
+        "control\nmean (SD)": [mean_sd(m, sd) for m, sd in zip(rows["m2i"], rows["sd2i"], strict=True)],
+    }
 
 
 def _vote_table(votes: list[VoteCount]) -> pd.DataFrame:
