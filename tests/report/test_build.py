@@ -212,6 +212,11 @@ def test_a_store_with_records_gets_a_prisma_flow(tmp_path, synthetic_corpus, mod
     built = build_report(tmp_path / "out", db=url, **model_settings)
     corpus = Path(built.html).read_text(encoding="utf-8").split('<section id="corpus">')[1].split("</section>")[0]
     assert "PRISMA 2020 flow of the store" in corpus
+    # The diagram: a box per PRISMA 2020 step, its counts from the store.
+    for box in ("identified", "identified-excluded", "screened", "screened-excluded", "assessed", "included"):
+        assert f'id="prisma-{box}"' in corpus
+    assert "Records identified (n = 3):" in corpus
+    assert "Duplicate records removed (n = 1)" in corpus
     assert '<td>Records identified: PubMed</td><td class="num">3</td>' in corpus
     assert '<td>Duplicate records removed</td><td class="num">1</td>' in corpus
     assert '<td>  excluded: not OA</td><td class="num">1</td>' in corpus

@@ -50,6 +50,7 @@ from secretome.report._mechanism import (
     run_experiments,
     trajectories_figure,
 )
+from secretome.report._prisma import prisma_diagram
 from secretome.report._risk_of_bias import assessed_with, summary_bars, traffic_light
 from secretome.report._synthesis import (
     MEASURE_LABELS,
@@ -327,6 +328,7 @@ def _corpus_section(studies: Sequence[Study], prisma: PrismaCounts) -> Section:
             "PRISMA 2020 flow (Page et al. 2021, doi:10.1136/bmj.n71): every count is a query over the store's "
             "imported records, their duplicate links and screening decisions."
         )
+        section.figure(prisma_diagram(prisma), "PRISMA 2020 flow diagram of the store (Page et al. 2021).")
         section.table(_prisma_table(prisma), caption="PRISMA 2020 flow of the store")
     else:
         section.paragraph(
