@@ -68,6 +68,15 @@ for (spec in list(list(data = "bcg", method = "REML", test = "z", order = FALSE)
                order = if (spec$order) narr(d$year) else NULL)
   cumul_cases[[length(cumul_cases) + 1]] <- c(case, cumul_fields(cu))
 }
+# A refit that does not converge is an NA row with a warning: dat.nielweise2007 (log odds ratios) under
+# REML, whose cumulative fits of the first 7, 8 and 12 trials do not converge.
+niel <- escalc(measure = "OR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat.nielweise2007)
+cu <- suppressWarnings(cumul(rma(niel$yi, niel$vi, method = "REML")))
+cumul_cases[[length(cumul_cases) + 1]] <- c(
+  list(id = "nielweise2007-REML-z-refits-fail", method = "REML", test = "z", yi = narr(niel$yi), vi = narr(niel$vi),
+       order = NULL),
+  cumul_fields(cu)
+)
 write_cases("cumulative.json", cumul_cases)
 
 # ---- ranktest() and trimfill(): small-study effects ------------------------------------------------
