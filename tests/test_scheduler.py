@@ -91,3 +91,15 @@ def test_a_real_cluster_survives_a_killed_worker_and_gives_the_local_result(tmp_
             process.kill()
             process.wait(timeout=10)
         time.sleep(0.1)
+
+
+def test_gosh_on_a_local_cluster_equals_gosh_here():
+    from secretome.meta import gosh
+
+    rng = np.random.default_rng(7)
+    yi, vi = rng.normal(0.3, 0.3, 20), rng.uniform(0.01, 0.1, 20)
+    # 150,000 random subsets (drawn before any fit), fitted in three batches on two workers.
+    here = gosh(yi, vi, method="DL", subsets=150_000, seed=1)
+    there = gosh(yi, vi, method="DL", subsets=150_000, seed=1, scheduler="processes")
+    for field in ("estimate", "tau2", "I2", "Q"):
+        assert np.array_equal(getattr(here, field), getattr(there, field), equal_nan=True), field
