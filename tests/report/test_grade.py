@@ -38,7 +38,7 @@ def test_animal_evidence_loses_a_level_for_indirectness_and_oarsi_for_inconsiste
 
 def test_case_series_start_low_and_egger_below_010_is_publication_bias(table):
     events = table.loc["Adverse events"]
-    assert events["evidence"] == "clinical, single arm"
+    assert events["evidence"] == "clinical, treated arms (events)"
     assert events["certainty"].startswith("very low (risk of bias: 12 of 12 studies")
     assert "publication bias: Egger p = 0.077" in events["certainty"]
     assert events["effect"] == "13% of patients (95% CI 9% to 19%)"

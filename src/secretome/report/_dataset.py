@@ -38,7 +38,8 @@ D9. A result of one arm without a comparator (case series, a single-arm change) 
     treatment arms (``head_to_head``, e.g. injection vs implantation of the same cells).
 D10. Events of an arm with its n (e.g. patients with an adverse event) are a proportion, pooled on the
     logit scale (metafor ``measure="PLO"``, 1/2 added to a zero or full count as escalc does): ``xi``
-    events of ``n1i``.
+    events of ``n1i``. In a trial, the treatment arm's events give its proportion (the incidence among
+    treated patients); the comparator's are not used, so this is not a comparison between arms.
 D11. Each row carries its study's source quality (``secondary``: the only stored source is a vendor,
     clinic, practitioner, blog or document-sharing page) and risk-of-bias class (``high`` if any domain
     is at the severe end of its tool's scale). Secondary rows are described and mapped, and pooled
@@ -239,6 +240,11 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
                     rules.append("D4: n from the arm")
                 if any(d.mean is None for d in (treated, control)):
                     rules.append("D4: mean and SD from median and quartiles/range (Luo 2018; Wan 2014)")
+            elif treated.events is not None:
+                within = _within_arm(treated, arms[result.treatment].n, sign)
+                if within is not None:
+                    row.update(within[0])
+                    rules.append("D10: events of n in the treatment arm (a proportion; the comparator's not used)")
         elif treated is not None and result.control is None:
             within = _within_arm(treated, arms[result.treatment].n, sign)
             if within is not None:
@@ -397,7 +403,7 @@ def _select_timepoints(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _split_shared_controls(frame: pd.DataFrame) -> pd.DataFrame:
-    chosen = frame.index[frame["selected"] & frame["poolable"] & (frame["comparison"] != "within")]
+    chosen = frame.index[frame["selected"] & frame["poolable"] & (frame["measure"] == "SMD")]
     if chosen.empty:
         return frame
     rows = frame.loc[chosen]

@@ -81,7 +81,7 @@ def summary_of_findings(
             {
                 "domain": vocab.OUTCOME_DOMAINS[p.domain].label,
                 "outcome": vocab.OUTCOMES[p.outcome].label,
-                "evidence": _evidence(p.evidence_level, "between" if p.measure == "SMD" else "within"),
+                "evidence": _evidence(p.evidence_level, {"SMD": "between", "PLO": "events"}.get(p.measure, "within")),
                 "product class": p.product_class,
                 "effect": _effect_text(p),
                 "studies": len(p.studies),
@@ -119,7 +119,8 @@ _COLUMNS = ["domain", "outcome", "evidence", "product class", "effect", "studies
 
 def _evidence(level: str, comparison: str) -> str:
     who = "animal" if level == "animal" else "clinical"
-    return f"{who}, between arms" if comparison == "between" else f"{who}, single arm"
+    kind = {"between": "between arms", "events": "treated arms (events)"}.get(comparison, "single arm")
+    return f"{who}, {kind}"
 
 
 def _start(designs: set[str]) -> int:
