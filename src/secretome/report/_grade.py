@@ -186,12 +186,19 @@ def _effect_text(p: PooledOutcome) -> str:
 _VERBS = {"high": "{s} results in", "moderate": "{s} likely results in", "low": "{s} may result in"}
 
 
+def _opening(product_class: str, level: str, topic: str, certainty: Certainty) -> tuple[str, str, str | None]:
+    """The subject, the setting, and the whole very-low-certainty statement (``None`` above very low)."""
+    subject = _SUBJECT.get(product_class, product_class)
+    where = " in animal models" if level == "animal" else ""
+    uncertain = f"The evidence is very uncertain about the effect of {subject} on {topic}{where}"
+    return subject, where, uncertain if certainty.label == "very low" else None
+
+
 def _pooled_statement(p: PooledOutcome, certainty: Certainty) -> str:
-    subject = _SUBJECT.get(p.product_class, p.product_class)
     outcome = _lower(vocab.OUTCOMES[p.outcome].label)
-    where = " in animal models" if p.evidence_level == "animal" else ""
-    if certainty.label == "very low":
-        return f"The evidence is very uncertain about the effect of {subject} on {outcome}{where}."
+    subject, where, uncertain = _opening(p.product_class, p.evidence_level, outcome, certainty)
+    if uncertain:
+        return f"{uncertain}."
     verb = _VERBS[certainty.label].format(s=subject)
     res = p.result
     if p.measure == "PLO":
@@ -216,10 +223,9 @@ def _lower(label: str) -> str:
 
 
 def _vote_statement(v: VoteCount, certainty: Certainty) -> str:
-    subject = _SUBJECT.get(v.product_class, v.product_class)
     domain = _lower(vocab.OUTCOME_DOMAINS[v.domain].label)
-    where = " in animal models" if v.evidence_level == "animal" else ""
-    if certainty.label == "very low":
-        return f"The evidence is very uncertain about the effect of {subject} on {domain}{where}; no size is estimated."
+    subject, where, uncertain = _opening(v.product_class, v.evidence_level, domain, certainty)
+    if uncertain:
+        return f"{uncertain}; no size is estimated."
     verb = _VERBS[certainty.label].format(s=subject)
     return f"{verb} a benefit on {domain}{where} (direction only; no size is estimated)."
