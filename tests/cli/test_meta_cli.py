@@ -110,7 +110,6 @@ MEAN_ARGS = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m
         (GOOD, ["--yi", "g", "--vi", "v"], "field 'v': no such column; the columns are 'g', 'var'"),
         (GOOD, ["--yi", "g"], "field 'vi': give both yi and vi columns"),
         (GOOD, [], "field 'yi': name the yi and vi columns, or a measure"),
-        ({k: v[:1] for k, v in GOOD.items()}, YV, "a random-effects model needs at least 2 studies"),
         (GOOD, [*YV, "--method", "REMLX"], "field 'method': must be one of"),
         (GOOD, [*YV, "--test", "t"], "field 'test': must be one of 'z', 'knha'"),
         ({**MEANS, "sc": [2, -1, 2]}, MEAN_ARGS, "row 2, field 'sc': standard deviation must be >= 0 (got -1.0)"),
