@@ -127,7 +127,9 @@ mods_specs <- list(
   list(id = "molloy2014-meanage", data = "molloy2014", mods = ~ meanage),
   list(id = "normand1999-study-index", data = "normand1999", mods = ~ study),
   list(id = "gibson2002-year", data = "gibson2002", mods = ~ year),
-  list(id = "homogeneous-index", data = "homogeneous", mods = ~ x)
+  list(id = "homogeneous-index", data = "homogeneous", mods = ~ x),
+  # A redundant moderator (2 x ablat): metafor drops it with a warning and fits the rest.
+  list(id = "bcg-ablat-collinear-year", data = "bcg", mods = ~ ablat + I(2 * ablat) + year)
 )
 
 mods_case <- function(id, spec, method, test, control) {
