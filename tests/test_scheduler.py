@@ -103,3 +103,12 @@ def test_gosh_on_a_local_cluster_equals_gosh_here():
     there = gosh(yi, vi, method="DL", subsets=150_000, seed=1, scheduler="processes")
     for field in ("estimate", "tau2", "I2", "Q"):
         assert np.array_equal(getattr(here, field), getattr(there, field), equal_nan=True), field
+
+
+def test_sensitivity_on_a_local_cluster_gives_the_same_indices():
+    from secretome.model import sensitivity
+
+    model = preset("rat-mia")
+    here = sensitivity(model, method="morris", samples=4, at_time=14.0, seed=2)
+    there = sensitivity(model, method="morris", samples=4, at_time=14.0, seed=2, scheduler="processes", workers=2)
+    assert here.to_frame().equals(there.to_frame())

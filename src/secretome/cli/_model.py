@@ -153,6 +153,7 @@ def sensitivity(
     readout_maps: Annotated[
         bool, typer.Option("--readout-maps", help="Vary the score maps' parameters too (default: mechanism only).")
     ] = False,
+    scheduler: SchedulerOption = "local",
     out: OutOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
@@ -163,7 +164,8 @@ def sensitivity(
     checked_out(out, "csv", CSV)
     with progress_bar() as progress:
         result = run_sensitivity(load_preset(preset), method=method.value, samples=samples, readout=readout,
-                                 at_time=at_time, seed=seed, readout_maps=readout_maps, progress=progress)  # fmt: skip
+                                 at_time=at_time, seed=seed, readout_maps=readout_maps, progress=progress,
+                                 scheduler=scheduler)  # fmt: skip
     if out is not None:
         atomic_write_text(out, result.to_frame().to_csv(index=False))
     emit(result, fmt)

@@ -271,6 +271,7 @@ def run_batch(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     task: str = "simulate",
+    executor: Executor | None = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], np.ndarray]:
     """Simulate one subject per row of *parameters*; failures are flagged in the status, never raised.
 
@@ -293,6 +294,8 @@ def run_batch(
         ``(task, done, total)`` per subject or chunk of subjects.
     task : str
         Task name given to *progress*.
+    executor : Executor, optional
+        A Dask cluster's executor (:func:`secretome._scheduler.cluster_executor`) for the compiled solver.
 
     Returns
     -------
@@ -306,6 +309,8 @@ def run_batch(
         Every parameter's value per subject, in model order.
     """
     engine = resolve_simulator(simulator)
+    if executor is not None and engine != "rodas":
+        raise InputError("a cluster runs the compiled solver only (simulator 'auto' or 'rodas')", field="scheduler")
     matrix = parameter_matrix(model, parameters)
     names = tuple(parameters)
     rows = np.column_stack([np.broadcast_to(np.asarray(parameters[k], float), matrix.shape[0]) for k in names])
@@ -315,7 +320,7 @@ def run_batch(
         readouts = np.full((matrix.shape[0], times.size, len(model.readouts)), np.nan)
         status_list = [""] * matrix.shape[0]
         for chunk, v, r, st in iter_batches(model, matrix, times, rtol=rtol, atol=atol, workers=workers,
-                                            progress=progress, task=task):  # fmt: skip
+                                            progress=progress, task=task, executor=executor):  # fmt: skip
             values[chunk], readouts[chunk], status_list[chunk] = v, r, st
         return values, readouts, tuple(status_list), matrix
     if engine == "roadrunner":
