@@ -211,6 +211,14 @@ diag_cases[[length(diag_cases) + 1]] <- list(
                    ci_lb = arr(l1o$ci.lb), ci_ub = arr(l1o$ci.ub), Q = arr(l1o$Q), Q_pval = arr(l1o$Qp),
                    tau2 = arr(l1o$tau2), I2 = arr(l1o$I2), H2 = arr(l1o$H2))
 )
+# k = 2: each refit holds one study, which metafor reports as that study (tau^2 = 0).
+l1o <- leave1out(rma(c(0.1, 0.5), c(0.01, 0.02), method = "REML"))
+diag_cases[[length(diag_cases) + 1]] <- list(
+  id = "two-studies-REML-z", method = "REML", test = "z", yi = arr(c(0.1, 0.5)), vi = arr(c(0.01, 0.02)),
+  leave1out = list(estimate = arr(l1o$estimate), se = arr(l1o$se), zval = arr(l1o$zval), pval = arr(l1o$pval),
+                   ci_lb = arr(l1o$ci.lb), ci_ub = arr(l1o$ci.ub), Q = arr(l1o$Q), Q_pval = arr(l1o$Qp),
+                   tau2 = arr(l1o$tau2), I2 = arr(l1o$I2), H2 = arr(l1o$H2))
+)
 write_cases("diagnostics.json", diag_cases)
 
 # ---- subgroups: one rma per level of dat.bcg's alloc, and the moderator test across levels ------

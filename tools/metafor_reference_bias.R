@@ -46,6 +46,16 @@ for (spec in list(list(data = "bcg", method = "REML", test = "z"), list(data = "
     influential = arr(as.logical(inf$is.infl))
   )
 }
+# k = 2: each deletion leaves one study, reported as itself (tau^2 = 0), as metafor's influence does.
+two <- list(yi = c(0.1, 0.5), vi = c(0.01, 0.02))
+inf <- influence(rma(two$yi, two$vi, method = "REML"))
+infl_cases[[length(infl_cases) + 1]] <- list(
+  id = "two-studies-REML-z", method = "REML", test = "z", yi = arr(two$yi), vi = arr(two$vi),
+  rstudent = narr(inf$inf$rstudent), dffits = narr(inf$inf$dffits), cook_d = narr(inf$inf$cook.d),
+  cov_r = narr(inf$inf$cov.r), tau2_del = narr(inf$inf$tau2.del), QE_del = narr(inf$inf$QE.del),
+  hat = narr(inf$inf$hat), weight = narr(inf$inf$weight), dfbetas = narr(inf$dfbs$intrcpt),
+  influential = arr(as.logical(inf$is.infl))
+)
 write_cases("influence.json", infl_cases)
 
 # ---- cumul(): the model refitted on the first 1, 2, ..., k studies ------------------------------

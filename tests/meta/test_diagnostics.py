@@ -60,10 +60,7 @@ def test_leave_one_out_summary_has_one_row_per_study():
     [
         (lambda: egger_test([0.1, 0.2], [0.01, 0.02]), r"field 'yi': Egger's test needs at least 3 studies \(got 2\)"),
         (lambda: egger_test([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], model="ols"), r"field 'model': must be one of"),
-        (
-            lambda: leave_one_out([0.1, 0.2], [0.01, 0.02]),
-            r"field 'yi': leave-one-out \(REML\) needs at least 3 studies",
-        ),
+        (lambda: leave_one_out([0.1], [0.01]), r"field 'yi': leave-one-out \(REML\) needs at least 2 studies"),
         (lambda: leave_one_out([0.1], [0.01], method="FE"), r"leave-one-out \(FE\) needs at least 2 studies"),
         (lambda: leave_one_out([0.1, 0.2], [0.01, 0.02], labels=["a"]), r"field 'labels': has 1 values"),
     ],

@@ -64,7 +64,7 @@ def test_last_cumulative_step_is_the_full_model():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: influence([0.1, 0.2], [0.01, 0.02]), r"field 'yi': influence diagnostics \(REML\) need at least 3"),
+        (lambda: influence([0.1], [0.01]), r"field 'yi': influence diagnostics \(REML\) need at least 2"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, -0.02, 0.01]), r"row 2, field 'vi'"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], labels=["a"]), r"field 'labels': has 1 values"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], method="reml"), r"field 'method': must be one of"),

@@ -75,8 +75,8 @@ def leave_one_out(
 ) -> LeaveOneOutResult:
     """Refit :func:`random_effects` without each study in turn [1]_.
 
-    Parameters are those of :func:`random_effects`; k >= 3 studies are needed for a
-    random-effects model (each fit keeps k - 1 >= 2). A refit that does not converge gives a row
+    Parameters are those of :func:`random_effects`; k >= 2 studies are needed (a refit of one
+    study is that study, tau^2 = 0, as metafor). A refit that does not converge gives a row
     of NaN and a warning naming it, as metafor's ``leave1out``.
 
     Checked against metafor 3.8-1 ``leave1out(rma(yi, vi, method=..., test=...))`` on dat.bcg and
@@ -96,7 +96,7 @@ def leave_one_out(
     y, v = validated(yi, vi)
     k = y.size
     names = study_labels(labels, k)
-    least = 2 if method in ("EE", "FE") else 3  # each refit of a random-effects model keeps k - 1 >= 2
+    least = 2  # a refit of one study is that study (tau^2 = 0), as metafor
     if k < least:
         raise InputError(f"leave-one-out ({method}) needs at least {least} studies", field="yi", value=k)
     keep = ~np.eye(k, dtype=bool)

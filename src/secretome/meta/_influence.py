@@ -97,8 +97,8 @@ def influence(
 ) -> InfluenceResult:
     r"""Outlier and influence diagnostics of a model without moderators [1]_.
 
-    Parameters are those of :func:`random_effects`; a random-effects model needs k >= 3 (each
-    refit keeps k - 1 >= 2 studies).
+    Parameters are those of :func:`random_effects`; k >= 2 studies are needed (with k = 2 each
+    refit is one study, tau^2 = 0, as metafor's ``influence``).
 
     Returns
     -------
@@ -137,7 +137,7 @@ def influence(
     y, v = validated(yi, vi)
     k = y.size
     names = study_labels(labels, k)
-    least = 2 if method in ("EE", "FE") else 3
+    least = 2  # a refit of one study is that study (tau^2 = 0), as metafor
     if k < least:
         raise InputError(f"influence diagnostics ({method}) need at least {least} studies", field="yi", value=k)
     full = random_effects(y, v, method=method, test=test, level=level, control=control)
