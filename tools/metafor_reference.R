@@ -127,7 +127,9 @@ mods_specs <- list(
   list(id = "molloy2014-meanage", data = "molloy2014", mods = ~ meanage),
   list(id = "normand1999-study-index", data = "normand1999", mods = ~ study),
   list(id = "gibson2002-year", data = "gibson2002", mods = ~ year),
-  list(id = "homogeneous-index", data = "homogeneous", mods = ~ x)
+  list(id = "homogeneous-index", data = "homogeneous", mods = ~ x),
+  # A redundant moderator (2 x ablat): metafor drops it with a warning and fits the rest.
+  list(id = "bcg-ablat-collinear-year", data = "bcg", mods = ~ ablat + I(2 * ablat) + year)
 )
 
 mods_case <- function(id, spec, method, test, control) {
@@ -198,6 +200,17 @@ for (spec in list(list(data = "bcg", method = "REML", test = "z"), list(data = "
                       ci_lb = num(eg_lm$ci.lb), ci_ub = num(eg_lm$ci.ub))
   )
 }
+# A refit that does not converge is an NA row with a warning, not an error: dat.nielweise2007 (log odds
+# ratios), its first nine trials under REML, where the fit without trial 9 does not converge.
+niel <- escalc(measure = "OR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat.nielweise2007)[1:9, ]
+l1o <- suppressWarnings(leave1out(rma(niel$yi, niel$vi, method = "REML")))
+diag_cases[[length(diag_cases) + 1]] <- list(
+  id = "nielweise2007-first9-REML-z-refit-fails", method = "REML", test = "z",
+  yi = arr(as.numeric(niel$yi)), vi = arr(as.numeric(niel$vi)),
+  leave1out = list(estimate = arr(l1o$estimate), se = arr(l1o$se), zval = arr(l1o$zval), pval = arr(l1o$pval),
+                   ci_lb = arr(l1o$ci.lb), ci_ub = arr(l1o$ci.ub), Q = arr(l1o$Q), Q_pval = arr(l1o$Qp),
+                   tau2 = arr(l1o$tau2), I2 = arr(l1o$I2), H2 = arr(l1o$H2))
+)
 write_cases("diagnostics.json", diag_cases)
 
 # ---- subgroups: one rma per level of dat.bcg's alloc, and the moderator test across levels ------

@@ -4,9 +4,10 @@
 #
 # Usage: Rscript tools/metafor_reference_bias.R [OUTDIR]      (default: tests/fixtures/metafor)
 #
-# Writes influence.json (influence.rma.uni), cumulative.json (cumul.rma.uni), bias.json (ranktest, trimfill, regtest)
-# and subgroups_separate.json (one rma per subgroup, then rma(estimates, sei = ses, method = "FE")$QE as the
-# metafor FAQ describes), each with the R, metafor and metadat versions that made it.
+# Writes influence.json (influence.rma.uni), cumulative.json (cumul.rma.uni), bias.json (ranktest, trimfill, regtest),
+# ranktest_degenerate.json (ranktest where tau is undefined) and subgroups_separate.json (one rma per subgroup, then
+# rma(estimates, sei = ses, method = "FE")$QE as the metafor FAQ describes), each with the R, metafor and metadat
+# versions that made it.
 # tests/meta/test_metafor_reference.py reruns this script and checks that it reproduces the committed files.
 
 # metafor, metadat, the output folder (`outdir`, from the first argument), `versions` and the JSON
@@ -68,6 +69,15 @@ for (spec in list(list(data = "bcg", method = "REML", test = "z", order = FALSE)
                order = if (spec$order) narr(d$year) else NULL)
   cumul_cases[[length(cumul_cases) + 1]] <- c(case, cumul_fields(cu))
 }
+# A refit that does not converge is an NA row with a warning: dat.nielweise2007 (log odds ratios) under
+# REML, whose cumulative fits of the first 7, 8 and 12 trials do not converge.
+niel <- escalc(measure = "OR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat.nielweise2007)
+cu <- suppressWarnings(cumul(rma(niel$yi, niel$vi, method = "REML")))
+cumul_cases[[length(cumul_cases) + 1]] <- c(
+  list(id = "nielweise2007-REML-z-refits-fail", method = "REML", test = "z", yi = narr(niel$yi), vi = narr(niel$vi),
+       order = NULL),
+  cumul_fields(cu)
+)
 write_cases("cumulative.json", cumul_cases)
 
 # ---- ranktest() and trimfill(): small-study effects ------------------------------------------------
@@ -119,6 +129,18 @@ for (spec in list(list(data = "bcg", method = "REML", test = "z"), list(data = "
   bias_cases[[length(bias_cases) + 1]] <- case
 }
 write_cases("bias.json", bias_cases)
+
+# ranktest() where Kendall's tau is undefined (identical effects, or identical variances): NA with
+# R's warning "the standard deviation is zero", not a number from rounding noise.
+degenerate <- list()
+for (spec in list(list(id = "equal-effects-k4", yi = rep(0.3, 4), vi = c(0.01, 0.02, 0.03, 0.04)),
+                  list(id = "equal-effects-k5", yi = rep(0.3, 5), vi = c(0.01, 0.02, 0.03, 0.04, 0.05)),
+                  list(id = "equal-variances-k5", yi = c(0.1, 0.5, 0.9, 0.4, 0.3), vi = rep(0.02, 5)))) {
+  rt <- suppressWarnings(ranktest(rma(spec$yi, spec$vi)))
+  degenerate[[length(degenerate) + 1]] <- list(id = spec$id, yi = narr(spec$yi), vi = narr(spec$vi),
+                                               tau = num(rt$tau), pval = num(rt$pval))
+}
+write_cases("ranktest_degenerate.json", degenerate)
 
 # ---- subgroups with separate tau^2: Q-between across the subgroup estimates (metafor FAQ, RevMan) ----------
 

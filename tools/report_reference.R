@@ -4,9 +4,11 @@
 # Usage: Rscript tools/report_reference.R ANALYSIS.csv OUT.csv
 #
 # Applies the report's rules S1-S2 as a metafor user would from the CSV alone: keep rows with
-# selected & poolable, group by outcome x evidence_level x product_class, pool groups with at least
-# two studies as Hedges' g (escalc measure="SMD"), signed so that positive = benefit, in a REML
-# random-effects model (rma, test="z"), and compare MSC sources and products (rule S4) with rma(mods = ~ factor(...)).
+# selected & poolable that are not head-to-head comparisons and whose source is not secondary, group by
+# measure x outcome x evidence_level x product_class, pool groups with at least two studies in a REML
+# random-effects model (rma, test="z"): Hedges' g (escalc measure="SMD") or the standardised mean change
+# (measure="SMCR", ri = 0.5), signed so that positive = benefit, or the log odds of events (measure="PLO");
+# compare MSC sources, products and comparators (rule S4) with rma(mods = ~ factor(...)).
 # Writes one CSV row per pooled outcome with the versions used.
 
 suppressPackageStartupMessages(library(metafor))
@@ -14,20 +16,31 @@ suppressPackageStartupMessages(library(metafor))
 args <- commandArgs(trailingOnly = TRUE)
 if (length(args) != 2) stop("usage: Rscript tools/report_reference.R ANALYSIS.csv OUT.csv")
 dat <- read.csv(args[1], stringsAsFactors = FALSE)
-dat <- dat[dat$selected == "True" & dat$poolable == "True", ]
+dat <- dat[dat$selected == "True" & dat$poolable == "True" & dat$comparison != "head_to_head" &
+           dat$source_quality != "secondary", ]
+keys <- paste(dat$measure, dat$outcome, dat$evidence_level, dat$product_class, sep = "|")
 
 rows <- list()
-for (key in unique(paste(dat$outcome, dat$evidence_level, dat$product_class, sep = "|"))) {
-  part <- dat[paste(dat$outcome, dat$evidence_level, dat$product_class, sep = "|") == key, ]
+for (key in unique(keys)) {
+  part <- dat[keys == key, ]
   if (length(unique(part$study_id)) < 2) next
   # Rule D8 rows give a p-value (at its bound for 'P < x') and a direction instead of means; metafor 3.8
   # has no `pi` (added in 4.0), so p becomes t as 4.0's .convp2t does.
   pcol <- if ("pi" %in% names(part)) suppressWarnings(as.numeric(part$pi)) else rep(NA_real_, nrow(part))
   pdir <- if ("p_direction" %in% names(part)) suppressWarnings(as.numeric(part$p_direction)) else rep(NA_real_, nrow(part))
   part$ti <- as.numeric(ifelse(is.na(pcol), NA, pdir * qt(pcol / 2, df = part$n1i + part$n2i - 2, lower.tail = FALSE)))
-  es <- escalc(measure = "SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, ti = ti,
-               data = part)
+  measure <- part$measure[1]
   sign <- ifelse(part$higher_is_better == "True", 1, -1)
+  if (measure == "SMD") {
+    es <- escalc(measure = "SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, ti = ti,
+                 data = part)
+  } else if (measure == "SMCR") {
+    es <- escalc(measure = "SMCR", m1i = m1i, m2i = m_pre, sd1i = sd_pre, ni = n1i, ri = rep(0.5, nrow(part)),
+                 data = part)
+  } else {
+    es <- escalc(measure = "PLO", xi = xi, ni = n1i, data = part)
+    sign <- rep(1, nrow(part))
+  }
   fit <- rma(yi = es$yi * sign, vi = es$vi, method = "REML", test = "z")
   pred <- predict(fit)
   # Rule S4: MSC sources, then products, compared when every subgroup has >= 2 effect sizes (one
@@ -41,12 +54,14 @@ for (key in unique(paste(dat$outcome, dat$evidence_level, dat$product_class, sep
   }
   by_source <- qm("msc_source")
   by_product <- qm("product")
+  by_comparator <- qm("control_role")
   rows[[key]] <- data.frame(
-    outcome = part$outcome[1], evidence_level = part$evidence_level[1], product_class = part$product_class[1],
+    measure = measure, outcome = part$outcome[1], evidence_level = part$evidence_level[1], product_class = part$product_class[1],
     k = fit$k, estimate = as.numeric(fit$beta), se = fit$se, ci_lb = fit$ci.lb, ci_ub = fit$ci.ub,
     pi_lb = pred$pi.lb, pi_ub = pred$pi.ub, tau2 = fit$tau2, I2 = fit$I2,
     QM_msc_source = by_source[1], QM_pval_msc_source = by_source[2],
     QM_product = by_product[1], QM_pval_product = by_product[2],
+    QM_control_role = by_comparator[1], QM_pval_control_role = by_comparator[2],
     R = paste(R.version$major, R.version$minor, sep = "."), metafor = as.character(packageVersion("metafor"))
   )
 }

@@ -106,11 +106,10 @@ MEAN_ARGS = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m
     [
         ({**GOOD, "var": [0.01, 0.02, -0.1]}, YV, "row 3, field 'var': sampling variance must be > 0 (got -0.1)"),
         ({**GOOD, "g": [0.1, "big", 0.9]}, YV, "row 2, field 'g': is not a number (got 'big')"),
-        ({**GOOD, "g": [0.1, None, 0.9]}, YV, "row 2, field 'g': is missing"),
+        ({**GOOD, "g": [0.1, None, 0.9]}, [*YV, "--na-action", "fail"], "row 2, field 'g': is missing (na_action="),
         (GOOD, ["--yi", "g", "--vi", "v"], "field 'v': no such column; the columns are 'g', 'var'"),
         (GOOD, ["--yi", "g"], "field 'vi': give both yi and vi columns"),
         (GOOD, [], "field 'yi': name the yi and vi columns, or a measure"),
-        ({k: v[:1] for k, v in GOOD.items()}, YV, "a random-effects model needs at least 2 studies"),
         (GOOD, [*YV, "--method", "REMLX"], "field 'method': must be one of"),
         (GOOD, [*YV, "--test", "t"], "field 'test': must be one of 'z', 'knha'"),
         ({**MEANS, "sc": [2, -1, 2]}, MEAN_ARGS, "row 2, field 'sc': standard deviation must be >= 0 (got -1.0)"),
@@ -174,8 +173,23 @@ def test_moderators_give_a_meta_regression_matching_metafor(tmp_path, capsys, mo
 
 def test_moderator_errors_name_the_column(tmp_path, capsys):
     path = _csv(tmp_path, {**GOOD, "dose": [1.0, None, 3.0]})
-    assert main(["meta", path, *YV, "--mod", "dose", "--method", "FE"]) == 2
-    assert "row 2, field 'dose': is missing" in capsys.readouterr().err
+    assert main(["meta", path, *YV, "--mod", "dose", "--method", "FE", "--na-action", "fail"]) == 2
+    assert "row 2, field 'dose': is missing (na_action='fail')" in capsys.readouterr().err
+
+
+def test_rows_with_a_missing_value_are_left_out_as_metafor(tmp_path, capsys):
+    # R: rma(yi = c(.1, .5, .3, .6, .2), vi = c(.01, NA, .02, .03, .015)) warns "Studies with NAs omitted from
+    # model fitting." and gives 0.26722299 (SE 0.09702336), tau^2 0.02023002, k = 4; with mods = ~ x where
+    # x = c(1, 2, NA, 4, 5): intercept 0.1013574661, slope 0.0557692308, tau^2 0.0871153846, k = 3.
+    path = _csv(tmp_path, {"yi": [0.1, 0.5, 0.3, 0.6, 0.2], "vi": [0.01, None, 0.02, 0.03, 0.015],
+                           "x": [1, 2, None, 4, 5]})  # fmt: skip
+    columns = ["--yi", "yi", "--vi", "vi"]
+    got = _json(capsys, ["meta", path, *columns, "--format", "json"])
+    assert (got["k"], got["estimate"], got["se"], got["tau2"]) == pytest.approx((4, 0.26722299, 0.09702336, 0.02023002))
+    got, warned = _json_and_warnings(capsys, ["meta", path, *columns, "--mod", "x"])
+    assert got["beta"] == pytest.approx([0.1013574661, 0.0557692308], rel=1e-8)
+    assert (got["k"], got["tau2"]) == pytest.approx((3, 0.0871153846), rel=1e-8)
+    assert "rows 2, 3 left out: a missing value (metafor's na.action = 'na.omit'); k = 3" in warned
 
 
 def test_subgroup_analysis_matches_metafor(tmp_path, capsys):

@@ -5,11 +5,13 @@ Fixtures by tools/metafor_reference_bias.R.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from metafor_fixtures import case_id, load_cases
 
 from conftest import TOL
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import egger_test, rank_test, trim_and_fill
 
 CASES = load_cases("bias")
@@ -102,3 +104,15 @@ def test_rank_test_summary_reads_like_metafor():
 def test_bad_input(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+@pytest.mark.parametrize("case", load_cases("ranktest_degenerate"), ids=case_id)
+def test_rank_test_is_na_where_kendalls_tau_is_undefined(case):
+    # R: ranktest(rma(yi, vi)) gives tau = NA, p = NA with "the standard deviation is zero" (null in the fixture).
+    assert case["tau"] is None
+    assert case["pval"] is None
+    with pytest.warns(SecretomeWarning, match="are equal, Kendall's tau is undefined"):
+        got = rank_test(case["yi"], case["vi"])
+    assert math.isnan(got.tau)
+    assert math.isnan(got.pval)
+    assert got.summary().endswith("Kendall's tau = NA, p = NA")

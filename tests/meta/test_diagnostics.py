@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
+
 import pytest
 from metafor_fixtures import case_id, load_cases
 
 from conftest import TOL
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import egger_test, leave_one_out
 
 CASES = load_cases("diagnostics")
+EGGER = [case for case in CASES if "regtest" in case]  # the refit-failure case checks leave1out only
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_leave_one_out_matches_metafor(case):
-    # R: leave1out(rma(yi, vi, method=, test=)); EE/FE fits have no tau2, I2, H2 columns there.
-    got = leave_one_out(case["yi"], case["vi"], method=case["method"], test=case["test"])
-    for field, expected in case["leave1out"].items():
-        if expected:
-            assert getattr(got, field) == pytest.approx(expected, rel=TOL["est"], abs=1e-12), field
+    # R: leave1out(rma(yi, vi, method=, test=)); EE/FE fits have no tau2, I2, H2 columns there. A refit
+    # that does not converge is NA in metafor (null in the fixture): NaN here, with a warning naming it.
+    fails = any(x is None for x in case["leave1out"]["estimate"])
+    with pytest.warns(SecretomeWarning, match="did not converge") if fails else contextlib.nullcontext():
+        got = leave_one_out(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    for field, values in case["leave1out"].items():
+        if values:
+            expected = [math.nan if x is None else x for x in values]
+            assert getattr(got, field) == pytest.approx(expected, rel=TOL["est"], abs=1e-12, nan_ok=True), field
     assert got.to_frame().shape == (len(case["yi"]), 12)
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
+@pytest.mark.parametrize("case", EGGER, ids=case_id)
 @pytest.mark.parametrize("model", ["rma", "lm"])
 def test_egger_matches_metafor(case, model):
     # R: regtest(res) (a meta-regression on sei, the model's method and test) and regtest(res, model="lm")

@@ -98,9 +98,20 @@ def test_summary_reads_like_metafor():
     assert "ablat     -0.0280   0.0102  -2.7371  0.0062   -0.0481  -0.0080" in lines
 
 
-def test_collinear_moderators_are_refused():
-    # A constant moderator duplicates the intercept (metafor drops it with a warning; we refuse).
-    with pytest.raises(InputError, match=r"field 'mods': the moderators are collinear"):
+def test_a_redundant_moderator_is_dropped_with_a_warning_as_metafor():
+    # The fixture's bcg-ablat-collinear-year cases: 2 x ablat is dropped ("Redundant predictors dropped from
+    # the model.") and the rest fitted as metafor does; here the same with numpy columns.
+    x = np.column_stack([np.arange(13.0), 2 * np.arange(13.0)])
+    with pytest.warns(SecretomeWarning, match="Redundant predictors dropped from the model: mod2"):
+        got = meta_regression(REML["yi"], REML["vi"], x)
+    plain = meta_regression(REML["yi"], REML["vi"], x[:, :1])
+    assert got.coef_names == ("intrcpt", "mod1")
+    assert got.beta == pytest.approx(plain.beta, rel=1e-12)
+
+
+def test_only_redundant_moderators_are_an_input_error():
+    # metafor would fit the intercept alone; that model is random_effects, and the message says so.
+    with pytest.raises(InputError, match=r"field 'mods': every moderator is redundant .* \(got 'mod1'\)"):
         meta_regression(REML["yi"], REML["vi"], np.ones((13, 1)))
 
 

@@ -29,6 +29,7 @@ SCRIPTS = {
         "cumulative.json",
         "bias.json",
         "subgroups_separate.json",
+        "ranktest_degenerate.json",
     ),
     SCRIPT.with_name("metafor_reference_effects.R"): ("effects.json", "effects_pooling.json", "effects_pvalues.json"),
     # Needs clubSandwich as well (r-cran-clubsandwich), for the CR2 cases of robust.json.

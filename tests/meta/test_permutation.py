@@ -122,7 +122,7 @@ def test_summary_reads_like_metafor():
     [
         ({"iter": 1}, r"field 'iter': must be an integer >= 2"),
         ({"method": "DLIT"}, r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'SJ', 'ML', 'REML', 'PM'"),
-        ({"mods": np.ones((6, 1))}, r"field 'mods': the moderators are collinear"),
+        ({"mods": np.ones((6, 1))}, r"field 'mods': every moderator is redundant"),
     ],
 )
 def test_bad_input_is_named(kwargs, message):

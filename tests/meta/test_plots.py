@@ -456,3 +456,25 @@ def test_new_plots_are_written_whole_as_pdf(tmp_path, case_id):
     with pytest.raises(InputError, match=r"field 'path': the funnel plot is written as .svg or .pdf"):
         funnel_plot(res, tmp_path / "f.png")
     assert not (tmp_path / "f.png").exists()
+
+
+def test_forest_plot_ilab_columns_sit_in_each_study_row_and_favours_under_the_axis():
+    column = [f"n = {100 + i}" for i in range(1, 14)]  # any text, one per trial, in data order
+    svg = forest_plot(
+        random_effects(BCG["yi"], BCG["vi"], labels=LABELS),
+        ilab={"TB+ (vaccinated)": column},
+        favours=("Favours vaccine", "Favours control"),
+    )
+    root = ET.fromstring(svg)
+    cells = {e.get("id"): e for e in root.iter() if (e.get("id") or "").startswith("ilab-")}
+    assert len(cells) == 13
+    texts = _texts(svg)
+    assert "TB+ (vaccinated)" in texts
+    assert {"Favours vaccine", "Favours control"} <= set(texts)
+    assert "".join(cells["ilab-1-8"].itertext()).strip() == "n = 108"  # trial 8's row holds trial 8's value
+    assert "n = 113" in texts
+
+
+def test_forest_plot_ilab_needs_one_value_per_study():
+    with pytest.raises(InputError, match=r"ilab.*one value per study \(13\), got 2"):
+        forest_plot(random_effects(BCG["yi"], BCG["vi"]), ilab={"n": [1, 2]})

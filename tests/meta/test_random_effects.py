@@ -113,7 +113,7 @@ def test_one_study_equal_effects_is_the_study_itself():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"yi": [0.4], "vi": [0.04]}, r"field 'yi': a random-effects model needs at least 2 studies \(got 1\)"),
+        ({"yi": [], "vi": []}, r"field 'yi': needs at least 1 study \(got 0\)"),
         ({"vi": [0.1, -0.1, 0.1]}, r"row 2, field 'vi': sampling variance must be > 0 \(got -0.1\)"),
         ({"yi": [0.1, "?", 0.3]}, r"row 2, field 'yi': is not a number \(got '\?'\)"),
         ({"method": "reml"}, r"field 'method': must be one of 'EE', 'FE', .* in random_effects \(got 'reml'\)"),
@@ -127,3 +127,14 @@ def test_bad_input_is_named(kwargs, message):
     args = {"yi": [0.1, 0.2, 0.3], "vi": [0.1, 0.1, 0.1], **kwargs}
     with pytest.raises(InputError, match=message):
         random_effects(args.pop("yi"), args.pop("vi"), **args)
+
+
+def test_one_study_is_the_study_itself_as_metafor():
+    # R 4.2.2, metafor 3.8-1: rma(0.5, 0.04) -> estimate 0.5000, se 0.2000, ci.lb 0.108007203091989,
+    # tau^2 0, Q(df = 0) = 0, p 1, I^2 0%, H^2 1; predict(): pi = ci; confint() "Stopped because k = 1".
+    res = random_effects([0.5], [0.04])
+    assert (res.estimate, res.se, res.tau2, res.Q, res.Q_df, res.Q_pval, res.I2, res.H2) == (0.5, 0.2, 0, 0, 0, 1, 0, 1)
+    assert res.ci_lb == pytest.approx(0.108007203091989, rel=1e-12)
+    assert (res.pi_lb, res.pi_ub) == (res.ci_lb, res.ci_ub)
+    assert res.tau2_lb is None
+    assert "k = 1: tau^2 set to 0" in res.notes[0]

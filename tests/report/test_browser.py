@@ -12,8 +12,10 @@ from secretome.report._browser import check_rendering, screenshot_sections
 def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, model_settings, tmp_path):
     built = build_report(tmp_path / "out", corpus=synthetic_corpus, **model_settings)
     seen = check_rendering(built.html)
-    assert seen.sections == ("corpus", "evidence-map", "synthesis", "mechanism", "methods", "studies")
-    assert seen.figures == 8  # evidence map, two forests, one by subgroup, model diagram, three experiments
+    assert seen.sections == ("summary", "corpus", "evidence-map", "synthesis", "mechanism", "methods", "studies")
+    # Evidence map, five forests and one by subgroup, a funnel (k = 12), model diagram, three experiments,
+    # the two robvis plots of the one RoB 2 assessment.
+    assert seen.figures == 14
     assert seen.empty_figures == ()
     assert seen.console_errors == ()
 
@@ -22,7 +24,7 @@ def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, model_s
 def test_screenshots_one_png_per_section(synthetic_corpus, model_settings, tmp_path):
     built = build_report(tmp_path / "out", corpus=synthetic_corpus, **model_settings)
     paths = screenshot_sections(built.html, tmp_path / "shots")
-    assert [p.name for p in paths][:2] == ["01-corpus.png", "02-evidence-map.png"]
+    assert [p.name for p in paths][:3] == ["01-summary.png", "02-corpus.png", "03-evidence-map.png"]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
     # Each section's picture is as tall as the section: nothing cut off at the window's edge.
     assert all(p.stat().st_size > 5000 for p in paths)

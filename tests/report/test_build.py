@@ -13,7 +13,8 @@ from secretome.report import analysis_dataset, build_report
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "report"
 SCRIPT = Path(__file__).parents[2] / "tools" / "report_reference.R"
-KEYS = ["outcome", "evidence_level", "product_class"]
+RERUN = Path(__file__).parents[2] / "tools" / "report_rerun.R"
+KEYS = ["measure", "outcome", "evidence_level", "product_class"]
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +30,41 @@ def html(built):
 
 def test_writes_the_report_and_its_dataset(built):
     assert Path(built.html).name == "index.html"
-    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 13
-    assert (built.studies, built.primary_studies, built.pooled) == (8, 7, 2)
+    # 13 results of the first eight files, 3 + 1 of the histology and head-to-head files, 12 + 3 of the case series.
+    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 32
+    assert (built.studies, built.primary_studies, built.pooled) == (24, 23, 5)
+    analyses = pd.read_csv(built.analyses_csv)
+    assert sorted(analyses["id"]) == [
+        "animal-secretome-mankin_score-SMD",
+        "animal-secretome-oarsi_score-SMD",
+        "clinical-cells-adverse_events-PLO",
+        "clinical-cells-vas_pain-SMD",
+        "clinical-cells-womac_total-SMCR",
+    ]
+    assert set(analyses["method"]) == {"REML"}
+
+
+@pytest.mark.needs_r
+def test_every_pooled_analysis_reruns_in_metafor_from_analysis_csv_alone(built, tmp_path):
+    subprocess.run(
+        ["Rscript", str(RERUN), built.dataset_csv, str(tmp_path / "rerun.csv")], check=True, capture_output=True
+    )
+    rerun = pd.read_csv(tmp_path / "rerun.csv").set_index("id")
+    ours = pd.read_csv(built.analyses_csv).set_index("id")
+    assert sorted(rerun.index) == sorted(ours.index)
+    for column in ("k", "estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2"):
+        pd.testing.assert_series_equal(ours[column], rerun.loc[ours.index, column], rtol=1e-6, atol=1e-9,
+                                       check_dtype=False, check_names=False)  # fmt: skip
+
+
+def test_the_synthesis_separates_comparisons_and_sources(html):
+    synthesis = html.split('<section id="synthesis">')[1].split("</section>")[0]
+    assert "syn-xi-2021" not in synthesis  # a head-to-head trial is neither pooled nor a vote
+    assert "with secondary sources (syn-nu-2020)" in synthesis
+    assert "Egger&#x27;s regression test" in synthesis  # k = 12 adverse-event proportions
+    assert "r = 0.3" in synthesis
+    assert "r = 0.7" in synthesis
+    assert "within one arm" in synthesis
 
 
 def test_imported_text_is_escaped(html):
@@ -44,14 +78,16 @@ def test_every_domain_has_a_heading_and_empty_ones_say_so(html):
     apoptosis = html.split("<h3>Apoptosis</h3>")[1].split("<h3>")[0]
     assert "No primary study in the corpus reports an outcome in this domain." in apoptosis
     inflammation = html.split("<h3>Inflammation</h3>")[1].split("<h3>")[0]
-    assert "Not pooled: fewer than two studies give per-arm numbers" in inflammation  # directions only
+    assert "Not pooled: fewer than two studies with a primary source give numbers" in inflammation  # directions only
 
 
 def test_risk_of_bias_is_shown_where_assessed(html):
     studies = html.split('<section id="studies">')[1].split("</section>")[0]
-    assert "Risk-of-bias judgements as recorded" in studies
-    assert "<td>syn-delta-2019</td><td>RoB2</td>" in studies
-    assert "some_concerns" in studies
+    assert "RoB2 judgements as recorded in the study files (D1: Randomisation process;" in studies
+    # syn-delta: low, some concerns, low, high, low; overall high by RoB 2's rule.
+    row = "<td>syn-delta-2019</td><td>low</td><td>some concerns</td><td>low</td><td>high</td><td>low</td><td>high</td>"
+    assert row in studies
+    assert "SYRCLE judgements" not in studies  # no synthetic animal study is assessed
 
 
 def test_pooled_numbers_link_to_their_studies(html):
@@ -82,13 +118,13 @@ def test_committed_analysis_csv_is_what_the_rules_give(synthetic_studies):
 def _compare(ours: list, reference: pd.DataFrame) -> None:
     assert len(ours) == len(reference)
     for p in ours:
-        ref = reference.set_index(KEYS).loc[(p.outcome, p.evidence_level, p.product_class)]
+        ref = reference.set_index(KEYS).loc[(p.measure, p.outcome, p.evidence_level, p.product_class)]
         res = p.result
         assert res.k == ref["k"]
         for field in ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2"):
             assert getattr(res, field) == pytest.approx(ref[field], rel=1e-6, abs=1e-10), field
         tests = {t.column: t.result for t in p.subgroup_tests}
-        for column in ("msc_source", "product"):
+        for column in ("msc_source", "product", "control_role"):
             sub = tests.get(column)
             if sub is None:
                 assert pd.isna(ref[f"QM_{column}"]), column
@@ -176,6 +212,11 @@ def test_a_store_with_records_gets_a_prisma_flow(tmp_path, synthetic_corpus, mod
     built = build_report(tmp_path / "out", db=url, **model_settings)
     corpus = Path(built.html).read_text(encoding="utf-8").split('<section id="corpus">')[1].split("</section>")[0]
     assert "PRISMA 2020 flow of the store" in corpus
+    # The diagram: a box per PRISMA 2020 step, its counts from the store.
+    for box in ("identified", "identified-excluded", "screened", "screened-excluded", "assessed", "included"):
+        assert f'id="prisma-{box}"' in corpus
+    assert "Records identified (n = 3):" in corpus
+    assert "Duplicate records removed (n = 1)" in corpus
     assert '<td>Records identified: PubMed</td><td class="num">3</td>' in corpus
     assert '<td>Duplicate records removed</td><td class="num">1</td>' in corpus
     assert '<td>  excluded: not OA</td><td class="num">1</td>' in corpus

@@ -126,3 +126,17 @@ def test_p_values_with_group_sizes_become_effect_sizes_and_a_shared_treatment_ar
     assert rows["pi"].tolist() == [0.001, 0.001]
     assert rows["p_bound"].tolist() == [True, True]
     assert all("D8" in r and "treatment n split between 2 comparisons" in r for r in rows["rule"])
+
+
+def test_events_of_a_treatment_arm_become_a_proportion_in_trials_and_case_series():  # D10
+    from secretome.evidence import load_corpus
+
+    data = analysis_dataset(load_corpus().studies)
+    # Kuah 2018: "All patients reported at least one treatment-emergent adverse event", 16 in the combined
+    # treated arm (its file: events = n, arm sizes from Table 2), against placebo; Ao 2023, a case series:
+    # "5 of 14 patients". Both are proportions of treated patients; the placebo's events are not used.
+    kuah = _row(data, "kuah-2018-jtm", "adverse_events")
+    assert (kuah["measure"], kuah["xi"], kuah["n1i"], kuah["comparison"]) == ("PLO", 16, 16, "between")
+    assert "the comparator's not used" in kuah["rule"]
+    ao = _row(data, "ao-2023-bmcmsd", "adverse_events")
+    assert (ao["measure"], ao["xi"], ao["n1i"], ao["comparison"]) == ("PLO", 5, 14, "within")

@@ -11,7 +11,7 @@ from secretome.errors import InputError
 from secretome.evidence import get_studies
 from secretome.meta import escalc, random_effects, subgroups
 from secretome.report import analysis_dataset
-from secretome.serve._synthesis import analyse, analysis_choices, study_facts
+from secretome.serve._synthesis import analyse, analysis_choices
 
 KEY = "odriscoll_score/animal/secretome"
 # The synthetic corpus's numbers (tests/serve/data/make_corpus.py): treated mean, sd, n; control mean, sd, n.
@@ -26,7 +26,7 @@ ARMS = {
 @pytest.fixture
 def data(store):
     studies = list(get_studies(store))
-    return analysis_dataset(studies), study_facts(studies)
+    return analysis_dataset(studies)
 
 
 def _expected(ids, method="REML"):
@@ -36,11 +36,11 @@ def _expected(ids, method="REML"):
 
 
 def test_the_one_analysis_of_the_synthetic_corpus(data):
-    assert [c.key for c in analysis_choices(data[0])] == [KEY]
+    assert [c.key for c in analysis_choices(data)] == [KEY]
 
 
 def test_default_model_is_reml_on_hedges_g_of_the_study_numbers(data):
-    analysis = analyse(*data, KEY)
+    analysis = analyse(data, KEY)
     es, expected = _expected(sorted(ARMS))
     assert list(analysis.rows["study_id"]) == sorted(ARMS)
     np.testing.assert_allclose(analysis.rows["yi"], es.yi, rtol=1e-12)
@@ -50,21 +50,21 @@ def test_default_model_is_reml_on_hedges_g_of_the_study_numbers(data):
 
 def test_toggles_change_the_model(data):
     ids = sorted(ARMS)
-    base = analyse(*data, KEY)
-    no_high = analyse(*data, KEY, without_high_risk=True)
+    base = analyse(data, KEY)
+    no_high = analyse(data, KEY, without_high_risk=True)
     assert no_high.result.k == 3
     assert "beta-2020-synthetic left out" in no_high.notes[0]
     assert no_high.result.estimate == pytest.approx(
         _expected([i for i in ids if i != "beta-2020-synthetic"])[1].estimate
     )
-    no_secondary = analyse(*data, KEY, without_secondary=True)
+    no_secondary = analyse(data, KEY, without_secondary=True)
     assert no_secondary.result.k == 3
     assert "gamma-2021-synthetic" in no_secondary.notes[0]
-    omitted = analyse(*data, KEY, omit="alpha-2019-synthetic")
+    omitted = analyse(data, KEY, omit="alpha-2019-synthetic")
     assert omitted.result.estimate == pytest.approx(base.leave_one_out.estimate[0], rel=1e-9)
-    dl = analyse(*data, KEY, method="DL")
+    dl = analyse(data, KEY, method="DL")
     assert dl.result.tau2 == pytest.approx(_expected(ids, "DL")[1].tau2, rel=1e-9, abs=1e-12)
-    by_source = analyse(*data, KEY, subgroup="msc_source")
+    by_source = analyse(data, KEY, subgroup="msc_source")
     es, _ = _expected(ids)
     expected = subgroups(es.yi, es.vi, _sources(ids))
     assert pytest.approx(expected.QM, rel=1e-9) == by_source.plotted.QM
@@ -79,7 +79,7 @@ def _sources(ids):
 
 def test_too_few_studies_left_is_an_input_error_naming_the_toggles(data):
     with pytest.raises(InputError, match="fewer than two effect sizes left"):
-        analyse(*data, KEY, without_high_risk=True, without_secondary=True, omit="alpha-2019-synthetic")
+        analyse(data, KEY, without_high_risk=True, without_secondary=True, omit="alpha-2019-synthetic")
 
 
 def _plot(page: str) -> str:

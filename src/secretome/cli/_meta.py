@@ -94,6 +94,10 @@ def meta(
         str | None,
         typer.Option(help="Column naming each row's control group: rows sharing one split its --n2 evenly."),
     ] = None,
+    na_action: Annotated[
+        str,
+        typer.Option(help="omit: leave out rows with a missing value, with a warning (metafor's default); fail: stop."),
+    ] = "omit",
     combine_p: Annotated[
         str | None, typer.Option(help="Combine the --pi p-values instead: fisher, or stouffer (weighted by --ni).")
     ] = None,
@@ -153,6 +157,7 @@ def meta(
         "method": tuple(m.strip() for m in method.split(",")),
         "test": test,
         "escalc_options": options,
+        "na_action": na_action,
     }
     result = fitted = meta_from_csv(data, slab=slab, subgroup=subgroup, **model)
     if random or robust or selmodel or fsn or confint or profile:

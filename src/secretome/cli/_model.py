@@ -22,6 +22,13 @@ app = typer.Typer(
 
 PresetOption = Annotated[str, typer.Option("--preset", help="Model preset (see `secretome model presets`).")]
 SeedOption = Annotated[int, typer.Option(min=0, help="Random seed (>= 0).")]
+SchedulerOption = Annotated[
+    str,
+    typer.Option(
+        help="Where the work runs: local (this process), processes (a local Dask cluster, one worker per core) "
+        "or a Dask scheduler address tcp://host:port. Results are the same on each."
+    ),
+]
 
 
 class SensitivityMethod(StrEnum):
@@ -117,6 +124,7 @@ def cohort(
     subjects: Annotated[int, typer.Option(min=2, max=MAX_SUBJECTS)] = 1000,
     seed: SeedOption = 0,
     regimen: Annotated[Path | None, typer.Option(help="Dosing regimen (YAML).")] = None,
+    scheduler: SchedulerOption = "local",
     out: OutOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
@@ -126,7 +134,9 @@ def cohort(
 
     checked_out(out, "csv", CSV)
     with progress_bar() as progress:
-        result = run_cohort(load_preset(preset), subjects=subjects, seed=seed, regimen=regimen, progress=progress)
+        result = run_cohort(
+            load_preset(preset), subjects=subjects, seed=seed, regimen=regimen, progress=progress, scheduler=scheduler
+        )
     if out is not None:
         atomic_write_text(out, result.to_frame().to_csv(index=False))
     emit(result, fmt)
@@ -143,6 +153,7 @@ def sensitivity(
     readout_maps: Annotated[
         bool, typer.Option("--readout-maps", help="Vary the score maps' parameters too (default: mechanism only).")
     ] = False,
+    scheduler: SchedulerOption = "local",
     out: OutOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
@@ -153,7 +164,8 @@ def sensitivity(
     checked_out(out, "csv", CSV)
     with progress_bar() as progress:
         result = run_sensitivity(load_preset(preset), method=method.value, samples=samples, readout=readout,
-                                 at_time=at_time, seed=seed, readout_maps=readout_maps, progress=progress)  # fmt: skip
+                                 at_time=at_time, seed=seed, readout_maps=readout_maps, progress=progress,
+                                 scheduler=scheduler)  # fmt: skip
     if out is not None:
         atomic_write_text(out, result.to_frame().to_csv(index=False))
     emit(result, fmt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Literal
 
@@ -12,7 +13,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from secretome._result import Result
-from secretome.errors import ConvergenceError, InputError, NumericalError, check_choice
+from secretome.errors import ConvergenceError, InputError, NumericalError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._random_effects import ModelMethod, random_effects
@@ -45,7 +46,9 @@ class RankTestResult(Result):
     k: int
 
     def summary(self) -> str:
-        """Laid out like metafor's ``print(ranktest(res))``."""
+        """Laid out like metafor's ``print(ranktest(res))`` (NA where tau is undefined)."""
+        if math.isnan(self.tau):
+            return "\n".join(["Rank Correlation Test for Funnel Plot Asymmetry", "", "Kendall's tau = NA, p = NA"])
         p = "<.0001" if self.pval < 1e-4 else f"{self.pval:.4f}"
         return "\n".join(
             ["Rank Correlation Test for Funnel Plot Asymmetry", "", f"Kendall's tau = {self.tau:.4f}, p = {p}"]
@@ -94,7 +97,16 @@ def rank_test(yi: ArrayLike, vi: ArrayLike) -> RankTestResult:
         raise InputError("the rank correlation test needs at least 3 studies", field="yi", value=k)
     w = 1 / v
     theta = float(w @ y) / float(w.sum())
-    y_star = (y - theta) / np.sqrt(v - 1 / w.sum())
+    centred = y - theta
+    # Identical effects centre to rounding noise, whose ranks are arbitrary: they are zero, as metafor's are.
+    centred[np.abs(centred) <= 100 * np.finfo(np.float64).eps * max(1.0, abs(theta))] = 0.0
+    y_star = centred / np.sqrt(v - 1 / w.sum())
+    if np.ptp(y_star) == 0 or np.ptp(v) == 0:
+        # R's cor(method = "kendall") gives NA when a standard deviation is zero; metafor's ranktest too.
+        which = "effects" if np.ptp(y_star) == 0 else "variances"
+        warnings.warn(f"rank test: all {which} are equal, Kendall's tau is undefined (NA)", SecretomeWarning,
+                      stacklevel=2)  # fmt: skip
+        return RankTestResult(tau=math.nan, pval=math.nan, exact=False, k=k)
     return _kendall(y_star, v)
 
 

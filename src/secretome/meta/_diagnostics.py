@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -16,12 +17,10 @@ from secretome.errors import InputError, check_choice
 from secretome.meta._columns import study_labels
 from secretome.meta._meta_regression import REGRESSION_METHODS, _wls, meta_regression
 from secretome.meta._random_effects import ModelMethod, random_effects
+from secretome.meta._refits import FIT_FIELDS, fit_columns, refits
 from secretome.meta._tau2 import validated
 
 __all__ = ["EggerResult", "LeaveOneOutResult", "egger_test", "leave_one_out"]
-
-FIT_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "tau2", "I2", "H2")
-"""The per-fit statistics a sequence of refits keeps (metafor's ``leave1out`` and ``cumul`` columns)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -52,8 +51,8 @@ class FitSequence(Result):
         return pd.DataFrame({self.label_column: self.labels, **{f: getattr(self, f) for f in FIT_FIELDS}})
 
     def summary(self) -> str:
-        """The table metafor prints (4 decimals)."""
-        return self.to_frame().to_string(index=False, float_format=lambda x: f"{x:.4f}")
+        """The table metafor prints (4 decimals; NA for a refit that did not converge)."""
+        return self.to_frame().to_string(index=False, na_rep="NA", float_format=lambda x: f"{x:.4f}")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,7 +76,8 @@ def leave_one_out(
     """Refit :func:`random_effects` without each study in turn [1]_.
 
     Parameters are those of :func:`random_effects`; k >= 3 studies are needed for a
-    random-effects model (each fit keeps k - 1 >= 2).
+    random-effects model (each fit keeps k - 1 >= 2). A refit that does not converge gives a row
+    of NaN and a warning naming it, as metafor's ``leave1out``.
 
     Checked against metafor 3.8-1 ``leave1out(rma(yi, vi, method=..., test=...))`` on dat.bcg and
     dat.normand1999 (tests/meta/test_diagnostics.py).
@@ -100,11 +100,19 @@ def leave_one_out(
     if k < least:
         raise InputError(f"leave-one-out ({method}) needs at least {least} studies", field="yi", value=k)
     keep = ~np.eye(k, dtype=bool)
-    fits = [
-        random_effects(y[keep[i]], v[keep[i]], method=method, test=test, level=level, control=control) for i in range(k)
-    ]
-    columns = {f: tuple(float(getattr(fit, f)) for fit in fits) for f in FIT_FIELDS}
-    return LeaveOneOutResult(labels=names, **columns, method=fits[0].method, test=fits[0].test)
+    fits = refits(
+        [partial(random_effects, y[keep[i]], v[keep[i]], method=method, test=test, level=level, control=control)
+         for i in range(k)],
+        [f"without {name}" for name in names],
+        what="leave-one-out",
+    )  # fmt: skip
+    first = next((fit for fit in fits if fit is not None), None)
+    return LeaveOneOutResult(
+        labels=names,
+        **fit_columns(fits),
+        method=first.method if first else method,
+        test=first.test if first else test,
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -109,6 +109,9 @@ def follow_ups_from_csv(
             have = ", ".join(repr(str(c)) for c in frame.columns)
             raise InputError(f"no such column; the columns are {have}", file=path, field=name)
         values = frame[name]
+        if len(values) != fit.k:
+            reason = "rows were left out of the model for missing values; this follow-up needs every row complete"
+            raise InputError(reason, file=path, field=name)
         missing = values.isna().to_numpy().nonzero()[0]
         if missing.size:
             raise InputError("is missing", file=path, row=int(missing[0]) + 1, field=name)

@@ -13,6 +13,7 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from secretome._result import Result
+from secretome._scheduler import cluster_executor
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._plots import _format, _save
@@ -98,6 +100,7 @@ def gosh(
     subsets: int | None = None,
     seed: int | np.random.Generator | None = None,
     control: Mapping[str, object] | None = None,
+    scheduler: str = "local",
 ) -> GoshResult:
     r"""Fit the model to every subset of the studies (or to random subsets), as metafor's ``gosh``.
 
@@ -112,6 +115,9 @@ def gosh(
         there are at most this many (default: at most 10^6, metafor's default).
     seed : int or numpy.random.Generator, optional
         Seed of the random subsets.
+    scheduler : str
+        ``"local"``, ``"processes"`` or a Dask scheduler address (:mod:`secretome._scheduler`): where
+        the batches of subsets are fitted; the result is the same on each.
     control : mapping, optional
         metafor's ``control`` for the tau^2 estimator (``threshold``, ``maxiter``, ``stepadj``,
         ``tau2_init``, ``tol``, ``tau2_max``, ``ll0check``), applied to every subset as metafor does.
@@ -164,7 +170,12 @@ def gosh(
     exact = total <= limit
     incl = _all_subsets(k) if exact else _random_subsets(np.random.default_rng(seed), limit, k)
     ctl = Control.from_mapping(control)
-    parts = [_fit_subsets(y, v, incl[i : i + _BATCH], method, ctl) for i in range(0, incl.shape[0], _BATCH)]
+    batches = [incl[i : i + _BATCH] for i in range(0, incl.shape[0], _BATCH)]
+    with cluster_executor(scheduler) as executor:
+        # The subsets are drawn before any batch is fitted and batches are joined in order: the same
+        # result on any scheduler.
+        fit = partial(_fit_subsets, y, v, method=method, ctl=ctl)
+        parts = list(map(fit, batches)) if executor is None else list(executor.map(fit, batches))
     cols = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     failed = int(np.isnan(cols["estimate"]).sum())
     notes: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -15,8 +16,9 @@ from scipy import stats
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import as_column, study_labels
-from secretome.meta._diagnostics import FIT_FIELDS, FitSequence
+from secretome.meta._diagnostics import FitSequence
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
+from secretome.meta._refits import FIT_FIELDS, fit_columns, refits
 from secretome.meta._tau2 import validated
 
 __all__ = ["CumulativeResult", "InfluenceResult", "cumulative", "influence"]
@@ -213,7 +215,8 @@ def cumulative(
 
     Notes
     -----
-    The first step holds one study; as metafor, it is reported as that study alone (estimate
+    A refit that does not converge gives a row of NaN and a warning naming it, as metafor's
+    ``cumul``. The first step holds one study; as metafor, it is reported as that study alone (estimate
     ``yi``, SE ``sqrt(vi)``, z test, tau^2 = 0, Q = 0, I^2 = 0, H^2 = 1) whatever the method.
 
     Checked against metafor 3.8-1 ``cumul(rma(yi, vi, method=, test=))`` on dat.bcg (REML, DL, FE; z
@@ -261,12 +264,16 @@ def cumulative(
             "H2": 1.0,
         }
     ]
-    for j in range(2, k + 1):
-        fit = random_effects(y[:j], v[:j], method=method, test=test, level=level, control=control)
-        steps.append({f: float(getattr(fit, f)) for f in FIT_FIELDS})
+    fits = refits(
+        [partial(random_effects, y[:j], v[:j], method=method, test=test, level=level, control=control)
+         for j in range(2, k + 1)],
+        [f"with {name}" for name in names[1:]],
+        what="cumulative",
+    )  # fmt: skip
+    later = fit_columns(fits)
     return CumulativeResult(
         labels=names,
-        **{f: tuple(s[f] for s in steps) for f in FIT_FIELDS},
+        **{f: (steps[0][f], *later[f]) for f in FIT_FIELDS},
         method=method,
         test=test,
     )

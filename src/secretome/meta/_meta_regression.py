@@ -79,7 +79,7 @@ def meta_regression(
     Raises
     ------
     InputError
-        A bad cell (row and column named), collinear moderators, no more studies than
+        A bad cell (row and column named), no more studies than
         coefficients (so no k = 2 model with a moderator: metafor stops there too for every
         tau^2 estimator), an unknown method or test, a level outside (0, 1), labels of the wrong
         length.
@@ -204,8 +204,8 @@ def _design(
 ) -> tuple[FloatArray, tuple[str, ...]]:
     """The model matrix: an intercept, then the moderators (each column checked like yi).
 
-    Without *mods*, the intercept alone. Raises :class:`InputError` for collinear moderators or
-    no more studies than coefficients.
+    Without *mods*, the intercept alone. Redundant (collinear) moderators are dropped with a warning,
+    as metafor; :class:`InputError` for no more studies than coefficients.
     """
     if mods is None:
         return _checked(np.ones((k, 1)), ("intrcpt",))
@@ -226,9 +226,22 @@ def _design(
 
 
 def _checked(x: FloatArray, coef_names: tuple[str, ...]) -> tuple[FloatArray, tuple[str, ...]]:
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        # metafor drops redundant predictors with a warning (they are NA in lm's pivoted QR): each column
+        # that adds no rank to the ones before it, left to right, so the intercept always stays.
+        keep: list[int] = []
+        for j in range(x.shape[1]):
+            if np.linalg.matrix_rank(x[:, [*keep, j]]) > len(keep):
+                keep.append(j)
+        dropped = [coef_names[j] for j in range(x.shape[1]) if j not in keep]
+        if len(keep) == 1:
+            # metafor would fit the intercept alone; here that model is random_effects, said so.
+            reason = "every moderator is redundant (collinear with the intercept); fit random_effects instead"
+            raise InputError(reason, field="mods", value=", ".join(dropped))
+        warnings.warn(f"Redundant predictors dropped from the model: {', '.join(dropped)} (as metafor)",
+                      SecretomeWarning, stacklevel=4)  # fmt: skip
+        x, coef_names = x[:, keep], tuple(coef_names[j] for j in keep)
     k, p = x.shape
-    if np.linalg.matrix_rank(x) < p:
-        raise InputError("the moderators are collinear (the model matrix is not of full rank)", field="mods")
     if k <= p:
         raise InputError(f"needs more studies than coefficients ({p})", field="yi", value=k)
     return x, coef_names

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -47,6 +47,8 @@ def forest_plot(
     *,
     xlabel: str = "Observed Outcome",
     weights: bool = True,
+    ilab: Mapping[str, Sequence[object]] | None = None,
+    favours: tuple[str, str] | None = None,
 ) -> bytes:
     """Draw a forest plot of *result* and return it as SVG (or write it to *path*, .svg or .pdf).
 
@@ -92,6 +94,12 @@ def forest_plot(
         Label of the effect-size axis.
     weights : bool
         Show the weights column (metafor's ``showweights``).
+    ilab : mapping of str to sequence, optional
+        Extra columns between the study labels and the plot, as metafor's ``ilab`` with
+        ``header``: column heading to one value per study in the order of the data (e.g. the n,
+        mean and SD of each arm). Cells carry ids ``ilab-j-i`` (j the 1-based column).
+    favours : (str, str), optional
+        Labels under the axis, left and right of no effect (RevMan's "Favours ..." convention).
 
     References
     ----------
@@ -123,34 +131,83 @@ def forest_plot(
     from matplotlib import transforms
     from matplotlib.figure import Figure
 
+    columns = {} if ilab is None else {str(k): list(v) for k, v in ilab.items()}
+    n_studies = sum(row.study is not None for row in rows)
+    for heading, values in columns.items():
+        if len(values) != n_studies:
+            raise InputError(f"needs one value per study ({n_studies}), got {len(values)}", field="ilab", value=heading)
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome", "font.size": 9}):
-        height = 0.24 * (top + 2) + 0.9
-        fig = Figure(figsize=(10, height))
-        # Fixed columns, as metafor's forest: labels on the left, then the plot, then the weights and
-        # the estimates; notes (heterogeneity, tests) start at the left edge and may run under the plot.
-        ax = fig.add_axes((0.30, 0.7 / height, 0.40, 1 - 1.1 / height))
+        height = 0.24 * (top + 2) + (1.25 if favours else 0.9) + (0.2 if columns else 0.0)
+        # Fixed columns in inches, as metafor's forest: labels on the left (3 in), the ilab columns
+        # (1.2 in each), the plot (4 in), then the weights and the estimates; notes (heterogeneity,
+        # tests) start at the left edge and may run under the plot.
+        extra = _ILAB_WIDTH * len(columns)
+        width = 10.0 + extra
+        fig = Figure(figsize=(width, height))
+        bottom = (1.05 if favours else 0.7) / height
+        ax = fig.add_axes(((3.0 + extra) / width, bottom, 4.0 / width, 1 - bottom - (0.6 if columns else 0.4) / height))
         text_at = transforms.blended_transform_factory(fig.transFigure, ax.transData)
-        header = [(0.01, "left", "Study"), (0.985, "right", f"Estimate [{100 * level:g}% CI]")]
+        at = _ForestColumns(0.1 / width, (7.95 + extra) / width, (9.85 + extra) / width)
+        centres = [(3.0 + _ILAB_WIDTH * (j + 0.5)) / width for j in range(len(columns))]
+        header = [(at.label, "left", "Study"), (at.estimate, "right", f"Estimate [{100 * level:g}% CI]")]
         if weights:
-            header.append((0.795, "right", "Weight"))
+            header.append((at.weight, "right", "Weight"))
         for x, align, text in header:
             ax.text(x, top, text, transform=text_at, ha=align, va="center", fontweight="bold")
+        for x, heading in zip(centres, columns, strict=True):
+            # Headings may have two lines ("treated\nmean (SD)"): they grow upwards from the first row.
+            ax.text(x, top - 0.45, heading, transform=text_at, ha="center", va="bottom", fontweight="bold")
         extent: list[float] = []
         for y, row in zip(range(top - 1, -1, -1), rows, strict=True):
-            extent += _draw_row(ax, text_at, y, row, crit=crit, biggest=biggest, weights=weights)
+            extent += _draw_row(ax, text_at, y, row, crit=crit, biggest=biggest, weights=weights, at=at)
+            if row.study is not None:
+                i = row.study[0]
+                for j, values in enumerate(columns.values()):
+                    value = values[i - 1]
+                    shown = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+                    ax.text(centres[j], y, shown, transform=text_at, ha="center", va="center",
+                            gid=f"ilab-{j + 1}-{i}")  # fmt: skip
         ax.axvline(0, color="grey", linewidth=0.6, linestyle="--")
         pad = 0.05 * (max(extent) - min(extent))
         ax.set_xlim(min(extent) - pad, max(extent) + pad)
         ax.set_ylim(-0.8, top - 0.2)
         ax.set_yticks([])
         ax.set_xlabel(xlabel)
+        if favours:
+            # Under the axis label, each side of no effect, as RevMan prints "Favours ...".
+            below = transforms.offset_copy(ax.transData, fig=fig, y=-34, units="points")
+            low, high = ax.get_xlim()
+            ax.text(low, ax.get_ylim()[0], favours[0], transform=below, ha="left", va="top", fontstyle="italic",
+                    gid="favours-left")  # fmt: skip
+            ax.text(high, ax.get_ylim()[0], favours[1], transform=below, ha="right", va="top", fontstyle="italic",
+                    gid="favours-right")  # fmt: skip
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
         return _save(fig, fmt, path)
 
 
+_ILAB_WIDTH = 1.2  # inches per ilab column
+
+
+@dataclasses.dataclass(frozen=True)
+class _ForestColumns:
+    """Where (figure fractions) the labels start and the weight and estimate columns end."""
+
+    label: float
+    weight: float
+    estimate: float
+
+
 def _draw_row(
-    ax: Axes, text_at: transforms.Transform, y: int, row: _Row, *, crit: float, biggest: float, weights: bool
+    ax: Axes,
+    text_at: transforms.Transform,
+    y: int,
+    row: _Row,
+    *,
+    crit: float,
+    biggest: float,
+    weights: bool,
+    at: _ForestColumns,
 ) -> list[float]:
     """Draw one forest row at height *y*; return the x values it spans (for the axis limits)."""
     from matplotlib.patches import Polygon
@@ -162,7 +219,7 @@ def _draw_row(
         style = {"fontweight": "bold"}
     elif row.kind == "note":
         style = {"fontstyle": "italic", "fontsize": 8}
-    ax.text(0.01, y, row.label, transform=text_at, ha="left", va="center", gid=row.text_gid, **style)
+    ax.text(at.label, y, row.label, transform=text_at, ha="left", va="center", gid=row.text_gid, **style)
     weight = None
     if row.study is not None:
         i, yi, vi, w = row.study
@@ -194,8 +251,8 @@ def _draw_row(
     else:
         return []
     if weights and weight is not None:
-        ax.text(0.795, y, weight[0], transform=text_at, ha="right", va="center", gid=weight[1])
-    ax.text(0.985, y, "{:.2f} [{:.2f}, {:.2f}]".format(*shown), transform=text_at, ha="right", va="center")
+        ax.text(at.weight, y, weight[0], transform=text_at, ha="right", va="center", gid=weight[1])
+    ax.text(at.estimate, y, "{:.2f} [{:.2f}, {:.2f}]".format(*shown), transform=text_at, ha="right", va="center")
     return spans
 
 

@@ -80,7 +80,7 @@ def random_effects(
     Raises
     ------
     InputError
-        A bad cell (row and field named), ``vi <= 0``, k < 2 for a random-effects model, an
+        A bad cell (row and field named), ``vi <= 0``, no study, an
         unknown method or test, a level outside (0, 1), labels of the wrong length.
     ConvergenceError
         The last estimator of the chain did not converge.
@@ -133,8 +133,6 @@ def random_effects(
     check_level(level)
     y, v = validated(yi, vi)
     k = y.size
-    if methods[0] not in EQUAL_METHODS and k < 2:
-        raise InputError("a random-effects model needs at least 2 studies", field="yi", value=k)
     if k < 1:
         raise InputError("needs at least 1 study", field="yi", value=k)
     names = study_labels(labels, k)
@@ -174,7 +172,8 @@ def random_effects(
     if used not in EQUAL_METHODS:
         half = crit * math.sqrt(var + fit.tau2)
         pi_lb, pi_ub = estimate - half, estimate + half
-        bounds = _q_profile(y, v, fit.tau2, vt, level, ctl, notes)
+        if k > 1:  # metafor's confint stops at k = 1: there is no Q-profile to invert
+            bounds = _q_profile(y, v, fit.tau2, vt, level, ctl, notes)
 
     return RandomEffectsResult(
         k=k,

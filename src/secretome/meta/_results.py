@@ -99,7 +99,7 @@ class RandomEffectsResult(Result):
                 f"Random-Effects Model (k = {self.k}; tau^2 estimator: {self.method})",
                 "",
                 f"tau^2 (estimated amount of total heterogeneity): {self.tau2:.4f}"
-                + ("" if self.se_tau2 is None else f" (SE = {self.se_tau2:.4f})"),
+                + ("" if self.se_tau2 is None or math.isnan(self.se_tau2) else f" (SE = {self.se_tau2:.4f})"),
                 f"tau (square root of estimated tau^2 value):      {math.sqrt(self.tau2):.4f}",
             ]
         else:

@@ -7,13 +7,16 @@ column the user wrote, not the internal argument name.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._conversions import split_shared_control
 from secretome.meta._effect_sizes import ESCALC_ARGUMENTS, Measure, escalc
@@ -46,6 +49,7 @@ def meta_from_table(
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
     escalc_options: Mapping[str, object] | None = None,
+    na_action: Literal["omit", "fail"] = "omit",
     file: object = None,
 ) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult | MultilevelResult | MultilevelRegressionResult:
     """Pool the studies of *frame* (random effects, meta-regression, subgroups or a three-level model).
@@ -83,6 +87,11 @@ def meta_from_table(
     escalc_options : mapping, optional
         Further :func:`escalc` options for the *measure*: ``add``, ``to``, ``drop00``,
         ``ci_level``, ``ci_dist``, or ``ri`` as one value for all rows.
+    na_action : {"omit", "fail"}
+        A row whose effect size, variance, moderator, subgroup or cluster is missing (or whose raw
+        numbers give no effect size, as :func:`escalc` sets it NA) is left out with a warning naming
+        the rows, as metafor's default ``na.action = "na.omit"``; k counts the rows fitted. ``"fail"``
+        makes it an input error naming the first such row.
     file : path-like, optional
         Named in error messages.
 
@@ -139,10 +148,29 @@ def meta_from_table(
             raise InputError(f"no such column; the columns are {have}", file=file, field=name)
     to_column = {arg: name for arg, name in names.items() if name is not None}
     labels = None if slab is None else [str(s) for s in frame[slab]]
+    check_choice("na_action", na_action, ("omit", "fail"))
+    kept = np.arange(len(frame))
+    omitted = None
     try:
         y, v, notes = _effect_sizes(
             frame, yi=yi, vi=vi, measure=measure, columns=columns, shared_control=shared_control, options=escalc_options
         )
+        keep = _complete(frame, y, v, [c for c in (subgroup, cluster, *mods) if c is not None])
+        if not keep.all():
+            rows = np.flatnonzero(~keep) + 1
+            if na_action == "fail":
+                first = frame.iloc[int(rows[0]) - 1]
+                given = [c for c in (yi, vi, subgroup, cluster, *mods) if c is not None]
+                field = next((c for c in given if pd.isna(first[c])), None)
+                reason = "is missing (na_action='fail')" if field else "gives no effect size (na_action='fail')"
+                raise InputError(reason, row=int(rows[0]), field=field or "yi")
+            which = f"row{'s' if rows.size > 1 else ''} {', '.join(map(str, rows))}"
+            # Warned once the model is fitted: a bad cell elsewhere is the one line the user sees.
+            omitted = f"{which} left out: a missing value (metafor's na.action = 'na.omit'); k = {int(keep.sum())}"
+            notes = (*notes, omitted)
+            kept = kept[keep]
+            frame, y, v = frame[keep].reset_index(drop=True), y[keep], v[keep]
+            labels = None if labels is None else [label for label, k in zip(labels, keep, strict=True) if k]
         chain = (method,) if isinstance(method, str) else tuple(method)
         if (subgroup is not None or cluster is not None) and len(chain) != 1:
             # metafor 3.8-1's rma.mv takes one method; subgroups fit one model per level.
@@ -166,11 +194,13 @@ def meta_from_table(
         else:
             result = random_effects(y, v, method=method, test=test, level=level, control=control, labels=labels)
     except InputError as err:
-        # Re-locate the error in the user's terms: their file and column name (rows already match,
-        # since no row is dropped on the way).
+        # Re-locate the error in the user's terms: their file, row (counting the rows left out) and column.
         where = {"value": err.value} if err.value is not None else {}
         field = to_column.get(err.field or "", err.field)
-        raise InputError(err.reason, file=file, row=err.row, field=field, **where) from err
+        row = err.row if err.row is None or "na_action" in err.reason else int(kept[err.row - 1]) + 1
+        raise InputError(err.reason, file=file, row=row, field=field, **where) from err
+    if omitted:
+        warnings.warn(omitted, SecretomeWarning, stacklevel=2)
     if notes and not isinstance(result, SubgroupResult):
         result = dataclasses.replace(result, notes=(*notes, *result.notes))
     return result
@@ -194,6 +224,14 @@ def _effect_sizes(
         raw["n2i"] = split_shared_control(raw["n2i"], frame[shared_control].tolist())
     es = escalc(measure, **raw, **(options or {}))  # type: ignore[arg-type]
     return es.yi, es.vi, es.notes
+
+
+def _complete(frame: pd.DataFrame, y: FloatArray, v: FloatArray, by: Sequence[str]) -> NDArray[np.bool_]:
+    """Rows with an effect size, a variance and every column of *by* (metafor's complete cases)."""
+    missing = pd.isna(pd.Series(y, dtype=object)).to_numpy() | pd.isna(pd.Series(v, dtype=object)).to_numpy()
+    if by:
+        missing |= frame[list(by)].isna().any(axis=1).to_numpy()
+    return ~missing
 
 
 def _moderators(frame: pd.DataFrame, mods: Sequence[str], file: object) -> pd.DataFrame:
@@ -239,6 +277,7 @@ def regression_plot_from_csv(
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
     escalc_options: Mapping[str, object] | None = None,
+    na_action: Literal["omit", "fail"] = "omit",
 ) -> bytes:
     """Fit the meta-regression of the CSV table at *path* and draw its :func:`regression_plot`.
 
@@ -270,6 +309,7 @@ def regression_plot_from_csv(
         level=level,
         control=control,
         escalc_options=escalc_options,
+        na_action=na_action,
         file=path,
     )
     if chosen is not None and chosen in frame.columns and not pd.api.types.is_numeric_dtype(frame[chosen]):
@@ -285,7 +325,9 @@ def regression_plot_from_csv(
         shared_control=shared_control,
         options=escalc_options,
     )
-    return regression_plot(result, y, v, _moderators(frame, mods, path), out, moderator=moderator)  # type: ignore[arg-type]
+    keep = _complete(frame, y, v, list(mods))  # the rows meta_from_table fitted
+    frame = frame[keep].reset_index(drop=True)
+    return regression_plot(result, y[keep], v[keep], _moderators(frame, mods, path), out, moderator=moderator)  # type: ignore[arg-type]
 
 
 def _read_csv(path: str | Path) -> pd.DataFrame:

@@ -656,6 +656,9 @@ def fit_chain(
 def _fit_one(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     if method in EQUAL_METHODS:
         return Tau2Fit(0.0, math.nan, 0)
+    if y.size == 1 and x.shape[1] == 1:
+        # metafor's rma() with k = 1 reports the study itself: tau^2 = 0 (there is nothing to estimate it from).
+        return Tau2Fit(0.0, math.nan, 0, (f"k = 1: tau^2 set to 0, not estimated ({method}), as metafor",))
     if y.size < 2:
         raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
     return ESTIMATORS[method](y, v, x, ctl)

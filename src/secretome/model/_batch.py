@@ -18,13 +18,15 @@ import importlib.util
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from functools import partial
 from multiprocessing import get_context
 from typing import Literal
 
 import numpy as np
 
 from secretome._progress import ProgressCallback
+from secretome._scheduler import executor_workers
 from secretome.errors import InputError
 from secretome.model._overrides import parameter_matrix
 from secretome.model._readout_values import readout_values
@@ -157,23 +159,32 @@ def iter_batches(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     task: str = "simulate",
+    executor: Executor | None = None,
 ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, tuple[str, ...]]]:
     """Integrate the subjects (rows of *matrix*, every parameter in model order) chunk by chunk, in order.
 
     Yields ``(chunk, values, readouts, status)`` per chunk of subjects (``values`` and ``readouts`` NaN for a
     failed subject), so that a caller can summarise a cohort without holding every trajectory. Runs the
-    compiled solver (:mod:`secretome.model._solver`) in *workers* threads (default: the machine's cores);
-    at most two chunks per thread are in flight, which bounds memory.
+    compiled solver (:mod:`secretome.model._solver`) in *workers* threads (default: the machine's cores),
+    or on the workers of a Dask cluster's *executor* (:mod:`secretome._scheduler`); at most two chunks per
+    worker are in flight, which bounds memory. Chunks are fixed before any runs and yielded in order, so
+    the results do not depend on where they ran.
     """
+    n = matrix.shape[0]
+    report = progress or (lambda *_: None)
+    report(task, 0, n)
+    chunks = [slice(i, min(i + _RODAS_CHUNK, n)) for i in range(0, n, _RODAS_CHUNK)]
+    if executor is not None:
+        yield from _in_flight(
+            executor, [partial(_chunk_task, model, matrix[c], times, rtol, atol, c) for c in chunks],
+            2 * executor_workers(executor), report, task, n,
+        )  # fmt: skip
+        return
     run = _rodas(model, times, rtol=rtol, atol=atol)
 
     def chunk_of(chunk: slice) -> tuple[slice, np.ndarray, np.ndarray, tuple[str, ...]]:
         return (chunk, *run(matrix[chunk]))
 
-    n = matrix.shape[0]
-    report = progress or (lambda *_: None)
-    report(task, 0, n)
-    chunks = [slice(i, min(i + _RODAS_CHUNK, n)) for i in range(0, n, _RODAS_CHUNK)]
     workers = max(1, min(workers or os.cpu_count() or 1, len(chunks)))
     done = 0
     if workers == 1:
@@ -184,16 +195,32 @@ def iter_batches(
             yield result
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending = deque(pool.submit(chunk_of, c) for c in chunks[: 2 * workers])
-        queued = len(pending)
-        while pending:
-            result = pending.popleft().result()
-            if queued < len(chunks):
-                pending.append(pool.submit(chunk_of, chunks[queued]))
-                queued += 1
-            done += result[0].stop - result[0].start
-            report(task, done, n)
-            yield result
+        yield from _in_flight(pool, [partial(chunk_of, c) for c in chunks], 2 * workers, report, task, n)
+
+
+def _in_flight(
+    pool: Executor, calls: list[Callable[[], _Chunk]], limit: int, report: ProgressCallback, task: str, n: int
+) -> Iterator[_Chunk]:
+    """Run *calls* on *pool* with at most *limit* in flight, yielding their results in order."""
+    pending = deque(pool.submit(call) for call in calls[:limit])
+    queued = len(pending)
+    done = 0
+    while pending:
+        result = pending.popleft().result()
+        if queued < len(calls):
+            pending.append(pool.submit(calls[queued]))
+            queued += 1
+        done += result[0].stop - result[0].start
+        report(task, done, n)
+        yield result
+
+
+_Chunk = tuple[slice, np.ndarray, np.ndarray, tuple[str, ...]]
+
+
+def _chunk_task(model: Model, rows: np.ndarray, times: np.ndarray, rtol: float, atol: float, chunk: slice) -> _Chunk:
+    # A task a cluster worker runs: the compiled model is loaded once per worker process (compile_model caches it).
+    return (chunk, *_rodas(model, times, rtol=rtol, atol=atol)(rows))
 
 
 def batch_runner(
@@ -244,6 +271,7 @@ def run_batch(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     task: str = "simulate",
+    executor: Executor | None = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], np.ndarray]:
     """Simulate one subject per row of *parameters*; failures are flagged in the status, never raised.
 
@@ -266,6 +294,8 @@ def run_batch(
         ``(task, done, total)`` per subject or chunk of subjects.
     task : str
         Task name given to *progress*.
+    executor : Executor, optional
+        A Dask cluster's executor (:func:`secretome._scheduler.cluster_executor`) for the compiled solver.
 
     Returns
     -------
@@ -279,6 +309,8 @@ def run_batch(
         Every parameter's value per subject, in model order.
     """
     engine = resolve_simulator(simulator)
+    if executor is not None and engine != "rodas":
+        raise InputError("a cluster runs the compiled solver only (simulator 'auto' or 'rodas')", field="scheduler")
     matrix = parameter_matrix(model, parameters)
     names = tuple(parameters)
     rows = np.column_stack([np.broadcast_to(np.asarray(parameters[k], float), matrix.shape[0]) for k in names])
@@ -288,7 +320,7 @@ def run_batch(
         readouts = np.full((matrix.shape[0], times.size, len(model.readouts)), np.nan)
         status_list = [""] * matrix.shape[0]
         for chunk, v, r, st in iter_batches(model, matrix, times, rtol=rtol, atol=atol, workers=workers,
-                                            progress=progress, task=task):  # fmt: skip
+                                            progress=progress, task=task, executor=executor):  # fmt: skip
             values[chunk], readouts[chunk], status_list[chunk] = v, r, st
         return values, readouts, tuple(status_list), matrix
     if engine == "roadrunner":

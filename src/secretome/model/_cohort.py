@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike
 from secretome._limits import check_seed, check_subjects
 from secretome._progress import ProgressCallback
 from secretome._result import Result, json_safe
+from secretome._scheduler import check_scheduler, cluster_executor
 from secretome.errors import InputError, NumericalError, SecretomeWarning
 from secretome.model._batch import Simulator, iter_batches, resolve_simulator, run_batch
 from secretome.model._overrides import parameter_matrix
@@ -178,6 +179,7 @@ def cohort(
     simulator: Simulator = "auto",
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    scheduler: str = "local",
 ) -> CohortResult:
     """Simulate a virtual cohort drawn from the priors of the assumed parameters.
 
@@ -202,6 +204,11 @@ def cohort(
         Worker threads (``"rodas"``) or processes (``"roadrunner"``); default all cores.
     progress : callable, optional
         Progress callback ``(task, done, total)``.
+    scheduler : str
+        ``"local"`` (this process), ``"processes"`` (a local Dask cluster, *workers* processes) or a
+        Dask scheduler's address ``tcp://host:port`` (:mod:`secretome._scheduler`); compiled solver only.
+        The bands are the same whichever scheduler and however many workers: the draws are made
+        before any chunk runs and chunks are summarised in order.
 
     Returns
     -------
@@ -233,6 +240,7 @@ def cohort(
     """
     check_subjects(subjects, minimum=2)
     check_seed(seed)
+    check_scheduler(scheduler)
     if regimen is not None:
         model = apply_regimen(model, regimen)
     end = float(t_end) if t_end is not None else (float(np.max(times)) if times is not None else model.t_end)
@@ -244,22 +252,26 @@ def cohort(
     if not draws:
         raise InputError("the model has no assumed parameters to vary", record=model.name, field="parameters")
     engine = resolve_simulator(simulator)
+    if scheduler != "local" and engine != "rodas":
+        raise InputError("a cluster runs the compiled solver only (simulator 'auto' or 'rodas')", field="scheduler",
+                         value=scheduler)  # fmt: skip
     sketch = QuantileSketch((grid.size, len(model.readouts)))
     status: list[str] = []
-    if engine == "rodas":
-        # Chunk by chunk: only the chunks in flight and the sketch are held, whatever the cohort's size.
-        batches = iter_batches(model, parameter_matrix(model, draws), grid, workers=workers, progress=progress,
-                               task="cohort")  # fmt: skip
-    else:
-        _, readouts, run_status, _ = run_batch(
-            model, draws, grid, simulator=engine, workers=workers, progress=progress, task="cohort"
-        )
-        batches = iter([(slice(0, subjects), None, readouts, run_status)])
-    for _, _, readouts, chunk_status in batches:
-        ok = np.array([s == "ok" for s in chunk_status])
-        if ok.any():
-            sketch.add(readouts[ok])
-        status.extend(chunk_status)
+    with cluster_executor(scheduler, workers=workers) as executor:
+        if engine == "rodas":
+            # Chunk by chunk: only the chunks in flight and the sketch are held, whatever the cohort's size.
+            batches = iter_batches(model, parameter_matrix(model, draws), grid, workers=workers, progress=progress,
+                                   task="cohort", executor=executor)  # fmt: skip
+        else:
+            _, readouts, run_status, _ = run_batch(
+                model, draws, grid, simulator=engine, workers=workers, progress=progress, task="cohort"
+            )
+            batches = iter([(slice(0, subjects), None, readouts, run_status)])
+        for _, _, readouts, chunk_status in batches:
+            ok = np.array([s == "ok" for s in chunk_status])
+            if ok.any():
+                sketch.add(readouts[ok])
+            status.extend(chunk_status)
     failed = tuple(i for i, s in enumerate(status) if s != "ok")
     notes = list(model.notes)
     if len(failed) == subjects:

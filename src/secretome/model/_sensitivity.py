@@ -24,6 +24,7 @@ import pandas as pd
 
 from secretome._progress import ProgressCallback
 from secretome._result import Result, json_safe
+from secretome._scheduler import check_scheduler, cluster_executor
 from secretome.errors import InputError, NumericalError, SecretomeWarning
 from secretome.model._batch import Simulator, resolve_simulator, run_batch
 from secretome.model._spec import Model, Parameter
@@ -169,6 +170,7 @@ def sensitivity(
     simulator: Simulator = "auto",
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    scheduler: str = "local",
 ) -> SensitivityResult:
     """Global sensitivity of *readout* at *at_time* to the assumed parameters, over their priors.
 
@@ -198,6 +200,9 @@ def sensitivity(
         Worker threads (``"rodas"``) or processes (``"roadrunner"``); default all cores.
     progress : callable, optional
         Progress callback ``(task, done, total)``.
+    scheduler : str
+        ``"local"``, ``"processes"`` or a Dask scheduler address (:mod:`secretome._scheduler`), for the
+        compiled solver: the samples are drawn first and evaluated in order, so the indices are the same.
 
     Returns
     -------
@@ -266,28 +271,32 @@ def sensitivity(
     # Doses after at_time cannot change the readout; drop them so that the run can stop at at_time.
     model = model.with_doses([d for d in model.doses if d.time <= at], t_end=at)
     engine = resolve_simulator(simulator)
+    check_scheduler(scheduler)
     names = [p.name for p in chosen]
     j_readout = names_out.index(readout)
     status: list[str] = []
+    with cluster_executor(scheduler, workers=workers) as executor:
 
-    def evaluate(unit: np.ndarray) -> np.ndarray:
-        values = _to_prior(unit, [p.prior for p in chosen])  # type: ignore[misc]
-        draws = {n: values[:, j] for j, n in enumerate(names)}
-        _, readouts, run_status, _ = run_batch(model, draws, np.array([0.0, at]), simulator=engine,
-                                               workers=workers, progress=progress, task="sensitivity")  # fmt: skip
-        status.extend(run_status)
-        return readouts[:, -1, j_readout]
+        def evaluate(unit: np.ndarray) -> np.ndarray:
+            values = _to_prior(unit, [p.prior for p in chosen])  # type: ignore[misc]
+            draws = {n: values[:, j] for j, n in enumerate(names)}
+            _, readouts, run_status, _ = run_batch(
+                model, draws, np.array([0.0, at]), simulator=engine, workers=workers, progress=progress,
+                task="sensitivity", executor=executor,
+            )  # fmt: skip
+            status.extend(run_status)
+            return readouts[:, -1, j_readout]
 
-    def guarded(unit: np.ndarray) -> np.ndarray:
-        y = evaluate(unit)
-        bad = ~np.isfinite(y)
-        if bad.mean() > 0.1:
-            raise NumericalError(f"{model.name}: {int(bad.sum())} of {y.size} runs failed; narrow the priors")
-        if bad.any():
-            y = np.where(bad, np.median(y[~bad]), y)
-        return y
+        def guarded(unit: np.ndarray) -> np.ndarray:
+            y = evaluate(unit)
+            bad = ~np.isfinite(y)
+            if bad.mean() > 0.1:
+                raise NumericalError(f"{model.name}: {int(bad.sum())} of {y.size} runs failed; narrow the priors")
+            if bad.any():
+                y = np.where(bad, np.median(y[~bad]), y)
+            return y
 
-    table, runs = _indices(method, names, guarded, samples, seed)
+        table, runs = _indices(method, names, guarded, samples, seed)
     failed = sum(s != "ok" for s in status)
     notes = []
     if held:

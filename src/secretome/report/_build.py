@@ -7,6 +7,7 @@ analysis dataset beside it as CSV, so anyone can rerun every pooled number in me
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import platform
 from collections.abc import Sequence
@@ -31,10 +32,11 @@ from secretome.evidence import (
     open_store,
     prisma_counts,
 )
-from secretome.meta import forest_plot
-from secretome.report._dataset import analysis_dataset
+from secretome.meta import back_transform, forest_plot, funnel_plot
+from secretome.report._dataset import CHANGE_R, analysis_dataset
 from secretome.report._figures import bubble_matrix, inline_svg
-from secretome.report._html import Section, document, escape
+from secretome.report._grade import GRADE_RULES, summary_of_findings
+from secretome.report._html import Link, Section, document, escape
 from secretome.report._mechanism import (
     PLOTTED,
     assumption_counts,
@@ -48,13 +50,18 @@ from secretome.report._mechanism import (
     run_experiments,
     trajectories_figure,
 )
+from secretome.report._prisma import prisma_diagram
+from secretome.report._risk_of_bias import assessed_with, summary_bars, traffic_light
 from secretome.report._synthesis import (
+    MEASURE_LABELS,
     SUBGROUP_COLUMNS,
     PooledOutcome,
     VoteCount,
+    analyses_frame,
     count_votes,
     outcome_votes,
     pool_outcomes,
+    with_analyses,
 )
 
 __all__ = ["ReportResult", "build_report"]
@@ -69,8 +76,8 @@ class ReportResult(Result):
 
     Attributes
     ----------
-    html, dataset_csv : str
-        Paths of the report and of its analysis dataset.
+    html, dataset_csv, analyses_csv : str
+        Paths of the report, of its analysis dataset and of its table of pooled analyses.
     studies, primary_studies, results : int
         Studies in the corpus, of which primary (not reviews); results of the primary studies.
     pooled : int
@@ -83,6 +90,7 @@ class ReportResult(Result):
 
     html: str
     dataset_csv: str
+    analyses_csv: str
     studies: int
     primary_studies: int
     results: int
@@ -95,6 +103,7 @@ class ReportResult(Result):
             [
                 f"Report written to {self.html}",
                 f"Analysis dataset: {self.dataset_csv} (sha256 {self.data_sha256[:12]}...)",
+                f"Pooled analyses: {self.analyses_csv}",
                 f"Studies: {self.studies} ({self.primary_studies} primary, {self.results} results)",
                 f"Random-effects meta-analyses: {self.pooled}; vote counts: {self.vote_counts}",
             ]
@@ -115,7 +124,9 @@ def build_report(
     Parameters
     ----------
     out : str or Path
-        Folder for ``index.html`` and ``analysis.csv``; both are written whole or not at all.
+        Folder for ``index.html``, ``analysis.csv`` (one row per result, with the ``yi``, ``vi`` and
+        ``analysis_id`` of the rows each pooled analysis used) and ``analyses.csv`` (one row per pooled
+        analysis); all are written whole or not at all.
     db : str, optional
         URL of an existing store (:func:`~secretome.evidence.open_store`); a missing or corrupt one is
         an input error, and none is ever created here.
@@ -138,11 +149,11 @@ def build_report(
         raise OutputError("is not a folder", file=str(out))
     if not out.parent.is_dir():
         raise OutputError("the parent folder does not exist", file=str(out))
-    targets = (out / "analysis.csv", out / "index.html")
+    targets = (out / "analysis.csv", out / "analyses.csv", out / "index.html")
     if out.is_dir():  # refused before the work, not after it (a folder or a link where a file goes)
         for target in targets:
             check_output_path(target)
-    steps = ("dataset", "corpus", "evidence map", "synthesis", "mechanism", "methods")
+    steps = ("dataset", "summary and corpus", "evidence map", "synthesis", "mechanism", "methods")
     report("report", 0, len(steps))
     with open_store(db, corpus=corpus) as store:
         studies = get_studies(store)
@@ -150,14 +161,15 @@ def build_report(
         prisma = prisma_counts(store)
         store_url = store.url
     dataset = analysis_dataset(studies)
-    csv_text = dataset.to_csv(index=False)
+    pooled, votes = pool_outcomes(dataset), count_votes(dataset)
+    csv_text = with_analyses(dataset, pooled).to_csv(index=False)
+    analyses_text = analyses_frame(pooled).to_csv(index=False)
     digest = hashlib.sha256(csv_text.encode("utf-8")).hexdigest()
     report("report", 1, len(steps))
-    sections = [_corpus_section(studies, prisma)]
+    sections = [_summary_section(studies, pooled, votes), _corpus_section(studies, prisma)]
     report("report", 2, len(steps))
     sections.append(_map_section(emap))
     report("report", 3, len(steps))
-    pooled, votes = pool_outcomes(dataset), count_votes(dataset)
     sections.append(_synthesis_section(dataset, pooled, votes))
     report("report", 4, len(steps))
     sections.append(_mechanism_section(dataset, subjects, trajectories, progress))
@@ -176,7 +188,8 @@ def build_report(
         raise OutputError(f"cannot create the folder ({exc.strerror})", file=str(out)) from exc
     try:
         # Both files or neither: a report whose page cannot be written leaves no new analysis.csv.
-        csv_path, html_path = atomic_write_files(dict(zip(targets, (csv_text, html), strict=True)))
+        texts = (csv_text, analyses_text, html)
+        csv_path, analyses_path, html_path = atomic_write_files(dict(zip(targets, texts, strict=True)))
     except BaseException:
         if created:
             with contextlib.suppress(OSError):
@@ -187,6 +200,7 @@ def build_report(
     return ReportResult(
         html=str(html_path),
         dataset_csv=str(csv_path),
+        analyses_csv=str(analyses_path),
         studies=len(studies),
         primary_studies=len(primary),
         results=len(dataset),
@@ -236,19 +250,23 @@ def _studies_section(studies: Sequence[Study]) -> Section:
     for s in sorted(studies, key=lambda s: (vocab.DESIGNS[s.design].evidence_level, s.id)):
         source, product, dose = _first_intervention(s)
         pop = s.population
+        ref = s.reference
+        links = (
+            *((Link("DOI", f"https://doi.org/{ref.doi}"),) if ref.doi else ()),
+            *((Link("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/"),) if ref.pmid else ()),
+            *((Link("source", ref.url),) if ref.url else ()),
+        )
+        population = [_label(vocab.SPECIES, pop.species), _label(vocab.OA_MODELS, pop.oa_model)] if pop else []
         rows.append(
             {
                 "study": s.id,
-                "year": s.reference.year,
-                "title": s.reference.title,
+                "year": ref.year,
+                "title": ref.title,
                 "design": vocab.DESIGNS[s.design].label,
-                "species": _label(vocab.SPECIES, pop.species) if pop else "",
-                "OA model": _label(vocab.OA_MODELS, pop.oa_model) if pop else "",
-                "MSC source": source,
-                "product": product,
-                "dose": dose,
+                "population": ", ".join(p for p in population if p),
+                "intervention": ", ".join(p for p in (product, source, dose) if p),
                 "outcomes": ", ".join(sorted({_label(vocab.OUTCOMES, r.outcome) for r in s.results})),
-                "DOI / URL": s.reference.doi or s.reference.url or "",
+                "links": links,
             }
         )
     table = pd.DataFrame(rows).astype({"year": "Int64"})  # a year is a whole number, missing or not
@@ -261,15 +279,45 @@ def _studies_section(studies: Sequence[Study]) -> Section:
             "trials); none is shown rather than guessed."
         )
         return section
-    judgements = pd.DataFrame(
-        [
-            {"study": s.id, "tool": s.risk_of_bias.tool, "item": item.domain, "judgement": item.judgement}
-            for s in assessed
-            for item in s.risk_of_bias.items
-        ]
+    for tool, spec in vocab.RISK_OF_BIAS_TOOLS.items():
+        rated = assessed_with(studies, tool)
+        if not rated:
+            continue
+        section.figure(summary_bars(studies, tool), f"{tool}: judgements per domain (robvis summary plot).")
+        section.figure(traffic_light(studies, tool), f"{tool}: judgements per study (robvis traffic-light plot).")
+        # D1..Dn as in the plots' keys, so the table fits the page; each judgement as recorded.
+        columns = {domain: f"D{i + 1}" for i, (domain, _) in enumerate(spec.domains)}
+        table = pd.DataFrame(
+            [
+                {
+                    "study": s.id,
+                    **{columns[item.domain]: item.judgement.replace("_", " ") for item in s.risk_of_bias.items},
+                }
+                | ({"overall": (s.risk_of_bias.overall or "").replace("_", " ")} if spec.has_overall else {})
+                for s in rated
+            ]
+        )
+        keys = "; ".join(f"{code}: {label}" for code, (_, label) in zip(columns.values(), spec.domains, strict=True))
+        section.table(table, caption=f"{tool} judgements as recorded in the study files ({keys})")
+    return section
+
+
+def _summary_section(studies: Sequence[Study], pooled: list[PooledOutcome], votes: list[VoteCount]) -> Section:
+    section = Section("summary", "Summary of findings")
+    years = [s.reference.year for s in studies if s.reference.year]
+    newest = max(years) if years else None
+    section.paragraph(
+        f"Built on {datetime.datetime.now(datetime.UTC).date().isoformat()} from {len(studies)} studies; the newest "
+        f"study was published in {newest if newest else 'an unknown year'}. One row per pooled analysis, then per "
+        "outcome domain that only a vote count summarises. Certainty follows the written rules G0-G5 in Methods; "
+        "effects are Hedges' g (g) between arms, the standardised mean change from baseline (SMCR) within an arm, "
+        "or the proportion of patients with an event; positive g or SMCR = benefit of treatment."
     )
-    table = judgements.pivot_table(index=["study", "tool"], columns="item", values="judgement", aggfunc="first")
-    section.table(table.reset_index(), caption="Risk-of-bias judgements as recorded in the study files")
+    table = summary_of_findings(pooled, votes, {s.id: s for s in studies})
+    if table.empty:
+        section.note("The corpus gives no analysis or vote to summarise.")
+    else:
+        section.table(table, caption="Summary of findings (GRADE-style; rules in Methods)")
     return section
 
 
@@ -280,6 +328,7 @@ def _corpus_section(studies: Sequence[Study], prisma: PrismaCounts) -> Section:
             "PRISMA 2020 flow (Page et al. 2021, doi:10.1136/bmj.n71): every count is a query over the store's "
             "imported records, their duplicate links and screening decisions."
         )
+        section.figure(prisma_diagram(prisma), "PRISMA 2020 flow diagram of the store (Page et al. 2021).")
         section.table(_prisma_table(prisma), caption="PRISMA 2020 flow of the store")
     else:
         section.paragraph(
@@ -339,13 +388,17 @@ def _map_section(emap: EvidenceMap) -> Section:
 def _synthesis_section(dataset: pd.DataFrame, pooled: list[PooledOutcome], votes: list[VoteCount]) -> Section:
     section = Section("synthesis", "Synthesis by outcome domain")
     section.paragraph(
-        "Pooling never crosses evidence level or product class (cells vs cell-free secretome). An outcome with "
-        "per-arm numbers, or a between-group p-value with its direction and both group sizes (converted as "
-        "metafor's escalc does; a 'P < x' at its bound x, so that |g| is a lower bound: Cochrane Handbook "
-        "6.5.2.3), from at least two studies is pooled as Hedges' g (positive = benefit) in a REML "
-        "random-effects model; every domain is also summarised by vote counting on the direction of effect with "
-        "a sign test (SWiM). The rows used, and the rule applied to each, are in analysis.csv beside this report "
-        "(columns rule, pi, p_bound)."
+        "Pooling never crosses evidence level, product class (cells vs cell-free secretome) or measure. A "
+        "comparison with a control arm, from per-arm numbers or from a between-group p-value with its direction "
+        "and both group sizes (converted as metafor's escalc does; a 'P < x' at its bound x, so that |g| is a lower "
+        "bound: Cochrane Handbook 6.5.2.3), is Hedges' g (positive = benefit); a single arm's change from baseline "
+        f"(case series) is a standardised mean change (SMCR, pre-post correlation r = {CHANGE_R} assumed, 0.3 and "
+        "0.7 in sensitivity) and never meets a comparison between arms; events of an arm are a proportion (log "
+        "odds). Two or more studies with a primary source give a REML random-effects model; studies whose only "
+        "source is secondary enter a sensitivity analysis only. Every domain is also summarised by vote counting "
+        "on the direction of effect with a sign test (SWiM), trials and case series apart. The rows used, with "
+        "yi, vi and analysis_id, are in analysis.csv and every pooled model in analyses.csv beside this report: "
+        "rma(yi, vi, method='REML') on an analysis's rows reruns it."
     )
     for domain_id, domain in vocab.OUTCOME_DOMAINS.items():
         section.heading(domain.label)
@@ -361,23 +414,36 @@ def _synthesis_section(dataset: pd.DataFrame, pooled: list[PooledOutcome], votes
                 _vote_table(domain_votes), caption=f"{domain.label}: direction of effect (one vote per study)"
             )
         if not domain_pooled:
-            section.paragraph("Not pooled: fewer than two studies give per-arm numbers for any one outcome.")
+            section.paragraph(
+                "Not pooled: fewer than two studies with a primary source give numbers for any one outcome."
+            )
     return section
 
 
 def _pooled_block(section: Section, p: PooledOutcome) -> None:
     res = p.result
     label = vocab.OUTCOMES[p.outcome].label
-    title = f"{label}: {p.evidence_level}, {p.product_class} (k = {res.k})"
-    svg = forest_plot(res, xlabel="Hedges' g (positive = benefit of treatment)")
-    section.figure(inline_svg(svg), f"Forest plot, {title}; Hedges' g, positive = benefit.")
-    section.raw(
-        f"<p>Pooled Hedges' g {res.estimate:.2f} (95% CI {res.ci_lb:.2f} to {res.ci_ub:.2f}; "
-        f"prediction interval {res.pi_lb:.2f} to {res.pi_ub:.2f}), tau<sup>2</sup> = {res.tau2:.3f}, "
-        f"I<sup>2</sup> = {res.I2:.1f}%. Studies: "
-        + ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in p.studies)
-        + ".</p>"
-    )
+    title = f"{label}: {p.evidence_level}, {p.product_class}, {p.measure} (k = {res.k})"
+    axis = MEASURE_LABELS[p.measure]
+    section.heading(title, level=4)
+    columns, favours = _arm_columns(p.rows, p.measure), _FAVOURS.get(p.measure)
+    svg = forest_plot(res, xlabel=axis, ilab=columns, favours=favours)
+    section.figure(inline_svg(svg), f"Forest plot, {title}; {axis}.")
+    studies = ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in p.studies)
+    heterogeneity = f"tau<sup>2</sup> = {res.tau2:.3f}, I<sup>2</sup> = {res.I2:.1f}%"
+    if p.measure == "PLO":
+        est, lb, ub, plb, pub = back_transform([res.estimate, res.ci_lb, res.ci_ub, res.pi_lb, res.pi_ub], "PLO")
+        text = (
+            f"Pooled proportion {est:.1%} (95% CI {lb:.1%} to {ub:.1%}; prediction interval {plb:.1%} to "
+            f"{pub:.1%}; back-transformed from the log odds), {heterogeneity}"
+        )
+    else:
+        name = "Hedges' g" if p.measure == "SMD" else "Standardised mean change"
+        text = (
+            f"Pooled {name} {res.estimate:.2f} (95% CI {res.ci_lb:.2f} to {res.ci_ub:.2f}; prediction interval "
+            f"{res.pi_lb:.2f} to {res.pi_ub:.2f}), {heterogeneity}"
+        )
+    section.raw(f"<p>{text}. {p.participants} participants. Studies: {studies}. Analysis id: {escape(p.id)}.</p>")
     for test in p.subgroup_tests:
         if test.result is None:
             section.paragraph(test.note or "")
@@ -385,14 +451,14 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
         sub = test.result
         by = SUBGROUP_COLUMNS[test.column]
         section.figure(
-            inline_svg(forest_plot(sub, xlabel="Hedges' g (positive = benefit of treatment)")),
+            inline_svg(forest_plot(sub, xlabel=axis, ilab=columns, favours=favours)),
             f"Forest plot by {by}, {title}: one REML model per subgroup, then all studies.",
         )
         table = pd.DataFrame(
             {
                 by: sub.levels,
                 "k": [f.k for f in sub.fits],
-                "Hedges' g": [f.estimate for f in sub.fits],
+                "estimate": [f.estimate for f in sub.fits],
                 "ci.lb": [f.ci_lb for f in sub.fits],
                 "ci.ub": [f.ci_ub for f in sub.fits],
                 "tau^2": [f.tau2 for f in sub.fits],
@@ -403,8 +469,50 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
             caption=f"{title}: by {by}; test of subgroup differences "
             f"QM(df = {sub.QM_df[0]}) = {sub.QM:.2f}, p = {sub.QM_pval:.3g}",
         )
+    if p.sensitivity is not None:
+        section.table(p.sensitivity, caption=f"{title}: sensitivity analyses (rule S5)", numeric_digits=3)
+    if p.egger is not None:
+        section.figure(inline_svg(funnel_plot(res, xlabel=axis)), f"Funnel plot, {title}.")
+        section.paragraph(
+            f"Egger's regression test: z = {p.egger.zval:.2f}, p = {p.egger.pval:.3g} (k = {res.k}; Egger et al. 1997)."
+        )
     provenance = p.rows[["study_id", "treatment", "control", "timepoint", "yi", "vi", "location", "quote", "source"]]
+    provenance = provenance.assign(source=[Link("source", url) for url in provenance["source"]])
     section.table(provenance, caption=f"{title}: pooled rows and their provenance", numeric_digits=3)
+
+
+_FAVOURS = {
+    "SMD": ("Favours control", "Favours treatment"),
+    "SMCR": ("Worse than baseline", "Better than baseline"),
+}
+
+
+def _arm_columns(rows: pd.DataFrame, measure: str) -> dict[str, list[str]]:
+    """The numbers each forest row rests on, per arm (metafor's ``ilab``): n, mean (SD), p or events."""
+
+    def n(value: object) -> str:
+        return "" if pd.isna(value) else f"{float(value):g}"
+
+    def mean_sd(mean: object, sd: object) -> str:
+        return "" if pd.isna(mean) else f"{float(mean):.3g} ({float(sd):.3g})"
+
+    if measure == "PLO":
+        return {"events / n": [f"{x:g} / {m:g}" for x, m in zip(rows["xi"], rows["n1i"], strict=True)]}
+    if measure == "SMCR":
+        return {
+            "n": [n(v) for v in rows["n1i"]],
+            "baseline": [mean_sd(m, sd) for m, sd in zip(rows["m_pre"], rows["sd_pre"], strict=True)],
+            "follow-up": [mean_sd(m, sd) for m, sd in zip(rows["m1i"], rows["sd1i"], strict=True)],
+        }
+    # D8 rows give a p-value instead of means: it is what the effect rests on, so it is shown.
+    p_text = ["" if pd.isna(p) else ("p < " if b else "p = ") + f"{p:g}" for p, b in zip(rows["pi"], rows["p_bound"],
+                                                                                     strict=True)]  # fmt: skip
+    return {
+        "treated\nn": [n(v) for v in rows["n1i"]],
+        "treated\nmean (SD)": [mean_sd(m, sd) or p for m, sd, p in zip(rows["m1i"], rows["sd1i"], p_text, strict=True)],
+        "control\nn": [n(v) for v in rows["n2i"]],
+        "control\nmean (SD)": [mean_sd(m, sd) for m, sd in zip(rows["m2i"], rows["sd2i"], strict=True)],
+    }
 
 
 def _vote_table(votes: list[VoteCount]) -> pd.DataFrame:
@@ -416,6 +524,7 @@ def _vote_table(votes: list[VoteCount]) -> pd.DataFrame:
             {
                 "level": v.evidence_level,
                 "product class": v.product_class,
+                "comparison": "with a control arm" if v.comparison == "between" else "within one arm",
                 "studies": len(v.votes),
                 "benefit": v.benefit,
                 "harm": v.harm,
@@ -515,6 +624,12 @@ def _methods_section(dataset: pd.DataFrame, digest: str, store_url: str, studies
             "and SDs (Wan et al. 2014, doi:10.1186/1471-2288-14-135).",
             "Subgroup differences: QM of a mixed-effects meta-regression on the subgroup (metafor's "
             "rma(mods = ~ factor(group))).",
+            "Within-arm change: standardised mean change with raw-score standardisation (Becker 1988, "
+            "doi:10.1111/j.2044-8317.1988.tb00901.x), metafor's escalc(measure='SMCR'); proportions on the logit "
+            "scale, escalc(measure='PLO'), back-transformed for display.",
+            "Funnel plot and Egger's regression test (Egger et al. 1997, doi:10.1136/bmj.315.7109.629) where k >= 10 "
+            "(Sterne et al. 2011, doi:10.1136/bmj.d4002).",
+            "Risk-of-bias figures in the layout of robvis (McGuinness & Higgins 2021, doi:10.1002/jrsm.1411).",
             "Model uncertainty: virtual cohorts drawn from the priors of the assumed parameters; Morris "
             "screening (Morris 1991, doi:10.1080/00401706.1991.10484804) with SALib (Herman & Usher 2017, "
             "doi:10.21105/joss.00097).",
@@ -536,6 +651,13 @@ def _methods_section(dataset: pd.DataFrame, digest: str, store_url: str, studies
         }
     )
     section.table(software, caption="Software")
+    section.heading("Certainty of the evidence (summary of findings)")
+    section.paragraph(
+        "Each row of the summary of findings is judged by the same written rules (GRADE: Guyatt et al. 2011, "
+        "J Clin Epidemiol 64(4):383-394; animal evidence: Hooijmans et al. 2018, doi:10.1371/journal.pone.0187271); "
+        "they operationalise the five GRADE domains and a review team would refine them by judgement:"
+    )
+    section.items(GRADE_RULES)
     section.heading("What the evidence does not contain")
     if dataset.empty:
         section.note("The corpus holds no primary study.")

@@ -29,6 +29,21 @@ D8. A result without per-arm numbers but with a p-value of the between-group tes
     t = qt(p/2, n1 + n2 - 2), signed by the direction). A p given as "P < x" is used at its bound
     x, so |g| is a lower bound (Cochrane Handbook 6.5.2.3), and the row says so (``p_bound``); "P > x"
     and "NS" give no effect size.
+D9. A result of one arm without a comparator (case series, a single-arm change) with the arm's mean
+    and SD (or SE) at follow-up and at baseline and its n is a standardised mean change, raw-score
+    standardised (metafor ``measure="SMCR"``, Becker 1988): ``m1i`` at follow-up, ``m_pre`` and
+    ``sd_pre`` at baseline. Its pre-post correlation r is not reported by any paper of the corpus, so
+    it is an assumption (r = 0.5, with a sensitivity analysis over 0.3 and 0.7). Such rows never
+    enter a comparison between arms (``comparison`` = ``within``); nor does a comparison of two
+    treatment arms (``head_to_head``, e.g. injection vs implantation of the same cells).
+D10. Events of an arm with its n (e.g. patients with an adverse event) are a proportion, pooled on the
+    logit scale (metafor ``measure="PLO"``, 1/2 added to a zero or full count as escalc does): ``xi``
+    events of ``n1i``. In a trial, the treatment arm's events give its proportion (the incidence among
+    treated patients); the comparator's are not used, so this is not a comparison between arms.
+D11. Each row carries its study's source quality (``secondary``: the only stored source is a vendor,
+    clinic, practitioner, blog or document-sharing page) and risk-of-bias class (``high`` if any domain
+    is at the severe end of its tool's scale). Secondary rows are described and mapped, and pooled
+    only in a sensitivity analysis.
 """
 
 from __future__ import annotations
@@ -43,10 +58,13 @@ import pandas as pd
 
 from secretome import vocab
 from secretome.errors import InputError, SecretomeWarning
-from secretome.evidence import ArmData, Study, StudyResult
-from secretome.meta import escalc, mean_sd_from_quantiles, parse_p_value, split_shared_control
+from secretome.evidence import ArmData, Study, StudyResult, risk_of_bias_class
+from secretome.meta import change_scores, escalc, mean_sd_from_quantiles, parse_p_value, split_shared_control
 
-__all__ = ["analysis_dataset", "effect_sizes"]
+__all__ = ["CHANGE_R", "analysis_dataset", "effect_sizes"]
+
+CHANGE_R = 0.5
+"""Rule D9: the assumed pre-post correlation of a within-arm change (0.3 and 0.7 in sensitivity)."""
 
 COLUMNS = (
     "study_id",
@@ -61,10 +79,13 @@ COLUMNS = (
     "followup_days",
     "treatment",
     "control",
+    "control_role",
     "product",
     "product_class",
     "msc_source",
     "kind",
+    "comparison",
+    "measure",
     "benefit",
     "significant",
     "p",
@@ -74,9 +95,14 @@ COLUMNS = (
     "n2i",
     "m2i",
     "sd2i",
+    "m_pre",
+    "sd_pre",
+    "xi",
     "pi",
     "p_bound",
     "p_direction",
+    "source_quality",
+    "risk_of_bias",
     "poolable",
     "selected",
     "rule",
@@ -88,12 +114,14 @@ COLUMNS = (
 
 
 def analysis_dataset(studies: Sequence[Study]) -> pd.DataFrame:
-    """One row per result of a primary study, with the columns in ``COLUMNS``, rules D1-D7 applied.
+    """One row per result of a primary study, with the columns in ``COLUMNS``, rules D1-D11 applied.
 
     ``benefit`` is +1 (the treatment did better), -1 (worse), 0 (no difference stated) or missing
-    (not stated). ``selected`` marks the one row per study, outcome and comparison that analyses use
-    (D5); ``poolable`` marks rows with the per-arm numbers a standardised mean difference needs (D4).
-    ``n2i`` is the control's share after rule D6.
+    (not stated). ``comparison`` is ``between`` (treatment vs a control arm), ``head_to_head`` (two
+    treatment arms) or ``within`` (one arm, change from baseline or events). ``selected`` marks the
+    one row per study, outcome and comparison that analyses use (D5); ``poolable`` marks rows with
+    the numbers their ``measure`` needs: SMD (D4, D8), SMCR (D9) or PLO (D10). ``n2i`` is the
+    control's share after rule D6.
     """
     rows = []
     for study in studies:
@@ -103,33 +131,49 @@ def analysis_dataset(studies: Sequence[Study]) -> pd.DataFrame:
         arms = {arm.id: arm for arm in study.arms}
         for result in study.results:
             rows.append(_row(study, level, arms, result))
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(COLUMNS)).astype({"year": "Int64"})
     if frame.empty:
         return frame
     frame = _select_timepoints(frame)
     return _split_shared_controls(frame)
 
 
-def effect_sizes(rows: pd.DataFrame) -> pd.DataFrame:
-    """*rows* of :func:`analysis_dataset` with ``yi``, ``vi`` (rules D7, D8) and a forest ``label``.
+def effect_sizes(rows: pd.DataFrame, *, r: float = CHANGE_R) -> pd.DataFrame:
+    """*rows* of :func:`analysis_dataset` with ``yi``, ``vi`` (rules D7-D10) and a forest ``label``.
 
-    Each row's own inputs are used (metafor's ``escalc("SMD")``): per-arm means (D4) or a p-value
-    with its direction and group sizes (D8). ``yi`` is signed so that a positive value is a benefit
-    of the treatment; a study with several comparisons (D6) is labelled by its treatment arm.
+    Each row's own inputs and ``measure`` are used, by metafor's ``escalc`` formulas: SMD from
+    per-arm means (D4) or a p-value with its direction and group sizes (D8); SMCR from the arm's
+    follow-up and baseline (D9, pre-post correlation *r*); PLO from events of n (D10). SMD and SMCR
+    are signed so that a positive value is a benefit of the treatment; PLO is the log odds of the
+    event. A study with several comparisons (D6) is labelled by its treatment arm.
     """
-    means = {name: rows[name] for name in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
-    with warnings.catch_warnings():
-        # A 'P < x' row is flagged in the dataset (p_bound) and in its rule; the engine's warning would repeat it.
-        warnings.simplefilter("ignore", SecretomeWarning)
-        es = escalc("SMD", **means, pi=rows["pi"], direction=rows["p_direction"])
-    orientation = np.where(rows["higher_is_better"].astype(bool), 1.0, -1.0)
+    yi = pd.Series(np.nan, index=rows.index)
+    vi = pd.Series(np.nan, index=rows.index)
+    orientation = pd.Series(np.where(rows["higher_is_better"].astype(bool), 1.0, -1.0), index=rows.index)
+    measure = rows["measure"] if "measure" in rows else pd.Series("SMD", index=rows.index)
+    smd, change, events = (rows[measure == m] for m in ("SMD", "SMCR", "PLO"))
+    if not smd.empty:
+        means = {name: smd[name] for name in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
+        with warnings.catch_warnings():
+            # A 'P < x' row is flagged in the dataset (p_bound) and in its rule; the engine's warning would repeat it.
+            warnings.simplefilter("ignore", SecretomeWarning)
+            es = escalc("SMD", **means, pi=smd["pi"], direction=smd["p_direction"])
+        yi[smd.index], vi[smd.index] = es.yi * orientation[smd.index], es.vi
+    if not change.empty:
+        es = change_scores(
+            "SMCR", m1i=change["m1i"], m2i=change["m_pre"], sd1i=change["sd_pre"], ni=change["n1i"], ri=r, warn=False
+        )
+        yi[change.index], vi[change.index] = es.yi * orientation[change.index], es.vi
+    if not events.empty:
+        es = escalc("PLO", xi=events["xi"], ni=events["n1i"])
+        yi[events.index], vi[events.index] = es.yi, es.vi
     # A study with several comparisons shows each, by treatment arm, or by both arms where one treatment
     # arm meets several controls.
     repeated = rows["study_id"].duplicated(keep=False)
     same_arm = rows.duplicated(["study_id", "treatment"], keep=False)
     arms = rows["treatment"].where(~same_arm, rows["treatment"] + " vs " + rows["control"].astype(str))
     labels = rows["study_id"].where(~repeated, rows["study_id"] + " (" + arms + ")")
-    return rows.assign(yi=es.yi * orientation, vi=es.vi, label=labels)
+    return rows.assign(yi=yi, vi=vi, label=labels)
 
 
 def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str, object]:
@@ -153,12 +197,17 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
         "product_class": vocab.PRODUCTS[product].product_class if product else None,
         "msc_source": intervention.msc_source if intervention else None,
         "kind": result.kind,
+        "control_role": arms[result.control].role if result.control in arms else None,
+        "comparison": _comparison(arms, result),
+        "measure": None,
         "significant": result.significant,
         "p": result.p,
         "source": result.provenance.source,
         "location": result.provenance.location,
         "quote": result.provenance.quote,
         "status": result.provenance.status,
+        "source_quality": study.source_quality,
+        "risk_of_bias": risk_of_bias_class(study),
     }
     if product is None:
         rules.append("D2: no product on the treatment arm, not pooled")
@@ -191,6 +240,19 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
                     rules.append("D4: n from the arm")
                 if any(d.mean is None for d in (treated, control)):
                     rules.append("D4: mean and SD from median and quartiles/range (Luo 2018; Wan 2014)")
+            elif treated.events is not None:
+                within = _within_arm(treated, arms[result.treatment].n, sign)
+                if within is not None:
+                    row.update(within[0])
+                    rules.append("D10: events of n in the treatment arm (a proportion; the comparator's not used)")
+        elif treated is not None and result.control is None:
+            within = _within_arm(treated, arms[result.treatment].n, sign)
+            if within is not None:
+                numbers, rule, change = within
+                row.update(numbers)
+                rules.append(rule)
+                if change is not None:
+                    benefit = change
     if row.get("sd1i") is None and result.p is not None and benefit in (1, -1):
         p_inputs = _p_inputs(result.p, arms.get(result.treatment), arms.get(result.control or ""))
         if p_inputs is not None:
@@ -203,8 +265,13 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
         benefit = None
         rules.append("D5: baseline, not an effect")
     row["benefit"] = benefit
-    has_inputs = row.get("sd1i") is not None or row.get("pi") is not None
-    row["poolable"] = has_inputs and product is not None and days != 0
+    if row.get("xi") is not None:
+        row["measure"] = "PLO"
+    elif row.get("m_pre") is not None:
+        row["measure"] = "SMCR"
+    elif row.get("sd1i") is not None or row.get("pi") is not None:
+        row["measure"] = "SMD"
+    row["poolable"] = row["measure"] is not None and product is not None and days != 0
     row["rule"] = "; ".join(rules)
     return row
 
@@ -243,6 +310,37 @@ def _smd_inputs(data: tuple[ArmData, ArmData], arm_n: tuple[int | None, int | No
             return None
         out[f"n{suffix}"], out[f"m{suffix}"], out[f"sd{suffix}"] = float(n), float(mean), float(sd)
     return out
+
+
+def _comparison(arms: dict, result: StudyResult) -> str:
+    # Two treatment arms against each other (e.g. injection vs implantation of the same cells) answer
+    # another question than treatment vs control; they are never pooled with it.
+    if not result.control:
+        return "within"
+    control = arms.get(result.control)
+    return "head_to_head" if control is not None and control.role == "treatment" else "between"
+
+
+def _within_arm(stats: ArmData, arm_n: int | None, sign: int) -> tuple[dict[str, float], str, int | None] | None:
+    """Rules D9 and D10 for one arm: its events of n, or its change from baseline with both SDs."""
+    n = stats.n if stats.n is not None else arm_n
+    if n is None:
+        return None
+    if stats.events is not None:
+        return {"n1i": float(n), "xi": float(stats.events)}, "D10: events of n, a proportion", None
+    if stats.mean is None or stats.mean_pre is None:
+        return None
+    sd = stats.sd if stats.sd is not None else (stats.se * math.sqrt(n) if stats.se is not None else None)
+    sd_pre = (
+        stats.sd_pre
+        if stats.sd_pre is not None
+        else (stats.se_pre * math.sqrt(n) if stats.se_pre is not None else None)
+    )
+    if sd is None or sd_pre is None:
+        return None
+    numbers = {"n1i": float(n), "m1i": stats.mean, "sd1i": sd, "m_pre": stats.mean_pre, "sd_pre": sd_pre}
+    rule = f"D9: change from baseline within the arm (SMCR, r = {CHANGE_R} assumed)"
+    return numbers, rule, _sign(stats.mean - stats.mean_pre, sign)
 
 
 def _p_inputs(p: object, treated: object, control: object) -> dict[str, object] | None:
@@ -305,7 +403,7 @@ def _select_timepoints(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _split_shared_controls(frame: pd.DataFrame) -> pd.DataFrame:
-    chosen = frame.index[frame["selected"] & frame["poolable"]]
+    chosen = frame.index[frame["selected"] & frame["poolable"] & (frame["measure"] == "SMD")]
     if chosen.empty:
         return frame
     rows = frame.loc[chosen]

@@ -19,12 +19,25 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:
 padding:0 1rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ccc;padding-bottom:.2rem}
 h3{margin-top:1.4rem}nav ol{columns:2}table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0;width:100%}
-th,td{border:1px solid #d4d4d4;padding:.25rem .4rem;text-align:left;vertical-align:top}
+th,td{border:1px solid #d4d4d4;padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem .8rem;margin:.8rem 0}
 .muted{color:#666;font-size:.85rem}figure{margin:1rem 0}figcaption{font-size:.85rem;color:#444}
 figure svg{max-width:100%;height:auto}
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A table cell that links to *href* (http or https only; anything else shows as text)."""
+
+    text: str
+    href: str
+
+    def html(self) -> str:
+        if not self.href.startswith(("https://", "http://")):
+            return escape(self.text)
+        return f'<a href="{escape(self.href)}">{escape(self.text)}</a>'
 
 
 def escape(text: object) -> str:
@@ -47,8 +60,8 @@ class Section:
     def paragraph(self, text: str) -> None:
         self.parts.append(f"<p>{escape(text)}</p>")
 
-    def heading(self, text: str) -> None:
-        self.parts.append(f"<h3>{escape(text)}</h3>")
+    def heading(self, text: str, level: int = 3) -> None:
+        self.parts.append(f"<h{level}>{escape(text)}</h{level}>")
 
     def note(self, text: str) -> None:
         self.parts.append(f'<div class="note">{escape(text)}</div>')
@@ -73,7 +86,8 @@ class Section:
 def table_html(
     frame: pd.DataFrame, *, caption: str | None = None, numeric_digits: int = 2, anchors: str | None = None
 ) -> str:
-    """Render *frame* as an escaped HTML table; numbers right-aligned, missing cells left empty.
+    """Render *frame* as an escaped HTML table; numbers right-aligned, missing cells left empty,
+    :class:`Link` cells (or tuples of them) as links.
 
     With *anchors*, each row gets ``id="<anchors>-<first cell>"`` so other sections can link to it.
 
@@ -87,6 +101,10 @@ def table_html(
         for value in record:
             if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
                 cells.append("<td></td>")
+            elif isinstance(value, Link):
+                cells.append(f"<td>{value.html()}</td>")
+            elif isinstance(value, tuple) and all(isinstance(v, Link) for v in value):
+                cells.append(f"<td>{' · '.join(v.html() for v in value)}</td>")
             elif isinstance(value, bool | np.bool_):
                 cells.append(f"<td>{escape(value)}</td>")
             elif isinstance(value, numbers.Integral):

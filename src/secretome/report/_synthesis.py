@@ -2,18 +2,27 @@
 
 Rules (the report's, applied to the analysis dataset of :mod:`secretome.report._dataset`):
 
-S1. Pooling never crosses evidence level (in vitro, animal, clinical) or product class (cells vs
-    cell-free secretome): each analysis is one outcome x level x class.
-S2. An outcome is pooled when at least two studies give poolable rows (rule D4): Hedges' g by
-    metafor's ``escalc`` formulas, REML random-effects model (Viechtbauer 2005), z-test, 95% CI and
-    prediction interval. One study, or none, leaves the outcome to the vote count.
-S4. Within a pooled outcome with more than one MSC source, or more than one product (e.g. exosomes
-    and conditioned medium), these are compared as subgroups (each its own REML model; test of
-    differences QM with one tau^2, metafor's ``rma(mods = ~ factor(source))``) when every subgroup has
-    at least two effect sizes; otherwise the report says which subgroup is too small.
+S1. Pooling never crosses evidence level (in vitro, animal, clinical), product class (cells vs
+    cell-free secretome) or measure: each analysis is one measure x outcome x level x class. A
+    comparison between arms (SMD) never meets a change within one arm (SMCR: case series) or an
+    event proportion (PLO); a head-to-head comparison of two treatments is never pooled.
+S2. An outcome is pooled when at least two studies with a primary source give poolable rows (rules
+    D4, D8-D10): REML random-effects model (Viechtbauer 2005), z-test, 95% CI and prediction
+    interval. One study, or none, leaves the outcome to the vote count.
+S5. Sensitivity of every pooled analysis (Cochrane Handbook 10.14): each study left out in turn
+    (k >= 3), without studies at high risk of bias, with the studies whose only source is secondary
+    (left out of S2), and for SMCR the pre-post correlation r at 0.3 and 0.7; a funnel plot and
+    Egger's regression test (Egger et al. 1997) where k >= 10 (Sterne et al. 2011).
+S4. Within a pooled outcome with more than one MSC source, product (e.g. exosomes and conditioned
+    medium) or kind of comparator (no treatment, placebo or sham, active control), these are
+    compared as subgroups (each its own REML model; test of differences QM with one tau^2, metafor's
+    ``rma(mods = ~ factor(source))``) when every subgroup has at least two effect sizes; otherwise
+    the report says which subgroup is too small.
 S3. Vote counting by direction of effect (SWiM; Campbell et al. 2020): one vote per study per
-    domain from its selected rows; a study whose rows point both ways casts none (``mixed``), a
-    study that states only "no difference" casts none either. The sign test is a two-sided exact
+    domain from its selected rows, comparisons with a control arm apart from single-arm changes
+    (a case series never votes beside a trial), head-to-head comparisons not at all; a study whose
+    rows point both ways casts none (``mixed``), a study that states only "no difference" casts none
+    either. The sign test is a two-sided exact
     binomial test of the benefit votes against 1/2 (McKenzie & Brennan, Cochrane Handbook 12.4.2.3).
 """
 
@@ -21,12 +30,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
 from secretome import vocab
-from secretome.meta import RandomEffectsResult, SubgroupResult, random_effects, subgroups
-from secretome.report._dataset import effect_sizes
+from secretome.errors import SecretomeError
+from secretome.meta import EggerResult, RandomEffectsResult, SubgroupResult, egger_test, random_effects, subgroups
+from secretome.report._dataset import CHANGE_R, effect_sizes
 
 __all__: list[str] = []
 
@@ -40,24 +51,47 @@ class SubgroupTest:
     note: str | None = None
 
 
+MEASURE_LABELS = {
+    "SMD": "Hedges' g (positive = benefit of treatment)",
+    "SMCR": f"standardised mean change from baseline (positive = benefit; r = {CHANGE_R})",
+    "PLO": "log odds of the event (proportion of patients)",
+}
+"""How each measure's forest axis and tables name it."""
+
+
 @dataclass(frozen=True)
 class PooledOutcome:
-    """One random-effects meta-analysis: an outcome within one evidence level and product class."""
+    """One random-effects meta-analysis: a measure and outcome within one evidence level and product class."""
 
+    measure: str
     outcome: str
     domain: str
     evidence_level: str
     product_class: str
     rows: pd.DataFrame
-    """The pooled rows of the analysis dataset, with ``yi`` and ``vi`` (benefit-signed Hedges' g)."""
+    """The pooled rows of the analysis dataset, with ``yi`` and ``vi`` (rules D7-D10)."""
     result: RandomEffectsResult
     subgroup_tests: tuple[SubgroupTest, ...] = ()
     """Rule S4: one entry per column (``msc_source``, ``product``) with more than one value."""
+    sensitivity: pd.DataFrame | None = None
+    """Rule S5: one row per refit (``analysis``, ``k``, ``estimate``, ``ci_lb``, ``ci_ub``, ``tau2``, ``I2``)."""
+    egger: EggerResult | None = None
+    """Rule S5: Egger's test where k >= 10."""
+
+    @property
+    def id(self) -> str:
+        """A stable name: ``level-class-outcome-measure`` (the ``analysis_id`` of analysis.csv)."""
+        return f"{self.evidence_level}-{self.product_class}-{self.outcome}-{self.measure}"
 
     @property
     def studies(self) -> tuple[str, ...]:
         """The ids of the studies pooled."""
         return tuple(dict.fromkeys(self.rows["study_id"]))
+
+    @property
+    def participants(self) -> int:
+        """Patients or animals in the pooled rows (both arms; shared arms counted once, rule D6)."""
+        return round(float(self.rows["n1i"].fillna(0).sum() + self.rows["n2i"].fillna(0).sum()))
 
 
 @dataclass(frozen=True)
@@ -69,6 +103,8 @@ class VoteCount:
     product_class: str
     votes: pd.DataFrame
     """One row per study: ``study_id``, ``vote`` (benefit, harm, mixed, no_difference, not_stated)."""
+    comparison: str = "between"
+    """``between`` (treatment vs control arm) or ``within`` (one arm's change from baseline)."""
 
     @property
     def benefit(self) -> int:
@@ -86,21 +122,151 @@ class VoteCount:
 
 
 def pool_outcomes(dataset: pd.DataFrame) -> list[PooledOutcome]:
-    """Rule S2: one :class:`PooledOutcome` per outcome x level x class with >= 2 poolable studies."""
-    usable = dataset[dataset["selected"] & dataset["poolable"]] if not dataset.empty else dataset
+    """Rules S1, S2, S5: one :class:`PooledOutcome` per measure x outcome x level x class with >= 2 studies."""
+    if dataset.empty:
+        return []
+    usable = dataset[dataset["selected"] & dataset["poolable"] & (dataset["comparison"] != "head_to_head")]
     pooled = []
-    for (outcome, level, product_class), group in usable.groupby(["outcome", "evidence_level", "product_class"]):
-        if group["study_id"].nunique() < 2:
+    for (measure, outcome, level, product_class), group in usable.groupby(_KEY):
+        primary = group[group["source_quality"] != "secondary"]
+        if primary["study_id"].nunique() < 2:
             continue
-        rows = effect_sizes(group)
-        result = random_effects(rows["yi"], rows["vi"], method="REML", labels=list(rows["label"]))
+        rows = effect_sizes(primary)
+        result = _fit(rows)
         tests = tuple(t for t in (_subgroup_test(rows, c) for c in SUBGROUP_COLUMNS) if t is not None)
-        pooled.append(PooledOutcome(outcome, rows["domain"].iloc[0], level, product_class, rows, result, tests))
+        egger = egger_test(rows["yi"], rows["vi"]) if len(rows) >= 10 else None
+        pooled.append(
+            PooledOutcome(
+                measure,
+                outcome,
+                rows["domain"].iloc[0],
+                level,
+                product_class,
+                rows,
+                result,
+                tests,
+                _sensitivity(group, rows, result),
+                egger,
+            )
+        )
     return pooled
 
 
-SUBGROUP_COLUMNS = {"msc_source": "MSC source", "product": "product"}
-_SUBGROUP_TERMS = {"msc_source": vocab.MSC_SOURCES, "product": vocab.PRODUCTS}
+_KEY = ["measure", "outcome", "evidence_level", "product_class"]
+
+
+def _fit(rows: pd.DataFrame) -> RandomEffectsResult:
+    return random_effects(rows["yi"], rows["vi"], method="REML", labels=list(rows["label"]))
+
+
+def _sensitivity(group: pd.DataFrame, rows: pd.DataFrame, main: RandomEffectsResult) -> pd.DataFrame:
+    """Rule S5: the main fit, then each refit, as a reader compares them (one row each)."""
+    refits: list[tuple[str, pd.DataFrame | RandomEffectsResult]] = [("main analysis", main)]
+    studies = list(dict.fromkeys(rows["study_id"]))
+    if len(studies) >= 3:
+        refits += [(f"without {s}", rows[rows["study_id"] != s]) for s in studies]
+    high = rows["risk_of_bias"] == "high"
+    if high.any():
+        dropped = ", ".join(sorted(set(rows.loc[high, "study_id"])))
+        refits.append((f"without high risk of bias ({dropped})", rows[~high]))
+    secondary = group[group["source_quality"] == "secondary"]
+    if not secondary.empty:
+        added = ", ".join(sorted(set(secondary["study_id"])))
+        refits.append((f"with secondary sources ({added})", effect_sizes(group)))
+    if rows["measure"].iloc[0] == "SMCR":
+        refits += [(f"r = {r}", effect_sizes(rows, r=r)) for r in (0.3, 0.7)]
+    table = []
+    for name, refit in refits:
+        fit = refit if isinstance(refit, RandomEffectsResult) else _refit(refit)
+        if fit is None:
+            table.append({"analysis": name, "k": len(refit), "note": "fewer than two studies left, not refitted"})
+            continue
+        table.append(
+            {
+                "analysis": name,
+                "k": fit.k,
+                "estimate": fit.estimate,
+                "ci_lb": fit.ci_lb,
+                "ci_ub": fit.ci_ub,
+                "tau2": fit.tau2,
+                "I2": fit.I2,
+                "note": "",
+            }
+        )
+    columns = ["analysis", "k", "estimate", "ci_lb", "ci_ub", "tau2", "I2", "note"]
+    return pd.DataFrame(table).reindex(columns=columns)
+
+
+def _refit(rows: pd.DataFrame) -> RandomEffectsResult | None:
+    if rows["study_id"].nunique() < 2:
+        return None
+    try:
+        return _fit(rows)
+    except SecretomeError:  # a refit that does not converge is a row of the table, not the end of the report
+        return None
+
+
+def analyses_frame(pooled: list[PooledOutcome]) -> pd.DataFrame:
+    """``analyses.csv``: one row per pooled analysis, as metafor names its model.
+
+    ``rma(yi, vi, method = method, test = test, data = subset(analysis.csv, analysis_id == id))``
+    reruns each row; ``estimate``, CI and PI are on the measure's scale (PLO: log odds), and
+    ``proportion``/``proportion_ci_lb``/``proportion_ci_ub`` back-transform PLO (``transf.ilogit``).
+    """
+    rows = []
+    for p in pooled:
+        res = p.result
+        back = 1 / (1 + np.exp(-np.array([res.estimate, res.ci_lb, res.ci_ub]))) if p.measure == "PLO" else None
+        rows.append(
+            {
+                "id": p.id,
+                "outcome": p.outcome,
+                "domain": p.domain,
+                "design": p.evidence_level,
+                "product_class": p.product_class,
+                "measure": p.measure,
+                "k": res.k,
+                "studies": len(p.studies),
+                "participants": p.participants,
+                "method": "REML",
+                "test": "z",
+                "estimate": res.estimate,
+                "ci_lb": res.ci_lb,
+                "ci_ub": res.ci_ub,
+                "pi_lb": res.pi_lb,
+                "pi_ub": res.pi_ub,
+                "tau2": res.tau2,
+                "I2": res.I2,
+                "pval": res.pval,
+                "r": CHANGE_R if p.measure == "SMCR" else None,
+                "proportion": None if back is None else back[0],
+                "proportion_ci_lb": None if back is None else back[1],
+                "proportion_ci_ub": None if back is None else back[2],
+                "egger_p": None if p.egger is None else p.egger.pval,
+            }
+        )
+    return pd.DataFrame(rows, columns=_ANALYSES_COLUMNS)
+
+
+_ANALYSES_COLUMNS = [
+    "id", "outcome", "domain", "design", "product_class", "measure", "k", "studies", "participants", "method",
+    "test", "estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2", "pval", "r", "proportion",
+    "proportion_ci_lb", "proportion_ci_ub", "egger_p",
+]  # fmt: skip
+
+
+def with_analyses(dataset: pd.DataFrame, pooled: list[PooledOutcome]) -> pd.DataFrame:
+    """*dataset* with ``analysis_id``, ``yi`` and ``vi`` on the rows each pooled analysis used."""
+    out = dataset.assign(analysis_id=None, yi=np.nan, vi=np.nan)
+    for p in pooled:
+        out.loc[p.rows.index, "analysis_id"] = p.id
+        out.loc[p.rows.index, "yi"] = p.rows["yi"]
+        out.loc[p.rows.index, "vi"] = p.rows["vi"]
+    return out
+
+
+SUBGROUP_COLUMNS = {"msc_source": "MSC source", "product": "product", "control_role": "comparator"}
+_SUBGROUP_TERMS = {"msc_source": vocab.MSC_SOURCES, "product": vocab.PRODUCTS, "control_role": vocab.ARM_ROLES}
 
 
 def _subgroup_test(rows: pd.DataFrame, column: str) -> SubgroupTest | None:
@@ -118,14 +284,15 @@ def _subgroup_test(rows: pd.DataFrame, column: str) -> SubgroupTest | None:
 
 
 def count_votes(dataset: pd.DataFrame) -> list[VoteCount]:
-    """Rule S3: one :class:`VoteCount` per domain x level x class, from the selected rows."""
+    """Rule S3: one :class:`VoteCount` per domain x level x class x comparison, from the selected rows."""
     if dataset.empty:
         return []
-    chosen = dataset[dataset["selected"] & dataset["product_class"].notna()]
+    chosen = dataset[dataset["selected"] & dataset["product_class"].notna() & (dataset["comparison"] != "head_to_head")]
     counts = []
-    for (domain, level, product_class), rows in chosen.groupby(["domain", "evidence_level", "product_class"]):
+    keys = ["domain", "evidence_level", "product_class", "comparison"]
+    for (domain, level, product_class, comparison), rows in chosen.groupby(keys):
         votes = rows.groupby("study_id", sort=True)["benefit"].agg(_vote).rename("vote").reset_index()
-        counts.append(VoteCount(domain, level, product_class, votes))
+        counts.append(VoteCount(domain, level, product_class, votes, comparison))
     return counts
 
 
@@ -136,6 +303,7 @@ def outcome_votes(dataset: pd.DataFrame, evidence_level: str, product_class: str
         return pd.DataFrame(columns=columns)
     chosen = dataset[
         dataset["selected"]
+        & (dataset["comparison"] == "between")
         & (dataset["evidence_level"] == evidence_level)
         & (dataset["product_class"] == product_class)
     ]

@@ -65,7 +65,7 @@ from secretome.serve._security import (
     new_csrf_seed,
 )
 from secretome.serve._settings import ServeSettings
-from secretome.serve._synthesis import SUBGROUPS, analyse, analysis_choices, study_facts
+from secretome.serve._synthesis import SUBGROUPS, analyse, analysis_choices
 
 __all__ = ["create_app"]
 
@@ -130,14 +130,14 @@ class _Workbench:
         )
         self.env.globals |= {"label": label, "source_href": source_href, "FACETS": FACETS, "STAGES": _STAGES}
         self._lock = threading.Lock()
-        self._data: tuple[list, pd.DataFrame, pd.DataFrame] | None = None
+        self._data: tuple[list, pd.DataFrame] | None = None
 
-    def analysis_data(self) -> tuple[list, pd.DataFrame, pd.DataFrame]:
-        """The studies, the analysis dataset and the per-study facts, computed once until a study changes."""
+    def analysis_data(self) -> tuple[list, pd.DataFrame]:
+        """The studies and the analysis dataset, computed once until a study changes."""
         with self._lock:
             if self._data is None:
                 studies = list(get_studies(self.store))
-                self._data = (studies, analysis_dataset(studies), study_facts(studies))
+                self._data = (studies, analysis_dataset(studies))
             return self._data
 
     def studies_changed(self, study_ids: list[str]) -> None:
@@ -225,10 +225,10 @@ async def overview(request: Request) -> Response:
     bench = _bench(request)
     prisma = await _call(prisma_counts, bench.store)
     counts = (await _call(search_studies, bench.store, per_page=1)).counts
-    studies, dataset, facts = await _call(bench.analysis_data)
+    studies, dataset = await _call(bench.analysis_data)
     findings = []
     for choice in analysis_choices(dataset):
-        findings.append((choice, await _call(analyse, dataset, facts, choice.key)))
+        findings.append((choice, await _call(analyse, dataset, choice.key)))
     directions = _directions(dataset)
     changes = (await _call(audit_log, bench.store, limit=10)).entries
     return _render(
@@ -328,14 +328,14 @@ def _synthesis_args(request: Request) -> dict[str, Any]:
 @_page()
 async def synthesis(request: Request) -> Response:
     bench = _bench(request)
-    _, dataset, facts = await _call(bench.analysis_data)
+    _, dataset = await _call(bench.analysis_data)
     choices = analysis_choices(dataset)
     key = request.query_params.get("analysis") or (choices[0].key if choices else "")
     args = _synthesis_args(request)
     analysis, error, svg = None, None, None
     if key:
         try:
-            analysis = await _call(analyse, dataset, facts, key, **args)
+            analysis = await _call(analyse, dataset, key, **args)
             # As an image, not inline: matplotlib's SVG styles itself with style attributes, which the
             # Content-Security-Policy (style-src 'self') blocks inline, and the plot then renders black.
             encoded = base64.b64encode(await _call(analysis.forest_svg)).decode()
@@ -351,9 +351,9 @@ async def synthesis(request: Request) -> Response:
 @_page()
 async def synthesis_download(request: Request) -> Response:
     bench = _bench(request)
-    _, dataset, facts = await _call(bench.analysis_data)
+    _, dataset = await _call(bench.analysis_data)
     key = request.query_params.get("analysis", "")
-    analysis = await _call(analyse, dataset, facts, key, **_synthesis_args(request))
+    analysis = await _call(analyse, dataset, key, **_synthesis_args(request))
     kind = request.path_params["kind"]
     name = key.replace("/", "-")
     if kind == "svg":

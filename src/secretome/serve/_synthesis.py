@@ -1,6 +1,6 @@
 """The Synthesis view's analysis: one outcome's random-effects model, recomputed for the toggles chosen.
 
-The rows are the report's analysis dataset (:func:`secretome.report.analysis_dataset`, rules D1-D8)
+The rows are the report's analysis dataset (:func:`secretome.report.analysis_dataset`, rules D1-D11)
 and the effect sizes its rule S2: Hedges' g by metafor's ``escalc("SMD")`` formulas, signed so that
 a positive value is a benefit. The toggles are the usual sensitivity analyses of a review (Cochrane
 Handbook 10.14): another tau^2 estimator, subgroups by MSC source or product (metafor's
@@ -18,7 +18,6 @@ import pandas as pd
 
 from secretome import vocab
 from secretome.errors import InputError, check_choice
-from secretome.evidence import Study, risk_of_bias_class
 from secretome.meta import (
     METHODS,
     LeaveOneOutResult,
@@ -31,7 +30,7 @@ from secretome.meta import (
 )
 from secretome.report import effect_sizes
 
-__all__ = ["SUBGROUPS", "Analysis", "AnalysisChoice", "analyse", "analysis_choices", "study_facts"]
+__all__ = ["SUBGROUPS", "Analysis", "AnalysisChoice", "analyse", "analysis_choices"]
 
 SUBGROUPS = {"": "none", "msc_source": "MSC source", "product": "product"}
 """Subgroup columns the view offers, with their labels."""
@@ -63,9 +62,12 @@ class AnalysisChoice:
 
 
 def _poolable(dataset: pd.DataFrame) -> pd.DataFrame:
+    # The view recomputes comparisons with a control arm (Hedges' g); the report also pools single-arm
+    # changes and event proportions (its rules D9, D10), which the view does not offer yet.
     if dataset.empty:
         return dataset
-    return dataset[dataset["selected"] & dataset["poolable"]]
+    return dataset[dataset["selected"] & dataset["poolable"] & (dataset["measure"] == "SMD")
+                   & (dataset["comparison"] == "between")]  # fmt: skip
 
 
 def analysis_choices(dataset: pd.DataFrame) -> list[AnalysisChoice]:
@@ -75,17 +77,6 @@ def analysis_choices(dataset: pd.DataFrame) -> list[AnalysisChoice]:
         return []
     counts = usable.groupby(["outcome", "evidence_level", "product_class"])["study_id"].nunique()
     return [AnalysisChoice(o, lv, pc, int(n)) for (o, lv, pc), n in counts.items() if n >= 2]
-
-
-def study_facts(studies: list[Study]) -> pd.DataFrame:
-    """Per study id: its risk-of-bias class and source quality (the columns the toggles filter on)."""
-    return pd.DataFrame(
-        {
-            "risk_of_bias": [risk_of_bias_class(s) for s in studies],
-            "source_quality": [s.source_quality for s in studies],
-        },
-        index=pd.Index([s.id for s in studies], name="study_id"),
-    )
 
 
 @dataclass(frozen=True)
@@ -124,7 +115,6 @@ class Analysis:
 
 def analyse(
     dataset: pd.DataFrame,
-    facts: pd.DataFrame,
     key: str,
     *,
     method: str = "REML",
@@ -155,7 +145,6 @@ def analyse(
         & (usable["evidence_level"] == choice.evidence_level)
         & (usable["product_class"] == choice.product_class)
     ]
-    group = group.join(facts, on="study_id")
     rows = effect_sizes(group)
     notes = []
     if without_high_risk:

@@ -1,0 +1,78 @@
+"""The PRISMA 2020 flow diagram for new reviews (Page et al. 2021, doi:10.1136/bmj.n71), drawn from the store.
+
+The boxes and their order are the template's (identification, screening, included), each count a
+query over the store (:class:`~secretome.evidence.PrismaCounts`). The template's "reports not
+retrieved" box is not drawn because the store does not track retrieval; the curated corpus, whose
+studies were not screened in this store, enters as "studies included from other sources".
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyBboxPatch
+
+from secretome.evidence import PrismaCounts
+from secretome.report._figures import svg_of
+
+__all__: list[str] = []
+
+_BOX = {"boxstyle": "square,pad=0.02", "facecolor": "white", "edgecolor": "#333333", "linewidth": 0.8}
+_STAGE = {"boxstyle": "round,pad=0.02", "facecolor": "#d6e4f0", "edgecolor": "#2b6cb0", "linewidth": 0.8}
+
+
+def _reasons(title: str, n: int, reasons: dict[str, int]) -> str:
+    lines = [f"{title} (n = {n})"] + [f"  {reason} (n = {k})" for reason, k in sorted(reasons.items())]
+    return "\n".join(lines)
+
+
+def prisma_diagram(prisma: PrismaCounts) -> str:
+    """The PRISMA 2020 flow diagram of *prisma* as an inline SVG element (boxes carry ``prisma-*`` ids)."""
+    sources = "\n".join(f"  {name} (n = {n})" for name, n in sorted(prisma.identified.items()))
+    main = [
+        ("identified", f"Records identified (n = {prisma.n_identified}):\n{sources}"),
+        (
+            "screened",
+            f"Records screened (n = {prisma.n_screened})\nawaiting screening (n = {prisma.n_awaiting_screening})",
+        ),
+        ("sought", f"Reports sought for retrieval (n = {prisma.n_sought_for_retrieval})"),
+        ("assessed", f"Reports assessed for eligibility (n = {prisma.n_full_text_assessed})"),
+        (
+            "included",
+            f"Studies included in review (n = {prisma.n_studies_included + prisma.n_studies_curated})\n"
+            f"  from screening (n = {prisma.n_studies_included}; reports n = {prisma.n_reports_included})\n"
+            f"  from the curated corpus (n = {prisma.n_studies_curated})",
+        ),
+    ]
+    side = {
+        "identified": f"Duplicate records removed (n = {prisma.n_duplicates_removed})",
+        "screened": _reasons(
+            "Records excluded", prisma.n_excluded_title_abstract, prisma.excluded_title_abstract_reasons
+        ),
+        "assessed": _reasons("Reports excluded", prisma.n_excluded_full_text, prisma.excluded_full_text_reasons),
+    }
+    stages = [("Identification", 0, 0), ("Screening", 1, 3), ("Included", 4, 4)]
+    heights = [0.5 + 0.17 * text.count("\n") for _, text in main]
+    heights[0] = max(heights[0], 0.95)  # room for the stage label "Identification" beside it
+    gap = 0.35
+    tops = [sum(heights[:i]) + gap * i for i in range(len(main))]
+    total = tops[-1] + heights[-1]
+    fig, ax = plt.subplots(figsize=(9.5, total + 0.4))
+    ax.set_xlim(0, 9.5)
+    ax.set_ylim(total + 0.2, -0.2)
+    ax.axis("off")
+    for (key, text), top, height in zip(main, tops, heights, strict=True):
+        ax.add_patch(FancyBboxPatch((1.0, top), 4.2, height, gid=f"prisma-{key}", **_BOX))
+        ax.text(1.1, top + height / 2, text, va="center", ha="left", fontsize=8)
+        if key in side:
+            lines = side[key].count("\n")
+            box_h = max(height, 0.5 + 0.17 * lines)
+            ax.add_patch(FancyBboxPatch((5.9, top), 3.4, box_h, gid=f"prisma-{key}-excluded", **_BOX))
+            ax.text(6.0, top + box_h / 2, side[key], va="center", ha="left", fontsize=8)
+            ax.annotate("", (5.9, top + height / 2), (5.2, top + height / 2), arrowprops={"arrowstyle": "->"})
+    for (_, _), top, height, nxt in zip(main, tops, heights, tops[1:], strict=False):
+        ax.annotate("", (3.1, nxt), (3.1, top + height), arrowprops={"arrowstyle": "->"})
+    for label, first, last in stages:
+        y0, y1 = tops[first], tops[last] + heights[last]
+        ax.add_patch(FancyBboxPatch((0.05, y0), 0.7, y1 - y0, **_STAGE))
+        ax.text(0.4, (y0 + y1) / 2, label, rotation=90, va="center", ha="center", fontsize=8, fontweight="bold")
+    return svg_of(fig)

@@ -1,0 +1,57 @@
+"""The summary of findings: certainty by the written rules G0-G5, and the plain sentences."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from secretome.report import analysis_dataset
+from secretome.report._grade import summary_of_findings
+from secretome.report._synthesis import count_votes, pool_outcomes
+
+
+@pytest.fixture(scope="module")
+def table(synthetic_studies):
+    dataset = analysis_dataset(synthetic_studies)
+    found = summary_of_findings(pool_outcomes(dataset), count_votes(dataset), {s.id: s for s in synthetic_studies})
+    return found.set_index("outcome")
+
+
+def test_randomised_trials_start_high_and_lose_one_level_for_risk_of_bias(table):
+    # G0: two trials (high); G1: syn-delta has a domain at high risk, syn-theta no assessment -> moderate.
+    vas = table.loc["VAS pain"]
+    assert vas["certainty"] == "moderate (risk of bias: 2 of 2 studies at high or unclear risk)"
+    assert vas["statement"] == "MSC cell therapy likely results in an improvement in VAS pain."
+    assert vas["participants"] == 40 + 30  # syn-delta 20 + 20; syn-theta 15 + 15
+
+
+def test_animal_evidence_loses_a_level_for_indirectness_and_oarsi_for_inconsistency(table):
+    mankin = table.loc["Mankin score"]
+    assert mankin["certainty"] == "low (risk of bias: 2 of 2 studies at high or unclear risk; indirectness: animals)"
+    assert (
+        mankin["statement"] == "MSC secretome products may result in an improvement in Mankin score in animal models."
+    )
+    # I^2 = 56.4% in the metafor fixture (tests/fixtures/report/synthetic_pooled.csv): G2 applies.
+    assert "inconsistency: I2 56%" in table.loc["OARSI score", "certainty"]
+    assert table.loc["OARSI score", "certainty"].startswith("very low")
+
+
+def test_case_series_start_low_and_egger_below_010_is_publication_bias(table):
+    events = table.loc["Adverse events"]
+    assert events["evidence"] == "clinical, treated arms (events)"
+    assert events["certainty"].startswith("very low (risk of bias: 12 of 12 studies")
+    assert "publication bias: Egger p = 0.077" in events["certainty"]
+    assert events["effect"] == "13% of patients (95% CI 9% to 19%)"
+
+
+def test_a_domain_without_a_pooled_analysis_is_summarised_by_its_votes(synthetic_studies):
+    dataset = analysis_dataset(synthetic_studies).assign(poolable=False)
+    found = summary_of_findings(pool_outcomes(dataset), count_votes(dataset), {s.id: s for s in synthetic_studies})
+    histology = found[(found["domain"] == "Histology scores") & (found["product class"] == "secretome")].iloc[0]
+    assert histology["effect"] == "7 of 7 studies report a benefit, 0 a harm"
+    # G0 animal (4); G1 no study assessed; G3 animals; G4 no pooled estimate -> 1, very low.
+    assert histology["certainty"] == (
+        "very low (risk of bias: 7 of 7 studies at high or unclear risk; indirectness: animals; "
+        "imprecision: no pooled estimate)"
+    )
+    assert pd.isna(histology["participants"])

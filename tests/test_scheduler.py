@@ -1,0 +1,114 @@
+"""Where heavy work runs: the same virtual cohort in this process, on a local Dask cluster, and on a real
+scheduler with two worker processes on 127.0.0.1, one of which is killed mid-run."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from secretome._scheduler import check_scheduler
+from secretome.errors import InputError
+from secretome.model import cohort, preset
+
+DASK = Path(sys.executable).with_name("dask")
+
+
+def test_a_scheduler_is_named_or_an_address():
+    assert check_scheduler("local") == "local"
+    assert check_scheduler("tcp://127.0.0.1:8786") == "tcp://127.0.0.1:8786"
+    with pytest.raises(InputError, match=r"field 'scheduler': is 'local', 'processes' or a Dask scheduler address"):
+        check_scheduler("cluster")
+
+
+def test_a_cluster_runs_the_compiled_solver_only():
+    with pytest.raises(InputError, match="compiled solver only"):
+        cohort(preset("rat-mia"), subjects=4, t_end=7.0, simulator="scipy", scheduler="processes")
+
+
+def test_a_local_cluster_gives_the_same_bands_bit_for_bit():
+    # The draws are made before any chunk runs and chunks are summarised in order: bit-identical bands.
+    model = preset("rat-mia")
+    here = cohort(model, subjects=150, t_end=28.0, seed=3)
+    there = cohort(model, subjects=150, t_end=28.0, seed=3, scheduler="processes", workers=2)
+    assert np.array_equal(here.bands, there.bands, equal_nan=True)
+    assert here.failed == there.failed
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_workers(address: str, n: int) -> None:
+    from dask.distributed import Client
+
+    with Client(address, timeout="30s") as client:
+        client.wait_for_workers(n, timeout=60)
+
+
+@pytest.mark.slow
+def test_a_real_cluster_survives_a_killed_worker_and_gives_the_local_result(tmp_path):
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    common = {"cwd": tmp_path, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **common
+    )
+    workers = [
+        subprocess.Popen(
+            [str(DASK), "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
+            **common,
+        )
+        for _ in range(2)
+    ]
+    try:
+        _wait_for_workers(address, 2)
+        killed: list[int] = []
+
+        def kill_one(task: str, done: int, total: int) -> None:
+            # After the first chunk is back, one worker dies with the chunks it holds.
+            if done and not killed:
+                workers[0].send_signal(signal.SIGKILL)
+                killed.append(done)
+
+        model = preset("rat-mia")
+        there = cohort(model, subjects=640, seed=5, scheduler=address, progress=kill_one)
+        assert killed
+        assert workers[0].wait(timeout=10) == -signal.SIGKILL
+        here = cohort(model, subjects=640, seed=5)
+        assert np.array_equal(here.bands, there.bands, equal_nan=True)
+        assert here.failed == there.failed
+    finally:
+        for process in (*workers, scheduler):
+            process.kill()
+            process.wait(timeout=10)
+        time.sleep(0.1)
+
+
+def test_gosh_on_a_local_cluster_equals_gosh_here():
+    from secretome.meta import gosh
+
+    rng = np.random.default_rng(7)
+    yi, vi = rng.normal(0.3, 0.3, 20), rng.uniform(0.01, 0.1, 20)
+    # 150,000 random subsets (drawn before any fit), fitted in three batches on two workers.
+    here = gosh(yi, vi, method="DL", subsets=150_000, seed=1)
+    there = gosh(yi, vi, method="DL", subsets=150_000, seed=1, scheduler="processes")
+    for field in ("estimate", "tau2", "I2", "Q"):
+        assert np.array_equal(getattr(here, field), getattr(there, field), equal_nan=True), field
+
+
+def test_sensitivity_on_a_local_cluster_gives_the_same_indices():
+    from secretome.model import sensitivity
+
+    model = preset("rat-mia")
+    here = sensitivity(model, method="morris", samples=4, at_time=14.0, seed=2)
+    there = sensitivity(model, method="morris", samples=4, at_time=14.0, seed=2, scheduler="processes", workers=2)
+    assert here.to_frame().equals(there.to_frame())
