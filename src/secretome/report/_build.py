@@ -477,7 +477,10 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
             f"Egger's regression test: z = {p.egger.zval:.2f}, p = {p.egger.pval:.3g} (k = {res.k}; Egger et al. 1997)."
         )
     provenance = p.rows[["study_id", "treatment", "control", "timepoint", "yi", "vi", "location", "quote", "source"]]
-    provenance = provenance.assign(source=[Link("source", url) for url in provenance["source"]])
+    provenance = provenance.assign(
+        study_id=[Link(s, f"#study-{s}") for s in provenance["study_id"]],
+        source=[Link("source", url) for url in provenance["source"]],
+    )
     section.table(provenance, caption=f"{title}: pooled rows and their provenance", numeric_digits=3)
 
 
@@ -532,7 +535,7 @@ def _vote_table(votes: list[VoteCount]) -> pd.DataFrame:
                 "no difference": int(other.get("no_difference", 0)),
                 "not stated": int(other.get("not_stated", 0)),
                 "sign test p": "" if p is None else f"{p:.3g}",
-                "study ids": ", ".join(v.votes["study_id"]),
+                "studies (links)": tuple(Link(s, f"#study-{s}") for s in v.votes["study_id"]),
             }
         )
     return pd.DataFrame(rows)

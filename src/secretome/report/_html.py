@@ -29,13 +29,13 @@ figure svg{max-width:100%;height:auto}
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A table cell that links to *href* (http or https only; anything else shows as text)."""
+    """A table cell that links to *href* (http, https or an anchor of the page; anything else shows as text)."""
 
     text: str
     href: str
 
     def html(self) -> str:
-        if not self.href.startswith(("https://", "http://")):
+        if not self.href.startswith(("https://", "http://", "#")):
             return escape(self.text)
         return f'<a href="{escape(self.href)}">{escape(self.text)}</a>'
 
