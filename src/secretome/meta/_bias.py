@@ -256,9 +256,11 @@ def trim_and_fill(
     model. The R0 p-value is :math:`1 - \sum_{m=-1}^{k_0-1} 0.5^{m+2}`.
 
     Checked against metafor 3.8-1 ``trimfill(res, estimator=, side=)`` on dat.bcg (k0 = 0, 1 and 4)
-    and dat.hackshaw1998 (k0 = 7), REML, DL, FE, PM (``control=list(tol=1e-12)``, passed on to the
-    refits) and SJ, both estimators, every side (tests/meta/test_bias.py, fixtures by
-    tools/metafor_reference_bias.R).
+    and dat.hackshaw1998 (k0 = 7), REML, DL, FE, PM (``control=list(tol=1e-12)``) and SJ, both
+    estimators, every side (tests/meta/test_bias.py, fixtures by tools/metafor_reference_bias.R).
+    Here *control* is passed on to every refit; metafor's ``trimfill`` does not pass it (its refits
+    run at metafor's defaults), which changes digits only where an estimator stops at its
+    tolerance (PM's root at the default ``tol``).
 
     References
     ----------
