@@ -55,3 +55,12 @@ def test_a_domain_without_a_pooled_analysis_is_summarised_by_its_votes(synthetic
         "imprecision: no pooled estimate)"
     )
     assert pd.isna(histology["participants"])
+
+
+def test_a_pool_of_zero_events_says_none_had_the_event(synthetic_studies):
+    # Three synthetic case series report 0 of 10, 0 of 8 and 0 of 14: no pooled proportion is claimed.
+    dataset = analysis_dataset(synthetic_studies)
+    zero = dataset[dataset["study_id"].isin(["syn-series01-2010", "syn-series04-2013", "syn-series09-2018"])]
+    found = summary_of_findings(pool_outcomes(zero), [], {s.id: s for s in synthetic_studies}).iloc[0]
+    assert found["effect"] == "0 events in 32 patients"
+    assert found["statement"].startswith("None of 32 patients treated with MSC cell therapy in 3 studies had adverse")

@@ -437,6 +437,11 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
             f"Pooled proportion {est:.1%} (95% CI {lb:.1%} to {ub:.1%}; prediction interval {plb:.1%} to "
             f"{pub:.1%}; back-transformed from the log odds), {heterogeneity}"
         )
+        if p.rows["xi"].sum() == 0:
+            text = (
+                "No study reports an event: the pooled proportion only restates the continuity correction (1/2 "
+                f"added to every zero count, as metafor's escalc) and is not an estimate ({text})"
+            )
     else:
         name = "Hedges' g" if p.measure == "SMD" else "Standardised mean change"
         text = (

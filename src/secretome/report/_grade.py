@@ -174,8 +174,16 @@ def _proportions(*logits: float) -> np.ndarray:
     return 1 / (1 + np.exp(-np.asarray(logits, dtype=float)))
 
 
+def _events(p: PooledOutcome) -> tuple[int, int]:
+    """Events and patients of a PLO analysis."""
+    return int(p.rows["xi"].sum()), int(p.rows["n1i"].sum())
+
+
 def _effect_text(p: PooledOutcome) -> str:
     res = p.result
+    if p.measure == "PLO" and _events(p)[0] == 0:
+        # Every study reports none: the pooled log odds would only restate escalc's 1/2 correction.
+        return f"0 events in {_events(p)[1]} patients"
     if p.measure == "PLO":
         est, lb, ub = _proportions(res.estimate, res.ci_lb, res.ci_ub)
         return f"{est:.0%} of patients (95% CI {lb:.0%} to {ub:.0%})"
@@ -197,6 +205,11 @@ def _opening(product_class: str, level: str, topic: str, certainty: Certainty) -
 def _pooled_statement(p: PooledOutcome, certainty: Certainty) -> str:
     outcome = _lower(vocab.OUTCOMES[p.outcome].label)
     subject, where, uncertain = _opening(p.product_class, p.evidence_level, outcome, certainty)
+    if p.measure == "PLO" and _events(p)[0] == 0:
+        # What was seen, whatever the certainty: a count of none is not a pooled proportion.
+        patients, k = _events(p)[1], len(p.studies)
+        return f"None of {patients} patients treated with {subject} in {k} studies had {outcome}{where} " \
+               f"({certainty.label} certainty)."  # fmt: skip
     if uncertain:
         return f"{uncertain}."
     verb = _VERBS[certainty.label].format(s=subject)
