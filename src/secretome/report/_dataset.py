@@ -150,7 +150,7 @@ def effect_sizes(rows: pd.DataFrame, *, r: float = CHANGE_R) -> pd.DataFrame:
     yi = pd.Series(np.nan, index=rows.index)
     vi = pd.Series(np.nan, index=rows.index)
     orientation = pd.Series(np.where(rows["higher_is_better"].astype(bool), 1.0, -1.0), index=rows.index)
-    measure = rows["measure"] if "measure" in rows else pd.Series("SMD", index=rows.index)
+    measure = rows["measure"]
     smd, change, events = (rows[measure == m] for m in ("SMD", "SMCR", "PLO"))
     if not smd.empty:
         means = {name: smd[name] for name in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
