@@ -105,6 +105,21 @@ def test_the_forest_plot_changes_with_a_toggle_and_downloads_in_three_formats(lo
     assert pdf.content.startswith(b"%PDF")
     csv = local_client.get("/synthesis/download.csv", params=query).text
     header, *rows = csv.strip().splitlines()
-    assert header.startswith("label,study_id,yi,vi,m1i,sd1i,n1i,m2i,sd2i,n2i")
+    assert header.startswith("label,study_id,measure,yi,vi,m1i,sd1i,n1i,m2i,sd2i,n2i,m_pre,sd_pre,xi")
     assert len(rows) == 4
     assert "O'Driscoll score 18.5 ± 2.1 (n = 8) vs 9.0 ± 1.8 (n = 8)" in csv
+
+
+def test_the_view_offers_the_reports_analyses_of_every_measure():
+    from secretome.evidence import load_corpus
+    from secretome.report._synthesis import pool_outcomes
+
+    dataset = analysis_dataset(load_corpus().studies)
+    keys = {c.key for c in analysis_choices(dataset)}
+    # Every analysis the report pools (rule S2: two studies with a primary source) is a choice here too.
+    for p in pool_outcomes(dataset):
+        suffix = "" if p.measure == "SMD" else f"/{p.measure}"
+        assert f"{p.outcome}/{p.evidence_level}/{p.product_class}{suffix}" in keys
+    events = analyse(dataset, "adverse_events/clinical/cells/PLO")
+    assert set(events.rows["measure"]) == {"PLO"}
+    assert b"log odds of the event" in events.forest_svg()

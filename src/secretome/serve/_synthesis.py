@@ -28,55 +28,58 @@ from secretome.meta import (
     random_effects,
     subgroups,
 )
-from secretome.report import effect_sizes
+from secretome.report import MEASURE_LABELS, effect_sizes
 
 __all__ = ["SUBGROUPS", "Analysis", "AnalysisChoice", "analyse", "analysis_choices"]
 
 SUBGROUPS = {"": "none", "msc_source": "MSC source", "product": "product"}
 """Subgroup columns the view offers, with their labels."""
 
-_ARM_COLUMNS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
+_ARM_COLUMNS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "m_pre", "sd_pre", "xi")
 _TERMS = {"msc_source": vocab.MSC_SOURCES, "product": vocab.PRODUCTS}
 
 
 @dataclass(frozen=True, slots=True)
 class AnalysisChoice:
-    """An outcome within one evidence level and product class, with how many studies give poolable rows."""
+    """A measure and outcome within one evidence level and product class, with how many studies give
+    poolable rows (the report's rule S1: Hedges' g between arms, SMCR within an arm, PLO for events)."""
 
     outcome: str
     evidence_level: str
     product_class: str
     n_studies: int
+    measure: str = "SMD"
 
     @property
     def key(self) -> str:
-        """What the view puts in its URL: ``outcome/level/class``."""
-        return f"{self.outcome}/{self.evidence_level}/{self.product_class}"
+        """What the view puts in its URL: ``outcome/level/class``, and ``/measure`` unless SMD."""
+        key = f"{self.outcome}/{self.evidence_level}/{self.product_class}"
+        return key if self.measure == "SMD" else f"{key}/{self.measure}"
 
     @property
     def label(self) -> str:
-        """The outcome's label, level and class, as a reader reads them."""
+        """The outcome's label, level, class and (unless SMD) measure, as a reader reads them."""
+        what = "" if self.measure == "SMD" else f", {self.measure}"
         return (
-            f"{vocab.OUTCOMES[self.outcome].label} ({self.evidence_level}, {self.product_class}; k = {self.n_studies})"
+            f"{vocab.OUTCOMES[self.outcome].label} ({self.evidence_level}, {self.product_class}{what}; "
+            f"k = {self.n_studies})"
         )
 
 
 def _poolable(dataset: pd.DataFrame) -> pd.DataFrame:
-    # The view recomputes comparisons with a control arm (Hedges' g); the report also pools single-arm
-    # changes and event proportions (its rules D9, D10), which the view does not offer yet.
+    # As the report (rule S1): a head-to-head comparison of two treatments is never pooled.
     if dataset.empty:
         return dataset
-    return dataset[dataset["selected"] & dataset["poolable"] & (dataset["measure"] == "SMD")
-                   & (dataset["comparison"] == "between")]  # fmt: skip
+    return dataset[dataset["selected"] & dataset["poolable"] & (dataset["comparison"] != "head_to_head")]
 
 
 def analysis_choices(dataset: pd.DataFrame) -> list[AnalysisChoice]:
-    """Every outcome x level x class with poolable rows from at least two studies (rule S2)."""
+    """Every measure x outcome x level x class with poolable rows from at least two studies (rule S2)."""
     usable = _poolable(dataset)
     if usable.empty:
         return []
-    counts = usable.groupby(["outcome", "evidence_level", "product_class"])["study_id"].nunique()
-    return [AnalysisChoice(o, lv, pc, int(n)) for (o, lv, pc), n in counts.items() if n >= 2]
+    counts = usable.groupby(["outcome", "evidence_level", "product_class", "measure"])["study_id"].nunique()
+    return [AnalysisChoice(o, lv, pc, int(n), m) for (o, lv, pc, m), n in counts.items() if n >= 2]
 
 
 @dataclass(frozen=True)
@@ -93,13 +96,13 @@ class Analysis:
 
     def forest_svg(self) -> bytes:
         """The forest plot (meta's :func:`~secretome.meta.forest_plot`) as SVG."""
-        return forest_plot(self.plotted, xlabel="Hedges' g (positive = benefit)")
+        return forest_plot(self.plotted, xlabel=MEASURE_LABELS[self.choice.measure])
 
     def forest_pdf(self) -> bytes:
         """The same forest plot as PDF."""
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "forest.pdf"
-            forest_plot(self.plotted, path, xlabel="Hedges' g (positive = benefit)")
+            forest_plot(self.plotted, path, xlabel=MEASURE_LABELS[self.choice.measure])
             return path.read_bytes()
 
     def to_csv(self) -> str:
@@ -107,8 +110,8 @@ class Analysis:
 
         ``metafor::rma(yi, vi, data = read.csv(file), method = "<method>")`` reruns the model.
         """
-        columns = ["label", "study_id", "yi", "vi", *_ARM_COLUMNS, "pi", "p_bound", "p_direction", "msc_source",
-                   "product", "timepoint"]  # fmt: skip
+        columns = ["label", "study_id", "measure", "yi", "vi", *_ARM_COLUMNS, "pi", "p_bound", "p_direction",
+                   "msc_source", "product", "timepoint"]  # fmt: skip
         columns += ["risk_of_bias", "source_quality", "rule", "source", "location", "quote", "status"]
         return self.rows[columns].to_csv(index=False, lineterminator="\n")
 
@@ -123,7 +126,7 @@ def analyse(
     without_high_risk: bool = False,
     without_secondary: bool = False,
 ) -> Analysis:
-    """Recompute the analysis *key* (``outcome/level/class``) with the toggles given.
+    """Recompute the analysis *key* (``outcome/level/class[/measure]``) with the toggles given.
 
     Raises
     ------
@@ -144,6 +147,7 @@ def analyse(
         (usable["outcome"] == choice.outcome)
         & (usable["evidence_level"] == choice.evidence_level)
         & (usable["product_class"] == choice.product_class)
+        & (usable["measure"] == choice.measure)
     ]
     rows = effect_sizes(group)
     notes = []
