@@ -1,9 +1,10 @@
 """The Synthesis view's analysis: one outcome's random-effects model, recomputed for the toggles chosen.
 
 The rows are the report's analysis dataset (:func:`secretome.report.analysis_dataset`, rules D1-D11)
-and the effect sizes its rule S2: Hedges' g by metafor's ``escalc("SMD")`` formulas, signed so that
-a positive value is a benefit. The toggles are the usual sensitivity analyses of a review (Cochrane
-Handbook 10.14): another tau^2 estimator, subgroups by MSC source or product (metafor's
+and the effect sizes its rules S1-S2: Hedges' g by metafor's ``escalc("SMD")`` formulas between arms,
+the standardised mean change (SMCR) within an arm, the log odds (PLO) of an event; g and SMCR are
+signed so that a positive value is a benefit. The toggles are the usual sensitivity analyses of a
+review (Cochrane Handbook 10.14): another tau^2 estimator, subgroups by MSC source or product (metafor's
 ``rma(mods = ~ factor(x))`` test), leaving one study out, and leaving out studies at high risk of
 bias (:func:`~secretome.evidence.risk_of_bias_class`) or whose only source is secondary.
 """
@@ -37,6 +38,7 @@ SUBGROUPS = {"": "none", "msc_source": "MSC source", "product": "product"}
 
 _ARM_COLUMNS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "m_pre", "sd_pre", "xi")
 _TERMS = {"msc_source": vocab.MSC_SOURCES, "product": vocab.PRODUCTS}
+_MEASURE_NAMES = {"SMD": "Hedges' g", "SMCR": "standardised mean change", "PLO": "log odds"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,11 @@ class Analysis:
     leave_one_out: LeaveOneOutResult | None
     notes: tuple[str, ...]
     method: str
+
+    @property
+    def measure_name(self) -> str:
+        """What the pooled estimate is, in words."""
+        return _MEASURE_NAMES[self.choice.measure]
 
     def forest_svg(self) -> bytes:
         """The forest plot (meta's :func:`~secretome.meta.forest_plot`) as SVG."""
