@@ -112,3 +112,14 @@ def test_sensitivity_on_a_local_cluster_gives_the_same_indices():
     here = sensitivity(model, method="morris", samples=4, at_time=14.0, seed=2)
     there = sensitivity(model, method="morris", samples=4, at_time=14.0, seed=2, scheduler="processes", workers=2)
     assert here.to_frame().equals(there.to_frame())
+
+
+def test_a_permutation_test_on_a_local_cluster_gives_the_same_p_values():
+    from secretome.meta import permutation_test
+
+    rng = np.random.default_rng(11)
+    yi, vi, x = rng.normal(0.3, 0.3, 12), rng.uniform(0.01, 0.1, 12), rng.normal(size=12)
+    # 3,000 random permutations in several batches, drawn here and refitted on two workers.
+    here = permutation_test(yi, vi, x, method="DL", iter=3000, seed=4)
+    there = permutation_test(yi, vi, x, method="DL", iter=3000, seed=4, scheduler="processes")
+    assert (here.pval, here.QM_pval, here.failed) == (there.pval, there.QM_pval, there.failed)

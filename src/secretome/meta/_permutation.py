@@ -14,7 +14,8 @@ import dataclasses
 import math
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -22,6 +23,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from secretome._result import Result
+from secretome._scheduler import cluster_executor
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._meta_regression import _design
@@ -128,6 +130,7 @@ def permutation_test(
     seed: int | np.random.Generator | None = None,
     control: Mapping[str, object] | None = None,
     names: Sequence[str] | None = None,
+    scheduler: str = "local",
 ) -> PermutationTestResult:
     r"""Permutation p-values for a meta-regression (or an intercept-only model), as metafor's ``permutest``.
 
@@ -153,6 +156,10 @@ def permutation_test(
         ``tau2_init``, ``tol``, ``tau2_max``, ``ll0check``), as for :func:`meta_regression`.
     names : sequence of str, optional
         Moderator names.
+    scheduler : str
+        ``"local"``, ``"processes"`` or a Dask scheduler address (:mod:`secretome._scheduler`): where the
+        batches of permutations are refitted. The permutations are drawn here first, in order, and the
+        counts add up in any order, so the p-values are the same on every scheduler.
 
     Returns
     -------
@@ -226,29 +233,37 @@ def permutation_test(
     rng = np.random.default_rng(seed)
     total = n_exact if use_exact else int(iter)
 
+    z_obs, qm_obs = np.abs(observed.zval[0]), observed.qm[0]
+
+    def batches() -> Iterator[tuple[FloatArray, FloatArray]]:
+        # Drawn here, in order, from one generator: the same permutations wherever the batches are fitted.
+        for start in range(0, total, _BATCH):
+            size = min(_BATCH, total - start)
+            if intercept_only:
+                signs = _sign_patterns(k, start, size) if use_exact else rng.choice([-1.0, 1.0], size=(size, k))
+                ys, xs = signs * y, x[None, :, :]
+            else:
+                rows = _arrangements(x, start, size) if use_exact else _random_orders(rng, size, k)
+                ys, xs = y[None, :], x[rows]
+            if not use_exact and start == 0:
+                # metafor replaces the first random permutation by the data as observed.
+                if intercept_only:
+                    ys = ys.copy()
+                    ys[0] = y
+                else:
+                    xs[0] = x
+            yield ys, xs
+
     z_hits = np.zeros(p)
     qm_hits, used = 0, 0
-    z_obs, qm_obs = np.abs(observed.zval[0]), observed.qm[0]
-    for start in range(0, total, _BATCH):
-        size = min(_BATCH, total - start)
-        if intercept_only:
-            signs = _sign_patterns(k, start, size) if use_exact else rng.choice([-1.0, 1.0], size=(size, k))
-            ys, xs = signs * y, x[None, :, :]
-        else:
-            rows = _arrangements(x, start, size) if use_exact else _random_orders(rng, size, k)
-            ys, xs = y[None, :], x[rows]
-        if not use_exact and start == 0:
-            # metafor replaces the first random permutation by the data as observed.
-            if intercept_only:
-                ys = ys.copy()
-                ys[0] = y
-            else:
-                xs[0] = x
-        fit = fitter.fit(ys, xs)
-        ok = fit.ok
-        z_hits += (np.abs(fit.zval[ok]) >= z_obs - _COMPTOL).sum(axis=0)
-        qm_hits += int((fit.qm[ok] >= qm_obs - _COMPTOL).sum())
-        used += int(ok.sum())
+    count = partial(_hits, fitter, z_obs, qm_obs)
+    with cluster_executor(scheduler) as executor:
+        # Counts add up in any order: the p-values do not depend on where the batches ran.
+        # Dask maps over a list, not a generator: the batches of a cluster run are all drawn first.
+        for z, qm, ok in map(count, batches()) if executor is None else executor.map(count, list(batches())):
+            z_hits += z
+            qm_hits += qm
+            used += ok
 
     failed = total - used
     notes: list[str] = []
@@ -278,6 +293,16 @@ def permutation_test(
 
 # ---------------------------------------------------------------------------------------------
 # Which permutations: all distinct ones (exact) or random orders.
+
+
+def _hits(
+    fitter: _BatchFit, z_obs: FloatArray, qm_obs: float, batch: tuple[FloatArray, FloatArray]
+) -> tuple[FloatArray, int, int]:
+    """Refits of one batch at least as extreme as the observed z values and QM, and how many converged."""
+    fit = fitter.fit(*batch)
+    ok = fit.ok
+    z = (np.abs(fit.zval[ok]) >= z_obs - _COMPTOL).sum(axis=0)
+    return z, int((fit.qm[ok] >= qm_obs - _COMPTOL).sum()), int(ok.sum())
 
 
 def _row_groups(x: FloatArray) -> NDArray[np.int64]:
