@@ -39,10 +39,15 @@ def test_the_one_analysis_of_the_synthetic_corpus(data):
     assert [c.key for c in analysis_choices(data)] == [KEY]
 
 
+PRIMARY = sorted(set(ARMS) - {"gamma-2021-synthetic"})  # gamma's only source is secondary
+
+
 def test_default_model_is_reml_on_hedges_g_of_the_study_numbers(data):
+    # As the report (rule S2): the study whose only source is secondary is left out by default.
     analysis = analyse(data, KEY)
-    es, expected = _expected(sorted(ARMS))
-    assert list(analysis.rows["study_id"]) == sorted(ARMS)
+    es, expected = _expected(PRIMARY)
+    assert list(analysis.rows["study_id"]) == PRIMARY
+    assert analysis.notes == ("secondary sources left out as in the report: gamma-2021-synthetic",)
     np.testing.assert_allclose(analysis.rows["yi"], es.yi, rtol=1e-12)
     assert analysis.result.estimate == pytest.approx(expected.estimate, rel=1e-12)
     assert analysis.result.tau2 == pytest.approx(expected.tau2, rel=1e-9, abs=1e-12)
@@ -52,19 +57,20 @@ def test_toggles_change_the_model(data):
     ids = sorted(ARMS)
     base = analyse(data, KEY)
     no_high = analyse(data, KEY, without_high_risk=True)
-    assert no_high.result.k == 3
+    assert no_high.result.k == 2
     assert "beta-2020-synthetic left out" in no_high.notes[0]
     assert no_high.result.estimate == pytest.approx(
-        _expected([i for i in ids if i != "beta-2020-synthetic"])[1].estimate
+        _expected([i for i in PRIMARY if i != "beta-2020-synthetic"])[1].estimate
     )
-    no_secondary = analyse(data, KEY, without_secondary=True)
-    assert no_secondary.result.k == 3
-    assert "gamma-2021-synthetic" in no_secondary.notes[0]
+    everything = analyse(data, KEY, with_secondary=True)
+    assert everything.result.k == 4
+    assert everything.notes == ("with secondary sources: gamma-2021-synthetic",)
+    assert everything.result.estimate == pytest.approx(_expected(ids)[1].estimate, rel=1e-12)
     omitted = analyse(data, KEY, omit="alpha-2019-synthetic")
     assert omitted.result.estimate == pytest.approx(base.leave_one_out.estimate[0], rel=1e-9)
     dl = analyse(data, KEY, method="DL")
-    assert dl.result.tau2 == pytest.approx(_expected(ids, "DL")[1].tau2, rel=1e-9, abs=1e-12)
-    by_source = analyse(data, KEY, subgroup="msc_source")
+    assert dl.result.tau2 == pytest.approx(_expected(PRIMARY, "DL")[1].tau2, rel=1e-9, abs=1e-12)
+    by_source = analyse(data, KEY, subgroup="msc_source", with_secondary=True)
     es, _ = _expected(ids)
     expected = subgroups(es.yi, es.vi, _sources(ids))
     assert pytest.approx(expected.QM, rel=1e-9) == by_source.plotted.QM
@@ -79,7 +85,7 @@ def _sources(ids):
 
 def test_too_few_studies_left_is_an_input_error_naming_the_toggles(data):
     with pytest.raises(InputError, match="fewer than two effect sizes left"):
-        analyse(data, KEY, without_high_risk=True, without_secondary=True, omit="alpha-2019-synthetic")
+        analyse(data, KEY, without_high_risk=True, omit="alpha-2019-synthetic")
 
 
 def _plot(page: str) -> str:
@@ -94,10 +100,12 @@ def _plot(page: str) -> str:
 def test_the_forest_plot_changes_with_a_toggle_and_downloads_in_three_formats(local_client):
     page = local_client.get("/synthesis").text
     assert 'id="forest"' in page
-    assert len(re.findall(r'id="study-\d+"', _plot(page))) == 4
+    assert len(re.findall(r'id="study-\d+"', _plot(page))) == 3  # the secondary source left out
     fewer = local_client.get("/synthesis", params={"analysis": KEY, "no_high_risk": "1"}).text
-    assert len(re.findall(r'id="study-\d+"', _plot(fewer))) == 3
-    query = {"analysis": KEY, "subgroup": "product", "method": "PM"}
+    assert len(re.findall(r'id="study-\d+"', _plot(fewer))) == 2
+    more = local_client.get("/synthesis", params={"analysis": KEY, "with_secondary": "1"}).text
+    assert len(re.findall(r'id="study-\d+"', _plot(more))) == 4
+    query = {"analysis": KEY, "subgroup": "product", "method": "PM", "with_secondary": "1"}
     svg = local_client.get("/synthesis/download.svg", params=query)
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert svg.content.startswith(b"<?xml")

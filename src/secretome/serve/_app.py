@@ -321,7 +321,7 @@ def _synthesis_args(request: Request) -> dict[str, Any]:
         "subgroup": params.get("subgroup", ""),
         "omit": params.get("omit", ""),
         "without_high_risk": params.get("no_high_risk") == "1",
-        "without_secondary": params.get("no_secondary") == "1",
+        "with_secondary": params.get("with_secondary") == "1",
     }
 
 

@@ -6,7 +6,8 @@ the standardised mean change (SMCR) within an arm, the log odds (PLO) of an even
 signed so that a positive value is a benefit. The toggles are the usual sensitivity analyses of a
 review (Cochrane Handbook 10.14): another tau^2 estimator, subgroups by MSC source or product (metafor's
 ``rma(mods = ~ factor(x))`` test), leaving one study out, and leaving out studies at high risk of
-bias (:func:`~secretome.evidence.risk_of_bias_class`) or whose only source is secondary.
+bias (:func:`~secretome.evidence.risk_of_bias_class`); studies whose only source is secondary are left
+out unless asked for, as in the report.
 """
 
 from __future__ import annotations
@@ -76,8 +77,10 @@ def _poolable(dataset: pd.DataFrame) -> pd.DataFrame:
 
 
 def analysis_choices(dataset: pd.DataFrame) -> list[AnalysisChoice]:
-    """Every measure x outcome x level x class with poolable rows from at least two studies (rule S2)."""
+    """Every measure x outcome x level x class with poolable rows from at least two studies with a
+    primary source (the report's rule S2); ``n_studies`` counts those studies."""
     usable = _poolable(dataset)
+    usable = usable[usable["source_quality"] != "secondary"] if not usable.empty else usable
     if usable.empty:
         return []
     counts = usable.groupby(["outcome", "evidence_level", "product_class", "measure"])["study_id"].nunique()
@@ -131,7 +134,7 @@ def analyse(
     subgroup: str = "",
     omit: str = "",
     without_high_risk: bool = False,
-    without_secondary: bool = False,
+    with_secondary: bool = False,
 ) -> Analysis:
     """Recompute the analysis *key* (``outcome/level/class[/measure]``) with the toggles given.
 
@@ -162,10 +165,13 @@ def analyse(
         dropped = sorted(set(rows.loc[rows["risk_of_bias"] == "high", "study_id"]))
         rows = rows[rows["risk_of_bias"] != "high"]
         notes.append(f"without studies at high risk of bias: {', '.join(dropped) or 'none was'} left out")
-    if without_secondary:
-        dropped = sorted(set(rows.loc[rows["source_quality"] == "secondary", "study_id"]))
+    secondary = sorted(set(rows.loc[rows["source_quality"] == "secondary", "study_id"]))
+    if with_secondary:
+        notes.append(f"with secondary sources: {', '.join(secondary) or 'none in this analysis'}")
+    elif secondary:
+        # As the report (rule S2): a study whose only source is secondary is pooled only on request.
         rows = rows[rows["source_quality"] != "secondary"]
-        notes.append(f"without secondary sources: {', '.join(dropped) or 'none was'} left out")
+        notes.append(f"secondary sources left out as in the report: {', '.join(secondary)}")
     if omit:
         if omit not in set(rows["label"]):
             raise InputError("not a study of this analysis", field="omit", value=omit)
