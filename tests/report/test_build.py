@@ -88,6 +88,15 @@ def test_risk_of_bias_is_shown_where_assessed(html):
     row = "<td>syn-delta-2019</td><td>low</td><td>some concerns</td><td>low</td><td>high</td><td>low</td><td>high</td>"
     assert row in studies
     assert "SYRCLE judgements" not in studies  # no synthetic animal study is assessed
+    # The judgements that rest on a quote, folded, each with it (syn-delta: 4 of its 5 domains).
+    assert "<summary>RoB2: the 4 judgements that rest on a quote, with the quote</summary>" in studies
+    assert "Synthetic: outcome assessors were not blinded." in studies
+
+
+def test_the_summary_of_findings_links_each_pooled_row_to_its_analysis(html):
+    summary = html.split('<section id="summary">')[1].split("</section>")[0]
+    assert '<a href="#analysis-animal-secretome-oarsi_score-SMD">OARSI score</a>' in summary
+    assert 'id="analysis-animal-secretome-oarsi_score-SMD"' in html
 
 
 def test_pooled_numbers_link_to_their_studies(html):

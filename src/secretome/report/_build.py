@@ -36,7 +36,7 @@ from secretome.meta import back_transform, forest_plot, funnel_plot
 from secretome.report._dataset import CHANGE_R, analysis_dataset
 from secretome.report._figures import bubble_matrix, inline_svg
 from secretome.report._grade import GRADE_RULES, summary_of_findings
-from secretome.report._html import Link, Section, document, escape
+from secretome.report._html import Link, Section, document, escape, table_html
 from secretome.report._mechanism import (
     PLOTTED,
     assumption_counts,
@@ -299,6 +299,26 @@ def _studies_section(studies: Sequence[Study]) -> Section:
         )
         keys = "; ".join(f"{code}: {label}" for code, (_, label) in zip(columns.values(), spec.domains, strict=True))
         section.table(table, caption=f"{tool} judgements as recorded in the study files ({keys})")
+        labels = dict(spec.domains)
+        quotes = pd.DataFrame(
+            [
+                {
+                    "study": Link(s.id, f"#study-{s.id}"),
+                    "domain": labels.get(item.domain, item.domain),
+                    "judgement": item.judgement.replace("_", " "),
+                    "quote": item.quote,
+                    "location": item.location or "",
+                }
+                for s in rated
+                for item in s.risk_of_bias.items
+                if item.quote
+            ],
+            columns=["study", "domain", "judgement", "quote", "location"],
+        )
+        if not quotes.empty:
+            # Folded: the quotes are there to check a judgement, not to read through.
+            summary = f"{tool}: the {len(quotes)} judgements that rest on a quote, with the quote"
+            section.raw(f"<details><summary>{escape(summary)}</summary>{table_html(quotes)}</details>")
     return section
 
 
@@ -317,6 +337,10 @@ def _summary_section(studies: Sequence[Study], pooled: list[PooledOutcome], vote
     if table.empty:
         section.note("The corpus gives no analysis or vote to summarise.")
     else:
+        # A pooled row's outcome leads to its forest plot and sensitivity analyses.
+        pairs = zip(table["outcome"], table["analysis_id"], strict=True)
+        outcome = [o if pd.isna(a) else Link(o, f"#analysis-{a}") for o, a in pairs]
+        table = table.assign(outcome=outcome).drop(columns="analysis_id")
         section.table(table, caption="Summary of findings (GRADE-style; rules in Methods)")
     return section
 
@@ -425,7 +449,7 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
     label = vocab.OUTCOMES[p.outcome].label
     title = f"{label}: {p.evidence_level}, {p.product_class}, {p.measure} (k = {res.k})"
     axis = MEASURE_LABELS[p.measure]
-    section.heading(title, level=4)
+    section.heading(title, level=4, anchor=f"analysis-{p.id}")
     columns, favours = _arm_columns(p.rows, p.measure), _FAVOURS.get(p.measure)
     svg = forest_plot(res, xlabel=axis, ilab=columns, favours=favours)
     section.figure(inline_svg(svg), f"Forest plot, {title}; {axis}.")

@@ -70,7 +70,8 @@ def summary_of_findings(
     no pooled analysis at the same level, class and comparison.
 
     Columns: ``domain``, ``outcome``, ``evidence``, ``product class``, ``effect``, ``studies``,
-    ``participants``, ``certainty`` and ``statement`` (a plain sentence).
+    ``participants``, ``certainty``, ``statement`` (a plain sentence) and ``analysis_id`` (the pooled
+    analysis, empty for a vote count).
     """
     rows = []
     covered = set()
@@ -88,6 +89,7 @@ def summary_of_findings(
                 "participants": p.participants,
                 "certainty": certainty.text(),
                 "statement": _pooled_statement(p, certainty),
+                "analysis_id": p.id,
             }
         )
     for v in votes:
@@ -107,6 +109,7 @@ def summary_of_findings(
                 "participants": None,
                 "certainty": certainty.text(),
                 "statement": _vote_statement(v, certainty),
+                "analysis_id": None,
             }
         )
     frame = pd.DataFrame(rows, columns=_COLUMNS)
@@ -114,7 +117,7 @@ def summary_of_findings(
 
 
 _COLUMNS = ["domain", "outcome", "evidence", "product class", "effect", "studies", "participants", "certainty",
-            "statement"]  # fmt: skip
+            "statement", "analysis_id"]  # fmt: skip
 
 
 def _evidence(level: str, comparison: str) -> str:

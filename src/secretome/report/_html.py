@@ -60,8 +60,9 @@ class Section:
     def paragraph(self, text: str) -> None:
         self.parts.append(f"<p>{escape(text)}</p>")
 
-    def heading(self, text: str, level: int = 3) -> None:
-        self.parts.append(f"<h{level}>{escape(text)}</h{level}>")
+    def heading(self, text: str, level: int = 3, anchor: str | None = None) -> None:
+        target = f' id="{escape(anchor)}"' if anchor else ""
+        self.parts.append(f"<h{level}{target}>{escape(text)}</h{level}>")
 
     def note(self, text: str) -> None:
         self.parts.append(f'<div class="note">{escape(text)}</div>')
