@@ -47,13 +47,25 @@ def _progress(browser) -> str:
     return browser.find_element(By.ID, "progress").text
 
 
+def _panel_says(browser, text: str) -> bool:
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        return text in _progress(browser)
+    except WebDriverException as exc:
+        # Chromium reports a node that htmx swapped out during the read this way, not as a stale element.
+        if "does not belong to the document" in str(exc):
+            return False
+        raise
+
+
 def _wait_for(browser, text: str, timeout: float = 10.0) -> None:
     from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
     # htmx swaps the panel after each decision: a panel read during the swap is stale, so read it again.
     ignored = (NoSuchElementException, StaleElementReferenceException)
-    WebDriverWait(browser, timeout, ignored_exceptions=ignored).until(lambda b: text in _progress(b))
+    WebDriverWait(browser, timeout, ignored_exceptions=ignored).until(lambda b: _panel_says(b, text))
 
 
 @pytest.mark.needs_chromium
