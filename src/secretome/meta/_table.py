@@ -195,9 +195,10 @@ def meta_from_table(
             result = random_effects(y, v, method=method, test=test, level=level, control=control, labels=labels)
     except InputError as err:
         # Re-locate the error in the user's terms: their file, row (counting the rows left out) and column.
+        # Before any row is left out, kept is every row, so a row maps to itself.
         where = {"value": err.value} if err.value is not None else {}
         field = to_column.get(err.field or "", err.field)
-        row = err.row if err.row is None or "na_action" in err.reason else int(kept[err.row - 1]) + 1
+        row = None if err.row is None else int(kept[err.row - 1]) + 1
         raise InputError(err.reason, file=file, row=row, field=field, **where) from err
     if omitted:
         warnings.warn(omitted, SecretomeWarning, stacklevel=2)

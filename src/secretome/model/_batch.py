@@ -51,13 +51,19 @@ _RODAS_MAX_STEPS = 25_000_000
 _RODAS_CHUNK = 64
 
 
-def resolve_simulator(simulator: str) -> Engine:
-    """``"auto"`` is the compiled Rosenbrock solver (``"rodas"``); unknown names are an :class:`InputError`."""
+def resolve_simulator(simulator: str, scheduler: str = "local") -> Engine:
+    """``"auto"`` is the compiled Rosenbrock solver (``"rodas"``); unknown names are an :class:`InputError`,
+    and so is another engine on a Dask cluster (*scheduler* other than ``"local"``): only the compiled
+    solver runs there."""
     if simulator not in _ENGINES:
         raise InputError(f"must be one of {', '.join(map(repr, _ENGINES))}", field="simulator", value=simulator)
     if simulator == "roadrunner" and importlib.util.find_spec("roadrunner") is None:
         raise InputError("libroadrunner is not installed: pip install 'secretome[sbml]'", field="simulator")
-    return "rodas" if simulator == "auto" else simulator  # type: ignore[return-value]
+    engine = "rodas" if simulator == "auto" else simulator
+    if scheduler != "local" and engine != "rodas":
+        raise InputError("a cluster runs the compiled solver only (simulator 'auto' or 'rodas')", field="scheduler",
+                         value=scheduler)  # fmt: skip
+    return engine  # type: ignore[return-value]
 
 
 _WORKER: RoadRunnerSession | None = None
@@ -295,7 +301,8 @@ def run_batch(
     task : str
         Task name given to *progress*.
     executor : Executor, optional
-        A Dask cluster's executor (:func:`secretome._scheduler.cluster_executor`) for the compiled solver.
+        A Dask cluster's executor (:func:`secretome._scheduler.cluster_executor`); the compiled solver
+        runs there, so callers resolve the engine with their scheduler (:func:`resolve_simulator`).
 
     Returns
     -------
@@ -309,8 +316,6 @@ def run_batch(
         Every parameter's value per subject, in model order.
     """
     engine = resolve_simulator(simulator)
-    if executor is not None and engine != "rodas":
-        raise InputError("a cluster runs the compiled solver only (simulator 'auto' or 'rodas')", field="scheduler")
     matrix = parameter_matrix(model, parameters)
     names = tuple(parameters)
     rows = np.column_stack([np.broadcast_to(np.asarray(parameters[k], float), matrix.shape[0]) for k in names])

@@ -251,10 +251,7 @@ def cohort(
     draws = draw_subjects(model, subjects, seed=seed)
     if not draws:
         raise InputError("the model has no assumed parameters to vary", record=model.name, field="parameters")
-    engine = resolve_simulator(simulator)
-    if scheduler != "local" and engine != "rodas":
-        raise InputError("a cluster runs the compiled solver only (simulator 'auto' or 'rodas')", field="scheduler",
-                         value=scheduler)  # fmt: skip
+    engine = resolve_simulator(simulator, scheduler)
     sketch = QuantileSketch((grid.size, len(model.readouts)))
     status: list[str] = []
     with cluster_executor(scheduler, workers=workers) as executor:

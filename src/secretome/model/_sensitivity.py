@@ -270,8 +270,8 @@ def sensitivity(
         raise InputError("needs at least two assumed parameters to vary", record=model.name, field="parameters")
     # Doses after at_time cannot change the readout; drop them so that the run can stop at at_time.
     model = model.with_doses([d for d in model.doses if d.time <= at], t_end=at)
-    engine = resolve_simulator(simulator)
     check_scheduler(scheduler)
+    engine = resolve_simulator(simulator, scheduler)
     names = [p.name for p in chosen]
     j_readout = names_out.index(readout)
     status: list[str] = []

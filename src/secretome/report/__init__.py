@@ -6,6 +6,14 @@
 
 from secretome.report._build import ReportResult, build_report
 from secretome.report._dataset import analysis_dataset, effect_sizes
-from secretome.report._synthesis import MEASURE_LABELS
+from secretome.report._synthesis import MEASURE_LABELS, MEASURE_NAMES, poolable_rows
 
-__all__ = ["MEASURE_LABELS", "ReportResult", "analysis_dataset", "build_report", "effect_sizes"]
+__all__ = [
+    "MEASURE_LABELS",
+    "MEASURE_NAMES",
+    "ReportResult",
+    "analysis_dataset",
+    "build_report",
+    "effect_sizes",
+    "poolable_rows",
+]

@@ -54,6 +54,7 @@ from secretome.report._prisma import prisma_diagram
 from secretome.report._risk_of_bias import assessed_with, summary_bars, traffic_light
 from secretome.report._synthesis import (
     MEASURE_LABELS,
+    MEASURE_NAMES,
     SUBGROUP_COLUMNS,
     PooledOutcome,
     VoteCount,
@@ -461,16 +462,15 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
             f"Pooled proportion {est:.1%} (95% CI {lb:.1%} to {ub:.1%}; prediction interval {plb:.1%} to "
             f"{pub:.1%}; back-transformed from the log odds), {heterogeneity}"
         )
-        if p.rows["xi"].sum() == 0:
+        if p.events == 0:
             text = (
                 "No study reports an event: the pooled proportion only restates the continuity correction (1/2 "
                 f"added to every zero count, as metafor's escalc) and is not an estimate ({text})"
             )
     else:
-        name = "Hedges' g" if p.measure == "SMD" else "Standardised mean change"
         text = (
-            f"Pooled {name} {res.estimate:.2f} (95% CI {res.ci_lb:.2f} to {res.ci_ub:.2f}; prediction interval "
-            f"{res.pi_lb:.2f} to {res.pi_ub:.2f}), {heterogeneity}"
+            f"Pooled {MEASURE_NAMES[p.measure]} {res.estimate:.2f} (95% CI {res.ci_lb:.2f} to {res.ci_ub:.2f}; "
+            f"prediction interval {res.pi_lb:.2f} to {res.pi_ub:.2f}), {heterogeneity}"
         )
     section.raw(f"<p>{text}. {p.participants} participants. Studies: {studies}. Analysis id: {escape(p.id)}.</p>")
     for test in p.subgroup_tests:

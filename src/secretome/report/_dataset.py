@@ -293,7 +293,7 @@ def _smd_inputs(data: tuple[ArmData, ArmData], arm_n: tuple[int | None, int | No
             return None
         if stats.mean is not None:
             mean = stats.mean
-            sd = stats.sd if stats.sd is not None else (stats.se * math.sqrt(n) if stats.se is not None else None)
+            sd = _sd(stats.sd, stats.se, n)
         elif stats.median is not None and n >= 2 and _has_spread(stats):
             estimate = mean_sd_from_quantiles(
                 [n],
@@ -310,6 +310,13 @@ def _smd_inputs(data: tuple[ArmData, ArmData], arm_n: tuple[int | None, int | No
             return None
         out[f"n{suffix}"], out[f"m{suffix}"], out[f"sd{suffix}"] = float(n), float(mean), float(sd)
     return out
+
+
+def _sd(sd: float | None, se: float | None, n: float) -> float | None:
+    """Rule D4: the SD as stated, else SD = SE x sqrt(n) (Cochrane Handbook 6.5.2.2), else missing."""
+    if sd is not None:
+        return sd
+    return se * math.sqrt(n) if se is not None else None
 
 
 def _comparison(arms: dict, result: StudyResult) -> str:
@@ -330,12 +337,7 @@ def _within_arm(stats: ArmData, arm_n: int | None, sign: int) -> tuple[dict[str,
         return {"n1i": float(n), "xi": float(stats.events)}, "D10: events of n, a proportion", None
     if stats.mean is None or stats.mean_pre is None:
         return None
-    sd = stats.sd if stats.sd is not None else (stats.se * math.sqrt(n) if stats.se is not None else None)
-    sd_pre = (
-        stats.sd_pre
-        if stats.sd_pre is not None
-        else (stats.se_pre * math.sqrt(n) if stats.se_pre is not None else None)
-    )
+    sd, sd_pre = _sd(stats.sd, stats.se, n), _sd(stats.sd_pre, stats.se_pre, n)
     if sd is None or sd_pre is None:
         return None
     numbers = {"n1i": float(n), "m1i": stats.mean, "sd1i": sd, "m_pre": stats.mean_pre, "sd_pre": sd_pre}

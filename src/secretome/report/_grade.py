@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from secretome import vocab
 from secretome.evidence import Study, risk_of_bias_class
+from secretome.meta import back_transform
 from secretome.report._synthesis import PooledOutcome, VoteCount
 
 __all__: list[str] = []
@@ -152,7 +152,7 @@ def _pooled_certainty(p: PooledOutcome, studies: Mapping[str, Study]) -> Certain
     if p.evidence_level == "animal":
         down.append("indirectness: animals")
     if p.measure == "PLO":
-        lb, ub = _proportions(res.ci_lb, res.ci_ub)
+        lb, ub = back_transform([res.ci_lb, res.ci_ub], "PLO")
         if ub - lb > 0.20:
             down.append("imprecision: CI wider than 20 points")
     elif res.ci_lb <= 0 <= res.ci_ub:
@@ -173,25 +173,15 @@ def _vote_certainty(v: VoteCount, studies: Mapping[str, Study]) -> Certainty:
     return Certainty(_start({studies[s].design for s in ids}), tuple(down))
 
 
-def _proportions(*logits: float) -> np.ndarray:
-    return 1 / (1 + np.exp(-np.asarray(logits, dtype=float)))
-
-
-def _events(p: PooledOutcome) -> tuple[int, int]:
-    """Events and patients of a PLO analysis."""
-    return int(p.rows["xi"].sum()), int(p.rows["n1i"].sum())
-
-
 def _effect_text(p: PooledOutcome) -> str:
     res = p.result
-    if p.measure == "PLO" and _events(p)[0] == 0:
+    if p.events == 0:
         # Every study reports none: the pooled log odds would only restate escalc's 1/2 correction.
-        return f"0 events in {_events(p)[1]} patients"
+        return f"0 events in {p.participants} patients"
     if p.measure == "PLO":
-        est, lb, ub = _proportions(res.estimate, res.ci_lb, res.ci_ub)
+        est, lb, ub = back_transform([res.estimate, res.ci_lb, res.ci_ub], "PLO")
         return f"{est:.0%} of patients (95% CI {lb:.0%} to {ub:.0%})"
-    name = "g" if p.measure == "SMD" else "SMCR"
-    return f"{name} {res.estimate:.2f} (95% CI {res.ci_lb:.2f} to {res.ci_ub:.2f})"
+    return f"{'g' if p.measure == 'SMD' else p.measure} {res.estimate:.2f} (95% CI {res.ci_lb:.2f} to {res.ci_ub:.2f})"
 
 
 _VERBS = {"high": "{s} results in", "moderate": "{s} likely results in", "low": "{s} may result in"}
@@ -208,17 +198,16 @@ def _opening(product_class: str, level: str, topic: str, certainty: Certainty) -
 def _pooled_statement(p: PooledOutcome, certainty: Certainty) -> str:
     outcome = _lower(vocab.OUTCOMES[p.outcome].label)
     subject, where, uncertain = _opening(p.product_class, p.evidence_level, outcome, certainty)
-    if p.measure == "PLO" and _events(p)[0] == 0:
+    if p.events == 0:
         # What was seen, whatever the certainty: a count of none is not a pooled proportion.
-        patients, k = _events(p)[1], len(p.studies)
-        return f"None of {patients} patients treated with {subject} in {k} studies had {outcome}{where} " \
-               f"({certainty.label} certainty)."  # fmt: skip
+        return f"None of {p.participants} patients treated with {subject} in {len(p.studies)} studies had " \
+               f"{outcome}{where} ({certainty.label} certainty)."  # fmt: skip
     if uncertain:
         return f"{uncertain}."
     verb = _VERBS[certainty.label].format(s=subject)
     res = p.result
     if p.measure == "PLO":
-        est = float(_proportions(res.estimate)[0])
+        est = float(back_transform([res.estimate], "PLO")[0])
         have = {"high": "have", "moderate": "likely have", "low": "may have"}[certainty.label]
         return f"About {est:.0%} of patients treated with {subject} {have} {outcome}{where}."
     if res.ci_lb <= 0 <= res.ci_ub:

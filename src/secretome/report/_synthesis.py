@@ -36,7 +36,15 @@ from scipy.stats import binomtest
 
 from secretome import vocab
 from secretome.errors import SecretomeError
-from secretome.meta import EggerResult, RandomEffectsResult, SubgroupResult, egger_test, random_effects, subgroups
+from secretome.meta import (
+    EggerResult,
+    RandomEffectsResult,
+    SubgroupResult,
+    back_transform,
+    egger_test,
+    random_effects,
+    subgroups,
+)
 from secretome.report._dataset import CHANGE_R, effect_sizes
 
 __all__: list[str] = []
@@ -57,6 +65,9 @@ MEASURE_LABELS = {
     "PLO": "log odds of the event (proportion of patients)",
 }
 """How each measure's forest axis and tables name it."""
+
+MEASURE_NAMES = {"SMD": "Hedges' g", "SMCR": "standardised mean change", "PLO": "log odds"}
+"""What a pooled estimate of each measure is, in words."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,11 @@ class PooledOutcome:
     def studies(self) -> tuple[str, ...]:
         """The ids of the studies pooled."""
         return tuple(dict.fromkeys(self.rows["study_id"]))
+
+    @property
+    def events(self) -> int | None:
+        """Events in the pooled rows of a PLO analysis (``None`` for the other measures)."""
+        return int(self.rows["xi"].sum()) if self.measure == "PLO" else None
 
     @property
     def participants(self) -> int:
@@ -121,11 +137,19 @@ class VoteCount:
         return None if n == 0 else float(binomtest(self.benefit, n, 0.5).pvalue)
 
 
+def poolable_rows(dataset: pd.DataFrame) -> pd.DataFrame:
+    """The rows an analysis may pool: selected (D5), with the numbers of their measure, and not a
+    head-to-head comparison of two treatments (S1)."""
+    if dataset.empty:
+        return dataset
+    return dataset[dataset["selected"] & dataset["poolable"] & (dataset["comparison"] != "head_to_head")]
+
+
 def pool_outcomes(dataset: pd.DataFrame) -> list[PooledOutcome]:
     """Rules S1, S2, S5: one :class:`PooledOutcome` per measure x outcome x level x class with >= 2 studies."""
-    if dataset.empty:
+    usable = poolable_rows(dataset)
+    if usable.empty:
         return []
-    usable = dataset[dataset["selected"] & dataset["poolable"] & (dataset["comparison"] != "head_to_head")]
     pooled = []
     for (measure, outcome, level, product_class), group in usable.groupby(_KEY):
         primary = group[group["source_quality"] != "secondary"]
@@ -216,7 +240,7 @@ def analyses_frame(pooled: list[PooledOutcome]) -> pd.DataFrame:
     rows = []
     for p in pooled:
         res = p.result
-        back = 1 / (1 + np.exp(-np.array([res.estimate, res.ci_lb, res.ci_ub]))) if p.measure == "PLO" else None
+        back = back_transform([res.estimate, res.ci_lb, res.ci_ub], "PLO") if p.measure == "PLO" else None
         rows.append(
             {
                 "id": p.id,

@@ -30,7 +30,7 @@ from secretome.meta import (
     random_effects,
     subgroups,
 )
-from secretome.report import MEASURE_LABELS, effect_sizes
+from secretome.report import MEASURE_LABELS, MEASURE_NAMES, effect_sizes, poolable_rows
 
 __all__ = ["SUBGROUPS", "Analysis", "AnalysisChoice", "analyse", "analysis_choices"]
 
@@ -39,7 +39,6 @@ SUBGROUPS = {"": "none", "msc_source": "MSC source", "product": "product"}
 
 _ARM_COLUMNS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "m_pre", "sd_pre", "xi")
 _TERMS = {"msc_source": vocab.MSC_SOURCES, "product": vocab.PRODUCTS}
-_MEASURE_NAMES = {"SMD": "Hedges' g", "SMCR": "standardised mean change", "PLO": "log odds"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +68,10 @@ class AnalysisChoice:
         )
 
 
-def _poolable(dataset: pd.DataFrame) -> pd.DataFrame:
-    # As the report (rule S1): a head-to-head comparison of two treatments is never pooled.
-    if dataset.empty:
-        return dataset
-    return dataset[dataset["selected"] & dataset["poolable"] & (dataset["comparison"] != "head_to_head")]
-
-
 def analysis_choices(dataset: pd.DataFrame) -> list[AnalysisChoice]:
     """Every measure x outcome x level x class with poolable rows from at least two studies with a
     primary source (the report's rule S2); ``n_studies`` counts those studies."""
-    usable = _poolable(dataset)
+    usable = poolable_rows(dataset)
     usable = usable[usable["source_quality"] != "secondary"] if not usable.empty else usable
     if usable.empty:
         return []
@@ -102,7 +94,7 @@ class Analysis:
     @property
     def measure_name(self) -> str:
         """What the pooled estimate is, in words."""
-        return _MEASURE_NAMES[self.choice.measure]
+        return MEASURE_NAMES[self.choice.measure]
 
     def forest_svg(self) -> bytes:
         """The forest plot (meta's :func:`~secretome.meta.forest_plot`) as SVG."""
@@ -152,7 +144,7 @@ def analyse(
             "no such analysis (outcome/level/class with two or more poolable studies)", field="outcome", value=key
         )
     choice = choices[key]
-    usable = _poolable(dataset)
+    usable = poolable_rows(dataset)
     group = usable[
         (usable["outcome"] == choice.outcome)
         & (usable["evidence_level"] == choice.evidence_level)
