@@ -12,13 +12,16 @@ from secretome.errors import InputError
 __all__ = [
     "MAX_AMOUNT",
     "MAX_DOSES",
+    "MAX_EFFECT_SIZE",
     "MAX_END_TIME",
     "MAX_FIELD_CHARS",
     "MAX_FILE_BYTES",
     "MAX_NESTING",
     "MAX_PARAMETER_VALUE",
+    "MAX_SAMPLING_VARIANCE",
     "MAX_SUBJECTS",
     "MIN_END_TIME",
+    "MIN_SAMPLING_VARIANCE",
     "STORE_BUSY_TIMEOUT",
     "check_seed",
     "check_subjects",
@@ -49,6 +52,19 @@ MAX_AMOUNT = 1e15
 MAX_PARAMETER_VALUE = 1e7
 """The largest magnitude of a parameter override (100 times the widest prior of the bundled presets)."""
 
+MAX_EFFECT_SIZE = 1e30
+"""The largest magnitude of an effect size (yi) a meta-analysis takes.
+
+Far beyond any effect size on any scale, and where the estimators' sums of squares (yi^2 / vi) stay
+well inside the range of a float: yi = 1e300 overflowed them into a division by zero."""
+
+MIN_SAMPLING_VARIANCE = 1e-30
+MAX_SAMPLING_VARIANCE = 1e30
+"""A sampling variance (vi) lies in [MIN_SAMPLING_VARIANCE, MAX_SAMPLING_VARIANCE].
+
+Its inverse is a weight, and the estimators sum weights up to the third power: vi = 1e-320 made
+the weight infinite (metafor stops there too: "Division by zero when computing the inverse
+variance weights"), and vi = 1e300 left a study whose weight rounds to nothing."""
 
 STORE_BUSY_TIMEOUT = 60.0
 """Seconds a write to a SQLite store waits for another writer to finish before it gives up."""

@@ -115,6 +115,10 @@ MEAN_ARGS = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m
         ({**MEANS, "sc": [2, -1, 2]}, MEAN_ARGS, "row 2, field 'sc': standard deviation must be >= 0 (got -1.0)"),
         ({**MEANS, "nt": [8, 9, 0]}, MEAN_ARGS, "row 3, field 'nt': group size must be > 0 (got 0.0)"),
         (MEANS, [*MEAN_ARGS, "--measure", "NMD"], "field 'measure': must be one of"),
+        # Declared limits (issue 12: yi = 1e300 divided by zero, vi = 1e-320 printed 'estimate nan').
+        ({**GOOD, "g": [0.1, 1e300, 0.9]}, YV, "row 2, field 'g': must lie within +-1e+30 (a declared limit)"),
+        ({**GOOD, "var": [1e-320, 0.02, 0.03]}, YV, "row 1, field 'var': must lie in [1e-30, 1e+30] (a declared"),
+        ({**GOOD, "var": [0.01, 0.02, 1e300]}, [*YV, "--method", "ML"], "row 3, field 'var': must lie in [1e-30,"),
     ],
 )  # fmt: skip
 def test_bad_input_names_file_row_and_column(tmp_path, capsys, table, args, message):
@@ -123,6 +127,22 @@ def test_bad_input_names_file_row_and_column(tmp_path, capsys, table, args, mess
     err = " ".join(capsys.readouterr().err.split())
     assert f"error: file '{path}'" in err
     assert message in err
+
+
+@pytest.mark.parametrize(("method", "metafor"), [("REML", 0.3417502), ("DL", 0.3354836)])
+def test_variances_far_apart_give_metafors_numbers_or_one_line(tmp_path, capsys, method, metafor):
+    # vi from 1e-12 to 1e3: the estimators' sums cancel (a ZeroDivisionError or a math domain error
+    # escaped before). metafor fits it, with its warning about the ratio of the variances.
+    path = _csv(tmp_path, {"g": [0.3, 0.3, 0.2, 0.5], "var": [1e3, 1e-12, 0.03, 0.01]})
+    code = main(["meta", path, *YV, "--method", method, "--format", "json"])
+    captured = capsys.readouterr()
+    if code == 0:
+        # R: coef(rma(c(.3, .3, .2, .5), c(1e3, 1e-12, .03, .01), method = method))
+        assert json.loads(captured.out)["estimate"] == pytest.approx(metafor, abs=1e-6)
+    else:
+        assert code == 1
+        assert captured.err.startswith(f"error: {method}: tau^2 could not be computed")
+        assert captured.err.count("\n") == 1
 
 
 def test_missing_file_is_bad_input(tmp_path, capsys):
