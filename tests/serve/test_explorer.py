@@ -119,6 +119,7 @@ def test_the_evidence_beside_is_the_reports_for_the_outcome(local_client, store)
                                          "gamma-2021-synthetic"]  # fmt: skip
     assert set(voted["vote"]) == {"benefit"}
     assert "<b>Rat</b>: 4 benefit, 0 harm, 0 other; all species: 4 benefit, 0 harm, 0 other." in evidence
+    assert evidence.count("<td>Conditioned medium</td>") == 4
     for study in voted["study_id"]:
         assert f'<a href="/studies/{study}">' in evidence
     pooled = analyse(dataset, "odriscoll_score/animal/secretome").result

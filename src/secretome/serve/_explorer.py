@@ -369,9 +369,9 @@ def explore(request: ExplorerRequest) -> Exploration:
 class OutcomeEvidence:
     """The evidence for one readout's vocabulary outcome, by the report's rules.
 
-    ``votes`` has ``study_id``, ``vote`` and ``species`` (rule S3); ``pooled`` the Synthesis view's analyses
-    of the outcome (rule S2); ``versus_model`` the report's "evidence versus model" rows for the readout
-    (rule M6, from the shipped calibration of the bundled corpus).
+    ``votes`` has ``study_id``, ``vote``, ``species`` and ``products`` (rule S3); ``pooled`` the Synthesis
+    view's analyses of the outcome (rule S2); ``versus_model`` the report's "evidence versus model" rows for
+    the readout (rule M6, from the shipped calibration of the bundled corpus).
     """
 
     readout: str
@@ -411,6 +411,11 @@ def outcome_evidence(
     votes = outcome_votes(dataset, level, product_class)
     of_study = {s.id: (s.population.species if s.population else None) for s in studies}
     votes = votes.assign(species=votes["study_id"].map(of_study))
+    # The products of the rows each vote rests on (a class holds several: CM, EVs, exosomes...).
+    rows = dataset[dataset["selected"]] if not dataset.empty else dataset
+    products = rows.groupby(["study_id", "outcome"])["product"].agg(lambda p: tuple(sorted(set(p.dropna()))))
+    keys = zip(votes["study_id"], votes["outcome"], strict=True)
+    votes = votes.assign(products=[products.get(key, ()) for key in keys])
     choices = [c for c in analysis_choices(dataset) if (c.evidence_level, c.product_class) == (level, product_class)]
     directions = calibration_artefacts()["directions"]
     versus = evidence_versus_model(directions)
@@ -421,6 +426,6 @@ def outcome_evidence(
         outcome = exploration.treated.readout_outcomes[j]
         pooled = tuple(analyse(dataset, c.key) for c in choices if c.outcome == outcome)
         rows = versus[versus["readout"] == readout].reset_index(drop=True) if not versus.empty else versus
-        mine = votes[votes["outcome"] == outcome][["study_id", "vote", "species"]].reset_index(drop=True)
+        mine = votes[votes["outcome"] == outcome][["study_id", "vote", "species", "products"]].reset_index(drop=True)
         out[readout] = OutcomeEvidence(readout, outcome, level, product_class, species, mine, pooled, rows)
     return out
