@@ -170,6 +170,8 @@ def _error(html: str) -> str:
         ({"times": "60, x"}, "field 'times': must be numbers separated by commas (got 'x')"),
         ({"times": "200"}, "field 'times': each time must be > 0 and <= the preset's end, 120 day (got '200')"),
         ({"subjects": "100000"}, f"field 'subjects': must be a whole number from 2 to {MAX_SUBJECTS} (got '100000')"),
+        ({"count": "²"}, "field 'count': must be a whole number from 1 to 1000 (got '²')"),
+        ({"subjects": "9" * 5000}, "field 'subjects': must be a whole number from 2 to 200 (got '99999"),
         ({"seed": "-4"}, "field 'seed': must be a whole number from 0 to 4294967295 (got '-4')"),
     ],
 )
@@ -221,3 +223,10 @@ def test_a_single_dose_and_the_request_fields():
     assert (request.times, request.subjects, request.seed) == ((30.0, 60.0, 120.0), 50, 0)
     with pytest.raises(InputError, match="field 'preset'"):
         explorer_request({**FORM, "preset": ""}, ["aggrecan"])
+
+
+def test_a_bad_download_is_a_400_naming_the_field(local_client):
+    response = local_client.get("/model/download.csv", params={**FORM, "every": "weekly", "readout": READOUTS})
+    assert response.status_code == 400
+    assert "field &#39;every&#39;: must be a number (got &#39;weekly&#39;)" in response.text
+    assert "Traceback" not in response.text

@@ -178,7 +178,8 @@ def _integer(fields: Mapping[str, str], name: str, *, low: int, high: int) -> in
     text = fields.get(name, "").strip()
     if not text:
         raise InputError("is required", field=name)
-    if not text.isdigit() or not low <= int(text) <= high:
+    # ASCII digits, few of them: int() rejects "²" and integers of more than 4,300 digits with a ValueError.
+    if not (text.isascii() and text.isdigit() and len(text) <= 12) or not low <= int(text) <= high:
         raise InputError(f"must be a whole number from {low} to {high}", field=name, value=text)
     return int(text)
 
