@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from secretome.model import simulate
 from secretome.report._calibration_data import calibration_table, condition_model, held_out
 from secretome.report._dataset import analysis_dataset
 
@@ -65,6 +66,20 @@ def test_untreated_points_keep_their_quotes_and_changes_are_levels(built):  # C1
     jsw = table[table["study_id"] == "emrani-2008-oac"].iloc[0]
     baseline = condition_model("human-knee-oa")
     assert jsw["value"] < 2 * baseline.parameter("h0").value / 1000  # a level below the healthy two layers
+
+
+def test_a_placebo_arm_is_read_only_while_untreated(built):  # C1, Wildi 2011 Table 2
+    table, _ = built
+    rows = table[table["study_id"] == "wildi-2011-ard"]
+    # Placebo -4.67 +/- 3.39 % global cartilage volume at 6 months (n = 28); its 12-month value follows open-label
+    # chondroitin sulphate from month 6, so it is not an untreated point.
+    assert list(rows["time"]) == [182.5]
+    row = rows.iloc[0]
+    baseline = float(simulate(condition_model("human-knee-oa"), times=[0.0, 182.5]).readout_series("thickness")[0])
+    expected = (baseline * (1 - 0.0467), baseline * 0.0339 / math.sqrt(28))
+    assert (row["value"], row["noise_sd"]) == pytest.approx(expected)
+    assert "−4.673.39" in row["quote"]
+    assert row["split"] == "test"  # held out: it checks the wear fitted on Raynauld's 107 patients
 
 
 def test_the_split_is_by_study_and_fixed_by_its_id(built):  # C3

@@ -4,8 +4,11 @@ C1. Untreated time courses: quantitative points from cited papers (:data:`UNTREA
     source, location and verbatim quote. Points given as a change from baseline (joint-space narrowing,
     cartilage volume loss) are converted to a level against the condition's own baseline (status ``converted``).
     The model is the typical joint, so a reported mean is fitted within its standard error: SD / sqrt(n) with
-    the n the same abstract gives (107 patients, Raynauld; 27 estimates, Emrani); a +/- whose kind the source
-    does not state (Naveen) is used as given.
+    the n the same source gives (107 patients, Raynauld abstract; 27 estimates, Emrani abstract; 28 placebo
+    patients at 6 months, Wildi Table 2 footnote); a +/- whose kind the source does not state (Naveen) is used
+    as given. An arm is untreated only while it receives nothing (Wildi's placebo arm took chondroitin sulphate
+    from month 6, so only its 6-month value is used). Every point found, usable or not, is listed with the
+    reason in ``docs/model-timecourses.md``.
 C2. Every animal secretome result of the corpus becomes data when the model can express it, read generically
     from the study file, so that new study files enter on the next run without code changes:
 
@@ -86,6 +89,19 @@ _RAYNAULD = {
     "status": "converted",
 }
 
+_WILDI = {
+    "study_id": "wildi-2011-ard",
+    "source": "https://ard.bmj.com/highwire/markup/185323/expansion?width=1000&height=500&iframe=true&postprocessors="
+    "highwire_tables%2Chighwire_reclass%2Chighwire_figures%2Chighwire_math%2Chighwire_inline_linked_media%2C"
+    "highwire_embed",
+    "location": "Table 2 (Ann Rheum Dis 2011;70:982, doi:10.1136/ard.2010.140848, PMID 21367761; its p values 0.030 "
+    "global, 0.015 lateral, 0.002 tibial plateaus are the abstract's); columns CS mean, SD, placebo mean, SD, p: the "
+    "stored table text runs the cells together",
+    "quote": "Cartilage volume loss (%) versus baseline ... Global6−2.873.26−4.673.390.0300.0520.011 ... n=32/30 for "
+    "CS, n=28/22 for placebo at 6 and 12 months, respectively.",
+    "status": "converted",
+}
+
 # (condition, observable, day, value, spread, n, provenance, how the value is read): "change" values are changes;
 # the noise is spread / sqrt(n) (n None: the spread as given).
 UNTREATED_POINTS = (
@@ -94,6 +110,8 @@ UNTREATED_POINTS = (
     ("human-knee-oa", "jsw", 365.0, -0.14, 0.14, 27, _EMRANI, "change"),
     ("human-knee-oa", "thickness", 365.0, -0.037, 0.030, 107, _RAYNAULD, "relative change"),
     ("human-knee-oa", "thickness", 730.0, -0.057, 0.044, 107, _RAYNAULD, "relative change"),
+    # Placebo arm, 6 months of placebo (global knee cartilage volume, read on thickness as Raynauld's is).
+    ("human-knee-oa", "thickness", 182.5, -0.0467, 0.0339, 28, _WILDI, "relative change"),
 )
 
 INDUCTION_OF = {
