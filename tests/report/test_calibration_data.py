@@ -82,6 +82,20 @@ def test_a_placebo_arm_is_read_only_while_untreated(built):  # C1, Wildi 2011 Ta
     assert row["split"] == "test"  # held out: it checks the wear fitted on Raynauld's 107 patients
 
 
+def test_the_joint_space_trajectory_is_read_at_each_visit(built):  # C1, placebo arms of three trials
+    table, _ = built
+    rows = table[(table["observable"] == "jsw") & (table["kind"] == "quantitative")].set_index("time")
+    baseline = float(simulate(condition_model("human-knee-oa"), times=[0.0, 1.0]).readout_series("jsw")[0])
+    # PMID 23290692: -0.13 +/- 0.36 mm at week 48 and -0.22 +/- 0.45 mm at week 96 (222 + 264 placebo patients);
+    # SEKOIA: -0.37 (SD 0.59) mm at 3 years (472); Emrani: -0.14 +/- 0.14 mm/yr (27 estimates).
+    for day, change, sd, n in ((336.0, -0.13, 0.36, 486), (672.0, -0.22, 0.45, 486), (1095.0, -0.37, 0.59, 472),
+                               (365.0, -0.14, 0.14, 27)):  # fmt: skip
+        assert (rows.loc[day, "value"], rows.loc[day, "noise_sd"]) == pytest.approx(
+            (baseline + change, sd / math.sqrt(n))
+        )
+    assert "0.018−0.37 (0.59)" in rows.loc[1095.0, "quote"]
+
+
 def test_the_split_is_by_study_and_fixed_by_its_id(built):  # C3
     table, _ = built
     for study, split in table.groupby("study_id")["split"]:
@@ -95,6 +109,7 @@ def test_conditions_are_organism_induction_and_protocol():
     assert {d.species for d in model.doses} == {"ev"}
     assert model.t_end == 120.0
     assert condition_model("human-knee-oa").name == "human-knee-oa"  # a preset by name
+    assert condition_model("human-knee-oa").t_end == 1095.0  # on to SEKOIA's 3-year visit (preset: 730 days)
 
 
 def test_the_shipped_petab_problems_pass_the_petab_linter():
