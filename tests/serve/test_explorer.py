@@ -14,7 +14,7 @@ from secretome.errors import InputError
 from secretome.evidence import get_studies
 from secretome.model import cohort, compare, parse_regimen, preset, simulate
 from secretome.report import analysis_dataset, calibration_artefacts, evidence_versus_model, outcome_votes
-from secretome.serve._explorer import MAX_SUBJECTS, explore, explorer_request
+from secretome.serve._explorer import MAX_SUBJECTS, explore, explorer_request, outcome_evidence
 from secretome.serve._synthesis import analyse
 
 # The review's rat protocol on the focal-defect preset, read out as the synthetic corpus's outcome.
@@ -230,3 +230,15 @@ def test_a_bad_download_is_a_400_naming_the_field(local_client):
     assert response.status_code == 400
     assert "field &#39;every&#39;: must be a number (got &#39;weekly&#39;)" in response.text
     assert "Traceback" not in response.text
+
+
+def test_the_human_preset_and_cells_look_for_clinical_evidence_on_cell_products(store):
+    request = explorer_request({**FORM, "preset": "human-knee-oa", "product": "msc", "amount": "1e7", "times": "",
+                                "subjects": "4"}, ["aggrecan"])  # fmt: skip
+    assert request.times == (182.0, 365.0, 730.0)
+    exploration = explore(request)
+    evidence = outcome_evidence(list(get_studies(store)), analysis_dataset(list(get_studies(store))), exploration)
+    aggrecan = evidence["aggrecan"]
+    assert (aggrecan.evidence_level, aggrecan.product_class, aggrecan.species) == ("clinical", "cells", "human")
+    assert aggrecan.outcome == "gag_content"
+    assert aggrecan.votes.empty  # the synthetic corpus holds rat studies of conditioned medium only
