@@ -43,6 +43,7 @@ import yaml
 from matplotlib.figure import Figure
 
 from secretome import vocab
+from secretome._limits import MAX_DOSES
 from secretome.errors import InputError
 from secretome.evidence import Study
 from secretome.model import (
@@ -79,7 +80,7 @@ __all__ = [
 ]
 
 MAX_SUBJECTS = 200
-"""Virtual subjects of the bands at most: a page answers in a second or two (the CLI takes up to 100,000)."""
+"""Virtual subjects of the bands at most, so a page takes seconds (benchmarks/serve_model.py; the CLI takes 100,000)."""
 
 MAX_TIMES = 10
 """Declared time points of the difference table at most."""
@@ -111,11 +112,12 @@ class ExplorerRequest:
                            "every": self.every, "count": self.count}]}  # fmt: skip
 
     def query(self) -> dict[str, object]:
-        """The form fields of this request (for links and downloads)."""
+        """The form fields of this request, as the form shows them (numbers to 15 significant digits)."""
         return {
-            "preset": self.preset, "product": self.product, "amount": f"{self.amount:g}", "start": f"{self.start:g}",
-            "every": f"{self.every:g}", "count": self.count, "readout": list(self.readouts),
-            "times": ", ".join(f"{t:g}" for t in self.times), "subjects": self.subjects, "seed": self.seed,
+            "preset": self.preset, "product": self.product, "amount": f"{self.amount:.15g}",
+            "start": f"{self.start:.15g}", "every": f"{self.every:.15g}", "count": self.count,
+            "readout": list(self.readouts), "times": ", ".join(f"{t:.15g}" for t in self.times),
+            "subjects": self.subjects, "seed": self.seed,
         }  # fmt: skip
 
 
@@ -227,7 +229,7 @@ def explorer_request(fields: Mapping[str, str], readouts: Sequence[str]) -> Expl
     amount = _number(fields, "amount", minimum=0.0, strict=True)
     start = _number(fields, "start", minimum=0.0)
     every = _number(fields, "every", minimum=0.0, strict=True)
-    count = _integer(fields, "count", low=1, high=1000)
+    count = _integer(fields, "count", low=1, high=MAX_DOSES)
     last = start + every * (count - 1)
     if last > model.t_end:
         raise InputError(
@@ -250,11 +252,8 @@ def explorer_request(fields: Mapping[str, str], readouts: Sequence[str]) -> Expl
     except InputError as exc:
         # Its fields are the regimen file's (doses[1].amount); the form's are the last part (amount).
         field = (exc.field or "").rsplit(".", 1)[-1]
-        raise InputError(exc.reason, field=_FORM_FIELDS.get(field, field), value=exc.value) from None
+        raise InputError(exc.reason, field=field, value=exc.value) from None
     return request
-
-
-_FORM_FIELDS = {"time": "count"}  # a schedule's dose past the end: the form's count or interval put it there
 
 
 @dataclass(frozen=True)
