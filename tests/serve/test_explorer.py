@@ -242,3 +242,26 @@ def test_the_human_preset_and_cells_look_for_clinical_evidence_on_cell_products(
     assert (aggrecan.evidence_level, aggrecan.product_class, aggrecan.species) == ("clinical", "cells", "human")
     assert aggrecan.outcome == "gag_content"
     assert aggrecan.votes.empty  # the synthetic corpus holds rat studies of conditioned medium only
+
+
+def test_read_only_over_the_bundled_corpus_the_evidence_is_the_reports():
+    from secretome.evidence import open_store
+    from secretome.serve import ServeSettings, create_app
+
+    from .conftest import make_client
+
+    store = open_store()
+    with make_client(create_app(ServeSettings(), store=store)) as client:
+        html = client.get("/model", params={**FORM, "preset": "rat-mia", "product": "ev", "amount": "1e9",
+                                            "readout": ["oarsi"]}).text  # fmt: skip
+    assert 'id="explorer-error"' not in html
+    votes = outcome_votes(analysis_dataset(list(get_studies(store))), "animal", "secretome")
+    voted = votes[votes["outcome"] == "oarsi_score"]
+    assert len(voted) >= 2
+    evidence = html.split('id="evidence-oarsi"')[1].split("</section>")[0]
+    for study in voted["study_id"]:
+        assert f'<a href="/studies/{study}">{study}</a>' in evidence
+    counts = f"all species: {(voted['vote'] == 'benefit').sum()} benefit, {(voted['vote'] == 'harm').sum()} harm"
+    assert counts in evidence
+    rows = evidence_versus_model(calibration_artefacts()["directions"])
+    assert evidence.split('class="compact versus"')[1].count("<tr>") - 1 == (rows["readout"] == "oarsi").sum()

@@ -86,8 +86,6 @@ MAX_TIMES = 10
 """Declared time points of the difference table at most."""
 
 DEFAULT_SUBJECTS = 50
-# The review's rat protocol, per joint (the preset table's "cm-weekly"), is the form's first regimen.
-DEFAULT_PROTOCOL = PROTOCOLS["cm-weekly"]
 DEFAULT_PRESET = "rat-mia"
 
 
@@ -156,7 +154,7 @@ def default_request(name: str = DEFAULT_PRESET) -> ExplorerRequest:
     """The form as first shown: *name* dosed with the review's rat protocol, the readouts the report draws."""
     model = preset(name)
     known = {r.name for r in model.readouts}
-    p = DEFAULT_PROTOCOL
+    p = PROTOCOLS["cm-weekly"]  # the review's rat protocol, per joint (the preset table's "cm-weekly")
     return ExplorerRequest(name, p.product, p.amount, p.start, p.every, p.count,
                            tuple(r for r in PLOTTED if r in known), default_times(model.t_end))  # fmt: skip
 
