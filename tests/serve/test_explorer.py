@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from html import unescape
@@ -265,3 +266,18 @@ def test_read_only_over_the_bundled_corpus_the_evidence_is_the_reports():
     assert counts in evidence
     rows = evidence_versus_model(calibration_artefacts()["directions"])
     assert evidence.split('class="compact versus"')[1].count("<tr>") - 1 == (rows["readout"] == "oarsi").sum()
+
+
+def test_each_figure_downloads_as_the_svg_the_page_shows(local_client, exploration):
+    html = local_client.get("/model", params={**FORM, "readout": READOUTS}).text
+    link = unescape(re.search(r'href="(/model/download\.svg\?[^"]*)" id="download-svg-aggrecan"', html).group(1))
+    response = local_client.get(link)
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert response.content == exploration.figure_svg("aggrecan")
+    assert b"<svg" in response.content
+    shown = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="aggrecan', html).group(1)
+    assert base64.b64decode(shown) == response.content
+    other = local_client.get(link.replace("figure=aggrecan", "figure=thickness"))
+    assert other.status_code == 400
+    assert "field &#39;figure&#39;: not one of the readouts asked for (got &#39;thickness&#39;)" in other.text
+    assert local_client.get(link.replace("download.svg", "download.pdf")).status_code == 404

@@ -414,11 +414,21 @@ async def model_explorer(request: Request) -> Response:
 
 @_page()
 async def model_explorer_download(request: Request) -> Response:
+    kind = request.path_params["kind"]
+    if kind not in ("csv", "svg"):
+        raise HTTPException(404, "the explorer's downloads are .csv (the table) and .svg (a figure)")
     fields, readouts = _explorer_form(request)
     exploration = await _call(explore, explorer_request(fields, readouts))
-    name = f"model-{exploration.request.preset}-vs-untreated.csv"
-    headers = {"content-disposition": f'attachment; filename="{name}"'}
-    return Response(exploration.to_csv(), media_type="text/csv; charset=utf-8", headers=headers)
+    name = f"model-{exploration.request.preset}-vs-untreated"
+    if kind == "csv":
+        body, media = exploration.to_csv().encode(), "text/csv; charset=utf-8"
+    else:
+        figure = request.query_params.get("figure", "")
+        if figure not in exploration.request.readouts:
+            raise InputError("not one of the readouts asked for", field="figure", value=figure)
+        body, media, name = await _call(exploration.figure_svg, figure), "image/svg+xml", f"{name}-{figure}"
+    headers = {"content-disposition": f'attachment; filename="{name}.{kind}"'}
+    return Response(body, media_type=media, headers=headers)
 
 
 # ---------------------------------------------------------------- screening and audit
@@ -630,7 +640,7 @@ def create_app(settings: ServeSettings, *, store: Store | None = None) -> Starle
         Route("/synthesis", synthesis),
         Route("/synthesis/download.{kind:str}", synthesis_download),
         Route("/model", model_explorer),
-        Route("/model/download.csv", model_explorer_download),
+        Route("/model/download.{kind:str}", model_explorer_download),
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     if settings.mode != "read_only":

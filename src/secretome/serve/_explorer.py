@@ -328,9 +328,10 @@ class Exploration:
         ax.legend(fontsize=7, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3)
         fig.tight_layout()
         buffer = io.BytesIO()
-        # Text as text and fixed ids, as the report's figures (report/_figures.py): small and reproducible.
+        # Text as text and fixed ids, as the report's figures (report/_figures.py), and no date: small and
+        # reproducible, so the same request draws the same bytes.
         with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
-            fig.savefig(buffer, format="svg")
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
         return buffer.getvalue()
 
 
