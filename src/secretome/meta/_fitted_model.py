@@ -1,0 +1,158 @@
+"""The pieces of a fitted ``rma.uni``-type model that metafor's post-fit functions work from.
+
+:func:`predict`, :func:`blup`, :func:`ranef`, :func:`tau2_confint`, :func:`vif` and :func:`anova` take a
+:class:`~secretome.meta.RandomEffectsResult` or a :class:`~secretome.meta.MetaRegressionResult`;
+:func:`fitted_model` gives both the same shape: data, model matrix, coefficients and their covariance,
+tau^2 and the test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats
+
+from secretome.errors import InputError
+from secretome.meta._columns import FloatArray
+from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
+from secretome.meta._tau2 import EQUAL_METHODS
+
+__all__: list[str] = []
+
+Fit = RandomEffectsResult | MetaRegressionResult
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FittedModel:
+    """``y ~ N(X beta, diag(v) + tau2 I)`` as fitted: ``vb`` is metafor's ``vcov`` (Knapp-Hartung scaled for knha)."""
+
+    y: FloatArray
+    v: FloatArray
+    x: FloatArray
+    beta: FloatArray
+    vb: FloatArray
+    tau2: float
+    coef_names: tuple[str, ...]
+    method: str
+    test: str
+    df: int | None
+    level: float
+    labels: tuple[str, ...]
+
+    @property
+    def k(self) -> int:
+        return int(self.y.size)
+
+    @property
+    def p(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def is_random(self) -> bool:
+        """Whether tau^2 was estimated (not an EE/FE model)."""
+        return self.method not in EQUAL_METHODS
+
+    @property
+    def parms(self) -> int:
+        """Number of estimated parameters: the coefficients, and tau^2 if estimated (metafor's ``parms``)."""
+        return self.p + int(self.is_random)
+
+    def crit(self, level: float) -> float:
+        """The two-sided critical value at *level*: normal for z, t on ``k - p`` df for knha (as metafor)."""
+        dist = stats.norm if self.df is None else stats.t(self.df)
+        return float(dist.isf((1 - level) / 2))
+
+
+def fitted_model(fit: Fit) -> FittedModel:
+    """The model of *fit* (a random-effects model is the intercept-only meta-regression)."""
+    y, v = np.array(fit.yi), np.array(fit.vi)
+    if isinstance(fit, RandomEffectsResult):
+        return FittedModel(
+            y=y,
+            v=v,
+            x=np.ones((y.size, 1)),
+            beta=np.array([fit.estimate]),
+            vb=np.array([[fit.se**2]]),
+            tau2=fit.tau2,
+            coef_names=("intrcpt",),
+            method=fit.method,
+            test=fit.test,
+            df=fit.df,
+            level=fit.level,
+            labels=fit.labels,
+        )
+    if isinstance(fit, MetaRegressionResult):
+        return FittedModel(
+            y=y,
+            v=v,
+            x=np.array(fit.design),
+            beta=np.array(fit.beta),
+            vb=np.array(fit.vcov),
+            tau2=fit.tau2,
+            coef_names=fit.coef_names,
+            method=fit.method,
+            test=fit.test,
+            df=fit.df,
+            level=fit.level,
+            labels=fit.labels,
+        )
+    raise TypeError(f"takes a random_effects or meta_regression result; got {type(fit).__name__}")
+
+
+def log_likelihoods(model: FittedModel) -> dict[str, dict[str, float]]:
+    """metafor's ``fit.stats`` of an ``rma.uni`` fit: ``ll``, ``dev``, ``AIC``, ``BIC``, ``AICc`` under ML and REML.
+
+    :math:`\\ell_{ML} = -\\tfrac12(k\\log 2\\pi + \\sum\\log(v_i+\\tau^2) + \\mathrm{RSS})` and
+    :math:`\\ell_{REML} = -\\tfrac12((k-p)\\log 2\\pi - \\log|X'X| + \\sum\\log(v_i+\\tau^2) + \\log|X'WX| +
+    \\mathrm{RSS})` (Harville 1977, https://doi.org/10.1080/01621459.1977.10480998); the ML deviance is
+    against the saturated model, the REML one is :math:`-2\\ell_{REML}`; BIC and AICc use k (ML) or
+    ``k - p`` (REML) observations, as metafor's ``rma.uni``.
+    """
+    k, p, parms = model.k, model.p, model.parms
+    m = model.v + model.tau2
+    w = 1 / m
+    xtwx = model.x.T @ (w[:, None] * model.x)
+    beta = np.linalg.solve(xtwx, model.x.T @ (w * model.y))
+    rss = float(w @ (model.y - model.x @ beta) ** 2)
+    log_m = float(np.log(m).sum())
+    ll_ml = -0.5 * (k * math.log(2 * math.pi) + log_m + rss)
+    logdet_xtx = float(np.linalg.slogdet(model.x.T @ model.x)[1])
+    logdet_xtwx = float(np.linalg.slogdet(xtwx)[1])
+    ll_reml = -0.5 * ((k - p) * math.log(2 * math.pi) - logdet_xtx + log_m + logdet_xtwx + rss)
+    saturated = float(np.sum(-0.5 * np.log(2 * math.pi * model.v)))
+    out = {}
+    for name, ll, n, dev in (
+        ("ML", ll_ml, k, -2 * (ll_ml - saturated) if k > p else 0.0),
+        ("REML", ll_reml, k - p, -2 * ll_reml),
+    ):
+        big = max(n, parms + 2)
+        out[name] = {
+            "ll": ll,
+            "dev": dev,
+            "AIC": -2 * ll + 2 * parms,
+            "BIC": -2 * ll + parms * math.log(n),
+            "AICc": -2 * ll + 2 * parms * big / (big - parms - 1),
+        }
+    return out
+
+
+def coefficient_positions(entry: Sequence[int | str], names: Sequence[str], *, field: str) -> list[int]:
+    """0-based positions of the coefficients *entry* names by 1-based position (metafor's ``btt``) or name."""
+    out: list[int] = []
+    for item in entry:
+        if isinstance(item, str):
+            if item not in names:
+                raise InputError(f"no such coefficient; they are {', '.join(names)}", field=field, value=item)
+            j = list(names).index(item)
+        else:
+            j = int(item) - 1
+            if not 0 <= j < len(names) or int(item) != item:
+                raise InputError(f"must be a coefficient number from 1 to {len(names)}", field=field, value=item)
+        if j not in out:
+            out.append(j)
+    if not out:
+        raise InputError("names no coefficient", field=field, value=list(entry))
+    return sorted(out)
