@@ -37,7 +37,8 @@ class VifResult(Result):
     def summary(self) -> str:
         """One row per coefficient or set, as metafor's ``print(vif(res))`` (with SIF beside)."""
         names = [", ".join(s) for s in self.sets]
-        header = ("", "vif" if all(len(s) == 1 for s in self.sets) else "(g)vif", "(g)sif")
+        single = all(len(s) == 1 for s in self.sets)
+        header = ("", "vif" if single else "(g)vif", "sif" if single else "(g)sif")
         rows = [header, *((n, f"{v:.4f}", f"{s:.4f}") for n, v, s in zip(names, self.vif, self.sif, strict=True))]
         widths = [max(len(r[j]) for r in rows) for j in range(3)]
         return "\n".join("  ".join([r[0].ljust(widths[0]), r[1].rjust(widths[1]), r[2].rjust(widths[2])]) for r in rows)
