@@ -9,7 +9,8 @@
 #
 # Writes predict.json: the datasets (yi, vi, moderator matrix without the intercept), then one case per call with
 # its dataset, the model settings and metafor's numbers, and the R, metafor and metadat versions that made it. The datasets are ones the
-# other fixtures do not use: dat.raudenbush1985, dat.curtis1998, dat.li2007 and dat.bangertdrowns2004.
+# other fixtures do not use: dat.raudenbush1985, dat.curtis1998, dat.li2007 and dat.bangertdrowns2004; the three-level
+# cases (predict, ranef and anova of rma.mv) use dat.konstantopoulos2011.
 # tests/meta/test_metafor_reference.py reruns this script and checks that it reproduces the committed file.
 
 script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
@@ -217,6 +218,38 @@ for (spec in lrt_specs) {
              fit_full = stats(a$fit.stats.f), fit_reduced = stats(a$fit.stats.r), LRT = num(a$LRT), pval = num(a$pval),
              QE_full = num(a$QE.f), QE_reduced = num(a$QE.r), tau2_full = num(a$tau2.f), tau2_reduced = num(a$tau2.r),
              R2 = num(a$R2))))
+}
+
+# ---- three-level models: predict(), ranef() and anova() of rma.mv --------------------------------------------------
+# dat.konstantopoulos2011: schools within districts, ~ 1 | district/school, with and without the centred year.
+
+kon <- dat.konstantopoulos2011
+kon_year <- kon$year - 1980
+add(list(kind = "data", id = "data-konstantopoulos2011", yi = narr(kon$yi), vi = narr(kon$vi),
+         district = arr(as.character(kon$district)), school = arr(as.character(kon$school)),
+         mods = mat(cbind(year = kon_year)), names = arr("year")))
+for (spec in list(list(method = "REML", test = "z", mods = FALSE), list(method = "REML", test = "t", mods = TRUE),
+                  list(method = "ML", test = "z", mods = TRUE))) {
+  res <- if (spec$mods) {
+    rma.mv(kon$yi, kon$vi, mods = ~ kon_year, random = ~ 1 | district/school, method = spec$method, test = spec$test,
+           data = kon)
+  } else {
+    rma.mv(kon$yi, kon$vi, random = ~ 1 | district/school, method = spec$method, test = spec$test, data = kon)
+  }
+  newmods <- if (spec$mods) matrix(c(-5, 0, 5), ncol = 1) else NULL
+  pr <- if (spec$mods) predict(res, newmods = newmods) else predict(res)
+  r <- ranef(res)
+  ranefs <- lapply(r, function(tab) list(levels = arr(rownames(tab)), pred = narr(tab$intrcpt), se = narr(tab$se),
+                                         pi_lb = narr(tab$pi.lb), pi_ub = narr(tab$pi.ub)))
+  id <- paste("mv-konstantopoulos2011", spec$method, spec$test, if (spec$mods) "year" else "intercept", sep = "-")
+  add(list(kind = "mv", id = id, data = "konstantopoulos2011", with_mods = spec$mods, method = spec$method,
+           test = spec$test, newmods = mat(newmods), pred = narr(pr$pred), se = narr(pr$se), ci_lb = narr(pr$ci.lb),
+           ci_ub = narr(pr$ci.ub), pi_lb = narr(pr$pi.lb), pi_ub = narr(pr$pi.ub), ranef_factors = arr(names(r)),
+           ranef = unname(ranefs),
+           wald = if (spec$mods) {
+             a <- anova(res, btt = 2)
+             list(QM = num(a$QM), QM_df = arr(as.integer(a$QMdf[!is.na(a$QMdf)])), QM_pval = num(a$QMp))
+           } else NULL))
 }
 
 write_cases("predict.json", cases)

@@ -93,3 +93,20 @@ def test_vif_needs_moderators(tmp_path, capsys):
     path = _table(tmp_path, "li2007", [])
     assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--vif"]) == 2
     assert "field '--vif': variance inflation factors need a meta-regression" in capsys.readouterr().err
+
+
+def test_predict_and_wald_test_of_a_three_level_model(tmp_path, capsys):
+    # R: res <- rma.mv(yi, vi, mods = ~ I(year - 1980), random = ~ 1 | district/school, method = "ML",
+    # data = dat.konstantopoulos2011); predict(res, newmods = -5); anova(res, btt = 2)
+    d = CASES["data-konstantopoulos2011"]
+    path = tmp_path / "schools.csv"
+    pd.DataFrame({"yi": d["yi"], "vi": d["vi"], "district": d["district"], "year": [r[0] for r in d["mods"]]}).to_csv(
+        path, index=False
+    )
+    argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--cluster", "district", "--mod", "year", "--method", "ML"]
+    got = _json(capsys, [*argv, "--predict", "year=-5", "--anova", "year", "--vif", "--format", "json"])
+    case = CASES["mv-konstantopoulos2011-ML-z-year"]
+    assert got["predict"]["pred"] == pytest.approx(case["pred"][:1], rel=1e-6)
+    assert got["predict"]["pi_ub"] == pytest.approx(case["pi_ub"][:1], rel=1e-6)
+    assert got["anova"]["QM"] == pytest.approx(case["wald"]["QM"], rel=1e-6)
+    assert got["vif"]["vif"] == [1.0]

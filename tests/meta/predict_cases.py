@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from metafor_fixtures import load_cases
 
-from secretome.meta import MetaRegressionResult, RandomEffectsResult, meta_regression, random_effects
+from secretome.meta import (
+    MetaRegressionResult,
+    MultilevelRegressionResult,
+    MultilevelResult,
+    RandomEffectsResult,
+    meta_regression,
+    multilevel,
+    random_effects,
+)
 
 _CASES = load_cases("predict")
 DATA = {c["id"].removeprefix("data-"): c for c in _CASES if c["kind"] == "data"}
@@ -25,3 +33,11 @@ def fit(case: dict, *, method: str | None = None, test: str | None = None, with_
     if with_mods:
         return meta_regression(d["yi"], d["vi"], d["mods"], method=method, test=test, names=d["names"])
     return random_effects(d["yi"], d["vi"], method=method, test=test)
+
+
+def fit_multilevel(case: dict) -> MultilevelResult | MultilevelRegressionResult:
+    """The three-level model of *case*: ``rma.mv(yi, vi, mods, random = ~ 1 | district/school)``."""
+    d = DATA[case["data"]]
+    levels = {"district": d["district"], "school": d["school"]}
+    mods = {"mods": d["mods"], "names": d["names"]} if case["with_mods"] else {}
+    return multilevel(d["yi"], d["vi"], levels, method=case["method"], test=case["test"], **mods)

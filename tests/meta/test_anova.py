@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from metafor_fixtures import case_id
-from predict_cases import cases, fit
+from predict_cases import cases, fit, fit_multilevel
 
 from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import anova, meta_regression, random_effects
@@ -28,6 +28,15 @@ def test_wald_test_of_contrasts_matches_metafor(case):
     assert pytest.approx(case["QM"], rel=1e-9) == res.QM
     assert res.QM_df == tuple(case["QM_df"])
     assert res.QM_pval == pytest.approx(case["QM_pval"], rel=1e-8)
+
+
+@pytest.mark.parametrize("case", [c for c in cases("mv") if c["wald"]], ids=case_id)
+def test_wald_test_of_a_multilevel_model_matches_metafor(case):
+    # R: anova(rma.mv(yi, vi, mods = ~ year, random = ~ 1 | district/school, test =), btt = 2)
+    res = anova(fit_multilevel(case), btt="year")
+    assert pytest.approx(case["wald"]["QM"], rel=1e-6) == res.QM
+    assert res.QM_df == tuple(case["wald"]["QM_df"])
+    assert res.QM_pval == pytest.approx(case["wald"]["QM_pval"], rel=1e-6)
 
 
 @pytest.mark.parametrize("case", cases("lrt"), ids=case_id)

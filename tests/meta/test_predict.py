@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 from metafor_fixtures import case_id
-from predict_cases import cases, fit
+from predict_cases import cases, fit, fit_multilevel
 
 from secretome.errors import InputError
 from secretome.meta import blup, meta_regression, predict, random_effects, ranef
@@ -16,12 +16,12 @@ from secretome.meta import blup, meta_regression, predict, random_effects, ranef
 TOL = 1e-6
 
 
-def _close(ours, theirs, what):
+def _close(ours, theirs, what, atol=1e-10):
     if theirs is None:
         assert ours is None, what
         return
     assert ours is not None, what
-    np.testing.assert_allclose(ours, theirs, rtol=TOL, atol=1e-10, err_msg=what)
+    np.testing.assert_allclose(ours, theirs, rtol=TOL, atol=atol, err_msg=what)
 
 
 @pytest.mark.parametrize("case", cases("predict"), ids=case_id)
@@ -41,6 +41,27 @@ def test_blup_and_ranef_match_metafor(case, kind):
     for field in ("pred", "se", "pi_lb", "pi_ub"):
         _close(getattr(res, field), case[kind][field], f"{kind}.{field}")
     assert res.kind == kind
+
+
+@pytest.mark.parametrize("case", cases("mv"), ids=case_id)
+def test_multilevel_predict_and_ranef_match_metafor(case):
+    # R: res <- rma.mv(yi, vi, mods = ~ year, random = ~ 1 | district/school); predict(res, newmods =); ranef(res)
+    res = fit_multilevel(case)
+    pred = predict(res, case["newmods"])
+    for field in ("pred", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
+        _close(getattr(pred, field), case[field], field)
+    effects = ranef(res)
+    assert effects.factors == tuple(case["ranef_factors"])
+    for j, theirs in enumerate(case["ranef"]):
+        # metafor sorts the levels, we keep their order of appearance: compare level by level.
+        order = [effects.levels[j].index(name) for name in theirs["levels"]]
+        assert sorted(order) == list(range(len(order)))
+        for field in ("pred", "se", "pi_lb", "pi_ub"):
+            ours = [getattr(effects, field)[j][i] for i in order]
+            # rma.mv stops its optimiser near 1e-8 in sigma^2 (we at the likelihood's maximum): absolute 1e-7 here.
+            _close(ours, theirs[field], f"{case['ranef_factors'][j]}.{field}", atol=1e-7)
+    assert effects.to_frame().shape == (sum(len(lv) for lv in effects.levels), 6)
+    assert effects.summary().startswith("$district")
 
 
 def test_newmods_by_name_equals_by_position():

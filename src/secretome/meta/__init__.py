@@ -45,7 +45,15 @@ from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelRes
 from secretome.meta._p_values import parse_p_value
 from secretome.meta._permutation import PermutationTestResult, permutation_test
 from secretome.meta._plots import forest_plot, funnel_plot, regression_plot
-from secretome.meta._predict import TRANSFORMS, BlupResult, PredictionResult, blup, predict, ranef
+from secretome.meta._predict import (
+    TRANSFORMS,
+    BlupResult,
+    MultilevelRanefResult,
+    PredictionResult,
+    blup,
+    predict,
+    ranef,
+)
 from secretome.meta._profile import (
     ProfileResult,
     Sigma2ConfintResult,
@@ -100,6 +108,7 @@ __all__ = [
     "Measure",
     "MetaRegressionResult",
     "ModelMethod",
+    "MultilevelRanefResult",
     "MultilevelRegressionResult",
     "MultilevelResult",
     "PermutationTestResult",

@@ -13,7 +13,14 @@ from scipy import stats
 from secretome._result import Result
 from secretome.errors import InputError, SecretomeWarning
 from secretome.meta._columns import FloatArray
-from secretome.meta._fitted_model import Fit, FittedModel, coefficient_positions, fitted_model, log_likelihoods
+from secretome.meta._fitted_model import (
+    Fit,
+    FittedModel,
+    Multilevel,
+    coefficient_positions,
+    fitted_model,
+    log_likelihoods,
+)
 from secretome.meta._results import MetaRegressionResult, _p_text
 from secretome.meta._tau2 import EQUAL_METHODS, Projection
 
@@ -152,7 +159,7 @@ class LikelihoodRatioResult(Result):
 
 
 def anova(
-    fit: Fit,
+    fit: Fit | Multilevel,
     reduced: Fit | None = None,
     *,
     btt: Sequence[int | str] | int | str | None = None,
@@ -163,8 +170,9 @@ def anova(
 
     Parameters
     ----------
-    fit : RandomEffectsResult or MetaRegressionResult
-        The model (with *reduced*: one of the two nested models, in either order).
+    fit : RandomEffectsResult, MetaRegressionResult, MultilevelResult or MultilevelRegressionResult
+        The model (with *reduced*: one of the two nested models, in either order; Wald tests also of
+        a multilevel model, likelihood-ratio tests only of models with one effect per study).
     reduced : RandomEffectsResult or MetaRegressionResult, optional
         The other model of a likelihood-ratio test: fitted to the same yi and vi, with fewer
         parameters (fewer moderators, or tau^2 fixed at 0 by EE/FE), both with ML (or both with
@@ -201,7 +209,8 @@ def anova(
     likelihood-ratio statistic is the difference of the deviances, chi-square on the difference
     of the numbers of parameters [1]_.
     Checked against metafor 3.8-1 ``anova(res, btt =)`` and ``anova(res, X =)`` on
-    dat.bangertdrowns2004 (z and knha), and ``anova(full, reduced)`` on dat.raudenbush1985,
+    dat.bangertdrowns2004 (z and knha) and of an ``rma.mv`` model of dat.konstantopoulos2011 (z and
+    t), and ``anova(full, reduced)`` on dat.raudenbush1985,
     dat.curtis1998 (ML with and without moderators; EE), dat.li2007 and dat.raudenbush1985 (REML
     against EE with the same moderators) to 1e-8 (tests/meta/test_anova.py, fixtures by
     tools/metafor_reference_predict.R).
@@ -225,7 +234,7 @@ def anova(
         return _likelihood_ratio(fit, reduced)
     if btt is not None and contrasts is not None:
         raise InputError("give either btt or contrasts, not both", field="contrasts")
-    model = fitted_model(fit)
+    model = fitted_model(fit, multilevel=True)
     if contrasts is not None:
         return _contrast_test(model, contrasts, rhs)
     if btt is None:

@@ -1,9 +1,9 @@
-"""The pieces of a fitted ``rma.uni``-type model that metafor's post-fit functions work from.
+"""The pieces of a fitted model that metafor's post-fit functions work from.
 
 :func:`predict`, :func:`blup`, :func:`ranef`, :func:`tau2_confint`, :func:`vif` and :func:`anova` take a
-:class:`~secretome.meta.RandomEffectsResult` or a :class:`~secretome.meta.MetaRegressionResult`;
-:func:`fitted_model` gives both the same shape: data, model matrix, coefficients and their covariance,
-tau^2 and the test.
+:class:`~secretome.meta.RandomEffectsResult` or a :class:`~secretome.meta.MetaRegressionResult` (and
+:func:`predict`, :func:`ranef`, :func:`vif` and Wald tests also a multilevel model); :func:`fitted_model`
+gives them the same shape: data, model matrix, coefficients and their covariance, tau^2 and the test.
 """
 
 from __future__ import annotations
@@ -17,17 +17,23 @@ from scipy import stats
 
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, marginal_model
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._tau2 import EQUAL_METHODS
 
 __all__: list[str] = []
 
 Fit = RandomEffectsResult | MetaRegressionResult
+Multilevel = MultilevelResult | MultilevelRegressionResult
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FittedModel:
-    """``y ~ N(X beta, diag(v) + tau2 I)`` as fitted: ``vb`` is metafor's ``vcov`` (Knapp-Hartung scaled for knha)."""
+    """``y ~ N(X beta, diag(v) + tau2 I)`` as fitted: ``vb`` is metafor's ``vcov`` (Knapp-Hartung scaled for knha).
+
+    For a multilevel model (``multilevel``), ``tau2`` is the sum of its sigma^2: the variance of a new
+    true effect about ``x'beta``, which is all :func:`predict` asks of it.
+    """
 
     y: FloatArray
     v: FloatArray
@@ -41,6 +47,7 @@ class FittedModel:
     df: int | None
     level: float
     labels: tuple[str, ...]
+    multilevel: bool = False
 
     @property
     def k(self) -> int:
@@ -66,9 +73,30 @@ class FittedModel:
         return float(dist.isf((1 - level) / 2))
 
 
-def fitted_model(fit: Fit) -> FittedModel:
-    """The model of *fit* (a random-effects model is the intercept-only meta-regression)."""
+def fitted_model(fit: Fit | Multilevel, *, multilevel: bool = False) -> FittedModel:
+    """The model of *fit* (a random-effects model is the intercept-only meta-regression).
+
+    A multilevel model is accepted only with ``multilevel=True`` (its caller uses no more than the
+    coefficients, their covariance and the sum of the sigma^2); else it is a :class:`TypeError`.
+    """
     y, v = np.array(fit.yi), np.array(fit.vi)
+    if multilevel and isinstance(fit, MultilevelResult | MultilevelRegressionResult):
+        beta, vb, _ = marginal_model(fit).gls(np.array(fit.sigma2))
+        return FittedModel(
+            y=y,
+            v=v,
+            x=np.array(fit.design) if isinstance(fit, MultilevelRegressionResult) else np.ones((y.size, 1)),
+            beta=beta,
+            vb=vb,
+            tau2=float(sum(fit.sigma2)),
+            coef_names=fit.coef_names if isinstance(fit, MultilevelRegressionResult) else ("intrcpt",),
+            method=fit.method,
+            test=fit.test,
+            df=fit.df,
+            level=fit.level,
+            labels=fit.labels,
+            multilevel=True,
+        )
     if isinstance(fit, RandomEffectsResult):
         return FittedModel(
             y=y,
@@ -99,7 +127,12 @@ def fitted_model(fit: Fit) -> FittedModel:
             level=fit.level,
             labels=fit.labels,
         )
-    raise TypeError(f"takes a random_effects or meta_regression result; got {type(fit).__name__}")
+    takes = (
+        "a random_effects, meta_regression or multilevel result"
+        if multilevel
+        else "a random_effects or meta_regression result"
+    )
+    raise TypeError(f"takes {takes}; got {type(fit).__name__}")
 
 
 def log_likelihoods(model: FittedModel) -> dict[str, dict[str, float]]:

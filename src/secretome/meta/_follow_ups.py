@@ -179,22 +179,22 @@ def follow_ups_from_csv(
         analyses.append(prof)
         names.append("profile")
     if predictions or transf:
-        plain = _one_per_study(fit, "--predict")
-        new = _new_moderators(predictions, plain) if predictions else None
-        analyses.append(predict(plain, new, transf=_transform(transf)))
+        model = _with_coefficients(fit, "--predict")
+        new = _new_moderators(predictions, model) if predictions else None
+        analyses.append(predict(model, new, transf=_transform(transf)))
         names.append("predict")
     if blups:
         analyses.append(blup(_one_per_study(fit, "--blup"), transf=_transform(transf)))
         names.append("blup")
     if vifs:
-        if not isinstance(fit, MetaRegressionResult):
-            raise InputError("variance inflation factors need a meta-regression (--mod, no --cluster)", field="--vif")
+        if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult):
+            raise InputError("variance inflation factors need a meta-regression (--mod)", field="--vif")
         analyses.append(vif(fit))
         names.append("vif")
     if wald:
         btt = [int(t) if t.strip().isdigit() else t.strip() for t in wald.split(",") if t.strip()]
         try:
-            analyses.append(anova(_one_per_study(fit, "--anova"), btt=btt))
+            analyses.append(anova(_with_coefficients(fit, "--anova"), btt=btt))
         except InputError as err:
             raise InputError(err.reason, field="--anova", value=err.value) from err
         names.append("anova")
@@ -209,15 +209,24 @@ def _one_per_study(fit: Result, option: str) -> RandomEffectsResult | MetaRegres
     return fit
 
 
+_Coefficients = RandomEffectsResult | MetaRegressionResult | MultilevelResult | MultilevelRegressionResult
+
+
+def _with_coefficients(fit: Result, option: str) -> _Coefficients:
+    if not isinstance(fit, _Coefficients):
+        raise InputError("needs one model (no --subgroup)", field=option)
+    return fit
+
+
 def _transform(transf: str | None) -> str | None:
     if transf is not None and transf not in TRANSFORMS:
         raise InputError(f"is one of {', '.join(TRANSFORMS)}", field="--transf", value=transf)
     return transf
 
 
-def _new_moderators(rows: Sequence[str], fit: RandomEffectsResult | MetaRegressionResult) -> dict[str, list[float]]:
+def _new_moderators(rows: Sequence[str], fit: _Coefficients) -> dict[str, list[float]]:
     """``--predict NAME=VALUE,...`` (one per prediction) as moderator name -> values, every moderator named."""
-    moderators = fit.coef_names[1:] if isinstance(fit, MetaRegressionResult) else ()
+    moderators = fit.coef_names[1:] if isinstance(fit, MetaRegressionResult | MultilevelRegressionResult) else ()
     if not moderators:
         raise InputError("a model without moderators takes no moderator values (use --transf alone)", field="--predict")
     values: dict[str, list[float]] = {name: [] for name in moderators}

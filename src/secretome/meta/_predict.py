@@ -13,12 +13,13 @@ from numpy.typing import ArrayLike
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, as_column, check_level
-from secretome.meta._fitted_model import Fit, FittedModel, fitted_model
+from secretome.meta._fitted_model import Fit, FittedModel, Multilevel, fitted_model
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, marginal_model
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TRANSFORMS", "BlupResult", "PredictionResult", "blup", "predict", "ranef"]
+__all__ = ["TRANSFORMS", "BlupResult", "MultilevelRanefResult", "PredictionResult", "blup", "predict", "ranef"]
 
 # metafor's transf.* functions by the name a reviewer would give on the command line.
 _TRANSFORMS: dict[str, Callable[[FloatArray], FloatArray]] = {
@@ -149,8 +150,52 @@ class BlupResult(Result):
         return table + ("" if self.transf is None else f"\nnote: back-transformed with {self.transf}")
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class MultilevelRanefResult(Result):
+    """The random effects of each level of each factor of a multilevel model (metafor's ``ranef.rma.mv``).
+
+    Attributes
+    ----------
+    factors : tuple of str
+        The factors (``district``, ``district/school``).
+    levels : tuple of tuple of str
+        Per factor, its levels in order of first appearance (nested labels joined by ``/``).
+    pred, se, pi_lb, pi_ub : tuple of tuple of float
+        Per factor and level: the predicted random effect, its SE and prediction interval.
+    level : float
+        The level of the intervals.
+    """
+
+    factors: tuple[str, ...]
+    levels: tuple[tuple[str, ...], ...]
+    pred: tuple[tuple[float, ...], ...]
+    se: tuple[tuple[float, ...], ...]
+    pi_lb: tuple[tuple[float, ...], ...]
+    pi_ub: tuple[tuple[float, ...], ...]
+    level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per level of each factor: ``factor``, ``level``, ``pred``, ``se``, ``pi_lb``, ``pi_ub``."""
+        import pandas as pd
+
+        rows = [
+            (factor, name, *(getattr(self, f)[j][i] for f in ("pred", "se", "pi_lb", "pi_ub")))
+            for j, factor in enumerate(self.factors)
+            for i, name in enumerate(self.levels[j])
+        ]
+        return pd.DataFrame(rows, columns=["factor", "level", "pred", "se", "pi_lb", "pi_ub"])
+
+    def summary(self) -> str:
+        """One table per factor, as metafor's ``print(ranef(res))``."""
+        blocks = []
+        for j, factor in enumerate(self.factors):
+            columns = {"intrcpt": self.pred[j], "se": self.se[j], "pi.lb": self.pi_lb[j], "pi.ub": self.pi_ub[j]}
+            blocks.append(f"${factor}\n\n{_table(self.levels[j], columns)}")
+        return "\n\n".join(blocks)
+
+
 def predict(
-    fit: Fit,
+    fit: Fit | Multilevel,
     newmods: ArrayLike | Mapping[str, float | Sequence[float]] | None = None,
     *,
     transf: Transform = None,
@@ -160,7 +205,7 @@ def predict(
 
     Parameters
     ----------
-    fit : RandomEffectsResult or MetaRegressionResult
+    fit : RandomEffectsResult, MetaRegressionResult, MultilevelResult or MultilevelRegressionResult
         The fitted model.
     newmods : mapping, array_like or None
         The moderator values (without the intercept, which is added). A mapping gives each
@@ -191,14 +236,17 @@ def predict(
     -----
     For a row :math:`x` of the model matrix, :math:`\hat\mu = x'\hat\beta` with
     :math:`SE = \sqrt{x'\mathrm{Var}(\hat\beta)x}`, the CI :math:`\hat\mu \pm c\,SE` and the
-    prediction interval :math:`\hat\mu \pm c\sqrt{SE^2 + \hat\tau^2}` [1]_, where c is the normal
-    quantile, or that of t on ``k - p`` df for knha (Knapp-Hartung scaled variance). Bounds are
+    prediction interval :math:`\hat\mu \pm c\sqrt{SE^2 + \hat\tau^2}` [1]_ (of a multilevel model:
+    :math:`\hat\tau^2` is the sum of its sigma^2, as metafor's ``predict.rma.mv``), where c is the
+    normal quantile, or that of t on ``k - p`` df for knha (Knapp-Hartung scaled variance) and t. Bounds are
     transformed and then sorted (a decreasing transformation swaps them), as metafor.
 
     Checked against metafor 3.8-1 ``predict(res, newmods =, transf =)`` on dat.raudenbush1985
     (``~ weeks.c``; REML z and knha, FE; fitted values), dat.curtis1998 (ROM ``~ time + method``,
-    REML, DL with knha, ``transf = exp``) and dat.li2007 (log OR without moderators: REML, PM with
-    knha, EE) to 1e-9 (tests/meta/test_predict.py, fixtures by tools/metafor_reference_predict.R).
+    REML, DL with knha, ``transf = exp``), dat.li2007 (log OR without moderators: REML, PM with
+    knha, EE) and three-level models of dat.konstantopoulos2011 (``~ 1 | district/school``, with
+    and without the year; REML z and t, ML) to 1e-6 (tests/meta/test_predict.py, fixtures by
+    tools/metafor_reference_predict.R).
 
     References
     ----------
@@ -213,7 +261,7 @@ def predict(
     >>> [round(p, 4) for p in predict(res, {"year": [0.0, 5.0]}).pred]  # R: -0.1363636 + 0.2227273 * year
     [-0.1364, 0.9773]
     """
-    model = fitted_model(fit)
+    model = fitted_model(fit, multilevel=True)
     level = model.level if level is None else level
     check_level(level)
     transform, transf_name = _transform(transf)
@@ -294,8 +342,10 @@ def blup(fit: Fit, *, transf: Transform = None, level: float | None = None) -> B
     return _study_predictions(fit, "blup", transf, level)
 
 
-def ranef(fit: Fit, *, transf: Transform = None, level: float | None = None) -> BlupResult:
-    r"""Best linear unbiased predictions of the random effects, as metafor's ``ranef.rma.uni``.
+def ranef(
+    fit: Fit | Multilevel, *, transf: Transform = None, level: float | None = None
+) -> BlupResult | MultilevelRanefResult:
+    r"""Best linear unbiased predictions of the random effects, as metafor's ``ranef``.
 
     Parameters and result as :func:`blup` (``kind`` is ``"ranef"``). The prediction is
     :math:`\lambda_i (y_i - x_i'\hat\beta)` with the variance metafor 3.8-1 computes,
@@ -303,13 +353,57 @@ def ranef(fit: Fit, *, transf: Transform = None, level: float | None = None) -> 
     Checked against metafor 3.8-1 ``ranef(res)`` on the cases of :func:`blup` to 1e-9
     (tests/meta/test_predict.py).
 
+    For a multilevel model (no *transf*) the result is a :class:`MultilevelRanefResult`: per
+    factor j with incidence matrix :math:`Z_j`, the effects
+    :math:`\hat u_j = \sigma^2_j Z_j'M^{-1}(y - X\hat\beta)` with variance
+    :math:`\sigma^2_j I - \sigma^4_j Z_j'M^{-1}(I - H)Z_j`, :math:`H = X(X'M^{-1}X)^{-1}X'M^{-1}`
+    (metafor's ``ranef.rma.mv``), checked against it on dat.konstantopoulos2011
+    (``~ 1 | district/school``; REML z and t with the year, ML) to 1e-6.
+
     Examples
     --------
     >>> from secretome.meta import random_effects
     >>> [round(p, 4) for p in ranef(random_effects([0.1, 0.5, 0.9], [0.01, 0.01, 0.01])).pred]
     [-0.375, 0.0, 0.375]
     """
+    if isinstance(fit, MultilevelResult | MultilevelRegressionResult):
+        if transf is not None:
+            raise InputError("random effects of a multilevel model are not back-transformed", field="transf",
+                             value=transf)  # fmt: skip
+        return _multilevel_ranef(fit, fit.level if level is None else level)
     return _study_predictions(fit, "ranef", transf, level)
+
+
+def _multilevel_ranef(fit: Multilevel, level: float) -> MultilevelRanefResult:
+    check_level(level)
+    model = marginal_model(fit)
+    sigma2 = np.array(fit.sigma2)
+    beta, _, m = model.gls(sigma2)
+    w = np.linalg.inv(m)
+    wx = w @ model.x
+    hat = model.x @ np.linalg.solve(model.x.T @ wx, wx.T)  # H = X (X'WX)^-1 X'W
+    we = w @ (model.y - model.x @ beta)
+    crit = fitted_model(fit, multilevel=True).crit(level)
+    out: dict[str, list[tuple[float, ...]]] = {"pred": [], "se": [], "pi_lb": [], "pi_ub": []}
+    levels = []
+    for j, z in enumerate(model.z):
+        pred = sigma2[j] * (z.T @ we)
+        pred[np.abs(pred) < 100 * np.finfo(np.float64).eps] = 0.0  # as metafor: rounding noise is 0
+        wz = w @ z
+        var = sigma2[j] - sigma2[j] ** 2 * np.einsum("ij,ij->j", wz, z - hat @ z)
+        se = np.sqrt(np.maximum(var, 0.0))
+        for key, values in (("pred", pred), ("se", se), ("pi_lb", pred - crit * se), ("pi_ub", pred + crit * se)):
+            out[key].append(_floats(values))
+        levels.append(tuple(dict.fromkeys(fit.groups[j])))
+    return MultilevelRanefResult(
+        factors=fit.factors,
+        levels=tuple(levels),
+        pred=tuple(out["pred"]),
+        se=tuple(out["se"]),
+        pi_lb=tuple(out["pi_lb"]),
+        pi_ub=tuple(out["pi_ub"]),
+        level=level,
+    )
 
 
 def _study_predictions(fit: Fit, kind: str, transf: Transform, level: float | None) -> BlupResult:

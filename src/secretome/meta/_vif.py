@@ -10,6 +10,7 @@ import numpy as np
 from secretome._result import Result
 from secretome.errors import InputError
 from secretome.meta._fitted_model import coefficient_positions, fitted_model
+from secretome.meta._multilevel import MultilevelRegressionResult
 from secretome.meta._results import MetaRegressionResult
 
 __all__ = ["VifResult", "vif"]
@@ -44,13 +45,17 @@ class VifResult(Result):
         return "\n".join("  ".join([r[0].ljust(widths[0]), r[1].rjust(widths[1]), r[2].rjust(widths[2])]) for r in rows)
 
 
-def vif(fit: MetaRegressionResult, *, btt: Sequence[Sequence[int | str] | int | str] | None = None) -> VifResult:
+def vif(
+    fit: MetaRegressionResult | MultilevelRegressionResult,
+    *,
+    btt: Sequence[Sequence[int | str] | int | str] | None = None,
+) -> VifResult:
     r"""Variance inflation factors of the moderators, as metafor's ``vif.rma`` (its default, ``sim = FALSE``).
 
     Parameters
     ----------
-    fit : MetaRegressionResult
-        The meta-regression.
+    fit : MetaRegressionResult or MultilevelRegressionResult
+        The meta-regression (also a multilevel one).
     btt : sequence, optional
         The coefficients to give a factor for, each an entry: a coefficient (1-based position, as
         metafor numbers them, or name) for its VIF, or a sequence of them for the generalised VIF
@@ -91,9 +96,9 @@ def vif(fit: MetaRegressionResult, *, btt: Sequence[Sequence[int | str] | int | 
     >>> [round(v, 4) for v in vif(res).vif]  # R: vif(rma(yi, vi, mods = cbind(year, blind), method = "DL")): 1.527746
     [1.5277, 1.5277]
     """
-    if not isinstance(fit, MetaRegressionResult):
-        raise TypeError(f"vif takes a meta_regression result; got {type(fit).__name__}")
-    model = fitted_model(fit)
+    if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult):
+        raise TypeError(f"vif takes a meta-regression; got {type(fit).__name__}")
+    model = fitted_model(fit, multilevel=True)
     names = model.coef_names
     entries = [[j] for j in range(2, model.p + 1)] if btt is None else [_entry(e) for e in btt]
     sets = [coefficient_positions(e, names, field="btt") for e in entries]
