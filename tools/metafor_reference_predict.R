@@ -199,21 +199,37 @@ lrt_specs <- list(
   list(data = "li2007", full = list(method = "REML", mods = FALSE), reduced = list(method = "EE", mods = FALSE)),
   list(data = "raudenbush1985", full = list(method = "REML", mods = TRUE), reduced = list(method = "EE", mods = TRUE)),
   # equal-effects models with and without moderators
-  list(data = "curtis1998", full = list(method = "EE", mods = TRUE), reduced = list(method = "EE", mods = FALSE))
+  list(data = "curtis1998", full = list(method = "EE", mods = TRUE), reduced = list(method = "EE", mods = FALSE)),
+  # REML fits with different moderators: compared as they are (metafor warns), or refitted with ML (refit = TRUE)
+  list(data = "curtis1998", full = list(method = "REML", mods = TRUE), reduced = list(method = "REML", mods = FALSE)),
+  list(data = "curtis1998", full = list(method = "REML", mods = TRUE), reduced = list(method = "REML", mods = FALSE),
+       refit = TRUE)
 )
 for (spec in lrt_specs) {
   d <- datasets[[spec$data]]
-  f <- fit(d, spec$full$method, "z", mods = spec$full$mods)
-  r <- fit(d, spec$reduced$method, "z", mods = spec$reduced$mods)
-  a <- anova(f, r)
+  # fitted by do.call() with the formula and the data frame themselves in the call: refit = TRUE refits both by
+  # update() inside anova(), which evaluates the call there, where names such as X or formula mean other things
+  frame <- data.frame(yi = d$yi, vi = d$vi)
+  if (!is.null(d$mods)) frame <- cbind(frame, d$mods)
+  rhs <- if (is.null(d$mods)) NULL else as.formula(paste("~", paste(colnames(d$mods), collapse = " + ")))
+  refit_fit <- function(m) {
+    args <- list(yi = quote(yi), vi = quote(vi), method = m$method, data = frame)
+    if (m$mods) args$mods <- rhs
+    do.call(rma, args)
+  }
+  f <- refit_fit(spec$full)
+  r <- refit_fit(spec$reduced)
+  refit <- isTRUE(spec$refit)
+  a <- suppressWarnings(anova(f, r, refit = refit))
   stats <- function(s) list(ll = num(s["ll"]), dev = num(s["dev"]), AIC = num(s["AIC"]), BIC = num(s["BIC"]),
                             AICc = num(s["AICc"]))
-  add(c(list(kind = "lrt", id = paste("lrt", spec$data, spec$full$method, spec$reduced$method,
-                                      if (spec$full$mods) "mods" else "intercept",
-                                      if (spec$reduced$mods) "mods" else "intercept", sep = "-")),
+  add(c(list(kind = "lrt", id = paste(c("lrt", spec$data, spec$full$method, spec$reduced$method,
+                                        if (spec$full$mods) "mods" else "intercept",
+                                        if (spec$reduced$mods) "mods" else "intercept", if (refit) "refit"),
+                                      collapse = "-")),
         data_fields(spec$data, d),
         list(full = list(method = spec$full$method, mods = spec$full$mods),
-             reduced = list(method = spec$reduced$method, mods = spec$reduced$mods),
+             reduced = list(method = spec$reduced$method, mods = spec$reduced$mods), refit = refit,
              parms_full = as.integer(a$parms.f), parms_reduced = as.integer(a$parms.r),
              fit_full = stats(a$fit.stats.f), fit_reduced = stats(a$fit.stats.r), LRT = num(a$LRT), pval = num(a$pval),
              QE_full = num(a$QE.f), QE_reduced = num(a$QE.r), tau2_full = num(a$tau2.f), tau2_reduced = num(a$tau2.r),

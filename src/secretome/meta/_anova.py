@@ -21,6 +21,8 @@ from secretome.meta._fitted_model import (
     fitted_model,
     log_likelihoods,
 )
+from secretome.meta._meta_regression import meta_regression
+from secretome.meta._random_effects import random_effects
 from secretome.meta._results import MetaRegressionResult, _p_text
 from secretome.meta._tau2 import EQUAL_METHODS, Projection
 
@@ -165,6 +167,7 @@ def anova(
     btt: Sequence[int | str] | int | str | None = None,
     contrasts: ArrayLike | None = None,
     rhs: float | Sequence[float] = 0.0,
+    refit: bool = False,
 ) -> WaldTestResult | LikelihoodRatioResult:
     r"""Wald tests of coefficients or contrasts of a model, or a likelihood-ratio test of two, as metafor's ``anova``.
 
@@ -186,6 +189,9 @@ def anova(
         (a matrix with p - 1 columns gets an intercept column of 1 in front, as metafor does).
     rhs : float or sequence of float
         The values the coefficients or combinations are tested against (default 0).
+    refit : bool
+        For two REML fits with different moderators: refit both with ML and compare those
+        (metafor's ``refit = TRUE``); otherwise they are compared as they are, with a warning.
 
     Returns
     -------
@@ -212,7 +218,8 @@ def anova(
     dat.bangertdrowns2004 (z and knha) and of an ``rma.mv`` model of dat.konstantopoulos2011 (z and
     t), and ``anova(full, reduced)`` on dat.raudenbush1985,
     dat.curtis1998 (ML with and without moderators; EE), dat.li2007 and dat.raudenbush1985 (REML
-    against EE with the same moderators) to 1e-8 (tests/meta/test_anova.py, fixtures by
+    against EE with the same moderators; REML with and without moderators, as they are and with
+    ``refit = TRUE``) to 1e-6 (tests/meta/test_anova.py, fixtures by
     tools/metafor_reference_predict.R).
 
     References
@@ -231,7 +238,7 @@ def anova(
     if reduced is not None:
         if btt is not None or contrasts is not None:
             raise InputError("give btt or contrasts for one model, not with a second model", field="btt")
-        return _likelihood_ratio(fit, reduced)
+        return _likelihood_ratio(fit, reduced, refit=refit)
     if btt is not None and contrasts is not None:
         raise InputError("give either btt or contrasts, not both", field="contrasts")
     model = fitted_model(fit, multilevel=True)
@@ -326,7 +333,7 @@ def _hypothesis(row: FloatArray, names: Sequence[str], rhs: float) -> str:
     return " + ".join(terms).replace("+ -", "- ") + f" = {rhs:g}"
 
 
-def _likelihood_ratio(first: Fit, second: Fit) -> LikelihoodRatioResult:
+def _likelihood_ratio(first: Fit, second: Fit, *, refit: bool) -> LikelihoodRatioResult:
     a, b = fitted_model(first), fitted_model(second)
     if a.parms == b.parms:
         raise InputError("the two models have the same number of parameters: a likelihood-ratio test is not "
@@ -345,10 +352,15 @@ def _likelihood_ratio(first: Fit, second: Fit) -> LikelihoodRatioResult:
     if not {full.method, reduced.method} <= {"EE", "FE", "ML", "REML"}:
         notes.append("LRTs should be based on ML/REML estimation (metafor warns the same)")
     if full.method == "REML" and not (full.x.shape == reduced.x.shape and np.array_equal(full.x, reduced.x)):
-        notes.append(
-            "REML comparisons are not meaningful for models with different fixed effects; refit both with "
-            "method='ML' (metafor warns the same)"
-        )
+        if refit:
+            # As metafor's refit = TRUE: both models again with method = "ML" (an EE reduced model too).
+            fit_full, fit_reduced = _ml_refit(full), _ml_refit(reduced)
+            full, reduced = fitted_model(fit_full), fitted_model(fit_reduced)
+        else:
+            notes.append(
+                "REML comparisons are not meaningful for models with different fixed effects; use refit=True "
+                "to refit both with ML (metafor warns the same)"
+            )
     for note in notes:
         warnings.warn(note, SecretomeWarning, stacklevel=3)
     column = "REML" if full.method == "REML" else "ML"
@@ -377,6 +389,13 @@ def _likelihood_ratio(first: Fit, second: Fit) -> LikelihoodRatioResult:
         R2=_r2(full, reduced),
         notes=tuple(notes),
     )
+
+
+def _ml_refit(model: FittedModel) -> Fit:
+    if model.p == 1:
+        return random_effects(model.y, model.v, method="ML", level=model.level, labels=model.labels)
+    return meta_regression(model.y, model.v, model.x[:, 1:], method="ML", level=model.level,
+                           names=model.coef_names[1:], labels=model.labels)  # fmt: skip
 
 
 def _qe(fit: Fit) -> float:
