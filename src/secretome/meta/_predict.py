@@ -323,7 +323,7 @@ def blup(fit: Fit, *, transf: Transform = None, level: float | None = None) -> B
     the BLUP :math:`\pm c\,SE` with the model's critical value (t on ``k - p`` df for knha).
     Checked against metafor 3.8-1 ``blup(res)`` on dat.raudenbush1985 (REML with and without
     ``~ weeks.c``, DL with knha, FE), dat.curtis1998 (REML, knha) and dat.li2007 (``transf = exp``)
-    to 1e-9 (tests/meta/test_predict.py).
+    to 1e-6 (tests/meta/test_predict.py).
 
     References
     ----------
@@ -350,7 +350,7 @@ def ranef(
     Parameters and result as :func:`blup` (``kind`` is ``"ranef"``). The prediction is
     :math:`\lambda_i (y_i - x_i'\hat\beta)` with the variance metafor 3.8-1 computes,
     :math:`\lambda_i v_i + \lambda_i^2 x_i'\mathrm{Var}(\hat\beta)x_i`; for EE/FE models both are 0.
-    Checked against metafor 3.8-1 ``ranef(res)`` on the cases of :func:`blup` to 1e-9
+    Checked against metafor 3.8-1 ``ranef(res)`` on the cases of :func:`blup` to 1e-6
     (tests/meta/test_predict.py).
 
     For a multilevel model (no *transf*) the result is a :class:`MultilevelRanefResult`: per
