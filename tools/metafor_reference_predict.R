@@ -268,4 +268,27 @@ for (spec in list(list(method = "REML", test = "z", mods = FALSE), list(method =
            } else NULL))
 }
 
+# likelihood-ratio tests between three-level models: the year (ML), and the school level (REML, same fixed effects)
+for (spec in list(list(method = "ML", full = "year", reduced = "none"),
+                  list(method = "REML", full = "school", reduced = "district"))) {
+  f <- if (spec$full == "year") {
+    rma.mv(kon$yi, kon$vi, mods = ~ kon_year, random = ~ 1 | district/school, method = spec$method, data = kon)
+  } else {
+    rma.mv(kon$yi, kon$vi, random = ~ 1 | district/school, method = spec$method, data = kon)
+  }
+  r <- if (spec$reduced == "none") {
+    rma.mv(kon$yi, kon$vi, random = ~ 1 | district/school, method = spec$method, data = kon)
+  } else {
+    rma.mv(kon$yi, kon$vi, random = ~ 1 | district, method = spec$method, data = kon)
+  }
+  a <- anova(f, r)
+  stats <- function(s) list(ll = num(s["ll"]), dev = num(s["dev"]), AIC = num(s["AIC"]), BIC = num(s["BIC"]),
+                            AICc = num(s["AICc"]))
+  add(list(kind = "mv_lrt", id = paste("mv-lrt-konstantopoulos2011", spec$method, spec$full, spec$reduced, sep = "-"),
+           data = "konstantopoulos2011", method = spec$method, full = spec$full, reduced = spec$reduced,
+           parms_full = as.integer(a$parms.f), parms_reduced = as.integer(a$parms.r), fit_full = stats(a$fit.stats.f),
+           fit_reduced = stats(a$fit.stats.r), LRT = num(a$LRT), pval = num(a$pval), QE_full = num(a$QE.f),
+           QE_reduced = num(a$QE.r)))
+}
+
 write_cases("predict.json", cases)

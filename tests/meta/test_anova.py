@@ -6,10 +6,10 @@ import warnings
 
 import pytest
 from metafor_fixtures import case_id
-from predict_cases import cases, fit, fit_multilevel
+from predict_cases import DATA, cases, fit, fit_multilevel
 
 from secretome.errors import InputError, SecretomeWarning
-from secretome.meta import anova, meta_regression, random_effects
+from secretome.meta import anova, meta_regression, multilevel, random_effects
 
 
 @pytest.mark.parametrize("case", cases("wald_btt"), ids=case_id)
@@ -64,6 +64,39 @@ def test_likelihood_ratio_test_matches_metafor(case):
         assert res.tau2_full == pytest.approx(case["tau2_full"], rel=1e-6, abs=1e-9)
         assert res.tau2_reduced == pytest.approx(case["tau2_reduced"], rel=1e-6, abs=1e-9)
         assert pytest.approx(case["R2"], rel=1e-6, abs=1e-9) == res.R2
+
+
+@pytest.mark.parametrize("case", cases("mv_lrt"), ids=case_id)
+def test_likelihood_ratio_test_of_multilevel_models_matches_metafor(case):
+    # R: anova(rma.mv(..., random = ~ 1 | district/school), rma.mv(..., random = ~ 1 | district)) and the same
+    # with and without the year (ML)
+    d = DATA["konstantopoulos2011"]
+    three = {"district": d["district"], "school": d["school"]}
+    models = {
+        "year": multilevel(d["yi"], d["vi"], three, mods=d["mods"], names=d["names"], method=case["method"]),
+        "none": multilevel(d["yi"], d["vi"], three, method=case["method"]),
+        "school": multilevel(d["yi"], d["vi"], three, method=case["method"]),
+        "district": multilevel(d["yi"], d["vi"], {"district": d["district"]}, method=case["method"]),
+    }
+    res = anova(models[case["reduced"]], models[case["full"]])
+    assert (res.df_full, res.df_reduced) == (case["parms_full"], case["parms_reduced"])
+    for ours, theirs in (("full", "fit_full"), ("reduced", "fit_reduced")):
+        assert getattr(res, f"loglik_{ours}") == pytest.approx(case[theirs]["ll"], rel=1e-6)
+        assert getattr(res, f"deviance_{ours}") == pytest.approx(case[theirs]["dev"], rel=1e-6)
+        for name in ("AIC", "BIC", "AICc"):
+            assert getattr(res, f"{name}_{ours}") == pytest.approx(case[theirs][name], rel=1e-6), name
+    assert pytest.approx(case["LRT"], rel=1e-5) == res.LRT
+    assert res.pval == pytest.approx(case["pval"], rel=1e-5)
+    assert (res.QE_full, res.QE_reduced) == (pytest.approx(case["QE_full"]), pytest.approx(case["QE_reduced"]))
+    assert res.R2 is None
+    assert "R^2" not in res.summary()
+
+
+def test_a_multilevel_model_is_compared_only_with_another():
+    d = DATA["konstantopoulos2011"]
+    three = multilevel(d["yi"], d["vi"], {"district": d["district"], "school": d["school"]}, method="ML")
+    with pytest.raises(InputError, match="compared only with another multilevel model"):
+        anova(three, random_effects(d["yi"], d["vi"], method="ML"))
 
 
 def test_default_wald_test_is_the_models_omnibus_test():

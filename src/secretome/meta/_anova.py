@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from collections.abc import Sequence
 
@@ -18,10 +19,12 @@ from secretome.meta._fitted_model import (
     FittedModel,
     Multilevel,
     coefficient_positions,
+    fit_statistics,
     fitted_model,
     log_likelihoods,
 )
 from secretome.meta._meta_regression import meta_regression
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult
 from secretome.meta._random_effects import random_effects
 from secretome.meta._results import MetaRegressionResult, _p_text
 from secretome.meta._tau2 import EQUAL_METHODS, Projection
@@ -102,6 +105,8 @@ class LikelihoodRatioResult(Result):
     ----------
     method : str
         The likelihood compared: ``"REML"`` when the full model was fitted with REML, else ``"ML"``.
+    methods : tuple of str
+        The methods the full and the reduced model were fitted with (after a refit).
     df_full, df_reduced : int
         Numbers of estimated parameters (coefficients plus tau^2 when estimated).
     loglik_full, loglik_reduced, deviance_full, deviance_reduced : float
@@ -113,17 +118,18 @@ class LikelihoodRatioResult(Result):
         ``df_full - df_reduced`` df.
     QE_full, QE_reduced : float
         The tests for (residual) heterogeneity of each model.
-    tau2_full, tau2_reduced : float
-        (Residual) tau^2 of each.
-    R2 : float
+    tau2_full, tau2_reduced : float or None
+        (Residual) tau^2 of each (``None`` for multilevel models).
+    R2 : float or None
         Percent of the reduced model's tau^2 the full model accounts for (EE/FE: of its residual
-        variance), as metafor.
+        variance), as metafor; ``None`` for multilevel models.
     notes : tuple of str
         Warnings metafor would give (REML with different fixed effects, estimators other than
         ML/REML).
     """
 
     method: str
+    methods: tuple[str, str]
     df_full: int
     df_reduced: int
     loglik_full: float
@@ -140,19 +146,28 @@ class LikelihoodRatioResult(Result):
     pval: float
     QE_full: float
     QE_reduced: float
-    tau2_full: float
-    tau2_reduced: float
-    R2: float
+    tau2_full: float | None
+    tau2_reduced: float | None
+    R2: float | None
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """The table of metafor's ``print(anova(full, reduced))``."""
-        header = ["", "df", "AIC", "BIC", "AICc", "logLik", "LRT", "pval", "QE", "tau^2", "R^2"]
+        header = ["", "df", "AIC", "BIC", "AICc", "logLik", "LRT", "pval", "QE"]
         full = ["Full", str(self.df_full), f"{self.AIC_full:.4f}", f"{self.BIC_full:.4f}", f"{self.AICc_full:.4f}"]
-        full += [f"{self.loglik_full:.4f}", "", "", f"{self.QE_full:.4f}", f"{self.tau2_full:.4f}", ""]
+        full += [f"{self.loglik_full:.4f}", "", "", f"{self.QE_full:.4f}"]
         reduced = ["Reduced", str(self.df_reduced), f"{self.AIC_reduced:.4f}", f"{self.BIC_reduced:.4f}"]
         reduced += [f"{self.AICc_reduced:.4f}", f"{self.loglik_reduced:.4f}", f"{self.LRT:.4f}", _p_text(self.pval)]
-        reduced += [f"{self.QE_reduced:.4f}", f"{self.tau2_reduced:.4f}", f"{self.R2:.2f}%"]
+        reduced += [f"{self.QE_reduced:.4f}"]
+        # metafor leaves out tau^2 for EE/FE and multilevel models, and R^2 for multilevel ones.
+        if self.tau2_full is not None and self.tau2_reduced is not None and self.methods[0] not in EQUAL_METHODS:
+            header.append("tau^2")
+            full.append(f"{self.tau2_full:.4f}")
+            reduced.append(f"{self.tau2_reduced:.4f}")
+        if self.R2 is not None:
+            header.append("R^2")
+            full.append("")
+            reduced.append(f"{self.R2:.2f}%")
         rows = [header, full, reduced]
         widths = [max(len(r[j]) for r in rows) for j in range(len(header))]
         lines = ["  ".join([r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))])
@@ -174,8 +189,8 @@ def anova(
     Parameters
     ----------
     fit : RandomEffectsResult, MetaRegressionResult, MultilevelResult or MultilevelRegressionResult
-        The model (with *reduced*: one of the two nested models, in either order; Wald tests also of
-        a multilevel model, likelihood-ratio tests only of models with one effect per study).
+        The model (with *reduced*: one of the two nested models, in either order; two multilevel
+        models are compared with each other only, as metafor compares only models of one class).
     reduced : RandomEffectsResult or MetaRegressionResult, optional
         The other model of a likelihood-ratio test: fitted to the same yi and vi, with fewer
         parameters (fewer moderators, or tau^2 fixed at 0 by EE/FE), both with ML (or both with
@@ -219,7 +234,8 @@ def anova(
     t), and ``anova(full, reduced)`` on dat.raudenbush1985,
     dat.curtis1998 (ML with and without moderators; EE), dat.li2007 and dat.raudenbush1985 (REML
     against EE with the same moderators; REML with and without moderators, as they are and with
-    ``refit = TRUE``) to 1e-6 (tests/meta/test_anova.py, fixtures by
+    ``refit = TRUE``) and on three-level models of dat.konstantopoulos2011 (with and without the
+    year, ML; ``~ 1 | district/school`` against ``~ 1 | district``, REML) to 1e-6 (tests/meta/test_anova.py, fixtures by
     tools/metafor_reference_predict.R).
 
     References
@@ -333,7 +349,13 @@ def _hypothesis(row: FloatArray, names: Sequence[str], rhs: float) -> str:
     return " + ".join(terms).replace("+ -", "- ") + f" = {rhs:g}"
 
 
-def _likelihood_ratio(first: Fit, second: Fit, *, refit: bool) -> LikelihoodRatioResult:
+def _likelihood_ratio(first: Fit | Multilevel, second: Fit | Multilevel, *, refit: bool) -> LikelihoodRatioResult:
+    multilevel = [isinstance(f, MultilevelResult | MultilevelRegressionResult) for f in (first, second)]
+    if any(multilevel):
+        if not all(multilevel):
+            raise InputError("a multilevel model is compared only with another multilevel model (as metafor)",
+                             field="reduced")  # fmt: skip
+        return _multilevel_likelihood_ratio(first, second, refit=refit)  # type: ignore[arg-type]
     a, b = fitted_model(first), fitted_model(second)
     if a.parms == b.parms:
         raise InputError("the two models have the same number of parameters: a likelihood-ratio test is not "
@@ -368,6 +390,7 @@ def _likelihood_ratio(first: Fit, second: Fit, *, refit: bool) -> LikelihoodRati
     lrt = max(0.0, stats_reduced["dev"] - stats_full["dev"])
     return LikelihoodRatioResult(
         method=column,
+        methods=(full.method, reduced.method),
         df_full=full.parms,
         df_reduced=reduced.parms,
         loglik_full=stats_full["ll"],
@@ -387,6 +410,71 @@ def _likelihood_ratio(first: Fit, second: Fit, *, refit: bool) -> LikelihoodRati
         tau2_full=full.tau2,
         tau2_reduced=reduced.tau2,
         R2=_r2(full, reduced),
+        notes=tuple(notes),
+    )
+
+
+def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit: bool) -> LikelihoodRatioResult:
+    """As :func:`_likelihood_ratio` for two multilevel models (metafor's ``anova`` of two ``rma.mv`` fits)."""
+
+    def parms(fit: Multilevel) -> int:
+        return len(fit.beta if isinstance(fit, MultilevelRegressionResult) else [fit.estimate]) + len(fit.sigma2)
+
+    if parms(first) == parms(second):
+        raise InputError("the two models have the same number of parameters: a likelihood-ratio test is not "
+                         "meaningful", field="reduced", value=parms(first))  # fmt: skip
+    full, reduced = (first, second) if parms(first) > parms(second) else (second, first)
+    sampling = [np.diag(f.vi) if f.V is None else np.array(f.V) for f in (full, reduced)]
+    if not (np.array_equal(full.yi, reduced.yi) and np.array_equal(*sampling)):
+        raise InputError("the two models were not fitted to the same yi and sampling (co)variances", field="reduced")
+    if full.method != reduced.method:
+        raise InputError(f"compares {full.method} with {reduced.method} estimation; fit both with ML",
+                         field="method", value=reduced.method)  # fmt: skip
+    designs = [np.array(f.design) if isinstance(f, MultilevelRegressionResult) else None for f in (full, reduced)]
+    same_x = designs[0] is None and designs[1] is None
+    same_x = same_x or (designs[0] is not None and designs[1] is not None and np.array_equal(*designs))
+    notes = []
+    if full.method == "REML" and not same_x:
+        if refit:
+            raise InputError("refit is for models with one effect per study: fit both multilevel models with "
+                             "method='ML'", field="refit")  # fmt: skip
+        notes.append("REML comparisons are not meaningful for models with different fixed effects; fit both with "
+                     "method='ML' (metafor warns the same)")  # fmt: skip
+        warnings.warn(notes[-1], SecretomeWarning, stacklevel=4)
+    k = len(full.yi)
+    # metafor's ML deviance is against the saturated model, whose log-likelihood depends on V alone.
+    saturated = -0.5 * (k * math.log(2 * math.pi) + float(np.linalg.slogdet(sampling[0])[1]))
+
+    def statistics(fit: Multilevel) -> dict[str, float]:
+        p = len(fit.beta) if isinstance(fit, MultilevelRegressionResult) else 1
+        if fit.method == "REML":
+            return fit_statistics(fit.loglik, -2 * fit.loglik, parms(fit), k - p)
+        return fit_statistics(fit.loglik, -2 * (fit.loglik - saturated), parms(fit), k)
+
+    stats_full, stats_reduced = statistics(full), statistics(reduced)
+    lrt = max(0.0, stats_reduced["dev"] - stats_full["dev"])
+    return LikelihoodRatioResult(
+        method=full.method,
+        methods=(full.method, reduced.method),
+        df_full=parms(full),
+        df_reduced=parms(reduced),
+        loglik_full=stats_full["ll"],
+        loglik_reduced=stats_reduced["ll"],
+        deviance_full=stats_full["dev"],
+        deviance_reduced=stats_reduced["dev"],
+        AIC_full=stats_full["AIC"],
+        AIC_reduced=stats_reduced["AIC"],
+        BIC_full=stats_full["BIC"],
+        BIC_reduced=stats_reduced["BIC"],
+        AICc_full=stats_full["AICc"],
+        AICc_reduced=stats_reduced["AICc"],
+        LRT=lrt,
+        pval=float(stats.chi2.sf(lrt, parms(full) - parms(reduced))),
+        QE_full=float(full.QE if isinstance(full, MultilevelRegressionResult) else full.Q),
+        QE_reduced=float(reduced.QE if isinstance(reduced, MultilevelRegressionResult) else reduced.Q),
+        tau2_full=None,
+        tau2_reduced=None,
+        R2=None,
         notes=tuple(notes),
     )
 

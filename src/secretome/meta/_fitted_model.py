@@ -156,20 +156,22 @@ def log_likelihoods(model: FittedModel) -> dict[str, dict[str, float]]:
     logdet_xtwx = float(np.linalg.slogdet(xtwx)[1])
     ll_reml = -0.5 * ((k - p) * math.log(2 * math.pi) - logdet_xtx + log_m + logdet_xtwx + rss)
     saturated = float(np.sum(-0.5 * np.log(2 * math.pi * model.v)))
-    out = {}
-    for name, ll, n, dev in (
-        ("ML", ll_ml, k, -2 * (ll_ml - saturated) if k > p else 0.0),
-        ("REML", ll_reml, k - p, -2 * ll_reml),
-    ):
-        big = max(n, parms + 2)
-        out[name] = {
-            "ll": ll,
-            "dev": dev,
-            "AIC": -2 * ll + 2 * parms,
-            "BIC": -2 * ll + parms * math.log(n),
-            "AICc": -2 * ll + 2 * parms * big / (big - parms - 1),
-        }
-    return out
+    return {
+        "ML": fit_statistics(ll_ml, -2 * (ll_ml - saturated) if k > p else 0.0, parms, k),
+        "REML": fit_statistics(ll_reml, -2 * ll_reml, parms, k - p),
+    }
+
+
+def fit_statistics(ll: float, dev: float, parms: int, n: int) -> dict[str, float]:
+    """``ll``, ``dev``, ``AIC``, ``BIC`` and ``AICc`` as metafor's ``fitstats`` (n: k for ML, k - p for REML)."""
+    big = max(n, parms + 2)
+    return {
+        "ll": ll,
+        "dev": dev,
+        "AIC": -2 * ll + 2 * parms,
+        "BIC": -2 * ll + parms * math.log(n),
+        "AICc": -2 * ll + 2 * parms * big / (big - parms - 1),
+    }
 
 
 def coefficient_positions(entry: Sequence[int | str], names: Sequence[str], *, field: str) -> list[int]:
