@@ -31,7 +31,7 @@ Multilevel = MultilevelResult | MultilevelRegressionResult
 class FittedModel:
     """``y ~ N(X beta, diag(v) + tau2 I)`` as fitted: ``vb`` is metafor's ``vcov`` (Knapp-Hartung scaled for knha).
 
-    For a multilevel model (``multilevel``), ``tau2`` is the sum of its sigma^2: the variance of a new
+    For a multilevel model, ``tau2`` is the sum of its sigma^2: the variance of a new
     true effect about ``x'beta``, which is all :func:`predict` asks of it.
     """
 
@@ -47,7 +47,6 @@ class FittedModel:
     df: int | None
     level: float
     labels: tuple[str, ...]
-    multilevel: bool = False
 
     @property
     def k(self) -> int:
@@ -95,7 +94,6 @@ def fitted_model(fit: Fit | Multilevel, *, multilevel: bool = False) -> FittedMo
             df=fit.df,
             level=fit.level,
             labels=fit.labels,
-            multilevel=True,
         )
     if isinstance(fit, RandomEffectsResult):
         return FittedModel(
