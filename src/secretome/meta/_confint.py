@@ -6,14 +6,13 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError
 from secretome.meta._columns import check_level
 from secretome.meta._fitted_model import Fit, fitted_model
+from secretome.meta._q_profile import q_profile
 from secretome.meta._tau2 import Projection
-from secretome.meta._uniroot import uniroot
 
 __all__ = ["Tau2ConfintResult", "tau2_confint"]
 
@@ -147,39 +146,8 @@ def tau2_confint(fit: Fit, *, level: float | None = None, tol: float | None = No
     if not tol > 0:
         raise InputError("must be > 0", field="tol", value=tol)
     k, p, tau2 = model.k, model.p, model.tau2
-    alpha = 1 - level
-    crit_u = float(stats.chi2.isf(alpha / 2, k - p))
-    crit_l = float(stats.chi2.ppf(alpha / 2, k - p))
-    lo = min(0.0, tau2)
-    hi = max(100.0, 10 * tau2, 10 * lo)
-
-    def q(t: float) -> float:
-        return Projection(1 / (model.v + t), model.x).quad(model.y)
-
-    def root(target: float) -> float:
-        return uniroot(lambda t: q(t) - target, lo, hi, tol=tol, maxiter=1000)
-
-    q_lo, q_hi = q(lo), q(hi)
-    lb = ub = lo
-    lb_sign = ub_sign = ""
-    ci_null = False
-    # metafor's branches and signs: Q falls as tau^2 grows, so the upper bound solves Q = crit_l and
-    # the lower bound Q = crit_u; "<" where the CI lies below the searched range, ">" beyond it.
-    if q_lo < crit_l:
-        lb_sign = ub_sign = "<"
-        ci_null = lo <= 0
-    elif q_hi > crit_l:
-        ub, ub_sign = hi, ">"
-    else:
-        ub = root(crit_l)
-    if q_hi > crit_u:
-        lb = ub = hi
-        lb_sign = ub_sign = ">"
-    elif q_lo < crit_u:
-        lb = lo
-        lb_sign = "<" if lo > 0 else lb_sign
-    else:
-        lb = root(crit_u)
+    bounds = q_profile(model.y, model.v, model.x, tau2, level, tol=tol)
+    lb, ub = bounds.lb, bounds.ub
     vt = (k - p) / Projection(1 / model.v, model.x).trace()
     return Tau2ConfintResult(
         tau2=tau2,
@@ -194,9 +162,9 @@ def tau2_confint(fit: Fit, *, level: float | None = None, tol: float | None = No
         H2=float(fit.H2),
         H2_lb=1 + lb / vt,
         H2_ub=1 + ub / vt,
-        lb_sign=lb_sign,
-        ub_sign=ub_sign,
-        ci_null=ci_null,
+        lb_sign=bounds.lb_sign,
+        ub_sign=bounds.ub_sign,
+        ci_null=bounds.ci_null,
         level=level,
         tol=tol,
     )
