@@ -236,7 +236,8 @@ def test_a_bad_download_is_a_400_naming_the_field(local_client):
 def test_the_human_preset_and_cells_look_for_clinical_evidence_on_cell_products(store):
     request = explorer_request({**FORM, "preset": "human-knee-oa", "product": "msc", "amount": "1e7", "times": "",
                                 "subjects": "4"}, ["aggrecan"])  # fmt: skip
-    assert request.times == (182.0, 365.0, 730.0)
+    end = preset("human-knee-oa").t_end  # a quarter, half and all of the preset's time, in whole days
+    assert request.times == (float(round(end / 4)), float(round(end / 2)), end)
     exploration = explore(request)
     evidence = outcome_evidence(list(get_studies(store)), analysis_dataset(list(get_studies(store))), exploration)
     aggrecan = evidence["aggrecan"]
