@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 from scipy import stats
 
@@ -137,6 +135,10 @@ def albatross_plot(
     floor = min(float(magnitude.min()) / 10, _P_TICKS[1])
     x = sign * -np.log10(magnitude)
     span = -np.log10(floor)
+    # matplotlib is imported where a plot is drawn: `secretome meta` without a plot does not load it.
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
         fig = Figure(figsize=(7, 5))
         ax = fig.add_subplot()

@@ -12,14 +12,10 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.patches import Polygon
 from numpy.typing import ArrayLike
 from scipy import stats
 
@@ -31,6 +27,10 @@ from secretome.meta._plots import _format, _save
 from secretome.meta._random_effects import random_effects
 from secretome.meta._regression_design import regression_design
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "BaujatResult",
@@ -476,6 +476,8 @@ def radial_plot(result: RadialResult, path: str | Path | None = None) -> bytes:
     z = float(stats.norm.isf((1 - result.level) / 2))
     xmax = 1.3 * max(result.x)
     b = result.estimate
+    from matplotlib.patches import Polygon
+
     with _figure() as (fig, ax):
         band = [(0, z), (xmax, z + xmax * b), (xmax, -z + xmax * b), (0, -z)]
         ax.add_patch(Polygon(band, closed=True, facecolor="lightgray", edgecolor="none", gid="band"))
@@ -549,6 +551,10 @@ def labbe_plot(result: LabbeResult, path: str | Path | None = None) -> bytes:
 @contextlib.contextmanager
 def _figure() -> Iterator[tuple[Figure, Axes]]:
     """A 6 x 5 inch figure with one axes, in the forest and funnel plots' settings (fonts as text, fixed hash salt)."""
+    # matplotlib is imported where a plot is drawn: `secretome meta` without a plot does not load it.
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
         fig = Figure(figsize=(6, 5))
         ax = fig.add_subplot()

@@ -14,9 +14,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 from scipy import stats
 
 from secretome._result import Result
@@ -293,6 +291,10 @@ def profile_plot(profile: ProfileResult, path: str | Path | None = None) -> byte
     if profile.parameter != "tau2":
         index = profile.parameter.split(".")[1]
         name = f"\N{GREEK SMALL LETTER SIGMA}\N{SUPERSCRIPT TWO} {index}"
+    # matplotlib is imported where a plot is drawn: `secretome meta` without a plot does not load it.
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
         fig = Figure(figsize=(6, 5))
         ax = fig.add_subplot()
