@@ -49,7 +49,7 @@ def pool_counts_from_csv(
     """
     check_choice("method", method, ("MH", "PETO"), owner="pool_counts_from_csv")
     if method == "PETO" and measure not in (None, "OR"):
-        raise InputError("Peto's method pools odds ratios (--measure OR)", file=path, field="measure", value=measure)
+        raise InputError("Peto's method pools odds ratios (measure OR)", file=path, field="measure", value=measure)
     unknown = sorted(set(columns) - set(_COUNTS))
     if unknown:
         reason = f"is not a column of {method} pooling (it takes {', '.join(_COUNTS)})"
@@ -78,9 +78,9 @@ def combine_p_from_csv(
     ``ni`` to column names; the albatross plot needs ``ni``.
     """
     if "pi" not in columns:
-        raise InputError("combining p-values needs the p-value column (--pi)", file=path, field="pi")
+        raise InputError("combining p-values needs the p-value column (pi)", file=path, field="pi")
     if albatross is not None and "ni" not in columns:
-        raise InputError("the albatross plot needs the sample sizes (--ni)", file=path, field="ni")
+        raise InputError("the albatross plot needs the sample sizes (ni)", file=path, field="ni")
     frame = _read_csv(path)
     data = _arrays(frame, columns, path)
     labels = _labels(frame, slab, path)
