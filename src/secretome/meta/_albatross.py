@@ -12,8 +12,8 @@ from scipy import stats
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
 from secretome.meta._effect_result import optional_column, refuse
+from secretome.meta._figure_files import plot_format, save_figure
 from secretome.meta._p_values import p_column
-from secretome.meta._plots import _format, _save
 
 __all__ = ["albatross_plot", "smd_contour"]
 
@@ -114,7 +114,7 @@ def albatross_plot(
     >>> b'id="study-1"' in svg and b'id="contour-0.5-neg"' in svg
     True
     """
-    fmt = _format(path, "albatross")
+    fmt = plot_format(path, "albatross")
     k = int(np.asarray(p, dtype=object).reshape(-1).size)
     two_sided, bound = p_column(p, "p", k)
     refuse(two_sided, "p", np.isnan(two_sided), "is missing")
@@ -197,4 +197,4 @@ def albatross_plot(
         ax.set_xlabel("p-value (two-sided):  negative effect  |  positive effect")
         ax.set_ylabel("Total sample size")
         fig.tight_layout()
-        return _save(fig, fmt, path)
+        return save_figure(fig, fmt, path)
