@@ -94,7 +94,12 @@ def test_sensitivity_morris_and_a_bad_sobol_sample_size(tmp_path, capsys):
     out = tmp_path / "indices.csv"
     args = ["model", "sensitivity", "--preset", "rat-mia", "--method", "morris", "--samples", "2"]
     assert main([*args, "--readout", "chondrocytes", "--at-time", "30", "--out", str(out)]) == 0
-    assert capsys.readouterr().out.startswith("Global sensitivity of 'chondrocytes' at t = 30 day in 'rat-mia'")
+    printed = capsys.readouterr().out
+    assert printed.startswith("Global sensitivity of 'chondrocytes' at t = 30 day in 'rat-mia'")
+    # The notes speak to a reader, not in Python (issue 12: 'to_frame() has all', 'readout_maps=True').
+    assert "readout maps are varied too" in printed
+    assert "=True" not in printed
+    assert "()" not in printed
     assert out.read_text(encoding="utf-8").startswith("parameter,mu_star,mu_star_conf,sigma,mu")
     assert main(["model", "sensitivity", "--preset", "rat-mia", "--samples", "100"]) == 2
     assert "field 'samples'" in capsys.readouterr().err

@@ -301,7 +301,7 @@ def sensitivity(
     notes = []
     if held:
         notes.append(f"{len(held)} readout-map parameters held at their values ({', '.join(held)}); "
-                     "readout_maps=True varies them too")  # fmt: skip
+                     "they vary when the readout maps are varied too")  # fmt: skip
     if failed:
         notes.append(f"{failed} of {runs} runs failed and were given the median output")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=2)
