@@ -221,3 +221,11 @@ def test_a_format_the_file_name_contradicts_is_refused_on_one_line(db, tmp_path,
     assert err.count("\n") == 1
     assert main(["evidence", "template", "--to", "csv", "--out", str(tmp_path / "sheet.xlsx")]) == 2
     assert list(tmp_path.glob("*.ris")) == list(tmp_path.glob("*.xlsx")) == []
+
+
+def test_map_out_with_another_formats_name_names_the_out_option(db, tmp_path, capsys):
+    # `evidence map` has no --to; its error named one (issue 12: errors name what the user typed).
+    assert main(["evidence", "map", "--db", db, "--out", str(tmp_path / "map.json")]) == 2
+    err = capsys.readouterr().err
+    assert "field '--out': the file name says json; give a .csv name for csv" in err
+    assert not (tmp_path / "map.json").exists()

@@ -163,7 +163,7 @@ def test_forest_and_funnel_plots_are_written(tmp_path, capsys):
 def test_forest_plot_with_a_bad_suffix_writes_nothing(tmp_path, capsys):
     out = tmp_path / "forest.png"
     assert main(["meta", _csv(tmp_path, GOOD), *YV, "--forest", str(out)]) == 2
-    assert "field 'path': the forest plot is written as .svg or .pdf" in capsys.readouterr().err
+    assert "field '--forest': a plot is written as .svg or .pdf" in capsys.readouterr().err
     assert not out.exists()
 
 
@@ -419,3 +419,18 @@ def test_shared_control_needs_raw_group_sizes(tmp_path, capsys):
     path = _csv(tmp_path, {"g": [0.1, 0.4], "v": [0.02, 0.03], "group": ["a", "a"]})
     assert main(["meta", path, "--yi", "g", "--vi", "v", "--shared-control", "group"]) == 2
     assert "field 'group': splitting a shared control needs a measure with n2i" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--funnel", "--forest", "--regplot", "--profile"])
+def test_every_plot_path_is_checked_before_anything_is_fitted_or_written(tmp_path, capsys, option):
+    # A bad second plot name was found only after the first plot had been written (a half-written
+    # output), and its error named the engine's 'path' instead of the option (issue 12).
+    path = _csv(tmp_path, {**GOOD, "dose": [1, 2, 3]})
+    other = "--forest" if option != "--forest" else "--funnel"
+    first, bad = tmp_path / "first.svg", tmp_path / "plot.png"
+    argv = ["meta", path, *YV, other, str(first), option, str(bad)]
+    assert main([*argv, *(["--mod", "dose"] if option == "--regplot" else [])]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: file '{bad}', field '{option}': a plot is written as .svg or .pdf")
+    assert err.count("\n") == 1
+    assert not first.exists()
