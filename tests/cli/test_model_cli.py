@@ -143,3 +143,18 @@ def test_an_out_the_command_cannot_write_is_refused_before_any_work(tmp_path, mo
     assert expected in err
     assert err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_regimen_the_solver_cannot_follow_is_one_line_without_python_hints(tmp_path, capsys):
+    # The hint was "try method='Radau'", an argument the command does not have (issue 12).
+    regimen = tmp_path / "regimen.yaml"
+    regimen.write_text(
+        "end_time: 60\ndoses:\n  - {product: cm, amount: 1.0e+15, time: 7}\nparameters:\n  k_prot: 1.0e+7\n",
+        encoding="utf-8",
+    )
+    assert main(["model", "simulate", "--preset", "rat-mia", "--regimen", str(regimen)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: rat-mia: integration failed (failed: a species exceeded")
+    assert "check the doses and parameter values" in err
+    assert "='" not in err
+    assert err.count("\n") == 1
