@@ -7,6 +7,8 @@ out-of-memory kill. They are far above what the bundled presets, the report and 
 
 from __future__ import annotations
 
+import math
+
 from secretome.errors import InputError
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "STORE_BUSY_TIMEOUT",
     "check_seed",
     "check_subjects",
+    "check_time",
 ]
 
 MAX_SUBJECTS = 100_000
@@ -96,3 +99,24 @@ def check_seed(seed: object, *, field: str = "seed") -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError("must be an integer >= 0", field=field, value=seed)
     return seed
+
+
+def check_time(value: object, *, field: str) -> float:
+    """*value* as a float if it is a time in [MIN_END_TIME, MAX_END_TIME], else an :class:`InputError`.
+
+    For a time given outside a regimen file (a readout's ``at_time``), which a simulation must reach.
+
+    >>> check_time(28, field="at_time")
+    28.0
+    >>> check_time(1e300, field="at_time")
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: field 'at_time': must be <= 36500 (a declared limit) (got 1e+300)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InputError("must be a finite number", field=field, value=value)
+    if value < MIN_END_TIME:
+        raise InputError(f"must be >= {MIN_END_TIME:g}", field=field, value=value)
+    if value > MAX_END_TIME:
+        raise InputError(f"must be <= {MAX_END_TIME:g} (a declared limit)", field=field, value=value)
+    return float(value)

@@ -158,3 +158,22 @@ def test_a_regimen_the_solver_cannot_follow_is_one_line_without_python_hints(tmp
     assert "check the doses and parameter values" in err
     assert "='" not in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["model", "sensitivity", "--preset", "rat-mia", "--method", "morris", "--samples", "2"],
+        ["model", "compare", "--preset", "rat-mia", "--regimen", "{regimen}", "--subjects", "2"],
+    ],
+    ids=["sensitivity", "compare"],
+)
+def test_a_readout_time_beyond_the_declared_limit_is_refused_before_any_run(tmp_path, capsys, argv):
+    # --at-time 1e300 simulated for ever (issue 12: limits declared and checked before work starts).
+    regimen = tmp_path / "regimen.yaml"
+    regimen.write_text("doses:\n  - {product: cm, amount: 1.0, time: 7}\n", encoding="utf-8")
+    args = [a.format(regimen=regimen) for a in argv]
+    assert main([*args, "--at-time", "40000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: field '--at-time': must be <= 36500 (a declared limit) (got 40000.0)")
+    assert err.count("\n") == 1

@@ -65,6 +65,7 @@ _OPTIONS = {
     "seed": "--seed",
     "to": "--to",
     "host": "--host",
+    "at_time": "--at-time",
     # secretome.meta.follow_ups_from_csv, which `secretome meta` runs after the fit.
     "random": "--random",
     "robust_cluster": "--robust",
