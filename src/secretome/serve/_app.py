@@ -49,8 +49,7 @@ from secretome.evidence import (
     undo_change,
 )
 from secretome.report import analysis_dataset
-# The route helpers live in _pages (shared with the Extraction view); local short names keep the handlers as they were.
-from secretome.serve._pages import bench as _bench
+from secretome.serve._pages import bench as _bench  # shared with the Extraction view; short names kept
 from secretome.serve._pages import call as _call
 from secretome.serve._pages import form_fields as _form
 from secretome.serve._pages import is_htmx as _hx
