@@ -122,6 +122,7 @@ from secretome.evidence._store import (
     open_store,
     schema_head,
 )
+from secretome.evidence._study_edits import save_study, study_document, undo_edit
 from secretome.evidence._team_screening import (
     Conflict,
     RecordView,
@@ -250,6 +251,7 @@ __all__ = [
     "resolve_conflict",
     "risk_of_bias_class",
     "rrf",
+    "save_study",
     "schema_head",
     "screen_record",
     "screening_progress",
@@ -258,12 +260,14 @@ __all__ = [
     "sign_in",
     "simulate_order",
     "simulate_screening",
+    "study_document",
     "study_facets",
     "study_json_schema",
     "sync_facets",
     "text_features",
     "train_scores",
     "undo_change",
+    "undo_edit",
     "undo_merge",
     "write_simulation",
     "write_study_json_schema",

@@ -30,6 +30,7 @@ from secretome.evidence._audit import record_event
 from secretome.evidence._dedupe import undo_merge
 from secretome.evidence._screening import DECISIONS, SCREENING_STAGES
 from secretome.evidence._store import Store
+from secretome.evidence._study_edits import undo_edit
 from secretome.evidence._workbench_models import AuditEvent
 
 __all__ = [
@@ -298,10 +299,11 @@ def resolve_conflict(
 
 
 def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -> str:
-    """Undo a change of the audit log: ``decision:<id>`` (a screening decision) or ``merge:<id>``.
+    """Undo a change of the audit log: ``decision:<id>`` (a screening decision), ``merge:<id>`` or ``edit:<id>``.
 
     A decision is removed and what it was is written to the audit log; only its reviewer or an
-    admin may undo it. A merge is undone by :func:`~secretome.evidence.undo_merge` (admins only).
+    admin may undo it. A merge is undone by :func:`~secretome.evidence.undo_merge` (admins only),
+    a study edit by :func:`~secretome.evidence.undo_edit` (its editor or an admin).
 
     Returns
     -------
@@ -309,8 +311,12 @@ def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -
         What was undone, one line.
     """
     kind, _, key = change.partition(":")
-    if kind not in ("decision", "merge") or not key.isdigit():
-        raise InputError("an undoable change is 'decision:<id>' or 'merge:<id>'", field="change", value=change)
+    if kind not in ("decision", "merge", "edit") or not key.isdigit():
+        raise InputError(
+            "an undoable change is 'decision:<id>', 'merge:<id>' or 'edit:<id>'", field="change", value=change
+        )
+    if kind == "edit":
+        return undo_edit(store, int(key), actor, admin=admin)
     if kind == "merge":
         if not admin:
             raise InputError("only an admin undoes a merge", field="change", value=change)

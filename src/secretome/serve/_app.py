@@ -49,6 +49,7 @@ from secretome.evidence import (
     undo_change,
 )
 from secretome.report import analysis_dataset
+from secretome.serve._extraction import extraction_routes
 from secretome.serve._pages import bench as _bench  # shared with the Extraction view; short names kept
 from secretome.serve._pages import call as _call
 from secretome.serve._pages import form_fields as _form
@@ -382,6 +383,8 @@ async def undo(request: Request) -> Response:
     form = _form(request)
     user = request.state.user
     message = await _call(undo_change, bench.store, form.get("change", ""), user.username, admin=may(user, "admin"))
+    if form.get("change", "").startswith("edit:"):  # a study edit: its facets were re-derived, the cache is stale
+        await _call(bench.studies_changed, [])
     if form.get("back") == "audit":
         return RedirectResponse("/audit", status_code=303)
     return _back_to_screening(form, message)
@@ -514,6 +517,7 @@ def create_app(settings: ServeSettings, *, store: Store | None = None) -> Starle
             Route("/undo", undo, methods=["POST"]),
             Route("/audit", audit),
         ]
+        routes += extraction_routes()
     if settings.mode == "team":
         routes += [
             Route("/login", login_form),

@@ -1,0 +1,442 @@
+"""The Extraction view: forms for a study, its arms, results and risk of bias, written to the store.
+
+A form is only parsed here: its fields become the part of a study document they stand for, and
+:func:`~secretome.evidence.save_study` validates the whole document with the study file schema
+(:func:`~secretome.evidence.parse_study`), so a form is refused with the messages a curator's YAML
+file gets (a result without source, location, quote or status; a number its quote does not state).
+A refused form is shown again with what was typed and the field named; nothing is written. Every
+save is a ``study.edit`` of the audit log, undone from this view or from the Audit log.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from secretome import vocab
+from secretome.errors import InputError
+from secretome.evidence import (
+    SCHEMA_VERSION,
+    audit_log,
+    parse_study,
+    save_study,
+    search_studies,
+    study_document,
+    study_json_schema,
+    undo_change,
+)
+from secretome.serve._pages import bench, call, form_fields, page, render
+from secretome.serve._security import may
+
+__all__ = ["extraction_routes"]
+
+# What a paper states per arm, as the result form asks for it (the schema knows more: see ARM_STATISTICS).
+ARM_FIELDS = ("n", "mean", "sd", "se", "median", "q1", "q3")
+PROVENANCE_FIELDS = ("source", "location", "quote", "status", "method")
+# The closed lists of the forms are the schema's own, so a form never offers what the schema refuses.
+_SCHEMA = study_json_schema()
+_RESULT = _SCHEMA["properties"]["results"]["items"]["properties"]
+STATUSES = tuple(_SCHEMA["$defs"]["provenance"]["properties"]["status"]["enum"])
+EFFECT_MEASURES = tuple(_RESULT["effect"]["properties"]["measure"]["enum"])
+DIRECTIONS = tuple(_RESULT["direction"]["enum"])
+SOURCE_QUALITIES = tuple(_SCHEMA["properties"]["source_quality"]["enum"])
+_INTEGER = re.compile(r"[+-]?\d+")
+_FORMS = ("study", "arm", "result", "risk_of_bias")
+
+
+# ---------------------------------------------------------------- form fields -> study document
+
+
+def _text(form: dict[str, str], name: str) -> str | None:
+    value = form.get(name, "").strip()
+    return value or None
+
+
+def _number(form: dict[str, str], name: str) -> int | float | str | None:
+    """A number as typed; text that is not one is passed on, and the schema names the field."""
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return value if math.isfinite(value) else text
+
+
+def _given(data: dict[str, Any]) -> dict[str, Any]:
+    # Empty fields are left out, not null, so a missing required field is "is required" (the schema's words).
+    return {k: v for k, v in data.items() if v is not None and v != {}}
+
+
+def _provenance(form: dict[str, str]) -> dict[str, Any]:
+    return _given({name: _text(form, name) for name in PROVENANCE_FIELDS})
+
+
+def _study_part(document: dict[str, Any], form: dict[str, str], new: bool) -> tuple[dict[str, Any], str]:
+    reference = dict(document.get("reference") or {})
+    authors = [line.strip() for line in form.get("authors", "").splitlines() if line.strip()]
+    reference.update(authors=authors, year=_number(form, "year"), title=_text(form, "title"))
+    for name in ("journal", "doi", "pmid", "url"):
+        reference[name] = _text(form, name)
+    document = dict(document)
+    if new:
+        document.update(id=form.get("id", "").strip(), schema_version=SCHEMA_VERSION)
+    document.update(reference=_given(reference), design=_text(form, "design"))
+    document["source_quality"] = _text(form, "source_quality") or "primary"
+    return _given(document), "study created" if new else "study details changed"
+
+
+def _arm_part(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    dose = _given({"value": _number(form, "dose_value"), "unit": _text(form, "dose_unit")})
+    intervention = _given(
+        {
+            "product": _text(form, "product"),
+            "msc_source": _text(form, "msc_source"),
+            "dose": dose or None,
+            "route": _text(form, "route"),
+            "schedule": _text(form, "schedule"),
+        }
+    )
+    arm = _given(
+        {
+            "id": _text(form, "arm_id"),
+            "role": _text(form, "role"),
+            "label": _text(form, "label"),
+            "n": _number(form, "n"),
+            "intervention": intervention or None,
+            "provenance": _provenance(form) or None,
+            "notes": _text(form, "notes"),
+        }
+    )
+    arms = list(document.get("arms") or [])
+    same = [i for i, a in enumerate(arms) if a.get("id") == arm.get("id")]
+    if same:
+        arms[same[0]] = arm
+        change = f"arm {arm['id']} changed"
+    else:
+        arms.append(arm)
+        change = f"arm {arm.get('id') or '(no id)'} added"
+    return {**document, "arms": arms}, change
+
+
+def _result_part(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    result: dict[str, Any] = {
+        "outcome": _text(form, "outcome"),
+        "timepoint": _text(form, "timepoint"),
+        "timepoint_days": _number(form, "timepoint_days"),
+        "treatment": _text(form, "treatment"),
+        "control": _text(form, "control"),
+    }
+    kind = form.get("kind", "arm_data")
+    if kind == "arm_data":
+        arm_data = {}
+        for role in ("treatment", "control"):
+            stats = _given({name: _number(form, f"{role}_{name}") for name in ARM_FIELDS})
+            if result[role] and stats:
+                arm_data[result[role]] = stats
+        result["arm_data"] = arm_data
+    elif kind == "effect":
+        names = ("measure", "estimate", "ci_lb", "ci_ub", "se")
+        result["effect"] = _given({n: _text(form, n) if n == "measure" else _number(form, n) for n in names})
+    else:
+        result["direction"] = _text(form, "direction")
+    significant = form.get("significant", "")
+    result |= {
+        "significant": {"yes": True, "no": False}.get(significant),
+        "p": _text(form, "p"),
+        "notes": _text(form, "notes"),
+    }
+    result = _given(result)
+    if kind == "arm_data":
+        result.setdefault("arm_data", {})  # an empty table is the schema's to refuse ("should be non-empty")
+    # Always there, even empty: a missing part is then named by the schema ("provenance.source: is required").
+    result["provenance"] = _provenance(form)
+    results = list(document.get("results") or [])
+    position = form.get("position", "")
+    if position.isdigit() and int(position) < len(results):
+        results[int(position)] = result
+        change = f"result {position} changed"
+    else:
+        results.append(result)
+        change = f"result {len(results) - 1} added"
+    return {**document, "results": results}, change
+
+
+def _risk_of_bias_part(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    tool_id = form.get("tool", "")
+    tool = vocab.RISK_OF_BIAS_TOOLS.get(tool_id)
+    items = {}
+    for domain, _ in tool.domains if tool else ():
+        items[domain] = _given(
+            {
+                "judgement": _text(form, f"{domain}_judgement"),
+                "quote": _text(form, f"{domain}_quote"),
+                "location": _text(form, f"{domain}_location"),
+            }
+        )
+    rob = _given({"tool": tool_id or None, "source": _text(form, "rob_source"), "notes": _text(form, "rob_notes")})
+    rob["items"] = items
+    return {**document, "risk_of_bias": rob}, f"risk of bias ({tool_id}) judged"
+
+
+def _remove_part(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    what, _, key = form.get("remove", "").partition(":")
+    if what == "result" and key.isdigit() and int(key) < len(document.get("results") or []):
+        results = list(document["results"])
+        del results[int(key)]
+        return {**document, "results": results}, f"result {key} removed"
+    if what == "arm" and any(a.get("id") == key for a in document.get("arms") or []):
+        # A result that compares this arm then fails validation, naming it: remove the result first.
+        return {**document, "arms": [a for a in document["arms"] if a.get("id") != key]}, f"arm {key} removed"
+    raise InputError("not a result or arm of this study", field="remove", value=form.get("remove"))
+
+
+# ---------------------------------------------------------------- study document -> form fields
+
+
+def _study_values(document: dict[str, Any]) -> dict[str, str]:
+    ref = document.get("reference") or {}
+    values = {name: _shown(ref.get(name)) for name in ("title", "year", "journal", "doi", "pmid", "url")}
+    values |= {"authors": "\n".join(ref.get("authors") or []), "design": document.get("design", "")}
+    return values | {"id": document.get("id", ""), "source_quality": document.get("source_quality", "primary")}
+
+
+def _shown(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _provenance_values(prov: dict[str, Any] | None) -> dict[str, str]:
+    return {name: _shown((prov or {}).get(name)) for name in PROVENANCE_FIELDS}
+
+
+def _arm_values(arm: dict[str, Any]) -> dict[str, str]:
+    given = arm.get("intervention") or {}
+    dose = given.get("dose") or {}
+    values = {"arm_id": arm.get("id", ""), "role": arm.get("role", ""), "label": arm.get("label", "")}
+    values |= {"n": _shown(arm.get("n")), "notes": _shown(arm.get("notes"))}
+    values |= {name: _shown(given.get(name)) for name in ("product", "msc_source", "route", "schedule")}
+    values |= {"dose_value": _shown(dose.get("value")), "dose_unit": _shown(dose.get("unit"))}
+    return values | _provenance_values(arm.get("provenance"))
+
+
+def _result_values(result: dict[str, Any], position: int) -> dict[str, str]:
+    values = {n: _shown(result.get(n)) for n in ("outcome", "timepoint", "timepoint_days", "treatment", "control")}
+    values |= {"position": str(position), "p": _shown(result.get("p")), "notes": _shown(result.get("notes"))}
+    values["significant"] = {True: "yes", False: "no"}.get(result.get("significant"), "")
+    kind = next((k for k in ("arm_data", "effect", "direction") if k in result), "arm_data")
+    values["kind"] = kind
+    for role in ("treatment", "control"):
+        stats = (result.get("arm_data") or {}).get(result.get(role) or "", {})
+        values |= {f"{role}_{name}": _shown(stats.get(name)) for name in ARM_FIELDS}
+    values |= {n: _shown((result.get("effect") or {}).get(n)) for n in ("measure", "estimate", "ci_lb", "ci_ub", "se")}
+    values["direction"] = _shown(result.get("direction"))
+    return values | _provenance_values(result.get("provenance"))
+
+
+def _risk_of_bias_values(rob: dict[str, Any] | None) -> dict[str, str]:
+    rob = rob or {}
+    values = {"tool": _shown(rob.get("tool")), "rob_source": _shown(rob.get("source"))}
+    values["rob_notes"] = _shown(rob.get("notes"))
+    for domain, item in (rob.get("items") or {}).items():
+        values |= {f"{domain}_{name}": _shown(item.get(name)) for name in ("judgement", "quote", "location")}
+    return values
+
+
+def form_field(form: str, path: str | None, values: dict[str, str]) -> str | None:
+    """The form field that a schema error's field path (``results[2].arm_data.cm.mean``) is about.
+
+    >>> form_field("result", "results[2].arm_data.cm.mean", {"treatment": "cm"})
+    'treatment_mean'
+    >>> form_field("arm", "arms[0].intervention.dose.value", {})
+    'dose_value'
+    """
+    if not path:
+        return None
+    parts = re.sub(r"^(results|arms)\[\d+\]\.?|^(reference|risk_of_bias)\.", "", path).split(".")
+    if parts[0] in ("provenance", "effect", "intervention") and len(parts) > 1:
+        parts = parts[1:]
+    if form == "result" and parts[0] == "arm_data" and len(parts) == 3:
+        role = next((r for r in ("treatment", "control") if values.get(r) == parts[1]), "treatment")
+        return f"{role}_{parts[2]}"
+    if form == "arm":
+        return {"id": "arm_id", "dose": "dose_value"}.get(parts[0], "_".join(parts))
+    if form == "risk_of_bias":
+        if parts[0] == "items" and len(parts) >= 2:
+            return f"{parts[1]}_{parts[2] if len(parts) > 2 else 'judgement'}"
+        return {"source": "rob_source", "notes": "rob_notes"}.get(parts[0], parts[0])
+    return parts[0]
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _options(terms: vocab.Vocabulary[Any]) -> list[tuple[str, str]]:
+    return [(term_id, terms[term_id].label) for term_id in terms]
+
+
+_CHOICES = {
+    "designs": _options(vocab.DESIGNS),
+    "roles": _options(vocab.ARM_ROLES),
+    "products": _options(vocab.PRODUCTS),
+    "msc_sources": _options(vocab.MSC_SOURCES),
+    "dose_units": _options(vocab.DOSE_UNITS),
+    "routes": _options(vocab.ROUTES),
+    "outcomes": sorted(_options(vocab.OUTCOMES), key=lambda o: o[1].lower()),
+    "statuses": [(s, s) for s in STATUSES],
+    "measures": [(m, m) for m in EFFECT_MEASURES],
+    "directions": [(d, d.replace("_", " ")) for d in DIRECTIONS],
+    "source_qualities": [(q, q) for q in SOURCE_QUALITIES],
+    "arm_fields": ARM_FIELDS,
+}
+
+
+async def _study_page(
+    request: Request, study_id: str, *, failed: str | None = None, error: InputError | None = None, status: int = 200
+) -> Response:
+    workbench = bench(request)
+    document, base = await call(study_document, workbench.store, study_id)
+    study = parse_study(document)
+    params = request.query_params
+    results = document.get("results") or []
+    arms = document.get("arms") or []
+    prefill = {
+        "study": _study_values(document),
+        "arm": next((_arm_values(a) for a in arms if a.get("id") == params.get("arm")), {"role": "treatment"}),
+        "result": {"kind": "arm_data", "status": "verbatim"},
+        "risk_of_bias": _risk_of_bias_values(document.get("risk_of_bias")),
+    }
+    if params.get("result", "").isdigit() and int(params["result"]) < len(results):
+        prefill["result"] = _result_values(results[int(params["result"])], int(params["result"]))
+    tools = [t for t in vocab.RISK_OF_BIAS_TOOLS.values() if study.design in t.designs]
+    if params.get("tool") in vocab.RISK_OF_BIAS_TOOLS:
+        prefill["risk_of_bias"]["tool"] = params["tool"]
+    invalid = None
+    if failed is not None:
+        prefill[failed] = form_fields(request)
+        invalid = form_field(failed, error.field if error else None, prefill[failed])
+    tool = vocab.RISK_OF_BIAS_TOOLS.get(prefill["risk_of_bias"].get("tool") or (tools[0].id if tools else ""))
+    log = await call(audit_log, workbench.store, limit=500)
+    target = f"study {study_id}"
+    edits = [e for e in log.entries if e.target == target and e.action.startswith("study.")][:20]
+    context = {"study": study, "base": base, "prefill": prefill, "failed": failed, "error": error}
+    context |= {"invalid": invalid, "tools": tools, "tool": tool, "edits": edits, "choices": _CHOICES}
+    context["arm_choices"] = [(arm.id, f"{arm.id}: {arm.label}") for arm in study.arms]
+    context["judgements"] = [(j, j.replace("_", " ")) for j in tool.judgements] if tool else []
+    context |= {"message": params.get("message", ""), "may_undo_any": may(request.state.user, "admin")}
+    return render(request, "extraction.html", context, status=status)
+
+
+@page("reviewer")
+async def extraction_index(request: Request) -> Response:
+    return await _index_page(request)
+
+
+async def _index_page(request: Request, *, error: InputError | None = None, status: int = 200) -> Response:
+    workbench = bench(request)
+    text = request.query_params.get("q", "").strip()
+    found = await call(search_studies, workbench.store, text=text or None, per_page=25)
+    prefill = form_fields(request) if error is not None else {"source_quality": "primary"}
+    invalid = form_field("study", error.field, prefill) if error is not None else None
+    context = {"found": found, "q": text, "prefill": {"study": prefill}, "error": error, "invalid": invalid}
+    context["failed"] = "study" if error is not None else None
+    context |= {"choices": _CHOICES, "message": request.query_params.get("message", "")}
+    return render(request, "extraction_index.html", context, status=status)
+
+
+@page("reviewer")
+async def extraction_study(request: Request) -> Response:
+    return await _study_page(request, request.path_params["study_id"])
+
+
+def _back(study_id: str, message: str, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/extraction/{study_id}?{urlencode({'message': message})}{anchor}", status_code=303)
+
+
+Part = Callable[[dict[str, Any], dict[str, str]], tuple[dict[str, Any], str]]
+
+
+def _save_route(form_name: str, part: Part, anchor: str) -> Callable[[Request], Any]:
+    @page("reviewer", write=True)
+    async def save(request: Request) -> Response:
+        workbench = bench(request)
+        study_id = request.path_params["study_id"]
+        form = form_fields(request)
+        document, base = await call(study_document, workbench.store, study_id)
+        try:
+            document, change = part(document, form)
+            await call(
+                save_study,
+                workbench.store,
+                document,
+                request.state.user.username,
+                change=change,
+                base=form.get("base") or base,
+            )
+        except InputError as exc:
+            return await _study_page(request, study_id, failed=form_name, error=exc, status=400)
+        await call(workbench.studies_changed, [study_id])
+        return _back(study_id, f"saved: {change}", anchor)
+
+    save.__name__ = f"save_{form_name}"
+    return save
+
+
+@page("reviewer", write=True)
+async def extraction_new(request: Request) -> Response:
+    workbench = bench(request)
+    form = form_fields(request)
+    try:
+        document, change = _study_part({}, form, new=True)
+        await call(save_study, workbench.store, document, request.state.user.username, change=change, new=True)
+    except InputError as exc:
+        return await _index_page(request, error=exc, status=400)
+    await call(workbench.studies_changed, [document["id"]])
+    return _back(document["id"], f"saved: {change}")
+
+
+@page("reviewer", write=True)
+async def extraction_undo(request: Request) -> Response:
+    workbench = bench(request)
+    form = form_fields(request)
+    user = request.state.user
+    study_id = form.get("study_id", "")
+    message = await call(undo_change, workbench.store, form.get("change", ""), user.username, admin=may(user, "admin"))
+    await call(workbench.studies_changed, [study_id])
+    try:
+        await call(study_document, workbench.store, study_id)
+    except InputError:  # the undone edit had created the study
+        return RedirectResponse(f"/extraction?{urlencode({'message': message})}", status_code=303)
+    return _back(study_id, message)
+
+
+def extraction_routes() -> list[Route]:
+    """The routes of the Extraction view (all of them write or lead to a write: none in read-only mode)."""
+
+    def study_part(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+        return _study_part(document, form, new=False)
+
+    return [
+        Route("/extraction", extraction_index),
+        Route("/extraction/new", extraction_new, methods=["POST"]),
+        Route("/extraction/undo", extraction_undo, methods=["POST"]),
+        Route("/extraction/{study_id}", extraction_study),
+        Route("/extraction/{study_id}/study", _save_route("study", study_part, "#study"), methods=["POST"]),
+        Route("/extraction/{study_id}/arm", _save_route("arm", _arm_part, "#arms"), methods=["POST"]),
+        Route("/extraction/{study_id}/result", _save_route("result", _result_part, "#results"), methods=["POST"]),
+        Route(
+            "/extraction/{study_id}/risk-of-bias",
+            _save_route("risk_of_bias", _risk_of_bias_part, "#risk-of-bias"),
+            methods=["POST"],
+        ),
+        Route("/extraction/{study_id}/remove", _save_route("remove", _remove_part, ""), methods=["POST"]),
+    ]
