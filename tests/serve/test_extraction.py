@@ -10,7 +10,7 @@ import copy
 import re
 
 import pytest
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from secretome.errors import InputError
 from secretome.evidence import add_account, audit_log, get_study, parse_study, study_document
@@ -307,3 +307,35 @@ def test_a_reader_cannot_extract(postgres_url):
             csrf = csrf_of(client.get("/").text)
             assert client.post(f"/extraction/{STUDY}/result", data=RESULT | {"csrf_token": csrf}).status_code == 403
         assert len(get_study(store, STUDY).results) == 1
+
+
+def test_a_result_is_opened_for_change_removed_and_the_removal_undone(workbench):
+    client, store, _ = workbench
+    opened = client.get(f"/extraction/{STUDY}", params={"result": "0"}).text
+    assert 'name="position" value="0"' in opened
+    assert 'name="treatment_mean" id="result-treatment_mean" aria-label="treatment mean" value="14.0"' in opened
+    assert "O&#39;Driscoll score 14.0 ± 2.5 (n = 6) vs 10.5 ± 2.9 (n = 6)</textarea>" in opened
+    arm = client.get(f"/extraction/{STUDY}", params={"arm": "cm"}).text
+    assert 'id="arm-label" value="conditioned medium"' in arm
+    _, csrf, base = _form(client)
+    unchanged = client.post(f"/extraction/{STUDY}/arm", data=_arm_fields(arm) | {"csrf_token": csrf, "base": base})
+    assert "nothing changed, nothing saved" in unchanged.text
+    assert _edits(store) == []
+    removed = client.post(f"/extraction/{STUDY}/remove", data={"remove": "result:0", "csrf_token": csrf, "base": base})
+    assert "saved: result 0 removed" in removed.text
+    assert get_study(store, STUDY).results == ()
+    (edit,) = _edits(store)
+    client.post("/extraction/undo", data={"change": edit.undo, "study_id": STUDY, "csrf_token": csrf})
+    assert get_study(store, STUDY).results[0].provenance.location == "Table 2"
+
+
+def _arm_fields(page: str) -> dict[str, str]:
+    """The arm form's fields as the page fills them (what a browser would send back)."""
+    form = page.split('id="arm-form"')[1].split("</form>", maxsplit=1)[0]
+    fields = dict(re.findall(r'<input type="text" name="([a-z_]+)" id="arm-[a-z_]+" value="([^"]*)"', form))
+    for name, options in re.findall(r'<select name="([a-z_]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', options)
+        fields[name] = chosen.group(1) if chosen else ""
+    quote = re.search(r'name="quote"[^>]*>([^<]*)</textarea>', form)
+    fields["quote"] = str(Markup(quote.group(1)).unescape())
+    return {name: str(Markup(value).unescape()) for name, value in fields.items()}

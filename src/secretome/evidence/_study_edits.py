@@ -89,7 +89,7 @@ def save_study(
     change: str,
     base: str | None = None,
     new: bool = False,
-) -> int:
+) -> int | None:
     """Validate *document* as a study file and write it to *store*, logged as a ``study.edit`` by *actor*.
 
     Parameters
@@ -109,8 +109,9 @@ def save_study(
 
     Returns
     -------
-    int
-        The id of the audit event; ``undo_change(f"edit:{id}")`` undoes the edit.
+    int or None
+        The id of the audit event (``undo_change(f"edit:{id}")`` undoes the edit); ``None`` when the
+        document equals the stored one, and nothing was written.
 
     Raises
     ------
@@ -131,6 +132,8 @@ def save_study(
         before = copy.deepcopy(old.document) if old is not None else None
         if base is not None and before is not None and document_digest(before) != base:
             raise InputError("the study was changed by someone else meanwhile; reload it", record=study.id)
+        if before is not None and document_digest(before) == document_digest(document):
+            return None  # nothing changed: nothing to write or to log
         _write(session, old, study, document)
         detail = {"study_id": study.id, "change": change, "before": before, "after": document_digest(document)}
         event = record_event(session, actor, "study.edit", f"study {study.id}", detail)

@@ -374,7 +374,7 @@ def _save_route(form_name: str, part: Part, anchor: str) -> Callable[[Request], 
         document, base = await call(study_document, workbench.store, study_id)
         try:
             document, change = part(document, form)
-            await call(
+            saved = await call(
                 save_study,
                 workbench.store,
                 document,
@@ -384,6 +384,8 @@ def _save_route(form_name: str, part: Part, anchor: str) -> Callable[[Request], 
             )
         except InputError as exc:
             return await _study_page(request, study_id, failed=form_name, error=exc, status=400)
+        if saved is None:
+            return _back(study_id, "nothing changed, nothing saved", anchor)
         await call(workbench.studies_changed, [study_id])
         return _back(study_id, f"saved: {change}", anchor)
 
