@@ -339,3 +339,36 @@ def _arm_fields(page: str) -> dict[str, str]:
     quote = re.search(r'name="quote"[^>]*>([^<]*)</textarea>', form)
     fields["quote"] = str(Markup(quote.group(1)).unescape())
     return {name: str(Markup(value).unescape()) for name, value in fields.items()}
+
+
+def test_every_arm_result_and_judgement_of_the_corpus_survives_its_form_unchanged():
+    # Opening an item in its form and saving it untouched must not change the study (the validated
+    # Study is equal), for every arm, result and risk-of-bias table of the bundled corpus: a form that
+    # dropped a field it does not show, or misread a number it shows, fails here.
+    from secretome.evidence import corpus_files, read_study_document
+    from secretome.serve._extraction import (
+        arm_values,
+        result_values,
+        risk_of_bias_values,
+        with_arm,
+        with_result,
+        with_risk_of_bias,
+    )
+
+    def sent(values: dict[str, str]) -> dict[str, str]:
+        return {name: value for name, value in values.items() if name != "kept"}  # a note, not a field
+
+    checked = 0
+    for path in corpus_files():
+        document = read_study_document(path)
+        study = parse_study(document)
+        edits = [with_arm(copy.deepcopy(document), sent(arm_values(a))) for a in document.get("arms") or []]
+        for i, result in enumerate(document.get("results") or []):
+            edits.append(with_result(copy.deepcopy(document), sent(result_values(result, i))))
+        if document.get("risk_of_bias"):
+            edits.append(with_risk_of_bias(copy.deepcopy(document), risk_of_bias_values(document["risk_of_bias"])))
+        for edited, change in edits:
+            assert parse_study(edited) == study, f"{document['id']}: {change}"
+            assert change.endswith(("changed", "judged")), change
+        checked += len(edits)
+    assert checked > 500  # the corpus has 154 studies; most have arms and results

@@ -35,7 +35,19 @@ from secretome.evidence import (
 from secretome.serve._pages import bench, call, form_fields, page, render
 from secretome.serve._security import may
 
-__all__ = ["extraction_routes"]
+__all__ = [
+    "arm_values",
+    "extraction_routes",
+    "form_field",
+    "result_values",
+    "risk_of_bias_values",
+    "study_values",
+    "with_arm",
+    "with_result",
+    "with_risk_of_bias",
+    "with_study",
+    "without_item",
+]
 
 # What a paper states per arm, as the result form asks for it (the schema knows more: see ARM_STATISTICS).
 ARM_FIELDS = ("n", "mean", "sd", "se", "median", "q1", "q3")
@@ -82,7 +94,8 @@ def _provenance(form: dict[str, str]) -> dict[str, Any]:
     return _given({name: _text(form, name) for name in PROVENANCE_FIELDS})
 
 
-def _study_part(document: dict[str, Any], form: dict[str, str], new: bool) -> tuple[dict[str, Any], str]:
+def with_study(document: dict[str, Any], form: dict[str, str], new: bool) -> tuple[dict[str, Any], str]:
+    """*document* with the study form's reference, design and source quality; and what changed, one line."""
     reference = dict(document.get("reference") or {})
     authors = [line.strip() for line in form.get("authors", "").splitlines() if line.strip()]
     reference.update(authors=authors, year=_number(form, "year"), title=_text(form, "title"))
@@ -96,100 +109,123 @@ def _study_part(document: dict[str, Any], form: dict[str, str], new: bool) -> tu
     return _given(document), "study created" if new else "study details changed"
 
 
-def _arm_part(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
-    dose = _given({"value": _number(form, "dose_value"), "unit": _text(form, "dose_unit")})
-    intervention = _given(
+def _overlay(old: dict[str, Any] | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """*old* with the fields a form manages set from *fields* (a blank one removed); the rest of *old* is kept.
+
+    An edit through a form never drops what the form does not show (a result's test statistic, an
+    arm's donor, a change from baseline): the form changes only its own fields.
+
+    >>> _overlay({"n": 6, "mean_change": -2.5}, {"n": 7, "mean": None})
+    {'n': 7, 'mean_change': -2.5}
+    """
+    merged = dict(old or {})
+    for key, value in fields.items():
+        if value is None or value == {}:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def with_arm(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """*document* with the arm of the arm form added, or changed when its id exists; and what changed."""
+    arms = list(document.get("arms") or [])
+    arm_id = _text(form, "arm_id")
+    index = next((i for i, a in enumerate(arms) if arm_id and a.get("id") == arm_id), None)
+    old = arms[index] if index is not None else {}
+    given = old.get("intervention") or {}
+    dose = _overlay(given.get("dose"), {"value": _number(form, "dose_value"), "unit": _text(form, "dose_unit")})
+    intervention = _overlay(
+        given,
         {
             "product": _text(form, "product"),
             "msc_source": _text(form, "msc_source"),
             "dose": dose or None,
             "route": _text(form, "route"),
             "schedule": _text(form, "schedule"),
-        }
+        },
     )
-    arm = _given(
+    arm = _overlay(
+        old,
         {
-            "id": _text(form, "arm_id"),
+            "id": arm_id,
             "role": _text(form, "role"),
             "label": _text(form, "label"),
             "n": _number(form, "n"),
             "intervention": intervention or None,
             "provenance": _provenance(form) or None,
             "notes": _text(form, "notes"),
-        }
+        },
     )
-    arms = list(document.get("arms") or [])
-    same = [i for i, a in enumerate(arms) if a.get("id") == arm.get("id")]
-    if same:
-        arms[same[0]] = arm
-        change = f"arm {arm['id']} changed"
-    else:
-        arms.append(arm)
-        change = f"arm {arm.get('id') or '(no id)'} added"
-    return {**document, "arms": arms}, change
+    if index is not None:
+        arms[index] = arm
+        return {**document, "arms": arms}, f"arm {arm_id} changed"
+    arms.append(arm)
+    return {**document, "arms": arms}, f"arm {arm_id or '(no id)'} added"
 
 
-def _result_part(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
-    result: dict[str, Any] = {
+def with_result(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """*document* with the result form's result added, or put at ``position``; and what changed."""
+    results = list(document.get("results") or [])
+    position = form.get("position", "")
+    editing = position.isdigit() and int(position) < len(results)
+    old = results[int(position)] if editing else {}
+    fields = {
         "outcome": _text(form, "outcome"),
         "timepoint": _text(form, "timepoint"),
         "timepoint_days": _number(form, "timepoint_days"),
         "treatment": _text(form, "treatment"),
         "control": _text(form, "control"),
-    }
-    kind = form.get("kind", "arm_data")
-    if kind == "arm_data":
-        arm_data = {}
-        for role in ("treatment", "control"):
-            stats = _given({name: _number(form, f"{role}_{name}") for name in ARM_FIELDS})
-            if result[role] and stats:
-                arm_data[result[role]] = stats
-        result["arm_data"] = arm_data
-    elif kind == "effect":
-        names = ("measure", "estimate", "ci_lb", "ci_ub", "se")
-        result["effect"] = _given({n: _text(form, n) if n == "measure" else _number(form, n) for n in names})
-    else:
-        result["direction"] = _text(form, "direction")
-    significant = form.get("significant", "")
-    result |= {
-        "significant": {"yes": True, "no": False}.get(significant),
+        "significant": {"yes": True, "no": False}.get(form.get("significant", "")),
         "p": _text(form, "p"),
         "notes": _text(form, "notes"),
     }
-    result = _given(result)
+    kind = form.get("kind", "arm_data")
+    kinds = dict.fromkeys(("arm_data", "effect", "direction"))  # the other two kinds are removed
+    if kind == "arm_data":
+        old_data = old.get("arm_data") or {}
+        arm_data = {}
+        for role in ("treatment", "control"):
+            arm = fields[role]
+            stats = _overlay(old_data.get(arm), {name: _number(form, f"{role}_{name}") for name in ARM_FIELDS})
+            if arm and stats:
+                arm_data[arm] = stats
+        kinds["arm_data"] = arm_data
+    elif kind == "effect":
+        names = ("measure", "estimate", "ci_lb", "ci_ub", "se")
+        effect = {n: _text(form, n) if n == "measure" else _number(form, n) for n in names}
+        kinds["effect"] = _overlay(old.get("effect"), effect)
+    else:
+        kinds["direction"] = _text(form, "direction")
+    result = _overlay(old, fields | kinds)
     if kind == "arm_data":
         result.setdefault("arm_data", {})  # an empty table is the schema's to refuse ("should be non-empty")
     # Always there, even empty: a missing part is then named by the schema ("provenance.source: is required").
     result["provenance"] = _provenance(form)
-    results = list(document.get("results") or [])
-    position = form.get("position", "")
-    if position.isdigit() and int(position) < len(results):
+    if editing:
         results[int(position)] = result
-        change = f"result {position} changed"
-    else:
-        results.append(result)
-        change = f"result {len(results) - 1} added"
-    return {**document, "results": results}, change
+        return {**document, "results": results}, f"result {position} changed"
+    results.append(result)
+    return {**document, "results": results}, f"result {len(results) - 1} added"
 
 
-def _risk_of_bias_part(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+def with_risk_of_bias(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """*document* with the risk-of-bias form's judgements (one tool, every domain); and what changed."""
     tool_id = form.get("tool", "")
     tool = vocab.RISK_OF_BIAS_TOOLS.get(tool_id)
+    old = document.get("risk_of_bias") or {}
+    old = old if old.get("tool") == tool_id else {}  # another tool's domains are not this one's
     items = {}
     for domain, _ in tool.domains if tool else ():
-        items[domain] = _given(
-            {
-                "judgement": _text(form, f"{domain}_judgement"),
-                "quote": _text(form, f"{domain}_quote"),
-                "location": _text(form, f"{domain}_location"),
-            }
-        )
-    rob = _given({"tool": tool_id or None, "source": _text(form, "rob_source"), "notes": _text(form, "rob_notes")})
-    rob["items"] = items
+        fields = {name: _text(form, f"{domain}_{name}") for name in ("judgement", "quote", "location")}
+        items[domain] = _overlay((old.get("items") or {}).get(domain), fields)
+    fields = {"tool": tool_id or None, "source": _text(form, "rob_source"), "notes": _text(form, "rob_notes")}
+    rob = _overlay(old, fields) | {"items": items}
     return {**document, "risk_of_bias": rob}, f"risk of bias ({tool_id}) judged"
 
 
-def _remove_part(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+def without_item(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """*document* without the result or arm the form names (``result:2``, ``arm:cm``); and what changed."""
     what, _, key = form.get("remove", "").partition(":")
     if what == "result" and key.isdigit() and int(key) < len(document.get("results") or []):
         results = list(document["results"])
@@ -204,7 +240,8 @@ def _remove_part(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[s
 # ---------------------------------------------------------------- study document -> form fields
 
 
-def _study_values(document: dict[str, Any]) -> dict[str, str]:
+def study_values(document: dict[str, Any]) -> dict[str, str]:
+    """The study form's fields filled from *document*."""
     ref = document.get("reference") or {}
     values = {name: _shown(ref.get(name)) for name in ("title", "year", "journal", "doi", "pmid", "url")}
     values |= {"authors": "\n".join(ref.get("authors") or []), "design": document.get("design", "")}
@@ -219,17 +256,23 @@ def _provenance_values(prov: dict[str, Any] | None) -> dict[str, str]:
     return {name: _shown((prov or {}).get(name)) for name in PROVENANCE_FIELDS}
 
 
-def _arm_values(arm: dict[str, Any]) -> dict[str, str]:
+_INTERVENTION_FIELDS = ("product", "msc_source", "route", "schedule")
+
+
+def arm_values(arm: dict[str, Any]) -> dict[str, str]:
+    """The arm form's fields filled from *arm*; ``kept`` lists what the form does not show."""
     given = arm.get("intervention") or {}
     dose = given.get("dose") or {}
     values = {"arm_id": arm.get("id", ""), "role": arm.get("role", ""), "label": arm.get("label", "")}
     values |= {"n": _shown(arm.get("n")), "notes": _shown(arm.get("notes"))}
-    values |= {name: _shown(given.get(name)) for name in ("product", "msc_source", "route", "schedule")}
+    values |= {name: _shown(given.get(name)) for name in _INTERVENTION_FIELDS}
     values |= {"dose_value": _shown(dose.get("value")), "dose_unit": _shown(dose.get("unit"))}
-    return values | _provenance_values(arm.get("provenance"))
+    kept = [f"intervention.{name}" for name in given if name not in (*_INTERVENTION_FIELDS, "dose")]
+    return values | _provenance_values(arm.get("provenance")) | {"kept": ", ".join(kept)}
 
 
-def _result_values(result: dict[str, Any], position: int) -> dict[str, str]:
+def result_values(result: dict[str, Any], position: int) -> dict[str, str]:
+    """The result form's fields filled from *result* (at *position*); ``kept`` lists what the form does not show."""
     values = {n: _shown(result.get(n)) for n in ("outcome", "timepoint", "timepoint_days", "treatment", "control")}
     values |= {"position": str(position), "p": _shown(result.get("p")), "notes": _shown(result.get("notes"))}
     values["significant"] = {True: "yes", False: "no"}.get(result.get("significant"), "")
@@ -240,10 +283,28 @@ def _result_values(result: dict[str, Any], position: int) -> dict[str, str]:
         values |= {f"{role}_{name}": _shown(stats.get(name)) for name in ARM_FIELDS}
     values |= {n: _shown((result.get("effect") or {}).get(n)) for n in ("measure", "estimate", "ci_lb", "ci_ub", "se")}
     values["direction"] = _shown(result.get("direction"))
-    return values | _provenance_values(result.get("provenance"))
+    return values | _provenance_values(result.get("provenance")) | {"kept": ", ".join(_kept(result))}
 
 
-def _risk_of_bias_values(rob: dict[str, Any] | None) -> dict[str, str]:
+_RESULT_FIELDS = {"outcome", "timepoint", "timepoint_days", "treatment", "control", "significant", "p", "notes"}
+_RESULT_FIELDS |= {"provenance", "arm_data", "effect", "direction"}
+
+
+def _kept(result: dict[str, Any]) -> list[str]:
+    """What of *result* the form does not show (and an edit keeps), as field paths.
+
+    >>> _kept({"outcome": "x", "statistic": {"name": "t"}, "arm_data": {"cm": {"n": 6, "mean_change": 1}}})
+    ['statistic', 'arm_data.cm.mean_change']
+    """
+    kept = [name for name in result if name not in _RESULT_FIELDS]
+    for arm, stats in (result.get("arm_data") or {}).items():
+        kept += [f"arm_data.{arm}.{name}" for name in stats if name not in ARM_FIELDS]
+    effect = result.get("effect") or {}
+    return kept + [f"effect.{name}" for name in effect if name not in ("measure", "estimate", "ci_lb", "ci_ub", "se")]
+
+
+def risk_of_bias_values(rob: dict[str, Any] | None) -> dict[str, str]:
+    """The risk-of-bias form's fields filled from *rob*."""
     rob = rob or {}
     values = {"tool": _shown(rob.get("tool")), "rob_source": _shown(rob.get("source"))}
     values["rob_notes"] = _shown(rob.get("notes"))
@@ -310,13 +371,13 @@ async def _study_page(
     results = document.get("results") or []
     arms = document.get("arms") or []
     prefill = {
-        "study": _study_values(document),
-        "arm": next((_arm_values(a) for a in arms if a.get("id") == params.get("arm")), {"role": "treatment"}),
+        "study": study_values(document),
+        "arm": next((arm_values(a) for a in arms if a.get("id") == params.get("arm")), {"role": "treatment"}),
         "result": {"kind": "arm_data", "status": "verbatim"},
-        "risk_of_bias": _risk_of_bias_values(document.get("risk_of_bias")),
+        "risk_of_bias": risk_of_bias_values(document.get("risk_of_bias")),
     }
     if params.get("result", "").isdigit() and int(params["result"]) < len(results):
-        prefill["result"] = _result_values(results[int(params["result"])], int(params["result"]))
+        prefill["result"] = result_values(results[int(params["result"])], int(params["result"]))
     tools = [t for t in vocab.RISK_OF_BIAS_TOOLS.values() if study.design in t.designs]
     if params.get("tool") in vocab.RISK_OF_BIAS_TOOLS:
         prefill["risk_of_bias"]["tool"] = params["tool"]
@@ -398,7 +459,7 @@ async def extraction_new(request: Request) -> Response:
     workbench = bench(request)
     form = form_fields(request)
     try:
-        document, change = _study_part({}, form, new=True)
+        document, change = with_study({}, form, new=True)
         await call(save_study, workbench.store, document, request.state.user.username, change=change, new=True)
     except InputError as exc:
         return await _index_page(request, error=exc, status=400)
@@ -425,7 +486,7 @@ def extraction_routes() -> list[Route]:
     """The routes of the Extraction view (all of them write or lead to a write: none in read-only mode)."""
 
     def study_part(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
-        return _study_part(document, form, new=False)
+        return with_study(document, form, new=False)
 
     return [
         Route("/extraction", extraction_index),
@@ -433,12 +494,12 @@ def extraction_routes() -> list[Route]:
         Route("/extraction/undo", extraction_undo, methods=["POST"]),
         Route("/extraction/{study_id}", extraction_study),
         Route("/extraction/{study_id}/study", _save_route("study", study_part, "#study"), methods=["POST"]),
-        Route("/extraction/{study_id}/arm", _save_route("arm", _arm_part, "#arms"), methods=["POST"]),
-        Route("/extraction/{study_id}/result", _save_route("result", _result_part, "#results"), methods=["POST"]),
+        Route("/extraction/{study_id}/arm", _save_route("arm", with_arm, "#arms"), methods=["POST"]),
+        Route("/extraction/{study_id}/result", _save_route("result", with_result, "#results"), methods=["POST"]),
         Route(
             "/extraction/{study_id}/risk-of-bias",
-            _save_route("risk_of_bias", _risk_of_bias_part, "#risk-of-bias"),
+            _save_route("risk_of_bias", with_risk_of_bias, "#risk-of-bias"),
             methods=["POST"],
         ),
-        Route("/extraction/{study_id}/remove", _save_route("remove", _remove_part, ""), methods=["POST"]),
+        Route("/extraction/{study_id}/remove", _save_route("remove", without_item, ""), methods=["POST"]),
     ]
