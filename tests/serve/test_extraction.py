@@ -273,13 +273,37 @@ def test_a_new_study_is_created_and_its_creation_undone(workbench):
         get_study(store, "test-2024-created")
 
 
-def test_what_users_type_is_escaped_on_every_page(workbench):
+def test_xss_posted_through_every_field_of_every_form_is_escaped_on_every_page(workbench):
     client, _, _ = workbench
-    xss = '<script>alert("x")</script>'
-    _post_result(client, RESULT | {"notes": xss})
-    _post_result(client, RESULT | {"timepoint": xss, "quote": xss})  # refused: the page shows what was typed
-    for path in (f"/extraction/{STUDY}", f"/studies/{STUDY}", "/audit"):
-        assert "<script>alert" not in client.get(path).text
+    xss = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    provenance = ["source", "location", "quote", "status", "method"]
+    study = ["design", "title", "authors", "year", "journal", "doi", "pmid", "url", "source_quality"]
+    arm = ["arm_id", "role", "label", "n", "product", "msc_source", "route", "dose_value", "dose_unit", "schedule"]
+    result = [*RESULT, "position", "measure", "estimate", "ci_lb", "ci_ub", "se", "direction", "p", "significant"]
+    rob = ["tool", "rob_source", "rob_notes"] + [
+        f"{d}_{f}" for d, _ in _syrcle_domains() for f in ("judgement", "quote")
+    ]
+    forms = {
+        "/extraction/new": ["id", *study],
+        f"/extraction/{STUDY}/study": study,
+        f"/extraction/{STUDY}/arm": [*arm, "notes", *provenance],
+        f"/extraction/{STUDY}/result": [*result, "notes", *provenance],
+        f"/extraction/{STUDY}/risk-of-bias": rob,
+        f"/extraction/{STUDY}/remove": ["remove"],
+    }
+    for path, fields in forms.items():
+        _, csrf, base = _form(client)
+        page = client.post(path, data=dict.fromkeys(fields, xss) | {"csrf_token": csrf, "base": base})
+        assert page.status_code == 400, path
+        assert "<script>alert" not in page.text, path
+        assert "<img src=x" not in page.text, path
+    # A payload that is valid text is saved, and escaped wherever it is shown.
+    _post_result(client, RESULT | {"notes": xss, "timepoint": xss})
+    for path in (f"/extraction/{STUDY}", f"/studies/{STUDY}", "/audit", "/"):
+        text = client.get(path).text
+        assert "<script>alert" not in text, path
+        assert "<img src=x" not in text, path
+    assert _escaped(xss) in client.get(f"/studies/{STUDY}").text
 
 
 def test_read_only_mode_refuses_every_extraction_write(tmp_path):
