@@ -48,37 +48,55 @@ def study_document(store: Store, study_id: str) -> tuple[dict[str, Any], str]:
 
 
 def _lock(session: Session, study_id: str) -> orm.Study | None:
-    # FOR UPDATE serialises edits of one study on PostgreSQL (SQLite serialises every writer).
-    return session.scalar(sa.select(orm.Study).where(orm.Study.id == study_id).with_for_update())
+    """The study row, read after taking the write lock on it, so that concurrent edits of it queue.
+
+    Touching the row is the lock: a row lock on PostgreSQL, and on SQLite the database's write lock
+    (its driver begins a transaction only at the first write, so a SELECT ... FOR UPDATE, which
+    SQLite ignores, would let two edits read the same version and the second overwrite the first).
+    """
+    touch = sa.update(orm.Study).where(orm.Study.id == study_id).values(schema_version=orm.Study.schema_version)
+    session.execute(touch.execution_options(synchronize_session=False))
+    return session.scalar(sa.select(orm.Study).where(orm.Study.id == study_id))
 
 
 def _write(session: Session, old: orm.Study | None, study: Study | None, document: dict[str, Any] | None) -> None:
-    """Replace the rows of *old* by those of *study* (``None``: remove it), as ``compile_corpus`` does."""
-    study_id = old.id if old is not None else study.id  # type: ignore[union-attr]
-    links: list[int] = []
-    batch_id = None
-    if old is not None:
-        batch_id, reference_id = old.batch_id, old.reference_id
-        links = list(session.scalars(sa.select(orm.Record.id).where(orm.Record.study_id == study_id)))
-        if links and study is None:
+    """Make the rows of *old* those of *study*: updated in place, created (no *old*) or removed (no *study*).
+
+    The study row is updated, not deleted and inserted, so that a concurrent edit waiting on its
+    lock (:func:`_lock`) reads the edited document and is refused, and records stay linked to it.
+    """
+    if old is None:
+        session.add(study_row(study, document))  # type: ignore[arg-type]
+        return
+    study_id = old.id
+    session.execute(sa.delete(orm.Result).where(orm.Result.study_id == study_id))
+    session.execute(sa.delete(orm.Arm).where(orm.Arm.study_id == study_id))
+    session.expire(old, ["arms", "results"])
+    if study is None or document is None:
+        linked = list(session.scalars(sa.select(orm.Record.id).where(orm.Record.study_id == study_id)))
+        if linked:
             raise InputError(
-                f"records {', '.join(map(str, links[:5]))} are linked to this study; it stays",
+                f"records {', '.join(map(str, linked[:5]))} are linked to this study; it stays",
                 field="study_id",
                 value=study_id,
             )
-        session.execute(sa.update(orm.Record).where(orm.Record.id.in_(links)).values(study_id=None))
-        for table in (orm.Result, orm.Arm):
-            session.execute(sa.delete(table).where(table.study_id == study_id))
+        reference_id = old.reference_id
         session.execute(sa.delete(orm.Study).where(orm.Study.id == study_id))
         session.execute(sa.delete(orm.Reference).where(orm.Reference.id == reference_id))
         session.expunge(old)
-    if study is None or document is None:
         return
-    row = study_row(study, document)
-    row.batch_id = batch_id  # a study imported from a sheet stays in its import batch
-    session.add(row)
-    session.flush()
-    session.execute(sa.update(orm.Record).where(orm.Record.id.in_(links)).values(study_id=study_id))
+    new = study_row(study, document)
+    for attribute in sa.inspect(orm.Reference).column_attrs:
+        if attribute.key != "id":
+            setattr(old.reference, attribute.key, getattr(new.reference, attribute.key))
+    for column in ("schema_version", "design", "msc_sources", "products", "species", "outcome_domains", "document"):
+        setattr(old, column, getattr(new, column))
+    # Moved from the unsaved row to the stored one (the unsaved row itself is never added).
+    arms, results = list(new.arms), list(new.results)
+    new.arms.clear()
+    new.results.clear()
+    old.arms.extend(arms)
+    old.results.extend(results)
 
 
 def save_study(
@@ -123,22 +141,27 @@ def save_study(
         raise InputError(f"a description of 1-{_MAX_CHANGE} characters", field="change", value=change)
     study = parse_study(document)
     document = copy.deepcopy(document)
-    with store.session() as session:
-        old = _lock(session, study.id)
-        if new and old is not None:
-            raise InputError("a study with this id is in the store already", record=study.id, field="id")
-        if not new and old is None:
-            raise InputError(f"no such study in {store.url}", field="study_id", value=study.id)
-        before = copy.deepcopy(old.document) if old is not None else None
-        if base is not None and before is not None and document_digest(before) != base:
-            raise InputError("the study was changed by someone else meanwhile; reload it", record=study.id)
-        if before is not None and document_digest(before) == document_digest(document):
-            return None  # nothing changed: nothing to write or to log
-        _write(session, old, study, document)
-        detail = {"study_id": study.id, "change": change, "before": before, "after": document_digest(document)}
-        event = record_event(session, actor, "study.edit", f"study {study.id}", detail)
-        session.flush()
-        event_id = event.id
+    try:
+        with store.session() as session:
+            old = _lock(session, study.id)
+            if new and old is not None:
+                raise InputError("a study with this id is in the store already", record=study.id, field="id")
+            if not new and old is None:
+                raise InputError(f"no such study in {store.url}", field="study_id", value=study.id)
+            before = copy.deepcopy(old.document) if old is not None else None
+            if base is not None and before is not None and document_digest(before) != base:
+                raise InputError("the study was changed by someone else meanwhile; reload it", record=study.id)
+            if before is not None and document_digest(before) == document_digest(document):
+                return None  # nothing changed: nothing to write or to log
+            _write(session, old, study, document)
+            detail = {"study_id": study.id, "change": change, "before": before, "after": document_digest(document)}
+            event = record_event(session, actor, "study.edit", f"study {study.id}", detail)
+            session.flush()
+            event_id = event.id
+    except sa.exc.IntegrityError as exc:
+        if new:  # created at the same moment by someone else: the id's primary key refused ours
+            raise InputError("a study with this id is in the store already", record=study.id, field="id") from exc
+        raise
     sync_facets(store, [study.id])
     return event_id
 
@@ -160,6 +183,8 @@ def undo_edit(store: Store, event_id: int, actor: str, *, admin: bool = False) -
         if event is None or event.action != "study.edit":
             raise InputError("no such study edit", field="change", value=shown)
         detail = dict(event.detail)
+        study_id = detail["study_id"]
+        old = _lock(session, study_id)  # before the checks: a concurrent undo or edit of the study waits
         undone = session.scalars(
             sa.select(AuditEvent.detail).where(AuditEvent.action == "study.undo", AuditEvent.target == event.target)
         )
@@ -167,8 +192,6 @@ def undo_edit(store: Store, event_id: int, actor: str, *, admin: bool = False) -
             raise InputError("this edit was undone already", field="change", value=shown)
         if event.actor != actor and not admin:
             raise InputError(f"only {event.actor} or an admin undoes this edit", field="change", value=shown)
-        study_id = detail["study_id"]
-        old = _lock(session, study_id)
         if old is None or document_digest(old.document) != detail["after"]:
             raise InputError(
                 f"study {study_id} was changed after this edit; undo the later edits first", field="change", value=shown
