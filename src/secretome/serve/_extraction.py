@@ -393,7 +393,7 @@ async def _study_page(
     context |= {"invalid": invalid, "tools": tools, "tool": tool, "edits": edits, "choices": _CHOICES}
     context["arm_choices"] = [(arm.id, f"{arm.id}: {arm.label}") for arm in study.arms]
     context["judgements"] = [(j, j.replace("_", " ")) for j in tool.judgements] if tool else []
-    context |= {"message": params.get("message", ""), "may_undo_any": may(request.state.user, "admin")}
+    context["message"] = params.get("message", "")
     return render(request, "extraction.html", context, status=status)
 
 
