@@ -1,4 +1,4 @@
-"""The workbench in real Debian Chromium: a reviewer screens with the keyboard, undoes, reads a study."""
+"""The workbench in real Debian Chromium: a reviewer screens with the keyboard, undoes, reads a study, extracts."""
 
 from __future__ import annotations
 
@@ -140,3 +140,33 @@ def test_extract_a_result_with_its_quote_and_read_it_on_the_study_page(served):
         errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
     assert get_study(store, "gamma-2021-synthetic").results[1].provenance.quote == quote
+
+
+@pytest.mark.needs_chromium
+def test_change_a_result_and_see_the_forest_plot_change(served):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, store = served
+    synthesis = f"{url}/synthesis?analysis=odriscoll_score/animal/secretome"
+    with chromium() as browser:
+        browser.get(synthesis)
+        pooled = browser.find_element(By.ID, "pooled").text
+        plot = browser.find_element(By.CSS_SELECTOR, "#forest img").get_attribute("src")
+        assert "k = 3" in pooled
+        browser.get(f"{url}/extraction/alpha-2019-synthetic?result=0")
+        form = browser.find_element(By.ID, "result-form")
+        typed = {"treatment_mean": "20.0", "quote": "O'Driscoll score 20.0 ± 2.1 (n = 8) vs 9.0 ± 1.8 (n = 8)"}
+        for name, text in typed.items():
+            field = form.find_element(By.NAME, name)
+            field.clear()
+            field.send_keys(text)
+        form.find_element(By.ID, "save-result").click()
+        WebDriverWait(browser, 10).until(lambda b: "saved: result 0 changed" in b.find_element(By.ID, "flash").text)
+        browser.get(synthesis)
+        assert "k = 3" in browser.find_element(By.ID, "pooled").text
+        assert browser.find_element(By.ID, "pooled").text != pooled
+        assert browser.find_element(By.CSS_SELECTOR, "#forest img").get_attribute("src") != plot
+        errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    assert get_study(store, "alpha-2019-synthetic").results[0].arm_data[0].mean == 20.0
