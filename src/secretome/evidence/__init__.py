@@ -5,7 +5,8 @@ The curated corpus is one YAML file per study (``docs/corpus-format.md``), valid
 compiled into an SQL store (:func:`open_store`, :func:`create_store`). Literature exports are
 imported (:func:`import_files`), de-duplicated (:func:`dedupe_records`) and screened
 (:func:`screen_record`, :func:`import_decisions`); :func:`prisma_counts` counts the PRISMA 2020
-flow diagram from them.
+flow diagram from them. The workbench edits a study with :func:`save_study` (validated as a study
+file, logged in the audit log, undone with :func:`undo_change`).
 """
 
 from secretome.evidence._accounts import (
