@@ -305,6 +305,8 @@ def test_xss_posted_through_every_field_of_every_form_is_escaped_on_every_page(w
         f"/extraction/{STUDY}/result": [*result, "notes", *provenance],
         f"/extraction/{STUDY}/risk-of-bias": rob,
         f"/extraction/{STUDY}/remove": ["remove"],
+        f"/extraction/{STUDY}/classification": ["msc_sources", "products", "species", "outcome_domains", *provenance],
+        f"/extraction/{STUDY}/population": ["species", "oa_model", "strain", "age", "notes", *provenance],
     }
     for path, fields in forms.items():
         _, csrf, base = _form(client)
@@ -387,9 +389,13 @@ def test_every_arm_result_and_judgement_of_the_corpus_survives_its_form_unchange
     from secretome.evidence import corpus_files, read_study_document
     from secretome.serve._extraction import (
         arm_values,
+        classification_values,
+        population_values,
         result_values,
         risk_of_bias_values,
         with_arm,
+        with_classification,
+        with_population,
         with_result,
         with_risk_of_bias,
     )
@@ -406,8 +412,51 @@ def test_every_arm_result_and_judgement_of_the_corpus_survives_its_form_unchange
             edits.append(with_result(copy.deepcopy(document), sent(result_values(result, i))))
         if document.get("risk_of_bias"):
             edits.append(with_risk_of_bias(copy.deepcopy(document), risk_of_bias_values(document["risk_of_bias"])))
+        if document.get("classification"):
+            values = classification_values(document["classification"])
+            edits.append(with_classification(copy.deepcopy(document), values))
+        if document.get("population"):
+            edits.append(with_population(copy.deepcopy(document), population_values(document["population"])))
         for edited, change in edits:
             assert parse_study(edited) == study, f"{document['id']}: {change}"
-            assert change.endswith(("changed", "judged")), change
+            assert change.endswith(("changed", "judged")), change  # nothing was removed
         checked += len(edits)
     assert checked > 500  # the corpus has 154 studies; most have arms and results
+
+
+def test_the_classification_and_population_are_saved_through_the_schema(workbench):
+    client, store, _ = workbench
+    fields = {
+        "msc_sources": ["adipose", "bone_marrow"],  # a multiple choice
+        "products": ["conditioned_medium"],
+        "species": ["rat"],
+        "outcome_domains": ["histology"],
+        "source": "doi:10.5555/secretome.serve.3",
+        "location": "Methods",
+        "quote": "Rats received conditioned medium.",
+        "status": "curator_classification",
+    }
+    _, csrf, base = _form(client)
+    page = client.post(f"/extraction/{STUDY}/classification", data=fields | {"csrf_token": csrf, "base": base})
+    assert page.status_code == 200, page.text
+    assert get_study(store, STUDY).classification.msc_sources == ("adipose", "bone_marrow")
+    _, csrf, base = _form(client)
+    unsourced = {k: v for k, v in fields.items() if k != "source"} | {"csrf_token": csrf, "base": base}
+    refused = client.post(f"/extraction/{STUDY}/classification", data=unsourced)
+    assert refused.status_code == 400
+    expected = f"record '{STUDY}', field 'classification.provenance.source': is required (got None)"
+    assert _escaped(expected) in refused.text
+    assert '<option value="bone_marrow" selected>' in refused.text  # the choices are kept
+    population = {
+        "species": "rat",
+        "oa_model": "focal_defect",
+        "strain": "Wistar",
+        "source": "doi:10.5555/secretome.serve.3",
+        "location": "Methods",
+        "quote": "Wistar rats with a focal cartilage defect.",
+        "status": "verbatim",
+    }
+    _, csrf, base = _form(client)
+    page = client.post(f"/extraction/{STUDY}/population", data=population | {"csrf_token": csrf, "base": base})
+    assert page.status_code == 200, page.text
+    assert get_study(store, STUDY).population.strain == "Wistar"

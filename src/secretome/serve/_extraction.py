@@ -37,12 +37,16 @@ from secretome.serve._security import may
 
 __all__ = [
     "arm_values",
+    "classification_values",
     "extraction_routes",
     "form_field",
+    "population_values",
     "result_values",
     "risk_of_bias_values",
     "study_values",
     "with_arm",
+    "with_classification",
+    "with_population",
     "with_result",
     "with_risk_of_bias",
     "with_study",
@@ -224,6 +228,31 @@ def with_risk_of_bias(document: dict[str, Any], form: dict[str, str]) -> tuple[d
     return {**document, "risk_of_bias": rob}, f"risk of bias ({tool_id}) judged"
 
 
+_CLASSIFICATION_LISTS = ("msc_sources", "products", "species", "outcome_domains")
+_POPULATION_TEXTS = ("strain", "sex", "age", "induction", "kellgren_lawrence", "bmi", "notes")
+
+
+def with_classification(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """*document* with the curator's classification of the form (lists are one id a line); and what changed."""
+    lists = {name: [v for v in form.get(name, "").splitlines() if v] or None for name in _CLASSIFICATION_LISTS}
+    fields = lists | {"notes": _text(form, "notes")}
+    classification = _overlay(document.get("classification"), fields)
+    if not any(lists.values()) and not _provenance(form):
+        return {k: v for k, v in document.items() if k != "classification"}, "classification removed"
+    classification["provenance"] = _provenance(form)  # always there: the schema names a missing part
+    return {**document, "classification": classification}, "classification changed"
+
+
+def with_population(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """*document* with the population of the form (species, OA model, ...); and what changed."""
+    fields = {name: _text(form, name) for name in ("species", "oa_model", *_POPULATION_TEXTS)}
+    population = _overlay(document.get("population"), fields)
+    if not any(fields.values()) and not _provenance(form):
+        return {k: v for k, v in document.items() if k != "population"}, "population removed"
+    population["provenance"] = _provenance(form)
+    return {**document, "population": population}, "population changed"
+
+
 def without_item(document: dict[str, Any], form: dict[str, str]) -> tuple[dict[str, Any], str]:
     """*document* without the result or arm the form names (``result:2``, ``arm:cm``); and what changed."""
     what, _, key = form.get("remove", "").partition(":")
@@ -313,6 +342,20 @@ def risk_of_bias_values(rob: dict[str, Any] | None) -> dict[str, str]:
     return values
 
 
+def classification_values(classification: dict[str, Any] | None) -> dict[str, str]:
+    """The classification form's fields filled from *classification* (lists one id a line)."""
+    given = classification or {}
+    values = {name: "\n".join(given.get(name) or []) for name in _CLASSIFICATION_LISTS}
+    return values | {"notes": _shown(given.get("notes"))} | _provenance_values(given.get("provenance"))
+
+
+def population_values(population: dict[str, Any] | None) -> dict[str, str]:
+    """The population form's fields filled from *population*."""
+    given = population or {}
+    values = {name: _shown(given.get(name)) for name in ("species", "oa_model", *_POPULATION_TEXTS)}
+    return values | _provenance_values(given.get("provenance"))
+
+
 def form_field(form: str, path: str | None, values: dict[str, str]) -> str | None:
     """The form field that a schema error's field path (``results[2].arm_data.cm.mean``) is about.
 
@@ -323,7 +366,10 @@ def form_field(form: str, path: str | None, values: dict[str, str]) -> str | Non
     """
     if not path:
         return None
-    parts = re.sub(r"^(results|arms)\[\d+\]\.?|^(reference|risk_of_bias)\.", "", path).split(".")
+    inner = re.sub(r"^(results|arms)\[\d+\]\.?|^(reference|risk_of_bias|classification|population)\.", "", path)
+    parts = inner.split(".")
+    if form == "classification" and (listed := re.sub(r"\[\d+\]$", "", parts[0])) in _CLASSIFICATION_LISTS:
+        return listed  # msc_sources[1]: the list's field
     if parts[0] in ("provenance", "effect", "intervention") and len(parts) > 1:
         parts = parts[1:]
     if form == "result" and parts[0] == "arm_data" and len(parts) == 3:
@@ -358,6 +404,9 @@ _CHOICES = {
     "directions": [(d, d.replace("_", " ")) for d in DIRECTIONS],
     "source_qualities": [(q, q) for q in SOURCE_QUALITIES],
     "arm_fields": ARM_FIELDS,
+    "species": _options(vocab.SPECIES),
+    "oa_models": _options(vocab.OA_MODELS),
+    "outcome_domains": _options(vocab.OUTCOME_DOMAINS),
 }
 
 
@@ -375,6 +424,8 @@ async def _study_page(
         "arm": next((arm_values(a) for a in arms if a.get("id") == params.get("arm")), {"role": "treatment"}),
         "result": {"kind": "arm_data", "status": "verbatim"},
         "risk_of_bias": risk_of_bias_values(document.get("risk_of_bias")),
+        "classification": classification_values(document.get("classification")),
+        "population": population_values(document.get("population")),
     }
     if params.get("result", "").isdigit() and int(params["result"]) < len(results):
         prefill["result"] = result_values(results[int(params["result"])], int(params["result"]))
@@ -383,7 +434,7 @@ async def _study_page(
         prefill["risk_of_bias"]["tool"] = params["tool"]
     invalid = None
     if failed is not None:
-        prefill[failed] = form_fields(request)
+        prefill[failed] = _submitted(request)
         invalid = form_field(failed, error.field if error else None, prefill[failed])
     tool = vocab.RISK_OF_BIAS_TOOLS.get(prefill["risk_of_bias"].get("tool") or (tools[0].id if tools else ""))
     log = await call(audit_log, workbench.store, limit=500)
@@ -426,12 +477,18 @@ def _back(study_id: str, message: str, anchor: str = "") -> RedirectResponse:
 Part = Callable[[dict[str, Any], dict[str, str]], tuple[dict[str, Any], str]]
 
 
+def _submitted(request: Request) -> dict[str, str]:
+    """The form's fields; a multiple choice (the classification's lists) as one value a line."""
+    lists = {name: "\n".join(map(str, request.state.form.getlist(name))) for name in _CLASSIFICATION_LISTS}
+    return form_fields(request) | {name: value for name, value in lists.items() if value}
+
+
 def _save_route(form_name: str, part: Part, anchor: str) -> Callable[[Request], Any]:
     @page("reviewer", write=True)
     async def save(request: Request) -> Response:
         workbench = bench(request)
         study_id = request.path_params["study_id"]
-        form = form_fields(request)
+        form = _submitted(request)
         document, base = await call(study_document, workbench.store, study_id)
         try:
             document, change = part(document, form)
@@ -502,4 +559,14 @@ def extraction_routes() -> list[Route]:
             methods=["POST"],
         ),
         Route("/extraction/{study_id}/remove", _save_route("remove", without_item, ""), methods=["POST"]),
+        Route(
+            "/extraction/{study_id}/classification",
+            _save_route("classification", with_classification, "#classification"),
+            methods=["POST"],
+        ),
+        Route(
+            "/extraction/{study_id}/population",
+            _save_route("population", with_population, "#population"),
+            methods=["POST"],
+        ),
     ]
