@@ -23,6 +23,7 @@ from secretome.errors import InputError
 from secretome.evidence import _models as orm
 from secretome.evidence._audit import record_event
 from secretome.evidence._facets import document_digest, sync_facets
+from secretome.evidence._row_lock import lock_row
 from secretome.evidence._schema import Study, parse_study
 from secretome.evidence._store import Store, study_row
 from secretome.evidence._workbench_models import AuditEvent
@@ -48,15 +49,8 @@ def study_document(store: Store, study_id: str) -> tuple[dict[str, Any], str]:
 
 
 def _lock(session: Session, study_id: str) -> orm.Study | None:
-    """The study row, read after taking the write lock on it, so that concurrent edits of it queue.
-
-    Touching the row is the lock: a row lock on PostgreSQL, and on SQLite the database's write lock
-    (its driver begins a transaction only at the first write, so a SELECT ... FOR UPDATE, which
-    SQLite ignores, would let two edits read the same version and the second overwrite the first).
-    """
-    touch = sa.update(orm.Study).where(orm.Study.id == study_id).values(schema_version=orm.Study.schema_version)
-    session.execute(touch.execution_options(synchronize_session=False))
-    return session.scalar(sa.select(orm.Study).where(orm.Study.id == study_id))
+    """The study row, read after taking the write lock on it, so that concurrent edits of it queue."""
+    return lock_row(session, orm.Study, study_id, column="schema_version")
 
 
 def _write(session: Session, old: orm.Study | None, study: Study | None, document: dict[str, Any] | None) -> None:

@@ -28,6 +28,7 @@ from secretome.evidence import _models as orm
 from secretome.evidence._agreement import cohen_kappa
 from secretome.evidence._audit import record_event
 from secretome.evidence._dedupe import undo_merge
+from secretome.evidence._row_lock import lock_row
 from secretome.evidence._screening import DECISIONS, SCREENING_STAGES
 from secretome.evidence._store import Store
 from secretome.evidence._study_edits import undo_edit
@@ -64,9 +65,9 @@ def _check(stage: str, decision: str, reviewer: str, reason: str | None) -> str 
 
 
 def _lock_record(session: Session, record_id: int) -> orm.Record:
-    # FOR UPDATE serialises decisions on one record (PostgreSQL; SQLite serialises every writer), so
-    # two requests of one reviewer cannot both find "not decided yet" and both insert.
-    record = session.scalar(sa.select(orm.Record).where(orm.Record.id == record_id).with_for_update())
+    # The lock serialises decisions on one record, so two requests of one reviewer cannot both find
+    # "not decided yet" and both insert.
+    record = lock_row(session, orm.Record, record_id, column="position")
     if record is None:
         raise InputError("no such record in the store", field="record_id", value=record_id)
     if record.duplicate_of is not None:
