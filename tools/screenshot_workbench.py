@@ -18,6 +18,7 @@ VIEWS = {
     "study": None,  # the first study of the table
     "map": "/map",
     "synthesis": "/synthesis",
+    "model": "/model",
     "screening": "/screening",
     "audit": "/audit",
 }

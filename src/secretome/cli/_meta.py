@@ -86,7 +86,10 @@ def meta(
     robust: Annotated[str | None, typer.Option(help="Cluster-robust tests: COLUMN (CR1) or COLUMN:CR2.")] = None,
     selmodel: Annotated[str | None, typer.Option(help="Selection model: 3PSM, beta or step:P1,P2.")] = None,
     fsn: Annotated[str | None, typer.Option(help="Fail-safe N: Rosenthal, Orwin or Rosenberg.")] = None,
-    confint: Annotated[bool, typer.Option(help="Profile-likelihood CIs of the sigma^2 of a multilevel model.")] = False,
+    confint: Annotated[
+        bool,
+        typer.Option(help="CIs of tau^2 (Q-profile), or of the sigma^2 of a multilevel model (profile likelihood)."),
+    ] = False,
     profile: Annotated[
         Path | None, typer.Option(help="Write the profile likelihood plot of tau^2 (first sigma^2) (.svg/.pdf).")
     ] = None,
@@ -114,6 +117,18 @@ def meta(
     regplot: Annotated[
         Path | None,
         typer.Option(help="Write the bubble plot of a meta-regression on one numeric --mod (.svg or .pdf)."),
+    ] = None,
+    predict: Annotated[
+        list[str] | None,
+        typer.Option(help="Predict at moderator values NAME=VALUE,NAME=VALUE (repeatable: one per prediction)."),
+    ] = None,
+    transf: Annotated[
+        str | None, typer.Option(help="Back-transform predictions and BLUPs: exp, ilogit, ztor or iarcsin.")
+    ] = None,
+    blup: Annotated[bool, typer.Option(help="Best linear unbiased predictions of each study's true effect.")] = False,
+    vif: Annotated[bool, typer.Option(help="Variance inflation factors of the moderators (with --mod).")] = False,
+    anova: Annotated[
+        str | None, typer.Option(help="Wald test of these coefficients, by number or name: 2,3 or ablat,year.")
     ] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
@@ -160,10 +175,11 @@ def meta(
         "na_action": na_action,
     }
     result = fitted = meta_from_csv(data, slab=slab, subgroup=subgroup, **model)
-    if random or robust or selmodel or fsn or confint or profile:
+    if random or robust or selmodel or fsn or confint or profile or predict or transf or blup or vif or anova:
         from secretome.meta import AnalysisBundle, follow_ups_from_csv
 
         follow = {"robust_cluster": robust, "selmodel": selmodel, "fsn": fsn, "confint": confint, "profile": profile}
+        follow |= {"predictions": predict or (), "transf": transf, "blups": blup, "vifs": vif, "wald": anova}
         result = follow_ups_from_csv(data, fitted, mods=mod or (), random=random or (), **follow)
         fitted = result.model if isinstance(result, AnalysisBundle) else result
     if regplot:

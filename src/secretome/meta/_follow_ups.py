@@ -1,5 +1,6 @@
 """What the CLI runs after a model is fitted from a table: deeper nesting, robust tests, selection models,
-fail-safe N, sigma^2 CIs and profile plots, each located in the user's file and columns on error."""
+fail-safe N, tau^2 and sigma^2 CIs, profile plots, predictions, BLUPs, VIFs and Wald tests, each located in the
+user's file and columns (or option) on error."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ import pandas as pd
 
 from secretome._result import Result
 from secretome.errors import InputError
+from secretome.meta._anova import anova
+from secretome.meta._confint import tau2_confint
 from secretome.meta._failsafe import fail_safe_n
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
+from secretome.meta._predict import TRANSFORMS, blup, predict
 from secretome.meta._profile import profile_likelihood, profile_plot, sigma2_confint
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._robust import robust
 from secretome.meta._selection import selection_model
+from secretome.meta._vif import vif
 
 __all__ = ["AnalysisBundle", "follow_ups_from_csv"]
 
@@ -31,7 +36,8 @@ class AnalysisBundle(Result):
     model : Result
         The fitted model.
     names : tuple of str
-        The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``confint``, ``profile``).
+        The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``confint``, ``profile``,
+        ``predict``, ``blup``, ``vif``, ``anova``).
     analyses : tuple of Result
         Their results, in that order.
     """
@@ -68,6 +74,11 @@ def follow_ups_from_csv(
     fsn: str | None = None,
     confint: bool = False,
     profile: str | Path | None = None,
+    predictions: Sequence[str] = (),
+    transf: str | None = None,
+    blups: bool = False,
+    vifs: bool = False,
+    wald: str | None = None,
 ) -> Result:
     """Run the requested analyses on *fit*, the model :func:`meta_from_csv` fitted from the table at *path*.
 
@@ -89,9 +100,22 @@ def follow_ups_from_csv(
     fsn : str, optional
         ``Rosenthal``, ``Orwin`` or ``Rosenberg``: :func:`fail_safe_n`.
     confint : bool
-        :func:`sigma2_confint` of a multilevel model.
+        :func:`sigma2_confint` of a multilevel model, :func:`tau2_confint` of the others.
     profile : str or Path, optional
         Write :func:`profile_plot` of tau^2 (or of the first sigma^2) there (.svg or .pdf).
+    predictions : sequence of str
+        :func:`predict` at these moderator values, one ``NAME=VALUE,NAME=VALUE`` per prediction,
+        every moderator of the model named (its coefficient names: a factor's dummies as
+        ``column`` + level).
+    transf : str, optional
+        Back-transformation of the predictions and BLUPs (``exp``, ``ilogit``, ``ztor``,
+        ``iarcsin``); alone, it asks for the back-transformed pooled estimate or fitted values.
+    blups : bool
+        :func:`blup` of each study.
+    vifs : bool
+        :func:`vif` of a meta-regression.
+    wald : str, optional
+        :func:`anova` of these coefficients, by 1-based number or name (``2,3,4`` or ``ablat,year``).
 
     Returns
     -------
@@ -142,9 +166,10 @@ def follow_ups_from_csv(
         analyses.append(fail_safe_n(fit.yi, fit.vi, type=fsn))  # type: ignore[arg-type]
         names.append("fsn")
     if confint:
-        if not isinstance(fit, MultilevelResult | MultilevelRegressionResult):
-            raise InputError("sigma^2 CIs are for multilevel models (--cluster)", field="--confint")
-        analyses.append(sigma2_confint(fit))
+        if isinstance(fit, MultilevelResult | MultilevelRegressionResult):
+            analyses.append(sigma2_confint(fit))
+        else:
+            analyses.append(tau2_confint(_one_per_study(fit, "--confint")))
         names.append("confint")
     if profile is not None:
         if not isinstance(fit, RandomEffectsResult | MultilevelResult | MultilevelRegressionResult):
@@ -153,9 +178,75 @@ def follow_ups_from_csv(
         profile_plot(prof, profile)
         analyses.append(prof)
         names.append("profile")
+    if predictions or transf:
+        model = _with_coefficients(fit, "--predict")
+        new = _new_moderators(predictions, model) if predictions else None
+        analyses.append(predict(model, new, transf=_transform(transf)))
+        names.append("predict")
+    if blups:
+        analyses.append(blup(_one_per_study(fit, "--blup"), transf=_transform(transf)))
+        names.append("blup")
+    if vifs:
+        if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult):
+            raise InputError("variance inflation factors need a meta-regression (--mod)", field="--vif")
+        analyses.append(vif(fit))
+        names.append("vif")
+    if wald:
+        btt = [int(t) if t.strip().isdigit() else t.strip() for t in wald.split(",") if t.strip()]
+        try:
+            analyses.append(anova(_with_coefficients(fit, "--anova"), btt=btt))
+        except InputError as err:
+            raise InputError(err.reason, field="--anova", value=err.value) from err
+        names.append("anova")
     if not analyses:
         return fit
     return AnalysisBundle(fit, tuple(names), tuple(analyses))
+
+
+def _one_per_study(fit: Result, option: str) -> RandomEffectsResult | MetaRegressionResult:
+    if not isinstance(fit, RandomEffectsResult | MetaRegressionResult):
+        raise InputError("needs a model with one effect per study (no --cluster, --subgroup)", field=option)
+    return fit
+
+
+_Coefficients = RandomEffectsResult | MetaRegressionResult | MultilevelResult | MultilevelRegressionResult
+
+
+def _with_coefficients(fit: Result, option: str) -> _Coefficients:
+    if not isinstance(fit, _Coefficients):
+        raise InputError("needs one model (no --subgroup)", field=option)
+    return fit
+
+
+def _transform(transf: str | None) -> str | None:
+    if transf is not None and transf not in TRANSFORMS:
+        raise InputError(f"is one of {', '.join(TRANSFORMS)}", field="--transf", value=transf)
+    return transf
+
+
+def _new_moderators(rows: Sequence[str], fit: _Coefficients) -> dict[str, list[float]]:
+    """``--predict NAME=VALUE,...`` (one per prediction) as moderator name -> values, every moderator named."""
+    moderators = fit.coef_names[1:] if isinstance(fit, MetaRegressionResult | MultilevelRegressionResult) else ()
+    if not moderators:
+        raise InputError("a model without moderators takes no moderator values (use --transf alone)", field="--predict")
+    values: dict[str, list[float]] = {name: [] for name in moderators}
+    for row in rows:
+        given: dict[str, float] = {}
+        for item in row.split(","):
+            name, sep, text = (part.strip() for part in item.partition("="))
+            if not sep or name not in values:
+                have = ", ".join(moderators)
+                raise InputError(f"is NAME=VALUE,... with NAME one of {have}", field="--predict", value=item.strip())
+            try:
+                given[name] = float(text)
+            except ValueError:
+                raise InputError(f"the value of {name} is not a number", field="--predict", value=text) from None
+        missing = [name for name in moderators if name not in given]
+        if missing:
+            raise InputError(f"gives no value for {', '.join(missing)}", field="--predict", value=row)
+        for name in moderators:
+            values[name].append(given[name])
+    return values
 
 
 def _nested(fit: Result, levels: dict[str, Any], path: str | Path) -> Result:

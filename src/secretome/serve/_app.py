@@ -54,6 +54,15 @@ from secretome.evidence import (
     undo_change,
 )
 from secretome.report import analysis_dataset
+from secretome.serve._explorer import (
+    MAX_SUBJECTS,
+    default_request,
+    dosable_presets,
+    explore,
+    explorer_request,
+    form_options,
+    outcome_evidence,
+)
 from secretome.serve._priority import PRIORITIES
 from secretome.serve._security import (
     CSRF_COOKIE,
@@ -366,6 +375,62 @@ async def synthesis_download(request: Request) -> Response:
     return Response(body, media_type=media, headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
+# ---------------------------------------------------------------- model explorer
+
+_EXPLORER_FIELDS = ("preset", "product", "amount", "start", "every", "count", "times", "subjects", "seed")
+
+
+def _explorer_form(request: Request) -> tuple[dict[str, Any], list[str]]:
+    """The fields as typed (the default form on a first visit) and the checked readouts."""
+    params = request.query_params
+    if "preset" not in params:
+        fields = default_request().query()
+        return {k: str(v) for k, v in fields.items() if k != "readout"}, list(fields["readout"])
+    return {k: params.get(k, "") for k in _EXPLORER_FIELDS}, params.getlist("readout")
+
+
+@_page()
+async def model_explorer(request: Request) -> Response:
+    bench = _bench(request)
+    fields, readouts = _explorer_form(request)
+    exploration, evidence, figures, error = None, {}, {}, None
+    try:
+        wanted = explorer_request(fields, readouts)
+        exploration = await _call(explore, wanted)
+        studies, dataset = await _call(bench.analysis_data)
+        evidence = await _call(outcome_evidence, studies, dataset, exploration)
+        for name in wanted.readouts:
+            # As an image, as the forest plot: matplotlib's inline styles are blocked by the CSP.
+            encoded = base64.b64encode(await _call(exploration.figure_svg, name)).decode()
+            img = Markup('<img src="data:image/svg+xml;base64,{}" alt="{}" class="explorer-plot">')
+            figures[name] = img.format(encoded, f"{name}: treated and untreated over time")
+    except SecretomeError as exc:  # bad input or a model that fails: one line in the page
+        error = str(exc)
+    context = {"fields": fields, "checked": set(readouts), "options": form_options(fields.get("preset", ""))}
+    context |= {"presets": dosable_presets(), "max_subjects": MAX_SUBJECTS, "error": error}
+    context |= {"exploration": exploration, "evidence": evidence, "figures": figures, "query": request.url.query}
+    return _render(request, "_explorer_panel.html" if _hx(request) else "explorer.html", context)
+
+
+@_page()
+async def model_explorer_download(request: Request) -> Response:
+    kind = request.path_params["kind"]
+    if kind not in ("csv", "svg"):
+        raise HTTPException(404, "the explorer's downloads are .csv (the table) and .svg (a figure)")
+    fields, readouts = _explorer_form(request)
+    exploration = await _call(explore, explorer_request(fields, readouts))
+    name = f"model-{exploration.request.preset}-vs-untreated"
+    if kind == "csv":
+        body, media = exploration.to_csv().encode(), "text/csv; charset=utf-8"
+    else:
+        figure = request.query_params.get("figure", "")
+        if figure not in exploration.request.readouts:
+            raise InputError("not one of the readouts asked for", field="figure", value=figure)
+        body, media, name = await _call(exploration.figure_svg, figure), "image/svg+xml", f"{name}-{figure}"
+    headers = {"content-disposition": f'attachment; filename="{name}.{kind}"'}
+    return Response(body, media_type=media, headers=headers)
+
+
 # ---------------------------------------------------------------- screening and audit
 
 
@@ -574,6 +639,8 @@ def create_app(settings: ServeSettings, *, store: Store | None = None) -> Starle
         Route("/map", evidence_map_view),
         Route("/synthesis", synthesis),
         Route("/synthesis/download.{kind:str}", synthesis_download),
+        Route("/model", model_explorer),
+        Route("/model/download.{kind:str}", model_explorer_download),
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     if settings.mode != "read_only":
