@@ -35,22 +35,30 @@ def test_an_uninduced_joint_stays_at_its_rest_state():
     for j, name in enumerate(res.species):
         assert res.values[0, -1, j] == pytest.approx(res.values[0, 0, j], rel=1e-4, abs=1e-9), name
     rest = rest_state("rat")
-    assert rest["G"] > 0.95
-    assert rest["C"] > 0.95
-    assert rest["N"] > 0.9
+    assert rest["N"] > 0.85
+    # Healthy: the matrix sits where synthesis meets constitutive turnover, N S (1 - G) = d_G G, less a little
+    # for the basal catabolism and wear of a resting joint (not a degenerate state far below it).
+    d_g = model.parameter("d_G").value
+    for state in ("G", "C"):
+        balance = rest["N"] * rest["S"] / (rest["N"] * rest["S"] + d_g)
+        assert 0.95 * balance < rest[state] <= balance, state
 
 
 @pytest.mark.parametrize("name", ["rat-mia-ev-weekly", "rat-focal-defect-cm", "rat-mia"])
-def test_matrix_never_exceeds_healthy_even_under_maximal_treatment(name):
-    """Synthesis repairs toward healthy (matrix feedback): no overshoot, whatever the dose."""
+def test_matrix_never_exceeds_its_ceiling_even_under_maximal_treatment(name):
+    """Synthesis falls as the matrix fills (matrix feedback): no state passes the content with every chondrocyte
+    viable, whatever the dose. Above the healthy rest state (which carries basal turnover and catabolism), matrix
+    rises only as far as treatment lowers that catabolism: a few per cent under daily maximal CM and EVs."""
     model = preset(name)
     doses = []
     for t in range(7, 101):
         doses += [*model.product("cm").doses(float(t), 3000.0), *model.product("ev").doses(float(t), 1e11)]
     res = simulate(model.with_doses(doses), times=DAYS)
-    for readout in ("aggrecan", "collagen_ii"):
-        assert res.readout_series(readout).max() <= 100.0 + 1e-9
-    assert res.readout_series("thickness").max() <= model.parameter("h0").value + 1e-9
+    for state, readout in (("G", "aggrecan"), ("C", "collagen_ii")):
+        assert res.species_series(state).max() <= 1.0 + 1e-9
+        ceiling = 100.0 / model.parameter(f"{state}_rest").value
+        assert res.readout_series(readout).max() <= ceiling + 1e-9
+        assert res.readout_series(readout).max() <= 110.0
 
 
 def test_fragments_come_from_matrix_degradation():

@@ -163,8 +163,12 @@ def test_less_sox9_lowers_col2a1_and_sox9_staining():
 
 
 def test_healthy_state_reads_healthy():
-    """The nominal maps put the healthy joint near the good end of each scale."""
-    out = _evaluate(preset("rat-mia"), {"G": np.ones(1)})
+    """The nominal maps put the healthy joint (the organism's rest state) at the good end of each scale, and the
+    composition readouts at 100 % and the sourced healthy thickness."""
+    model = preset("rat-mia")
+    out = _evaluate(model, {s: np.array([model.parameter(f"{s}_rest").value]) for s in ("G", "C", "N")})
+    for readout in ("aggrecan", "collagen_ii", "chondrocytes"):
+        assert out[readout][0] == pytest.approx(100.0)
     assert out["oarsi"][0] < 1.0
     assert out["mankin"][0] < 1.0
     assert out["odriscoll"][0] > 23.0

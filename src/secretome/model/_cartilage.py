@@ -10,7 +10,10 @@ Processes, each with the reason it is there:
   separate species, each cleared from the joint at the soluble-protein rate ``k_prot`` (lymphatic clearance
   of intra-articular proteins, hours; Evans, Kraus & Setton 2014: "soluble materials have an intra-articular
   dwell time measured only in hours"). M1 macrophages make IL-1beta and TNF-alpha, more when matrix fragments
-  (DAMPs) are present, less when IL-10 is present; IL-1beta and TNF-alpha induce IL-6; M2 macrophages make IL-10.
+  (DAMPs) are present (IL-1beta more so: it is released after inflammasome assembly, which injury triggers;
+  Alippe & Mbalaviele 2019), less when IL-10 is present; TNF-alpha is the more abundant of the two in OA synovial
+  fluid (Westacott et al. 1990); IL-1beta and TNF-alpha induce IL-6; M2 macrophages make IL-10, more after
+  taking up EV cargo (Zhang et al. 2020).
 - **Polarisation**: monocytes recruited by fragments enter as M1; IL-10 (and TSG-6 and EV cargo from the
   products) speed M1-to-M2 switching, IL-1beta and TNF-alpha speed M2-to-M1 switching (Zhang et al. 2020:
   MSC exosomes shift synovial macrophages from M1 to M2 and raise IL-10).
@@ -19,12 +22,15 @@ Processes, each with the reason it is there:
   TNF occupancy ``cT/(K_T + cT)``; their mean is the catabolic drive of chondrocytes.
 - **Proteases**: ADAMTS-5 ``Z`` and MMP-13 ``mmp`` (fold over rest, >= 1) are induced by the catabolic drive
   and cleared as tissue enzyme activities (t1/2 about 30 h, Proctor et al. 2014).
-- **Matrix** (aggrecan ``G``, collagen II ``C``): repair toward healthy by viable chondrocytes with SOX-9
-  activity, ``k N S (1 - G)``, so no state exceeds healthy (matrix feedback on synthesis); catabolic loss by the
-  protease activity above rest; collagen is cleaved only where aggrecan no longer shields it (Proctor 2014);
-  **load**: the strain of the matrix, load / stiffness with stiffness falling as aggrecan is lost, wears both
-  matrices above a threshold strain. Fragments ``F`` are made by every matrix loss and by necrotic cells and
-  drive inflammation (the tissue feeds back).
+- **Matrix** (aggrecan ``G``, collagen II ``C``, fractions of the content with every chondrocyte viable): synthesis
+  by viable chondrocytes with SOX-9 activity, ``k N S (1 - G)``, falls as the matrix fills, so no state exceeds
+  that ceiling (matrix feedback on synthesis); it is balanced by the cells' constitutive turnover ``k d_G G``, so a
+  joint that loses chondrocytes loses matrix in proportion (MIA damages cartilage through cell death as well as
+  inflammation) and the healthy rest state sits below the ceiling; catabolic loss by the protease activity above
+  rest; collagen is cleaved only where aggrecan no longer shields it (Proctor 2014); **load**: the strain of the
+  matrix, load / stiffness with stiffness falling as aggrecan is lost, wears both matrices above a threshold
+  strain. Fragments ``F`` are made by every protease- or wear-driven matrix loss and by dying cells and drive
+  inflammation (the tissue feeds back); constitutive turnover is cleared by the cells.
 - **Cells**: viable chondrocytes ``N`` die by apoptosis (into ``Na``, apoptotic cells, TUNEL-positive until
   cleared) driven by cytokines and overload, and by necrosis from monoiodoacetate; they proliferate slowly.
 - **Inductions act through their mechanism** (:data:`INDUCTIONS`): MIA is a bolus in the joint that kills
@@ -45,6 +51,8 @@ References
 .. [3] Zhang et al. (2020). Aging 12:25138. https://doi.org/10.18632/aging.104110
 .. [4] Hui et al. (2016). Ann Rheum Dis 75:449-458 (TGF-beta / SOX-9 anabolic arm, apoptosis).
 .. [5] Naveen et al. (2014). Int J Med Sci 11:97. https://doi.org/10.7150/ijms.6964
+.. [6] Westacott et al. (1990). Ann Rheum Dis 49:676. https://ard.bmj.com/content/49/9/676
+.. [7] Alippe & Mbalaviele (2019). Semin Immunopathol 41:607. https://doi.org/10.1007/s00281-019-00753-4
 """
 
 from __future__ import annotations
@@ -111,6 +119,27 @@ _RAT_PROTEIN_CLEARANCE = Parameter(
 )  # fmt: skip
 
 
+_WESTACOTT = (
+    "Westacott et al. 1990, Ann Rheum Dis 49(9):676, https://ard.bmj.com/content/49/9/676, abstract: 'Mean "
+    "interleukin-1 beta concentrations (130.3 (SD 22) pg/ml) were higher in synovial fluids from patients with "
+    "rheumatoid arthritis (RA) than in those from patients with osteoarthritis (27.8(4.5)pg/ml)' and 'Interleukin-2 "
+    "and tumour necrosis factor alpha concentrations were lower in the inflammatory arthropathies ... than those in "
+    "patients with osteoarthritis (5.2 (0.6) U/ml; 0.05 (0.04) ng/ml)' (converted: 0.05 ng/mL = 50 pg/mL)"
+)
+_TNF_TO_IL1B = 50.0 / 27.8
+"""TNF-alpha over IL-1beta in OA synovial fluid (Westacott 1990): the human ratio, the only one found."""
+_M1_OUTPUT = 4.0
+"""IL-1beta plus TNF-alpha sustained by the resting M1 population (pg/mL, assumed). Not anchored on a measurement:
+Westacott 1990 examined only two non-arthritic fluids ('interleukin-1 beta concentrations were low, but
+concentrations of the other cytokines were higher than those seen in most arthritic fluids'), too few for a value,
+and the OA ratio is applied to the resting output as an assumption."""
+_ALIPPE = (
+    "Alippe & Mbalaviele 2019, Semin Immunopathol 41:607, doi:10.1007/s00281-019-00753-4, abstract: 'The "
+    "inflammasomes are intracellular protein complexes that are assembled in response to a variety of "
+    "perturbations including infections and injuries.'"
+)
+
+
 def _mechanism_parameters() -> tuple[Parameter, ...]:
     """The rat values; organisms replace the ones that differ (:data:`ORGANISMS`)."""
     return (
@@ -131,18 +160,24 @@ def _mechanism_parameters() -> tuple[Parameter, ...]:
         assumed("d_mac", 0.1, "1/day", "synovial macrophage turnover (influx balances loss at rest)", 0.02, 0.5),
         # Cytokine production, as the concentration a unit of producers sustains (pg/mL): production is
         # V_sf * k_prot * c * drive, so c is directly comparable with synovial fluid measurements.
-        assumed("c1_M", 2.0, "pg/mL", "IL-1beta sustained by the resting M1 population", 0.2, 20.0),
-        assumed("cT_M", 2.0, "pg/mL", "TNF-alpha sustained by the resting M1 population", 0.2, 20.0),
+        assumed("c1_M", _M1_OUTPUT / (1.0 + _TNF_TO_IL1B), "pg/mL", "IL-1beta sustained by the resting M1 "
+                "population; nominal: the share of IL-1beta in the assumed resting output of both (4 pg/mL) at the "
+                "TNF-alpha : IL-1beta ratio of OA synovial fluid (see cT_M)", 0.2, 20.0),
+        assumed("cT_M", _M1_OUTPUT * _TNF_TO_IL1B / (1.0 + _TNF_TO_IL1B), "pg/mL", "TNF-alpha sustained by the "
+                "resting M1 population; nominal: the share of TNF-alpha in the assumed resting output of both (4 "
+                f"pg/mL) at the ratio of OA synovial fluid, 50 / 27.8 pg/mL ({_WESTACOTT})", 0.2, 20.0),
         assumed("c6_0", 20.0, "pg/mL", "IL-6 made by synoviocytes and chondrocytes without IL-1/TNF", 2.0, 200.0),
         assumed("a_6", 10.0, "fold", "maximal IL-6 induction by IL-1beta and TNF-alpha", 1.0, 100.0),
         assumed("c10_M", 5.0, "pg/mL", "IL-10 sustained by the resting M2 population", 0.5, 50.0),
-        assumed("a_D", 3.0, "fold", "maximal increase of M1 IL-1beta/TNF-alpha output by DAMPs (TLR signalling)",
-                0.5, 30.0),
+        assumed("a_D", 2.0, "fold", "maximal increase of M1 TNF-alpha output by DAMPs (TLR signalling)", 0.5, 30.0),
+        assumed("a_D1", 5.0, "fold", "maximal increase of M1 IL-1beta output by DAMPs: IL-1beta is released only "
+                f"after inflammasome assembly, which injury triggers ({_ALIPPE}), so it depends on DAMPs more than "
+                "TNF-alpha (a_D) does", 0.5, 50.0),
         assumed("K_10i", 20.0, "pg/mL", "IL-10 halving M1 IL-1beta/TNF-alpha output", 2.0, 200.0),
         assumed("K_1", 50.0, "pg/mL", "IL-1beta at half IL-1 receptor occupancy", 5.0, 500.0),
         assumed("K_T", 50.0, "pg/mL", "TNF-alpha at half receptor occupancy", 5.0, 500.0),
         assumed("K_10", 20.0, "pg/mL", "IL-10 at half its effect on M1-to-M2 switching", 2.0, 200.0),
-        assumed("K_F", 0.01, "fraction of healthy matrix", "fragments at half-maximal DAMP signalling", 0.001, 0.1),
+        assumed("K_F", 0.02, "fraction of healthy matrix", "fragments at half-maximal DAMP signalling", 0.001, 0.1),
         assumed("n_H", 2.0, "dimensionless", "Hill coefficient of the saturating responses", 1.0, 4.0),
         # Macrophages in units of the resting total.
         assumed("R_rec", 2.0, "fold", "maximal fragment-driven monocyte recruitment over resting influx", 0.0, 10.0),
@@ -157,10 +192,13 @@ def _mechanism_parameters() -> tuple[Parameter, ...]:
                 0.1, 1.0),
         assumed("K_SI", 0.5, "dimensionless", "catabolic drive halving SOX-9 activity (IL-1 suppresses SOX-9)",
                 0.1, 1.0),
-        assumed("k_G", 0.05, "1/day", "aggrecan repair rate in rat cartilage (rodent turnover days to weeks)",
+        assumed("k_G", 0.15, "1/day", "aggrecan repair rate in rat cartilage (rodent turnover days to weeks)",
                 0.005, 0.5),
         assumed("k_C", 0.005, "1/day", "collagen II repair rate in rat cartilage (slower than aggrecan)",
                 0.0005, 0.05),
+        assumed("d_G", 0.1, "dimensionless", "constitutive matrix turnover at rest, as a share of the repair rate "
+                "(k_G for aggrecan, k_C for collagen II): chondrocytes degrade and replace their matrix, so healthy "
+                "tissue is a balance of both and a joint that loses its cells loses matrix in proportion", 0.01, 0.5),
         assumed("kappa_Z", 1.0, "dimensionless", "aggrecan loss per unit ADAMTS-5 above rest, per k_G", 0.1, 10.0),
         assumed("k_CM", 0.05, "1/day", "collagen II cleavage per unit MMP-13 above rest when unshielded", 0.005, 0.5),
         assumed("K_prot", 0.2, "fraction of healthy", "aggrecan level halving collagen exposure (Proctor 2014)",
@@ -219,19 +257,19 @@ def signals() -> dict[str, str]:
 def _mechanism_processes(effects: dict[str, str]) -> tuple[Process, ...]:
     """Processes of the joint; *effects* are the products' effect expressions (0 without products)."""
     catabolic_drive = f"{_hill(_DRIVE, 'K_cat')}"
-    m1_output = f"M1*(1 + a_D*{_DAMP})/(1 + {_C10}/K_10i)"
+    il10_brake = f"(1 + {_C10}/K_10i)"
     apoptosis = f"(k_ap0 + k_ap*{_hill(_DRIVE, 'K_ap')} + k_ap_w*{_OVERLOAD})*(1 - {effects['anti_apoptotic']})"
     # Matrix losses (fraction of healthy per day); each also makes fragments.
     g_loss = f"(k_G*kappa_Z*(Z - 1)*G + k_wear*{_OVERLOAD}*G)"
     c_loss = f"(k_CM*(mmp - 1)*C/(1 + G/K_prot) + k_wear*w_C*{_OVERLOAD}*C + k_dig*(colg/V_sf)/(K_colg + colg/V_sf)*C)"
     return (
-        Process("il1b_production", f"V_sf*k_prot*c1_M*{m1_output}", {"il1b": 1}),
+        Process("il1b_production", f"V_sf*k_prot*c1_M*M1*(1 + a_D1*{_DAMP})/{il10_brake}", {"il1b": 1}),
         Process("il1b_clearance", "k_prot*il1b", {"il1b": -1}),
-        Process("tnfa_production", f"V_sf*k_prot*cT_M*{m1_output}", {"tnfa": 1}),
+        Process("tnfa_production", f"V_sf*k_prot*cT_M*M1*(1 + a_D*{_DAMP})/{il10_brake}", {"tnfa": 1}),
         Process("tnfa_clearance", "k_prot*tnfa", {"tnfa": -1}),
         Process("il6_production", f"V_sf*k_prot*c6_0*(1 + a_6*{_DRIVE})", {"il6": 1}),
         Process("il6_clearance", "k_prot*il6", {"il6": -1}),
-        Process("il10_production", "V_sf*k_prot*c10_M*M2", {"il10": 1}),
+        Process("il10_production", f"V_sf*k_prot*c10_M*M2*(1 + {effects['il10_release']})", {"il10": 1}),
         Process("il10_clearance", "k_prot*il10", {"il10": -1}),
         Process("M1_influx", f"d_mac*(1 + R_rec*{_DAMP})", {"M1": 1}),
         Process("M1_to_M2", f"k_12*(1 + e_10*{_IL10} + {effects['m2_switch']})*M1", {"M1": -1, "M2": 1}),
@@ -248,10 +286,13 @@ def _mechanism_processes(effects: dict[str, str]) -> tuple[Process, ...]:
             {"S": 1},
         ),
         Process("S_decay", "d_S*S", {"S": -1}),
-        # Repair toward healthy: synthesis falls as the matrix fills, so no state exceeds healthy.
+        # Synthesis falls as the matrix fills, so no state exceeds the ceiling (every chondrocyte viable).
         Process("G_repair", "k_G*N*S*(1 - G)", {"G": 1}),
+        # Constitutive turnover is the cells' own catabolism, taken up and cleared: it makes no DAMPs (assumed).
+        Process("G_turnover", "k_G*d_G*G", {"G": -1}),
         Process("G_loss", g_loss, {"G": -1, "F": 1}),
         Process("C_repair", "k_C*N*S*(1 - C)", {"C": 1}),
+        Process("C_turnover", "k_C*d_G*C", {"C": -1}),
         Process("C_loss", c_loss, {"C": -1, "F": 1}),
         Process("F_clearance", "k_F*F", {"F": -1}),
         Process("N_proliferation", "r_N*N*(1 - N - Na)", {"N": 1}),

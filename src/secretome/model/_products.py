@@ -15,7 +15,8 @@ therefore differ by what they carry and how long the joint retains it, not by a 
 
 Active fractions and the mechanism each acts through (:func:`effects`): IL-1Ra blocks the IL-1 receptor
 competitively (in the IL-1 occupancy of :mod:`secretome.model._cartilage`); TSG-6 and EV cargo speed M1-to-M2
-switching; TGF-beta raises SOX-9 activity; EV miRNA lowers apoptosis and protease induction.
+switching; EV cargo also raises the IL-10 output of M2 macrophages (Zhang 2020: IL-10 rose in the synovial
+fluid of treated rats); TGF-beta raises SOX-9 activity; EV miRNA lowers apoptosis and protease induction.
 
 References
 ----------
@@ -86,6 +87,9 @@ def product_parameters() -> tuple[Parameter, ...]:
         _assumed("e_mir_cat", 0.5, "fraction", "maximal reduction of protease induction by EV miRNA", 0.0, 0.9),
         _assumed("e_mir_pol", 2.0, "fold", "maximal increase of M1-to-M2 switching by EV cargo (Zhang 2020)",
                  0.0, 10.0),
+        _assumed("e_mir_10", 2.0, "fold", "maximal increase of the IL-10 output of M2 macrophages by EV cargo "
+                 "(Zhang 2020, abstract: 'the release of the anti-inflammatory cytokine, IL-10 was increased')",
+                 0.0, 10.0),
         # MSCs as a depot.
         Parameter(
             "k_msc", math.log(25.0) / 70.0, "1/day",
@@ -130,6 +134,7 @@ def effects(signals: dict[str, str]) -> dict[str, str]:
         "anabolic": f"(s_T*{tgfb}/(K_tgfb + {tgfb}))",
         "anti_catabolic": f"(e_mir_cat*{cargo})",
         "anti_apoptotic": f"(e_mir_ap*{cargo})",
+        "il10_release": f"(e_mir_10*{cargo})",
     }
 
 

@@ -16,7 +16,10 @@ of tissue composition. The mapping parameters are therefore ``assumed=True`` wit
 the healthy cartilage thickness (sourced per species in :mod:`secretome.model._cartilage`). The shapes
 follow section 4.4 of the note:
 
-- **Matrix integrity** ``I = w_G G + (1 - w_G) C`` (aggrecan and collagen weighted).
+- **Composition** relative to the organism's rest state (the model's healthy joint, ``G_rest`` ... by definition:
+  the tissue a healthy or sham joint has, where constitutive turnover and basal apoptosis balance repair), so a
+  healthy joint reads 100 % and its sourced thickness ``h0``; **matrix integrity**
+  ``I = w_G G / G_rest + (1 - w_G) C / C_rest`` (aggrecan and collagen weighted).
 - **Histology scores, worse is higher** (OARSI, Mankin sub-scores): a rising Hill curve of the *loss*
   ``u = 1 - x / x_rest`` of the state they read, relative to the organism's rest state (the model's healthy
   joint, ``G_rest`` ... by definition), scaled so that total loss reads the scale's maximum,
@@ -59,8 +62,6 @@ __all__ = ["MANKIN_SUBSCORES", "cartilage_readouts", "outcome_readouts"]
 MANKIN_SUBSCORES = (
     ("structure", 6.0, "integrity"), ("cells", 3.0, "N"), ("safranin_o", 4.0, "G"), ("tidemark", 1.0, "C"),
 )  # fmt: skip
-
-INTEGRITY = "(w_G*G + (1 - w_G)*C)"
 
 # What the score maps read: each state relative to the organism's rest state (the healthy joint of the model,
 # a hair below 1 where basal wear and apoptosis balance repair), so the rest state reads exactly 0.
@@ -203,13 +204,13 @@ def cartilage_readouts(
     if oarsi_outcome not in ("oarsi_score", "oarsi_mouse_score"):
         raise ValueError(f"oarsi_outcome must be 'oarsi_score' or 'oarsi_mouse_score'; got {oarsi_outcome!r}")
     composition = (
-        Readout("aggrecan", "100*G", "% of healthy", "gag_content",
+        Readout("aggrecan", f"100*{_RELATIVE['G']}", "% of healthy", "gag_content",
                 "aggrecan/GAG content; Safranin-O stained area taken as proportional, so compare with % of sham"),
-        Readout("collagen_ii", "100*C", "% of healthy", "ihc_col2",
+        Readout("collagen_ii", f"100*{_RELATIVE['C']}", "% of healthy", "ihc_col2",
                 "type II collagen content as % of healthy; on the outcome's % positive scale see readout ihc_col2"),
-        Readout("chondrocytes", "100*N", "% of healthy", "chondrocyte_count",
+        Readout("chondrocytes", f"100*{_RELATIVE['N']}", "% of healthy", "chondrocyte_count",
                 "viable chondrocyte density; cells/field = N x the healthy count per field, so compare with % of sham"),
-        Readout("thickness", f"h0*{INTEGRITY}", "um", "cartilage_thickness",
+        Readout("thickness", f"h0*{_RELATIVE['integrity']}", "um", "cartilage_thickness",
                 "Cartilage thickness: healthy thickness h0 (sourced per species) times matrix integrity "
                 "(aggrecan and collagen II weighted by w_G)."),
         Readout("apoptosis", "100*Na/(N + Na + 0.001)", "% positive", "apoptosis_rate",
@@ -269,8 +270,8 @@ def cartilage_readouts(
         )
         for name, state, k, outcome, label, what in (
             ("ihc_sox9", "S", "K_ihc", "ihc_sox9", "SOX-9", "SOX-9 activity S"),
-            ("ihc_aggrecan", "G", "K_ihc", "ihc_aggrecan", "Aggrecan", "aggrecan content G"),
-            ("ihc_col2", "C", "K_ihc", "ihc_col2", "Type II collagen", "collagen II content C"),
+            ("ihc_aggrecan", _RELATIVE["G"], "K_ihc", "ihc_aggrecan", "Aggrecan", "aggrecan content G / G_rest"),
+            ("ihc_col2", _RELATIVE["C"], "K_ihc", "ihc_col2", "Type II collagen", "collagen II content C / C_rest"),
             ("ihc_mmp13", "mmp", "K_mmp13", "ihc_mmp13", "MMP-13", "MMP-13 activity"),
         )
     )
@@ -279,7 +280,7 @@ def cartilage_readouts(
         readouts += (
             Readout(
                 "defect_fill",
-                f"100*{INTEGRITY}",
+                f"100*{_RELATIVE['integrity']}",
                 "%",
                 "defect_fill",
                 "Defect fill: matrix integrity of the defect region as % of healthy cartilage, read as the "
@@ -293,7 +294,7 @@ def cartilage_readouts(
         readouts += (
             Readout(
                 "jsw",
-                f"kappa_jsw*h0*{INTEGRITY}/1000",
+                f"kappa_jsw*h0*{_RELATIVE['integrity']}/1000",
                 "mm",
                 "joint_space_width",
                 "Joint space width: two opposing cartilage layers (kappa_jsw) of thickness h0 x integrity, um to mm; "
