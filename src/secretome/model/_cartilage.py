@@ -535,12 +535,12 @@ INDUCTIONS: dict[str, Induction] = {
                             1.0, 2.0),
                     # OA cartilage wears faster than the healthy cartilage of the rest state (which keeps the
                     # organism's value); the value is calibrated, see the description.
-                    assumed("k_wear", 0.00188, "1/day", "maximal wear of aggrecan under overload in a knee with "
+                    assumed("k_wear", 0.00128, "1/day", "maximal wear of aggrecan under overload in a knee with "
                             "primary OA; the value is the calibrated estimate (tools/make_calibration.py, on the "
-                            "cartilage volume loss of 107 patients at 12 and 24 months, Raynauld 2006; 95% profile-"
-                            "likelihood interval 0.0017-0.0020), which also gives the held-out joint-space narrowing "
-                            "of Emrani 2008 (0.138 against 0.14 mm/yr); prior as for healthy cartilage",
-                            0.00005, 0.005)),
+                            "cartilage volume loss of 107 patients at 12 and 24 months, Raynauld 2006, and the "
+                            "joint-space narrowing of two placebo arms at 48 and 96 weeks and 3 years; 95% profile-"
+                            "likelihood interval 0.0012-0.0014), which also gives the held-out joint-space narrowing "
+                            "of Emrani 2008 (z = 0.14); prior as for healthy cartilage", 0.00005, 0.005)),
         notes=("Spontaneous OA: a load above normal (assumed 1.3) on a joint with adult human turnover; "
                "calibrated against joint-space narrowing (see secretome.model.calibration_problem).",),
     ),
