@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from secretome._scheduler import check_scheduler
@@ -123,3 +124,22 @@ def test_a_permutation_test_on_a_local_cluster_gives_the_same_p_values():
     here = permutation_test(yi, vi, x, method="DL", iter=3000, seed=4)
     there = permutation_test(yi, vi, x, method="DL", iter=3000, seed=4, scheduler="processes")
     assert (here.pval, here.QM_pval, here.failed) == (there.pval, there.QM_pval, there.failed)
+
+
+def test_calibrate_on_a_local_cluster_gives_the_same_fit():
+    from secretome.model import Model, Parameter, Process, Readout, Species, calibrate
+
+    # x' = k_in - k_out x; six starts and four profile sides, each a task on one of two workers.
+    model = Model("inflow", "zero-order input, first-order clearance", "day", [Species("x", 0.0, "ng", "drug")],
+                  [Parameter("k_in", 1.0, "ng/day", "input", assumed=True, prior=(0.1, 10.0)),
+                   Parameter("k_out", 1.0, "1/day", "clearance", assumed=True, prior=(0.05, 5.0))],
+                  [Process("input", "k_in", {"x": 1}), Process("clearance", "k_out*x", {"x": -1})],
+                  readouts=[Readout("level", "x", "ng", "gag_content", "x itself")], t_end=10.0)  # fmt: skip
+    times = np.array([0.5, 1, 2, 4, 6, 10.0])
+    noisy = 4 * (1 - np.exp(-0.5 * times)) + np.random.default_rng(3).normal(0, 0.1, times.size)
+    data = pd.DataFrame({"observable": "level", "time": times, "value": noisy, "noise_sd": 0.1})
+    here = calibrate(model, data, parameters=["k_in", "k_out"], starts=6, seed=8)
+    there = calibrate(model, data, parameters=["k_in", "k_out"], starts=6, seed=8, scheduler="processes", workers=2)
+    # Bit for bit: the same starting points, each fit run whole by one process.
+    assert here.to_dict() == there.to_dict()
+    assert here.at_best >= 2

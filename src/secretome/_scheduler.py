@@ -14,24 +14,39 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, TypeVar
 
+from secretome._progress import ProgressCallback, no_progress
 from secretome.errors import InputError
 
-__all__ = ["SCHEDULERS", "check_scheduler", "cluster_executor", "executor_workers"]
+__all__ = ["SCHEDULERS", "check_scheduler", "cluster_executor", "executor_workers", "map_in_order"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 SCHEDULERS = ("local", "processes")
 """The named schedulers; any ``tcp://`` (or ``tls://``) address names an existing cluster."""
 
 
 def check_scheduler(scheduler: str) -> str:
-    """*scheduler* if it is a named scheduler or a scheduler address, else an :class:`InputError`."""
-    if scheduler in SCHEDULERS or scheduler.startswith(("tcp://", "tls://")):
+    """*scheduler* if it is a named scheduler or a scheduler address, else an :class:`InputError`.
+
+    >>> check_scheduler("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    if scheduler in SCHEDULERS:
         return scheduler
-    raise InputError("is 'local', 'processes' or a Dask scheduler address (tcp://host:port)", field="scheduler",
-                     value=scheduler)  # fmt: skip
+    if not isinstance(scheduler, str) or not scheduler.startswith(("tcp://", "tls://")):
+        raise InputError("is 'local', 'processes' or a Dask scheduler address (tcp://host:port)", field="scheduler",
+                         value=scheduler)  # fmt: skip
+    # Checked here, before any work: Dask itself only fails on a malformed address when it connects.
+    host, _, port = scheduler.partition("://")[2].rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError("a scheduler address is tcp://host:port with a port from 1 to 65535", field="scheduler",
+                         value=scheduler)  # fmt: skip
+    return scheduler
 
 
 @contextlib.contextmanager
@@ -58,6 +73,9 @@ def cluster_executor(scheduler: str, *, workers: int | None = None) -> Iterator[
             client = Client(scheduler, timeout="10s")
         except OSError as exc:
             raise InputError(f"no Dask scheduler answers there ({exc})", field="scheduler", value=scheduler) from exc
+        except TypeError as exc:  # tls:// without the certificates: Dask wants an SSL context
+            raise InputError("a tls:// scheduler needs Dask's TLS settings (distributed.comm.tls in the Dask config)",
+                             field="scheduler", value=scheduler) from exc  # fmt: skip
     try:
         yield client.get_executor()
     finally:
@@ -72,3 +90,39 @@ def executor_workers(executor: Executor) -> int:
     if client is None:
         return 1
     return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+def map_in_order(
+    function: Callable[[T], R],
+    items: Iterable[T],
+    executor: Executor | None,
+    *,
+    progress: ProgressCallback | None = None,
+    task: str = "tasks",
+    sizes: Sequence[int] | None = None,
+) -> Iterator[R]:
+    """``function(item)`` for every item, here (*executor* ``None``) or on the cluster, yielded in item order.
+
+    Every item is submitted before the first result is awaited, so the cluster's workers all stay busy;
+    the results come back in item order whatever order they finish in, so a caller that combines them in
+    that order gets the same result on every scheduler. *progress* hears ``(task, done, total)`` as each
+    result arrives, counting *sizes* (default 1 per item): the bar moves while the cluster works.
+
+    >>> list(map_in_order(abs, [-2, 3, -1], None))
+    [2, 3, 1]
+    """
+    items = list(items)
+    sizes = [1] * len(items) if sizes is None else list(sizes)
+    report = progress or no_progress
+    total = sum(sizes)
+    report(task, 0, total)
+    if executor is None:
+        results: Iterator[R] = map(function, items)
+    else:
+        futures = [executor.submit(function, item) for item in items]
+        results = (future.result() for future in futures)
+    done = 0
+    for size, result in zip(sizes, results, strict=True):
+        done += size
+        report(task, done, total)
+        yield result

@@ -63,6 +63,7 @@ _OPTIONS = {
     "file_format": "--from",
     "subjects": "--subjects",
     "seed": "--seed",
+    "scheduler": "--scheduler",
     "to": "--to",
 }
 

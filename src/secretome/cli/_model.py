@@ -178,6 +178,7 @@ def calibrate(
     preset: PresetOption = "rat-mia",
     starts: Annotated[int, typer.Option(min=1, help="Multi-start optimisation runs.")] = 20,
     seed: Annotated[int, typer.Option(min=0, help="Random seed of the starts (>= 0).")] = 0,
+    scheduler: SchedulerOption = "local",
     out: OutOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
@@ -188,7 +189,7 @@ def calibrate(
     checked_out(out, "csv", CSV)
     with progress_bar() as progress:
         result = run_calibration(load_preset(preset), measurements, parameters=parameter, starts=starts, seed=seed,
-                                 progress=progress)  # fmt: skip
+                                 progress=progress, scheduler=scheduler)  # fmt: skip
     if out is not None:
         atomic_write_text(out, result.to_frame().to_csv(index=False))
     emit(result, fmt)
