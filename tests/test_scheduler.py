@@ -101,9 +101,14 @@ def test_gosh_on_a_local_cluster_equals_gosh_here():
     yi, vi = rng.normal(0.3, 0.3, 20), rng.uniform(0.01, 0.1, 20)
     # 150,000 random subsets (drawn before any fit), fitted in three batches on two workers.
     here = gosh(yi, vi, method="DL", subsets=150_000, seed=1)
-    there = gosh(yi, vi, method="DL", subsets=150_000, seed=1, scheduler="processes")
+    seen: list[tuple[str, int, int | None]] = []
+    there = gosh(
+        yi, vi, method="DL", subsets=150_000, seed=1, scheduler="processes", progress=lambda *a: seen.append(a)
+    )
     for field in ("estimate", "tau2", "I2", "Q"):
         assert np.array_equal(getattr(here, field), getattr(there, field), equal_nan=True), field
+    # The bar moves as each batch comes back from the cluster: 65,536 subsets per batch.
+    assert seen == [("gosh", n, 150_000) for n in (0, 65_536, 131_072, 150_000)]
 
 
 def test_sensitivity_on_a_local_cluster_gives_the_same_indices():
@@ -122,8 +127,11 @@ def test_a_permutation_test_on_a_local_cluster_gives_the_same_p_values():
     yi, vi, x = rng.normal(0.3, 0.3, 12), rng.uniform(0.01, 0.1, 12), rng.normal(size=12)
     # 3,000 random permutations in several batches, drawn here and refitted on two workers.
     here = permutation_test(yi, vi, x, method="DL", iter=3000, seed=4)
-    there = permutation_test(yi, vi, x, method="DL", iter=3000, seed=4, scheduler="processes")
+    seen: list[tuple[str, int, int | None]] = []
+    there = permutation_test(yi, vi, x, method="DL", iter=3000, seed=4, scheduler="processes",
+                             progress=lambda *a: seen.append(a))  # fmt: skip
     assert (here.pval, here.QM_pval, here.failed) == (there.pval, there.QM_pval, there.failed)
+    assert seen == [("permutations", n, 3000) for n in (0, 2048, 3000)]
 
 
 def test_calibrate_on_a_local_cluster_gives_the_same_fit():

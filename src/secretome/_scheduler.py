@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
@@ -99,30 +99,34 @@ def map_in_order(
     *,
     progress: ProgressCallback | None = None,
     task: str = "tasks",
-    sizes: Sequence[int] | None = None,
+    size: Callable[[T], int] | None = None,
+    total: int | None = None,
 ) -> Iterator[R]:
     """``function(item)`` for every item, here (*executor* ``None``) or on the cluster, yielded in item order.
 
-    Every item is submitted before the first result is awaited, so the cluster's workers all stay busy;
-    the results come back in item order whatever order they finish in, so a caller that combines them in
-    that order gets the same result on every scheduler. *progress* hears ``(task, done, total)`` as each
-    result arrives, counting *sizes* (default 1 per item): the bar moves while the cluster works.
+    Here the items are taken one at a time (a generator of items is never held whole). On a cluster every
+    item is submitted before the first result is awaited, so that all workers stay busy; the results come
+    back in item order whatever order they finish in, so a caller combining them in that order gets the same
+    result on every scheduler. *progress* hears ``(task, done, total)`` as each result arrives, counting
+    ``size(item)`` (default 1) out of *total* (default the number of items, when known): the bar moves while
+    the cluster works.
 
     >>> list(map_in_order(abs, [-2, 3, -1], None))
     [2, 3, 1]
     """
-    items = list(items)
-    sizes = [1] * len(items) if sizes is None else list(sizes)
     report = progress or no_progress
-    total = sum(sizes)
+    if executor is not None:
+        items = list(items)
+    if total is None and isinstance(items, Sized):
+        total = sum(map(size, items)) if size is not None else len(items)
     report(task, 0, total)
     if executor is None:
-        results: Iterator[R] = map(function, items)
+        pairs: Iterator[tuple[T, R]] = ((item, function(item)) for item in items)
     else:
-        futures = [executor.submit(function, item) for item in items]
-        results = (future.result() for future in futures)
+        futures = [(item, executor.submit(function, item)) for item in items]
+        pairs = ((item, future.result()) for item, future in futures)
     done = 0
-    for size, result in zip(sizes, results, strict=True):
-        done += size
+    for item, result in pairs:
+        done += 1 if size is None else size(item)
         report(task, done, total)
         yield result
