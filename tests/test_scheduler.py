@@ -116,8 +116,14 @@ def test_sensitivity_on_a_local_cluster_gives_the_same_indices():
 
     model = preset("rat-mia")
     here = sensitivity(model, method="morris", samples=4, at_time=14.0, seed=2)
-    there = sensitivity(model, method="morris", samples=4, at_time=14.0, seed=2, scheduler="processes", workers=2)
+    seen: list[tuple[str, int, int | None]] = []
+    there = sensitivity(model, method="morris", samples=4, at_time=14.0, seed=2, scheduler="processes", workers=2,
+                        progress=lambda *a: seen.append(a))  # fmt: skip
     assert here.to_frame().equals(there.to_frame())
+    # The bar moves as chunks come back from the workers, and ends at every model run.
+    assert len(seen) >= 3
+    assert seen[0][1] == 0
+    assert seen[-1][1] == seen[-1][2]
 
 
 def test_a_permutation_test_on_a_local_cluster_gives_the_same_p_values():
@@ -147,7 +153,11 @@ def test_calibrate_on_a_local_cluster_gives_the_same_fit():
     noisy = 4 * (1 - np.exp(-0.5 * times)) + np.random.default_rng(3).normal(0, 0.1, times.size)
     data = pd.DataFrame({"observable": "level", "time": times, "value": noisy, "noise_sd": 0.1})
     here = calibrate(model, data, parameters=["k_in", "k_out"], starts=6, seed=8)
-    there = calibrate(model, data, parameters=["k_in", "k_out"], starts=6, seed=8, scheduler="processes", workers=2)
+    seen: list[tuple[str, int, int | None]] = []
+    there = calibrate(model, data, parameters=["k_in", "k_out"], starts=6, seed=8, scheduler="processes", workers=2,
+                      progress=lambda *a: seen.append(a))  # fmt: skip
     # Bit for bit: the same starting points, each fit run whole by one process.
     assert here.to_dict() == there.to_dict()
+    # Progress per start and per profile side, as each comes back from the cluster.
+    assert seen == [("calibrate", n, 6) for n in range(7)] + [("profile", n, 4) for n in range(5)]
     assert here.at_best >= 2
