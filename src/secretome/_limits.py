@@ -11,6 +11,7 @@ from secretome.errors import InputError
 
 __all__ = [
     "MAX_AMOUNT",
+    "MAX_COHORT_SUBJECTS",
     "MAX_DOSES",
     "MAX_END_TIME",
     "MAX_FIELD_CHARS",
@@ -25,7 +26,11 @@ __all__ = [
 ]
 
 MAX_SUBJECTS = 100_000
-"""Virtual subjects of one simulation or cohort (1000 make the report's bands)."""
+"""Virtual subjects of one simulation, whose trajectories are all held (1000 make the report's bands)."""
+
+MAX_COHORT_SUBJECTS = 1_000_000
+"""Virtual subjects of one cohort: its bands are streamed, but its draws are held (8 bytes per subject and
+parameter, twice; the peak memory of 10^6 subjects is in benchmarks/README.md)."""
 
 MAX_DOSES = 1_000
 """Doses of one regimen, all entries together (daily dosing for almost 3 years; 1000 doses simulate in ~4 s)."""
@@ -54,8 +59,8 @@ STORE_BUSY_TIMEOUT = 60.0
 """Seconds a write to a SQLite store waits for another writer to finish before it gives up."""
 
 
-def check_subjects(n: object, *, minimum: int = 1, field: str = "subjects") -> int:
-    """*n* if it is an integer in [minimum, MAX_SUBJECTS], else an :class:`InputError`.
+def check_subjects(n: object, *, minimum: int = 1, maximum: int = MAX_SUBJECTS, field: str = "subjects") -> int:
+    """*n* if it is an integer in [minimum, maximum], else an :class:`InputError`.
 
     >>> check_subjects(1000)
     1000
@@ -64,8 +69,8 @@ def check_subjects(n: object, *, minimum: int = 1, field: str = "subjects") -> i
     ...
     secretome.errors.InputError: field 'subjects': must be an integer from 1 to 100000 (got 100000000000)
     """
-    if isinstance(n, bool) or not isinstance(n, int) or not minimum <= n <= MAX_SUBJECTS:
-        raise InputError(f"must be an integer from {minimum} to {MAX_SUBJECTS}", field=field, value=n)
+    if isinstance(n, bool) or not isinstance(n, int) or not minimum <= n <= maximum:
+        raise InputError(f"must be an integer from {minimum} to {maximum}", field=field, value=n)
     return n
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from secretome._files import atomic_write_text
-from secretome._limits import MAX_SUBJECTS
+from secretome._limits import MAX_COHORT_SUBJECTS, MAX_SUBJECTS
 from secretome.cli._conventions import CSV, Format, FormatOption, OutOption, checked_out, emit, progress_bar
 
 app = typer.Typer(
@@ -121,7 +121,7 @@ def export_sbml(
 @app.command()
 def cohort(
     preset: PresetOption = "rat-mia",
-    subjects: Annotated[int, typer.Option(min=2, max=MAX_SUBJECTS)] = 1000,
+    subjects: Annotated[int, typer.Option(min=2, max=MAX_COHORT_SUBJECTS)] = 1000,
     seed: SeedOption = 0,
     regimen: Annotated[Path | None, typer.Option(help="Dosing regimen (YAML).")] = None,
     scheduler: SchedulerOption = "local",
