@@ -21,10 +21,12 @@ __all__ = [
     "MAX_NESTING",
     "MAX_PARAMETER_VALUE",
     "MAX_SAMPLING_VARIANCE",
+    "MAX_SENSITIVITY_SAMPLES",
     "MAX_SUBJECTS",
     "MIN_END_TIME",
     "MIN_SAMPLING_VARIANCE",
     "STORE_BUSY_TIMEOUT",
+    "check_samples",
     "check_seed",
     "check_subjects",
     "check_time",
@@ -68,6 +70,12 @@ MAX_SAMPLING_VARIANCE = 1e30
 Its inverse is a weight, and the estimators sum weights up to the third power: vi = 1e-320 made
 the weight infinite (metafor stops there too: "Division by zero when computing the inverse
 variance weights"), and vi = 1e300 left a study whose weight rounds to nothing."""
+
+MAX_SENSITIVITY_SAMPLES = 8192
+"""Base samples of a global sensitivity analysis (Sobol' N, Morris trajectories).
+
+The model runs N (p + 1) times for Morris and N (2p + 2) for Sobol' with p parameters (68 for the
+bundled presets: up to 1.1 million runs, whose sample matrix alone takes 0.6 GB); 1024 is usual."""
 
 STORE_BUSY_TIMEOUT = 60.0
 """Seconds a write to a SQLite store waits for another writer to finish before it gives up."""
@@ -120,3 +128,18 @@ def check_time(value: object, *, field: str) -> float:
     if value > MAX_END_TIME:
         raise InputError(f"must be <= {MAX_END_TIME:g} (a declared limit)", field=field, value=value)
     return float(value)
+
+
+def check_samples(n: object, *, field: str = "samples") -> int:
+    """*n* if it is an integer in [2, MAX_SENSITIVITY_SAMPLES], else an :class:`InputError`.
+
+    >>> check_samples(100_000_000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: field 'samples': must be an integer from 2 to 8192 (a declared limit) (got 100000000)
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_SENSITIVITY_SAMPLES:
+        raise InputError(
+            f"must be an integer from 2 to {MAX_SENSITIVITY_SAMPLES} (a declared limit)", field=field, value=n
+        )
+    return n

@@ -66,6 +66,7 @@ _OPTIONS = {
     "to": "--to",
     "host": "--host",
     "at_time": "--at-time",
+    "trajectories": "--trajectories",
     # secretome.meta.follow_ups_from_csv, which `secretome meta` runs after the fit.
     "random": "--random",
     "robust_cluster": "--robust",
