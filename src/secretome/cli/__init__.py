@@ -96,9 +96,11 @@ def _is_usage_error(exc: Exception) -> bool:
 
 
 @functools.cache
-def _command(commands: tuple[int, ...]) -> Any:
+def _command(commands: tuple[object, ...]) -> Any:
     # typer rebuilds the click command tree from the signatures on every call (about 50 ms); it is
-    # built once per set of registered commands instead.
+    # built once per set of registered commands instead. The key holds the commands themselves (they
+    # hash by identity): keyed by their id()s, a command registered after another was removed could
+    # get the old one's id and run the old, cached callback (seen in tests/cli/test_cli.py, now and then).
     return typer.main.get_command(app)
 
 
@@ -115,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             # "warning: unclosed file" line at a random later point (seen in the CLI fuzz test).
             warnings.simplefilter("ignore", ResourceWarning)
             warnings.showwarning = _print_warning
-            code = _command(tuple(map(id, app.registered_commands)))(
+            code = _command(tuple(app.registered_commands))(
                 args=args, prog_name="secretome", standalone_mode=False
             )
     except errors.SecretomeError as exc:
