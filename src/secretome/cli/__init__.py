@@ -117,9 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             # "warning: unclosed file" line at a random later point (seen in the CLI fuzz test).
             warnings.simplefilter("ignore", ResourceWarning)
             warnings.showwarning = _print_warning
-            code = _command(tuple(app.registered_commands))(
-                args=args, prog_name="secretome", standalone_mode=False
-            )
+            code = _command(tuple(app.registered_commands))(args=args, prog_name="secretome", standalone_mode=False)
     except errors.SecretomeError as exc:
         if _state["debug"]:
             raise
