@@ -64,6 +64,20 @@ _OPTIONS = {
     "subjects": "--subjects",
     "seed": "--seed",
     "to": "--to",
+    "host": "--host",
+    "at_time": "--at-time",
+    # secretome.meta.follow_ups_from_csv, which `secretome meta` runs after the fit.
+    "random": "--random",
+    "robust_cluster": "--robust",
+    "selmodel": "--selmodel",
+    "fsn": "--fsn",
+    "confint": "--confint",
+    "profile": "--profile",
+    "predictions": "--predict",
+    "transf": "--transf",
+    "blups": "--blup",
+    "vifs": "--vif",
+    "wald": "--anova",
 }
 
 

@@ -133,6 +133,8 @@ def meta(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Pool the effect sizes in DATA with a random-effects (or fixed-effect, Mantel-Haenszel, Peto) model."""
+    _check_plots({"--forest": forest, "--funnel": funnel, "--regplot": regplot, "--profile": profile,
+                  "--albatross": albatross})  # fmt: skip
     # Engines are imported here so that `secretome --help` does not load them.
     from secretome.meta import forest_plot, funnel_plot, meta_from_csv, regression_plot_from_csv
     from secretome.meta._effect_tables import change_sensitivity_from_csv, combine_p_from_csv, pool_counts_from_csv
@@ -189,6 +191,19 @@ def meta(
             plot(fitted, target)  # type: ignore[arg-type]
     emit(result, fmt)
     return None
+
+
+def _check_plots(plots: dict[str, Path | None]) -> None:
+    """Refuse a plot name that is not .svg or .pdf, or a target that is not a regular file, before any
+    work: else a second bad plot was found after the first had been written."""
+    from secretome._files import check_output_path
+
+    for option, path in plots.items():
+        if path is None:
+            continue
+        if path.suffix.lower() not in (".svg", ".pdf"):
+            raise InputError("a plot is written as .svg or .pdf", file=str(path), field=option)
+        check_output_path(path)
 
 
 def _limits(pair: str | None, group: int) -> dict[str, str]:
