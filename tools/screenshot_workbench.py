@@ -18,8 +18,11 @@ VIEWS = {
     "study": None,  # the first study of the table
     "map": "/map",
     "synthesis": "/synthesis",
+    "model": "/model",
     "screening": "/screening",
     "audit": "/audit",
+    "extraction": "/extraction",
+    "extraction-study": None,  # the Extraction view of the first study of the table
 }
 
 if __name__ == "__main__":
@@ -36,7 +39,8 @@ if __name__ == "__main__":
                 links = browser.find_elements(By.CSS_SELECTOR, "a[href^='/studies/']")
                 if not links:
                     continue
-                links[0].click()
+                href = links[0].get_attribute("href")
+                browser.get(href.replace("/studies/", "/extraction/") if name == "extraction-study" else href)
             else:
                 browser.get(f"{url}{path}")
             target = out / f"{name}.png"

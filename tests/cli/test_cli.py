@@ -112,3 +112,30 @@ def test_debug_shows_the_traceback(failing_command):
 def test_version(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("secretome ")
+
+
+# What each command may load: heavy libraries are imported where they are used (issue 12: every
+# command took 4-5 s to start). Speed itself is measured in benchmarks/cli_startup.py.
+_LOADS = """
+import sys
+from secretome.cli import main
+code = main(sys.argv[1:])
+print(code, *sorted(m for m in ("matplotlib", "sklearn", "numba", "sqlalchemy", "pandas") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "loaded"),
+    [
+        (["--help"], []),
+        (["meta", "{table}", "--yi", "yi", "--vi", "vi"], ["pandas"]),
+    ],
+    ids=["help", "meta"],
+)
+def test_a_command_loads_only_what_it_uses(tmp_path, argv, loaded):
+    table = tmp_path / "small.csv"
+    table.write_text("yi,vi\n0.10,0.010\n0.30,0.020\n0.20,0.015\n", encoding="utf-8")
+    args = [a.format(table=table) for a in argv]
+    done = subprocess.run([sys.executable, "-c", _LOADS, *args], capture_output=True, text=True, check=True)
+    code, *modules = done.stdout.splitlines()[-1].split()
+    assert (code, modules) == ("0", loaded)

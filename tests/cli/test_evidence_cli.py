@@ -91,6 +91,48 @@ def test_import_bad_file_is_exit_2_naming_file_and_line(db, tmp_path, capsys):
     assert capsys.readouterr().err.startswith(f"error: file '{bad}', row 1, record '1', field 'ER'")
 
 
+@pytest.fixture
+def read_only_sqlite():
+    """Call it to make every new SQLite connection read-only (a store file the user may not write;
+    chmod would not do, as the tests run as root)."""
+    import sqlalchemy as sa
+
+    def query_only(connection, record):
+        connection.execute("PRAGMA query_only = ON")
+
+    yield lambda: sa.event.listen(sa.Engine, "connect", query_only)
+    if sa.event.contains(sa.Engine, "connect", query_only):
+        sa.event.remove(sa.Engine, "connect", query_only)
+
+
+@pytest.mark.parametrize(
+    ("before", "argv"),
+    [
+        ([], ["evidence", "import", str(IMPORTS / "sample.ris")]),
+        (["evidence", "import", str(IMPORTS / "dedupe.ris")], ["evidence", "dedupe"]),
+    ],
+)
+def test_a_store_that_cannot_be_written_is_one_line_and_exit_1(db, capsys, read_only_sqlite, before, argv):
+    # A read-only store file raised sqlite's OperationalError with a traceback (issue 12).
+    if before:
+        assert main([*before, "--db", db]) == 0
+    read_only_sqlite()
+    capsys.readouterr()
+    assert main([*argv, "--db", db]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: file '{db}': cannot write to the store (attempt to write a readonly database)")
+    assert err.count("\n") == 1
+
+
+def test_a_new_store_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, capsys, read_only_sqlite):
+    read_only_sqlite()
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    assert main(["evidence", "init", "--db", url, "--corpus", str(SYNTHETIC_CORPUS)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: file '{url}': cannot write to the store (attempt to write a readonly database)")
+    assert err.count("\n") == 1
+
+
 def test_import_needs_db(capsys):
     assert main(["evidence", "import", str(IMPORTS / "sample.ris")]) == 2
     assert "--db" in capsys.readouterr().err
@@ -179,3 +221,11 @@ def test_a_format_the_file_name_contradicts_is_refused_on_one_line(db, tmp_path,
     assert err.count("\n") == 1
     assert main(["evidence", "template", "--to", "csv", "--out", str(tmp_path / "sheet.xlsx")]) == 2
     assert list(tmp_path.glob("*.ris")) == list(tmp_path.glob("*.xlsx")) == []
+
+
+def test_map_out_with_another_formats_name_names_the_out_option(db, tmp_path, capsys):
+    # `evidence map` has no --to; its error named one (issue 12: errors name what the user typed).
+    assert main(["evidence", "map", "--db", db, "--out", str(tmp_path / "map.json")]) == 2
+    err = capsys.readouterr().err
+    assert "field '--out': the file name says json; give a .csv name for csv" in err
+    assert not (tmp_path / "map.json").exists()

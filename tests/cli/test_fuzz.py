@@ -1,5 +1,9 @@
 """Fuzzing every file argument of the CLI with hypothesis: damaged, truncated and random files.
 
+The arguments: every importer (RIS, PubMed nbib and XML, BibTeX, CSV and XLSX sheets), the screening
+decisions CSV, the meta table, the regimen file, the labelled records of `evidence simulate` (CSV,
+RIS), the measurements of `model calibrate` (CSV, TSV) and a study file of `evidence init --corpus`.
+
 Each generated file is given to the command as a user would give it. Whatever it holds, the command
 exits 0 (a file that still makes sense) or 2 with exactly one line on stderr, never a traceback
 (which would escape ``main`` and fail the test), and a failed import leaves the store unchanged.
@@ -244,5 +248,86 @@ def test_regimen_argument_exits_0_or_2_on_one_line(tmp_path, monkeypatch):
     def check(data: bytes) -> None:
         path.write_bytes(data)
         _check(*_run(["model", "simulate", "--preset", "rat-mia", "--regimen", str(path)]))
+
+    check()
+
+
+_LABELLED_CSV = (
+    b"title,abstract,included\n"
+    b"Secretome of MSCs in OA rats,Conditioned medium reduced cartilage loss,1\n"
+    b"Exosomes in a rabbit defect model,Exosomes improved repair scores,1\n"
+    b"Knee replacement outcomes,Registry study of arthroplasty,0\n"
+    b"Hip fracture care,Pathway audit,0\n"
+    b"Statins and cartilage,Observational cohort,0\n"
+)
+_LABELLED_RIS = (
+    b"TY  - JOUR\nTI  - Secretome of MSCs in OA rats\nAB  - Conditioned medium\nN1  - ASReview_relevant\nER  - \n"
+    b"TY  - JOUR\nTI  - Exosomes in a rabbit defect\nAB  - Exosomes improved repair\nN1  - ASReview_relevant\nER  - \n"
+    b"TY  - JOUR\nTI  - Knee replacement outcomes\nAB  - Registry study\nN1  - ASReview_irrelevant\nER  - \n"
+    b"TY  - JOUR\nTI  - Hip fracture care\nAB  - Pathway audit\nN1  - ASReview_irrelevant\nER  - \n"
+)
+
+
+@pytest.mark.parametrize(("name", "sample"), [("labelled.csv", _LABELLED_CSV), ("labelled.ris", _LABELLED_RIS)])
+def test_simulate_labelled_file_exits_0_or_2_on_one_line(tmp_path, name, sample):
+    path = tmp_path / name
+
+    @FUZZ
+    @given(data=damaged(sample))
+    def check(data: bytes) -> None:
+        path.write_bytes(data)
+        _check(*_run(["evidence", "simulate", str(path), "--seeds", "1"]))
+
+    check()
+
+
+_MEASUREMENTS = b"observable,time,value,noise_sd\nG,0,1.0,0.05\nG,28,0.8,0.05\nG,56,0.7,0.05\n"
+
+
+class _FittingReachedError(Exception):
+    """Raised where calibration starts fitting: the measurements file was read and accepted."""
+
+
+@pytest.mark.parametrize("name", ["measurements.csv", "measurements.tsv"])
+def test_calibrate_measurements_file_exits_0_or_2_on_one_line(tmp_path, monkeypatch, name):
+    from secretome.model import _calibrate
+
+    def fitting(*args, **kwargs):
+        raise _FittingReachedError
+
+    # The file is the subject, not the optimiser: a file that reaches the fit counts as accepted (exit 0).
+    monkeypatch.setattr(_calibrate, "_simulator", fitting)
+    path = tmp_path / name
+    sample = _MEASUREMENTS.replace(b",", b"\t") if name.endswith(".tsv") else _MEASUREMENTS
+
+    @FUZZ
+    @given(data=damaged(sample))
+    def check(data: bytes) -> None:
+        path.write_bytes(data)
+        try:
+            result = _run(["model", "calibrate", str(path), "-p", "k_F"])
+        except _FittingReachedError:
+            return
+        _check(*result)
+
+    check()
+
+
+def test_corpus_study_file_exits_0_or_2_on_one_line_and_a_failure_changes_nothing(tmp_path):
+    sample = (SYNTHETIC_CORPUS / "example-2020-synthetic.yaml").read_bytes()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    url = f"sqlite:///{tmp_path / 'corpus.db'}"
+    create_store(url, corpus=SYNTHETIC_CORPUS).close()
+
+    @FUZZ
+    @given(data=damaged(sample))
+    def check(data: bytes) -> None:
+        (corpus / "example-2020-synthetic.yaml").write_bytes(data)
+        before = _fingerprint(url)
+        code, err = _run(["evidence", "init", "--db", url, "--corpus", str(corpus)])
+        _check(code, err)
+        if code != 0:
+            assert _fingerprint(url) == before
 
     check()

@@ -115,6 +115,10 @@ MEAN_ARGS = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m
         ({**MEANS, "sc": [2, -1, 2]}, MEAN_ARGS, "row 2, field 'sc': standard deviation must be >= 0 (got -1.0)"),
         ({**MEANS, "nt": [8, 9, 0]}, MEAN_ARGS, "row 3, field 'nt': group size must be > 0 (got 0.0)"),
         (MEANS, [*MEAN_ARGS, "--measure", "NMD"], "field 'measure': must be one of"),
+        # Declared limits (issue 12: yi = 1e300 divided by zero, vi = 1e-320 printed 'estimate nan').
+        ({**GOOD, "g": [0.1, 1e300, 0.9]}, YV, "row 2, field 'g': must lie within +-1e+30 (a declared limit)"),
+        ({**GOOD, "var": [1e-320, 0.02, 0.03]}, YV, "row 1, field 'var': must lie in [1e-30, 1e+30] (a declared"),
+        ({**GOOD, "var": [0.01, 0.02, 1e300]}, [*YV, "--method", "ML"], "row 3, field 'var': must lie in [1e-30,"),
     ],
 )  # fmt: skip
 def test_bad_input_names_file_row_and_column(tmp_path, capsys, table, args, message):
@@ -123,6 +127,22 @@ def test_bad_input_names_file_row_and_column(tmp_path, capsys, table, args, mess
     err = " ".join(capsys.readouterr().err.split())
     assert f"error: file '{path}'" in err
     assert message in err
+
+
+@pytest.mark.parametrize(("method", "metafor"), [("REML", 0.3417502), ("DL", 0.3354836)])
+def test_variances_far_apart_give_metafors_numbers_or_one_line(tmp_path, capsys, method, metafor):
+    # vi from 1e-12 to 1e3: the estimators' sums cancel (a ZeroDivisionError or a math domain error
+    # escaped before). metafor fits it, with its warning about the ratio of the variances.
+    path = _csv(tmp_path, {"g": [0.3, 0.3, 0.2, 0.5], "var": [1e3, 1e-12, 0.03, 0.01]})
+    code = main(["meta", path, *YV, "--method", method, "--format", "json"])
+    captured = capsys.readouterr()
+    if code == 0:
+        # R: coef(rma(c(.3, .3, .2, .5), c(1e3, 1e-12, .03, .01), method = method))
+        assert json.loads(captured.out)["estimate"] == pytest.approx(metafor, abs=1e-6)
+    else:
+        assert code == 1
+        assert captured.err.startswith(f"error: {method}: tau^2 could not be computed")
+        assert captured.err.count("\n") == 1
 
 
 def test_missing_file_is_bad_input(tmp_path, capsys):
@@ -143,7 +163,7 @@ def test_forest_and_funnel_plots_are_written(tmp_path, capsys):
 def test_forest_plot_with_a_bad_suffix_writes_nothing(tmp_path, capsys):
     out = tmp_path / "forest.png"
     assert main(["meta", _csv(tmp_path, GOOD), *YV, "--forest", str(out)]) == 2
-    assert "field 'path': the forest plot is written as .svg or .pdf" in capsys.readouterr().err
+    assert "field '--forest': a plot is written as .svg or .pdf" in capsys.readouterr().err
     assert not out.exists()
 
 
@@ -399,3 +419,28 @@ def test_shared_control_needs_raw_group_sizes(tmp_path, capsys):
     path = _csv(tmp_path, {"g": [0.1, 0.4], "v": [0.02, 0.03], "group": ["a", "a"]})
     assert main(["meta", path, "--yi", "g", "--vi", "v", "--shared-control", "group"]) == 2
     assert "field 'group': splitting a shared control needs a measure with n2i" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--funnel", "--forest", "--regplot", "--profile"])
+def test_every_plot_path_is_checked_before_anything_is_fitted_or_written(tmp_path, capsys, option):
+    # A bad second plot name was found only after the first plot had been written (a half-written
+    # output), and its error named the engine's 'path' instead of the option (issue 12).
+    path = _csv(tmp_path, {**GOOD, "dose": [1, 2, 3]})
+    other = "--forest" if option != "--forest" else "--funnel"
+    first, bad = tmp_path / "first.svg", tmp_path / "plot.png"
+    argv = ["meta", path, *YV, other, str(first), option, str(bad)]
+    assert main([*argv, *(["--mod", "dose"] if option == "--regplot" else [])]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: file '{bad}', field '{option}': a plot is written as .svg or .pdf")
+    assert err.count("\n") == 1
+    assert not first.exists()
+
+
+def test_a_multilevel_table_beyond_the_declared_limits_is_one_line(tmp_path, capsys):
+    # multilevel reads yi and vi itself: yi = 1e300 escaped as numpy's LinAlgError (issue 12).
+    path = _csv(tmp_path, {"study": ["A", "A", "B", "B", "C"], "g": [1e300, 0.2, 0.3, 0.4, 0.5],
+                           "var": [0.01, 0.02, 0.03, 0.02, 0.01]})  # fmt: skip
+    assert main(["meta", path, *YV, "--cluster", "study"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: file '{path}', row 1, field 'g': must lie within +-1e+30 (a declared limit)")
+    assert err.count("\n") == 1

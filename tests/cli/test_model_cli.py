@@ -94,7 +94,12 @@ def test_sensitivity_morris_and_a_bad_sobol_sample_size(tmp_path, capsys):
     out = tmp_path / "indices.csv"
     args = ["model", "sensitivity", "--preset", "rat-mia", "--method", "morris", "--samples", "2"]
     assert main([*args, "--readout", "chondrocytes", "--at-time", "30", "--out", str(out)]) == 0
-    assert capsys.readouterr().out.startswith("Global sensitivity of 'chondrocytes' at t = 30 day in 'rat-mia'")
+    printed = capsys.readouterr().out
+    assert printed.startswith("Global sensitivity of 'chondrocytes' at t = 30 day in 'rat-mia'")
+    # The notes speak to a reader, not in Python (issue 12: 'to_frame() has all', 'readout_maps=True').
+    assert "readout maps are varied too" in printed
+    assert "=True" not in printed
+    assert "()" not in printed
     assert out.read_text(encoding="utf-8").startswith("parameter,mu_star,mu_star_conf,sigma,mu")
     assert main(["model", "sensitivity", "--preset", "rat-mia", "--samples", "100"]) == 2
     assert "field 'samples'" in capsys.readouterr().err
@@ -157,4 +162,38 @@ def test_a_bad_scheduler_address_is_one_line_before_any_work(tmp_path, capsys, c
     assert main(["model", command, *first, "--scheduler", address]) == 2
     err = capsys.readouterr().err
     assert expected in err
+    assert err.count("\n") == 1
+
+
+def test_a_regimen_the_solver_cannot_follow_is_one_line_without_python_hints(tmp_path, capsys):
+    # The hint was "try method='Radau'", an argument the command does not have (issue 12).
+    regimen = tmp_path / "regimen.yaml"
+    regimen.write_text(
+        "end_time: 60\ndoses:\n  - {product: cm, amount: 1.0e+15, time: 7}\nparameters:\n  k_prot: 1.0e+7\n",
+        encoding="utf-8",
+    )
+    assert main(["model", "simulate", "--preset", "rat-mia", "--regimen", str(regimen)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: rat-mia: integration failed (failed: a species exceeded")
+    assert "check the doses and parameter values" in err
+    assert "='" not in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["model", "sensitivity", "--preset", "rat-mia", "--method", "morris", "--samples", "2"],
+        ["model", "compare", "--preset", "rat-mia", "--regimen", "{regimen}", "--subjects", "2"],
+    ],
+    ids=["sensitivity", "compare"],
+)
+def test_a_readout_time_beyond_the_declared_limit_is_refused_before_any_run(tmp_path, capsys, argv):
+    # --at-time 1e300 simulated for ever (issue 12: limits declared and checked before work starts).
+    regimen = tmp_path / "regimen.yaml"
+    regimen.write_text("doses:\n  - {product: cm, amount: 1.0, time: 7}\n", encoding="utf-8")
+    args = [a.format(regimen=regimen) for a in argv]
+    assert main([*args, "--at-time", "40000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: field '--at-time': must be <= 36500 (a declared limit) (got 40000.0)")
     assert err.count("\n") == 1

@@ -104,3 +104,15 @@ def test_result_views():
     row = res.to_frame()
     assert len(row) == 1
     assert {"estimate", "Q", "k_pos"} <= set(row.columns)
+
+
+def test_a_tarone_statistic_the_tables_cannot_give_is_not_computable_not_zero():
+    # n1 = 1e300 leaves a cell of Breslow-Day's expected table at 0; the statistic is infinite or NaN,
+    # which was printed as X^2 = 0.0000, p-val = 1.0000 (issue 12). R: rma.mh(ai = c(1, 1, 3),
+    # n1i = c(1e300, 10, 10), ci = c(2, 2, 2), n2i = c(10, 10, 12), measure = "OR"): estimate -0.6957,
+    # se 0.6274; "Tarone's Test for Heterogeneity: test value not computable for these data".
+    res = mantel_haenszel(ai=[1, 1, 3], n1i=[1e300, 10, 10], ci=[2, 2, 2], n2i=[10, 10, 12], measure="OR")
+    assert res.estimate == pytest.approx(-0.6957, abs=5e-5)
+    assert res.se == pytest.approx(0.6274, abs=5e-5)
+    assert math.isnan(res.TA)
+    assert "Tarone's Test for Heterogeneity: test value not computable for these data" in res.summary()

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from secretome.errors import InputError
+from secretome.errors import InputError, OutputError
 from secretome.model import direction_agreement, preset, problem_from_table, simulate_problem, to_petab
 from secretome.model._problem import MARGIN, residuals
 
@@ -68,3 +68,12 @@ def test_petab_export_passes_the_petab_linter(tmp_path):
     directions = pd.read_csv(files[0].parent / "directions.tsv", sep="\t")
     assert list(directions["sign"]) == [1, -1]
     assert petab is not None
+
+
+def test_petab_export_writes_every_file_or_none(tmp_path):
+    # The files were written one by one: a folder in the way of parameters.tsv left model.xml and the
+    # rest of a half problem behind (issue 12: multi-file outputs appear together or not at all).
+    (tmp_path / "rat-mia" / "parameters.tsv").mkdir(parents=True)
+    with pytest.raises(OutputError, match=r"parameters\.tsv"):
+        to_petab(problem_from_table(_table(), preset), tmp_path, fitted=["k_G"])
+    assert sorted(p.name for p in (tmp_path / "rat-mia").iterdir()) == ["parameters.tsv"]

@@ -127,14 +127,14 @@ def test_a_species_replacement_is_not_fitted_across_organisms():
         fit_problem(problem, ["k_wear"], profile=False)
 
 
-@pytest.mark.needs_roadrunner
-def test_the_runner_on_libroadrunner_matches_the_scipy_simulator():
+@pytest.mark.parametrize("engine", [pytest.param("roadrunner", marks=pytest.mark.needs_roadrunner), "rodas"])
+def test_the_compiled_runners_match_the_scipy_simulator(engine):
     rows = pd.DataFrame([
         {"kind": "direction", "condition": "rat-mia-ev-weekly", "observable": o, "time": 28.0, "value": 1,
          "noise_sd": np.nan, "split": "train", "study_id": "x"} for o in ("aggrecan", "il10", "oarsi")
     ])  # fmt: skip
     problem = problem_from_table(rows, preset)
-    fast = ProblemRunner(problem, simulator="roadrunner")({"k_G": 0.08})
+    fast = ProblemRunner(problem, simulator=engine)({"k_G": 0.08})
     reference = simulate_problem(problem, {"k_G": 0.08})
     for key, (_, values, names) in reference.items():
         assert fast[key][2] == names

@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from secretome.model import simulate
 from secretome.report._calibration_data import calibration_table, condition_model, held_out
 from secretome.report._dataset import analysis_dataset
 
@@ -67,6 +68,34 @@ def test_untreated_points_keep_their_quotes_and_changes_are_levels(built):  # C1
     assert jsw["value"] < 2 * baseline.parameter("h0").value / 1000  # a level below the healthy two layers
 
 
+def test_a_placebo_arm_is_read_only_while_untreated(built):  # C1, Wildi 2011 Table 2
+    table, _ = built
+    rows = table[table["study_id"] == "wildi-2011-ard"]
+    # Placebo -4.67 +/- 3.39 % global cartilage volume at 6 months (n = 28); its 12-month value follows open-label
+    # chondroitin sulphate from month 6, so it is not an untreated point.
+    assert list(rows["time"]) == [182.5]
+    row = rows.iloc[0]
+    baseline = float(simulate(condition_model("human-knee-oa"), times=[0.0, 182.5]).readout_series("thickness")[0])
+    expected = (baseline * (1 - 0.0467), baseline * 0.0339 / math.sqrt(28))
+    assert (row["value"], row["noise_sd"]) == pytest.approx(expected)
+    assert "−4.673.39" in row["quote"]
+    assert row["split"] == "test"  # held out: it checks the wear fitted on Raynauld's 107 patients
+
+
+def test_the_joint_space_trajectory_is_read_at_each_visit(built):  # C1, placebo arms of three trials
+    table, _ = built
+    rows = table[(table["observable"] == "jsw") & (table["kind"] == "quantitative")].set_index("time")
+    baseline = float(simulate(condition_model("human-knee-oa"), times=[0.0, 1.0]).readout_series("jsw")[0])
+    # PMID 23290692: -0.13 +/- 0.36 mm at week 48 and -0.22 +/- 0.45 mm at week 96 (222 + 264 placebo patients);
+    # SEKOIA: -0.37 (SD 0.59) mm at 3 years (472); Emrani: -0.14 +/- 0.14 mm/yr (27 estimates).
+    for day, change, sd, n in ((336.0, -0.13, 0.36, 486), (672.0, -0.22, 0.45, 486), (1095.0, -0.37, 0.59, 472),
+                               (365.0, -0.14, 0.14, 27)):  # fmt: skip
+        assert (rows.loc[day, "value"], rows.loc[day, "noise_sd"]) == pytest.approx(
+            (baseline + change, sd / math.sqrt(n))
+        )
+    assert "0.018−0.37 (0.59)" in rows.loc[1095.0, "quote"]
+
+
 def test_the_split_is_by_study_and_fixed_by_its_id(built):  # C3
     table, _ = built
     for study, split in table.groupby("study_id")["split"]:
@@ -80,6 +109,7 @@ def test_conditions_are_organism_induction_and_protocol():
     assert {d.species for d in model.doses} == {"ev"}
     assert model.t_end == 120.0
     assert condition_model("human-knee-oa").name == "human-knee-oa"  # a preset by name
+    assert condition_model("human-knee-oa").t_end == 1095.0  # on to SEKOIA's 3-year visit (preset: 730 days)
 
 
 def test_the_shipped_petab_problems_pass_the_petab_linter():

@@ -1,4 +1,4 @@
-"""The workbench in real Debian Chromium: a reviewer screens with the keyboard, undoes, reads a study."""
+"""The workbench in real Debian Chromium: a reviewer screens with the keyboard, undoes, reads a study, extracts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from secretome.evidence import screening_progress
+from secretome.evidence import get_study, screening_progress
 from secretome.report._browser import chromium
 
 
@@ -104,3 +104,69 @@ def test_a_study_page_links_every_quote_to_its_source(served):
         for quote in quotes:
             assert quote.find_elements(By.CSS_SELECTOR, "a[href^='http']")
         assert "alpha-2019-synthetic" in browser.page_source
+
+
+@pytest.mark.needs_chromium
+def test_extract_a_result_with_its_quote_and_read_it_on_the_study_page(served):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    url, store = served
+    quote = "O'Driscoll score at week 12: 15.5 ± 2.0 (n = 6) vs 11.0 ± 3.1 (n = 6)"
+    with chromium() as browser:
+        browser.get(f"{url}/studies/gamma-2021-synthetic")
+        browser.find_element(By.ID, "extract-link").click()
+        form = browser.find_element(By.ID, "result-form")
+        Select(form.find_element(By.NAME, "outcome")).select_by_value("odriscoll_score")
+        Select(form.find_element(By.NAME, "treatment")).select_by_value("cm")
+        Select(form.find_element(By.NAME, "control")).select_by_value("control")
+        Select(form.find_element(By.NAME, "status")).select_by_value("verbatim")
+        typed = {"timepoint": "week 12", "treatment_n": "6", "treatment_mean": "15.5", "treatment_sd": "2.0",
+                 "control_n": "6", "control_mean": "11.0", "control_sd": "3.1",
+                 "source": "doi:10.5555/secretome.serve.3", "location": "Table 3", "quote": quote}  # fmt: skip
+        for name, text in typed.items():
+            form.find_element(By.NAME, name).send_keys(text)
+        form.find_element(By.ID, "save-result").click()
+        WebDriverWait(browser, 10).until(lambda b: "saved: result 1 added" in b.find_element(By.ID, "flash").text)
+        browser.find_element(By.ID, "study-page-link").click()
+        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "result-1"))
+        shown = browser.find_element(By.ID, "result-1")
+        assert quote in shown.find_element(By.CSS_SELECTOR, "blockquote q").text
+        assert shown.find_element(By.CSS_SELECTOR, "blockquote a").get_attribute("href") == (
+            "https://doi.org/10.5555/secretome.serve.3"
+        )
+        cells = [td.text for td in shown.find_elements(By.CSS_SELECTOR, "td.num")]
+        assert cells == ["6", "15.5", "2", "", "", "6", "11", "3.1", "", ""]  # n, mean, SD, SE, median per arm
+        errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    assert get_study(store, "gamma-2021-synthetic").results[1].provenance.quote == quote
+
+
+@pytest.mark.needs_chromium
+def test_change_a_result_and_see_the_forest_plot_change(served):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, store = served
+    synthesis = f"{url}/synthesis?analysis=odriscoll_score/animal/secretome"
+    with chromium() as browser:
+        browser.get(synthesis)
+        pooled = browser.find_element(By.ID, "pooled").text
+        plot = browser.find_element(By.CSS_SELECTOR, "#forest img").get_attribute("src")
+        assert "k = 3" in pooled
+        browser.get(f"{url}/extraction/alpha-2019-synthetic?result=0")
+        form = browser.find_element(By.ID, "result-form")
+        typed = {"treatment_mean": "20.0", "quote": "O'Driscoll score 20.0 ± 2.1 (n = 8) vs 9.0 ± 1.8 (n = 8)"}
+        for name, text in typed.items():
+            field = form.find_element(By.NAME, name)
+            field.clear()
+            field.send_keys(text)
+        form.find_element(By.ID, "save-result").click()
+        WebDriverWait(browser, 10).until(lambda b: "saved: result 0 changed" in b.find_element(By.ID, "flash").text)
+        browser.get(synthesis)
+        assert "k = 3" in browser.find_element(By.ID, "pooled").text
+        assert browser.find_element(By.ID, "pooled").text != pooled
+        assert browser.find_element(By.CSS_SELECTOR, "#forest img").get_attribute("src") != plot
+        errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    assert get_study(store, "alpha-2019-synthetic").results[0].arm_data[0].mean == 20.0

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from secretome.cli._conventions import DbOption, Format, FormatOption, OutOption, emit, progress_bar
+from secretome.cli._conventions import CSV, DbOption, Format, FormatOption, OutOption, checked_out, emit, progress_bar
 from secretome.errors import InputError
 
 app = typer.Typer(
@@ -134,6 +134,8 @@ def dedupe(
 def map_(db: DbOption = None, out: OutOption = None, fmt: FormatOption = Format.text) -> None:
     """Count studies by MSC source x product x outcome domain x design (--out writes the table as CSV)."""
     from secretome import evidence
+
+    checked_out(out, "csv", CSV)
 
     with evidence.open_store(db) as store:
         emit(evidence.evidence_map(store, out=out), fmt)

@@ -86,7 +86,10 @@ def meta(
     robust: Annotated[str | None, typer.Option(help="Cluster-robust tests: COLUMN (CR1) or COLUMN:CR2.")] = None,
     selmodel: Annotated[str | None, typer.Option(help="Selection model: 3PSM, beta or step:P1,P2.")] = None,
     fsn: Annotated[str | None, typer.Option(help="Fail-safe N: Rosenthal, Orwin or Rosenberg.")] = None,
-    confint: Annotated[bool, typer.Option(help="Profile-likelihood CIs of the sigma^2 of a multilevel model.")] = False,
+    confint: Annotated[
+        bool,
+        typer.Option(help="CIs of tau^2 (Q-profile), or of the sigma^2 of a multilevel model (profile likelihood)."),
+    ] = False,
     profile: Annotated[
         Path | None, typer.Option(help="Write the profile likelihood plot of tau^2 (first sigma^2) (.svg/.pdf).")
     ] = None,
@@ -136,9 +139,23 @@ def meta(
             "scheduler address tcp://host:port. Results are the same on each."
         ),
     ] = "local",
+    predict: Annotated[
+        list[str] | None,
+        typer.Option(help="Predict at moderator values NAME=VALUE,NAME=VALUE (repeatable: one per prediction)."),
+    ] = None,
+    transf: Annotated[
+        str | None, typer.Option(help="Back-transform predictions and BLUPs: exp, ilogit, ztor or iarcsin.")
+    ] = None,
+    blup: Annotated[bool, typer.Option(help="Best linear unbiased predictions of each study's true effect.")] = False,
+    vif: Annotated[bool, typer.Option(help="Variance inflation factors of the moderators (with --mod).")] = False,
+    anova: Annotated[
+        str | None, typer.Option(help="Wald test of these coefficients, by number or name: 2,3 or ablat,year.")
+    ] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
     """Pool the effect sizes in DATA with a random-effects (or fixed-effect, Mantel-Haenszel, Peto) model."""
+    _check_plots({"--forest": forest, "--funnel": funnel, "--regplot": regplot, "--profile": profile,
+                  "--albatross": albatross})  # fmt: skip
     # Engines are imported here so that `secretome --help` does not load them.
     from secretome.meta import forest_plot, funnel_plot, meta_from_csv, regression_plot_from_csv
     from secretome.meta._effect_tables import change_sensitivity_from_csv, combine_p_from_csv, pool_counts_from_csv
@@ -181,10 +198,25 @@ def meta(
         "na_action": na_action,
     }
     result = fitted = meta_from_csv(data, slab=slab, subgroup=subgroup, **model)
-    if random or robust or selmodel or fsn or confint or profile or gosh or permutest:
+    if (
+        random
+        or robust
+        or selmodel
+        or fsn
+        or confint
+        or profile
+        or predict
+        or transf
+        or blup
+        or vif
+        or anova
+        or gosh
+        or permutest
+    ):
         from secretome.meta import AnalysisBundle, follow_ups_from_csv
 
         follow = {"robust_cluster": robust, "selmodel": selmodel, "fsn": fsn, "confint": confint, "profile": profile}
+        follow |= {"predictions": predict or (), "transf": transf, "blups": blup, "vifs": vif, "wald": anova}
         follow |= {"gosh_path": gosh, "subsets": subsets, "permutations": permutest, "seed": seed}
         with progress_bar() as progress:
             result = follow_ups_from_csv(data, fitted, mods=mod or (), random=random or (), **follow,
@@ -197,6 +229,19 @@ def meta(
             plot(fitted, target)  # type: ignore[arg-type]
     emit(result, fmt)
     return None
+
+
+def _check_plots(plots: dict[str, Path | None]) -> None:
+    """Refuse a plot name that is not .svg or .pdf, or a target that is not a regular file, before any
+    work: else a second bad plot was found after the first had been written."""
+    from secretome._files import check_output_path
+
+    for option, path in plots.items():
+        if path is None:
+            continue
+        if path.suffix.lower() not in (".svg", ".pdf"):
+            raise InputError("a plot is written as .svg or .pdf", file=str(path), field=option)
+        check_output_path(path)
 
 
 def _limits(pair: str | None, group: int) -> dict[str, str]:

@@ -5,7 +5,8 @@ The curated corpus is one YAML file per study (``docs/corpus-format.md``), valid
 compiled into an SQL store (:func:`open_store`, :func:`create_store`). Literature exports are
 imported (:func:`import_files`), de-duplicated (:func:`dedupe_records`) and screened
 (:func:`screen_record`, :func:`import_decisions`); :func:`prisma_counts` counts the PRISMA 2020
-flow diagram from them.
+flow diagram from them. The workbench edits a study with :func:`save_study` (validated as a study
+file, logged in the audit log, undone with :func:`undo_change`).
 """
 
 from secretome.evidence._accounts import (
@@ -122,6 +123,7 @@ from secretome.evidence._store import (
     open_store,
     schema_head,
 )
+from secretome.evidence._study_edits import save_study, study_document, undo_edit
 from secretome.evidence._team_screening import (
     Conflict,
     RecordView,
@@ -250,6 +252,7 @@ __all__ = [
     "resolve_conflict",
     "risk_of_bias_class",
     "rrf",
+    "save_study",
     "schema_head",
     "screen_record",
     "screening_progress",
@@ -258,12 +261,14 @@ __all__ = [
     "sign_in",
     "simulate_order",
     "simulate_screening",
+    "study_document",
     "study_facets",
     "study_json_schema",
     "sync_facets",
     "text_features",
     "train_scores",
     "undo_change",
+    "undo_edit",
     "undo_merge",
     "write_simulation",
     "write_study_json_schema",

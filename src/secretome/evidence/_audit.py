@@ -38,7 +38,7 @@ def record_event(session: Session, actor: str, action: str, target: str, detail:
 class AuditEntry:
     """One change: when, who, what (``action``), to which object (``target``), and its details.
 
-    ``undo`` names what can be undone (``decision:<id>`` or ``merge:<id>``), else ``None``.
+    ``undo`` names what can be undone (``decision:<id>``, ``merge:<id>`` or ``edit:<id>``), else ``None``.
     """
 
     at: datetime
@@ -85,7 +85,8 @@ def audit_log(store: Store, *, limit: int = 200, actor: str | None = None) -> Au
     -------
     AuditLog
         Screening decisions (``screening.decide``, undoable), de-duplication merges (``dedupe.merge``,
-        undoable until undone, and ``dedupe.undo``) and the events of ``audit_event``.
+        undoable until undone, and ``dedupe.undo``) and the events of ``audit_event``, among them
+        study edits of the workbench (``study.edit``, undoable until undone, and ``study.undo``).
     """
     if not 1 <= limit <= _MAX_ENTRIES:
         raise InputError(f"must be between 1 and {_MAX_ENTRIES}", field="limit", value=limit)
@@ -108,8 +109,13 @@ def audit_log(store: Store, *, limit: int = 200, actor: str | None = None) -> Au
                     f"decision:{d.id}",
                 )
             )
+        undos = sa.select(AuditEvent.detail).where(AuditEvent.action == "study.undo")
+        undone_edits = {d.get("edit_id") for d in session.scalars(undos)}
         for e in session.scalars(events):
-            entries.append(AuditEntry(_utc(e.at), e.actor, e.action, e.target, dict(e.detail)))
+            # The document an edit replaced and the digest of the one it wrote are kept to undo it, not to be shown.
+            detail = {k: v for k, v in e.detail.items() if k not in ("before", "after")}
+            undo = f"edit:{e.id}" if e.action == "study.edit" and e.id not in undone_edits else None
+            entries.append(AuditEntry(_utc(e.at), e.actor, e.action, e.target, detail, undo))
         if actor is None:  # merges are made by `evidence dedupe`, which records no user
             for m in session.scalars(sa.select(orm.Merge).order_by(orm.Merge.merged_at.desc()).limit(limit)):
                 detail = {"records": list(m.record_ids), "rule": m.rule, "reason": m.reason}

@@ -38,6 +38,7 @@ __all__ = [
     "SORT_KEYS",
     "StudyPage",
     "StudyRow",
+    "document_digest",
     "risk_of_bias_class",
     "search_studies",
     "study_facets",
@@ -113,7 +114,8 @@ def study_facets(study: Study) -> dict[str, set[str]]:
     }
 
 
-def _digest(document: Mapping[str, object]) -> str:
+def document_digest(document: Mapping[str, object]) -> str:
+    """The SHA-256 of a study document (keys sorted): equal digests, equal documents."""
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -157,7 +159,7 @@ def sync_facets(store: Store, study_ids: Iterable[str] | None = None) -> int:
         seen = set()
         for study_id, document in session.execute(query):
             seen.add(study_id)
-            digest = _digest(document)
+            digest = document_digest(document)
             if known.get(study_id) != digest:
                 changed.append((parse_study(document), digest))
         gone = set() if study_ids is not None else set(known) - seen

@@ -28,7 +28,7 @@ from secretome import vocab
 from secretome._limits import STORE_BUSY_TIMEOUT
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result
-from secretome.errors import InputError, StoreBusyError, StoreError
+from secretome.errors import InputError, OutputError, StoreBusyError, StoreError
 from secretome.evidence import _models as orm
 from secretome.evidence._corpus import corpus_files, read_study_document
 from secretome.evidence._schema import ARM_STATISTICS, ArmData, Study, parse_study
@@ -73,12 +73,15 @@ class Store:
             Another writer held the store past the busy timeout; nothing was written.
         StoreError
             The database refused a value (PostgreSQL text cannot hold a NUL character, for one).
+        OutputError
+            The store cannot be written (a read-only file, a full disk); nothing was written.
         """
         try:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
                 yield session
         except sa.exc.OperationalError as exc:
             _raise_if_busy(exc, self.url)
+            _raise_if_unwritable(exc, self.url)
             raise
         except sa.exc.DataError as exc:
             raise StoreError(f"the database refused a value ({_reason(exc)})", file=self.url) from exc
@@ -109,6 +112,17 @@ def _raise_if_busy(exc: sa.exc.OperationalError, shown: str) -> None:
             f"store {shown}: busy (another process kept it locked for {STORE_BUSY_TIMEOUT:g} s); "
             "nothing was written, try again"
         ) from exc
+
+
+# What sqlite and PostgreSQL say when the store itself cannot take a write (a read-only file or
+# database, a full disk, a failing device): the output, not the input, is at fault.
+_UNWRITABLE = ("readonly", "read-only", "disk is full", "disk i/o error", "no space left")
+
+
+def _raise_if_unwritable(exc: sa.exc.OperationalError, shown: str) -> None:
+    reason = _reason(exc)
+    if any(marker in reason.lower() for marker in _UNWRITABLE):
+        raise OutputError(f"cannot write to the store ({reason}); nothing was written", file=shown) from exc
 
 
 def _alembic_config(connection: sa.Connection) -> Config:
@@ -222,6 +236,15 @@ def open_store(url: str | None = None, *, corpus: str | Path | None = None) -> S
 
 
 def _migrate(store: Store) -> None:
+    try:
+        _upgrade(store)
+    except sa.exc.OperationalError as exc:
+        _raise_if_busy(exc, store.url)
+        _raise_if_unwritable(exc, store.url)
+        raise
+
+
+def _upgrade(store: Store) -> None:
     with store.engine.connect() as connection:
         if connection.dialect.name != "sqlite":
             with connection.begin():

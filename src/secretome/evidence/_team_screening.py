@@ -28,8 +28,10 @@ from secretome.evidence import _models as orm
 from secretome.evidence._agreement import cohen_kappa
 from secretome.evidence._audit import record_event
 from secretome.evidence._dedupe import undo_merge
+from secretome.evidence._row_lock import lock_row
 from secretome.evidence._screening import DECISIONS, SCREENING_STAGES
 from secretome.evidence._store import Store
+from secretome.evidence._study_edits import undo_edit
 from secretome.evidence._workbench_models import AuditEvent
 
 __all__ = [
@@ -63,9 +65,9 @@ def _check(stage: str, decision: str, reviewer: str, reason: str | None) -> str 
 
 
 def _lock_record(session: Session, record_id: int) -> orm.Record:
-    # FOR UPDATE serialises decisions on one record (PostgreSQL; SQLite serialises every writer), so
-    # two requests of one reviewer cannot both find "not decided yet" and both insert.
-    record = session.scalar(sa.select(orm.Record).where(orm.Record.id == record_id).with_for_update())
+    # The lock serialises decisions on one record, so two requests of one reviewer cannot both find
+    # "not decided yet" and both insert.
+    record = lock_row(session, orm.Record, record_id, column="position")
     if record is None:
         raise InputError("no such record in the store", field="record_id", value=record_id)
     if record.duplicate_of is not None:
@@ -298,10 +300,11 @@ def resolve_conflict(
 
 
 def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -> str:
-    """Undo a change of the audit log: ``decision:<id>`` (a screening decision) or ``merge:<id>``.
+    """Undo a change of the audit log: ``decision:<id>`` (a screening decision), ``merge:<id>`` or ``edit:<id>``.
 
     A decision is removed and what it was is written to the audit log; only its reviewer or an
-    admin may undo it. A merge is undone by :func:`~secretome.evidence.undo_merge` (admins only).
+    admin may undo it. A merge is undone by :func:`~secretome.evidence.undo_merge` (admins only),
+    a study edit by :func:`~secretome.evidence.undo_edit` (its editor or an admin).
 
     Returns
     -------
@@ -309,8 +312,12 @@ def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -
         What was undone, one line.
     """
     kind, _, key = change.partition(":")
-    if kind not in ("decision", "merge") or not key.isdigit():
-        raise InputError("an undoable change is 'decision:<id>' or 'merge:<id>'", field="change", value=change)
+    if kind not in ("decision", "merge", "edit") or not key.isdigit():
+        raise InputError(
+            "an undoable change is 'decision:<id>', 'merge:<id>' or 'edit:<id>'", field="change", value=change
+        )
+    if kind == "edit":
+        return undo_edit(store, int(key), actor, admin=admin)
     if kind == "merge":
         if not admin:
             raise InputError("only an admin undoes a merge", field="change", value=change)

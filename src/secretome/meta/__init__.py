@@ -4,9 +4,11 @@ It knows nothing of osteoarthritis: arrays or tables in, result objects out.
 """
 
 from secretome.meta._albatross import albatross_plot, smd_contour
+from secretome.meta._anova import LikelihoodRatioResult, WaldTestResult, anova
 from secretome.meta._bias import RankTestResult, TrimFillResult, rank_test, trim_and_fill
 from secretome.meta._change_scores import ChangeScoreSensitivity, change_score_sensitivity, change_scores
 from secretome.meta._combined_p import CombinedPResult, combine_p
+from secretome.meta._confint import Tau2ConfintResult, tau2_confint
 from secretome.meta._conversions import (
     QuantileEstimate,
     mean_sd_from_quantiles,
@@ -43,6 +45,15 @@ from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelRes
 from secretome.meta._p_values import parse_p_value
 from secretome.meta._permutation import PermutationTestResult, permutation_test
 from secretome.meta._plots import forest_plot, funnel_plot, regression_plot
+from secretome.meta._predict import (
+    TRANSFORMS,
+    BlupResult,
+    MultilevelRanefResult,
+    PredictionResult,
+    blup,
+    predict,
+    ranef,
+)
 from secretome.meta._profile import (
     ProfileResult,
     Sigma2ConfintResult,
@@ -69,6 +80,7 @@ from secretome.meta._tau2 import (
     tau2_sj,
 )
 from secretome.meta._vcalc import vcalc
+from secretome.meta._vif import VifResult, vif
 
 __all__ = [
     "ESCALC_ARGUMENTS",
@@ -77,8 +89,10 @@ __all__ = [
     "METHODS",
     "REGRESSION_METHODS",
     "TAU2_METHODS",
+    "TRANSFORMS",
     "AnalysisBundle",
     "BaujatResult",
+    "BlupResult",
     "ChangeScoreSensitivity",
     "CombinedPResult",
     "CumulativeResult",
@@ -89,14 +103,17 @@ __all__ = [
     "InfluenceResult",
     "LabbeResult",
     "LeaveOneOutResult",
+    "LikelihoodRatioResult",
     "MantelHaenszelResult",
     "Measure",
     "MetaRegressionResult",
     "ModelMethod",
+    "MultilevelRanefResult",
     "MultilevelRegressionResult",
     "MultilevelResult",
     "PermutationTestResult",
     "PetoResult",
+    "PredictionResult",
     "ProfileResult",
     "QQResult",
     "QuantileEstimate",
@@ -107,12 +124,17 @@ __all__ = [
     "SelectionModelResult",
     "Sigma2ConfintResult",
     "SubgroupResult",
+    "Tau2ConfintResult",
     "Tau2Method",
     "TrimFillResult",
+    "VifResult",
+    "WaldTestResult",
     "albatross_plot",
+    "anova",
     "back_transform",
     "baujat",
     "baujat_plot",
+    "blup",
     "change_score_sensitivity",
     "change_scores",
     "combine_p",
@@ -138,6 +160,7 @@ __all__ = [
     "parse_p_value",
     "permutation_test",
     "peto",
+    "predict",
     "profile_likelihood",
     "profile_plot",
     "qq_normal",
@@ -145,6 +168,7 @@ __all__ = [
     "radial",
     "radial_plot",
     "random_effects",
+    "ranef",
     "rank_test",
     "regression_plot",
     "regression_plot_from_csv",
@@ -157,6 +181,7 @@ __all__ = [
     "smd_contour",
     "split_shared_control",
     "subgroups",
+    "tau2_confint",
     "tau2_dl",
     "tau2_eb",
     "tau2_he",
@@ -167,4 +192,5 @@ __all__ = [
     "tau2_sj",
     "trim_and_fill",
     "vcalc",
+    "vif",
 ]

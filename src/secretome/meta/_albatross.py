@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 from scipy import stats
 
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
 from secretome.meta._effect_result import optional_column, refuse
+from secretome.meta._figure_files import plot_format, save_figure
 from secretome.meta._p_values import p_column
-from secretome.meta._plots import _format, _save
 
 __all__ = ["albatross_plot", "smd_contour"]
 
@@ -116,7 +114,7 @@ def albatross_plot(
     >>> b'id="study-1"' in svg and b'id="contour-0.5-neg"' in svg
     True
     """
-    fmt = _format(path, "albatross")
+    fmt = plot_format(path, "albatross")
     k = int(np.asarray(p, dtype=object).reshape(-1).size)
     two_sided, bound = p_column(p, "p", k)
     refuse(two_sided, "p", np.isnan(two_sided), "is missing")
@@ -137,6 +135,10 @@ def albatross_plot(
     floor = min(float(magnitude.min()) / 10, _P_TICKS[1])
     x = sign * -np.log10(magnitude)
     span = -np.log10(floor)
+    # matplotlib is imported where a plot is drawn: `secretome meta` without a plot does not load it.
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
         fig = Figure(figsize=(7, 5))
         ax = fig.add_subplot()
@@ -195,4 +197,4 @@ def albatross_plot(
         ax.set_xlabel("p-value (two-sided):  negative effect  |  positive effect")
         ax.set_ylabel("Total sample size")
         fig.tight_layout()
-        return _save(fig, fmt, path)
+        return save_figure(fig, fmt, path)

@@ -12,25 +12,25 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.patches import Polygon
 from numpy.typing import ArrayLike
 from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, as_column, require
+from secretome.meta._figure_files import plot_format, save_figure
 from secretome.meta._meta_regression import meta_regression
-from secretome.meta._plots import _format, _save
 from secretome.meta._random_effects import random_effects
 from secretome.meta._regression_design import regression_design
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "BaujatResult",
@@ -453,7 +453,7 @@ def baujat_plot(result: BaujatResult, path: str | Path | None = None) -> bytes:
     >>> b'id="study-4"' in svg
     True
     """
-    fmt = _format(path, "Baujat")
+    fmt = plot_format(path, "Baujat")
     with _figure() as (fig, ax):
         ax.grid(color="lightgray")
         ax.set_axisbelow(True)
@@ -462,7 +462,7 @@ def baujat_plot(result: BaujatResult, path: str | Path | None = None) -> bytes:
             ax.text(x, y, label, ha="center", va="center", fontsize=8, gid=f"study-{i}")
         ax.set_xlabel(result.xlabel)
         ax.set_ylabel(result.ylabel)
-        return _save(fig, fmt, path)
+        return save_figure(fig, fmt, path)
 
 
 def radial_plot(result: RadialResult, path: str | Path | None = None) -> bytes:
@@ -472,10 +472,12 @@ def radial_plot(result: RadialResult, path: str | Path | None = None) -> bytes:
     as slope (``estimate``), the band of ``+/- z`` around it (``band``, at the model's level) and,
     on the right, the CI of the estimate as a segment of slopes at the band's edge (``ci``).
     """
-    fmt = _format(path, "radial")
+    fmt = plot_format(path, "radial")
     z = float(stats.norm.isf((1 - result.level) / 2))
     xmax = 1.3 * max(result.x)
     b = result.estimate
+    from matplotlib.patches import Polygon
+
     with _figure() as (fig, ax):
         band = [(0, z), (xmax, z + xmax * b), (xmax, -z + xmax * b), (0, -z)]
         ax.add_patch(Polygon(band, closed=True, facecolor="lightgray", edgecolor="none", gid="band"))
@@ -495,7 +497,7 @@ def radial_plot(result: RadialResult, path: str | Path | None = None) -> bytes:
         ax.set_ylabel(
             "z = y/\N{SQUARE ROOT}(v" + (" + \N{GREEK SMALL LETTER TAU}\N{SUPERSCRIPT TWO})" if result.random else ")")
         )
-        return _save(fig, fmt, path)
+        return save_figure(fig, fmt, path)
 
 
 def qq_plot(result: QQResult, path: str | Path | None = None) -> bytes:
@@ -504,7 +506,7 @@ def qq_plot(result: QQResult, path: str | Path | None = None) -> bytes:
     The standardized residuals against the normal quantiles (ids ``study-i``), the diagonal
     (``diagonal``) and the envelope as two dotted lines (``envelope-lb``, ``envelope-ub``).
     """
-    fmt = _format(path, "QQ")
+    fmt = plot_format(path, "QQ")
     with _figure() as (fig, ax):
         lims = [min(*result.x, *result.y), max(*result.x, *result.y)]
         ax.plot(lims, lims, color="black", linewidth=0.8, gid="diagonal")
@@ -516,7 +518,7 @@ def qq_plot(result: QQResult, path: str | Path | None = None) -> bytes:
         ax.set_xlabel("Theoretical Quantiles")
         ax.set_ylabel("Sample Quantiles")
         ax.set_title("Normal Q-Q Plot")
-        return _save(fig, fmt, path)
+        return save_figure(fig, fmt, path)
 
 
 def labbe_plot(result: LabbeResult, path: str | Path | None = None) -> bytes:
@@ -525,7 +527,7 @@ def labbe_plot(result: LabbeResult, path: str | Path | None = None) -> bytes:
     Each study at (control, treatment) outcome, its size by precision (ids ``study-i``), the
     diagonal of no effect (``diagonal``, solid) and the pooled effect (``estimate``, dashed).
     """
-    fmt = _format(path, "L'Abbe")
+    fmt = plot_format(path, "L'Abbe")
     names = {"RR": "Log Risk", "OR": "Log Odds", "RD": "Risk"}
     with _figure() as (fig, ax):
         pad = 0.04 * (max(*result.x, *result.y) - min(*result.x, *result.y))
@@ -543,12 +545,16 @@ def labbe_plot(result: LabbeResult, path: str | Path | None = None) -> bytes:
         ax.set_ylim(lo, hi)
         ax.set_xlabel(f"{names[result.measure]} (Group 2)")
         ax.set_ylabel(f"{names[result.measure]} (Group 1)")
-        return _save(fig, fmt, path)
+        return save_figure(fig, fmt, path)
 
 
 @contextlib.contextmanager
 def _figure() -> Iterator[tuple[Figure, Axes]]:
     """A 6 x 5 inch figure with one axes, in the forest and funnel plots' settings (fonts as text, fixed hash salt)."""
+    # matplotlib is imported where a plot is drawn: `secretome meta` without a plot does not load it.
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
         fig = Figure(figsize=(6, 5))
         ax = fig.add_subplot()

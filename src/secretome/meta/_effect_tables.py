@@ -19,8 +19,8 @@ from secretome.errors import InputError, check_choice
 from secretome.meta._albatross import albatross_plot
 from secretome.meta._change_scores import ChangeScoreSensitivity, change_score_sensitivity
 from secretome.meta._combined_p import CombinedPResult, combine_p
+from secretome.meta._csv_tables import read_csv_table
 from secretome.meta._mantel_haenszel import MantelHaenszelResult, PetoResult, mantel_haenszel, peto
-from secretome.meta._table import _read_csv
 
 __all__ = ["change_sensitivity_from_csv", "combine_p_from_csv", "pool_counts_from_csv"]
 
@@ -49,12 +49,12 @@ def pool_counts_from_csv(
     """
     check_choice("method", method, ("MH", "PETO"), owner="pool_counts_from_csv")
     if method == "PETO" and measure not in (None, "OR"):
-        raise InputError("Peto's method pools odds ratios (--measure OR)", file=path, field="measure", value=measure)
+        raise InputError("Peto's method pools odds ratios (measure OR)", file=path, field="measure", value=measure)
     unknown = sorted(set(columns) - set(_COUNTS))
     if unknown:
         reason = f"is not a column of {method} pooling (it takes {', '.join(_COUNTS)})"
         raise InputError(reason, file=path, field=unknown[0])
-    frame = _read_csv(path)
+    frame = read_csv_table(path)
     data = _arrays(frame, columns, path)
     options: dict[str, object] = {k: v for k, v in (("add", add), ("to", to), ("drop00", drop00)) if v is not None}
     labels = _labels(frame, slab, path)
@@ -78,10 +78,10 @@ def combine_p_from_csv(
     ``ni`` to column names; the albatross plot needs ``ni``.
     """
     if "pi" not in columns:
-        raise InputError("combining p-values needs the p-value column (--pi)", file=path, field="pi")
+        raise InputError("combining p-values needs the p-value column (pi)", file=path, field="pi")
     if albatross is not None and "ni" not in columns:
-        raise InputError("the albatross plot needs the sample sizes (--ni)", file=path, field="ni")
-    frame = _read_csv(path)
+        raise InputError("the albatross plot needs the sample sizes (ni)", file=path, field="ni")
+    frame = read_csv_table(path)
     data = _arrays(frame, columns, path)
     labels = _labels(frame, slab, path)
     renamed = {"pi": "p", **{k: k for k in ("direction", "ni")}}
@@ -112,7 +112,7 @@ def change_sensitivity_from_csv(
     if unknown:
         reason = f"is not a column of a change-score analysis (it takes {', '.join(allowed)})"
         raise InputError(reason, file=path, field=unknown[0])
-    frame = _read_csv(path)
+    frame = read_csv_table(path)
     data = _arrays(frame, columns, path)
     with _located(path, columns):
         return change_score_sensitivity(

@@ -1,6 +1,6 @@
 """What the CLI runs after a model is fitted from a table: deeper nesting, robust tests, selection models,
-fail-safe N, sigma^2 CIs, profile plots, GOSH and permutation tests, each located in the user's file and
-columns on error."""
+fail-safe N, tau^2 and sigma^2 CIs, profile plots, predictions, BLUPs, VIFs, Wald tests, GOSH and permutation
+tests, each located in the user's file and columns (or the parameter) on error; the CLI names its options instead."""
 
 from __future__ import annotations
 
@@ -15,14 +15,18 @@ from secretome._progress import ProgressCallback
 from secretome._result import Result
 from secretome._scheduler import check_scheduler
 from secretome.errors import InputError
+from secretome.meta._anova import anova
+from secretome.meta._confint import tau2_confint
 from secretome.meta._failsafe import fail_safe_n
 from secretome.meta._gosh import gosh, gosh_plot
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
 from secretome.meta._permutation import permutation_test
+from secretome.meta._predict import TRANSFORMS, blup, predict
 from secretome.meta._profile import profile_likelihood, profile_plot, sigma2_confint
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._robust import robust
 from secretome.meta._selection import selection_model
+from secretome.meta._vif import vif
 
 __all__ = ["AnalysisBundle", "follow_ups_from_csv"]
 
@@ -36,7 +40,8 @@ class AnalysisBundle(Result):
     model : Result
         The fitted model.
     names : tuple of str
-        The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``confint``, ``profile``).
+        The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``confint``, ``profile``,
+        ``predict``, ``blup``, ``vif``, ``anova``).
     analyses : tuple of Result
         Their results, in that order.
     """
@@ -73,6 +78,11 @@ def follow_ups_from_csv(
     fsn: str | None = None,
     confint: bool = False,
     profile: str | Path | None = None,
+    predictions: Sequence[str] = (),
+    transf: str | None = None,
+    blups: bool = False,
+    vifs: bool = False,
+    wald: str | None = None,
     gosh_path: str | Path | None = None,
     subsets: int | None = None,
     permutations: int | None = None,
@@ -100,9 +110,22 @@ def follow_ups_from_csv(
     fsn : str, optional
         ``Rosenthal``, ``Orwin`` or ``Rosenberg``: :func:`fail_safe_n`.
     confint : bool
-        :func:`sigma2_confint` of a multilevel model.
+        :func:`sigma2_confint` of a multilevel model, :func:`tau2_confint` of the others.
     profile : str or Path, optional
         Write :func:`profile_plot` of tau^2 (or of the first sigma^2) there (.svg or .pdf).
+    predictions : sequence of str
+        :func:`predict` at these moderator values, one ``NAME=VALUE,NAME=VALUE`` per prediction,
+        every moderator of the model named (its coefficient names: a factor's dummies as
+        ``column`` + level).
+    transf : str, optional
+        Back-transformation of the predictions and BLUPs (``exp``, ``ilogit``, ``ztor``,
+        ``iarcsin``); alone, it asks for the back-transformed pooled estimate or fitted values.
+    blups : bool
+        :func:`blup` of each study.
+    vifs : bool
+        :func:`vif` of a meta-regression.
+    wald : str, optional
+        :func:`anova` of these coefficients, by 1-based number or name (``2,3,4`` or ``ablat,year``).
     gosh_path : str or Path, optional
         :func:`gosh` of a model without moderators, its :func:`gosh_plot` written there (.svg or .pdf).
     subsets : int, optional
@@ -153,7 +176,7 @@ def follow_ups_from_csv(
         name, _, kind = robust_cluster.partition(":")
         vcov_type = kind.upper() or "CR1"
         if vcov_type not in ("CR1", "CR2"):
-            raise InputError("is COLUMN or COLUMN:CR2", field="--robust", value=robust_cluster)
+            raise InputError("is COLUMN or COLUMN:CR2", field="robust_cluster", value=robust_cluster)
         extra = {}
         if isinstance(fit, MetaRegressionResult):
             if not all(pd.api.types.is_numeric_dtype(column(m)) for m in mods):
@@ -166,21 +189,42 @@ def follow_ups_from_csv(
         names.append("selmodel")
     if fsn:
         if not isinstance(fit, RandomEffectsResult | MetaRegressionResult):
-            raise InputError("fail-safe N takes one effect per study (no --cluster)", field="--fsn", value=fsn)
+            raise InputError("fail-safe N takes one effect per study (no cluster)", field="fsn", value=fsn)
         analyses.append(fail_safe_n(fit.yi, fit.vi, type=fsn))  # type: ignore[arg-type]
         names.append("fsn")
     if confint:
-        if not isinstance(fit, MultilevelResult | MultilevelRegressionResult):
-            raise InputError("sigma^2 CIs are for multilevel models (--cluster)", field="--confint")
-        analyses.append(sigma2_confint(fit))
+        if isinstance(fit, MultilevelResult | MultilevelRegressionResult):
+            analyses.append(sigma2_confint(fit))
+        else:
+            analyses.append(tau2_confint(_one_per_study(fit, "confint")))
         names.append("confint")
     if profile is not None:
         if not isinstance(fit, RandomEffectsResult | MultilevelResult | MultilevelRegressionResult):
-            raise InputError("a profile plot needs a model without moderators or a multilevel model", field="--profile")
+            raise InputError("a profile plot needs a model without moderators or a multilevel model", field="profile")
         prof = profile_likelihood(fit)
         profile_plot(prof, profile)
         analyses.append(prof)
         names.append("profile")
+    if predictions or transf:
+        model = _with_coefficients(fit, "predictions")
+        new = _new_moderators(predictions, model) if predictions else None
+        analyses.append(predict(model, new, transf=_transform(transf)))
+        names.append("predict")
+    if blups:
+        analyses.append(blup(_one_per_study(fit, "blups"), transf=_transform(transf)))
+        names.append("blup")
+    if vifs:
+        if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult):
+            raise InputError("variance inflation factors need a meta-regression (mods)", field="vifs")
+        analyses.append(vif(fit))
+        names.append("vif")
+    if wald:
+        btt = [int(t) if t.strip().isdigit() else t.strip() for t in wald.split(",") if t.strip()]
+        try:
+            analyses.append(anova(_with_coefficients(fit, "wald"), btt=btt))
+        except InputError as err:
+            raise InputError(err.reason, field="wald", value=err.value) from err
+        names.append("anova")
     if gosh_path is not None:
         if not isinstance(fit, RandomEffectsResult):
             raise InputError("GOSH takes a model without moderators, subgroups or clusters", field="--gosh")
@@ -207,9 +251,57 @@ def follow_ups_from_csv(
     return AnalysisBundle(fit, tuple(names), tuple(analyses))
 
 
+def _one_per_study(fit: Result, parameter: str) -> RandomEffectsResult | MetaRegressionResult:
+    if not isinstance(fit, RandomEffectsResult | MetaRegressionResult):
+        raise InputError("needs a model with one effect per study (no cluster or subgroup)", field=parameter)
+    return fit
+
+
+_Coefficients = RandomEffectsResult | MetaRegressionResult | MultilevelResult | MultilevelRegressionResult
+
+
+def _with_coefficients(fit: Result, parameter: str) -> _Coefficients:
+    if not isinstance(fit, _Coefficients):
+        raise InputError("needs one model (no subgroup)", field=parameter)
+    return fit
+
+
+def _transform(transf: str | None) -> str | None:
+    if transf is not None and transf not in TRANSFORMS:
+        raise InputError(f"is one of {', '.join(TRANSFORMS)}", field="transf", value=transf)
+    return transf
+
+
+def _new_moderators(rows: Sequence[str], fit: _Coefficients) -> dict[str, list[float]]:
+    """*predictions*, ``NAME=VALUE,...`` each, as moderator name -> values, every moderator named."""
+    moderators = fit.coef_names[1:] if isinstance(fit, MetaRegressionResult | MultilevelRegressionResult) else ()
+    if not moderators:
+        raise InputError(
+            "a model without moderators takes no moderator values (give transf alone)", field="predictions"
+        )
+    values: dict[str, list[float]] = {name: [] for name in moderators}
+    for row in rows:
+        given: dict[str, float] = {}
+        for item in row.split(","):
+            name, sep, text = (part.strip() for part in item.partition("="))
+            if not sep or name not in values:
+                have = ", ".join(moderators)
+                raise InputError(f"is NAME=VALUE,... with NAME one of {have}", field="predictions", value=item.strip())
+            try:
+                given[name] = float(text)
+            except ValueError:
+                raise InputError(f"the value of {name} is not a number", field="predictions", value=text) from None
+        missing = [name for name in moderators if name not in given]
+        if missing:
+            raise InputError(f"gives no value for {', '.join(missing)}", field="predictions", value=row)
+        for name in moderators:
+            values[name].append(given[name])
+    return values
+
+
 def _nested(fit: Result, levels: dict[str, Any], path: str | Path) -> Result:
     if not isinstance(fit, MultilevelResult | MultilevelRegressionResult):
-        raise InputError("nested factors need a multilevel model (--cluster)", file=path, field="--random")
+        raise InputError("nested factors need a multilevel model (a cluster)", field="random")
     options: dict[str, Any] = {"method": fit.method, "test": fit.test, "level": fit.level, "labels": fit.labels}
     if isinstance(fit, MultilevelRegressionResult):
         options |= {"mods": [row[1:] for row in fit.design], "names": fit.coef_names[1:]}
@@ -221,16 +313,16 @@ def _nested(fit: Result, levels: dict[str, Any], path: str | Path) -> Result:
 
 def _selection(fit: Result, spec: str) -> Result:
     if not isinstance(fit, RandomEffectsResult):
-        raise InputError("selection models take a model without moderators or clusters", field="--selmodel")
+        raise InputError("selection models take a model without moderators or clusters", field="selmodel")
     if spec.lower() == "3psm":
         return selection_model(fit, steps=(0.025,))
     if spec.lower() == "beta":
         return selection_model(fit, type="beta")
     kind, _, steps = spec.partition(":")
     if kind.lower() != "step" or not steps:
-        raise InputError("is 3PSM, beta or step:P1,P2,...", field="--selmodel", value=spec)
+        raise InputError("is 3PSM, beta or step:P1,P2,...", field="selmodel", value=spec)
     try:
         cuts = tuple(float(s) for s in steps.split(","))
     except ValueError:
-        raise InputError("cut points must be numbers, e.g. step:0.025,0.5", field="--selmodel", value=spec) from None
+        raise InputError("cut points must be numbers, e.g. step:0.025,0.5", field="selmodel", value=spec) from None
     return selection_model(fit, steps=cuts)

@@ -25,7 +25,7 @@ from secretome._result import Result
 from secretome._scheduler import check_scheduler, cluster_executor, map_in_order
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
-from secretome.meta._plots import _format, _save
+from secretome.meta._figure_files import plot_format, save_figure
 from secretome.meta._random_effects import METHODS, ModelMethod
 from secretome.meta._tau2 import EQUAL_METHODS, Batch, Control, batch_tau2, intercept, validated
 
@@ -269,7 +269,7 @@ def gosh_plot(result: GoshResult, path: str | Path | None = None, *, xlabel: str
     >>> b'id="gosh-points"' in svg
     True
     """
-    fmt = _format(path, "GOSH")
+    fmt = plot_format(path, "GOSH")
     ok = ~np.isnan(result.estimate)
     import matplotlib
     from matplotlib.figure import Figure
@@ -284,4 +284,4 @@ def gosh_plot(result: GoshResult, path: str | Path | None = None, *, xlabel: str
         ax.set_ylabel("I^2")
         ax.set_title(f"GOSH plot ({ok.sum()} subsets; {result.method})")
         fig.tight_layout()
-        return _save(fig, fmt, path)
+        return save_figure(fig, fmt, path)

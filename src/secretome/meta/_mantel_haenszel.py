@@ -493,24 +493,35 @@ def _mh_tables(measure: str, a: FloatArray, b: FloatArray, c: FloatArray, d: Flo
     odds = r / s
     var = 0.5 * (np.sum(p * r_i) / r**2 + np.sum(p * s_i + q * r_i) / (r * s) + np.sum(q * s_i) / s**2)
     # Breslow-Day: the expected a of each table under the common odds ratio, the root of a quadratic.
-    if odds == 1:
-        expected = (n1 / n) * events
-    else:
-        big_a = odds * (n1 + events) + (n2 - events)
-        big_b = np.sqrt(big_a**2 - 4 * n1 * events * odds * (odds - 1))
-        expected = (big_a - big_b) / (2 * (odds - 1))
-    pos = (expected > 0) & (events > 0) & (others > 0)
-    e11 = expected[pos]
-    e12, e21 = n1[pos] - e11, events[pos] - e11
-    e22 = e11 - n1[pos] - events[pos] + n[pos]
-    inv = 1 / e11 + 1 / e12 + 1 / e21 + 1 / e22
-    bd = max(0.0, float(np.sum((a[pos] - e11) ** 2 * inv)))
-    ta = max(0.0, bd - float(np.sum(a[pos] - e11)) ** 2 / float(np.sum(1 / inv)))
+    # Tables whose expected cells round to 0 (a group of 1e300) make the statistics infinite or NaN:
+    # they are then not computable, as metafor says, and numpy's warnings would only repeat that.
+    with np.errstate(all="ignore"):
+        if odds == 1:
+            expected = (n1 / n) * events
+        else:
+            big_a = odds * (n1 + events) + (n2 - events)
+            big_b = np.sqrt(big_a**2 - 4 * n1 * events * odds * (odds - 1))
+            expected = (big_a - big_b) / (2 * (odds - 1))
+        pos = (expected > 0) & (events > 0) & (others > 0)
+        e11 = expected[pos]
+        e12, e21 = n1[pos] - e11, events[pos] - e11
+        e22 = e11 - n1[pos] - events[pos] + n[pos]
+        inv = 1 / e11 + 1 / e12 + 1 / e21 + 1 / e22
+        bd = _chi_square(float(np.sum((a[pos] - e11) ** 2 * inv)))
+        ta = _chi_square(bd - float(np.sum(a[pos] - e11)) ** 2 / float(np.sum(1 / inv)))
     k_pos = int(pos.sum())
     out |= {"BD": bd, "TA": ta, "k_pos": k_pos}
     out |= {"BD_pval": float(stats.chi2.sf(bd, k_pos - 1)) if k_pos > 1 else math.nan}
     out |= {"TA_pval": float(stats.chi2.sf(ta, k_pos - 1)) if k_pos > 1 else math.nan}
     return {"estimate": math.log(odds), "se": math.sqrt(float(var)), **out}
+
+
+def _chi_square(statistic: float) -> float:
+    """*statistic* truncated at 0 (rounding can make it slightly negative); NaN when not finite.
+
+    ``max(0.0, nan)`` is 0.0, which printed a statistic the tables cannot give as X^2 = 0.
+    """
+    return max(0.0, statistic) if math.isfinite(statistic) else math.nan
 
 
 def _mh_rate(x1: FloatArray, x2: FloatArray, t1: FloatArray, t2: FloatArray, correct: bool) -> dict:

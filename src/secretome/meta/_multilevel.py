@@ -339,9 +339,19 @@ def multilevel(
     positive definite) with an active set (a component at 0 whose score points below 0 is held
     there and the step solved for the others), steps projected onto the bound and halved until
     the likelihood rises, stopped at the constrained maximum (see
-    :meth:`secretome.meta._marginal.MarginalModel.fit`), from metafor's starting values. metafor
-    optimises :math:`\log\sigma^2` with ``nlminb``, so where a component's maximum lies at 0 it
-    reports a tiny positive value (about 1e-9) and we report 0. M is formed densely (O(k^3) per
+    :meth:`secretome.meta._marginal.MarginalModel.fit`), from metafor's starting values; a point
+    counts as the maximum only when the projected score vanishes there and no step raises the
+    likelihood (the Karush-Kuhn-Tucker conditions), not merely when the steps became small. metafor
+    optimises :math:`\log\sigma^2` with ``nlminb`` (the PORT routines [5]_) [4]_, so where a component's
+    maximum lies at 0 it reports a tiny positive value (about 1e-10) and we report 0. On that scale
+    the score of a component vanishes as it goes to 0, so three things differ at the boundary, each
+    in the tests: nlminb stops up to about 1e-5 (relative) short of the maximum on a flat likelihood
+    (its logLik up to 1e-7 lower than ours); it can stop with a component at 1e-10 where the
+    likelihood still rises in it (we go on to the maximum, which metafor reaches from another
+    ``sigma2.init``); and when every component's maximum is at 0 it may fail ("Optimizer (nlminb)
+    did not achieve convergence"), where we return all components at 0 with the boundary noted. As
+    in metafor, the likelihood may have more than one maximum on the boundary; the fit returns the
+    one reached from the start (``control={"sigma2_init": ...}`` to try others). M is formed densely (O(k^3) per
     evaluation: fine for the few hundred effect sizes of a meta-analysis); metafor's REML
     log-likelihood keeps the constant :math:`+\tfrac12 \log|X'X|`. Then
     :math:`\hat\beta = (X'M^{-1}X)^{-1} X'M^{-1}y` with variance :math:`(X'M^{-1}X)^{-1}`; QM is the
@@ -364,7 +374,11 @@ def multilevel(
     and QE to 1e-12 (tests/meta/test_multilevel.py); weights, fitted values and their CIs,
     residuals and their SEs against ``weights``, ``fitted``, ``predict`` and ``rstandard`` for
     ``~ 1`` (z) and ``~ year`` (t) with REML (tests/meta/test_plots.py). At the boundary: 30
-    simulated data sets of 8 studies x 3 effect sizes (many with a component at 0), REML and ML;
+    simulated data sets of 8 studies x 3 effect sizes (many with a component at 0), REML and ML
+    (tools/metafor_reference_mv.R); 30 more sets (8 x 3, unbalanced, and tiny: 4 effect sizes in 2
+    studies, 6 in 3, 5 in 2), REML and ML, with and without a moderator, against the maximum of
+    metafor's likelihood polished beyond nlminb's default tolerances: sigma^2 to 1e-5 relative (1e-6
+    absolute at 0), coefficients and SE to 1e-5, logLik to 1e-8 (tools/metafor_reference_boundary.R);
     beyond two levels: ``~ 1 | study/deltype/esid`` on dat.assink2016 and a V from ``vcalc``, with
     and without moderators, z and t (tests/meta/test_multilevel.py, fixtures by
     tools/metafor_reference_mv.R).
@@ -379,6 +393,10 @@ def multilevel(
        https://doi.org/10.1037/a0032968
     .. [3] Higgins JPT, Thompson SG (2002). Quantifying heterogeneity in a meta-analysis.
        Statistics in Medicine 21(11):1539-1558. https://doi.org/10.1002/sim.1186
+    .. [4] Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. Journal of
+       Statistical Software 36(3):1-48. https://doi.org/10.18637/jss.v036.i03
+    .. [5] Gay DM (1990). Usage summary for selected optimization routines. Computing Science
+       Technical Report 153, AT&T Bell Laboratories, Murray Hill. https://www.netlib.org/port/
 
     Examples
     --------

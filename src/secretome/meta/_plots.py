@@ -7,7 +7,6 @@ without moderators, subgroups): each result type gives its rows or points, one d
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,9 +17,9 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from secretome._files import atomic_write_bytes
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
+from secretome.meta._figure_files import plot_format, save_figure
 from secretome.meta._meta_regression import _design, _wls
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
@@ -30,12 +29,8 @@ from secretome.meta._tau2 import validated
 if TYPE_CHECKING:
     from matplotlib import transforms
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 __all__ = ["forest_plot", "funnel_plot", "regression_plot"]
-
-_FORMATS = {".svg": "svg", ".pdf": "pdf"}
-
 
 _Plotted = RandomEffectsResult | SubgroupResult | MetaRegressionResult | MultilevelResult | MultilevelRegressionResult
 """The results :func:`forest_plot` and :func:`funnel_plot` draw."""
@@ -121,7 +116,7 @@ def forest_plot(
     >>> b'id="fitted-4"' in svg and b'id="pooled"' not in svg
     True
     """
-    fmt = _format(path, "forest")
+    fmt = plot_format(path, "forest")
     rows, level = _forest_rows(result)
     crit = float(stats.norm.isf((1 - level) / 2))
     top = len(rows)
@@ -183,7 +178,7 @@ def forest_plot(
                     gid="favours-right")  # fmt: skip
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-        return _save(fig, fmt, path)
+        return save_figure(fig, fmt, path)
 
 
 _ILAB_WIDTH = 1.2  # inches per ilab column
@@ -464,7 +459,7 @@ def funnel_plot(
     >>> b">Residual Value<" in svg and b'id="refline"' in svg
     True
     """
-    fmt = _format(path, "funnel")
+    fmt = plot_format(path, "funnel")
     levels = _contour_levels(contours)
     points = _funnel_points(result)
     crit = float(stats.norm.isf((1 - points.level) / 2))
@@ -518,7 +513,7 @@ def funnel_plot(
         if levels:
             ax.legend(loc="upper right", fontsize="small", frameon=True)
         fig.tight_layout()
-        return _save(fig, fmt, path)
+        return save_figure(fig, fmt, path)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -615,7 +610,7 @@ def regression_plot(
     >>> b'id="fitted-line"' in svg and b">dose<" in svg
     True
     """
-    fmt = _format(path, "regression")
+    fmt = plot_format(path, "regression")
     y, v = validated(yi, vi)
     x, coef_names = _design(mods, y.size, names)
     if y.size != result.k or coef_names != result.coef_names:
@@ -660,7 +655,7 @@ def regression_plot(
         ax.set_xlabel(result.coef_names[j] if xlabel is None else xlabel)
         ax.set_ylabel(ylabel)
         fig.tight_layout()
-        return _save(fig, fmt, path)
+        return save_figure(fig, fmt, path)
 
 
 def _moderator_column(result: MetaRegressionResult, x: FloatArray, moderator: str | None) -> int:
@@ -726,22 +721,3 @@ def _contour_levels(contours: Sequence[float] | None) -> list[float]:
     if len(set(levels)) != len(levels) or not levels:
         raise InputError("needs distinct levels, e.g. (0.90, 0.95, 0.99)", field="contours", value=tuple(levels))
     return sorted(levels, reverse=True)
-
-
-def _format(path: str | Path | None, what: str) -> str:
-    if path is None:
-        return "svg"
-    fmt = _FORMATS.get(Path(path).suffix.lower(), "")
-    if not fmt:
-        raise InputError(f"the {what} plot is written as .svg or .pdf", field="path", value=str(path))
-    return fmt
-
-
-def _save(fig: Figure, fmt: str, path: str | Path | None) -> bytes:
-    buffer = io.BytesIO()
-    # No dates in the files, so the same result gives the same bytes.
-    fig.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else {"CreationDate": None})
-    data = buffer.getvalue()
-    if path is not None:
-        atomic_write_bytes(path, data)
-    return data

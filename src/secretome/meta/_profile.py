@@ -14,17 +14,15 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray, check_level
+from secretome.meta._figure_files import plot_format, save_figure
 from secretome.meta._marginal import MarginalModel
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, marginal_model
-from secretome.meta._plots import _format, _save
 from secretome.meta._results import RandomEffectsResult
 from secretome.meta._uniroot import uniroot
 
@@ -288,11 +286,15 @@ def profile_plot(profile: ProfileResult, path: str | Path | None = None) -> byte
     >>> b'id="profile"' in svg
     True
     """
-    fmt = _format(path, "profile")
+    fmt = plot_format(path, "profile")
     name = "\N{GREEK SMALL LETTER TAU}\N{SUPERSCRIPT TWO}"
     if profile.parameter != "tau2":
         index = profile.parameter.split(".")[1]
         name = f"\N{GREEK SMALL LETTER SIGMA}\N{SUPERSCRIPT TWO} {index}"
+    # matplotlib is imported where a plot is drawn: `secretome meta` without a plot does not load it.
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
         fig = Figure(figsize=(6, 5))
         ax = fig.add_subplot()
@@ -306,7 +308,7 @@ def profile_plot(profile: ProfileResult, path: str | Path | None = None) -> byte
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         fig.tight_layout()
-        return _save(fig, fmt, path)
+        return save_figure(fig, fmt, path)
 
 
 def _profiled(

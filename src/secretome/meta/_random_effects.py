@@ -10,10 +10,10 @@ from typing import Literal, get_args
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
-from scipy.optimize import brentq
 
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray, check_level, study_labels
+from secretome.meta._q_profile import q_profile
 from secretome.meta._results import RandomEffectsResult
 from secretome.meta._tau2 import (
     EQUAL_METHODS,
@@ -228,35 +228,11 @@ def _heterogeneity(y: FloatArray, v: FloatArray, tau2: float, *, random: bool) -
 def _q_profile(
     y: FloatArray, v: FloatArray, tau2: float, vt: float, level: float, ctl: Control, notes: list[str]
 ) -> dict[str, float | None]:
-    """Q-profile CI of tau^2, I^2 and H^2 (Viechtbauer 2007), step for step as metafor's ``confint``."""
-    k, alpha = y.size, 1 - level
-    crit_u, crit_l = float(stats.chi2.isf(alpha / 2, k - 1)), float(stats.chi2.ppf(alpha / 2, k - 1))
-    lo = min(0.0, tau2)
-    hi = max(100.0, 10 * tau2) if ctl.tau2_max is None else float(ctl.tau2_max)
-    x = intercept(k)
-
-    def excess(t: float, target: float) -> float:
-        return Projection(1 / (v + t), x).quad(y) - target
-
-    def root(target: float) -> float:
-        return float(brentq(excess, lo, hi, args=(target,), xtol=ctl.tol, maxiter=max(ctl.maxiter, 1000)))
-
-    q_lo, q_hi = excess(lo, 0.0), excess(hi, 0.0)
-    # Generalised Q falls as tau^2 grows: the upper bound solves Q = crit_l, the lower Q = crit_u.
-    if q_lo < crit_l:
-        ub = lo
-    elif q_hi > crit_l:
-        ub = hi
-        notes.append(f"Q-profile upper bound of tau^2 lies beyond the search limit {hi:g}; reported as {hi:g}")
-    else:
-        ub = root(crit_l)
-    if q_hi > crit_u:
-        lb = ub = hi
-        notes.append(f"Q-profile lower bound of tau^2 lies beyond the search limit {hi:g}; reported as {hi:g}")
-    elif q_lo < crit_u:
-        lb = lo
-    else:
-        lb = root(crit_u)
+    """Q-profile CI of tau^2, I^2 and H^2 (Viechtbauer 2007), as metafor's ``confint`` at ``control$tol``."""
+    bounds = q_profile(y, v, intercept(y.size), tau2, level, tol=ctl.tol, maxiter=max(ctl.maxiter, 1000),
+                       tau2_max=ctl.tau2_max)  # fmt: skip
+    notes.extend(bounds.notes())
+    lb, ub = bounds.lb, bounds.ub
     return {
         "tau2_lb": lb,
         "tau2_ub": ub,

@@ -163,6 +163,12 @@ class MetaRegressionResult(Result):
     resid, resid_se : tuple of float
         The residuals ``yi - x_i'b`` and their standard errors (metafor's ``rstandard(res)$resid``
         and ``$se``: marginal residuals, the variance not scaled by Knapp-Hartung).
+    vcov : tuple of tuple of float
+        The variance-covariance matrix of the coefficients, p rows of p (metafor's ``vcov(res)``;
+        Knapp-Hartung scaled for knha): what :func:`predict`, :func:`vif` and :func:`anova` use.
+    design : tuple of tuple of float
+        The model matrix X, one row per study (intercept first; metafor's ``model.matrix(res)``):
+        what :func:`blup`, :func:`tau2_confint` and likelihood-ratio tests refit with.
     """
 
     k: int
@@ -199,6 +205,8 @@ class MetaRegressionResult(Result):
     fitted_ci_ub: tuple[float, ...]
     resid: tuple[float, ...]
     resid_se: tuple[float, ...]
+    vcov: tuple[tuple[float, ...], ...]
+    design: tuple[tuple[float, ...], ...]
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:

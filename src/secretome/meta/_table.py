@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._conversions import split_shared_control
+from secretome.meta._csv_tables import read_csv_table
 from secretome.meta._effect_sizes import ESCALC_ARGUMENTS, Measure, escalc
 from secretome.meta._meta_regression import meta_regression
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
@@ -26,6 +27,7 @@ from secretome.meta._plots import regression_plot
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult, subgroups
+from secretome.meta._tau2 import check_limits
 
 __all__ = ["meta_from_csv", "meta_from_table", "regression_plot_from_csv"]
 
@@ -178,6 +180,7 @@ def meta_from_table(
             raise InputError(reason, field="method", value=chain)
         design = _moderators(frame, mods, file) if mods else None
         if cluster is not None:
+            check_limits(y, v)  # multilevel reads yi and vi itself; the other models check them as they start
             study = frame[cluster].to_numpy(dtype=object)
             result = multilevel(  # type: ignore[call-overload]
                 y, v, study, mods=design, method=chain[0], test=test, level=level, labels=labels
@@ -258,7 +261,7 @@ def meta_from_csv(
 
     Raises :class:`~secretome.errors.InputError` naming the file when it cannot be read.
     """
-    return meta_from_table(_read_csv(path), file=path, **options)  # type: ignore[arg-type]
+    return meta_from_table(read_csv_table(path), file=path, **options)  # type: ignore[arg-type]
 
 
 def regression_plot_from_csv(
@@ -290,7 +293,7 @@ def regression_plot_from_csv(
     also for a *cluster* column, as the plot draws a two-level meta-regression (metafor's ``regplot``
     of ``rma``): the lines of a three-level model would need its own variance of the coefficients.
     """
-    frame = _read_csv(path)
+    frame = read_csv_table(path)
     if cluster is not None:
         reason = "the regression plot draws a two-level meta-regression, not a three-level model"
         raise InputError(reason, file=path, field=cluster)
@@ -329,21 +332,3 @@ def regression_plot_from_csv(
     keep = _complete(frame, y, v, list(mods))  # the rows meta_from_table fitted
     frame = frame[keep].reset_index(drop=True)
     return regression_plot(result, y[keep], v[keep], _moderators(frame, mods, path), out, moderator=moderator)  # type: ignore[arg-type]
-
-
-def _read_csv(path: str | Path) -> pd.DataFrame:
-    try:
-        # The header alone first: pandas renames a repeated column (yi, yi.1), and the first would silently win.
-        names = list(pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0])
-        if repeated := next((n for i, n in enumerate(names) if n in names[:i]), None):
-            raise InputError("the header names this column twice", file=path, row=1, field=repeated, value=repeated)
-        frame = pd.read_csv(path)
-        # pandas reads a column of True/False as booleans, which become 1/0 as numbers: keep them as the text
-        # they were, so that a yi of "True" is "not a number" and a subgroup is labelled as written.
-        for name in frame.select_dtypes(include="bool").columns:
-            frame[name] = frame[name].map({True: "True", False: "False"})
-        return frame
-    except FileNotFoundError:
-        raise InputError("no such file", file=path) from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"cannot be read as CSV: {exc}", file=path) from None

@@ -38,7 +38,15 @@ from typing import Literal, NamedTuple, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
+from secretome._limits import MAX_EFFECT_SIZE, MAX_SAMPLING_VARIANCE, MIN_SAMPLING_VARIANCE
+from secretome.errors import (
+    ConvergenceError,
+    InputError,
+    NumericalError,
+    SecretomeError,
+    SecretomeWarning,
+    check_choice,
+)
 from secretome.meta._columns import FloatArray, as_column, require
 
 __all__ = [
@@ -607,11 +615,34 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
 
 
 def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """yi and vi as float arrays of one length, vi > 0 (rows named in errors)."""
+    """yi and vi as float arrays of one length, vi > 0, both within the declared limits (rows named in errors).
+
+    >>> validated([1e300, 0.2], [0.01, 0.02])
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: row 1, field 'yi': must lie within +-1e+30 (a declared limit) (got 1e+300)
+    """
     y = as_column(yi, "yi")
     v = as_column(vi, "vi", length=y.size)
     require(v, "vi", lambda x: x > 0, "sampling variance must be > 0")
+    check_limits(y, v)
     return y, v
+
+
+def check_limits(y: FloatArray, v: FloatArray) -> None:
+    """Refuse effect sizes or sampling variances beyond the declared limits (:mod:`secretome._limits`).
+
+    A variance of exactly 0 passes here: the models that refuse it say so themselves.
+    """
+    require(
+        y, "yi", lambda x: np.abs(x) <= MAX_EFFECT_SIZE, f"must lie within +-{MAX_EFFECT_SIZE:g} (a declared limit)"
+    )
+    require(
+        v,
+        "vi",
+        lambda x: (x == 0) | ((x >= MIN_SAMPLING_VARIANCE) & (x <= MAX_SAMPLING_VARIANCE)),
+        f"must lie in [{MIN_SAMPLING_VARIANCE:g}, {MAX_SAMPLING_VARIANCE:g}] (a declared limit)",
+    )
 
 
 def _public(method: str, yi: ArrayLike, vi: ArrayLike, control: Mapping[str, object] | None) -> float:
@@ -661,7 +692,22 @@ def _fit_one(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Cont
         return Tau2Fit(0.0, math.nan, 0, (f"k = 1: tau^2 set to 0, not estimated ({method}), as metafor",))
     if y.size < 2:
         raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
-    return ESTIMATORS[method](y, v, x, ctl)
+    try:
+        # numpy's floating-point warnings would only repeat, line by line, what the check below reports.
+        with np.errstate(all="ignore"):
+            fit = ESTIMATORS[method](y, v, x, ctl)
+    except SecretomeError:
+        raise
+    except (ArithmeticError, ValueError) as exc:
+        # Sampling variances many orders of magnitude apart (metafor warns from a ratio of 1e7) can
+        # cancel the estimators' sums to nothing; that is reported, never passed on as NaN or a crash.
+        raise NumericalError(f"{method}: tau^2 could not be computed ({exc}); {_SPREAD_HINT}") from exc
+    if not math.isfinite(fit.tau2):
+        raise NumericalError(f"{method}: tau^2 came out {fit.tau2}; {_SPREAD_HINT}")
+    return fit
+
+
+_SPREAD_HINT = "are the sampling variances many orders of magnitude apart? try another method"
 
 
 # ---------------------------------------------------------------------------------------------

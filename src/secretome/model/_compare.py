@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from secretome._limits import check_time
 from secretome._result import Result, json_safe
 from secretome.errors import InputError, NumericalError, SecretomeWarning
 from secretome.model._batch import Simulator, run_batch
@@ -147,9 +148,7 @@ def compare(
         raise InputError("must be an integer >= 2", field="subjects", value=subjects)
     arm_a = apply_regimen(model, regimen)
     arm_b = model.with_doses(()) if versus is None else apply_regimen(model, versus)
-    end = max(arm_a.t_end, arm_b.t_end) if at_time is None else float(at_time)
-    if not end > 0:
-        raise InputError("must be a time > 0", field="at_time", value=at_time)
+    end = max(arm_a.t_end, arm_b.t_end) if at_time is None else check_time(at_time, field="at_time")
     arms = [a.with_doses([d for d in a.doses if d.time <= end], t_end=end) for a in (arm_a, arm_b)]
     times = np.array([0.0, end])
     default = [simulate(a, times=times).readout_values[0, -1] for a in arms]

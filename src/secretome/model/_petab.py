@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from secretome._files import atomic_write_text
+from secretome._files import atomic_write_files
 from secretome.model._problem import CalibrationProblem
 from secretome.model._sbml import to_sbml
 from secretome.model._spec import Dose, Parameter
@@ -60,6 +60,9 @@ def to_petab(problem: CalibrationProblem, directory: str | os.PathLike[str], *, 
     """
     root = Path(directory)
     written = []
+    # Every file of every problem is written at the end, together: all of them or none (a PEtab
+    # problem with its model but without its measurements is not one).
+    files: dict[Path, str] = {}
     table = problem.table
     for base, rows in table.groupby(table["condition"].map(_base)):
         folder = root / base
@@ -72,7 +75,7 @@ def to_petab(problem: CalibrationProblem, directory: str | os.PathLike[str], *, 
                 slots.setdefault((dose.species, dose.time), f"dose_{dose.species}_{len(slots) + 1}")
         doses = [Dose(t, species, 0.0) for (species, t) in slots]
         sbml = _parametrised_events(untreated.with_doses(doses), slots)
-        atomic_write_text(folder / "model.xml", sbml)
+        files[folder / "model.xml"] = sbml
         conditions = []
         for name, model in treated.items():
             amounts = dict.fromkeys(slots.values(), 0.0)
@@ -101,21 +104,18 @@ def to_petab(problem: CalibrationProblem, directory: str | os.PathLike[str], *, 
             }
         )
         directions = rows[rows["kind"] == "direction"]
-        atomic_write_text(
-            folder / "directions.tsv",
-            _tsv(
-                pd.DataFrame(
-                    {
-                        "observableId": [f"obs_{o}" for o in directions["observable"]],
-                        "simulationConditionId": [_id(c) for c in directions["condition"]],
-                        "referenceConditionId": [_id(c) + "_untreated" for c in directions["condition"]],
-                        "time": directions["time"].astype(float).to_numpy(),
-                        "sign": directions["value"].astype(int).to_numpy(),
-                        "split": directions["split"].to_numpy(),
-                        "studyId": directions["study_id"].to_numpy(),
-                    }
-                )
-            ),
+        files[folder / "directions.tsv"] = _tsv(
+            pd.DataFrame(
+                {
+                    "observableId": [f"obs_{o}" for o in directions["observable"]],
+                    "simulationConditionId": [_id(c) for c in directions["condition"]],
+                    "referenceConditionId": [_id(c) + "_untreated" for c in directions["condition"]],
+                    "time": directions["time"].astype(float).to_numpy(),
+                    "sign": directions["value"].astype(int).to_numpy(),
+                    "split": directions["split"].to_numpy(),
+                    "studyId": directions["study_id"].to_numpy(),
+                }
+            )
         )
         parameters = pd.DataFrame([_parameter_row(p, p.name in fitted) for p in untreated.parameters])
         for name, frame in (
@@ -124,18 +124,18 @@ def to_petab(problem: CalibrationProblem, directory: str | os.PathLike[str], *, 
             ("measurements.tsv", measurements),
             ("parameters.tsv", parameters),
         ):
-            atomic_write_text(folder / name, _tsv(frame))
-        atomic_write_text(
-            folder / "problem.yaml",
+            files[folder / name] = _tsv(frame)
+        files[folder / "problem.yaml"] = (
             "format_version: 1\n"
             "parameter_file: parameters.tsv\n"
             "problems:\n"
             "  - sbml_files: [model.xml]\n"
             "    condition_files: [conditions.tsv]\n"
             "    measurement_files: [measurements.tsv]\n"
-            "    observable_files: [observables.tsv]\n",
+            "    observable_files: [observables.tsv]\n"
         )
         written.append(folder / "problem.yaml")
+    atomic_write_files(files)
     return written
 
 

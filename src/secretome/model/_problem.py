@@ -143,8 +143,9 @@ class ProblemRunner:
     """Every arm of a problem (or of some of its rows), each loaded once, simulated again and again.
 
     :func:`simulate_problem` builds each arm anew with the scipy simulator; a fit calls the problem thousands
-    of times, so here each arm's SBML export is compiled once by libroadrunner (when installed; else the
-    scipy simulator is used per call) and only the parameter values change between calls.
+    of times, so here each arm is compiled once (the compiled Rosenbrock solver, whose build is cached per
+    model structure, or libroadrunner's load of the SBML export) and only the parameter values change between
+    calls.
 
     Parameters
     ----------
@@ -152,8 +153,8 @@ class ProblemRunner:
         Conditions and data.
     rows : sequence of int, optional
         Rows (positions in ``problem.table``) whose conditions are simulated; default all.
-    simulator : {"auto", "roadrunner", "scipy"}
-        ``"auto"`` is libroadrunner when installed.
+    simulator : {"auto", "rodas", "roadrunner", "scipy"}
+        ``"auto"`` is the compiled solver (``"rodas"``; :func:`secretome.model._batch.resolve_simulator`).
     rtol, atol : float
         Integration tolerances (tight: finite-difference Jacobians need outputs smooth in the parameters).
 
@@ -182,6 +183,7 @@ class ProblemRunner:
         return session
 
     def __call__(self, overrides: Mapping[str, float] | None = None) -> dict[str, tuple] | None:
+        from secretome.model._batch import run_batch
         from secretome.model._overrides import parameter_matrix
         from secretome.model._readout_values import readout_values
         from secretome.model._simulate import simulate
@@ -190,7 +192,13 @@ class ProblemRunner:
         for key, model, times, session in self.arms:
             known = {p.name for p in model.parameters}
             values = {k: float(v) for k, v in (overrides or {}).items() if k in known}
-            if session is None:
+            if self.engine == "rodas":
+                draws = {k: np.array([v]) for k, v in values.items()}
+                species, _, status, _ = run_batch(model, draws, times, simulator="rodas", rtol=self.rtol,
+                                                  atol=self.atol, workers=1)  # fmt: skip
+                if status[0] != "ok":
+                    return None
+            elif session is None:
                 try:
                     species = simulate(model, times=times, parameters=values, rtol=self.rtol, atol=self.atol).values
                 except ArithmeticError:

@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from secretome._limits import check_samples, check_time
 from secretome._progress import ProgressCallback
 from secretome._result import Result, json_safe
 from secretome._scheduler import check_scheduler, cluster_executor
@@ -241,8 +242,7 @@ def sensitivity(
     """
     if method not in _COLUMNS:
         raise InputError("must be one of 'sobol', 'morris'", field="method", value=method)
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
-        raise InputError("must be an integer >= 2", field="samples", value=samples)
+    check_samples(samples, field="samples")
     if method == "sobol" and samples & (samples - 1):
         raise InputError("must be a power of 2 for Sobol' sequences (e.g. 64, 256, 1024)", field="samples",
                          value=samples)  # fmt: skip
@@ -250,9 +250,7 @@ def sensitivity(
     readout = names_out[0] if readout is None and names_out else readout
     if readout not in names_out:
         raise InputError(f"unknown readout; one of {', '.join(names_out)}", field="readout", value=readout)
-    at = model.t_end if at_time is None else float(at_time)
-    if not (math.isfinite(at) and at > 0):
-        raise InputError("must be a time > 0", field="at_time", value=at_time)
+    at = model.t_end if at_time is None else check_time(at_time, field="at_time")
     assumed = [p for p in model.parameters if p.assumed and p.prior is not None]
     chosen: list[Parameter]
     held: list[str] = []
@@ -301,7 +299,7 @@ def sensitivity(
     notes = []
     if held:
         notes.append(f"{len(held)} readout-map parameters held at their values ({', '.join(held)}); "
-                     "readout_maps=True varies them too")  # fmt: skip
+                     "they vary when the readout maps are varied too")  # fmt: skip
     if failed:
         notes.append(f"{failed} of {runs} runs failed and were given the median output")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=2)

@@ -325,7 +325,10 @@ def simulate(
     notes = list(model.notes)
     failed = [i for i, m in enumerate(status) if m != "ok"]
     if len(failed) == len(status):
-        raise NumericalError(f"{model.name}: integration failed ({status[0]}); try method='Radau' or looser rtol")
+        raise NumericalError(
+            f"{model.name}: integration failed ({status[0]}); check the doses and parameter values, "
+            "or try another method or a looser rtol"
+        )
     if failed:
         notes.append(f"{len(failed)} of {len(status)} subjects failed (values NaN; see status)")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=2)

@@ -6,14 +6,19 @@
 
 from secretome.report._build import ReportResult, build_report
 from secretome.report._dataset import analysis_dataset, effect_sizes
-from secretome.report._synthesis import MEASURE_LABELS, MEASURE_NAMES, poolable_rows
+from secretome.report._mechanism import PLOTTED, calibration_artefacts, evidence_versus_model
+from secretome.report._synthesis import MEASURE_LABELS, MEASURE_NAMES, outcome_votes, poolable_rows
 
 __all__ = [
     "MEASURE_LABELS",
     "MEASURE_NAMES",
+    "PLOTTED",
     "ReportResult",
     "analysis_dataset",
     "build_report",
+    "calibration_artefacts",
     "effect_sizes",
+    "evidence_versus_model",
+    "outcome_votes",
     "poolable_rows",
 ]

@@ -4,8 +4,14 @@ C1. Untreated time courses: quantitative points from cited papers (:data:`UNTREA
     source, location and verbatim quote. Points given as a change from baseline (joint-space narrowing,
     cartilage volume loss) are converted to a level against the condition's own baseline (status ``converted``).
     The model is the typical joint, so a reported mean is fitted within its standard error: SD / sqrt(n) with
-    the n the same abstract gives (107 patients, Raynauld; 27 estimates, Emrani); a +/- whose kind the source
-    does not state (Naveen) is used as given.
+    the n the same source gives (107 patients, Raynauld abstract; 27 estimates, Emrani abstract; 28 placebo
+    patients at 6 months, Wildi Table 2 footnote; 472 placebo patients, Reginster Table 2; 222 + 264 placebo
+    patients by Kellgren-Lawrence grade, the abstract of PMID 23290692, which does not say how many were imaged
+    at each visit); a +/- whose kind the source does not state (Naveen) is used as given. A change over an
+    interval is read at its end (weeks 48 and 96 are days 336 and 672; months and years are 365/12 and 365
+    days). An arm is untreated only while it receives nothing (Wildi's placebo arm took chondroitin sulphate
+    from month 6, so only its 6-month value is used). Every point found, usable or not, is listed with the
+    reason in ``docs/model-timecourses.md``.
 C2. Every animal secretome result of the corpus becomes data when the model can express it, read generically
     from the study file, so that new study files enter on the next run without code changes:
 
@@ -86,6 +92,46 @@ _RAYNAULD = {
     "status": "converted",
 }
 
+_WILDI = {
+    "study_id": "wildi-2011-ard",
+    "source": "https://ard.bmj.com/highwire/markup/185323/expansion?width=1000&height=500&iframe=true&postprocessors="
+    "highwire_tables%2Chighwire_reclass%2Chighwire_figures%2Chighwire_math%2Chighwire_inline_linked_media%2C"
+    "highwire_embed",
+    "location": "Table 2 (Ann Rheum Dis 2011;70:982, doi:10.1136/ard.2010.140848, PMID 21367761; its p values 0.030 "
+    "global, 0.015 lateral, 0.002 tibial plateaus are the abstract's); columns CS mean, SD, placebo mean, SD, p: the "
+    "stored table text runs the cells together",
+    "quote": "Cartilage volume loss (%) versus baseline ... Global6−2.873.26−4.673.390.0300.0520.011 ... n=32/30 for "
+    "CS, n=28/22 for placebo at 6 and 12 months, respectively.",
+    "status": "converted",
+}
+
+_REGINSTER = {
+    "study_id": "reginster-2013-ard",
+    "source": "http://ard.bmj.com/highwire/markup/188295/expansion?width=1000&height=500&iframe=true&postprocessors="
+    "highwire_tables%2Chighwire_reclass%2Chighwire_figures%2Chighwire_math%2Chighwire_inline_linked_media%2C"
+    "highwire_embed",
+    "location": "Table 2 (SEKOIA: Reginster et al., Ann Rheum Dis 2013;72:179, PMC3599139, whose abstract gives "
+    "'placebo: -0.37 (SD 0.59) mm' as the 3-year change in medial tibiofemoral JSW); the stored table text runs the "
+    "cells together and its line breaks are shown as spaces",
+    "quote": "Outcomes in the intention-to-treat population (n=1371) ... Placebo (n=472) ... Primary endpoint, mean "
+    "(SD) Joint space width (mm)−0.23 (0.56)0.14 (0.04) (0.05 to 0.23) <0.001−0.27 (0.63)0.10 (0.04) (0.02 to 0.19) "
+    "0.018−0.37 (0.59)",
+    "status": "converted",
+}
+_DMOAD_PLACEBO = {
+    "study_id": "dmoad-placebo-pmid23290692",
+    "source": "https://read.qxmd.com/read/23290692/considerations-when-designing-a-disease-modifying-osteoarthritis-"
+    "drug-dmoad-trial-using-radiography",
+    "location": "abstract ('Considerations when designing a disease-modifying osteoarthritis drug (DMOAD) trial using "
+    "radiography', PMID 23290692 as the QxMD address gives it): the placebo arm of a DMOAD trial, medial JSW by a "
+    "modified Lyon-schuss radiograph",
+    "quote": "Data are given mean ± standard deviation. RESULTS: Patients (74.9% female; 61.3 ± 9.1 years) had BMI "
+    "31.6 ± 4.1kg/m(2) at baseline; 222 (173 females) had KLG2, 264 (191 female) KLG3. A significant loss in joint "
+    "space width (JSW) from baseline to week 48 (-0.13 ± 0.36mm) and to week 96 (-0.22 ± 0.45mm) was observed for all "
+    "randomised placebo patients",
+    "status": "converted",
+}
+
 # (condition, observable, day, value, spread, n, provenance, how the value is read): "change" values are changes;
 # the noise is spread / sqrt(n) (n None: the spread as given).
 UNTREATED_POINTS = (
@@ -94,6 +140,11 @@ UNTREATED_POINTS = (
     ("human-knee-oa", "jsw", 365.0, -0.14, 0.14, 27, _EMRANI, "change"),
     ("human-knee-oa", "thickness", 365.0, -0.037, 0.030, 107, _RAYNAULD, "relative change"),
     ("human-knee-oa", "thickness", 730.0, -0.057, 0.044, 107, _RAYNAULD, "relative change"),
+    # Placebo arm, 6 months of placebo (global knee cartilage volume, read on thickness as Raynauld's is).
+    ("human-knee-oa", "thickness", 182.5, -0.0467, 0.0339, 28, _WILDI, "relative change"),
+    ("human-knee-oa", "jsw", 336.0, -0.13, 0.36, 222 + 264, _DMOAD_PLACEBO, "change"),
+    ("human-knee-oa", "jsw", 672.0, -0.22, 0.45, 222 + 264, _DMOAD_PLACEBO, "change"),
+    ("human-knee-oa", "jsw", 1095.0, -0.37, 0.59, 472, _REGINSTER, "change"),
 )
 
 INDUCTION_OF = {
@@ -129,7 +180,8 @@ def condition_model(name: str) -> Model:
     """The model of a condition: ``<organism>-<induction>`` or a preset, optionally ``+<protocol>``.
 
     ``<organism>-<induction>`` is built by :func:`secretome.model._cartilage.induced_model` and simulated to
-    :data:`END_DAYS`; another name is a preset (for example ``human-knee-oa``).
+    :data:`END_DAYS`; another name is a preset (for example ``human-knee-oa``), simulated to its own end or to
+    the latest of its :data:`UNTREATED_POINTS` if later (a trial read at 3 years).
     """
     base, _, protocol = name.partition("+")
     organism, _, induction = base.partition("-")
@@ -137,6 +189,9 @@ def condition_model(name: str) -> Model:
         model = induced_model(organism, induction, t_end=END_DAYS.get(organism, DEFAULT_END_DAYS), name=base)
     else:
         model = preset(base)
+        latest = max((point[2] for point in UNTREATED_POINTS if point[0] == base), default=model.t_end)
+        if latest > model.t_end:
+            model = model.with_doses(model.doses, t_end=latest)
     if not protocol:
         return model
     return replace(model.with_doses(PROTOCOLS[protocol].doses(), t_end=model.t_end), name=name)

@@ -9,10 +9,8 @@ when the store is writable: in read-only mode they are not registered at all.
 from __future__ import annotations
 
 import base64
-import functools
 import secrets
 import threading
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +18,9 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -32,7 +29,6 @@ from secretome.errors import InputError, SecretomeError
 from secretome.evidence import (
     FACETS,
     SORT_KEYS,
-    AccountInfo,
     SignInError,
     Store,
     audit_log,
@@ -48,19 +44,33 @@ from secretome.evidence import (
     resolve_conflict,
     screening_progress,
     search_studies,
-    session_account,
     sign_in,
     sync_facets,
     undo_change,
 )
 from secretome.report import analysis_dataset
+from secretome.serve._explorer import (
+    MAX_SUBJECTS,
+    default_request,
+    dosable_presets,
+    explore,
+    explorer_request,
+    form_options,
+    outcome_evidence,
+)
+from secretome.serve._extraction import extraction_routes
+from secretome.serve._pages import bench as _bench  # shared with the Extraction view; short names kept
+from secretome.serve._pages import call as _call
+from secretome.serve._pages import form_fields as _form
+from secretome.serve._pages import is_htmx as _hx
+from secretome.serve._pages import page as _page
+from secretome.serve._pages import render as _render
 from secretome.serve._priority import PRIORITIES
 from secretome.serve._security import (
     CSRF_COOKIE,
     SECURITY_HEADERS,
     SESSION_COOKIE,
     csrf_ok,
-    csrf_token,
     may,
     new_csrf_seed,
 )
@@ -145,76 +155,6 @@ class _Workbench:
         sync_facets(self.store, study_ids)
         with self._lock:
             self._data = None
-
-
-async def _call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return await run_in_threadpool(functools.partial(function, *args, **kwargs))
-
-
-def _bench(request: Request) -> _Workbench:
-    return request.app.state.bench
-
-
-async def _user(request: Request) -> AccountInfo | None:
-    bench = _bench(request)
-    mode = bench.settings.mode
-    if mode == "local":
-        return AccountInfo(0, bench.settings.reviewer, "admin")
-    if mode == "read_only":
-        return None
-    return await _call(session_account, bench.store, request.cookies.get(SESSION_COOKIE))
-
-
-def _render(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
-    bench = _bench(request)
-    seed = request.cookies.get(CSRF_COOKIE) or request.state.new_seed
-    user = request.state.user
-    html = bench.env.get_template(template).render(
-        request=request,
-        user=user,
-        mode=bench.settings.mode,
-        csrf=csrf_token(bench.secret, seed),
-        can_review=may(user, "reviewer") and bench.settings.mode != "read_only",
-        is_admin=may(user, "admin") and bench.settings.mode != "read_only",
-        **context,
-    )
-    return HTMLResponse(html, status_code=status)
-
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _page(role: str | None = None, *, write: bool = False) -> Callable[[Handler], Handler]:
-    """Wrap a route: resolve the user, require *role*, and for writes a valid CSRF token."""
-
-    def wrap(handler: Handler) -> Handler:
-        @functools.wraps(handler)
-        async def route(request: Request) -> Response:
-            request.state.new_seed = new_csrf_seed()
-            request.state.user = user = await _user(request)
-            bench = _bench(request)
-            if bench.settings.mode == "team" and user is None:
-                return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-            if role is not None and not may(user, role):
-                raise HTTPException(403, f"this needs the {role} role")
-            if write:
-                form = await request.form()
-                if not csrf_ok(bench.secret, request, form.get("csrf_token")):
-                    raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page")
-                request.state.form = form
-            return await handler(request)
-
-        return route
-
-    return wrap
-
-
-def _form(request: Request) -> dict[str, str]:
-    return {k: str(v) for k, v in request.state.form.items() if isinstance(v, str)}
-
-
-def _hx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
 
 
 # ---------------------------------------------------------------- overview, studies, map
@@ -366,6 +306,62 @@ async def synthesis_download(request: Request) -> Response:
     return Response(body, media_type=media, headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
+# ---------------------------------------------------------------- model explorer
+
+_EXPLORER_FIELDS = ("preset", "product", "amount", "start", "every", "count", "times", "subjects", "seed")
+
+
+def _explorer_form(request: Request) -> tuple[dict[str, Any], list[str]]:
+    """The fields as typed (the default form on a first visit) and the checked readouts."""
+    params = request.query_params
+    if "preset" not in params:
+        fields = default_request().query()
+        return {k: str(v) for k, v in fields.items() if k != "readout"}, list(fields["readout"])
+    return {k: params.get(k, "") for k in _EXPLORER_FIELDS}, params.getlist("readout")
+
+
+@_page()
+async def model_explorer(request: Request) -> Response:
+    bench = _bench(request)
+    fields, readouts = _explorer_form(request)
+    exploration, evidence, figures, error = None, {}, {}, None
+    try:
+        wanted = explorer_request(fields, readouts)
+        exploration = await _call(explore, wanted)
+        studies, dataset = await _call(bench.analysis_data)
+        evidence = await _call(outcome_evidence, studies, dataset, exploration)
+        for name in wanted.readouts:
+            # As an image, as the forest plot: matplotlib's inline styles are blocked by the CSP.
+            encoded = base64.b64encode(await _call(exploration.figure_svg, name)).decode()
+            img = Markup('<img src="data:image/svg+xml;base64,{}" alt="{}" class="explorer-plot">')
+            figures[name] = img.format(encoded, f"{name}: treated and untreated over time")
+    except SecretomeError as exc:  # bad input or a model that fails: one line in the page
+        error = str(exc)
+    context = {"fields": fields, "checked": set(readouts), "options": form_options(fields.get("preset", ""))}
+    context |= {"presets": dosable_presets(), "max_subjects": MAX_SUBJECTS, "error": error}
+    context |= {"exploration": exploration, "evidence": evidence, "figures": figures, "query": request.url.query}
+    return _render(request, "_explorer_panel.html" if _hx(request) else "explorer.html", context)
+
+
+@_page()
+async def model_explorer_download(request: Request) -> Response:
+    kind = request.path_params["kind"]
+    if kind not in ("csv", "svg"):
+        raise HTTPException(404, "the explorer's downloads are .csv (the table) and .svg (a figure)")
+    fields, readouts = _explorer_form(request)
+    exploration = await _call(explore, explorer_request(fields, readouts))
+    name = f"model-{exploration.request.preset}-vs-untreated"
+    if kind == "csv":
+        body, media = exploration.to_csv().encode(), "text/csv; charset=utf-8"
+    else:
+        figure = request.query_params.get("figure", "")
+        if figure not in exploration.request.readouts:
+            raise InputError("not one of the readouts asked for", field="figure", value=figure)
+        body, media, name = await _call(exploration.figure_svg, figure), "image/svg+xml", f"{name}-{figure}"
+    headers = {"content-disposition": f'attachment; filename="{name}.{kind}"'}
+    return Response(body, media_type=media, headers=headers)
+
+
 # ---------------------------------------------------------------- screening and audit
 
 
@@ -452,6 +448,8 @@ async def undo(request: Request) -> Response:
     form = _form(request)
     user = request.state.user
     message = await _call(undo_change, bench.store, form.get("change", ""), user.username, admin=may(user, "admin"))
+    if form.get("change", "").startswith("edit:"):  # a study edit: its facets were re-derived, the cache is stale
+        await _call(bench.studies_changed, [])
     if form.get("back") == "audit":
         return RedirectResponse("/audit", status_code=303)
     return _back_to_screening(form, message)
@@ -574,6 +572,8 @@ def create_app(settings: ServeSettings, *, store: Store | None = None) -> Starle
         Route("/map", evidence_map_view),
         Route("/synthesis", synthesis),
         Route("/synthesis/download.{kind:str}", synthesis_download),
+        Route("/model", model_explorer),
+        Route("/model/download.{kind:str}", model_explorer_download),
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     if settings.mode != "read_only":
@@ -584,6 +584,7 @@ def create_app(settings: ServeSettings, *, store: Store | None = None) -> Starle
             Route("/undo", undo, methods=["POST"]),
             Route("/audit", audit),
         ]
+        routes += extraction_routes()
     if settings.mode == "team":
         routes += [
             Route("/login", login_form),

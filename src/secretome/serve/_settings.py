@@ -51,7 +51,7 @@ class ServeSettings:
             # A SQLite store has no accounts: anyone who reaches the port could write.
             raise InputError(
                 "a SQLite store has no sign-in, so it is served on loopback only; use PostgreSQL for a team",
-                field="--host",
+                field="host",
                 value=self.host,
             )
 

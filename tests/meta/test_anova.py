@@ -1,0 +1,150 @@
+"""anova() against metafor's anova.rma: Wald tests (btt, X) and likelihood-ratio tests of nested models."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from metafor_fixtures import case_id
+from predict_cases import DATA, cases, fit, fit_multilevel
+
+from secretome.errors import InputError, SecretomeWarning
+from secretome.meta import anova, meta_regression, multilevel, random_effects
+
+
+@pytest.mark.parametrize("case", cases("wald_btt"), ids=case_id)
+def test_wald_test_of_coefficients_matches_metafor(case):
+    # R: anova(res, btt = 2:4)
+    res = anova(fit(case), btt=case["btt"])
+    assert pytest.approx(case["QM"], rel=1e-9) == res.QM
+    assert res.QM_df == tuple(case["QM_df"])
+    assert res.QM_pval == pytest.approx(case["QM_pval"], rel=1e-8)
+
+
+@pytest.mark.parametrize("case", cases("wald_contrast"), ids=case_id)
+def test_wald_test_of_contrasts_matches_metafor(case):
+    # R: anova(res, X = L)
+    res = anova(fit(case), contrasts=case["contrasts"])
+    for field in ("estimate", "se", "zval", "pval"):
+        assert getattr(res, field) == pytest.approx(case[field], rel=1e-8), field
+    assert pytest.approx(case["QM"], rel=1e-9) == res.QM
+    assert res.QM_df == tuple(case["QM_df"])
+    assert res.QM_pval == pytest.approx(case["QM_pval"], rel=1e-8)
+
+
+@pytest.mark.parametrize("case", [c for c in cases("mv") if c["wald"]], ids=case_id)
+def test_wald_test_of_a_multilevel_model_matches_metafor(case):
+    # R: anova(rma.mv(yi, vi, mods = ~ year, random = ~ 1 | district/school, test =), btt = 2)
+    res = anova(fit_multilevel(case), btt="year")
+    assert pytest.approx(case["wald"]["QM"], rel=1e-6) == res.QM
+    assert res.QM_df == tuple(case["wald"]["QM_df"])
+    assert res.QM_pval == pytest.approx(case["wald"]["QM_pval"], rel=1e-6)
+
+
+@pytest.mark.parametrize("case", cases("lrt"), ids=case_id)
+def test_likelihood_ratio_test_matches_metafor(case):
+    # R: anova(full, reduced)
+    full = fit(case, method=case["full"]["method"], test="z", with_mods=case["full"]["mods"])
+    reduced = fit(case, method=case["reduced"]["method"], test="z", with_mods=case["reduced"]["mods"])
+    with warnings.catch_warnings():
+        # REML fits with different moderators compared as they are: metafor warns, and so do we (tested below)
+        warnings.simplefilter("ignore", SecretomeWarning)
+        both = (anova(full, reduced, refit=case["refit"]), anova(reduced, full, refit=case["refit"]))
+    for res in both:  # either order, as metafor
+        assert (res.df_full, res.df_reduced) == (case["parms_full"], case["parms_reduced"])
+        for ours, theirs in (("full", "fit_full"), ("reduced", "fit_reduced")):
+            stats = case[theirs]
+            assert getattr(res, f"loglik_{ours}") == pytest.approx(stats["ll"], rel=1e-7, abs=1e-8)
+            assert getattr(res, f"deviance_{ours}") == pytest.approx(stats["dev"], rel=1e-7, abs=1e-8)
+            for name in ("AIC", "BIC", "AICc"):
+                assert getattr(res, f"{name}_{ours}") == pytest.approx(stats[name], rel=1e-7, abs=1e-8), name
+        assert pytest.approx(case["LRT"], rel=1e-6, abs=1e-8) == res.LRT
+        assert res.pval == pytest.approx(case["pval"], rel=1e-6)
+        assert (res.QE_full, res.QE_reduced) == (pytest.approx(case["QE_full"]), pytest.approx(case["QE_reduced"]))
+        assert res.tau2_full == pytest.approx(case["tau2_full"], rel=1e-6, abs=1e-9)
+        assert res.tau2_reduced == pytest.approx(case["tau2_reduced"], rel=1e-6, abs=1e-9)
+        assert pytest.approx(case["R2"], rel=1e-6, abs=1e-9) == res.R2
+
+
+@pytest.mark.parametrize("case", cases("mv_lrt"), ids=case_id)
+def test_likelihood_ratio_test_of_multilevel_models_matches_metafor(case):
+    # R: anova(rma.mv(..., random = ~ 1 | district/school), rma.mv(..., random = ~ 1 | district)) and the same
+    # with and without the year (ML)
+    d = DATA["konstantopoulos2011"]
+    three = {"district": d["district"], "school": d["school"]}
+    models = {
+        "year": multilevel(d["yi"], d["vi"], three, mods=d["mods"], names=d["names"], method=case["method"]),
+        "none": multilevel(d["yi"], d["vi"], three, method=case["method"]),
+        "school": multilevel(d["yi"], d["vi"], three, method=case["method"]),
+        "district": multilevel(d["yi"], d["vi"], {"district": d["district"]}, method=case["method"]),
+    }
+    res = anova(models[case["reduced"]], models[case["full"]])
+    assert (res.df_full, res.df_reduced) == (case["parms_full"], case["parms_reduced"])
+    for ours, theirs in (("full", "fit_full"), ("reduced", "fit_reduced")):
+        assert getattr(res, f"loglik_{ours}") == pytest.approx(case[theirs]["ll"], rel=1e-6)
+        assert getattr(res, f"deviance_{ours}") == pytest.approx(case[theirs]["dev"], rel=1e-6)
+        for name in ("AIC", "BIC", "AICc"):
+            assert getattr(res, f"{name}_{ours}") == pytest.approx(case[theirs][name], rel=1e-6), name
+    assert pytest.approx(case["LRT"], rel=1e-5) == res.LRT
+    assert res.pval == pytest.approx(case["pval"], rel=1e-5)
+    assert (res.QE_full, res.QE_reduced) == (pytest.approx(case["QE_full"]), pytest.approx(case["QE_reduced"]))
+    assert res.R2 is None
+    assert "R^2" not in res.summary()
+
+
+def test_a_multilevel_model_is_compared_only_with_another():
+    d = DATA["konstantopoulos2011"]
+    three = multilevel(d["yi"], d["vi"], {"district": d["district"], "school": d["school"]}, method="ML")
+    with pytest.raises(InputError, match="compared only with another multilevel model"):
+        anova(three, random_effects(d["yi"], d["vi"], method="ML"))
+
+
+def test_default_wald_test_is_the_models_omnibus_test():
+    res = meta_regression(
+        [0.1, 0.3, 0.5, 0.8, 0.2], [0.01, 0.02, 0.01, 0.02, 0.03], [[1, 0], [2, 1], [3, 0], [4, 1], [2, 1]]
+    )
+    assert pytest.approx(res.QM, rel=1e-12) == anova(res).QM
+    assert anova(res).QM_pval == pytest.approx(res.QM_pval, rel=1e-12)
+
+
+def test_rhs_shifts_the_hypothesis():
+    res = random_effects([0.1, 0.5, 0.9, 0.3], [0.02, 0.03, 0.02, 0.04])
+    wald = anova(res, contrasts=[[1.0]], rhs=0.2)
+    assert wald.estimate[0] == pytest.approx(res.estimate - 0.2)
+    assert wald.hypotheses == ("intrcpt = 0.2",)
+    assert "Hypothesis:" in wald.summary()
+
+
+def test_reml_models_with_different_moderators_warn_as_metafor():
+    yi, vi, x = [0.1, 0.3, 0.5, 0.8, 0.2, 0.4], [0.01, 0.02, 0.01, 0.02, 0.03, 0.02], [1.0, 2.0, 3.0, 4.0, 2.0, 1.0]
+    with pytest.warns(SecretomeWarning, match="REML comparisons are not meaningful"):
+        res = anova(meta_regression(yi, vi, x), random_effects(yi, vi))
+    assert res.notes
+    assert "note: REML comparisons" in res.summary()
+
+
+@pytest.mark.parametrize(
+    ("full", "reduced", "message"),
+    [
+        ("ML", "REML", "field 'method': compares ML with REML estimation; fit both with ML"),
+        ("EE", "ML", "field 'method': the full model is an equal/fixed-effects model and the reduced one"),
+    ],
+)
+def test_models_that_cannot_be_compared(full, reduced, message):
+    yi, vi = [0.1, 0.3, 0.5, 0.8, 0.2, 0.4], [0.01, 0.02, 0.01, 0.02, 0.03, 0.02]
+    mods = [[1, 0], [2, 1], [3, 0], [4, 1], [2, 0], [1, 1]]
+    with pytest.raises(InputError, match=message):
+        anova(meta_regression(yi, vi, mods, method=full), random_effects(yi, vi, method=reduced))
+
+
+def test_models_with_as_many_parameters_cannot_be_compared():
+    yi, vi = [0.1, 0.3, 0.5, 0.8], [0.01, 0.02, 0.01, 0.02]
+    with pytest.raises(InputError, match="the two models have the same number of parameters"):
+        anova(random_effects(yi, vi, method="ML"), random_effects(yi, vi, method="DL"))
+
+
+def test_models_of_different_data_cannot_be_compared():
+    a = random_effects([0.1, 0.3, 0.5, 0.8], [0.01, 0.02, 0.01, 0.02], method="ML")
+    b = random_effects([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.01, 0.02], method="EE")
+    with pytest.raises(InputError, match="not fitted to the same yi and vi"):
+        anova(a, b)

@@ -1,0 +1,50 @@
+"""tau2_confint() against metafor's confint.rma.uni (Q-profile), with and without moderators."""
+
+from __future__ import annotations
+
+import pytest
+from metafor_fixtures import case_id
+from predict_cases import cases, fit
+
+from secretome.errors import InputError
+from secretome.meta import meta_regression, random_effects, tau2_confint
+
+
+@pytest.mark.parametrize("case", cases("confint"), ids=case_id)
+def test_q_profile_ci_matches_metafor(case):
+    # R: confint(rma(yi, vi, mods = X, method =, test =)) and with control = list(tol = 1e-10)
+    res = tau2_confint(fit(case), tol=case["tol"])
+    for name in ("tau2", "tau", "I2", "H2"):
+        estimate, lb, ub = case[name]
+        # The estimates (tau^2 from REML or DL, PM-free) agree to 1e-6; the bounds are uniroot's, step for step.
+        assert getattr(res, name) == pytest.approx(estimate, rel=1e-6, abs=1e-9), name
+        assert getattr(res, f"{name}_lb") == pytest.approx(lb, rel=1e-8, abs=1e-10), f"{name}_lb"
+        assert getattr(res, f"{name}_ub") == pytest.approx(ub, rel=1e-8, abs=1e-10), f"{name}_ub"
+    assert (res.lb_sign, res.ub_sign) == (case["lb_sign"], case["ub_sign"])
+
+
+def test_random_effects_bounds_agree_with_those_printed_with_the_model():
+    res = random_effects([0.1, 0.5, 0.9, 0.2, 0.6], [0.02, 0.03, 0.02, 0.04, 0.01])
+    ci = tau2_confint(res, tol=1e-12)
+    assert (ci.tau2_lb, ci.tau2_ub) == (pytest.approx(res.tau2_lb, rel=1e-9), pytest.approx(res.tau2_ub, rel=1e-9))
+    assert (ci.I2_lb, ci.H2_ub) == (pytest.approx(res.I2_lb, rel=1e-9), pytest.approx(res.H2_ub, rel=1e-9))
+
+
+def test_homogeneous_studies_give_the_null_set():
+    res = meta_regression([0.30, 0.31, 0.30, 0.31, 0.30], [0.1] * 5, [1.0, 2.0, 3.0, 4.0, 5.0], method="DL")
+    ci = tau2_confint(res)
+    assert ci.ci_null
+    assert (ci.tau2_lb, ci.tau2_ub) == (0.0, 0.0)
+    assert (ci.lb_sign, ci.ub_sign) == ("<", "<")
+    assert "null set" in ci.summary()
+
+
+def test_equal_effects_model_has_no_tau2_ci():
+    with pytest.raises(InputError, match="field 'method': an equal- or fixed-effects model has no tau"):
+        tau2_confint(random_effects([0.1, 0.5, 0.9], [0.01, 0.01, 0.01], method="EE"))
+
+
+def test_summary_and_dict():
+    ci = tau2_confint(random_effects([0.1, 0.5, 0.9], [0.01, 0.01, 0.01]))
+    assert ci.summary().splitlines()[0].split() == ["estimate", "ci.lb", "ci.ub"]
+    assert ci.to_frame().shape == (1, len(ci.to_dict()))

@@ -1,0 +1,42 @@
+"""vif() against metafor's vif.rma (VIFs and generalised VIFs of coefficient sets)."""
+
+from __future__ import annotations
+
+import pytest
+from metafor_fixtures import case_id
+from predict_cases import cases, fit
+
+from secretome.errors import InputError
+from secretome.meta import meta_regression, vif
+
+
+@pytest.mark.parametrize("case", cases("vif"), ids=case_id)
+def test_vif_matches_metafor(case):
+    # R: vif(res) and vif(res, btt = 2:4) etc.
+    res = vif(fit(case), btt=None if case["btt"] is None else [case["btt"]])
+    assert res.vif == pytest.approx(case["vif"], rel=1e-9)
+    assert res.sif == pytest.approx(case["sif"], rel=1e-9)
+
+
+def test_sets_by_name_equal_sets_by_position():
+    case = next(c for c in cases("vif") if c["btt"] == [2, 3, 4])
+    res = fit(case)
+    by_name = vif(res, btt=[["factor(grade)2", "factor(grade)3", "factor(grade)4"], "length"])
+    by_position = vif(res, btt=[[2, 3, 4], 5])
+    assert by_name.vif == by_position.vif
+    assert by_name.sets == (("factor(grade)2", "factor(grade)3", "factor(grade)4"), ("length",))
+
+
+def test_uncorrelated_moderators_have_vif_1():
+    # Orthogonal moderators with equal weights: their coefficients are uncorrelated.
+    res = meta_regression([0.1, 0.4, 0.2, 0.7], [0.01] * 4, [[-1, -1], [-1, 1], [1, -1], [1, 1]], method="EE")
+    assert vif(res).vif == pytest.approx((1.0, 1.0))
+
+
+def test_the_intercept_alone_has_no_vif():
+    res = meta_regression([0.1, 0.4, 0.2, 0.7], [0.01] * 4, [1.0, 2.0, 3.0, 5.0])
+    with pytest.raises(InputError, match="field 'btt': has no VIF for the intercept alone"):
+        vif(res, btt=[1])
+    with pytest.raises(InputError, match=r"field 'btt': must be a coefficient number from 1 to 2 \(got 7\)"):
+        vif(res, btt=[7])
+    assert "vif" in vif(res).summary()
