@@ -80,6 +80,9 @@ _OPTIONS = {
     "blups": "--blup",
     "vifs": "--vif",
     "wald": "--anova",
+    "gosh_path": "--gosh",
+    "subsets": "--subsets",
+    "permutations": "--permutest",
 }
 
 

@@ -167,7 +167,7 @@ def follow_ups_from_csv(
     check_scheduler(scheduler)
     if gosh_path is not None and Path(gosh_path).suffix.lower() not in (".svg", ".pdf"):
         # Checked before any analysis runs: GOSH can take long, and its plot is its only file.
-        raise InputError("the GOSH plot is written as .svg or .pdf", field="--gosh", value=str(gosh_path))
+        raise InputError("the GOSH plot is written as .svg or .pdf", field="gosh_path", value=str(gosh_path))
     if random:
         fit = _nested(fit, {name: column(name).to_numpy(dtype=object) for name in random}, path)
     names: list[str] = []
@@ -227,7 +227,7 @@ def follow_ups_from_csv(
         names.append("anova")
     if gosh_path is not None:
         if not isinstance(fit, RandomEffectsResult):
-            raise InputError("GOSH takes a model without moderators, subgroups or clusters", field="--gosh")
+            raise InputError("GOSH takes a model without moderators, subgroups or clusters", field="gosh_path")
         result = gosh(fit.yi, fit.vi, method=fit.method, subsets=subsets, seed=seed, scheduler=scheduler,  # type: ignore[arg-type]
                       progress=progress)  # fmt: skip
         gosh_plot(result, gosh_path)
@@ -235,8 +235,8 @@ def follow_ups_from_csv(
         names.append("gosh")
     if permutations is not None:
         if not isinstance(fit, RandomEffectsResult | MetaRegressionResult) or fit.test not in ("z", "knha"):
-            raise InputError("a permutation test takes one effect per study (no --cluster or --subgroup)",
-                             field="--permutest", value=permutations)  # fmt: skip
+            raise InputError("a permutation test takes one effect per study (no clusters or subgroups)",
+                             field="permutations", value=permutations)  # fmt: skip
         table = pd.concat([column(m) for m in mods], axis=1) if isinstance(fit, MetaRegressionResult) else None
         options: dict[str, Any] = {"method": fit.method, "test": fit.test, "iter": permutations, "seed": seed}
         try:
