@@ -5,7 +5,8 @@
 #
 # Usage: Rscript tools/metafor_reference_boundary.R [OUTDIR]      (default: tests/fixtures/metafor)
 #
-# Writes mv_boundary_sim.json with the R, metafor and metadat versions that made it. For every fit it records
+# Writes mv_boundary_sim.json (and selmodel_boundary.json, below) with the R, metafor and metadat versions that made
+# them. For every rma.mv fit it records
 # - "default": metafor's own fit (nlminb on log sigma^2, its default tolerances): whether it converged, its error
 #   message if not, its warnings, and sigma2, beta, se and logLik;
 # - "refit": the constrained maximum of metafor's (restricted) log-likelihood polished beyond nlminb's default
@@ -150,3 +151,42 @@ for (name in names(nested)) {
   }
 }
 write_cases("mv_boundary_sim.json", cases)
+
+# ---- selmodel() with tau^2 at 0 -------------------------------------------------------------------------------------
+# R-simulated sets of 12-25 studies (12 drawn; those whose ML fit fails are skipped) without (or with little) heterogeneity; selmodel(rma(yi, vi, method = "ML"),
+# type = "stepfun", steps = 0.025) and type = "beta". metafor optimises log tau^2 with BFGS, so where the maximum is
+# at tau^2 = 0 it stops at a small tau^2 with a lower logLik. "at_zero" is the fit with tau^2 held at 0
+# (selmodel of rma(..., tau2 = 0)), recorded with whether it is the maximum: its logLik at least the default
+# fit's and not raised by tau^2 = 1e-6.
+
+sel_fields <- function(sel) {
+  list(tau2 = num(sel$tau2), beta = narr(sel$beta), se = narr(sel$se), delta = narr(sel$delta), ll = num(sel$ll))
+}
+set.seed(20163)
+sel_cases <- list()
+for (s in 1:12) {
+  k <- sample(12:25, 1)
+  vi <- runif(k, 0.01, 0.1)
+  yi <- 0.3 + rnorm(k, 0, sqrt(vi + c(0, 0, 0.004)[(s - 1) %% 3 + 1]))
+  # A set whose ML fit itself does not converge (Fisher scoring) has no selection model to compare.
+  if (inherits(try(rma(yi, vi, method = "ML"), silent = TRUE), "try-error")) next
+  for (spec in list(list(type = "stepfun", steps = 0.025), list(type = "beta", steps = NULL))) {
+    run <- function(tau2) {
+      res <- if (is.null(tau2)) rma(yi, vi, method = "ML") else rma(yi, vi, tau2 = tau2, method = "ML")
+      if (is.null(spec$steps)) selmodel(res, type = spec$type) else selmodel(res, type = spec$type, steps = spec$steps)
+    }
+    first <- attempt(run(NULL))
+    zero <- attempt(run(0))$res
+    if (inherits(zero, "error")) next
+    converged <- !inherits(first$res, "error")
+    default <- list(converged = converged, error = if (converged) NULL else conditionMessage(first$res),
+                    warnings = arr(first$warnings))
+    if (converged) default <- c(default, sel_fields(first$res))
+    is_max <- (!converged || zero$ll >= first$res$ll - 1e-12) && run(1e-6)$ll <= zero$ll
+    sel_cases[[length(sel_cases) + 1]] <- list(
+      id = paste(c("sel", s, spec$type), collapse = "-"), type = spec$type,
+      steps = if (is.null(spec$steps)) NULL else narr(spec$steps), yi = narr(yi), vi = narr(vi), default = default,
+      at_zero = c(sel_fields(zero), list(is_max = is_max)))
+  }
+}
+write_cases("selmodel_boundary.json", sel_cases)

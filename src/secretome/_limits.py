@@ -13,6 +13,7 @@ from secretome.errors import InputError
 
 __all__ = [
     "MAX_AMOUNT",
+    "MAX_COHORT_SUBJECTS",
     "MAX_DOSES",
     "MAX_EFFECT_SIZE",
     "MAX_END_TIME",
@@ -21,17 +22,23 @@ __all__ = [
     "MAX_NESTING",
     "MAX_PARAMETER_VALUE",
     "MAX_SAMPLING_VARIANCE",
+    "MAX_SENSITIVITY_SAMPLES",
     "MAX_SUBJECTS",
     "MIN_END_TIME",
     "MIN_SAMPLING_VARIANCE",
     "STORE_BUSY_TIMEOUT",
+    "check_samples",
     "check_seed",
     "check_subjects",
     "check_time",
 ]
 
 MAX_SUBJECTS = 100_000
-"""Virtual subjects of one simulation or cohort (1000 make the report's bands)."""
+"""Virtual subjects of one simulation, whose trajectories are all held (1000 make the report's bands)."""
+
+MAX_COHORT_SUBJECTS = 1_000_000
+"""Virtual subjects of one cohort: its bands are streamed, but its draws are held (8 bytes per subject and
+parameter, twice; the peak memory of 10^6 subjects is in benchmarks/README.md)."""
 
 MAX_DOSES = 1_000
 """Doses of one regimen, all entries together (daily dosing for almost 3 years; 1000 doses simulate in ~4 s)."""
@@ -69,12 +76,18 @@ Its inverse is a weight, and the estimators sum weights up to the third power: v
 the weight infinite (metafor stops there too: "Division by zero when computing the inverse
 variance weights"), and vi = 1e300 left a study whose weight rounds to nothing."""
 
+MAX_SENSITIVITY_SAMPLES = 8192
+"""Base samples of a global sensitivity analysis (Sobol' N, Morris trajectories).
+
+The model runs N (p + 1) times for Morris and N (2p + 2) for Sobol' with p parameters (68 for the
+bundled presets: up to 1.1 million runs, whose sample matrix alone takes 0.6 GB); 1024 is usual."""
+
 STORE_BUSY_TIMEOUT = 60.0
 """Seconds a write to a SQLite store waits for another writer to finish before it gives up."""
 
 
-def check_subjects(n: object, *, minimum: int = 1, field: str = "subjects") -> int:
-    """*n* if it is an integer in [minimum, MAX_SUBJECTS], else an :class:`InputError`.
+def check_subjects(n: object, *, minimum: int = 1, maximum: int = MAX_SUBJECTS, field: str = "subjects") -> int:
+    """*n* if it is an integer in [minimum, maximum], else an :class:`InputError`.
 
     >>> check_subjects(1000)
     1000
@@ -83,8 +96,8 @@ def check_subjects(n: object, *, minimum: int = 1, field: str = "subjects") -> i
     ...
     secretome.errors.InputError: field 'subjects': must be an integer from 1 to 100000 (got 100000000000)
     """
-    if isinstance(n, bool) or not isinstance(n, int) or not minimum <= n <= MAX_SUBJECTS:
-        raise InputError(f"must be an integer from {minimum} to {MAX_SUBJECTS}", field=field, value=n)
+    if isinstance(n, bool) or not isinstance(n, int) or not minimum <= n <= maximum:
+        raise InputError(f"must be an integer from {minimum} to {maximum}", field=field, value=n)
     return n
 
 
@@ -120,3 +133,18 @@ def check_time(value: object, *, field: str) -> float:
     if value > MAX_END_TIME:
         raise InputError(f"must be <= {MAX_END_TIME:g} (a declared limit)", field=field, value=value)
     return float(value)
+
+
+def check_samples(n: object, *, field: str = "samples") -> int:
+    """*n* if it is an integer in [2, MAX_SENSITIVITY_SAMPLES], else an :class:`InputError`.
+
+    >>> check_samples(100_000_000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: field 'samples': must be an integer from 2 to 8192 (a declared limit) (got 100000000)
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_SENSITIVITY_SAMPLES:
+        raise InputError(
+            f"must be an integer from 2 to {MAX_SENSITIVITY_SAMPLES} (a declared limit)", field=field, value=n
+        )
+    return n

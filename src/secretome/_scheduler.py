@@ -14,24 +14,39 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, TypeVar
 
+from secretome._progress import ProgressCallback, no_progress
 from secretome.errors import InputError
 
-__all__ = ["SCHEDULERS", "check_scheduler", "cluster_executor", "executor_workers"]
+__all__ = ["SCHEDULERS", "check_scheduler", "cluster_executor", "executor_workers", "map_in_order"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 SCHEDULERS = ("local", "processes")
 """The named schedulers; any ``tcp://`` (or ``tls://``) address names an existing cluster."""
 
 
 def check_scheduler(scheduler: str) -> str:
-    """*scheduler* if it is a named scheduler or a scheduler address, else an :class:`InputError`."""
-    if scheduler in SCHEDULERS or scheduler.startswith(("tcp://", "tls://")):
+    """*scheduler* if it is a named scheduler or a scheduler address, else an :class:`InputError`.
+
+    >>> check_scheduler("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    if scheduler in SCHEDULERS:
         return scheduler
-    raise InputError("is 'local', 'processes' or a Dask scheduler address (tcp://host:port)", field="scheduler",
-                     value=scheduler)  # fmt: skip
+    if not isinstance(scheduler, str) or not scheduler.startswith(("tcp://", "tls://")):
+        raise InputError("is 'local', 'processes' or a Dask scheduler address (tcp://host:port)", field="scheduler",
+                         value=scheduler)  # fmt: skip
+    # Checked here, before any work: Dask itself only fails on a malformed address when it connects.
+    host, _, port = scheduler.partition("://")[2].rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError("a scheduler address is tcp://host:port with a port from 1 to 65535", field="scheduler",
+                         value=scheduler)  # fmt: skip
+    return scheduler
 
 
 @contextlib.contextmanager
@@ -58,6 +73,9 @@ def cluster_executor(scheduler: str, *, workers: int | None = None) -> Iterator[
             client = Client(scheduler, timeout="10s")
         except OSError as exc:
             raise InputError(f"no Dask scheduler answers there ({exc})", field="scheduler", value=scheduler) from exc
+        except TypeError as exc:  # tls:// without the certificates: Dask wants an SSL context
+            raise InputError("a tls:// scheduler needs Dask's TLS settings (distributed.comm.tls in the Dask config)",
+                             field="scheduler", value=scheduler) from exc  # fmt: skip
     try:
         yield client.get_executor()
     finally:
@@ -72,3 +90,43 @@ def executor_workers(executor: Executor) -> int:
     if client is None:
         return 1
     return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+def map_in_order(
+    function: Callable[[T], R],
+    items: Iterable[T],
+    executor: Executor | None,
+    *,
+    progress: ProgressCallback | None = None,
+    task: str = "tasks",
+    size: Callable[[T], int] | None = None,
+    total: int | None = None,
+) -> Iterator[R]:
+    """``function(item)`` for every item, here (*executor* ``None``) or on the cluster, yielded in item order.
+
+    Here the items are taken one at a time (a generator of items is never held whole). On a cluster every
+    item is submitted before the first result is awaited, so that all workers stay busy; the results come
+    back in item order whatever order they finish in, so a caller combining them in that order gets the same
+    result on every scheduler. *progress* hears ``(task, done, total)`` as each result arrives, counting
+    ``size(item)`` (default 1) out of *total* (default the number of items, when known): the bar moves while
+    the cluster works.
+
+    >>> list(map_in_order(abs, [-2, 3, -1], None))
+    [2, 3, 1]
+    """
+    report = progress or no_progress
+    if executor is not None:
+        items = list(items)
+    if total is None and isinstance(items, Sized):
+        total = sum(map(size, items)) if size is not None else len(items)
+    report(task, 0, total)
+    if executor is None:
+        pairs: Iterator[tuple[T, R]] = ((item, function(item)) for item in items)
+    else:
+        futures = [(item, executor.submit(function, item)) for item in items]
+        pairs = ((item, future.result()) for item, future in futures)
+    done = 0
+    for item, result in pairs:
+        done += 1 if size is None else size(item)
+        report(task, done, total)
+        yield result

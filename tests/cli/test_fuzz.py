@@ -296,7 +296,7 @@ def test_calibrate_measurements_file_exits_0_or_2_on_one_line(tmp_path, monkeypa
         raise _FittingReachedError
 
     # The file is the subject, not the optimiser: a file that reaches the fit counts as accepted (exit 0).
-    monkeypatch.setattr(_calibrate, "_simulator", fitting)
+    monkeypatch.setattr(_calibrate, "resolve_simulator", fitting)
     path = tmp_path / name
     sample = _MEASUREMENTS.replace(b",", b"\t") if name.endswith(".tsv") else _MEASUREMENTS
 

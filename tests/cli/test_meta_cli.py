@@ -434,3 +434,13 @@ def test_every_plot_path_is_checked_before_anything_is_fitted_or_written(tmp_pat
     assert err.startswith(f"error: file '{bad}', field '{option}': a plot is written as .svg or .pdf")
     assert err.count("\n") == 1
     assert not first.exists()
+
+
+def test_a_multilevel_table_beyond_the_declared_limits_is_one_line(tmp_path, capsys):
+    # multilevel reads yi and vi itself: yi = 1e300 escaped as numpy's LinAlgError (issue 12).
+    path = _csv(tmp_path, {"study": ["A", "A", "B", "B", "C"], "g": [1e300, 0.2, 0.3, 0.4, 0.5],
+                           "var": [0.01, 0.02, 0.03, 0.02, 0.01]})  # fmt: skip
+    assert main(["meta", path, *YV, "--cluster", "study"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: file '{path}', row 1, field 'g': must lie within +-1e+30 (a declared limit)")
+    assert err.count("\n") == 1

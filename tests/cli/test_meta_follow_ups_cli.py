@@ -73,3 +73,73 @@ def test_bad_follow_up_options_exit_2(tmp_path, capsys):
     assert "field '--selmodel': is 3PSM, beta or step:P1,P2,..." in capsys.readouterr().err
     assert main(["meta", str(path), "--yi", "yi", "--vi", "vi", "--robust", "nope"]) == 2
     assert "field 'nope': no such column" in capsys.readouterr().err
+
+
+GOSH = _cases("gosh")
+PERMUTEST = _cases("permutest")
+
+
+def test_gosh_and_a_permutation_test_on_a_local_cluster(tmp_path, capsys):
+    # R: gosh(rma(yi, vi, data=bcg[1:6, ])) (all 63 subsets) and permutest(rma(yi, vi, mods = ~ ablat,
+    # data=bcg[1:6, ]), exact=TRUE) (6! / 2! = 360 distinct permutations: exact with --permutest 1000)
+    case, perm = next(c for c in GOSH.values() if c["method"] == "REML"), PERMUTEST["bcg6-ablat-REML-z"]
+    assert perm["yi"] == pytest.approx(case["yi"], rel=1e-12)
+    path = tmp_path / "bcg6.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "ablat": [x[1] for x in perm["X"]]}).to_csv(path, index=False)
+    plot = tmp_path / "gosh.svg"
+    base = ["meta", str(path), "--yi", "yi", "--vi", "vi"]
+    got = _json(capsys, [*base, "--gosh", str(plot), "--scheduler", "processes", "--format", "json"])
+    assert got["gosh"]["exact"] is True
+    assert got["gosh"]["estimate"] == pytest.approx(case["estimate"], rel=1e-6)
+    assert got["gosh"]["I2"] == pytest.approx(case["I2"], rel=1e-6, abs=1e-8)
+    assert plot.read_bytes().startswith(b"<?xml")
+    got = _json(
+        capsys, [*base, "--mod", "ablat", "--permutest", "1000", "--scheduler", "processes", "--format", "json"]
+    )
+    assert got["permutest"]["exact"] is True
+    assert got["permutest"]["iter"] == perm["iter"]
+    assert got["permutest"]["pval"] == pytest.approx(perm["pval"], rel=1e-6)
+    assert got["permutest"]["QM_pval"] == pytest.approx(perm["QM_pval"], rel=1e-6)
+
+
+def test_random_gosh_subsets_and_permutations_follow_the_seed(tmp_path, capsys):
+    case = next(c for c in GOSH.values() if c["method"] == "DL")
+    path = tmp_path / "bcg6.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+    argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--method", "DL", "--gosh", str(tmp_path / "g.pdf")]
+    first = _json(capsys, [*argv, "--subsets", "20", "--permutest", "30", "--seed", "5", "--format", "json"])
+    again = _json(capsys, [*argv, "--subsets", "20", "--permutest", "30", "--seed", "5", "--format", "json"])
+    other = _json(capsys, [*argv, "--subsets", "20", "--permutest", "30", "--seed", "6", "--format", "json"])
+    assert first["gosh"]["exact"] is False
+    assert len(first["gosh"]["estimate"]) == 20
+    assert first["permutest"]["iter"] == 30
+    assert first == again
+    assert first["gosh"]["incl"] != other["gosh"]["incl"]
+    assert main([*argv, "--subsets", "20"]) == 0
+    assert capsys.readouterr().out.count("== gosh ==") == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--gosh", "g.png"], "field '--gosh': the GOSH plot is written as .svg or .pdf (got 'g.png')"),
+        (["--gosh", "g.svg", "--mod", "x"], "field '--gosh': GOSH takes a model without moderators"),
+        (["--permutest", "100", "--subgroup", "g"], "field '--permutest': a permutation test takes one effect"),
+        (["--permutest", "100", "--mod", "g"], "field 'g': is not a number (got 'a')"),
+        (
+            ["--permutest", "100", "--scheduler", "tcp://"],
+            "field '--scheduler': a scheduler address is tcp://host:port",
+        ),
+        (["--gosh", "g.svg", "--scheduler", "cluster"], "field '--scheduler': is 'local', 'processes' or a Dask"),
+        (["--permutest", "1"], "Invalid value for '--permutest'"),
+    ],
+)
+def test_bad_gosh_and_permutest_options_are_one_line(tmp_path, monkeypatch, capsys, extra, expected):
+    monkeypatch.chdir(tmp_path)
+    frame = pd.DataFrame({"yi": [0.1, 0.3, 0.5, 0.2], "vi": [0.01, 0.02, 0.03, 0.02], "x": [1, 2, 3, 5]})
+    frame.assign(g=["a", "b", "a", "b"]).to_csv("d.csv", index=False)
+    assert main(["meta", "d.csv", "--yi", "yi", "--vi", "vi", *extra]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]

@@ -145,6 +145,26 @@ def test_an_out_the_command_cannot_write_is_refused_before_any_work(tmp_path, mo
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["cohort", "sensitivity", "calibrate"])
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("cluster", "field '--scheduler': is 'local', 'processes' or a Dask scheduler address (tcp://host:port)"),
+        ("tcp://", "field '--scheduler': a scheduler address is tcp://host:port with a port from 1 to 65535"),
+        ("tcp://10.0.0.5:99999", "a scheduler address is tcp://host:port with a port from 1 to 65535"),
+        ("tls://127.0.0.1:1", "a tls:// scheduler needs Dask's TLS settings"),
+    ],
+)
+def test_a_bad_scheduler_address_is_one_line_before_any_work(tmp_path, capsys, command, address, expected):
+    table = tmp_path / "m.csv"
+    table.write_text("observable,time,value,noise_sd\naggrecan,30,80,5\n")
+    first = [str(table), "--parameter", "k_G"] if command == "calibrate" else []
+    assert main(["model", command, *first, "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert err.count("\n") == 1
+
+
 def test_a_regimen_the_solver_cannot_follow_is_one_line_without_python_hints(tmp_path, capsys):
     # The hint was "try method='Radau'", an argument the command does not have (issue 12).
     regimen = tmp_path / "regimen.yaml"

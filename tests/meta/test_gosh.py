@@ -48,6 +48,48 @@ def test_random_subsets_agree_with_separate_fits(method):
         assert res.Q[row] == pytest.approx(ref.Q, rel=1e-9)
 
 
+@pytest.mark.parametrize("method", ["DL", "REML"])
+def test_random_subsets_are_rows_of_metafors_exhaustive_gosh(method):
+    # R: gosh(rma(yi, vi, data=bcg[1:6, ], method=)) has all 63 subsets; 40 < 63 random ones must each be
+    # the row metafor fitted to that subset.
+    case = next(c for c in CASES if c["method"] == method)
+    table = {tuple(row): i for i, row in enumerate(np.array(case["incl"], dtype=bool).tolist())}
+    res = gosh(case["yi"], case["vi"], method=method, subsets=40, seed=9)
+    assert not res.exact
+    assert res.incl.shape == (40, 6)
+    rows = [table[tuple(row)] for row in res.incl.tolist()]
+    for ours, theirs in COLUMNS.items():
+        np.testing.assert_allclose(getattr(res, ours), np.array(case[theirs], dtype=float)[rows], rtol=TOL["est"],
+                                   atol=1e-10, err_msg=ours)  # fmt: skip
+
+
+def test_subsets_at_or_above_the_number_of_subsets_fit_every_subset_as_metafor():
+    # metafor: exact when sum(choose(k, 1:k)) <= subsets, else `subsets` random ones.
+    case = CASES[0]
+    exact = gosh(case["yi"], case["vi"], method=case["method"], subsets=63)
+    assert exact.exact
+    np.testing.assert_array_equal(exact.incl, np.array(case["incl"], dtype=bool))
+    sampled = gosh(case["yi"], case["vi"], method=case["method"], subsets=62, seed=1)
+    assert not sampled.exact
+    assert sampled.incl.shape == (62, 6)
+    assert sampled.summary().startswith("Model fits attempted: 62 (based on random subsets")
+
+
+def test_random_subsets_are_uniform_over_the_non_empty_subsets():
+    # metafor draws a size from Binomial(k, 1/2) restricted to >= 1, then that many studies at random:
+    # every non-empty subset has probability 1 / (2^k - 1). gosh() fits every subset once there are no more
+    # than asked for, so the sampler itself is tested: Pearson's chi-square test of uniformity over the 63
+    # subsets of k = 6 (a fixed seed, so the test is deterministic; sizes drawn uniformly give p < 1e-100).
+    from scipy.stats import chisquare
+
+    from secretome.meta._gosh import _random_subsets
+
+    incl = _random_subsets(np.random.default_rng(3), 63_000, 6)
+    counts = np.bincount(incl.astype(np.int64) @ (1 << np.arange(6)), minlength=64)
+    assert counts[0] == 0
+    assert chisquare(counts[1:]).pvalue > 0.01
+
+
 def test_plot_holds_one_point_per_subset(tmp_path):
     case = next(c for c in CASES if c["method"] == "REML")
     res = gosh(case["yi"], case["vi"])

@@ -44,7 +44,7 @@ SCRIPTS = {
         "plots_extra.json",
     ),
     SCRIPT.with_name("metafor_reference_predict.R"): ("predict.json",),
-    SCRIPT.with_name("metafor_reference_boundary.R"): ("mv_boundary_sim.json",),
+    SCRIPT.with_name("metafor_reference_boundary.R"): ("mv_boundary_sim.json", "selmodel_boundary.json"),
 }
 
 

@@ -82,3 +82,40 @@ def test_step_function_needs_steps_with_studies_in_every_interval():
         selection_model(fit)
     with pytest.raises(InputError, match="no study has a p-value in interval 2"):
         selection_model(fit, steps=(1e-9, 1e-8))
+
+
+# The beta selection function integrates numerically: some seconds a fit.
+BOUNDARY = [
+    pytest.param(c, id=c["id"], marks=[pytest.mark.slow] if c["type"] == "beta" else [])
+    for c in load_cases("selmodel_boundary")
+]
+
+
+@pytest.mark.parametrize("case", BOUNDARY)
+def test_selection_model_at_the_boundary_reaches_the_maximum(case):
+    # R: selmodel(rma(yi, vi, method = "ML"), type = "stepfun", steps = 0.025 or type = "beta") on R-simulated
+    # sets with little or no heterogeneity (tools/metafor_reference_boundary.R). metafor's BFGS on log tau^2
+    # stops at tau^2 ~ 1e-6 with a logLik up to 4e-4 lower than at tau^2 = 0, or fails ("Optimizer (optim) did
+    # not achieve convergence"); "at_zero" is its fit with tau^2 held at 0, checked there to be the maximum.
+    fit = random_effects(case["yi"], case["vi"], method="ML")
+    res = selection_model(fit, type=case["type"], steps=case["steps"])
+    default, zero = case["default"], case["at_zero"]
+    if default["converged"]:
+        assert res.loglik >= default["ll"] - 1e-9  # never below metafor's own fit
+    else:
+        assert default["error"] == "Optimizer (optim) did not achieve convergence (convergence = 1)."
+    assert res.loglik >= zero["ll"] - 1e-9
+    if not zero["is_max"]:
+        assert res.tau2 > 0
+        return
+    assert res.tau2 == 0.0
+    at_bound = "a selection parameter is estimated at the bound of its range" in res.notes
+    if at_bound:
+        # The beta function's delta runs to its bound (100) on a flat likelihood where metafor stops inside.
+        return
+    assert res.loglik == pytest.approx(zero["ll"], abs=2e-7)
+    # metafor's BFGS (reltol 1e-8) leaves its estimates about 1e-4 off on these flat likelihoods.
+    assert res.estimate == pytest.approx(zero["beta"][0], rel=2e-4)
+    ours = res.delta[1:] if case["type"] == "stepfun" else res.delta
+    theirs = zero["delta"][1:] if case["type"] == "stepfun" else zero["delta"]
+    assert ours == pytest.approx(theirs, rel=5e-4)

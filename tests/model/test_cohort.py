@@ -154,3 +154,11 @@ def test_worker_threads_give_the_single_thread_result_and_report_progress():
     assert seen[0] == ("cohort", 0, 150)
     assert seen[-1] == ("cohort", 150, 150)
     assert len(seen) == 4  # one step per chunk of 64 subjects
+
+
+def test_a_cohort_takes_up_to_a_million_subjects_and_says_so_beyond():
+    # Its bands are streamed, so a cohort may be 10x larger than a simulation, whose trajectories are all held.
+    with pytest.raises(InputError, match=r"field 'subjects': must be an integer from 2 to 1000000 \(got 1000001\)"):
+        cohort(preset("rat-mia"), subjects=1_000_001)
+    with pytest.raises(InputError, match=r"field 'subjects': must be an integer from 1 to 100000 \(got 100001\)"):
+        draw_subjects(preset("rat-mia"), 100_001)

@@ -96,6 +96,14 @@ def test_a_parameter_the_data_do_not_see_is_reported_not_identifiable():
     assert any(note.startswith("c: the profile stays below") for note in fit.notes)
 
 
+def test_a_fit_on_a_local_cluster_equals_the_fit_here():
+    # Three starts (the nominal one and two drawn here first) and four profile sides, each a task on one of two
+    # worker processes: bit for bit the same fit, as each task runs whole in one process.
+    here = fit_problem(_problem(), ["k", "c"], starts=3, seed=4, simulator="scipy")
+    there = fit_problem(_problem(), ["k", "c"], starts=3, seed=4, simulator="scipy", scheduler="processes", workers=2)
+    assert here.to_dict() == there.to_dict()
+
+
 def test_the_ensemble_holds_only_sets_the_data_do_not_reject():
     problem = _problem()
     fit = fit_problem(problem, ["k"], simulator="scipy")

@@ -111,3 +111,15 @@ def test_priors_are_sampled_on_the_cohort_scale():
 def test_bad_arguments_name_the_field(kwargs, field):
     with pytest.raises(InputError, match=f"field '{field}'"):
         sensitivity(preset("rat-mia"), **kwargs)
+
+
+def test_samples_beyond_the_declared_limit_are_refused_before_sampling(monkeypatch):
+    # samples = 10**8 would draw a 10**8 x 69 Morris matrix (issue 12: limits checked before work).
+    from secretome.model import _sensitivity
+
+    def sampled(*args, **kwargs):
+        raise AssertionError("sampling started")
+
+    monkeypatch.setattr(_sensitivity, "_indices", sampled)
+    with pytest.raises(InputError, match=r"field 'samples': must be an integer from 2 to 8192 \(a declared limit\)"):
+        sensitivity(_linear(), method="morris", samples=100_000_000, readout="y", at_time=1.0)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from secretome.errors import OutputError, StoreError
+from secretome.errors import InputError, OutputError, StoreError
 from secretome.report import analysis_dataset, build_report
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "report"
@@ -237,3 +237,23 @@ def test_subgroups_get_a_forest_plot_with_metafors_test_of_differences(html):
     reference = pd.read_csv(FIXTURES / "synthetic_pooled.csv").set_index("outcome")
     assert "Forest plot by MSC source" in synthesis
     assert f"QM = {reference.loc['oarsi_score', 'QM_msc_source']:.2f}, df = 1" in synthesis
+
+
+class _WorkStartedError(Exception):
+    """Raised by the first step of the report's work: the arguments were accepted."""
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("trajectories", 100_000_000), ("subjects", 100_000_000), ("trajectories", 1)]
+)
+def test_sizes_beyond_the_declared_limits_are_refused_before_any_work(tmp_path, monkeypatch, option, value):
+    # --trajectories 100000000 ran for ever, and --subjects was refused only after the synthesis (issue 12).
+    from secretome.report import _build
+
+    def started(*args, **kwargs):
+        raise _WorkStartedError
+
+    monkeypatch.setattr(_build, "open_store", started)
+    with pytest.raises(InputError, match=rf"field '{option}': must be an integer from \d+ to \d+"):
+        build_report(tmp_path / "out", **{option: value})
+    assert not (tmp_path / "out").exists()

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from secretome.cli._conventions import Format, FormatOption, emit
+from secretome.cli._conventions import Format, FormatOption, emit, progress_bar
 from secretome.errors import InputError
 
 _Col = Annotated[str | None, typer.Option(help="Column name.")]
@@ -118,6 +118,27 @@ def meta(
         Path | None,
         typer.Option(help="Write the bubble plot of a meta-regression on one numeric --mod (.svg or .pdf)."),
     ] = None,
+    gosh: Annotated[
+        Path | None,
+        typer.Option(help="GOSH: fit every subset of the studies (metafor's gosh); write its plot (.svg or .pdf)."),
+    ] = None,
+    subsets: Annotated[
+        int | None, typer.Option(min=2, help="GOSH on this many random subsets (default: every subset up to 10^6).")
+    ] = None,
+    permutest: Annotated[
+        int | None,
+        typer.Option(
+            min=2, help="Permutation test (metafor's permutest) with this many permutations (exact if fewer)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the GOSH subsets and the permutations.")] = 0,
+    scheduler: Annotated[
+        str,
+        typer.Option(
+            help="Where GOSH and the permutation test run: local, processes (a local Dask cluster) or a Dask "
+            "scheduler address tcp://host:port. Results are the same on each."
+        ),
+    ] = "local",
     predict: Annotated[
         list[str] | None,
         typer.Option(help="Predict at moderator values NAME=VALUE,NAME=VALUE (repeatable: one per prediction)."),
@@ -177,12 +198,29 @@ def meta(
         "na_action": na_action,
     }
     result = fitted = meta_from_csv(data, slab=slab, subgroup=subgroup, **model)
-    if random or robust or selmodel or fsn or confint or profile or predict or transf or blup or vif or anova:
+    if (
+        random
+        or robust
+        or selmodel
+        or fsn
+        or confint
+        or profile
+        or predict
+        or transf
+        or blup
+        or vif
+        or anova
+        or gosh
+        or permutest
+    ):
         from secretome.meta import AnalysisBundle, follow_ups_from_csv
 
         follow = {"robust_cluster": robust, "selmodel": selmodel, "fsn": fsn, "confint": confint, "profile": profile}
         follow |= {"predictions": predict or (), "transf": transf, "blups": blup, "vifs": vif, "wald": anova}
-        result = follow_ups_from_csv(data, fitted, mods=mod or (), random=random or (), **follow)
+        follow |= {"gosh_path": gosh, "subsets": subsets, "permutations": permutest, "seed": seed}
+        with progress_bar() as progress:
+            result = follow_ups_from_csv(data, fitted, mods=mod or (), random=random or (), **follow,
+                                         scheduler=scheduler, progress=progress)  # fmt: skip
         fitted = result.model if isinstance(result, AnalysisBundle) else result
     if regplot:
         regression_plot_from_csv(data, regplot, **model)

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from secretome._files import atomic_write_text
-from secretome._limits import MAX_SUBJECTS
+from secretome._limits import MAX_COHORT_SUBJECTS, MAX_SUBJECTS
 from secretome.cli._conventions import CSV, Format, FormatOption, OutOption, checked_out, emit, progress_bar
 
 app = typer.Typer(
@@ -121,7 +121,7 @@ def export_sbml(
 @app.command()
 def cohort(
     preset: PresetOption = "rat-mia",
-    subjects: Annotated[int, typer.Option(min=2, max=MAX_SUBJECTS)] = 1000,
+    subjects: Annotated[int, typer.Option(min=2, max=MAX_COHORT_SUBJECTS)] = 1000,
     seed: SeedOption = 0,
     regimen: Annotated[Path | None, typer.Option(help="Dosing regimen (YAML).")] = None,
     scheduler: SchedulerOption = "local",
@@ -178,6 +178,7 @@ def calibrate(
     preset: PresetOption = "rat-mia",
     starts: Annotated[int, typer.Option(min=1, help="Multi-start optimisation runs.")] = 20,
     seed: Annotated[int, typer.Option(min=0, help="Random seed of the starts (>= 0).")] = 0,
+    scheduler: SchedulerOption = "local",
     out: OutOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
@@ -188,7 +189,7 @@ def calibrate(
     checked_out(out, "csv", CSV)
     with progress_bar() as progress:
         result = run_calibration(load_preset(preset), measurements, parameters=parameter, starts=starts, seed=seed,
-                                 progress=progress)  # fmt: skip
+                                 progress=progress, scheduler=scheduler)  # fmt: skip
     if out is not None:
         atomic_write_text(out, result.to_frame().to_csv(index=False))
     emit(result, fmt)

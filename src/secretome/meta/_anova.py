@@ -386,32 +386,11 @@ def _likelihood_ratio(first: Fit | Multilevel, second: Fit | Multilevel, *, refi
     for note in notes:
         warnings.warn(note, SecretomeWarning, stacklevel=3)
     column = "REML" if full.method == "REML" else "ML"
-    stats_full, stats_reduced = log_likelihoods(full)[column], log_likelihoods(reduced)[column]
-    lrt = max(0.0, stats_reduced["dev"] - stats_full["dev"])
-    return LikelihoodRatioResult(
-        method=column,
-        methods=(full.method, reduced.method),
-        df_full=full.parms,
-        df_reduced=reduced.parms,
-        loglik_full=stats_full["ll"],
-        loglik_reduced=stats_reduced["ll"],
-        deviance_full=stats_full["dev"],
-        deviance_reduced=stats_reduced["dev"],
-        AIC_full=stats_full["AIC"],
-        AIC_reduced=stats_reduced["AIC"],
-        BIC_full=stats_full["BIC"],
-        BIC_reduced=stats_reduced["BIC"],
-        AICc_full=stats_full["AICc"],
-        AICc_reduced=stats_reduced["AICc"],
-        LRT=lrt,
-        pval=float(stats.chi2.sf(lrt, full.parms - reduced.parms)),
-        QE_full=_qe(fit_full),
-        QE_reduced=_qe(fit_reduced),
-        tau2_full=full.tau2,
-        tau2_reduced=reduced.tau2,
-        R2=_r2(full, reduced),
-        notes=tuple(notes),
-    )
+    return _ratio_result(
+        column, (full.method, reduced.method), (full.parms, reduced.parms),
+        (log_likelihoods(full)[column], log_likelihoods(reduced)[column]), qe=(_qe(fit_full), _qe(fit_reduced)),
+        tau2=(full.tau2, reduced.tau2), r2=_r2(full, reduced), notes=notes,
+    )  # fmt: skip
 
 
 def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit: bool) -> LikelihoodRatioResult:
@@ -451,30 +430,42 @@ def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit
             return fit_statistics(fit.loglik, -2 * fit.loglik, parms(fit), k - p)
         return fit_statistics(fit.loglik, -2 * (fit.loglik - saturated), parms(fit), k)
 
-    stats_full, stats_reduced = statistics(full), statistics(reduced)
-    lrt = max(0.0, stats_reduced["dev"] - stats_full["dev"])
+    qe = tuple(float(f.QE if isinstance(f, MultilevelRegressionResult) else f.Q) for f in (full, reduced))
+    return _ratio_result(
+        full.method, (full.method, reduced.method), (parms(full), parms(reduced)),
+        (statistics(full), statistics(reduced)), qe=qe, tau2=(None, None), r2=None, notes=notes,
+    )  # fmt: skip
+
+
+def _ratio_result(method: str, methods: tuple[str, str], df: tuple[int, int],
+                  statistics: tuple[dict[str, float], dict[str, float]], *, qe: tuple[float, ...],
+                  tau2: tuple[float | None, float | None], r2: float | None,
+                  notes: list[str]) -> LikelihoodRatioResult:  # fmt: skip
+    """The likelihood-ratio test of a full against a reduced model from their fit statistics (metafor's table)."""
+    full, reduced = statistics
+    lrt = max(0.0, reduced["dev"] - full["dev"])
     return LikelihoodRatioResult(
-        method=full.method,
-        methods=(full.method, reduced.method),
-        df_full=parms(full),
-        df_reduced=parms(reduced),
-        loglik_full=stats_full["ll"],
-        loglik_reduced=stats_reduced["ll"],
-        deviance_full=stats_full["dev"],
-        deviance_reduced=stats_reduced["dev"],
-        AIC_full=stats_full["AIC"],
-        AIC_reduced=stats_reduced["AIC"],
-        BIC_full=stats_full["BIC"],
-        BIC_reduced=stats_reduced["BIC"],
-        AICc_full=stats_full["AICc"],
-        AICc_reduced=stats_reduced["AICc"],
+        method=method,
+        methods=methods,
+        df_full=df[0],
+        df_reduced=df[1],
+        loglik_full=full["ll"],
+        loglik_reduced=reduced["ll"],
+        deviance_full=full["dev"],
+        deviance_reduced=reduced["dev"],
+        AIC_full=full["AIC"],
+        AIC_reduced=reduced["AIC"],
+        BIC_full=full["BIC"],
+        BIC_reduced=reduced["BIC"],
+        AICc_full=full["AICc"],
+        AICc_reduced=reduced["AICc"],
         LRT=lrt,
-        pval=float(stats.chi2.sf(lrt, parms(full) - parms(reduced))),
-        QE_full=float(full.QE if isinstance(full, MultilevelRegressionResult) else full.Q),
-        QE_reduced=float(reduced.QE if isinstance(reduced, MultilevelRegressionResult) else reduced.Q),
-        tau2_full=None,
-        tau2_reduced=None,
-        R2=None,
+        pval=float(stats.chi2.sf(lrt, df[0] - df[1])),
+        QE_full=qe[0],
+        QE_reduced=qe[1],
+        tau2_full=tau2[0],
+        tau2_reduced=tau2[1],
+        R2=r2,
         notes=tuple(notes),
     )
 

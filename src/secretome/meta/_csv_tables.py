@@ -24,7 +24,8 @@ def read_csv_table(path: str | Path) -> pd.DataFrame:
         # The header alone first: pandas renames a repeated column (yi, yi.1), and the first would silently win.
         names = list(pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0])
         if repeated := next((n for i, n in enumerate(names) if n in names[:i]), None):
-            raise InputError("the header names this column twice", file=path, row=1, field=repeated, value=repeated)
+            # No row number: the model's errors count data rows, in which the header is not row 1.
+            raise InputError("the header names this column twice", file=path, field=repeated, value=repeated)
         frame = pd.read_csv(path)
         # pandas reads a column of True/False as booleans, which become 1/0 as numbers: keep them as the text
         # they were, so that a yi of "True" is "not a number" and a subgroup is labelled as written.

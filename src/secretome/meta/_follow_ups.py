@@ -1,6 +1,6 @@
 """What the CLI runs after a model is fitted from a table: deeper nesting, robust tests, selection models,
-fail-safe N, tau^2 and sigma^2 CIs, profile plots, predictions, BLUPs, VIFs and Wald tests, each located in the
-user's file and columns (or the parameter) on error; the CLI names its options instead."""
+fail-safe N, tau^2 and sigma^2 CIs, profile plots, predictions, BLUPs, VIFs, Wald tests, GOSH and permutation
+tests, each located in the user's file and columns (or the parameter) on error; the CLI names its options instead."""
 
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ from typing import Any
 
 import pandas as pd
 
+from secretome._progress import ProgressCallback
 from secretome._result import Result
+from secretome._scheduler import check_scheduler
 from secretome.errors import InputError
 from secretome.meta._anova import anova
 from secretome.meta._confint import tau2_confint
 from secretome.meta._failsafe import fail_safe_n
+from secretome.meta._gosh import gosh, gosh_plot
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
+from secretome.meta._permutation import permutation_test
 from secretome.meta._predict import TRANSFORMS, blup, predict
 from secretome.meta._profile import profile_likelihood, profile_plot, sigma2_confint
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
@@ -79,6 +83,12 @@ def follow_ups_from_csv(
     blups: bool = False,
     vifs: bool = False,
     wald: str | None = None,
+    gosh_path: str | Path | None = None,
+    subsets: int | None = None,
+    permutations: int | None = None,
+    seed: int = 0,
+    scheduler: str = "local",
+    progress: ProgressCallback | None = None,
 ) -> Result:
     """Run the requested analyses on *fit*, the model :func:`meta_from_csv` fitted from the table at *path*.
 
@@ -116,6 +126,19 @@ def follow_ups_from_csv(
         :func:`vif` of a meta-regression.
     wald : str, optional
         :func:`anova` of these coefficients, by 1-based number or name (``2,3,4`` or ``ablat,year``).
+    gosh_path : str or Path, optional
+        :func:`gosh` of a model without moderators, its :func:`gosh_plot` written there (.svg or .pdf).
+    subsets : int, optional
+        Random subsets for GOSH (metafor's ``subsets``; default every subset up to 10^6 of them).
+    permutations : int, optional
+        :func:`permutation_test` of the model (with or without moderators) with this many permutations
+        (metafor's ``iter``; exact when there are no more distinct ones).
+    seed : int
+        Seed of the random GOSH subsets and permutations.
+    scheduler : str
+        Where GOSH and the permutation test run (:mod:`secretome._scheduler`); the same result on each.
+    progress : callable, optional
+        Progress callback ``(task, done, total)`` of GOSH and the permutation test.
 
     Returns
     -------
@@ -141,6 +164,10 @@ def follow_ups_from_csv(
             raise InputError("is missing", file=path, row=int(missing[0]) + 1, field=name)
         return values
 
+    check_scheduler(scheduler)
+    if gosh_path is not None and Path(gosh_path).suffix.lower() not in (".svg", ".pdf"):
+        # Checked before any analysis runs: GOSH can take long, and its plot is its only file.
+        raise InputError("the GOSH plot is written as .svg or .pdf", field="gosh_path", value=str(gosh_path))
     if random:
         fit = _nested(fit, {name: column(name).to_numpy(dtype=object) for name in random}, path)
     names: list[str] = []
@@ -198,6 +225,27 @@ def follow_ups_from_csv(
         except InputError as err:
             raise InputError(err.reason, field="wald", value=err.value) from err
         names.append("anova")
+    if gosh_path is not None:
+        if not isinstance(fit, RandomEffectsResult):
+            raise InputError("GOSH takes a model without moderators, subgroups or clusters", field="gosh_path")
+        result = gosh(fit.yi, fit.vi, method=fit.method, subsets=subsets, seed=seed, scheduler=scheduler,  # type: ignore[arg-type]
+                      progress=progress)  # fmt: skip
+        gosh_plot(result, gosh_path)
+        analyses.append(result)
+        names.append("gosh")
+    if permutations is not None:
+        if not isinstance(fit, RandomEffectsResult | MetaRegressionResult) or fit.test not in ("z", "knha"):
+            raise InputError("a permutation test takes one effect per study (no clusters or subgroups)",
+                             field="permutations", value=permutations)  # fmt: skip
+        table = pd.concat([column(m) for m in mods], axis=1) if isinstance(fit, MetaRegressionResult) else None
+        options: dict[str, Any] = {"method": fit.method, "test": fit.test, "iter": permutations, "seed": seed}
+        try:
+            analyses.append(permutation_test(fit.yi, fit.vi, table, scheduler=scheduler, progress=progress, **options))
+        except InputError as err:  # a moderator the test cannot take (not numeric): say where it is
+            if err.field not in mods:
+                raise
+            raise InputError(err.reason, file=path, row=err.row, field=err.field, value=err.value) from err
+        names.append("permutest")
     if not analyses:
         return fit
     return AnalysisBundle(fit, tuple(names), tuple(analyses))

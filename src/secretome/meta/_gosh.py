@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from secretome._progress import ProgressCallback
 from secretome._result import Result
-from secretome._scheduler import cluster_executor
+from secretome._scheduler import check_scheduler, cluster_executor, map_in_order
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._figure_files import plot_format, save_figure
@@ -101,6 +102,7 @@ def gosh(
     seed: int | np.random.Generator | None = None,
     control: Mapping[str, object] | None = None,
     scheduler: str = "local",
+    progress: ProgressCallback | None = None,
 ) -> GoshResult:
     r"""Fit the model to every subset of the studies (or to random subsets), as metafor's ``gosh``.
 
@@ -121,6 +123,8 @@ def gosh(
     control : mapping, optional
         metafor's ``control`` for the tau^2 estimator (``threshold``, ``maxiter``, ``stepadj``,
         ``tau2_init``, ``tol``, ``tau2_max``, ``ll0check``), applied to every subset as metafor does.
+    progress : callable, optional
+        Progress callback ``(task, done, total)``: subsets fitted, per batch of 65,536.
 
     Returns
     -------
@@ -165,6 +169,7 @@ def gosh(
         raise InputError("GOSH needs at least 2 studies", field="yi", value=k)
     if subsets is not None and (not isinstance(subsets, (int, np.integer)) or subsets < 2):
         raise InputError("must be an integer >= 2", field="subsets", value=subsets)
+    check_scheduler(scheduler)
     total = 2**k - 1
     limit = _MAX_EXACT if subsets is None else int(subsets)
     exact = total <= limit
@@ -175,7 +180,7 @@ def gosh(
         # The subsets are drawn before any batch is fitted and batches are joined in order: the same
         # result on any scheduler.
         fit = partial(_fit_subsets, y, v, method=method, ctl=ctl)
-        parts = list(map(fit, batches)) if executor is None else list(executor.map(fit, batches))
+        parts = list(map_in_order(fit, batches, executor, progress=progress, task="gosh", size=len))
     cols = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     failed = int(np.isnan(cols["estimate"]).sum())
     notes: list[str] = []

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from secretome._progress import ProgressCallback
 from secretome._result import Result
-from secretome._scheduler import cluster_executor
+from secretome._scheduler import check_scheduler, cluster_executor, map_in_order
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._meta_regression import _design
@@ -131,6 +132,7 @@ def permutation_test(
     control: Mapping[str, object] | None = None,
     names: Sequence[str] | None = None,
     scheduler: str = "local",
+    progress: ProgressCallback | None = None,
 ) -> PermutationTestResult:
     r"""Permutation p-values for a meta-regression (or an intercept-only model), as metafor's ``permutest``.
 
@@ -160,6 +162,8 @@ def permutation_test(
         ``"local"``, ``"processes"`` or a Dask scheduler address (:mod:`secretome._scheduler`): where the
         batches of permutations are refitted. The permutations are drawn here first, in order, and the
         counts add up in any order, so the p-values are the same on every scheduler.
+    progress : callable, optional
+        Progress callback ``(task, done, total)``: permutations refitted, per batch of 2,048.
 
     Returns
     -------
@@ -214,6 +218,7 @@ def permutation_test(
     check_choice("test", test, ("z", "knha"), owner="permutation_test")
     if not isinstance(iter, (int, np.integer)) or isinstance(iter, bool) or iter < 2:
         raise InputError("must be an integer >= 2", field="iter", value=iter)
+    check_scheduler(scheduler)
     y, v = validated(yi, vi)
     k = y.size
     x, coef_names = _design(mods, k, names)
@@ -258,9 +263,10 @@ def permutation_test(
     qm_hits, used = 0, 0
     count = partial(_hits, fitter, z_obs, qm_obs)
     with cluster_executor(scheduler) as executor:
-        # Counts add up in any order: the p-values do not depend on where the batches ran.
-        # Dask maps over a list, not a generator: the batches of a cluster run are all drawn first.
-        for z, qm, ok in map(count, batches()) if executor is None else executor.map(count, list(batches())):
+        # Counts add up in any order: the p-values do not depend on where the batches ran. Here the batches
+        # are drawn one at a time; for a cluster they are all drawn first (in the same order, from one generator).
+        for z, qm, ok in map_in_order(count, batches(), executor, progress=progress, task="permutations",
+                                      size=_permutations_in, total=total):  # fmt: skip
             z_hits += z
             qm_hits += qm
             used += ok
@@ -303,6 +309,11 @@ def _hits(
     ok = fit.ok
     z = (np.abs(fit.zval[ok]) >= z_obs - _COMPTOL).sum(axis=0)
     return z, int((fit.qm[ok] >= qm_obs - _COMPTOL).sum()), int(ok.sum())
+
+
+def _permutations_in(batch: tuple[FloatArray, FloatArray]) -> int:
+    # One permutation per row of the stacked yi (sign flips) or of the stacked model matrices (row orders).
+    return max(batch[0].shape[0], batch[1].shape[0])
 
 
 def _row_groups(x: FloatArray) -> NDArray[np.int64]:

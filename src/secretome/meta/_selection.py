@@ -183,15 +183,23 @@ def selection_model(
     for the beta function (QUADPACK's qagi at R's ``integrate`` tolerances, as metafor; p-values
     kept in ``[1e-5, 1 - 1e-5]``). It is maximised as metafor does: over ``(mu, log tau^2,
     logit-scaled delta in (0, 100))`` by BFGS from the ML estimates and delta = 1, then polished
-    by Nelder-Mead; standard errors come from the inverse of a numerical Hessian in the natural
-    parameters (numDeriv's Richardson method with metafor's settings, point for point). The LRT
+    by Nelder-Mead (restarted where it stops until the likelihood no longer rises). On
+    :math:`\log\tau^2` the maximum at :math:`\tau^2 = 0` cannot be reached (metafor's BFGS stops
+    near 1e-6 with a lower logLik, or fails), so the fit with :math:`\tau^2` held at 0 is also made
+    and kept when its likelihood is at least as high: the likelihood, not the step, decides.
+    Standard errors come from the inverse of a numerical Hessian in the natural
+    parameters (numDeriv's Richardson method with metafor's settings, point for point); where it
+    cannot be inverted they are NaN with a note (metafor: NA). The LRT
     compares with the ML model without selection (df = free deltas); the LRT of tau^2 refits with
     tau^2 = 0.
 
     Checked against metafor 3.8-1 ``selmodel`` on dat.hackshaw1998 (3PSM, two steps, beta; a
     fixed-effects step model) and dat.bcg (3PSM): at metafor's estimates the log-likelihood agrees
     to 1e-12 and the SEs to 1e-6; our maximum is at least metafor's (metafor stops BFGS at
-    ``reltol = 1e-8``), the estimates agree to 1e-3 (tests/meta/test_selection.py).
+    ``reltol = 1e-8``), the estimates agree to 1e-3 (tests/meta/test_selection.py). At the
+    boundary: 11 R-simulated sets with little or no heterogeneity, step and beta functions
+    (tools/metafor_reference_boundary.R): our logLik is at least metafor's and its fit with
+    tau^2 held at 0, and where that is the maximum the estimates agree with it to 2e-4.
 
     References
     ----------
@@ -259,16 +267,30 @@ def selection_model(
             return value if math.isfinite(value) else 1e100
 
         res = optimize.minimize(nll, start, method="BFGS", options={"gtol": 1e-8})
-        res = optimize.minimize(
-            nll, res.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000}
-        )
+        # Nelder-Mead restarted from where it stopped until the likelihood no longer rises: one run can stall
+        # with its simplex collapsed along a ridge (seen with the beta selection function).
+        best = res.fun
+        for _ in range(10):
+            res = optimize.minimize(
+                nll, res.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000}
+            )
+            if not res.fun < best - 1e-12:
+                break
+            best = res.fun
         if not math.isfinite(res.fun) or res.fun >= 1e100:
             raise ConvergenceError("the selection model's likelihood could not be maximised")
         par = res.x if free_tau2 else np.insert(res.x, 1, 0.0)
         return par, -float(res.fun)
 
-    par, loglik = fitted(None if random else 0.0)
-    mu, tau2, delta = unpack(par, None if random else 0.0)
+    tau2_fixed = None if random else 0.0
+    par, loglik = fitted(tau2_fixed)
+    if random:
+        # On log tau^2 the optimiser cannot reach tau^2 = 0 and may stop short of it (as metafor's BFGS does, with a
+        # lower logLik): the fit with tau^2 held at 0 wins when its likelihood is at least as high.
+        par_zero, loglik_zero = fitted(0.0)
+        if loglik_zero >= loglik:
+            par, loglik, tau2_fixed = par_zero, loglik_zero, 0.0
+    mu, tau2, delta = unpack(par, tau2_fixed)
     notes = []
     if np.any(delta <= lo + _INT_TOL) or np.any(delta >= hi - 100 * _INT_TOL):
         notes.append("a selection parameter is estimated at the bound of its range")
@@ -281,6 +303,9 @@ def selection_model(
         return -model.loglik(theta[0], max(t2, 0.0), theta[-n_delta:])
 
     cov = _inverse_hessian(nll_natural, natural)
+    if cov is None:
+        # metafor: "Error when trying to invert Hessian." and NA standard errors.
+        notes.append("the Hessian could not be inverted: no standard errors (NaN), as metafor's NA")
     crit = float(stats.norm.isf((1 - fit.level) / 2))
     se = math.sqrt(cov[0, 0]) if cov is not None else math.nan
     se_delta = np.sqrt(np.diag(cov)[-n_delta:]) if cov is not None else np.full(n_delta, math.nan)
@@ -289,8 +314,7 @@ def selection_model(
     lrt = max(0.0, -2 * (ll0 - loglik))
     lrt_tau2 = None
     if random:
-        _, ll_tau0 = fitted(0.0)
-        lrt_tau2 = max(0.0, -2 * (ll_tau0 - loglik))
+        lrt_tau2 = max(0.0, -2 * (loglik_zero - loglik))
     fixed_first = type == "stepfun"
 
     def with_fixed(values: FloatArray, first: float | None) -> tuple[float | None, ...]:

@@ -27,6 +27,7 @@ from secretome.meta._plots import regression_plot
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult, subgroups
+from secretome.meta._tau2 import check_limits
 
 __all__ = ["meta_from_csv", "meta_from_table", "regression_plot_from_csv"]
 
@@ -179,6 +180,7 @@ def meta_from_table(
             raise InputError(reason, field="method", value=chain)
         design = _moderators(frame, mods, file) if mods else None
         if cluster is not None:
+            check_limits(y, v)  # multilevel reads yi and vi itself; the other models check them as they start
             study = frame[cluster].to_numpy(dtype=object)
             result = multilevel(  # type: ignore[call-overload]
                 y, v, study, mods=design, method=chain[0], test=test, level=level, labels=labels

@@ -624,17 +624,25 @@ def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """
     y = as_column(yi, "yi")
     v = as_column(vi, "vi", length=y.size)
+    require(v, "vi", lambda x: x > 0, "sampling variance must be > 0")
+    check_limits(y, v)
+    return y, v
+
+
+def check_limits(y: FloatArray, v: FloatArray) -> None:
+    """Refuse effect sizes or sampling variances beyond the declared limits (:mod:`secretome._limits`).
+
+    A variance of exactly 0 passes here: the models that refuse it say so themselves.
+    """
     require(
         y, "yi", lambda x: np.abs(x) <= MAX_EFFECT_SIZE, f"must lie within +-{MAX_EFFECT_SIZE:g} (a declared limit)"
     )
-    require(v, "vi", lambda x: x > 0, "sampling variance must be > 0")
     require(
         v,
         "vi",
-        lambda x: (x >= MIN_SAMPLING_VARIANCE) & (x <= MAX_SAMPLING_VARIANCE),
+        lambda x: (x == 0) | ((x >= MIN_SAMPLING_VARIANCE) & (x <= MAX_SAMPLING_VARIANCE)),
         f"must lie in [{MIN_SAMPLING_VARIANCE:g}, {MAX_SAMPLING_VARIANCE:g}] (a declared limit)",
     )
-    return y, v
 
 
 def _public(method: str, yi: ArrayLike, vi: ArrayLike, control: Mapping[str, object] | None) -> float:

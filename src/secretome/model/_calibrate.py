@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2 as chi2_dist
 
-from secretome._progress import ProgressCallback, track
+from secretome._progress import ProgressCallback
 from secretome._result import Result, json_safe
+from secretome._scheduler import check_scheduler, cluster_executor
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
 from secretome.model._batch import Simulator, batch_runner, resolve_simulator
-from secretome.model._profile_likelihood import fit_least_squares, profile_side
+from secretome.model._profile_likelihood import fit_starts, profile_sides
 from secretome.model._spec import Model
 
 __all__ = ["CalibrationResult", "calibrate", "read_measurements"]
@@ -166,18 +167,34 @@ def _check_table(table: pd.DataFrame, model: Model, file: str | None) -> pd.Data
     return pd.DataFrame(out)
 
 
-def _simulator(model: Model, names: Sequence[str], times: np.ndarray, engine: str) -> Callable:
-    """``f(values) -> (n_times, n_species + n_readouts)`` or ``None`` when the run fails; loaded once."""
-    # Tighter than for cohorts: finite-difference Jacobians need outputs smooth in the parameters.
-    runner = batch_runner(model, tuple(names), times, simulator=engine, rtol=1e-9, atol=1e-12)  # type: ignore[arg-type]
+class _Residuals:
+    """Weighted residuals ``(y_model - value) / noise_sd`` of the table at log parameter values.
 
-    def run(values: np.ndarray) -> np.ndarray | None:
-        species, readouts, status = runner(np.asarray(values, float)[None, :])
+    A class, not a closure, so that a cluster can pickle it: the engine is not pickled but loaded once in
+    each process that calls it (the compiled solver from its cache).
+    """
+
+    def __init__(self, model: Model, names: Sequence[str], times: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                 values: np.ndarray, sd: np.ndarray, engine: str) -> None:  # fmt: skip
+        self.model, self.names, self.times, self.engine = model, tuple(names), times, engine
+        self.rows, self.cols, self.values, self.sd = rows, cols, values, sd
+        self._runner: Callable | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_runner": None}
+
+    def __call__(self, log_theta: np.ndarray) -> np.ndarray:
+        if self._runner is None:
+            # Tighter than for cohorts: finite-difference Jacobians need outputs smooth in the parameters.
+            self._runner = batch_runner(self.model, self.names, self.times, simulator=self.engine, rtol=1e-9,  # type: ignore[arg-type]
+                                        atol=1e-12)  # fmt: skip
+        species, readouts, status = self._runner(np.exp(np.asarray(log_theta, float))[None, :])
         if status[0] != "ok":
-            return None
-        return np.concatenate([species[0], readouts[0]], axis=1)
-
-    return run
+            return np.full(self.values.size, _FAILED_RESIDUAL)
+        out = np.concatenate([species[0], readouts[0]], axis=1)[self.rows, self.cols]
+        if not np.all(np.isfinite(out)):
+            return np.full(self.values.size, _FAILED_RESIDUAL)
+        return (out - self.values) / self.sd
 
 
 def calibrate(
@@ -192,6 +209,8 @@ def calibrate(
     profile: bool = True,
     simulator: Simulator = "auto",
     progress: ProgressCallback | None = None,
+    scheduler: str = "local",
+    workers: int | None = None,
 ) -> CalibrationResult:
     """Fit *parameters* to *measurements* by multi-start least squares, with profile-likelihood intervals.
 
@@ -208,7 +227,7 @@ def calibrate(
         Search bounds (> 0, in the parameter's unit); default the prior of an assumed parameter. A sourced
         parameter needs bounds here.
     starts : int
-        Optimisation starts, drawn log-uniformly within the bounds (seeded).
+        Optimisation starts, drawn log-uniformly within the bounds (seeded), all before any start runs.
     seed : int
         Seed of the starting points.
     level : float
@@ -218,7 +237,14 @@ def calibrate(
     simulator : {"auto", "rodas", "roadrunner", "scipy"}
         Engine for the model runs (loaded once; see :func:`secretome.model.cohort`).
     progress : callable, optional
-        Progress callback ``(task, done, total)`` per start and per profiled parameter.
+        Progress callback ``(task, done, total)`` per start and per side of a profile.
+    scheduler : str
+        ``"local"`` (this process), ``"processes"`` (a local Dask cluster of *workers* processes) or a Dask
+        scheduler's address ``tcp://host:port`` (:mod:`secretome._scheduler`): where the starts and the
+        profile sides run, each a task of its own; compiled solver only. The result is the same on every
+        scheduler: the starting points are drawn here first, in order, and each fit depends on its own.
+    workers : int, optional
+        Worker processes of ``scheduler="processes"`` (default: one per core).
 
     Returns
     -------
@@ -267,6 +293,7 @@ def calibrate(
         raise InputError("must be an integer >= 1", field="starts", value=starts)
     if not 0 < level < 1:
         raise InputError("must be between 0 and 1", field="level", value=level)
+    check_scheduler(scheduler)
     names = list(dict.fromkeys(parameters))
     if not names:
         raise InputError("name at least one parameter to fit", field="parameters")
@@ -292,50 +319,43 @@ def calibrate(
     cols = np.array([observables.index(o) for o in data["observable"]])
     values = data["value"].to_numpy()
     sd = data["noise_sd"].to_numpy()
-    run = _simulator(fit_model, names, times, resolve_simulator(simulator))
-
-    def residuals(log_theta: np.ndarray) -> np.ndarray:
-        out = run(np.exp(log_theta))
-        if out is None or not np.all(np.isfinite(out[rows, cols])):
-            return np.full(values.size, _FAILED_RESIDUAL)
-        return (out[rows, cols] - values) / sd
-
+    residuals = _Residuals(fit_model, names, times, rows, cols, values, sd, resolve_simulator(simulator, scheduler))
     lo = np.log([b[0] for b in box])
     hi = np.log([b[1] for b in box])
     rng = np.random.default_rng(seed)
-    fits = []
-    for _ in track(range(starts), "calibrate", progress):
-        x0 = rng.uniform(lo, hi)
-        fits.append(fit_least_squares(residuals, x0, lo, hi))
-    fits.sort(key=lambda f: f.cost)
-    best = fits[0]
-    chi2_best = 2.0 * best.cost
-    if chi2_best >= values.size * _FAILED_RESIDUAL**2 * 0.5:
-        raise ConvergenceError(f"{model.name}: every start failed to simulate; check the bounds")
+    # Every starting point is drawn before any start runs: start i is the same wherever it runs.
+    x0s = [rng.uniform(lo, hi) for _ in range(starts)]
     notes: list[str] = []
     threshold = float(chi2_dist.ppf(level, 1))
     ci_lower = [math.nan] * len(names)
     ci_upper = [math.nan] * len(names)
     profiles: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {}
-    if profile:
-        for i in track(range(len(names)), "profile", progress):
-            grid, chis = [], []
-            for direction in (-1.0, 1.0):
-                points, (crossing,) = profile_side(residuals, best.x, i, direction, lo, hi, chi2_best, (threshold,))
-                grid += [p for p, _ in points]
-                chis += [c for _, c in points]
-                if crossing is None:
-                    notes.append(f"{names[i]}: the profile stays below the threshold up to the "
-                                 f"{'lower' if direction < 0 else 'upper'} bound (not identifiable there)")  # fmt: skip
-                elif direction < 0:
-                    ci_lower[i] = float(np.exp(crossing))
-                else:
-                    ci_upper[i] = float(np.exp(crossing))
-            order = np.argsort(grid)
-            profiles[names[i]] = (
-                tuple(float(np.exp(grid[j])) for j in order),
-                tuple(float(chis[j]) for j in order),
-            )
+    with cluster_executor(scheduler, workers=workers) as executor:
+        fits = fit_starts(residuals, x0s, lo, hi, executor=executor, progress=progress, task="calibrate")
+        fits.sort(key=lambda f: f.cost)  # stable: equal costs keep the order of their starts
+        best = fits[0]
+        chi2_best = 2.0 * best.cost
+        if chi2_best >= values.size * _FAILED_RESIDUAL**2 * 0.5:
+            raise ConvergenceError(f"{model.name}: every start failed to simulate; check the bounds")
+        sides = profile_sides(residuals, best.x, lo, hi, chi2_best, (threshold,), executor=executor,
+                              progress=progress, task="profile") if profile else []  # fmt: skip
+    for i, both in enumerate(sides):
+        grid, chis = [], []
+        for direction, (points, (crossing,)) in zip((-1.0, 1.0), both, strict=True):
+            grid += [p for p, _ in points]
+            chis += [c for _, c in points]
+            if crossing is None:
+                notes.append(f"{names[i]}: the profile stays below the threshold up to the "
+                             f"{'lower' if direction < 0 else 'upper'} bound (not identifiable there)")  # fmt: skip
+            elif direction < 0:
+                ci_lower[i] = float(np.exp(crossing))
+            else:
+                ci_upper[i] = float(np.exp(crossing))
+        order = np.argsort(grid)
+        profiles[names[i]] = (
+            tuple(float(np.exp(grid[j])) for j in order),
+            tuple(float(chis[j]) for j in order),
+        )
     for n in notes:
         warnings.warn(n, SecretomeWarning, stacklevel=2)
     return CalibrationResult(

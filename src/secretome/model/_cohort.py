@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from secretome._limits import check_seed, check_subjects
+from secretome._limits import MAX_COHORT_SUBJECTS, check_seed, check_subjects
 from secretome._progress import ProgressCallback
 from secretome._result import Result, json_safe
 from secretome._scheduler import check_scheduler, cluster_executor
@@ -238,7 +238,7 @@ def cohort(
     >>> res.label, res.bands.shape[:2], "k_G" in res.varied, len(res.fixed) > 0
     ('prior-driven', (5, 3), True, True)
     """
-    check_subjects(subjects, minimum=2)
+    check_subjects(subjects, minimum=2, maximum=MAX_COHORT_SUBJECTS)
     check_seed(seed)
     check_scheduler(scheduler)
     if regimen is not None:
@@ -248,7 +248,7 @@ def cohort(
     if grid[0] != 0.0:
         raise InputError("output times must start at 0", field="times", value=float(grid[0]))
     model = model.with_doses(model.doses, t_end=end)  # a dose after t_end is an InputError naming it
-    draws = draw_subjects(model, subjects, seed=seed)
+    draws = draw_subjects(model, subjects, seed=seed, maximum=MAX_COHORT_SUBJECTS)
     if not draws:
         raise InputError("the model has no assumed parameters to vary", record=model.name, field="parameters")
     engine = resolve_simulator(simulator, scheduler)

@@ -34,11 +34,12 @@ from scipy.stats import chi2 as chi2_dist
 
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result, json_safe
+from secretome._scheduler import check_scheduler, cluster_executor
 from secretome.errors import ConvergenceError, InputError, NumericalError
 from secretome.model._batch import run_batch
 from secretome.model._cohort import QUANTILES, CohortResult
 from secretome.model._problem import CalibrationProblem, ProblemRunner, residuals
-from secretome.model._profile_likelihood import fit_least_squares, profile_side
+from secretome.model._profile_likelihood import fit_starts, profile_sides
 from secretome.model._spec import Model
 
 __all__ = ["ParameterEnsemble", "ProblemFit", "ensemble_cohort", "fit_problem", "region_ensemble"]
@@ -185,13 +186,24 @@ def _box(problem: CalibrationProblem, names: Sequence[str], rows: Sequence[int],
 
 
 class _Objective:
-    """Weighted residuals of the chosen rows as a function of the log values of the fitted parameters."""
+    """Weighted residuals of the chosen rows as a function of the log values of the fitted parameters.
+
+    It pickles without its runner (a cluster sends it to the workers), which each process loads again.
+    """
 
     def __init__(self, problem, names, rows, fixed, simulator):
         self.names = list(names)
         self.fixed = dict(fixed)
         self.sub = CalibrationProblem(problem.conditions, problem.table.iloc[list(rows)].reset_index(drop=True))
+        self.simulator = simulator
         self.runner = ProblemRunner(self.sub, simulator=simulator)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "runner"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.runner = ProblemRunner(self.sub, simulator=self.simulator)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         values = {**self.fixed, **dict(zip(self.names, np.exp(x), strict=True))}
@@ -217,6 +229,8 @@ def fit_problem(
     max_nfev: int = 200,
     simulator: str = "auto",
     progress: ProgressCallback | None = None,
+    scheduler: str = "local",
+    workers: int | None = None,
 ) -> ProblemFit:
     """Fit *parameters* to rows of *problem*; profile-likelihood intervals for each (see the module docstring).
 
@@ -247,7 +261,13 @@ def fit_problem(
     simulator : {"auto", "roadrunner", "scipy"}
         Engine (:class:`~secretome.model._problem.ProblemRunner`).
     progress : callable, optional
-        Progress callback ``(task, done, total)`` per start and per profiled parameter.
+        Progress callback ``(task, done, total)`` per start and per side of a profile.
+    scheduler : str
+        ``"local"``, ``"processes"`` (a local Dask cluster of *workers* processes) or a Dask scheduler's
+        address (:mod:`secretome._scheduler`): where the starts and the profile sides run, one task each.
+        The starting points are drawn here first, so the fit is the same on every scheduler.
+    workers : int, optional
+        Worker processes of ``scheduler="processes"`` (default: one per core).
 
     Returns
     -------
@@ -265,6 +285,7 @@ def fit_problem(
         raise InputError("must be an integer >= 1", field="starts", value=starts)
     if not 0 < level < 1:
         raise InputError("must be between 0 and 1", field="level", value=level)
+    check_scheduler(scheduler)
     if rows is None:
         rows = list(np.flatnonzero(problem.table["split"].to_numpy() == "train"))
     rows = [int(r) for r in rows]
@@ -274,28 +295,28 @@ def fit_problem(
     objective = _Objective(problem, names, rows, fixed or {}, simulator)
     chi2_nominal = float(np.sum(objective(nominal) ** 2))
     rng = np.random.default_rng(seed)
-    fits = []
-    for s in track(range(starts), f"calibrate {label}", progress):
-        x0 = nominal if s == 0 else rng.uniform(lo, hi)
-        fits.append(fit_least_squares(objective, x0, lo, hi, diff_step=1e-3, max_nfev=max_nfev))
-    best = min(fits, key=lambda f: f.cost)
-    chi2_best = 2.0 * float(best.cost)
-    if chi2_best >= len(rows) * _FAILED_RESIDUAL**2 * 0.5:
-        raise ConvergenceError(f"{label}: every start failed to simulate; check the bounds")
+    # Every starting point is drawn before any start runs: start s is the same wherever it runs.
+    x0s = [nominal if s == 0 else rng.uniform(lo, hi) for s in range(starts)]
     k = len(names)
     pointwise, region = float(chi2_dist.ppf(level, 1)), float(chi2_dist.ppf(level, k))
+    with cluster_executor(scheduler, workers=workers) as executor:
+        fits = fit_starts(objective, x0s, lo, hi, executor=executor, progress=progress, task=f"calibrate {label}",
+                          diff_step=1e-3, max_nfev=max_nfev)  # fmt: skip
+        best = min(fits, key=lambda f: f.cost)
+        chi2_best = 2.0 * float(best.cost)
+        if chi2_best >= len(rows) * _FAILED_RESIDUAL**2 * 0.5:
+            raise ConvergenceError(f"{label}: every start failed to simulate; check the bounds")
+        sides = profile_sides(objective, best.x, lo, hi, chi2_best, (pointwise, region), executor=executor,
+                              progress=progress, task=f"profile {label}", diff_step=1e-3,
+                              max_nfev=max_nfev) if profile else []  # fmt: skip
     ci = np.full((k, 2), math.nan)
     box = np.exp(np.column_stack([lo, hi]))
     profiles: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {}
     notes: list[str] = []
     if profile:
-        for i in track(range(k), f"profile {label}", progress):
+        for i, both in enumerate(sides):
             grid, chis = [], []
-            for side, direction in enumerate((-1.0, 1.0)):
-                points, (point_crossing, region_crossing) = profile_side(
-                    objective, best.x, i, direction, lo, hi, chi2_best, (pointwise, region), diff_step=1e-3,
-                    max_nfev=max_nfev,
-                )  # fmt: skip
+            for side, (points, (point_crossing, region_crossing)) in enumerate(both):
                 grid += [p for p, _ in points]
                 chis += [c for _, c in points]
                 if point_crossing is not None:

@@ -17,11 +17,18 @@ References
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from functools import partial
 
 import numpy as np
 from scipy.optimize import OptimizeResult, least_squares
 
-__all__ = ["fit_least_squares", "profile_side"]
+from secretome._progress import ProgressCallback
+from secretome._scheduler import map_in_order
+
+__all__ = ["fit_least_squares", "fit_starts", "profile_side", "profile_sides"]
+
+Side = tuple[list[tuple[float, float]], list[float | None]]
 
 
 def fit_least_squares(
@@ -38,6 +45,60 @@ def fit_least_squares(
     # model, not the solver's error control.
     return least_squares(residuals, x0, bounds=(lo, hi), method="trf", diff_step=diff_step, x_scale=1.0,
                          max_nfev=max_nfev)  # fmt: skip
+
+
+def fit_starts(
+    residuals: Callable[[np.ndarray], np.ndarray],
+    starts: Sequence[np.ndarray],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    executor: Executor | None = None,
+    progress: ProgressCallback | None = None,
+    task: str = "calibrate",
+    diff_step: float = 1e-4,
+    max_nfev: int = 300,
+) -> list[OptimizeResult]:
+    """One :func:`fit_least_squares` per starting point, in the order of *starts*, here or on a cluster.
+
+    The starting points are fixed by the caller before any fit runs and each fit depends on its start
+    only, so the fits are the same whichever scheduler runs them (on a cluster *residuals* must pickle).
+    """
+    fit = partial(fit_least_squares, residuals, lo=lo, hi=hi, diff_step=diff_step, max_nfev=max_nfev)
+    return list(map_in_order(fit, starts, executor, progress=progress, task=task))
+
+
+def profile_sides(
+    residuals: Callable[[np.ndarray], np.ndarray],
+    x_best: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    chi2_best: float,
+    thresholds: Sequence[float],
+    *,
+    executor: Executor | None = None,
+    progress: ProgressCallback | None = None,
+    task: str = "profile",
+    diff_step: float = 1e-4,
+    max_nfev: int = 300,
+) -> list[tuple[Side, Side]]:
+    """Per parameter, its :func:`profile_side` downwards and upwards, here or on a cluster.
+
+    The 2 n sides are independent (each starts from *x_best*), so a cluster runs them all at once;
+    *progress* hears one step per side.
+    """
+    sides = [(i, direction) for i in range(x_best.size) for direction in (-1.0, 1.0)]
+    step = partial(_side, residuals, x_best, lo, hi, chi2_best, tuple(thresholds), diff_step, max_nfev)
+    done = list(map_in_order(step, sides, executor, progress=progress, task=task))
+    return [(done[2 * i], done[2 * i + 1]) for i in range(x_best.size)]
+
+
+def _side(residuals: Callable[[np.ndarray], np.ndarray], x_best: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+          chi2_best: float, thresholds: tuple[float, ...], diff_step: float, max_nfev: int,
+          side: tuple[int, float]) -> Side:  # fmt: skip
+    # A module-level function (not a closure), so that a cluster can pickle the task.
+    return profile_side(residuals, x_best, side[0], side[1], lo, hi, chi2_best, thresholds, diff_step=diff_step,
+                        max_nfev=max_nfev)  # fmt: skip
 
 
 def profile_side(

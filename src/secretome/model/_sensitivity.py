@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from secretome._limits import check_time
+from secretome._limits import check_samples, check_time
 from secretome._progress import ProgressCallback
 from secretome._result import Result, json_safe
 from secretome._scheduler import check_scheduler, cluster_executor
@@ -242,8 +242,7 @@ def sensitivity(
     """
     if method not in _COLUMNS:
         raise InputError("must be one of 'sobol', 'morris'", field="method", value=method)
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
-        raise InputError("must be an integer >= 2", field="samples", value=samples)
+    check_samples(samples, field="samples")
     if method == "sobol" and samples & (samples - 1):
         raise InputError("must be a power of 2 for Sobol' sequences (e.g. 64, 256, 1024)", field="samples",
                          value=samples)  # fmt: skip

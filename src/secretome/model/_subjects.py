@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from secretome._limits import check_seed, check_subjects
+from secretome._limits import MAX_SUBJECTS, check_seed, check_subjects
 from secretome.model._spec import Model
 
 __all__ = ["draw_subjects"]
 
 
-def draw_subjects(model: Model, n: int, *, seed: int = 0) -> dict[str, np.ndarray]:
+def draw_subjects(model: Model, n: int, *, seed: int = 0, maximum: int = MAX_SUBJECTS) -> dict[str, np.ndarray]:
     """Draw *n* values of every assumed parameter from its prior; sourced parameters stay fixed.
 
     A prior with a positive lower bound is sampled log-uniformly (rate constants and half-saturation
@@ -24,6 +24,9 @@ def draw_subjects(model: Model, n: int, *, seed: int = 0) -> dict[str, np.ndarra
         Number of subjects (>= 1).
     seed : int
         Seed of :func:`numpy.random.default_rng`.
+    maximum : int
+        The largest *n* accepted: :data:`~secretome._limits.MAX_SUBJECTS` for draws that are simulated
+        whole, :data:`~secretome._limits.MAX_COHORT_SUBJECTS` for a cohort, which streams them.
 
     Returns
     -------
@@ -35,7 +38,7 @@ def draw_subjects(model: Model, n: int, *, seed: int = 0) -> dict[str, np.ndarra
     >>> len(draws["k_G"]), bool(np.all((draws["k_G"] >= 0.005) & (draws["k_G"] <= 0.5)))
     (3, True)
     """
-    check_subjects(n)
+    check_subjects(n, maximum=maximum)
     check_seed(seed)
     rng = np.random.default_rng(seed)
     draws = {}

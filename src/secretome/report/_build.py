@@ -19,6 +19,7 @@ import pandas as pd
 
 from secretome import __version__, vocab
 from secretome._files import atomic_write_files, check_output_path
+from secretome._limits import check_samples, check_subjects
 from secretome._progress import ProgressCallback, no_progress
 from secretome._result import Result
 from secretome.errors import NumericalError, OutputError
@@ -154,6 +155,9 @@ def build_report(
     if out.is_dir():  # refused before the work, not after it (a folder or a link where a file goes)
         for target in targets:
             check_output_path(target)
+    # Declared limits, checked before the work (the bands and the ranking come last).
+    check_subjects(subjects, minimum=20, field="subjects")
+    check_samples(trajectories, field="trajectories")
     steps = ("dataset", "summary and corpus", "evidence map", "synthesis", "mechanism", "methods")
     report("report", 0, len(steps))
     with open_store(db, corpus=corpus) as store:
