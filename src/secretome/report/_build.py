@@ -579,14 +579,21 @@ def _mechanism_section(
 ) -> Section:
     section = Section("mechanism", "Mechanism")
     runs = run_experiments(progress=progress)
+    calibrated = not calibration_artefacts()["ensemble"].empty
     section.paragraph(
         "Predictions of the mechanistic model of OA cartilage under secretome therapy (secretome.model: the "
         "inflammation core of Baker, Brook & Owen 2017, doi:10.1007/s00285-017-1104-y, extended with an anabolic "
-        "TGF-beta/SOX-9 axis, MMP-13/ADAMTS-5 catabolism, macrophages and the matrix). Lines are the default "
-        f"subject; bands are prior-driven (5-95% and 25-75% of a virtual cohort of {subjects} subjects drawn from "
-        "the priors of the assumed parameters): they show what the assumptions allow, not measured variability. "
-        "The predictions are qualitative: most parameters are assumptions with prior ranges (table below), none "
-        "is calibrated to the studies of this report, and no prediction is counted as evidence."
+        "TGF-beta/SOX-9 axis, MMP-13/ADAMTS-5 catabolism, macrophages and the matrix). "
+        + (
+            "Lines are the calibrated subject (the best fit of Evidence versus model, below); bands run over the "
+            "calibrated ensemble (5-95% and 25-75% of the parameter sets the evidence does not reject). "
+            if calibrated
+            else f"Lines are the default subject; bands are prior-driven (5-95% and 25-75% of a virtual cohort of "
+            f"{subjects} subjects drawn from the priors of the assumed parameters). "
+        )
+        + "They show what the model allows, not measured variability. Most parameters are assumptions with prior "
+        "ranges (table below), only a few are fitted to the evidence (most of them not identifiable from it), and "
+        "no prediction is counted as evidence."
     )
     section.figure(model_diagram(), "The model: compartments, species and the processes between them.")
     votes = outcome_votes(dataset, "animal", "secretome")
@@ -595,12 +602,15 @@ def _mechanism_section(
             label: cohort_bands(model.name, subjects=subjects, progress=progress) for label, model in run.models.items()
         }
         failed = sum(int(b["failed"].iloc[0]) for b in bands.values())
+        first = next(iter(bands.values()))
+        kind, members = str(first["bands"].iloc[0]), int(first["subjects"].iloc[0])
+        who = "calibrated ensemble members" if kind == "calibrated" else "virtual subjects"
         section.heading(run.experiment.title)
         section.figure(
             trajectories_figure(run, PLOTTED, bands),
-            f"{run.experiment.title}: model readouts over time (lines: default subject; bands: prior-driven 5-95% "
-            f"and 25-75% of {subjects} virtual subjects per arm, {failed} failed and left out); dotted lines mark "
-            "the readout days.",
+            f"{run.experiment.title}: model readouts over time (lines: {'calibrated' if calibrated else 'default'} "
+            f"subject; bands: {kind} 5-95% and 25-75% of {members} {who} per arm, {failed} failed and left out); "
+            "dotted lines mark the readout days.",
         )
         table = readout_table(run).pivot_table(index=["readout", "unit"], columns=["arm", "day"], values="value")
         table.columns = [f"{arm}, day {day:g}" for arm, day in table.columns]
