@@ -96,10 +96,13 @@ def test_a_refused_target_among_several_writes_nothing(tmp_path):
 
 
 # The child stops itself with the signal while the temporary file exists (after it is written,
-# before the rename), as a user pressing Ctrl-C or a `kill` during a long write would.
+# before the rename), as a user pressing Ctrl-C or a `kill` during a long write would. It restores
+# Python's Ctrl-C handler first: a test run started in the background (a shell's `cmd &`) inherits an
+# ignored SIGINT, and the write would then finish as if no key had been pressed.
 _CHILD = textwrap.dedent(
     """
     import os, signal, sys, time
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from secretome import _files
     chmod = os.chmod
     def chmod_then_signal(*args):
