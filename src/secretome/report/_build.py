@@ -579,17 +579,24 @@ def _mechanism_section(
 ) -> Section:
     section = Section("mechanism", "Mechanism")
     runs = run_experiments(progress=progress)
-    calibrated = not calibration_artefacts()["ensemble"].empty
+    # Read once: the lines are calibrated when a fit is shipped (rule M1), the bands when an ensemble is (M4).
+    shipped = calibration_artefacts()
+    fitted, ensemble = not shipped["fit"].empty, not shipped["ensemble"].empty
     section.paragraph(
         "Predictions of the mechanistic model of OA cartilage under secretome therapy (secretome.model: the "
         "inflammation core of Baker, Brook & Owen 2017, doi:10.1007/s00285-017-1104-y, extended with an anabolic "
         "TGF-beta/SOX-9 axis, MMP-13/ADAMTS-5 catabolism, macrophages and the matrix). "
         + (
-            "Lines are the calibrated subject (the best fit of Evidence versus model, below); bands run over the "
-            "calibrated ensemble (5-95% and 25-75% of the parameter sets the evidence does not reject). "
-            if calibrated
-            else f"Lines are the default subject; bands are prior-driven (5-95% and 25-75% of a virtual cohort of "
-            f"{subjects} subjects drawn from the priors of the assumed parameters). "
+            "Lines are the calibrated subject (the best fit of Evidence versus model, below). "
+            if fitted
+            else "Lines are the default subject (every parameter at its stated or assumed value). "
+        )
+        + (
+            "Bands run over the calibrated ensemble (5-95% and 25-75% of the parameter sets the evidence does not "
+            "reject). "
+            if ensemble
+            else f"Bands are prior-driven (5-95% and 25-75% of a virtual cohort of {subjects} subjects drawn from "
+            "the priors of the assumed parameters). "
         )
         + "They show what the model allows, not measured variability. Most parameters are assumptions with prior "
         "ranges (table below), only a few are fitted to the evidence (most of them not identifiable from it), and "
@@ -608,7 +615,7 @@ def _mechanism_section(
         section.heading(run.experiment.title)
         section.figure(
             trajectories_figure(run, PLOTTED, bands),
-            f"{run.experiment.title}: model readouts over time (lines: {'calibrated' if calibrated else 'default'} "
+            f"{run.experiment.title}: model readouts over time (lines: {'calibrated' if fitted else 'default'} "
             f"subject; bands: {kind} 5-95% and 25-75% of {members} {who} per arm, {failed} failed and left out); "
             "dotted lines mark the readout days.",
         )
@@ -635,12 +642,11 @@ def _mechanism_section(
             numeric_digits=3,
         )
     section.table(assumption_counts(runs), caption="Model parameters: with a source, or assumed with a prior range")
-    _calibration_tables(section)
+    _calibration_tables(section, shipped)
     return section
 
 
-def _calibration_tables(section: Section) -> None:
-    shipped = calibration_artefacts()
+def _calibration_tables(section: Section, shipped: dict[str, pd.DataFrame]) -> None:
     if shipped["directions"].empty:
         section.note("No calibration results are shipped (tools/make_calibration.py writes them).")
         return
