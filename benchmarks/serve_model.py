@@ -6,7 +6,7 @@ The explorer is served in read-only mode over the bundled corpus through Starlet
 request is the review's rat protocol (conditioned medium 30 ug per joint weekly x 5 on ``rat-mia``), four
 readouts, three days to compare, at each band size; every run uses a new seed, so nothing is answered from
 the view's cache. Beside it, the same work called directly on :mod:`secretome.model` (two default-subject
-simulations, two cohorts and one ``compare`` per day): the ratio view / model is what the page adds
+simulations, two cohorts and one ``compare_times`` over the three days): the ratio view / model is what the page adds
 (evidence, figures, template). Medians of --runs runs.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from starlette.testclient import TestClient
 
-from secretome.model import cohort, compare, parse_regimen, preset, simulate
+from secretome.model import cohort, compare_times, parse_regimen, preset, simulate
 from secretome.serve import ServeSettings, create_app
 
 FORM = {"preset": "rat-mia", "product": "cm", "amount": "30", "start": "7", "every": "7", "count": "5",
@@ -39,8 +39,7 @@ def _model_calls(subjects: int, seed: int, path: Path) -> float:
     for arm in (treated, model.with_doses(())):
         simulate(arm, times=days)
         cohort(arm, subjects=subjects, seed=seed, times=days)
-    for day in (30.0, 60.0, 120.0):
-        compare(model, path, at_time=day, subjects=subjects, seed=seed)
+    compare_times(model, path, [30.0, 60.0, 120.0], subjects=subjects, seed=seed)
     return time.perf_counter() - start
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from secretome.errors import InputError
 from secretome.evidence import get_studies
-from secretome.model import cohort, compare, parse_regimen, preset, simulate
+from secretome.model import cohort, compare, compare_times, parse_regimen, preset, simulate
 from secretome.report import analysis_dataset, calibration_artefacts, evidence_versus_model, outcome_votes
 from secretome.serve._explorer import MAX_SUBJECTS, explore, explorer_request, outcome_evidence
 from secretome.serve._synthesis import analyse
@@ -38,11 +38,11 @@ def regimen_file(tmp_path_factory):
     return path
 
 
-def test_the_table_is_model_compare_for_the_same_inputs(exploration, regimen_file):
+def test_the_table_is_model_compare_times_for_the_same_inputs(exploration, regimen_file):
     model = preset("rat-focal-defect")
     assert [c.at_time for c in exploration.comparisons] == [60.0, 120.0]
-    for got in exploration.comparisons:
-        want = compare(model, regimen_file, at_time=got.at_time, subjects=12, seed=3)
+    wanted = compare_times(model, regimen_file, [60.0, 120.0], subjects=12, seed=3)
+    for got, want in zip(exploration.comparisons, wanted, strict=True):
         assert got.readouts == want.readouts
         assert got.units == want.units
         np.testing.assert_array_equal(got.value_a, want.value_a)
@@ -50,6 +50,9 @@ def test_the_table_is_model_compare_for_the_same_inputs(exploration, regimen_fil
         np.testing.assert_array_equal(got.difference, want.difference)
         np.testing.assert_array_equal(got.band, want.band)
         assert (got.subjects, got.failed, got.seed) == (want.subjects, want.failed, 3)
+    # One simulation read at both days is compare() at each day, to the solver's tolerance.
+    single = compare(model, regimen_file, at_time=60.0, subjects=12, seed=3)
+    np.testing.assert_allclose(exploration.comparisons[0].value_a, single.value_a, rtol=1e-6, atol=1e-9)
 
 
 def test_lines_and_bands_are_simulate_and_cohort_of_both_arms(exploration, regimen_file):

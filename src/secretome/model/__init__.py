@@ -8,7 +8,7 @@ from secretome.model._baker2017 import baker2017
 from secretome.model._calibrate import CalibrationResult, calibrate, read_measurements
 from secretome.model._cartilage import INDUCTIONS, ORGANISMS, induced_model
 from secretome.model._cohort import CohortResult, cohort
-from secretome.model._compare import ComparisonResult, compare
+from secretome.model._compare import ComparisonResult, compare, compare_times
 from secretome.model._parameter_table import ParameterTable, parameter_table
 from secretome.model._petab import to_petab
 from secretome.model._presets import PRESETS, PROTOCOLS, preset, preset_lines
@@ -50,6 +50,7 @@ __all__ = [
     "calibrate",
     "cohort",
     "compare",
+    "compare_times",
     "direction_agreement",
     "draw_subjects",
     "ensemble_cohort",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ from secretome.model._solver_output import solver_output
 from secretome.model._spec import Model
 from secretome.model._subjects import draw_subjects
 
-__all__ = ["ComparisonResult", "compare"]
+__all__ = ["ComparisonResult", "compare", "compare_times"]
 
 QUANTILES = (0.05, 0.5, 0.95)
 
@@ -144,14 +145,50 @@ def compare(
     >>> float(res.to_frame().set_index("readout").loc["aggrecan", "difference"]) > 0
     True
     """
+    times = None if at_time is None else [at_time]
+    (result,) = compare_times(model, regimen, times, versus=versus, subjects=subjects, seed=seed, simulator=simulator)
+    return result
+
+
+def compare_times(
+    model: Model,
+    regimen: str | os.PathLike[str],
+    at_times: Sequence[float] | None = None,
+    *,
+    versus: str | os.PathLike[str] | None = None,
+    subjects: int = 200,
+    seed: int = 0,
+    simulator: Simulator = "auto",
+) -> tuple[ComparisonResult, ...]:
+    """:func:`compare` at each of *at_times* (default: the later end time of the two arms), in one simulation.
+
+    Each arm is simulated once for the default subject and once for the virtual subjects, up to the latest
+    time, and read at every time; a dose after a time cannot change the state at it, so each result equals
+    :func:`compare` at its time (a dose at exactly that time is applied before the readout in both).
+
+    Examples
+    --------
+    >>> from secretome.model import preset
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ev.yaml"
+    >>> _ = path.write_text("doses: [{product: ev, amount: 1.0e+9, start: 7, every: 7, count: 5}]")
+    >>> [r.at_time for r in compare_times(preset("rat-mia"), path, [14, 28], subjects=2, simulator="scipy")]
+    [14.0, 28.0]
+    """
     if isinstance(subjects, bool) or not isinstance(subjects, int) or subjects < 2:
         raise InputError("must be an integer >= 2", field="subjects", value=subjects)
     arm_a = apply_regimen(model, regimen)
     arm_b = model.with_doses(()) if versus is None else apply_regimen(model, versus)
-    end = max(arm_a.t_end, arm_b.t_end) if at_time is None else check_time(at_time, field="at_time")
+    if at_times is None:
+        at_times = [max(arm_a.t_end, arm_b.t_end)]
+    elif len(at_times) == 0:
+        raise InputError("at least one time is needed", field="at_times", value="[]")
+    wanted = [check_time(t, field="at_time") for t in at_times]
+    end = max(wanted)
     arms = [a.with_doses([d for d in a.doses if d.time <= end], t_end=end) for a in (arm_a, arm_b)]
-    times = np.array([0.0, end])
-    default = [simulate(a, times=times).readout_values[0, -1] for a in arms]
+    times = np.unique(np.concatenate([[0.0], wanted]))
+    rows = np.searchsorted(times, wanted)
+    default = [simulate(a, times=times).readout_values[0] for a in arms]
     draws = draw_subjects(model, subjects, seed=seed)
     # CVODE prints its step-size warnings per subject from C; they are collected and summarised once below.
     with solver_output() as printed:
@@ -168,20 +205,23 @@ def compare(
                         f"{printed[0].rsplit(']', 1)[-1].strip()!r}); runs it continued are kept")  # fmt: skip
     if problems:
         warnings.warn("; ".join(problems), SecretomeWarning, stacklevel=2)
-    paired = runs[0][1][ok, -1, :] - runs[1][1][ok, -1, :]
-    return ComparisonResult(
-        model=model.name,
-        arm_a=os.fspath(regimen),
-        arm_b="untreated" if versus is None else os.fspath(versus),
-        at_time=end,
-        time_unit=model.time_unit,
-        readouts=tuple(r.name for r in model.readouts),
-        units=tuple(r.unit for r in model.readouts),
-        value_a=default[0],
-        value_b=default[1],
-        difference=default[0] - default[1],
-        band=np.quantile(paired, QUANTILES, axis=0),
-        subjects=subjects,
-        failed=failed,
-        seed=seed,
+    paired = runs[0][1][ok] - runs[1][1][ok]
+    return tuple(
+        ComparisonResult(
+            model=model.name,
+            arm_a=os.fspath(regimen),
+            arm_b="untreated" if versus is None else os.fspath(versus),
+            at_time=float(times[row]),
+            time_unit=model.time_unit,
+            readouts=tuple(r.name for r in model.readouts),
+            units=tuple(r.unit for r in model.readouts),
+            value_a=default[0][row],
+            value_b=default[1][row],
+            difference=default[0][row] - default[1][row],
+            band=np.quantile(paired[:, row, :], QUANTILES, axis=0),
+            subjects=subjects,
+            failed=failed,
+            seed=seed,
+        )
+        for row in rows
     )

@@ -12,9 +12,9 @@ Model side, through the public API of :mod:`secretome.model` only (the ``secreto
 - Bands: :func:`~secretome.model.cohort` of the same *n* virtual subjects in each arm (the assumed
   parameters drawn from their priors with one seed), 5-95% and 25-75%. They are prior-driven: they show
   what the assumptions allow, not how animals vary.
-- Table: :func:`~secretome.model.compare` at each declared time: treated, untreated and their difference for
-  the default subject, and the 5/50/95% quantiles of the paired difference over the same subjects, in the
-  readout's own unit.
+- Table: :func:`~secretome.model.compare_times` at the declared times (one simulation per arm): treated,
+  untreated and their difference for the default subject, and the 5/50/95% quantiles of the paired
+  difference over the same subjects, in the readout's own unit.
 
 Evidence side, by the report's rules (:mod:`secretome.report`), for each readout's vocabulary outcome:
 the vote of each study (rule S3, :func:`~secretome.report.outcome_votes`) of the preset's evidence level
@@ -55,7 +55,7 @@ from secretome.model import (
     Product,
     SimulationResult,
     cohort,
-    compare,
+    compare_times,
     parse_regimen,
     preset,
     preset_lines,
@@ -337,7 +337,7 @@ class Exploration:
 
 @functools.lru_cache(maxsize=32)
 def explore(request: ExplorerRequest) -> Exploration:
-    """Simulate *request*: default-subject lines, cohort bands and :func:`~secretome.model.compare` per time.
+    """Simulate *request*: default-subject lines, cohort bands and :func:`~secretome.model.compare_times`.
 
     Results are cached per request (the presets are deterministic and the draws fixed by the seed).
     Warnings of the engines (failed subjects, solver messages) are kept in ``notes``.
@@ -354,10 +354,8 @@ def explore(request: ExplorerRequest) -> Exploration:
         path.write_text(yaml.safe_dump(request.regimen()), encoding="utf-8")
         lines = [simulate(m, times=grid) for m in (treated, untreated)]
         bands = [cohort(m, subjects=request.subjects, seed=request.seed, times=grid) for m in (treated, untreated)]
-        comparisons = tuple(
-            compare(model, os.fspath(path), at_time=t, subjects=request.subjects, seed=request.seed)
-            for t in request.times
-        )
+        comparisons = compare_times(model, os.fspath(path), request.times, subjects=request.subjects,
+                                    seed=request.seed)  # fmt: skip
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))
     description = dict(preset_lines())[request.preset]
     return Exploration(request, description, model.product(request.product), lines[0], lines[1], bands[0], bands[1],
