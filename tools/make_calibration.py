@@ -1,6 +1,6 @@
 """Calibrate the joint model against the evidence and ship the results with the report.
 
-Usage: python tools/make_calibration.py [--corpus DIR] [--candidates 400] [--max-nfev 60]
+Usage: python tools/make_calibration.py [--corpus DIR] [--candidates 400] [--max-nfev 60] [--scheduler processes]
 
 1. Builds the calibration table from the corpus (the bundled one, or --corpus) and the cited untreated time
    courses (secretome.report._calibration_data, rules C1-C3; new study files enter on the next run).
@@ -11,7 +11,8 @@ Usage: python tools/make_calibration.py [--corpus DIR] [--candidates 400] [--max
       parameters keep their assumed values (the animal estimates are not identified, so not carried over).
 3. Stage 2, readout maps: the maps (MAPS) of the scores with training points (Mankin), the mechanism fixed.
    Every stage is profiled (pointwise and simultaneous likelihood-ratio thresholds; Raue et al. 2009); a
-   parameter whose profile reaches a prior bound is reported as not identifiable there.
+   parameter whose profile reaches a prior bound is reported as not identifiable there. Where a profile meets a
+   lower chi^2 than the fit, the stage is refitted from that point and profiled again (up to three times).
 4. Checks every direction (training and held out) with the nominal and the calibrated parameters, and the
    held-out quantitative points (z-scores).
 5. Draws the calibrated ensemble of the animal mechanism (parameter sets inside the simultaneous
@@ -86,6 +87,7 @@ def main() -> None:
     parser.add_argument("--corpus", default=None, help="study-file folder (default: the bundled corpus)")
     parser.add_argument("--candidates", type=int, default=400, help="ensemble candidates drawn (step 5)")
     parser.add_argument("--max-nfev", type=int, default=60, help="residual evaluations per least-squares run")
+    parser.add_argument("--scheduler", default="local", help="local, processes or a Dask scheduler's address")
     args = parser.parse_args()
     studies = load_corpus(args.corpus).studies
     table, skipped = calibration_table(studies, analysis_dataset(studies))
@@ -93,7 +95,7 @@ def main() -> None:
     train = table["split"] == "train"
     human = table["condition"].map(_human)
     score = table["observable"].isin(SCORES) & (table["kind"] == "quantitative")
-    settings = {"max_nfev": args.max_nfev, "progress": _progress}
+    settings = {"max_nfev": args.max_nfev, "progress": _progress, "scheduler": args.scheduler}
 
     animal = fit_problem(problem, MECHANISM, rows=_rows(table, train & ~human & ~score), label="animal mechanism",
                          **settings)  # fmt: skip

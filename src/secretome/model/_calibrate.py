@@ -25,7 +25,7 @@ from secretome._result import Result, json_safe
 from secretome._scheduler import check_scheduler, cluster_executor
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
 from secretome.model._batch import Simulator, batch_runner, resolve_simulator
-from secretome.model._profile_likelihood import fit_starts, profile_sides
+from secretome.model._profile_likelihood import fit_starts, profile_fit
 from secretome.model._spec import Model
 
 __all__ = ["CalibrationResult", "calibrate", "read_measurements"]
@@ -334,14 +334,16 @@ def calibrate(
         fits = fit_starts(residuals, x0s, lo, hi, executor=executor, progress=progress, task="calibrate")
         fits.sort(key=lambda f: f.cost)  # stable: equal costs keep the order of their starts
         best = fits[0]
-        chi2_best = 2.0 * best.cost
-        if chi2_best >= values.size * _FAILED_RESIDUAL**2 * 0.5:
+        if 2.0 * best.cost >= values.size * _FAILED_RESIDUAL**2 * 0.5:
             raise ConvergenceError(f"{model.name}: every start failed to simulate; check the bounds")
-        sides = profile_sides(residuals, best.x, lo, hi, chi2_best, (threshold,), executor=executor,
-                              progress=progress, task="profile") if profile else []  # fmt: skip
+        sides: list = []
+        if profile:
+            best, sides, notes = profile_fit(residuals, best, lo, hi, (threshold,), executor=executor,
+                                             progress=progress, task="profile")  # fmt: skip
+    chi2_best = 2.0 * best.cost
     for i, both in enumerate(sides):
         grid, chis = [], []
-        for direction, (points, (crossing,)) in zip((-1.0, 1.0), both, strict=True):
+        for direction, (points, (crossing,), _) in zip((-1.0, 1.0), both, strict=True):
             grid += [p for p, _ in points]
             chis += [c for _, c in points]
             if crossing is None:

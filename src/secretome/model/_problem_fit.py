@@ -39,7 +39,7 @@ from secretome.errors import ConvergenceError, InputError, NumericalError
 from secretome.model._batch import run_batch
 from secretome.model._cohort import QUANTILES, CohortResult
 from secretome.model._problem import CalibrationProblem, ProblemRunner, residuals
-from secretome.model._profile_likelihood import fit_starts, profile_sides
+from secretome.model._profile_likelihood import fit_starts, profile_fit
 from secretome.model._spec import Model
 
 __all__ = ["ParameterEnsemble", "ProblemFit", "ensemble_cohort", "fit_problem", "region_ensemble"]
@@ -303,20 +303,22 @@ def fit_problem(
         fits = fit_starts(objective, x0s, lo, hi, executor=executor, progress=progress, task=f"calibrate {label}",
                           diff_step=1e-3, max_nfev=max_nfev)  # fmt: skip
         best = min(fits, key=lambda f: f.cost)
-        chi2_best = 2.0 * float(best.cost)
-        if chi2_best >= len(rows) * _FAILED_RESIDUAL**2 * 0.5:
+        if 2.0 * float(best.cost) >= len(rows) * _FAILED_RESIDUAL**2 * 0.5:
             raise ConvergenceError(f"{label}: every start failed to simulate; check the bounds")
-        sides = profile_sides(objective, best.x, lo, hi, chi2_best, (pointwise, region), executor=executor,
-                              progress=progress, task=f"profile {label}", diff_step=1e-3,
-                              max_nfev=max_nfev) if profile else []  # fmt: skip
+        sides: list = []
+        notes: list[str] = []
+        if profile:
+            best, sides, notes = profile_fit(objective, best, lo, hi, (pointwise, region), executor=executor,
+                                             progress=progress, task=f"profile {label}", diff_step=1e-3,
+                                             max_nfev=max_nfev)  # fmt: skip
+    chi2_best = 2.0 * float(best.cost)
     ci = np.full((k, 2), math.nan)
     box = np.exp(np.column_stack([lo, hi]))
     profiles: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {}
-    notes: list[str] = []
     if profile:
         for i, both in enumerate(sides):
             grid, chis = [], []
-            for side, (points, (point_crossing, region_crossing)) in enumerate(both):
+            for side, (points, (point_crossing, region_crossing), _) in enumerate(both):
                 grid += [p for p, _ in points]
                 chis += [c for _, c in points]
                 if point_crossing is not None:

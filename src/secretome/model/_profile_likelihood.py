@@ -5,7 +5,10 @@ least squares (:func:`scipy.optimize.least_squares`). A profile (Raue et al. 200
 parameter away from the best fit, re-fitting the others at each step, until chi^2 rises by a threshold:
 ``chi2.ppf(level, 1)`` for the pointwise interval of that parameter, ``chi2.ppf(level, k)`` for the
 projection of the simultaneous region of all *k* fitted parameters. A side that reaches its bound first is
-open: the data do not identify the parameter there.
+open: the data do not identify the parameter there. A profile that meets a lower chi^2 than the fit shows
+that the optimiser stopped short of the optimum; :func:`profile_fit` then fits again from that point and
+profiles again, as profile-likelihood practice does (Raue et al. 2009 [1]_, section 2.3, use the profile to
+detect such local optima), so that the intervals are taken around the best point found.
 
 References
 ----------
@@ -26,9 +29,15 @@ from scipy.optimize import OptimizeResult, least_squares
 from secretome._progress import ProgressCallback
 from secretome._scheduler import map_in_order
 
-__all__ = ["fit_least_squares", "fit_starts", "profile_side", "profile_sides"]
+__all__ = ["fit_least_squares", "fit_starts", "profile_fit", "profile_side", "profile_sides"]
 
-Side = tuple[list[tuple[float, float]], list[float | None]]
+Side = tuple[list[tuple[float, float]], list[float | None], tuple[float, np.ndarray]]
+"""A profile side: ``(log value, chi^2)`` per step, the crossing per threshold, and ``(chi^2, x)`` of its
+lowest point."""
+
+RESTART_MARGIN = 0.05
+"""chi^2 by which a profile point must beat the fit to refit from it: below it the difference is the
+refits' own tolerance, far under the interval thresholds (3.84 and up)."""
 
 
 def fit_least_squares(
@@ -114,7 +123,7 @@ def profile_side(
     max_steps: int = 40,
     diff_step: float = 1e-4,
     max_nfev: int = 300,
-) -> tuple[list[tuple[float, float]], list[float | None]]:
+) -> Side:
     """Step parameter *i* (log scale) from the best fit in *direction*, re-fitting the others each step.
 
     Stepping stops when chi^2 has risen by the largest of *thresholds*, at a bound, or after *max_steps*.
@@ -126,6 +135,8 @@ def profile_side(
     crossings : list of float or None
         Per threshold, the log value where ``chi2_best + threshold`` is crossed (linear interpolation between
         the steps around it), or ``None`` when a bound or the step limit came first.
+    lowest : (float, ndarray)
+        chi^2 and the full log-parameter vector of the lowest point of the side.
     """
     free = [j for j in range(x_best.size) if j != i]
     x = x_best.copy()
@@ -134,6 +145,7 @@ def profile_side(
     top = max(thresholds)
     step = 0.02 * (hi[i] - lo[i]) / 2.0 + 1e-3
     last_value, last_delta = float(x_best[i]), 0.0
+    lowest = (chi2_best, x_best.copy())
     for _ in range(max_steps):
         value = float(np.clip(last_value + direction * step, lo[i], hi[i]))
         x[i] = value
@@ -152,6 +164,8 @@ def profile_side(
             chi2 = float(np.sum(residuals(x) ** 2))
         delta = chi2 - chi2_best
         points.append((value, chi2))
+        if chi2 < lowest[0]:
+            lowest = (chi2, x.copy())
         for t, threshold in enumerate(thresholds):
             if crossings[t] is None and delta >= threshold:
                 # Linear interpolation between the last point below and this one (Raue et al. 2009 use a
@@ -163,4 +177,49 @@ def profile_side(
         # Larger steps where the profile is flat, smaller where it rises quickly.
         step *= 1.5 if delta < top / 4 else 1.0
         last_value, last_delta = value, delta
-    return points, crossings
+    return points, crossings, lowest
+
+
+def profile_fit(
+    residuals: Callable[[np.ndarray], np.ndarray],
+    best: OptimizeResult,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    thresholds: Sequence[float],
+    *,
+    restarts: int = 3,
+    executor: Executor | None = None,
+    progress: ProgressCallback | None = None,
+    task: str = "profile",
+    diff_step: float = 1e-4,
+    max_nfev: int = 300,
+) -> tuple[OptimizeResult, list[tuple[Side, Side]], list[str]]:
+    """:func:`profile_sides` around *best*; refit from a profile point that beats it and profile again.
+
+    Up to *restarts* times, a profile point lower than the fit by more than :data:`RESTART_MARGIN` becomes
+    the start of a new fit (trust-region steps only lower chi^2, so the new fit is at least as good).
+
+    Returns
+    -------
+    best : OptimizeResult
+        The fit the returned profiles are taken around.
+    sides : list of (Side, Side)
+        Per parameter, its downward and upward side.
+    notes : list of str
+        Each refit, and a warning when the last profiles still beat the fit.
+    """
+    notes: list[str] = []
+    while True:
+        chi2_best = 2.0 * float(best.cost)
+        sides = profile_sides(residuals, best.x, lo, hi, chi2_best, thresholds, executor=executor,
+                              progress=progress, task=task, diff_step=diff_step, max_nfev=max_nfev)  # fmt: skip
+        chi2_low, x_low = min((side[2] for both in sides for side in both), key=lambda low: low[0])
+        if chi2_low >= chi2_best - RESTART_MARGIN:
+            return best, sides, notes
+        if len(notes) == restarts:
+            notes.append(f"a profile still reaches chi2 {chi2_low:.4g} below the fit's {chi2_best:.4g} after "
+                         f"{restarts} refits: the estimates are not the optimum")  # fmt: skip
+            return best, sides, notes
+        best = fit_least_squares(residuals, x_low, lo, hi, diff_step=diff_step, max_nfev=max_nfev)
+        notes.append(f"a profile reached chi2 {chi2_low:.4g} below the fit's {chi2_best:.4g}; refitted from "
+                     f"that point (chi2 {2.0 * best.cost:.4g})")  # fmt: skip
