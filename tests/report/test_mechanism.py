@@ -88,6 +88,19 @@ def test_a_parameter_the_data_leave_open_is_said_to_be_so():  # M6
     row = fitted_parameters(fit).iloc[0]
     assert row["95% profile-likelihood interval"] == "open (prior bound) to 2"
     assert row["identifiable"].startswith("no")
+    assert row["optimum"] == "yes"
+
+
+def test_a_profile_below_its_fit_says_the_estimate_is_not_the_optimum():  # M6
+    fit = pd.DataFrame([{"stage": "s", "parameter": p, "estimate": 1.0, "ci_lower": 0.5, "ci_upper": 2.0,
+                         "prior_low": 0.1, "prior_high": 10.0, "identifiable": True, "chi2": 1.0,
+                         "chi2_nominal": 3.0, "rows": 4} for p in ("k", "m")])  # fmt: skip
+    # k's profile meets chi2 0.4 < 1.0; m's dips by 0.01 only, within the refits' tolerance.
+    profiles = pd.DataFrame({"stage": "s", "parameter": ["k", "k", "m", "m"], "value": [0.5, 2.0, 0.5, 2.0],
+                             "chi2": [0.4, 5.0, 0.99, 5.0], "chi2_best": 1.0})  # fmt: skip
+    table = fitted_parameters(fit, profiles).set_index("parameter")
+    assert table.loc["k", "optimum"] == "no: its profile reaches chi2 0.4"
+    assert table.loc["m", "optimum"] == "yes"
 
 
 def test_readouts_are_taken_at_the_experiment_days(run):

@@ -14,6 +14,7 @@ from secretome.model._petab import to_petab
 from secretome.model._presets import PRESETS, PROTOCOLS, preset, preset_lines
 from secretome.model._problem import CalibrationProblem, direction_agreement, problem_from_table, simulate_problem
 from secretome.model._problem_fit import ParameterEnsemble, ProblemFit, ensemble_cohort, fit_problem, region_ensemble
+from secretome.model._profile_likelihood import PROFILE_RESTART_MARGIN
 from secretome.model._readouts import outcome_readouts
 from secretome.model._regimen import apply_regimen, parse_regimen, read_regimen
 from secretome.model._sbml import SBMLExportError, sbml_errors, to_sbml
@@ -26,6 +27,7 @@ __all__ = [
     "INDUCTIONS",
     "ORGANISMS",
     "PRESETS",
+    "PROFILE_RESTART_MARGIN",
     "PROTOCOLS",
     "CalibrationProblem",
     "CalibrationResult",

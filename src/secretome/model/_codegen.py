@@ -35,6 +35,7 @@ from pathlib import Path
 from types import ModuleType
 
 from secretome.errors import InputError
+from secretome.model._expressions import parse_expression
 from secretome.model._solver import KERNEL
 from secretome.model._spec import Model
 
@@ -164,7 +165,7 @@ class _Graph:
 
     def parse(self, expression: str, leaves: dict[str, int], owner: str) -> int:
         """The node of *expression* (already validated by ``_spec``), names resolved through *leaves*."""
-        return self._parse(ast.parse(expression, mode="eval").body, leaves, owner, expression)
+        return self._parse(parse_expression(expression).body, leaves, owner, expression)
 
     def _parse(self, node: ast.AST, leaves: dict[str, int], owner: str, text: str) -> int:
         if isinstance(node, ast.Constant):

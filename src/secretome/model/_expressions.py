@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import ast
 import math
+import threading
 
 import numpy as np
 
 from secretome.errors import InputError
 
-__all__ = ["FUNCTIONS", "NUMPY_FUNCTIONS", "PYTHON_FUNCTIONS", "expression_names", "prefixed_source"]
+__all__ = [
+    "FUNCTIONS",
+    "NUMPY_FUNCTIONS",
+    "PYTHON_FUNCTIONS",
+    "expression_names",
+    "parse_expression",
+    "prefixed_source",
+]
 
 FUNCTIONS: dict[str, int] = {"pow": 2, "exp": 1}
 """Functions an expression may call, with their number of arguments (both are SBML L3 infix functions)."""
@@ -44,6 +52,20 @@ _ALLOWED_NODES = (
 )
 
 
+_PARSING = threading.Lock()
+
+
+def parse_expression(expression: str) -> ast.Expression:
+    """``ast.parse(expression, mode="eval")``, one thread at a time.
+
+    CPython 3.11 shares the AST validator's recursion counter between threads, so two threads parsing at once
+    can fail with "AST constructor recursion depth mismatch" (CPython issue gh-106905; seen here when a Dask
+    worker unpickled a problem while another thread compiled a model).
+    """
+    with _PARSING:
+        return ast.parse(expression, mode="eval")
+
+
 def expression_names(expression: str, owner: str) -> frozenset[str]:
     """The species and parameter names *expression* reads; an :class:`InputError` naming *owner* if invalid.
 
@@ -51,7 +73,7 @@ def expression_names(expression: str, owner: str) -> frozenset[str]:
     ['K', 'k', 'x', 'y']
     """
     try:
-        tree = ast.parse(expression, mode="eval")
+        tree = parse_expression(expression)
     except SyntaxError as exc:
         raise InputError(f"not a valid expression ({exc.msg})", record=owner, field="rate", value=expression) from None
     names: set[str] = set()
@@ -97,4 +119,4 @@ def prefixed_source(expression: str, prefix: str = "m_") -> str:
     >>> prefixed_source("k*pow(x, n)")
     'm_k * pow(m_x, m_n)'
     """
-    return ast.unparse(_Prefixed(prefix).visit(ast.parse(expression, mode="eval")))
+    return ast.unparse(_Prefixed(prefix).visit(parse_expression(expression)))

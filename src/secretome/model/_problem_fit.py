@@ -196,16 +196,16 @@ class _Objective:
         self.fixed = dict(fixed)
         self.sub = CalibrationProblem(problem.conditions, problem.table.iloc[list(rows)].reset_index(drop=True))
         self.simulator = simulator
-        self.runner = ProblemRunner(self.sub, simulator=simulator)
+        self.runner: ProblemRunner | None = None
 
     def __getstate__(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if k != "runner"}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self.runner = ProblemRunner(self.sub, simulator=self.simulator)
+        return {**self.__dict__, "runner": None}
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        # The runner (compiled arms) is built on first call where the objective runs, not when it is unpickled:
+        # a Dask scheduler unpickles task graphs too, and it has no use for a compiled model.
+        if self.runner is None:
+            self.runner = ProblemRunner(self.sub, simulator=self.simulator)
         values = {**self.fixed, **dict(zip(self.names, np.exp(x), strict=True))}
         results = self.runner(values)
         if results is None:

@@ -29,13 +29,13 @@ from scipy.optimize import OptimizeResult, least_squares
 from secretome._progress import ProgressCallback
 from secretome._scheduler import map_in_order
 
-__all__ = ["fit_least_squares", "fit_starts", "profile_fit", "profile_side", "profile_sides"]
+__all__ = ["PROFILE_RESTART_MARGIN", "fit_least_squares", "fit_starts", "profile_fit", "profile_side", "profile_sides"]
 
 Side = tuple[list[tuple[float, float]], list[float | None], tuple[float, np.ndarray]]
 """A profile side: ``(log value, chi^2)`` per step, the crossing per threshold, and ``(chi^2, x)`` of its
 lowest point."""
 
-RESTART_MARGIN = 0.05
+PROFILE_RESTART_MARGIN = 0.05
 """chi^2 by which a profile point must beat the fit to refit from it: below it the difference is the
 refits' own tolerance, far under the interval thresholds (3.84 and up)."""
 
@@ -196,7 +196,7 @@ def profile_fit(
 ) -> tuple[OptimizeResult, list[tuple[Side, Side]], list[str]]:
     """:func:`profile_sides` around *best*; refit from a profile point that beats it and profile again.
 
-    Up to *restarts* times, a profile point lower than the fit by more than :data:`RESTART_MARGIN` becomes
+    Up to *restarts* times, a profile point lower than the fit by more than :data:`PROFILE_RESTART_MARGIN` becomes
     the start of a new fit (trust-region steps only lower chi^2, so the new fit is at least as good).
 
     Returns
@@ -214,7 +214,7 @@ def profile_fit(
         sides = profile_sides(residuals, best.x, lo, hi, chi2_best, thresholds, executor=executor,
                               progress=progress, task=task, diff_step=diff_step, max_nfev=max_nfev)  # fmt: skip
         chi2_low, x_low = min((side[2] for both in sides for side in both), key=lambda low: low[0])
-        if chi2_low >= chi2_best - RESTART_MARGIN:
+        if chi2_low >= chi2_best - PROFILE_RESTART_MARGIN:
             return best, sides, notes
         if len(notes) == restarts:
             notes.append(f"a profile still reaches chi2 {chi2_low:.4g} below the fit's {chi2_best:.4g} after "

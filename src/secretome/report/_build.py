@@ -44,9 +44,12 @@ from secretome.report._mechanism import (
     calibration_artefacts,
     cohort_bands,
     evidence_versus_model,
+    fitted_parameters,
     influential_parameters,
     model_diagram,
+    points_versus_model,
     predictions_beside_evidence,
+    profiles_figure,
     readout_table,
     run_experiments,
     trajectories_figure,
@@ -659,7 +662,25 @@ def _calibration_tables(section: Section, shipped: dict[str, pd.DataFrame]) -> N
         f"by the calibrated model: {int(held['agrees'].sum())} of {len(held)}."
     )
     section.table(evidence_versus_model(shipped["directions"]), caption="Evidence versus model, per direction")
-    section.table(shipped["fit"], caption="Fitted parameters (mechanism first, then readout maps)", numeric_digits=3)
+    if not shipped["points"].empty:
+        section.table(
+            points_versus_model(shipped["points"]),
+            caption="Evidence versus model, per quantitative point (untreated time courses; z = (model - reported) "
+            "/ its SD)",
+        )
+    if not shipped["fit"].empty:
+        section.table(
+            fitted_parameters(shipped["fit"], shipped["profiles"]),
+            caption="Fitted parameters (mechanism first, then readout maps), with 95% profile-likelihood intervals "
+            "(chi2 threshold 3.84); an interval open at a prior bound means the data do not identify the parameter",
+        )
+    if not shipped["profiles"].empty:
+        section.figure(
+            profiles_figure(shipped["profiles"]),
+            "Profile likelihood of each fitted parameter: chi2 above the best fit as the parameter is fixed along "
+            "its prior range and the others refitted; the dashed line is the 95% threshold (3.84). A profile that "
+            "stays under it up to a prior bound leaves the parameter unidentified.",
+        )
 
 
 def _methods_section(dataset: pd.DataFrame, digest: str, store_url: str, studies: int) -> Section:

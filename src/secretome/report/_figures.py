@@ -16,7 +16,7 @@ def svg_of(fig: plt.Figure) -> str:
     """Serialise *fig* to an SVG element (no XML prolog, so it can sit inside HTML) and close it."""
     buffer = io.StringIO()
     with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "secretome"}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight")
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     return inline_svg(buffer.getvalue().encode("utf-8"))
 

@@ -37,13 +37,23 @@ from dataclasses import dataclass
 from functools import cache
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
 from secretome import __version__, vocab
 from secretome._progress import ProgressCallback, track
 from secretome.errors import SecretomeWarning
-from secretome.model import Model, SimulationResult, cohort, ensemble_cohort, preset, sensitivity, simulate
+from secretome.model import (
+    PROFILE_RESTART_MARGIN,
+    Model,
+    SimulationResult,
+    cohort,
+    ensemble_cohort,
+    preset,
+    sensitivity,
+    simulate,
+)
 from secretome.report._artefacts import BUNDLED, artefact_name, cached_frame
 from secretome.report._figures import svg_of
 
@@ -379,18 +389,25 @@ def held_out_summary(directions: pd.DataFrame, table: pd.DataFrame) -> dict[str,
     }  # fmt: skip
 
 
-def fitted_parameters(fit: pd.DataFrame) -> pd.DataFrame:
-    """Rule M6: each fitted parameter with its profile-likelihood interval, or why it has none."""
+def fitted_parameters(fit: pd.DataFrame, profiles: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rule M6: each fitted parameter with its profile-likelihood interval, or why it has none.
+
+    With *profiles*, a parameter whose profile reaches a chi^2 lower than its stage's fit (by more than the
+    refits' tolerance, ``PROFILE_RESTART_MARGIN``) is marked: the estimate is not the optimum of its stage.
+    """
+    lowest = {} if profiles is None or profiles.empty else profiles.groupby(["stage", "parameter"])["chi2"].min()
     rows = []
     for r in fit.itertuples(index=False):
         lower = "open (prior bound)" if pd.isna(r.ci_lower) else f"{r.ci_lower:.3g}"
         upper = "open (prior bound)" if pd.isna(r.ci_upper) else f"{r.ci_upper:.3g}"
+        low = lowest.get((r.stage, r.parameter), r.chi2)
         rows.append({
             "stage": r.stage, "parameter": r.parameter, "estimate": f"{r.estimate:.3g}",
             "95% profile-likelihood interval": f"{lower} to {upper}",
             "prior": f"{r.prior_low:.3g} to {r.prior_high:.3g}",
             "identifiable": "yes" if r.identifiable else "no (the data leave it open)",
             "chi2 nominal -> fit": f"{r.chi2_nominal:.3g} -> {r.chi2:.3g} ({r.rows} rows)",
+            "optimum": f"no: its profile reaches chi2 {low:.3g}" if low < r.chi2 - PROFILE_RESTART_MARGIN else "yes",
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -423,7 +440,13 @@ def profiles_figure(profiles: pd.DataFrame, level_chi2: float = 3.841) -> str:
         part = profiles[(profiles["stage"] == stage) & (profiles["parameter"] == name)].sort_values("value")
         ax.plot(part["value"], part["chi2"] - part["chi2_best"], marker=".", linewidth=1.0)
         ax.axhline(level_chi2, color="#b00", linewidth=0.8, linestyle="--")
-        ax.set_xscale("log")
+        low, high = part["value"].min(), part["value"].max()
+        if high > 10.0 * low:
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(mticker.NullFormatter())
+        else:
+            # Within one decade a log axis labels only its minor ticks, which collide; a linear axis reads.
+            ax.xaxis.set_major_locator(mticker.MaxNLocator(3))
         ax.set_title(f"{name} ({stage})", fontsize=7)
         ax.tick_params(labelsize=6)
     for ax in list(axes.flat)[len(names) :]:
