@@ -111,12 +111,18 @@ class Scale(Term):
 
 @dataclass(frozen=True, slots=True)
 class Outcome(Term):
-    """A measured outcome: its ``domain``, ``unit``, optional ``scale`` and direction of benefit."""
+    """A measured outcome: its ``domain``, ``unit``, optional ``scale`` and direction of benefit.
+
+    ``named`` is False for the ids that keep findings whose measure the source does not name ("histological
+    score", "OA progression"): their ``higher_is_better`` is nominal, so numbers filed under them cannot be
+    given a direction of benefit.
+    """
 
     domain: str = ""
     unit: str = ""
     scale: str | None = None
     higher_is_better: bool = True
+    named: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,9 +549,16 @@ SCALES: Vocabulary[Scale] = Vocabulary(
 
 
 def _outcome(
-    id: str, label: str, domain: str, unit: str, higher: bool, *synonyms: str, scale: str | None = None
+    id: str,
+    label: str,
+    domain: str,
+    unit: str,
+    higher: bool,
+    *synonyms: str,
+    scale: str | None = None,
+    named: bool = True,
 ) -> Outcome:
-    return Outcome(id, label, synonyms, domain=domain, unit=unit, scale=scale, higher_is_better=higher)
+    return Outcome(id, label, synonyms, domain=domain, unit=unit, scale=scale, higher_is_better=higher, named=named)
 
 
 OUTCOMES: Vocabulary[Outcome] = Vocabulary(
@@ -565,10 +578,17 @@ OUTCOMES: Vocabulary[Outcome] = Vocabulary(
         ),
         # Abstracts often say only "attenuated OA progression" or name no scoring system; these ids keep
         # such findings without filing them under a named score they were not measured on. They hold
-        # directions only: with no scale named, higher_is_better is nominal and numbers could not be pooled.
-        _outcome("oa_progression", "OA progression (measure not named)", "structure", "varies", False),
-        _outcome("macroscopic_score", "Macroscopic score (system not named)", "structure", "points", True),
-        _outcome("histology_score", "Histological repair/OA score (system not named)", "histology", "points", True),
+        # directions only: with no scale named, higher_is_better is nominal (named=False; rule D3 pools no numbers).
+        _outcome("oa_progression", "OA progression (measure not named)", "structure", "varies", False, named=False),
+        _outcome("macroscopic_score", "Macroscopic score (system not named)", "structure", "points", True, named=False),
+        _outcome(
+            "histology_score",
+            "Histological repair/OA score (system not named)",
+            "histology",
+            "points",
+            True,
+            named=False,
+        ),
         _outcome("osteophyte_score", "Osteophyte formation", "structure", "varies", False, "osteophyte"),
         _outcome(
             "icrs_histological_score",

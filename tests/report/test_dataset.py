@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +11,8 @@ from scipy.stats import norm
 
 from secretome.report import analysis_dataset
 from secretome.report._dataset import followup_days
+
+SYNTHETIC = Path(__file__).parent / "data" / "synthetic"
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +45,19 @@ def test_benefit_follows_the_direction_of_the_scale(dataset):  # D3
     # GAG content: stated as improved.
     assert _row(dataset, "syn-epsilon-2018", "gag_content")["benefit"] == 1
     assert _row(dataset, "syn-delta-2019", "womac_total")["benefit"] == 0
+
+
+def test_numbers_under_an_outcome_that_names_no_measure_have_no_direction(tmp_path):  # D3
+    # The same per-arm numbers as syn-alpha's OARSI (lower is better), filed under "histological score, system
+    # not named": a higher mean may be better repair or worse damage, so they are neither voted nor pooled.
+    from secretome.evidence import load_corpus
+
+    text = (SYNTHETIC / "syn-alpha-2020.yaml").read_text(encoding="utf-8")
+    (tmp_path / "syn-alpha-2020.yaml").write_text(text.replace("outcome: oarsi_score", "outcome: histology_score"))
+    row = _row(analysis_dataset(load_corpus(tmp_path).studies), "syn-alpha-2020", "histology_score")
+    assert row["benefit"] is None or math.isnan(row["benefit"])
+    assert not row["poolable"]
+    assert "histology_score names no measure" in row["rule"]
 
 
 def test_se_becomes_sd_times_root_n(dataset):  # D4

@@ -8,6 +8,8 @@ D2. Product, product class (cells or secretome) and MSC source are the treatment
     whose treatment arm names no product is kept for the tables but never pooled.
 D3. Direction of benefit comes from the vocabulary outcome (``higher_is_better``). A result that
     states a direction keeps it; per-arm means (or medians) give the direction of their difference.
+    Numbers filed under an outcome that names no measure ("histological score", system not named) have
+    no known direction of benefit: they are listed, never counted or pooled.
 D4. Per-arm numbers are poolable when both arms give n, mean and SD or SE; an SE becomes
     SD = SE x sqrt(n) (Cochrane Handbook 6.5.2.2). Where the result does not restate an arm's n, the
     n the study file gives for that arm (with its own provenance) is used. A median with its quartiles
@@ -217,6 +219,8 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
     benefit: int | None = None
     if result.kind == "direction":
         benefit = {"improved": 1, "worsened": -1, "no_difference": 0}.get(result.direction or "")
+    elif not outcome.named:
+        rules.append(f"D3: {outcome.id} names no measure, so its numbers have no direction of benefit: not pooled")
     elif result.kind == "effect" and result.effect is not None:
         benefit = _sign(_effect_difference(result.effect.measure, result.effect.estimate), sign)
         rules.append("D3: direction of the stated effect")
