@@ -14,7 +14,13 @@ import pytest
 from secretome.errors import InputError
 from secretome.evidence import get_studies
 from secretome.model import cohort, compare, compare_times, parse_regimen, preset, simulate
-from secretome.report import analysis_dataset, calibration_artefacts, evidence_versus_model, outcome_votes
+from secretome.report import (
+    analysis_dataset,
+    calibrated_values,
+    calibration_artefacts,
+    evidence_versus_model,
+    outcome_votes,
+)
 from secretome.serve._explorer import MAX_SUBJECTS, explore, explorer_request, outcome_evidence
 from secretome.serve._synthesis import analyse
 
@@ -38,8 +44,21 @@ def regimen_file(tmp_path_factory):
     return path
 
 
+def _subject():
+    # The report's subject (rule M1): the preset at the shipped calibration's best fit.
+    return preset("rat-focal-defect").with_values(**calibrated_values("rat-focal-defect"))
+
+
+def test_the_lines_are_the_reports_calibrated_subject(exploration):
+    fitted = calibrated_values("rat-focal-defect")
+    assert exploration.calibrated
+    assert fitted  # the bundled calibration is shipped
+    nominal = simulate(preset("rat-focal-defect"), times=np.arange(0.0, 121.0)).readout_values
+    assert not np.array_equal(exploration.untreated.readout_values, nominal)
+
+
 def test_the_table_is_model_compare_times_for_the_same_inputs(exploration, regimen_file):
-    model = preset("rat-focal-defect")
+    model = _subject()
     assert [c.at_time for c in exploration.comparisons] == [60.0, 120.0]
     wanted = compare_times(model, regimen_file, [60.0, 120.0], subjects=12, seed=3)
     for got, want in zip(exploration.comparisons, wanted, strict=True):
@@ -56,7 +75,7 @@ def test_the_table_is_model_compare_times_for_the_same_inputs(exploration, regim
 
 
 def test_lines_and_bands_are_simulate_and_cohort_of_both_arms(exploration, regimen_file):
-    model = preset("rat-focal-defect")
+    model = _subject()
     treated = parse_regimen({"doses": [{"product": "cm", "amount": 30, "start": 7, "every": 7, "count": 5}]}, model)
     assert [d.time for d in treated.doses] == [7.0, 14.0, 21.0, 28.0, 35.0]
     days = np.arange(0.0, 121.0)
@@ -83,7 +102,7 @@ def _cells(html: str, table_id: str) -> list[list[str]]:
 def test_the_page_shows_compare_numbers_in_absolute_units(local_client, regimen_file):
     html = local_client.get("/model", params={**FORM, "readout": READOUTS}).text
     assert 'id="explorer-error"' not in html
-    model = preset("rat-focal-defect")
+    model = _subject()
     for readout in READOUTS:
         rows = _cells(html, f"differences-{readout}")
         assert [r[0] for r in rows] == ["60", "120"]
@@ -102,7 +121,7 @@ def test_the_csv_download_holds_the_full_numbers(local_client, regimen_file):
     response = local_client.get("/model/download.csv", params={**FORM, "readout": READOUTS})
     assert response.headers["content-type"].startswith("text/csv")
     table = pd.read_csv(io.StringIO(response.text), comment="#")
-    want = compare(preset("rat-focal-defect"), regimen_file, at_time=120.0, subjects=12, seed=3).to_frame()
+    want = compare(_subject(), regimen_file, at_time=120.0, subjects=12, seed=3).to_frame()
     got = table[table["time"] == 120.0].set_index("readout")
     for readout in READOUTS:
         row = want.set_index("readout").loc[readout]

@@ -6,7 +6,7 @@
 
 from secretome.report._build import ReportResult, build_report
 from secretome.report._dataset import analysis_dataset, effect_sizes
-from secretome.report._mechanism import PLOTTED, calibration_artefacts, evidence_versus_model
+from secretome.report._mechanism import PLOTTED, calibrated_values, calibration_artefacts, evidence_versus_model
 from secretome.report._synthesis import MEASURE_LABELS, MEASURE_NAMES, outcome_votes, poolable_rows
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "ReportResult",
     "analysis_dataset",
     "build_report",
+    "calibrated_values",
     "calibration_artefacts",
     "effect_sizes",
     "evidence_versus_model",

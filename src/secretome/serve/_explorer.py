@@ -7,8 +7,9 @@ Model side, through the public API of :mod:`secretome.model` only (the ``secreto
   unit, first day, interval, count), applied to the preset by :func:`~secretome.model.parse_regimen`, so
   its checks and limits hold; it replaces the preset's own protocol, and *untreated* is the preset with no
   dose (as :func:`~secretome.model.compare`'s untreated arm).
-- Lines: :func:`~secretome.model.simulate` of the default subject (every parameter at its stated or
-  assumed value), treated and untreated, at whole days to the preset's end time.
+- Lines: :func:`~secretome.model.simulate` of the report's subject (rule M1: the calibrated values where a
+  calibration is shipped, every other parameter at its stated or assumed value), treated and untreated, at
+  whole days to the preset's end time, so the explorer and the report's mechanism section draw the same lines.
 - Bands: :func:`~secretome.model.cohort` of the same *n* virtual subjects in each arm (the assumed
   parameters drawn from their priors with one seed), 5-95% and 25-75%. They are prior-driven: they show
   what the assumptions allow, not how animals vary.
@@ -61,7 +62,7 @@ from secretome.model import (
     preset_lines,
     simulate,
 )
-from secretome.report import PLOTTED, calibration_artefacts, evidence_versus_model, outcome_votes
+from secretome.report import PLOTTED, calibrated_values, calibration_artefacts, evidence_versus_model, outcome_votes
 from secretome.serve._synthesis import Analysis, analyse, analysis_choices
 
 __all__ = [
@@ -267,6 +268,7 @@ class Exploration:
     untreated_bands: CohortResult
     comparisons: tuple[ComparisonResult, ...]
     notes: tuple[str, ...]
+    calibrated: bool = False
 
     @property
     def subjects_used(self) -> int:
@@ -305,7 +307,7 @@ class Exploration:
         return head + self.to_frame().to_csv(index=False, lineterminator="\n")
 
     def figure_svg(self, readout: str) -> bytes:
-        """Treated and untreated over time: default-subject lines over their 5-95% and 25-75% bands."""
+        """Treated and untreated over time: the report's subject (M1) as lines over 5-95% and 25-75% bands."""
         j = self.treated.readouts.index(readout)
         fig = Figure(figsize=(5.0, 3.1))
         ax = fig.subplots()
@@ -342,7 +344,8 @@ def explore(request: ExplorerRequest) -> Exploration:
     Results are cached per request (the presets are deterministic and the draws fixed by the seed).
     Warnings of the engines (failed subjects, solver messages) are kept in ``notes``.
     """
-    model = preset(request.preset)
+    fitted = calibrated_values(request.preset)
+    model = preset(request.preset).with_values(**fitted)
     treated = parse_regimen(request.regimen(), model)
     untreated = model.with_doses(())
     grid = np.arange(0.0, model.t_end + 0.5, 1.0)
@@ -359,7 +362,7 @@ def explore(request: ExplorerRequest) -> Exploration:
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))
     description = dict(preset_lines())[request.preset]
     return Exploration(request, description, model.product(request.product), lines[0], lines[1], bands[0], bands[1],
-                       comparisons, notes)  # fmt: skip
+                       comparisons, notes, calibrated=bool(fitted))  # fmt: skip
 
 
 @dataclass(frozen=True)
