@@ -156,3 +156,7 @@ def test_events_of_a_treatment_arm_become_a_proportion_in_trials_and_case_series
     assert "the comparator's not used" in kuah["rule"]
     ao = _row(data, "ao-2023-bmcmsd", "adverse_events")
     assert (ao["measure"], ao["xi"], ao["n1i"], ao["comparison"]) == ("PLO", 5, 14, "within")
+    # Lamo-Espinosa 2020: "No adverse effects were reported after BM-MSC administration or during follow-up",
+    # 0 of 24 treated; its control arm gives no count, which is not needed (the comparator's are not used).
+    lamo = _row(data, "lamoespinosa-2020-jtm", "adverse_events")
+    assert (lamo["measure"], lamo["xi"], lamo["n1i"], lamo["comparison"]) == ("PLO", 0, 24, "between")

@@ -227,6 +227,8 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
     else:
         data = {d.arm: d for d in result.arm_data}
         treated, control = data.get(result.treatment), data.get(result.control or "")
+        # D10 uses only the treated arm's events, so a comparison whose comparator gives no events keeps them.
+        events_only = treated is not None and control is None and result.control is not None
         if treated is not None and control is not None:
             for stat in ("mean", "median"):
                 a, b = getattr(treated, stat), getattr(control, stat)
@@ -245,10 +247,12 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
                 if any(d.mean is None for d in (treated, control)):
                     rules.append("D4: mean and SD from median and quartiles/range (Luo 2018; Wan 2014)")
             elif treated.events is not None:
-                within = _within_arm(treated, arms[result.treatment].n, sign)
-                if within is not None:
-                    row.update(within[0])
-                    rules.append("D10: events of n in the treatment arm (a proportion; the comparator's not used)")
+                events_only = True
+        if events_only and treated.events is not None:
+            within = _within_arm(treated, arms[result.treatment].n, sign)
+            if within is not None:
+                row.update(within[0])
+                rules.append("D10: events of n in the treatment arm (a proportion; the comparator's not used)")
         elif treated is not None and result.control is None:
             within = _within_arm(treated, arms[result.treatment].n, sign)
             if within is not None:
