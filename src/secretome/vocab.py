@@ -115,7 +115,8 @@ class Outcome(Term):
 
     ``named`` is False for the ids that keep findings whose measure the source does not name ("histological
     score", "OA progression"): their ``higher_is_better`` is nominal, so numbers filed under them cannot be
-    given a direction of benefit.
+    given a direction of benefit. ``construct`` names the outcome this one measures on another range of the
+    same instrument (VAS pain on 0-10 and on 0-100 mm): standardised effects of the two pool together.
     """
 
     domain: str = ""
@@ -123,6 +124,7 @@ class Outcome(Term):
     scale: str | None = None
     higher_is_better: bool = True
     named: bool = True
+    construct: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,8 +559,10 @@ def _outcome(
     *synonyms: str,
     scale: str | None = None,
     named: bool = True,
+    construct: str | None = None,
 ) -> Outcome:
-    return Outcome(id, label, synonyms, domain=domain, unit=unit, scale=scale, higher_is_better=higher, named=named)
+    return Outcome(id, label, synonyms, domain=domain, unit=unit, scale=scale, higher_is_better=higher, named=named,
+                   construct=construct)  # fmt: skip
 
 
 OUTCOMES: Vocabulary[Outcome] = Vocabulary(
@@ -690,8 +694,18 @@ OUTCOMES: Vocabulary[Outcome] = Vocabulary(
         _outcome("womac_pain", "WOMAC pain", "pain_function", "points", False, scale="womac_pain"),
         _outcome("womac_function", "WOMAC function", "pain_function", "points", False, scale="womac_function"),
         _outcome("vas_pain", "VAS pain", "pain_function", "mm", False, "VAS", "visual analogue scale", scale="vas_100"),
-        # Many trials print VAS on 0-10; a separate id keeps 0-100 mm values from being pooled with them.
-        _outcome("vas_pain_10", "VAS pain (0-10)", "pain_function", "points", False, "VAS 0-10", scale="vas_10"),
+        # Many trials print VAS on 0-10; a separate id keeps 0-100 mm values apart from them (their raw differences
+        # differ tenfold), while standardised effects of both pool as one construct.
+        _outcome(
+            "vas_pain_10",
+            "VAS pain (0-10)",
+            "pain_function",
+            "points",
+            False,
+            "VAS 0-10",
+            scale="vas_10",
+            construct="vas_pain",
+        ),
         _outcome("nprs_pain", "Numeric pain rating scale (0-10)", "pain_function", "points", False, "NPRS", "NRS"),
         _outcome(
             "koos",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
 from secretome.report import analysis_dataset
-from secretome.report._synthesis import count_votes, pool_outcomes
+from secretome.report._synthesis import count_votes, pool_outcomes, poolable_rows
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +83,16 @@ def test_nothing_to_pool_in_an_empty_dataset():
     empty = analysis_dataset([])
     assert pool_outcomes(empty) == []
     assert count_votes(empty) == []
+
+
+def test_vas_on_0_10_and_0_100_pool_as_one_outcome_and_a_study_enters_once():  # S1
+    rows = pd.DataFrame({
+        "study_id": ["a", "a", "b", "c"], "outcome": ["vas_pain_10", "vas_pain", "vas_pain_10", "vas_pain"],
+        "measure": "SMD", "treatment": "msc", "control": "ha", "selected": True, "poolable": True,
+        "comparison": "between",
+    })  # fmt: skip
+    usable = poolable_rows(rows)
+    # Study a reports both ranges: it enters once, on the construct's own scale (0-100 mm).
+    assert usable[["study_id", "outcome", "reported_outcome"]].values.tolist() == [
+        ["a", "vas_pain", "vas_pain"], ["b", "vas_pain", "vas_pain_10"], ["c", "vas_pain", "vas_pain"],
+    ]  # fmt: skip

@@ -5,7 +5,10 @@ Rules (the report's, applied to the analysis dataset of :mod:`secretome.report._
 S1. Pooling never crosses evidence level (in vitro, animal, clinical), product class (cells vs
     cell-free secretome) or measure: each analysis is one measure x outcome x level x class. A
     comparison between arms (SMD) never meets a change within one arm (SMCR: case series) or an
-    event proportion (PLO); a head-to-head comparison of two treatments is never pooled.
+    event proportion (PLO); a head-to-head comparison of two treatments is never pooled. An outcome
+    on another range of the same instrument (VAS pain on 0-10 and on 0-100 mm) is one outcome, as
+    the measures are standardised (Cochrane Handbook 10.5.1); a study that reports both enters once,
+    on the construct's own scale.
 S2. An outcome is pooled when at least two studies with a primary source give poolable rows (rules
     D4, D8-D10): REML random-effects model (Viechtbauer 2005), z-test, 95% CI and prediction
     interval. One study, or none, leaves the outcome to the vote count.
@@ -139,10 +142,18 @@ class VoteCount:
 
 def poolable_rows(dataset: pd.DataFrame) -> pd.DataFrame:
     """The rows an analysis may pool: selected (D5), with the numbers of their measure, and not a
-    head-to-head comparison of two treatments (S1)."""
+    head-to-head comparison of two treatments (S1); ``outcome`` is the construct pooled (S1), the
+    outcome as reported stays in ``reported_outcome``."""
     if dataset.empty:
         return dataset
-    return dataset[dataset["selected"] & dataset["poolable"] & (dataset["comparison"] != "head_to_head")]
+    rows = dataset[dataset["selected"] & dataset["poolable"] & (dataset["comparison"] != "head_to_head")]
+    construct = rows["outcome"].map(lambda o: vocab.OUTCOMES[o].construct or o)
+    rows = rows.assign(reported_outcome=rows["outcome"], outcome=construct)
+    # The construct's own scale first, so a study that reports both scales enters on that one.
+    order = (rows["reported_outcome"] != rows["outcome"]).sort_values(kind="stable").index
+    keys = ["study_id", "outcome", "measure", "treatment", "control"]
+    kept = rows.loc[order].drop_duplicates(keys)
+    return rows[rows.index.isin(kept.index)]
 
 
 def pool_outcomes(dataset: pd.DataFrame) -> list[PooledOutcome]:
