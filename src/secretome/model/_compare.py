@@ -164,16 +164,8 @@ def compare_times(
 
     Each arm is simulated once for the default subject and once for the virtual subjects, up to the latest
     time, and read at every time; a dose after a time cannot change the state at it, so each result equals
-    :func:`compare` at its time (a dose at exactly that time is applied before the readout in both).
-
-    Examples
-    --------
-    >>> from secretome.model import preset
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ev.yaml"
-    >>> _ = path.write_text("doses: [{product: ev, amount: 1.0e+9, start: 7, every: 7, count: 5}]")
-    >>> [r.at_time for r in compare_times(preset("rat-mia"), path, [14, 28], subjects=2, simulator="scipy")]
-    [14.0, 28.0]
+    :func:`compare` at its time (a dose at exactly that time is applied before the readout in both). The
+    parameters are :func:`compare`'s; see tests/model/test_compare.py for a worked example with its closed form.
     """
     if isinstance(subjects, bool) or not isinstance(subjects, int) or subjects < 2:
         raise InputError("must be an integer >= 2", field="subjects", value=subjects)
