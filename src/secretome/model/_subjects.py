@@ -5,7 +5,9 @@ assumed parameter in model order takes *n* consecutive uniform doubles, each mad
 PCG64 can jump ahead by any number of outputs in O(log n) steps (``advance``), so the subjects
 ``start:stop`` are drawn alone by jumping to each parameter's offset ``j * n + start``: a chunk's draws are
 those of the whole cohort, bit for bit, whichever chunks are drawn, in what order and where, and nothing
-but the chunk is ever held.
+but the chunk is ever held. That a double takes one output is how numpy's ``Generator.uniform`` draws,
+not a documented promise: tests/model/test_subjects.py compares chunks with the sequential stream, so a
+numpy that drew otherwise would fail there rather than shift the draws unnoticed.
 
 References
 ----------
