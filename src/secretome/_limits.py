@@ -37,8 +37,9 @@ MAX_SUBJECTS = 100_000
 """Virtual subjects of one simulation, whose trajectories are all held (1000 make the report's bands)."""
 
 MAX_COHORT_SUBJECTS = 1_000_000
-"""Virtual subjects of one cohort: its bands are streamed, but its draws are held (8 bytes per subject and
-parameter, twice; the peak memory of 10^6 subjects is in benchmarks/README.md)."""
+"""Virtual subjects of one cohort: its draws and bands are streamed, so its memory grows only with the
+logarithm of the subjects (and by one status each); the limit bounds the run time, most of an hour for 10^6
+on 2 cores (benchmarks/README.md)."""
 
 MAX_DOSES = 1_000
 """Doses of one regimen, all entries together (daily dosing for almost 3 years; 1000 doses simulate in ~4 s)."""

@@ -36,3 +36,16 @@ def test_beyond_it_every_quantile_is_within_the_rank_bound(n):
         hi = min(n - 1, int(np.ceil(q * (n - 1))) + sketch.rank_error + 1)
         assert np.all(ordered[lo] <= estimate[i])
         assert np.all(estimate[i] <= ordered[hi])
+
+
+def test_what_it_holds_is_under_a_capacity_per_level_and_pins_no_larger_block():
+    # 20,000 values through capacity 256: level l > 0 first receives values after 256 * 2**(l - 1) of them,
+    # so levels 0-7. Each kept array owns its rows (a strided view of a sorted block would keep the whole
+    # block alive, doubling the memory).
+    sketch = QuantileSketch((5,), capacity=256)
+    for start in range(0, 20_000, 64):
+        sketch.add(np.random.default_rng(start).normal(size=(64, 5)))
+    held = [chunk for level in sketch._levels for chunk in level]
+    assert all(chunk.base is None or chunk.base.nbytes == chunk.nbytes for chunk in held)
+    assert all(sum(chunk.shape[0] for chunk in level) < 256 for level in sketch._levels)
+    assert len(sketch._levels) == 8

@@ -17,11 +17,12 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
+from itertools import islice
 from multiprocessing import get_context
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -34,7 +35,7 @@ from secretome.model._roadrunner import RoadRunnerSession
 from secretome.model._simulate import simulate
 from secretome.model._spec import Model
 
-__all__ = ["Simulator", "batch_runner", "iter_batches", "resolve_simulator", "run_batch"]
+__all__ = ["Rows", "Simulator", "batch_runner", "iter_batches", "resolve_simulator", "run_batch"]
 
 Simulator = Literal["auto", "rodas", "roadrunner", "scipy"]
 Engine = Literal["rodas", "roadrunner", "scipy"]
@@ -49,6 +50,16 @@ _RODAS_MAX_STEPS = 25_000_000
 # Subjects per chunk of the compiled solver: one chunk is one unit of work for a thread, one progress step
 # and one block of memory (chunk x times x species doubles), so memory does not grow with the cohort.
 _RODAS_CHUNK = 64
+
+
+class Rows(Protocol):
+    """A parameter matrix, one row per subject, read a contiguous chunk of rows at a time: an ndarray, or
+    :class:`secretome.model._subjects.SubjectDraws`, which draws only the rows asked for."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __getitem__(self, rows: slice, /) -> np.ndarray: ...
 
 
 def resolve_simulator(simulator: str, scheduler: str = "local") -> Engine:
@@ -157,7 +168,7 @@ def _rodas(
 
 def iter_batches(
     model: Model,
-    matrix: np.ndarray,
+    matrix: Rows,
     times: np.ndarray,
     *,
     rtol: float = 1e-6,
@@ -174,15 +185,17 @@ def iter_batches(
     compiled solver (:mod:`secretome.model._solver`) in *workers* threads (default: the machine's cores),
     or on the workers of a Dask cluster's *executor* (:mod:`secretome._scheduler`); at most two chunks per
     worker are in flight, which bounds memory. Chunks are fixed before any runs and yielded in order, so
-    the results do not depend on where they ran.
+    the results do not depend on where they ran. The rows of a chunk are read from *matrix* only when the
+    chunk is sent (in this thread for a cluster, in its worker thread here), so a lazy *matrix*
+    (:class:`~secretome.model._subjects.SubjectDraws`) is never held whole.
     """
     n = matrix.shape[0]
     report = progress or (lambda *_: None)
     report(task, 0, n)
-    chunks = [slice(i, min(i + _RODAS_CHUNK, n)) for i in range(0, n, _RODAS_CHUNK)]
+    chunks = (slice(i, min(i + _RODAS_CHUNK, n)) for i in range(0, n, _RODAS_CHUNK))
     if executor is not None:
         yield from _in_flight(
-            executor, [partial(_chunk_task, model, matrix[c], times, rtol, atol, c) for c in chunks],
+            executor, (partial(_chunk_task, model, matrix[c], times, rtol, atol, c) for c in chunks),
             2 * executor_workers(executor), report, task, n,
         )  # fmt: skip
         return
@@ -191,7 +204,7 @@ def iter_batches(
     def chunk_of(chunk: slice) -> tuple[slice, np.ndarray, np.ndarray, tuple[str, ...]]:
         return (chunk, *run(matrix[chunk]))
 
-    workers = max(1, min(workers or os.cpu_count() or 1, len(chunks)))
+    workers = max(1, min(workers or os.cpu_count() or 1, -(-n // _RODAS_CHUNK)))
     done = 0
     if workers == 1:
         for chunk in chunks:
@@ -201,21 +214,22 @@ def iter_batches(
             yield result
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        yield from _in_flight(pool, [partial(chunk_of, c) for c in chunks], 2 * workers, report, task, n)
+        yield from _in_flight(pool, (partial(chunk_of, c) for c in chunks), 2 * workers, report, task, n)
 
 
 def _in_flight(
-    pool: Executor, calls: list[Callable[[], _Chunk]], limit: int, report: ProgressCallback, task: str, n: int
+    pool: Executor, calls: Iterable[Callable[[], _Chunk]], limit: int, report: ProgressCallback, task: str, n: int
 ) -> Iterator[_Chunk]:
-    """Run *calls* on *pool* with at most *limit* in flight, yielding their results in order."""
-    pending = deque(pool.submit(call) for call in calls[:limit])
-    queued = len(pending)
+    """Run *calls* on *pool* with at most *limit* in flight, yielding their results in order; *calls* is
+    consumed one call at a time, as each is submitted."""
+    calls = iter(calls)
+    pending = deque(pool.submit(call) for call in islice(calls, limit))
     done = 0
     while pending:
         result = pending.popleft().result()
-        if queued < len(calls):
-            pending.append(pool.submit(calls[queued]))
-            queued += 1
+        following = next(calls, None)
+        if following is not None:
+            pending.append(pool.submit(following))
         done += result[0].stop - result[0].start
         report(task, done, n)
         yield result

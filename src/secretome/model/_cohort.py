@@ -23,11 +23,10 @@ from secretome._result import Result, json_safe
 from secretome._scheduler import check_scheduler, cluster_executor
 from secretome.errors import InputError, NumericalError, SecretomeWarning
 from secretome.model._batch import Simulator, iter_batches, resolve_simulator, run_batch
-from secretome.model._overrides import parameter_matrix
 from secretome.model._regimen import apply_regimen
 from secretome.model._sketch import QuantileSketch
 from secretome.model._spec import Model
-from secretome.model._subjects import draw_subjects
+from secretome.model._subjects import SubjectDraws
 from secretome.model._times import output_times
 
 __all__ = ["QUANTILES", "CohortResult", "cohort"]
@@ -207,8 +206,8 @@ def cohort(
     scheduler : str
         ``"local"`` (this process), ``"processes"`` (a local Dask cluster, *workers* processes) or a
         Dask scheduler's address ``tcp://host:port`` (:mod:`secretome._scheduler`); compiled solver only.
-        The bands are the same whichever scheduler and however many workers: the draws are made
-        before any chunk runs and chunks are summarised in order.
+        The bands are the same whichever scheduler and however many workers: each chunk's draws are
+        those of the whole cohort (one seed) and chunks are summarised in order.
 
     Returns
     -------
@@ -224,9 +223,14 @@ def cohort(
     the bands summarise prior-driven spread, far wider than the integration error. The engines agree to 1e-5
     of each readout's range at tight tolerances on every preset (tests/model/test_solver.py).
 
-    Memory does not grow with *subjects* on the default engine: subjects are integrated in chunks and the
-    bands are streamed through a quantile sketch (:mod:`secretome.model._sketch`), exact up to 2048
-    subjects and beyond that within a stated rank error (in ``notes``).
+    On the default engine memory is bounded in *subjects*: it grows only with their logarithm (the sketch's
+    levels) and by one status entry each. Subjects are drawn and integrated 64 at a time, as each chunk is
+    sent (:class:`secretome.model._subjects.SubjectDraws` jumps the PCG64 generator to the chunk's offset, so
+    its draws are those :func:`~secretome.model.draw_subjects` makes for the whole cohort, bit for bit), and
+    the bands are streamed through a quantile sketch (:mod:`secretome.model._sketch`, Manku et al. 1998),
+    exact up to 2048 subjects and beyond that within a stated rank error (in ``notes``). Peak memory against
+    *subjects* is in benchmarks/README.md. The other engines hold every subject's trajectories
+    (:func:`~secretome.model._batch.run_batch`).
 
     A failed subject (integration error) is left out of the bands, listed in ``failed`` and warned
     about; if every subject fails a :class:`~secretome.errors.NumericalError` is raised.
@@ -248,8 +252,8 @@ def cohort(
     if grid[0] != 0.0:
         raise InputError("output times must start at 0", field="times", value=float(grid[0]))
     model = model.with_doses(model.doses, t_end=end)  # a dose after t_end is an InputError naming it
-    draws = draw_subjects(model, subjects, seed=seed, maximum=MAX_COHORT_SUBJECTS)
-    if not draws:
+    draws = SubjectDraws(model, subjects, seed=seed, maximum=MAX_COHORT_SUBJECTS)
+    if not draws.names:
         raise InputError("the model has no assumed parameters to vary", record=model.name, field="parameters")
     engine = resolve_simulator(simulator, scheduler)
     sketch = QuantileSketch((grid.size, len(model.readouts)))
@@ -257,12 +261,13 @@ def cohort(
     with cluster_executor(scheduler, workers=workers) as executor:
         if engine == "rodas":
             # Chunk by chunk: only the chunks in flight and the sketch are held, whatever the cohort's size.
-            batches = iter_batches(model, parameter_matrix(model, draws), grid, workers=workers, progress=progress,
-                                   task="cohort", executor=executor)  # fmt: skip
+            batches = iter_batches(model, draws, grid, workers=workers, progress=progress, task="cohort",
+                                   executor=executor)  # fmt: skip
         else:
             _, readouts, run_status, _ = run_batch(
-                model, draws, grid, simulator=engine, workers=workers, progress=progress, task="cohort"
-            )
+                model, draws.columns(0, subjects), grid, simulator=engine, workers=workers, progress=progress,
+                task="cohort",
+            )  # fmt: skip
             batches = iter([(slice(0, subjects), None, readouts, run_status)])
         for _, _, readouts, chunk_status in batches:
             ok = np.array([s == "ok" for s in chunk_status])
@@ -282,4 +287,4 @@ def cohort(
             f"bands streamed through a quantile sketch (Manku et al. 1998): each quantile is within "
             f"{sketch.rank_error} ranks ({100 * sketch.rank_error / sketch.count:.2g}% of subjects) of the exact one"
         )
-    return CohortResult.of(model, grid, bands, status, tuple(draws), seed=seed, simulator=engine, notes=tuple(notes))
+    return CohortResult.of(model, grid, bands, status, draws.names, seed=seed, simulator=engine, notes=tuple(notes))

@@ -9,7 +9,11 @@ most ``2**l``, and the sum over compactions is reported as a bound on the rank e
 than *capacity* nothing is compacted and the quantiles are exactly numpy's (linear interpolation).
 
 Every cell receives the same number of values (one per subject), so one sketch structure serves all cells
-and each compaction is a single sort along the subject axis.
+and each compaction is a single sort along the subject axis. Memory: fewer than *capacity* rows of cells
+per level (twice that while a level is compacted) and ``floor(log2(count / capacity)) + 2`` levels, so it
+grows with the logarithm of the count; each kept block owns its rows (a strided view of a sorted block
+would keep the whole block alive), and the final quantiles gather it a block of cells at a time rather
+than copying it whole.
 
 References
 ----------
@@ -71,29 +75,29 @@ class QuantileSketch:
         while self._sizes[level] >= self.capacity:
             held = np.concatenate(self._levels[level])
             full, rest = held[: self.capacity], held[self.capacity :]
-            self._levels[level] = [rest] if rest.shape[0] else []
+            self._levels[level] = [rest.copy()] if rest.shape[0] else []
             self._sizes[level] = rest.shape[0]
             offset = self._flips[level]
             self._flips[level] ^= 1  # alternate odd and even survivors, so the errors do not add up one way
             self.rank_error += 2**level
-            self._push(level + 1, np.sort(full, axis=0)[offset::2])
+            full.sort(axis=0)  # in place: held is this compaction's own concatenation
+            self._push(level + 1, full[offset::2].copy())
 
     def quantiles(self, q: Sequence[float]) -> np.ndarray:
         """The quantiles *q* of every cell, shape ``(len(q), *shape)``."""
         q = np.asarray(q, dtype=float)
-        parts = [(np.concatenate(chunks), 2**level) for level, chunks in enumerate(self._levels) if chunks]
         if self.exact:
-            return np.quantile(parts[0][0], q, axis=0)
+            return np.quantile(np.concatenate(self._levels[0]), q, axis=0)
         cells = int(np.prod(self.shape, dtype=int))
-        values = np.concatenate([v.reshape(v.shape[0], cells) for v, _ in parts])
+        parts = [(v.reshape(v.shape[0], cells), 2**level) for level, chunks in enumerate(self._levels) for v in chunks]
         weights = np.concatenate([np.full(v.shape[0], w, dtype=float) for v, w in parts])
         out = np.empty((q.size, cells))
-        # A block of cells at a time: the sort's temporaries stay a few MB whatever the number of cells.
-        block = max(1, 2**20 // values.shape[0])
+        # A block of cells at a time, gathered from every level: the sort's temporaries stay a few MB
+        # whatever the number of cells, and the sketch is never copied whole.
+        block = max(1, 2**20 // weights.size)
         for start in range(0, cells, block):
-            out[:, start : start + block] = _weighted_quantiles(
-                values[:, start : start + block], weights, q, self.count
-            )
+            values = np.concatenate([v[:, start : start + block] for v, _ in parts])
+            out[:, start : start + block] = _weighted_quantiles(values, weights, q, self.count)
         return out.reshape(q.size, *self.shape)
 
 
