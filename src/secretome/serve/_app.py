@@ -13,6 +13,7 @@ import secrets
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -284,12 +285,15 @@ async def synthesis(request: Request) -> Response:
             error = exc
     context = {"choices": choices, "key": key, "args": args, "analysis": analysis, "error": error, "svg": svg}
     context |= {"subgroups": SUBGROUPS, "methods": ("REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB", "EE")}
-    context |= {"query": request.url.query}
+    # The downloads name the analysis shown, also on a first visit, whose URL names none.
+    context |= {"query": urlencode({**request.query_params, "analysis": key})}
     return _render(request, "_synthesis_panel.html" if _hx(request) else "synthesis.html", context)
 
 
 @_page()
 async def synthesis_download(request: Request) -> Response:
+    if request.path_params["kind"] not in ("csv", "svg", "pdf"):
+        raise HTTPException(404, "the synthesis downloads are .csv (the analysis), .svg and .pdf (the forest plot)")
     bench = _bench(request)
     _, dataset = await _call(bench.analysis_data)
     key = request.query_params.get("analysis", "")
