@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import sqlalchemy as sa
 
 from secretome.errors import InputError, StoreBusyError
@@ -38,3 +39,41 @@ def test_simultaneous_identical_decisions_of_one_reviewer_store_one(store_url, i
     with store.session() as session:
         rows = session.scalar(sa.select(sa.func.count()).select_from(orm.ScreeningDecision))
     assert rows == 1
+
+
+def test_simultaneous_reviewers_of_one_record_store_no_more_than_the_queue_asks(store_url, imports_dir):
+    # Six reviewers open the same record at once (the ranking offers each its best record) in
+    # two-reviewer mode: two decisions are stored, the others are refused and name who decided.
+    store = create_store(store_url)
+    import_files(store, [imports_dir / "sample.nbib"])
+    with store.session() as session:
+        record_id = session.scalar(sa.select(sa.func.min(orm.Record.id)))
+
+    def decide_as(reviewer: str) -> str:
+        try:
+            decide(store, record_id, "exclude", reviewer, reviewers=2)
+        except InputError as exc:
+            return f"refused: {exc}"
+        except StoreBusyError:
+            return "busy"
+        return "saved"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(decide_as, [f"r{i}" for i in range(6)]))
+    assert outcomes.count("saved") == 2, outcomes
+    refusals = [o for o in outcomes if o.startswith("refused")]
+    assert all("decided this record at title_abstract already, as many reviewers as the queue asks (2)" in o
+               for o in refusals)  # fmt: skip
+    with store.session() as session:
+        reviewers = list(session.scalars(sa.select(orm.ScreeningDecision.reviewer)))
+    assert len(reviewers) == 2
+    # Single screening: a decided record takes no second decision; without a queue (imports) it does.
+    other = record_id + 1
+    decide(store, other, "include", "r0", reviewers=1)
+    with pytest.raises(InputError) as refused:
+        decide(store, other, "include", "r1", reviewers=1)
+    assert str(refused.value) == (
+        "field 'record_id': r0 decided this record at title_abstract already, as many reviewers as the queue "
+        f"asks (1); it left your queue (got {other})"
+    )
+    decide(store, other, "include", "r1")

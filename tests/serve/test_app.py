@@ -1,13 +1,13 @@
-"""The read views through Starlette's test client: Overview, Studies, study page, Evidence map, read-only mode."""
+"""The views through Starlette's test client: Overview, Studies, study page, Evidence map, Screening, read-only mode."""
 
 from __future__ import annotations
 
 import re
 
-from secretome.evidence import evidence_map, prisma_counts, search_studies
+from secretome.evidence import decide, evidence_map, prisma_counts, screening_progress, search_studies
 from secretome.serve import ServeSettings, create_app
 
-from .conftest import make_client
+from .conftest import csrf_of, make_client
 
 
 def test_overview_shows_the_prisma_flow_counted_from_the_store(local_client, store):
@@ -114,3 +114,17 @@ def test_a_sqlite_store_is_served_on_loopback_only(store_url):
 
     with pytest.raises(InputError, match="loopback only"):
         ServeSettings(db=store_url, host="0.0.0.0")
+
+
+def test_a_record_decided_meanwhile_is_not_decided_again_and_the_page_says_so(local_client, store):
+    # bob and carol decide the record alice has open in two-reviewer mode before she does.
+    page = local_client.get("/screening", params={"reviewers": "2"}).text
+    record_id = int(page.split('name="record_id" value="')[1].split('"')[0])
+    decide(store, record_id, "include", "bob", reviewers=2)
+    decide(store, record_id, "exclude", "carol", reviewers=2)
+    form = {"record_id": record_id, "stage": "title_abstract", "reviewers": "2", "decision": "include"}
+    after = local_client.post("/screening/decide", data=form | {"csrf_token": csrf_of(page)})
+    assert after.status_code == 200
+    assert f"not saved: record {record_id}: bob and carol decided this record at title_abstract already" in after.text
+    assert f'data-record="{record_id}"' not in after.text  # the next record is shown
+    assert dict(screening_progress(store).per_reviewer) == {"bob": 1, "carol": 1}

@@ -87,27 +87,44 @@ def decide(
     *,
     stage: str = "title_abstract",
     reason: str | None = None,
+    reviewers: int | None = None,
 ) -> int:
     """Record *reviewer*'s decision on a record at *stage*; return the decision's id.
+
+    Parameters
+    ----------
+    reviewers : {1, 2}, optional
+        The queue's reviewers per record (:func:`pending_records`): the decision is refused when
+        the record has that many reviewers' decisions already. Reviewers who opened the same record
+        at the same moment (the ranking offers everyone its best record) then do not add a third
+        decision, or a second one in single screening. ``None``: no limit (importing decisions).
 
     Raises
     ------
     InputError
         Unknown decision or stage, no reviewer, a full-text exclusion without reason, a record that
-        does not exist or is a duplicate, or a record this reviewer decided at this stage already
-        (undo that decision first).
+        does not exist or is a duplicate, a record this reviewer decided at this stage already
+        (undo that decision first), or one that has its *reviewers* decisions already.
     """
     reason = _check(stage, decision, reviewer, reason)
+    if reviewers is not None:
+        check_choice("reviewers", reviewers, (1, 2))
     with store.session() as session:
-        _lock_record(session, record_id)
-        mine = sa.select(orm.ScreeningDecision.id).where(
-            orm.ScreeningDecision.record_id == record_id,
-            orm.ScreeningDecision.stage == stage,
-            orm.ScreeningDecision.reviewer == reviewer,
+        _lock_record(session, record_id)  # before counting: a concurrent decision on the record waits
+        others = sa.select(orm.ScreeningDecision.reviewer).where(
+            orm.ScreeningDecision.record_id == record_id, orm.ScreeningDecision.stage == stage
         )
-        if session.scalar(mine.limit(1)) is not None:
+        decided_by = set(session.scalars(others))
+        if reviewer in decided_by:
             raise InputError(
                 f"{reviewer} decided this record at {stage} already; undo that decision to change it",
+                field="record_id",
+                value=record_id,
+            )
+        if reviewers is not None and len(decided_by) >= reviewers:
+            raise InputError(
+                f"{' and '.join(sorted(decided_by))} decided this record at {stage} already, as many reviewers "
+                f"as the queue asks ({reviewers}); it left your queue",
                 field="record_id",
                 value=record_id,
             )

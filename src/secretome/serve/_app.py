@@ -417,15 +417,22 @@ async def screening_decide(request: Request) -> Response:
     form = _form(request)
     record_id = _record_id(form)
     stage = form.get("stage", "title_abstract")
-    await _call(
-        decide,
-        bench.store,
-        record_id,
-        form.get("decision", ""),
-        request.state.user.username,
-        stage=stage,
-        reason=form.get("reason"),
-    )
+    try:
+        await _call(
+            decide,
+            bench.store,
+            record_id,
+            form.get("decision", ""),
+            request.state.user.username,
+            stage=stage,
+            reason=form.get("reason"),
+            reviewers=2 if form.get("reviewers") == "2" else 1,
+        )
+    except InputError as exc:
+        if exc.field != "record_id":
+            raise
+        # Decided meanwhile (by others, or by this reviewer in another tab): say so and go on.
+        return _back_to_screening(form, f"not saved: record {record_id}: {exc.reason}")
     return _back_to_screening(form, f"{form.get('decision')}: record {record_id}")
 
 
