@@ -383,14 +383,15 @@ async def screening(request: Request) -> Response:
     user = request.state.user
     stage, reviewers = _screening_args(request)
     pending = await _call(pending_records, bench.store, user.username, stage=stage, reviewers=reviewers)
-    order = await _call(bench.priority, bench.store, stage) if pending else []
-    queue = [r for r in order if r in pending]
+    order = await _call(bench.priority, bench.store, stage) if pending else None
+    queue = [r for r in order.record_ids if r in pending] if order else []
     record = await _call(get_record, bench.store, queue[0]) if queue else None
     progress = await _call(screening_progress, bench.store, stage=stage)
     mine = (await _call(audit_log, bench.store, limit=5, actor=user.username)).entries
     last = next((e for e in mine if e.action == "screening.decide"), None)
     context = {"stage": stage, "reviewers": reviewers, "record": record, "n_pending": len(queue)}
     context |= {"progress": progress, "last": last, "message": request.query_params.get("message", "")}
+    context |= {"order_note": order.note if order else ""}
     return _render(request, "screening.html", context)
 
 
