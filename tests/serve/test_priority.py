@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
 
 from secretome.evidence import decide, rank_records, record_order
-from secretome.serve import ServeSettings, active_learning_order, create_app, store_order
+from secretome.serve import (
+    CachedPriority,
+    QueueOrder,
+    ServeSettings,
+    active_learning_order,
+    create_app,
+    store_order,
+)
 
 from .conftest import make_client
 
@@ -49,3 +58,30 @@ def test_each_priority_orders_every_record_once(store):
     # The ranked order puts the decided records last (the store's order), the unscreened first as ranked.
     ranked = active_learning_order(store, "title_abstract").record_ids
     assert ranked[: len(rank_records(store).records)] == tuple(r.record_id for r in rank_records(store).records)
+
+
+def test_a_cached_priority_computes_once_per_state_and_retrains_in_the_background(store):
+    # A fake ranker that counts its fits and can be held mid-fit, to see what pages get meanwhile.
+    fits: list[int] = []
+    release = threading.Event()
+
+    def ranker(store_, stage):
+        fits.append(len(fits))
+        if len(fits) > 1:
+            release.wait(10)
+        return QueueOrder((len(fits),), f"fit {len(fits)}", ranked=True)
+
+    cached = CachedPriority(ranker)
+    assert cached(store, "title_abstract").note == "fit 1"
+    assert cached(store, "title_abstract").note == "fit 1"
+    assert len(fits) == 1  # the same state: no second fit
+    decide(store, record_order(store)[0], "include", "bob")
+    # The state moved on: the page gets the last ranking at once while one thread fits the next.
+    assert cached(store, "title_abstract").note == "fit 1"
+    assert cached(store, "title_abstract").note == "fit 1"
+    release.set()
+    deadline = time.monotonic() + 10
+    while cached(store, "title_abstract").note != "fit 2":
+        assert time.monotonic() < deadline, "the background fit never replaced the cached order"
+        time.sleep(0.02)
+    assert len(fits) == 2  # one background fit, not one per page

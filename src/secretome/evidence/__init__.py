@@ -134,6 +134,7 @@ from secretome.evidence._team_screening import (
     record_order,
     resolve_conflict,
     screening_progress,
+    screening_state,
     undo_change,
 )
 
@@ -256,6 +257,7 @@ __all__ = [
     "schema_head",
     "screen_record",
     "screening_progress",
+    "screening_state",
     "search_studies",
     "session_account",
     "sign_in",

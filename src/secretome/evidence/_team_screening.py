@@ -44,6 +44,7 @@ __all__ = [
     "record_order",
     "resolve_conflict",
     "screening_progress",
+    "screening_state",
     "undo_change",
 ]
 
@@ -360,6 +361,22 @@ def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -
         session.delete(row)
         record_event(session, actor, "screening.undo", f"record {row.record_id}", detail)
     return f"{detail['decision']} of record {detail['record_id']} by {detail['reviewer']} undone"
+
+
+def screening_state(store: Store, stage: str = "title_abstract") -> tuple[int, int, int]:
+    """A cheap fingerprint of what a screening order depends on: records to screen and decisions at *stage*.
+
+    ``(de-duplicated records, decisions, highest decision id)``: an import, a merge, a decision, a
+    resolved conflict or an undo changes it, so a cached ranking is known to be stale by one query.
+    """
+    check_choice("stage", stage, SCREENING_STAGES)
+    records = sa.select(sa.func.count()).select_from(orm.Record).where(orm.Record.duplicate_of.is_(None))
+    decisions = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(orm.ScreeningDecision.id), 0)).where(
+        orm.ScreeningDecision.stage == stage
+    )
+    with store.session() as session:
+        n_decisions, last = session.execute(decisions).one()
+        return int(session.scalar(records) or 0), int(n_decisions), int(last)
 
 
 def record_order(store: Store) -> list[int]:

@@ -9,6 +9,7 @@ from secretome.serve._app import create_app
 from secretome.serve._priority import (
     DEFAULT_PRIORITY,
     PRIORITIES,
+    CachedPriority,
     Priority,
     QueueOrder,
     active_learning_order,
@@ -20,6 +21,7 @@ from secretome.serve._settings import ServeSettings
 __all__ = [
     "DEFAULT_PRIORITY",
     "PRIORITIES",
+    "CachedPriority",
     "Priority",
     "QueueOrder",
     "ServeSettings",

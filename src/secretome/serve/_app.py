@@ -50,6 +50,7 @@ from secretome.evidence import (
     undo_change,
 )
 from secretome.report import analysis_dataset
+from secretome.serve._claims import Claims
 from secretome.serve._explorer import (
     MAX_SUBJECTS,
     default_request,
@@ -66,7 +67,7 @@ from secretome.serve._pages import form_fields as _form
 from secretome.serve._pages import is_htmx as _hx
 from secretome.serve._pages import page as _page
 from secretome.serve._pages import render as _render
-from secretome.serve._priority import PRIORITIES
+from secretome.serve._priority import PRIORITIES, CachedPriority
 from secretome.serve._security import (
     CSRF_COOKIE,
     SECURITY_HEADERS,
@@ -132,7 +133,8 @@ class _Workbench:
         self.settings = settings
         self.store = store
         self.secret = secrets.token_bytes(32)
-        self.priority = PRIORITIES[settings.order]
+        self.priority = CachedPriority(PRIORITIES[settings.order])
+        self.claims = Claims()
         self.env = Environment(
             loader=FileSystemLoader(_HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -385,7 +387,8 @@ async def screening(request: Request) -> Response:
     pending = await _call(pending_records, bench.store, user.username, stage=stage, reviewers=reviewers)
     order = await _call(bench.priority, bench.store, stage) if pending else None
     queue = [r for r in order.record_ids if r in pending] if order else []
-    record = await _call(get_record, bench.store, queue[0]) if queue else None
+    chosen = bench.claims.pick(user.username, stage, queue, reviewers)
+    record = await _call(get_record, bench.store, chosen) if chosen is not None else None
     progress = await _call(screening_progress, bench.store, stage=stage)
     mine = (await _call(audit_log, bench.store, limit=5, actor=user.username)).entries
     last = next((e for e in mine if e.action == "screening.decide"), None)
@@ -434,6 +437,7 @@ async def screening_decide(request: Request) -> Response:
             raise
         # Decided meanwhile (by others, or by this reviewer in another tab): say so and go on.
         return _back_to_screening(form, f"not saved: record {record_id}: {exc.reason}")
+    bench.claims.decided(request.state.user.username, stage, record_id)
     return _back_to_screening(form, f"{form.get('decision')}: record {record_id}")
 
 
