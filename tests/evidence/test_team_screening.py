@@ -77,3 +77,20 @@ def test_simultaneous_reviewers_of_one_record_store_no_more_than_the_queue_asks(
         f"asks (1); it left your queue (got {other})"
     )
     decide(store, other, "include", "r1")
+
+
+def test_the_screening_state_moves_with_every_decision_and_undo(store_url, imports_dir):
+    from secretome.evidence import screening_state, undo_change
+
+    store = create_store(store_url)
+    assert screening_state(store) == (0, 0, 0)
+    import_files(store, [imports_dir / "sample.nbib"])
+    with store.session() as session:
+        n_records = session.scalar(sa.select(sa.func.count()).select_from(orm.Record))
+        first = session.scalar(sa.select(sa.func.min(orm.Record.id)))
+    assert screening_state(store) == (n_records, 0, 0)
+    decision = decide(store, first, "include", "kh")
+    assert screening_state(store) == (n_records, 1, decision)
+    assert screening_state(store, "full_text") == (n_records, 0, 0)
+    undo_change(store, f"decision:{decision}", "kh")
+    assert screening_state(store) == (n_records, 0, 0)
