@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import re
 
-from secretome.evidence import decide, evidence_map, prisma_counts, screening_progress, search_studies
+import pytest
+
+from secretome.evidence import (
+    decide,
+    evidence_map,
+    prisma_counts,
+    record_order,
+    screening_progress,
+    search_studies,
+)
 from secretome.serve import ServeSettings, create_app
 
 from .conftest import csrf_of, make_client
@@ -128,3 +137,26 @@ def test_a_record_decided_meanwhile_is_not_decided_again_and_the_page_says_so(lo
     assert f"not saved: record {record_id}: bob and carol decided this record at title_abstract already" in after.text
     assert f'data-record="{record_id}"' not in after.text  # the next record is shown
     assert dict(screening_progress(store).per_reviewer) == {"bob": 1, "carol": 1}
+
+
+def test_two_reviewer_mode_shows_cohens_kappa_and_resolves_conflicts(local_client, store):
+    from sklearn.metrics import cohen_kappa_score
+
+    ids = record_order(store)[:8]
+    bob = ["include" if k % 2 else "exclude" for k in range(8)]
+    carol = ["include" if k % 3 else "exclude" for k in range(8)]
+    for record_id, b, c in zip(ids, bob, carol, strict=True):
+        decide(store, record_id, b, "bob", reviewers=2)
+        decide(store, record_id, c, "carol", reviewers=2)
+    page = local_client.get("/screening", params={"reviewers": "2"}).text
+    kappa = re.search(r"<td>bob / carol</td><td class=\"num\">([0-9.\-]+)</td><td class=\"num\">n = 8</td>", page)
+    assert kappa is not None, "no kappa for bob and carol on the page"
+    assert float(kappa.group(1)) == pytest.approx(cohen_kappa_score(bob, carol), abs=5e-4)  # 0.250
+    conflicts = [i for i, b, c in zip(ids, bob, carol, strict=True) if b != c]
+    assert re.findall(r'id="conflict-(\d+)"', page) == [str(i) for i in conflicts]
+    form = {"record_id": conflicts[0], "stage": "title_abstract", "reviewers": "2", "decision": "include",
+            "reason": "population fits", "csrf_token": csrf_of(page)}  # fmt: skip
+    after = local_client.post("/screening/resolve", data=form).text
+    assert f"conflict on record {conflicts[0]} resolved: include" in after
+    assert re.findall(r'id="conflict-(\d+)"', after) == [str(i) for i in conflicts[1:]]
+    assert "screening.resolve" in local_client.get("/audit").text
