@@ -160,3 +160,17 @@ def test_two_reviewer_mode_shows_cohens_kappa_and_resolves_conflicts(local_clien
     assert f"conflict on record {conflicts[0]} resolved: include" in after
     assert re.findall(r'id="conflict-(\d+)"', after) == [str(i) for i in conflicts[1:]]
     assert "screening.resolve" in local_client.get("/audit").text
+
+
+def test_the_studies_download_as_study_files_that_load_as_the_corpus(local_client, store, tmp_path):
+    import io
+    import zipfile
+
+    from secretome.evidence import get_studies, load_corpus
+
+    page = local_client.get("/studies").text
+    assert 'href="/export/studies.zip"' in page
+    response = local_client.get("/export/studies.zip")
+    assert response.headers["content-type"] == "application/zip"
+    zipfile.ZipFile(io.BytesIO(response.content)).extractall(tmp_path)
+    assert load_corpus(tmp_path / "studies").studies == get_studies(store)

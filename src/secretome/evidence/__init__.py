@@ -35,7 +35,7 @@ from secretome.evidence._corpus import (
     read_study_file,
 )
 from secretome.evidence._dedupe import TITLE_THRESHOLD, DedupeResult, MergeReport, dedupe_records, undo_merge
-from secretome.evidence._export import EXPORT_FORMATS, ExportResult, export_studies
+from secretome.evidence._export import EXPORT_FORMATS, ExportResult, export_studies, study_files
 from secretome.evidence._facets import (
     FACETS,
     HIGH_RISK,
@@ -265,6 +265,7 @@ __all__ = [
     "simulate_screening",
     "study_document",
     "study_facets",
+    "study_files",
     "study_json_schema",
     "sync_facets",
     "text_features",

@@ -37,7 +37,7 @@ from secretome.evidence._corpus import read_study_document
 from secretome.evidence._schema import ARM_STATISTICS, SCHEMA_VERSION, Study, parse_study
 from secretome.evidence._store import Store
 
-__all__ = ["EXPORT_FORMATS", "ExportResult", "export_studies"]
+__all__ = ["EXPORT_FORMATS", "ExportResult", "export_studies", "study_files"]
 
 EXPORT_FORMATS = ("corpus", "csv", "json", "ris", "xlsx")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".ris": "ris", ".xlsx": "xlsx"}
@@ -183,6 +183,30 @@ def _holds(target: Path, document: dict[str, Any]) -> bool:
         return False
 
 
+def study_files(store: Store) -> dict[str, tuple[dict[str, Any], str]]:
+    """Every study of *store* as a study file: ``{"<id>.yaml": (document, YAML text)}``, sorted by id.
+
+    Each text is read back and validated as :func:`~secretome.evidence.load_corpus` reads it, so a
+    file that would not load is an error here, not after it was written.
+
+    Raises
+    ------
+    InputError
+        The store holds no study, or a study fails validation once written (names file and field).
+    """
+    with store.session() as session:
+        documents = session.execute(sa.select(orm.Study.id, orm.Study.document).order_by(orm.Study.id)).all()
+    if not documents:
+        raise InputError(f"the store {store.url} holds no study to export", field="studies")
+    files = {}
+    for study_id, document in documents:
+        name = f"{study_id}.yaml"
+        text = _study_yaml(document)
+        parse_study(yaml.safe_load(text), file=name)
+        files[name] = (document, text)
+    return files
+
+
 def _export_corpus(store: Store, out: str | Path) -> ExportResult:
     """Write one ``<id>.yaml`` study file per study of *store* into the folder *out* (see :func:`export_studies`)."""
     folder = Path(out)
@@ -190,28 +214,17 @@ def _export_corpus(store: Store, out: str | Path) -> ExportResult:
         raise OutputError("is not a folder; a corpus export writes one study file per study into a folder", file=out)
     if not folder.parent.is_dir():
         raise OutputError("the folder's parent does not exist", file=str(folder))
-    with store.session() as session:
-        documents = session.execute(sa.select(orm.Study.id, orm.Study.document).order_by(orm.Study.id)).all()
-    if not documents:
-        raise InputError(f"the store {store.url} holds no study to export", field="studies")
-    files: dict[Path, str] = {}
-    n_results = 0
-    for study_id, document in documents:
-        target = folder / f"{study_id}.yaml"
-        # The study as `load_corpus` will read it back: the written text, parsed and validated.
-        text = _study_yaml(document)
-        n_results += len(parse_study(yaml.safe_load(text), file=target).results)
-        if not _holds(target, document):
-            files[target] = text
-    if folder.is_dir():
-        # A file of a study that is not in the store would come back with the next `evidence init`.
-        exported = {f"{study_id}.yaml" for study_id, _ in documents}
-        if stale := sorted(p.name for p in folder.glob("*.yaml") if p.name not in exported):
-            raise InputError(
-                f"the folder holds study files of studies not in the store ({', '.join(stale[:5])}"
-                f"{', ...' if len(stale) > 5 else ''}); remove them or export to a new folder",
-                file=str(folder),
-            )
+    exported = study_files(store)
+    files = {folder / name: text for name, (document, text) in exported.items() if not _holds(folder / name, document)}
+    n_results = sum(len(document.get("results") or ()) for document, _ in exported.values())
+    # A file of a study that is not in the store would come back with the next `evidence init`.
+    stale = sorted(p.name for p in folder.glob("*.yaml") if p.name not in exported) if folder.is_dir() else []
+    if stale:
+        raise InputError(
+            f"the folder holds study files of studies not in the store ({', '.join(stale[:5])}"
+            f"{', ...' if len(stale) > 5 else ''}); remove them or export to a new folder",
+            file=str(folder),
+        )
     made = not folder.exists()
     try:
         folder.mkdir(exist_ok=True)
@@ -222,7 +235,8 @@ def _export_corpus(store: Store, out: str | Path) -> ExportResult:
         if made:
             folder.rmdir()  # made here, and nothing was written into it
         raise
-    return ExportResult(str(folder), "corpus", len(documents), n_results, n_unchanged=len(documents) - len(files))
+    n_studies = len(exported)
+    return ExportResult(str(folder), "corpus", n_studies, n_results, n_unchanged=n_studies - len(files))
 
 
 def export_studies(

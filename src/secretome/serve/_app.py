@@ -9,8 +9,10 @@ when the store is writable: in read-only mode they are not registered at all.
 from __future__ import annotations
 
 import base64
+import io
 import secrets
 import threading
+import zipfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -46,6 +48,7 @@ from secretome.evidence import (
     screening_progress,
     search_studies,
     sign_in,
+    study_files,
     sync_facets,
     undo_change,
 )
@@ -252,6 +255,18 @@ async def evidence_map_view(request: Request) -> Response:
     peak = max((len(v) for v in cells.values()), default=1)
     context = {"emap": emap, "rows": rows, "columns": columns, "cells": cells, "design": design, "designs": designs}
     return _render(request, "map.html", context | {"peak": peak})
+
+
+@_page()
+async def corpus_download(request: Request) -> Response:
+    """Every study of the store as its study file, in one zip: the corpus folder a team reviews and commits."""
+    files = await _call(study_files, _bench(request).store)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, (_, text) in files.items():
+            archive.writestr(f"studies/{name}", text)
+    headers = {"content-disposition": 'attachment; filename="studies.zip"'}
+    return Response(buffer.getvalue(), media_type="application/zip", headers=headers)
 
 
 # ---------------------------------------------------------------- synthesis
@@ -586,6 +601,7 @@ def create_app(settings: ServeSettings, *, store: Store | None = None) -> Starle
         Route("/studies", studies),
         Route("/studies/{study_id}", study),
         Route("/map", evidence_map_view),
+        Route("/export/studies.zip", corpus_download),
         Route("/synthesis", synthesis),
         Route("/synthesis/download.{kind:str}", synthesis_download),
         Route("/model", model_explorer),
