@@ -94,3 +94,18 @@ def test_the_screening_state_moves_with_every_decision_and_undo(store_url, impor
     assert screening_state(store, "full_text") == (n_records, 0, 0)
     undo_change(store, f"decision:{decision}", "kh")
     assert screening_state(store) == (n_records, 0, 0)
+
+
+def test_only_a_full_text_inclusion_links_a_study_and_only_one_in_the_store(store_url, imports_dir, synthetic_corpus):
+    store = create_store(store_url, corpus=synthetic_corpus)
+    import_files(store, [imports_dir / "sample.nbib"])
+    with store.session() as session:
+        record_id = session.scalar(sa.select(sa.func.min(orm.Record.id)))
+    with pytest.raises(InputError, match="only a record included at full text is linked to a study"):
+        decide(store, record_id, "include", "kh", study_id="example-2020-synthetic")
+    with pytest.raises(InputError, match="field 'study_id': no such study in the store"):
+        decide(store, record_id, "include", "kh", stage="full_text", study_id="nope")
+    decide(store, record_id, "include", "kh", stage="full_text", study_id="example-2020-synthetic")
+    with store.session() as session:
+        assert session.get(orm.Record, record_id).study_id == "example-2020-synthetic"
+        assert session.scalar(sa.select(sa.func.count()).select_from(orm.ScreeningDecision)) == 1

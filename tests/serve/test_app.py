@@ -174,3 +174,18 @@ def test_the_studies_download_as_study_files_that_load_as_the_corpus(local_clien
     assert response.headers["content-type"] == "application/zip"
     zipfile.ZipFile(io.BytesIO(response.content)).extractall(tmp_path)
     assert load_corpus(tmp_path / "studies").studies == get_studies(store)
+
+
+def test_a_full_text_inclusion_links_its_study_and_the_prisma_flow_counts_it(local_client, store):
+    record_id = record_order(store)[0]
+    decide(store, record_id, "include", "bob")  # title and abstract
+    page = local_client.get("/screening", params={"stage": "full_text"}).text
+    assert 'name="study_id"' in page
+    form = {"record_id": record_id, "stage": "full_text", "reviewers": "1", "decision": "include",
+            "csrf_token": csrf_of(page)}  # fmt: skip
+    refused = local_client.post("/screening/decide", data=form | {"study_id": "no-such-study"}).text
+    assert f"not saved: record {record_id}: field &#39;study_id&#39;: no such study in the store" in refused
+    assert prisma_counts(store).n_full_text_assessed == 0  # the refused save changed nothing
+    local_client.post("/screening/decide", data=form | {"study_id": "alpha-2019-synthetic"})
+    counts = prisma_counts(store)
+    assert (counts.n_full_text_assessed, counts.n_studies_included, counts.n_reports_unlinked) == (1, 1, 0)

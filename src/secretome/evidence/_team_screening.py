@@ -89,11 +89,15 @@ def decide(
     stage: str = "title_abstract",
     reason: str | None = None,
     reviewers: int | None = None,
+    study_id: str | None = None,
 ) -> int:
     """Record *reviewer*'s decision on a record at *stage*; return the decision's id.
 
     Parameters
     ----------
+    study_id : str, optional
+        With an inclusion at full text: the study of the store the record reports, so that the
+        PRISMA flow counts it among the studies included by screening (as ``evidence screen --study``).
     reviewers : {1, 2}, optional
         The queue's reviewers per record (:func:`pending_records`): the decision is refused when
         the record has that many reviewers' decisions already. Reviewers who opened the same record
@@ -105,13 +109,21 @@ def decide(
     InputError
         Unknown decision or stage, no reviewer, a full-text exclusion without reason, a record that
         does not exist or is a duplicate, a record this reviewer decided at this stage already
-        (undo that decision first), or one that has its *reviewers* decisions already.
+        (undo that decision first), or one that has its *reviewers* decisions already; a study
+        given with another decision than a full-text inclusion, or not in the store.
     """
     reason = _check(stage, decision, reviewer, reason)
     if reviewers is not None:
         check_choice("reviewers", reviewers, (1, 2))
+    study_id = (study_id or "").strip() or None
+    if study_id is not None and (stage, decision) != ("full_text", "include"):
+        raise InputError("only a record included at full text is linked to a study", field="study_id", value=study_id)
     with store.session() as session:
-        _lock_record(session, record_id)  # before counting: a concurrent decision on the record waits
+        record = _lock_record(session, record_id)  # before counting: a concurrent decision on the record waits
+        if study_id is not None:
+            if session.get(orm.Study, study_id) is None:
+                raise InputError("no such study in the store", field="study_id", value=study_id)
+            record.study_id = study_id
         others = sa.select(orm.ScreeningDecision.reviewer).where(
             orm.ScreeningDecision.record_id == record_id, orm.ScreeningDecision.stage == stage
         )

@@ -446,12 +446,14 @@ async def screening_decide(request: Request) -> Response:
             stage=stage,
             reason=form.get("reason"),
             reviewers=2 if form.get("reviewers") == "2" else 1,
+            study_id=form.get("study_id"),
         )
     except InputError as exc:
-        if exc.field != "record_id":
+        if exc.field not in ("record_id", "study_id"):
             raise
-        # Decided meanwhile (by others, or by this reviewer in another tab): say so and go on.
-        return _back_to_screening(form, f"not saved: record {record_id}: {exc.reason}")
+        # Decided meanwhile (by others, or in another tab), or an unknown study: say so, nothing saved.
+        said = exc.reason if exc.field == "record_id" else str(exc)  # an unknown study: name the field
+        return _back_to_screening(form, f"not saved: record {record_id}: {said}")
     bench.claims.decided(request.state.user.username, stage, record_id)
     return _back_to_screening(form, f"{form.get('decision')}: record {record_id}")
 
