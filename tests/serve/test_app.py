@@ -186,6 +186,11 @@ def test_a_full_text_inclusion_links_its_study_and_the_prisma_flow_counts_it(loc
     refused = local_client.post("/screening/decide", data=form | {"study_id": "no-such-study"}).text
     assert f"not saved: record {record_id}: field &#39;study_id&#39;: no such study in the store" in refused
     assert prisma_counts(store).n_full_text_assessed == 0  # the refused save changed nothing
+    xss = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    echoed = local_client.post("/screening/decide", data=form | {"study_id": xss}).text
+    assert "no such study in the store" in echoed
+    assert "<script>alert" not in echoed
+    assert "&lt;img src=x onerror=alert(1)&gt;" in echoed
     local_client.post("/screening/decide", data=form | {"study_id": "alpha-2019-synthetic"})
     counts = prisma_counts(store)
     assert (counts.n_full_text_assessed, counts.n_studies_included, counts.n_reports_unlinked) == (1, 1, 0)
