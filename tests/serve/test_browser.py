@@ -124,6 +124,7 @@ def test_a_team_reviewer_signs_in_and_screens_with_the_keyboard(served_team):
     # sends the workbench's Secure session and CSRF cookies; then the keyboard, in the ranked order.
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     url, store = served_team
     with chromium() as browser:
@@ -132,12 +133,13 @@ def test_a_team_reviewer_signs_in_and_screens_with_the_keyboard(served_team):
         browser.find_element(By.ID, "username").send_keys("bob")
         browser.find_element(By.ID, "password").send_keys("wrong password")
         browser.find_element(By.ID, "sign-in").click()
+        # Each sign-in verifies an argon2id hash (most of a second on a busy machine): wait for its page.
+        WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "login-error"))
         assert "/login" in browser.current_url
-        assert browser.find_element(By.ID, "login-error").text
         browser.get_log("browser")  # the refused sign-in's 401 is logged as an error; it was meant
         browser.find_element(By.ID, "password").send_keys("correct horse battery")
         browser.find_element(By.ID, "sign-in").click()
-        assert browser.current_url.endswith("/screening")
+        WebDriverWait(browser, 30).until(lambda b: b.current_url.endswith("/screening"))
         total = int(_progress(browser).split(" of ")[1].split()[0])
         for n in range(1, 4):
             ActionChains(browser).send_keys("e" if n == 2 else "i").perform()
