@@ -109,3 +109,20 @@ def test_only_a_full_text_inclusion_links_a_study_and_only_one_in_the_store(stor
     with store.session() as session:
         assert session.get(orm.Record, record_id).study_id == "example-2020-synthetic"
         assert session.scalar(sa.select(sa.func.count()).select_from(orm.ScreeningDecision)) == 1
+
+
+def test_the_full_text_queue_holds_the_records_included_at_title_and_abstract(store_url, imports_dir):
+    from secretome.evidence import pending_records, prisma_counts, record_order
+
+    store = create_store(store_url)
+    import_files(store, [imports_dir / "sample.nbib", imports_dir / "sample.ris"])
+    first, second, third, *_ = record_order(store)
+    assert pending_records(store, "kh", stage="full_text") == set()  # nothing screened yet
+    decide(store, first, "include", "kh")
+    decide(store, second, "exclude", "kh")
+    decide(store, third, "exclude", "kh")
+    decide(store, third, "include", "ab")  # the latest title-and-abstract decision counts, as in PRISMA
+    assert pending_records(store, "kh", stage="full_text") == {first, third}
+    assert prisma_counts(store).n_sought_for_retrieval == 2
+    decide(store, first, "include", "kh", stage="full_text")
+    assert pending_records(store, "kh", stage="full_text") == {third}

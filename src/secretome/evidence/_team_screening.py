@@ -29,7 +29,7 @@ from secretome.evidence._agreement import cohen_kappa
 from secretome.evidence._audit import record_event
 from secretome.evidence._dedupe import undo_merge
 from secretome.evidence._row_lock import lock_row
-from secretome.evidence._screening import DECISIONS, SCREENING_STAGES
+from secretome.evidence._screening import DECISIONS, SCREENING_STAGES, latest_decisions
 from secretome.evidence._store import Store
 from secretome.evidence._study_edits import undo_edit
 from secretome.evidence._workbench_models import AuditEvent
@@ -158,7 +158,9 @@ def pending_records(store: Store, reviewer: str, *, stage: str = "title_abstract
     """The de-duplicated records still to screen by *reviewer* at *stage*.
 
     With ``reviewers=1`` a record is pending until anyone decided it; with ``reviewers=2`` until two
-    reviewers did, and never for a reviewer who decided it already.
+    reviewers did, and never for a reviewer who decided it already. At full text, only the records
+    whose latest title-and-abstract decision is an inclusion are screened (PRISMA 2020's reports
+    sought for retrieval, as :func:`~secretome.evidence.prisma_counts` counts them).
     """
     check_choice("stage", stage, SCREENING_STAGES)
     check_choice("reviewers", reviewers, (1, 2))
@@ -174,6 +176,9 @@ def pending_records(store: Store, reviewer: str, *, stage: str = "title_abstract
     query = sa.select(orm.Record.id).where(
         orm.Record.duplicate_of.is_(None), orm.Record.id.not_in(decided), orm.Record.id.not_in(mine)
     )
+    if stage == "full_text":
+        screened = latest_decisions("title_abstract")
+        query = query.where(orm.Record.id.in_(sa.select(screened.c.record_id).where(screened.c.decision == "include")))
     with store.session() as session:
         return set(session.scalars(query))
 
