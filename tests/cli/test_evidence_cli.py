@@ -64,6 +64,19 @@ def test_export_writes_the_file(db, tmp_path, capsys, to):
         assert rispy.loads(out.read_text(encoding="utf-8"))[0]["doi"] == "10.5555/secretome.test.2020"
 
 
+def test_export_to_corpus_writes_study_files_that_init_reads_back(db, tmp_path, capsys):
+    out = tmp_path / "studies"
+    assert main(["evidence", "export", "--db", db, "--to", "corpus", "--out", str(out)]) == 0
+    summary = f"Wrote {out} (corpus): 1 studies, 3 results; 1 study file written, 0 unchanged"
+    assert capsys.readouterr().out.strip() == summary
+    assert [p.name for p in out.iterdir()] == ["example-2020-synthetic.yaml"]
+    again = f"sqlite:///{tmp_path / 'again.db'}"
+    assert main(["evidence", "init", "--db", again, "--corpus", str(out)]) == 0
+    assert "studies: 1   results: 3" in capsys.readouterr().out
+    assert main(["evidence", "export", "--db", db, "--to", "corpus", "--out", str(tmp_path / "again.db")]) == 1
+    assert "is not a folder" in capsys.readouterr().err
+
+
 def test_map_text_and_json(db, tmp_path, capsys):
     assert main(["evidence", "map", "--db", db]) == 0
     assert "umbilical_cord" in capsys.readouterr().out

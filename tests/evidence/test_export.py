@@ -1,14 +1,26 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
 import rispy
+import yaml
 
 from secretome.errors import InputError, OutputError
+from secretome.evidence import (
+    corpus_files,
+    create_store,
+    load_corpus,
+    parse_study,
+    save_study,
+    study_document,
+)
 from secretome.evidence._export import export_studies
 from secretome.evidence._store import open_store
+
+STUDY = "example-2020-synthetic"
 
 
 @pytest.fixture
@@ -82,3 +94,59 @@ def test_xlsx_export_holds_the_csv_table(store, tmp_path):
     assert list(from_xlsx.columns) == list(from_csv.columns)
     assert len(from_xlsx) == len(from_csv)
     assert from_xlsx["quote"].tolist() == from_csv["quote"].tolist()
+
+
+# --- corpus: the store's studies back as study files -------------------------------------------
+
+
+def test_an_unedited_store_exports_the_bundled_study_files_content(tmp_path):
+    # The reference is the bundled files themselves, read with PyYAML, not our own writer.
+    with create_store(f"sqlite:///{tmp_path / 'e.db'}") as bundled:
+        result = export_studies(bundled, "corpus", tmp_path / "studies")
+    files = corpus_files()
+    assert sorted(p.name for p in (tmp_path / "studies").iterdir()) == [p.name for p in files]
+    for original in files:
+        assert yaml.safe_load((tmp_path / "studies" / original.name).read_text(encoding="utf-8")) == yaml.safe_load(
+            original.read_text(encoding="utf-8")
+        ), original.name
+    assert (result.n_studies, result.n_unchanged) == (len(files), 0)
+    assert load_corpus(tmp_path / "studies").studies == load_corpus().studies
+
+
+def test_an_edit_in_the_store_comes_back_as_the_study_file(synthetic_corpus, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic_corpus, corpus)
+    (corpus / "other-2021-copy.yaml").write_text(
+        (corpus / "example-2020-synthetic.yaml").read_text(encoding="utf-8").replace(STUDY, "other-2021-copy"),
+        encoding="utf-8",
+    )
+    untouched = (corpus / "other-2021-copy.yaml").read_bytes()
+    with create_store(f"sqlite:///{tmp_path / 'e.db'}", corpus=corpus) as store:
+        document, base = study_document(store, STUDY)
+        document["reference"]["title"] = "A retitled synthetic study"
+        document["results"][0]["provenance"]["location"] = "Table 2"
+        save_study(store, document, "kh", change="title and location corrected", base=base)
+        result = export_studies(store, "corpus", corpus)
+    assert result.summary() == f"Wrote {corpus} (corpus): 2 studies, 6 results; 1 study file written, 1 unchanged"
+    edited = {s.id: s for s in load_corpus(corpus).studies}[STUDY]
+    assert edited.reference.title == "A retitled synthetic study"
+    assert edited.results[0].provenance.location == "Table 2"
+    assert edited == parse_study(document, file=corpus / f"{STUDY}.yaml")
+    # The unedited file keeps its bytes (layout and comments), so a diff shows only the edit.
+    assert (corpus / "other-2021-copy.yaml").read_bytes() == untouched
+
+
+def test_a_corpus_folder_holding_studies_not_in_the_store_is_refused_and_nothing_written(store, tmp_path):
+    (tmp_path / "gone-2019-study.yaml").write_text("id: gone-2019-study\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"studies not in the store \(gone-2019-study.yaml\)"):
+        export_studies(store, "corpus", tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gone-2019-study.yaml"]
+
+
+def test_a_corpus_export_to_a_file_is_an_output_error(store, tmp_path):
+    (tmp_path / "studies.yaml").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="is not a folder"):
+        export_studies(store, "corpus", tmp_path / "studies.yaml")
+    with pytest.raises(OutputError, match="parent does not exist"):
+        export_studies(store, "corpus", tmp_path / "no" / "studies")
+    assert not (tmp_path / "no").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import sqlalchemy as sa
 
 from secretome.errors import InputError, StoreBusyError
@@ -38,3 +39,90 @@ def test_simultaneous_identical_decisions_of_one_reviewer_store_one(store_url, i
     with store.session() as session:
         rows = session.scalar(sa.select(sa.func.count()).select_from(orm.ScreeningDecision))
     assert rows == 1
+
+
+def test_simultaneous_reviewers_of_one_record_store_no_more_than_the_queue_asks(store_url, imports_dir):
+    # Six reviewers open the same record at once (the ranking offers each its best record) in
+    # two-reviewer mode: two decisions are stored, the others are refused and name who decided.
+    store = create_store(store_url)
+    import_files(store, [imports_dir / "sample.nbib"])
+    with store.session() as session:
+        record_id = session.scalar(sa.select(sa.func.min(orm.Record.id)))
+
+    def decide_as(reviewer: str) -> str:
+        try:
+            decide(store, record_id, "exclude", reviewer, reviewers=2)
+        except InputError as exc:
+            return f"refused: {exc}"
+        except StoreBusyError:
+            return "busy"
+        return "saved"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(decide_as, [f"r{i}" for i in range(6)]))
+    assert outcomes.count("saved") == 2, outcomes
+    refusals = [o for o in outcomes if o.startswith("refused")]
+    assert all("decided this record at title_abstract already, as many reviewers as the queue asks (2)" in o
+               for o in refusals)  # fmt: skip
+    with store.session() as session:
+        reviewers = list(session.scalars(sa.select(orm.ScreeningDecision.reviewer)))
+    assert len(reviewers) == 2
+    # Single screening: a decided record takes no second decision; without a queue (imports) it does.
+    other = record_id + 1
+    decide(store, other, "include", "r0", reviewers=1)
+    with pytest.raises(InputError) as refused:
+        decide(store, other, "include", "r1", reviewers=1)
+    assert str(refused.value) == (
+        "field 'record_id': r0 decided this record at title_abstract already, as many reviewers as the queue "
+        f"asks (1); it left your queue (got {other})"
+    )
+    decide(store, other, "include", "r1")
+
+
+def test_the_screening_state_moves_with_every_decision_and_undo(store_url, imports_dir):
+    from secretome.evidence import screening_state, undo_change
+
+    store = create_store(store_url)
+    assert screening_state(store) == (0, 0, 0)
+    import_files(store, [imports_dir / "sample.nbib"])
+    with store.session() as session:
+        n_records = session.scalar(sa.select(sa.func.count()).select_from(orm.Record))
+        first = session.scalar(sa.select(sa.func.min(orm.Record.id)))
+    assert screening_state(store) == (n_records, 0, 0)
+    decision = decide(store, first, "include", "kh")
+    assert screening_state(store) == (n_records, 1, decision)
+    assert screening_state(store, "full_text") == (n_records, 0, 0)
+    undo_change(store, f"decision:{decision}", "kh")
+    assert screening_state(store) == (n_records, 0, 0)
+
+
+def test_only_a_full_text_inclusion_links_a_study_and_only_one_in_the_store(store_url, imports_dir, synthetic_corpus):
+    store = create_store(store_url, corpus=synthetic_corpus)
+    import_files(store, [imports_dir / "sample.nbib"])
+    with store.session() as session:
+        record_id = session.scalar(sa.select(sa.func.min(orm.Record.id)))
+    with pytest.raises(InputError, match="only a record included at full text is linked to a study"):
+        decide(store, record_id, "include", "kh", study_id="example-2020-synthetic")
+    with pytest.raises(InputError, match="field 'study_id': no such study in the store"):
+        decide(store, record_id, "include", "kh", stage="full_text", study_id="nope")
+    decide(store, record_id, "include", "kh", stage="full_text", study_id="example-2020-synthetic")
+    with store.session() as session:
+        assert session.get(orm.Record, record_id).study_id == "example-2020-synthetic"
+        assert session.scalar(sa.select(sa.func.count()).select_from(orm.ScreeningDecision)) == 1
+
+
+def test_the_full_text_queue_holds_the_records_included_at_title_and_abstract(store_url, imports_dir):
+    from secretome.evidence import pending_records, prisma_counts, record_order
+
+    store = create_store(store_url)
+    import_files(store, [imports_dir / "sample.nbib", imports_dir / "sample.ris"])
+    first, second, third, *_ = record_order(store)
+    assert pending_records(store, "kh", stage="full_text") == set()  # nothing screened yet
+    decide(store, first, "include", "kh")
+    decide(store, second, "exclude", "kh")
+    decide(store, third, "exclude", "kh")
+    decide(store, third, "include", "ab")  # the latest title-and-abstract decision counts, as in PRISMA
+    assert pending_records(store, "kh", stage="full_text") == {first, third}
+    assert prisma_counts(store).n_sought_for_retrieval == 2
+    decide(store, first, "include", "kh", stage="full_text")
+    assert pending_records(store, "kh", stage="full_text") == {third}

@@ -1,13 +1,22 @@
-"""The read views through Starlette's test client: Overview, Studies, study page, Evidence map, read-only mode."""
+"""The views through Starlette's test client: Overview, Studies, study page, Evidence map, Screening, read-only mode."""
 
 from __future__ import annotations
 
 import re
 
-from secretome.evidence import evidence_map, prisma_counts, search_studies
+import pytest
+
+from secretome.evidence import (
+    decide,
+    evidence_map,
+    prisma_counts,
+    record_order,
+    screening_progress,
+    search_studies,
+)
 from secretome.serve import ServeSettings, create_app
 
-from .conftest import make_client
+from .conftest import csrf_of, make_client
 
 
 def test_overview_shows_the_prisma_flow_counted_from_the_store(local_client, store):
@@ -114,3 +123,74 @@ def test_a_sqlite_store_is_served_on_loopback_only(store_url):
 
     with pytest.raises(InputError, match="loopback only"):
         ServeSettings(db=store_url, host="0.0.0.0")
+
+
+def test_a_record_decided_meanwhile_is_not_decided_again_and_the_page_says_so(local_client, store):
+    # bob and carol decide the record alice has open in two-reviewer mode before she does.
+    page = local_client.get("/screening", params={"reviewers": "2"}).text
+    record_id = int(page.split('name="record_id" value="')[1].split('"')[0])
+    decide(store, record_id, "include", "bob", reviewers=2)
+    decide(store, record_id, "exclude", "carol", reviewers=2)
+    form = {"record_id": record_id, "stage": "title_abstract", "reviewers": "2", "decision": "include"}
+    after = local_client.post("/screening/decide", data=form | {"csrf_token": csrf_of(page)})
+    assert after.status_code == 200
+    assert f"not saved: record {record_id}: bob and carol decided this record at title_abstract already" in after.text
+    assert f'data-record="{record_id}"' not in after.text  # the next record is shown
+    assert dict(screening_progress(store).per_reviewer) == {"bob": 1, "carol": 1}
+
+
+def test_two_reviewer_mode_shows_cohens_kappa_and_resolves_conflicts(local_client, store):
+    from sklearn.metrics import cohen_kappa_score
+
+    ids = record_order(store)[:8]
+    bob = ["include" if k % 2 else "exclude" for k in range(8)]
+    carol = ["include" if k % 3 else "exclude" for k in range(8)]
+    for record_id, b, c in zip(ids, bob, carol, strict=True):
+        decide(store, record_id, b, "bob", reviewers=2)
+        decide(store, record_id, c, "carol", reviewers=2)
+    page = local_client.get("/screening", params={"reviewers": "2"}).text
+    kappa = re.search(r"<td>bob / carol</td><td class=\"num\">([0-9.\-]+)</td><td class=\"num\">n = 8</td>", page)
+    assert kappa is not None, "no kappa for bob and carol on the page"
+    assert float(kappa.group(1)) == pytest.approx(cohen_kappa_score(bob, carol), abs=5e-4)  # 0.250
+    conflicts = [i for i, b, c in zip(ids, bob, carol, strict=True) if b != c]
+    assert re.findall(r'id="conflict-(\d+)"', page) == [str(i) for i in conflicts]
+    form = {"record_id": conflicts[0], "stage": "title_abstract", "reviewers": "2", "decision": "include",
+            "reason": "population fits", "csrf_token": csrf_of(page)}  # fmt: skip
+    after = local_client.post("/screening/resolve", data=form).text
+    assert f"conflict on record {conflicts[0]} resolved: include" in after
+    assert re.findall(r'id="conflict-(\d+)"', after) == [str(i) for i in conflicts[1:]]
+    assert "screening.resolve" in local_client.get("/audit").text
+
+
+def test_the_studies_download_as_study_files_that_load_as_the_corpus(local_client, store, tmp_path):
+    import io
+    import zipfile
+
+    from secretome.evidence import get_studies, load_corpus
+
+    page = local_client.get("/studies").text
+    assert 'href="/export/studies.zip"' in page
+    response = local_client.get("/export/studies.zip")
+    assert response.headers["content-type"] == "application/zip"
+    zipfile.ZipFile(io.BytesIO(response.content)).extractall(tmp_path)
+    assert load_corpus(tmp_path / "studies").studies == get_studies(store)
+
+
+def test_a_full_text_inclusion_links_its_study_and_the_prisma_flow_counts_it(local_client, store):
+    record_id = record_order(store)[0]
+    decide(store, record_id, "include", "bob")  # title and abstract
+    page = local_client.get("/screening", params={"stage": "full_text"}).text
+    assert 'name="study_id"' in page
+    form = {"record_id": record_id, "stage": "full_text", "reviewers": "1", "decision": "include",
+            "csrf_token": csrf_of(page)}  # fmt: skip
+    refused = local_client.post("/screening/decide", data=form | {"study_id": "no-such-study"}).text
+    assert f"not saved: record {record_id}: field &#39;study_id&#39;: no such study in the store" in refused
+    assert prisma_counts(store).n_full_text_assessed == 0  # the refused save changed nothing
+    xss = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    echoed = local_client.post("/screening/decide", data=form | {"study_id": xss}).text
+    assert "no such study in the store" in echoed
+    assert "<script>alert" not in echoed
+    assert "&lt;img src=x onerror=alert(1)&gt;" in echoed
+    local_client.post("/screening/decide", data=form | {"study_id": "alpha-2019-synthetic"})
+    counts = prisma_counts(store)
+    assert (counts.n_full_text_assessed, counts.n_studies_included, counts.n_reports_unlinked) == (1, 1, 0)

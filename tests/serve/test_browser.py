@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from secretome.evidence import get_study, screening_progress
 from secretome.report._browser import chromium
+
+from .conftest import fill_store
 
 
 def _free_port() -> int:
@@ -18,16 +22,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def served(store, store_url):
-    """The local workbench (SQLite, reviewer alice) served by uvicorn on a free loopback port."""
+@contextlib.contextmanager
+def _serving(settings, store) -> Iterator[str]:
+    """The workbench for *settings* served by uvicorn on its loopback port, as ``secretome serve`` runs it."""
     import uvicorn
 
-    from secretome.serve import ServeSettings, create_app
+    from secretome.serve import create_app
 
-    port = _free_port()
-    settings = ServeSettings(db=store_url, reviewer="alice", order="store", port=port)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), host="127.0.0.1", port=settings.port,
                                            log_level="warning"))  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -36,9 +38,33 @@ def served(store, store_url):
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the workbench did not start within 20 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", store
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{settings.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def served(store, store_url):
+    """The local workbench (SQLite, reviewer alice) served by uvicorn on a free loopback port."""
+    from secretome.serve import ServeSettings
+
+    settings = ServeSettings(db=store_url, reviewer="alice", order="store", port=_free_port())
+    with _serving(settings, store) as url:
+        yield url, store
+
+
+@pytest.fixture
+def served_team(postgres_url):
+    """The team workbench (PostgreSQL, sign-in required) with reviewer bob, in the default ranked order."""
+    from secretome.evidence import add_account
+    from secretome.serve import ServeSettings
+
+    with fill_store(postgres_url) as store:
+        add_account(store, "bob", "correct horse battery", role="reviewer")
+        with _serving(ServeSettings(db=postgres_url, port=_free_port()), store) as url:
+            yield url, store
 
 
 def _progress(browser) -> str:
@@ -88,6 +114,42 @@ def test_screen_ten_records_with_the_keyboard_then_undo(served):
     progress = screening_progress(store)
     assert (progress.n_decided, progress.n_included, progress.n_excluded) == (9, 6, 3)
     assert dict(progress.per_reviewer) == {"alice": 9}
+    assert errors == []
+
+
+@pytest.mark.needs_chromium
+@pytest.mark.needs_postgres
+def test_a_team_reviewer_signs_in_and_screens_with_the_keyboard(served_team):
+    # The team's way in: the sign-in form in Chromium, over plain HTTP on loopback, where Chromium
+    # sends the workbench's Secure session and CSRF cookies; then the keyboard, in the ranked order.
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, store = served_team
+    with chromium() as browser:
+        browser.get(f"{url}/screening")
+        assert "/login" in browser.current_url
+        browser.find_element(By.ID, "username").send_keys("bob")
+        browser.find_element(By.ID, "password").send_keys("wrong password")
+        browser.find_element(By.ID, "sign-in").click()
+        # Each sign-in verifies an argon2id hash (most of a second on a busy machine): wait for its page.
+        WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "login-error"))
+        assert "/login" in browser.current_url
+        browser.get_log("browser")  # the refused sign-in's 401 is logged as an error; it was meant
+        browser.find_element(By.ID, "password").send_keys("correct horse battery")
+        browser.find_element(By.ID, "sign-in").click()
+        WebDriverWait(browser, 30).until(lambda b: b.current_url.endswith("/screening"))
+        total = int(_progress(browser).split(" of ")[1].split()[0])
+        for n in range(1, 4):
+            ActionChains(browser).send_keys("e" if n == 2 else "i").perform()
+            _wait_for(browser, f"{n} of {total} records decided")
+        order = browser.find_element(By.ID, "queue-order").text
+        errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert order.startswith("Order: ranked by active learning")  # one include and one exclude: ranked
+    progress = screening_progress(store)
+    assert (progress.n_included, progress.n_excluded) == (2, 1)
+    assert dict(progress.per_reviewer) == {"bob": 3}
     assert errors == []
 
 

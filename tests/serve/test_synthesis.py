@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -116,6 +117,19 @@ def test_the_forest_plot_changes_with_a_toggle_and_downloads_in_three_formats(lo
     assert header.startswith("label,study_id,measure,yi,vi,m1i,sd1i,n1i,m2i,sd2i,n2i,m_pre,sd_pre,xi")
     assert len(rows) == 4
     assert "O'Driscoll score 18.5 ± 2.1 (n = 8) vs 9.0 ± 1.8 (n = 8)" in csv
+
+
+def test_the_download_links_of_a_first_visit_name_the_analysis_shown(local_client):
+    # A first visit's URL names no analysis; its links had downloaded nothing but an error page.
+    page = local_client.get("/synthesis").text
+    links = dict(re.findall(r'<a href="(/synthesis/download\.\w+\?[^"]*)" id="download-(\w+)"', page))
+    assert sorted(links.values()) == ["csv", "pdf", "svg"]
+    starts = {"csv": b"label,study_id", "svg": b"<?xml", "pdf": b"%PDF"}
+    for href, kind in links.items():
+        response = local_client.get(html.unescape(href))
+        assert response.status_code == 200, href
+        assert response.content.startswith(starts[kind])
+    assert local_client.get("/synthesis/download.txt", params={"analysis": KEY}).status_code == 404
 
 
 def test_the_view_offers_the_reports_analyses_of_every_measure():

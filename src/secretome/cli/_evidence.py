@@ -43,6 +43,7 @@ class ImportFormat(StrEnum):
 
 
 class ExportFormat(StrEnum):
+    corpus = "corpus"
     csv = "csv"
     json = "json"
     ris = "ris"
@@ -104,12 +105,12 @@ def show(
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Option("--out", help="Write the output file here.")],
+    out: Annotated[Path, typer.Option("--out", help="Write the output file (for --to corpus: folder) here.")],
     db: DbOption = None,
     to: Annotated[ExportFormat | None, typer.Option("--to", help="File format; default: by the file name.")] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Export the studies (csv, json with every result's provenance, ris, xlsx)."""
+    """Export the studies (csv, json with every result's provenance, ris, xlsx; corpus: a folder of study files)."""
     from secretome import evidence
 
     with evidence.open_store(db) as store:

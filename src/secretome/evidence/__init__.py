@@ -35,7 +35,7 @@ from secretome.evidence._corpus import (
     read_study_file,
 )
 from secretome.evidence._dedupe import TITLE_THRESHOLD, DedupeResult, MergeReport, dedupe_records, undo_merge
-from secretome.evidence._export import EXPORT_FORMATS, ExportResult, export_studies
+from secretome.evidence._export import EXPORT_FORMATS, ExportResult, export_studies, study_files
 from secretome.evidence._facets import (
     FACETS,
     HIGH_RISK,
@@ -134,6 +134,7 @@ from secretome.evidence._team_screening import (
     record_order,
     resolve_conflict,
     screening_progress,
+    screening_state,
     undo_change,
 )
 
@@ -256,6 +257,7 @@ __all__ = [
     "schema_head",
     "screen_record",
     "screening_progress",
+    "screening_state",
     "search_studies",
     "session_account",
     "sign_in",
@@ -263,6 +265,7 @@ __all__ = [
     "simulate_screening",
     "study_document",
     "study_facets",
+    "study_files",
     "study_json_schema",
     "sync_facets",
     "text_features",

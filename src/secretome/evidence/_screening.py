@@ -42,6 +42,7 @@ __all__ = [
     "ScreeningEntry",
     "ScreeningResult",
     "import_decisions",
+    "latest_decisions",
     "prisma_counts",
     "screen_record",
 ]
@@ -531,7 +532,7 @@ class PrismaCounts(Result):
         return pd.DataFrame(rows, columns=["stage", "box", "n"])
 
 
-def _latest(stage: str) -> sa.Subquery:
+def latest_decisions(stage: str) -> sa.Subquery:
     """The latest decision of each de-duplicated record at *stage*: record_id, decision, reason."""
     order = sa.func.row_number().over(
         partition_by=orm.ScreeningDecision.record_id,
@@ -587,7 +588,7 @@ def prisma_counts(store: Store) -> PrismaCounts:
         identified = {str(name): int(n) for name, n in session.execute(per_database)}
         duplicates = session.scalar(sa.select(count).where(orm.Record.duplicate_of.is_not(None))) or 0
         unique = session.scalar(sa.select(count).where(orm.Record.duplicate_of.is_(None))) or 0
-        title_abstract, full_text = _latest("title_abstract"), _latest("full_text")
+        title_abstract, full_text = latest_decisions("title_abstract"), latest_decisions("full_text")
 
         def n(latest: sa.Subquery, decision: str | None = None) -> int:
             query = sa.select(count).select_from(latest)

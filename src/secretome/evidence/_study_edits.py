@@ -9,6 +9,7 @@ the document as it was, so that :func:`undo_edit` restores it (``undo_change("ed
 
 The study files stay the curated record: :func:`~secretome.evidence.compile_corpus` replaces every
 study that did not come from an extraction sheet, web edits of those included, with the files again.
+``export_studies(store, "corpus", folder)`` writes the edited studies back as study files first.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from secretome.evidence._agreement import cohen_kappa
 from secretome.evidence._audit import record_event
 from secretome.evidence._dedupe import undo_merge
 from secretome.evidence._row_lock import lock_row
-from secretome.evidence._screening import DECISIONS, SCREENING_STAGES
+from secretome.evidence._screening import DECISIONS, SCREENING_STAGES, latest_decisions
 from secretome.evidence._store import Store
 from secretome.evidence._study_edits import undo_edit
 from secretome.evidence._workbench_models import AuditEvent
@@ -44,6 +44,7 @@ __all__ = [
     "record_order",
     "resolve_conflict",
     "screening_progress",
+    "screening_state",
     "undo_change",
 ]
 
@@ -87,27 +88,56 @@ def decide(
     *,
     stage: str = "title_abstract",
     reason: str | None = None,
+    reviewers: int | None = None,
+    study_id: str | None = None,
 ) -> int:
     """Record *reviewer*'s decision on a record at *stage*; return the decision's id.
+
+    Parameters
+    ----------
+    study_id : str, optional
+        With an inclusion at full text: the study of the store the record reports, so that the
+        PRISMA flow counts it among the studies included by screening (as ``evidence screen --study``).
+    reviewers : {1, 2}, optional
+        The queue's reviewers per record (:func:`pending_records`): the decision is refused when
+        the record has that many reviewers' decisions already. Reviewers who opened the same record
+        at the same moment (the ranking offers everyone its best record) then do not add a third
+        decision, or a second one in single screening. ``None``: no limit (importing decisions).
 
     Raises
     ------
     InputError
         Unknown decision or stage, no reviewer, a full-text exclusion without reason, a record that
-        does not exist or is a duplicate, or a record this reviewer decided at this stage already
-        (undo that decision first).
+        does not exist or is a duplicate, a record this reviewer decided at this stage already
+        (undo that decision first), or one that has its *reviewers* decisions already; a study
+        given with another decision than a full-text inclusion, or not in the store.
     """
     reason = _check(stage, decision, reviewer, reason)
+    if reviewers is not None:
+        check_choice("reviewers", reviewers, (1, 2))
+    study_id = (study_id or "").strip() or None
+    if study_id is not None and (stage, decision) != ("full_text", "include"):
+        raise InputError("only a record included at full text is linked to a study", field="study_id", value=study_id)
     with store.session() as session:
-        _lock_record(session, record_id)
-        mine = sa.select(orm.ScreeningDecision.id).where(
-            orm.ScreeningDecision.record_id == record_id,
-            orm.ScreeningDecision.stage == stage,
-            orm.ScreeningDecision.reviewer == reviewer,
+        record = _lock_record(session, record_id)  # before counting: a concurrent decision on the record waits
+        if study_id is not None:
+            if session.get(orm.Study, study_id) is None:
+                raise InputError("no such study in the store", field="study_id", value=study_id)
+            record.study_id = study_id
+        others = sa.select(orm.ScreeningDecision.reviewer).where(
+            orm.ScreeningDecision.record_id == record_id, orm.ScreeningDecision.stage == stage
         )
-        if session.scalar(mine.limit(1)) is not None:
+        decided_by = set(session.scalars(others))
+        if reviewer in decided_by:
             raise InputError(
                 f"{reviewer} decided this record at {stage} already; undo that decision to change it",
+                field="record_id",
+                value=record_id,
+            )
+        if reviewers is not None and len(decided_by) >= reviewers:
+            raise InputError(
+                f"{' and '.join(sorted(decided_by))} decided this record at {stage} already, as many reviewers "
+                f"as the queue asks ({reviewers}); it left your queue",
                 field="record_id",
                 value=record_id,
             )
@@ -128,7 +158,9 @@ def pending_records(store: Store, reviewer: str, *, stage: str = "title_abstract
     """The de-duplicated records still to screen by *reviewer* at *stage*.
 
     With ``reviewers=1`` a record is pending until anyone decided it; with ``reviewers=2`` until two
-    reviewers did, and never for a reviewer who decided it already.
+    reviewers did, and never for a reviewer who decided it already. At full text, only the records
+    whose latest title-and-abstract decision is an inclusion are screened (PRISMA 2020's reports
+    sought for retrieval, as :func:`~secretome.evidence.prisma_counts` counts them).
     """
     check_choice("stage", stage, SCREENING_STAGES)
     check_choice("reviewers", reviewers, (1, 2))
@@ -144,6 +176,9 @@ def pending_records(store: Store, reviewer: str, *, stage: str = "title_abstract
     query = sa.select(orm.Record.id).where(
         orm.Record.duplicate_of.is_(None), orm.Record.id.not_in(decided), orm.Record.id.not_in(mine)
     )
+    if stage == "full_text":
+        screened = latest_decisions("title_abstract")
+        query = query.where(orm.Record.id.in_(sa.select(screened.c.record_id).where(screened.c.decision == "include")))
     with store.session() as session:
         return set(session.scalars(query))
 
@@ -343,6 +378,22 @@ def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -
         session.delete(row)
         record_event(session, actor, "screening.undo", f"record {row.record_id}", detail)
     return f"{detail['decision']} of record {detail['record_id']} by {detail['reviewer']} undone"
+
+
+def screening_state(store: Store, stage: str = "title_abstract") -> tuple[int, int, int]:
+    """A cheap fingerprint of what a screening order depends on: records to screen and decisions at *stage*.
+
+    ``(de-duplicated records, decisions, highest decision id)``: an import, a merge, a decision, a
+    resolved conflict or an undo changes it, so a cached ranking is known to be stale by one query.
+    """
+    check_choice("stage", stage, SCREENING_STAGES)
+    records = sa.select(sa.func.count()).select_from(orm.Record).where(orm.Record.duplicate_of.is_(None))
+    decisions = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(orm.ScreeningDecision.id), 0)).where(
+        orm.ScreeningDecision.stage == stage
+    )
+    with store.session() as session:
+        n_decisions, last = session.execute(decisions).one()
+        return int(session.scalar(records) or 0), int(n_decisions), int(last)
 
 
 def record_order(store: Store) -> list[int]:

@@ -6,14 +6,24 @@ the package, so it installs with pip and works offline. It only calls ``evidence
 """
 
 from secretome.serve._app import create_app
-from secretome.serve._priority import DEFAULT_PRIORITY, PRIORITIES, Priority, active_learning_order, store_order
+from secretome.serve._priority import (
+    DEFAULT_PRIORITY,
+    PRIORITIES,
+    CachedPriority,
+    Priority,
+    QueueOrder,
+    active_learning_order,
+    store_order,
+)
 from secretome.serve._run import run_server
 from secretome.serve._settings import ServeSettings
 
 __all__ = [
     "DEFAULT_PRIORITY",
     "PRIORITIES",
+    "CachedPriority",
     "Priority",
+    "QueueOrder",
     "ServeSettings",
     "active_learning_order",
     "create_app",

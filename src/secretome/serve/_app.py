@@ -9,10 +9,13 @@ when the store is writable: in read-only mode they are not registered at all.
 from __future__ import annotations
 
 import base64
+import io
 import secrets
 import threading
+import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -45,10 +48,12 @@ from secretome.evidence import (
     screening_progress,
     search_studies,
     sign_in,
+    study_files,
     sync_facets,
     undo_change,
 )
 from secretome.report import analysis_dataset
+from secretome.serve._claims import Claims
 from secretome.serve._explorer import (
     MAX_SUBJECTS,
     default_request,
@@ -65,7 +70,7 @@ from secretome.serve._pages import form_fields as _form
 from secretome.serve._pages import is_htmx as _hx
 from secretome.serve._pages import page as _page
 from secretome.serve._pages import render as _render
-from secretome.serve._priority import PRIORITIES
+from secretome.serve._priority import PRIORITIES, CachedPriority
 from secretome.serve._security import (
     CSRF_COOKIE,
     SECURITY_HEADERS,
@@ -131,7 +136,8 @@ class _Workbench:
         self.settings = settings
         self.store = store
         self.secret = secrets.token_bytes(32)
-        self.priority = PRIORITIES[settings.order]
+        self.priority = CachedPriority(PRIORITIES[settings.order])
+        self.claims = Claims()
         self.env = Environment(
             loader=FileSystemLoader(_HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -251,6 +257,18 @@ async def evidence_map_view(request: Request) -> Response:
     return _render(request, "map.html", context | {"peak": peak})
 
 
+@_page()
+async def corpus_download(request: Request) -> Response:
+    """Every study of the store as its study file, in one zip: the corpus folder a team reviews and commits."""
+    files = await _call(study_files, _bench(request).store)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, (_, text) in files.items():
+            archive.writestr(f"studies/{name}", text)
+    headers = {"content-disposition": 'attachment; filename="studies.zip"'}
+    return Response(buffer.getvalue(), media_type="application/zip", headers=headers)
+
+
 # ---------------------------------------------------------------- synthesis
 
 
@@ -284,12 +302,15 @@ async def synthesis(request: Request) -> Response:
             error = exc
     context = {"choices": choices, "key": key, "args": args, "analysis": analysis, "error": error, "svg": svg}
     context |= {"subgroups": SUBGROUPS, "methods": ("REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB", "EE")}
-    context |= {"query": request.url.query}
+    # The downloads name the analysis shown, also on a first visit, whose URL names none.
+    context |= {"query": urlencode({**request.query_params, "analysis": key})}
     return _render(request, "_synthesis_panel.html" if _hx(request) else "synthesis.html", context)
 
 
 @_page()
 async def synthesis_download(request: Request) -> Response:
+    if request.path_params["kind"] not in ("csv", "svg", "pdf"):
+        raise HTTPException(404, "the synthesis downloads are .csv (the analysis), .svg and .pdf (the forest plot)")
     bench = _bench(request)
     _, dataset = await _call(bench.analysis_data)
     key = request.query_params.get("analysis", "")
@@ -379,14 +400,16 @@ async def screening(request: Request) -> Response:
     user = request.state.user
     stage, reviewers = _screening_args(request)
     pending = await _call(pending_records, bench.store, user.username, stage=stage, reviewers=reviewers)
-    order = await _call(bench.priority, bench.store, stage) if pending else []
-    queue = [r for r in order if r in pending]
-    record = await _call(get_record, bench.store, queue[0]) if queue else None
+    order = await _call(bench.priority, bench.store, stage) if pending else None
+    queue = [r for r in order.record_ids if r in pending] if order else []
+    chosen = bench.claims.pick(user.username, stage, queue, reviewers)
+    record = await _call(get_record, bench.store, chosen) if chosen is not None else None
     progress = await _call(screening_progress, bench.store, stage=stage)
     mine = (await _call(audit_log, bench.store, limit=5, actor=user.username)).entries
     last = next((e for e in mine if e.action == "screening.decide"), None)
     context = {"stage": stage, "reviewers": reviewers, "record": record, "n_pending": len(queue)}
     context |= {"progress": progress, "last": last, "message": request.query_params.get("message", "")}
+    context |= {"order_note": order.note if order else ""}
     return _render(request, "screening.html", context)
 
 
@@ -413,15 +436,25 @@ async def screening_decide(request: Request) -> Response:
     form = _form(request)
     record_id = _record_id(form)
     stage = form.get("stage", "title_abstract")
-    await _call(
-        decide,
-        bench.store,
-        record_id,
-        form.get("decision", ""),
-        request.state.user.username,
-        stage=stage,
-        reason=form.get("reason"),
-    )
+    try:
+        await _call(
+            decide,
+            bench.store,
+            record_id,
+            form.get("decision", ""),
+            request.state.user.username,
+            stage=stage,
+            reason=form.get("reason"),
+            reviewers=2 if form.get("reviewers") == "2" else 1,
+            study_id=form.get("study_id"),
+        )
+    except InputError as exc:
+        if exc.field not in ("record_id", "study_id"):
+            raise
+        # Decided meanwhile (by others, or in another tab), or an unknown study: say so, nothing saved.
+        said = exc.reason if exc.field == "record_id" else str(exc)  # an unknown study: name the field
+        return _back_to_screening(form, f"not saved: record {record_id}: {said}")
+    bench.claims.decided(request.state.user.username, stage, record_id)
     return _back_to_screening(form, f"{form.get('decision')}: record {record_id}")
 
 
@@ -570,6 +603,7 @@ def create_app(settings: ServeSettings, *, store: Store | None = None) -> Starle
         Route("/studies", studies),
         Route("/studies/{study_id}", study),
         Route("/map", evidence_map_view),
+        Route("/export/studies.zip", corpus_download),
         Route("/synthesis", synthesis),
         Route("/synthesis/download.{kind:str}", synthesis_download),
         Route("/model", model_explorer),

@@ -15,8 +15,10 @@
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
     if (typing(event.target)) {
-      // Enter in the reason field submits nothing by itself: the reviewer still chooses i or e.
-      if (event.key === "Enter" && event.target.id === "reason") { event.preventDefault(); }
+      // Enter in the reason or study field submits nothing by itself: the reviewer still chooses i or e.
+      if (event.key === "Enter" && (event.target.id === "reason" || event.target.id === "study-id")) {
+        event.preventDefault();
+      }
       return;
     }
     var handled = false;
