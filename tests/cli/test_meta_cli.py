@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -444,3 +445,32 @@ def test_a_multilevel_table_beyond_the_declared_limits_is_one_line(tmp_path, cap
     err = capsys.readouterr().err
     assert err.startswith(f"error: file '{path}', row 1, field 'g': must lie within +-1e+30 (a declared limit)")
     assert err.count("\n") == 1
+
+
+CONTROL = {c["id"]: c for c in json.loads((FIXTURES / "control.json").read_text())["cases"]}
+
+
+@pytest.mark.parametrize("setting", ["default", "tight"])
+def test_control_option_gives_metafors_digits_at_its_setting(tmp_path, capsys, setting):
+    # R: rma(yi, vi, method="PM"[, control=list(tol=1e-12, threshold=1e-10, maxiter=1000)]) on dat.fine1993
+    # (tools/metafor_reference_control.R): 0.0044317 at metafor's default tol, 0.0044161 at the root.
+    case = CONTROL[f"fine1993-PM-{setting}"]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"]})
+    extra = ["--control", "tol=1e-12", "--control", "threshold=1e-10", "--control", "maxiter=1000"]
+    got = _json(capsys, ["meta", path, "--yi", "yi", "--vi", "vi", "--method", "PM", "--format", "json",
+                         *(extra if setting == "tight" else [])])  # fmt: skip
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-9)
+    assert got["tau2_ub"] == pytest.approx(case["confint"]["tau2_ub"], rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("tol", r"--control.*NAME=VALUE"), ("tol=-1", r"--control.*'tol' must be a number > 0"),
+     ("tolerance=1", r"--control.*unknown control setting")],
+)  # fmt: skip
+def test_bad_control_setting_is_one_line(tmp_path, capsys, value, message):
+    path = _csv(tmp_path, {"yi": [0.1, 0.5, 0.9], "vi": [0.01, 0.02, 0.03]})
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--control", value]) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert len(err.strip().splitlines()) == 1

@@ -63,8 +63,10 @@ def random_effects(
         Confidence level, a proportion in (0, 1).
     control : mapping, optional
         metafor's ``control`` settings (``threshold``, ``maxiter``, ``stepadj``, ``tau2_init``,
-        ``tol``, ``tau2_max``; dotted names such as ``tau2.init`` are accepted). ``tol`` (default
-        1e-12) is also the root-finding tolerance of the Q-profile interval.
+        ``tol``, ``tau2_max``, ``ll0check``; dotted names such as ``tau2.init`` are accepted), with
+        metafor's defaults (``tol`` = ``.Machine$double.eps^0.25``, ``maxiter`` = 100, ``stepadj`` =
+        1, ``threshold`` = 1e-5), so the printed digits are metafor's. ``tol`` is also the
+        tolerance of the Q-profile interval here, as ``confint(res, control = list(tol = ...))``.
     labels : sequence of str, optional
         Study labels, one per study (default ``"1"``, ``"2"``, ...).
 
@@ -100,9 +102,11 @@ def random_effects(
     would lie beyond that range is reported at its end, with a note.
 
     Checked against metafor 3.8-1 ``rma(yi, vi, method=..., test=...)``, ``predict()`` and
-    ``confint(control=list(tol=1e-12))`` on dat.bcg, dat.normand1999, dat.gibson2002,
-    dat.molloy2014, a k = 2 case and homogeneous and identical studies, for every method and
-    both tests (tests/meta/test_random_effects.py, fixtures by tools/metafor_reference.R).
+    ``confint(control=list(tol=1e-12))`` (here ``control={"tol": 1e-12}``) on dat.bcg,
+    dat.normand1999, dat.gibson2002, dat.molloy2014, a k = 2 case and homogeneous and identical
+    studies, for every method and both tests (tests/meta/test_random_effects.py, fixtures by
+    tools/metafor_reference.R); at metafor's default control and a tightened one on dat.fine1993,
+    dat.curtis1998 and dat.raudenbush1985 (tests/meta/test_tau2.py, tools/metafor_reference_control.R).
 
     References
     ----------
