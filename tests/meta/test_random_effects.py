@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -116,7 +117,7 @@ def test_one_study_equal_effects_is_the_study_itself():
     ("kwargs", "message"),
     [
         ({"yi": [], "vi": []}, r"field 'yi': needs at least 1 study \(got 0\)"),
-        ({"vi": [0.1, -0.1, 0.1]}, r"row 2, field 'vi': sampling variance must be > 0 \(got -0.1\)"),
+        ({"vi": [0.1, -0.1, 0.1]}, r"row 2, field 'vi': sampling variance must be >= 0 \(got -0.1\)"),
         ({"yi": [0.1, "?", 0.3]}, r"row 2, field 'yi': is not a number \(got '\?'\)"),
         ({"method": "reml"}, r"field 'method': must be one of 'EE', 'FE', .* in random_effects \(got 'reml'\)"),
         ({"method": ()}, r"field 'method': needs at least one method"),
@@ -140,3 +141,31 @@ def test_one_study_is_the_study_itself_as_metafor():
     assert (res.pi_lb, res.pi_ub) == (res.ci_lb, res.ci_ub)
     assert res.tau2_lb is None
     assert "k = 1: tau^2 set to 0" in res.notes[0]
+
+
+VI_ZERO = load_cases("vi_zero")  # by tools/metafor_reference_control.R
+
+
+@pytest.mark.parametrize("case", VI_ZERO, ids=case_id)
+def test_zero_sampling_variances_as_metafor(case):
+    # R: rma(yi, vi, method=) with one vi = 0, and with every vi = 0: HE, SJ, ML, REML and EB are fitted
+    # (QE, I2, H2 are NA, with a warning unless every vi is 0); DL, HS and PM stop; EE and FE divide by 0.
+    # metafor's warnings ("There are outcomes with non-positive sampling variances.", "Cannot compute
+    # Q-test, I^2, or H^2 ...") are ours, one for one, in our words, where it fits; where it stops, our
+    # error comes alone (one line in the CLI).
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is not None:
+            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+                random_effects(case["yi"], case["vi"], method=case["method"])
+        else:
+            res = random_effects(case["yi"], case["vi"], method=case["method"])
+    if case["error"] is not None:
+        assert not record
+        return
+    assert len(record) == len(case["warnings"])
+    for field in ("tau2", "se_tau2", "estimate", "se"):
+        assert getattr(res, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert (res.Q, res.Q_pval, res.I2, res.H2, res.tau2_lb) == (None, None, None, None, None)
+    assert "not available" in res.summary()
+    json.dumps(res.to_dict(), allow_nan=False)

@@ -21,6 +21,7 @@ from secretome.meta._tau2 import (
     EqualMethod,
     Projection,
     Tau2Method,
+    check_zero_variances,
     fit_chain,
     intercept,
     method_chain,
@@ -50,7 +51,10 @@ def random_effects(
     Parameters
     ----------
     yi, vi : array_like
-        Effect sizes and their sampling variances (all > 0), one per study.
+        Effect sizes and their sampling variances, one per study. As metafor's ``rma.uni``, a
+        variance of 0 is fitted by HE, SJ, ML, REML and EB (Q, I^2, H^2 and the Q-profile CI are
+        then ``None``, with a warning unless every variance is 0) and refused by DL, HS and PM, and
+        wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0).
     method : str or sequence of str
         ``"EE"`` (equal effects) or ``"FE"`` (fixed effects): tau^2 = 0; or a tau^2 estimator,
         ``"DL"``, ``"HE"``, ``"HS"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"EB"``. A sequence
@@ -82,7 +86,7 @@ def random_effects(
     Raises
     ------
     InputError
-        A bad cell (row and field named), ``vi <= 0``, no study, an
+        A bad cell (row and field named), ``vi < 0`` (or 0, as above), no study, an
         unknown method or test, a level outside (0, 1), labels of the wrong length.
     ConvergenceError
         The last estimator of the chain did not converge.
@@ -135,15 +139,18 @@ def random_effects(
     methods = method_chain(method, "random_effects")
     check_choice("test", test, ("z", "knha"), owner="random_effects")
     check_level(level)
-    y, v = validated(yi, vi)
+    y, v = validated(yi, vi, zero_vi=True)
     k = y.size
     if k < 1:
         raise InputError("needs at least 1 study", field="yi", value=k)
     names = study_labels(labels, k)
     ctl = Control.from_mapping(control)
     notes: list[str] = []
+    zero_vi = check_zero_variances(methods, v)
 
     used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes)
+    if zero_vi is not None:
+        _note(notes, zero_vi)
     if test == "knha" and used in EQUAL_METHODS:
         _note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
     if test == "knha" and k < 2:
@@ -170,13 +177,19 @@ def random_effects(
     crit = float(dist.isf((1 - level) / 2))
     pval = float(2 * dist.sf(abs(zval)))
 
-    q, q_pval, i2, h2, vt = _heterogeneity(y, v, fit.tau2, random=used not in EQUAL_METHODS)
     bounds: dict[str, float | None] = dict.fromkeys(("tau2_lb", "tau2_ub", "I2_lb", "I2_ub", "H2_lb", "H2_ub"))
+    if v.all():
+        q, q_pval, i2, h2, vt = _heterogeneity(y, v, fit.tau2, random=used not in EQUAL_METHODS)
+    else:
+        # metafor's rma.uni: Q, I^2 and H^2 (and so the Q-profile CI) need 1/vi; it warns unless every vi is 0.
+        q = q_pval = i2 = h2 = None
+        if v.any():
+            _note(notes, "Q-test, I^2, H^2 and the Q-profile CI cannot be computed when a sampling variance is 0")
     pi_lb = pi_ub = None
     if used not in EQUAL_METHODS:
         half = crit * math.sqrt(var + fit.tau2)
         pi_lb, pi_ub = estimate - half, estimate + half
-        if k > 1:  # metafor's confint stops at k = 1: there is no Q-profile to invert
+        if k > 1 and q is not None:  # metafor's confint stops at k = 1: there is no Q-profile to invert
             bounds = _q_profile(y, v, fit.tau2, vt, level, ctl, notes)
 
     return RandomEffectsResult(
@@ -215,7 +228,9 @@ def _note(notes: list[str], text: str) -> None:
     warnings.warn(text, SecretomeWarning, stacklevel=3)
 
 
-def _heterogeneity(y: FloatArray, v: FloatArray, tau2: float, *, random: bool) -> tuple[float, ...]:
+def _heterogeneity(
+    y: FloatArray, v: FloatArray, tau2: float, *, random: bool
+) -> tuple[float, float, float, float, float]:
     """Q, its p-value, I^2 (percent), H^2 and the typical within-study variance (metafor's ``vt``)."""
     k = y.size
     if k < 2:

@@ -665,8 +665,11 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
     return _fisher_scoring_batch(method, s, ctl)
 
 
-def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """yi and vi as float arrays of one length, vi > 0, both within the declared limits (rows named in errors).
+def validated(yi: ArrayLike, vi: ArrayLike, *, zero_vi: bool = False) -> tuple[FloatArray, FloatArray]:
+    """yi and vi as float arrays of one length, vi > 0 (>= 0 with *zero_vi*), within the declared limits.
+
+    Rows are named in errors. Sampling variances of 0 are for the models that fit them as metafor
+    does (:func:`check_zero_variances`).
 
     >>> validated([1e300, 0.2], [0.01, 0.02])
     Traceback (most recent call last):
@@ -675,7 +678,10 @@ def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """
     y = as_column(yi, "yi")
     v = as_column(vi, "vi", length=y.size)
-    require(v, "vi", lambda x: x > 0, "sampling variance must be > 0")
+    if zero_vi:
+        require(v, "vi", lambda x: x >= 0, "sampling variance must be >= 0")
+    else:
+        require(v, "vi", lambda x: x > 0, "sampling variance must be > 0")
     check_limits(y, v)
     return y, v
 
@@ -701,6 +707,33 @@ def _public(method: str, yi: ArrayLike, vi: ArrayLike, control: Mapping[str, obj
     if y.size < 2:
         raise InputError(f"tau^2 ({method}) needs at least 2 studies", field="yi", value=int(y.size))
     return ESTIMATORS[method](y, v, intercept(y.size), Control.from_mapping(control)).tau2
+
+
+# metafor's rma.uni stops for these when a sampling variance is 0 (they weight by 1/vi); HE, SJ, ML, REML
+# and EB are fitted, unless tau^2 comes out 0, where the weights 1/(vi + tau^2) divide by zero.
+_NEED_POSITIVE_VI = ("DL", "HS", "PM")
+
+
+def check_zero_variances(methods: Sequence[str], v: FloatArray) -> str | None:
+    """metafor's rules for sampling variances of 0: refuse DL, HS and PM; the warning to give when some are 0.
+
+    The fit itself stops where tau^2 = 0 would give a weight 1/0 (:func:`fit_chain`). metafor warns
+    before it stops; the caller warns only once the fit has succeeded, so that an error is one line.
+    """
+    zero = np.flatnonzero(v == 0)
+    if zero.size == 0:
+        return None
+    for method in methods:
+        if method in _NEED_POSITIVE_VI:
+            raise InputError(
+                f"the {method} estimator cannot be used when a sampling variance is 0 (metafor stops too)",
+                row=int(zero[0]) + 1,
+                field="vi",
+                value=0.0,
+            )
+    if zero.size == v.size:
+        return None  # metafor is silent when every vi is 0
+    return f"{zero.size} of {v.size} sampling variances are 0 (rows {', '.join(str(i + 1) for i in zero)})"
 
 
 def method_chain(method: str | Sequence[str], owner: str) -> tuple[str, ...]:
@@ -737,12 +770,15 @@ def fit_chain(
 
 def _fit_one(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     if method in EQUAL_METHODS:
+        _check_weights(method, v, 0.0)
         return Tau2Fit(0.0, math.nan, 0)
     if y.size == 1 and x.shape[1] == 1:
         # metafor's rma() with k = 1 reports the study itself: tau^2 = 0 (there is nothing to estimate it from).
         return Tau2Fit(0.0, math.nan, 0, (f"k = 1: tau^2 set to 0, not estimated ({method}), as metafor",))
     if y.size < 2:
         raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
+    if not v.all():
+        ctl = dataclasses.replace(ctl, ll0check=False)  # metafor's ll0check needs every vi > 0
     try:
         # numpy's floating-point warnings would only repeat, line by line, what the check below reports.
         with np.errstate(all="ignore"):
@@ -755,7 +791,21 @@ def _fit_one(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Cont
         raise NumericalError(f"{method}: tau^2 could not be computed ({exc}); {_SPREAD_HINT}") from exc
     if not math.isfinite(fit.tau2):
         raise NumericalError(f"{method}: tau^2 came out {fit.tau2}; {_SPREAD_HINT}")
+    _check_weights(method, v, fit.tau2)
     return fit
+
+
+def _check_weights(method: str, v: FloatArray, tau2: float) -> None:
+    # metafor stops with "Division by zero when computing the inverse variance weights."
+    zero = np.flatnonzero(v + tau2 == 0)
+    if zero.size:
+        raise InputError(
+            f"{method}: tau^2 = 0 and a sampling variance of 0 give the weight 1/0 (metafor stops too: "
+            "division by zero when computing the inverse variance weights)",
+            row=int(zero[0]) + 1,
+            field="vi",
+            value=0.0,
+        )
 
 
 _SPREAD_HINT = "are the sampling variances many orders of magnitude apart? try another method"
