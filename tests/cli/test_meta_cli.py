@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +72,7 @@ def test_risk_ratio_from_counts_matches_metafor(tmp_path, capsys, by_sizes):
     )
     groups = ["--n1i", "nt", "--n2i", "nc"] if by_sizes else ["--bi", "tneg", "--di", "cneg"]
     argv = ["meta", path, "--measure", "RR", "--ai", "tpos", "--ci", "cpos", *groups, "--method", "PM"]
+    argv += ["--control", "tol=1e-12"]
     _assert_matches(_json(capsys, [*argv, "--format", "json"]), RMA["bcg-PM-z"])
 
 
@@ -104,7 +106,7 @@ MEAN_ARGS = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m
 @pytest.mark.parametrize(
     ("table", "args", "message"),
     [
-        ({**GOOD, "var": [0.01, 0.02, -0.1]}, YV, "row 3, field 'var': sampling variance must be > 0 (got -0.1)"),
+        ({**GOOD, "var": [0.01, 0.02, -0.1]}, YV, "row 3, field 'var': sampling variance must be >= 0 (got -0.1)"),
         ({**GOOD, "g": [0.1, "big", 0.9]}, YV, "row 2, field 'g': is not a number (got 'big')"),
         ({**GOOD, "g": [0.1, None, 0.9]}, [*YV, "--na-action", "fail"], "row 2, field 'g': is missing (na_action="),
         (GOOD, ["--yi", "g", "--vi", "v"], "field 'v': no such column; the columns are 'g', 'var'"),
@@ -367,6 +369,7 @@ def test_moderators_work_with_every_method(tmp_path, capsys, method):
     case = MODS[f"bcg-ablat-year-{method}-knha"]
     argv = ["meta", _bcg_with_moderators(tmp_path), "--yi", "yi", "--vi", "vi", "--mod", "ablat", "--mod", "year"]
     argv += ["--method", method, "--test", "knha", "--format", "json"]
+    argv += ["--control", "tol=1e-12"] if method in ("PM", "EB") else []
     got, err = _json_and_warnings(capsys, argv)
     assert ("warning: " in err) == bool(case["warnings"])
     assert got["method"] == method
@@ -444,3 +447,32 @@ def test_a_multilevel_table_beyond_the_declared_limits_is_one_line(tmp_path, cap
     err = capsys.readouterr().err
     assert err.startswith(f"error: file '{path}', row 1, field 'g': must lie within +-1e+30 (a declared limit)")
     assert err.count("\n") == 1
+
+
+CONTROL = {c["id"]: c for c in json.loads((FIXTURES / "control.json").read_text())["cases"]}
+
+
+@pytest.mark.parametrize("setting", ["default", "tight"])
+def test_control_option_gives_metafors_digits_at_its_setting(tmp_path, capsys, setting):
+    # R: rma(yi, vi, method="PM"[, control=list(tol=1e-12, threshold=1e-10, maxiter=1000)]) on dat.fine1993
+    # (tools/metafor_reference_control.R): 0.0044317 at metafor's default tol, 0.0044161 at the root.
+    case = CONTROL[f"fine1993-PM-{setting}"]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"]})
+    extra = ["--control", "tol=1e-12", "--control", "threshold=1e-10", "--control", "maxiter=1000"]
+    got = _json(capsys, ["meta", path, "--yi", "yi", "--vi", "vi", "--method", "PM", "--format", "json",
+                         *(extra if setting == "tight" else [])])  # fmt: skip
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-9)
+    assert got["tau2_ub"] == pytest.approx(case["confint"]["tau2_ub"], rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("tol", r"--control.*NAME=VALUE"), ("tol=-1", r"--control.*'tol' must be a number > 0"),
+     ("tolerance=1", r"--control.*unknown control setting")],
+)  # fmt: skip
+def test_bad_control_setting_is_one_line(tmp_path, capsys, value, message):
+    path = _csv(tmp_path, {"yi": [0.1, 0.5, 0.9], "vi": [0.01, 0.02, 0.03]})
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--control", value]) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert len(err.strip().splitlines()) == 1

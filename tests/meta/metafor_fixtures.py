@@ -22,3 +22,8 @@ def load_cases(name: str) -> list[dict]:
 
 def case_id(case: dict) -> str:
     return case["id"]
+
+
+def pm_control(method: object) -> dict | None:
+    """The control the reference scripts fit PM with, ``list(tol=1e-12)``: its root, not metafor's default stop."""
+    return {"tol": 1e-12} if method == "PM" else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from metafor_fixtures import case_id, load_cases
+from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
@@ -42,6 +42,7 @@ def test_trim_and_fill_matches_metafor(case, estimator, side):
         method=case["method"],
         test=case["test"],
         estimator=estimator,
+        control=pm_control(case["method"]),
         side=None if side == "auto" else side,
     )
     assert (got.k0, got.side) == (expected["k0"], expected["side"])
@@ -63,7 +64,9 @@ def test_trim_and_fill_matches_metafor(case, estimator, side):
 def test_egger_test_matches_metafor(case):
     # R: regtest(rma(yi, vi, method=, test=, control=)) for estimators beyond those of diagnostics.json
     expected = case["regtest"]
-    got = egger_test(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    got = egger_test(
+        case["yi"], case["vi"], method=case["method"], test=case["test"], control=pm_control(case["method"])
+    )
     for field in ("zval", "pval", "est", "ci_lb", "ci_ub"):
         assert getattr(got, field) == pytest.approx(expected[field], rel=TOL["est"]), field
     assert got.df == expected["df"]

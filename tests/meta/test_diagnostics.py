@@ -6,7 +6,7 @@ import contextlib
 import math
 
 import pytest
-from metafor_fixtures import case_id, load_cases
+from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
@@ -22,7 +22,9 @@ def test_leave_one_out_matches_metafor(case):
     # that does not converge is NA in metafor (null in the fixture): NaN here, with a warning naming it.
     fails = any(x is None for x in case["leave1out"]["estimate"])
     with pytest.warns(SecretomeWarning, match="did not converge") if fails else contextlib.nullcontext():
-        got = leave_one_out(case["yi"], case["vi"], method=case["method"], test=case["test"])
+        got = leave_one_out(
+            case["yi"], case["vi"], method=case["method"], test=case["test"], control=pm_control(case["method"])
+        )
     for field, values in case["leave1out"].items():
         if values:
             expected = [math.nan if x is None else x for x in values]
@@ -35,7 +37,14 @@ def test_leave_one_out_matches_metafor(case):
 def test_egger_matches_metafor(case, model):
     # R: regtest(res) (a meta-regression on sei, the model's method and test) and regtest(res, model="lm")
     expected = case["regtest" if model == "rma" else "regtest_lm"]
-    got = egger_test(case["yi"], case["vi"], model=model, method=case["method"], test=case["test"])
+    got = egger_test(
+        case["yi"],
+        case["vi"],
+        model=model,
+        method=case["method"],
+        test=case["test"],
+        control=pm_control(case["method"]),
+    )
     for field in ("zval", "pval", "est", "ci_lb", "ci_ub"):
         assert getattr(got, field) == pytest.approx(expected[field], rel=TOL["est"]), field
     assert got.df == expected["df"]

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from metafor_fixtures import case_id, load_cases
+from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
@@ -19,7 +19,7 @@ COLUMNS = {"Q": "QE", "I2": "I2", "H2": "H2", "tau2": "tau2", "estimate": "estim
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_every_subset_matches_metafor(case):
     # R: gosh(rma(yi, vi, data=bcg[1:6, ], method=)) -- all 63 subsets, in metafor's order
-    res = gosh(case["yi"], case["vi"], method=case["method"])
+    res = gosh(case["yi"], case["vi"], method=case["method"], control=pm_control(case["method"]))
     assert res.exact
     np.testing.assert_array_equal(res.incl, np.array(case["incl"], dtype=bool))
     np.testing.assert_array_equal(res.k_sub, case["k"])
@@ -66,10 +66,12 @@ def test_random_subsets_are_rows_of_metafors_exhaustive_gosh(method):
 def test_subsets_at_or_above_the_number_of_subsets_fit_every_subset_as_metafor():
     # metafor: exact when sum(choose(k, 1:k)) <= subsets, else `subsets` random ones.
     case = CASES[0]
-    exact = gosh(case["yi"], case["vi"], method=case["method"], subsets=63)
+    exact = gosh(case["yi"], case["vi"], method=case["method"], control=pm_control(case["method"]), subsets=63)
     assert exact.exact
     np.testing.assert_array_equal(exact.incl, np.array(case["incl"], dtype=bool))
-    sampled = gosh(case["yi"], case["vi"], method=case["method"], subsets=62, seed=1)
+    sampled = gosh(
+        case["yi"], case["vi"], method=case["method"], control=pm_control(case["method"]), subsets=62, seed=1
+    )
     assert not sampled.exact
     assert sampled.incl.shape == (62, 6)
     assert sampled.summary().startswith("Model fits attempted: 62 (based on random subsets")
@@ -107,7 +109,7 @@ def test_plot_holds_one_point_per_subset(tmp_path):
 
 def test_summary_and_json():
     case = CASES[0]
-    res = gosh(case["yi"], case["vi"], method=case["method"])
+    res = gosh(case["yi"], case["vi"], method=case["method"], control=pm_control(case["method"]))
     assert res.summary().startswith("Model fits attempted: 63 (based on all possible subsets; method: FE)")
     assert len(res.to_dict()["estimate"]) == 63
 

@@ -6,7 +6,7 @@ import contextlib
 import math
 
 import pytest
-from metafor_fixtures import case_id, load_cases
+from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
@@ -20,7 +20,9 @@ FIELDS = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", 
 @pytest.mark.parametrize("case", INFLUENCE, ids=case_id)
 def test_influence_matches_metafor(case):
     # R: influence(rma(yi, vi, method=, test=))$inf and $dfbs$intrcpt
-    got = influence(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    got = influence(
+        case["yi"], case["vi"], method=case["method"], test=case["test"], control=pm_control(case["method"])
+    )
     for field in FIELDS:
         assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
     assert list(got.influential) == case["influential"]  # R: influence(res)$is.infl
@@ -39,7 +41,14 @@ def test_cumulative_matches_metafor(case):
     # A refit that does not converge is NA in metafor (null in the fixture): NaN here, with a warning.
     fails = any(x is None for x in case["estimate"])
     with pytest.warns(SecretomeWarning, match="did not converge") if fails else contextlib.nullcontext():
-        got = cumulative(case["yi"], case["vi"], order=case["order"], method=case["method"], test=case["test"])
+        got = cumulative(
+            case["yi"],
+            case["vi"],
+            order=case["order"],
+            method=case["method"],
+            test=case["test"],
+            control=pm_control(case["method"]),
+        )
     for field in ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "tau2", "I2", "H2"):
         if case[field] is not None:
             expected = [math.nan if x is None else x for x in case[field]]

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from metafor_fixtures import case_id, load_cases
+from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
@@ -23,7 +23,14 @@ def _run(case, **kwargs):
     with warnings.catch_warnings():
         # metafor drops refits that do not converge; so do we, with a warning.
         warnings.simplefilter("ignore", SecretomeWarning)
-        return permutation_test(case["yi"], case["vi"], mods, method=case["method"], test=case["test"], **kwargs)
+        return permutation_test(
+            case["yi"],
+            case["vi"],
+            mods,
+            method=case["method"],
+            test=case["test"],
+            **({"control": pm_control(case["method"])} | kwargs),
+        )
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -20,11 +21,13 @@ FIELDS += ("pi_lb", "pi_ub", "df")
 TOL_BY_FIELD = {"tau2": TOL["var"], "se_tau2": TOL["se"], "se": TOL["se"], "pval": TOL["pval"], "Q_pval": TOL["pval"]}
 
 
-def _fit(case):
-    # Both situations where metafor warns or degenerates, and we warn with a note.
+def _fit(case, *, tight=False):
+    # Both situations where metafor warns or degenerates, and we warn with a note. The fixtures fit PM with
+    # control=list(tol=1e-12) and take confint(res, control=list(tol=1e-12)): *tight* for the latter.
     warns = case["test"] == "knha" and (case["method"] in ("EE", "FE") or case["dataset"] == "identical")
+    control = {"tol": 1e-12} if tight or case["method"] == "PM" else None
     with pytest.warns(SecretomeWarning) if warns else contextlib.nullcontext():
-        return random_effects(case["yi"], case["vi"], method=case["method"], test=case["test"])
+        return random_effects(case["yi"], case["vi"], method=case["method"], test=case["test"], control=control)
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -43,7 +46,7 @@ def test_model_matches_metafor(case):
 @pytest.mark.parametrize("case", [c for c in CASES if "confint" in c], ids=case_id)
 def test_q_profile_ci_matches_metafor(case):
     # R: confint(res, control=list(tol=1e-12))$random (tau^2, I^2(%), H^2 rows)
-    got = _fit(case).to_dict()
+    got = _fit(case, tight=True).to_dict()
     for field, expected in case["confint"].items():
         assert got[field] == pytest.approx(expected, rel=TOL["var"], abs=1e-12), field
 
@@ -114,7 +117,7 @@ def test_one_study_equal_effects_is_the_study_itself():
     ("kwargs", "message"),
     [
         ({"yi": [], "vi": []}, r"field 'yi': needs at least 1 study \(got 0\)"),
-        ({"vi": [0.1, -0.1, 0.1]}, r"row 2, field 'vi': sampling variance must be > 0 \(got -0.1\)"),
+        ({"vi": [0.1, -0.1, 0.1]}, r"row 2, field 'vi': sampling variance must be >= 0 \(got -0.1\)"),
         ({"yi": [0.1, "?", 0.3]}, r"row 2, field 'yi': is not a number \(got '\?'\)"),
         ({"method": "reml"}, r"field 'method': must be one of 'EE', 'FE', .* in random_effects \(got 'reml'\)"),
         ({"method": ()}, r"field 'method': needs at least one method"),
@@ -138,3 +141,31 @@ def test_one_study_is_the_study_itself_as_metafor():
     assert (res.pi_lb, res.pi_ub) == (res.ci_lb, res.ci_ub)
     assert res.tau2_lb is None
     assert "k = 1: tau^2 set to 0" in res.notes[0]
+
+
+VI_ZERO = load_cases("vi_zero")  # by tools/metafor_reference_control.R
+
+
+@pytest.mark.parametrize("case", VI_ZERO, ids=case_id)
+def test_zero_sampling_variances_as_metafor(case):
+    # R: rma(yi, vi, method=) with one vi = 0, and with every vi = 0: HE, SJ, ML, REML and EB are fitted
+    # (QE, I2, H2 are NA, with a warning unless every vi is 0); DL, HS and PM stop; EE and FE divide by 0.
+    # metafor's warnings ("There are outcomes with non-positive sampling variances.", "Cannot compute
+    # Q-test, I^2, or H^2 ...") are ours, one for one, in our words, where it fits; where it stops, our
+    # error comes alone (one line in the CLI).
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is not None:
+            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+                random_effects(case["yi"], case["vi"], method=case["method"])
+        else:
+            res = random_effects(case["yi"], case["vi"], method=case["method"])
+    if case["error"] is not None:
+        assert not record
+        return
+    assert len(record) == len(case["warnings"])
+    for field in ("tau2", "se_tau2", "estimate", "se"):
+        assert getattr(res, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert (res.Q, res.Q_pval, res.I2, res.H2, res.tau2_lb) == (None, None, None, None, None)
+    assert "not available" in res.summary()
+    json.dumps(res.to_dict(), allow_nan=False)

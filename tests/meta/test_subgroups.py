@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from metafor_fixtures import case_id, load_cases
+from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
@@ -18,7 +18,14 @@ CASES = load_cases("subgroups")
 def test_subgroups_match_metafor(case):
     warns = case["test"] == "knha" and case["method"] == "FE"
     with pytest.warns(SecretomeWarning) if warns else contextlib.nullcontext():
-        res = subgroups(case["yi"], case["vi"], case["group"], method=case["method"], test=case["test"])
+        res = subgroups(
+            case["yi"],
+            case["vi"],
+            case["group"],
+            method=case["method"],
+            test=case["test"],
+            control=pm_control(case["method"]),
+        )
     assert res.levels == tuple(s["level"] for s in case["subgroups"])
     for fit, expected in zip(res.fits, case["subgroups"], strict=True):
         assert fit.k == expected["k"]
@@ -62,7 +69,13 @@ def test_separate_tau2_q_between_matches_metafor_faq(case):
     warns = (case["method"], case["test"]) == ("FE", "knha")
     with pytest.warns(SecretomeWarning) if warns else contextlib.nullcontext():
         got = subgroups(
-            case["yi"], case["vi"], case["group"], method=case["method"], test=case["test"], between="separate"
+            case["yi"],
+            case["vi"],
+            case["group"],
+            method=case["method"],
+            test=case["test"],
+            between="separate",
+            control=pm_control(case["method"]),
         )
     assert list(got.levels) == case["levels"]
     assert [f.estimate for f in got.fits] == pytest.approx(case["estimate"], rel=TOL["est"])

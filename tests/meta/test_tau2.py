@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from metafor_fixtures import case_id, load_cases
+from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
 from secretome.errors import ConvergenceError, InputError
-from secretome.meta import _tau2
+from secretome.meta import _tau2, meta_regression, random_effects, tau2_confint
 from secretome.meta._tau2 import ESTIMATORS, Control, intercept
 
 PUBLIC = {m: getattr(_tau2, f"tau2_{m.lower()}") for m in _tau2.TAU2_METHODS}
@@ -21,22 +21,26 @@ BCG = next(c for c in CASES if c["id"] == "bcg-REML-z")
 def test_tau2_matches_metafor(case):
     # R: rma(yi, vi, method=case$method)$tau2 (PM with control=list(tol=1e-12)). ML/REML/EB stop at
     # metafor's threshold 1e-5 by the same Fisher-scoring steps, so the iterates agree to rounding.
-    assert PUBLIC[case["method"]](case["yi"], case["vi"]) == pytest.approx(case["tau2"], rel=TOL["var"], abs=1e-12)
+    kwargs = {} if case["method"] in ("DL", "HE", "HS") else {"control": pm_control(case["method"])}
+    assert PUBLIC[case["method"]](case["yi"], case["vi"], **kwargs) == pytest.approx(
+        case["tau2"], rel=TOL["var"], abs=1e-12
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_se_of_tau2_matches_metafor(case):
     # R: rma(...)$se.tau2
     yi, vi = np.array(case["yi"]), np.array(case["vi"])
-    fit = ESTIMATORS[case["method"]](yi, vi, intercept(yi.size), Control())
+    fit = ESTIMATORS[case["method"]](yi, vi, intercept(yi.size), Control(tol=1e-12))
     assert fit.se == pytest.approx(case["se_tau2"], rel=TOL["se"], abs=1e-12)
 
 
 @pytest.mark.parametrize("method", _tau2.TAU2_METHODS)
 def test_tau2_scales_with_square_of_effect_units(method):
     yi, vi = np.array(BCG["yi"]), np.array(BCG["vi"])
-    # Fisher scoring stops at an absolute threshold, so a 3x scale moves the stopping point slightly.
-    rel = 1e-4 if method in ("ML", "REML", "EB") else 1e-9
+    # Fisher scoring and PM's uniroot stop at an absolute threshold or tol (metafor's defaults), so a 3x
+    # scale moves the stopping point slightly.
+    rel = 1e-4 if method in ("ML", "REML", "EB", "PM") else 1e-9
     assert PUBLIC[method](3 * yi, 9 * vi) == pytest.approx(9 * PUBLIC[method](yi, vi), rel=rel)
 
 
@@ -79,3 +83,71 @@ def test_unknown_control_setting_is_named():
 def test_metafor_dotted_control_names_are_accepted():
     # R: rma(yi, vi, method="SJ", control=list(tau2.init=0.5))
     assert Control.from_mapping({"tau2.init": 0.5}).tau2_init == 0.5
+
+
+# ---- metafor's stopping rules and control (fixtures by tools/metafor_reference_control.R) ------------------
+# Each case is fitted at metafor's default control and with the control tightened on both sides
+# (rma(..., control = list(tol = 1e-12, threshold = 1e-10, maxiter = 1000)), confint(res, control =
+# list(tol = 1e-12))); REML also with stepadj = 0.5. Agreement to 1e-9 relative: the same iterates.
+CONTROL = load_cases("control")
+_SAME_ITERATES = 1e-9
+
+
+def _control_fit(case):
+    if case["x"] is None:
+        return random_effects(case["yi"], case["vi"], method=case["method"], control=case["control"])
+    return meta_regression(case["yi"], case["vi"], case["x"], method=case["method"], control=case["control"])
+
+
+@pytest.mark.parametrize("case", CONTROL, ids=case_id)
+def test_stopping_rules_reproduce_metafor_digits(case):
+    # R: rma(yi, vi, [mods = ~ x,] method =, control =): tau2, se.tau2, beta, se, R2
+    res = _control_fit(case)
+    got = res.to_dict()
+    assert res.tau2 == pytest.approx(case["tau2"], rel=_SAME_ITERATES, abs=1e-14)
+    assert res.se_tau2 == pytest.approx(case["se_tau2"], rel=_SAME_ITERATES)
+    beta, se = ([got["estimate"]], [got["se"]]) if case["x"] is None else (got["beta"], got["se"])
+    assert beta == pytest.approx(case["beta"], rel=_SAME_ITERATES)
+    assert se == pytest.approx(case["se"], rel=_SAME_ITERATES)
+    if case["R2"] is not None:
+        assert pytest.approx(case["R2"], rel=_SAME_ITERATES) == res.R2
+
+
+@pytest.mark.parametrize("case", CONTROL, ids=case_id)
+def test_q_profile_stops_where_metafor_confint_stops(case):
+    # R: confint(res[, control = list(tol = 1e-12)])$random; the model's own bounds use its control's tol.
+    tol = None if case["confint_control"] is None else case["confint_control"]["tol"]
+    ci = tau2_confint(_control_fit(case), tol=tol)
+    for field, expected in case["confint"].items():
+        assert getattr(ci, field) == pytest.approx(expected, rel=_SAME_ITERATES, abs=1e-14), field
+
+
+@pytest.mark.parametrize("case", [c for c in CONTROL if c["x"] is None and c["setting"] != "stepadj"], ids=case_id)
+def test_model_bounds_use_the_control_tolerance(case):
+    res = random_effects(case["yi"], case["vi"], method=case["method"], control=case["control"])
+    for field, expected in case["confint"].items():
+        assert getattr(res, field) == pytest.approx(expected, rel=_SAME_ITERATES, abs=1e-14), field
+
+
+def test_default_digits_differ_from_the_root_as_metafor_prints_them():
+    # The three examples: metafor's printed digits at its defaults, and the root with tol = 1e-12.
+    fine = {c["setting"]: c for c in CONTROL if c["id"].startswith("fine1993-PM")}
+    assert round(_control_fit(fine["default"]).tau2, 7) == round(fine["default"]["tau2"], 7) == 0.0044317
+    assert round(_control_fit(fine["tight"]).tau2, 7) == round(fine["tight"]["tau2"], 7) == 0.0044161
+    curtis = {c["setting"]: c for c in CONTROL if c["id"].startswith("curtis1998-PM")}
+    assert f"{_control_fit(curtis['default']).R2:.4f}" == f"{curtis['default']['R2']:.4f}" == "0.3895"
+    assert f"{_control_fit(curtis['tight']).R2:.4f}" == f"{curtis['tight']['R2']:.4f}"
+
+
+@pytest.mark.parametrize(
+    ("control", "message"),
+    [
+        ({"tol": 0}, r"control setting 'tol' must be a number > 0 \(got 0\)"),
+        ({"maxiter": 2.5}, r"'maxiter' must be an integer >= 1"),
+        ({"ll0check": "yes"}, r"'ll0check' must be true or false"),
+        ({"tau2_init": -1.0}, r"'tau2_init' must be a number >= 0"),
+    ],
+)
+def test_bad_control_values_are_named(control, message):
+    with pytest.raises(InputError, match=message):
+        _tau2.tau2_pm(BCG["yi"], BCG["vi"], control=control)

@@ -83,6 +83,8 @@ _OPTIONS = {
     "gosh_path": "--gosh",
     "subsets": "--subsets",
     "permutations": "--permutest",
+    # metafor's control list (meta_from_csv), which `secretome meta` takes as --control NAME=VALUE.
+    "control": "--control",
 }
 
 

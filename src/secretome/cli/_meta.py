@@ -97,6 +97,13 @@ def meta(
         str | None,
         typer.Option(help="Column naming each row's control group: rows sharing one split its --n2 evenly."),
     ] = None,
+    control: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="metafor's control setting NAME=VALUE (repeatable): tol, maxiter, stepadj, threshold, tau2_init, "
+            "tau2_max, ll0check; metafor's defaults otherwise (tol=1.22e-4, maxiter=100, stepadj=1, threshold=1e-5)."
+        ),
+    ] = None,
     na_action: Annotated[
         str,
         typer.Option(help="omit: leave out rows with a missing value, with a warning (metafor's default); fail: stop."),
@@ -196,6 +203,7 @@ def meta(
         "test": test,
         "escalc_options": options,
         "na_action": na_action,
+        "control": _control_settings(control or ()),
     }
     result = fitted = meta_from_csv(data, slab=slab, subgroup=subgroup, **model)
     if (
@@ -242,6 +250,29 @@ def _check_plots(plots: dict[str, Path | None]) -> None:
         if path.suffix.lower() not in (".svg", ".pdf"):
             raise InputError("a plot is written as .svg or .pdf", file=str(path), field=option)
         check_output_path(path)
+
+
+def _control_settings(pairs: list[str] | tuple[str, ...]) -> dict[str, object] | None:
+    """``--control tol=1e-12 --control maxiter=1000`` as metafor's control list (the engine checks names and values)."""
+    settings: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, text = (part.strip() for part in pair.partition("="))
+        if not sep or not name or not text:
+            raise InputError("give a control setting as NAME=VALUE", field="--control", value=pair)
+        settings[name] = _setting_value(text)
+    return settings or None
+
+
+def _setting_value(text: str) -> object:
+    # maxiter must arrive as an int and ll0check as a bool, as in Python; the rest are numbers.
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
 
 
 def _limits(pair: str | None, group: int) -> dict[str, str]:

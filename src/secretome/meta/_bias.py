@@ -258,9 +258,11 @@ def trim_and_fill(
     Checked against metafor 3.8-1 ``trimfill(res, estimator=, side=)`` on dat.bcg (k0 = 0, 1 and 4)
     and dat.hackshaw1998 (k0 = 7), REML, DL, FE, PM (``control=list(tol=1e-12)``) and SJ, both
     estimators, every side (tests/meta/test_bias.py, fixtures by tools/metafor_reference_bias.R).
-    Here *control* is passed on to every refit; metafor's ``trimfill`` does not pass it (its refits
-    run at metafor's defaults), which changes digits only where an estimator stops at its
-    tolerance (PM's root at the default ``tol``).
+    Here *control* applies to the original model and to every refit, as metafor's
+    ``trimfill(rma(..., control = ctl), control = ctl)``: ``trimfill(res)`` alone refits at metafor's
+    defaults, since it passes only its own ``...`` on to ``rma.uni``, not ``res$control``. Without
+    *control* both run at metafor's defaults, so the digits agree; they differ only where an estimator
+    stops at a tolerance the user tightened for the model alone (PM's ``tol``).
 
     References
     ----------

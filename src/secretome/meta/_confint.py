@@ -5,18 +5,14 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import numpy as np
-
 from secretome._result import Result
 from secretome.errors import InputError
 from secretome.meta._columns import check_level
 from secretome.meta._fitted_model import Fit, fitted_model
 from secretome.meta._q_profile import q_profile
-from secretome.meta._tau2 import Projection
+from secretome.meta._tau2 import METAFOR_TOL, Projection
 
 __all__ = ["Tau2ConfintResult", "tau2_confint"]
-
-_METAFOR_TOL = np.finfo(np.float64).eps ** 0.25
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -142,7 +138,7 @@ def tau2_confint(fit: Fit, *, level: float | None = None, tol: float | None = No
         raise InputError("needs at least 2 studies (metafor stops at k = 1)", field="yi", value=model.k)
     level = model.level if level is None else level
     check_level(level)
-    tol = _METAFOR_TOL if tol is None else float(tol)
+    tol = METAFOR_TOL if tol is None else float(tol)
     if not tol > 0:
         raise InputError("must be > 0", field="tol", value=tol)
     k, p, tau2 = model.k, model.p, model.tau2

@@ -172,16 +172,18 @@ def egger_test(
     method: ModelMethod = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
+    control: Mapping[str, object] | None = None,
 ) -> EggerResult:
     """Egger's regression test [1]_: regress the effects on their standard errors.
 
     ``model="rma"`` (metafor's default) fits :func:`meta_regression` with the SE as moderator,
-    with the model's *method* and *test*; ``model="lm"`` is Egger's original weighted least
+    with the model's *method*, *test* and *control* (metafor's ``regtest`` refits with the model's
+    ``control``); ``model="lm"`` is Egger's original weighted least
     squares (weights ``1/vi``, t test on ``k - 2`` df).
 
     Checked against metafor 3.8-1 ``regtest(res)`` and ``regtest(res, model="lm")`` on dat.bcg
     and dat.normand1999 (tests/meta/test_diagnostics.py), and ``regtest(res)`` with PM (metafor with
-    ``control=list(tol=1e-12)``, our PM's default) and SJ on dat.bcg and dat.hackshaw1998
+    ``control=list(tol=1e-12)``, as ``control={"tol": 1e-12}``) and SJ on dat.bcg and dat.hackshaw1998
     (tests/meta/test_bias.py).
 
     References
@@ -203,7 +205,7 @@ def egger_test(
         raise InputError("Egger's test needs at least 3 studies", field="yi", value=k)
     sei = np.sqrt(v)
     if model == "rma":
-        fit = meta_regression(y, v, sei, method=method, test=test, level=level, names=["sei"])
+        fit = meta_regression(y, v, sei, method=method, test=test, level=level, control=control, names=["sei"])
         return EggerResult(
             zval=fit.zval[1],
             pval=fit.pval[1],

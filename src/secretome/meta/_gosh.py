@@ -139,7 +139,7 @@ def gosh(
     :math:`\tau^2 = \max(0, (Q-(k-1))/(\sum w - \sum w^2/\sum w))`; we do the same. The other
     estimators refit the model as :func:`random_effects` does (HE, HS and SJ in closed form; ML, REML
     and EB by Fisher scoring from the HE estimate, with metafor's step halving, threshold and
-    local-maximum check; PM's root to ``tol`` within ``max(100, 10 mad(yi)^2)`` of the subset's own
+    local-maximum check; PM's root by R's ``uniroot`` to ``tol`` within ``max(100, 10 mad(yi)^2)`` of the subset's own
     yi; all subsets in step) and report :math:`I^2 = 100\tau^2/(\tau^2 + s^2)`,
     :math:`H^2 = 1 + \tau^2/s^2`, :math:`s^2 = (k-1)/\mathrm{tr}(P)` with P from the weights 1/v.
     A one-study subset has Q = 0, tau^2 = 0, I^2 = 0, H^2 = 1. Random subsets follow metafor: a

@@ -4,7 +4,7 @@ metafor refits ``rma.uni`` once per permutation in an R loop, forming the k x k 
 each time. Here every permutation is one slice of a stacked array refitted by the estimators of
 :mod:`secretome.meta._tau2` in their batched form (:func:`~secretome.meta._tau2.batch_tau2`): the
 p x p cross-products ``X'WX``, ``X'D X`` give the weighted fit and the traces of ``P`` and ``P^2``,
-so a closed form (DL, HE, HS, SJ), a Fisher-scoring step (ML, REML, EB) or a bisection step of PM
+so a closed form (DL, HE, HS, SJ), a Fisher-scoring step (ML, REML, EB) or a step of PM's uniroot
 costs O(k p^2) per permutation, done for all permutations at once by numpy.
 """
 
@@ -184,7 +184,7 @@ def permutation_test(
 
     Each refit runs the estimator code of :func:`meta_regression` in batched form (the same
     formulas for DL, HE, HS and SJ; the same Fisher scoring from the HE estimate, step halving,
-    threshold and local-maximum check for ML, REML and EB; PM's root bracketed by bisection to
+    threshold and local-maximum check for ML, REML and EB; PM's root by R's ``uniroot`` to
     ``tol``), vectorised across permutations: with :math:`A = X'WX`,
     :math:`\mathrm{tr}(P) = \sum w - \mathrm{tr}(A^{-1}X'W^2X)` and
     :math:`\mathrm{tr}(P^2) = \sum w^2 - 2\,\mathrm{tr}(A^{-1}X'W^3X) + \mathrm{tr}((A^{-1}X'W^2X)^2)`.

@@ -24,13 +24,12 @@ from secretome.meta._figure_files import plot_format, save_figure
 from secretome.meta._marginal import MarginalModel
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, marginal_model
 from secretome.meta._results import RandomEffectsResult
+from secretome.meta._tau2 import METAFOR_TOL
 from secretome.meta._uniroot import uniroot
 
 __all__ = ["ProfileResult", "Sigma2ConfintResult", "profile_likelihood", "profile_plot", "sigma2_confint"]
 
 _Multilevel = MultilevelResult | MultilevelRegressionResult
-
-_METAFOR_TOL = np.finfo(np.float64).eps ** 0.25
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -236,7 +235,7 @@ def sigma2_confint(fit: _Multilevel, *, level: float | None = None, tol: float |
         raise TypeError(f"sigma2_confint takes a multilevel model; got {type(fit).__name__}")
     level = fit.level if level is None else level
     check_level(level)
-    tol = _METAFOR_TOL if tol is None else float(tol)
+    tol = METAFOR_TOL if tol is None else float(tol)
     if not tol > 0:
         raise InputError("must be > 0", field="tol", value=tol)
     model = marginal_model(fit)

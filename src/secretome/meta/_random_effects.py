@@ -21,6 +21,7 @@ from secretome.meta._tau2 import (
     EqualMethod,
     Projection,
     Tau2Method,
+    check_zero_variances,
     fit_chain,
     intercept,
     method_chain,
@@ -50,7 +51,10 @@ def random_effects(
     Parameters
     ----------
     yi, vi : array_like
-        Effect sizes and their sampling variances (all > 0), one per study.
+        Effect sizes and their sampling variances, one per study. As metafor's ``rma.uni``, a
+        variance of 0 is fitted by HE, SJ, ML, REML and EB (Q, I^2, H^2 and the Q-profile CI are
+        then ``None``, with a warning unless every variance is 0) and refused by DL, HS and PM, and
+        wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0).
     method : str or sequence of str
         ``"EE"`` (equal effects) or ``"FE"`` (fixed effects): tau^2 = 0; or a tau^2 estimator,
         ``"DL"``, ``"HE"``, ``"HS"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"EB"``. A sequence
@@ -63,8 +67,10 @@ def random_effects(
         Confidence level, a proportion in (0, 1).
     control : mapping, optional
         metafor's ``control`` settings (``threshold``, ``maxiter``, ``stepadj``, ``tau2_init``,
-        ``tol``, ``tau2_max``; dotted names such as ``tau2.init`` are accepted). ``tol`` (default
-        1e-12) is also the root-finding tolerance of the Q-profile interval.
+        ``tol``, ``tau2_max``, ``ll0check``; dotted names such as ``tau2.init`` are accepted), with
+        metafor's defaults (``tol`` = ``.Machine$double.eps^0.25``, ``maxiter`` = 100, ``stepadj`` =
+        1, ``threshold`` = 1e-5), so the printed digits are metafor's. ``tol`` is also the
+        tolerance of the Q-profile interval here, as ``confint(res, control = list(tol = ...))``.
     labels : sequence of str, optional
         Study labels, one per study (default ``"1"``, ``"2"``, ...).
 
@@ -80,7 +86,7 @@ def random_effects(
     Raises
     ------
     InputError
-        A bad cell (row and field named), ``vi <= 0``, no study, an
+        A bad cell (row and field named), ``vi < 0`` (or 0, as above), no study, an
         unknown method or test, a level outside (0, 1), labels of the wrong length.
     ConvergenceError
         The last estimator of the chain did not converge.
@@ -100,9 +106,11 @@ def random_effects(
     would lie beyond that range is reported at its end, with a note.
 
     Checked against metafor 3.8-1 ``rma(yi, vi, method=..., test=...)``, ``predict()`` and
-    ``confint(control=list(tol=1e-12))`` on dat.bcg, dat.normand1999, dat.gibson2002,
-    dat.molloy2014, a k = 2 case and homogeneous and identical studies, for every method and
-    both tests (tests/meta/test_random_effects.py, fixtures by tools/metafor_reference.R).
+    ``confint(control=list(tol=1e-12))`` (here ``control={"tol": 1e-12}``) on dat.bcg,
+    dat.normand1999, dat.gibson2002, dat.molloy2014, a k = 2 case and homogeneous and identical
+    studies, for every method and both tests (tests/meta/test_random_effects.py, fixtures by
+    tools/metafor_reference.R); at metafor's default control and a tightened one on dat.fine1993,
+    dat.curtis1998 and dat.raudenbush1985 (tests/meta/test_tau2.py, tools/metafor_reference_control.R).
 
     References
     ----------
@@ -131,15 +139,18 @@ def random_effects(
     methods = method_chain(method, "random_effects")
     check_choice("test", test, ("z", "knha"), owner="random_effects")
     check_level(level)
-    y, v = validated(yi, vi)
+    y, v = validated(yi, vi, zero_vi=True)
     k = y.size
     if k < 1:
         raise InputError("needs at least 1 study", field="yi", value=k)
     names = study_labels(labels, k)
     ctl = Control.from_mapping(control)
     notes: list[str] = []
+    zero_vi = check_zero_variances(methods, v)
 
     used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes)
+    if zero_vi is not None:
+        _note(notes, zero_vi)
     if test == "knha" and used in EQUAL_METHODS:
         _note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
     if test == "knha" and k < 2:
@@ -166,13 +177,19 @@ def random_effects(
     crit = float(dist.isf((1 - level) / 2))
     pval = float(2 * dist.sf(abs(zval)))
 
-    q, q_pval, i2, h2, vt = _heterogeneity(y, v, fit.tau2, random=used not in EQUAL_METHODS)
     bounds: dict[str, float | None] = dict.fromkeys(("tau2_lb", "tau2_ub", "I2_lb", "I2_ub", "H2_lb", "H2_ub"))
+    if v.all():
+        q, q_pval, i2, h2, vt = _heterogeneity(y, v, fit.tau2, random=used not in EQUAL_METHODS)
+    else:
+        # metafor's rma.uni: Q, I^2 and H^2 (and so the Q-profile CI) need 1/vi; it warns unless every vi is 0.
+        q = q_pval = i2 = h2 = None
+        if v.any():
+            _note(notes, "Q-test, I^2, H^2 and the Q-profile CI cannot be computed when a sampling variance is 0")
     pi_lb = pi_ub = None
     if used not in EQUAL_METHODS:
         half = crit * math.sqrt(var + fit.tau2)
         pi_lb, pi_ub = estimate - half, estimate + half
-        if k > 1:  # metafor's confint stops at k = 1: there is no Q-profile to invert
+        if k > 1 and q is not None:  # metafor's confint stops at k = 1: there is no Q-profile to invert
             bounds = _q_profile(y, v, fit.tau2, vt, level, ctl, notes)
 
     return RandomEffectsResult(
@@ -211,7 +228,9 @@ def _note(notes: list[str], text: str) -> None:
     warnings.warn(text, SecretomeWarning, stacklevel=3)
 
 
-def _heterogeneity(y: FloatArray, v: FloatArray, tau2: float, *, random: bool) -> tuple[float, ...]:
+def _heterogeneity(
+    y: FloatArray, v: FloatArray, tau2: float, *, random: bool
+) -> tuple[float, float, float, float, float]:
     """Q, its p-value, I^2 (percent), H^2 and the typical within-study variance (metafor's ``vt``)."""
     k = y.size
     if k < 2:

@@ -29,11 +29,12 @@ class RandomEffectsResult(Result):
         Confidence interval of the estimate at ``level``.
     tau2, se_tau2 : float
         Between-study variance and its standard error (0 and ``None`` for EE/FE models).
-    I2, H2 : float
+    I2, H2 : float or None
         I^2 in percent (total heterogeneity / total variability) and H^2 (total / sampling
         variability), metafor's definitions (Higgins & Thompson 2002).
-    Q, Q_df, Q_pval : float, int, float
-        Cochran's Q test for heterogeneity (inverse-variance weights) with ``k - 1`` df.
+    Q, Q_df, Q_pval : float or None, int, float or None
+        Cochran's Q test for heterogeneity (inverse-variance weights) with ``k - 1`` df. Q, Q_pval,
+        I2 and H2 are ``None`` when a sampling variance is 0 (metafor's NA).
     pi_lb, pi_ub : float or None
         Prediction interval for the true effect of a new study (``None`` for EE/FE models,
         for which metafor gives none).
@@ -64,11 +65,11 @@ class RandomEffectsResult(Result):
     ci_ub: float
     tau2: float
     se_tau2: float | None
-    I2: float
-    H2: float
-    Q: float
+    I2: float | None
+    H2: float | None
+    Q: float | None
     Q_df: int
-    Q_pval: float
+    Q_pval: float | None
     pi_lb: float | None
     pi_ub: float | None
     tau2_lb: float | None
@@ -105,13 +106,17 @@ class RandomEffectsResult(Result):
         else:
             name = "Equal-Effects" if self.method == "EE" else "Fixed-Effects"
             lines = [f"{name} Model (k = {self.k})", ""]
-        lines += [
-            f"I^2 (total heterogeneity / total variability):   {self.I2:.2f}%",
-            f"H^2 (total variability / sampling variability):  {self.H2:.2f}",
-            "",
-            "Test for Heterogeneity:",
-            f"Q(df = {self.Q_df}) = {self.Q:.4f}, p-val {_p_text(self.Q_pval, equals=True)}",
-        ]
+        if self.Q is None or self.Q_pval is None:
+            # metafor prints neither when a sampling variance is 0 (its QE, I2 and H2 are NA).
+            lines += ["I^2, H^2 and the test for heterogeneity: not available (a sampling variance is 0)"]
+        else:
+            lines += [
+                f"I^2 (total heterogeneity / total variability):   {self.I2:.2f}%",
+                f"H^2 (total variability / sampling variability):  {self.H2:.2f}",
+                "",
+                "Test for Heterogeneity:",
+                f"Q(df = {self.Q_df}) = {self.Q:.4f}, p-val {_p_text(self.Q_pval, equals=True)}",
+            ]
         if self.is_random and self.tau2_lb is not None:
             pct = round(100 * self.level, 10)
             lines += [

@@ -19,11 +19,12 @@ and SJ still starts from the variance of ``yi`` about its mean: both as in metaf
 EB and PM solve the same estimating equation (generalised Q equal to its degrees of freedom), so
 metafor documents them as identical; its 3.8-1 source (``rma.uni``, deparsed here) finds the EB root
 by the fixed-point update ``tau2 += (Q k/(k-p) - k) / sum(w)`` stopped when the change is below
-``threshold`` = 1e-5, and PM by ``uniroot`` with ``tol`` = ``.Machine$double.eps^0.25``: the two
-differ in the 5th significant digit on dat.bcg (0.318069 vs 0.318094, root 0.3180685). We keep both
-algorithms, so each matches its metafor counterpart. Our PM brackets the root by bisection to
-``tol`` (default 1e-12, not metafor's 1.2e-4), so it is the root to 1e-12 (metafor gives the same
-with ``control=list(tol=1e-12)``).
+``threshold`` = 1e-5, and PM by ``uniroot`` (Brent 1973) on ``[0, tau2_max]`` stopped at ``tol`` =
+``.Machine$double.eps^0.25`` (about 1.2e-4): the two differ in the 5th significant digit on dat.bcg
+(0.318069 vs 0.318094, root 0.3180685). We keep both algorithms with metafor's stopping rules and
+defaults (:class:`Control`), so each matches its metafor counterpart to the printed digits at the
+defaults, and to the root with a tighter ``control`` on both sides (``{"tol": 1e-12}`` and
+``list(tol = 1e-12)``). PM's root finder is R's ``zeroin`` step for step (:func:`uniroot_batch`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from secretome.errors import (
     check_choice,
 )
 from secretome.meta._columns import FloatArray, as_column, require
+from secretome.meta._uniroot import uniroot, uniroot_batch
 
 __all__ = [
     "EQUAL_METHODS",
@@ -74,29 +76,38 @@ EQUAL_METHODS: tuple[str, ...] = get_args(EqualMethod)
 """Model methods without tau^2 (equal or fixed effects)."""
 
 
+# R's .Machine$double.eps^0.25: metafor's default tol for uniroot (PM, confint) and for its ll0check.
+METAFOR_TOL = float(np.finfo(np.float64).eps) ** 0.25
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Control:
-    """metafor's ``control`` list for ``rma.uni``, with its defaults (PM's ``tol`` excepted).
+    """metafor's ``control`` list for ``rma.uni``, with its names and defaults (metafor 3.8-1).
 
     ``threshold`` stops Fisher scoring (ML, REML, EB) when tau^2 changes by less; ``maxiter``
-    bounds the steps; ``stepadj`` scales each step; ``tau2_init`` replaces the starting value
-    (the HE estimate for ML/REML/EB, the variance of ``yi`` for SJ); ``tol`` is the root-finding
-    tolerance of PM and of the Q-profile CI; ``tau2_max`` bounds PM's search (default
-    ``max(100, 10 mad(yi)^2)``); ``ll0check`` sets tau^2 = 0 when ML/REML stopped at a point whose
-    likelihood is below the one at 0, as metafor does.
+    bounds the steps (and PM's ``uniroot`` iterations); ``stepadj`` scales each step;
+    ``tau2_init`` replaces the starting value (the HE estimate for ML/REML/EB, the variance of
+    ``yi`` for SJ); ``tol`` is the tolerance of PM's ``uniroot`` and of the Q-profile CI computed
+    with the model, and the margin of the ``ll0check`` (metafor's ``.Machine$double.eps^0.25``);
+    ``tau2_max`` bounds PM's search (default ``max(100, 10 mad(yi)^2)``); ``ll0check`` sets
+    tau^2 = 0 when ML/REML stopped at a point whose likelihood is more than ``tol`` below the one at
+    0, as metafor does.
+
+    >>> Control.from_mapping({"tol": 1e-12, "tau2.init": 0.1}).tau2_init
+    0.1
     """
 
     threshold: float = 1e-5
     maxiter: int = 100
     stepadj: float = 1.0
     tau2_init: float | None = None
-    tol: float = 1e-12
+    tol: float = METAFOR_TOL
     tau2_max: float | None = None
     ll0check: bool = True
 
     @classmethod
     def from_mapping(cls, control: Mapping[str, object] | None) -> Control:
-        """Build from a user's dict; metafor's dotted names (``tau2.init``) are accepted too."""
+        """Build from a user's dict; metafor's dotted names (``tau2.init``) are accepted too; values are checked."""
         if not control:
             return cls()
         names = {f.name for f in dataclasses.fields(cls)}
@@ -106,7 +117,32 @@ class Control:
             raise InputError(
                 f"unknown control setting; known: {', '.join(sorted(names))}", field="control", value=unknown[0]
             )
+        for name, value in given.items():
+            _check_setting(name, value)
         return cls(**given)  # type: ignore[arg-type]
+
+
+def _check_setting(name: str, value: object) -> None:
+    """One control setting of the right kind: a number > 0 (``tau2_init`` >= 0), an integer ``maxiter``, a bool."""
+    if name == "ll0check":
+        ok = isinstance(value, bool)
+        want = "true or false"
+    elif name == "maxiter":
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        want = "an integer >= 1"
+    elif name == "tau2_init":
+        ok = value is None or (_is_real(value) and value >= 0)  # type: ignore[operator]
+        want = "a number >= 0"
+    else:
+        ok = (value is None and name == "tau2_max") or (_is_real(value) and value > 0)  # type: ignore[operator]
+        want = "a number > 0"
+    if not ok:
+        raise InputError(f"control setting {name!r} must be {want}", field="control", value=value)
+
+
+def _is_real(value: object) -> bool:
+    number = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+    return number and math.isfinite(value)  # type: ignore[arg-type]
 
 
 class Tau2Fit(NamedTuple):
@@ -367,19 +403,15 @@ def _loglik(s: Batch, tau2: FloatArray, *, reml: bool) -> FloatArray:
     return ll - 0.5 * s.k * math.log(2 * math.pi)
 
 
-# metafor compares the two log-likelihoods with its default tol, .Machine$double.eps^0.25.
-_LL0_TOL = float(np.finfo(np.float64).eps) ** 0.25
-
-
 def _stuck_at_local_maximum(method: str, s: Batch, tau2: FloatArray, ctl: Control) -> NDArray[np.bool_]:
-    """metafor's ``ll0check``: the ML/REML fits whose likelihood at tau^2 is below the one at 0 (set to 0 there)."""
+    """metafor's ``ll0check``: the ML/REML fits whose likelihood is over ``tol`` below the one at 0 (set to 0 there)."""
     stuck = np.zeros(tau2.size, dtype=bool)
     if method == "EB" or not ctl.ll0check or ctl.tau2_init is not None:
         return stuck
     check = np.flatnonzero(tau2 > ctl.threshold)  # NaN (a failed fit) is not checked
     if check.size:
         sub, reml = s.take(check), method == "REML"
-        stuck[check] = _loglik(sub, np.zeros(check.size), reml=reml) - _loglik(sub, tau2[check], reml=reml) > _LL0_TOL
+        stuck[check] = _loglik(sub, np.zeros(check.size), reml=reml) - _loglik(sub, tau2[check], reml=reml) > ctl.tol
     return stuck
 
 
@@ -524,14 +556,19 @@ def _mad(s: Batch) -> FloatArray:
     return 1.4826 * np.nanmedian(np.abs(y - med[:, None]), axis=1)
 
 
-def _pm_batch(s: Batch, ctl: Control) -> tuple[FloatArray, NDArray[np.bool_], int]:
-    """PM's root of generalised Q(tau^2) = k - p for every fit; NaN (and failed) where ``tau2_max`` is too low.
+class _PMRoots(NamedTuple):
+    tau2: FloatArray  # NaN where tau2_max is too low or uniroot did not converge
+    too_low: NDArray[np.bool_]  # the generalised Q is still above its target at tau2_max
+    unconverged: NDArray[np.bool_]  # uniroot ran out of maxiter steps
 
-    Bisection, all fits in step, to ``ctl.tol``: y'P(tau^2)y falls monotonically in tau^2, so the
-    bracket [0, tau2_max] always holds the root and halving it is certain to converge; every halving
-    is one batched evaluation of Q, where Brent's method (metafor's ``uniroot``) would need a Python
-    loop over the fits. From metafor's [0, 100] to 1e-12 that is 47 halvings. Returns tau^2, the
-    failed mask and the number of halvings.
+
+def _pm_batch(s: Batch, ctl: Control) -> _PMRoots:
+    """PM's root of generalised Q(tau^2) = k - p for every fit of *s*.
+
+    As metafor's ``rma.uni``: tau^2 = 0 where Q(0) is already below its target, no root where Q is
+    still above it at ``tau2_max``, else R's ``uniroot`` on ``[0, tau2_max]`` with ``tol = ctl.tol``
+    and ``maxiter = ctl.maxiter``: :func:`uniroot` for one fit, :func:`uniroot_batch` for many (every
+    fit on its own Brent iterates, one batched evaluation of Q per step for the fits still iterating).
     """
     target = s.k - s.p
     every = np.arange(s.y.shape[0])
@@ -543,37 +580,51 @@ def _pm_batch(s: Batch, ctl: Control) -> tuple[FloatArray, NDArray[np.bool_], in
     # metafor bounds the search by the spread of yi itself, moderators or not.
     tau2_max = np.maximum(100.0, 10 * _mad(s) ** 2) if ctl.tau2_max is None else np.full(every.size, ctl.tau2_max)
     tau2 = np.zeros(every.size)
-    failed = excess(every, tau2_max) > 0
-    rows = np.flatnonzero(~failed & (excess(every, tau2) >= 0))
-    lo, hi = np.zeros(rows.size), tau2_max[rows]
-    halvings = 0
-    while True:
-        mid = 0.5 * (lo + hi)
-        # Stop at the tolerance, or where lo and hi are adjacent doubles (a tol below the spacing).
-        go = np.flatnonzero((hi - lo > ctl.tol) & (mid > lo) & (mid < hi))
-        if go.size == 0:
-            break
-        halvings += 1
-        above = excess(rows[go], mid[go]) > 0  # Q still above its target: the root lies above mid
-        lo[go] = np.where(above, mid[go], lo[go])
-        hi[go] = np.where(above, hi[go], mid[go])
-    tau2[rows] = 0.5 * (lo + hi)
-    tau2[failed] = np.nan
-    return tau2, failed, halvings
+    at_max = excess(every, tau2_max)
+    at_zero = excess(every, tau2)
+    too_low = at_max > 0
+    unconverged = np.zeros(every.size, dtype=bool)
+    rows = np.flatnonzero(~too_low & (at_zero >= 0))
+    if rows.size == 1:
+        # One fit (rma itself): the plain-Python uniroot costs a third of the numpy form per step.
+        try:
+            tau2[rows] = uniroot(
+                lambda t: float(excess(rows, np.array([t]))[0]), 0.0, float(tau2_max[rows[0]]),
+                tol=ctl.tol, maxiter=ctl.maxiter,
+            )  # fmt: skip
+        except ConvergenceError:
+            unconverged[rows] = True
+    elif rows.size:
+        tau2[rows], unconverged[rows], _ = uniroot_batch(
+            lambda idx, t: excess(rows[idx], t),
+            tau2[rows],
+            tau2_max[rows],
+            tol=ctl.tol,
+            maxiter=ctl.maxiter,
+            f_lower=at_zero[rows],
+            f_upper=at_max[rows],
+        )
+    tau2[too_low | unconverged] = np.nan
+    return _PMRoots(tau2, too_low, unconverged)
 
 
 def _pm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     k, p = x.shape
     s = Batch.one(y, v, x)
-    tau2s, failed, halvings = _pm_batch(s, ctl)
-    if failed[0]:
+    roots = _pm_batch(s, ctl)
+    if roots.unconverged[0]:
+        raise ConvergenceError(
+            f"PM: uniroot did not converge in {ctl.maxiter} iterations; "
+            f"try control={{'maxiter': 1000}} or another method"
+        )
+    if roots.too_low[0]:
         tau2_max = max(100.0, 10 * float(_mad(s)[0]) ** 2) if ctl.tau2_max is None else float(ctl.tau2_max)
         raise ConvergenceError(
             f"PM: the generalised Q is still above {k - p} at tau^2 = tau2_max = {tau2_max:g}; "
             f"raise control={{'tau2_max': ...}} or use another method"
         )
-    tau2 = float(tau2s[0])
-    return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), halvings)
+    tau2 = float(roots.tau2[0])
+    return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), 0)
 
 
 ESTIMATORS: dict[str, Callable[[FloatArray, FloatArray, FloatArray, Control], Tau2Fit]] = {
@@ -592,8 +643,8 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
     """tau^2 of every fit of *s* by *method* (EE and FE give 0, or one of :data:`TAU2_METHODS`), and the failed mask.
 
     The same formulas as :data:`ESTIMATORS`, for B fits at once: DL, HE, HS and SJ in closed form,
-    ML, REML and EB by Fisher scoring in step (:func:`batched_fisher_scoring_loop`), PM by
-    bisection in step. A fit that did not converge (ML, REML, EB) or whose PM root lies beyond
+    ML, REML and EB by Fisher scoring in step (:func:`batched_fisher_scoring_loop`), PM by R's
+    ``uniroot`` in step (:func:`uniroot_batch`). A fit that did not converge or whose PM root lies beyond
     ``tau2_max`` is NaN and marked failed; metafor drops such fits (``permutest``) or reports NA
     (``gosh``) instead of stopping.
     """
@@ -609,13 +660,16 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
     if method == "SJ":
         return _sj_batch(s, ctl)[0], none
     if method == "PM":
-        tau2, failed, _ = _pm_batch(s, ctl)
-        return tau2, failed
+        roots = _pm_batch(s, ctl)
+        return roots.tau2, roots.too_low | roots.unconverged
     return _fisher_scoring_batch(method, s, ctl)
 
 
-def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """yi and vi as float arrays of one length, vi > 0, both within the declared limits (rows named in errors).
+def validated(yi: ArrayLike, vi: ArrayLike, *, zero_vi: bool = False) -> tuple[FloatArray, FloatArray]:
+    """yi and vi as float arrays of one length, vi > 0 (>= 0 with *zero_vi*), within the declared limits.
+
+    Rows are named in errors. Sampling variances of 0 are for the models that fit them as metafor
+    does (:func:`check_zero_variances`).
 
     >>> validated([1e300, 0.2], [0.01, 0.02])
     Traceback (most recent call last):
@@ -624,7 +678,10 @@ def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """
     y = as_column(yi, "yi")
     v = as_column(vi, "vi", length=y.size)
-    require(v, "vi", lambda x: x > 0, "sampling variance must be > 0")
+    if zero_vi:
+        require(v, "vi", lambda x: x >= 0, "sampling variance must be >= 0")
+    else:
+        require(v, "vi", lambda x: x > 0, "sampling variance must be > 0")
     check_limits(y, v)
     return y, v
 
@@ -650,6 +707,33 @@ def _public(method: str, yi: ArrayLike, vi: ArrayLike, control: Mapping[str, obj
     if y.size < 2:
         raise InputError(f"tau^2 ({method}) needs at least 2 studies", field="yi", value=int(y.size))
     return ESTIMATORS[method](y, v, intercept(y.size), Control.from_mapping(control)).tau2
+
+
+# metafor's rma.uni stops for these when a sampling variance is 0 (they weight by 1/vi); HE, SJ, ML, REML
+# and EB are fitted, unless tau^2 comes out 0, where the weights 1/(vi + tau^2) divide by zero.
+_NEED_POSITIVE_VI = ("DL", "HS", "PM")
+
+
+def check_zero_variances(methods: Sequence[str], v: FloatArray) -> str | None:
+    """metafor's rules for sampling variances of 0: refuse DL, HS and PM; the warning to give when some are 0.
+
+    The fit itself stops where tau^2 = 0 would give a weight 1/0 (:func:`fit_chain`). metafor warns
+    before it stops; the caller warns only once the fit has succeeded, so that an error is one line.
+    """
+    zero = np.flatnonzero(v == 0)
+    if zero.size == 0:
+        return None
+    for method in methods:
+        if method in _NEED_POSITIVE_VI:
+            raise InputError(
+                f"the {method} estimator cannot be used when a sampling variance is 0 (metafor stops too)",
+                row=int(zero[0]) + 1,
+                field="vi",
+                value=0.0,
+            )
+    if zero.size == v.size:
+        return None  # metafor is silent when every vi is 0
+    return f"{zero.size} of {v.size} sampling variances are 0 (rows {', '.join(str(i + 1) for i in zero)})"
 
 
 def method_chain(method: str | Sequence[str], owner: str) -> tuple[str, ...]:
@@ -686,12 +770,15 @@ def fit_chain(
 
 def _fit_one(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     if method in EQUAL_METHODS:
+        _check_weights(method, v, 0.0)
         return Tau2Fit(0.0, math.nan, 0)
     if y.size == 1 and x.shape[1] == 1:
         # metafor's rma() with k = 1 reports the study itself: tau^2 = 0 (there is nothing to estimate it from).
         return Tau2Fit(0.0, math.nan, 0, (f"k = 1: tau^2 set to 0, not estimated ({method}), as metafor",))
     if y.size < 2:
         raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
+    if not v.all():
+        ctl = dataclasses.replace(ctl, ll0check=False)  # metafor's ll0check needs every vi > 0
     try:
         # numpy's floating-point warnings would only repeat, line by line, what the check below reports.
         with np.errstate(all="ignore"):
@@ -704,7 +791,21 @@ def _fit_one(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Cont
         raise NumericalError(f"{method}: tau^2 could not be computed ({exc}); {_SPREAD_HINT}") from exc
     if not math.isfinite(fit.tau2):
         raise NumericalError(f"{method}: tau^2 came out {fit.tau2}; {_SPREAD_HINT}")
+    _check_weights(method, v, fit.tau2)
     return fit
+
+
+def _check_weights(method: str, v: FloatArray, tau2: float) -> None:
+    # metafor stops with "Division by zero when computing the inverse variance weights."
+    zero = np.flatnonzero(v + tau2 == 0)
+    if zero.size:
+        raise InputError(
+            f"{method}: tau^2 = 0 and a sampling variance of 0 give the weight 1/0 (metafor stops too: "
+            "division by zero when computing the inverse variance weights)",
+            row=int(zero[0]) + 1,
+            field="vi",
+            value=0.0,
+        )
 
 
 _SPREAD_HINT = "are the sampling variances many orders of magnitude apart? try another method"
@@ -816,10 +917,11 @@ def tau2_reml(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | N
 
 
 def tau2_pm(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | None = None) -> float:
-    """Paule-Mandel tau^2 [1]_: the root of generalised Q(tau^2) = k - 1 (by bisection).
+    """Paule-Mandel tau^2 [1]_: the root of generalised Q(tau^2) = k - 1, by R's ``uniroot`` as metafor.
 
-    Checked against metafor ``rma(yi, vi, method="PM", control=list(tol=1e-12))$tau2``; metafor's
-    default ``tol`` (1.2e-4) stops short of the root.
+    The search stops at metafor's ``tol`` (about 1.2e-4) unless ``control={"tol": ...}`` says
+    otherwise. Checked against metafor ``rma(yi, vi, method="PM")$tau2`` at the default and with
+    ``control=list(tol=1e-12)`` (tests/meta/test_tau2.py, fixtures by tools/metafor_reference_control.R).
 
     References
     ----------

@@ -1,0 +1,105 @@
+#!/usr/bin/env Rscript
+# Reference fixtures for metafor's stopping rules and its `control` list (issue 16), computed by R's metafor
+# (Viechtbauer 2010, doi:10.18637/jss.v036.i03).
+#
+# Usage: Rscript tools/metafor_reference_control.R [OUTDIR]      (default: tests/fixtures/metafor)
+#
+# Writes
+# - control.json: rma() and confint() at metafor's default control (PM's uniroot and confint's Q-profile stop at
+#   tol = .Machine$double.eps^0.25, Fisher scoring at threshold = 1e-5), and the same fits with the control
+#   tightened (rma(..., control = list(tol = 1e-12, threshold = 1e-10, maxiter = 1000)), confint(res,
+#   control = list(tol = 1e-12))), so the printed digits at both settings are on record. Data: dat.fine1993
+#   (log risk ratios of outcome 1), dat.curtis1998 (log ratios of means, ~ time: R^2 of a PM meta-regression),
+#   dat.raudenbush1985 (Q-profile CI of tau^2). Fisher scoring with stepadj = 0.5 is one more case.
+# - vi_zero.json: every rma.uni method with sampling variances of 0 (one study, and all studies): metafor's
+#   estimates, or its error, and its warnings.
+# tests/meta/test_metafor_reference.py reruns this script and checks that it reproduces the committed files.
+
+script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+source(file.path(dirname(script_file), "metafor_json.R"))
+
+num <- function(x) if (is.null(x)) NULL else as.numeric(x)
+narr <- function(x) arr(as.numeric(x))
+
+# Runs one fit and keeps what happened: the result, or metafor's error, and any warnings.
+attempt <- function(expr) {
+  warns <- character(0)
+  res <- withCallingHandlers(
+    tryCatch(expr, error = function(e) e),
+    warning = function(w) {
+      warns <<- c(warns, conditionMessage(w))
+      invokeRestart("muffleWarning")
+    })
+  list(res = res, warnings = warns)
+}
+
+fields <- function(res) {
+  list(tau2 = num(res$tau2), se_tau2 = num(res$se.tau2), beta = narr(res$beta), se = narr(res$se),
+       ci_lb = narr(res$ci.lb), ci_ub = narr(res$ci.ub), R2 = num(res$R2), Q = num(res$QE), I2 = num(res$I2),
+       H2 = num(res$H2))
+}
+
+qprofile <- function(res, control) {
+  ci <- confint(res, control = control)$random
+  list(tau2_lb = num(ci["tau^2", "ci.lb"]), tau2_ub = num(ci["tau^2", "ci.ub"]),
+       I2_lb = num(ci["I^2(%)", "ci.lb"]), I2_ub = num(ci["I^2(%)", "ci.ub"]),
+       H2_lb = num(ci["H^2", "ci.lb"]), H2_ub = num(ci["H^2", "ci.ub"]))
+}
+
+# ---- control.json ------------------------------------------------------------------------------
+
+fine <- escalc(measure = "RR", ai = e1i, n1i = nei, ci = c1i, n2i = nci, data = dat.fine1993)
+fine <- fine[!is.na(fine$yi), ]
+curtis <- escalc(measure = "ROM", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i,
+                 data = dat.curtis1998)
+datasets <- list(
+  fine1993 = list(yi = fine$yi, vi = fine$vi, x = NULL),
+  curtis1998 = list(yi = curtis$yi, vi = curtis$vi, x = curtis$time),
+  raudenbush1985 = list(yi = dat.raudenbush1985$yi, vi = dat.raudenbush1985$vi, x = NULL)
+)
+tight <- list(tol = 1e-12, threshold = 1e-10, maxiter = 1000)
+settings <- list(default = list(model = list(), confint = list()),
+                 tight = list(model = tight, confint = list(tol = 1e-12)),
+                 stepadj = list(model = list(stepadj = 0.5), confint = list()))
+
+cases <- list()
+for (name in names(datasets)) {
+  d <- datasets[[name]]
+  for (method in c("PM", "EB", "REML", "ML")) {
+    for (setting in names(settings)) {
+      if (setting == "stepadj" && method != "REML") next
+      ctl <- settings[[setting]]
+      res <- if (is.null(d$x)) rma(d$yi, d$vi, method = method, control = ctl$model)
+             else rma(d$yi, d$vi, mods = ~ d$x, method = method, control = ctl$model)
+      cases[[length(cases) + 1]] <- c(
+        list(id = paste(name, method, setting, sep = "-"), dataset = name, method = method, setting = setting,
+             control = if (length(ctl$model)) ctl$model else NULL,
+             confint_control = if (length(ctl$confint)) ctl$confint else NULL,
+             yi = narr(d$yi), vi = narr(d$vi), x = if (is.null(d$x)) NULL else narr(d$x)),
+        fields(res), list(confint = qprofile(res, ctl$confint)))
+    }
+  }
+}
+write_cases("control.json", cases)
+
+# ---- vi_zero.json ------------------------------------------------------------------------------
+
+yi <- c(0.10, 0.52, 0.91, 0.33, -0.24, 0.47)
+vi_sets <- list(one = c(0.010, 0, 0.020, 0.015, 0.030, 0.012), all = rep(0, 6))
+zero_cases <- list()
+for (which in names(vi_sets)) {
+  for (method in c("EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")) {
+    out <- attempt(rma(yi, vi_sets[[which]], method = method))
+    case <- list(id = paste(which, method, sep = "-"), zeros = which, method = method, yi = narr(yi),
+                 vi = narr(vi_sets[[which]]), warnings = arr(out$warnings))
+    if (inherits(out$res, "error")) {
+      case$error <- conditionMessage(out$res)
+    } else {
+      res <- out$res
+      case <- c(case, list(error = NULL, tau2 = num(res$tau2), se_tau2 = num(res$se.tau2), estimate = num(res$b),
+                           se = num(res$se), Q = num(res$QE), I2 = num(res$I2), H2 = num(res$H2)))
+    }
+    zero_cases[[length(zero_cases) + 1]] <- case
+  }
+}
+write_cases("vi_zero.json", zero_cases)
