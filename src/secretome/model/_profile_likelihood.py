@@ -19,16 +19,28 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import OptimizeResult, least_squares
 
 from secretome._progress import ProgressCallback
 from secretome._scheduler import map_in_order
 
-__all__ = ["fit_least_squares", "fit_starts", "profile_side", "profile_sides"]
+if TYPE_CHECKING:
+    from scipy.optimize import OptimizeResult
+
+__all__ = ["chi2_threshold", "fit_least_squares", "fit_starts", "profile_side", "profile_sides"]
 
 Side = tuple[list[tuple[float, float]], list[float | None]]
+
+
+def chi2_threshold(level: float, df: int) -> float:
+    """The rise of chi^2 that bounds a profile-likelihood interval: ``chi2.ppf(level, df)`` (Raue et al. 2009)."""
+    # scipy.stats is imported here, not with the module: it is the largest import of scipy (about 0.5 s), and
+    # every command that loads secretome.model would pay for it even when it fits nothing.
+    from scipy.stats import chi2
+
+    return float(chi2.ppf(level, df))
 
 
 def fit_least_squares(
@@ -41,6 +53,8 @@ def fit_least_squares(
     max_nfev: int = 300,
 ) -> OptimizeResult:
     """One trust-region reflective fit of *residuals* from *x0* within ``[lo, hi]`` (log parameters)."""
+    from scipy.optimize import least_squares  # only a fit needs it; secretome.model loads without it
+
     # diff_step is relative, in log space: far above the integrator's rtol, so finite differences measure the
     # model, not the solver's error control.
     return least_squares(residuals, x0, bounds=(lo, hi), method="trf", diff_step=diff_step, x_scale=1.0,
