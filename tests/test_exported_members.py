@@ -38,10 +38,8 @@ def _public_names(name: str) -> set[str]:
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {t.id for t in targets if isinstance(t, ast.Name)}
-        elif isinstance(node, ast.Try):  # secretome's __version__, set in a try
-            names |= {
-                t.id for n in ast.walk(node) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
-            }
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":  # PEP 562: secretome's __version__
+            names |= {c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and c.value == "__version__"}
     return {n for n in names if not n.startswith("_") or n == "__version__"} - {"__all__"}
 
 
