@@ -38,10 +38,8 @@ def _public_names(name: str) -> set[str]:
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {t.id for t in targets if isinstance(t, ast.Name)}
-        elif isinstance(node, ast.Try):  # secretome's __version__, set in a try
-            names |= {
-                t.id for n in ast.walk(node) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
-            }
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":  # PEP 562: secretome's __version__
+            names |= {c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and c.value == "__version__"}
     return {n for n in names if not n.startswith("_") or n == "__version__"} - {"__all__"}
 
 
@@ -60,23 +58,6 @@ def test_the_root_package_holds_the_api_only():
     assert sorted(secretome.__all__) == ["ProgressCallback", "Result", "__version__"]
 
 
-# Underscore helpers still imported across modules, each in a module another engineer was rewriting
-# when this test landed (issue 12); the list only shrinks: each moves to a named module.
-_KNOWN_CROSS_MODULE_HELPERS = {
-    ("secretome.meta._multilevel", "secretome.meta._meta_regression", "_design"),
-    ("secretome.meta._multilevel", "secretome.meta._results", "_p_text"),
-    ("secretome.meta._permutation", "secretome.meta._meta_regression", "_design"),
-    ("secretome.meta._permutation", "secretome.meta._results", "_p_text"),
-    ("secretome.meta._anova", "secretome.meta._results", "_p_text"),
-    ("secretome.meta._failsafe", "secretome.meta._results", "_p_text"),
-    ("secretome.meta._robust", "secretome.meta._results", "_p_text"),
-    ("secretome.meta._selection", "secretome.meta._results", "_p_text"),
-    ("secretome.meta._plots", "secretome.meta._meta_regression", "_design"),
-    ("secretome.meta._plots", "secretome.meta._meta_regression", "_wls"),
-    ("secretome.meta._diagnostics", "secretome.meta._meta_regression", "_wls"),
-}
-
-
 def test_no_underscore_helper_is_imported_from_another_module():
     # STYLE.md R2: a helper with two callers gets a module named for what it is.
     root = Path(inspect.getfile(importlib.import_module("secretome"))).parent
@@ -88,4 +69,4 @@ def test_no_underscore_helper_is_imported_from_another_module():
             module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
             if module.startswith("secretome.") and module.rsplit(".", 1)[-1].startswith("_"):
                 found |= {(importer, node.module, a.name) for a in node.names if a.name.startswith("_")}
-    assert found == _KNOWN_CROSS_MODULE_HELPERS
+    assert found == set()

@@ -12,7 +12,7 @@ import pytest
 
 from secretome import _files
 from secretome._files import atomic_write_files, atomic_write_text
-from secretome.errors import OutputError
+from secretome.errors import InputError, OutputError
 
 
 def test_atomic_write_replaces_the_whole_file(tmp_path):
@@ -129,3 +129,11 @@ def test_a_huge_value_is_cut_in_the_error_line():
     message = str(OutputError("cannot write", file="x" * 10_000_000))
     assert len(message) < 500
     assert "(10000002 characters)" in message
+
+
+def test_a_name_of_another_format_is_refused_when_no_format_is_given():
+    # issue 12: `evidence template --out x.ris` wrote a CSV sheet into refs.ris with exit 0.
+    with pytest.raises(InputError, match=r"field 'to': the file name says ris, which is not written here; end it in"):
+        _files.output_format("refs.ris", None, {".csv": "csv", ".xlsx": "xlsx"})
+    assert _files.output_format("refs.xlsx", None, {".csv": "csv", ".xlsx": "xlsx"}) == "xlsx"
+    assert _files.output_format("refs.out", "csv", {".csv": "csv"}) == "csv"  # a name of no format takes any

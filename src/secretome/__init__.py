@@ -5,16 +5,24 @@ Engines: :mod:`secretome.evidence` (the evidence base), :mod:`secretome.meta` (m
 :mod:`secretome.vocab` is the vocabulary they share and :mod:`secretome.errors` their errors.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from secretome._progress import ProgressCallback
 from secretome._result import Result
-
-try:
-    __version__ = version("secretome")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0+unknown"
 
 # The API: the result type every engine returns and the progress callback they take. The helpers
 # the layers share (secretome._files, ._progress, ._limits, ._result) are imported from their modules.
 __all__ = ["ProgressCallback", "Result", "__version__"]
+
+
+def __getattr__(name: str) -> str:
+    # __version__ is read from the installed metadata on first use (PEP 562), not at import:
+    # importlib.metadata is a fifth of the start-up of `secretome --help`, which does not print it.
+    if name != "__version__":
+        raise AttributeError(f"module 'secretome' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("secretome")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        found = "0+unknown"
+    globals()["__version__"] = found
+    return found

@@ -92,14 +92,25 @@ def output_format(path: str | os.PathLike[str], to: str | None, extensions: Mapp
     Traceback (most recent call last):
     ...
     secretome.errors.InputError: file 'refs.ris', field 'to': the file name says ris; give a .csv name ... (got 'csv')
+    >>> output_format("refs.ris", None, {".csv": "csv"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: file 'refs.ris', field 'to': the file name says ris, which is not written here; ...
     """
     suffix = Path(path).suffix.lower()
     named = extensions.get(suffix, _FORMATS_BY_EXTENSION.get(suffix))
     if to is None:
+        known = ", ".join(f"{ext} ({fmt})" for ext, fmt in extensions.items())
         if named is None:
-            known = ", ".join(f"{ext} ({fmt})" for ext, fmt in extensions.items())
             raise InputError(
                 f"cannot tell the format from the file name; name it, or end it in {known}", file=str(path), field="to"
+            )
+        if named not in extensions.values():  # refs.ris for a sheet: no format given would write it
+            raise InputError(
+                f"the file name says {named}, which is not written here; end it in {known}",
+                file=str(path),
+                field="to",
+                value=suffix,
             )
         return named
     if named is not None and named != to:

@@ -233,6 +233,9 @@ def test_a_format_the_file_name_contradicts_is_refused_on_one_line(db, tmp_path,
     assert "field '--to': the file name says ris" in err
     assert err.count("\n") == 1
     assert main(["evidence", "template", "--to", "csv", "--out", str(tmp_path / "sheet.xlsx")]) == 2
+    # Without --to, a name of a format the command does not write is refused too (it wrote CSV into it).
+    assert main(["evidence", "template", "--out", str(tmp_path / "sheet.ris")]) == 2
+    assert "the file name says ris, which is not written here" in capsys.readouterr().err
     assert list(tmp_path.glob("*.ris")) == list(tmp_path.glob("*.xlsx")) == []
 
 

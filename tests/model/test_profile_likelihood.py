@@ -1,4 +1,5 @@
-"""Profile likelihoods on a quadratic whose profile is known in closed form, and the refit from a profile."""
+"""Profile likelihoods: the threshold against a published table; a quadratic whose profile is known in closed form,
+and the refit from a profile."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.optimize import OptimizeResult
 
-from secretome.model._profile_likelihood import profile_fit
+from secretome.model._profile_likelihood import chi2_threshold, profile_fit
 
 
 def _residuals(x: np.ndarray) -> np.ndarray:
@@ -45,3 +46,9 @@ def test_refits_stop_at_the_limit_and_say_the_estimates_are_not_the_optimum():
     _, _, notes = profile_fit(_residuals, stopped, LO, HI, (3.841,), restarts=0)
     assert len(notes) == 1
     assert "not the optimum" in notes[0]
+
+
+@pytest.mark.parametrize(("level", "df", "tabled"), [(0.95, 1, 3.841), (0.95, 2, 5.991), (0.99, 1, 6.635)])
+def test_threshold_is_the_tabled_chi_square_quantile(level, df, tabled):
+    # NIST/SEMATECH e-Handbook of Statistical Methods, 1.3.6.7.4 (upper-tail critical values of chi-square).
+    assert chi2_threshold(level, df) == pytest.approx(tabled, abs=5e-4)

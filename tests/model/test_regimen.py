@@ -143,13 +143,25 @@ _DOSE = "doses:\n  - species: cm\n    amount: 1\n"
         ("end_time: 1.0e+300\n" + _DOSE + "    time: 0\n", r"field 'end_time': must be <= 36500"),
         (_DOSE + "    time: 0\nparameters:\n  k_prot: 1.0e+300\n", r"field 'parameters\.k_prot': must be <= 1e\+07"),
         ("doses:\n  - {species: cm, amount: 1.0e+300, time: 0}\n", r"field 'doses\[1\]\.amount': must be <= 1e\+15"),
+        # As the issue wrote them: YAML 1.1 read these as text ('must be a finite number (got '1e-300')').
+        ("end_time: 1e-300\n" + _DOSE + "    time: 0\n", r"field 'end_time': must be >= 1e-06 \(got 1e-300\)"),
+        ("end_time: 1e300\n" + _DOSE + "    time: 0\n", r"field 'end_time': must be <= 36500 .*\(got 1e\+300\)"),
     ],
     ids=["non-utf8", "nested", "nested-blocks", "400-digits", "5000-digits", "count-1e12", "1001-doses",
-         "1e5-doses", "end-tiny", "end-huge", "k-huge", "amount-huge"],
+         "1e5-doses", "end-tiny", "end-huge", "k-huge", "amount-huge", "end-tiny-yaml12", "end-huge-yaml12"],
 )  # fmt: skip
 def test_a_regimen_past_a_declared_limit_is_one_input_error_before_any_work(tmp_path, text, expected):
     with pytest.raises(InputError, match=expected):
         apply_regimen(preset("rat-mia"), _regimen_file(tmp_path, text))
+
+
+def test_exponents_read_as_numbers_as_in_yaml_1_2(tmp_path):
+    text = "end_time: 1.2e2\ndoses:\n  - {species: cm, amount: 1e-3, time: 2E1}\n"
+    text += "  - {species: cm, amount: '5e-1', time: 1}\n"
+    with pytest.raises(InputError, match=r"field 'doses\[2\]\.amount': must be a finite number \(got '5e-1'\)"):
+        apply_regimen(preset("rat-mia"), _regimen_file(tmp_path, text))  # quoted: text, as the author wrote
+    model = apply_regimen(preset("rat-mia"), _regimen_file(tmp_path, text.rsplit("  - ", 1)[0]))
+    assert [(d.time, d.amount) for d in model.doses] == [(20.0, 0.001)]
 
 
 _EXAMPLE = b"""end_time: 120

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from secretome import __version__, errors
+from secretome import errors
 from secretome.cli import _evidence, _meta, _model, _report, _serve
 from secretome.cli._conventions import print_error as _print_error
 from secretome.cli._conventions import print_warning as _print_warning
@@ -44,6 +44,8 @@ _state = {"debug": False}
 
 def _version(value: bool) -> None:
     if value:
+        from secretome import __version__  # read from the package metadata only when asked
+
         typer.echo(f"secretome {__version__}")
         raise typer.Exit()
 

@@ -25,8 +25,9 @@ from secretome.meta._fitted_model import (
 )
 from secretome.meta._meta_regression import meta_regression
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult
+from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import random_effects
-from secretome.meta._results import MetaRegressionResult, _p_text
+from secretome.meta._results import MetaRegressionResult
 from secretome.meta._tau2 import EQUAL_METHODS, Projection
 
 __all__ = ["LikelihoodRatioResult", "WaldTestResult", "anova"]
@@ -78,7 +79,7 @@ class WaldTestResult(Result):
             rows = [header]
             for i in range(len(self.hypotheses)):
                 row = [f"{i + 1}:", f"{self.estimate[i]:.4f}", f"{self.se[i]:.4f}", f"{self.zval[i]:.4f}"]  # type: ignore[index]
-                rows.append(row + ([] if self.df is None else [str(self.df)]) + [_p_text(self.pval[i])])  # type: ignore[index]
+                rows.append(row + ([] if self.df is None else [str(self.df)]) + [format_p(self.pval[i])])  # type: ignore[index]
             widths = [max(len(r[j]) for r in rows) for j in range(len(header))]
             lines += ["", "Results:"] + ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
             if self.QM is not None:
@@ -88,11 +89,11 @@ class WaldTestResult(Result):
                       f"{', '.join(self.hypotheses)}):"]  # fmt: skip
         if self.QM is not None:
             if self.df is None:
-                lines.append(f"QM(df = {self.QM_df[0]}) = {self.QM:.4f}, p-val {_p_text(self.QM_pval, equals=True)}")  # type: ignore[arg-type]
+                lines.append(f"QM(df = {self.QM_df[0]}) = {self.QM:.4f}, p-val {format_p(self.QM_pval, equals=True)}")  # type: ignore[arg-type]
             else:
                 df1, df2 = self.QM_df
                 lines.append(
-                    f"F(df1 = {df1}, df2 = {df2}) = {self.QM:.4f}, p-val {_p_text(self.QM_pval, equals=True)}"  # type: ignore[arg-type]
+                    f"F(df1 = {df1}, df2 = {df2}) = {self.QM:.4f}, p-val {format_p(self.QM_pval, equals=True)}"  # type: ignore[arg-type]
                 )
         return "\n".join(lines)
 
@@ -157,7 +158,7 @@ class LikelihoodRatioResult(Result):
         full = ["Full", str(self.df_full), f"{self.AIC_full:.4f}", f"{self.BIC_full:.4f}", f"{self.AICc_full:.4f}"]
         full += [f"{self.loglik_full:.4f}", "", "", f"{self.QE_full:.4f}"]
         reduced = ["Reduced", str(self.df_reduced), f"{self.AIC_reduced:.4f}", f"{self.BIC_reduced:.4f}"]
-        reduced += [f"{self.AICc_reduced:.4f}", f"{self.loglik_reduced:.4f}", f"{self.LRT:.4f}", _p_text(self.pval)]
+        reduced += [f"{self.AICc_reduced:.4f}", f"{self.loglik_reduced:.4f}", f"{self.LRT:.4f}", format_p(self.pval)]
         reduced += [f"{self.QE_reduced:.4f}"]
         # metafor leaves out tau^2 for EE/FE and multilevel models, and R^2 for multilevel ones.
         if self.tau2_full is not None and self.tau2_reduced is not None and self.methods[0] not in EQUAL_METHODS:

@@ -15,7 +15,8 @@ from scipy import stats
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import study_labels
-from secretome.meta._meta_regression import REGRESSION_METHODS, _wls, meta_regression
+from secretome.meta._least_squares import weighted_least_squares
+from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._refits import FIT_FIELDS, fit_columns, refits
 from secretome.meta._tau2 import validated
@@ -218,7 +219,7 @@ def egger_test(
             test=test,
         )
     x = np.column_stack([np.ones(k), sei])
-    beta, xtwx_inv, rss = _wls(y, 1 / v, x)
+    beta, xtwx_inv, rss = weighted_least_squares(y, 1 / v, x)
     se = np.sqrt(np.diag(xtwx_inv) * rss / (k - 2))
     tval = float(beta[1] / se[1])
     crit = float(stats.t.isf((1 - level) / 2, k - 2))

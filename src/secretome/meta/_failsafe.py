@@ -13,7 +13,7 @@ from scipy import stats
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import as_column, require
-from secretome.meta._results import _p_text
+from secretome.meta._p_format import format_p
 
 __all__ = ["FailSafeResult", "fail_safe_n"]
 
@@ -56,7 +56,7 @@ class FailSafeResult(Result):
         lines = [f"Fail-safe N Calculation Using the {self.type} Approach", ""]
         if self.type == "Rosenthal" and self.pval is not None:
             lines += [
-                f"Observed Significance Level: {_p_text(self.pval)}",
+                f"Observed Significance Level: {format_p(self.pval)}",
                 f"Target Significance Level:   {self.alpha:g}",
             ]
         elif self.type == "Orwin":
@@ -64,7 +64,7 @@ class FailSafeResult(Result):
         elif self.pval is not None:
             lines += [
                 f"Average Effect Size:         {self.meanes:.4f}",
-                f"Observed Significance Level: {_p_text(self.pval)}",
+                f"Observed Significance Level: {format_p(self.pval)}",
                 f"Target Significance Level:   {self.alpha:g}",
             ]
         fsnum = "Inf" if math.isinf(self.fsnum) else f"{self.fsnum:g}"

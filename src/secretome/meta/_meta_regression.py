@@ -11,9 +11,11 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
-from secretome.meta._columns import FloatArray, as_column, check_level, study_labels
+from secretome.errors import ConvergenceError, SecretomeWarning, check_choice
+from secretome.meta._columns import FloatArray, check_level, study_labels
+from secretome.meta._least_squares import weighted_least_squares
 from secretome.meta._random_effects import METHODS, ModelMethod
+from secretome.meta._regression_design import model_matrix
 from secretome.meta._results import MetaRegressionResult
 from secretome.meta._tau2 import EQUAL_METHODS, Control, Projection, fit_chain, intercept, method_chain, validated
 
@@ -141,7 +143,7 @@ def meta_regression(
     check_level(level)
     y, v = validated(yi, vi)
     k = y.size
-    x, coef_names = _design(mods, k, names)
+    x, coef_names = model_matrix(mods, k, names)
     p = x.shape[1]
     study_names = study_labels(labels, k)
     ctl = Control.from_mapping(control)
@@ -154,7 +156,7 @@ def meta_regression(
     tau2 = fit.tau2
 
     w = 1 / (v + tau2)
-    beta, unscaled, rss = _wls(y, w, x)
+    beta, unscaled, rss = weighted_least_squares(y, w, x)
     vb = unscaled
     df: int | None = None
     if test == "knha":
@@ -201,54 +203,6 @@ def meta_regression(
         design=tuple(map(tuple, x.tolist())),
         notes=(*notes, *fit.notes),
     )
-
-
-def _design(
-    mods: ArrayLike | pd.DataFrame | None, k: int, names: Sequence[str] | None
-) -> tuple[FloatArray, tuple[str, ...]]:
-    """The model matrix: an intercept, then the moderators (each column checked like yi).
-
-    Without *mods*, the intercept alone. Redundant (collinear) moderators are dropped with a warning,
-    as metafor; :class:`InputError` for no more studies than coefficients.
-    """
-    if mods is None:
-        return _checked(np.ones((k, 1)), ("intrcpt",))
-    if isinstance(mods, pd.DataFrame):
-        given = [str(c) for c in mods.columns]
-        raw = mods.to_numpy(dtype=object)
-    else:
-        raw = np.asarray(mods, dtype=object)
-        raw = raw.reshape(-1, 1) if raw.ndim == 1 else raw
-        given = [f"mod{j}" for j in range(1, raw.shape[1] + 1)]
-    if raw.ndim != 2 or raw.shape[0] != k:
-        raise InputError(f"needs one row per study ({k}); got shape {raw.shape}", field="mods")
-    labels = list(given if names is None else names)
-    if len(labels) != raw.shape[1]:
-        raise InputError(f"has {len(labels)} names for {raw.shape[1]} moderators", field="names")
-    columns = [as_column(raw[:, j], labels[j]) for j in range(raw.shape[1])]
-    return _checked(np.column_stack([np.ones(k), *columns]), ("intrcpt", *labels))
-
-
-def _checked(x: FloatArray, coef_names: tuple[str, ...]) -> tuple[FloatArray, tuple[str, ...]]:
-    if np.linalg.matrix_rank(x) < x.shape[1]:
-        # metafor drops redundant predictors with a warning (they are NA in lm's pivoted QR): each column
-        # that adds no rank to the ones before it, left to right, so the intercept always stays.
-        keep: list[int] = []
-        for j in range(x.shape[1]):
-            if np.linalg.matrix_rank(x[:, [*keep, j]]) > len(keep):
-                keep.append(j)
-        dropped = [coef_names[j] for j in range(x.shape[1]) if j not in keep]
-        if len(keep) == 1:
-            # metafor would fit the intercept alone; here that model is random_effects, said so.
-            reason = "every moderator is redundant (collinear with the intercept); fit random_effects instead"
-            raise InputError(reason, field="mods", value=", ".join(dropped))
-        warnings.warn(f"Redundant predictors dropped from the model: {', '.join(dropped)} (as metafor)",
-                      SecretomeWarning, stacklevel=4)  # fmt: skip
-        x, coef_names = x[:, keep], tuple(coef_names[j] for j in keep)
-    k, p = x.shape
-    if k <= p:
-        raise InputError(f"needs more studies than coefficients ({p})", field="yi", value=k)
-    return x, coef_names
 
 
 def coefficient_tests(beta: FloatArray, vb: FloatArray, df: int | None, level: float) -> tuple[dict[str, Any], float]:
@@ -312,12 +266,6 @@ def study_fits(
         "resid": tuple(float(a) for a in resid),
         "resid_se": tuple(float(a) for a in np.sqrt(resid_var)),
     }
-
-
-def _wls(y: FloatArray, w: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatArray, float]:
-    """Weighted least squares: coefficients, (X'WX)^-1 and the weighted RSS (= y'Py)."""
-    proj = Projection(w, x)
-    return proj.beta(y), proj.xtwx_inv, proj.quad(y)
 
 
 def _pseudo_r2(

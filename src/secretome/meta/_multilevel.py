@@ -23,8 +23,10 @@ from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, as_column, check_level, require, study_labels
 from secretome.meta._marginal import MarginalModel, one_blas_thread
-from secretome.meta._meta_regression import _design, coefficient_tests, study_fits
-from secretome.meta._results import _p_text, model_results_lines, moderator_lines
+from secretome.meta._meta_regression import coefficient_tests, study_fits
+from secretome.meta._p_format import format_p
+from secretome.meta._regression_design import model_matrix
+from secretome.meta._results import model_results_lines, moderator_lines
 
 __all__ = ["MultilevelRegressionResult", "MultilevelResult", "multilevel"]
 
@@ -114,7 +116,7 @@ class MultilevelResult(Result):
         lines += [
             "",
             "Test for Heterogeneity:",
-            f"Q(df = {self.Q_df}) = {self.Q:.4f}, p-val {_p_text(self.Q_pval, equals=True)}",
+            f"Q(df = {self.Q_df}) = {self.Q:.4f}, p-val {format_p(self.Q_pval, equals=True)}",
         ]
         lines += model_results_lines(self)
         lines += [f"note: {note}" for note in self.notes]
@@ -202,7 +204,7 @@ class MultilevelRegressionResult(Result):
         lines += [
             "",
             "Test for Residual Heterogeneity:",
-            f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {_p_text(self.QE_pval, equals=True)}",
+            f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {format_p(self.QE_pval, equals=True)}",
         ]
         lines += moderator_lines(self)
         lines += [f"note: {note}" for note in self.notes]
@@ -430,7 +432,7 @@ def multilevel(
             )
     if k < 3:
         raise InputError("a multilevel model needs at least 3 effect sizes", field="yi", value=k)
-    x, coef_names = _design(mods, k, names)
+    x, coef_names = model_matrix(mods, k, names)
     p = x.shape[1]
     settings = _control(control, len(groups))
     model = MarginalModel(y, sampling, x, incidences, reml=method == "REML")

@@ -27,9 +27,9 @@ from secretome._result import Result
 from secretome._scheduler import check_scheduler, cluster_executor, map_in_order
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
-from secretome.meta._meta_regression import _design
+from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import METHODS, ModelMethod
-from secretome.meta._results import _p_text
+from secretome.meta._regression_design import model_matrix
 from secretome.meta._tau2 import Batch, Control, Projections, batch_tau2, validated
 
 __all__ = ["PermutationTestResult", "permutation_test"]
@@ -97,16 +97,16 @@ class PermutationTestResult(Result):
         if self.p > 1:
             lines.append(f"Test of Moderators (coefficients 2:{self.p}):")
             if self.test == "z":
-                lines.append(f"QM(df = {self.QM_df[0]}) = {self.QM:.4f}, p-val* {_p_text(self.QM_pval, equals=True)}")
+                lines.append(f"QM(df = {self.QM_df[0]}) = {self.QM:.4f}, p-val* {format_p(self.QM_pval, equals=True)}")
             else:
                 df1, df2 = self.QM_df
                 lines.append(
-                    f"F(df1 = {df1}, df2 = {df2}) = {self.QM:.4f}, p-val* {_p_text(self.QM_pval, equals=True)}"
+                    f"F(df1 = {df1}, df2 = {df2}) = {self.QM:.4f}, p-val* {format_p(self.QM_pval, equals=True)}"
                 )
             lines.append("")
         header = ["", "estimate", "se", "zval" if self.test == "z" else "tval", "pval*"]
         rows = [
-            [name, f"{b:.4f}", f"{s:.4f}", f"{z:.4f}", _p_text(q)]
+            [name, f"{b:.4f}", f"{s:.4f}", f"{z:.4f}", format_p(q)]
             for name, b, s, z, q in zip(self.coef_names, self.beta, self.se, self.zval, self.pval, strict=True)
         ]
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -221,7 +221,7 @@ def permutation_test(
     check_scheduler(scheduler)
     y, v = validated(yi, vi)
     k = y.size
-    x, coef_names = _design(mods, k, names)
+    x, coef_names = model_matrix(mods, k, names)
     p = x.shape[1]
     ctl = Control.from_mapping(control)
     fitter = _BatchFit(v, method, test, ctl)

@@ -20,8 +20,9 @@ from scipy import stats
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
 from secretome.meta._figure_files import plot_format, save_figure
-from secretome.meta._meta_regression import _design, _wls
+from secretome.meta._least_squares import weighted_least_squares
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult
+from secretome.meta._regression_design import model_matrix
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult
 from secretome.meta._tau2 import validated
@@ -612,7 +613,7 @@ def regression_plot(
     """
     fmt = plot_format(path, "regression")
     y, v = validated(yi, vi)
-    x, coef_names = _design(mods, y.size, names)
+    x, coef_names = model_matrix(mods, y.size, names)
     if y.size != result.k or coef_names != result.coef_names:
         raise InputError(
             f"are not the moderators the result was fitted to ({', '.join(result.coef_names[1:])}, k = {result.k})",
@@ -689,7 +690,7 @@ def _regression_lines(
     """metafor's ``predict`` along moderator *j* (others at their means): grid, fit, CI, PI (None for EE/FE)."""
     beta = np.asarray(result.beta)
     se = np.asarray(result.se)
-    b, xtwx_inv, _ = _wls(y, 1 / (v + result.tau2), x)
+    b, xtwx_inv, _ = weighted_least_squares(y, 1 / (v + result.tau2), x)
     # Knapp-Hartung scales (X'WX)^-1 by one factor; it is read off the result, so the bands use the
     # model's own variances. The check below then holds only if these are the data it was fitted to.
     vb = xtwx_inv if result.df is None else xtwx_inv * (se[0] ** 2 / xtwx_inv[0, 0])

@@ -1,17 +1,21 @@
-"""The model matrix of a fitted meta-regression, rebuilt from its moderators and checked against the fit.
+"""The model matrix of a meta-regression: built from the moderators, or rebuilt for a fitted model.
 
-A :class:`~secretome.meta.MetaRegressionResult` keeps its coefficients and fitted values but not
-its model matrix; :func:`robust` and the Baujat and QQ plots need it, so the caller passes the
-moderators again and they must reproduce the fitted values.
+:func:`model_matrix` builds it for a fit (meta-regression, multilevel model, permutation test,
+regression plot). A :class:`~secretome.meta.MetaRegressionResult` keeps its coefficients and fitted
+values but not its model matrix; :func:`robust` and the Baujat and QQ plots need it, so the caller
+passes the moderators again to :func:`regression_design` and they must reproduce the fitted values.
 """
 
 from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning
 from secretome.meta._columns import FloatArray, as_column
 from secretome.meta._results import MetaRegressionResult
 
@@ -32,3 +36,51 @@ def regression_design(fit: MetaRegressionResult, mods: ArrayLike | pd.DataFrame 
     if not np.allclose(x @ np.array(fit.beta), fit.fitted, rtol=1e-8, atol=1e-10):
         raise InputError("these moderators do not reproduce the model's fitted values", field="mods")
     return x
+
+
+def model_matrix(
+    mods: ArrayLike | pd.DataFrame | None, k: int, names: Sequence[str] | None
+) -> tuple[FloatArray, tuple[str, ...]]:
+    """The model matrix: an intercept, then the moderators (each column checked like yi).
+
+    Without *mods*, the intercept alone. Redundant (collinear) moderators are dropped with a warning,
+    as metafor; :class:`InputError` for no more studies than coefficients.
+    """
+    if mods is None:
+        return _checked(np.ones((k, 1)), ("intrcpt",))
+    if isinstance(mods, pd.DataFrame):
+        given = [str(c) for c in mods.columns]
+        raw = mods.to_numpy(dtype=object)
+    else:
+        raw = np.asarray(mods, dtype=object)
+        raw = raw.reshape(-1, 1) if raw.ndim == 1 else raw
+        given = [f"mod{j}" for j in range(1, raw.shape[1] + 1)]
+    if raw.ndim != 2 or raw.shape[0] != k:
+        raise InputError(f"needs one row per study ({k}); got shape {raw.shape}", field="mods")
+    labels = list(given if names is None else names)
+    if len(labels) != raw.shape[1]:
+        raise InputError(f"has {len(labels)} names for {raw.shape[1]} moderators", field="names")
+    columns = [as_column(raw[:, j], labels[j]) for j in range(raw.shape[1])]
+    return _checked(np.column_stack([np.ones(k), *columns]), ("intrcpt", *labels))
+
+
+def _checked(x: FloatArray, coef_names: tuple[str, ...]) -> tuple[FloatArray, tuple[str, ...]]:
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        # metafor drops redundant predictors with a warning (they are NA in lm's pivoted QR): each column
+        # that adds no rank to the ones before it, left to right, so the intercept always stays.
+        keep: list[int] = []
+        for j in range(x.shape[1]):
+            if np.linalg.matrix_rank(x[:, [*keep, j]]) > len(keep):
+                keep.append(j)
+        dropped = [coef_names[j] for j in range(x.shape[1]) if j not in keep]
+        if len(keep) == 1:
+            # metafor would fit the intercept alone; here that model is random_effects, said so.
+            reason = "every moderator is redundant (collinear with the intercept); fit random_effects instead"
+            raise InputError(reason, field="mods", value=", ".join(dropped))
+        warnings.warn(f"Redundant predictors dropped from the model: {', '.join(dropped)} (as metafor)",
+                      SecretomeWarning, stacklevel=4)  # fmt: skip
+        x, coef_names = x[:, keep], tuple(coef_names[j] for j in keep)
+    k, p = x.shape
+    if k <= p:
+        raise InputError(f"needs more studies than coefficients ({p})", field="yi", value=k)
+    return x, coef_names

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from secretome._result import Result
+from secretome.meta._p_format import format_p
 
 __all__ = ["MetaRegressionResult", "RandomEffectsResult"]
 
@@ -115,7 +116,7 @@ class RandomEffectsResult(Result):
                 f"H^2 (total variability / sampling variability):  {self.H2:.2f}",
                 "",
                 "Test for Heterogeneity:",
-                f"Q(df = {self.Q_df}) = {self.Q:.4f}, p-val {_p_text(self.Q_pval, equals=True)}",
+                f"Q(df = {self.Q_df}) = {self.Q:.4f}, p-val {format_p(self.Q_pval, equals=True)}",
             ]
         if self.is_random and self.tau2_lb is not None:
             pct = round(100 * self.level, 10)
@@ -233,7 +234,7 @@ class MetaRegressionResult(Result):
             f"R^2 (amount of heterogeneity accounted for):            {r2}%",
             "",
             "Test for Residual Heterogeneity:",
-            f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {_p_text(self.QE_pval, equals=True)}",
+            f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {format_p(self.QE_pval, equals=True)}",
         ]
         lines += moderator_lines(self)
         lines += [f"note: {note}" for note in self.notes]
@@ -248,16 +249,16 @@ def moderator_lines(fit: Any) -> list[str]:
     """
     lines = ["", f"Test of Moderators (coefficients 2:{fit.p}):"]
     if fit.df is None:
-        lines.append(f"QM(df = {fit.QM_df[0]}) = {fit.QM:.4f}, p-val {_p_text(fit.QM_pval, equals=True)}")
+        lines.append(f"QM(df = {fit.QM_df[0]}) = {fit.QM:.4f}, p-val {format_p(fit.QM_pval, equals=True)}")
     else:
         df1, df2 = fit.QM_df
-        lines.append(f"F(df1 = {df1}, df2 = {df2}) = {fit.QM:.4f}, p-val {_p_text(fit.QM_pval, equals=True)}")
+        lines.append(f"F(df1 = {df1}, df2 = {df2}) = {fit.QM:.4f}, p-val {format_p(fit.QM_pval, equals=True)}")
     header = ["", "estimate", "se", "zval" if fit.df is None else "tval"]
     header += ([] if fit.df is None else ["df"]) + ["pval", "ci.lb", "ci.ub"]
     rows = []
     for j, name in enumerate(fit.coef_names):
         row = [name, f"{fit.beta[j]:.4f}", f"{fit.se[j]:.4f}", f"{fit.zval[j]:.4f}"]
-        row += ([] if fit.df is None else [str(fit.df)]) + [_p_text(fit.pval[j])]
+        row += ([] if fit.df is None else [str(fit.df)]) + [format_p(fit.pval[j])]
         rows.append([*row, f"{fit.ci_lb[j]:.4f}", f"{fit.ci_ub[j]:.4f}"])
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines += ["", "Model Results:", ""]
@@ -276,7 +277,7 @@ def model_results_lines(fit: Any) -> list[str]:
     header = ["estimate", "se", stat, *([] if fit.df is None else ["df"]), "pval", "ci.lb", "ci.ub"]
     cells = [f"{fit.estimate:.4f}", f"{fit.se:.4f}", f"{fit.zval:.4f}"]
     cells += [] if fit.df is None else [str(fit.df)]
-    cells += [_p_text(fit.pval), f"{fit.ci_lb:.4f}", f"{fit.ci_ub:.4f}"]
+    cells += [format_p(fit.pval), f"{fit.ci_lb:.4f}", f"{fit.ci_ub:.4f}"]
     widths = [max(len(h), len(c)) for h, c in zip(header, cells, strict=True)]
     return [
         "",
@@ -285,10 +286,3 @@ def model_results_lines(fit: Any) -> list[str]:
         "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)),
         "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)),
     ]
-
-
-def _p_text(p: float, *, equals: bool = False) -> str:
-    # metafor's .pval(): below 1e-4 print "<.0001"; in the Q line the number gets an "= ".
-    if p < 1e-4:
-        return "< .0001" if equals else "<.0001"
-    return f"= {p:.4f}" if equals else f"{p:.4f}"

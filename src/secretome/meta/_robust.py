@@ -24,8 +24,9 @@ from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._marginal import one_blas_thread
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, marginal_model
+from secretome.meta._p_format import format_p
 from secretome.meta._regression_design import regression_design
-from secretome.meta._results import MetaRegressionResult, RandomEffectsResult, _p_text
+from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 
 __all__ = ["RobustResult", "robust"]
 
@@ -102,7 +103,7 @@ class RobustResult(Result):
                 "",
                 f"Test of Moderators ({what}):",
                 f"F(df1 = {df1:g}, df2 = {round(df2, 2):g}) = {self.QM:.4f}, "
-                f"p-val {_p_text(self.QM_pval, equals=True)}",
+                f"p-val {format_p(self.QM_pval, equals=True)}",
             ]
         header = ["", "estimate", "se", "tval", "df", "pval", "ci.lb", "ci.ub"]
         rows = [
@@ -112,7 +113,7 @@ class RobustResult(Result):
                 f"{self.se[j]:.4f}",
                 f"{self.tval[j]:.4f}",
                 f"{round(self.df[j], 2):g}",
-                _p_text(self.pval[j]),
+                format_p(self.pval[j]),
                 f"{self.ci_lb[j]:.4f}",
                 f"{self.ci_ub[j]:.4f}",
             ]

@@ -18,8 +18,9 @@ from scipy import integrate, optimize, stats
 from secretome._result import Result
 from secretome.errors import ConvergenceError, InputError, check_choice
 from secretome.meta._columns import FloatArray
+from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import random_effects
-from secretome.meta._results import RandomEffectsResult, _p_text
+from secretome.meta._results import RandomEffectsResult
 
 __all__ = ["SelectionModelResult", "selection_model"]
 
@@ -103,17 +104,17 @@ class SelectionModelResult(Result):
                 f"tau (square root of estimated tau^2 value):      {math.sqrt(self.tau2):.4f}",
                 "",
                 "Test for Heterogeneity:",
-                f"LRT(df = 1) = {self.LRT_tau2:.4f}, p-val {_p_text(self.LRT_tau2_pval or 1.0, equals=True)}",
+                f"LRT(df = 1) = {self.LRT_tau2:.4f}, p-val {format_p(self.LRT_tau2_pval or 1.0, equals=True)}",
             ]
         else:
             lines = [f"Fixed-Effects Model (k = {self.k})"]
-        cells = [f"{self.estimate:.4f}", f"{self.se:.4f}", f"{self.zval:.4f}", _p_text(self.pval)]
+        cells = [f"{self.estimate:.4f}", f"{self.se:.4f}", f"{self.zval:.4f}", format_p(self.pval)]
         cells += [f"{self.ci_lb:.4f}", f"{self.ci_ub:.4f}"]
         lines += ["", "Model Results:", "", *_table(["estimate", "se", "zval", "pval", "ci.lb", "ci.ub"], [cells])]
         lines += [
             "",
             "Test for Selection Model Parameters:",
-            f"LRT(df = {self.LRT_df}) = {self.LRT:.4f}, p-val {_p_text(self.LRT_pval, equals=True)}",
+            f"LRT(df = {self.LRT_df}) = {self.LRT:.4f}, p-val {format_p(self.LRT_pval, equals=True)}",
             "",
             "Selection Model Results:",
             "",
@@ -127,7 +128,7 @@ class SelectionModelResult(Result):
                 self.ci_lb_delta[j],
                 self.ci_ub_delta[j],
             ]
-            shown = ["---" if v is None else (_p_text(v) if i == 2 else f"{v:.4f}") for i, v in enumerate(stats_)]
+            shown = ["---" if v is None else (format_p(v) if i == 2 else f"{v:.4f}") for i, v in enumerate(stats_)]
             rows.append([f"{d:.4f}", *shown])
         if self.type == "stepfun":
             left = [f"{lo:g}" for lo in (0.0, *self.steps[:-1])]

@@ -18,14 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2 as chi2_dist
 
 from secretome._progress import ProgressCallback
 from secretome._result import Result, json_safe
 from secretome._scheduler import check_scheduler, cluster_executor
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
 from secretome.model._batch import Simulator, batch_runner, resolve_simulator
-from secretome.model._profile_likelihood import fit_starts, profile_fit
+from secretome.model._profile_likelihood import chi2_threshold, fit_starts, profile_fit
 from secretome.model._spec import Model
 
 __all__ = ["CalibrationResult", "calibrate", "read_measurements"]
@@ -112,7 +111,7 @@ class CalibrationResult(Result):
             f"starts = {self.starts})",
             f"chi^2 (weighted sum of squares at the best fit):  {self.chi2:.4f}",
             f"starts reaching the best fit (within 0.1):        {self.at_best} of {self.starts}",
-            f"intervals: profile likelihood, {pct}, threshold chi^2(1) = {chi2_dist.ppf(self.level, 1):.3f}",
+            f"intervals: profile likelihood, {pct}, threshold chi^2(1) = {chi2_threshold(self.level, 1):.3f}",
             "",
             f"{'parameter':<12}{'estimate':>12}{'ci.lb':>12}{'ci.ub':>12}   bounds",
         ]
@@ -326,7 +325,7 @@ def calibrate(
     # Every starting point is drawn before any start runs: start i is the same wherever it runs.
     x0s = [rng.uniform(lo, hi) for _ in range(starts)]
     notes: list[str] = []
-    threshold = float(chi2_dist.ppf(level, 1))
+    threshold = chi2_threshold(level, 1)
     ci_lower = [math.nan] * len(names)
     ci_upper = [math.nan] * len(names)
     profiles: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {}

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2 as chi2_dist
 
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result, json_safe
@@ -39,7 +38,7 @@ from secretome.errors import ConvergenceError, InputError, NumericalError
 from secretome.model._batch import run_batch
 from secretome.model._cohort import QUANTILES, CohortResult
 from secretome.model._problem import CalibrationProblem, ProblemRunner, residuals
-from secretome.model._profile_likelihood import fit_starts, profile_fit
+from secretome.model._profile_likelihood import chi2_threshold, fit_starts, profile_fit
 from secretome.model._spec import Model
 
 __all__ = ["ParameterEnsemble", "ProblemFit", "ensemble_cohort", "fit_problem", "region_ensemble"]
@@ -143,7 +142,7 @@ class ProblemFit(Result):
             f"chi^2 at the nominal values:                {self.chi2_nominal:.4f}",
             f"chi^2 at the best fit:                      {self.chi2:.4f}",
             f"intervals: profile likelihood (Raue 2009), {100 * self.level:g}%, pointwise chi2(1) = "
-            f"{chi2_dist.ppf(self.level, 1):.3f}; region chi2({k}) = {chi2_dist.ppf(self.level, k):.3f}",
+            f"{chi2_threshold(self.level, 1):.3f}; region chi2({k}) = {chi2_threshold(self.level, k):.3f}",
             "",
             f"{'parameter':<12}{'estimate':>12}{'ci.lb':>12}{'ci.ub':>12}   identifiable   prior",
         ]
@@ -298,7 +297,7 @@ def fit_problem(
     # Every starting point is drawn before any start runs: start s is the same wherever it runs.
     x0s = [nominal if s == 0 else rng.uniform(lo, hi) for s in range(starts)]
     k = len(names)
-    pointwise, region = float(chi2_dist.ppf(level, 1)), float(chi2_dist.ppf(level, k))
+    pointwise, region = chi2_threshold(level, 1), chi2_threshold(level, k)
     with cluster_executor(scheduler, workers=workers) as executor:
         fits = fit_starts(objective, x0s, lo, hi, executor=executor, progress=progress, task=f"calibrate {label}",
                           diff_step=1e-3, max_nfev=max_nfev)  # fmt: skip
@@ -432,7 +431,7 @@ def region_ensemble(
     if isinstance(candidates, bool) or not isinstance(candidates, int) or candidates < 1:
         raise InputError("must be an integer >= 1", field="candidates", value=candidates)
     k = len(fit.parameters)
-    threshold = fit.chi2 + float(chi2_dist.ppf(fit.level, k))
+    threshold = fit.chi2 + chi2_threshold(fit.level, k)
     objective = _Objective(problem, fit.parameters, fit.rows, fit.fixed, simulator)
     lo, hi = np.log(fit.region_lower), np.log(fit.region_upper)
     rng = np.random.default_rng(seed)

@@ -22,14 +22,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import OptimizeResult, least_squares
 
 from secretome._progress import ProgressCallback
 from secretome._scheduler import map_in_order
 
-__all__ = ["PROFILE_RESTART_MARGIN", "fit_least_squares", "fit_starts", "profile_fit", "profile_side", "profile_sides"]
+if TYPE_CHECKING:
+    from scipy.optimize import OptimizeResult
+
+__all__ = [
+    "PROFILE_RESTART_MARGIN",
+    "chi2_threshold",
+    "fit_least_squares",
+    "fit_starts",
+    "profile_fit",
+    "profile_side",
+    "profile_sides",
+]
 
 Side = tuple[list[tuple[float, float]], list[float | None], tuple[float, np.ndarray]]
 """A profile side: ``(log value, chi^2)`` per step, the crossing per threshold, and ``(chi^2, x)`` of its
@@ -38,6 +49,15 @@ lowest point."""
 PROFILE_RESTART_MARGIN = 0.05
 """chi^2 by which a profile point must beat the fit to refit from it: below it the difference is the
 refits' own tolerance, far under the interval thresholds (3.84 and up)."""
+
+
+def chi2_threshold(level: float, df: int) -> float:
+    """The rise of chi^2 that bounds a profile-likelihood interval: ``chi2.ppf(level, df)`` (Raue et al. 2009)."""
+    # scipy.stats is imported here, not with the module: it is the largest import of scipy (about 0.5 s), and
+    # every command that loads secretome.model would pay for it even when it fits nothing.
+    from scipy.stats import chi2
+
+    return float(chi2.ppf(level, df))
 
 
 def fit_least_squares(
@@ -50,6 +70,8 @@ def fit_least_squares(
     max_nfev: int = 300,
 ) -> OptimizeResult:
     """One trust-region reflective fit of *residuals* from *x0* within ``[lo, hi]`` (log parameters)."""
+    from scipy.optimize import least_squares  # only a fit needs it; secretome.model loads without it
+
     # diff_step is relative, in log space: far above the integrator's rtol, so finite differences measure the
     # model, not the solver's error control.
     return least_squares(residuals, x0, bounds=(lo, hi), method="trf", diff_step=diff_step, x_scale=1.0,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -33,8 +34,21 @@ from secretome.model._spec import Dose, Model
 __all__ = ["apply_regimen", "parse_regimen", "read_regimen"]
 
 _TOP = ("end_time", "doses", "parameters")
-# libyaml's safe loader where PyYAML was built with it: the same documents, parsed about 10x faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader where PyYAML was built with it (the same documents, parsed about 10x faster),
+    reading ``1e-3`` and ``1.5e1`` as numbers as YAML 1.2 does: PyYAML follows YAML 1.1, whose floats need a
+    dot and a signed exponent, so ``end_time: 1e300`` was the text '1e300', refused as 'not a finite number'."""
+
+
+# YAML 1.2's decimal floats that YAML 1.1 reads as text: an exponent without a sign (1.5e1) or without a dot (1e-3).
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
+_LOADER = _Loader
 _DOSE = ("product", "species", "amount", "time", "start", "every", "count")
 
 

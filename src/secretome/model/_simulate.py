@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.integrate import solve_ivp
 
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result, json_safe
@@ -215,6 +214,9 @@ def _run_subject(
     rtol: float,
     atol: float,
 ) -> tuple[np.ndarray, str]:
+    # Imported here: scipy.integrate is only for this reference integrator (the default runs the compiled solver).
+    from scipy.integrate import solve_ivp
+
     out = np.full((grid.size, y0.size), np.nan)
     y = y0.copy()
     boundaries = sorted({0.0, *(d.time for d in doses if d.time < t_end), t_end})
