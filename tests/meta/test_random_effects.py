@@ -138,3 +138,33 @@ def test_one_study_is_the_study_itself_as_metafor():
     assert (res.pi_lb, res.pi_ub) == (res.ci_lb, res.ci_ub)
     assert res.tau2_lb is None
     assert "k = 1: tau^2 set to 0" in res.notes[0]
+
+
+# ---- PMM and HSk on data sets the other fixtures do not use (tools/metafor_reference_estimators.R) ----------
+
+ESTIMATOR_CASES = load_cases("estimators")
+ESTIMATOR_DATA = {c["id"].removeprefix("data-"): c for c in ESTIMATOR_CASES if c["kind"] == "data"}
+ESTIMATOR_FIELDS = {"estimate": "beta", "se": "se", "zval": "zval", "pval": "pval", "ci_lb": "ci_lb", "ci_ub": "ci_ub"}
+
+
+@pytest.mark.parametrize("case", [c for c in ESTIMATOR_CASES if c["kind"] == "rma" and not c["with_mods"]], ids=case_id)
+def test_pmm_and_hsk_match_metafor(case):
+    # R: rma(yi, vi, method=, test=, control=list(tol=)) -- PMM at metafor's default tol and at 1e-12. PMM's
+    # root is found by R's uniroot step for step, so even at the default tol (where it stops about 1e-3 short
+    # of the root) it stops where metafor stops.
+    data = ESTIMATOR_DATA[case["data"]]
+    got = random_effects(data["yi"], data["vi"], method=case["method"], test=case["test"],
+                         control={"tol": case["tol"]}).to_dict()  # fmt: skip
+    for ours, theirs in ESTIMATOR_FIELDS.items():
+        assert got[ours] == pytest.approx(case[theirs][0], rel=TOL["est"], abs=1e-12), ours
+    heterogeneity = {"tau2": "tau2", "se_tau2": "se_tau2", "Q": "QE", "Q_pval": "QEp", "I2": "I2", "H2": "H2"}
+    for ours, theirs in heterogeneity.items():
+        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got["method"] == case["method"]
+
+
+def test_pmm_at_metafors_default_tol_is_not_yet_the_root():
+    # The two PMM fixtures differ (metafor's uniroot stops at tol = 1.2e-4): the test above can tell them apart.
+    pick = {c["id"]: c["tau2"] for c in ESTIMATOR_CASES if c["kind"] == "rma"}
+    default, tight = pick["baskerville2012-PMM-default-intercept-z"], pick["baskerville2012-PMM-tight-intercept-z"]
+    assert abs(default - tight) / tight > 1e-4

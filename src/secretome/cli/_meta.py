@@ -69,7 +69,7 @@ def meta(
     method: Annotated[
         str,
         typer.Option(
-            help="EE, FE, DL, REML, ML, PM, EB, SJ, HE, HS; a fallback chain as REML,DL; or MH, PETO "
+            help="EE, FE, DL, REML, ML, PM, PMM, EB, SJ, HE, HS, HSk; a fallback chain as REML,DL; or MH, PETO "
             "(Mantel-Haenszel, Peto) for counts."
         ),
     ] = "REML",

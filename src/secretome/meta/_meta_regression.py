@@ -47,8 +47,8 @@ def meta_regression(
         drop_first=True)``, metafor's treatment coding).
     method : str or sequence of str
         ``"EE"``/``"FE"`` (equal/fixed-effects meta-regression) or the residual tau^2 estimator:
-        ``"DL"``, ``"HE"``, ``"HS"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"EB"``. A
-        sequence such as ``("REML", "DL")`` is a fallback chain (metafor's
+        ``"DL"``, ``"HE"``, ``"HS"``, ``"HSk"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"PMM"``,
+        ``"EB"``. A sequence such as ``("REML", "DL")`` is a fallback chain (metafor's
         ``method=c("REML", "DL")``): when an estimator does not converge the next one is used, and
         ``method`` and ``notes`` of the result say so.
     test : {"z", "knha"}
@@ -94,7 +94,7 @@ def meta_regression(
     the Knapp-Hartung factor :math:`y'P y/(k-p)`). The residual tau^2 comes from the same
     estimators as :func:`random_effects`, with the model matrix in place of the intercept (see
     :mod:`secretome.meta._tau2` and the tau2_* functions for each method and its paper): DL
-    :math:`(Q_E-(k-p))/\mathrm{tr}(P)` [3]_, HE, HS, SJ, PM, EB, and ML and REML by Fisher scoring
+    :math:`(Q_E-(k-p))/\mathrm{tr}(P)` [3]_, HE, HS, HSk, SJ, PM, PMM, EB, and ML and REML by Fisher scoring
     from the HE estimate [4]_, with metafor's threshold and step halving. QM is the Wald statistic
     of all coefficients but the intercept (divided by their number for knha, then F).
     :math:`R^2 = \max(0, 100(\hat\tau^2_0 - \hat\tau^2)/\hat\tau^2_0)` with

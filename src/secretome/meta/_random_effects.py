@@ -53,9 +53,10 @@ def random_effects(
         Effect sizes and their sampling variances (all > 0), one per study.
     method : str or sequence of str
         ``"EE"`` (equal effects) or ``"FE"`` (fixed effects): tau^2 = 0; or a tau^2 estimator,
-        ``"DL"``, ``"HE"``, ``"HS"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"EB"``. A sequence
-        such as ``("REML", "DL")`` is a fallback chain (metafor's ``method=c("REML", "DL")``): when
-        an estimator does not converge, the next one is used, and the result's ``notes`` say so.
+        ``"DL"``, ``"HE"``, ``"HS"``, ``"HSk"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"PMM"``,
+        ``"EB"``. A sequence such as ``("REML", "DL")`` is a fallback chain (metafor's
+        ``method=c("REML", "DL")``): when an estimator does not converge, the next one is used, and
+        the result's ``notes`` say so.
     test : {"z", "knha"}
         Standard normal tests and intervals, or the Knapp-Hartung adjustment [2]_ with a t
         distribution on ``k - 1`` df (metafor's default form: the adjustment is not truncated).

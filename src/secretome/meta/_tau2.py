@@ -1,7 +1,8 @@
 """Estimators of the between-study (residual) variance tau^2, with or without moderators.
 
 One function per estimator, in metafor's names: :func:`tau2_dl`, :func:`tau2_he`, :func:`tau2_hs`,
-:func:`tau2_sj`, :func:`tau2_ml`, :func:`tau2_reml`, :func:`tau2_pm` and :func:`tau2_eb`. Each follows
+:func:`tau2_hsk`, :func:`tau2_sj`, :func:`tau2_ml`, :func:`tau2_reml`, :func:`tau2_pm`, :func:`tau2_pmm`
+and :func:`tau2_eb`. Each follows
 metafor 3.8-1 ``rma.uni`` step for step (same starting values, same Fisher-scoring update and
 step-halving, same stopping rule), so the iterates agree to rounding error. The private forms in
 :data:`ESTIMATORS` take the model matrix ``X``: a column of ones for :func:`random_effects`, the
@@ -23,7 +24,9 @@ by the fixed-point update ``tau2 += (Q k/(k-p) - k) / sum(w)`` stopped when the 
 differ in the 5th significant digit on dat.bcg (0.318069 vs 0.318094, root 0.3180685). We keep both
 algorithms, so each matches its metafor counterpart. Our PM brackets the root by bisection to
 ``tol`` (default 1e-12, not metafor's 1.2e-4), so it is the root to 1e-12 (metafor gives the same
-with ``control=list(tol=1e-12)``).
+with ``control=list(tol=1e-12)``). PMM, the median-unbiased form of PM, is found as metafor finds it:
+R's ``uniroot`` step for step (:func:`~secretome.meta._uniroot.uniroot`) on ``[0, tau2_max]`` at
+``tol``, so at metafor's ``tol`` it stops where metafor stops.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import stats
 
 from secretome._limits import MAX_EFFECT_SIZE, MAX_SAMPLING_VARIANCE, MIN_SAMPLING_VARIANCE
 from secretome.errors import (
@@ -48,6 +52,7 @@ from secretome.errors import (
     check_choice,
 )
 from secretome.meta._columns import FloatArray, as_column, require
+from secretome.meta._uniroot import uniroot
 
 __all__ = [
     "EQUAL_METHODS",
@@ -57,15 +62,17 @@ __all__ = [
     "tau2_eb",
     "tau2_he",
     "tau2_hs",
+    "tau2_hsk",
     "tau2_ml",
     "tau2_pm",
+    "tau2_pmm",
     "tau2_reml",
     "tau2_sj",
 ]
 
 # Each vocabulary is spelled once, as a Literal for type checkers; the tuples checked at run time
 # are read from it.
-Tau2Method = Literal["DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"]
+Tau2Method = Literal["DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "PM", "PMM", "EB"]
 TAU2_METHODS: tuple[str, ...] = get_args(Tau2Method)
 """The tau^2 estimators, in metafor's names."""
 
@@ -302,10 +309,14 @@ def _he_raw(s: Batch) -> tuple[FloatArray, Projections]:
     return (proj.quad(s.y) - proj.trace(s.v)) / (s.k - s.p), proj
 
 
-def _hs_batch(s: Batch) -> tuple[FloatArray, Projections]:
+def _hs_batch(s: Batch, *, small_sample: bool = False) -> tuple[FloatArray, Projections]:
+    """HS's ``(Q_E - k) / sum(w)``, or HSk's ``(Q_E k/(k - p) - k) / sum(w)`` with *small_sample*."""
     proj = Projections(s.weights(0.0), s.x)
-    # (Q_E - k) / sum(w): metafor keeps k here (not k - p) with moderators too.
-    return np.maximum(0.0, (proj.quad(s.y) - s.k) / proj.w.sum(axis=1)), proj
+    q = proj.quad(s.y)
+    if small_sample:
+        q = q * s.k / (s.k - s.p)
+    # metafor keeps k here (not k - p) with moderators too.
+    return np.maximum(0.0, (q - s.k) / proj.w.sum(axis=1)), proj
 
 
 def _sj_batch(s: Batch, ctl: Control) -> tuple[FloatArray, FloatArray, Projections]:
@@ -339,13 +350,22 @@ def _he(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     return Tau2Fit(tau2, se, 0)
 
 
-def _hs(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+def _hs_fit(y: FloatArray, v: FloatArray, x: FloatArray, *, small_sample: bool) -> Tau2Fit:
     k, p = x.shape
-    tau2s, batch = _hs_batch(Batch.one(y, v, x))
+    tau2s, batch = _hs_batch(Batch.one(y, v, x), small_sample=small_sample)
     tau2, proj = float(tau2s[0]), Projection.of(batch)
     s = float(proj.w.sum())
     se = math.sqrt((2 * (k - p) + 4 * tau2 * proj.trace() + 2 * tau2 * tau2 * proj.trace2()) / s**2)
-    return Tau2Fit(tau2, se, 0)
+    # HSk's SE is HS's times the same factor k/(k - p) (metafor's rma.uni).
+    return Tau2Fit(tau2, se * k / (k - p) if small_sample else se, 0)
+
+
+def _hs(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    return _hs_fit(y, v, x, small_sample=False)
+
+
+def _hsk(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    return _hs_fit(y, v, x, small_sample=True)
 
 
 def _sj(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
@@ -576,14 +596,56 @@ def _pm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), halvings)
 
 
+def _pmm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    """PMM: the root of generalised Q(tau^2) = the median of chi-square on k - p df, as metafor's ``rma.uni``.
+
+    metafor's steps: tau^2 = 0 when Q(0) is already below the median; an error when Q(tau2_max) is
+    still above it; else ``uniroot`` on ``[0, tau2_max]`` with ``tol`` and ``maxiter``.
+    """
+    k, p = x.shape
+    s = Batch.one(y, v, x)
+    target = float(stats.chi2.ppf(0.5, k - p))
+
+    def excess(tau2: float) -> float:
+        return float(Projections(s.weights(tau2), s.x).quad(s.y)[0]) - target
+
+    tau2_max = max(100.0, 10 * float(_mad(s)[0]) ** 2) if ctl.tau2_max is None else float(ctl.tau2_max)
+    if excess(0.0) < 0:
+        tau2 = 0.0
+    elif excess(tau2_max) > 0:
+        raise ConvergenceError(
+            f"PMM: the generalised Q is still above its median {target:.6g} at tau^2 = tau2_max = {tau2_max:g}; "
+            f"raise control={{'tau2_max': ...}} or use another method"
+        )
+    else:
+        tau2 = uniroot(excess, 0.0, tau2_max, tol=ctl.tol, maxiter=ctl.maxiter)
+    return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), 0)
+
+
+def _pmm_batch(s: Batch, ctl: Control) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """PMM for every fit of *s*, one root search each (so each agrees with the single fit); NaN where it failed."""
+    tau2 = np.full(s.y.shape[0], np.nan)
+    failed = np.zeros(tau2.size, dtype=bool)
+    for b in range(tau2.size):
+        keep = np.ones(s.v.size, dtype=bool) if s.m is None else s.m[b] > 0
+        x = s.x[0 if s.x.shape[0] == 1 else b][keep]
+        try:
+            tau2[b] = _pmm(s.y[b][keep], s.v[keep], x, ctl).tau2
+        except ConvergenceError:
+            failed[b] = True
+    return tau2, failed
+
+
 ESTIMATORS: dict[str, Callable[[FloatArray, FloatArray, FloatArray, Control], Tau2Fit]] = {
     "DL": _dl,
     "HE": _he,
     "HS": _hs,
+    "HSk": _hsk,
     "SJ": _sj,
     "ML": _ml,
     "REML": _reml,
     "PM": _pm,
+    "PMM": _pmm,
     "EB": _eb,
 }
 
@@ -593,7 +655,8 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
 
     The same formulas as :data:`ESTIMATORS`, for B fits at once: DL, HE, HS and SJ in closed form,
     ML, REML and EB by Fisher scoring in step (:func:`batched_fisher_scoring_loop`), PM by
-    bisection in step. A fit that did not converge (ML, REML, EB) or whose PM root lies beyond
+    bisection in step, PMM by one ``uniroot`` per fit, HSk in closed form.
+    A fit that did not converge (ML, REML, EB) or whose PM root lies beyond
     ``tau2_max`` is NaN and marked failed; metafor drops such fits (``permutest``) or reports NA
     (``gosh``) instead of stopping.
     """
@@ -604,13 +667,15 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
         return _dl_batch(s)[0], none
     if method == "HE":
         return np.maximum(0.0, _he_raw(s)[0]), none
-    if method == "HS":
-        return _hs_batch(s)[0], none
+    if method in ("HS", "HSk"):
+        return _hs_batch(s, small_sample=method == "HSk")[0], none
     if method == "SJ":
         return _sj_batch(s, ctl)[0], none
     if method == "PM":
         tau2, failed, _ = _pm_batch(s, ctl)
         return tau2, failed
+    if method == "PMM":
+        return _pmm_batch(s, ctl)
     return _fisher_scoring_batch(method, s, ctl)
 
 
@@ -765,6 +830,23 @@ def tau2_hs(yi: ArrayLike, vi: ArrayLike) -> float:
     return _public("HS", yi, vi, None)
 
 
+def tau2_hsk(yi: ArrayLike, vi: ArrayLike) -> float:
+    """Hunter-Schmidt tau^2 with the small-sample correction [1]_, ``(Q k/(k - 1) - k) / sum(w)``, truncated at 0.
+
+    Checked against metafor ``rma(yi, vi, method="HSk")$tau2`` (tests/meta/test_tau2.py).
+
+    References
+    ----------
+    .. [1] Brannick MT, Potter SM, Benitez B, Morris SB (2019). Bias and precision of alternate
+       estimators in meta-analysis: benefits of blending Schmidt-Hunter and Hedges approaches.
+       Organizational Research Methods 22(2):490-514. https://doi.org/10.1177/1094428117741966
+
+    >>> round(tau2_hsk([0.1, 0.5, 0.9], [0.01, 0.01, 0.01]), 4)  # R: 0.15
+    0.15
+    """
+    return _public("HSk", yi, vi, None)
+
+
 def tau2_sj(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | None = None) -> float:
     """Sidik-Jonkman tau^2 [1]_ (one step from the variance of ``yi``; ``control`` tau2_init).
 
@@ -830,6 +912,24 @@ def tau2_pm(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | Non
     0.15
     """
     return _public("PM", yi, vi, control)
+
+
+def tau2_pmm(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | None = None) -> float:
+    """Median-unbiased Paule-Mandel tau^2 [1]_: the root of generalised Q(tau^2) = the median of chi^2(k - 1).
+
+    Found by R's ``uniroot`` step for step on ``[0, tau2_max]`` at ``control["tol"]``, as metafor.
+    Checked against metafor ``rma(yi, vi, method="PMM")$tau2`` at its default ``tol`` and at 1e-12.
+
+    References
+    ----------
+    .. [1] Viechtbauer W (2021). Median-unbiased estimators for the amount of heterogeneity in
+       meta-analysis. European Congress of Methodology, Valencia.
+       https://www.wvbauer.com/lib/exe/fetch.php/talks:2021_viechtbauer_eam_median_tau2.pdf
+
+    >>> round(tau2_pmm([0.1, 0.5, 0.9], [0.01, 0.01, 0.01], control={"tol": 1e-12}), 6)  # R: 0.2208312
+    0.220831
+    """
+    return _public("PMM", yi, vi, control)
 
 
 def tau2_eb(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | None = None) -> float:
