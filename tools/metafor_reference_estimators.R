@@ -1,8 +1,10 @@
 #!/usr/bin/env Rscript
-# Reference fixtures for the tau^2 estimators PMM (median-unbiased Paule-Mandel; Viechtbauer 2021) and HSk
-# (Hunter-Schmidt with the small-sample correction k/(k - p)), computed by R's metafor (Viechtbauer 2010,
-# doi:10.18637/jss.v036.i03): rma(yi, vi, [mods = ...,] method = ..., test = ...), with and without a moderator,
-# with z and Knapp-Hartung tests.
+# Reference fixtures for the tau^2 estimators PMM (median-unbiased Paule-Mandel; Viechtbauer 2021), HSk
+# (Hunter-Schmidt with the small-sample correction k/(k - p); Brannick et al. 2019) and GENQ (generalised Q with
+# user weights; DerSimonian & Kacker 2007, Jackson et al. 2014), computed by R's metafor (Viechtbauer 2010,
+# doi:10.18637/jss.v036.i03): rma(yi, vi, [weights = ...,] [mods = ...,] method = ..., test = ...), with and without
+# a moderator, with z and Knapp-Hartung tests. GENQ takes weights, and with weights metafor fits the model by
+# weighted least squares with them (a sandwich variance); REML with the same weights checks that fit apart from GENQ.
 #
 # Usage: Rscript tools/metafor_reference_estimators.R [OUTDIR]      (default: tests/fixtures/metafor)
 #
@@ -37,13 +39,16 @@ craft <- craft[!is.na(craft$yi), ]   # correlations the studies did not report
 collins <- escalc(measure = "RR", ai = d.xti, n1i = nti, ci = d.xci, n2i = nci, data = dat.collins1985a)
 collins <- collins[!is.na(collins$yi), ]
 
+# The GENQ weights: total sample sizes where the data have them, else 1/se (1/sqrt(vi)).
 datasets <- list(
-  baskerville2012 = list(yi = bask$smd, vi = bask$se^2, mods = cbind(score = bask$score)),
-  dorn2007 = list(yi = as.numeric(dorn$yi), vi = as.numeric(dorn$vi), mods = cbind(year = dorn$year)),
-  ishak2007 = list(yi = ishak$y1i, vi = ishak$v1i, mods = cbind(mdur = ishak$mdur)),
+  baskerville2012 = list(yi = bask$smd, vi = bask$se^2, mods = cbind(score = bask$score), weights = 1 / bask$se),
+  dorn2007 = list(yi = as.numeric(dorn$yi), vi = as.numeric(dorn$vi), mods = cbind(year = dorn$year),
+                  weights = dorn$n.a + dorn$n.p),
+  ishak2007 = list(yi = ishak$y1i, vi = ishak$v1i, mods = cbind(mdur = ishak$mdur), weights = 1 / sqrt(ishak$v1i)),
   craft2003 = list(yi = as.numeric(craft$yi), vi = as.numeric(craft$vi),
-                   mods = cbind(sportT = as.numeric(craft$sport == "T"))),
-  collins1985a = list(yi = as.numeric(collins$yi), vi = as.numeric(collins$vi), mods = cbind(year = collins$year))
+                   mods = cbind(sportT = as.numeric(craft$sport == "T")), weights = craft$ni),
+  collins1985a = list(yi = as.numeric(collins$yi), vi = as.numeric(collins$vi), mods = cbind(year = collins$year),
+                      weights = collins$nti + collins$nci)
 )
 
 cases <- list()
@@ -51,32 +56,40 @@ add <- function(case) cases[[length(cases) + 1]] <<- case
 for (name in names(datasets)) {
   d <- datasets[[name]]
   add(list(kind = "data", id = paste0("data-", name), yi = narr(d$yi), vi = narr(d$vi), mods = mat(d$mods),
-           names = arr(colnames(d$mods))))
+           names = arr(colnames(d$mods)), weights = narr(d$weights)))
 }
 
 # ---- the fits --------------------------------------------------------------------------------------------------
 
-fit <- function(d, method, test, mods, control) {
-  if (mods) rma(d$yi, d$vi, mods = d$mods, method = method, test = test, control = control)
-  else rma(d$yi, d$vi, method = method, test = test, control = control)
+fit <- function(d, method, test, mods, control, weighted) {
+  args <- list(yi = d$yi, vi = d$vi, method = method, test = test, control = control)
+  if (weighted) args$weights <- d$weights
+  if (mods) args$mods <- d$mods
+  do.call(rma, args)
 }
 
-tols <- list(PMM = list(default = list(), tight = list(tol = 1e-12)), HSk = list(default = list()))
+# Each method: its control settings by name, and whether it is fitted with the data set's weights.
+tols <- list(PMM = list(default = list(), tight = list(tol = 1e-12)), HSk = list(default = list()),
+             GENQ = list(default = list()), REML = list(default = list()))
+weighted_methods <- c("GENQ", "REML")
 for (name in names(datasets)) {
   for (method in names(tols)) {
+    weighted <- method %in% weighted_methods
     for (tol_name in names(tols[[method]])) {
       control <- tols[[method]][[tol_name]]
       for (mods in c(FALSE, TRUE)) {
         for (test in c("z", "knha")) {
-          res <- fit(datasets[[name]], method, test, mods, control)
+          res <- fit(datasets[[name]], method, test, mods, control, weighted)
           add(list(
             kind = "rma", id = paste(name, method, tol_name, if (mods) "mods" else "intercept", test, sep = "-"),
-            data = name, with_mods = mods, method = method, test = test,
+            data = name, with_mods = mods, method = method, test = test, weighted = weighted,
             tol = if (is.null(control$tol)) .Machine$double.eps^0.25 else control$tol,
             tau2 = num(res$tau2), se_tau2 = num(res$se.tau2), beta = narr(res$beta), se = narr(res$se),
             zval = narr(res$zval), pval = narr(res$pval), ci_lb = narr(res$ci.lb), ci_ub = narr(res$ci.ub),
             QE = num(res$QE), QEp = num(res$QEp), QM = num(res$QM), QMp = num(res$QMp), I2 = num(res$I2),
-            H2 = num(res$H2), R2 = num(res$R2)
+            H2 = num(res$H2), R2 = num(res$R2), weights = narr(weights(res)),
+            pi_lb = num(predict(res)$pi.lb[1]), pi_ub = num(predict(res)$pi.ub[1]),
+            resid_se = narr(rstandard(res)$se)
           ))
         }
       }

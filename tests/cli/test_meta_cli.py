@@ -487,3 +487,40 @@ def test_unknown_estimator_lists_pmm_and_hsk(tmp_path, capsys):
     assert "'PMM'" in err
     assert "(got 'GENQM')" in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("mods", "test"), [(False, "knha"), (True, "z")])
+def test_genq_with_a_weights_column_matches_metafor(tmp_path, capsys, mods, test):
+    # R: rma(yi, vi, weights=n.a + n.p, [mods=~year,] method="GENQ", test=) on dat.dorn2007's log risk ratios
+    data = ESTIMATORS["data-dorn2007"]
+    case = ESTIMATORS[f"dorn2007-GENQ-default-{'mods' if mods else 'intercept'}-{test}"]
+    year = [row[0] for row in data["mods"]]
+    path = _csv(tmp_path, {"yi": data["yi"], "vi": data["vi"], "n": data["weights"], "year": year})
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--weights", "n", "--method", "GENQ", "--test", test]
+    got = _json(capsys, [*argv, *(["--mod", "year"] if mods else []), "--format", "json"])
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-6)
+    assert got["weights"] == pytest.approx(case["weights"], rel=1e-6)
+    if mods:
+        assert got["beta"] == pytest.approx(case["beta"], rel=1e-6)
+        assert got["se"] == pytest.approx(case["se"], rel=1e-6)
+    else:
+        assert (got["estimate"], got["se"], got["ci_lb"]) == pytest.approx(
+            (case["beta"][0], case["se"][0], case["ci_lb"][0]), rel=1e-6
+        )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "field 'weights': GENQ needs weights"),
+        (["--weights", "w"], "row 2, field 'w': must be finite and > 0 (got -1.0)"),
+        (["--weights", "w", "--permutest", "10"], "field '--weights': user weights are for the model fit alone"),
+        (["--weights", "nope"], "field 'nope': no such column"),
+    ],
+)
+def test_genq_and_weights_errors_are_one_line(tmp_path, capsys, extra, message):
+    path = _csv(tmp_path, {"yi": [0.1, 0.3, 0.5], "vi": [0.01, 0.02, 0.03], "w": [1.0, -1.0, 2.0]})
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--method", "GENQ", *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1

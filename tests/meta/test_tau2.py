@@ -79,3 +79,41 @@ def test_unknown_control_setting_is_named():
 def test_metafor_dotted_control_names_are_accepted():
     # R: rma(yi, vi, method="SJ", control=list(tau2.init=0.5))
     assert Control.from_mapping({"tau2.init": 0.5}).tau2_init == 0.5
+
+
+# ---- PMM, HSk and GENQ on other data sets (fixtures by tools/metafor_reference_estimators.R) ------------------
+
+NEW = load_cases("estimators")
+NEW_DATA = {c["id"].removeprefix("data-"): c for c in NEW if c["kind"] == "data"}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in NEW if c["kind"] == "rma" and not c["with_mods"] and c["test"] == "z" and c["method"] != "REML"],
+    ids=case_id,
+)
+def test_new_estimators_match_metafor(case):
+    # R: rma(yi, vi, [weights=,] method="PMM"/"HSk"/"GENQ", control=list(tol=))$tau2 and $se.tau2
+    data = NEW_DATA[case["data"]]
+    yi, vi = np.array(data["yi"]), np.array(data["vi"])
+    if case["method"] == "GENQ":
+        tau2 = _tau2.tau2_genq(yi, vi, data["weights"])
+        fit = _tau2.genq(yi, vi, intercept(yi.size), np.array(data["weights"]))
+    else:
+        tau2 = PUBLIC[case["method"]](yi, vi, **({"control": {"tol": case["tol"]}} if case["method"] == "PMM" else {}))
+        fit = ESTIMATORS[case["method"]](yi, vi, intercept(yi.size), Control(tol=case["tol"]))
+    assert tau2 == pytest.approx(case["tau2"], rel=TOL["var"], abs=1e-12)
+    assert fit.se == pytest.approx(case["se_tau2"], rel=TOL["se"])
+
+
+def test_hsk_is_hs_with_q_scaled_by_k_over_k_minus_p():
+    # (HSk sum(w) + k) = k/(k-1) (HS sum(w) + k) while both are above 0 (Brannick et al. 2019).
+    yi, vi = np.array(NEW_DATA["dorn2007"]["yi"]), np.array(NEW_DATA["dorn2007"]["vi"])
+    k, sw = yi.size, float((1 / vi).sum())
+    assert _tau2.tau2_hsk(yi, vi) * sw + k == pytest.approx(k / (k - 1) * (_tau2.tau2_hs(yi, vi) * sw + k), rel=1e-12)
+
+
+def test_pmm_lies_above_pm():
+    # The median of chi^2(k - 1) is below its mean k - 1, and Q falls in tau^2: PMM's root lies above PM's.
+    yi, vi = NEW_DATA["craft2003"]["yi"], NEW_DATA["craft2003"]["vi"]
+    assert _tau2.tau2_pmm(yi, vi) > _tau2.tau2_pm(yi, vi) > 0

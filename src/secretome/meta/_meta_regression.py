@@ -15,7 +15,16 @@ from secretome.errors import ConvergenceError, InputError, SecretomeWarning, che
 from secretome.meta._columns import FloatArray, as_column, check_level, study_labels
 from secretome.meta._random_effects import METHODS, ModelMethod
 from secretome.meta._results import MetaRegressionResult
-from secretome.meta._tau2 import EQUAL_METHODS, Control, Projection, fit_chain, intercept, method_chain, validated
+from secretome.meta._tau2 import (
+    EQUAL_METHODS,
+    Control,
+    Projection,
+    fit_chain,
+    intercept,
+    method_chain,
+    user_weights,
+    validated,
+)
 
 __all__ = ["REGRESSION_METHODS", "meta_regression"]
 
@@ -28,7 +37,8 @@ def meta_regression(
     vi: ArrayLike,
     mods: ArrayLike | pd.DataFrame,
     *,
-    method: ModelMethod | Sequence[ModelMethod] = "REML",
+    weights: ArrayLike | None = None,
+    method: ModelMethod | Literal["GENQ"] | Sequence[ModelMethod | Literal["GENQ"]] = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
@@ -45,11 +55,18 @@ def meta_regression(
         Moderators, one row per study and one column per moderator, without the intercept (it is
         added, as metafor does). Code a factor as dummy columns (``pandas.get_dummies(...,
         drop_first=True)``, metafor's treatment coding).
+    weights : array_like, optional
+        User weights ``a_i`` (finite, > 0), metafor's ``weights``: the coefficients are then the
+        weighted least-squares fit :math:`(X'AX)^{-1}X'Ay` with the sandwich variance
+        :math:`(X'AX)^{-1}X'AMAX(X'AX)^{-1}`, :math:`M = \mathrm{diag}(v_i + \hat\tau^2)`
+        (Knapp-Hartung scales it by the factor of the inverse-variance fit; R^2 refits the model
+        without moderators with the same weights; EE/FE's R^2 is that of ``lm`` with them), as
+        metafor. Required by ``method="GENQ"`` (see :func:`~secretome.meta.tau2_genq`).
     method : str or sequence of str
         ``"EE"``/``"FE"`` (equal/fixed-effects meta-regression) or the residual tau^2 estimator:
         ``"DL"``, ``"HE"``, ``"HS"``, ``"HSk"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"PMM"``,
-        ``"EB"``. A sequence such as ``("REML", "DL")`` is a fallback chain (metafor's
-        ``method=c("REML", "DL")``): when an estimator does not converge the next one is used, and
+        ``"EB"``; with *weights* also ``"GENQ"``. A sequence such as ``("REML", "DL")`` is a fallback
+        chain (metafor's ``method=c("REML", "DL")``): when an estimator does not converge the next one is used, and
         ``method`` and ``notes`` of the result say so.
     test : {"z", "knha"}
         z tests and a chi-square omnibus QM, or Knapp-Hartung [2]_: t tests on ``k - p`` df and an
@@ -136,25 +153,32 @@ def meta_regression(
     >>> res.coef_names
     ('intrcpt', 'year')
     """
-    methods = method_chain(method, "meta_regression")
+    methods = method_chain(method, "meta_regression", weighted=weights is not None)
     check_choice("test", test, ("z", "knha"), owner="meta_regression")
     check_level(level)
     y, v = validated(yi, vi)
     k = y.size
+    a = None if weights is None else user_weights(weights, k)
     x, coef_names = _design(mods, k, names)
     p = x.shape[1]
     study_names = study_labels(labels, k)
     ctl = Control.from_mapping(control)
     notes: list[str] = []
 
-    used, fit = fit_chain(methods, y, v, x, ctl, notes)
+    used, fit = fit_chain(methods, y, v, x, ctl, notes, a)
     if test == "knha" and used in EQUAL_METHODS:
         notes.append(f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=2)
     tau2 = fit.tau2
 
     w = 1 / (v + tau2)
+    # Knapp-Hartung's factor is the inverse-variance fit's RSS, also with user weights (metafor).
     beta, unscaled, rss = _wls(y, w, x)
+    weighted: dict[str, FloatArray] = {}
+    if a is not None:
+        beta, xtax_inv, _ = _wls(y, a, x)
+        unscaled = xtax_inv @ (x.T @ ((a * a * (v + tau2))[:, None] * x)) @ xtax_inv
+        weighted = {"weights": a, "xtax_inv": xtax_inv}
     vb = unscaled
     df: int | None = None
     if test == "knha":
@@ -168,10 +192,10 @@ def meta_regression(
     r2: float | None
     if used in EQUAL_METHODS:
         i2, h2 = max(0.0, 100 * (qe - (k - p)) / qe) if qe > 0 else 0.0, qe / (k - p)
-        r2 = _adjusted_r2(y, proj.w, qe, k, p)
+        r2 = _adjusted_r2(y, proj.w, qe, k, p) if a is None else _adjusted_r2(y, a, Projection(a, x).quad(y), k, p)
     else:
         i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
-        r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes)
+        r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes, a)
 
     return MetaRegressionResult(
         k=k,
@@ -192,9 +216,9 @@ def meta_regression(
         iterations=fit.iterations,
         yi=tuple(float(a) for a in y),
         vi=tuple(float(a) for a in v),
-        weights=tuple(float(a) for a in 100 * w / w.sum()),
+        weights=tuple(float(c) for c in 100 * (w / w.sum() if a is None else a / a.sum())),
         labels=study_names,
-        **study_fits(y, x, beta, vb, unscaled, v + tau2, crit),
+        **study_fits(y, x, beta, vb, unscaled, v + tau2, crit, **weighted),
         **coefficients,
         # tolist() gives Python floats at C speed: the model matrix has k rows (10 ms of per-cell float() at k = 5000).
         vcov=tuple(map(tuple, vb.tolist())),
@@ -289,13 +313,16 @@ def study_fits(
     unscaled: FloatArray,
     marginal: FloatArray,
     crit: float,
+    weights: FloatArray | None = None,
+    xtax_inv: FloatArray | None = None,
 ) -> dict[str, tuple[float, ...]]:
     """Per study: metafor's ``fitted``, ``predict``'s CI of it, and ``rstandard``'s residuals and SEs.
 
     *vb* is the variance of the coefficients behind the CI (Knapp-Hartung scaled for knha),
     *unscaled* is :math:`A = (X'M^{-1}X)^{-1}` and *marginal* the diagonal of the marginal variance
-    M of yi (``vi + tau2``; V of a multilevel model). Keys are the result fields ``fitted``,
-    ``fitted_ci_lb``, ``fitted_ci_ub``, ``resid`` and ``resid_se``.
+    M of yi (``vi + tau2``; V of a multilevel model). With user *weights* A, *unscaled* is the
+    sandwich :math:`B X'AMAX B` with :math:`B` = *xtax_inv* = :math:`(X'AX)^{-1}`. Keys are the
+    result fields ``fitted``, ``fitted_ci_lb``, ``fitted_ci_ub``, ``resid`` and ``resid_se``.
     """
     fitted = x @ beta
     half = crit * np.sqrt(np.einsum("ij,jk,ik->i", x, vb, x))
@@ -304,7 +331,13 @@ def study_fits(
     resid[np.abs(resid) < 100 * np.finfo(np.float64).eps] = 0.0
     # rstandard's Var(e) = (I - H) M (I - H)' with H = X A X' M^-1. As H M = X A X' = H M H', this
     # is M - X A X': its diagonal needs no k x k matrix. Clipped at 0 against rounding where h_ii = 1.
-    resid_var = np.maximum(marginal - np.einsum("ij,jk,ik->i", x, unscaled, x), 0.0)
+    spread = np.einsum("ij,jk,ik->i", x, unscaled, x)
+    if weights is None or xtax_inv is None:
+        resid_var = np.maximum(marginal - spread, 0.0)
+    else:
+        # With H = X B X'A the diagonal of (I - H) M (I - H)' is m_i (1 - 2 a_i h_i) + x_i' (B X'AMAX B) x_i.
+        h = np.einsum("ij,jk,ik->i", x, xtax_inv, x)
+        resid_var = np.maximum(marginal * (1 - 2 * weights * h) + spread, 0.0)
     return {
         "fitted": tuple(float(a) for a in fitted),
         "fitted_ci_lb": tuple(float(a) for a in fitted - half),
@@ -321,7 +354,13 @@ def _wls(y: FloatArray, w: FloatArray, x: FloatArray) -> tuple[FloatArray, Float
 
 
 def _pseudo_r2(
-    chain: tuple[str, ...], y: FloatArray, v: FloatArray, ctl: Control, tau2: float, notes: list[str]
+    chain: tuple[str, ...],
+    y: FloatArray,
+    v: FloatArray,
+    ctl: Control,
+    tau2: float,
+    notes: list[str],
+    weights: FloatArray | None = None,
 ) -> float | None:
     """Percent of tau^2 accounted for, against the model without moderators (metafor's R^2).
 
@@ -331,7 +370,7 @@ def _pseudo_r2(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SecretomeWarning)
-            _, fit0 = fit_chain(chain, y, v, intercept(y.size), ctl, [])
+            _, fit0 = fit_chain(chain, y, v, intercept(y.size), ctl, [], weights)
     except ConvergenceError as exc:
         notes.append(f"R^2 is not available: the model without moderators did not converge ({exc})")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=3)

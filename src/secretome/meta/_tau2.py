@@ -60,6 +60,7 @@ __all__ = [
     "Tau2Method",
     "tau2_dl",
     "tau2_eb",
+    "tau2_genq",
     "tau2_he",
     "tau2_hs",
     "tau2_hsk",
@@ -622,6 +623,19 @@ def _pmm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), 0)
 
 
+def genq(y: FloatArray, v: FloatArray, x: FloatArray, a: FloatArray) -> Tau2Fit:
+    """GENQ: the generalised Q with weights *a* equated to its expectation (DerSimonian and Kacker 2007).
+
+    With ``P = A - A X (X'AX)^-1 X'A``: ``tau^2 = (y'Py - tr(PV)) / tr(P)``, truncated at 0, and
+    metafor's SE ``sqrt(2 tr(PVPV) + 4 tau^2 tr(PVP) + 2 tau^4 tr(PP)) / tr(P)`` (``rma.uni``).
+    """
+    proj = Projection(a, x)
+    tr_p = proj.trace()
+    tau2 = max(0.0, (proj.quad(y) - proj.trace(v)) / tr_p)
+    spread = 2 * proj.trace2(v, v) + 4 * tau2 * proj.trace2(v) + 2 * tau2 * tau2 * proj.trace2()
+    return Tau2Fit(tau2, math.sqrt(spread) / tr_p, 0)
+
+
 def _pmm_batch(s: Batch, ctl: Control) -> tuple[FloatArray, NDArray[np.bool_]]:
     """PMM for every fit of *s*, one root search each (so each agrees with the single fit); NaN where it failed."""
     tau2 = np.full(s.y.shape[0], np.nan)
@@ -717,8 +731,11 @@ def _public(method: str, yi: ArrayLike, vi: ArrayLike, control: Mapping[str, obj
     return ESTIMATORS[method](y, v, intercept(y.size), Control.from_mapping(control)).tau2
 
 
-def method_chain(method: str | Sequence[str], owner: str) -> tuple[str, ...]:
+def method_chain(method: str | Sequence[str], owner: str, *, weighted: bool = False) -> tuple[str, ...]:
     """*method* as a fallback chain (one method, or several as metafor's ``method=c("REML", "DL")``), checked.
+
+    ``"GENQ"`` is accepted only for a model fitted with user *weighted* (its weights are the
+    generalised Q's), as metafor's ``rma``.
 
     >>> method_chain("REML", "random_effects"), method_chain(["REML", "DL"], "meta_regression")
     (('REML',), ('REML', 'DL'))
@@ -727,29 +744,41 @@ def method_chain(method: str | Sequence[str], owner: str) -> tuple[str, ...]:
     if not methods:
         raise InputError("needs at least one method", field="method", value=method)
     for m in methods:
-        check_choice("method", m, (*EQUAL_METHODS, *TAU2_METHODS), owner=owner)
+        if m == "GENQ" and not weighted:
+            raise InputError("GENQ needs weights (the a_i of its generalised Q), as metafor", field="weights")
+        if m != "GENQ":
+            check_choice("method", m, (*EQUAL_METHODS, *TAU2_METHODS), owner=owner)
     return methods
 
 
 def fit_chain(
-    methods: Sequence[str], y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, notes: list[str]
+    methods: Sequence[str],
+    y: FloatArray,
+    v: FloatArray,
+    x: FloatArray,
+    ctl: Control,
+    notes: list[str],
+    weights: FloatArray | None = None,
 ) -> tuple[str, Tau2Fit]:
     """Fit the first method of *methods* that converges, as metafor's ``method=c("REML", "DL")``.
 
     Used by random_effects (*x* a column of ones) and meta_regression (*x* with moderators), as
     metafor's ``rma.uni`` does with and without ``mods``. Each fallback is appended to *notes* and
     warned about; the last method's :class:`ConvergenceError` is raised. EE and FE give tau^2 = 0.
+    GENQ uses the user's *weights* (checked by :func:`method_chain`).
     """
     for method, fallback in itertools.pairwise(methods):
         try:
-            return method, _fit_one(method, y, v, x, ctl)
+            return method, _fit_one(method, y, v, x, ctl, weights)
         except ConvergenceError as exc:
             notes.append(f"{method} did not converge, used {fallback} instead ({exc})")
             warnings.warn(notes[-1], SecretomeWarning, stacklevel=3)
-    return methods[-1], _fit_one(methods[-1], y, v, x, ctl)
+    return methods[-1], _fit_one(methods[-1], y, v, x, ctl, weights)
 
 
-def _fit_one(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+def _fit_one(
+    method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, weights: FloatArray | None
+) -> Tau2Fit:
     if method in EQUAL_METHODS:
         return Tau2Fit(0.0, math.nan, 0)
     if y.size == 1 and x.shape[1] == 1:
@@ -760,7 +789,10 @@ def _fit_one(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Cont
     try:
         # numpy's floating-point warnings would only repeat, line by line, what the check below reports.
         with np.errstate(all="ignore"):
-            fit = ESTIMATORS[method](y, v, x, ctl)
+            if method == "GENQ" and weights is not None:
+                fit = genq(y, v, x, weights)
+            else:
+                fit = ESTIMATORS[method](y, v, x, ctl)
     except SecretomeError:
         raise
     except (ArithmeticError, ValueError) as exc:
@@ -930,6 +962,38 @@ def tau2_pmm(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | No
     0.220831
     """
     return _public("PMM", yi, vi, control)
+
+
+def tau2_genq(yi: ArrayLike, vi: ArrayLike, weights: ArrayLike) -> float:
+    """Generalised Q-statistic tau^2 [1]_ [2]_ with weights ``a_i``: ``(Q_a - tr(PV)) / tr(P)``, truncated at 0.
+
+    ``weights`` 1/vi give DL. Checked against metafor ``rma(yi, vi, weights=, method="GENQ")$tau2``.
+
+    References
+    ----------
+    .. [1] DerSimonian R, Kacker R (2007). Random-effects model for meta-analysis of clinical
+       trials: an update. Contemporary Clinical Trials 28(2):105-114.
+       https://doi.org/10.1016/j.cct.2006.04.004
+    .. [2] Jackson D, Turner R, Rhodes K, Viechtbauer W (2014). Methods for calculating confidence
+       and credible intervals for the residual between-study variance in random effects
+       meta-regression models. BMC Medical Research Methodology 14:103.
+       https://doi.org/10.1186/1471-2288-14-103
+
+    >>> round(tau2_genq([0.1, 0.5, 0.9], [0.01, 0.01, 0.01], [1, 2, 1]), 6)  # R: 0.118
+    0.118
+    """
+    y, v = validated(yi, vi)
+    a = user_weights(weights, y.size)
+    if y.size < 2:
+        raise InputError("tau^2 (GENQ) needs at least 2 studies", field="yi", value=int(y.size))
+    return genq(y, v, intercept(y.size), a).tau2
+
+
+def user_weights(weights: ArrayLike, k: int) -> FloatArray:
+    """User weights (metafor's ``weights``), one per study, each finite and > 0 (rows named in errors)."""
+    a = as_column(weights, "weights", length=k)
+    require(a, "weights", lambda w: (w > 0) & np.isfinite(w), "must be finite and > 0")
+    return a
 
 
 def tau2_eb(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | None = None) -> float:
