@@ -192,3 +192,18 @@ def test_pmm_at_metafors_default_tol_is_not_yet_the_root():
     pick = {c["id"]: c["tau2"] for c in ESTIMATOR_CASES if c["kind"] == "rma"}
     default, tight = pick["baskerville2012-PMM-default-intercept-z"], pick["baskerville2012-PMM-tight-intercept-z"]
     assert abs(default - tight) / tight > 1e-4
+
+
+def test_post_fit_analyses_refuse_a_fit_with_user_weights():
+    # They refit or reweight with 1/(v + tau^2): on a user-weighted fit they would answer for another model.
+    from secretome.meta import predict, robust, selection_model
+
+    data = ESTIMATOR_DATA["dorn2007"]
+    weighted = random_effects(data["yi"], data["vi"], weights=data["weights"], method="GENQ")
+    for analysis in (predict, lambda fit: robust(fit, range(len(data["yi"]))), selection_model):
+        with pytest.raises(InputError, match=r"field 'weights': .* is not available for a model fitted with user"):
+            analysis(weighted)
+    # Weights proportional to 1/(v + tau^2) give the inverse-variance fit itself, which the analyses take.
+    fit = random_effects(data["yi"], data["vi"], method="DL")
+    same = random_effects(data["yi"], data["vi"], weights=[3 / (v + fit.tau2) for v in data["vi"]], method="DL")
+    assert predict(same).pred == pytest.approx(predict(fit).pred, rel=1e-12)
