@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from secretome.cli import main
+from secretome.meta._tau2 import Control
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "metafor"
 ESCALC = {c["id"]: c for c in json.loads((FIXTURES / "escalc.json").read_text())["cases"]}
@@ -476,3 +477,82 @@ def test_bad_control_setting_is_one_line(tmp_path, capsys, value, message):
     err = capsys.readouterr().err
     assert re.search(message, err), err
     assert len(err.strip().splitlines()) == 1
+
+
+# ---- PMM and HSk (fixtures by tools/metafor_reference_estimators.R) -------------------------------
+
+
+ESTIMATORS = {c["id"]: c for c in json.loads((FIXTURES / "estimators.json").read_text())["cases"]}
+# The CLI fits at the engine's default control; PMM's fixtures exist at metafor's default tol and at 1e-12.
+PMM_TOL = "default" if Control().tol == ESTIMATORS["dorn2007-PMM-default-intercept-z"]["tol"] else "tight"
+
+
+@pytest.mark.parametrize(
+    ("method", "mods", "test"), [("PMM", False, "z"), ("PMM", True, "knha"), ("HSk", False, "knha"), ("HSk", True, "z")]
+)
+def test_pmm_and_hsk_match_metafor(tmp_path, capsys, method, mods, test):
+    # R: rma(yi, vi, [mods=~year,] method="PMM" or "HSk", test=) on dat.dorn2007's log risk ratios
+    data = ESTIMATORS["data-dorn2007"]
+    tol = PMM_TOL if method == "PMM" else "default"
+    case = ESTIMATORS[f"dorn2007-{method}-{tol}-{'mods' if mods else 'intercept'}-{test}"]
+    path = _csv(tmp_path, {"yi": data["yi"], "vi": data["vi"], "year": [row[0] for row in data["mods"]]})
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--method", method, "--test", test, "--format", "json"]
+    got = _json(capsys, [*argv, "--mod", "year"] if mods else argv)
+    assert got["method"] == method
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-6)
+    if mods:
+        assert got["beta"] == pytest.approx(case["beta"], rel=1e-6)
+        assert got["se"] == pytest.approx(case["se"], rel=1e-6)
+        assert got["QM"] == pytest.approx(case["QM"], rel=1e-6)
+    else:
+        assert (got["estimate"], got["se"]) == pytest.approx((case["beta"][0], case["se"][0]), rel=1e-6)
+        assert (got["ci_lb"], got["ci_ub"]) == pytest.approx((case["ci_lb"][0], case["ci_ub"][0]), rel=1e-6)
+        assert got["I2"] == pytest.approx(case["I2"], rel=1e-6)
+
+
+def test_unknown_estimator_lists_pmm_and_hsk(tmp_path, capsys):
+    path = _csv(tmp_path, {"yi": [0.1, 0.3, 0.5], "vi": [0.01, 0.02, 0.03]})
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--method", "GENQM"]) == 2
+    err = capsys.readouterr().err
+    assert "field 'method': must be one of" in err
+    assert "'HSk'" in err
+    assert "'PMM'" in err
+    assert "(got 'GENQM')" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("mods", "test"), [(False, "knha"), (True, "z")])
+def test_genq_with_a_weights_column_matches_metafor(tmp_path, capsys, mods, test):
+    # R: rma(yi, vi, weights=n.a + n.p, [mods=~year,] method="GENQ", test=) on dat.dorn2007's log risk ratios
+    data = ESTIMATORS["data-dorn2007"]
+    case = ESTIMATORS[f"dorn2007-GENQ-default-{'mods' if mods else 'intercept'}-{test}"]
+    year = [row[0] for row in data["mods"]]
+    path = _csv(tmp_path, {"yi": data["yi"], "vi": data["vi"], "n": data["weights"], "year": year})
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--weights", "n", "--method", "GENQ", "--test", test]
+    got = _json(capsys, [*argv, *(["--mod", "year"] if mods else []), "--format", "json"])
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-6)
+    assert got["weights"] == pytest.approx(case["weights"], rel=1e-6)
+    if mods:
+        assert got["beta"] == pytest.approx(case["beta"], rel=1e-6)
+        assert got["se"] == pytest.approx(case["se"], rel=1e-6)
+    else:
+        assert (got["estimate"], got["se"], got["ci_lb"]) == pytest.approx(
+            (case["beta"][0], case["se"][0], case["ci_lb"][0]), rel=1e-6
+        )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "field 'weights': GENQ needs weights"),
+        (["--weights", "w"], "row 2, field 'w': must be finite and > 0 (got -1.0)"),
+        (["--weights", "w", "--permutest", "10"], "field '--weights': user weights are for the model fit alone"),
+        (["--weights", "nope"], "field 'nope': no such column"),
+    ],
+)
+def test_genq_and_weights_errors_are_one_line(tmp_path, capsys, extra, message):
+    path = _csv(tmp_path, {"yi": [0.1, 0.3, 0.5], "vi": [0.01, 0.02, 0.03], "w": [1.0, -1.0, 2.0]})
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--method", "GENQ", *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1

@@ -25,5 +25,6 @@ def case_id(case: dict) -> str:
 
 
 def pm_control(method: object) -> dict | None:
-    """The control the reference scripts fit PM with, ``list(tol=1e-12)``: its root, not metafor's default stop."""
-    return {"tol": 1e-12} if method == "PM" else None
+    """The control the reference scripts fit PM and PMM with, ``list(tol=1e-12)``: the root, not metafor's
+    default stop."""
+    return {"tol": 1e-12} if method in ("PM", "PMM") else None

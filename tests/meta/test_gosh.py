@@ -1,4 +1,4 @@
-"""gosh against metafor 3.8-1 gosh() (fixtures by tools/metafor_reference.R), and the GOSH plot."""
+"""gosh against metafor 3.8-1 gosh() (fixtures by tools/metafor_reference*.R), and the GOSH plot."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import METHODS, gosh, gosh_plot, random_effects
 
-CASES = load_cases("gosh")
+# PMM and HSk on other data (tools/metafor_reference_estimators.R).
+CASES = load_cases("gosh") + load_cases("estimators_gosh")
 COLUMNS = {"Q": "QE", "I2": "I2", "H2": "H2", "tau2": "tau2", "estimate": "estimate"}
 
 
@@ -117,7 +118,10 @@ def test_summary_and_json():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"method": "DLIT"}, r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'SJ', 'ML', 'REML', 'PM'"),
+        (
+            {"method": "DLIT"},
+            r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'HSk', 'SJ', 'ML', 'REML', 'PM', 'PMM'",
+        ),
         ({"subsets": 1}, r"field 'subsets': must be an integer >= 2"),
         ({"yi": [0.1], "vi": [0.1]}, r"field 'yi': GOSH needs at least 2 studies"),
     ],

@@ -53,7 +53,8 @@ def test_matrix_covers_every_method_test_and_data_set():
     single = {(c["dataset"], c["mods"], c["method"], c["test"]) for c in CASES if isinstance(c["method"], str)}
     designs = {(c["dataset"], c["mods"]) for c in CASES}
     assert {d for d, _ in designs} == {"bcg", "molloy2014", "normand1999", "gibson2002", "homogeneous"}
-    assert len(single) == len(designs) * len(REGRESSION_METHODS) * 2
+    # PMM and HSk have their own matrix on other data sets (test_estimator_matrix_covers_pmm_hsk_and_genq).
+    assert len(single) == len(designs) * len(set(REGRESSION_METHODS) - {"PMM", "HSk"}) * 2
     # The tau^2 = 0 case: every estimator truncates at 0 there, except SJ, which is > 0 by construction.
     assert all(c["tau2"] == 0 for c in CASES if c["dataset"] == "homogeneous" and c["method"] != "SJ")
 
@@ -121,9 +122,11 @@ def test_only_redundant_moderators_are_an_input_error():
         ({"mods": [[1.0], [2.0]]}, r"field 'mods': needs one row per study \(13\)"),
         ({"mods": np.c_[np.arange(13.0), ["x"] + [1.0] * 12]}, r"row 1, field 'mod2': is not a number"),
         (
-            {"method": "GENQ"},
-            r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'SJ', 'ML', 'REML', 'PM', 'EB'",
+            {"method": "GENQM"},
+            r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'HSk', 'SJ', 'ML', 'REML', 'PM', "
+            r"'PMM', 'EB'",
         ),
+        ({"method": "GENQ"}, r"field 'weights': GENQ needs weights"),
         ({"method": ()}, r"field 'method': needs at least one method"),
         ({"names": ["a"]}, r"field 'names': has 1 names for 2 moderators"),
     ],
@@ -168,3 +171,47 @@ def test_per_study_fits_match_metafor(case_id):
 def test_labels_are_checked():
     with pytest.raises(InputError, match=r"field 'labels': has 2 values but there are 4 studies"):
         meta_regression([0.1, 0.3, 0.5, 0.8], [0.01, 0.02, 0.01, 0.02], [1.0, 2.0, 3.0, 4.0], labels=["a", "b"])
+
+
+# ---- PMM, HSk, GENQ and user weights on data sets the other fixtures do not use --------------------------
+# (fixtures by tools/metafor_reference_estimators.R)
+
+ESTIMATOR_CASES = load_cases("estimators")
+ESTIMATOR_DATA = {c["id"].removeprefix("data-"): c for c in ESTIMATOR_CASES if c["kind"] == "data"}
+
+
+@pytest.mark.parametrize("case", [c for c in ESTIMATOR_CASES if c["kind"] == "rma" and c["with_mods"]], ids=case_id)
+def test_pmm_hsk_genq_and_weights_meta_regressions_match_metafor(case):
+    # R: rma(yi, vi, [weights=,] mods=, method=, test=, control=list(tol=)); weights(res), rstandard(res)$se --
+    # PMM at metafor's default tol and at 1e-12; GENQ and REML with the data set's weights.
+    data = ESTIMATOR_DATA[case["data"]]
+    weights = data["weights"] if case["weighted"] else None
+    res = meta_regression(data["yi"], data["vi"], data["mods"], weights=weights, names=data["names"],
+                          method=case["method"], test=case["test"], control={"tol": case["tol"]})  # fmt: skip
+    got = res.to_dict()
+    for field in PER_COEF:
+        assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
+    fields = {"tau2": "tau2", "se_tau2": "se_tau2", "I2": "I2", "H2": "H2", "R2": "R2", "QE": "QE"}
+    fields |= {"QE_pval": "QEp", "QM": "QM", "QM_pval": "QMp"}
+    for ours, theirs in fields.items():
+        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got["coef_names"] == ["intrcpt", *data["names"]]
+    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
+    assert got["resid_se"] == pytest.approx(case["resid_se"], rel=TOL["est"])
+    frame = res.to_frame()
+    assert frame.loc[0, "tau2"] == got["tau2"]
+    assert frame.loc[0, "method"] == case["method"]
+    assert res.summary().startswith(f"Mixed-Effects Model (k = {len(data['yi'])}; tau^2 estimator: {case['method']})")
+
+
+def test_estimator_matrix_covers_pmm_hsk_and_genq():
+    # Each data set x {PMM (two tolerances), HSk, GENQ, REML with weights} x {z, knha} x {with, without a
+    # moderator}; one data set homogeneous, so that PMM, HSk and GENQ truncate tau^2 at 0 there.
+    cases = [c for c in ESTIMATOR_CASES if c["kind"] == "rma"]
+    combos = {(c["data"], c["method"], c["tol"], c["with_mods"], c["test"]) for c in cases}
+    assert len(combos) == len(cases) == len(ESTIMATOR_DATA) * 5 * 2 * 2
+    assert {c["method"] for c in cases} == {"PMM", "HSk", "GENQ", "REML"}
+    assert {c["method"] for c in cases if c["weighted"]} == {"GENQ", "REML"}
+    new = [c for c in cases if c["method"] != "REML"]
+    assert all(c["tau2"] == 0 for c in new if c["data"] == "collins1985a")
+    assert all(c["tau2"] > 0 for c in new if c["data"] != "collins1985a")

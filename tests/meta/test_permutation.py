@@ -1,4 +1,4 @@
-"""permutation_test against metafor 3.8-1 permutest (fixtures by tools/metafor_reference.R)."""
+"""permutation_test against metafor 3.8-1 permutest (fixtures by tools/metafor_reference*.R)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import METHODS, TAU2_METHODS, meta_regression, permutation_test, random_effects
 from secretome.meta._permutation import _count_permutations, _multiset_permutations
 
-CASES = load_cases("permutest")
+# PMM and HSk on other data (tools/metafor_reference_estimators.R).
+CASES = load_cases("permutest") + load_cases("estimators_permutest")
 
 
 def _run(case, **kwargs):
@@ -128,7 +129,10 @@ def test_summary_reads_like_metafor():
     ("kwargs", "message"),
     [
         ({"iter": 1}, r"field 'iter': must be an integer >= 2"),
-        ({"method": "DLIT"}, r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'SJ', 'ML', 'REML', 'PM'"),
+        (
+            {"method": "DLIT"},
+            r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'HSk', 'SJ', 'ML', 'REML', 'PM', 'PMM'",
+        ),
         ({"mods": np.ones((6, 1))}, r"field 'mods': every moderator is redundant"),
     ],
 )

@@ -169,3 +169,72 @@ def test_zero_sampling_variances_as_metafor(case):
     assert (res.Q, res.Q_pval, res.I2, res.H2, res.tau2_lb) == (None, None, None, None, None)
     assert "not available" in res.summary()
     json.dumps(res.to_dict(), allow_nan=False)
+
+
+# ---- PMM, HSk, GENQ and user weights on data sets the other fixtures do not use --------------------------
+# (fixtures by tools/metafor_reference_estimators.R)
+
+ESTIMATOR_CASES = load_cases("estimators")
+ESTIMATOR_DATA = {c["id"].removeprefix("data-"): c for c in ESTIMATOR_CASES if c["kind"] == "data"}
+ESTIMATOR_FIELDS = {"estimate": "beta", "se": "se", "zval": "zval", "pval": "pval", "ci_lb": "ci_lb", "ci_ub": "ci_ub"}
+
+
+@pytest.mark.parametrize("case", [c for c in ESTIMATOR_CASES if c["kind"] == "rma" and not c["with_mods"]], ids=case_id)
+def test_pmm_hsk_genq_and_weights_match_metafor(case):
+    # R: rma(yi, vi, [weights=,] method=, test=, control=list(tol=)); predict(res), weights(res) -- PMM at
+    # metafor's default tol and at 1e-12 (its root is found by R's uniroot step for step, so even at the
+    # default tol, where it stops about 1e-3 short of the root, it stops where metafor stops); GENQ and REML
+    # with the data set's weights (the weighted least-squares fit and its sandwich variance).
+    data = ESTIMATOR_DATA[case["data"]]
+    weights = data["weights"] if case["weighted"] else None
+    got = random_effects(data["yi"], data["vi"], weights=weights, method=case["method"], test=case["test"],
+                         control={"tol": case["tol"]}).to_dict()  # fmt: skip
+    for ours, theirs in ESTIMATOR_FIELDS.items():
+        assert got[ours] == pytest.approx(case[theirs][0], rel=TOL["est"], abs=1e-12), ours
+    heterogeneity = {"tau2": "tau2", "se_tau2": "se_tau2", "Q": "QE", "Q_pval": "QEp", "I2": "I2", "H2": "H2"}
+    for ours, theirs in (heterogeneity | {"pi_lb": "pi_lb", "pi_ub": "pi_ub"}).items():
+        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
+    assert got["method"] == case["method"]
+
+
+def test_genq_needs_weights_and_checks_them():
+    data = ESTIMATOR_DATA["dorn2007"]
+    with pytest.raises(InputError, match=r"field 'weights': GENQ needs weights"):
+        random_effects(data["yi"], data["vi"], method="GENQ")
+    bad = [*data["weights"][:2], -1.0, *data["weights"][3:]]
+    with pytest.raises(InputError, match=r"row 3, field 'weights': must be finite and > 0 \(got -1.0\)"):
+        random_effects(data["yi"], data["vi"], weights=bad, method="GENQ")
+    with pytest.raises(InputError, match=r"field 'weights'"):
+        random_effects(data["yi"], data["vi"], weights=data["weights"][:3], method="GENQ")
+
+
+def test_genq_with_inverse_variance_weights_is_dl():
+    # The generalised Q with a_i = 1/v_i is Cochran's Q: GENQ's tau^2 is then DerSimonian-Laird's.
+    data = ESTIMATOR_DATA["baskerville2012"]
+    genq = random_effects(data["yi"], data["vi"], weights=[1 / v for v in data["vi"]], method="GENQ")
+    dl = random_effects(data["yi"], data["vi"], method="DL")
+    assert genq.tau2 == pytest.approx(dl.tau2, rel=1e-12)
+    assert genq.se_tau2 == pytest.approx(dl.se_tau2, rel=1e-12)
+
+
+def test_pmm_at_metafors_default_tol_is_not_yet_the_root():
+    # The two PMM fixtures differ (metafor's uniroot stops at tol = 1.2e-4): the test above can tell them apart.
+    pick = {c["id"]: c["tau2"] for c in ESTIMATOR_CASES if c["kind"] == "rma"}
+    default, tight = pick["baskerville2012-PMM-default-intercept-z"], pick["baskerville2012-PMM-tight-intercept-z"]
+    assert abs(default - tight) / tight > 1e-4
+
+
+def test_post_fit_analyses_refuse_a_fit_with_user_weights():
+    # They refit or reweight with 1/(v + tau^2): on a user-weighted fit they would answer for another model.
+    from secretome.meta import predict, robust, selection_model
+
+    data = ESTIMATOR_DATA["dorn2007"]
+    weighted = random_effects(data["yi"], data["vi"], weights=data["weights"], method="GENQ")
+    for analysis in (predict, lambda fit: robust(fit, range(len(data["yi"]))), selection_model):
+        with pytest.raises(InputError, match=r"field 'weights': .* is not available for a model fitted with user"):
+            analysis(weighted)
+    # Weights proportional to 1/(v + tau^2) give the inverse-variance fit itself, which the analyses take.
+    fit = random_effects(data["yi"], data["vi"], method="DL")
+    same = random_effects(data["yi"], data["vi"], weights=[3 / (v + fit.tau2) for v in data["vi"]], method="DL")
+    assert predict(same).pred == pytest.approx(predict(fit).pred, rel=1e-12)

@@ -38,9 +38,9 @@ def test_se_of_tau2_matches_metafor(case):
 @pytest.mark.parametrize("method", _tau2.TAU2_METHODS)
 def test_tau2_scales_with_square_of_effect_units(method):
     yi, vi = np.array(BCG["yi"]), np.array(BCG["vi"])
-    # Fisher scoring and PM's uniroot stop at an absolute threshold or tol (metafor's defaults), so a 3x
+    # Fisher scoring and PM(M)'s uniroot stop at an absolute threshold or tol (metafor's defaults), so a 3x
     # scale moves the stopping point slightly.
-    rel = 1e-4 if method in ("ML", "REML", "EB", "PM") else 1e-9
+    rel = 1e-4 if method in ("ML", "REML", "EB", "PM", "PMM") else 1e-9
     assert PUBLIC[method](3 * yi, 9 * vi) == pytest.approx(9 * PUBLIC[method](yi, vi), rel=rel)
 
 
@@ -151,3 +151,41 @@ def test_default_digits_differ_from_the_root_as_metafor_prints_them():
 def test_bad_control_values_are_named(control, message):
     with pytest.raises(InputError, match=message):
         _tau2.tau2_pm(BCG["yi"], BCG["vi"], control=control)
+
+
+# ---- PMM, HSk and GENQ on other data sets (fixtures by tools/metafor_reference_estimators.R) ------------------
+
+NEW = load_cases("estimators")
+NEW_DATA = {c["id"].removeprefix("data-"): c for c in NEW if c["kind"] == "data"}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in NEW if c["kind"] == "rma" and not c["with_mods"] and c["test"] == "z" and c["method"] != "REML"],
+    ids=case_id,
+)
+def test_new_estimators_match_metafor(case):
+    # R: rma(yi, vi, [weights=,] method="PMM"/"HSk"/"GENQ", control=list(tol=))$tau2 and $se.tau2
+    data = NEW_DATA[case["data"]]
+    yi, vi = np.array(data["yi"]), np.array(data["vi"])
+    if case["method"] == "GENQ":
+        tau2 = _tau2.tau2_genq(yi, vi, data["weights"])
+        fit = _tau2.genq(yi, vi, intercept(yi.size), np.array(data["weights"]))
+    else:
+        tau2 = PUBLIC[case["method"]](yi, vi, **({"control": {"tol": case["tol"]}} if case["method"] == "PMM" else {}))
+        fit = ESTIMATORS[case["method"]](yi, vi, intercept(yi.size), Control(tol=case["tol"]))
+    assert tau2 == pytest.approx(case["tau2"], rel=TOL["var"], abs=1e-12)
+    assert fit.se == pytest.approx(case["se_tau2"], rel=TOL["se"])
+
+
+def test_hsk_is_hs_with_q_scaled_by_k_over_k_minus_p():
+    # (HSk sum(w) + k) = k/(k-1) (HS sum(w) + k) while both are above 0 (Brannick et al. 2019).
+    yi, vi = np.array(NEW_DATA["dorn2007"]["yi"]), np.array(NEW_DATA["dorn2007"]["vi"])
+    k, sw = yi.size, float((1 / vi).sum())
+    assert _tau2.tau2_hsk(yi, vi) * sw + k == pytest.approx(k / (k - 1) * (_tau2.tau2_hs(yi, vi) * sw + k), rel=1e-12)
+
+
+def test_pmm_lies_above_pm():
+    # The median of chi^2(k - 1) is below its mean k - 1, and Q falls in tau^2: PMM's root lies above PM's.
+    yi, vi = NEW_DATA["craft2003"]["yi"], NEW_DATA["craft2003"]["vi"]
+    assert _tau2.tau2_pmm(yi, vi) > _tau2.tau2_pm(yi, vi) > 0

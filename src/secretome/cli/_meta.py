@@ -69,10 +69,14 @@ def meta(
     method: Annotated[
         str,
         typer.Option(
-            help="EE, FE, DL, REML, ML, PM, EB, SJ, HE, HS; a fallback chain as REML,DL; or MH, PETO "
-            "(Mantel-Haenszel, Peto) for counts."
+            help="EE, FE, DL, REML, ML, PM, PMM, EB, SJ, HE, HS, HSk, GENQ (needs --weights); a fallback chain "
+            "as REML,DL; or MH, PETO (Mantel-Haenszel, Peto) for counts."
         ),
     ] = "REML",
+    weights: Annotated[
+        str | None,
+        typer.Option(help="Column of user weights for the model fit (metafor's weights); GENQ's a_i."),
+    ] = None,
     test: Annotated[str, typer.Option(help="z or knha (Knapp-Hartung); z or t with --cluster.")] = "z",
     mod: Annotated[
         list[str] | None, typer.Option("--mod", help="Moderator column (repeatable): a meta-regression (any --method).")
@@ -205,22 +209,14 @@ def meta(
         "na_action": na_action,
         "control": _control_settings(control or ()),
     }
-    result = fitted = meta_from_csv(data, slab=slab, subgroup=subgroup, **model)
-    if (
-        random
-        or robust
-        or selmodel
-        or fsn
-        or confint
-        or profile
-        or predict
-        or transf
-        or blup
-        or vif
-        or anova
-        or gosh
-        or permutest
-    ):
+    follow_up = any((random, robust, selmodel, fsn, confint, profile, predict, transf, blup, vif, anova, gosh,
+                     permutest))  # fmt: skip
+    if weights is not None and (follow_up or regplot):
+        # The follow-ups and the regression plot refit the model from the table, without the weights.
+        reason = "user weights are for the model fit alone: not with follow-up analyses or --regplot"
+        raise InputError(reason, field="--weights", value=weights)
+    result = fitted = meta_from_csv(data, slab=slab, subgroup=subgroup, weights=weights, **model)
+    if follow_up:
         from secretome.meta import AnalysisBundle, follow_ups_from_csv
 
         follow = {"robust_cluster": robust, "selmodel": selmodel, "fsn": fsn, "confint": confint, "profile": profile}

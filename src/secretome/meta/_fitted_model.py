@@ -72,12 +72,33 @@ class FittedModel:
         return float(dist.isf((1 - level) / 2))
 
 
+def refuse_user_weights(fit: object, what: str) -> None:
+    """Raise :class:`InputError` when *fit* was fitted with user weights (metafor's ``weights=``).
+
+    The post-fit analyses refit or reweight the model with the inverse-variance weights, so on such a
+    fit they would silently answer for another model. A fit's weights (percent) tell: with user
+    weights proportional to ``1/(v + tau^2)`` the fit is the inverse-variance one (same coefficients,
+    and the sandwich variance reduces to ``(X'WX)^-1``), so only other weights are refused.
+    """
+    if not isinstance(fit, RandomEffectsResult | MetaRegressionResult):
+        return
+    with np.errstate(all="ignore"):
+        w = 1 / (np.array(fit.vi) + fit.tau2)
+        expected = 100 * w / w.sum()
+    # A fit with a zero marginal variance has no finite inverse-variance weights to compare with.
+    if np.all(np.isfinite(expected)) and not np.allclose(fit.weights, expected, rtol=1e-9, atol=1e-12):
+        reason = f"{what} is not available for a model fitted with user weights (refit it without weights)"
+        raise InputError(reason, field="weights")
+
+
 def fitted_model(fit: Fit | Multilevel, *, multilevel: bool = False) -> FittedModel:
     """The model of *fit* (a random-effects model is the intercept-only meta-regression).
 
     A multilevel model is accepted only with ``multilevel=True`` (its caller uses no more than the
     coefficients, their covariance and the sum of the sigma^2); else it is a :class:`TypeError`.
+    A fit with user weights is refused (:func:`refuse_user_weights`).
     """
+    refuse_user_weights(fit, "this analysis")
     y, v = np.array(fit.yi), np.array(fit.vi)
     if multilevel and isinstance(fit, MultilevelResult | MultilevelRegressionResult):
         beta, vb, _ = marginal_model(fit).gls(np.array(fit.sigma2))

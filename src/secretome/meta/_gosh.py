@@ -3,8 +3,9 @@
 metafor's ``gosh`` refits ``rma.uni`` once per subset (65,535 refits for k = 16). Here the subsets
 are the rows of a boolean matrix and every fit is a row-wise weighted sum, by the estimators of
 :mod:`secretome.meta._tau2` in their batched form (:func:`~secretome.meta._tau2.batch_tau2`): DL,
-HE, HS and SJ are closed forms for all subsets at once, ML, REML and EB run metafor's Fisher
-scoring on all subsets in step, and PM bisects all of them in step, O(k) per subset and step.
+HE, HS, HSk and SJ are closed forms for all subsets at once, ML, REML and EB run metafor's Fisher
+scoring on all subsets in step, and PM and PMM run R's ``uniroot`` on all of them in step, O(k) per
+subset and step.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def gosh(
     ----------
     yi, vi : array_like
         Effect sizes and sampling variances (> 0), one per study.
-    method : {"EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"}
+    method : {"EE", "FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "PM", "PMM", "EB"}
         The model (an intercept-only model; meta-regression is not supported here).
     subsets : int, optional
         Number of random subsets (>= 2). All :math:`2^k - 1` non-empty subsets are fitted when
@@ -137,10 +138,11 @@ def gosh(
     and DL metafor's ``gosh`` takes a fast path and reports :math:`I^2 = \max(0, 100 (Q - (k-1))/Q)`
     and :math:`H^2 = Q/(k-1)` (so H^2 < 1 is possible), DL
     :math:`\tau^2 = \max(0, (Q-(k-1))/(\sum w - \sum w^2/\sum w))`; we do the same. The other
-    estimators refit the model as :func:`random_effects` does (HE, HS and SJ in closed form; ML, REML
+    estimators refit the model as :func:`random_effects` does (HE, HS, HSk and SJ in closed form; ML, REML
     and EB by Fisher scoring from the HE estimate, with metafor's step halving, threshold and
-    local-maximum check; PM's root by R's ``uniroot`` to ``tol`` within ``max(100, 10 mad(yi)^2)`` of the subset's own
-    yi; all subsets in step) and report :math:`I^2 = 100\tau^2/(\tau^2 + s^2)`,
+    local-maximum check; PM's root by R's ``uniroot`` to ``tol`` within ``max(100, 10 mad(yi)^2)`` of the
+    subset's own yi, PMM's the same with the median of chi-square as target; all subsets in step) and
+    report :math:`I^2 = 100\tau^2/(\tau^2 + s^2)`,
     :math:`H^2 = 1 + \tau^2/s^2`, :math:`s^2 = (k-1)/\mathrm{tr}(P)` with P from the weights 1/v.
     A one-study subset has Q = 0, tau^2 = 0, I^2 = 0, H^2 = 1. Random subsets follow metafor: a
     size drawn from Binomial(k, 1/2) restricted to >= 1, then that many studies at random.

@@ -17,7 +17,16 @@ from secretome.meta._least_squares import weighted_least_squares
 from secretome.meta._random_effects import METHODS, ModelMethod
 from secretome.meta._regression_design import model_matrix
 from secretome.meta._results import MetaRegressionResult
-from secretome.meta._tau2 import EQUAL_METHODS, Control, Projection, fit_chain, intercept, method_chain, validated
+from secretome.meta._tau2 import (
+    EQUAL_METHODS,
+    Control,
+    Projection,
+    fit_chain,
+    intercept,
+    method_chain,
+    user_weights,
+    validated,
+)
 
 __all__ = ["REGRESSION_METHODS", "meta_regression"]
 
@@ -30,7 +39,8 @@ def meta_regression(
     vi: ArrayLike,
     mods: ArrayLike | pd.DataFrame,
     *,
-    method: ModelMethod | Sequence[ModelMethod] = "REML",
+    weights: ArrayLike | None = None,
+    method: ModelMethod | Literal["GENQ"] | Sequence[ModelMethod | Literal["GENQ"]] = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
@@ -47,11 +57,18 @@ def meta_regression(
         Moderators, one row per study and one column per moderator, without the intercept (it is
         added, as metafor does). Code a factor as dummy columns (``pandas.get_dummies(...,
         drop_first=True)``, metafor's treatment coding).
+    weights : array_like, optional
+        User weights ``a_i`` (finite, > 0), metafor's ``weights``: the coefficients are then the
+        weighted least-squares fit :math:`(X'AX)^{-1}X'Ay` with the sandwich variance
+        :math:`(X'AX)^{-1}X'AMAX(X'AX)^{-1}`, :math:`M = \mathrm{diag}(v_i + \hat\tau^2)`
+        (Knapp-Hartung scales it by the factor of the inverse-variance fit; R^2 refits the model
+        without moderators with the same weights; EE/FE's R^2 is that of ``lm`` with them), as
+        metafor. Required by ``method="GENQ"`` (see :func:`~secretome.meta.tau2_genq`).
     method : str or sequence of str
         ``"EE"``/``"FE"`` (equal/fixed-effects meta-regression) or the residual tau^2 estimator:
-        ``"DL"``, ``"HE"``, ``"HS"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"EB"``. A
-        sequence such as ``("REML", "DL")`` is a fallback chain (metafor's
-        ``method=c("REML", "DL")``): when an estimator does not converge the next one is used, and
+        ``"DL"``, ``"HE"``, ``"HS"``, ``"HSk"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"PMM"``,
+        ``"EB"``; with *weights* also ``"GENQ"``. A sequence such as ``("REML", "DL")`` is a fallback
+        chain (metafor's ``method=c("REML", "DL")``): when an estimator does not converge the next one is used, and
         ``method`` and ``notes`` of the result say so.
     test : {"z", "knha"}
         z tests and a chi-square omnibus QM, or Knapp-Hartung [2]_: t tests on ``k - p`` df and an
@@ -96,7 +113,7 @@ def meta_regression(
     the Knapp-Hartung factor :math:`y'P y/(k-p)`). The residual tau^2 comes from the same
     estimators as :func:`random_effects`, with the model matrix in place of the intercept (see
     :mod:`secretome.meta._tau2` and the tau2_* functions for each method and its paper): DL
-    :math:`(Q_E-(k-p))/\mathrm{tr}(P)` [3]_, HE, HS, SJ, PM, EB, and ML and REML by Fisher scoring
+    :math:`(Q_E-(k-p))/\mathrm{tr}(P)` [3]_, HE, HS, HSk, SJ, PM, PMM, EB, and ML and REML by Fisher scoring
     from the HE estimate [4]_, with metafor's threshold and step halving. QM is the Wald statistic
     of all coefficients but the intercept (divided by their number for knha, then F).
     :math:`R^2 = \max(0, 100(\hat\tau^2_0 - \hat\tau^2)/\hat\tau^2_0)` with
@@ -138,25 +155,32 @@ def meta_regression(
     >>> res.coef_names
     ('intrcpt', 'year')
     """
-    methods = method_chain(method, "meta_regression")
+    methods = method_chain(method, "meta_regression", weighted=weights is not None)
     check_choice("test", test, ("z", "knha"), owner="meta_regression")
     check_level(level)
     y, v = validated(yi, vi)
     k = y.size
+    a = None if weights is None else user_weights(weights, k)
     x, coef_names = model_matrix(mods, k, names)
     p = x.shape[1]
     study_names = study_labels(labels, k)
     ctl = Control.from_mapping(control)
     notes: list[str] = []
 
-    used, fit = fit_chain(methods, y, v, x, ctl, notes)
+    used, fit = fit_chain(methods, y, v, x, ctl, notes, a)
     if test == "knha" and used in EQUAL_METHODS:
         notes.append(f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=2)
     tau2 = fit.tau2
 
     w = 1 / (v + tau2)
+    # Knapp-Hartung's factor is the inverse-variance fit's RSS, also with user weights (metafor).
     beta, unscaled, rss = weighted_least_squares(y, w, x)
+    weighted: dict[str, FloatArray] = {}
+    if a is not None:
+        beta, xtax_inv, _ = weighted_least_squares(y, a, x)
+        unscaled = xtax_inv @ (x.T @ ((a * a * (v + tau2))[:, None] * x)) @ xtax_inv
+        weighted = {"weights": a, "xtax_inv": xtax_inv}
     vb = unscaled
     df: int | None = None
     if test == "knha":
@@ -170,10 +194,10 @@ def meta_regression(
     r2: float | None
     if used in EQUAL_METHODS:
         i2, h2 = max(0.0, 100 * (qe - (k - p)) / qe) if qe > 0 else 0.0, qe / (k - p)
-        r2 = _adjusted_r2(y, proj.w, qe, k, p)
+        r2 = _adjusted_r2(y, proj.w, qe, k, p) if a is None else _adjusted_r2(y, a, Projection(a, x).quad(y), k, p)
     else:
         i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
-        r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes)
+        r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes, a)
 
     return MetaRegressionResult(
         k=k,
@@ -194,9 +218,9 @@ def meta_regression(
         iterations=fit.iterations,
         yi=tuple(float(a) for a in y),
         vi=tuple(float(a) for a in v),
-        weights=tuple(float(a) for a in 100 * w / w.sum()),
+        weights=tuple(float(c) for c in 100 * (w / w.sum() if a is None else a / a.sum())),
         labels=study_names,
-        **study_fits(y, x, beta, vb, unscaled, v + tau2, crit),
+        **study_fits(y, x, beta, vb, unscaled, v + tau2, crit, **weighted),
         **coefficients,
         # tolist() gives Python floats at C speed: the model matrix has k rows (10 ms of per-cell float() at k = 5000).
         vcov=tuple(map(tuple, vb.tolist())),
@@ -243,13 +267,16 @@ def study_fits(
     unscaled: FloatArray,
     marginal: FloatArray,
     crit: float,
+    weights: FloatArray | None = None,
+    xtax_inv: FloatArray | None = None,
 ) -> dict[str, tuple[float, ...]]:
     """Per study: metafor's ``fitted``, ``predict``'s CI of it, and ``rstandard``'s residuals and SEs.
 
     *vb* is the variance of the coefficients behind the CI (Knapp-Hartung scaled for knha),
     *unscaled* is :math:`A = (X'M^{-1}X)^{-1}` and *marginal* the diagonal of the marginal variance
-    M of yi (``vi + tau2``; V of a multilevel model). Keys are the result fields ``fitted``,
-    ``fitted_ci_lb``, ``fitted_ci_ub``, ``resid`` and ``resid_se``.
+    M of yi (``vi + tau2``; V of a multilevel model). With user *weights* A, *unscaled* is the
+    sandwich :math:`B X'AMAX B` with :math:`B` = *xtax_inv* = :math:`(X'AX)^{-1}`. Keys are the
+    result fields ``fitted``, ``fitted_ci_lb``, ``fitted_ci_ub``, ``resid`` and ``resid_se``.
     """
     fitted = x @ beta
     half = crit * np.sqrt(np.einsum("ij,jk,ik->i", x, vb, x))
@@ -258,7 +285,13 @@ def study_fits(
     resid[np.abs(resid) < 100 * np.finfo(np.float64).eps] = 0.0
     # rstandard's Var(e) = (I - H) M (I - H)' with H = X A X' M^-1. As H M = X A X' = H M H', this
     # is M - X A X': its diagonal needs no k x k matrix. Clipped at 0 against rounding where h_ii = 1.
-    resid_var = np.maximum(marginal - np.einsum("ij,jk,ik->i", x, unscaled, x), 0.0)
+    spread = np.einsum("ij,jk,ik->i", x, unscaled, x)
+    if weights is None or xtax_inv is None:
+        resid_var = np.maximum(marginal - spread, 0.0)
+    else:
+        # With H = X B X'A the diagonal of (I - H) M (I - H)' is m_i (1 - 2 a_i h_i) + x_i' (B X'AMAX B) x_i.
+        h = np.einsum("ij,jk,ik->i", x, xtax_inv, x)
+        resid_var = np.maximum(marginal * (1 - 2 * weights * h) + spread, 0.0)
     return {
         "fitted": tuple(float(a) for a in fitted),
         "fitted_ci_lb": tuple(float(a) for a in fitted - half),
@@ -269,7 +302,13 @@ def study_fits(
 
 
 def _pseudo_r2(
-    chain: tuple[str, ...], y: FloatArray, v: FloatArray, ctl: Control, tau2: float, notes: list[str]
+    chain: tuple[str, ...],
+    y: FloatArray,
+    v: FloatArray,
+    ctl: Control,
+    tau2: float,
+    notes: list[str],
+    weights: FloatArray | None = None,
 ) -> float | None:
     """Percent of tau^2 accounted for, against the model without moderators (metafor's R^2).
 
@@ -279,7 +318,7 @@ def _pseudo_r2(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SecretomeWarning)
-            _, fit0 = fit_chain(chain, y, v, intercept(y.size), ctl, [])
+            _, fit0 = fit_chain(chain, y, v, intercept(y.size), ctl, [], weights)
     except ConvergenceError as exc:
         notes.append(f"R^2 is not available: the model without moderators did not converge ({exc})")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=3)

@@ -4,8 +4,8 @@ metafor refits ``rma.uni`` once per permutation in an R loop, forming the k x k 
 each time. Here every permutation is one slice of a stacked array refitted by the estimators of
 :mod:`secretome.meta._tau2` in their batched form (:func:`~secretome.meta._tau2.batch_tau2`): the
 p x p cross-products ``X'WX``, ``X'D X`` give the weighted fit and the traces of ``P`` and ``P^2``,
-so a closed form (DL, HE, HS, SJ), a Fisher-scoring step (ML, REML, EB) or a step of PM's uniroot
-costs O(k p^2) per permutation, done for all permutations at once by numpy.
+so a closed form (DL, HE, HS, HSk, SJ), a Fisher-scoring step (ML, REML, EB) or a step of PM's or PMM's
+uniroot costs O(k p^2) per permutation, done for all permutations at once by numpy.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def permutation_test(
     mods : array_like or pandas.DataFrame, optional
         Moderators without the intercept, as for :func:`meta_regression`. Without moderators the
         test flips the signs of *yi* instead of permuting rows (metafor's intercept-only test).
-    method : {"EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"}
+    method : {"EE", "FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "PM", "PMM", "EB"}
         The model, as in :func:`meta_regression`; every permutation is refitted with it.
     test : {"z", "knha"}
         z and chi-square tests, or Knapp-Hartung t and F tests.
@@ -183,9 +183,9 @@ def permutation_test(
     are used and the test is exact.
 
     Each refit runs the estimator code of :func:`meta_regression` in batched form (the same
-    formulas for DL, HE, HS and SJ; the same Fisher scoring from the HE estimate, step halving,
-    threshold and local-maximum check for ML, REML and EB; PM's root by R's ``uniroot`` to
-    ``tol``), vectorised across permutations: with :math:`A = X'WX`,
+    formulas for DL, HE, HS, HSk and SJ; the same Fisher scoring from the HE estimate, step halving,
+    threshold and local-maximum check for ML, REML and EB; PM's and PMM's roots by R's
+    ``uniroot`` to ``tol``), vectorised across permutations: with :math:`A = X'WX`,
     :math:`\mathrm{tr}(P) = \sum w - \mathrm{tr}(A^{-1}X'W^2X)` and
     :math:`\mathrm{tr}(P^2) = \sum w^2 - 2\,\mathrm{tr}(A^{-1}X'W^3X) + \mathrm{tr}((A^{-1}X'W^2X)^2)`.
     As metafor, PM searches up to ``max(100, 10 mad(yi)^2)`` of each refit's own yi (the sign-flipped

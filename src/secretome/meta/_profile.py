@@ -21,6 +21,7 @@ from secretome._result import Result
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray, check_level
 from secretome.meta._figure_files import plot_format, save_figure
+from secretome.meta._fitted_model import refuse_user_weights
 from secretome.meta._marginal import MarginalModel
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, marginal_model
 from secretome.meta._results import RandomEffectsResult
@@ -168,6 +169,7 @@ def profile_likelihood(
     >>> prof.parameter, len(prof.values)
     ('tau2', 3)
     """
+    refuse_user_weights(fit, "profile_likelihood")
     model, estimate, parameter, factor, method, j = _profiled(fit, component)
     if values is None:
         if steps < 2:

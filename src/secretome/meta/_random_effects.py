@@ -25,6 +25,7 @@ from secretome.meta._tau2 import (
     fit_chain,
     intercept,
     method_chain,
+    user_weights,
     validated,
 )
 
@@ -40,7 +41,8 @@ def random_effects(
     yi: ArrayLike,
     vi: ArrayLike,
     *,
-    method: ModelMethod | Sequence[ModelMethod] = "REML",
+    weights: ArrayLike | None = None,
+    method: ModelMethod | Literal["GENQ"] | Sequence[ModelMethod | Literal["GENQ"]] = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
@@ -53,13 +55,21 @@ def random_effects(
     yi, vi : array_like
         Effect sizes and their sampling variances, one per study. As metafor's ``rma.uni``, a
         variance of 0 is fitted by HE, SJ, ML, REML and EB (Q, I^2, H^2 and the Q-profile CI are
-        then ``None``, with a warning unless every variance is 0) and refused by DL, HS and PM, and
+        then ``None``, with a warning unless every variance is 0) and refused by DL, HS, HSk, PM and PMM, and
         wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0).
+    weights : array_like, optional
+        User weights ``a_i`` (finite, > 0), metafor's ``weights``: the estimate is then
+        :math:`\sum a_i y_i / \sum a_i` with the variance
+        :math:`\sum a_i^2 (v_i + \hat\tau^2) / (\sum a_i)^2` (Knapp-Hartung scales it by the
+        factor of the inverse-variance fit, as metafor), and ``weights`` in the result are these.
+        Required by ``method="GENQ"``, the generalised Q-statistic estimator [6]_ [7]_; the other
+        estimators of tau^2 do not use them.
     method : str or sequence of str
         ``"EE"`` (equal effects) or ``"FE"`` (fixed effects): tau^2 = 0; or a tau^2 estimator,
-        ``"DL"``, ``"HE"``, ``"HS"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"EB"``. A sequence
-        such as ``("REML", "DL")`` is a fallback chain (metafor's ``method=c("REML", "DL")``): when
-        an estimator does not converge, the next one is used, and the result's ``notes`` say so.
+        ``"DL"``, ``"HE"``, ``"HS"``, ``"HSk"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"PMM"``,
+        ``"EB"``; with *weights* also ``"GENQ"``. A sequence such as ``("REML", "DL")`` is a fallback chain (metafor's
+        ``method=c("REML", "DL")``): when an estimator does not converge, the next one is used, and
+        the result's ``notes`` say so.
     test : {"z", "knha"}
         Standard normal tests and intervals, or the Knapp-Hartung adjustment [2]_ with a t
         distribution on ``k - 1`` df (metafor's default form: the adjustment is not truncated).
@@ -124,6 +134,13 @@ def random_effects(
        meta-analysis. Statistics in Medicine 26(1):37-52. https://doi.org/10.1002/sim.2514
     .. [5] Riley RD, Higgins JPT, Deeks JJ (2011). Interpretation of random effects meta-analyses.
        BMJ 342:d549. https://doi.org/10.1136/bmj.d549
+    .. [6] DerSimonian R, Kacker R (2007). Random-effects model for meta-analysis of clinical
+       trials: an update. Contemporary Clinical Trials 28(2):105-114.
+       https://doi.org/10.1016/j.cct.2006.04.004
+    .. [7] Jackson D, Turner R, Rhodes K, Viechtbauer W (2014). Methods for calculating confidence
+       and credible intervals for the residual between-study variance in random effects
+       meta-regression models. BMC Medical Research Methodology 14:103.
+       https://doi.org/10.1186/1471-2288-14-103
 
     Examples
     --------
@@ -136,10 +153,11 @@ def random_effects(
     >>> round(knha.ci_lb, 4), round(knha.ci_ub, 4)  # R: rma(..., test="knha"): -0.4936551, 1.4936551
     (-0.4937, 1.4937)
     """
-    methods = method_chain(method, "random_effects")
+    methods = method_chain(method, "random_effects", weighted=weights is not None)
     check_choice("test", test, ("z", "knha"), owner="random_effects")
     check_level(level)
     y, v = validated(yi, vi, zero_vi=True)
+    a = None if weights is None else user_weights(weights, y.size)
     k = y.size
     if k < 1:
         raise InputError("needs at least 1 study", field="yi", value=k)
@@ -148,7 +166,7 @@ def random_effects(
     notes: list[str] = []
     zero_vi = check_zero_variances(methods, v)
 
-    used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes)
+    used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes, a)
     if zero_vi is not None:
         _note(notes, zero_vi)
     if test == "knha" and used in EQUAL_METHODS:
@@ -161,9 +179,14 @@ def random_effects(
     sw = float(w.sum())
     estimate = float(w @ y) / sw
     var = 1 / sw
+    # Knapp-Hartung's factor comes from the inverse-variance fit, also with user weights (metafor).
+    rss = float(w @ (y - estimate) ** 2)
+    if a is not None:
+        sa = float(a.sum())
+        estimate = float(a @ y) / sa
+        var = float((a * a) @ (v + fit.tau2)) / sa**2
     df: int | None = None
     if test == "knha":
-        rss = float(w @ (y - estimate) ** 2)
         # metafor sets the factor to 0 when the weighted RSS is at rounding level (identical
         # effects); the SE is then 0, which we report loudly rather than as a silent artefact.
         if rss <= np.finfo(np.float64).eps:
@@ -217,7 +240,7 @@ def random_effects(
         iterations=fit.iterations,
         yi=tuple(float(x) for x in y),
         vi=tuple(float(x) for x in v),
-        weights=tuple(float(x) for x in 100 * w / sw),
+        weights=tuple(float(x) for x in 100 * (w / sw if a is None else a / a.sum())),
         labels=names,
         notes=(*notes, *fit.notes),
     )

@@ -22,6 +22,7 @@ from scipy import linalg, stats
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray
+from secretome.meta._fitted_model import refuse_user_weights
 from secretome.meta._marginal import one_blas_thread
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, marginal_model
 from secretome.meta._p_format import format_p
@@ -203,6 +204,7 @@ def robust(
     >>> res.n_clusters, res.df
     (3, (2.0,))
     """
+    refuse_user_weights(fit, "robust")
     check_choice("vcov_type", vcov_type, ("CR1", "CR2"), owner="robust")
     y, x, marginal, beta, names, model = _model(fit, mods)
     k, p = x.shape

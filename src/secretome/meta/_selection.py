@@ -18,6 +18,7 @@ from scipy import integrate, optimize, stats
 from secretome._result import Result
 from secretome.errors import ConvergenceError, InputError, check_choice
 from secretome.meta._columns import FloatArray
+from secretome.meta._fitted_model import refuse_user_weights
 from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import random_effects
 from secretome.meta._results import RandomEffectsResult
@@ -218,6 +219,7 @@ def selection_model(
     >>> sel.steps, sel.LRT_df
     ((0.025, 1.0), 1)
     """
+    refuse_user_weights(fit, "selection_model")
     check_choice("type", type, ("stepfun", "beta"), owner="selection_model")
     if not isinstance(fit, RandomEffectsResult):
         raise TypeError(f"selection_model takes a RandomEffectsResult; got {type(fit).__name__}")

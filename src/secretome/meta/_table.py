@@ -46,7 +46,8 @@ def meta_from_table(
     subgroup: str | None = None,
     cluster: str | None = None,
     shared_control: str | None = None,
-    method: ModelMethod | Sequence[ModelMethod] = "REML",
+    weights: str | None = None,
+    method: ModelMethod | Literal["GENQ"] | Sequence[ModelMethod | Literal["GENQ"]] = "REML",
     test: Literal["z", "knha", "t"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
@@ -83,6 +84,9 @@ def meta_from_table(
     shared_control : str, optional
         Column naming each row's control group, for a *measure* with ``n2i``: rows naming the same
         group share it, and its n is split among them (:func:`split_shared_control`).
+    weights : str, optional
+        Column of user weights (metafor's ``weights``), for :func:`random_effects` and
+        :func:`meta_regression` (not with *subgroup* or *cluster*); needed by method ``"GENQ"``.
     method, test, level, control
         As in :func:`random_effects`: any method, or a fallback chain such as ``("REML", "DL")``,
         also with *mods*; a single method with *subgroup* or *cluster*.
@@ -139,6 +143,11 @@ def meta_from_table(
         if subgroup is not None:
             raise InputError("a three-level model takes no subgroups", file=file, field="cluster")
         names = {**names, "study": cluster}
+    if weights is not None:
+        if subgroup is not None or cluster is not None:
+            reason = "user weights are for a random-effects model or a meta-regression, not subgroups or a cluster"
+            raise InputError(reason, file=file, field=weights)
+        names = {**names, "weights": weights}
     if shared_control is not None:
         if "n2i" not in columns:
             raise InputError("splitting a shared control needs a measure with n2i", file=file, field=shared_control)
@@ -157,12 +166,12 @@ def meta_from_table(
         y, v, notes = _effect_sizes(
             frame, yi=yi, vi=vi, measure=measure, columns=columns, shared_control=shared_control, options=escalc_options
         )
-        keep = _complete(frame, y, v, [c for c in (subgroup, cluster, *mods) if c is not None])
+        keep = _complete(frame, y, v, [c for c in (subgroup, cluster, weights, *mods) if c is not None])
         if not keep.all():
             rows = np.flatnonzero(~keep) + 1
             if na_action == "fail":
                 first = frame.iloc[int(rows[0]) - 1]
-                given = [c for c in (yi, vi, subgroup, cluster, *mods) if c is not None]
+                given = [c for c in (yi, vi, subgroup, cluster, weights, *mods) if c is not None]
                 field = next((c for c in given if pd.isna(first[c])), None)
                 reason = "is missing (na_action='fail')" if field else "gives no effect size (na_action='fail')"
                 raise InputError(reason, row=int(rows[0]), field=field or "yi")
@@ -179,6 +188,7 @@ def meta_from_table(
             reason = "a fallback chain is not available with subgroups or a cluster (rma.mv takes one method)"
             raise InputError(reason, field="method", value=chain)
         design = _moderators(frame, mods, file) if mods else None
+        a = None if weights is None else frame[weights].to_numpy()
         if cluster is not None:
             check_limits(y, v)  # multilevel reads yi and vi itself; the other models check them as they start
             study = frame[cluster].to_numpy(dtype=object)
@@ -187,7 +197,7 @@ def meta_from_table(
             )
         elif design is not None:
             result = meta_regression(  # type: ignore[arg-type]
-                y, v, design, method=method, test=test, level=level, control=control, labels=labels
+                y, v, design, weights=a, method=method, test=test, level=level, control=control, labels=labels
             )
         elif subgroup is not None:
             groups = frame[subgroup].to_numpy()
@@ -195,7 +205,9 @@ def meta_from_table(
                 y, v, groups, method=chain[0], test=test, level=level, control=control, labels=labels
             )
         else:
-            result = random_effects(y, v, method=method, test=test, level=level, control=control, labels=labels)
+            result = random_effects(  # type: ignore[arg-type]
+                y, v, weights=a, method=method, test=test, level=level, control=control, labels=labels
+            )
     except InputError as err:
         # Re-locate the error in the user's terms: their file, row (counting the rows left out) and column.
         # Before any row is left out, kept is every row, so a row maps to itself.

@@ -1,7 +1,8 @@
 """Estimators of the between-study (residual) variance tau^2, with or without moderators.
 
 One function per estimator, in metafor's names: :func:`tau2_dl`, :func:`tau2_he`, :func:`tau2_hs`,
-:func:`tau2_sj`, :func:`tau2_ml`, :func:`tau2_reml`, :func:`tau2_pm` and :func:`tau2_eb`. Each follows
+:func:`tau2_hsk`, :func:`tau2_sj`, :func:`tau2_ml`, :func:`tau2_reml`, :func:`tau2_pm`, :func:`tau2_pmm`
+and :func:`tau2_eb`. Each follows
 metafor 3.8-1 ``rma.uni`` step for step (same starting values, same Fisher-scoring update and
 step-halving, same stopping rule), so the iterates agree to rounding error. The private forms in
 :data:`ESTIMATORS` take the model matrix ``X``: a column of ones for :func:`random_effects`, the
@@ -25,6 +26,8 @@ by the fixed-point update ``tau2 += (Q k/(k-p) - k) / sum(w)`` stopped when the 
 defaults (:class:`Control`), so each matches its metafor counterpart to the printed digits at the
 defaults, and to the root with a tighter ``control`` on both sides (``{"tol": 1e-12}`` and
 ``list(tol = 1e-12)``). PM's root finder is R's ``zeroin`` step for step (:func:`uniroot_batch`).
+PMM, the median-unbiased form of PM, is the same search with the median of chi-square on k - p df as
+its target.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import stats
 
 from secretome._limits import MAX_EFFECT_SIZE, MAX_SAMPLING_VARIANCE, MIN_SAMPLING_VARIANCE
 from secretome.errors import (
@@ -57,17 +61,20 @@ __all__ = [
     "Tau2Method",
     "tau2_dl",
     "tau2_eb",
+    "tau2_genq",
     "tau2_he",
     "tau2_hs",
+    "tau2_hsk",
     "tau2_ml",
     "tau2_pm",
+    "tau2_pmm",
     "tau2_reml",
     "tau2_sj",
 ]
 
 # Each vocabulary is spelled once, as a Literal for type checkers; the tuples checked at run time
 # are read from it.
-Tau2Method = Literal["DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"]
+Tau2Method = Literal["DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "PM", "PMM", "EB"]
 TAU2_METHODS: tuple[str, ...] = get_args(Tau2Method)
 """The tau^2 estimators, in metafor's names."""
 
@@ -338,10 +345,14 @@ def _he_raw(s: Batch) -> tuple[FloatArray, Projections]:
     return (proj.quad(s.y) - proj.trace(s.v)) / (s.k - s.p), proj
 
 
-def _hs_batch(s: Batch) -> tuple[FloatArray, Projections]:
+def _hs_batch(s: Batch, *, small_sample: bool = False) -> tuple[FloatArray, Projections]:
+    """HS's ``(Q_E - k) / sum(w)``, or HSk's ``(Q_E k/(k - p) - k) / sum(w)`` with *small_sample*."""
     proj = Projections(s.weights(0.0), s.x)
-    # (Q_E - k) / sum(w): metafor keeps k here (not k - p) with moderators too.
-    return np.maximum(0.0, (proj.quad(s.y) - s.k) / proj.w.sum(axis=1)), proj
+    q = proj.quad(s.y)
+    if small_sample:
+        q = q * s.k / (s.k - s.p)
+    # metafor keeps k here (not k - p) with moderators too.
+    return np.maximum(0.0, (q - s.k) / proj.w.sum(axis=1)), proj
 
 
 def _sj_batch(s: Batch, ctl: Control) -> tuple[FloatArray, FloatArray, Projections]:
@@ -375,13 +386,22 @@ def _he(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
     return Tau2Fit(tau2, se, 0)
 
 
-def _hs(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+def _hs_fit(y: FloatArray, v: FloatArray, x: FloatArray, *, small_sample: bool) -> Tau2Fit:
     k, p = x.shape
-    tau2s, batch = _hs_batch(Batch.one(y, v, x))
+    tau2s, batch = _hs_batch(Batch.one(y, v, x), small_sample=small_sample)
     tau2, proj = float(tau2s[0]), Projection.of(batch)
     s = float(proj.w.sum())
     se = math.sqrt((2 * (k - p) + 4 * tau2 * proj.trace() + 2 * tau2 * tau2 * proj.trace2()) / s**2)
-    return Tau2Fit(tau2, se, 0)
+    # HSk's SE is HS's times the same factor k/(k - p) (metafor's rma.uni).
+    return Tau2Fit(tau2, se * k / (k - p) if small_sample else se, 0)
+
+
+def _hs(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    return _hs_fit(y, v, x, small_sample=False)
+
+
+def _hsk(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    return _hs_fit(y, v, x, small_sample=True)
 
 
 def _sj(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
@@ -562,15 +582,16 @@ class _PMRoots(NamedTuple):
     unconverged: NDArray[np.bool_]  # uniroot ran out of maxiter steps
 
 
-def _pm_batch(s: Batch, ctl: Control) -> _PMRoots:
-    """PM's root of generalised Q(tau^2) = k - p for every fit of *s*.
+def _pm_batch(s: Batch, ctl: Control, *, median: bool = False) -> _PMRoots:
+    """PM's root of generalised Q(tau^2) = k - p for every fit of *s* (PMM's, *median*: = the median of
+    chi-square on k - p df; Viechtbauer 2021).
 
     As metafor's ``rma.uni``: tau^2 = 0 where Q(0) is already below its target, no root where Q is
     still above it at ``tau2_max``, else R's ``uniroot`` on ``[0, tau2_max]`` with ``tol = ctl.tol``
     and ``maxiter = ctl.maxiter``: :func:`uniroot` for one fit, :func:`uniroot_batch` for many (every
     fit on its own Brent iterates, one batched evaluation of Q per step for the fits still iterating).
     """
-    target = s.k - s.p
+    target = stats.chi2.ppf(0.5, s.k - s.p) if median else s.k - s.p
     every = np.arange(s.y.shape[0])
 
     def excess(idx: NDArray[np.intp], tau2: FloatArray) -> FloatArray:
@@ -608,33 +629,55 @@ def _pm_batch(s: Batch, ctl: Control) -> _PMRoots:
     return _PMRoots(tau2, too_low, unconverged)
 
 
-def _pm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+def _pm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, *, median: bool = False) -> Tau2Fit:
     k, p = x.shape
+    name = "PMM" if median else "PM"
     s = Batch.one(y, v, x)
-    roots = _pm_batch(s, ctl)
+    roots = _pm_batch(s, ctl, median=median)
     if roots.unconverged[0]:
         raise ConvergenceError(
-            f"PM: uniroot did not converge in {ctl.maxiter} iterations; "
+            f"{name}: uniroot did not converge in {ctl.maxiter} iterations; "
             f"try control={{'maxiter': 1000}} or another method"
         )
     if roots.too_low[0]:
         tau2_max = max(100.0, 10 * float(_mad(s)[0]) ** 2) if ctl.tau2_max is None else float(ctl.tau2_max)
+        target = f"its median {stats.chi2.ppf(0.5, k - p):.6g}" if median else f"{k - p}"
         raise ConvergenceError(
-            f"PM: the generalised Q is still above {k - p} at tau^2 = tau2_max = {tau2_max:g}; "
+            f"{name}: the generalised Q is still above {target} at tau^2 = tau2_max = {tau2_max:g}; "
             f"raise control={{'tau2_max': ...}} or use another method"
         )
     tau2 = float(roots.tau2[0])
     return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), 0)
 
 
+def _pmm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+    """PMM: the root of generalised Q(tau^2) = the median of chi-square on k - p df, as metafor's ``rma.uni``."""
+    return _pm(y, v, x, ctl, median=True)
+
+
+def genq(y: FloatArray, v: FloatArray, x: FloatArray, a: FloatArray) -> Tau2Fit:
+    """GENQ: the generalised Q with weights *a* equated to its expectation (DerSimonian and Kacker 2007).
+
+    With ``P = A - A X (X'AX)^-1 X'A``: ``tau^2 = (y'Py - tr(PV)) / tr(P)``, truncated at 0, and
+    metafor's SE ``sqrt(2 tr(PVPV) + 4 tau^2 tr(PVP) + 2 tau^4 tr(PP)) / tr(P)`` (``rma.uni``).
+    """
+    proj = Projection(a, x)
+    tr_p = proj.trace()
+    tau2 = max(0.0, (proj.quad(y) - proj.trace(v)) / tr_p)
+    spread = 2 * proj.trace2(v, v) + 4 * tau2 * proj.trace2(v) + 2 * tau2 * tau2 * proj.trace2()
+    return Tau2Fit(tau2, math.sqrt(spread) / tr_p, 0)
+
+
 ESTIMATORS: dict[str, Callable[[FloatArray, FloatArray, FloatArray, Control], Tau2Fit]] = {
     "DL": _dl,
     "HE": _he,
     "HS": _hs,
+    "HSk": _hsk,
     "SJ": _sj,
     "ML": _ml,
     "REML": _reml,
     "PM": _pm,
+    "PMM": _pmm,
     "EB": _eb,
 }
 
@@ -643,9 +686,9 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
     """tau^2 of every fit of *s* by *method* (EE and FE give 0, or one of :data:`TAU2_METHODS`), and the failed mask.
 
     The same formulas as :data:`ESTIMATORS`, for B fits at once: DL, HE, HS and SJ in closed form,
-    ML, REML and EB by Fisher scoring in step (:func:`batched_fisher_scoring_loop`), PM by R's
-    ``uniroot`` in step (:func:`uniroot_batch`). A fit that did not converge or whose PM root lies beyond
-    ``tau2_max`` is NaN and marked failed; metafor drops such fits (``permutest``) or reports NA
+    HSk too, ML, REML and EB by Fisher scoring in step (:func:`batched_fisher_scoring_loop`), PM and PMM
+    by R's ``uniroot`` in step (:func:`uniroot_batch`). A fit that did not converge or whose PM(M) root lies
+    beyond ``tau2_max`` is NaN and marked failed; metafor drops such fits (``permutest``) or reports NA
     (``gosh``) instead of stopping.
     """
     none = np.zeros(s.y.shape[0], dtype=bool)
@@ -655,12 +698,12 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
         return _dl_batch(s)[0], none
     if method == "HE":
         return np.maximum(0.0, _he_raw(s)[0]), none
-    if method == "HS":
-        return _hs_batch(s)[0], none
+    if method in ("HS", "HSk"):
+        return _hs_batch(s, small_sample=method == "HSk")[0], none
     if method == "SJ":
         return _sj_batch(s, ctl)[0], none
-    if method == "PM":
-        roots = _pm_batch(s, ctl)
+    if method in ("PM", "PMM"):
+        roots = _pm_batch(s, ctl, median=method == "PMM")
         return roots.tau2, roots.too_low | roots.unconverged
     return _fisher_scoring_batch(method, s, ctl)
 
@@ -711,11 +754,11 @@ def _public(method: str, yi: ArrayLike, vi: ArrayLike, control: Mapping[str, obj
 
 # metafor's rma.uni stops for these when a sampling variance is 0 (they weight by 1/vi); HE, SJ, ML, REML
 # and EB are fitted, unless tau^2 comes out 0, where the weights 1/(vi + tau^2) divide by zero.
-_NEED_POSITIVE_VI = ("DL", "HS", "PM")
+_NEED_POSITIVE_VI = ("DL", "HS", "HSk", "PM", "PMM")
 
 
 def check_zero_variances(methods: Sequence[str], v: FloatArray) -> str | None:
-    """metafor's rules for sampling variances of 0: refuse DL, HS and PM; the warning to give when some are 0.
+    """metafor's rules for sampling variances of 0: refuse DL, HS(k) and PM(M); the warning to give when some are 0.
 
     The fit itself stops where tau^2 = 0 would give a weight 1/0 (:func:`fit_chain`). metafor warns
     before it stops; the caller warns only once the fit has succeeded, so that an error is one line.
@@ -736,8 +779,11 @@ def check_zero_variances(methods: Sequence[str], v: FloatArray) -> str | None:
     return f"{zero.size} of {v.size} sampling variances are 0 (rows {', '.join(str(i + 1) for i in zero)})"
 
 
-def method_chain(method: str | Sequence[str], owner: str) -> tuple[str, ...]:
+def method_chain(method: str | Sequence[str], owner: str, *, weighted: bool = False) -> tuple[str, ...]:
     """*method* as a fallback chain (one method, or several as metafor's ``method=c("REML", "DL")``), checked.
+
+    ``"GENQ"`` is accepted only for a model fitted with user *weighted* (its weights are the
+    generalised Q's), as metafor's ``rma``.
 
     >>> method_chain("REML", "random_effects"), method_chain(["REML", "DL"], "meta_regression")
     (('REML',), ('REML', 'DL'))
@@ -746,29 +792,41 @@ def method_chain(method: str | Sequence[str], owner: str) -> tuple[str, ...]:
     if not methods:
         raise InputError("needs at least one method", field="method", value=method)
     for m in methods:
-        check_choice("method", m, (*EQUAL_METHODS, *TAU2_METHODS), owner=owner)
+        if m == "GENQ" and not weighted:
+            raise InputError("GENQ needs weights (the a_i of its generalised Q), as metafor", field="weights")
+        if m != "GENQ":
+            check_choice("method", m, (*EQUAL_METHODS, *TAU2_METHODS), owner=owner)
     return methods
 
 
 def fit_chain(
-    methods: Sequence[str], y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, notes: list[str]
+    methods: Sequence[str],
+    y: FloatArray,
+    v: FloatArray,
+    x: FloatArray,
+    ctl: Control,
+    notes: list[str],
+    weights: FloatArray | None = None,
 ) -> tuple[str, Tau2Fit]:
     """Fit the first method of *methods* that converges, as metafor's ``method=c("REML", "DL")``.
 
     Used by random_effects (*x* a column of ones) and meta_regression (*x* with moderators), as
     metafor's ``rma.uni`` does with and without ``mods``. Each fallback is appended to *notes* and
     warned about; the last method's :class:`ConvergenceError` is raised. EE and FE give tau^2 = 0.
+    GENQ uses the user's *weights* (checked by :func:`method_chain`).
     """
     for method, fallback in itertools.pairwise(methods):
         try:
-            return method, _fit_one(method, y, v, x, ctl)
+            return method, _fit_one(method, y, v, x, ctl, weights)
         except ConvergenceError as exc:
             notes.append(f"{method} did not converge, used {fallback} instead ({exc})")
             warnings.warn(notes[-1], SecretomeWarning, stacklevel=3)
-    return methods[-1], _fit_one(methods[-1], y, v, x, ctl)
+    return methods[-1], _fit_one(methods[-1], y, v, x, ctl, weights)
 
 
-def _fit_one(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
+def _fit_one(
+    method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, weights: FloatArray | None
+) -> Tau2Fit:
     if method in EQUAL_METHODS:
         _check_weights(method, v, 0.0)
         return Tau2Fit(0.0, math.nan, 0)
@@ -782,7 +840,10 @@ def _fit_one(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Cont
     try:
         # numpy's floating-point warnings would only repeat, line by line, what the check below reports.
         with np.errstate(all="ignore"):
-            fit = ESTIMATORS[method](y, v, x, ctl)
+            if method == "GENQ" and weights is not None:
+                fit = genq(y, v, x, weights)
+            else:
+                fit = ESTIMATORS[method](y, v, x, ctl)
     except SecretomeError:
         raise
     except (ArithmeticError, ValueError) as exc:
@@ -866,6 +927,23 @@ def tau2_hs(yi: ArrayLike, vi: ArrayLike) -> float:
     return _public("HS", yi, vi, None)
 
 
+def tau2_hsk(yi: ArrayLike, vi: ArrayLike) -> float:
+    """Hunter-Schmidt tau^2 with the small-sample correction [1]_, ``(Q k/(k - 1) - k) / sum(w)``, truncated at 0.
+
+    Checked against metafor ``rma(yi, vi, method="HSk")$tau2`` (tests/meta/test_tau2.py).
+
+    References
+    ----------
+    .. [1] Brannick MT, Potter SM, Benitez B, Morris SB (2019). Bias and precision of alternate
+       estimators in meta-analysis: benefits of blending Schmidt-Hunter and Hedges approaches.
+       Organizational Research Methods 22(2):490-514. https://doi.org/10.1177/1094428117741966
+
+    >>> round(tau2_hsk([0.1, 0.5, 0.9], [0.01, 0.01, 0.01]), 4)  # R: 0.15
+    0.15
+    """
+    return _public("HSk", yi, vi, None)
+
+
 def tau2_sj(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | None = None) -> float:
     """Sidik-Jonkman tau^2 [1]_ (one step from the variance of ``yi``; ``control`` tau2_init).
 
@@ -932,6 +1010,56 @@ def tau2_pm(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | Non
     0.15
     """
     return _public("PM", yi, vi, control)
+
+
+def tau2_pmm(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | None = None) -> float:
+    """Median-unbiased Paule-Mandel tau^2 [1]_: the root of generalised Q(tau^2) = the median of chi^2(k - 1).
+
+    Found by R's ``uniroot`` step for step on ``[0, tau2_max]`` at ``control["tol"]``, as metafor.
+    Checked against metafor ``rma(yi, vi, method="PMM")$tau2`` at its default ``tol`` and at 1e-12.
+
+    References
+    ----------
+    .. [1] Viechtbauer W (2021). Median-unbiased estimators for the amount of heterogeneity in
+       meta-analysis. European Congress of Methodology, Valencia.
+       https://www.wvbauer.com/lib/exe/fetch.php/talks:2021_viechtbauer_eam_median_tau2.pdf
+
+    >>> round(tau2_pmm([0.1, 0.5, 0.9], [0.01, 0.01, 0.01], control={"tol": 1e-12}), 6)  # R: 0.2208312
+    0.220831
+    """
+    return _public("PMM", yi, vi, control)
+
+
+def tau2_genq(yi: ArrayLike, vi: ArrayLike, weights: ArrayLike) -> float:
+    """Generalised Q-statistic tau^2 [1]_ [2]_ with weights ``a_i``: ``(Q_a - tr(PV)) / tr(P)``, truncated at 0.
+
+    ``weights`` 1/vi give DL. Checked against metafor ``rma(yi, vi, weights=, method="GENQ")$tau2``.
+
+    References
+    ----------
+    .. [1] DerSimonian R, Kacker R (2007). Random-effects model for meta-analysis of clinical
+       trials: an update. Contemporary Clinical Trials 28(2):105-114.
+       https://doi.org/10.1016/j.cct.2006.04.004
+    .. [2] Jackson D, Turner R, Rhodes K, Viechtbauer W (2014). Methods for calculating confidence
+       and credible intervals for the residual between-study variance in random effects
+       meta-regression models. BMC Medical Research Methodology 14:103.
+       https://doi.org/10.1186/1471-2288-14-103
+
+    >>> round(tau2_genq([0.1, 0.5, 0.9], [0.01, 0.01, 0.01], [1, 2, 1]), 6)  # R: 0.118
+    0.118
+    """
+    y, v = validated(yi, vi)
+    a = user_weights(weights, y.size)
+    if y.size < 2:
+        raise InputError("tau^2 (GENQ) needs at least 2 studies", field="yi", value=int(y.size))
+    return genq(y, v, intercept(y.size), a).tau2
+
+
+def user_weights(weights: ArrayLike, k: int) -> FloatArray:
+    """User weights (metafor's ``weights``), one per study, each finite and > 0 (rows named in errors)."""
+    a = as_column(weights, "weights", length=k)
+    require(a, "weights", lambda w: (w > 0) & np.isfinite(w), "must be finite and > 0")
+    return a
 
 
 def tau2_eb(yi: ArrayLike, vi: ArrayLike, *, control: Mapping[str, object] | None = None) -> float:

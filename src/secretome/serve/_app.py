@@ -52,6 +52,7 @@ from secretome.evidence import (
     sync_facets,
     undo_change,
 )
+from secretome.meta import METHODS
 from secretome.report import analysis_dataset
 from secretome.serve._claims import Claims
 from secretome.serve._explorer import (
@@ -301,7 +302,8 @@ async def synthesis(request: Request) -> Response:
         except InputError as exc:
             error = exc
     context = {"choices": choices, "key": key, "args": args, "analysis": analysis, "error": error, "svg": svg}
-    context |= {"subgroups": SUBGROUPS, "methods": ("REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB", "EE")}
+    # Every estimator the engine fits without user weights, REML (the report's) first.
+    context |= {"subgroups": SUBGROUPS, "methods": ("REML", *(m for m in METHODS if m != "REML"))}
     # The downloads name the analysis shown, also on a first visit, whose URL names none.
     context |= {"query": urlencode({**request.query_params, "analysis": key})}
     return _render(request, "_synthesis_panel.html" if _hx(request) else "synthesis.html", context)
