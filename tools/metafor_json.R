@@ -1,5 +1,6 @@
 # Shared by the tools/metafor_reference*.R scripts: metafor and metadat, the output folder (the first
-# argument, default tests/fixtures/metafor), the versions record and a minimal JSON writer. JSON is
+# argument, default tests/fixtures/metafor), the versions record, a minimal JSON writer and attempt(), which
+# keeps a fit's result or error and its warnings. JSON is
 # written by hand (jsonlite is not a dependency): numbers with sprintf("%.17g") so they round-trip
 # exactly; NA, NaN and Inf as null.
 
@@ -22,6 +23,20 @@ versions <- list(
 # Length-1 atomic vectors become scalars; use arr() for a JSON array, list(name = ...) for objects.
 
 arr <- function(x) as.list(x)
+num <- function(x) if (is.null(x)) NULL else as.numeric(x)
+narr <- function(x) arr(as.numeric(x))
+
+# Runs one fit and keeps what happened: the result, or metafor's error, and any warnings.
+attempt <- function(expr) {
+  warns <- character(0)
+  res <- withCallingHandlers(
+    tryCatch(expr, error = function(e) e),
+    warning = function(w) {
+      warns <<- c(warns, conditionMessage(w))
+      invokeRestart("muffleWarning")
+    })
+  list(res = res, warnings = warns)
+}
 
 json_atom <- function(x) {
   if (is.null(x) || length(x) == 0) return("null")

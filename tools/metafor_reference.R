@@ -58,7 +58,6 @@ datasets <- list(
 methods <- c("EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB")
 random_methods <- setdiff(methods, c("EE", "FE"))
 
-num <- function(x) if (is.null(x)) NULL else as.numeric(x)
 
 rma_fields <- function(res) {
   pred <- predict(res)

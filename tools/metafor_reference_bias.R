@@ -15,8 +15,6 @@
 script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
 source(file.path(dirname(script_file), "metafor_json.R"))
 
-num <- function(x) if (is.null(x)) NULL else as.numeric(x)
-narr <- function(x) arr(as.numeric(x))
 
 bcg <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
 normand <- escalc(measure = "SMD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i,

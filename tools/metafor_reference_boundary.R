@@ -21,8 +21,6 @@
 script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
 source(file.path(dirname(script_file), "metafor_json.R"))
 
-num <- function(x) if (is.null(x)) NULL else as.numeric(x)
-narr <- function(x) arr(as.numeric(x))
 
 AT_ZERO <- 1e-6
 
@@ -31,18 +29,6 @@ fit_mv <- function(d, method, mods, sigma2 = NULL, random = ~ 1 | study/es, cont
   if (mods) args$mods <- ~ x
   if (!is.null(sigma2)) args$sigma2 <- sigma2
   do.call(rma.mv, args)
-}
-
-# Runs one fit and keeps what happened: the result, or metafor's error, and any warnings.
-attempt <- function(expr) {
-  warns <- character(0)
-  res <- withCallingHandlers(
-    tryCatch(expr, error = function(e) e),
-    warning = function(w) {
-      warns <<- c(warns, conditionMessage(w))
-      invokeRestart("muffleWarning")
-    })
-  list(res = res, warnings = warns)
 }
 
 fields <- function(res) {

@@ -18,20 +18,6 @@
 script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
 source(file.path(dirname(script_file), "metafor_json.R"))
 
-num <- function(x) if (is.null(x)) NULL else as.numeric(x)
-narr <- function(x) arr(as.numeric(x))
-
-# Runs one fit and keeps what happened: the result, or metafor's error, and any warnings.
-attempt <- function(expr) {
-  warns <- character(0)
-  res <- withCallingHandlers(
-    tryCatch(expr, error = function(e) e),
-    warning = function(w) {
-      warns <<- c(warns, conditionMessage(w))
-      invokeRestart("muffleWarning")
-    })
-  list(res = res, warnings = warns)
-}
 
 fields <- function(res) {
   list(tau2 = num(res$tau2), se_tau2 = num(res$se.tau2), beta = narr(res$beta), se = narr(res$se),

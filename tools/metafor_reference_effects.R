@@ -25,7 +25,6 @@ script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = 
 source(file.path(dirname(script_file), "metafor_json.R"))
 
 num <- function(x) if (is.null(x) || length(x) == 0) NULL else as.numeric(x)
-narr <- function(x) arr(as.numeric(x))
 
 # Evaluate `expr`, keeping its value and every warning it gave (metafor's wording).
 with_warnings <- function(expr) {

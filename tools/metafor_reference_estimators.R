@@ -24,8 +24,6 @@
 script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
 source(file.path(dirname(script_file), "metafor_json.R"))
 
-num <- function(x) if (is.null(x)) NULL else as.numeric(x)
-narr <- function(x) arr(as.numeric(x))
 mat <- function(m) if (is.null(m)) NULL else lapply(seq_len(nrow(m)), function(i) narr(m[i, ]))
 
 # ---- the datasets ----------------------------------------------------------------------------------------------

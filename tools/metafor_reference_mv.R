@@ -16,8 +16,6 @@ source(file.path(dirname(script_file), "metafor_json.R"))
 suppressPackageStartupMessages(library(clubSandwich))
 versions$clubSandwich <- packageDescription("clubSandwich")$Version
 
-num <- function(x) if (is.null(x)) NULL else as.numeric(x)
-narr <- function(x) arr(as.numeric(x))
 mat <- function(m) lapply(seq_len(nrow(m)), function(i) narr(m[i, ]))
 
 # The FAQ's multilevel I^2 (https://www.metafor-project.org/doku.php/tips:i2_multilevel_multivariate).
