@@ -17,6 +17,7 @@ def test_the_model_explorer_simulates_a_single_dose_beside_the_evidence(served, 
     from selenium.webdriver.support.ui import Select
 
     from secretome.model import compare, preset
+    from secretome.report import calibrated_values
 
     url, _ = served
     with chromium() as browser:
@@ -45,7 +46,9 @@ def test_the_model_explorer_simulates_a_single_dose_beside_the_evidence(served, 
         errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     regimen = tmp_path / "single.yaml"
     regimen.write_text("doses: [{product: cm, amount: 150, time: 7}]")
-    want = compare(preset("rat-focal-defect"), regimen, at_time=60.0, subjects=10, seed=0)
+    # The explorer's subject is the report's (rule M1: the shipped calibration's best fit).
+    subject = preset("rat-focal-defect").with_values(**calibrated_values("rat-focal-defect"))
+    want = compare(subject, regimen, at_time=60.0, subjects=10, seed=0)
     j = want.readouts.index("odriscoll")
     assert row == ["60", f"{want.value_a[j]:.4g}", f"{want.value_b[j]:.4g}", f"{want.difference[j]:+.4g}",
                    *(f"{q:+.4g}" for q in want.band[:, j])]  # fmt: skip
