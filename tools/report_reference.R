@@ -5,7 +5,7 @@
 #
 # Applies the report's rules S1-S2 as a metafor user would from the CSV alone: keep rows with
 # selected & poolable that are not head-to-head comparisons and whose source is not secondary, group by
-# measure x outcome x evidence_level x product_class, pool groups with at least two studies in a REML
+# measure x outcome (its construct) x evidence_level x product_class, pool groups with at least two studies in a REML
 # random-effects model (rma, test="z"): Hedges' g (escalc measure="SMD") or the standardised mean change
 # (measure="SMCR", ri = 0.5), signed so that positive = benefit, or the log odds of events (measure="PLO");
 # compare MSC sources, products and comparators (rule S4) with rma(mods = ~ factor(...)).
@@ -18,6 +18,11 @@ if (length(args) != 2) stop("usage: Rscript tools/report_reference.R ANALYSIS.cs
 dat <- read.csv(args[1], stringsAsFactors = FALSE)
 dat <- dat[dat$selected == "True" & dat$poolable == "True" & dat$comparison != "head_to_head" &
            dat$source_quality != "secondary", ]
+# Rule S1: an outcome on another range of the same instrument pools under its construct (VAS 0-10 under VAS
+# 0-100 mm), a study once, on the construct's own scale.
+dat <- dat[order(dat$outcome != dat$construct), ]
+dat <- dat[!duplicated(dat[, c("study_id", "construct", "measure", "treatment", "control")]), ]
+dat$outcome <- dat$construct
 keys <- paste(dat$measure, dat$outcome, dat$evidence_level, dat$product_class, sep = "|")
 
 rows <- list()

@@ -14,8 +14,8 @@ def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, model_s
     seen = check_rendering(built.html)
     assert seen.sections == ("summary", "corpus", "evidence-map", "synthesis", "mechanism", "methods", "studies")
     # Evidence map, five forests and one by subgroup, a funnel (k = 12), model diagram, three experiments,
-    # the two robvis plots of the one RoB 2 assessment.
-    assert seen.figures == 14
+    # the profiles of the shipped calibration, the two robvis plots of the one RoB 2 assessment.
+    assert seen.figures == 15
     assert seen.empty_figures == ()
     assert seen.console_errors == ()
 

@@ -109,8 +109,10 @@ def test_the_mechanism_section_shows_both_experiments_and_says_what_is_assumed(h
     mechanism = html.split('<section id="mechanism">')[1].split("</section>")[0]
     assert "The review&#x27;s rat protocol" in mechanism
     assert "Single versus repeated dosing" in mechanism
-    # The model diagram, then one figure per experiment (review protocol, CM schedules, EV schedules).
-    assert mechanism.count("<svg") == 4
+    # The model diagram, one figure per experiment (review protocol, CM schedules, EV schedules), and the
+    # profile likelihoods of the shipped calibration.
+    assert mechanism.count("<svg") == 5
+    assert "95% profile-likelihood intervals" in mechanism
     assert "Evidence versus model" in mechanism
     assert "assumed with a prior range" in mechanism
     assert "no prediction is counted as evidence" in mechanism

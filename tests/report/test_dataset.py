@@ -53,7 +53,8 @@ def test_numbers_under_an_outcome_that_names_no_measure_have_no_direction(tmp_pa
     from secretome.evidence import load_corpus
 
     text = (SYNTHETIC / "syn-alpha-2020.yaml").read_text(encoding="utf-8")
-    (tmp_path / "syn-alpha-2020.yaml").write_text(text.replace("outcome: oarsi_score", "outcome: histology_score"))
+    changed = text.replace("outcome: oarsi_score", "outcome: histology_score")
+    (tmp_path / "syn-alpha-2020.yaml").write_text(changed, encoding="utf-8")
     row = _row(analysis_dataset(load_corpus(tmp_path).studies), "syn-alpha-2020", "histology_score")
     assert row["benefit"] is None or math.isnan(row["benefit"])
     assert not row["poolable"]

@@ -88,6 +88,7 @@ def test_nothing_to_pool_in_an_empty_dataset():
 def test_vas_on_0_10_and_0_100_pool_as_one_outcome_and_a_study_enters_once():  # S1
     rows = pd.DataFrame({
         "study_id": ["a", "a", "b", "c"], "outcome": ["vas_pain_10", "vas_pain", "vas_pain_10", "vas_pain"],
+        "construct": "vas_pain",
         "measure": "SMD", "treatment": "msc", "control": "ha", "selected": True, "poolable": True,
         "comparison": "between",
     })  # fmt: skip

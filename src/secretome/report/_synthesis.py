@@ -147,8 +147,7 @@ def poolable_rows(dataset: pd.DataFrame) -> pd.DataFrame:
     if dataset.empty:
         return dataset
     rows = dataset[dataset["selected"] & dataset["poolable"] & (dataset["comparison"] != "head_to_head")]
-    construct = rows["outcome"].map(lambda o: vocab.OUTCOMES[o].construct or o)
-    rows = rows.assign(reported_outcome=rows["outcome"], outcome=construct)
+    rows = rows.assign(reported_outcome=rows["outcome"], outcome=rows["construct"])
     # The construct's own scale first, so a study that reports both scales enters on that one.
     order = (rows["reported_outcome"] != rows["outcome"]).sort_values(kind="stable").index
     keys = ["study_id", "outcome", "measure", "treatment", "control"]
