@@ -19,6 +19,8 @@ from secretome.evidence import (
     undo_change,
 )
 
+from .concurrent_calls import outcomes_at_once
+
 STUDY = "example-2020-synthetic"
 
 
@@ -119,23 +121,12 @@ def test_a_sheet_study_stays_in_its_batch_and_linked_records_stay_linked(store, 
 def test_concurrent_edits_from_one_version_save_exactly_one(store):
     # Eight reviewers open the same study and save at once: one edit is written, every other is
     # refused (PostgreSQL: it waits for the lock, then sees the study changed; SQLite: busy or changed).
-    from concurrent.futures import ThreadPoolExecutor
-
-    from secretome.errors import StoreBusyError
-
     document, base = study_document(store, STUDY)
 
-    def edit(i: int) -> str:
-        try:
-            save_study(store, dict(document, notes=f"edit {i}"), f"reviewer{i}", change="notes", base=base)
-        except InputError as exc:
-            return f"refused: {exc}"
-        except StoreBusyError:
-            return "busy"
-        return "saved"
+    def edit(i: int) -> None:
+        save_study(store, dict(document, notes=f"edit {i}"), f"reviewer{i}", change="notes", base=base)
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        outcomes = list(pool.map(edit, range(8)))
+    outcomes = outcomes_at_once(edit, range(8))
     assert outcomes.count("saved") == 1
     refused = [o for o in outcomes if o.startswith("refused")]
     assert all("changed by someone else meanwhile" in o for o in refused), refused
@@ -144,23 +135,12 @@ def test_concurrent_edits_from_one_version_save_exactly_one(store):
 
 
 def test_concurrent_creations_of_one_id_create_it_once(store):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from secretome.errors import StoreBusyError
-
-    def create(i: int) -> str:
+    def create(i: int) -> None:
         fresh = {"id": "new-2024-raced", "schema_version": 1, "design": "animal",
                  "reference": {"authors": [f"Racer {i}"], "year": 2024, "title": "Raced"}}  # fmt: skip
-        try:
-            save_study(store, fresh, f"reviewer{i}", change="study created", new=True)
-        except InputError as exc:
-            return f"refused: {exc}"
-        except StoreBusyError:
-            return "busy"
-        return "saved"
+        save_study(store, fresh, f"reviewer{i}", change="study created", new=True)
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        outcomes = list(pool.map(create, range(6)))
+    outcomes = outcomes_at_once(create, range(6))
     assert outcomes.count("saved") == 1
     refused = [o for o in outcomes if o.startswith("refused")]
     assert all("a study with this id is in the store already" in o for o in refused), refused

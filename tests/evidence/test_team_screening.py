@@ -2,38 +2,33 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 import sqlalchemy as sa
 
-from secretome.errors import InputError, StoreBusyError
+from secretome.errors import InputError
 from secretome.evidence import _models as orm
 from secretome.evidence import decide
 from secretome.evidence._imports import import_files
 from secretome.evidence._store import create_store
+
+from .concurrent_calls import outcomes_at_once
+
+
+def _store_with_records(store_url, imports_dir, **options):
+    """A store holding the sample PubMed export, and the id of its first record."""
+    store = create_store(store_url, **options)
+    import_files(store, [imports_dir / "sample.nbib"])
+    with store.session() as session:
+        return store, session.scalar(sa.select(sa.func.min(orm.Record.id)))
 
 
 def test_simultaneous_identical_decisions_of_one_reviewer_store_one(store_url, imports_dir):
     # Eight requests of one reviewer (a double click, a retried form) decide one record at once: one decision
     # is stored and the others are refused, never two identical rows (SQLite ignores SELECT ... FOR UPDATE, so
     # the lock is taken by writing to the record's row).
-    store = create_store(store_url)
-    import_files(store, [imports_dir / "sample.nbib"])
-    with store.session() as session:
-        record_id = session.scalar(sa.select(sa.func.min(orm.Record.id)))
+    store, record_id = _store_with_records(store_url, imports_dir)
 
-    def decide_once(_: int) -> str:
-        try:
-            decide(store, record_id, "include", "kh")
-        except InputError as exc:
-            return f"refused: {exc}"
-        except StoreBusyError:
-            return "busy"
-        return "saved"
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        outcomes = list(pool.map(decide_once, range(8)))
+    outcomes = outcomes_at_once(lambda _: decide(store, record_id, "include", "kh"), range(8))
     assert outcomes.count("saved") == 1, outcomes
     assert all("decided this record at title_abstract already" in o for o in outcomes if o.startswith("refused"))
     with store.session() as session:
@@ -44,22 +39,10 @@ def test_simultaneous_identical_decisions_of_one_reviewer_store_one(store_url, i
 def test_simultaneous_reviewers_of_one_record_store_no_more_than_the_queue_asks(store_url, imports_dir):
     # Six reviewers open the same record at once (the ranking offers each its best record) in
     # two-reviewer mode: two decisions are stored, the others are refused and name who decided.
-    store = create_store(store_url)
-    import_files(store, [imports_dir / "sample.nbib"])
-    with store.session() as session:
-        record_id = session.scalar(sa.select(sa.func.min(orm.Record.id)))
+    store, record_id = _store_with_records(store_url, imports_dir)
 
-    def decide_as(reviewer: str) -> str:
-        try:
-            decide(store, record_id, "exclude", reviewer, reviewers=2)
-        except InputError as exc:
-            return f"refused: {exc}"
-        except StoreBusyError:
-            return "busy"
-        return "saved"
-
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        outcomes = list(pool.map(decide_as, [f"r{i}" for i in range(6)]))
+    reviewers = [f"r{i}" for i in range(6)]
+    outcomes = outcomes_at_once(lambda reviewer: decide(store, record_id, "exclude", reviewer, reviewers=2), reviewers)
     assert outcomes.count("saved") == 2, outcomes
     refusals = [o for o in outcomes if o.startswith("refused")]
     assert all("decided this record at title_abstract already, as many reviewers as the queue asks (2)" in o
@@ -97,10 +80,7 @@ def test_the_screening_state_moves_with_every_decision_and_undo(store_url, impor
 
 
 def test_only_a_full_text_inclusion_links_a_study_and_only_one_in_the_store(store_url, imports_dir, synthetic_corpus):
-    store = create_store(store_url, corpus=synthetic_corpus)
-    import_files(store, [imports_dir / "sample.nbib"])
-    with store.session() as session:
-        record_id = session.scalar(sa.select(sa.func.min(orm.Record.id)))
+    store, record_id = _store_with_records(store_url, imports_dir, corpus=synthetic_corpus)
     with pytest.raises(InputError, match="only a record included at full text is linked to a study"):
         decide(store, record_id, "include", "kh", study_id="example-2020-synthetic")
     with pytest.raises(InputError, match="field 'study_id': no such study in the store"):

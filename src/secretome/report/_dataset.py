@@ -230,8 +230,6 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
     else:
         data = {d.arm: d for d in result.arm_data}
         treated, control = data.get(result.treatment), data.get(result.control or "")
-        # D10 uses only the treated arm's events, so a comparison whose comparator gives no events keeps them.
-        events_only = treated is not None and control is None and result.control is not None
         if treated is not None and control is not None:
             for stat in ("mean", "median"):
                 a, b = getattr(treated, stat), getattr(control, stat)
@@ -249,21 +247,17 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
                     rules.append("D4: n from the arm")
                 if any(d.mean is None for d in (treated, control)):
                     rules.append("D4: mean and SD from median and quartiles/range (Luo 2018; Wan 2014)")
-            elif treated.events is not None:
-                events_only = True
-        if events_only and treated.events is not None:
-            within = _within_arm(treated, arms[result.treatment].n, sign)
-            if within is not None:
-                row.update(within[0])
-                rules.append("D10: events of n in the treatment arm (a proportion; the comparator's not used)")
-        elif treated is not None and result.control is None:
-            within = _within_arm(treated, arms[result.treatment].n, sign)
-            if within is not None:
-                numbers, rule, change = within
-                row.update(numbers)
-                rules.append(rule)
-                if change is not None:
-                    benefit = change
+        within = None if treated is None else _within_arm(treated, arms[result.treatment].n, sign)
+        if within is not None and result.control is None:
+            numbers, rule, change = within
+            row.update(numbers)
+            rules.append(rule)
+            if change is not None:
+                benefit = change
+        elif within is not None and row.get("sd1i") is None and treated.events is not None:
+            # D10 uses only the treated arm's events, so a comparison whose comparator gives none keeps them.
+            row.update(within[0])
+            rules.append("D10: events of n in the treatment arm (a proportion; the comparator's not used)")
     if row.get("sd1i") is None and result.p is not None and benefit in (1, -1):
         p_inputs = _p_inputs(result.p, arms.get(result.treatment), arms.get(result.control or ""))
         if p_inputs is not None:
