@@ -15,7 +15,7 @@ retrain after every decision until the last included record is found:
 WSS@95 (Cohen et al. 2006) is computed from each tool's screening order by the same function; time
 per retrain is the wall time of the simulation over the decisions it took (feature extraction
 included once). ``--big N`` then times one retrain (fit + scores of all records) on N records made
-by repeating the two sets' texts, with 1,000 of them labelled: the "under 1 s at 10,000 records"
+by repeating the labelled sets' texts, with 1,000 of them labelled: the "under 1 s at 10,000 records"
 check of issue 13. One JSON line per set, then one for the retrain at N.
 """
 
