@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -76,7 +78,7 @@ def test_r2_is_none_when_the_model_without_moderators_fails():
     assert case["R2"] is None
     res = _fit(case)
     assert res.R2 is None
-    assert res.notes[0].startswith("R^2 is not available: the model without moderators did not converge (PM:")
+    assert res.notes[0].startswith("R^2 is not available: the model without moderators could not be fitted (PM:")
     assert "R^2 (amount of heterogeneity accounted for):            NA%" in res.summary().splitlines()
 
 
@@ -215,3 +217,49 @@ def test_estimator_matrix_covers_pmm_hsk_and_genq():
     new = [c for c in cases if c["method"] != "REML"]
     assert all(c["tau2"] == 0 for c in new if c["data"] == "collins1985a")
     assert all(c["tau2"] > 0 for c in new if c["data"] != "collins1985a")
+
+
+VI_ZERO_MODS = load_cases("vi_zero_mods")  # by tools/metafor_reference_control.R
+ZERO_FIELDS = (*PER_COEF, "tau2", "se_tau2", "QM", "R2", "weights")
+
+
+@pytest.mark.parametrize("case", VI_ZERO_MODS, ids=case_id)
+def test_zero_sampling_variances_with_moderators_as_metafor(case):
+    # R: rma(yi, vi, mods = X, [weights = ni,] method =, test =) on proportions with vi = 0 (dat.pagliaro1992,
+    # dat.hasselblad1998) and a constructed set: HE, SJ, ML, REML, EB and GENQ are fitted (QE, I2, H2 NA, with
+    # metafor's two warnings, ours one for one); DL, HS, HSk, PM and PMM stop, EE and FE divide by 0, in a
+    # chain too when reached. Where the model without moderators stops, R^2 is NA (and we say so).
+    method = case["method"][0] if len(case["method"]) == 1 else tuple(case["method"])
+    x = np.array(case["X"])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is not None:
+            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+                meta_regression(case["yi"], case["vi"], x, weights=case["weights_given"], method=method,
+                                test=case["test"])  # fmt: skip
+        else:
+            res = meta_regression(case["yi"], case["vi"], x, weights=case["weights_given"], method=method,
+                                  test=case["test"])  # fmt: skip
+    if case["error"] is not None:
+        assert not record
+        return
+    assert len(record) == len(case["warnings"]) + (case["R2"] is None)
+    got = res.to_dict()
+    for field in ZERO_FIELDS:
+        if case[field] is None:
+            assert got[field] is None, field
+        else:
+            assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
+    assert got["QM_pval"] == pytest.approx(case["QMp"], rel=TOL["pval"], abs=1e-12)
+    assert (res.QE, res.QE_pval, res.I2, res.H2) == (None, None, None, None)
+    assert "not available (a sampling variance is 0)" in res.summary()
+    json.dumps(got, allow_nan=False)
+
+
+def test_zero_variance_matrix_covers_every_method_and_both_tests():
+    fitted = {(c["method"][0], c["test"]) for c in VI_ZERO_MODS if c["error"] is None and len(c["method"]) == 1}
+    refused = {(c["method"][0], c["test"]) for c in VI_ZERO_MODS if c["error"] is not None and len(c["method"]) == 1}
+    both = ("z", "knha")
+    assert fitted == {(m, t) for m in ("HE", "SJ", "ML", "REML", "EB", "GENQ") for t in both}
+    assert refused == {(m, t) for m in ("EE", "FE", "DL", "HS", "HSk", "PM", "PMM") for t in both}
+    assert any(c["R2"] is None for c in VI_ZERO_MODS if c["error"] is None)

@@ -708,11 +708,11 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
     return _fisher_scoring_batch(method, s, ctl)
 
 
-def validated(yi: ArrayLike, vi: ArrayLike, *, zero_vi: bool = False) -> tuple[FloatArray, FloatArray]:
-    """yi and vi as float arrays of one length, vi > 0 (>= 0 with *zero_vi*), within the declared limits.
+def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """yi and vi as float arrays of one length, vi > 0, within the declared limits (rows named in errors).
 
-    Rows are named in errors. Sampling variances of 0 are for the models that fit them as metafor
-    does (:func:`check_zero_variances`).
+    The models that take sampling variances of 0 or below, as metafor's ``rma.uni``, read them with
+    :func:`model_inputs` instead.
 
     >>> validated([1e300, 0.2], [0.01, 0.02])
     Traceback (most recent call last):
@@ -721,12 +721,35 @@ def validated(yi: ArrayLike, vi: ArrayLike, *, zero_vi: bool = False) -> tuple[F
     """
     y = as_column(yi, "yi")
     v = as_column(vi, "vi", length=y.size)
-    if zero_vi:
-        require(v, "vi", lambda x: x >= 0, "sampling variance must be >= 0")
-    else:
-        require(v, "vi", lambda x: x > 0, "sampling variance must be > 0")
+    require(v, "vi", lambda x: x > 0, "sampling variance must be > 0")
     check_limits(y, v)
     return y, v
+
+
+def model_inputs(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
+    """yi and vi as metafor's ``rma.uni`` takes them (vi >= 0), and the warning it gives about vi (rows named).
+
+    A variance of 0 is kept: each estimator then fits or refuses it as metafor (:func:`fit_chain`).
+    The warning that some variances are 0 is not given when every one is, where metafor is silent.
+    The caller gives it once the fit has succeeded, so that an error comes alone.
+
+    >>> y, v, notes = model_inputs([0.1, 0.4, 0.2], [0.01, 0.02, 0.0])
+    >>> notes
+    ('1 of 3 sampling variances are 0 (row 3)',)
+    """
+    y = as_column(yi, "yi")
+    v = as_column(vi, "vi", length=y.size)
+    require(v, "vi", lambda x: x >= 0, "sampling variance must be >= 0")
+    notes: tuple[str, ...] = ()
+    zero = np.flatnonzero(v == 0)
+    if zero.size and zero.size < v.size:
+        notes += (f"{zero.size} of {v.size} sampling variances are 0 ({_rows(zero)})",)
+    check_limits(y, v)
+    return y, v, notes
+
+
+def _rows(index: NDArray[np.intp]) -> str:
+    return f"row{'s' if index.size > 1 else ''} {', '.join(str(i + 1) for i in index)}"
 
 
 def check_limits(y: FloatArray, v: FloatArray) -> None:
@@ -752,31 +775,9 @@ def _public(method: str, yi: ArrayLike, vi: ArrayLike, control: Mapping[str, obj
     return ESTIMATORS[method](y, v, intercept(y.size), Control.from_mapping(control)).tau2
 
 
-# metafor's rma.uni stops for these when a sampling variance is 0 (they weight by 1/vi); HE, SJ, ML, REML
-# and EB are fitted, unless tau^2 comes out 0, where the weights 1/(vi + tau^2) divide by zero.
+# metafor's rma.uni stops for these when a sampling variance is 0 (they weight by 1/vi); HE, SJ, ML, REML,
+# EB and GENQ are fitted, unless tau^2 comes out 0, where the weights 1/(vi + tau^2) divide by zero.
 _NEED_POSITIVE_VI = ("DL", "HS", "HSk", "PM", "PMM")
-
-
-def check_zero_variances(methods: Sequence[str], v: FloatArray) -> str | None:
-    """metafor's rules for sampling variances of 0: refuse DL, HS(k) and PM(M); the warning to give when some are 0.
-
-    The fit itself stops where tau^2 = 0 would give a weight 1/0 (:func:`fit_chain`). metafor warns
-    before it stops; the caller warns only once the fit has succeeded, so that an error is one line.
-    """
-    zero = np.flatnonzero(v == 0)
-    if zero.size == 0:
-        return None
-    for method in methods:
-        if method in _NEED_POSITIVE_VI:
-            raise InputError(
-                f"the {method} estimator cannot be used when a sampling variance is 0 (metafor stops too)",
-                row=int(zero[0]) + 1,
-                field="vi",
-                value=0.0,
-            )
-    if zero.size == v.size:
-        return None  # metafor is silent when every vi is 0
-    return f"{zero.size} of {v.size} sampling variances are 0 (rows {', '.join(str(i + 1) for i in zero)})"
 
 
 def method_chain(method: str | Sequence[str], owner: str, *, weighted: bool = False) -> tuple[str, ...]:
@@ -813,6 +814,8 @@ def fit_chain(
     Used by random_effects (*x* a column of ones) and meta_regression (*x* with moderators), as
     metafor's ``rma.uni`` does with and without ``mods``. Each fallback is appended to *notes* and
     warned about; the last method's :class:`ConvergenceError` is raised. EE and FE give tau^2 = 0.
+    A method reached with a sampling variance of 0 that it cannot take (DL, HS, HSk, PM, PMM), or a
+    tau^2 of 0 beside one (a weight 1/0), raises :class:`InputError`: metafor stops there, chain or not.
     GENQ uses the user's *weights* (checked by :func:`method_chain`).
     """
     for method, fallback in itertools.pairwise(methods):
@@ -836,6 +839,7 @@ def _fit_one(
     if y.size < 2:
         raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
     if not v.all():
+        _refuse_zero_variance(method, v)
         ctl = dataclasses.replace(ctl, ll0check=False)  # metafor's ll0check needs every vi > 0
     try:
         # numpy's floating-point warnings would only repeat, line by line, what the check below reports.
@@ -854,6 +858,17 @@ def _fit_one(
         raise NumericalError(f"{method}: tau^2 came out {fit.tau2}; {_SPREAD_HINT}")
     _check_weights(method, v, fit.tau2)
     return fit
+
+
+def _refuse_zero_variance(method: str, v: FloatArray) -> None:
+    # metafor stops when it reaches such a method, in a chain too ("DL estimator cannot be used when there
+    # are non-positive sampling variances in the data."): no fallback to the next method.
+    if method in _NEED_POSITIVE_VI:
+        raise InputError(
+            f"the {method} estimator cannot be used when a sampling variance is 0 or less (metafor stops too)",
+            row=int(np.argmin(v)) + 1,
+            field="vi",
+        )
 
 
 def _check_weights(method: str, v: FloatArray, tau2: float) -> None:
