@@ -15,6 +15,7 @@
 #   estimates, or its error, and its warnings.
 # - vi_zero_mods.json: the same with moderators (rma(yi, vi, mods = ...)), z and Knapp-Hartung tests, on
 #   proportions with vi = 0 (see its section).
+# - vi_negative.json: negative sampling variances (metafor sets them to 0, with a warning), every method.
 # tests/meta/test_metafor_reference.py reruns this script and checks that it reproduces the committed files.
 
 script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
@@ -148,3 +149,35 @@ for (spec in zero_fits) {
   }
 }
 write_cases("vi_zero_mods.json", mods_cases)
+
+# ---- vi_negative.json --------------------------------------------------------------------------
+# Negative sampling variances, which rma.uni constrains to 0 with a warning ("Negative sampling variances
+# constrained to zero."), then fits or refuses as vi = 0: two of six negative, and all six, every method,
+# without and with a moderator, z and Knapp-Hartung tests.
+
+neg_yi <- c(0.10, 0.52, 0.91, 0.33, -0.24, 0.47)
+neg_x <- c(1.2, 3.4, 2.2, 5.1, 0.7, 4.0)
+neg_sets <- list(two = c(0.010, -0.004, 0.020, 0.015, -0.001, 0.012),
+                 all = -c(0.010, 0.004, 0.020, 0.015, 0.001, 0.012))
+neg_cases <- list()
+for (which in names(neg_sets)) {
+  for (with_mods in c(FALSE, TRUE)) {
+    for (method in c("EE", "FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM", "PMM")) {
+      for (test in c("z", "knha")) {
+        vi <- neg_sets[[which]]
+        out <- attempt(if (with_mods) rma(neg_yi, vi, mods = ~ neg_x, method = method, test = test)
+                       else rma(neg_yi, vi, method = method, test = test))
+        case <- list(id = paste(which, if (with_mods) "mods" else "intercept", method, test, sep = "-"),
+                     negatives = which, with_mods = with_mods, method = method, test = test, yi = narr(neg_yi),
+                     vi = narr(vi), x = if (with_mods) narr(neg_x) else NULL, warnings = arr(out$warnings))
+        if (inherits(out$res, "error")) {
+          case$error <- conditionMessage(out$res)
+        } else {
+          case <- c(case, list(error = NULL), zero_fields(out$res))
+        }
+        neg_cases[[length(neg_cases) + 1]] <- case
+      }
+    }
+  }
+}
+write_cases("vi_negative.json", neg_cases)

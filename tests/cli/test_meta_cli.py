@@ -107,7 +107,7 @@ MEAN_ARGS = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m
 @pytest.mark.parametrize(
     ("table", "args", "message"),
     [
-        ({**GOOD, "var": [0.01, 0.02, -0.1]}, YV, "row 3, field 'var': sampling variance must be >= 0 (got -0.1)"),
+        ({**GOOD, "var": [0.01, 0.02, -0.1]}, [*YV, "--method", "DL"], "row 3, field 'var': the DL estimator cannot"),
         ({**GOOD, "g": [0.1, "big", 0.9]}, YV, "row 2, field 'g': is not a number (got 'big')"),
         ({**GOOD, "g": [0.1, None, 0.9]}, [*YV, "--na-action", "fail"], "row 2, field 'g': is missing (na_action="),
         (GOOD, ["--yi", "g", "--vi", "v"], "field 'v': no such column; the columns are 'g', 'var'"),
@@ -556,3 +556,26 @@ def test_genq_and_weights_errors_are_one_line(tmp_path, capsys, extra, message):
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+NEGATIVE = {c["id"]: c for c in json.loads((FIXTURES / "vi_negative.json").read_text())["cases"]}
+
+
+@pytest.mark.parametrize("case_id", ["two-intercept-REML-z", "two-mods-SJ-knha"])
+def test_negative_sampling_variances_are_set_to_zero_with_a_warning(tmp_path, capsys, case_id):
+    # R: rma(yi, vi[, mods = ~ x], method =, test =) with vi[2] and vi[5] negative: metafor constrains them to 0
+    # and warns (vi_negative.json); the CLI fits the same model and prints each warning as one line.
+    case = NEGATIVE[case_id]
+    table = {"g": case["yi"], "var": case["vi"]} | ({"x": case["x"]} if case["with_mods"] else {})
+    argv = ["meta", _csv(tmp_path, table), *YV, "--method", case["method"], "--test", case["test"]]
+    got, err = _json_and_warnings(capsys, [*argv, *(["--mod", "x"] if case["with_mods"] else [])])
+    assert "warning: negative sampling variances constrained to 0, as metafor (rows 2, 5)" in err.splitlines()
+    assert len(err.splitlines()) == len(case["warnings"])
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-6)
+    if case["with_mods"]:
+        assert got["beta"] == pytest.approx(case["beta"], rel=1e-6)
+        assert got["se"] == pytest.approx(case["se"], rel=1e-6)
+        assert got["QE"] is None
+    else:
+        assert (got["estimate"], got["se"]) == pytest.approx((case["beta"][0], case["se"][0]), rel=1e-6)
+        assert got["Q"] is None

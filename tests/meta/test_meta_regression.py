@@ -263,3 +263,29 @@ def test_zero_variance_matrix_covers_every_method_and_both_tests():
     assert fitted == {(m, t) for m in ("HE", "SJ", "ML", "REML", "EB", "GENQ") for t in both}
     assert refused == {(m, t) for m in ("EE", "FE", "DL", "HS", "HSk", "PM", "PMM") for t in both}
     assert any(c["R2"] is None for c in VI_ZERO_MODS if c["error"] is None)
+
+
+@pytest.mark.parametrize("case", [c for c in load_cases("vi_negative") if c["with_mods"]], ids=case_id)
+def test_negative_sampling_variances_with_moderators_as_metafor(case):
+    # R: rma(yi, vi, mods = ~ x, method =, test =) with two of six vi negative, and all six: set to 0 with
+    # metafor's warning, then fitted or refused as vi = 0 (vi_negative.json, tools/metafor_reference_control.R).
+    args = (case["yi"], case["vi"], np.array(case["x"]))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is not None:
+            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+                meta_regression(*args, method=case["method"], test=case["test"])
+        else:
+            res = meta_regression(*args, method=case["method"], test=case["test"])
+    if case["error"] is not None:
+        assert not record
+        return
+    assert len(record) == len(case["warnings"]) + (case["R2"] is None)
+    assert "negative sampling variances constrained to 0, as metafor (rows " in str(record[1].message)
+    got = res.to_dict()
+    for field in ZERO_FIELDS:
+        if case[field] is None:
+            assert got[field] is None, field
+        else:
+            assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
+    assert (res.QE, res.I2, res.H2) == (None, None, None)

@@ -45,7 +45,12 @@ SCRIPTS = {
     ),
     SCRIPT.with_name("metafor_reference_predict.R"): ("predict.json",),
     SCRIPT.with_name("metafor_reference_boundary.R"): ("mv_boundary_sim.json", "selmodel_boundary.json"),
-    SCRIPT.with_name("metafor_reference_control.R"): ("control.json", "vi_zero.json", "vi_zero_mods.json"),
+    SCRIPT.with_name("metafor_reference_control.R"): (
+        "control.json",
+        "vi_zero.json",
+        "vi_zero_mods.json",
+        "vi_negative.json",
+    ),
     SCRIPT.with_name("metafor_reference_estimators.R"): (
         "estimators.json",
         "estimators_gosh.json",

@@ -117,7 +117,10 @@ def test_one_study_equal_effects_is_the_study_itself():
     ("kwargs", "message"),
     [
         ({"yi": [], "vi": []}, r"field 'yi': needs at least 1 study \(got 0\)"),
-        ({"vi": [0.1, -0.1, 0.1]}, r"row 2, field 'vi': sampling variance must be >= 0 \(got -0.1\)"),
+        (
+            {"vi": [0.1, -0.1, 0.1], "method": "DL"},
+            r"row 2, field 'vi': the DL estimator cannot be used when a sampling .* \(metafor stops too\)$",
+        ),
         ({"yi": [0.1, "?", 0.3]}, r"row 2, field 'yi': is not a number \(got '\?'\)"),
         ({"method": "reml"}, r"field 'method': must be one of 'EE', 'FE', .* in random_effects \(got 'reml'\)"),
         ({"method": ()}, r"field 'method': needs at least one method"),
@@ -238,3 +241,32 @@ def test_post_fit_analyses_refuse_a_fit_with_user_weights():
     fit = random_effects(data["yi"], data["vi"], method="DL")
     same = random_effects(data["yi"], data["vi"], weights=[3 / (v + fit.tau2) for v in data["vi"]], method="DL")
     assert predict(same).pred == pytest.approx(predict(fit).pred, rel=1e-12)
+
+
+VI_NEGATIVE = load_cases("vi_negative")  # by tools/metafor_reference_control.R
+
+
+@pytest.mark.parametrize("case", [c for c in VI_NEGATIVE if not c["with_mods"]], ids=case_id)
+def test_negative_sampling_variances_are_constrained_to_zero_as_metafor(case):
+    # R: rma(yi, vi, method =, test =) with two of six vi negative, and all six: metafor sets them to 0 with a
+    # warning ("Negative sampling variances constrained to zero."), after "There are outcomes with non-positive
+    # sampling variances.", and then fits or stops as with vi = 0. Our warnings are metafor's, one for one.
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is not None:
+            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+                random_effects(case["yi"], case["vi"], method=case["method"], test=case["test"])
+        else:
+            res = random_effects(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    if case["error"] is not None:
+        assert not record
+        return
+    assert len(record) == len(case["warnings"])
+    assert any(str(w.message).startswith("negative sampling variances constrained to 0") for w in record)
+    assert res.vi == tuple(max(v, 0.0) for v in case["vi"])
+    assert res.estimate == pytest.approx(case["beta"][0], rel=TOL["est"])
+    for field in ("se", "ci_lb", "ci_ub", "pval"):
+        assert getattr(res, field) == pytest.approx(case[field][0], rel=TOL["est"]), field
+    for field in ("tau2", "se_tau2"):
+        assert getattr(res, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert (res.Q, res.I2, res.H2) == (case["QE"], case["I2"], case["H2"]) == (None, None, None)

@@ -53,11 +53,12 @@ def meta_regression(
     Parameters
     ----------
     yi, vi : array_like
-        Effect sizes and sampling variances (>= 0), one per study. As metafor's ``rma.uni``, a
-        variance of 0 is fitted by HE, SJ, ML, REML, EB and GENQ (QE, its p-value, I^2 and H^2 are
-        then ``None``, with a warning naming the rows unless every variance is 0) and refused by DL,
-        HS, HSk, PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate
-        of 0), also when a fallback chain reaches them (metafor stops there too).
+        Effect sizes and sampling variances, one per study. As metafor's ``rma.uni``, a
+        negative variance is set to 0, with a warning naming its rows; a variance of 0 is fitted by
+        HE, SJ, ML, REML, EB and GENQ (QE, its p-value, I^2 and H^2 are then ``None``, with a
+        warning naming the rows unless every variance was given as 0) and refused by DL, HS, HSk,
+        PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0),
+        also when a fallback chain reaches them (metafor stops there too).
     mods : array_like or pandas.DataFrame
         Moderators, one row per study and one column per moderator, without the intercept (it is
         added, as metafor does). Code a factor as dummy columns (``pandas.get_dummies(...,
@@ -104,7 +105,7 @@ def meta_regression(
     Raises
     ------
     InputError
-        A bad cell (row and column named), ``vi < 0``, a variance of 0 where it cannot be fitted
+        A bad cell (row and column named), a variance of 0 (or below) where it cannot be fitted
         (as above), no more studies than
         coefficients (so no k = 2 model with a moderator: metafor stops there too for every
         tau^2 estimator), an unknown method or test, a level outside (0, 1), labels of the wrong
@@ -209,8 +210,9 @@ def meta_regression(
             r2 = _adjusted_r2(y, proj.w, qe, k, p) if a is None else _adjusted_r2(y, a, Projection(a, x).quad(y), k, p)
         else:
             i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
-    elif v.any():
-        # metafor's rma.uni: QE, I^2 and H^2 need 1/vi; it warns unless every vi is 0.
+    elif vi_notes:
+        # metafor's rma.uni: QE, I^2 and H^2 need 1/vi. It warns unless every vi was given as 0, which is when
+        # model_inputs has a note too.
         warn_note(notes, "QE-test, I^2 and H^2 cannot be computed when a sampling variance is 0")
     if used not in EQUAL_METHODS:
         r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes, a)

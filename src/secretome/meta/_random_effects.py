@@ -52,11 +52,12 @@ def random_effects(
     Parameters
     ----------
     yi, vi : array_like
-        Effect sizes and their sampling variances (>= 0), one per study. As metafor's ``rma.uni``, a
-        variance of 0 is fitted by HE, SJ, ML, REML, EB and GENQ (Q, I^2, H^2 and the Q-profile CI
-        are then ``None``, with a warning naming the rows unless every variance is 0) and refused by
-        DL, HS, HSk, PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an
-        estimate of 0), also when a fallback chain reaches them (metafor stops there too).
+        Effect sizes and their sampling variances, one per study. As metafor's ``rma.uni``, a
+        negative variance is set to 0, with a warning naming its rows; a variance of 0 is fitted by
+        HE, SJ, ML, REML, EB and GENQ (Q, I^2, H^2 and the Q-profile CI are then ``None``, with a
+        warning naming the rows unless every variance was given as 0) and refused by DL, HS, HSk,
+        PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0),
+        also when a fallback chain reaches them (metafor stops there too).
     weights : array_like, optional
         User weights ``a_i`` (finite, > 0), metafor's ``weights``: the estimate is then
         :math:`\sum a_i y_i / \sum a_i` with the variance
@@ -96,7 +97,7 @@ def random_effects(
     Raises
     ------
     InputError
-        A bad cell (row and field named), ``vi < 0``, a variance of 0 where it cannot be fitted (as
+        A bad cell (row and field named), a variance of 0 (or below) where it cannot be fitted (as
         above), no study, an
         unknown method or test, a level outside (0, 1), labels of the wrong length.
     ConvergenceError
@@ -204,9 +205,10 @@ def random_effects(
     if v.all():
         q, q_pval, i2, h2, vt = _heterogeneity(y, v, fit.tau2, random=used not in EQUAL_METHODS)
     else:
-        # metafor's rma.uni: Q, I^2 and H^2 (and so the Q-profile CI) need 1/vi; it warns unless every vi is 0.
+        # metafor's rma.uni: Q, I^2 and H^2 (and so the Q-profile CI) need 1/vi. It warns unless every vi was
+        # given as 0, which is when model_inputs has a note too.
         q = q_pval = i2 = h2 = None
-        if v.any():
+        if vi_notes:
             warn_note(notes, "Q-test, I^2, H^2 and the Q-profile CI cannot be computed when a sampling variance is 0")
     pi_lb = pi_ub = None
     if used not in EQUAL_METHODS:

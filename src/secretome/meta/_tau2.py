@@ -727,23 +727,29 @@ def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
 
 
 def model_inputs(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
-    """yi and vi as metafor's ``rma.uni`` takes them (vi >= 0), and the warning it gives about vi (rows named).
+    """yi and vi as metafor's ``rma.uni`` takes them, and the warnings it gives about vi (rows named).
 
-    A variance of 0 is kept: each estimator then fits or refuses it as metafor (:func:`fit_chain`).
-    The warning that some variances are 0 is not given when every one is, where metafor is silent.
-    The caller gives it once the fit has succeeded, so that an error comes alone.
+    A negative sampling variance is constrained to 0 ("Negative sampling variances constrained to
+    zero."), and a variance of 0 is kept: each estimator then fits or refuses it as metafor
+    (:func:`fit_chain`). The warnings come in metafor's order: that some variances are not positive
+    (not when every one was given as exactly 0, where metafor is silent), then that negative ones
+    were set to 0. The caller gives them once the fit has succeeded, so that an error comes alone.
 
-    >>> y, v, notes = model_inputs([0.1, 0.4, 0.2], [0.01, 0.02, 0.0])
-    >>> notes
-    ('1 of 3 sampling variances are 0 (row 3)',)
+    >>> y, v, notes = model_inputs([0.1, 0.4, 0.2], [0.01, -0.02, 0.0])
+    >>> v.tolist(), notes[1]
+    ([0.01, 0.0, 0.0], 'negative sampling variances constrained to 0, as metafor (row 2)')
     """
     y = as_column(yi, "yi")
     v = as_column(vi, "vi", length=y.size)
-    require(v, "vi", lambda x: x >= 0, "sampling variance must be >= 0")
     notes: tuple[str, ...] = ()
-    zero = np.flatnonzero(v == 0)
-    if zero.size and zero.size < v.size:
-        notes += (f"{zero.size} of {v.size} sampling variances are 0 ({_rows(zero)})",)
+    nonpositive = np.flatnonzero(v <= 0)
+    if nonpositive.size:
+        negative = np.flatnonzero(v < 0)
+        if negative.size or nonpositive.size < v.size:
+            notes += (f"{nonpositive.size} of {v.size} sampling variances are 0 or less ({_rows(nonpositive)})",)
+        if negative.size:
+            v = np.maximum(v, 0.0)
+            notes += (f"negative sampling variances constrained to 0, as metafor ({_rows(negative)})",)
     check_limits(y, v)
     return y, v, notes
 
