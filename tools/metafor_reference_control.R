@@ -73,14 +73,18 @@ write_cases("control.json", cases)
 
 # ---- vi_zero.json ------------------------------------------------------------------------------
 
+# GENQ takes user weights: constructed sample sizes.
 yi <- c(0.10, 0.52, 0.91, 0.33, -0.24, 0.47)
+ni <- c(40, 25, 60, 33, 18, 50)
 vi_sets <- list(one = c(0.010, 0, 0.020, 0.015, 0.030, 0.012), all = rep(0, 6))
 zero_cases <- list()
 for (which in names(vi_sets)) {
-  for (method in c("EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")) {
-    out <- attempt(rma(yi, vi_sets[[which]], method = method))
+  for (method in c("EE", "FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM", "PMM", "GENQ")) {
+    out <- attempt(if (method == "GENQ") rma(yi, vi_sets[[which]], weights = ni, method = method)
+                   else rma(yi, vi_sets[[which]], method = method))
     case <- list(id = paste(which, method, sep = "-"), zeros = which, method = method, yi = narr(yi),
-                 vi = narr(vi_sets[[which]]), warnings = arr(out$warnings))
+                 vi = narr(vi_sets[[which]]), weights = if (method == "GENQ") narr(ni) else NULL,
+                 warnings = arr(out$warnings))
     if (inherits(out$res, "error")) {
       case$error <- conditionMessage(out$res)
     } else {

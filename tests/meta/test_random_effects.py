@@ -151,8 +151,9 @@ VI_ZERO = load_cases("vi_zero")  # by tools/metafor_reference_control.R
 
 @pytest.mark.parametrize("case", VI_ZERO, ids=case_id)
 def test_zero_sampling_variances_as_metafor(case):
-    # R: rma(yi, vi, method=) with one vi = 0, and with every vi = 0: HE, SJ, ML, REML and EB are fitted
-    # (QE, I2, H2 are NA, with a warning unless every vi is 0); DL, HS and PM stop; EE and FE divide by 0.
+    # R: rma(yi, vi, method=[, weights = ni for GENQ]) with one vi = 0, and with every vi = 0: HE, SJ, ML, REML, EB
+    # and GENQ are fitted (QE, I2, H2 are NA, with a warning unless every vi is 0); DL, HS, HSk, PM and PMM stop;
+    # EE and FE divide by 0.
     # metafor's warnings ("There are outcomes with non-positive sampling variances.", "Cannot compute
     # Q-test, I^2, or H^2 ...") are ours, one for one, in our words, where it fits; where it stops, our
     # error comes alone (one line in the CLI).
@@ -160,9 +161,9 @@ def test_zero_sampling_variances_as_metafor(case):
         warnings.simplefilter("always", SecretomeWarning)
         if case["error"] is not None:
             with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
-                random_effects(case["yi"], case["vi"], method=case["method"])
+                random_effects(case["yi"], case["vi"], weights=case["weights"], method=case["method"])
         else:
-            res = random_effects(case["yi"], case["vi"], method=case["method"])
+            res = random_effects(case["yi"], case["vi"], weights=case["weights"], method=case["method"])
     if case["error"] is not None:
         assert not record
         return
@@ -172,6 +173,14 @@ def test_zero_sampling_variances_as_metafor(case):
     assert (res.Q, res.Q_pval, res.I2, res.H2, res.tau2_lb) == (None, None, None, None, None)
     assert "not available" in res.summary()
     json.dumps(res.to_dict(), allow_nan=False)
+
+
+def test_zero_variance_cases_cover_every_method():
+    # Every estimator random_effects takes, with one vi = 0 and with all: fitted or refused as metafor.
+    methods = {"EE", "FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM", "PMM", "GENQ"}
+    assert {(c["zeros"], c["method"]) for c in VI_ZERO} == {(z, m) for z in ("one", "all") for m in methods}
+    refused = {c["method"] for c in VI_ZERO if c["error"] is not None}
+    assert refused == {"EE", "FE", "DL", "HS", "HSk", "PM", "PMM"}
 
 
 # ---- PMM, HSk, GENQ and user weights on data sets the other fixtures do not use --------------------------
