@@ -124,11 +124,12 @@ def test_only_redundant_moderators_are_an_input_error():
         ({"mods": [[1.0], [2.0]]}, r"field 'mods': needs one row per study \(13\)"),
         ({"mods": np.c_[np.arange(13.0), ["x"] + [1.0] * 12]}, r"row 1, field 'mod2': is not a number"),
         (
-            {"method": "GENQM"},
+            {"method": "GENQX"},
             r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'HSk', 'SJ', 'ML', 'REML', 'PM', "
             r"'PMM', 'EB'",
         ),
         ({"method": "GENQ"}, r"field 'weights': GENQ needs weights"),
+        ({"method": "GENQM"}, r"field 'weights': GENQM needs weights"),
         ({"method": ()}, r"field 'method': needs at least one method"),
         ({"names": ["a"]}, r"field 'names': has 1 names for 2 moderators"),
     ],
@@ -289,3 +290,31 @@ def test_negative_sampling_variances_with_moderators_as_metafor(case):
         else:
             assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
     assert (res.QE, res.I2, res.H2) == (None, None, None)
+
+
+GENQM_CASES = load_cases("genqm")  # by tools/metafor_reference_genqm.R
+GENQM_DATA = {c["id"].removeprefix("data-"): c for c in GENQM_CASES if c["kind"] == "data"}
+
+
+@pytest.mark.parametrize("case", [c for c in GENQM_CASES if c["kind"] == "rma" and c["with_mods"]], ids=case_id)
+def test_genqm_meta_regressions_match_metafor(case):
+    # R: rma(yi, vi, weights=, mods=, method="GENQM", test=, control=list(tol=)); weights(res), rstandard(res)$se
+    data = GENQM_DATA[case["data"]]
+    res = meta_regression(data["yi"], data["vi"], data["mods"], weights=data["weights"], names=data["names"],
+                          method="GENQM", test=case["test"], control={"tol": case["tol"]})  # fmt: skip
+    got = res.to_dict()
+    for field in PER_COEF:
+        assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
+    fields = {"tau2": "tau2", "se_tau2": "se_tau2", "I2": "I2", "H2": "H2", "R2": "R2", "QE": "QE"}
+    fields |= {"QE_pval": "QEp", "QM": "QM", "QM_pval": "QMp"}
+    for ours, theirs in fields.items():
+        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
+    assert got["resid_se"] == pytest.approx(case["resid_se"], rel=TOL["est"])
+    assert res.summary().startswith(f"Mixed-Effects Model (k = {len(data['yi'])}; tau^2 estimator: GENQM)")
+
+
+def test_genqm_matrix_covers_three_data_sets_both_tests_and_both_tolerances():
+    cases = [c for c in GENQM_CASES if c["kind"] == "rma"]
+    combos = {(c["data"], c["with_mods"], c["test"], c["tol"]) for c in cases}
+    assert len(combos) == len(cases) == len(GENQM_DATA) * 2 * 2 * 2 == 24

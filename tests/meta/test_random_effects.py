@@ -279,3 +279,41 @@ def test_negative_sampling_variances_are_constrained_to_zero_as_metafor(case):
     for field in ("tau2", "se_tau2"):
         assert getattr(res, field) == pytest.approx(case[field], rel=TOL["est"]), field
     assert (res.Q, res.I2, res.H2) == (case["QE"], case["I2"], case["H2"]) == (None, None, None)
+
+
+# ---- GENQM (fixtures by tools/metafor_reference_genqm.R) -------------------------------------------------------
+
+GENQM_CASES = load_cases("genqm")
+GENQM_DATA = {c["id"].removeprefix("data-"): c for c in GENQM_CASES if c["kind"] == "data"}
+
+
+@pytest.mark.parametrize("case", [c for c in GENQM_CASES if c["kind"] == "rma" and not c["with_mods"]], ids=case_id)
+def test_genqm_matches_metafor(case):
+    # R: rma(yi, vi, weights=, method="GENQM", test=, control=list(tol=)); predict(res), weights(res) on
+    # dat.mcdaniel1994, dat.linde2005 and dat.lehmann2018, at metafor's default tol (uniroot's iterates, step
+    # for step) and at 1e-12.
+    data = GENQM_DATA[case["data"]]
+    res = random_effects(data["yi"], data["vi"], weights=data["weights"], method="GENQM", test=case["test"],
+                         control={"tol": case["tol"]})  # fmt: skip
+    got = res.to_dict()
+    for ours, theirs in ESTIMATOR_FIELDS.items():
+        assert got[ours] == pytest.approx(case[theirs][0], rel=TOL["est"], abs=1e-12), ours
+    heterogeneity = {"tau2": "tau2", "se_tau2": "se_tau2", "Q": "QE", "Q_pval": "QEp", "I2": "I2", "H2": "H2"}
+    for ours, theirs in (heterogeneity | {"pi_lb": "pi_lb", "pi_ub": "pi_ub"}).items():
+        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
+    assert res.summary().startswith(f"Random-Effects Model (k = {len(data['yi'])}; tau^2 estimator: GENQM)")
+    assert res.to_frame().loc[0, "method"] == "GENQM"
+
+
+def test_genqm_needs_weights():
+    data = GENQM_DATA["linde2005"]
+    with pytest.raises(InputError, match=r"field 'weights': GENQM needs weights"):
+        random_effects(data["yi"], data["vi"], method="GENQM")
+
+
+def test_genqm_with_a_too_small_tau2_max_says_so():
+    # metafor: "Value of 'tau2.max' too low. Try increasing 'tau2.max' or switch to another 'method'."
+    data = GENQM_DATA["linde2005"]
+    with pytest.raises(ConvergenceError, match=r"GENQM: the generalised Q is still above its median at tau\^2 = "):
+        random_effects(data["yi"], data["vi"], weights=data["weights"], method="GENQM", control={"tau2_max": 0.01})

@@ -22,6 +22,7 @@ from secretome.meta._tau2 import (
     EQUAL_METHODS,
     Control,
     Projection,
+    WeightedMethod,
     fit_chain,
     intercept,
     method_chain,
@@ -41,7 +42,7 @@ def meta_regression(
     mods: ArrayLike | pd.DataFrame,
     *,
     weights: ArrayLike | None = None,
-    method: ModelMethod | Literal["GENQ"] | Sequence[ModelMethod | Literal["GENQ"]] = "REML",
+    method: ModelMethod | WeightedMethod | Sequence[ModelMethod | WeightedMethod] = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
@@ -55,7 +56,7 @@ def meta_regression(
     yi, vi : array_like
         Effect sizes and sampling variances, one per study. As metafor's ``rma.uni``, a
         negative variance is set to 0, with a warning naming its rows; a variance of 0 is fitted by
-        HE, SJ, ML, REML, EB and GENQ (QE, its p-value, I^2 and H^2 are then ``None``, with a
+        HE, SJ, ML, REML, EB, GENQ and GENQM (QE, its p-value, I^2 and H^2 are then ``None``, with a
         warning naming the rows unless every variance was given as 0) and refused by DL, HS, HSk,
         PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0),
         also when a fallback chain reaches them (metafor stops there too).
@@ -69,11 +70,12 @@ def meta_regression(
         :math:`(X'AX)^{-1}X'AMAX(X'AX)^{-1}`, :math:`M = \mathrm{diag}(v_i + \hat\tau^2)`
         (Knapp-Hartung scales it by the factor of the inverse-variance fit; R^2 refits the model
         without moderators with the same weights; EE/FE's R^2 is that of ``lm`` with them), as
-        metafor. Required by ``method="GENQ"`` (see :func:`~secretome.meta.tau2_genq`).
+        metafor. Required by ``method="GENQ"`` and ``"GENQM"`` (see :func:`~secretome.meta.tau2_genq`,
+        :func:`~secretome.meta.tau2_genqm`).
     method : str or sequence of str
         ``"EE"``/``"FE"`` (equal/fixed-effects meta-regression) or the residual tau^2 estimator:
         ``"DL"``, ``"HE"``, ``"HS"``, ``"HSk"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"PMM"``,
-        ``"EB"``; with *weights* also ``"GENQ"``. A sequence such as ``("REML", "DL")`` is a fallback
+        ``"EB"``; with *weights* also ``"GENQ"`` and ``"GENQM"``. A sequence such as ``("REML", "DL")`` is a fallback
         chain (metafor's ``method=c("REML", "DL")``): when an estimator does not converge the next one is used, and
         ``method`` and ``notes`` of the result say so.
     test : {"z", "knha"}

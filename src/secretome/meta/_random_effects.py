@@ -21,6 +21,7 @@ from secretome.meta._tau2 import (
     EqualMethod,
     Projection,
     Tau2Method,
+    WeightedMethod,
     fit_chain,
     intercept,
     method_chain,
@@ -41,7 +42,7 @@ def random_effects(
     vi: ArrayLike,
     *,
     weights: ArrayLike | None = None,
-    method: ModelMethod | Literal["GENQ"] | Sequence[ModelMethod | Literal["GENQ"]] = "REML",
+    method: ModelMethod | WeightedMethod | Sequence[ModelMethod | WeightedMethod] = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
@@ -54,7 +55,7 @@ def random_effects(
     yi, vi : array_like
         Effect sizes and their sampling variances, one per study. As metafor's ``rma.uni``, a
         negative variance is set to 0, with a warning naming its rows; a variance of 0 is fitted by
-        HE, SJ, ML, REML, EB and GENQ (Q, I^2, H^2 and the Q-profile CI are then ``None``, with a
+        HE, SJ, ML, REML, EB, GENQ and GENQM (Q, I^2, H^2 and the Q-profile CI are then ``None``, with a
         warning naming the rows unless every variance was given as 0) and refused by DL, HS, HSk,
         PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0),
         also when a fallback chain reaches them (metafor stops there too).
@@ -63,14 +64,16 @@ def random_effects(
         :math:`\sum a_i y_i / \sum a_i` with the variance
         :math:`\sum a_i^2 (v_i + \hat\tau^2) / (\sum a_i)^2` (Knapp-Hartung scales it by the
         factor of the inverse-variance fit, as metafor), and ``weights`` in the result are these.
-        Required by ``method="GENQ"``, the generalised Q-statistic estimator [6]_ [7]_; the other
+        Required by ``method="GENQ"``, the generalised Q-statistic estimator [6]_ [7]_, and by
+        ``"GENQM"``, its median-unbiased form (tau^2 where Q_a is the median of its distribution,
+        Jackson et al. 2014 [7]_; see :func:`~secretome.meta.tau2_genqm`); the other
         estimators of tau^2 do not use them.
     method : str or sequence of str
         ``"EE"`` (equal effects) or ``"FE"`` (fixed effects): tau^2 = 0; or a tau^2 estimator,
         ``"DL"``, ``"HE"``, ``"HS"``, ``"HSk"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"PMM"``,
-        ``"EB"``; with *weights* also ``"GENQ"``. A sequence such as ``("REML", "DL")`` is a fallback chain (metafor's
-        ``method=c("REML", "DL")``): when an estimator does not converge, the next one is used, and
-        the result's ``notes`` say so.
+        ``"EB"``; with *weights* also ``"GENQ"`` and ``"GENQM"``. A sequence such as
+        ``("REML", "DL")`` is a fallback chain (metafor's ``method=c("REML", "DL")``): when an
+        estimator does not converge, the next one is used, and the result's ``notes`` say so.
     test : {"z", "knha"}
         Standard normal tests and intervals, or the Knapp-Hartung adjustment [2]_ with a t
         distribution on ``k - 1`` df (metafor's default form: the adjustment is not truncated).
