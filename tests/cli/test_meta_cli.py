@@ -107,7 +107,7 @@ MEAN_ARGS = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m
 @pytest.mark.parametrize(
     ("table", "args", "message"),
     [
-        ({**GOOD, "var": [0.01, 0.02, -0.1]}, YV, "row 3, field 'var': sampling variance must be >= 0 (got -0.1)"),
+        ({**GOOD, "var": [0.01, 0.02, -0.1]}, [*YV, "--method", "DL"], "row 3, field 'var': the DL estimator cannot"),
         ({**GOOD, "g": [0.1, "big", 0.9]}, YV, "row 2, field 'g': is not a number (got 'big')"),
         ({**GOOD, "g": [0.1, None, 0.9]}, [*YV, "--na-action", "fail"], "row 2, field 'g': is missing (na_action="),
         (GOOD, ["--yi", "g", "--vi", "v"], "field 'v': no such column; the columns are 'g', 'var'"),
@@ -512,12 +512,12 @@ def test_pmm_and_hsk_match_metafor(tmp_path, capsys, method, mods, test):
 
 def test_unknown_estimator_lists_pmm_and_hsk(tmp_path, capsys):
     path = _csv(tmp_path, {"yi": [0.1, 0.3, 0.5], "vi": [0.01, 0.02, 0.03]})
-    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--method", "GENQM"]) == 2
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--method", "GENQX"]) == 2
     err = capsys.readouterr().err
     assert "field 'method': must be one of" in err
     assert "'HSk'" in err
     assert "'PMM'" in err
-    assert "(got 'GENQM')" in err
+    assert "(got 'GENQX')" in err
     assert err.count("\n") == 1
 
 
@@ -545,6 +545,7 @@ def test_genq_with_a_weights_column_matches_metafor(tmp_path, capsys, mods, test
     ("extra", "message"),
     [
         ([], "field 'weights': GENQ needs weights"),
+        (["--method", "GENQM"], "field 'weights': GENQM needs weights"),
         (["--weights", "w"], "row 2, field 'w': must be finite and > 0 (got -1.0)"),
         (["--weights", "w", "--permutest", "10"], "field '--weights': user weights are for the model fit alone"),
         (["--weights", "nope"], "field 'nope': no such column"),
@@ -556,3 +557,48 @@ def test_genq_and_weights_errors_are_one_line(tmp_path, capsys, extra, message):
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+NEGATIVE = {c["id"]: c for c in json.loads((FIXTURES / "vi_negative.json").read_text())["cases"]}
+
+
+@pytest.mark.parametrize("case_id", ["two-intercept-REML-z", "two-mods-SJ-knha"])
+def test_negative_sampling_variances_are_set_to_zero_with_a_warning(tmp_path, capsys, case_id):
+    # R: rma(yi, vi[, mods = ~ x], method =, test =) with vi[2] and vi[5] negative: metafor constrains them to 0
+    # and warns (vi_negative.json); the CLI fits the same model and prints each warning as one line.
+    case = NEGATIVE[case_id]
+    table = {"g": case["yi"], "var": case["vi"]} | ({"x": case["x"]} if case["with_mods"] else {})
+    argv = ["meta", _csv(tmp_path, table), *YV, "--method", case["method"], "--test", case["test"]]
+    got, err = _json_and_warnings(capsys, [*argv, *(["--mod", "x"] if case["with_mods"] else [])])
+    assert "warning: negative sampling variances constrained to 0, as metafor (rows 2, 5)" in err.splitlines()
+    assert len(err.splitlines()) == len(case["warnings"])
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-6)
+    if case["with_mods"]:
+        assert got["beta"] == pytest.approx(case["beta"], rel=1e-6)
+        assert got["se"] == pytest.approx(case["se"], rel=1e-6)
+        assert got["QE"] is None
+    else:
+        assert (got["estimate"], got["se"]) == pytest.approx((case["beta"][0], case["se"][0]), rel=1e-6)
+        assert got["Q"] is None
+
+
+GENQM = {c["id"]: c for c in json.loads((FIXTURES / "genqm.json").read_text())["cases"]}
+
+
+@pytest.mark.parametrize(("mods", "test"), [(False, "z"), (True, "knha")])
+def test_genqm_with_a_weights_column_matches_metafor(tmp_path, capsys, mods, test):
+    # R: rma(yi, vi, weights = n1i + n2i, [mods = ~ duration,] method = "GENQM", test =) on dat.linde2005's log
+    # risk ratios (tools/metafor_reference_genqm.R), at metafor's default tol as the CLI.
+    data = GENQM["data-linde2005"]
+    case = GENQM[f"linde2005-default-{'mods' if mods else 'intercept'}-{test}"]
+    duration = [row[0] for row in data["mods"]]
+    path = _csv(tmp_path, {"yi": data["yi"], "vi": data["vi"], "n": data["weights"], "duration": duration})
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--weights", "n", "--method", "GENQM", "--test", test]
+    got = _json(capsys, [*argv, *(["--mod", "duration"] if mods else []), "--format", "json"])
+    assert got["method"] == "GENQM"
+    assert (got["tau2"], got["se_tau2"]) == pytest.approx((case["tau2"], case["se_tau2"]), rel=1e-6)
+    if mods:
+        assert got["beta"] == pytest.approx(case["beta"], rel=1e-6)
+        assert got["R2"] == pytest.approx(case["R2"], rel=1e-6)
+    else:
+        assert (got["estimate"], got["ci_lb"]) == pytest.approx((case["beta"][0], case["ci_lb"][0]), rel=1e-6)

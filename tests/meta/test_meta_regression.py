@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -76,7 +78,7 @@ def test_r2_is_none_when_the_model_without_moderators_fails():
     assert case["R2"] is None
     res = _fit(case)
     assert res.R2 is None
-    assert res.notes[0].startswith("R^2 is not available: the model without moderators did not converge (PM:")
+    assert res.notes[0].startswith("R^2 is not available: the model without moderators could not be fitted (PM:")
     assert "R^2 (amount of heterogeneity accounted for):            NA%" in res.summary().splitlines()
 
 
@@ -122,11 +124,12 @@ def test_only_redundant_moderators_are_an_input_error():
         ({"mods": [[1.0], [2.0]]}, r"field 'mods': needs one row per study \(13\)"),
         ({"mods": np.c_[np.arange(13.0), ["x"] + [1.0] * 12]}, r"row 1, field 'mod2': is not a number"),
         (
-            {"method": "GENQM"},
+            {"method": "GENQX"},
             r"field 'method': must be one of 'EE', 'FE', 'DL', 'HE', 'HS', 'HSk', 'SJ', 'ML', 'REML', 'PM', "
             r"'PMM', 'EB'",
         ),
         ({"method": "GENQ"}, r"field 'weights': GENQ needs weights"),
+        ({"method": "GENQM"}, r"field 'weights': GENQM needs weights"),
         ({"method": ()}, r"field 'method': needs at least one method"),
         ({"names": ["a"]}, r"field 'names': has 1 names for 2 moderators"),
     ],
@@ -215,3 +218,103 @@ def test_estimator_matrix_covers_pmm_hsk_and_genq():
     new = [c for c in cases if c["method"] != "REML"]
     assert all(c["tau2"] == 0 for c in new if c["data"] == "collins1985a")
     assert all(c["tau2"] > 0 for c in new if c["data"] != "collins1985a")
+
+
+VI_ZERO_MODS = load_cases("vi_zero_mods")  # by tools/metafor_reference_control.R
+ZERO_FIELDS = (*PER_COEF, "tau2", "se_tau2", "QM", "R2", "weights")
+
+
+@pytest.mark.parametrize("case", VI_ZERO_MODS, ids=case_id)
+def test_zero_sampling_variances_with_moderators_as_metafor(case):
+    # R: rma(yi, vi, mods = X, [weights = ni,] method =, test =) on proportions with vi = 0 (dat.pagliaro1992,
+    # dat.hasselblad1998) and a constructed set: HE, SJ, ML, REML, EB and GENQ are fitted (QE, I2, H2 NA, with
+    # metafor's two warnings, ours one for one); DL, HS, HSk, PM and PMM stop, EE and FE divide by 0, in a
+    # chain too when reached. Where the model without moderators stops, R^2 is NA (and we say so).
+    method = case["method"][0] if len(case["method"]) == 1 else tuple(case["method"])
+    x = np.array(case["X"])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is not None:
+            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+                meta_regression(case["yi"], case["vi"], x, weights=case["weights_given"], method=method,
+                                test=case["test"])  # fmt: skip
+        else:
+            res = meta_regression(case["yi"], case["vi"], x, weights=case["weights_given"], method=method,
+                                  test=case["test"])  # fmt: skip
+    if case["error"] is not None:
+        assert not record
+        return
+    assert len(record) == len(case["warnings"]) + (case["R2"] is None)
+    got = res.to_dict()
+    for field in ZERO_FIELDS:
+        if case[field] is None:
+            assert got[field] is None, field
+        else:
+            assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
+    assert got["QM_pval"] == pytest.approx(case["QMp"], rel=TOL["pval"], abs=1e-12)
+    assert (res.QE, res.QE_pval, res.I2, res.H2) == (None, None, None, None)
+    assert "not available (a sampling variance is 0)" in res.summary()
+    json.dumps(got, allow_nan=False)
+
+
+def test_zero_variance_matrix_covers_every_method_and_both_tests():
+    fitted = {(c["method"][0], c["test"]) for c in VI_ZERO_MODS if c["error"] is None and len(c["method"]) == 1}
+    refused = {(c["method"][0], c["test"]) for c in VI_ZERO_MODS if c["error"] is not None and len(c["method"]) == 1}
+    both = ("z", "knha")
+    assert fitted == {(m, t) for m in ("HE", "SJ", "ML", "REML", "EB", "GENQ") for t in both}
+    assert refused == {(m, t) for m in ("EE", "FE", "DL", "HS", "HSk", "PM", "PMM") for t in both}
+    assert any(c["R2"] is None for c in VI_ZERO_MODS if c["error"] is None)
+
+
+@pytest.mark.parametrize("case", [c for c in load_cases("vi_negative") if c["with_mods"]], ids=case_id)
+def test_negative_sampling_variances_with_moderators_as_metafor(case):
+    # R: rma(yi, vi, mods = ~ x, method =, test =) with two of six vi negative, and all six: set to 0 with
+    # metafor's warning, then fitted or refused as vi = 0 (vi_negative.json, tools/metafor_reference_control.R).
+    args = (case["yi"], case["vi"], np.array(case["x"]))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is not None:
+            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+                meta_regression(*args, method=case["method"], test=case["test"])
+        else:
+            res = meta_regression(*args, method=case["method"], test=case["test"])
+    if case["error"] is not None:
+        assert not record
+        return
+    assert len(record) == len(case["warnings"]) + (case["R2"] is None)
+    assert "negative sampling variances constrained to 0, as metafor (rows " in str(record[1].message)
+    got = res.to_dict()
+    for field in ZERO_FIELDS:
+        if case[field] is None:
+            assert got[field] is None, field
+        else:
+            assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
+    assert (res.QE, res.I2, res.H2) == (None, None, None)
+
+
+GENQM_CASES = load_cases("genqm")  # by tools/metafor_reference_genqm.R
+GENQM_DATA = {c["id"].removeprefix("data-"): c for c in GENQM_CASES if c["kind"] == "data"}
+
+
+@pytest.mark.parametrize("case", [c for c in GENQM_CASES if c["kind"] == "rma" and c["with_mods"]], ids=case_id)
+def test_genqm_meta_regressions_match_metafor(case):
+    # R: rma(yi, vi, weights=, mods=, method="GENQM", test=, control=list(tol=)); weights(res), rstandard(res)$se
+    data = GENQM_DATA[case["data"]]
+    res = meta_regression(data["yi"], data["vi"], data["mods"], weights=data["weights"], names=data["names"],
+                          method="GENQM", test=case["test"], control={"tol": case["tol"]})  # fmt: skip
+    got = res.to_dict()
+    for field in PER_COEF:
+        assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
+    fields = {"tau2": "tau2", "se_tau2": "se_tau2", "I2": "I2", "H2": "H2", "R2": "R2", "QE": "QE"}
+    fields |= {"QE_pval": "QEp", "QM": "QM", "QM_pval": "QMp"}
+    for ours, theirs in fields.items():
+        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
+    assert got["resid_se"] == pytest.approx(case["resid_se"], rel=TOL["est"])
+    assert res.summary().startswith(f"Mixed-Effects Model (k = {len(data['yi'])}; tau^2 estimator: GENQM)")
+
+
+def test_genqm_matrix_covers_three_data_sets_both_tests_and_both_tolerances():
+    cases = [c for c in GENQM_CASES if c["kind"] == "rma"]
+    combos = {(c["data"], c["with_mods"], c["test"], c["tol"]) for c in cases}
+    assert len(combos) == len(cases) == len(GENQM_DATA) * 2 * 2 * 2 == 24

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from metafor_fixtures import load_cases
 
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import (
     forest_plot,
     funnel_plot,
@@ -478,3 +478,19 @@ def test_forest_plot_ilab_columns_sit_in_each_study_row_and_favours_under_the_ax
 def test_forest_plot_ilab_needs_one_value_per_study():
     with pytest.raises(InputError, match=r"ilab.*one value per study \(13\), got 2"):
         forest_plot(random_effects(BCG["yi"], BCG["vi"]), ilab={"n": [1, 2]})
+
+
+def test_forest_with_a_zero_sampling_variance_says_q_is_not_available():
+    # R: rma(yi, vi[, mods = ~ trt], method = "REML") on proportions with vi = 0 (vi_zero_mods.json): QE, I^2 and
+    # H^2 are NA, which metafor's forest leaves out; the plot says so instead of printing a number.
+    case = next(c for c in load_cases("vi_zero_mods") if c["id"] == "pagliaro1992-REML-z")
+    with pytest.warns(SecretomeWarning):
+        pooled = random_effects(case["yi"], case["vi"])
+    with pytest.warns(SecretomeWarning):
+        regression = meta_regression(case["yi"], case["vi"], np.array(case["X"]))
+    assert _text_of(_by_id(forest_plot(pooled))["heterogeneity"]) == (
+        f"Heterogeneity: τ² = {pooled.tau2:.2f}; I² and Q not available (a sampling variance is 0)"
+    )
+    assert _text_of(_by_id(forest_plot(regression))["heterogeneity"]) == (
+        f"Residual heterogeneity: τ² = {case['tau2']:.2f}; I² and QE not available (a sampling variance is 0)"
+    )

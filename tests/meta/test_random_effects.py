@@ -117,7 +117,10 @@ def test_one_study_equal_effects_is_the_study_itself():
     ("kwargs", "message"),
     [
         ({"yi": [], "vi": []}, r"field 'yi': needs at least 1 study \(got 0\)"),
-        ({"vi": [0.1, -0.1, 0.1]}, r"row 2, field 'vi': sampling variance must be >= 0 \(got -0.1\)"),
+        (
+            {"vi": [0.1, -0.1, 0.1], "method": "DL"},
+            r"row 2, field 'vi': the DL estimator cannot be used when a sampling .* \(metafor stops too\)$",
+        ),
         ({"yi": [0.1, "?", 0.3]}, r"row 2, field 'yi': is not a number \(got '\?'\)"),
         ({"method": "reml"}, r"field 'method': must be one of 'EE', 'FE', .* in random_effects \(got 'reml'\)"),
         ({"method": ()}, r"field 'method': needs at least one method"),
@@ -148,8 +151,9 @@ VI_ZERO = load_cases("vi_zero")  # by tools/metafor_reference_control.R
 
 @pytest.mark.parametrize("case", VI_ZERO, ids=case_id)
 def test_zero_sampling_variances_as_metafor(case):
-    # R: rma(yi, vi, method=) with one vi = 0, and with every vi = 0: HE, SJ, ML, REML and EB are fitted
-    # (QE, I2, H2 are NA, with a warning unless every vi is 0); DL, HS and PM stop; EE and FE divide by 0.
+    # R: rma(yi, vi, method=[, weights = ni for GENQ]) with one vi = 0, and with every vi = 0: HE, SJ, ML, REML, EB
+    # and GENQ are fitted (QE, I2, H2 are NA, with a warning unless every vi is 0); DL, HS, HSk, PM and PMM stop;
+    # EE and FE divide by 0.
     # metafor's warnings ("There are outcomes with non-positive sampling variances.", "Cannot compute
     # Q-test, I^2, or H^2 ...") are ours, one for one, in our words, where it fits; where it stops, our
     # error comes alone (one line in the CLI).
@@ -157,9 +161,9 @@ def test_zero_sampling_variances_as_metafor(case):
         warnings.simplefilter("always", SecretomeWarning)
         if case["error"] is not None:
             with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
-                random_effects(case["yi"], case["vi"], method=case["method"])
+                random_effects(case["yi"], case["vi"], weights=case["weights"], method=case["method"])
         else:
-            res = random_effects(case["yi"], case["vi"], method=case["method"])
+            res = random_effects(case["yi"], case["vi"], weights=case["weights"], method=case["method"])
     if case["error"] is not None:
         assert not record
         return
@@ -169,6 +173,14 @@ def test_zero_sampling_variances_as_metafor(case):
     assert (res.Q, res.Q_pval, res.I2, res.H2, res.tau2_lb) == (None, None, None, None, None)
     assert "not available" in res.summary()
     json.dumps(res.to_dict(), allow_nan=False)
+
+
+def test_zero_variance_cases_cover_every_method():
+    # Every estimator random_effects takes, with one vi = 0 and with all: fitted or refused as metafor.
+    methods = {"EE", "FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM", "PMM", "GENQ"}
+    assert {(c["zeros"], c["method"]) for c in VI_ZERO} == {(z, m) for z in ("one", "all") for m in methods}
+    refused = {c["method"] for c in VI_ZERO if c["error"] is not None}
+    assert refused == {"EE", "FE", "DL", "HS", "HSk", "PM", "PMM"}
 
 
 # ---- PMM, HSk, GENQ and user weights on data sets the other fixtures do not use --------------------------
@@ -238,3 +250,70 @@ def test_post_fit_analyses_refuse_a_fit_with_user_weights():
     fit = random_effects(data["yi"], data["vi"], method="DL")
     same = random_effects(data["yi"], data["vi"], weights=[3 / (v + fit.tau2) for v in data["vi"]], method="DL")
     assert predict(same).pred == pytest.approx(predict(fit).pred, rel=1e-12)
+
+
+VI_NEGATIVE = load_cases("vi_negative")  # by tools/metafor_reference_control.R
+
+
+@pytest.mark.parametrize("case", [c for c in VI_NEGATIVE if not c["with_mods"]], ids=case_id)
+def test_negative_sampling_variances_are_constrained_to_zero_as_metafor(case):
+    # R: rma(yi, vi, method =, test =) with two of six vi negative, and all six: metafor sets them to 0 with a
+    # warning ("Negative sampling variances constrained to zero."), after "There are outcomes with non-positive
+    # sampling variances.", and then fits or stops as with vi = 0. Our warnings are metafor's, one for one.
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is not None:
+            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+                random_effects(case["yi"], case["vi"], method=case["method"], test=case["test"])
+        else:
+            res = random_effects(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    if case["error"] is not None:
+        assert not record
+        return
+    assert len(record) == len(case["warnings"])
+    assert any(str(w.message).startswith("negative sampling variances constrained to 0") for w in record)
+    assert res.vi == tuple(max(v, 0.0) for v in case["vi"])
+    assert res.estimate == pytest.approx(case["beta"][0], rel=TOL["est"])
+    for field in ("se", "ci_lb", "ci_ub", "pval"):
+        assert getattr(res, field) == pytest.approx(case[field][0], rel=TOL["est"]), field
+    for field in ("tau2", "se_tau2"):
+        assert getattr(res, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert (res.Q, res.I2, res.H2) == (case["QE"], case["I2"], case["H2"]) == (None, None, None)
+
+
+# ---- GENQM (fixtures by tools/metafor_reference_genqm.R) -------------------------------------------------------
+
+GENQM_CASES = load_cases("genqm")
+GENQM_DATA = {c["id"].removeprefix("data-"): c for c in GENQM_CASES if c["kind"] == "data"}
+
+
+@pytest.mark.parametrize("case", [c for c in GENQM_CASES if c["kind"] == "rma" and not c["with_mods"]], ids=case_id)
+def test_genqm_matches_metafor(case):
+    # R: rma(yi, vi, weights=, method="GENQM", test=, control=list(tol=)); predict(res), weights(res) on
+    # dat.mcdaniel1994, dat.linde2005 and dat.lehmann2018, at metafor's default tol (uniroot's iterates, step
+    # for step) and at 1e-12.
+    data = GENQM_DATA[case["data"]]
+    res = random_effects(data["yi"], data["vi"], weights=data["weights"], method="GENQM", test=case["test"],
+                         control={"tol": case["tol"]})  # fmt: skip
+    got = res.to_dict()
+    for ours, theirs in ESTIMATOR_FIELDS.items():
+        assert got[ours] == pytest.approx(case[theirs][0], rel=TOL["est"], abs=1e-12), ours
+    heterogeneity = {"tau2": "tau2", "se_tau2": "se_tau2", "Q": "QE", "Q_pval": "QEp", "I2": "I2", "H2": "H2"}
+    for ours, theirs in (heterogeneity | {"pi_lb": "pi_lb", "pi_ub": "pi_ub"}).items():
+        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
+    assert res.summary().startswith(f"Random-Effects Model (k = {len(data['yi'])}; tau^2 estimator: GENQM)")
+    assert res.to_frame().loc[0, "method"] == "GENQM"
+
+
+def test_genqm_needs_weights():
+    data = GENQM_DATA["linde2005"]
+    with pytest.raises(InputError, match=r"field 'weights': GENQM needs weights"):
+        random_effects(data["yi"], data["vi"], method="GENQM")
+
+
+def test_genqm_with_a_too_small_tau2_max_says_so():
+    # metafor: "Value of 'tau2.max' too low. Try increasing 'tau2.max' or switch to another 'method'."
+    data = GENQM_DATA["linde2005"]
+    with pytest.raises(ConvergenceError, match=r"GENQM: the generalised Q is still above its median at tau\^2 = "):
+        random_effects(data["yi"], data["vi"], weights=data["weights"], method="GENQM", control={"tau2_max": 0.01})

@@ -189,3 +189,25 @@ def test_pmm_lies_above_pm():
     # The median of chi^2(k - 1) is below its mean k - 1, and Q falls in tau^2: PMM's root lies above PM's.
     yi, vi = NEW_DATA["craft2003"]["yi"], NEW_DATA["craft2003"]["vi"]
     assert _tau2.tau2_pmm(yi, vi) > _tau2.tau2_pm(yi, vi) > 0
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in load_cases("genqm") if c["kind"] == "rma" and not c["with_mods"] and c["test"] == "z"],
+    ids=case_id,
+)
+def test_genqm_matches_metafor(case):
+    # R: rma(yi, vi, weights=, method="GENQM", control=list(tol=))$tau2 (tools/metafor_reference_genqm.R)
+    data = next(c for c in load_cases("genqm") if c["id"] == f"data-{case['data']}")
+    tau2 = _tau2.tau2_genqm(data["yi"], data["vi"], data["weights"], control={"tol": case["tol"]})
+    assert tau2 == pytest.approx(case["tau2"], rel=TOL["var"], abs=1e-12)
+
+
+def test_genqm_with_inverse_variance_weights_is_the_median_unbiased_q_estimator():
+    # With a_i = 1/v_i the generalised Q is Cochran's Q; at GENQM's tau^2 its distribution has Q as median,
+    # and GENQM lies above GENQ there (the median of a positive quadratic form lies below its mean).
+    data = next(c for c in load_cases("genqm") if c["id"] == "data-lehmann2018")
+    yi, vi = np.array(data["yi"]), np.array(data["vi"])
+    a = 1 / vi
+    tau2 = _tau2.tau2_genqm(yi, vi, a, control={"tol": 1e-12})
+    assert tau2 > _tau2.tau2_genq(yi, vi, a) > 0

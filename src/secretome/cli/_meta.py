@@ -69,13 +69,13 @@ def meta(
     method: Annotated[
         str,
         typer.Option(
-            help="EE, FE, DL, REML, ML, PM, PMM, EB, SJ, HE, HS, HSk, GENQ (needs --weights); a fallback chain "
+            help="EE, FE, DL, REML, ML, PM, PMM, EB, SJ, HE, HS, HSk, GENQ, GENQM (need --weights); a fallback chain "
             "as REML,DL; or MH, PETO (Mantel-Haenszel, Peto) for counts."
         ),
     ] = "REML",
     weights: Annotated[
         str | None,
-        typer.Option(help="Column of user weights for the model fit (metafor's weights); GENQ's a_i."),
+        typer.Option(help="Column of user weights for the model fit (metafor's weights); GENQ's and GENQM's a_i."),
     ] = None,
     test: Annotated[str, typer.Option(help="z or knha (Knapp-Hartung); z or t with --cluster.")] = "z",
     mod: Annotated[

@@ -11,9 +11,10 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from secretome.errors import ConvergenceError, SecretomeWarning, check_choice
+from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray, check_level, study_labels
 from secretome.meta._least_squares import weighted_least_squares
+from secretome.meta._notes import warn_note
 from secretome.meta._random_effects import METHODS, ModelMethod
 from secretome.meta._regression_design import model_matrix
 from secretome.meta._results import MetaRegressionResult
@@ -21,11 +22,12 @@ from secretome.meta._tau2 import (
     EQUAL_METHODS,
     Control,
     Projection,
+    WeightedMethod,
     fit_chain,
     intercept,
     method_chain,
+    model_inputs,
     user_weights,
-    validated,
 )
 
 __all__ = ["REGRESSION_METHODS", "meta_regression"]
@@ -40,7 +42,7 @@ def meta_regression(
     mods: ArrayLike | pd.DataFrame,
     *,
     weights: ArrayLike | None = None,
-    method: ModelMethod | Literal["GENQ"] | Sequence[ModelMethod | Literal["GENQ"]] = "REML",
+    method: ModelMethod | WeightedMethod | Sequence[ModelMethod | WeightedMethod] = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
@@ -52,7 +54,12 @@ def meta_regression(
     Parameters
     ----------
     yi, vi : array_like
-        Effect sizes and sampling variances (> 0), one per study.
+        Effect sizes and sampling variances, one per study. As metafor's ``rma.uni``, a
+        negative variance is set to 0, with a warning naming its rows; a variance of 0 is fitted by
+        HE, SJ, ML, REML, EB, GENQ and GENQM (QE, its p-value, I^2 and H^2 are then ``None``, with a
+        warning naming the rows unless every variance was given as 0) and refused by DL, HS, HSk,
+        PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0),
+        also when a fallback chain reaches them (metafor stops there too).
     mods : array_like or pandas.DataFrame
         Moderators, one row per study and one column per moderator, without the intercept (it is
         added, as metafor does). Code a factor as dummy columns (``pandas.get_dummies(...,
@@ -63,11 +70,12 @@ def meta_regression(
         :math:`(X'AX)^{-1}X'AMAX(X'AX)^{-1}`, :math:`M = \mathrm{diag}(v_i + \hat\tau^2)`
         (Knapp-Hartung scales it by the factor of the inverse-variance fit; R^2 refits the model
         without moderators with the same weights; EE/FE's R^2 is that of ``lm`` with them), as
-        metafor. Required by ``method="GENQ"`` (see :func:`~secretome.meta.tau2_genq`).
+        metafor. Required by ``method="GENQ"`` and ``"GENQM"`` (see :func:`~secretome.meta.tau2_genq`,
+        :func:`~secretome.meta.tau2_genqm`).
     method : str or sequence of str
         ``"EE"``/``"FE"`` (equal/fixed-effects meta-regression) or the residual tau^2 estimator:
         ``"DL"``, ``"HE"``, ``"HS"``, ``"HSk"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"PMM"``,
-        ``"EB"``; with *weights* also ``"GENQ"``. A sequence such as ``("REML", "DL")`` is a fallback
+        ``"EB"``; with *weights* also ``"GENQ"`` and ``"GENQM"``. A sequence such as ``("REML", "DL")`` is a fallback
         chain (metafor's ``method=c("REML", "DL")``): when an estimator does not converge the next one is used, and
         ``method`` and ``notes`` of the result say so.
     test : {"z", "knha"}
@@ -99,7 +107,8 @@ def meta_regression(
     Raises
     ------
     InputError
-        A bad cell (row and column named), no more studies than
+        A bad cell (row and column named), a variance of 0 (or below) where it cannot be fitted
+        (as above), no more studies than
         coefficients (so no k = 2 model with a moderator: metafor stops there too for every
         tau^2 estimator), an unknown method or test, a level outside (0, 1), labels of the wrong
         length.
@@ -158,7 +167,7 @@ def meta_regression(
     methods = method_chain(method, "meta_regression", weighted=weights is not None)
     check_choice("test", test, ("z", "knha"), owner="meta_regression")
     check_level(level)
-    y, v = validated(yi, vi)
+    y, v, vi_notes = model_inputs(yi, vi)
     k = y.size
     a = None if weights is None else user_weights(weights, k)
     x, coef_names = model_matrix(mods, k, names)
@@ -168,9 +177,10 @@ def meta_regression(
     notes: list[str] = []
 
     used, fit = fit_chain(methods, y, v, x, ctl, notes, a)
+    for note in vi_notes:
+        warn_note(notes, note)
     if test == "knha" and used in EQUAL_METHODS:
-        notes.append(f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
-        warnings.warn(notes[-1], SecretomeWarning, stacklevel=2)
+        warn_note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
     tau2 = fit.tau2
 
     w = 1 / (v + tau2)
@@ -188,15 +198,25 @@ def meta_regression(
         df = k - p
     coefficients, crit = coefficient_tests(beta, vb, df, level)
 
-    proj = Projection(1 / v, x)
-    qe = max(0.0, proj.quad(y))
-    vt = (k - p) / proj.trace()
-    r2: float | None
-    if used in EQUAL_METHODS:
-        i2, h2 = max(0.0, 100 * (qe - (k - p)) / qe) if qe > 0 else 0.0, qe / (k - p)
-        r2 = _adjusted_r2(y, proj.w, qe, k, p) if a is None else _adjusted_r2(y, a, Projection(a, x).quad(y), k, p)
-    else:
-        i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
+    qe: float | None = None
+    i2: float | None = None
+    h2: float | None = None
+    r2: float | None = None
+    if v.all():
+        proj = Projection(1 / v, x)
+        qe = max(0.0, proj.quad(y))
+        vt = (k - p) / proj.trace()
+        if used in EQUAL_METHODS:
+            # EE and FE have stopped before this when a vi is 0 (a weight 1/0), as metafor.
+            i2, h2 = max(0.0, 100 * (qe - (k - p)) / qe) if qe > 0 else 0.0, qe / (k - p)
+            r2 = _adjusted_r2(y, proj.w, qe, k, p) if a is None else _adjusted_r2(y, a, Projection(a, x).quad(y), k, p)
+        else:
+            i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
+    elif vi_notes:
+        # metafor's rma.uni: QE, I^2 and H^2 need 1/vi. It warns unless every vi was given as 0, which is when
+        # model_inputs has a note too.
+        warn_note(notes, "QE-test, I^2 and H^2 cannot be computed when a sampling variance is 0")
+    if used not in EQUAL_METHODS:
         r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes, a)
 
     return MetaRegressionResult(
@@ -211,7 +231,7 @@ def meta_regression(
         R2=r2,
         QE=qe,
         QE_df=k - p,
-        QE_pval=float(stats.chi2.sf(qe, k - p)),
+        QE_pval=None if qe is None else float(stats.chi2.sf(qe, k - p)),
         method=used,
         test=test,
         level=level,
@@ -313,15 +333,16 @@ def _pseudo_r2(
     """Percent of tau^2 accounted for, against the model without moderators (metafor's R^2).
 
     metafor refits that model with the method used and the rest of its chain, the same control and
-    its warnings suppressed; when the refit fails it reports R^2 as NA (here ``None``, with a note).
+    its warnings suppressed; when the refit fails (it does not converge, or its tau^2 of 0 meets a
+    sampling variance of 0) it reports R^2 as NA (here ``None``, with a note).
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SecretomeWarning)
             _, fit0 = fit_chain(chain, y, v, intercept(y.size), ctl, [], weights)
-    except ConvergenceError as exc:
-        notes.append(f"R^2 is not available: the model without moderators did not converge ({exc})")
-        warnings.warn(notes[-1], SecretomeWarning, stacklevel=3)
+    except (ConvergenceError, InputError) as exc:
+        reason = f"R^2 is not available: the model without moderators could not be fitted ({exc})"
+        warn_note(notes, reason, stacklevel=4)
         return None
     tau2_0 = fit0.tau2
     return 0.0 if tau2_0 == 0 else max(0.0, 100 * (tau2_0 - tau2) / tau2_0)

@@ -347,6 +347,8 @@ def _heterogeneity_text(fit: RandomEffectsResult) -> str:
     # What RevMan and metafor's subgroup forest examples print under a diamond; 2 decimals, as
     # forest's annotations (I^2 with 1, as it is a percentage).
     tau2 = f"τ² = {fit.tau2:.2f}; " if fit.is_random else ""
+    if fit.Q is None or fit.Q_pval is None:
+        return f"Heterogeneity: {tau2}I² and Q not available (a sampling variance is 0)"
     return f"Heterogeneity: {tau2}I² = {fit.I2:.1f}%; Q = {fit.Q:.2f}, df = {fit.Q_df}, {_p_short(fit.Q_pval)}"
 
 
@@ -367,6 +369,8 @@ def _residual_text(fit: MetaRegressionResult | MultilevelRegressionResult) -> st
     if isinstance(fit, MultilevelRegressionResult):
         return _multilevel_text(fit)
     tau2 = "" if fit.method in ("EE", "FE") else f"τ² = {fit.tau2:.2f}; "
+    if fit.QE is None or fit.QE_pval is None:
+        return f"Residual heterogeneity: {tau2}I² and QE not available (a sampling variance is 0)"
     qe = f"QE = {fit.QE:.2f}, df = {fit.QE_df}, {_p_short(fit.QE_pval)}"
     return f"Residual heterogeneity: {tau2}I² = {fit.I2:.1f}%; {qe}"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Literal, get_args
 
@@ -11,8 +10,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from secretome.errors import InputError, SecretomeWarning, check_choice
+from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, check_level, study_labels
+from secretome.meta._notes import warn_note
 from secretome.meta._q_profile import q_profile
 from secretome.meta._results import RandomEffectsResult
 from secretome.meta._tau2 import (
@@ -21,12 +21,12 @@ from secretome.meta._tau2 import (
     EqualMethod,
     Projection,
     Tau2Method,
-    check_zero_variances,
+    WeightedMethod,
     fit_chain,
     intercept,
     method_chain,
+    model_inputs,
     user_weights,
-    validated,
 )
 
 __all__ = ["METHODS", "ModelMethod", "random_effects"]
@@ -42,7 +42,7 @@ def random_effects(
     vi: ArrayLike,
     *,
     weights: ArrayLike | None = None,
-    method: ModelMethod | Literal["GENQ"] | Sequence[ModelMethod | Literal["GENQ"]] = "REML",
+    method: ModelMethod | WeightedMethod | Sequence[ModelMethod | WeightedMethod] = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
@@ -54,22 +54,26 @@ def random_effects(
     ----------
     yi, vi : array_like
         Effect sizes and their sampling variances, one per study. As metafor's ``rma.uni``, a
-        variance of 0 is fitted by HE, SJ, ML, REML and EB (Q, I^2, H^2 and the Q-profile CI are
-        then ``None``, with a warning unless every variance is 0) and refused by DL, HS, HSk, PM and PMM, and
-        wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0).
+        negative variance is set to 0, with a warning naming its rows; a variance of 0 is fitted by
+        HE, SJ, ML, REML, EB, GENQ and GENQM (Q, I^2, H^2 and the Q-profile CI are then ``None``, with a
+        warning naming the rows unless every variance was given as 0) and refused by DL, HS, HSk,
+        PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0),
+        also when a fallback chain reaches them (metafor stops there too).
     weights : array_like, optional
         User weights ``a_i`` (finite, > 0), metafor's ``weights``: the estimate is then
         :math:`\sum a_i y_i / \sum a_i` with the variance
         :math:`\sum a_i^2 (v_i + \hat\tau^2) / (\sum a_i)^2` (Knapp-Hartung scales it by the
         factor of the inverse-variance fit, as metafor), and ``weights`` in the result are these.
-        Required by ``method="GENQ"``, the generalised Q-statistic estimator [6]_ [7]_; the other
+        Required by ``method="GENQ"``, the generalised Q-statistic estimator [6]_ [7]_, and by
+        ``"GENQM"``, its median-unbiased form (tau^2 where Q_a is the median of its distribution,
+        Jackson et al. 2014 [7]_; see :func:`~secretome.meta.tau2_genqm`); the other
         estimators of tau^2 do not use them.
     method : str or sequence of str
         ``"EE"`` (equal effects) or ``"FE"`` (fixed effects): tau^2 = 0; or a tau^2 estimator,
         ``"DL"``, ``"HE"``, ``"HS"``, ``"HSk"``, ``"SJ"``, ``"ML"``, ``"REML"``, ``"PM"``, ``"PMM"``,
-        ``"EB"``; with *weights* also ``"GENQ"``. A sequence such as ``("REML", "DL")`` is a fallback chain (metafor's
-        ``method=c("REML", "DL")``): when an estimator does not converge, the next one is used, and
-        the result's ``notes`` say so.
+        ``"EB"``; with *weights* also ``"GENQ"`` and ``"GENQM"``. A sequence such as
+        ``("REML", "DL")`` is a fallback chain (metafor's ``method=c("REML", "DL")``): when an
+        estimator does not converge, the next one is used, and the result's ``notes`` say so.
     test : {"z", "knha"}
         Standard normal tests and intervals, or the Knapp-Hartung adjustment [2]_ with a t
         distribution on ``k - 1`` df (metafor's default form: the adjustment is not truncated).
@@ -96,7 +100,8 @@ def random_effects(
     Raises
     ------
     InputError
-        A bad cell (row and field named), ``vi < 0`` (or 0, as above), no study, an
+        A bad cell (row and field named), a variance of 0 (or below) where it cannot be fitted (as
+        above), no study, an
         unknown method or test, a level outside (0, 1), labels of the wrong length.
     ConvergenceError
         The last estimator of the chain did not converge.
@@ -156,7 +161,7 @@ def random_effects(
     methods = method_chain(method, "random_effects", weighted=weights is not None)
     check_choice("test", test, ("z", "knha"), owner="random_effects")
     check_level(level)
-    y, v = validated(yi, vi, zero_vi=True)
+    y, v, vi_notes = model_inputs(yi, vi)
     a = None if weights is None else user_weights(weights, y.size)
     k = y.size
     if k < 1:
@@ -164,15 +169,14 @@ def random_effects(
     names = study_labels(labels, k)
     ctl = Control.from_mapping(control)
     notes: list[str] = []
-    zero_vi = check_zero_variances(methods, v)
 
     used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes, a)
-    if zero_vi is not None:
-        _note(notes, zero_vi)
+    for note in vi_notes:
+        warn_note(notes, note)
     if test == "knha" and used in EQUAL_METHODS:
-        _note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
+        warn_note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
     if test == "knha" and k < 2:
-        _note(notes, "test='knha' needs k >= 2; used test='z' (as metafor)")
+        warn_note(notes, "test='knha' needs k >= 2; used test='z' (as metafor)")
         test = "z"
 
     w = 1 / (v + fit.tau2)
@@ -190,7 +194,7 @@ def random_effects(
         # metafor sets the factor to 0 when the weighted RSS is at rounding level (identical
         # effects); the SE is then 0, which we report loudly rather than as a silent artefact.
         if rss <= np.finfo(np.float64).eps:
-            _note(notes, "Knapp-Hartung factor is 0 (the weighted residuals are all 0), so SE = 0 as metafor")
+            warn_note(notes, "Knapp-Hartung factor is 0 (the weighted residuals are all 0), so SE = 0 as metafor")
             rss = 0.0
         var *= rss / (k - 1)
         df = k - 1
@@ -204,10 +208,11 @@ def random_effects(
     if v.all():
         q, q_pval, i2, h2, vt = _heterogeneity(y, v, fit.tau2, random=used not in EQUAL_METHODS)
     else:
-        # metafor's rma.uni: Q, I^2 and H^2 (and so the Q-profile CI) need 1/vi; it warns unless every vi is 0.
+        # metafor's rma.uni: Q, I^2 and H^2 (and so the Q-profile CI) need 1/vi. It warns unless every vi was
+        # given as 0, which is when model_inputs has a note too.
         q = q_pval = i2 = h2 = None
-        if v.any():
-            _note(notes, "Q-test, I^2, H^2 and the Q-profile CI cannot be computed when a sampling variance is 0")
+        if vi_notes:
+            warn_note(notes, "Q-test, I^2, H^2 and the Q-profile CI cannot be computed when a sampling variance is 0")
     pi_lb = pi_ub = None
     if used not in EQUAL_METHODS:
         half = crit * math.sqrt(var + fit.tau2)
@@ -244,11 +249,6 @@ def random_effects(
         labels=names,
         notes=(*notes, *fit.notes),
     )
-
-
-def _note(notes: list[str], text: str) -> None:
-    notes.append(text)
-    warnings.warn(text, SecretomeWarning, stacklevel=3)
 
 
 def _heterogeneity(

@@ -149,13 +149,14 @@ class MetaRegressionResult(Result):
         Residual df ``k - p`` of the t and F tests for knha; ``None`` for z.
     tau2, se_tau2 : float
         Residual between-study variance and its SE (0 and ``None`` for EE/FE).
-    I2, H2 : float
+    I2, H2 : float or None
         Residual heterogeneity / unaccounted variability (percent), unaccounted / sampling variability.
     R2 : float or None
         Percent of tau^2 accounted for by the moderators (EE/FE: adjusted R^2 of the WLS fit);
-        ``None`` when the model without moderators did not converge (metafor's ``NA``).
-    QE, QE_df, QE_pval : float, int, float
-        Test for residual heterogeneity.
+        ``None`` when the model without moderators could not be fitted (metafor's ``NA``).
+    QE, QE_df, QE_pval : float or None, int, float or None
+        Test for residual heterogeneity. QE, QE_pval, I2 and H2 are ``None`` when a sampling
+        variance is 0 (metafor's NA).
     QM, QM_df, QM_pval : float, tuple of int, float
         Omnibus test of the moderators (chi-square with ``QM_df = (m,)``; F with ``(m, k - p)``).
     method, test, level, iterations, notes
@@ -189,12 +190,12 @@ class MetaRegressionResult(Result):
     df: int | None
     tau2: float
     se_tau2: float | None
-    I2: float
-    H2: float
+    I2: float | None
+    H2: float | None
     R2: float | None
-    QE: float
+    QE: float | None
     QE_df: int
-    QE_pval: float
+    QE_pval: float | None
     QM: float
     QM_df: tuple[int, ...]
     QM_pval: float
@@ -228,14 +229,21 @@ class MetaRegressionResult(Result):
                 f"tau (square root of estimated tau^2 value):             {math.sqrt(self.tau2):.4f}",
             ]
         r2 = "NA" if self.R2 is None else f"{self.R2:.2f}"
-        lines += [
-            f"I^2 (residual heterogeneity / unaccounted variability): {self.I2:.2f}%",
-            f"H^2 (unaccounted variability / sampling variability):   {self.H2:.2f}",
-            f"R^2 (amount of heterogeneity accounted for):            {r2}%",
-            "",
-            "Test for Residual Heterogeneity:",
-            f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {format_p(self.QE_pval, equals=True)}",
-        ]
+        if self.QE is None or self.QE_pval is None:
+            # metafor prints neither when a sampling variance is 0 (its QE, I2 and H2 are NA).
+            lines += [
+                f"R^2 (amount of heterogeneity accounted for):            {r2}%",
+                "I^2, H^2 and the test for residual heterogeneity: not available (a sampling variance is 0)",
+            ]
+        else:
+            lines += [
+                f"I^2 (residual heterogeneity / unaccounted variability): {self.I2:.2f}%",
+                f"H^2 (unaccounted variability / sampling variability):   {self.H2:.2f}",
+                f"R^2 (amount of heterogeneity accounted for):            {r2}%",
+                "",
+                "Test for Residual Heterogeneity:",
+                f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {format_p(self.QE_pval, equals=True)}",
+            ]
         lines += moderator_lines(self)
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)

@@ -27,7 +27,7 @@ from secretome.meta._plots import regression_plot
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult, subgroups
-from secretome.meta._tau2 import check_limits
+from secretome.meta._tau2 import WeightedMethod, check_limits
 
 __all__ = ["meta_from_csv", "meta_from_table", "regression_plot_from_csv"]
 
@@ -47,7 +47,7 @@ def meta_from_table(
     cluster: str | None = None,
     shared_control: str | None = None,
     weights: str | None = None,
-    method: ModelMethod | Literal["GENQ"] | Sequence[ModelMethod | Literal["GENQ"]] = "REML",
+    method: ModelMethod | WeightedMethod | Sequence[ModelMethod | WeightedMethod] = "REML",
     test: Literal["z", "knha", "t"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
@@ -86,7 +86,7 @@ def meta_from_table(
         group share it, and its n is split among them (:func:`split_shared_control`).
     weights : str, optional
         Column of user weights (metafor's ``weights``), for :func:`random_effects` and
-        :func:`meta_regression` (not with *subgroup* or *cluster*); needed by method ``"GENQ"``.
+        :func:`meta_regression` (not with *subgroup* or *cluster*); needed by methods ``"GENQ"`` and ``"GENQM"``.
     method, test, level, control
         As in :func:`random_effects`: any method, or a fallback chain such as ``("REML", "DL")``,
         also with *mods*; a single method with *subgroup* or *cluster*.

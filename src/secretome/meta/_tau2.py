@@ -2,7 +2,7 @@
 
 One function per estimator, in metafor's names: :func:`tau2_dl`, :func:`tau2_he`, :func:`tau2_hs`,
 :func:`tau2_hsk`, :func:`tau2_sj`, :func:`tau2_ml`, :func:`tau2_reml`, :func:`tau2_pm`, :func:`tau2_pmm`
-and :func:`tau2_eb`. Each follows
+and :func:`tau2_eb`, and with user weights :func:`tau2_genq` and :func:`tau2_genqm`. Each follows
 metafor 3.8-1 ``rma.uni`` step for step (same starting values, same Fisher-scoring update and
 step-halving, same stopping rule), so the iterates agree to rounding error. The private forms in
 :data:`ESTIMATORS` take the model matrix ``X``: a column of ones for :func:`random_effects`, the
@@ -53,6 +53,8 @@ from secretome.errors import (
     check_choice,
 )
 from secretome.meta._columns import FloatArray, as_column, require
+from secretome.meta._marginal import one_blas_thread
+from secretome.meta._quadratic_forms import quadratic_form_cdf
 from secretome.meta._uniroot import uniroot, uniroot_batch
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "tau2_dl",
     "tau2_eb",
     "tau2_genq",
+    "tau2_genqm",
     "tau2_he",
     "tau2_hs",
     "tau2_hsk",
@@ -77,6 +80,10 @@ __all__ = [
 Tau2Method = Literal["DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "PM", "PMM", "EB"]
 TAU2_METHODS: tuple[str, ...] = get_args(Tau2Method)
 """The tau^2 estimators, in metafor's names."""
+
+WeightedMethod = Literal["GENQ", "GENQM"]
+WEIGHTED_METHODS: tuple[str, ...] = get_args(WeightedMethod)
+"""The tau^2 estimators that take the user's weights (metafor's ``weights``): the generalised Q ones."""
 
 EqualMethod = Literal["EE", "FE"]
 EQUAL_METHODS: tuple[str, ...] = get_args(EqualMethod)
@@ -662,10 +669,50 @@ def genq(y: FloatArray, v: FloatArray, x: FloatArray, a: FloatArray) -> Tau2Fit:
     metafor's SE ``sqrt(2 tr(PVPV) + 4 tau^2 tr(PVP) + 2 tau^4 tr(PP)) / tr(P)`` (``rma.uni``).
     """
     proj = Projection(a, x)
-    tr_p = proj.trace()
-    tau2 = max(0.0, (proj.quad(y) - proj.trace(v)) / tr_p)
+    tau2 = max(0.0, (proj.quad(y) - proj.trace(v)) / proj.trace())
+    return Tau2Fit(tau2, _genq_se(proj, v, tau2), 0)
+
+
+def _genq_se(proj: Projection, v: FloatArray, tau2: float) -> float:
+    # metafor's se.tau2 of GENQ and GENQM: sqrt(2 tr(PVPV) + 4 tau^2 tr(PVP) + 2 tau^4 tr(PP)) / tr(P).
     spread = 2 * proj.trace2(v, v) + 4 * tau2 * proj.trace2(v) + 2 * tau2 * tau2 * proj.trace2()
-    return Tau2Fit(tau2, math.sqrt(spread) / tr_p, 0)
+    return math.sqrt(spread) / proj.trace()
+
+
+def genqm(y: FloatArray, v: FloatArray, x: FloatArray, a: FloatArray, ctl: Control) -> Tau2Fit:
+    """GENQM: tau^2 at which the generalised Q with weights *a* is the median of its distribution (Jackson 2013).
+
+    Q_a = y'Py (``P = A - A X (X'AX)^-1 X'A``) is, for a given tau^2, the quadratic form
+    sum lambda_j chi^2_1 with lambda the k - p largest eigenvalues of ``S P S``, ``S^2 = diag(vi + tau^2)``
+    (:func:`quadratic_form_cdf`). As metafor's ``rma.uni``: tau^2 = 0 where Q_a lies below that
+    median already at 0, no root (a :class:`ConvergenceError`) where it lies above it at ``tau2_max``,
+    else R's ``uniroot`` on ``[0, tau2_max]`` at ``tol`` and ``maxiter``; the SE is GENQ's.
+    """
+    p = x.shape[1]
+    proj = Projection(a, x)
+    q = proj.quad(y)
+    # The k x k P once (metafor forms it too): each tau^2 then costs one symmetric eigendecomposition.
+    ax = a[:, None] * x
+    pmat = np.diag(a) - ax @ proj.xtwx_inv @ ax.T
+
+    def below(tau2: float) -> float:
+        root = np.sqrt(v + tau2)
+        lam = np.linalg.eigvalsh(root[:, None] * pmat * root[None, :])[p:]
+        return quadratic_form_cdf(q, lam)
+
+    tau2_max = max(100.0, 10 * float(_mad(Batch.one(y, v, x))[0]) ** 2) if ctl.tau2_max is None else ctl.tau2_max
+    # One k x k eigendecomposition per step: OpenBLAS's threads on shared cores made each 25x slower (measured).
+    with one_blas_thread():
+        if below(0.0) < 0.5:
+            tau2 = 0.0
+        elif below(tau2_max) > 0.5:
+            raise ConvergenceError(
+                f"GENQM: the generalised Q is still above its median at tau^2 = tau2_max = {tau2_max:g}; "
+                "raise control={'tau2_max': ...} or use another method"
+            )
+        else:
+            tau2 = uniroot(lambda t: below(t) - 0.5, 0.0, tau2_max, tol=ctl.tol, maxiter=ctl.maxiter)
+    return Tau2Fit(tau2, _genq_se(proj, v, tau2), 0)
 
 
 ESTIMATORS: dict[str, Callable[[FloatArray, FloatArray, FloatArray, Control], Tau2Fit]] = {
@@ -708,11 +755,11 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
     return _fisher_scoring_batch(method, s, ctl)
 
 
-def validated(yi: ArrayLike, vi: ArrayLike, *, zero_vi: bool = False) -> tuple[FloatArray, FloatArray]:
-    """yi and vi as float arrays of one length, vi > 0 (>= 0 with *zero_vi*), within the declared limits.
+def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """yi and vi as float arrays of one length, vi > 0, within the declared limits (rows named in errors).
 
-    Rows are named in errors. Sampling variances of 0 are for the models that fit them as metafor
-    does (:func:`check_zero_variances`).
+    The models that take sampling variances of 0 or below, as metafor's ``rma.uni``, read them with
+    :func:`model_inputs` instead.
 
     >>> validated([1e300, 0.2], [0.01, 0.02])
     Traceback (most recent call last):
@@ -721,12 +768,41 @@ def validated(yi: ArrayLike, vi: ArrayLike, *, zero_vi: bool = False) -> tuple[F
     """
     y = as_column(yi, "yi")
     v = as_column(vi, "vi", length=y.size)
-    if zero_vi:
-        require(v, "vi", lambda x: x >= 0, "sampling variance must be >= 0")
-    else:
-        require(v, "vi", lambda x: x > 0, "sampling variance must be > 0")
+    require(v, "vi", lambda x: x > 0, "sampling variance must be > 0")
     check_limits(y, v)
     return y, v
+
+
+def model_inputs(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
+    """yi and vi as metafor's ``rma.uni`` takes them, and the warnings it gives about vi (rows named).
+
+    A negative sampling variance is constrained to 0 ("Negative sampling variances constrained to
+    zero."), and a variance of 0 is kept: each estimator then fits or refuses it as metafor
+    (:func:`fit_chain`). The warnings come in metafor's order: that some variances are not positive
+    (not when every one was given as exactly 0, where metafor is silent), then that negative ones
+    were set to 0. The caller gives them once the fit has succeeded, so that an error comes alone.
+
+    >>> y, v, notes = model_inputs([0.1, 0.4, 0.2], [0.01, -0.02, 0.0])
+    >>> v.tolist(), notes[1]
+    ([0.01, 0.0, 0.0], 'negative sampling variances constrained to 0, as metafor (row 2)')
+    """
+    y = as_column(yi, "yi")
+    v = as_column(vi, "vi", length=y.size)
+    notes: tuple[str, ...] = ()
+    nonpositive = np.flatnonzero(v <= 0)
+    if nonpositive.size:
+        negative = np.flatnonzero(v < 0)
+        if negative.size or nonpositive.size < v.size:
+            notes += (f"{nonpositive.size} of {v.size} sampling variances are 0 or less ({_rows(nonpositive)})",)
+        if negative.size:
+            v = np.maximum(v, 0.0)
+            notes += (f"negative sampling variances constrained to 0, as metafor ({_rows(negative)})",)
+    check_limits(y, v)
+    return y, v, notes
+
+
+def _rows(index: NDArray[np.intp]) -> str:
+    return f"row{'s' if index.size > 1 else ''} {', '.join(str(i + 1) for i in index)}"
 
 
 def check_limits(y: FloatArray, v: FloatArray) -> None:
@@ -752,38 +828,16 @@ def _public(method: str, yi: ArrayLike, vi: ArrayLike, control: Mapping[str, obj
     return ESTIMATORS[method](y, v, intercept(y.size), Control.from_mapping(control)).tau2
 
 
-# metafor's rma.uni stops for these when a sampling variance is 0 (they weight by 1/vi); HE, SJ, ML, REML
-# and EB are fitted, unless tau^2 comes out 0, where the weights 1/(vi + tau^2) divide by zero.
+# metafor's rma.uni stops for these when a sampling variance is 0 (they weight by 1/vi); HE, SJ, ML, REML,
+# EB and GENQ are fitted, unless tau^2 comes out 0, where the weights 1/(vi + tau^2) divide by zero.
 _NEED_POSITIVE_VI = ("DL", "HS", "HSk", "PM", "PMM")
-
-
-def check_zero_variances(methods: Sequence[str], v: FloatArray) -> str | None:
-    """metafor's rules for sampling variances of 0: refuse DL, HS(k) and PM(M); the warning to give when some are 0.
-
-    The fit itself stops where tau^2 = 0 would give a weight 1/0 (:func:`fit_chain`). metafor warns
-    before it stops; the caller warns only once the fit has succeeded, so that an error is one line.
-    """
-    zero = np.flatnonzero(v == 0)
-    if zero.size == 0:
-        return None
-    for method in methods:
-        if method in _NEED_POSITIVE_VI:
-            raise InputError(
-                f"the {method} estimator cannot be used when a sampling variance is 0 (metafor stops too)",
-                row=int(zero[0]) + 1,
-                field="vi",
-                value=0.0,
-            )
-    if zero.size == v.size:
-        return None  # metafor is silent when every vi is 0
-    return f"{zero.size} of {v.size} sampling variances are 0 (rows {', '.join(str(i + 1) for i in zero)})"
 
 
 def method_chain(method: str | Sequence[str], owner: str, *, weighted: bool = False) -> tuple[str, ...]:
     """*method* as a fallback chain (one method, or several as metafor's ``method=c("REML", "DL")``), checked.
 
-    ``"GENQ"`` is accepted only for a model fitted with user *weighted* (its weights are the
-    generalised Q's), as metafor's ``rma``.
+    ``"GENQ"`` and ``"GENQM"`` are accepted only for a model fitted with user weights
+    (*weighted*: its weights are the generalised Q's), as metafor's ``rma``.
 
     >>> method_chain("REML", "random_effects"), method_chain(["REML", "DL"], "meta_regression")
     (('REML',), ('REML', 'DL'))
@@ -792,9 +846,9 @@ def method_chain(method: str | Sequence[str], owner: str, *, weighted: bool = Fa
     if not methods:
         raise InputError("needs at least one method", field="method", value=method)
     for m in methods:
-        if m == "GENQ" and not weighted:
-            raise InputError("GENQ needs weights (the a_i of its generalised Q), as metafor", field="weights")
-        if m != "GENQ":
+        if m in WEIGHTED_METHODS and not weighted:
+            raise InputError(f"{m} needs weights (the a_i of its generalised Q), as metafor", field="weights")
+        if m not in WEIGHTED_METHODS:
             check_choice("method", m, (*EQUAL_METHODS, *TAU2_METHODS), owner=owner)
     return methods
 
@@ -813,6 +867,8 @@ def fit_chain(
     Used by random_effects (*x* a column of ones) and meta_regression (*x* with moderators), as
     metafor's ``rma.uni`` does with and without ``mods``. Each fallback is appended to *notes* and
     warned about; the last method's :class:`ConvergenceError` is raised. EE and FE give tau^2 = 0.
+    A method reached with a sampling variance of 0 that it cannot take (DL, HS, HSk, PM, PMM), or a
+    tau^2 of 0 beside one (a weight 1/0), raises :class:`InputError`: metafor stops there, chain or not.
     GENQ uses the user's *weights* (checked by :func:`method_chain`).
     """
     for method, fallback in itertools.pairwise(methods):
@@ -836,12 +892,15 @@ def _fit_one(
     if y.size < 2:
         raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
     if not v.all():
+        _refuse_zero_variance(method, v)
         ctl = dataclasses.replace(ctl, ll0check=False)  # metafor's ll0check needs every vi > 0
     try:
         # numpy's floating-point warnings would only repeat, line by line, what the check below reports.
         with np.errstate(all="ignore"):
             if method == "GENQ" and weights is not None:
                 fit = genq(y, v, x, weights)
+            elif method == "GENQM" and weights is not None:
+                fit = genqm(y, v, x, weights, ctl)
             else:
                 fit = ESTIMATORS[method](y, v, x, ctl)
     except SecretomeError:
@@ -854,6 +913,17 @@ def _fit_one(
         raise NumericalError(f"{method}: tau^2 came out {fit.tau2}; {_SPREAD_HINT}")
     _check_weights(method, v, fit.tau2)
     return fit
+
+
+def _refuse_zero_variance(method: str, v: FloatArray) -> None:
+    # metafor stops when it reaches such a method, in a chain too ("DL estimator cannot be used when there
+    # are non-positive sampling variances in the data."): no fallback to the next method.
+    if method in _NEED_POSITIVE_VI:
+        raise InputError(
+            f"the {method} estimator cannot be used when a sampling variance is 0 or less (metafor stops too)",
+            row=int(np.argmin(v)) + 1,
+            field="vi",
+        )
 
 
 def _check_weights(method: str, v: FloatArray, tau2: float) -> None:
@@ -1053,6 +1123,33 @@ def tau2_genq(yi: ArrayLike, vi: ArrayLike, weights: ArrayLike) -> float:
     if y.size < 2:
         raise InputError("tau^2 (GENQ) needs at least 2 studies", field="yi", value=int(y.size))
     return genq(y, v, intercept(y.size), a).tau2
+
+
+def tau2_genqm(
+    yi: ArrayLike, vi: ArrayLike, weights: ArrayLike, *, control: Mapping[str, object] | None = None
+) -> float:
+    """Median-unbiased generalised Q-statistic tau^2 [1]_ with weights ``a_i``, truncated at 0.
+
+    The tau^2 at which Q_a is the median of its distribution, a positive quadratic form in normal
+    variables (Farebrother's algorithm, :func:`genqm`), found by R's ``uniroot`` at ``control``'s
+    ``tol`` as metafor. Checked against metafor ``rma(yi, vi, weights=, method="GENQM")$tau2`` (it
+    needs CompQuadForm) at its default ``tol`` and at 1e-12.
+
+    References
+    ----------
+    .. [1] Jackson D, Turner R, Rhodes K, Viechtbauer W (2014). Methods for calculating confidence
+       and credible intervals for the residual between-study variance in random effects
+       meta-regression models. BMC Medical Research Methodology 14:103.
+       https://doi.org/10.1186/1471-2288-14-103
+
+    >>> round(tau2_genqm([0.1, 0.5, 0.9], [0.01, 0.01, 0.01], [1, 2, 1], control={"tol": 1e-12}), 6)  # R: 0.1771276
+    0.177128
+    """
+    y, v = validated(yi, vi)
+    a = user_weights(weights, y.size)
+    if y.size < 2:
+        raise InputError("tau^2 (GENQM) needs at least 2 studies", field="yi", value=int(y.size))
+    return genqm(y, v, intercept(y.size), a, Control.from_mapping(control)).tau2
 
 
 def user_weights(weights: ArrayLike, k: int) -> FloatArray:
