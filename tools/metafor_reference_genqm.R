@@ -6,7 +6,7 @@
 # Knapp-Hartung tests, at metafor's default tol (what it prints) and at tol = 1e-12 (the root itself).
 #
 # metafor's GENQM needs the CRAN package CompQuadForm (Farebrother's algorithm for the distribution of the
-# quadratic form), which Debian does not package: build it from its CRAN source (R CMD INSTALL) to rerun this.
+# quadratic form), which Debian does not package: R CMD INSTALL tools/vendor/CompQuadForm_1.4.3.tar.gz first.
 #
 # Usage: Rscript tools/metafor_reference_genqm.R [OUTDIR]      (default: tests/fixtures/metafor)
 #
