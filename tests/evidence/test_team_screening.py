@@ -75,7 +75,8 @@ def test_the_screening_state_moves_with_every_decision_and_undo(store_url, impor
     decision = decide(store, first, "include", "kh")
     assert screening_state(store) == (n_records, 1, decision)
     assert screening_state(store, "full_text") == (n_records, 0, 0)
-    undo_change(store, f"decision:{decision}", "kh")
+    undone = undo_change(store, f"decision:{decision}", "kh")
+    assert (undone.record_id, undone.stage, undone.reviewer) == (first, "title_abstract", "kh")
     assert screening_state(store) == (n_records, 0, 0)
 
 

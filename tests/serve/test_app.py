@@ -194,3 +194,38 @@ def test_a_full_text_inclusion_links_its_study_and_the_prisma_flow_counts_it(loc
     local_client.post("/screening/decide", data=form | {"study_id": "alpha-2019-synthetic"})
     counts = prisma_counts(store)
     assert (counts.n_full_text_assessed, counts.n_studies_included, counts.n_reports_unlinked) == (1, 1, 0)
+
+
+def _shown(page: str) -> int:
+    """The record the Screening page offers."""
+    found = re.search(r'data-record="(\d+)"', page)
+    assert found is not None, "the Screening page offers no record"
+    return int(found.group(1))
+
+
+def test_undo_shows_the_undone_record_again_wherever_the_ranking_put_it(store, store_url):
+    import time
+
+    ids = record_order(store)
+    decide(store, ids[0], "include", "bob")
+    decide(store, ids[1], "exclude", "bob")  # one of each: the queue is ranked by active learning
+    app = create_app(ServeSettings(db=store_url, reviewer="alice", order="ranked"), store=store)
+    with make_client(app) as client:
+        page = client.get("/screening").text
+        first = _shown(page)
+        form = {"record_id": first, "stage": "title_abstract", "reviewers": "1", "csrf_token": csrf_of(page)}
+        after = client.post("/screening/decide", data=form | {"decision": "include"}).text
+        second = _shown(after)
+        # Once the ranker has retrained on alice's decision, it ranks the unscreened records and puts the
+        # decided ones (hers among them) after them: the order a page after her undo is served at first.
+        deadline = time.monotonic() + 60
+        while (order := app.state.bench.priority(store, "title_abstract").record_ids).index(first) < order.index(
+            second
+        ):
+            assert time.monotonic() < deadline, "the ranking was not retrained within 60 s"
+            time.sleep(0.1)
+        change = re.search(r'name="change" value="(decision:\d+)"', after).group(1)
+        undone = client.post("/undo", data={"change": change, "stage": "title_abstract", "reviewers": "1",
+                                            "csrf_token": csrf_of(after)}).text  # fmt: skip
+    assert f"include of record {first} by alice undone" in undone
+    assert _shown(undone) == first

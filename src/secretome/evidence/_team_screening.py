@@ -38,6 +38,7 @@ __all__ = [
     "Conflict",
     "RecordView",
     "ScreeningProgress",
+    "UndoneChange",
     "decide",
     "get_record",
     "pending_records",
@@ -334,7 +335,30 @@ def resolve_conflict(
         return row.id
 
 
-def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -> str:
+@dataclass(frozen=True, slots=True)
+class UndoneChange(Result):
+    """What :func:`undo_change` undid: the change, one line saying what it was, and for a decision its record.
+
+    ``record_id``, ``stage`` and ``reviewer`` are those of an undone screening decision (the record
+    is back in the queue at that stage), ``None`` for a merge or a study edit.
+    """
+
+    change: str
+    message: str
+    record_id: int | None = None
+    stage: str | None = None
+    reviewer: str | None = None
+
+    def summary(self) -> str:
+        """The one line.
+
+        >>> print(UndoneChange("decision:3", "include of record 7 by KH undone", 7, "title_abstract", "KH").summary())
+        include of record 7 by KH undone
+        """
+        return self.message
+
+
+def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -> UndoneChange:
     """Undo a change of the audit log: ``decision:<id>`` (a screening decision), ``merge:<id>`` or ``edit:<id>``.
 
     A decision is removed and what it was is written to the audit log; only its reviewer or an
@@ -343,8 +367,8 @@ def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -
 
     Returns
     -------
-    str
-        What was undone, one line.
+    UndoneChange
+        What was undone, in one line, and for a decision its record, stage and reviewer.
     """
     kind, _, key = change.partition(":")
     if kind not in ("decision", "merge", "edit") or not key.isdigit():
@@ -352,14 +376,14 @@ def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -
             "an undoable change is 'decision:<id>', 'merge:<id>' or 'edit:<id>'", field="change", value=change
         )
     if kind == "edit":
-        return undo_edit(store, int(key), actor, admin=admin)
+        return UndoneChange(change, undo_edit(store, int(key), actor, admin=admin))
     if kind == "merge":
         if not admin:
             raise InputError("only an admin undoes a merge", field="change", value=change)
         undo_merge(store, int(key))
         with store.session() as session:
             record_event(session, actor, "dedupe.undo", f"merge {key}", {"merge_id": int(key)})
-        return f"merge {key} undone"
+        return UndoneChange(change, f"merge {key} undone")
     with store.session() as session:
         row = session.get(orm.ScreeningDecision, int(key))
         if row is None:
@@ -377,7 +401,8 @@ def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -
         }
         session.delete(row)
         record_event(session, actor, "screening.undo", f"record {row.record_id}", detail)
-    return f"{detail['decision']} of record {detail['record_id']} by {detail['reviewer']} undone"
+    message = f"{detail['decision']} of record {detail['record_id']} by {detail['reviewer']} undone"
+    return UndoneChange(change, message, detail["record_id"], detail["stage"], detail["reviewer"])
 
 
 def screening_state(store: Store, stage: str = "title_abstract") -> tuple[int, int, int]:

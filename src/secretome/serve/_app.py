@@ -482,12 +482,14 @@ async def undo(request: Request) -> Response:
     bench = _bench(request)
     form = _form(request)
     user = request.state.user
-    message = await _call(undo_change, bench.store, form.get("change", ""), user.username, admin=may(user, "admin"))
-    if form.get("change", "").startswith("edit:"):  # a study edit: its facets were re-derived, the cache is stale
+    undone = await _call(undo_change, bench.store, form.get("change", ""), user.username, admin=may(user, "admin"))
+    if undone.record_id is not None:  # a decision: its record is back in the queue, and theirs again who undid it
+        bench.claims.undone(undone.reviewer, undone.stage, undone.record_id, reopen=undone.reviewer == user.username)
+    if undone.change.startswith("edit:"):  # a study edit: its facets were re-derived, the cache is stale
         await _call(bench.studies_changed, [])
     if form.get("back") == "audit":
         return RedirectResponse("/audit", status_code=303)
-    return _back_to_screening(form, message)
+    return _back_to_screening(form, undone.message)
 
 
 @_page("reader")
