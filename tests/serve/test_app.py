@@ -229,3 +229,21 @@ def test_undo_shows_the_undone_record_again_wherever_the_ranking_put_it(store, s
                                             "csrf_token": csrf_of(after)}).text  # fmt: skip
     assert f"include of record {first} by alice undone" in undone
     assert _shown(undone) == first
+
+
+def test_the_full_text_progress_panel_counts_the_records_included_at_title_and_abstract(local_client, store):
+    ids = record_order(store)
+    for record_id, decision in zip(ids[:3], ("include", "exclude", "include"), strict=True):
+        decide(store, record_id, decision, "bob")
+    page = local_client.get("/screening", params={"stage": "full_text"}).text
+    panel = page.split('id="progress"')[1]
+    assert "0 of 2 records decided (0 include, 0 exclude)" in panel
+    assert 'id="progress-scope"' in panel
+    assert "2 left for you" in page  # the queue beside it holds the same two records
+    assert _shown(page) in (ids[0], ids[2])
+    decide(store, ids[0], "exclude", "bob", stage="full_text", reason="no OA outcome")
+    panel = local_client.get("/screening", params={"stage": "full_text"}).text.split('id="progress"')[1]
+    assert "1 of 2 records decided (0 include, 1 exclude)" in panel
+    title_abstract = local_client.get("/screening").text.split('id="progress"')[1]
+    assert f"3 of {len(ids)} records decided (2 include, 1 exclude)" in title_abstract
+    assert 'id="progress-scope"' not in title_abstract

@@ -174,14 +174,19 @@ def pending_records(store: Store, reviewer: str, *, stage: str = "title_abstract
     mine = sa.select(orm.ScreeningDecision.record_id).where(
         orm.ScreeningDecision.stage == stage, orm.ScreeningDecision.reviewer == reviewer
     )
-    query = sa.select(orm.Record.id).where(
-        orm.Record.duplicate_of.is_(None), orm.Record.id.not_in(decided), orm.Record.id.not_in(mine)
-    )
+    query = _screened_at(stage).where(orm.Record.id.not_in(decided), orm.Record.id.not_in(mine))
+    with store.session() as session:
+        return set(session.scalars(query))
+
+
+def _screened_at(stage: str) -> sa.Select:
+    """The ids of the records screened at *stage*: the de-duplicated records, at full text only those
+    whose latest title-and-abstract decision is an inclusion (PRISMA 2020's reports sought for retrieval)."""
+    query = sa.select(orm.Record.id).where(orm.Record.duplicate_of.is_(None))
     if stage == "full_text":
         screened = latest_decisions("title_abstract")
         query = query.where(orm.Record.id.in_(sa.select(screened.c.record_id).where(screened.c.decision == "include")))
-    with store.session() as session:
-        return set(session.scalars(query))
+    return query
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +205,7 @@ class ScreeningProgress(Result):
 
     stage: str
     n_records: int
+    """The records screened at *stage* (at full text: those whose latest title-and-abstract decision is include)."""
     n_decided: int
     n_included: int
     n_excluded: int
@@ -242,12 +248,15 @@ def _resolved(session: Session) -> dict[int, int]:
 def screening_progress(store: Store, *, stage: str = "title_abstract") -> ScreeningProgress:
     """Counts, unresolved conflicts and Cohen's kappa per pair of reviewers at *stage*.
 
+    The records counted are those screened at *stage*, as the queue of :func:`pending_records`
+    holds them: at full text only those whose latest title-and-abstract decision is an inclusion.
     The latest decision of each reviewer on each record counts; the latest decision of a record
     (whoever made it) is its status, as in :func:`~secretome.evidence.prisma_counts`.
     """
     check_choice("stage", stage, SCREENING_STAGES)
+    screened = _screened_at(stage)
     with store.session() as session:
-        n_records = session.scalar(sa.select(sa.func.count()).where(orm.Record.duplicate_of.is_(None))) or 0
+        n_records = session.scalar(sa.select(sa.func.count()).select_from(screened.subquery())) or 0
         rows = session.execute(
             sa.select(
                 orm.ScreeningDecision.id,
@@ -256,8 +265,7 @@ def screening_progress(store: Store, *, stage: str = "title_abstract") -> Screen
                 orm.ScreeningDecision.decision,
                 orm.ScreeningDecision.reason,
             )
-            .join(orm.Record, orm.Record.id == orm.ScreeningDecision.record_id)
-            .where(orm.ScreeningDecision.stage == stage, orm.Record.duplicate_of.is_(None))
+            .where(orm.ScreeningDecision.stage == stage, orm.ScreeningDecision.record_id.in_(screened))
             .order_by(orm.ScreeningDecision.decided_at, orm.ScreeningDecision.id)
         ).all()
         resolved = _resolved(session)
