@@ -247,3 +247,34 @@ def test_the_full_text_progress_panel_counts_the_records_included_at_title_and_a
     title_abstract = local_client.get("/screening").text.split('id="progress"')[1]
     assert f"3 of {len(ids)} records decided (2 include, 1 exclude)" in title_abstract
     assert 'id="progress-scope"' not in title_abstract
+
+
+def test_the_audit_log_lists_each_import_with_what_it_added_and_says_why_it_has_no_undo(local_client, store):
+    import sqlalchemy as sa
+
+    from secretome._login import login_name
+    from secretome.evidence import _models as orm
+
+    # The fixture imported examples/pubmed.nbib and scopus.ris (8 records each: 8 PMID- and 8 TY lines), then
+    # de-duplicated them; the records of each file linked to another record are what it had merged.
+    with store.session() as session:
+        merged = dict(
+            session.execute(
+                sa.select(orm.ImportBatch.file_name, sa.func.count(orm.Record.id))
+                .join(orm.Record)
+                .where(orm.Record.duplicate_of.is_not(None))
+                .group_by(orm.ImportBatch.file_name)
+            ).all()
+        )
+    assert sum(merged.values()) > 0
+    page = local_client.get("/audit").text
+    row = r"<tr>\n<td>[^<]*</td><td>([^<]*)</td><td>records.import</td><td>([^<]*)</td>\n<td><small>(.*?)</small></td>"
+    rows = re.findall(row + r"\n<td>(.*?)</td>", page, re.S)
+    who = login_name()
+    assert sorted((actor, file) for actor, file, _, _ in rows) == [(who, "pubmed.nbib"), (who, "scopus.ris")]
+    for _, file, detail, undo in rows:
+        assert "records_added: 8" in detail
+        assert f"records_merged: {merged.get(file, 0)}" in detail
+        assert "Undo" not in undo
+    assert "Imports are not undone here" in page
+    assert "records.import" in local_client.get("/").text  # the Overview's last changes
