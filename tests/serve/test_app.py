@@ -278,3 +278,15 @@ def test_the_audit_log_lists_each_import_with_what_it_added_and_says_why_it_has_
         assert "Undo" not in undo
     assert "Imports are not undone here" in page
     assert "records.import" in local_client.get("/").text  # the Overview's last changes
+
+
+def test_undo_offers_the_last_decision_at_the_stage_shown(local_client, store):
+    first, second = record_order(store)[:2]
+    at_title = decide(store, first, "include", "alice")
+    at_full_text = decide(store, first, "exclude", "alice", stage="full_text", reason="no OA outcome")
+    decide(store, second, "include", "bob")  # not alice's: never offered to her
+    undo = r'id="undo".*?name="change" value="(decision:\d+)".*?Your last decision: (\w+) on record (\d+)'
+    title_abstract = re.search(undo, local_client.get("/screening").text, re.S)
+    assert title_abstract.groups() == (f"decision:{at_title}", "include", str(first))
+    full_text = re.search(undo, local_client.get("/screening", params={"stage": "full_text"}).text, re.S)
+    assert full_text.groups() == (f"decision:{at_full_text}", "exclude", str(first))

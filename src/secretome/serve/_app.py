@@ -407,8 +407,9 @@ async def screening(request: Request) -> Response:
     chosen = bench.claims.pick(user.username, stage, queue, reviewers)
     record = await _call(get_record, bench.store, chosen) if chosen is not None else None
     progress = await _call(screening_progress, bench.store, stage=stage)
-    mine = (await _call(audit_log, bench.store, limit=5, actor=user.username)).entries
-    last = next((e for e in mine if e.action == "screening.decide"), None)
+    mine = (await _call(audit_log, bench.store, limit=20, actor=user.username)).entries
+    # Undo (u) offers the last decision at the stage shown: the record it puts back is in this queue.
+    last = next((e for e in mine if e.action == "screening.decide" and e.detail["stage"] == stage), None)
     context = {"stage": stage, "reviewers": reviewers, "record": record, "n_pending": len(queue)}
     context |= {"progress": progress, "last": last, "message": request.query_params.get("message", "")}
     context |= {"order_note": order.note if order else ""}
