@@ -290,3 +290,24 @@ def test_undo_offers_the_last_decision_at_the_stage_shown(local_client, store):
     assert title_abstract.groups() == (f"decision:{at_title}", "include", str(first))
     full_text = re.search(undo, local_client.get("/screening", params={"stage": "full_text"}).text, re.S)
     assert full_text.groups() == (f"decision:{at_full_text}", "exclude", str(first))
+
+
+def test_a_merge_is_undone_from_the_audit_log_and_its_duplicate_screened_again(local_client, store):
+    import sqlalchemy as sa
+
+    from secretome.evidence import _models as orm
+
+    page = local_client.get("/audit").text
+    change = re.search(r'name="change" value="(merge:(\d+))"', page)
+    assert change is not None, "no merge offered for undo"
+    n_records = len(record_order(store))
+    after = local_client.post("/undo", data={"change": change.group(1), "back": "audit", "csrf_token": csrf_of(page)})
+    assert after.url.path == "/audit"
+    assert f'value="{change.group(1)}"' not in after.text
+    assert "dedupe.undo" in after.text
+    with store.session() as session:
+        merge = session.get(orm.Merge, int(change.group(2)))
+        linked = session.scalar(sa.select(sa.func.count()).where(orm.Record.merge_id == merge.id))
+    assert merge.undone_at is not None
+    assert linked == 0
+    assert len(record_order(store)) == n_records + len(merge.record_ids)  # back in the screening queue
