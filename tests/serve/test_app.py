@@ -311,3 +311,23 @@ def test_a_merge_is_undone_from_the_audit_log_and_its_duplicate_screened_again(l
     assert merge.undone_at is not None
     assert linked == 0
     assert len(record_order(store)) == n_records + len(merge.record_ids)  # back in the screening queue
+
+
+def test_a_full_text_exclusion_without_reason_keeps_the_record_and_what_was_typed(local_client, store):
+    first, second = record_order(store)[:2]
+    decide(store, first, "include", "bob")
+    decide(store, second, "include", "bob")
+    page = local_client.get("/screening", params={"stage": "full_text"}).text
+    shown = _shown(page)
+    form = {"record_id": shown, "stage": "full_text", "reviewers": "1", "decision": "exclude", "reason": " ",
+            "study_id": "alpha-2019-synthetic", "csrf_token": csrf_of(page)}  # fmt: skip
+    refused = local_client.post("/screening/decide", data=form)
+    assert refused.status_code == 200
+    said = f"not saved: record {shown}: field &#39;reason&#39;: an exclusion at full text needs a reason"
+    assert said in refused.text
+    assert _shown(refused.text) == shown  # the same record, not a dead-end error page
+    assert 'id="study-id" maxlength="120" value="alpha-2019-synthetic"' in refused.text
+    assert screening_progress(store, stage="full_text").n_decided == 0
+    # What was typed is kept for that record only: another record's form starts empty.
+    other = local_client.get("/screening", params={"stage": "full_text", "typed_for": "99999", "study_id": "x"}).text
+    assert 'id="study-id" maxlength="120" value=""' in other
