@@ -331,3 +331,16 @@ def test_a_full_text_exclusion_without_reason_keeps_the_record_and_what_was_type
     # What was typed is kept for that record only: another record's form starts empty.
     other = local_client.get("/screening", params={"stage": "full_text", "typed_for": "99999", "study_id": "x"}).text
     assert 'id="study-id" maxlength="120" value=""' in other
+
+
+def test_every_page_loads_only_the_workbenchs_own_files_so_it_works_offline(local_client):
+    pages = ["/", "/studies", "/studies/alpha-2019-synthetic", "/map", "/synthesis", "/model", "/screening", "/audit",
+             "/extraction", "/extraction/alpha-2019-synthetic"]  # fmt: skip
+    loaded = set()
+    for page in pages:
+        html = local_client.get(page).text
+        loaded |= set(re.findall(r'<(?:script|link|img|iframe|source|embed)\b[^>]*?\b(?:src|href)="([^"]+)"', html))
+    assert {"/static/htmx-2.0.11.min.js", "/static/app.css"} <= loaded
+    assert [r for r in loaded if not r.startswith(("/static/", "data:image/svg+xml;base64,"))] == []
+    for resource in (r for r in loaded if r.startswith("/static/")):
+        assert local_client.get(resource).status_code == 200, resource
