@@ -325,6 +325,7 @@ def test_a_full_text_exclusion_without_reason_keeps_the_record_and_what_was_type
     assert refused.status_code == 200
     said = f"not saved: record {shown}: field &#39;reason&#39;: an exclusion at full text needs a reason"
     assert said in refused.text
+    assert '<p class="flash refused" id="flash">' in refused.text  # in red, not as a saved decision
     assert _shown(refused.text) == shown  # the same record, not a dead-end error page
     assert 'id="study-id" maxlength="120" value="alpha-2019-synthetic"' in refused.text
     assert screening_progress(store, stage="full_text").n_decided == 0
