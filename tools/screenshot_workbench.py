@@ -20,6 +20,7 @@ VIEWS = {
     "synthesis": "/synthesis",
     "model": "/model",
     "screening": "/screening",
+    "screening-full-text": "/screening?stage=full_text",  # its queue and progress: the records included before
     "audit": "/audit",
     "extraction": "/extraction",
     "extraction-study": None,  # the Extraction view of the first study of the table

@@ -97,6 +97,17 @@ def test_import_then_reimport_changes_nothing(db, capsys):
     assert all(f["skipped"] for f in json.loads(capsys.readouterr().out)["files"])
 
 
+def test_import_names_who_imported_in_the_audit_log(db, capsys):
+    from secretome.evidence import audit_log, open_store
+
+    assert main(["evidence", "import", str(IMPORTS / "sample.ris"), "--db", db, "--by", "kh"]) == 0
+    with open_store(db) as store:
+        (entry,) = [e for e in audit_log(store).entries if e.action == "records.import"]
+    assert (entry.actor, entry.target, entry.detail["records_added"]) == ("kh", "sample.ris", 3)
+    assert main(["evidence", "import", str(IMPORTS / "sample.nbib"), "--db", db, "--by", ""]) == 2
+    assert capsys.readouterr().err.strip().endswith("field 'actor': a name of 1-80 characters (got '')")
+
+
 def test_import_bad_file_is_exit_2_naming_file_and_line(db, tmp_path, capsys):
     bad = tmp_path / "bad.ris"
     bad.write_text("TY  - JOUR\nTI  - no end tag\n", encoding="utf-8")

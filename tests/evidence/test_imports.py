@@ -111,6 +111,7 @@ def test_several_files_are_one_transaction(store, imports_dir, tmp_path):
     assert _records(store) == []
     with store.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(orm.ImportBatch)) == 0
+    assert _imports_logged(store) == []  # nor is the import of sample.ris in the audit log
 
 
 def test_a_nul_character_is_an_input_error_on_every_backend(store, tmp_path):
@@ -122,4 +123,40 @@ def test_a_nul_character_is_an_input_error_on_every_backend(store, tmp_path):
     sheet.write_text("study_id,design\nx\x00,animal\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"nul\.csv', row 2: a cell holds a NUL character"):
         import_files(store, [sheet])
+    assert _records(store) == []
+
+
+def _imports_logged(store) -> list[tuple[str, str, int, int, int]]:
+    """The audit log's imports: (who, file, records added, records merged since, studies added), by file."""
+    from secretome.evidence import audit_log
+
+    found = [e for e in audit_log(store).entries if e.action == "records.import"]
+    found = [(e.actor, e.target, e.detail["records_added"], e.detail["records_merged"], e.detail["studies_added"])
+             for e in found]  # fmt: skip
+    return sorted(found, key=lambda entry: entry[1])
+
+
+def test_each_imported_file_is_in_the_audit_log_with_what_it_added(store, imports_dir):
+    from secretome._login import login_name
+    from secretome.evidence import dedupe_records, undo_merge
+
+    # sample.ris holds 3 records (TY lines), sample.nbib 2 (PMID lines), sheet.csv the 1 study sheet-2021-synthetic.
+    import_files(store, [imports_dir / "sample.ris", imports_dir / "sample.nbib"], actor="kh")
+    import_files(store, [imports_dir / "sheet.csv"])
+    import_files(store, [imports_dir / "sample.ris"], actor="ab")  # the same bytes: skipped, nothing logged
+    logged = [("kh", "sample.nbib", 2, 0, 0), ("kh", "sample.ris", 3, 0, 0), (login_name(), "sheet.csv", 0, 0, 1)]
+    assert _imports_logged(store) == logged
+    # dedupe.ris: records 2 and 3 duplicate record 1 (DOI, then fuzzy title), record 5 duplicates 4 (PMID).
+    import_files(store, [imports_dir / "dedupe.ris"], actor="kh")
+    merges = dedupe_records(store).merges
+    assert _imports_logged(store)[0] == ("kh", "dedupe.ris", 8, 3, 0)
+    pmid_merge = next(m for m in merges if m.rule == "pmid")
+    undo_merge(store, pmid_merge.id)
+    assert _imports_logged(store)[0] == ("kh", "dedupe.ris", 8, 2, 0)  # what de-duplication made of it now
+
+
+@pytest.mark.parametrize("actor", ["", " ", "x" * 81])
+def test_an_importer_without_a_name_is_refused_and_nothing_written(store, imports_dir, actor):
+    with pytest.raises(InputError, match="field 'actor': a name of 1-80 characters"):
+        import_files(store, [imports_dir / "sample.ris"], actor=actor)
     assert _records(store) == []

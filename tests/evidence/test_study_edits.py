@@ -45,8 +45,8 @@ def test_an_edit_is_written_logged_and_undone(store):
     (edit,) = _edits(store)
     assert (edit.actor, edit.action, edit.undo) == ("kh", "study.edit", f"edit:{event_id}")
     assert "before" not in edit.detail  # kept to undo, not shown
-    message = undo_change(store, f"edit:{event_id}", "kh")
-    assert message == f"study details changed ({STUDY}, by kh) undone"
+    undone = undo_change(store, f"edit:{event_id}", "kh")
+    assert (undone.message, undone.record_id) == (f"study details changed ({STUDY}, by kh) undone", None)
     assert get_study(store, STUDY) == original
     assert search_studies(store, text="retitled").total == 0
     assert [e.undo for e in _edits(store)] == [None, None]

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from secretome.errors import InputError
 from secretome.evidence import _models as orm
-from secretome.evidence import decide
+from secretome.evidence import decide, get_record, pending_records, record_order
 from secretome.evidence._imports import import_files
 from secretome.evidence._store import create_store
 
@@ -75,7 +75,8 @@ def test_the_screening_state_moves_with_every_decision_and_undo(store_url, impor
     decision = decide(store, first, "include", "kh")
     assert screening_state(store) == (n_records, 1, decision)
     assert screening_state(store, "full_text") == (n_records, 0, 0)
-    undo_change(store, f"decision:{decision}", "kh")
+    undone = undo_change(store, f"decision:{decision}", "kh")
+    assert (undone.record_id, undone.stage, undone.reviewer) == (first, "title_abstract", "kh")
     assert screening_state(store) == (n_records, 0, 0)
 
 
@@ -106,3 +107,28 @@ def test_the_full_text_queue_holds_the_records_included_at_title_and_abstract(st
     assert prisma_counts(store).n_sought_for_retrieval == 2
     decide(store, first, "include", "kh", stage="full_text")
     assert pending_records(store, "kh", stage="full_text") == {third}
+
+
+def test_full_text_progress_counts_the_records_of_the_full_text_queue(store_url, imports_dir):
+    from secretome.evidence import screening_progress, undo_change
+
+    store = create_store(store_url)
+    import_files(store, [imports_dir / "sample.nbib", imports_dir / "sample.ris"])
+    first, second, third, *_ = record_order(store)
+    n_unique = len(record_order(store))
+    assert n_unique > 3
+    decide(store, first, "include", "kh")
+    decide(store, second, "exclude", "kh")
+    decide(store, third, "include", "kh")
+    assert screening_progress(store).n_records == n_unique
+    decision = decide(store, first, "exclude", "kh", stage="full_text", reason="not about OA")
+    progress = screening_progress(store, stage="full_text")
+    assert (progress.n_records, progress.n_decided, progress.n_excluded) == (2, 1, 1)
+    # first's inclusion at title and abstract is undone: it leaves the full-text queue, and its
+    # full-text decision (kept, to be undone or to count again if it is included again) leaves the counts.
+    (ta_include,) = [d[0] for d in get_record(store, first).decisions if d[1] == "title_abstract"]
+    undo_change(store, f"decision:{ta_include}", "kh")
+    progress = screening_progress(store, stage="full_text")
+    assert (progress.n_records, progress.n_decided, dict(progress.per_reviewer)) == (1, 0, {})
+    assert pending_records(store, "kh", stage="full_text") == {third}
+    assert decision in [d[0] for d in get_record(store, first).decisions]

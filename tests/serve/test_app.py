@@ -194,3 +194,154 @@ def test_a_full_text_inclusion_links_its_study_and_the_prisma_flow_counts_it(loc
     local_client.post("/screening/decide", data=form | {"study_id": "alpha-2019-synthetic"})
     counts = prisma_counts(store)
     assert (counts.n_full_text_assessed, counts.n_studies_included, counts.n_reports_unlinked) == (1, 1, 0)
+
+
+def _shown(page: str) -> int:
+    """The record the Screening page offers."""
+    found = re.search(r'data-record="(\d+)"', page)
+    assert found is not None, "the Screening page offers no record"
+    return int(found.group(1))
+
+
+def test_undo_shows_the_undone_record_again_wherever_the_ranking_put_it(store, store_url):
+    import time
+
+    ids = record_order(store)
+    decide(store, ids[0], "include", "bob")
+    decide(store, ids[1], "exclude", "bob")  # one of each: the queue is ranked by active learning
+    app = create_app(ServeSettings(db=store_url, reviewer="alice", order="ranked"), store=store)
+    with make_client(app) as client:
+        page = client.get("/screening").text
+        first = _shown(page)
+        form = {"record_id": first, "stage": "title_abstract", "reviewers": "1", "csrf_token": csrf_of(page)}
+        after = client.post("/screening/decide", data=form | {"decision": "include"}).text
+        second = _shown(after)
+        # Once the ranker has retrained on alice's decision, it ranks the unscreened records and puts the
+        # decided ones (hers among them) after them: the order a page after her undo is served at first.
+        deadline = time.monotonic() + 60
+        while (order := app.state.bench.priority(store, "title_abstract").record_ids).index(first) < order.index(
+            second
+        ):
+            assert time.monotonic() < deadline, "the ranking was not retrained within 60 s"
+            time.sleep(0.1)
+        change = re.search(r'name="change" value="(decision:\d+)"', after).group(1)
+        undone = client.post("/undo", data={"change": change, "stage": "title_abstract", "reviewers": "1",
+                                            "csrf_token": csrf_of(after)}).text  # fmt: skip
+    assert f"include of record {first} by alice undone" in undone
+    assert _shown(undone) == first
+
+
+def test_the_full_text_progress_panel_counts_the_records_included_at_title_and_abstract(local_client, store):
+    ids = record_order(store)
+    for record_id, decision in zip(ids[:3], ("include", "exclude", "include"), strict=True):
+        decide(store, record_id, decision, "bob")
+    page = local_client.get("/screening", params={"stage": "full_text"}).text
+    panel = page.split('id="progress"')[1]
+    assert "0 of 2 records decided (0 include, 0 exclude)" in panel
+    assert 'id="progress-scope"' in panel
+    assert "2 left for you" in page  # the queue beside it holds the same two records
+    assert _shown(page) in (ids[0], ids[2])
+    decide(store, ids[0], "exclude", "bob", stage="full_text", reason="no OA outcome")
+    panel = local_client.get("/screening", params={"stage": "full_text"}).text.split('id="progress"')[1]
+    assert "1 of 2 records decided (0 include, 1 exclude)" in panel
+    title_abstract = local_client.get("/screening").text.split('id="progress"')[1]
+    assert f"3 of {len(ids)} records decided (2 include, 1 exclude)" in title_abstract
+    assert 'id="progress-scope"' not in title_abstract
+
+
+def test_the_audit_log_lists_each_import_with_what_it_added_and_says_why_it_has_no_undo(local_client, store):
+    import sqlalchemy as sa
+
+    from secretome._login import login_name
+    from secretome.evidence import _models as orm
+
+    # The fixture imported examples/pubmed.nbib and scopus.ris (8 records each: 8 PMID- and 8 TY lines), then
+    # de-duplicated them; the records of each file linked to another record are what it had merged.
+    with store.session() as session:
+        merged = dict(
+            session.execute(
+                sa.select(orm.ImportBatch.file_name, sa.func.count(orm.Record.id))
+                .join(orm.Record)
+                .where(orm.Record.duplicate_of.is_not(None))
+                .group_by(orm.ImportBatch.file_name)
+            ).all()
+        )
+    assert sum(merged.values()) > 0
+    page = local_client.get("/audit").text
+    row = r"<tr>\n<td>[^<]*</td><td>([^<]*)</td><td>records.import</td><td>([^<]*)</td>\n<td><small>(.*?)</small></td>"
+    rows = re.findall(row + r"\n<td>(.*?)</td>", page, re.S)
+    who = login_name()
+    assert sorted((actor, file) for actor, file, _, _ in rows) == [(who, "pubmed.nbib"), (who, "scopus.ris")]
+    for _, file, detail, undo in rows:
+        assert "records_added: 8" in detail
+        assert f"records_merged: {merged.get(file, 0)}" in detail
+        assert "Undo" not in undo
+    assert "Imports are not undone here" in page
+    assert "records.import" in local_client.get("/").text  # the Overview's last changes
+
+
+def test_undo_offers_the_last_decision_at_the_stage_shown(local_client, store):
+    first, second = record_order(store)[:2]
+    at_title = decide(store, first, "include", "alice")
+    at_full_text = decide(store, first, "exclude", "alice", stage="full_text", reason="no OA outcome")
+    decide(store, second, "include", "bob")  # not alice's: never offered to her
+    undo = r'id="undo".*?name="change" value="(decision:\d+)".*?Your last decision: (\w+) on record (\d+)'
+    title_abstract = re.search(undo, local_client.get("/screening").text, re.S)
+    assert title_abstract.groups() == (f"decision:{at_title}", "include", str(first))
+    full_text = re.search(undo, local_client.get("/screening", params={"stage": "full_text"}).text, re.S)
+    assert full_text.groups() == (f"decision:{at_full_text}", "exclude", str(first))
+
+
+def test_a_merge_is_undone_from_the_audit_log_and_its_duplicate_screened_again(local_client, store):
+    import sqlalchemy as sa
+
+    from secretome.evidence import _models as orm
+
+    page = local_client.get("/audit").text
+    change = re.search(r'name="change" value="(merge:(\d+))"', page)
+    assert change is not None, "no merge offered for undo"
+    n_records = len(record_order(store))
+    after = local_client.post("/undo", data={"change": change.group(1), "back": "audit", "csrf_token": csrf_of(page)})
+    assert after.url.path == "/audit"
+    assert f'value="{change.group(1)}"' not in after.text
+    assert "dedupe.undo" in after.text
+    with store.session() as session:
+        merge = session.get(orm.Merge, int(change.group(2)))
+        linked = session.scalar(sa.select(sa.func.count()).where(orm.Record.merge_id == merge.id))
+    assert merge.undone_at is not None
+    assert linked == 0
+    assert len(record_order(store)) == n_records + len(merge.record_ids)  # back in the screening queue
+
+
+def test_a_full_text_exclusion_without_reason_keeps_the_record_and_what_was_typed(local_client, store):
+    first, second = record_order(store)[:2]
+    decide(store, first, "include", "bob")
+    decide(store, second, "include", "bob")
+    page = local_client.get("/screening", params={"stage": "full_text"}).text
+    shown = _shown(page)
+    form = {"record_id": shown, "stage": "full_text", "reviewers": "1", "decision": "exclude", "reason": " ",
+            "study_id": "alpha-2019-synthetic", "csrf_token": csrf_of(page)}  # fmt: skip
+    refused = local_client.post("/screening/decide", data=form)
+    assert refused.status_code == 200
+    said = f"not saved: record {shown}: field &#39;reason&#39;: an exclusion at full text needs a reason"
+    assert said in refused.text
+    assert '<p class="flash refused" id="flash">' in refused.text  # in red, not as a saved decision
+    assert _shown(refused.text) == shown  # the same record, not a dead-end error page
+    assert 'id="study-id" maxlength="120" value="alpha-2019-synthetic"' in refused.text
+    assert screening_progress(store, stage="full_text").n_decided == 0
+    # What was typed is kept for that record only: another record's form starts empty.
+    other = local_client.get("/screening", params={"stage": "full_text", "typed_for": "99999", "study_id": "x"}).text
+    assert 'id="study-id" maxlength="120" value=""' in other
+
+
+def test_every_page_loads_only_the_workbenchs_own_files_so_it_works_offline(local_client):
+    pages = ["/", "/studies", "/studies/alpha-2019-synthetic", "/map", "/synthesis", "/model", "/screening", "/audit",
+             "/extraction", "/extraction/alpha-2019-synthetic"]  # fmt: skip
+    loaded = set()
+    for page in pages:
+        html = local_client.get(page).text
+        loaded |= set(re.findall(r'<(?:script|link|img|iframe|source|embed)\b[^>]*?\b(?:src|href)="([^"]+)"', html))
+    assert {"/static/htmx-2.0.11.min.js", "/static/app.css"} <= loaded
+    assert [r for r in loaded if not r.startswith(("/static/", "data:image/svg+xml;base64,"))] == []
+    for resource in (r for r in loaded if r.startswith("/static/")):
+        assert local_client.get(resource).status_code == 200, resource

@@ -49,3 +49,41 @@ def test_when_every_record_is_held_the_best_one_is_shown():
     assert claims.pick("ann", "title_abstract", [5], 1) == 5
     assert claims.pick("bob", "title_abstract", [5], 1) == 5
     assert claims.pick("bob", "title_abstract", [], 1) is None
+
+
+def test_an_undone_decision_gives_its_record_back_to_the_reviewer_who_undid_it():
+    claims = Claims(seconds=600, clock=_Clock())
+    assert claims.pick("ann", "title_abstract", [5, 3, 8], 1) == 5
+    claims.decided("ann", "title_abstract", 5)
+    assert claims.pick("ann", "title_abstract", [3, 8], 1) == 3
+    claims.undone("ann", "title_abstract", 5, reopen=True)
+    # A ranking computed while 5 was decided puts it last (ranked records first, the decided ones after):
+    # ann is shown 5 again all the same, and 3, which she had open, goes to the next reviewer.
+    assert claims.pick("ann", "title_abstract", [3, 8, 5], 1) == 5
+    assert claims.pick("bob", "title_abstract", [3, 8, 5], 1) == 3
+    # It stays hers on a reload, however the queue is ordered, until she decides it.
+    assert claims.pick("ann", "title_abstract", [8, 5], 1) == 5
+
+
+def test_an_undone_record_is_held_no_longer_than_a_record_shown():
+    clock = _Clock()
+    claims = Claims(seconds=600, clock=clock)
+    assert claims.pick("ann", "title_abstract", [5, 3], 1) == 5
+    claims.decided("ann", "title_abstract", 5)
+    clock.now += 300
+    claims.undone("ann", "title_abstract", 5, reopen=True)
+    assert claims.pick("bob", "title_abstract", [5, 3], 1) == 3  # ann has it open
+    clock.now += 599  # her claim is as long as one on a record shown: from the undo, not from the decision
+    assert claims.pick("cy", "title_abstract", [5, 8], 1) == 8
+    clock.now += 2
+    assert claims.pick("dee", "title_abstract", [5, 8], 1) == 5
+
+
+def test_a_decision_undone_by_an_admin_frees_its_record_at_once():
+    claims = Claims(seconds=600, clock=_Clock())
+    assert claims.pick("ann", "title_abstract", [5, 3], 1) == 5
+    claims.decided("ann", "title_abstract", 5)
+    assert claims.pick("ann", "title_abstract", [3], 1) == 3
+    claims.undone("ann", "title_abstract", 5, reopen=False)
+    assert claims.pick("bob", "title_abstract", [5, 3], 1) == 5
+    assert claims.pick("ann", "title_abstract", [5, 3], 1) == 3  # ann keeps the record she has open

@@ -50,6 +50,22 @@ def test_a_wrong_password_is_refused_and_the_name_kept_escaped(team):
     assert "&lt;script&gt;alert" in page.text
 
 
+def test_the_session_cookie_is_http_only_strict_and_secure_and_ends_with_sign_out(team):
+    client, _ = team
+    page = client.get("/login")
+    form = {"username": "bob", "password": "correct horse battery", "next": "/", "csrf_token": csrf_of(page.text)}
+    signed_in = client.post("/login", data=form, follow_redirects=False)
+    assert signed_in.status_code == 303
+    cookie = signed_in.headers["set-cookie"]
+    assert cookie.startswith("secretome_session=")
+    flags = {part.strip().lower() for part in cookie.split(";")}
+    assert {"httponly", "samesite=strict", "secure", "max-age=43200"} <= flags
+    home = client.get("/")
+    assert home.url.path == "/"
+    client.post("/logout", data={"csrf_token": csrf_of(home.text)})
+    assert client.get("/").url.path == "/login"  # the session ended on the server, not only in the browser
+
+
 def test_a_form_without_its_csrf_token_is_refused(team):
     client, _ = team
     page = client.post("/login", data={"username": "bob", "password": "correct horse battery"})

@@ -73,13 +73,15 @@ def import_(
     db: Annotated[str, typer.Option("--db", help="Store URL (create it with `secretome evidence init`).")],
     from_: Annotated[ImportFormat, typer.Option("--from", help="File format; auto: by extension.")] = ImportFormat.auto,
     source: Annotated[str | None, typer.Option("--source", help="Database the file came from (PubMed...).")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who imports, in the audit log; default: your login.")] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
     """Import FILES into the store in one transaction (all or nothing); a file imported before changes nothing."""
     from secretome import evidence
 
     with progress_bar() as progress, evidence.open_store(db) as store:
-        result = evidence.import_files(store, files, file_format=from_.value, source_database=source, progress=progress)
+        options = {"file_format": from_.value, "source_database": source, "actor": by, "progress": progress}
+        result = evidence.import_files(store, files, **options)
     emit(result, fmt)
 
 

@@ -1,9 +1,9 @@
 """The audit log: who changed what in the store, and when.
 
 Three tables already say it for what they hold (a screening decision names its reviewer and time,
-a de-duplication merge its time and undo time); ``audit_event`` holds the rest (web edits of
-studies, undone decisions, resolved conflicts, accounts). :func:`audit_log` reads the three as one
-list, newest first.
+a de-duplication merge its time and undo time); ``audit_event`` holds the rest (imported files, web
+edits of studies, undone decisions, resolved conflicts, accounts). :func:`audit_log` reads the three
+as one list, newest first.
 """
 
 from __future__ import annotations
@@ -78,6 +78,18 @@ def _utc(when: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def _merged_per_batch(session: Session, batch_ids: list[int]) -> dict[int, int]:
+    """Import batch id -> how many of its records are linked, as duplicates, to a record of another."""
+    if not batch_ids:
+        return {}
+    query = (
+        sa.select(orm.Record.batch_id, sa.func.count())
+        .where(orm.Record.batch_id.in_(batch_ids), orm.Record.duplicate_of.is_not(None))
+        .group_by(orm.Record.batch_id)
+    )
+    return {int(batch): int(n) for batch, n in session.execute(query)}
+
+
 def audit_log(store: Store, *, limit: int = 200, actor: str | None = None) -> AuditLog:
     """The latest *limit* changes of *store* (at most 1000), optionally only those of *actor*.
 
@@ -86,7 +98,9 @@ def audit_log(store: Store, *, limit: int = 200, actor: str | None = None) -> Au
     AuditLog
         Screening decisions (``screening.decide``, undoable), de-duplication merges (``dedupe.merge``,
         undoable until undone, and ``dedupe.undo``) and the events of ``audit_event``, among them
-        study edits of the workbench (``study.edit``, undoable until undone, and ``study.undo``).
+        study edits of the workbench (``study.edit``, undoable until undone, and ``study.undo``) and
+        imported files (``records.import``, with ``records_merged``: how many of the file's records
+        de-duplication has linked to another record since).
     """
     if not 1 <= limit <= _MAX_ENTRIES:
         raise InputError(f"must be between 1 and {_MAX_ENTRIES}", field="limit", value=limit)
@@ -111,9 +125,13 @@ def audit_log(store: Store, *, limit: int = 200, actor: str | None = None) -> Au
             )
         undos = sa.select(AuditEvent.detail).where(AuditEvent.action == "study.undo")
         undone_edits = {d.get("edit_id") for d in session.scalars(undos)}
-        for e in session.scalars(events):
+        events = list(session.scalars(events))
+        merged = _merged_per_batch(session, [e.detail["batch_id"] for e in events if e.action == "records.import"])
+        for e in events:
             # The document an edit replaced and the digest of the one it wrote are kept to undo it, not to be shown.
             detail = {k: v for k, v in e.detail.items() if k not in ("before", "after")}
+            if e.action == "records.import":  # what de-duplication made of the file's records since
+                detail["records_merged"] = merged.get(e.detail["batch_id"], 0)
             undo = f"edit:{e.id}" if e.action == "study.edit" and e.id not in undone_edits else None
             entries.append(AuditEntry(_utc(e.at), e.actor, e.action, e.target, detail, undo))
         if actor is None:  # merges are made by `evidence dedupe`, which records no user

@@ -4,6 +4,8 @@ All files are read and checked before anything is written, and all are written i
 so a bad record anywhere, or a file the store refuses, aborts the whole command with the file, line,
 record and field named, and the store unchanged: ``import a.ris b.csv`` keeps neither if b.csv fails.
 A file whose bytes were imported before (same SHA-256) is skipped: re-importing a file changes nothing.
+Each file imported is an entry of the audit log (``records.import``: who, when, the file, how many
+records and studies it added), written in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from secretome._login import login_name
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result, json_safe
 from secretome.errors import InputError, NotLandedError, check_choice
 from secretome.evidence import _models as orm
+from secretome.evidence._audit import record_event
 from secretome.evidence._bibtex import read_bibtex
 from secretome.evidence._nbib import read_nbib
 from secretome.evidence._pubmed_xml import read_pubmed_xml
@@ -163,6 +167,7 @@ def import_files(
     *,
     file_format: str = "auto",
     source_database: str | None = None,
+    actor: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> ImportResult:
     """Import literature exports into *store*, each file as one batch, all in one transaction.
@@ -179,6 +184,9 @@ def import_files(
     source_database : str, optional
         The database the files came from (PubMed, Embase, Scopus...); default: what the file says
         (RIS ``DB`` tag), ``PubMed`` for nbib, else none.
+    actor : str, optional
+        Who imports, as the audit log names them (1-80 characters); default: the login name of this
+        process.
     progress : callable, optional
         Called as ``progress(task, done, total)``.
 
@@ -191,7 +199,7 @@ def import_files(
     ------
     InputError
         A file is missing or a record is bad (file, line, record and field named), or a sheet's study
-        id is taken; nothing of any file is written.
+        id is taken, or *actor* is empty or longer than 80 characters; nothing of any file is written.
     StoreBusyError
         Another process kept the store locked past the busy timeout; nothing is written.
     NotLandedError
@@ -200,6 +208,9 @@ def import_files(
     check_choice("from", file_format, IMPORT_FORMATS, owner="import_files")
     if not files:
         raise InputError("give at least one file to import", field="files")
+    actor = login_name() if actor is None else actor.strip()
+    if not 1 <= len(actor) <= 80:
+        raise InputError("a name of 1-80 characters", field="actor", value=actor)
     read = [_read(Path(f), file_format, source_database) for f in track(files, "reading files", progress)]
     done = []
     with store.session() as session:
@@ -224,6 +235,11 @@ def import_files(
                     rows = [_record_row(r, i, batch.id) for i, r in enumerate(records, start=1)]
                     session.execute(sa.insert(orm.Record), rows)
                 _add_studies(session, batch, file)
+                detail = {"batch_id": batch.id, "file": batch.file_name, "format": file.format}
+                detail |= {"source_database": database, "records_added": len(records)}
+                record_event(
+                    session, actor, "records.import", batch.file_name, detail | {"studies_added": len(file.studies)}
+                )
             n_studies = session.scalar(sa.select(sa.func.count()).where(orm.Study.batch_id == batch.id)) or 0
             source = batch.source_database
             done.append(FileImport(str(file.path), file.format, source, batch.id, batch.n_records, n_studies, skipped))

@@ -38,6 +38,7 @@ __all__ = [
     "Conflict",
     "RecordView",
     "ScreeningProgress",
+    "UndoneChange",
     "decide",
     "get_record",
     "pending_records",
@@ -173,14 +174,19 @@ def pending_records(store: Store, reviewer: str, *, stage: str = "title_abstract
     mine = sa.select(orm.ScreeningDecision.record_id).where(
         orm.ScreeningDecision.stage == stage, orm.ScreeningDecision.reviewer == reviewer
     )
-    query = sa.select(orm.Record.id).where(
-        orm.Record.duplicate_of.is_(None), orm.Record.id.not_in(decided), orm.Record.id.not_in(mine)
-    )
+    query = _screened_at(stage).where(orm.Record.id.not_in(decided), orm.Record.id.not_in(mine))
+    with store.session() as session:
+        return set(session.scalars(query))
+
+
+def _screened_at(stage: str) -> sa.Select:
+    """The ids of the records screened at *stage*: the de-duplicated records, at full text only those
+    whose latest title-and-abstract decision is an inclusion (PRISMA 2020's reports sought for retrieval)."""
+    query = sa.select(orm.Record.id).where(orm.Record.duplicate_of.is_(None))
     if stage == "full_text":
         screened = latest_decisions("title_abstract")
         query = query.where(orm.Record.id.in_(sa.select(screened.c.record_id).where(screened.c.decision == "include")))
-    with store.session() as session:
-        return set(session.scalars(query))
+    return query
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +205,7 @@ class ScreeningProgress(Result):
 
     stage: str
     n_records: int
+    """The records screened at *stage* (at full text: those whose latest title-and-abstract decision is include)."""
     n_decided: int
     n_included: int
     n_excluded: int
@@ -241,12 +248,15 @@ def _resolved(session: Session) -> dict[int, int]:
 def screening_progress(store: Store, *, stage: str = "title_abstract") -> ScreeningProgress:
     """Counts, unresolved conflicts and Cohen's kappa per pair of reviewers at *stage*.
 
+    The records counted are those screened at *stage*, as the queue of :func:`pending_records`
+    holds them: at full text only those whose latest title-and-abstract decision is an inclusion.
     The latest decision of each reviewer on each record counts; the latest decision of a record
     (whoever made it) is its status, as in :func:`~secretome.evidence.prisma_counts`.
     """
     check_choice("stage", stage, SCREENING_STAGES)
+    screened = _screened_at(stage)
     with store.session() as session:
-        n_records = session.scalar(sa.select(sa.func.count()).where(orm.Record.duplicate_of.is_(None))) or 0
+        n_records = session.scalar(sa.select(sa.func.count()).select_from(screened.subquery())) or 0
         rows = session.execute(
             sa.select(
                 orm.ScreeningDecision.id,
@@ -255,8 +265,7 @@ def screening_progress(store: Store, *, stage: str = "title_abstract") -> Screen
                 orm.ScreeningDecision.decision,
                 orm.ScreeningDecision.reason,
             )
-            .join(orm.Record, orm.Record.id == orm.ScreeningDecision.record_id)
-            .where(orm.ScreeningDecision.stage == stage, orm.Record.duplicate_of.is_(None))
+            .where(orm.ScreeningDecision.stage == stage, orm.ScreeningDecision.record_id.in_(screened))
             .order_by(orm.ScreeningDecision.decided_at, orm.ScreeningDecision.id)
         ).all()
         resolved = _resolved(session)
@@ -334,7 +343,30 @@ def resolve_conflict(
         return row.id
 
 
-def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -> str:
+@dataclass(frozen=True, slots=True)
+class UndoneChange(Result):
+    """What :func:`undo_change` undid: the change, one line saying what it was, and for a decision its record.
+
+    ``record_id``, ``stage`` and ``reviewer`` are those of an undone screening decision (the record
+    is back in the queue at that stage), ``None`` for a merge or a study edit.
+    """
+
+    change: str
+    message: str
+    record_id: int | None = None
+    stage: str | None = None
+    reviewer: str | None = None
+
+    def summary(self) -> str:
+        """The one line.
+
+        >>> print(UndoneChange("decision:3", "include of record 7 by KH undone", 7, "title_abstract", "KH").summary())
+        include of record 7 by KH undone
+        """
+        return self.message
+
+
+def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -> UndoneChange:
     """Undo a change of the audit log: ``decision:<id>`` (a screening decision), ``merge:<id>`` or ``edit:<id>``.
 
     A decision is removed and what it was is written to the audit log; only its reviewer or an
@@ -343,8 +375,8 @@ def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -
 
     Returns
     -------
-    str
-        What was undone, one line.
+    UndoneChange
+        What was undone, in one line, and for a decision its record, stage and reviewer.
     """
     kind, _, key = change.partition(":")
     if kind not in ("decision", "merge", "edit") or not key.isdigit():
@@ -352,14 +384,14 @@ def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -
             "an undoable change is 'decision:<id>', 'merge:<id>' or 'edit:<id>'", field="change", value=change
         )
     if kind == "edit":
-        return undo_edit(store, int(key), actor, admin=admin)
+        return UndoneChange(change, undo_edit(store, int(key), actor, admin=admin))
     if kind == "merge":
         if not admin:
             raise InputError("only an admin undoes a merge", field="change", value=change)
         undo_merge(store, int(key))
         with store.session() as session:
             record_event(session, actor, "dedupe.undo", f"merge {key}", {"merge_id": int(key)})
-        return f"merge {key} undone"
+        return UndoneChange(change, f"merge {key} undone")
     with store.session() as session:
         row = session.get(orm.ScreeningDecision, int(key))
         if row is None:
@@ -377,7 +409,8 @@ def undo_change(store: Store, change: str, actor: str, *, admin: bool = False) -
         }
         session.delete(row)
         record_event(session, actor, "screening.undo", f"record {row.record_id}", detail)
-    return f"{detail['decision']} of record {detail['record_id']} by {detail['reviewer']} undone"
+    message = f"{detail['decision']} of record {detail['record_id']} by {detail['reviewer']} undone"
+    return UndoneChange(change, message, detail["record_id"], detail["stage"], detail["reviewer"])
 
 
 def screening_state(store: Store, stage: str = "title_abstract") -> tuple[int, int, int]:

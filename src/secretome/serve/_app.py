@@ -407,22 +407,25 @@ async def screening(request: Request) -> Response:
     chosen = bench.claims.pick(user.username, stage, queue, reviewers)
     record = await _call(get_record, bench.store, chosen) if chosen is not None else None
     progress = await _call(screening_progress, bench.store, stage=stage)
-    mine = (await _call(audit_log, bench.store, limit=5, actor=user.username)).entries
-    last = next((e for e in mine if e.action == "screening.decide"), None)
+    mine = (await _call(audit_log, bench.store, limit=20, actor=user.username)).entries
+    # Undo (u) offers the last decision at the stage shown: the record it puts back is in this queue.
+    last = next((e for e in mine if e.action == "screening.decide" and e.detail["stage"] == stage), None)
     context = {"stage": stage, "reviewers": reviewers, "record": record, "n_pending": len(queue)}
     context |= {"progress": progress, "last": last, "message": request.query_params.get("message", "")}
     context |= {"order_note": order.note if order else ""}
+    params = request.query_params
+    kept = record is not None and params.get("typed_for") == str(record.id)  # never another record's reason
+    context |= {"typed": {k: params.get(k, "") if kept else "" for k in ("reason", "study_id")}}
     return _render(request, "screening.html", context)
 
 
-def _back_to_screening(form: dict[str, str], message: str) -> RedirectResponse:
+def _back_to_screening(form: dict[str, str], message: str, typed: dict[str, str] | None = None) -> RedirectResponse:
+    """Back to the Screening view with *message*; *typed*: the fields of a refused form, kept for its record."""
     stage = form.get("stage", "title_abstract")
     stage = stage if stage in _STAGES else "title_abstract"
     reviewers = "2" if form.get("reviewers") == "2" else "1"
-    from urllib.parse import urlencode
-
-    query = urlencode({"stage": stage, "reviewers": reviewers, "message": message})
-    return RedirectResponse(f"/screening?{query}", status_code=303)
+    query = {"stage": stage, "reviewers": reviewers, "message": message} | (typed or {})
+    return RedirectResponse(f"/screening?{urlencode(query)}", status_code=303)
 
 
 def _record_id(form: dict[str, str]) -> int:
@@ -451,11 +454,15 @@ async def screening_decide(request: Request) -> Response:
             study_id=form.get("study_id"),
         )
     except InputError as exc:
-        if exc.field not in ("record_id", "study_id"):
+        if exc.field not in ("record_id", "study_id", "reason"):
             raise
-        # Decided meanwhile (by others, or in another tab), or an unknown study: say so, nothing saved.
-        said = exc.reason if exc.field == "record_id" else str(exc)  # an unknown study: name the field
-        return _back_to_screening(form, f"not saved: record {record_id}: {said}")
+        message = f"not saved: record {record_id}: "
+        if exc.field == "record_id":  # decided meanwhile (by others, or in another tab): the next record
+            return _back_to_screening(form, message + exc.reason)
+        # An unknown study or a full-text exclusion without reason: the same record, the field named, and
+        # what was typed kept in its form (for that record only), as every form of the workbench does.
+        typed = {"typed_for": str(record_id), "reason": form.get("reason", ""), "study_id": form.get("study_id", "")}
+        return _back_to_screening(form, message + str(exc), typed)
     bench.claims.decided(request.state.user.username, stage, record_id)
     return _back_to_screening(form, f"{form.get('decision')}: record {record_id}")
 
@@ -482,12 +489,14 @@ async def undo(request: Request) -> Response:
     bench = _bench(request)
     form = _form(request)
     user = request.state.user
-    message = await _call(undo_change, bench.store, form.get("change", ""), user.username, admin=may(user, "admin"))
-    if form.get("change", "").startswith("edit:"):  # a study edit: its facets were re-derived, the cache is stale
+    undone = await _call(undo_change, bench.store, form.get("change", ""), user.username, admin=may(user, "admin"))
+    if undone.record_id is not None:  # a decision: its record is back in the queue, and theirs again who undid it
+        bench.claims.undone(undone.reviewer, undone.stage, undone.record_id, reopen=undone.reviewer == user.username)
+    if undone.change.startswith("edit:"):  # a study edit: its facets were re-derived, the cache is stale
         await _call(bench.studies_changed, [])
     if form.get("back") == "audit":
         return RedirectResponse("/audit", status_code=303)
-    return _back_to_screening(form, message)
+    return _back_to_screening(form, undone.message)
 
 
 @_page("reader")

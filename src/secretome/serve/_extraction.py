@@ -530,7 +530,8 @@ async def extraction_undo(request: Request) -> Response:
     form = form_fields(request)
     user = request.state.user
     study_id = form.get("study_id", "")
-    message = await call(undo_change, workbench.store, form.get("change", ""), user.username, admin=may(user, "admin"))
+    undone = await call(undo_change, workbench.store, form.get("change", ""), user.username, admin=may(user, "admin"))
+    message = undone.message
     await call(workbench.studies_changed, [study_id])
     try:
         await call(study_document, workbench.store, study_id)

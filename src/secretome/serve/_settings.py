@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from secretome._login import login_name
 from secretome.errors import InputError
 
 __all__ = ["ServeSettings"]
@@ -44,7 +44,7 @@ class ServeSettings:
 
     def __post_init__(self) -> None:
         if not self.reviewer:
-            object.__setattr__(self, "reviewer", _local_user())
+            object.__setattr__(self, "reviewer", login_name())
         if self.db is None:
             object.__setattr__(self, "read_only", True)
         if self.mode == "local" and self.host not in _LOOPBACK and not self.read_only:
@@ -65,10 +65,3 @@ class ServeSettings:
         except sa.exc.ArgumentError:  # open_store names the bad URL
             backend = "sqlite"
         return "local" if backend == "sqlite" else "team"
-
-
-def _local_user() -> str:
-    try:
-        return getpass.getuser()[:80] or "local"
-    except (KeyError, OSError):  # no user name in the environment or password database
-        return "local"
