@@ -65,6 +65,41 @@ def test_fail_safe_n_and_selection_model(tmp_path, capsys):
     assert (tmp_path / "p.svg").read_bytes().startswith(b"<?xml")
 
 
+REGTEST = _cases("regtest")
+
+
+@pytest.mark.parametrize(
+    "case_id", ["egger2001-rma-REML-z-ninv", "cohen1981-rma-REML-knha-sqrtni", "egger2001-rma-DL-z-vi"]
+)
+def test_regtest_with_a_predictor_matches_metafor(tmp_path, capsys, case_id):
+    # R: regtest(rma(yi, vi, method=, test=), ni = ni, predictor=) (tools/metafor_reference_regtest.R)
+    case = REGTEST[case_id]
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "n": case["ni"]}).to_csv(path, index=False)
+    spec = case["predictor"] if case["predictor"] in ("sei", "vi") else f"{case['predictor']}:n"
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--method", case["method"], "--test",
+                         case["test"], "--regtest", spec, "--format", "json"])  # fmt: skip
+    for field in ("zval", "pval", "df", "est", "ci_lb", "ci_ub"):
+        expected = case[field]
+        assert got["regtest"][field] == (None if expected is None else pytest.approx(expected, rel=1e-6)), field
+
+
+def test_regtest_errors_name_the_option_or_the_column(tmp_path, capsys):
+    case = REGTEST["egger2001-rma-REML-z-ni"]
+    path = tmp_path / "data.csv"
+    ni = [*case["ni"][:2], -5, *case["ni"][3:]]
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "n": ni}).to_csv(path, index=False)
+    argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--regtest"]
+    assert main([*argv, "ninv"]) == 2
+    assert "field '--regtest': ninv needs the column of sample sizes: ninv:COLUMN" in capsys.readouterr().err
+    assert main([*argv, "size"]) == 2
+    assert "field '--regtest': is PREDICTOR or PREDICTOR:COLUMN" in capsys.readouterr().err
+    assert main([*argv, "ninv:n"]) == 2
+    assert f"file '{path}', row 3, field 'n': must be > 0 (got -5.0)" in capsys.readouterr().err
+    assert main([*argv, "sei", "--mod", "n"]) == 2
+    assert "field '--regtest': the regression test takes a model without moderators" in capsys.readouterr().err
+
+
 def test_bad_follow_up_options_exit_2(tmp_path, capsys):
     case = FSN["bcg-Rosenberg"]
     path = tmp_path / "bcg.csv"

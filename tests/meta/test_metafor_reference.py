@@ -58,6 +58,7 @@ SCRIPTS = {
         "estimators_gosh.json",
         "estimators_permutest.json",
     ),
+    SCRIPT.with_name("metafor_reference_regtest.R"): ("regtest.json",),
 }
 
 

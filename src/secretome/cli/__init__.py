@@ -75,6 +75,7 @@ _OPTIONS = {
     "robust_cluster": "--robust",
     "selmodel": "--selmodel",
     "fsn": "--fsn",
+    "regtest": "--regtest",
     "confint": "--confint",
     "profile": "--profile",
     "predictions": "--predict",

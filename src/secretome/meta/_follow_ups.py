@@ -5,7 +5,7 @@ tests, each located in the user's file and columns (or the parameter) on error; 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from secretome._scheduler import check_scheduler
 from secretome.errors import InputError
 from secretome.meta._anova import anova
 from secretome.meta._confint import tau2_confint
+from secretome.meta._diagnostics import REGTEST_PREDICTORS, egger_test
 from secretome.meta._failsafe import fail_safe_n
 from secretome.meta._gosh import gosh, gosh_plot
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
@@ -76,6 +77,8 @@ def follow_ups_from_csv(
     robust_cluster: str | None = None,
     selmodel: str | None = None,
     fsn: str | None = None,
+    regtest: str | None = None,
+    control: Mapping[str, object] | None = None,
     confint: bool = False,
     profile: str | Path | None = None,
     predictions: Sequence[str] = (),
@@ -109,6 +112,11 @@ def follow_ups_from_csv(
         ``3PSM`` (steps 0.025), ``beta`` or ``step:0.025,0.5``: :func:`selection_model`.
     fsn : str, optional
         ``Rosenthal``, ``Orwin`` or ``Rosenberg``: :func:`fail_safe_n`.
+    regtest : str, optional
+        ``PREDICTOR`` or ``PREDICTOR:COLUMN``: :func:`egger_test` of a model without moderators with that
+        predictor (``sei``, ``vi``; ``ni``, ``ninv``, ``sqrtni``, ``sqrtninv`` with the sample sizes in COLUMN).
+    control : mapping, optional
+        The model's metafor ``control`` settings, for the refit of ``regtest``.
     confint : bool
         :func:`sigma2_confint` of a multilevel model, :func:`tau2_confint` of the others.
     profile : str or Path, optional
@@ -192,6 +200,9 @@ def follow_ups_from_csv(
             raise InputError("fail-safe N takes one effect per study (no cluster)", field="fsn", value=fsn)
         analyses.append(fail_safe_n(fit.yi, fit.vi, type=fsn))  # type: ignore[arg-type]
         names.append("fsn")
+    if regtest:
+        analyses.append(_regtest(fit, regtest, column, control, path))
+        names.append("regtest")
     if confint:
         if isinstance(fit, MultilevelResult | MultilevelRegressionResult):
             analyses.append(sigma2_confint(fit))
@@ -249,6 +260,32 @@ def follow_ups_from_csv(
     if not analyses:
         return fit
     return AnalysisBundle(fit, tuple(names), tuple(analyses))
+
+
+def _regtest(
+    fit: Result,
+    spec: str,
+    column: Callable[[str], pd.Series],
+    control: Mapping[str, object] | None,
+    path: str | Path,
+) -> Result:
+    if not isinstance(fit, RandomEffectsResult):
+        raise InputError("the regression test takes a model without moderators or clusters", field="regtest")
+    predictor, _, name = (part.strip() for part in spec.partition(":"))
+    if predictor not in REGTEST_PREDICTORS:
+        raise InputError(f"is PREDICTOR or PREDICTOR:COLUMN, PREDICTOR one of {', '.join(REGTEST_PREDICTORS)}",
+                         field="regtest", value=spec)  # fmt: skip
+    if predictor not in ("sei", "vi") and not name:
+        raise InputError(f"{predictor} needs the column of sample sizes: {predictor}:COLUMN", field="regtest")
+    ni = column(name).to_numpy() if name else None
+    try:
+        return egger_test(fit.yi, fit.vi, predictor=predictor, ni=ni, method=fit.method, test=fit.test,  # type: ignore[arg-type]
+                          level=fit.level, control=control)  # fmt: skip
+    except InputError as err:
+        if err.field != "ni":
+            raise
+        # ni came from the user's column: name it and its row in the file.
+        raise InputError(err.reason, file=path, row=err.row, field=name, value=err.value) from err
 
 
 def _one_per_study(fit: Result, parameter: str) -> RandomEffectsResult | MetaRegressionResult:
