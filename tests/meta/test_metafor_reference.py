@@ -59,6 +59,7 @@ SCRIPTS = {
         "estimators_permutest.json",
     ),
     SCRIPT.with_name("metafor_reference_regtest.R"): ("regtest.json",),
+    SCRIPT.with_name("metafor_reference_influence_mods.R"): ("influence_mods.json",),
 }
 
 
