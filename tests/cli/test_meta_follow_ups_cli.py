@@ -100,6 +100,43 @@ def test_regtest_errors_name_the_option_or_the_column(tmp_path, capsys):
     assert "field '--regtest': the regression test takes a model without moderators" in capsys.readouterr().err
 
 
+INFLUENCE_MODS = _cases("influence_mods")
+
+
+def test_influence_of_a_meta_regression_matches_metafor(tmp_path, capsys):
+    # R: influence(rma(yi, vi, mods = ~ age + diag.ab, method = "ML", test = "knha")) on dat.laopaiboon2015
+    # (tools/metafor_reference_influence_mods.R)
+    case = INFLUENCE_MODS["laopaiboon2015_age_diag-ML-knha"]
+    path = tmp_path / "data.csv"
+    table = {
+        "yi": case["yi"],
+        "vi": case["vi"],
+        "children": [r[0] for r in case["mods"]],
+        "ab": [r[1] for r in case["mods"]],
+    }
+    pd.DataFrame(table).to_csv(path, index=False)
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--mod", "children", "--mod", "ab",
+                         "--method", "ML", "--test", "knha", "--influence", "--format", "json"])  # fmt: skip
+    for field in ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "hat"):
+        assert got["influence"][field] == pytest.approx(case[field], rel=1e-6), field
+    assert got["influence"]["dfbetas"][2] == pytest.approx(case["dfbetas"][2], rel=1e-6)
+    assert main(["meta", str(path), "--yi", "yi", "--vi", "vi", "--mod", "ab", "--leave1out"]) == 2
+    assert "field '--leave1out': leave-one-out takes a model without moderators" in capsys.readouterr().err
+
+
+def test_leave_one_out_and_influence_without_moderators(tmp_path, capsys):
+    # R: leave1out(rma(yi, vi)) and influence(rma(yi, vi)) on dat.bcg (tools/metafor_reference.R, _bias.R)
+    case = _cases("diagnostics")["bcg-REML-z"]
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--leave1out", "--influence", "--format",
+                         "json"])  # fmt: skip
+    for field in ("estimate", "se", "tau2", "I2"):
+        assert got["leave1out"][field] == pytest.approx(case["leave1out"][field], rel=1e-6), field
+    infl = _cases("influence")["bcg-REML-z"]
+    assert got["influence"]["cook_d"] == pytest.approx(infl["cook_d"], rel=1e-6)
+
+
 def test_bad_follow_up_options_exit_2(tmp_path, capsys):
     case = FSN["bcg-Rosenberg"]
     path = tmp_path / "bcg.csv"

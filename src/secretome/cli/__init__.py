@@ -76,6 +76,8 @@ _OPTIONS = {
     "selmodel": "--selmodel",
     "fsn": "--fsn",
     "regtest": "--regtest",
+    "influence_diagnostics": "--influence",
+    "leave1out": "--leave1out",
     "confint": "--confint",
     "profile": "--profile",
     "predictions": "--predict",

@@ -17,9 +17,10 @@ from secretome._scheduler import check_scheduler
 from secretome.errors import InputError
 from secretome.meta._anova import anova
 from secretome.meta._confint import tau2_confint
-from secretome.meta._diagnostics import REGTEST_PREDICTORS, egger_test
+from secretome.meta._diagnostics import REGTEST_PREDICTORS, egger_test, leave_one_out
 from secretome.meta._failsafe import fail_safe_n
 from secretome.meta._gosh import gosh, gosh_plot
+from secretome.meta._influence import influence
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
 from secretome.meta._permutation import permutation_test
 from secretome.meta._predict import TRANSFORMS, blup, predict
@@ -78,6 +79,8 @@ def follow_ups_from_csv(
     selmodel: str | None = None,
     fsn: str | None = None,
     regtest: str | None = None,
+    influence_diagnostics: bool = False,
+    leave1out: bool = False,
     control: Mapping[str, object] | None = None,
     confint: bool = False,
     profile: str | Path | None = None,
@@ -115,8 +118,13 @@ def follow_ups_from_csv(
     regtest : str, optional
         ``PREDICTOR`` or ``PREDICTOR:COLUMN``: :func:`egger_test` of a model without moderators with that
         predictor (``sei``, ``vi``; ``ni``, ``ninv``, ``sqrtni``, ``sqrtninv`` with the sample sizes in COLUMN).
+    influence_diagnostics : bool
+        :func:`influence` of a model with one effect per study, with or without moderators.
+    leave1out : bool
+        :func:`leave_one_out` of a model without moderators (metafor's ``leave1out`` takes none).
     control : mapping, optional
-        The model's metafor ``control`` settings, for the refit of ``regtest``.
+        The model's metafor ``control`` settings, for the refits of ``regtest``, ``influence_diagnostics``
+        and ``leave1out``.
     confint : bool
         :func:`sigma2_confint` of a multilevel model, :func:`tau2_confint` of the others.
     profile : str or Path, optional
@@ -203,6 +211,21 @@ def follow_ups_from_csv(
     if regtest:
         analyses.append(_regtest(fit, regtest, column, control, path))
         names.append("regtest")
+    if influence_diagnostics or leave1out:
+        one = _one_per_study(fit, "influence_diagnostics" if influence_diagnostics else "leave1out")
+        refit: dict[str, Any] = {"method": one.method, "test": one.test, "level": one.level,
+                                 "control": control, "labels": one.labels}  # fmt: skip
+        if influence_diagnostics:
+            if isinstance(one, MetaRegressionResult):
+                refit |= {"mods": [row[1:] for row in one.design], "names": one.coef_names[1:]}
+            analyses.append(influence(one.yi, one.vi, **refit))
+            names.append("influence")
+        if leave1out:
+            if isinstance(one, MetaRegressionResult):
+                raise InputError("leave-one-out takes a model without moderators, as metafor's leave1out "
+                                 "(influence diagnostics take them)", field="leave1out")  # fmt: skip
+            analyses.append(leave_one_out(one.yi, one.vi, **refit))
+            names.append("leave1out")
     if confint:
         if isinstance(fit, MultilevelResult | MultilevelRegressionResult):
             analyses.append(sigma2_confint(fit))
