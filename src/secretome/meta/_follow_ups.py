@@ -1,6 +1,7 @@
 """What the CLI runs after a model is fitted from a table: deeper nesting, robust tests, selection models,
-fail-safe N, tau^2 and sigma^2 CIs, profile plots, predictions, BLUPs, VIFs, Wald tests, GOSH and permutation
-tests, each located in the user's file and columns (or the parameter) on error; the CLI names its options instead."""
+fail-safe N, regression tests for funnel-plot asymmetry, influence and leave-one-out diagnostics, tau^2 and
+sigma^2 CIs, profile plots, predictions, BLUPs, VIFs, Wald tests, GOSH and permutation tests, each located in the
+user's file and columns (or the parameter) on error; the CLI names its options instead."""
 
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ class AnalysisBundle(Result):
     model : Result
         The fitted model.
     names : tuple of str
-        The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``confint``, ``profile``,
-        ``predict``, ``blup``, ``vif``, ``anova``).
+        The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``regtest``, ``influence``,
+        ``leave1out``, ``confint``, ``profile``, ``predict``, ``blup``, ``vif``, ``anova``, ``gosh``, ``permutest``).
     analyses : tuple of Result
         Their results, in that order.
     """
