@@ -9,8 +9,8 @@ import pytest
 from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
-from secretome.errors import InputError, SecretomeWarning
-from secretome.meta import cumulative, influence
+from secretome.errors import ConvergenceError, InputError, SecretomeWarning
+from secretome.meta import cumulative, influence, meta_regression
 
 INFLUENCE = load_cases("influence")
 CUMULATIVE = load_cases("cumulative")
@@ -60,6 +60,24 @@ def test_influence_of_a_meta_regression_covers_estimators_tests_and_na_rows():
     assert {(c["method"], c["test"]) for c in INFLUENCE_MODS} >= {("REML", "z"), ("REML", "knha"), ("DL", "z")}
     assert any(c["inestimable"] for c in INFLUENCE_MODS)
     assert {len(c["coef_names"]) for c in INFLUENCE_MODS} >= {2, 3, 9}
+
+
+def test_influence_refit_that_does_not_converge_is_an_na_row(monkeypatch):
+    # metafor's influence() skips a refit that errors (try-error): that study's row is NA but for hat and weight.
+    case = next(c for c in INFLUENCE_MODS if c["id"] == "viechtbauer2021_dose-REML-z")
+
+    def fails_without_study_6(yi, vi, mods, **options):
+        if len(yi) < len(case["yi"]) and case["yi"][5] not in list(yi):
+            raise ConvergenceError("REML did not converge")
+        return meta_regression(yi, vi, mods, **options)
+
+    monkeypatch.setattr("secretome.meta._influence.meta_regression", fails_without_study_6)
+    with pytest.warns(SecretomeWarning, match="influence: the refits without 6 did not converge"):
+        got = influence(case["yi"], case["vi"], case["mods"])
+    for column in (got.rstudent, got.dffits, got.cook_d, got.tau2_del, got.dfbetas[1]):
+        assert math.isnan(column[5])
+    assert got.hat[5] == pytest.approx(case["hat"][5], rel=TOL["est"])
+    assert got.rstudent[4] == pytest.approx(case["rstudent"][4], rel=TOL["est"])
 
 
 def test_influence_summary_prints_na_and_a_dfbetas_column_per_coefficient():
