@@ -65,6 +65,78 @@ def test_fail_safe_n_and_selection_model(tmp_path, capsys):
     assert (tmp_path / "p.svg").read_bytes().startswith(b"<?xml")
 
 
+REGTEST = _cases("regtest")
+
+
+@pytest.mark.parametrize(
+    "case_id", ["egger2001-rma-REML-z-ninv", "cohen1981-rma-REML-knha-sqrtni", "egger2001-rma-DL-z-vi"]
+)
+def test_regtest_with_a_predictor_matches_metafor(tmp_path, capsys, case_id):
+    # R: regtest(rma(yi, vi, method=, test=), ni = ni, predictor=) (tools/metafor_reference_regtest.R)
+    case = REGTEST[case_id]
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "n": case["ni"]}).to_csv(path, index=False)
+    spec = case["predictor"] if case["predictor"] in ("sei", "vi") else f"{case['predictor']}:n"
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--method", case["method"], "--test",
+                         case["test"], "--regtest", spec, "--format", "json"])  # fmt: skip
+    for field in ("zval", "pval", "df", "est", "ci_lb", "ci_ub"):
+        expected = case[field]
+        assert got["regtest"][field] == (None if expected is None else pytest.approx(expected, rel=1e-6)), field
+
+
+def test_regtest_errors_name_the_option_or_the_column(tmp_path, capsys):
+    case = REGTEST["egger2001-rma-REML-z-ni"]
+    path = tmp_path / "data.csv"
+    ni = [*case["ni"][:2], -5, *case["ni"][3:]]
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "n": ni}).to_csv(path, index=False)
+    argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--regtest"]
+    assert main([*argv, "ninv"]) == 2
+    assert "field '--regtest': ninv needs the column of sample sizes: ninv:COLUMN" in capsys.readouterr().err
+    assert main([*argv, "size"]) == 2
+    assert "field '--regtest': is PREDICTOR or PREDICTOR:COLUMN" in capsys.readouterr().err
+    assert main([*argv, "ninv:n"]) == 2
+    assert f"file '{path}', row 3, field 'n': must be > 0 (got -5.0)" in capsys.readouterr().err
+    assert main([*argv, "sei", "--mod", "n"]) == 2
+    assert "field '--regtest': the regression test takes a model without moderators" in capsys.readouterr().err
+
+
+INFLUENCE_MODS = _cases("influence_mods")
+
+
+def test_influence_of_a_meta_regression_matches_metafor(tmp_path, capsys):
+    # R: influence(rma(yi, vi, mods = ~ age + diag.ab, method = "ML", test = "knha")) on dat.laopaiboon2015
+    # (tools/metafor_reference_influence_mods.R)
+    case = INFLUENCE_MODS["laopaiboon2015_age_diag-ML-knha"]
+    path = tmp_path / "data.csv"
+    table = {
+        "yi": case["yi"],
+        "vi": case["vi"],
+        "children": [r[0] for r in case["mods"]],
+        "ab": [r[1] for r in case["mods"]],
+    }
+    pd.DataFrame(table).to_csv(path, index=False)
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--mod", "children", "--mod", "ab",
+                         "--method", "ML", "--test", "knha", "--influence", "--format", "json"])  # fmt: skip
+    for field in ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "hat"):
+        assert got["influence"][field] == pytest.approx(case[field], rel=1e-6), field
+    assert got["influence"]["dfbetas"][2] == pytest.approx(case["dfbetas"][2], rel=1e-6)
+    assert main(["meta", str(path), "--yi", "yi", "--vi", "vi", "--mod", "ab", "--leave1out"]) == 2
+    assert "field '--leave1out': leave-one-out takes a model without moderators" in capsys.readouterr().err
+
+
+def test_leave_one_out_and_influence_without_moderators(tmp_path, capsys):
+    # R: leave1out(rma(yi, vi)) and influence(rma(yi, vi)) on dat.bcg (tools/metafor_reference.R, _bias.R)
+    case = _cases("diagnostics")["bcg-REML-z"]
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--leave1out", "--influence", "--format",
+                         "json"])  # fmt: skip
+    for field in ("estimate", "se", "tau2", "I2"):
+        assert got["leave1out"][field] == pytest.approx(case["leave1out"][field], rel=1e-6), field
+    infl = _cases("influence")["bcg-REML-z"]
+    assert got["influence"]["cook_d"] == pytest.approx(infl["cook_d"], rel=1e-6)
+
+
 def test_bad_follow_up_options_exit_2(tmp_path, capsys):
     case = FSN["bcg-Rosenberg"]
     path = tmp_path / "bcg.csv"

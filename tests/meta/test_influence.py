@@ -9,12 +9,13 @@ import pytest
 from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
-from secretome.errors import InputError, SecretomeWarning
-from secretome.meta import cumulative, influence
+from secretome.errors import ConvergenceError, InputError, SecretomeWarning
+from secretome.meta import cumulative, influence, meta_regression
 
 INFLUENCE = load_cases("influence")
 CUMULATIVE = load_cases("cumulative")
-FIELDS = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", "weight", "dfbetas")
+INFLUENCE_MODS = load_cases("influence_mods")
+FIELDS = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", "weight")
 
 
 @pytest.mark.parametrize("case", INFLUENCE, ids=case_id)
@@ -25,14 +26,74 @@ def test_influence_matches_metafor(case):
     )
     for field in FIELDS:
         assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
+    assert got.dfbetas[0] == pytest.approx(case["dfbetas"], rel=TOL["est"], abs=1e-12)
+    assert got.coef_names == ("intrcpt",)
     assert list(got.influential) == case["influential"]  # R: influence(res)$is.infl
+
+
+@pytest.mark.parametrize("case", INFLUENCE_MODS, ids=case_id)
+def test_influence_of_a_meta_regression_matches_metafor(case):
+    # R: influence(rma(yi, vi, mods = X, method=, test=))$inf, $dfbs (one column per coefficient) and $is.infl.
+    # A refit in which a coefficient is inestimable is NA in metafor (null here): NaN, with a warning naming it.
+    lost = [i - 1 for i in case["inestimable"]]
+    labels = [f"s{i + 1}" for i in range(len(case["yi"]))]
+    warns = pytest.warns(SecretomeWarning, match="a coefficient is not estimable")
+    with warns if lost else contextlib.nullcontext() as caught:
+        got = influence(case["yi"], case["vi"], case["mods"], method=case["method"], test=case["test"],
+                        names=case["coef_names"][1:], labels=labels)  # fmt: skip
+    if lost:
+        assert ", ".join(labels[i] for i in lost) in str(caught[0].message)
+    for field in FIELDS:
+        expected = [math.nan if x is None else x for x in case[field]]
+        assert getattr(got, field) == pytest.approx(expected, rel=TOL["est"], abs=1e-12, nan_ok=True), field
+    for j, column in enumerate(case["dfbetas"]):
+        expected = [math.nan if x is None else x for x in column]
+        assert got.dfbetas[j] == pytest.approx(expected, rel=TOL["est"], abs=1e-12, nan_ok=True), j
+    # R's is.infl is NA where the refit failed and no other criterion holds; it prints no "*" there.
+    assert list(got.influential) == [bool(f) for f in case["influential"]]
+    assert got.coef_names == ("intrcpt", *case["coef_names"][1:])
+    # metafor 3.8-1's leave1out() and cumul() stop for models with moderators (influence() does not).
+    assert case["leave1out_error"] == case["cumul_error"] == "Method only applicable to models without moderators."
+
+
+def test_influence_of_a_meta_regression_covers_estimators_tests_and_na_rows():
+    assert {(c["method"], c["test"]) for c in INFLUENCE_MODS} >= {("REML", "z"), ("REML", "knha"), ("DL", "z")}
+    assert any(c["inestimable"] for c in INFLUENCE_MODS)
+    assert {len(c["coef_names"]) for c in INFLUENCE_MODS} >= {2, 3, 9}
+
+
+def test_influence_refit_that_does_not_converge_is_an_na_row(monkeypatch):
+    # metafor's influence() skips a refit that errors (try-error): that study's row is NA but for hat and weight.
+    case = next(c for c in INFLUENCE_MODS if c["id"] == "viechtbauer2021_dose-REML-z")
+
+    def fails_without_study_6(yi, vi, mods, **options):
+        if len(yi) < len(case["yi"]) and case["yi"][5] not in list(yi):
+            raise ConvergenceError("REML did not converge")
+        return meta_regression(yi, vi, mods, **options)
+
+    monkeypatch.setattr("secretome.meta._influence.meta_regression", fails_without_study_6)
+    with pytest.warns(SecretomeWarning, match="influence: the refits without 6 did not converge"):
+        got = influence(case["yi"], case["vi"], case["mods"])
+    for column in (got.rstudent, got.dffits, got.cook_d, got.tau2_del, got.dfbetas[1]):
+        assert math.isnan(column[5])
+    assert got.hat[5] == pytest.approx(case["hat"][5], rel=TOL["est"])
+    assert got.rstudent[4] == pytest.approx(case["rstudent"][4], rel=TOL["est"])
+
+
+def test_influence_summary_prints_na_and_a_dfbetas_column_per_coefficient():
+    case = next(c for c in INFLUENCE_MODS if c["id"] == "viechtbauer2021_dose_factor-REML-z")
+    with pytest.warns(SecretomeWarning):
+        got = influence(case["yi"], case["vi"], case["mods"], names=case["coef_names"][1:])
+    frame = got.to_frame()
+    assert frame.columns.tolist()[-3:] == ["dfbetas_factor(dose)200", "dfbetas_factor(dose)250", "inf"]
+    assert "NA" in got.summary().splitlines()[3]  # study 3 (the only one at dose 75): R prints NA
 
 
 def test_influence_flags_studies_as_metafor_prints_them():
     case = next(c for c in INFLUENCE if c["id"] == "bcg-FE-z")
     frame = influence(case["yi"], case["vi"], method="FE").to_frame()
     assert frame["inf"].tolist() == ["*" if f else "" for f in case["influential"]]
-    assert frame.columns.tolist() == ["study", *FIELDS, "inf"]
+    assert frame.columns.tolist() == ["study", *FIELDS, "dfbetas_intrcpt", "inf"]
 
 
 @pytest.mark.parametrize("case", CUMULATIVE, ids=case_id)
@@ -77,6 +138,10 @@ def test_last_cumulative_step_is_the_full_model():
         (lambda: influence([0.1, 0.2, 0.3], [0.01, -0.02, 0.01]), r"row 2, field 'vi'"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], labels=["a"]), r"field 'labels': has 1 values"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], method="reml"), r"field 'method': must be one of"),
+        (
+            lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], [1, 2, 4]),
+            r"field 'yi': influence diagnostics with 2 coefficients \(REML\) need at least 4 studies \(got 3\)",
+        ),
         (
             lambda: cumulative([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], order=[1, None, 3]),
             r"row 2, field 'order': is missing",

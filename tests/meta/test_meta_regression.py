@@ -207,6 +207,28 @@ def test_pmm_hsk_genq_and_weights_meta_regressions_match_metafor(case):
     assert res.summary().startswith(f"Mixed-Effects Model (k = {len(data['yi'])}; tau^2 estimator: {case['method']})")
 
 
+MORE_CASES = load_cases("estimators_more")  # by tools/metafor_reference_estimators_more.R
+MORE_DATA = {c["id"].removeprefix("data-"): c for c in MORE_CASES if c["kind"] == "data"}
+
+
+@pytest.mark.parametrize("case", [c for c in MORE_CASES if c["kind"] == "rma" and c["with_mods"]], ids=case_id)
+def test_every_estimator_meta_regression_matches_metafor_on_more_datasets(case):
+    # R: rma(yi, vi, mods=, method=, test=) on dat.damico2009 (~ conceal) and dat.anand1999 (~ year), metafor's
+    # default control; weights(res), rstandard(res)$se
+    data = MORE_DATA[case["data"]]
+    res = meta_regression(data["yi"], data["vi"], data["mods"], names=data["names"], method=case["method"],
+                          test=case["test"])  # fmt: skip
+    got = res.to_dict()
+    for field in PER_COEF:
+        assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
+    fields = {"tau2": "tau2", "se_tau2": "se_tau2", "I2": "I2", "H2": "H2", "R2": "R2", "QE": "QE"}
+    fields |= {"QE_pval": "QEp", "QM": "QM", "QM_pval": "QMp"}
+    for ours, theirs in fields.items():
+        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
+    assert got["resid_se"] == pytest.approx(case["resid_se"], rel=TOL["est"])
+
+
 def test_estimator_matrix_covers_pmm_hsk_and_genq():
     # Each data set x {PMM (two tolerances), HSk, GENQ, REML with weights} x {z, knha} x {with, without a
     # moderator}; one data set homogeneous, so that PMM, HSk and GENQ truncate tau^2 at 0 there.

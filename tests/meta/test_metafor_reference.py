@@ -58,6 +58,9 @@ SCRIPTS = {
         "estimators_gosh.json",
         "estimators_permutest.json",
     ),
+    SCRIPT.with_name("metafor_reference_regtest.R"): ("regtest.json",),
+    SCRIPT.with_name("metafor_reference_influence_mods.R"): ("influence_mods.json",),
+    SCRIPT.with_name("metafor_reference_estimators_more.R"): ("estimators_more.json",),
 }
 
 

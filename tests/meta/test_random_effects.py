@@ -210,6 +210,31 @@ def test_pmm_hsk_genq_and_weights_match_metafor(case):
     assert got["method"] == case["method"]
 
 
+# Every classic estimator at metafor's default control on two more datasets (metafor_reference_estimators_more.R).
+MORE_CASES = load_cases("estimators_more")
+MORE_DATA = {c["id"].removeprefix("data-"): c for c in MORE_CASES if c["kind"] == "data"}
+
+
+@pytest.mark.parametrize("case", [c for c in MORE_CASES if c["kind"] == "rma" and not c["with_mods"]], ids=case_id)
+def test_every_estimator_matches_metafor_on_more_datasets(case):
+    # R: rma(yi, vi, method=, test=) on dat.damico2009 and dat.anand1999 (log odds ratios); predict(res), weights(res)
+    data = MORE_DATA[case["data"]]
+    got = random_effects(data["yi"], data["vi"], method=case["method"], test=case["test"]).to_dict()
+    for ours, theirs in ESTIMATOR_FIELDS.items():
+        assert got[ours] == pytest.approx(case[theirs][0], rel=TOL["est"], abs=1e-12), ours
+    heterogeneity = {"tau2": "tau2", "se_tau2": "se_tau2", "Q": "QE", "Q_pval": "QEp", "I2": "I2", "H2": "H2"}
+    for ours, theirs in (heterogeneity | {"pi_lb": "pi_lb", "pi_ub": "pi_ub"}).items():
+        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
+
+
+def test_more_datasets_cover_every_estimator_test_and_moderators():
+    cases = [c for c in MORE_CASES if c["kind"] == "rma"]
+    combos = {(c["data"], c["method"], c["with_mods"], c["test"]) for c in cases}
+    assert len(combos) == len(cases) == 2 * 8 * 2 * 2
+    assert {c["method"] for c in cases} == {"DL", "HE", "HS", "SJ", "ML", "REML", "PM", "EB"}
+
+
 def test_genq_needs_weights_and_checks_them():
     data = ESTIMATOR_DATA["dorn2007"]
     with pytest.raises(InputError, match=r"field 'weights': GENQ needs weights"):

@@ -90,6 +90,19 @@ def meta(
     robust: Annotated[str | None, typer.Option(help="Cluster-robust tests: COLUMN (CR1) or COLUMN:CR2.")] = None,
     selmodel: Annotated[str | None, typer.Option(help="Selection model: 3PSM, beta or step:P1,P2.")] = None,
     fsn: Annotated[str | None, typer.Option(help="Fail-safe N: Rosenthal, Orwin or Rosenberg.")] = None,
+    regtest: Annotated[
+        str | None,
+        typer.Option(
+            help="Regression test for funnel-plot asymmetry (metafor's regtest) on this predictor: sei (Egger's "
+            "test), vi; or ni, ninv, sqrtni, sqrtninv with the column of sample sizes as PREDICTOR:COLUMN."
+        ),
+    ] = None,
+    influence: Annotated[
+        bool, typer.Option(help="Influence diagnostics of each study (metafor's influence), also with --mod.")
+    ] = False,
+    leave1out: Annotated[
+        bool, typer.Option(help="Refit without each study in turn (metafor's leave1out; not with --mod).")
+    ] = False,
     confint: Annotated[
         bool,
         typer.Option(help="CIs of tau^2 (Q-profile), or of the sigma^2 of a multilevel model (profile likelihood)."),
@@ -209,8 +222,8 @@ def meta(
         "na_action": na_action,
         "control": _control_settings(control or ()),
     }
-    follow_up = any((random, robust, selmodel, fsn, confint, profile, predict, transf, blup, vif, anova, gosh,
-                     permutest))  # fmt: skip
+    follow_up = any((random, robust, selmodel, fsn, regtest, influence, leave1out, confint, profile, predict, transf,
+                     blup, vif, anova, gosh, permutest))  # fmt: skip
     if weights is not None and (follow_up or regplot):
         # The follow-ups and the regression plot refit the model from the table, without the weights.
         reason = "user weights are for the model fit alone: not with follow-up analyses or --regplot"
@@ -220,6 +233,8 @@ def meta(
         from secretome.meta import AnalysisBundle, follow_ups_from_csv
 
         follow = {"robust_cluster": robust, "selmodel": selmodel, "fsn": fsn, "confint": confint, "profile": profile}
+        follow |= {"regtest": regtest, "influence_diagnostics": influence, "leave1out": leave1out}
+        follow |= {"control": model["control"]}
         follow |= {"predictions": predict or (), "transf": transf, "blups": blup, "vifs": vif, "wald": anova}
         follow |= {"gosh_path": gosh, "subsets": subsets, "permutations": permutest, "seed": seed}
         with progress_bar() as progress:

@@ -14,14 +14,15 @@ from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
-from secretome.meta._columns import study_labels
+from secretome.meta._columns import as_column, study_labels
 from secretome.meta._least_squares import weighted_least_squares
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
+from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._refits import FIT_FIELDS, fit_columns, refits
 from secretome.meta._tau2 import validated
 
-__all__ = ["EggerResult", "LeaveOneOutResult", "egger_test", "leave_one_out"]
+__all__ = ["REGTEST_PREDICTORS", "EggerResult", "LeaveOneOutResult", "egger_test", "leave_one_out"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -116,6 +117,22 @@ def leave_one_out(
     )
 
 
+REGTEST_PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv")
+"""metafor's ``regtest`` predictors: the SE, the sampling variance, and the sample size, its inverse, its square
+root and the inverse of its square root."""
+
+# What each predictor is, in metafor's print, and what the limit estimate's predictor goes to (None: no limit).
+_PREDICTOR_NAMES = {
+    "sei": "standard error",
+    "vi": "sampling variance",
+    "ni": "sample size",
+    "ninv": "inverse of the sample size",
+    "sqrtni": "square root sample size",
+    "sqrtninv": "inverse of the square root sample size",
+}
+_LIMITS = {"sei": "sei -> 0", "vi": "vi -> 0", "ninv": "ni -> inf", "sqrtninv": "ni -> inf"}
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class EggerResult(Result):
     """Egger's regression test for funnel-plot asymmetry (metafor's ``regtest``).
@@ -123,46 +140,50 @@ class EggerResult(Result):
     Attributes
     ----------
     zval, pval : float
-        Test of the slope on the standard error (t with ``df`` degrees of freedom when ``df`` is set).
+        Test of the slope on the predictor (t with ``df`` degrees of freedom when ``df`` is set).
     df : int or None
         Degrees of freedom (``k - 2``) for a t test, else ``None``.
-    est, ci_lb, ci_ub : float
-        The limit estimate (the intercept: the effect as the SE goes to 0) and its CI.
+    est, ci_lb, ci_ub : float or None
+        The limit estimate (the intercept: the effect as the predictor goes to 0, or the sample size to
+        infinity) and its CI; ``None`` for the predictors ``ni`` and ``sqrtni``, which have no such limit.
     model, method, test : str
-        ``"rma"`` (a meta-regression on the SE) or ``"lm"`` (Egger's weighted regression), and the
+        ``"rma"`` (a meta-regression on the predictor) or ``"lm"`` (Egger's weighted regression), and the
         model's method and test.
+    predictor : str
+        One of :data:`REGTEST_PREDICTORS`.
     """
 
     zval: float
     pval: float
     df: int | None
-    est: float
-    ci_lb: float
-    ci_ub: float
+    est: float | None
+    ci_lb: float | None
+    ci_ub: float | None
     model: str
     method: str
     test: str
+    predictor: str = "sei"
 
     def summary(self) -> str:
         """Laid out like metafor's ``print(regtest(res))``."""
-        name = (
-            "mixed-effects meta-regression model"
-            if self.model == "rma"
-            else "weighted regression with multiplicative dispersion"
-        )
+        if self.model == "lm":
+            name = "weighted regression with multiplicative dispersion"
+        else:
+            effects = "fixed-effects" if self.method in ("FE", "EE", "CE") else "mixed-effects"
+            name = f"{effects} meta-regression model"
         stat = f"z = {self.zval:.4f}" if self.df is None else f"t = {self.zval:.4f}, df = {self.df}"
-        p = "<.0001" if self.pval < 1e-4 else f"{self.pval:.4f}"
-        return "\n".join(
-            [
-                "Regression Test for Funnel Plot Asymmetry",
-                "",
-                f"Model:     {name}",
-                "Predictor: standard error",
-                "",
-                f"Test for Funnel Plot Asymmetry: {stat}, p = {p}",
-                f"Limit Estimate (as sei -> 0):   b = {self.est:.4f} (CI: {self.ci_lb:.4f}, {self.ci_ub:.4f})",
-            ]
-        )
+        lines = [
+            "Regression Test for Funnel Plot Asymmetry",
+            "",
+            f"Model:     {name}",
+            f"Predictor: {_PREDICTOR_NAMES[self.predictor]}",
+            "",
+            f"Test for Funnel Plot Asymmetry: {stat}, p {format_p(self.pval, equals=True)}",
+        ]
+        if self.est is not None:
+            lead = f"Limit Estimate (as {_LIMITS[self.predictor]}):"
+            lines.append(f"{lead:<32}b = {self.est:.4f} (CI: {self.ci_lb:.4f}, {self.ci_ub:.4f})")
+        return "\n".join(lines)
 
 
 def egger_test(
@@ -170,27 +191,40 @@ def egger_test(
     vi: ArrayLike,
     *,
     model: Literal["rma", "lm"] = "rma",
+    predictor: Literal["sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv"] = "sei",
+    ni: ArrayLike | None = None,
     method: ModelMethod = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
 ) -> EggerResult:
-    """Egger's regression test [1]_: regress the effects on their standard errors.
+    """Egger's regression test [1]_: regress the effects on their standard errors (or another predictor).
 
-    ``model="rma"`` (metafor's default) fits :func:`meta_regression` with the SE as moderator,
+    ``model="rma"`` (metafor's default) fits :func:`meta_regression` with the predictor as moderator,
     with the model's *method*, *test* and *control* (metafor's ``regtest`` refits with the model's
     ``control``); ``model="lm"`` is Egger's original weighted least
     squares (weights ``1/vi``, t test on ``k - 2`` df).
 
+    *predictor* is metafor's: the SE ``sei`` (Egger's test), the sampling variance ``vi`` (the PEESE
+    regression of Stanley and Doucouliagos [2]_), or the sample size *ni* as ``ni``, ``1/ni`` (``ninv``,
+    as Peters et al. [3]_), ``sqrt(ni)`` (``sqrtni``) or ``1/sqrt(ni)`` (``sqrtninv``). The limit estimate
+    (the intercept) is reported for ``sei``, ``vi``, ``ninv`` and ``sqrtninv``, where the predictor goes to
+    0 for an infinitely large study.
+
     Checked against metafor 3.8-1 ``regtest(res)`` and ``regtest(res, model="lm")`` on dat.bcg
-    and dat.normand1999 (tests/meta/test_diagnostics.py), and ``regtest(res)`` with PM (metafor with
+    and dat.normand1999 (tests/meta/test_diagnostics.py), ``regtest(res)`` with PM (metafor with
     ``control=list(tol=1e-12)``, as ``control={"tol": 1e-12}``) and SJ on dat.bcg and dat.hackshaw1998
-    (tests/meta/test_bias.py).
+    (tests/meta/test_bias.py), and each predictor with REML (z, knha), DL, FE and ``model="lm"`` on
+    dat.egger2001 and dat.cohen1981 (tests/meta/test_regtest.py, fixtures by tools/metafor_reference_regtest.R).
 
     References
     ----------
     .. [1] Egger M, Davey Smith G, Schneider M, Minder C (1997). Bias in meta-analysis detected by
        a simple, graphical test. BMJ 315(7109):629-634. https://doi.org/10.1136/bmj.315.7109.629
+    .. [2] Stanley TD, Doucouliagos H (2014). Meta-regression approximations to reduce publication
+       selection bias. Research Synthesis Methods 5(1):60-78. https://doi.org/10.1002/jrsm.1095
+    .. [3] Peters JL, Sutton AJ, Jones DR, Abrams KR, Rushton L (2006). Comparison of two methods to
+       detect publication bias in meta-analysis. JAMA 295(6):676-680. https://doi.org/10.1001/jama.295.6.676
 
     Examples
     --------
@@ -199,26 +233,32 @@ def egger_test(
     (5.1682, 2)
     """
     check_choice("model", model, ("rma", "lm"), owner="egger_test")
+    check_choice("predictor", predictor, REGTEST_PREDICTORS, owner="egger_test")
     check_choice("method", method, REGRESSION_METHODS, owner="egger_test")
     y, v = validated(yi, vi)
     k = y.size
     if k < 3:
         raise InputError("Egger's test needs at least 3 studies", field="yi", value=k)
-    sei = np.sqrt(v)
+    x1 = _predictor(predictor, v, ni, k)
+    x = np.column_stack([np.ones(k), x1])
+    if np.linalg.matrix_rank(x) < 2:
+        # metafor: "Model matrix no longer of full rank after addition of predictor."
+        raise InputError(f"the predictor {predictor} is the same for every study: no slope to test", field=predictor)
+    limit = predictor in _LIMITS
     if model == "rma":
-        fit = meta_regression(y, v, sei, method=method, test=test, level=level, control=control, names=["sei"])
+        fit = meta_regression(y, v, x1, method=method, test=test, level=level, control=control, names=[predictor])
         return EggerResult(
             zval=fit.zval[1],
             pval=fit.pval[1],
             df=fit.df,
-            est=fit.beta[0],
-            ci_lb=fit.ci_lb[0],
-            ci_ub=fit.ci_ub[0],
+            est=fit.beta[0] if limit else None,
+            ci_lb=fit.ci_lb[0] if limit else None,
+            ci_ub=fit.ci_ub[0] if limit else None,
             model=model,
             method=method,
             test=test,
+            predictor=predictor,
         )
-    x = np.column_stack([np.ones(k), sei])
     beta, xtwx_inv, rss = weighted_least_squares(y, 1 / v, x)
     se = np.sqrt(np.diag(xtwx_inv) * rss / (k - 2))
     tval = float(beta[1] / se[1])
@@ -227,10 +267,26 @@ def egger_test(
         zval=tval,
         pval=float(2 * stats.t.sf(abs(tval), k - 2)),
         df=k - 2,
-        est=float(beta[0]),
-        ci_lb=float(beta[0] - crit * se[0]),
-        ci_ub=float(beta[0] + crit * se[0]),
+        est=float(beta[0]) if limit else None,
+        ci_lb=float(beta[0] - crit * se[0]) if limit else None,
+        ci_ub=float(beta[0] + crit * se[0]) if limit else None,
         model=model,
         method=method,
         test=test,
+        predictor=predictor,
     )
+
+
+def _predictor(predictor: str, v: np.ndarray, ni: ArrayLike | None, k: int) -> np.ndarray:
+    """The regression's predictor column (metafor's ``regtest``)."""
+    if predictor == "sei":
+        return np.sqrt(v)
+    if predictor == "vi":
+        return v
+    if ni is None:
+        raise InputError(f"the predictor {predictor} needs the sample sizes ni", field="ni")
+    n = as_column(ni, "ni", length=k)
+    bad = np.flatnonzero(n <= 0)
+    if bad.size:
+        raise InputError("must be > 0", row=int(bad[0]) + 1, field="ni", value=float(n[bad[0]]))
+    return {"ni": n, "ninv": 1 / n, "sqrtni": np.sqrt(n), "sqrtninv": 1 / np.sqrt(n)}[predictor]

@@ -1,11 +1,12 @@
 """What the CLI runs after a model is fitted from a table: deeper nesting, robust tests, selection models,
-fail-safe N, tau^2 and sigma^2 CIs, profile plots, predictions, BLUPs, VIFs, Wald tests, GOSH and permutation
-tests, each located in the user's file and columns (or the parameter) on error; the CLI names its options instead."""
+fail-safe N, regression tests for funnel-plot asymmetry, influence and leave-one-out diagnostics, tau^2 and
+sigma^2 CIs, profile plots, predictions, BLUPs, VIFs, Wald tests, GOSH and permutation tests, each located in the
+user's file and columns (or the parameter) on error; the CLI names its options instead."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ from secretome._scheduler import check_scheduler
 from secretome.errors import InputError
 from secretome.meta._anova import anova
 from secretome.meta._confint import tau2_confint
+from secretome.meta._diagnostics import REGTEST_PREDICTORS, egger_test, leave_one_out
 from secretome.meta._failsafe import fail_safe_n
 from secretome.meta._gosh import gosh, gosh_plot
+from secretome.meta._influence import influence
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
 from secretome.meta._permutation import permutation_test
 from secretome.meta._predict import TRANSFORMS, blup, predict
@@ -40,8 +43,8 @@ class AnalysisBundle(Result):
     model : Result
         The fitted model.
     names : tuple of str
-        The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``confint``, ``profile``,
-        ``predict``, ``blup``, ``vif``, ``anova``).
+        The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``regtest``, ``influence``,
+        ``leave1out``, ``confint``, ``profile``, ``predict``, ``blup``, ``vif``, ``anova``, ``gosh``, ``permutest``).
     analyses : tuple of Result
         Their results, in that order.
     """
@@ -76,6 +79,10 @@ def follow_ups_from_csv(
     robust_cluster: str | None = None,
     selmodel: str | None = None,
     fsn: str | None = None,
+    regtest: str | None = None,
+    influence_diagnostics: bool = False,
+    leave1out: bool = False,
+    control: Mapping[str, object] | None = None,
     confint: bool = False,
     profile: str | Path | None = None,
     predictions: Sequence[str] = (),
@@ -109,6 +116,16 @@ def follow_ups_from_csv(
         ``3PSM`` (steps 0.025), ``beta`` or ``step:0.025,0.5``: :func:`selection_model`.
     fsn : str, optional
         ``Rosenthal``, ``Orwin`` or ``Rosenberg``: :func:`fail_safe_n`.
+    regtest : str, optional
+        ``PREDICTOR`` or ``PREDICTOR:COLUMN``: :func:`egger_test` of a model without moderators with that
+        predictor (``sei``, ``vi``; ``ni``, ``ninv``, ``sqrtni``, ``sqrtninv`` with the sample sizes in COLUMN).
+    influence_diagnostics : bool
+        :func:`influence` of a model with one effect per study, with or without moderators.
+    leave1out : bool
+        :func:`leave_one_out` of a model without moderators (metafor's ``leave1out`` takes none).
+    control : mapping, optional
+        The model's metafor ``control`` settings, for the refits of ``regtest``, ``influence_diagnostics``
+        and ``leave1out``.
     confint : bool
         :func:`sigma2_confint` of a multilevel model, :func:`tau2_confint` of the others.
     profile : str or Path, optional
@@ -192,6 +209,24 @@ def follow_ups_from_csv(
             raise InputError("fail-safe N takes one effect per study (no cluster)", field="fsn", value=fsn)
         analyses.append(fail_safe_n(fit.yi, fit.vi, type=fsn))  # type: ignore[arg-type]
         names.append("fsn")
+    if regtest:
+        analyses.append(_regtest(fit, regtest, column, control, path))
+        names.append("regtest")
+    if influence_diagnostics or leave1out:
+        one = _one_per_study(fit, "influence_diagnostics" if influence_diagnostics else "leave1out")
+        refit: dict[str, Any] = {"method": one.method, "test": one.test, "level": one.level,
+                                 "control": control, "labels": one.labels}  # fmt: skip
+        if influence_diagnostics:
+            if isinstance(one, MetaRegressionResult):
+                refit |= {"mods": [row[1:] for row in one.design], "names": one.coef_names[1:]}
+            analyses.append(influence(one.yi, one.vi, **refit))
+            names.append("influence")
+        if leave1out:
+            if isinstance(one, MetaRegressionResult):
+                raise InputError("leave-one-out takes a model without moderators, as metafor's leave1out "
+                                 "(influence diagnostics take them)", field="leave1out")  # fmt: skip
+            analyses.append(leave_one_out(one.yi, one.vi, **refit))
+            names.append("leave1out")
     if confint:
         if isinstance(fit, MultilevelResult | MultilevelRegressionResult):
             analyses.append(sigma2_confint(fit))
@@ -249,6 +284,32 @@ def follow_ups_from_csv(
     if not analyses:
         return fit
     return AnalysisBundle(fit, tuple(names), tuple(analyses))
+
+
+def _regtest(
+    fit: Result,
+    spec: str,
+    column: Callable[[str], pd.Series],
+    control: Mapping[str, object] | None,
+    path: str | Path,
+) -> Result:
+    if not isinstance(fit, RandomEffectsResult):
+        raise InputError("the regression test takes a model without moderators or clusters", field="regtest")
+    predictor, _, name = (part.strip() for part in spec.partition(":"))
+    if predictor not in REGTEST_PREDICTORS:
+        raise InputError(f"is PREDICTOR or PREDICTOR:COLUMN, PREDICTOR one of {', '.join(REGTEST_PREDICTORS)}",
+                         field="regtest", value=spec)  # fmt: skip
+    if predictor not in ("sei", "vi") and not name:
+        raise InputError(f"{predictor} needs the column of sample sizes: {predictor}:COLUMN", field="regtest")
+    ni = column(name).to_numpy() if name else None
+    try:
+        return egger_test(fit.yi, fit.vi, predictor=predictor, ni=ni, method=fit.method, test=fit.test,  # type: ignore[arg-type]
+                          level=fit.level, control=control)  # fmt: skip
+    except InputError as err:
+        if err.field != "ni":
+            raise
+        # ni came from the user's column: name it and its row in the file.
+        raise InputError(err.reason, file=path, row=err.row, field=name, value=err.value) from err
 
 
 def _one_per_study(fit: Result, parameter: str) -> RandomEffectsResult | MetaRegressionResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import ClassVar, Literal
@@ -14,30 +15,30 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from secretome._result import Result
-from secretome.errors import InputError, check_choice
+from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import as_column, study_labels
 from secretome.meta._diagnostics import FitSequence
+from secretome.meta._meta_regression import meta_regression
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._refits import FIT_FIELDS, fit_columns, refits
+from secretome.meta._regression_design import model_matrix
 from secretome.meta._tau2 import validated
 
 __all__ = ["CumulativeResult", "InfluenceResult", "cumulative", "influence"]
 
-_INFLUENCE_FIELDS = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", "weight", "dfbetas")
-
-
-def _table(frame: pd.DataFrame) -> str:
-    return frame.to_string(index=False, float_format=lambda x: f"{x:.4f}")
+_INFLUENCE_FIELDS = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", "weight")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class InfluenceResult(Result):
-    """Case diagnostics of a pooled model, one value per study (metafor's ``influence``).
+    """Case diagnostics of a pooled model or a meta-regression, one value per study (metafor's ``influence``).
 
     Attributes
     ----------
     labels : tuple of str
         Study labels.
+    coef_names : tuple of str
+        The model's coefficients (``intrcpt`` alone for a model without moderators).
     rstudent : tuple of float
         Externally standardised residuals: the study against the model fitted without it.
     dffits : tuple of float
@@ -45,23 +46,28 @@ class InfluenceResult(Result):
     cook_d : tuple of float
         Cook's distance.
     cov_r : tuple of float
-        Covariance ratio: variance of the estimate without the study over the variance with it.
+        Covariance ratio: generalised variance of the coefficients without the study over that with it.
     tau2_del, QE_del : tuple of float
-        tau^2 and Cochran's Q of the model fitted without the study.
+        tau^2 and Cochran's Q (the residual QE of a meta-regression) of the model fitted without the study.
     hat : tuple of float
         Leverage (diagonal of the hat matrix).
     weight : tuple of float
         Model weight in percent.
-    dfbetas : tuple of float
-        Change in the estimate when the study is left out, in standard-error units.
+    dfbetas : tuple of tuple of float
+        For each coefficient (in ``coef_names`` order), the change in it when the study is left out, in
+        standard-error units: ``dfbetas[j][i]``.
     influential : tuple of bool
-        metafor's flag (``*``): ``|dffits| > 3 sqrt(p/(k - p))``, ``P(chi2_1 <= cook_d) > 0.5``,
-        ``hat > 3p/k`` or ``|dfbetas| > 1``, with ``p = 1``.
+        metafor's flag (``*``): ``|dffits| > 3 sqrt(p/(k - p))``, ``P(chi2_p <= cook_d) > 0.5``,
+        ``hat > 3p/k`` or any ``|dfbetas| > 1``, with ``p`` coefficients.
     method, test : str
         The model's estimator and test.
+
+    A refit without a study that does not converge, or in which a coefficient is not estimable (the study
+    was the only one with a level of a factor), is NaN in every column but ``hat`` and ``weight``.
     """
 
     labels: tuple[str, ...]
+    coef_names: tuple[str, ...]
     rstudent: tuple[float, ...]
     dffits: tuple[float, ...]
     cook_d: tuple[float, ...]
@@ -70,57 +76,68 @@ class InfluenceResult(Result):
     QE_del: tuple[float, ...]
     hat: tuple[float, ...]
     weight: tuple[float, ...]
-    dfbetas: tuple[float, ...]
+    dfbetas: tuple[tuple[float, ...], ...]
     influential: tuple[bool, ...]
     method: str
     test: str
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per study, with the columns metafor prints and ``inf`` (``"*"`` when influential)."""
+        """One row per study: the columns metafor prints, ``dfbetas_<coefficient>`` and ``inf`` (``"*"`` when
+        influential)."""
         columns = {f: getattr(self, f) for f in _INFLUENCE_FIELDS}
-        return pd.DataFrame({"study": self.labels, **columns, "inf": ["*" if f else "" for f in self.influential]})
+        dfbetas = {f"dfbetas_{name}": d for name, d in zip(self.coef_names, self.dfbetas, strict=True)}
+        inf = ["*" if f else "" for f in self.influential]
+        return pd.DataFrame({"study": self.labels, **columns, **dfbetas, "inf": inf})
 
     def summary(self) -> str:
-        """The table of ``print(influence(res))`` (4 decimals)."""
-        return _table(self.to_frame())
+        """The table of ``print(influence(res))`` (4 decimals; NA for a refit that failed)."""
+        return self.to_frame().to_string(index=False, na_rep="NA", float_format=lambda x: f"{x:.4f}")
 
 
 def influence(
     yi: ArrayLike,
     vi: ArrayLike,
+    mods: ArrayLike | pd.DataFrame | None = None,
     *,
     method: ModelMethod = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
+    names: Sequence[str] | None = None,
     labels: Sequence[str] | None = None,
 ) -> InfluenceResult:
-    r"""Outlier and influence diagnostics of a model without moderators [1]_.
+    r"""Outlier and influence diagnostics [1]_ of a model without moderators or of a meta-regression.
 
-    Parameters are those of :func:`random_effects`; k >= 2 studies are needed (with k = 2 each
-    refit is one study, tau^2 = 0, as metafor's ``influence``).
+    Parameters are those of :func:`random_effects`, or with *mods* (and their *names*) those of
+    :func:`meta_regression`. Without moderators k >= 2 studies are needed (with k = 2 each refit is one
+    study, tau^2 = 0, as metafor's ``influence``); with p coefficients, k >= p + 2.
 
     Returns
     -------
     InfluenceResult
         ``rstudent``, ``dffits``, ``cook_d``, ``cov_r``, ``tau2_del``, ``QE_del``, ``hat``,
-        ``weight``, ``dfbetas`` and ``influential``, one value per study.
+        ``weight`` and ``influential``, one value per study, and ``dfbetas`` per coefficient.
 
     Notes
     -----
-    With the full model's weights :math:`w_i = 1/(v_i + \hat\tau^2)`, estimate :math:`\hat\mu` and its
-    variance :math:`V = s^2/\sum w` (:math:`s^2` the Knapp-Hartung factor, 1 for ``test="z"``), and the
-    model refitted without study *i* giving :math:`\hat\mu_{(i)}`, :math:`V_{(i)}`,
-    :math:`\hat\tau^2_{(i)}` and :math:`s^2_{(i)}`, metafor 3.8 computes: hat
-    :math:`h_i = w_i/\sum w`; rstudent
-    :math:`(y_i - \hat\mu_{(i)})/\sqrt{s^2_{(i)}(v_i + \hat\tau^2_{(i)}) + V_{(i)}}`; DFFITS
-    :math:`(\hat\mu - \hat\mu_{(i)})/\sqrt{s^2_{(i)} h_i (v_i + \hat\tau^2_{(i)})}`; DFBETAS the same
-    difference over :math:`\sqrt{s^2_{(i)}/\sum_j 1/(v_j + \hat\tau^2_{(i)})}` (sum over all k); Cook's
-    distance :math:`(\hat\mu - \hat\mu_{(i)})^2/V`; COVRATIO :math:`V_{(i)}/V`.
+    With the model matrix :math:`X` (row :math:`x_i`), the full model's weights
+    :math:`W = \mathrm{diag}(1/(v_i + \hat\tau^2))`, coefficients :math:`b` with covariance :math:`V_b`
+    (scaled by the Knapp-Hartung factor for ``test="knha"``), and the model refitted without study *i* giving
+    :math:`b_{(i)}`, :math:`V_{(i)}`, :math:`\hat\tau^2_{(i)}` and Knapp-Hartung factor :math:`s^2_{(i)}`
+    (1 for ``test="z"``), metafor 3.8 computes: hat :math:`h_i`, the diagonal of
+    :math:`X(X'WX)^{-1}X'W`; rstudent :math:`(y_i - x_i b_{(i)})/\sqrt{s^2_{(i)}(v_i + \hat\tau^2_{(i)}) +
+    x_i V_{(i)} x_i'}`; DFFITS :math:`x_i(b - b_{(i)})/\sqrt{s^2_{(i)} h_i (v_i + \hat\tau^2_{(i)})}`;
+    DFBETAS :math:`(b - b_{(i)})` over :math:`\sqrt{s^2_{(i)}\,\mathrm{diag}((X'W_{(i)}X)^{-1})}` with
+    :math:`W_{(i)} = \mathrm{diag}(1/(v_j + \hat\tau^2_{(i)}))` over all k; Cook's distance
+    :math:`(b - b_{(i)})'V_b^{-1}(b - b_{(i)})`; COVRATIO :math:`\det V_{(i)}/\det V_b`. A refit that does not
+    converge, or leaves a coefficient inestimable, is a row of NaN with a warning naming it, as metafor's NA.
 
     Checked against metafor 3.8-1 ``influence(rma(yi, vi, method=, test=))`` on dat.bcg (REML, DL, FE;
     z and knha) and dat.normand1999 (tests/meta/test_influence.py, fixtures by
-    tools/metafor_reference_bias.R).
+    tools/metafor_reference_bias.R), and ``influence(rma(yi, vi, mods=, method=, test=))`` on
+    dat.viechtbauer2021 (dose as a number: REML, DL with z and knha, FE; as a factor, with NA rows) and
+    dat.laopaiboon2015 (age group and diagnosis: REML, DL, ML with knha) (tests/meta/test_influence.py,
+    fixtures by tools/metafor_reference_influence_mods.R).
 
     References
     ----------
@@ -136,47 +153,120 @@ def influence(
     check_choice("method", method, METHODS, owner="influence")
     y, v = validated(yi, vi)
     k = y.size
-    names = study_labels(labels, k)
-    least = 2  # a refit of one study is that study (tau^2 = 0), as metafor
-    if k < least:
-        raise InputError(f"influence diagnostics ({method}) need at least {least} studies", field="yi", value=k)
-    full = random_effects(y, v, method=method, test=test, level=level, control=control)
+    study = study_labels(labels, k)
+    if k < 2:  # a refit of one study is that study (tau^2 = 0), as metafor
+        raise InputError(f"influence diagnostics ({method}) need at least 2 studies", field="yi", value=k)
+    x, coef_names = model_matrix(mods, k, names)
+    p = x.shape[1]
+    if p > 1 and k < p + 2:  # with moderators every refit needs a residual df
+        raise InputError(f"influence diagnostics with {p} coefficients ({method}) need at least {p + 2} studies",
+                         field="yi", value=k)  # fmt: skip
+    options = {"method": method, "test": test, "level": level, "control": control}
+    full = _fit(y, v, x, coef_names, **options)
     w = 1 / (v + full.tau2)
-    hat = w / w.sum()
-    vb = full.se**2
-    columns: dict[str, list[float]] = {f: [] for f in _INFLUENCE_FIELDS}
+    xtwx_inv = np.linalg.inv(x.T @ (w[:, None] * x))
+    hat = np.einsum("ij,jk,ik->i", x, xtwx_inv, x) * w
     keep = ~np.eye(k, dtype=bool)
-    for i in range(k):
-        fit = random_effects(y[keep[i]], v[keep[i]], method=method, test=test, level=level, control=control)
-        w_del = 1 / (v[keep[i]] + fit.tau2)
-        # Knapp-Hartung factor of the refit (metafor's s2w); exactly 1 for z tests.
-        s2w = 1.0 if fit.test == "z" else fit.se**2 * float(w_del.sum())
-        delta = full.estimate - fit.estimate
-        resid = y[i] - fit.estimate
+    # metafor skips a refit in which a coefficient is inestimable (its coef.na): NA, not a dropped column.
+    estimable = [np.linalg.matrix_rank(x[keep[i]]) == p for i in range(k)]
+    if not all(estimable):
+        lost = ", ".join(study[i] for i in range(k) if not estimable[i])
+        warnings.warn(
+            f"influence: without {lost} a coefficient is not estimable; their rows are NA (as metafor's)",
+            SecretomeWarning,
+            stacklevel=2,
+        )
+    tried = [i for i in range(k) if estimable[i]]
+    done = refits(
+        [partial(_fit, y[keep[i]], v[keep[i]], x[keep[i]], coef_names, **options) for i in tried],
+        [f"without {study[i]}" for i in tried],
+        what="influence",
+    )  # fmt: skip
+    fits: list[_Fit | None] = [None] * k
+    for i, fit in zip(tried, done, strict=True):
+        fits[i] = fit
+    columns = {f: np.full(k, np.nan) for f in _INFLUENCE_FIELDS}
+    dfbetas = np.full((p, k), np.nan)
+    log_det = np.linalg.slogdet(full.vcov)[1]
+    vb_inv = np.linalg.inv(full.vcov)
+    for i, fit in enumerate(fits):
+        if fit is None:
+            continue
+        delta = full.beta - fit.beta
+        resid = y[i] - float(x[i] @ fit.beta)
         # metafor zeroes residuals at rounding level, so identical studies get rstudent 0, not noise.
         resid = 0.0 if abs(resid) < 100 * np.finfo(np.float64).eps else resid
-        columns["rstudent"].append(resid / math.sqrt(s2w * (v[i] + fit.tau2) + fit.se**2))
-        columns["dffits"].append(delta / math.sqrt(s2w * hat[i] * (fit.tau2 + v[i])))
-        columns["cook_d"].append(delta**2 / vb)
-        columns["cov_r"].append(fit.se**2 / vb)
-        columns["tau2_del"].append(fit.tau2)
-        columns["QE_del"].append(fit.Q)
-        columns["hat"].append(float(hat[i]))
-        columns["weight"].append(float(100 * hat[i]))
-        columns["dfbetas"].append(delta / math.sqrt(s2w / float(np.sum(1 / (v + fit.tau2)))))
-    flags = (
-        (np.abs(columns["dffits"]) > 3 * math.sqrt(1 / (k - 1)))
-        | (stats.chi2.cdf(columns["cook_d"], 1) > 0.5)
-        | (np.asarray(columns["hat"]) > 3 / k)
-        | (np.abs(columns["dfbetas"]) > 1)
-    )
+        var_del = fit.tau2 + v[i]
+        columns["rstudent"][i] = resid / math.sqrt(fit.s2w * var_del + float(x[i] @ fit.vcov @ x[i]))
+        columns["dffits"][i] = float(x[i] @ delta) / math.sqrt(fit.s2w * hat[i] * var_del)
+        columns["cook_d"][i] = float(delta @ vb_inv @ delta)
+        columns["cov_r"][i] = math.exp(np.linalg.slogdet(fit.vcov)[1] - log_det)
+        columns["tau2_del"][i] = fit.tau2
+        columns["QE_del"][i] = fit.QE
+        w_del = 1 / (v + fit.tau2)
+        unscaled = np.diag(np.linalg.inv(x.T @ (w_del[:, None] * x)))
+        dfbetas[:, i] = delta / np.sqrt(fit.s2w * unscaled)
+    columns["hat"] = hat
+    columns["weight"] = 100 * w / w.sum()
+    # NaN compares False, as metafor's NA | FALSE is not flagged while NA | TRUE is.
+    with np.errstate(invalid="ignore"):
+        flags = (
+            (np.abs(columns["dffits"]) > 3 * math.sqrt(p / (k - p)))
+            | (stats.chi2.cdf(columns["cook_d"], p) > 0.5)
+            | (hat > 3 * p / k)
+            | (np.abs(dfbetas) > 1).any(axis=0)
+        )
     return InfluenceResult(
-        labels=names,
+        labels=study,
+        coef_names=coef_names,
         **{f: tuple(float(x) for x in values) for f, values in columns.items()},
+        dfbetas=tuple(tuple(float(d) for d in row) for row in dfbetas),
         influential=tuple(bool(f) for f in flags),
         method=full.method,
         test=full.test,
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Fit:
+    """What the influence diagnostics need of a fitted model (the full one, or one refitted without a study)."""
+
+    beta: np.ndarray
+    vcov: np.ndarray
+    tau2: float
+    QE: float
+    s2w: float
+    method: str
+    test: str
+
+
+def _fit(
+    y: np.ndarray,
+    v: np.ndarray,
+    x: np.ndarray,
+    coef_names: tuple[str, ...],
+    *,
+    method: ModelMethod,
+    test: Literal["z", "knha"],
+    level: float,
+    control: Mapping[str, object] | None,
+) -> _Fit:
+    """The model on these studies: :func:`random_effects` for the intercept alone, else :func:`meta_regression`."""
+    if x.shape[1] == 1:
+        re = random_effects(y, v, method=method, test=test, level=level, control=control)
+        beta, vcov, tau2, qe = np.array([re.estimate]), np.array([[re.se**2]]), re.tau2, re.Q
+        fit_method, fit_test = re.method, re.test
+    else:
+        mr = meta_regression(y, v, x[:, 1:], method=method, test=test, level=level, control=control,
+                             names=coef_names[1:])  # fmt: skip
+        beta, vcov, tau2, qe = np.array(mr.beta), np.array(mr.vcov), mr.tau2, mr.QE
+        fit_method, fit_test = mr.method, mr.test
+    # The Knapp-Hartung factor (metafor's s2w): the covariance over that of the inverse-variance fit; 1 for z.
+    s2w = 1.0
+    if fit_test != "z":
+        w = 1 / (v + tau2)
+        s2w = float(vcov[0, 0] / np.linalg.inv(x.T @ (w[:, None] * x))[0, 0])
+    return _Fit(beta, vcov, tau2, math.nan if qe is None else float(qe), s2w, fit_method, fit_test)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,0 +1,82 @@
+"""egger_test with each of metafor's regtest predictors against metafor 3.8-1 (tools/metafor_reference_regtest.R)."""
+
+from __future__ import annotations
+
+import pytest
+from metafor_fixtures import case_id, load_cases
+
+from conftest import TOL
+from secretome.errors import InputError
+from secretome.meta import egger_test
+
+CASES = [c for c in load_cases("regtest") if "error" not in c]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_egger_test_with_each_predictor_matches_metafor(case):
+    # R: regtest(rma(yi, vi, method=, test=), ni = ni, model=, predictor=)
+    got = egger_test(
+        case["yi"], case["vi"], ni=case["ni"], model=case["model"], predictor=case["predictor"],
+        method=case["method"], test=case["test"],
+    )  # fmt: skip
+    for field in ("zval", "pval"):
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert got.df == case["df"]
+    for field in ("est", "ci_lb", "ci_ub"):
+        # metafor gives no limit estimate for ni and sqrtni (NULL in the fixture).
+        expected = case[field]
+        assert getattr(got, field) == (None if expected is None else pytest.approx(expected, rel=TOL["est"])), field
+    assert got.to_dict()["predictor"] == case["predictor"]
+
+
+def test_every_predictor_model_and_test_is_covered():
+    assert {c["predictor"] for c in CASES} == {"sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv"}
+    assert {(c["model"], c["method"], c["test"]) for c in CASES} >= {("rma", "REML", "knha"), ("lm", "REML", "z")}
+    assert {c["id"].split("-")[0] for c in CASES} == {"egger2001", "cohen1981"}
+
+
+def test_summary_reads_like_metafor():
+    case = next(c for c in CASES if c["id"] == "egger2001-rma-REML-z-ninv")
+    text = egger_test(case["yi"], case["vi"], ni=case["ni"], predictor="ninv").summary()
+    # R: print(regtest(rma(yi, vi, data = dat.egger2001 OR), predictor = "ninv"))
+    assert "Predictor: inverse of the sample size" in text
+    assert "Test for Funnel Plot Asymmetry: z = -2.1125, p = 0.0346" in text
+    assert "Limit Estimate (as ni -> inf):  b = -0.3591 (CI: -0.7915, 0.0733)" in text
+    knha = next(c for c in CASES if c["id"] == "egger2001-rma-REML-knha-ni")
+    text = egger_test(knha["yi"], knha["vi"], ni=knha["ni"], predictor="ni", test="knha").summary()
+    # R: print(regtest(rma(yi, vi, test = "knha"), predictor = "ni")): no limit estimate
+    assert "Test for Funnel Plot Asymmetry: t = 2.2879, df = 14, p = 0.0382" in text
+    assert "Limit Estimate" not in text
+    fixed = next(c for c in CASES if c["id"] == "cohen1981-rma-FE-z-sei")
+    text = egger_test(fixed["yi"], fixed["vi"], method="FE").summary()
+    assert "Model:     fixed-effects meta-regression model" in text
+
+
+def test_a_constant_predictor_is_refused_as_metafor_stops():
+    case = next(c for c in load_cases("regtest") if "error" in c)
+    assert case["error"].startswith("Model matrix no longer of full rank")
+    with pytest.raises(InputError, match=r"field 'ninv': the predictor ninv is the same for every study"):
+        egger_test(case["yi"], case["vi"], ni=case["ni"], predictor=case["predictor"])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: egger_test([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], predictor="ni"),
+            r"field 'ni': the predictor ni needs",
+        ),
+        (lambda: egger_test([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], predictor="n"), r"field 'predictor': must be one of"),
+        (
+            lambda: egger_test([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], predictor="ninv", ni=[10, 0, 20]),
+            r"row 2, field 'ni': must be > 0",
+        ),
+        (
+            lambda: egger_test([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], predictor="ninv", ni=[10, 20]),
+            r"field 'ni': has 2 values but the other columns have 3",
+        ),
+    ],
+)
+def test_bad_input(call, message):
+    with pytest.raises(InputError, match=message):
+        call()
