@@ -90,6 +90,17 @@ def test_mantel_haenszel_and_peto_match_metafor(tmp_path, capsys, case_id):
     assert got["k"] == case["k"]
 
 
+@pytest.mark.parametrize("follow_up", [["--fsn", "Rosenthal"], ["--regtest", "sei"], ["--influence"]])
+def test_a_follow_up_with_mantel_haenszel_is_refused_not_dropped(tmp_path, capsys, follow_up):
+    d = POOLING["bcg-MH-OR"]["data"]
+    path = _csv(tmp_path, {"a": d["ai"], "b": d["bi"], "c": d["ci"], "d": d["di"]})
+    argv = ["meta", path, "--method", "MH", "--ai", "a", "--bi", "b", "--ci", "c", "--di", "d", *follow_up]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert f"field '{follow_up[0]}'" in err and "refit a random-effects model" in err
+
+
 def test_mantel_haenszel_text_is_metafors_print(tmp_path, capsys):
     case = POOLING["bcg-MH-OR"]
     d = case["data"]

@@ -192,6 +192,18 @@ def meta(
     raw["ri"] = ri if assumed is None else None
     columns = {arg: name for arg, name in raw.items() if name is not None}
     options: dict[str, Any] = {k: v for k, v in (("add", add), ("to", to), ("drop00", drop00)) if v is not None}
+    follow_ups = {"--random": random, "--robust": robust, "--selmodel": selmodel, "--fsn": fsn, "--regtest": regtest,
+                  "--influence": influence, "--leave1out": leave1out, "--confint": confint, "--profile": profile,
+                  "--predict": predict, "--transf": transf, "--blup": blup, "--vif": vif, "--anova": anova,
+                  "--gosh": gosh, "--permutest": permutest}  # fmt: skip
+    asked = [flag for flag, value in follow_ups.items() if value]
+    follow_up = bool(asked)
+    several_r = assumed is not None and len(assumed) > 1
+    pooled_apart = combine_p is not None or method.upper() in ("MH", "PETO") or several_r
+    if asked and pooled_apart:
+        # These paths pool without a random-effects model, so a follow-up would be dropped without a word.
+        reason = "follow-up analyses refit a random-effects model: not with --combine-p, MH, PETO or several --ri"
+        raise InputError(reason, field=asked[0], value=str(follow_ups[asked[0]]))
     if combine_p is not None:
         combined = combine_p_from_csv(data, columns=columns, method=combine_p, slab=slab, albatross=albatross)  # type: ignore[arg-type]
         return emit(combined, fmt)
@@ -222,8 +234,6 @@ def meta(
         "na_action": na_action,
         "control": _control_settings(control or ()),
     }
-    follow_up = any((random, robust, selmodel, fsn, regtest, influence, leave1out, confint, profile, predict, transf,
-                     blup, vif, anova, gosh, permutest))  # fmt: skip
     if weights is not None and (follow_up or regplot):
         # The follow-ups and the regression plot refit the model from the table, without the weights.
         reason = "user weights are for the model fit alone: not with follow-up analyses or --regplot"
