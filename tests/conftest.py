@@ -12,8 +12,11 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import tempfile
+import time
 import uuid
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +99,76 @@ def postgres_url():
     with admin.begin() as conn:
         conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+# ---- the metafor fixture reruns (tests/meta/test_metafor_reference.py) --------------------------------------------
+# Rerunning every tools/metafor_reference*.R script takes minutes of R. One Rscript runs the selected scripts one
+# after the other (tools/metafor_reference_all.R: R and metafor load once, not once per script), in the background
+# on the second core while the other tests run, started as soon as the tests are collected; each test then waits for
+# its own script's files.
+
+METAFOR_RUNNER = Path(__file__).resolve().parents[1] / "tools" / "metafor_reference_all.R"
+RERUN_TEST = "test_script_reproduces_committed_fixtures"
+
+
+class MetaforReruns:
+    """One background Rscript writing the fixtures of *scripts* into a temporary folder."""
+
+    def __init__(self, scripts: list[Path]) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="secretome-metafor-"))
+        self._log = (self.folder / "runner.log").open("wb")
+        command = ["Rscript", str(METAFOR_RUNNER), str(self.folder), *map(str, scripts)]
+        self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_for(self, script: Path, timeout: float) -> Path:
+        """The folder holding *script*'s files once it has run; fails with R's error (and log) if it did not."""
+        done = self.folder / f"{script.name}.done"
+        deadline = time.monotonic() + timeout
+        while not done.exists():
+            if self._process.poll() is not None and not done.exists():
+                pytest.fail(f"Rscript stopped (exit {self._process.returncode}) before {script.name}:\n{self._tail()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"{script.name} did not finish within {timeout:.0f} s")
+            time.sleep(0.2)
+        status = done.read_text(encoding="utf-8").strip()
+        if status != "ok":
+            pytest.fail(f"{script.name}: {status}\n{self._tail()}")
+        return self.folder
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _tail(self) -> str:
+        self._log.flush()
+        return (self.folder / "runner.log").read_text(encoding="utf-8", errors="replace")[-2000:]
+
+
+_RERUNS: list[MetaforReruns] = []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    scripts = [
+        item.callspec.params["script"]
+        for item in session.items
+        if getattr(item, "originalname", None) == RERUN_TEST and hasattr(item, "callspec")
+    ]
+    # Without Rscript the tests are skipped (or fail in CI) by their needs_r marker (pytest_runtest_setup above).
+    if scripts and shutil.which("Rscript") and not session.config.option.collectonly:
+        _RERUNS.append(MetaforReruns(scripts))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    while _RERUNS:
+        _RERUNS.pop().close()
+
+
+@pytest.fixture
+def metafor_reruns() -> MetaforReruns:
+    """The background reruns started at collection (tests/meta/test_metafor_reference.py)."""
+    if not _RERUNS:
+        pytest.fail("the metafor reruns were not started at collection")
+    return _RERUNS[0]

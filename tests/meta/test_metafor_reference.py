@@ -86,8 +86,9 @@ def _close(new: object, old: object, path: str) -> None:
 @pytest.mark.needs_r
 @pytest.mark.slow
 @pytest.mark.parametrize("script", list(SCRIPTS), ids=lambda p: p.name)
-def test_script_reproduces_committed_fixtures(script, tmp_path):
-    _reproduces(script, SCRIPTS[script], tmp_path)
+def test_script_reproduces_committed_fixtures(script, metafor_reruns):
+    # The scripts run in one background Rscript started at collection (tests/conftest.py).
+    _matches_fixtures(metafor_reruns.wait_for(script, timeout=900), SCRIPTS[script])
 
 
 @pytest.mark.needs_r
@@ -100,12 +101,13 @@ def test_genqm_script_reproduces_committed_fixtures(tmp_path):
         if os.environ.get("CI"):
             pytest.fail("R package CompQuadForm is not installed (.ci/run installs tools/vendor/CompQuadForm_*)")
         pytest.skip("R package CompQuadForm is not installed: R CMD INSTALL tools/vendor/CompQuadForm_1.4.3.tar.gz")
-    _reproduces(SCRIPT.with_name("metafor_reference_genqm.R"), ("genqm.json",), tmp_path)
-
-
-def _reproduces(script: Path, names: tuple[str, ...], tmp_path: Path) -> None:
+    script = SCRIPT.with_name("metafor_reference_genqm.R")
     subprocess.run(["Rscript", str(script), str(tmp_path)], check=True, capture_output=True, text=True, timeout=300)
+    _matches_fixtures(tmp_path, ("genqm.json",))
+
+
+def _matches_fixtures(folder: Path, names: tuple[str, ...]) -> None:
     for name in names:
-        new, old = json.loads((tmp_path / name).read_text()), json.loads((FIXTURES / name).read_text())
+        new, old = json.loads((folder / name).read_text()), json.loads((FIXTURES / name).read_text())
         assert new["versions"] == old["versions"], f"{name}: made with {old['versions']}, this R has {new['versions']}"
         _close(new["cases"], old["cases"], name)

@@ -66,7 +66,7 @@ def test_every_function_is_differentiated(expression, x, value, slope):
     graph = _Graph()
     node = graph.parse(expression, {"x": graph.leaf("y", 0)}, "test")
     derivative = graph.derivative(node, graph.leaf("y", 0), {})
-    names = {"math": math, "_pow": math.pow, "abs": abs}
+    names = {"math": math, "power": math.pow, "abs": abs}
 
     def evaluate(n: int) -> float:
         op, *rest = graph.nodes[n]
@@ -110,7 +110,7 @@ def test_the_sparse_lu_solves_as_numpy_does(name):
 
 def test_a_pivot_too_small_is_left_to_the_dense_lu():
     from secretome.model import Model, Parameter, Process, Species
-    from secretome.model._solver import _lu, _lu_solve
+    from secretome.model._rodas import lu_factor, lu_solve
 
     # x' = z, z' = x - z: W = 1e-12 I - J = [[1e-12, -1], [-1, 1]] has a tiny first pivot.
     model = Model(
@@ -124,6 +124,6 @@ def test_a_pivot_too_small_is_left_to_the_dense_lu():
     w = scale * np.eye(2) - jac
     assert not module.lu_sparse(np.empty((2, 2)), jac, scale)
     factors, piv, x = w.copy(), np.zeros(2, dtype=np.int64), np.array([1.0, 2.0])
-    assert _lu(factors, piv)
-    _lu_solve(factors, piv, x)
+    assert lu_factor(factors, piv)
+    lu_solve(factors, piv, x)
     np.testing.assert_allclose(w @ x, [1.0, 2.0], rtol=1e-9)

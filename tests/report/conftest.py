@@ -37,3 +37,12 @@ def synthetic_corpus() -> Path:
 @pytest.fixture(scope="session")
 def synthetic_studies():
     return load_corpus(SYNTHETIC).studies
+
+
+@pytest.fixture(scope="session")
+def built(synthetic_corpus, model_settings, tmp_path_factory):
+    """The report of the synthetic corpus, built once for the tests that only read it (test_build, test_browser):
+    a build simulates every preset's experiments and takes most of a minute on a busy machine."""
+    from secretome.report import build_report
+
+    return build_report(tmp_path_factory.mktemp("report") / "out", corpus=synthetic_corpus, **model_settings)

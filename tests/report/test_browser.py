@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from secretome.report import build_report
 from secretome.report._browser import check_rendering, screenshot_sections
 
 
 @pytest.mark.needs_chromium
-def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, model_settings, tmp_path):
-    built = build_report(tmp_path / "out", corpus=synthetic_corpus, **model_settings)
+def test_every_figure_renders_and_the_console_is_clean(built):
     seen = check_rendering(built.html)
     assert seen.sections == ("summary", "corpus", "evidence-map", "synthesis", "mechanism", "methods", "studies")
     # Evidence map, five forests and one by subgroup, a funnel (k = 12), model diagram, three experiments,
@@ -21,8 +19,7 @@ def test_every_figure_renders_and_the_console_is_clean(synthetic_corpus, model_s
 
 
 @pytest.mark.needs_chromium
-def test_screenshots_one_png_per_section(synthetic_corpus, model_settings, tmp_path):
-    built = build_report(tmp_path / "out", corpus=synthetic_corpus, **model_settings)
+def test_screenshots_one_png_per_section(built, tmp_path):
     paths = screenshot_sections(built.html, tmp_path / "shots")
     assert [p.name for p in paths][:3] == ["01-summary.png", "02-corpus.png", "03-evidence-map.png"]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)

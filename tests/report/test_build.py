@@ -18,12 +18,6 @@ KEYS = ["measure", "outcome", "evidence_level", "product_class"]
 
 
 @pytest.fixture(scope="module")
-def built(synthetic_corpus, model_settings, tmp_path_factory):
-    out = tmp_path_factory.mktemp("report") / "out"
-    return build_report(out, corpus=synthetic_corpus, **model_settings)
-
-
-@pytest.fixture(scope="module")
 def html(built):
     return Path(built.html).read_text(encoding="utf-8")
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
@@ -50,7 +50,7 @@ def smd_contour(smd: float, p: ArrayLike, *, ratio: float = 1.0) -> FloatArray:
         raise InputError("an SMD contour needs a non-zero effect", field="contours", value=smd)
     if not (np.isfinite(ratio) and ratio > 0):
         raise InputError("must be > 0 (n1 / n2)", field="ratio", value=ratio)
-    z = stats.norm.isf(np.asarray(p, dtype=np.float64) / 2)
+    z = scipy.stats.norm.isf(np.asarray(p, dtype=np.float64) / 2)
     return z**2 * ((1 + ratio) ** 2 / ratio + smd**2 / 2) / smd**2
 
 

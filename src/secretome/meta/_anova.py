@@ -8,8 +8,8 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, SecretomeWarning
@@ -298,8 +298,8 @@ def _rhs(rhs: float | Sequence[float], m: int) -> FloatArray:
 
 def _omnibus(model: FittedModel, qm: float, m: int) -> tuple[tuple[int, ...], float, float]:
     if model.df is None:
-        return (m,), qm, float(stats.chi2.sf(qm, m))
-    return (m, model.df), qm / m, float(stats.f.sf(qm / m, m, model.df))
+        return (m,), qm, float(scipy.stats.chi2.sf(qm, m))
+    return (m, model.df), qm / m, float(scipy.stats.f.sf(qm / m, m, model.df))
 
 
 def _contrast_test(model: FittedModel, contrasts: ArrayLike, rhs: float | Sequence[float]) -> WaldTestResult:
@@ -320,7 +320,7 @@ def _contrast_test(model: FittedModel, contrasts: ArrayLike, rhs: float | Sequen
     var = lmat @ model.vb @ lmat.T
     se = np.sqrt(np.diag(var))
     zval = est / se
-    dist = stats.norm if model.df is None else stats.t(model.df)
+    dist = scipy.stats.norm if model.df is None else scipy.stats.t(model.df)
     pval = 2 * dist.sf(np.abs(zval))
     qm = qm_pval = None
     qm_df: tuple[int, ...] = (m,) if model.df is None else (m, model.df)
@@ -461,7 +461,7 @@ def _ratio_result(method: str, methods: tuple[str, str], df: tuple[int, int],
         AICc_full=full["AICc"],
         AICc_reduced=reduced["AICc"],
         LRT=lrt,
-        pval=float(stats.chi2.sf(lrt, df[0] - df[1])),
+        pval=float(scipy.stats.chi2.sf(lrt, df[0] - df[1])),
         QE_full=qe[0],
         QE_reduced=qe[1],
         tau2_full=tau2[0],

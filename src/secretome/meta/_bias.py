@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import ConvergenceError, InputError, NumericalError, SecretomeWarning, check_choice
@@ -113,7 +113,7 @@ def rank_test(yi: ArrayLike, vi: ArrayLike) -> RankTestResult:
 def _kendall(x: FloatArray, y: FloatArray) -> RankTestResult:
     """Kendall's tau and its two-sided p-value exactly as R's ``cor.test(x, y, method="kendall", exact=TRUE)``."""
     n = x.size
-    tau = float(stats.kendalltau(x, y, variant="b").statistic)
+    tau = float(scipy.stats.kendalltau(x, y, variant="b").statistic)
     ties = np.unique(x).size < n or np.unique(y).size < n
     if not ties:
         # Exact: T = number of concordant pairs; R's pkendall(q, n) = P(T <= q).
@@ -132,7 +132,9 @@ def _kendall(x: FloatArray, y: FloatArray) -> RankTestResult:
     v2 = float(np.sum(tx * (tx - 1) * (tx - 2))) * float(np.sum(ty * (ty - 1) * (ty - 2)))
     var_s = (v0 - vt - vu) / 18 + v1 / (2 * n * (n - 1)) + v2 / (9 * n * (n - 1) * (n - 2))
     z = s / math.sqrt(var_s)
-    return RankTestResult(tau=tau, pval=float(2 * min(stats.norm.cdf(z), stats.norm.sf(z))), exact=False, k=n)
+    return RankTestResult(
+        tau=tau, pval=float(2 * min(scipy.stats.norm.cdf(z), scipy.stats.norm.sf(z))), exact=False, k=n
+    )
 
 
 def _tie_sizes(x: FloatArray) -> FloatArray:

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, SecretomeWarning, check_choice
@@ -160,14 +160,14 @@ def combine_p(
         refuse(n, "ni", ~(n > 0), "sample size must be > 0")
         weights = np.sqrt(n)
     if method == "fisher":
-        fisher = stats.combine_pvalues(one, method="fisher")
+        fisher = scipy.stats.combine_pvalues(one, method="fisher")
         statistic, pval, df = float(fisher.statistic), float(fisher.pvalue), 2 * k
     else:
         # z_i from the two-sided p and the sign, not from the one-sided p: for a tiny p against the
         # direction, 1 - p/2 rounds to 1 and its z to -inf.
-        z = sign * stats.norm.isf(magnitude / 2)
+        z = sign * scipy.stats.norm.isf(magnitude / 2)
         statistic = float(np.sum(weights * z) / np.sqrt(np.sum(weights**2)))
-        pval, df = float(stats.norm.sf(statistic)), None
+        pval, df = float(scipy.stats.norm.sf(statistic)), None
     notes = []
     if bound.any():
         mixed = len(set(sign[bound]) | set(sign)) > 1

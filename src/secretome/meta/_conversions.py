@@ -18,8 +18,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import scipy
 from numpy.typing import ArrayLike
-from scipy import integrate, stats
 from scipy.special import gammaln
 
 from secretome._result import Result
@@ -231,7 +231,7 @@ def ci_to_sd(
     t(n - 1), NaN for n < 2, or the normal); :func:`sd_from_ci` checks its input first."""
     q = (1 + np.asarray(level, dtype=np.float64)) / 2
     with np.errstate(invalid="ignore"):
-        crit = stats.t.ppf(q, np.where(n >= 2, n - 1, np.nan)) if distribution == "t" else stats.norm.ppf(q)
+        crit = scipy.stats.t.ppf(q, np.where(n >= 2, n - 1, np.nan)) if distribution == "t" else scipy.stats.norm.ppf(q)
     return np.sqrt(n) * (upper - lower) / (2 * crit)
 
 
@@ -471,10 +471,13 @@ def _expected_order_statistic(r: int, m: int) -> float:
 
     def integrand(x: float) -> float:
         return x * math.exp(
-            log_c + (r - 1) * stats.norm.logcdf(x) + (m - r) * stats.norm.logsf(x) + stats.norm.logpdf(x)
+            log_c
+            + (r - 1) * scipy.stats.norm.logcdf(x)
+            + (m - r) * scipy.stats.norm.logsf(x)
+            + scipy.stats.norm.logpdf(x)
         )
 
-    value, _ = integrate.quad(integrand, -12.0, 12.0, epsabs=1e-13, epsrel=1e-12, limit=200)
+    value, _ = scipy.integrate.quad(integrand, -12.0, 12.0, epsabs=1e-13, epsrel=1e-12, limit=200)
     return float(value)
 
 
@@ -482,7 +485,9 @@ def _xi(n: FloatArray) -> FloatArray:
     # Wan et al. eq. 7 with Table 1 (exact) for n <= 50, eq. 9 (Blom's approximation) above.
     return np.array(
         [
-            2 * _expected_order_statistic(int(m), int(m)) if m <= 50 else 2 * stats.norm.ppf((m - 0.375) / (m + 0.25))
+            2 * _expected_order_statistic(int(m), int(m))
+            if m <= 50
+            else 2 * scipy.stats.norm.ppf((m - 0.375) / (m + 0.25))
             for m in n
         ]
     )
@@ -496,5 +501,5 @@ def _eta(n: FloatArray) -> FloatArray:
         if q <= 50:
             out.append(2 * _expected_order_statistic(3 * q + 1, 4 * q + 1))
         else:
-            out.append(2 * stats.norm.ppf((0.75 * m - 0.125) / (m + 0.25)))
+            out.append(2 * scipy.stats.norm.ppf((0.75 * m - 0.125) / (m + 0.25)))
     return np.array(out)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
@@ -328,7 +328,7 @@ def qq_normal(
     resid = y - x @ _beta(fit)
     z = resid / np.sqrt(v + fit.tau2 - np.einsum("ij,jk,ik->i", x, xtwx_inv, x))
     a = 3 / 8 if k <= 10 else 0.5
-    quantiles = stats.norm.ppf((np.arange(1, k + 1) - a) / (k + 1 - 2 * a))
+    quantiles = scipy.stats.norm.ppf((np.arange(1, k + 1) - a) / (k + 1 - 2 * a))
     order = np.argsort(np.argsort(z, kind="stable"), kind="stable")
     level = fit.level if level is None else level
     env_x: tuple[float, ...] = ()
@@ -473,7 +473,7 @@ def radial_plot(result: RadialResult, path: str | Path | None = None) -> bytes:
     on the right, the CI of the estimate as a segment of slopes at the band's edge (``ci``).
     """
     fmt = plot_format(path, "radial")
-    z = float(stats.norm.isf((1 - result.level) / 2))
+    z = float(scipy.stats.norm.isf((1 - result.level) / 2))
     xmax = 1.3 * max(result.x)
     b = result.estimate
     from matplotlib.patches import Polygon

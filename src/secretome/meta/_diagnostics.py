@@ -9,8 +9,8 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
@@ -262,10 +262,10 @@ def egger_test(
     beta, xtwx_inv, rss = weighted_least_squares(y, 1 / v, x)
     se = np.sqrt(np.diag(xtwx_inv) * rss / (k - 2))
     tval = float(beta[1] / se[1])
-    crit = float(stats.t.isf((1 - level) / 2, k - 2))
+    crit = float(scipy.stats.t.isf((1 - level) / 2, k - 2))
     return EggerResult(
         zval=tval,
-        pval=float(2 * stats.t.sf(abs(tval), k - 2)),
+        pval=float(2 * scipy.stats.t.sf(abs(tval), k - 2)),
         df=k - 2,
         est=float(beta[0]) if limit else None,
         ci_lb=float(beta[0] - crit * se[0]) if limit else None,

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome.errors import InputError, check_choice
 from secretome.meta._change_scores import CHANGE_MEASURES, change_scores
@@ -356,7 +356,7 @@ def _t_statistics(
             elif name == "pi":
                 # metafor's .convp2t (>= 4.0): sign(p) * qt(|p|/2, df, lower.tail=FALSE), NA for df < 1;
                 # p = 0 gives sign(0) * Inf, which is NaN there too.
-                quantile = stats.t.isf(np.abs(values) / 2, np.where(df >= 1, df, np.nan))
+                quantile = scipy.stats.t.isf(np.abs(values) / 2, np.where(df >= 1, df, np.nan))
                 stat = np.where(values == 0, np.nan, np.sign(values) * quantile)
             else:
                 stat = values

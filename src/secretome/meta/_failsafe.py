@@ -7,8 +7,8 @@ import math
 from typing import Literal
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
@@ -151,15 +151,15 @@ def fail_safe_n(
     require(v, "vi", lambda a: a > 0, "sampling variance must be > 0")
     if type == "Rosenthal":
         z_avg = abs(float(np.sum(y / np.sqrt(v)))) / math.sqrt(k)
-        pval = float(stats.norm.sf(z_avg))
-        fsnum = max(0.0, k * (z_avg / stats.norm.isf(alpha)) ** 2 - k)
+        pval = float(scipy.stats.norm.sf(z_avg))
+        fsnum = max(0.0, k * (z_avg / scipy.stats.norm.isf(alpha)) ** 2 - k)
         return FailSafeResult(type, _rounded(fsnum), k, alpha, pval, None, None)
     w = 1 / v
     meanes = float(np.sum(w * y) / w.sum())
     zval = meanes / math.sqrt(1 / w.sum())
-    excess = (float(np.sum(w * y)) / stats.norm.isf(alpha / 2)) ** 2 - float(w.sum())
+    excess = (float(np.sum(w * y)) / scipy.stats.norm.isf(alpha / 2)) ** 2 - float(w.sum())
     fsnum = max(0.0, k * excess / float(w.sum()))
-    return FailSafeResult(type, _rounded(fsnum), k, alpha, float(2 * stats.norm.sf(abs(zval))), meanes, None)
+    return FailSafeResult(type, _rounded(fsnum), k, alpha, float(2 * scipy.stats.norm.sf(abs(zval))), meanes, None)
 
 
 def _rounded(fsnum: float) -> float:

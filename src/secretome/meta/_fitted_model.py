@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
@@ -68,7 +68,7 @@ class FittedModel:
 
     def crit(self, level: float) -> float:
         """The two-sided critical value at *level*: normal for z, t on ``k - p`` df for knha (as metafor)."""
-        dist = stats.norm if self.df is None else stats.t(self.df)
+        dist = scipy.stats.norm if self.df is None else scipy.stats.t(self.df)
         return float(dist.isf((1 - level) / 2))
 
 

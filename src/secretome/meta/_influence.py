@@ -11,8 +11,8 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, SecretomeWarning, check_choice
@@ -212,7 +212,7 @@ def influence(
     with np.errstate(invalid="ignore"):
         flags = (
             (np.abs(columns["dffits"]) > 3 * math.sqrt(p / (k - p)))
-            | (stats.chi2.cdf(columns["cook_d"], p) > 0.5)
+            | (scipy.stats.chi2.cdf(columns["cook_d"], p) > 0.5)
             | (hat > 3 * p / k)
             | (np.abs(dfbetas) > 1).any(axis=0)
         )
@@ -335,7 +335,7 @@ def cumulative(
         y, v, names = y[idx], v[idx], tuple(names[i] for i in idx)
     if k < 1:
         raise InputError("needs at least 1 study", field="yi", value=k)
-    crit = float(stats.norm.isf((1 - level) / 2))
+    crit = float(scipy.stats.norm.isf((1 - level) / 2))
     se1 = math.sqrt(v[0])
     z1 = y[0] / se1
     # One study: no heterogeneity to estimate; metafor reports the study itself with a z test.
@@ -344,7 +344,7 @@ def cumulative(
             "estimate": float(y[0]),
             "se": se1,
             "zval": z1,
-            "pval": float(2 * stats.norm.sf(abs(z1))),
+            "pval": float(2 * scipy.stats.norm.sf(abs(z1))),
             "ci_lb": float(y[0] - crit * se1),
             "ci_ub": float(y[0] + crit * se1),
             "Q": 0.0,

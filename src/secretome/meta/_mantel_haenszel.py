@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, NumericalError, SecretomeWarning, check_choice
@@ -401,7 +401,7 @@ def peto(
     q = max(0.0, float(np.sum(observed**2 / variance[positive]) - np.sum(observed) ** 2 / np.sum(variance[positive])))
     if k_pos > 1:
         # metafor 3.8-1 prints Q on k_pos - 1 df but computes its p-value (and I^2, H^2) with k_yi - 1.
-        q_p = float(stats.chi2.sf(q, yi.size - 1))
+        q_p = float(scipy.stats.chi2.sf(q, yi.size - 1))
         i2, h2 = max(0.0, 100 * (q - (yi.size - 1)) / q) if q > 0 else 0.0, q / (yi.size - 1)
     else:
         q_p, i2, h2 = 1.0, 0.0, 1.0
@@ -476,7 +476,12 @@ def _mh_tables(measure: str, a: FloatArray, b: FloatArray, c: FloatArray, d: Flo
         deviation = (abs(float(np.sum(a - (n1 / n) * events))) - (0.5 if correct else 0.0)) ** 2
         co = deviation / float(np.sum((n1 / n) * (n2 / n) * (events * (others / n))))
         mh = deviation / float(np.sum((n1 / n) * (n2 / n) * (events * (others / (n - 1)))))
-        out |= {"CO": co, "CO_pval": float(stats.chi2.sf(co, 1)), "MH": mh, "MH_pval": float(stats.chi2.sf(mh, 1))}
+        out |= {
+            "CO": co,
+            "CO_pval": float(scipy.stats.chi2.sf(co, 1)),
+            "MH": mh,
+            "MH_pval": float(scipy.stats.chi2.sf(mh, 1)),
+        }
     else:
         out |= {"CO": math.nan, "CO_pval": math.nan, "MH": math.nan, "MH_pval": math.nan}
     if r == 0 or s == 0:
@@ -511,8 +516,8 @@ def _mh_tables(measure: str, a: FloatArray, b: FloatArray, c: FloatArray, d: Flo
         ta = _chi_square(bd - float(np.sum(a[pos] - e11)) ** 2 / float(np.sum(1 / inv)))
     k_pos = int(pos.sum())
     out |= {"BD": bd, "TA": ta, "k_pos": k_pos}
-    out |= {"BD_pval": float(stats.chi2.sf(bd, k_pos - 1)) if k_pos > 1 else math.nan}
-    out |= {"TA_pval": float(stats.chi2.sf(ta, k_pos - 1)) if k_pos > 1 else math.nan}
+    out |= {"BD_pval": float(scipy.stats.chi2.sf(bd, k_pos - 1)) if k_pos > 1 else math.nan}
+    out |= {"TA_pval": float(scipy.stats.chi2.sf(ta, k_pos - 1)) if k_pos > 1 else math.nan}
     return {"estimate": math.log(odds), "se": math.sqrt(float(var)), **out}
 
 
@@ -532,7 +537,7 @@ def _mh_rate(x1: FloatArray, x2: FloatArray, t1: FloatArray, t2: FloatArray, cor
         mh = (abs(float(np.sum(x1 - events * (t1 / t)))) - (0.5 if correct else 0.0)) ** 2 / float(
             np.sum(events * (t1 / t) * (t2 / t))
         )
-        out |= {"MH": mh, "MH_pval": float(stats.chi2.sf(mh, 1))}
+        out |= {"MH": mh, "MH_pval": float(scipy.stats.chi2.sf(mh, 1))}
     else:
         out |= {"MH": math.nan, "MH_pval": math.nan}
     if np.sum(x1) == 0 or np.sum(x2) == 0:
@@ -543,9 +548,9 @@ def _mh_rate(x1: FloatArray, x2: FloatArray, t1: FloatArray, t2: FloatArray, cor
 
 
 def _wald(estimate: float, se: float, level: float) -> tuple[float, float, float, float]:
-    crit = float(stats.norm.isf((1 - level) / 2))
+    crit = float(scipy.stats.norm.isf((1 - level) / 2))
     z = estimate / se if se > 0 else math.nan
-    return z, float(2 * stats.norm.sf(abs(z))), estimate - crit * se, estimate + crit * se
+    return z, float(2 * scipy.stats.norm.sf(abs(z))), estimate - crit * se, estimate + crit * se
 
 
 def _heterogeneity(yi: FloatArray, vi: FloatArray, estimate: float) -> tuple[float, int, float, float, float]:
@@ -557,7 +562,7 @@ def _heterogeneity(yi: FloatArray, vi: FloatArray, estimate: float) -> tuple[flo
         return math.nan, k - 1, math.nan, math.nan, math.nan
     q = max(0.0, float(np.sum((yi - estimate) ** 2 / vi)))
     i2 = max(0.0, 100 * (q - (k - 1)) / q) if q > 0 else 0.0
-    return q, k - 1, float(stats.chi2.sf(q, k - 1)), i2, q / (k - 1)
+    return q, k - 1, float(scipy.stats.chi2.sf(q, k - 1)), i2, q / (k - 1)
 
 
 # ---- printing, as metafor's print.rma.mh and print.rma.peto ------------------------------------------

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterator, Sequence
 
 import numpy as np
-from scipy import linalg, optimize
+import scipy
 from threadpoolctl import ThreadpoolController
 
 from secretome.errors import ConvergenceError
@@ -87,8 +87,8 @@ class MarginalModel:
     def gls(self, theta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """``beta``, its variance ``(X'M^{-1}X)^{-1}`` and M at *theta*."""
         m = self.marginal(theta)
-        chol = linalg.cho_factor(m, lower=True)
-        vinv_x = linalg.cho_solve(chol, self.x)
+        chol = scipy.linalg.cho_factor(m, lower=True)
+        vinv_x = scipy.linalg.cho_solve(chol, self.x)
         vb = np.linalg.inv(self.x.T @ vinv_x)
         beta = vb @ (vinv_x.T @ self.y)
         return beta, vb, m
@@ -102,13 +102,13 @@ class MarginalModel:
         k x k product per component.
         """
         k, p = self.k, self.p
-        chol = linalg.cho_factor(self.marginal(theta), lower=True, check_finite=False)
+        chol = scipy.linalg.cho_factor(self.marginal(theta), lower=True, check_finite=False)
         logdet = 2 * float(np.log(np.diag(chol[0])).sum())
-        vinv_x = linalg.cho_solve(chol, self.x, check_finite=False)
-        vinv_y = linalg.cho_solve(chol, self.y, check_finite=False)
+        vinv_x = scipy.linalg.cho_solve(chol, self.x, check_finite=False)
+        vinv_y = scipy.linalg.cho_solve(chol, self.y, check_finite=False)
         xtvx = self.x.T @ vinv_x
-        xtvx_chol = linalg.cho_factor(xtvx, check_finite=False)
-        beta = linalg.cho_solve(xtvx_chol, self.x.T @ vinv_y, check_finite=False)
+        xtvx_chol = scipy.linalg.cho_factor(xtvx, check_finite=False)
+        beta = scipy.linalg.cho_solve(xtvx_chol, self.x.T @ vinv_y, check_finite=False)
         py = vinv_y - vinv_x @ beta
         quad = float(self.y @ py)
         if self.reml:
@@ -119,8 +119,8 @@ class MarginalModel:
         # P Z_j for the quadratic forms; the traces use P (REML) or M^-1 (ML).
         pz, tz = [], []
         for z in self.z:
-            vz = linalg.cho_solve(chol, z, check_finite=False)
-            pz.append(vz - vinv_x @ linalg.cho_solve(xtvx_chol, self.x.T @ vz, check_finite=False))
+            vz = scipy.linalg.cho_solve(chol, z, check_finite=False)
+            pz.append(vz - vinv_x @ scipy.linalg.cho_solve(xtvx_chol, self.x.T @ vz, check_finite=False))
             tz.append(pz[-1] if self.reml else vz)
         u = [z.T @ py for z in self.z]
         grad = np.array(
@@ -143,8 +143,8 @@ class MarginalModel:
     def start(self) -> FloatArray:
         """metafor's starting values: the residual variance of the fixed-effects fit beyond the typical
         sampling variance, split equally over the components (at least 0.001 in all)."""
-        chol = linalg.cho_factor(self.sampling, lower=True)
-        vinv_x = linalg.cho_solve(chol, self.x)
+        chol = scipy.linalg.cho_factor(self.sampling, lower=True)
+        vinv_x = scipy.linalg.cho_solve(chol, self.x)
         beta = np.linalg.solve(self.x.T @ vinv_x, vinv_x.T @ self.y)
         s = len(self.z)
         resid = self.y - self.x @ beta
@@ -244,7 +244,7 @@ class MarginalModel:
             e = self.evaluate(np.maximum(theta, 0.0))
             return e.nll, e.grad
 
-        res = optimize.minimize(
+        res = scipy.optimize.minimize(
             objective,
             ev.theta,
             jac=True,
@@ -274,8 +274,8 @@ def _direction(ev: Evaluation, free: FloatArray) -> FloatArray:
     for curvature in (ev.hess, ev.info):
         sub = curvature[np.ix_(free, free)]
         try:
-            linalg.cholesky(sub, lower=True)
-        except linalg.LinAlgError:
+            scipy.linalg.cholesky(sub, lower=True)
+        except scipy.linalg.LinAlgError:
             continue
         return -np.linalg.solve(sub, g)
     return -g

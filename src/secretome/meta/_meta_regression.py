@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray, check_level, study_labels
@@ -231,7 +231,7 @@ def meta_regression(
         R2=r2,
         QE=qe,
         QE_df=k - p,
-        QE_pval=None if qe is None else float(stats.chi2.sf(qe, k - p)),
+        QE_pval=None if qe is None else float(scipy.stats.chi2.sf(qe, k - p)),
         method=used,
         test=test,
         level=level,
@@ -259,7 +259,7 @@ def coefficient_tests(beta: FloatArray, vb: FloatArray, df: int | None, level: f
     """
     se = np.sqrt(np.diag(vb))
     zval = beta / se
-    dist = stats.norm if df is None else stats.t(df)
+    dist = scipy.stats.norm if df is None else scipy.stats.t(df)
     crit = float(dist.isf((1 - level) / 2))
     fields: dict[str, Any] = {
         "beta": tuple(float(b) for b in beta),
@@ -273,9 +273,9 @@ def coefficient_tests(beta: FloatArray, vb: FloatArray, df: int | None, level: f
     if m > 0:
         qm = float(beta[1:] @ np.linalg.solve(vb[1:, 1:], beta[1:]))
         if df is None:
-            fields.update(QM=qm, QM_df=(m,), QM_pval=float(stats.chi2.sf(qm, m)))
+            fields.update(QM=qm, QM_df=(m,), QM_pval=float(scipy.stats.chi2.sf(qm, m)))
         else:
-            fields.update(QM=qm / m, QM_df=(m, df), QM_pval=float(stats.f.sf(qm / m, m, df)))
+            fields.update(QM=qm / m, QM_df=(m, df), QM_pval=float(scipy.stats.f.sf(qm / m, m, df)))
     return fields, crit
 
 

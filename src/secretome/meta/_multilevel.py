@@ -16,8 +16,8 @@ from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
+import scipy
 from numpy.typing import ArrayLike
-from scipy import linalg, stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
@@ -439,7 +439,7 @@ def multilevel(
     with one_blas_thread():
         fit = model.fit(start=settings["sigma2_init"], maxiter=settings["maxiter"], threshold=settings["threshold"])
         beta, vb, marginal = model.gls(fit.theta)
-        weights = np.diag(linalg.cho_solve(linalg.cho_factor(marginal), np.eye(k)))
+        weights = np.diag(scipy.linalg.cho_solve(scipy.linalg.cho_factor(marginal), np.eye(k)))
         q, typical = _fixed_effects_q(y, sampling, x, given_v)
     sigma2 = fit.theta
     notes: list[str] = []
@@ -479,7 +479,7 @@ def multilevel(
             **{field: coefficients[field][0] for field in ("se", "zval", "pval", "ci_lb", "ci_ub")},
             Q=q,
             Q_df=k - 1,
-            Q_pval=float(stats.chi2.sf(q, k - 1)),
+            Q_pval=float(scipy.stats.chi2.sf(q, k - 1)),
             **common,
         )
     return MultilevelRegressionResult(
@@ -487,7 +487,7 @@ def multilevel(
         coef_names=coef_names,
         QE=q,
         QE_df=k - p,
-        QE_pval=float(stats.chi2.sf(q, k - p)),
+        QE_pval=float(scipy.stats.chi2.sf(q, k - p)),
         **coefficients,
         **study_fits(y, x, beta, vb, vb, np.diag(marginal), crit),
         design=tuple(tuple(float(c) for c in row) for row in x),
@@ -525,8 +525,8 @@ def _sampling(vi: ArrayLike, k: int) -> tuple[FloatArray, bool]:
         raise InputError(f"V is not symmetric: V[{i + 1}, {j + 1}] != V[{j + 1}, {i + 1}]", field="V")
     require(np.diag(mat).copy(), "V", lambda a: a > 0, "sampling variance (diagonal of V) must be > 0")
     try:
-        linalg.cholesky(mat, lower=True)
-    except linalg.LinAlgError:
+        scipy.linalg.cholesky(mat, lower=True)
+    except scipy.linalg.LinAlgError:
         raise InputError("V is not positive definite", field="V") from None
     return (mat + mat.T) / 2, True
 
@@ -599,7 +599,7 @@ def _fixed_effects_q(y: FloatArray, sampling: FloatArray, x: FloatArray, given_v
         beta = np.linalg.solve(xtwx, wx.T @ y)
         trace = float(w.sum() - np.trace(np.linalg.solve(xtwx, (wx * w[:, None]).T @ x)))
         return float(w @ (y - x @ beta) ** 2), (k - p) / trace
-    w = linalg.cho_solve(linalg.cho_factor(sampling), np.eye(k))
+    w = scipy.linalg.cho_solve(scipy.linalg.cho_factor(sampling), np.eye(k))
     wx = w @ x
     proj = w - wx @ np.linalg.solve(x.T @ wx, wx.T)
     return float(y @ proj @ y), (k - p) / float(np.trace(proj))

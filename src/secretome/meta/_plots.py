@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
@@ -119,7 +119,7 @@ def forest_plot(
     """
     fmt = plot_format(path, "forest")
     rows, level = _forest_rows(result)
-    crit = float(stats.norm.isf((1 - level) / 2))
+    crit = float(scipy.stats.norm.isf((1 - level) / 2))
     top = len(rows)
     biggest = max(row.study[3] for row in rows if row.study is not None)
     # matplotlib is imported where a plot is drawn: `secretome meta` without a plot does not load it.
@@ -467,7 +467,7 @@ def funnel_plot(
     fmt = plot_format(path, "funnel")
     levels = _contour_levels(contours)
     points = _funnel_points(result)
-    crit = float(stats.norm.isf((1 - points.level) / 2))
+    crit = float(scipy.stats.norm.isf((1 - points.level) / 2))
     top = max(points.se) * 1.05
     import matplotlib
     from matplotlib.figure import Figure
@@ -484,7 +484,7 @@ def funnel_plot(
             ax.set_facecolor(outside)
             ax.plot([], [], marker="s", linestyle="none", color=outside, label=f"p < {1 - levels[0]:.3g}")
             for i, (level, shade) in enumerate(zip(levels, shades, strict=True)):
-                z = float(stats.norm.isf((1 - level) / 2))
+                z = float(scipy.stats.norm.isf((1 - level) / 2))
                 region = [(-z * top, top), (0.0, 0.0), (z * top, top)]
                 ax.add_patch(
                     Polygon(region, closed=True, facecolor=str(shade), edgecolor="none", gid=f"contour-{level:g}")
@@ -493,11 +493,11 @@ def funnel_plot(
                 if i + 1 < len(levels):
                     band = f"{1 - level:.3g} < p < {1 - levels[i + 1]:.3g}"
                     ax.plot([], [], marker="s", linestyle="none", color=str(shade), label=band)
-            z_min = float(stats.norm.isf((1 - levels[-1]) / 2))
+            z_min = float(scipy.stats.norm.isf((1 - levels[-1]) / 2))
             inner = [(-z_min * top, top), (0.0, 0.0), (z_min * top, top)]
             ax.add_patch(Polygon(inner, closed=True, facecolor="white", edgecolor="none", gid="contour-inner"))
             ax.plot([], [], marker="s", linestyle="none", color="white", mec="grey", label=f"p > {1 - levels[-1]:.3g}")
-            crit = max(crit, float(stats.norm.isf((1 - levels[0]) / 2)))
+            crit = max(crit, float(scipy.stats.norm.isf((1 - levels[0]) / 2)))
             mu_axis = 0.0
         else:
             region = [(mu - crit * top, top), (mu, 0.0), (mu + crit * top, top)]
@@ -707,7 +707,7 @@ def _regression_lines(
     xnew[:, j] = grid
     pred = xnew @ beta
     se_pred = np.sqrt(np.einsum("ij,jk,ik->i", xnew, vb, xnew))
-    dist = stats.norm if result.df is None else stats.t(result.df)
+    dist = scipy.stats.norm if result.df is None else scipy.stats.t(result.df)
     crit = float(dist.isf((1 - result.level) / 2))
     if result.method in ("EE", "FE"):
         return grid, pred, pred - crit * se_pred, pred + crit * se_pred, None, None

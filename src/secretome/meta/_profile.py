@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from secretome._result import Result
 from secretome.errors import InputError
@@ -242,7 +242,7 @@ def sigma2_confint(fit: _Multilevel, *, level: float | None = None, tol: float |
         raise InputError("must be > 0", field="tol", value=tol)
     model = marginal_model(fit)
     estimate = np.array(fit.sigma2)
-    objective = float(stats.chi2.isf(1 - level, 1))
+    objective = float(scipy.stats.chi2.isf(1 - level, 1))
     max_ll = model.fit(start=estimate).loglik
     lbs, ubs, lb_signs, ub_signs = [], [], [], []
     for j, vc in enumerate(estimate):

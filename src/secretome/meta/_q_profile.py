@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from scipy import stats
-
 from secretome.meta._columns import FloatArray
+from secretome.meta._distributions import chi2_isf, chi2_ppf
 from secretome.meta._tau2 import Projection
 from secretome.meta._uniroot import uniroot
 
@@ -59,8 +58,8 @@ def q_profile(
     """
     k, p = x.shape
     alpha = 1 - level
-    crit_u = float(stats.chi2.isf(alpha / 2, k - p))
-    crit_l = float(stats.chi2.ppf(alpha / 2, k - p))
+    crit_u = float(chi2_isf(alpha / 2, k - p))
+    crit_l = float(chi2_ppf(alpha / 2, k - p))
     lo = min(0.0, tau2)
     hi = max(100.0, 10 * tau2, 10 * lo) if tau2_max is None else float(tau2_max)
 

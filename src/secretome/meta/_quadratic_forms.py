@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome.errors import NumericalError
 
@@ -32,7 +32,7 @@ def quadratic_form_cdf(q: float, lam: ArrayLike, *, eps: float = 1e-12, maxterms
     Farebrother RW (1984). Algorithm AS 204: the distribution of a positive linear combination of
     chi-squared random variables. Applied Statistics 33(3):332-339. https://doi.org/10.2307/2347721
 
-    >>> round(quadratic_form_cdf(3.0, [1.0, 1.0, 1.0]), 12) == round(float(stats.chi2.cdf(3.0, 3)), 12)
+    >>> round(quadratic_form_cdf(3.0, [1.0, 1.0, 1.0]), 12) == round(float(scipy.stats.chi2.cdf(3.0, 3)), 12)
     True
     >>> round(quadratic_form_cdf(2.0, [0.5, 2.0]), 6)  # R: 1 - CompQuadForm::farebrother(2, c(0.5, 2))$Qq
     0.590095
@@ -45,7 +45,7 @@ def quadratic_form_cdf(q: float, lam: ArrayLike, *, eps: float = 1e-12, maxterms
     beta = float(lam.min())
     # Each F_{r+2m}(q/beta) is at most F_r(q/beta) and the c_m sum to 1: far in the lower tail (as GENQM's
     # tau^2 searched far above its root) the answer is known to eps without the long series.
-    first = float(stats.chi2.cdf(q / beta, lam.size))
+    first = float(scipy.stats.chi2.cdf(q / beta, lam.size))
     if first < eps:
         return first
     gamma = 1 - beta / lam
@@ -59,7 +59,7 @@ def quadratic_form_cdf(q: float, lam: ArrayLike, *, eps: float = 1e-12, maxterms
     b = np.concatenate([[0.0], np.exp(np.outer(m, np.log(rest))).sum(axis=1) / m]) if rest.size else np.zeros(n)
     log_g = log_c0 + 0.5 * n * np.fft.ifft(b)  # sum_m b_m w^(km), w = exp(2 pi i / n)
     c = np.fft.fft(np.exp(log_g)).real / n  # (1/n) sum_k G(w^k) w^(-km)
-    cdf = stats.chi2.cdf(q / beta, lam.size + 2 * np.arange(n))
+    cdf = scipy.stats.chi2.cdf(q / beta, lam.size + 2 * np.arange(n))
     return float(min(1.0, max(0.0, c @ cdf)))
 
 

@@ -8,10 +8,10 @@ from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, check_level, study_labels
+from secretome.meta._distributions import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
 from secretome.meta._notes import warn_note
 from secretome.meta._q_profile import q_profile
 from secretome.meta._results import RandomEffectsResult
@@ -200,9 +200,10 @@ def random_effects(
         df = k - 1
     se = math.sqrt(var)
     zval = estimate / se if se > 0 else math.copysign(math.inf, estimate)
-    dist = stats.norm if df is None else stats.t(df)
-    crit = float(dist.isf((1 - level) / 2))
-    pval = float(2 * dist.sf(abs(zval)))
+    if df is None:
+        crit, pval = float(norm_isf((1 - level) / 2)), float(2 * norm_sf(abs(zval)))
+    else:
+        crit, pval = float(t_isf((1 - level) / 2, df)), float(2 * t_sf(abs(zval), df))
 
     bounds: dict[str, float | None] = dict.fromkeys(("tau2_lb", "tau2_ub", "I2_lb", "I2_ub", "H2_lb", "H2_ub"))
     if v.all():
@@ -260,7 +261,7 @@ def _heterogeneity(
         return 0.0, 1.0, 0.0, 1.0, 0.0
     proj = Projection(1 / v, intercept(k))
     q = max(0.0, proj.quad(y))
-    q_pval = float(stats.chi2.sf(q, k - 1))
+    q_pval = float(chi2_sf(q, k - 1))
     vt = (k - 1) / proj.trace()
     if random:
         return q, q_pval, 100 * tau2 / (vt + tau2), tau2 / vt + 1, vt

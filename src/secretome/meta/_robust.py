@@ -16,8 +16,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import scipy
 from numpy.typing import ArrayLike
-from scipy import linalg, stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
@@ -221,7 +221,7 @@ def robust(
             vb, df, qm = _cr2(y, x, marginal, beta, codes, n)
     se = np.sqrt(np.diag(vb))
     tval = beta / se
-    crit = stats.t.isf((1 - fit.level) / 2, df)
+    crit = scipy.stats.t.isf((1 - fit.level) / 2, df)
     qm_stat, qm_df, qm_p = qm
     return RobustResult(
         k=k,
@@ -233,7 +233,7 @@ def robust(
         se=tuple(float(s) for s in se),
         tval=tuple(float(t) for t in tval),
         df=tuple(float(d) for d in df),
-        pval=tuple(float(v) for v in 2 * stats.t.sf(np.abs(tval), df)),
+        pval=tuple(float(v) for v in 2 * scipy.stats.t.sf(np.abs(tval), df)),
         ci_lb=tuple(float(v) for v in beta - crit * se),
         ci_ub=tuple(float(v) for v in beta + crit * se),
         QM=qm_stat,
@@ -294,7 +294,7 @@ def _cr1(
     y: FloatArray, x: FloatArray, marginal: FloatArray, beta: FloatArray, codes: np.ndarray, n: int, adjust: bool
 ) -> tuple[FloatArray, FloatArray, tuple[float, tuple[float, float], float]]:
     k, p = x.shape
-    w = linalg.cho_solve(linalg.cho_factor(marginal), np.eye(k))
+    w = scipy.linalg.cho_solve(scipy.linalg.cho_factor(marginal), np.eye(k))
     vb_model = np.linalg.inv(x.T @ w @ x)
     bread = vb_model @ x.T @ w
     e = y - x @ beta
@@ -306,7 +306,7 @@ def _cr1(
     df = np.full(p, float(n - p))
     btt = np.arange(1, p) if p > 1 else np.arange(1)
     qm = float(beta[btt] @ np.linalg.solve(vb[np.ix_(btt, btt)], beta[btt])) / btt.size
-    return vb, df, (qm, (float(btt.size), float(n - p)), float(stats.f.sf(qm, btt.size, n - p)))
+    return vb, df, (qm, (float(btt.size), float(n - p)), float(scipy.stats.f.sf(qm, btt.size, n - p)))
 
 
 def _cr2(
@@ -316,21 +316,21 @@ def _cr2(
     p = x.shape[1]
     idx = [np.flatnonzero(codes == j) for j in range(n)]
     theta = [marginal[np.ix_(i, i)] for i in idx]
-    w_blocks = [linalg.cho_solve(linalg.cho_factor(t), np.eye(t.shape[0])) for t in theta]
+    w_blocks = [scipy.linalg.cho_solve(scipy.linalg.cho_factor(t), np.eye(t.shape[0])) for t in theta]
     xs = [x[i] for i in idx]
     m_u = np.linalg.inv(sum(xj.T @ wj @ xj for xj, wj in zip(xs, w_blocks, strict=True)))
     e = y - x @ beta
     est = []
     for xj, wj, tj in zip(xs, w_blocks, theta, strict=True):
-        upper = linalg.cholesky(tj, lower=False)
+        upper = scipy.linalg.cholesky(tj, lower=False)
         ih_theta = tj - xj @ m_u @ xj.T  # (I - H_jj) Theta_j, as H_jj Theta_j = X_j M_U X_j'
         a = upper.T @ _power(upper @ ih_theta @ upper.T, -0.5) @ upper
         est.append(xj.T @ wj @ a)
     scores = np.stack([ej @ e[i] for ej, i in zip(est, idx, strict=True)])
     vb = m_u @ scores.T @ scores @ m_u
     # Satterthwaite: G_j = M E_j L_j, H_j = M E_j X_j L_U (L lower Cholesky factors of Theta_j and of M_U).
-    lu = linalg.cholesky(m_u, lower=True)
-    g = [m_u @ ej @ linalg.cholesky(tj, lower=True) for ej, tj in zip(est, theta, strict=True)]
+    lu = scipy.linalg.cholesky(m_u, lower=True)
+    g = [m_u @ ej @ scipy.linalg.cholesky(tj, lower=True) for ej, tj in zip(est, theta, strict=True)]
     h = np.stack([m_u @ ej @ xj @ lu for ej, xj in zip(est, xs, strict=True)], axis=-1)  # (p, p, n)
     df = np.empty(p)
     for i in range(p):
@@ -340,7 +340,7 @@ def _cr2(
     btt = np.arange(1, p) if p > 1 else np.arange(1)
     if p == 1:
         t2 = float(beta[0] ** 2 / vb[0, 0])
-        return vb, df, (t2, (1.0, float(df[0])), float(stats.f.sf(t2, 1, df[0])))
+        return vb, df, (t2, (1.0, float(df[0])), float(scipy.stats.f.sf(t2, 1, df[0])))
     return vb, df, _htz(beta, vb, g, h, btt)
 
 
@@ -366,7 +366,7 @@ def _htz(
     cb = beta[btt]
     stat = float(cb @ np.linalg.solve(vb[np.ix_(btt, btt)], cb))
     fstat = delta * stat / q
-    return fstat, (float(q), float(df2)), float(stats.f.sf(fstat, q, df2))
+    return fstat, (float(q), float(df2)), float(scipy.stats.f.sf(fstat, q, df2))
 
 
 def _power(a: FloatArray, power: float) -> FloatArray:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
-from scipy import integrate, optimize, stats
+import scipy
 
 from secretome._result import Result
 from secretome.errors import ConvergenceError, InputError, check_choice
@@ -238,7 +238,7 @@ def selection_model(
         if steps:
             raise InputError("the beta selection function takes no steps", field="steps", value=list(steps))
         cuts = []
-    pvals = np.clip(stats.norm.sf(y / np.sqrt(v)), _PVAL_MIN[type], 1 - _PVAL_MIN[type])
+    pvals = np.clip(scipy.stats.norm.sf(y / np.sqrt(v)), _PVAL_MIN[type], 1 - _PVAL_MIN[type])
     model = _Likelihood(type, y, v, pvals, np.array(cuts))
     if type == "stepfun":
         groups = np.array([np.flatnonzero(p <= np.array(cuts))[0] for p in pvals])
@@ -269,12 +269,12 @@ def selection_model(
             value = -model.loglik(mu, tau2, delta)
             return value if math.isfinite(value) else 1e100
 
-        res = optimize.minimize(nll, start, method="BFGS", options={"gtol": 1e-8})
+        res = scipy.optimize.minimize(nll, start, method="BFGS", options={"gtol": 1e-8})
         # Nelder-Mead restarted from where it stopped until the likelihood no longer rises: one run can stall
         # with its simplex collapsed along a ridge (seen with the beta selection function).
         best = res.fun
         for _ in range(10):
-            res = optimize.minimize(
+            res = scipy.optimize.minimize(
                 nll, res.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000}
             )
             if not res.fun < best - 1e-12:
@@ -309,7 +309,7 @@ def selection_model(
     if cov is None:
         # metafor: "Error when trying to invert Hessian." and NA standard errors.
         notes.append("the Hessian could not be inverted: no standard errors (NaN), as metafor's NA")
-    crit = float(stats.norm.isf((1 - fit.level) / 2))
+    crit = float(scipy.stats.norm.isf((1 - fit.level) / 2))
     se = math.sqrt(cov[0, 0]) if cov is not None else math.nan
     se_delta = np.sqrt(np.diag(cov)[-n_delta:]) if cov is not None else np.full(n_delta, math.nan)
     zval_delta = (delta - 1) / se_delta
@@ -333,7 +333,7 @@ def selection_model(
         estimate=mu,
         se=se,
         zval=zval,
-        pval=float(2 * stats.norm.sf(abs(zval))),
+        pval=float(2 * scipy.stats.norm.sf(abs(zval))),
         ci_lb=mu - crit * se,
         ci_ub=mu + crit * se,
         tau2=tau2,
@@ -341,15 +341,15 @@ def selection_model(
         delta=tuple(float(d) for d in all_delta),
         se_delta=with_fixed(se_delta, None),
         zval_delta=with_fixed(zval_delta, None),
-        pval_delta=with_fixed(2 * stats.norm.sf(np.abs(zval_delta)), None),
+        pval_delta=with_fixed(2 * scipy.stats.norm.sf(np.abs(zval_delta)), None),
         ci_lb_delta=with_fixed(np.maximum(delta - crit * se_delta, 0.0), None),
         ci_ub_delta=with_fixed(delta + crit * se_delta, None),
         ptable=ptable,
         LRT=lrt,
         LRT_df=n_delta,
-        LRT_pval=float(stats.chi2.sf(lrt, n_delta)),
+        LRT_pval=float(scipy.stats.chi2.sf(lrt, n_delta)),
         LRT_tau2=lrt_tau2,
-        LRT_tau2_pval=None if lrt_tau2 is None else float(stats.chi2.sf(lrt_tau2, 1)),
+        LRT_tau2_pval=None if lrt_tau2 is None else float(scipy.stats.chi2.sf(lrt_tau2, 1)),
         loglik=loglik,
         loglik0=ll0,
         level=fit.level,
@@ -366,14 +366,14 @@ class _Likelihood:
         if kind == "stepfun":
             self.groups = np.array([np.flatnonzero(p <= cuts)[0] for p in pvals])
             # y at which a study's one-sided p-value equals each cut point (-inf for p = 1).
-            self.bounds = np.sqrt(v)[:, None] * stats.norm.isf(cuts)[None, :]
+            self.bounds = np.sqrt(v)[:, None] * scipy.stats.norm.isf(cuts)[None, :]
 
     def loglik(self, mu: float, tau2: float, delta: FloatArray) -> float:
         sd = np.sqrt(self.v + tau2)
-        dens = stats.norm.logpdf(self.y, mu, sd)
+        dens = scipy.stats.norm.logpdf(self.y, mu, sd)
         if self.kind == "stepfun":
             full = np.concatenate([[1.0], delta])
-            surv = stats.norm.sf(self.bounds, mu, sd[:, None])  # P(y > bound_j), 1 at the last cut
+            surv = scipy.stats.norm.sf(self.bounds, mu, sd[:, None])  # P(y > bound_j), 1 at the last cut
             mass = np.diff(np.concatenate([np.zeros((self.y.size, 1)), surv], axis=1), axis=1)
             a = mass @ full
             with np.errstate(divide="ignore"):
@@ -395,7 +395,7 @@ def _beta_mass(a1: float, a2: float, mu: float, sd: float, se: float, lo: float,
         p = min(max(0.5 * math.erfc(t / se / math.sqrt(2)), lo), hi)
         return p ** (a1 - 1) * (1 - p) ** (a2 - 1) * norm * math.exp(-0.5 * ((t - mu) / sd) ** 2)
 
-    value, _ = integrate.quad(integrand, -math.inf, math.inf, epsabs=_INT_TOL, epsrel=_INT_TOL, limit=100)
+    value, _ = scipy.integrate.quad(integrand, -math.inf, math.inf, epsabs=_INT_TOL, epsrel=_INT_TOL, limit=100)
     return float(value)
 
 
@@ -407,7 +407,7 @@ def _ml_start(y: FloatArray, v: FloatArray, random: bool) -> tuple[float, float]
 
 def _ml_loglik(y: FloatArray, v: FloatArray, fit: tuple[float, float]) -> float:
     mu, tau2 = fit
-    return float(np.sum(stats.norm.logpdf(y, mu, np.sqrt(v + tau2))))
+    return float(np.sum(scipy.stats.norm.logpdf(y, mu, np.sqrt(v + tau2))))
 
 
 def _inverse_hessian(f: Callable[[FloatArray], float], x: FloatArray) -> FloatArray | None:

@@ -8,8 +8,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
@@ -179,7 +179,7 @@ def subgroups(
             fits=tuple(fits),
             QM=q,
             QM_df=(len(levels) - 1,),
-            QM_pval=float(stats.chi2.sf(q, len(levels) - 1)),
+            QM_pval=float(scipy.stats.chi2.sf(q, len(levels) - 1)),
             method=method,
             test=test,
             overall=overall,

@@ -41,7 +41,6 @@ from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from secretome._limits import MAX_EFFECT_SIZE, MAX_SAMPLING_VARIANCE, MIN_SAMPLING_VARIANCE
 from secretome.errors import (
@@ -53,6 +52,7 @@ from secretome.errors import (
     check_choice,
 )
 from secretome.meta._columns import FloatArray, as_column, require
+from secretome.meta._distributions import chi2_ppf
 from secretome.meta._marginal import one_blas_thread
 from secretome.meta._quadratic_forms import quadratic_form_cdf
 from secretome.meta._uniroot import uniroot, uniroot_batch
@@ -598,7 +598,7 @@ def _pm_batch(s: Batch, ctl: Control, *, median: bool = False) -> _PMRoots:
     and ``maxiter = ctl.maxiter``: :func:`uniroot` for one fit, :func:`uniroot_batch` for many (every
     fit on its own Brent iterates, one batched evaluation of Q per step for the fits still iterating).
     """
-    target = stats.chi2.ppf(0.5, s.k - s.p) if median else s.k - s.p
+    target = chi2_ppf(0.5, s.k - s.p) if median else s.k - s.p
     every = np.arange(s.y.shape[0])
 
     def excess(idx: NDArray[np.intp], tau2: FloatArray) -> FloatArray:
@@ -648,7 +648,7 @@ def _pm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, *, median: bo
         )
     if roots.too_low[0]:
         tau2_max = max(100.0, 10 * float(_mad(s)[0]) ** 2) if ctl.tau2_max is None else float(ctl.tau2_max)
-        target = f"its median {stats.chi2.ppf(0.5, k - p):.6g}" if median else f"{k - p}"
+        target = f"its median {chi2_ppf(0.5, k - p):.6g}" if median else f"{k - p}"
         raise ConvergenceError(
             f"{name}: the generalised Q is still above {target} at tau^2 = tau2_max = {tau2_max:g}; "
             f"raise control={{'tau2_max': ...}} or use another method"

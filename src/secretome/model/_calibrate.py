@@ -15,9 +15,9 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from secretome._progress import ProgressCallback
 from secretome._result import Result, json_safe
@@ -26,6 +26,9 @@ from secretome.errors import ConvergenceError, InputError, SecretomeWarning
 from secretome.model._batch import Simulator, batch_runner, resolve_simulator
 from secretome.model._profile_likelihood import chi2_threshold, fit_starts, profile_fit
 from secretome.model._spec import Model
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CalibrationResult", "calibrate", "read_measurements"]
 
@@ -88,6 +91,8 @@ class CalibrationResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per parameter: parameter, estimate, ci_lower, ci_upper, bound_low, bound_high."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "parameter": list(self.parameters),
@@ -125,6 +130,8 @@ class CalibrationResult(Result):
 
 def read_measurements(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a measurements table (CSV, or TSV as PEtab writes it when the name ends in ``.tsv``)."""
+    import pandas as pd
+
     path = Path(path)
     try:
         return pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",")
@@ -136,6 +143,8 @@ def read_measurements(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def _check_table(table: pd.DataFrame, model: Model, file: str | None) -> pd.DataFrame:
     """Validate and normalise the table; every problem names its 1-based row and field."""
+    import pandas as pd
+
     table = table.rename(columns={"noise": "noise_sd"})
     for column in _COLUMNS:
         if column not in table.columns:
@@ -274,6 +283,7 @@ def calibrate(
     --------
     First-order clearance of a bolus, x(t) = exp(-k_el t), measured three times:
 
+    >>> import pandas as pd
     >>> from secretome.model import Model, Parameter, Process, Species
     >>> m = Model("decay", "first-order clearance", "day", [Species("x", 1.0, "ng", "drug")],
     ...           [Parameter("k_el", 1.0, "1/day", "clearance", assumed=True, prior=(0.01, 10.0))],
@@ -284,6 +294,8 @@ def calibrate(
     >>> f"{res.estimates[0]:.3f} ({res.ci_lower[0]:.3f}, {res.ci_upper[0]:.3f})"
     '0.499 (0.465, 0.536)'
     """
+    import pandas as pd
+
     file = None
     if not isinstance(measurements, pd.DataFrame):
         file = str(measurements)

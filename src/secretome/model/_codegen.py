@@ -35,8 +35,8 @@ from pathlib import Path
 from types import ModuleType
 
 from secretome.errors import InputError
+from secretome.model import _rodas, _solver
 from secretome.model._expressions import parse_expression
-from secretome.model._solver import KERNEL
 from secretome.model._spec import Model
 
 __all__ = ["FUNCTIONS", "CompiledModel", "compile_model"]
@@ -47,7 +47,7 @@ class _Function:
     """A function of the expression language: its code name and its partial derivatives."""
 
     arity: int
-    code: str  # a name in the generated module's namespace (numba-compilable; _pow is the solver's)
+    code: str  # a name in the generated module's namespace (numba-compilable; power is _rodas's)
     partials: Callable[[tuple[int, ...], _Graph], tuple[int, ...]]
 
 
@@ -61,7 +61,7 @@ def _pow_partials(args: tuple[int, ...], g: _Graph) -> tuple[int, ...]:
 
 
 FUNCTIONS: dict[str, _Function] = {
-    "pow": _Function(2, "_pow", _pow_partials),
+    "pow": _Function(2, "power", _pow_partials),
     "exp": _Function(1, "math.exp", lambda a, g: (g.call("exp", a),)),
     "ln": _Function(1, "math.log", lambda a, g: (g.div(g.num(1.0), a[0]),)),
     "log10": _Function(1, "math.log10", lambda a, g: (g.div(g.num(1.0 / math.log(10.0)), a[0]),)),
@@ -289,7 +289,7 @@ def _module_source(model: Model) -> tuple[str, int]:
         "",
         "from numba import njit",
         "",
-        f"from secretome.model._solver import {', '.join(_shared())}",
+        f"from secretome.model._rodas import {', '.join(_rodas.__all__)}",
         "",
         "",
         "@njit(cache=True)",
@@ -305,7 +305,7 @@ def _module_source(model: Model) -> tuple[str, int]:
     lines += [f"    out[{i}] = {_ref(graph, o)}" for i, o in enumerate(outputs)]
     lines += ["    return", ""]
     lines += _sparse_lu(len(model.species), set(jacobian))
-    for function in KERNEL:
+    for function in _solver.KERNEL:
         # nogil: worker threads integrate chunks of subjects side by side (secretome.model._batch).
         lines += ["", "@njit(cache=True, nogil=True)", inspect.getsource(function)]
     return "\n".join(lines), len(jacobian)
@@ -367,19 +367,6 @@ def _sparse_lu(n: int, nonzeros: set[tuple[int, int]]) -> list[str]:
     return [*lu, *forward, *backward, "", ""]
 
 
-def _shared() -> list[str]:
-    """What the kernel's source reads from :mod:`secretome.model._solver`: its constants and jitted helpers."""
-    from secretome.model import _solver
-
-    return sorted(
-        name
-        for name, value in vars(_solver).items()
-        if name.startswith("_")
-        and not name.startswith("__")
-        and (isinstance(value, float) or hasattr(value, "py_func"))
-    )
-
-
 def _ref(graph: _Graph, node: int) -> str:
     entry = graph.nodes[node]
     if entry[0] == "num":
@@ -430,11 +417,9 @@ def compile_model(model: Model) -> CompiledModel:
     source, nonzeros = _module_source(model)
     import numba
 
-    from secretome.model import _solver
-
-    # The solver's source and numba's version are in the key: numba's cache does not see changes to a callee.
-    solver_source = Path(_solver.__file__).read_bytes()
-    digest = hashlib.sha256(source.encode() + solver_source + numba.__version__.encode()).hexdigest()[:20]
+    # The kernel's sources and numba's version are in the key: numba's cache does not see changes to a callee.
+    kernel_source = b"".join(Path(kernel.__file__).read_bytes() for kernel in (_solver, _rodas))
+    digest = hashlib.sha256(source.encode() + kernel_source + numba.__version__.encode()).hexdigest()[:20]
     if digest in _LOADED:
         return _LOADED[digest]
     name = f"secretome_model_{digest}"

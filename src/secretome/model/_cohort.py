@@ -11,10 +11,9 @@ import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
 from secretome._limits import MAX_COHORT_SUBJECTS, check_seed, check_subjects
@@ -28,6 +27,9 @@ from secretome.model._sketch import QuantileSketch
 from secretome.model._spec import Model
 from secretome.model._subjects import SubjectDraws
 from secretome.model._times import output_times
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["QUANTILES", "CohortResult", "cohort"]
 
@@ -121,6 +123,8 @@ class CohortResult(Result):
 
     def band(self, readout: str) -> pd.DataFrame:
         """The band of *readout*: one row per time, one column per quantile."""
+        import pandas as pd
+
         if readout not in self.readouts:
             raise InputError(f"unknown readout; one of {', '.join(self.readouts)}", field="readout", value=readout)
         j = self.readouts.index(readout)
@@ -128,6 +132,8 @@ class CohortResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: time, readout, quantile, value (plus unit and outcome)."""
+        import pandas as pd
+
         q, t, r = np.meshgrid(np.arange(len(self.quantiles)), np.arange(self.time.size), np.arange(len(self.readouts)),
                               indexing="ij")  # fmt: skip
         return pd.DataFrame(

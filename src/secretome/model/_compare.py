@@ -11,9 +11,9 @@ import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from secretome._limits import check_time
 from secretome._result import Result, json_safe
@@ -24,6 +24,9 @@ from secretome.model._simulate import simulate
 from secretome.model._solver_output import solver_output
 from secretome.model._spec import Model
 from secretome.model._subjects import draw_subjects
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ComparisonResult", "compare", "compare_times"]
 
@@ -73,6 +76,8 @@ class ComparisonResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per readout: readout, unit, a, b, difference, band_05, band_50, band_95."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "readout": list(self.readouts),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from secretome._result import Result
 from secretome.model._spec import Model, Parameter
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ParameterTable", "parameter_table"]
 
@@ -45,6 +47,8 @@ class ParameterTable(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per parameter: name, value, unit, description, source, assumed, prior_low, prior_high."""
+        import pandas as pd
+
         return pd.DataFrame(
             [
                 {

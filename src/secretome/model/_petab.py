@@ -22,13 +22,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from secretome._files import atomic_write_files
 from secretome.model._problem import CalibrationProblem
 from secretome.model._sbml import to_sbml
 from secretome.model._spec import Dose, Parameter
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["to_petab"]
 
@@ -58,6 +60,8 @@ def to_petab(problem: CalibrationProblem, directory: str | os.PathLike[str], *, 
     fitted : sequence of str
         Parameters to estimate (each needs a prior: their bounds); every other parameter is fixed.
     """
+    import pandas as pd
+
     root = Path(directory)
     written = []
     # Every file of every problem is written at the end, together: all of them or none (a PEtab

@@ -36,12 +36,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from secretome.errors import InputError
 from secretome.model._spec import Model
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "MARGIN",
@@ -234,6 +237,8 @@ def direction_agreement(problem: CalibrationProblem, results: Mapping) -> pd.Dat
     A model difference under the 1 % margin counts as "no difference" and does not agree with a reported
     direction.
     """
+    import pandas as pd
+
     rows = []
     for row in problem.table[problem.table["kind"] == "direction"].itertuples(index=False):
         y = _readout_at(results, row.condition, row.observable, row.time)

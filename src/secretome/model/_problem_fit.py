@@ -27,9 +27,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from secretome._progress import ProgressCallback, track
 from secretome._result import Result, json_safe
@@ -40,6 +40,9 @@ from secretome.model._cohort import QUANTILES, CohortResult
 from secretome.model._problem import CalibrationProblem, ProblemRunner, residuals
 from secretome.model._profile_likelihood import chi2_threshold, fit_starts, profile_fit
 from secretome.model._spec import Model
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ParameterEnsemble", "ProblemFit", "ensemble_cohort", "fit_problem", "region_ensemble"]
 
@@ -112,6 +115,8 @@ class ProblemFit(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per parameter: estimate, pointwise interval, region box, prior bounds, identifiable."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "stage": self.label,
@@ -395,6 +400,8 @@ class ParameterEnsemble(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per accepted set: its parameter values and chi^2."""
+        import pandas as pd
+
         frame = pd.DataFrame(self.values, columns=list(self.parameters))
         frame["chi2"] = self.chi2
         return frame

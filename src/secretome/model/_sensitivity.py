@@ -17,10 +17,9 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 
 from secretome._limits import check_samples, check_time
 from secretome._progress import ProgressCallback
@@ -29,6 +28,9 @@ from secretome._scheduler import check_scheduler, cluster_executor
 from secretome.errors import InputError, NumericalError, SecretomeWarning
 from secretome.model._batch import Simulator, resolve_simulator, run_batch
 from secretome.model._spec import Model, Parameter
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SensitivityResult", "sensitivity"]
 
@@ -88,6 +90,8 @@ class SensitivityResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: parameter, then S1, S1_conf, ST, ST_conf (Sobol') or mu_star, mu_star_conf, sigma, mu."""
+        import pandas as pd
+
         frame = pd.DataFrame(self.indices, columns=list(self.columns))
         frame.insert(0, "parameter", list(self.parameters))
         return frame

@@ -13,9 +13,9 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
 from secretome._progress import ProgressCallback, track
@@ -26,6 +26,9 @@ from secretome.model._overrides import parameter_matrix
 from secretome.model._readout_values import readout_values
 from secretome.model._spec import Dose, Model
 from secretome.model._times import output_times
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SimulationResult", "simulate"]
 
@@ -145,6 +148,8 @@ class SimulationResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: subject, time, kind (species/readout), variable, value, unit, outcome."""
+        import pandas as pd
+
         frames = []
         for kind, names, units, outcomes, array in (
             ("species", self.species, self.species_units, ("",) * len(self.species), self.values),

@@ -38,7 +38,53 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from secretome.model._rodas import (
+    A21,
+    A31,
+    A32,
+    A41,
+    A42,
+    A43,
+    A51,
+    A52,
+    A53,
+    A54,
+    BLOW_UP,
+    C21,
+    C31,
+    C32,
+    C41,
+    C42,
+    C43,
+    C51,
+    C52,
+    C53,
+    C54,
+    C61,
+    C62,
+    C63,
+    C64,
+    C65,
+    D21,
+    D22,
+    D23,
+    D24,
+    D25,
+    D31,
+    D32,
+    D33,
+    D34,
+    D35,
+    FAC_MAX,
+    FAC_MIN,
+    GAMMA,
+    SAFE,
+    all_finite,
+    error_norm,
+    lu_factor,
+    lu_solve,
+)
 
 __all__ = ["KERNEL", "STATUS", "dose_table"]
 
@@ -50,107 +96,6 @@ STATUS = {
     4: "failed: non-finite rate or Jacobian at t = {t:g}",
 }
 """Message of each status code (``{t}``: where the integration stopped)."""
-
-_BLOW_UP = 1e12  # as the reference simulator: a finite-time blow-up would otherwise never end
-
-# RODAS (Hairer & Wanner 1996, rodas.f, METH=1): stage coefficients in the transformed (W) form,
-# gamma = 0.25, and the coefficients of the dense output.
-_GAMMA = 0.25
-_A21 = 1.544
-_A31, _A32 = 0.9466785280815826, 0.2557011698983284
-_A41, _A42, _A43 = 3.314825187068521, 2.896124015972201, 0.9986419139977817
-_A51, _A52, _A53, _A54 = 1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950
-_C21 = -5.6688
-_C31, _C32 = -2.430093356833875, -0.2063599157091915
-_C41, _C42, _C43 = -0.1073529058151375, -9.594562251023355, -20.47028614809616
-_C51, _C52, _C53, _C54 = 7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160
-_C61, _C62, _C63, _C64, _C65 = (8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136,
-                                -6.058818238834054)  # fmt: skip
-_D21, _D22, _D23, _D24, _D25 = (10.12623508344586, -7.487995877610167, -34.80091861555747, -7.992771707568823,
-                                1.025137723295662)  # fmt: skip
-_D31, _D32, _D33, _D34, _D35 = (-0.6762803392801253, 6.087714651680015, 16.43084320892478, 24.76722511418386,
-                                -6.594389125716872)  # fmt: skip
-
-# Step-size controller (Gustafsson 1994, as in rodas.f): growth at most 6x, shrink at most 5x per step.
-_SAFE, _FAC_MIN, _FAC_MAX = 0.9, 1.0 / 6.0, 5.0
-
-
-@njit(cache=True, inline="always")
-def _pow(x, e):
-    """``math.pow``, with the small integral exponents of Hill functions as products (a third of a step's time)."""
-    if e == 2.0:
-        return x * x
-    if e == 1.0:
-        return x
-    if e == 3.0:
-        return x * x * x
-    if e == 4.0:
-        square = x * x
-        return square * square
-    return math.pow(x, e)
-
-
-@njit(cache=True)
-def _lu(a, piv):
-    """LU factorisation with partial pivoting, in place (LAPACK's row-swap convention); False if singular."""
-    n = a.shape[0]
-    for c in range(n):
-        p = c
-        big = abs(a[c, c])
-        for r in range(c + 1, n):
-            if abs(a[r, c]) > big:
-                big = abs(a[r, c])
-                p = r
-        piv[c] = p
-        if not (big > 0.0 and big < math.inf):
-            return False
-        if p != c:
-            for j in range(n):
-                a[c, j], a[p, j] = a[p, j], a[c, j]
-        inverse = 1.0 / a[c, c]
-        for r in range(c + 1, n):
-            factor = a[r, c] * inverse
-            a[r, c] = factor
-            if factor != 0.0:
-                for j in range(c + 1, n):
-                    a[r, j] -= factor * a[c, j]
-    return True
-
-
-@njit(cache=True)
-def _lu_solve(a, piv, b):
-    """Solve ``A x = b`` in place from :func:`_lu`'s factors."""
-    n = b.shape[0]
-    for c in range(n):
-        p = piv[c]
-        if p != c:
-            b[c], b[p] = b[p], b[c]
-    for r in range(1, n):
-        s = b[r]
-        for j in range(r):
-            s -= a[r, j] * b[j]
-        b[r] = s
-    for r in range(n - 1, -1, -1):
-        s = b[r]
-        for j in range(r + 1, n):
-            s -= a[r, j] * b[j]
-        b[r] = s / a[r, r]
-
-
-@njit(cache=True)
-def _finite(x):
-    for v in x.flat:  # noqa: SIM110 - a generator in all() does not compile in numba's nopython mode
-        if not math.isfinite(v):
-            return False
-    return True
-
-
-@njit(cache=True)
-def _norm(y, f, rtol, atol):
-    total = 0.0
-    for i in range(y.shape[0]):
-        total += (f[i] / (atol + rtol * abs(y[i]))) ** 2
-    return math.sqrt(total / y.shape[0])
 
 
 def rhs(y, k, dy):
@@ -188,7 +133,7 @@ def _factor(w, jm, scale, piv):
         for j in range(n):
             w[i, j] = -jm[i, j]
         w[i, i] += scale
-    return _lu(w, piv), False
+    return lu_factor(w, piv), False
 
 
 def _solve(w, piv, b, sparse):
@@ -196,7 +141,7 @@ def _solve(w, piv, b, sparse):
     if sparse:
         solve_sparse(w, b)
     else:
-        _lu_solve(w, piv, b)
+        lu_solve(w, piv, b)
 
 
 # The kernel below calls rhs, jac, readouts, lu_sparse and solve_sparse as globals: _codegen copies its
@@ -234,11 +179,11 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
             readouts(y, k, outputs[it])
             it += 1
         rhs(y, k, f0)
-        if not _finite(f0):
+        if not all_finite(f0):
             return 4, t
         # Initial step (Hairer & Wanner's rule of thumb): 1% of the time over which y changes by its own scale.
-        d0 = _norm(y, y, rtol, atol)
-        d1 = _norm(y, f0, rtol, atol)
+        d0 = error_norm(y, y, rtol, atol)
+        d1 = error_norm(y, f0, rtol, atol)
         h = 0.01 * d0 / d1 if d0 > 1e-5 and d1 > 1e-5 else 1e-6 * (t_end - t)
         h = min(max(h, 1e-10 * (t_end - t)), t_end - t)
         first = True
@@ -246,7 +191,7 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
         h_old = h
         err_old = 1.0
         jac(y, k, jm)
-        if not _finite(jm):
+        if not all_finite(jm):
             return 4, t
         while t < t_end:
             if steps >= max_steps:
@@ -258,42 +203,42 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
             if h <= 1e-14 * max(1.0, abs(t)):
                 return 2, t
             inv_h = 1.0 / h  # the stages divide by h: multiply instead (a division costs several multiplications)
-            ok, sparse = _factor(w, jm, inv_h / _GAMMA, piv)
+            ok, sparse = _factor(w, jm, inv_h / GAMMA, piv)
             if ok:
                 # Explicit loops: array expressions would allocate temporaries at every stage.
                 for i in range(n):
                     k1[i] = f0[i]
                 _solve(w, piv, k1, sparse)
                 for i in range(n):
-                    tmp[i] = y[i] + _A21 * k1[i]
+                    tmp[i] = y[i] + A21 * k1[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
-                    k2[i] = fnew[i] + _C21 * inv_h * k1[i]
-                    tmp[i] = y[i] + _A31 * k1[i]
+                    k2[i] = fnew[i] + C21 * inv_h * k1[i]
+                    tmp[i] = y[i] + A31 * k1[i]
                 _solve(w, piv, k2, sparse)
                 for i in range(n):
-                    tmp[i] += _A32 * k2[i]
+                    tmp[i] += A32 * k2[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
-                    k3[i] = fnew[i] + (_C31 * k1[i] + _C32 * k2[i]) * inv_h
+                    k3[i] = fnew[i] + (C31 * k1[i] + C32 * k2[i]) * inv_h
                 _solve(w, piv, k3, sparse)
                 for i in range(n):
-                    tmp[i] = y[i] + _A41 * k1[i] + _A42 * k2[i] + _A43 * k3[i]
+                    tmp[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
-                    k4[i] = fnew[i] + (_C41 * k1[i] + _C42 * k2[i] + _C43 * k3[i]) * inv_h
+                    k4[i] = fnew[i] + (C41 * k1[i] + C42 * k2[i] + C43 * k3[i]) * inv_h
                 _solve(w, piv, k4, sparse)
                 for i in range(n):
-                    tmp[i] = y[i] + _A51 * k1[i] + _A52 * k2[i] + _A53 * k3[i] + _A54 * k4[i]
+                    tmp[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
                 rhs(tmp, k, fnew)
                 for i in range(n):
-                    k5[i] = fnew[i] + (_C51 * k1[i] + _C52 * k2[i] + _C53 * k3[i] + _C54 * k4[i]) * inv_h
+                    k5[i] = fnew[i] + (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i]) * inv_h
                 _solve(w, piv, k5, sparse)
                 for i in range(n):
                     tmp[i] += k5[i]  # the embedded 3rd-order solution
                 rhs(tmp, k, fnew)
                 for i in range(n):
-                    k6[i] = fnew[i] + (_C61 * k1[i] + _C62 * k2[i] + _C63 * k3[i] + _C64 * k4[i] + _C65 * k5[i]) * inv_h
+                    k6[i] = fnew[i] + (C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i]) * inv_h
                 _solve(w, piv, k6, sparse)  # k6 is the error estimate
                 err = 0.0
                 for i in range(n):
@@ -302,19 +247,19 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
                 err = math.sqrt(err / n)
                 ok = math.isfinite(err)
             if not ok:
-                if not _finite(jm):
+                if not all_finite(jm):
                     return 4, t
-                h *= 1.0 / _FAC_MAX  # a singular matrix or a non-finite stage: retry smaller
+                h *= 1.0 / FAC_MAX  # a singular matrix or a non-finite stage: retry smaller
                 rejected = True
                 continue
-            fac = min(_FAC_MAX, max(_FAC_MIN, err**0.25 / _SAFE))
+            fac = min(FAC_MAX, max(FAC_MIN, err**0.25 / SAFE))
             if err > 1.0:
                 h /= fac
                 rejected = True
                 continue
             if not first:
-                predicted = (h_old / h) * (err * err / err_old) ** 0.25 / _SAFE
-                fac = max(fac, min(_FAC_MAX, max(_FAC_MIN, predicted)))
+                predicted = (h_old / h) * (err * err / err_old) ** 0.25 / SAFE
+                fac = max(fac, min(FAC_MAX, max(FAC_MIN, predicted)))
             h_new = h / fac
             if rejected:
                 h_new = min(h_new, h)
@@ -324,7 +269,7 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
             err_old = max(0.01, err)
             t_new = t_end if final else t + h
             for i in range(n):
-                if abs(ynew[i]) > _BLOW_UP:
+                if abs(ynew[i]) > BLOW_UP:
                     return 3, t_new
             # Dense output (rodas.f CONTRO): y(t + s h) = (1 - s) y + s (ynew + (1 - s)(c3 + s c4)).
             while it < n_times and times[it] <= t_new and (times[it] < t_end or b == last_segment):
@@ -333,8 +278,8 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
                 else:
                     s = (times[it] - t) / h
                     for i in range(n):
-                        c3 = _D21 * k1[i] + _D22 * k2[i] + _D23 * k3[i] + _D24 * k4[i] + _D25 * k5[i]
-                        c4 = _D31 * k1[i] + _D32 * k2[i] + _D33 * k3[i] + _D34 * k4[i] + _D35 * k5[i]
+                        c3 = D21 * k1[i] + D22 * k2[i] + D23 * k3[i] + D24 * k4[i] + D25 * k5[i]
+                        c4 = D31 * k1[i] + D32 * k2[i] + D33 * k3[i] + D34 * k4[i] + D35 * k5[i]
                         values[it, i] = (1.0 - s) * y[i] + s * (ynew[i] + (1.0 - s) * (c3 + s * c4))
                 readouts(values[it], k, outputs[it])
                 it += 1
@@ -344,7 +289,7 @@ def _subject(y, k, boundaries, dose_species, dose_amounts, dose_start, times, rt
             h = min(h_new, t_end - t) if t < t_end else h_new
             rhs(y, k, f0)
             jac(y, k, jm)
-            if not _finite(f0):
+            if not all_finite(f0):
                 return 4, t
     # A dose at the end time is reported in the last output, as every dose is at its own time.
     b = boundaries.shape[0] - 1
