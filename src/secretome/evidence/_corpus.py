@@ -19,6 +19,7 @@ from secretome._progress import ProgressCallback, track
 from secretome._result import Result
 from secretome.errors import InputError
 from secretome.evidence._schema import Study, parse_study
+from secretome.evidence._yaml_text import load_yaml
 
 __all__ = ["CORPUS_DIR", "Corpus", "corpus_files", "load_corpus", "read_study_document", "read_study_file"]
 
@@ -59,7 +60,7 @@ def read_study_document(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the study file ({exc})", file=str(path)) from exc
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

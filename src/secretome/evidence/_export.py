@@ -36,6 +36,7 @@ from secretome.evidence._catalogue import get_studies
 from secretome.evidence._corpus import read_study_document
 from secretome.evidence._schema import ARM_STATISTICS, SCHEMA_VERSION, Study, parse_study
 from secretome.evidence._store import Store
+from secretome.evidence._yaml_text import load_yaml
 
 __all__ = ["EXPORT_FORMATS", "ExportResult", "export_studies", "study_files"]
 
@@ -202,7 +203,7 @@ def study_files(store: Store) -> dict[str, tuple[dict[str, Any], str]]:
     for study_id, document in documents:
         name = f"{study_id}.yaml"
         text = _study_yaml(document)
-        parse_study(yaml.safe_load(text), file=name)
+        parse_study(load_yaml(text), file=name)
         files[name] = (document, text)
     return files
 
