@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import math
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -171,3 +173,22 @@ def test_a_sampling_variance_of_0_renders_without_i2_in_the_view_and_the_overvie
     assert '<td class="num">not available (a sampling variance is 0)</td>' in findings
     for page in (view.text, overview.text):
         assert not re.search(r">\s*(nan|None)%?\s*<", page)
+
+
+def test_a_leave_one_out_refit_that_failed_reads_not_refitted(local_client, monkeypatch):
+    # meta's leave_one_out gives a NaN row (and a warning) for a refit that does not converge, as metafor.
+    from secretome.serve import _synthesis
+
+    computed = _synthesis.leave_one_out
+
+    def first_failed(*args, **options):
+        out = computed(*args, **options)
+        shown = ("estimate", "ci_lb", "ci_ub", "tau2", "I2")  # the columns of the view's table
+        return replace(out, **{f: (math.nan, *getattr(out, f)[1:]) for f in shown})
+
+    monkeypatch.setattr(_synthesis, "leave_one_out", first_failed)
+    page = local_client.get("/synthesis", params={"analysis": KEY}).text
+    rows = page.split('id="leave-one-out"', 1)[1].split("</table>", 1)[0].split("<tr>")[2:]
+    assert '<td class="num">not refitted</td><td class="num"></td><td class="num"></td><td class="num"></td>' in rows[0]
+    assert "not refitted" not in rows[1]
+    assert not re.search(r">\s*nan%?\s*<", page)
