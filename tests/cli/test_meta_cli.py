@@ -215,6 +215,28 @@ def test_rows_with_a_missing_value_are_left_out_as_metafor(tmp_path, capsys):
     assert "rows 2, 3 left out: a missing value (metafor's na.action = 'na.omit'); k = 3" in warned
 
 
+def test_variance_warnings_name_the_files_rows_when_rows_are_left_out(tmp_path, capsys):
+    # R: rma(yi = c(.1, .5, .3, .6, .2, .4), vi = c(.01, NA, -.02, .03, 0, .02)) drops study 2, constrains
+    # study 3's variance to 0 and gives 0.267588347641 (SE 0.053076756597), tau^2 0.008361813842, I^2 NA,
+    # k = 5; with mods = ~ x (x = 1:6): intercept 0.13845979272, slope 0.03787004311, tau^2 0.01700585490.
+    # Its slab keeps each study's position in the data: 1, 3, 4, 5, 6.
+    path = _csv(tmp_path, {"yi": [0.1, 0.5, 0.3, 0.6, 0.2, 0.4], "vi": [0.01, None, -0.02, 0.03, 0.0, 0.02],
+                           "x": [1, 2, 3, 4, 5, 6]})  # fmt: skip
+    columns = ["--yi", "yi", "--vi", "vi"]
+    got, warned = _json_and_warnings(capsys, ["meta", path, *columns])
+    assert (got["k"], got["estimate"], got["se"], got["tau2"]) == pytest.approx(
+        (5, 0.267588347641, 0.053076756597, 0.008361813842), rel=1e-8
+    )
+    assert got["I2"] is None
+    assert got["labels"] == ["1", "3", "4", "5", "6"]
+    assert "warning: 2 of 5 sampling variances are 0 or less (rows 3, 5)" in warned
+    assert "warning: negative sampling variances constrained to 0, as metafor (row 3)" in warned
+    got, warned = _json_and_warnings(capsys, ["meta", path, *columns, "--mod", "x"])
+    assert (*got["beta"], got["tau2"]) == pytest.approx((0.13845979272, 0.03787004311, 0.01700585490), rel=1e-7)
+    assert "warning: 2 of 5 sampling variances are 0 or less (rows 3, 5)" in warned
+    assert "warning: negative sampling variances constrained to 0, as metafor (row 3)" in warned
+
+
 def test_subgroup_analysis_matches_metafor(tmp_path, capsys):
     # R: rma(yi, vi, subset=alloc==level, data=dat) per level; rma(yi, vi, mods=~factor(alloc)) for QM
     case = json.loads((FIXTURES / "subgroups.json").read_text())["cases"][0]

@@ -215,3 +215,21 @@ def test_bad_gosh_and_permutest_options_are_one_line(tmp_path, monkeypatch, caps
     assert expected in err
     assert err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
+
+
+@pytest.mark.parametrize("mods", [[], ["--mod", "x"]])
+def test_confint_with_a_sampling_variance_of_0_is_one_line_naming_the_study(tmp_path, capsys, mods):
+    # R: confint(rma(c(.1, .5, .3, .6, .2, .4), c(.01, NA, -.02, .03, 0, .02))) stops: "Cannot compute CI for
+    # tau^2 when there are non-positive sampling variances in the data." (metafor 3.8-1); the first such study
+    # is the file's row 3 (its negative variance constrained to 0), named by its position as metafor's slab.
+    path = tmp_path / "data.csv"
+    pd.DataFrame(
+        {"yi": [0.1, 0.5, 0.3, 0.6, 0.2, 0.4], "vi": [0.01, None, -0.02, 0.03, 0.0, 0.02], "x": [1, 2, 3, 4, 5, 6]}
+    ).to_csv(path, index=False)
+    assert main(["meta", str(path), "--yi", "yi", "--vi", "vi", *mods, "--confint"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (
+        "error: field 'vi': the CI of tau^2 needs every sampling variance > 0; study 3's is 0 "
+        "(metafor's confint stops too) (got 0.0)"
+    )
+    assert all(line.startswith("warning: ") for line in err[:-1])

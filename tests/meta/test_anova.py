@@ -148,3 +148,21 @@ def test_models_of_different_data_cannot_be_compared():
     b = random_effects([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.01, 0.02], method="EE")
     with pytest.raises(InputError, match="not fitted to the same yi and vi"):
         anova(a, b)
+
+
+def test_likelihood_ratio_test_with_a_sampling_variance_of_0_matches_metafor():
+    # R (metafor 3.8-1): y <- c(.1, .5, .3, .2, .6); v <- c(0, .02, .03, .04, .05); x <- 1:5
+    # anova(rma(y, v, mods = ~ x, method = "ML"), rma(y, v, method = "ML")): LRT 20.24893475, pval 6.799131026e-06,
+    # logLik 11.12966857 and 1.005201195, QE NA for both; fitstats of the full model: deviance -22.259337
+    # (-2 logLik: rma.uni has no saturated log-likelihood when a sampling variance is 0).
+    y, v = [0.1, 0.5, 0.3, 0.2, 0.6], [0.0, 0.02, 0.03, 0.04, 0.05]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SecretomeWarning)  # metafor's: Q-test, I^2 and H^2 cannot be computed
+        res = anova(meta_regression(y, v, [1, 2, 3, 4, 5], method="ML"), random_effects(y, v, method="ML"))
+    assert (res.loglik_full, res.loglik_reduced) == pytest.approx((11.12966857, 1.005201195), rel=1e-8)
+    lrt = res.LRT
+    assert lrt == pytest.approx(20.24893475, rel=1e-8)
+    assert res.deviance_full == pytest.approx(-22.259337, rel=1e-7)
+    assert res.pval == pytest.approx(6.799131026e-06, rel=1e-6)
+    assert (res.QE_full, res.QE_reduced) == (None, None)
+    assert res.summary().splitlines()[1].split()[-2:] == ["NA", "0.0000"]

@@ -86,3 +86,17 @@ def test_one_study_is_not_pooled_and_says_so():
     assert sens.pooled == (None,)
     assert "NA" in sens.summary()
     assert np.isfinite(sens.effects[0].yi[0])
+
+
+def test_sensitivity_at_r_1_with_an_unchanged_mean_prints_i2_as_na():
+    # R (metafor 3.8-1): escalc("SMCR", m1i = c(10, 12, 11, 14), m2i = rep(10, 4), sd1i = c(2, 2, 3, 2),
+    # ni = c(10, 12, 15, 11), ri = rep(1, 4)) gives vi = 0 for study 1; rma(yi, vi): 0.7053712859
+    # (SE 0.3787326817), tau^2 0.5313967939, I^2 NA.
+    with pytest.warns(SecretomeWarning):
+        res = change_score_sensitivity(
+            "SMCR", m1i=[10.0, 12, 11, 14], m2i=[10.0, 10, 10, 10], sd1i=[2.0, 2, 3, 2], ni=[10, 12, 15, 11], r=[1.0]
+        )
+    fit = res.pooled[0]
+    assert (fit.estimate, fit.se, fit.tau2) == pytest.approx((0.7053712859, 0.3787326817, 0.5313967939), rel=1e-6)
+    assert fit.I2 is None
+    assert res.summary().splitlines()[3].split()[-1] == "NA"

@@ -342,3 +342,14 @@ def test_genqm_with_a_too_small_tau2_max_says_so():
     data = GENQM_DATA["linde2005"]
     with pytest.raises(ConvergenceError, match=r"GENQM: the generalised Q is still above its median at tau\^2 = "):
         random_effects(data["yi"], data["vi"], weights=data["weights"], method="GENQM", control={"tau2_max": 0.01})
+
+
+def test_variance_warnings_name_the_rows_given():
+    # The caller's row numbers (a table with row 2 left out) name the studies; without them, positions 1 to k.
+    with pytest.warns(SecretomeWarning) as caught:
+        random_effects([0.1, 0.3, 0.6, 0.2], [0.01, -0.02, 0.03, 0.0], rows=[1, 3, 4, 5])
+    said = [str(w.message) for w in caught]
+    assert "2 of 4 sampling variances are 0 or less (rows 3, 5)" in said
+    assert "negative sampling variances constrained to 0, as metafor (row 3)" in said
+    with pytest.raises(InputError, match="field 'rows': needs one row number per study"):
+        random_effects([0.1, 0.3], [0.01, 0.02], rows=[1])

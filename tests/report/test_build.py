@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -252,4 +253,44 @@ def test_sizes_beyond_the_declared_limits_are_refused_before_any_work(tmp_path, 
     monkeypatch.setattr(_build, "open_store", started)
     with pytest.raises(InputError, match=rf"field '{option}': must be an integer from \d+ to \d+"):
         build_report(tmp_path / "out", **{option: value})
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sampling_variance_of_0_is_reported_as_metafor_without_i2(tmp_path, synthetic_corpus, monkeypatch, capsys):
+    # No study file gives vi = 0 (escalc's SMD, SMCR at r < 1 and PLO all add a positive 1/n term; an SD
+    # of 0 makes yi and vi NA), so the first OARSI row is given vi = 0 where the synthesis computes it.
+    from secretome.cli import main
+    from secretome.report import _synthesis
+
+    computed = _synthesis.effect_sizes
+
+    def first_oarsi_exact(rows, **options):
+        out = computed(rows, **options)
+        first = out.index[out["outcome"] == "oarsi_score"][:1]
+        return out.assign(vi=out["vi"].where(~out.index.isin(first), 0.0))
+
+    monkeypatch.setattr(_synthesis, "effect_sizes", first_oarsi_exact)
+    small = ["--subjects", "20", "--trajectories", "2"]
+    code = main(["report", "--corpus", str(synthetic_corpus), "--out", str(tmp_path / "out"), *small])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "warning: Q-test, I^2, H^2 and the Q-profile CI cannot be computed when a sampling variance is 0" in err
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "tau<sup>2</sup> = 1.071, I<sup>2</sup> not available (a sampling variance is 0)" in page
+    assert "inconsistency not assessable: I2 not available (a sampling variance is 0)" in page
+    assert "I2 not available (a sampling variance is 0)</td>" in page  # the sensitivity table's note
+    assert "Not assessable" in page.split("G2. Inconsistency", 1)[1].split("</li>", 1)[0]  # Methods
+    assert "Not compared by MSC source: a sampling variance is 0." in page
+    assert not re.search(r">\s*(nan|None)\s*<", page)
+    analyses = pd.read_csv(tmp_path / "out" / "analyses.csv").set_index("id")
+    assert pd.isna(analyses.loc["animal-secretome-oarsi_score-SMD", "I2"])
+    assert analyses.loc["animal-secretome-mankin_score-SMD", "I2"] == 0.0
+
+
+def test_cli_report_takes_a_store_or_a_corpus_not_both(tmp_path, synthetic_corpus, capsys):
+    from secretome.cli import main
+
+    both = ["report", "--db", f"sqlite:///{tmp_path / 'a.db'}", "--corpus", str(synthetic_corpus)]
+    assert main([*both, "--out", str(tmp_path / "out")]) == 2
+    assert "--corpus" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

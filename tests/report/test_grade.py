@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
+from secretome.errors import SecretomeWarning
+from secretome.meta import random_effects
 from secretome.report import analysis_dataset
-from secretome.report._grade import summary_of_findings
+from secretome.report._grade import GRADE_RULES, summary_of_findings
 from secretome.report._synthesis import count_votes, pool_outcomes
 
 
@@ -64,3 +68,21 @@ def test_a_pool_of_zero_events_says_none_had_the_event(synthetic_studies):
     found = summary_of_findings(pool_outcomes(zero), [], {s.id: s for s in synthetic_studies}).iloc[0]
     assert found["effect"] == "0 events in 32 patients"
     assert found["statement"].startswith("None of 32 patients treated with MSC cell therapy in 3 studies had adverse")
+
+
+def test_inconsistency_is_not_assessable_without_i2_and_costs_no_level(synthetic_studies):
+    # A sampling variance of 0 leaves I2 NA in metafor (rma.uni: "Cannot compute Q-test, I^2, or H^2");
+    # G2 then says so in the row instead of judging, and the level is that of the other rules.
+    dataset = analysis_dataset(synthetic_studies)
+    oarsi = next(p for p in pool_outcomes(dataset) if p.outcome == "oarsi_score")
+    with pytest.warns(SecretomeWarning, match="sampling variance"):
+        fit = random_effects(oarsi.result.yi, (0.0, *oarsi.result.vi[1:]))
+    assert fit.I2 is None
+    assert fit.ci_lb > 0  # so G4 (imprecision) does not apply either
+    found = summary_of_findings([replace(oarsi, result=fit)], [], {s.id: s for s in synthetic_studies}).iloc[0]
+    assert found["certainty"] == (
+        "low (risk of bias: 4 of 4 studies at high or unclear risk; indirectness: animals; "
+        "inconsistency not assessable: I2 not available (a sampling variance is 0))"
+    )
+    assert "Not assessable" in GRADE_RULES[2]
+    assert "a sampling variance is 0" in GRADE_RULES[2]

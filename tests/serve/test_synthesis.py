@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import math
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning
 from secretome.evidence import get_studies
 from secretome.meta import escalc, random_effects, subgroups
 from secretome.report import analysis_dataset
@@ -145,3 +147,48 @@ def test_the_view_offers_the_reports_analyses_of_every_measure():
     events = analyse(dataset, "adverse_events/clinical/cells/PLO")
     assert set(events.rows["measure"]) == {"PLO"}
     assert b"log odds of the event" in events.forest_svg()
+
+
+def test_a_sampling_variance_of_0_renders_without_i2_in_the_view_and_the_overview(local_client, monkeypatch):
+    # No study file gives vi = 0 (see tests/report/test_build.py), so the first row's is set to 0 where the
+    # view computes it; the model fits it as metafor's rma does, with I^2 and Q NA.
+    from secretome.serve import _synthesis
+
+    computed = _synthesis.effect_sizes
+
+    def first_exact(rows, **options):
+        out = computed(rows, **options)
+        return out.assign(vi=[0.0, *out["vi"].iloc[1:]])
+
+    monkeypatch.setattr(_synthesis, "effect_sizes", first_exact)
+    with pytest.warns(SecretomeWarning, match="sampling variance"):
+        view = local_client.get("/synthesis", params={"analysis": KEY})
+    assert view.status_code == 200
+    assert "I² and Q: not available (a sampling variance is 0)." in view.text
+    assert "leave-one-out not shown: a sampling variance is 0" in view.text
+    with pytest.warns(SecretomeWarning, match="sampling variance"):
+        overview = local_client.get("/")
+    assert overview.status_code == 200
+    findings = overview.text.split('id="findings"', 1)[1].split("</table>", 1)[0]
+    assert '<td class="num">not available (a sampling variance is 0)</td>' in findings
+    for page in (view.text, overview.text):
+        assert not re.search(r">\s*(nan|None)%?\s*<", page)
+
+
+def test_a_leave_one_out_refit_that_failed_reads_not_refitted(local_client, monkeypatch):
+    # meta's leave_one_out gives a NaN row (and a warning) for a refit that does not converge, as metafor.
+    from secretome.serve import _synthesis
+
+    computed = _synthesis.leave_one_out
+
+    def first_failed(*args, **options):
+        out = computed(*args, **options)
+        shown = ("estimate", "ci_lb", "ci_ub", "tau2", "I2")  # the columns of the view's table
+        return replace(out, **{f: (math.nan, *getattr(out, f)[1:]) for f in shown})
+
+    monkeypatch.setattr(_synthesis, "leave_one_out", first_failed)
+    page = local_client.get("/synthesis", params={"analysis": KEY}).text
+    rows = page.split('id="leave-one-out"', 1)[1].split("</table>", 1)[0].split("<tr>")[2:]
+    assert '<td class="num">not refitted</td><td class="num"></td><td class="num"></td><td class="num"></td>' in rows[0]
+    assert "not refitted" not in rows[1]
+    assert not re.search(r">\s*nan%?\s*<", page)

@@ -117,8 +117,9 @@ class LikelihoodRatioResult(Result):
     LRT, pval : float
         The likelihood-ratio statistic (truncated at 0) and its chi-square p-value on
         ``df_full - df_reduced`` df.
-    QE_full, QE_reduced : float
-        The tests for (residual) heterogeneity of each model.
+    QE_full, QE_reduced : float or None
+        The tests for (residual) heterogeneity of each model; ``None`` when a sampling variance is 0
+        (metafor's NA, printed as such).
     tau2_full, tau2_reduced : float or None
         (Residual) tau^2 of each (``None`` for multilevel models).
     R2 : float or None
@@ -145,8 +146,8 @@ class LikelihoodRatioResult(Result):
     AICc_reduced: float
     LRT: float
     pval: float
-    QE_full: float
-    QE_reduced: float
+    QE_full: float | None
+    QE_reduced: float | None
     tau2_full: float | None
     tau2_reduced: float | None
     R2: float | None
@@ -156,10 +157,10 @@ class LikelihoodRatioResult(Result):
         """The table of metafor's ``print(anova(full, reduced))``."""
         header = ["", "df", "AIC", "BIC", "AICc", "logLik", "LRT", "pval", "QE"]
         full = ["Full", str(self.df_full), f"{self.AIC_full:.4f}", f"{self.BIC_full:.4f}", f"{self.AICc_full:.4f}"]
-        full += [f"{self.loglik_full:.4f}", "", "", f"{self.QE_full:.4f}"]
+        full += [f"{self.loglik_full:.4f}", "", "", _na(self.QE_full)]
         reduced = ["Reduced", str(self.df_reduced), f"{self.AIC_reduced:.4f}", f"{self.BIC_reduced:.4f}"]
         reduced += [f"{self.AICc_reduced:.4f}", f"{self.loglik_reduced:.4f}", f"{self.LRT:.4f}", format_p(self.pval)]
-        reduced += [f"{self.QE_reduced:.4f}"]
+        reduced += [_na(self.QE_reduced)]
         # metafor leaves out tau^2 for EE/FE and multilevel models, and R^2 for multilevel ones.
         if self.tau2_full is not None and self.tau2_reduced is not None and self.methods[0] not in EQUAL_METHODS:
             header.append("tau^2")
@@ -423,7 +424,9 @@ def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=4)
     k = len(full.yi)
     # metafor's ML deviance is against the saturated model, whose log-likelihood depends on V alone.
-    saturated = -0.5 * (k * math.log(2 * math.pi) + float(np.linalg.slogdet(sampling[0])[1]))
+    # As rma.mv: without a saturated likelihood when a sampling variance is 0 (its log would be infinite).
+    positive = bool((np.diag(sampling[0]) > 0).all())
+    saturated = -0.5 * (k * math.log(2 * math.pi) + float(np.linalg.slogdet(sampling[0])[1])) if positive else 0.0
 
     def statistics(fit: Multilevel) -> dict[str, float]:
         p = len(fit.beta) if isinstance(fit, MultilevelRegressionResult) else 1
@@ -439,7 +442,7 @@ def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit
 
 
 def _ratio_result(method: str, methods: tuple[str, str], df: tuple[int, int],
-                  statistics: tuple[dict[str, float], dict[str, float]], *, qe: tuple[float, ...],
+                  statistics: tuple[dict[str, float], dict[str, float]], *, qe: tuple[float | None, ...],
                   tau2: tuple[float | None, float | None], r2: float | None,
                   notes: list[str]) -> LikelihoodRatioResult:  # fmt: skip
     """The likelihood-ratio test of a full against a reduced model from their fit statistics (metafor's table)."""
@@ -478,8 +481,13 @@ def _ml_refit(model: FittedModel) -> Fit:
                            names=model.coef_names[1:], labels=model.labels)  # fmt: skip
 
 
-def _qe(fit: Fit) -> float:
-    return float(fit.QE if isinstance(fit, MetaRegressionResult) else fit.Q)
+def _qe(fit: Fit) -> float | None:
+    qe = fit.QE if isinstance(fit, MetaRegressionResult) else fit.Q
+    return None if qe is None else float(qe)
+
+
+def _na(value: float | None) -> str:
+    return "NA" if value is None else f"{value:.4f}"
 
 
 def _r2(full: FittedModel, reduced: FittedModel) -> float:

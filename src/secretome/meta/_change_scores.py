@@ -207,7 +207,9 @@ class ChangeScoreSensitivity(Result):
                 continue
             p = "<.0001" if fit.pval < 1e-4 else f"{fit.pval:.4f}"
             cells = [f"{x:.4f}" for x in (fit.estimate, fit.se)] + [p]
-            cells += [f"{x:.4f}" for x in (fit.ci_lb, fit.ci_ub, fit.tau2)] + [f"{fit.I2:.2f}%"]
+            # metafor's NA: I^2 needs 1/vi, and r = 1 with an unchanged mean gives vi = 0.
+            i2 = "NA" if fit.I2 is None else f"{fit.I2:.2f}%"
+            cells += [f"{x:.4f}" for x in (fit.ci_lb, fit.ci_ub, fit.tau2)] + [i2]
             rows.append([f"{r:g}", str(fit.k), *cells])
         widths = [max(len(name), *(len(row[j]) for row in rows)) for j, name in enumerate(names)]
         table = ["  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))]

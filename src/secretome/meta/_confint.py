@@ -97,7 +97,8 @@ def tau2_confint(fit: Fit, *, level: float | None = None, tol: float | None = No
     Raises
     ------
     InputError
-        An EE/FE model (no tau^2), k = 1, a level outside (0, 1) or a tolerance <= 0.
+        An EE/FE model (no tau^2), k = 1, a sampling variance of 0, a level outside (0, 1) or a
+        tolerance <= 0.
 
     Notes
     -----
@@ -136,6 +137,12 @@ def tau2_confint(fit: Fit, *, level: float | None = None, tol: float | None = No
                          value=model.method)  # fmt: skip
     if model.k < 2:
         raise InputError("needs at least 2 studies (metafor stops at k = 1)", field="yi", value=model.k)
+    if fit.I2 is None:
+        # Q(tau^2) at tau^2 = 0 and the typical variance both divide by vi. The study is named by its label,
+        # as the fit's positions need not be the rows of the caller's table.
+        first = next(i for i, v in enumerate(model.v) if not v > 0)
+        reason = f"the CI of tau^2 needs every sampling variance > 0; study {fit.labels[first]}'s is 0 (metafor's "
+        raise InputError(reason + "confint stops too)", field="vi", value=float(model.v[first]))
     level = model.level if level is None else level
     check_level(level)
     tol = METAFOR_TOL if tol is None else float(tol)

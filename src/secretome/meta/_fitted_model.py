@@ -174,7 +174,9 @@ def log_likelihoods(model: FittedModel) -> dict[str, dict[str, float]]:
     logdet_xtx = float(np.linalg.slogdet(model.x.T @ model.x)[1])
     logdet_xtwx = float(np.linalg.slogdet(xtwx)[1])
     ll_reml = -0.5 * ((k - p) * math.log(2 * math.pi) - logdet_xtx + log_m + logdet_xtwx + rss)
-    saturated = float(np.sum(-0.5 * np.log(2 * math.pi * model.v)))
+    # metafor's rma.uni drops the saturated model's log-likelihood (infinite then) when a sampling variance is 0:
+    # the ML deviance is -2 ll.
+    saturated = float(np.sum(-0.5 * np.log(2 * math.pi * model.v))) if (model.v > 0).all() else 0.0
     return {
         "ML": fit_statistics(ll_ml, -2 * (ll_ml - saturated) if k > p else 0.0, parms, k),
         "REML": fit_statistics(ll_reml, -2 * ll_reml, parms, k - p),

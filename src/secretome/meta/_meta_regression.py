@@ -48,6 +48,7 @@ def meta_regression(
     control: Mapping[str, object] | None = None,
     names: Sequence[str] | None = None,
     labels: Sequence[str] | None = None,
+    rows: Sequence[int] | None = None,
 ) -> MetaRegressionResult:
     r"""Fit a (mixed-effects) meta-regression of *yi* on the moderators *mods*, as metafor's ``rma``.
 
@@ -90,6 +91,9 @@ def meta_regression(
         Moderator names (default: the DataFrame's columns, else ``"mod1"``, ``"mod2"``, ...).
     labels : sequence of str, optional
         Study labels, one per study (default ``"1"``, ``"2"``, ...), for the forest plot.
+    rows : sequence of int, optional
+        Each study's 1-based row in the caller's table, as the warnings about vi name them
+        (default 1 to k); :func:`meta_from_table` gives the file's rows when some were left out.
 
     Returns
     -------
@@ -167,7 +171,7 @@ def meta_regression(
     methods = method_chain(method, "meta_regression", weighted=weights is not None)
     check_choice("test", test, ("z", "knha"), owner="meta_regression")
     check_level(level)
-    y, v, vi_notes = model_inputs(yi, vi)
+    y, v, vi_notes = model_inputs(yi, vi, rows=rows)
     k = y.size
     a = None if weights is None else user_weights(weights, k)
     x, coef_names = model_matrix(mods, k, names)

@@ -47,6 +47,7 @@ def random_effects(
     level: float = 0.95,
     control: Mapping[str, object] | None = None,
     labels: Sequence[str] | None = None,
+    rows: Sequence[int] | None = None,
 ) -> RandomEffectsResult:
     r"""Pool effect sizes with a random-effects (or equal/fixed-effects) model, as metafor's ``rma``.
 
@@ -87,6 +88,9 @@ def random_effects(
         tolerance of the Q-profile interval here, as ``confint(res, control = list(tol = ...))``.
     labels : sequence of str, optional
         Study labels, one per study (default ``"1"``, ``"2"``, ...).
+    rows : sequence of int, optional
+        Each study's 1-based row in the caller's table, as the warnings about vi name them
+        (default 1 to k); :func:`meta_from_table` gives the file's rows when some were left out.
 
     Returns
     -------
@@ -161,7 +165,7 @@ def random_effects(
     methods = method_chain(method, "random_effects", weighted=weights is not None)
     check_choice("test", test, ("z", "knha"), owner="random_effects")
     check_level(level)
-    y, v, vi_notes = model_inputs(yi, vi)
+    y, v, vi_notes = model_inputs(yi, vi, rows=rows)
     a = None if weights is None else user_weights(weights, y.size)
     k = y.size
     if k < 1:

@@ -181,7 +181,8 @@ def meta_from_table(
             notes = (*notes, omitted)
             kept = kept[keep]
             frame, y, v = frame[keep].reset_index(drop=True), y[keep], v[keep]
-            labels = None if labels is None else [label for label, k in zip(labels, keep, strict=True) if k]
+            # Without a slab, metafor names each study by its position in the data, also after na.omit.
+            labels = [str(i + 1) for i in kept] if labels is None else [labels[i] for i in kept]
         chain = (method,) if isinstance(method, str) else tuple(method)
         if (subgroup is not None or cluster is not None) and len(chain) != 1:
             # metafor 3.8-1's rma.mv takes one method; subgroups fit one model per level.
@@ -197,8 +198,9 @@ def meta_from_table(
             )
         elif design is not None:
             result = meta_regression(  # type: ignore[arg-type]
-                y, v, design, weights=a, method=method, test=test, level=level, control=control, labels=labels
-            )
+                y, v, design, weights=a, method=method, test=test, level=level, control=control, labels=labels,
+                rows=kept + 1,
+            )  # fmt: skip
         elif subgroup is not None:
             groups = frame[subgroup].to_numpy()
             result = subgroups(  # type: ignore[arg-type]
@@ -206,7 +208,7 @@ def meta_from_table(
             )
         else:
             result = random_effects(  # type: ignore[arg-type]
-                y, v, weights=a, method=method, test=test, level=level, control=control, labels=labels
+                y, v, weights=a, method=method, test=test, level=level, control=control, labels=labels, rows=kept + 1
             )
     except InputError as err:
         # Re-locate the error in the user's terms: their file, row (counting the rows left out) and column.

@@ -773,8 +773,14 @@ def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
     return y, v
 
 
-def model_inputs(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
+def model_inputs(
+    yi: ArrayLike, vi: ArrayLike, *, rows: Sequence[int] | None = None
+) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
     """yi and vi as metafor's ``rma.uni`` takes them, and the warnings it gives about vi (rows named).
+
+    The warnings name each study by *rows*, its 1-based row in the caller's table (default its
+    position, 1 to k): a table with rows left out for a missing value names the rows as the file
+    has them, as metafor's default ``slab`` keeps the position in the data.
 
     A negative sampling variance is constrained to 0 ("Negative sampling variances constrained to
     zero."), and a variance of 0 is kept: each estimator then fits or refuses it as metafor
@@ -785,24 +791,30 @@ def model_inputs(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray, 
     >>> y, v, notes = model_inputs([0.1, 0.4, 0.2], [0.01, -0.02, 0.0])
     >>> v.tolist(), notes[1]
     ([0.01, 0.0, 0.0], 'negative sampling variances constrained to 0, as metafor (row 2)')
+    >>> model_inputs([0.1, 0.4, 0.2], [0.01, -0.02, 0.0], rows=[1, 3, 4])[2][0]  # row 2 of the table left out
+    '2 of 3 sampling variances are 0 or less (rows 3, 4)'
     """
     y = as_column(yi, "yi")
     v = as_column(vi, "vi", length=y.size)
+    numbers = np.arange(1, y.size + 1) if rows is None else np.asarray(rows, dtype=np.intp)
+    if numbers.shape != y.shape:
+        raise InputError(f"needs one row number per study ({y.size})", field="rows", value=numbers.size)
     notes: tuple[str, ...] = ()
     nonpositive = np.flatnonzero(v <= 0)
     if nonpositive.size:
         negative = np.flatnonzero(v < 0)
         if negative.size or nonpositive.size < v.size:
-            notes += (f"{nonpositive.size} of {v.size} sampling variances are 0 or less ({_rows(nonpositive)})",)
+            which = _rows(numbers[nonpositive])
+            notes += (f"{nonpositive.size} of {v.size} sampling variances are 0 or less ({which})",)
         if negative.size:
             v = np.maximum(v, 0.0)
-            notes += (f"negative sampling variances constrained to 0, as metafor ({_rows(negative)})",)
+            notes += (f"negative sampling variances constrained to 0, as metafor ({_rows(numbers[negative])})",)
     check_limits(y, v)
     return y, v, notes
 
 
-def _rows(index: NDArray[np.intp]) -> str:
-    return f"row{'s' if index.size > 1 else ''} {', '.join(str(i + 1) for i in index)}"
+def _rows(numbers: NDArray[np.intp]) -> str:
+    return f"row{'s' if numbers.size > 1 else ''} {', '.join(str(i) for i in numbers)}"
 
 
 def check_limits(y: FloatArray, v: FloatArray) -> None:

@@ -7,11 +7,12 @@
 from secretome.report._build import ReportResult, build_report
 from secretome.report._dataset import analysis_dataset, effect_sizes
 from secretome.report._mechanism import PLOTTED, calibrated_values, calibration_artefacts, evidence_versus_model
-from secretome.report._synthesis import MEASURE_LABELS, MEASURE_NAMES, outcome_votes, poolable_rows
+from secretome.report._synthesis import MEASURE_LABELS, MEASURE_NAMES, NO_HETEROGENEITY, outcome_votes, poolable_rows
 
 __all__ = [
     "MEASURE_LABELS",
     "MEASURE_NAMES",
+    "NO_HETEROGENEITY",
     "PLOTTED",
     "ReportResult",
     "analysis_dataset",

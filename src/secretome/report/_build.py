@@ -59,6 +59,7 @@ from secretome.report._risk_of_bias import assessed_with, summary_bars, traffic_
 from secretome.report._synthesis import (
     MEASURE_LABELS,
     MEASURE_NAMES,
+    NO_HETEROGENEITY,
     SUBGROUP_COLUMNS,
     PooledOutcome,
     VoteCount,
@@ -462,7 +463,8 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
     svg = forest_plot(res, xlabel=axis, ilab=columns, favours=favours)
     section.figure(inline_svg(svg), f"Forest plot, {title}; {axis}.")
     studies = ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in p.studies)
-    heterogeneity = f"tau<sup>2</sup> = {res.tau2:.3f}, I<sup>2</sup> = {res.I2:.1f}%"
+    i2 = f"I<sup>2</sup> {NO_HETEROGENEITY}" if res.I2 is None else f"I<sup>2</sup> = {res.I2:.1f}%"
+    heterogeneity = f"tau<sup>2</sup> = {res.tau2:.3f}, {i2}"
     if p.measure == "PLO":
         est, lb, ub, plb, pub = back_transform([res.estimate, res.ci_lb, res.ci_ub, res.pi_lb, res.pi_ub], "PLO")
         text = (
@@ -507,6 +509,8 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
         )
     if p.sensitivity is not None:
         section.table(p.sensitivity, caption=f"{title}: sensitivity analyses (rule S5)", numeric_digits=3)
+    if p.egger is None and res.k >= 10:
+        section.paragraph("Egger's regression test: not computed, as a sampling variance is 0.")
     if p.egger is not None:
         section.figure(inline_svg(funnel_plot(res, xlabel=axis)), f"Funnel plot, {title}.")
         section.paragraph(

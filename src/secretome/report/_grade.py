@@ -18,7 +18,7 @@ import pandas as pd
 from secretome import vocab
 from secretome.evidence import Study, risk_of_bias_class
 from secretome.meta import back_transform
-from secretome.report._synthesis import PooledOutcome, VoteCount
+from secretome.report._synthesis import NO_HETEROGENEITY, PooledOutcome, VoteCount
 
 __all__: list[str] = []
 
@@ -28,11 +28,13 @@ GRADE_RULES = (
     "G1. Risk of bias: -1 when at least half of the studies have a domain at high risk, have no assessment, or "
     "have not a single domain judged at low risk (everything unclear or not reported).",
     "G2. Inconsistency: -1 when I2 >= 50% (Cochrane Handbook 10.10.2: may represent substantial heterogeneity); "
-    "for a vote count, when studies point both ways.",
+    "for a vote count, when studies point both ways. Not assessable, and said so in the row without a step "
+    "down, when I2 is not available because a sampling variance is 0 (metafor's NA: I2 weights by 1/vi).",
     "G3. Indirectness: -1 for animal evidence (animals, not patients; Hooijmans et al. 2018).",
     "G4. Imprecision: -1 when the 95% CI includes no effect (SMD, SMCR), when the CI of a proportion is wider "
     "than 20 percentage points, or when there is no pooled estimate (vote count).",
-    "G5. Publication bias: -1 when Egger's test gives p < 0.10 (k >= 10); not assessed below k = 10.",
+    "G5. Publication bias: -1 when Egger's test gives p < 0.10 (k >= 10); not assessed below k = 10 or when a "
+    "sampling variance is 0.",
     "Certainty: 4 high, 3 moderate, 2 low, 1 or less very low. Statements (Santesso et al. 2020): 'results in' "
     "(high), 'likely results in' (moderate), 'may result in' (low), 'the evidence is very uncertain' (very low).",
 )
@@ -49,6 +51,8 @@ class Certainty:
 
     start: int
     downgrades: tuple[str, ...]
+    not_assessed: tuple[str, ...] = ()
+    """Domains a rule could not judge, and why (they do not change the level)."""
 
     @property
     def score(self) -> int:
@@ -59,7 +63,7 @@ class Certainty:
         return LEVELS.get(self.score, "very low")
 
     def text(self) -> str:
-        reasons = "; ".join(self.downgrades)
+        reasons = "; ".join((*self.downgrades, *self.not_assessed))
         return f"{self.label} ({reasons})" if reasons else self.label
 
 
@@ -147,7 +151,10 @@ def _risk_of_bias(ids: tuple[str, ...], studies: Mapping[str, Study]) -> list[st
 def _pooled_certainty(p: PooledOutcome, studies: Mapping[str, Study]) -> Certainty:
     res = p.result
     down = _risk_of_bias(p.studies, studies)
-    if res.I2 >= 50:
+    unjudged = []
+    if res.I2 is None:
+        unjudged.append(f"inconsistency not assessable: I2 {NO_HETEROGENEITY}")
+    elif res.I2 >= 50:
         down.append(f"inconsistency: I2 {res.I2:.0f}%")
     if p.evidence_level == "animal":
         down.append("indirectness: animals")
@@ -159,7 +166,9 @@ def _pooled_certainty(p: PooledOutcome, studies: Mapping[str, Study]) -> Certain
         down.append("imprecision: CI includes no effect")
     if p.egger is not None and p.egger.pval < 0.10:
         down.append(f"publication bias: Egger p = {p.egger.pval:.2g}")
-    return Certainty(_start({studies[s].design for s in p.studies}), tuple(down))
+    elif p.egger is None and res.k >= 10:
+        unjudged.append("publication bias not assessable: a sampling variance is 0")
+    return Certainty(_start({studies[s].design for s in p.studies}), tuple(down), tuple(unjudged))
 
 
 def _vote_certainty(v: VoteCount, studies: Mapping[str, Study]) -> Certainty:

@@ -15,12 +15,14 @@ S2. An outcome is pooled when at least two studies with a primary source give po
 S5. Sensitivity of every pooled analysis (Cochrane Handbook 10.14): each study left out in turn
     (k >= 3), without studies at high risk of bias, with the studies whose only source is secondary
     (left out of S2), and for SMCR the pre-post correlation r at 0.3 and 0.7; a funnel plot and
-    Egger's regression test (Egger et al. 1997) where k >= 10 (Sterne et al. 2011).
+    Egger's regression test (Egger et al. 1997) where k >= 10 (Sterne et al. 2011) and no sampling
+    variance is 0.
 S4. Within a pooled outcome with more than one MSC source, product (e.g. exosomes and conditioned
     medium) or kind of comparator (no treatment, placebo or sham, active control), these are
     compared as subgroups (each its own REML model; test of differences QM with one tau^2, metafor's
-    ``rma(mods = ~ factor(source))``) when every subgroup has at least two effect sizes; otherwise
-    the report says which subgroup is too small.
+    ``rma(mods = ~ factor(source))``) when every subgroup has at least two effect sizes and no
+    sampling variance is 0; otherwise the report says which subgroup is too small, or that a
+    variance is 0.
 S3. Vote counting by direction of effect (SWiM; Campbell et al. 2020): one vote per study per
     domain from its selected rows, comparisons with a control arm apart from single-arm changes
     (a case series never votes beside a trial), head-to-head comparisons not at all; a study whose
@@ -72,6 +74,10 @@ MEASURE_LABELS = {
 MEASURE_NAMES = {"SMD": "Hedges' g", "SMCR": "standardised mean change", "PLO": "log odds"}
 """What a pooled estimate of each measure is, in words."""
 
+NO_HETEROGENEITY = "not available (a sampling variance is 0)"
+"""What the report and the workbench show for I^2, H^2 and Q when a fit has none: metafor's NA, as Q and
+I^2 weight each study by 1/vi (:class:`~secretome.meta.RandomEffectsResult` gives ``None``)."""
+
 
 @dataclass(frozen=True)
 class PooledOutcome:
@@ -88,7 +94,8 @@ class PooledOutcome:
     subgroup_tests: tuple[SubgroupTest, ...] = ()
     """Rule S4: one entry per column (``msc_source``, ``product``) with more than one value."""
     sensitivity: pd.DataFrame | None = None
-    """Rule S5: one row per refit (``analysis``, ``k``, ``estimate``, ``ci_lb``, ``ci_ub``, ``tau2``, ``I2``)."""
+    """Rule S5: one row per refit (``analysis``, ``k``, ``estimate``, ``ci_lb``, ``ci_ub``, ``tau2``, ``I2``,
+    ``note``; I2 is empty, and the note says why, when a sampling variance is 0)."""
     egger: EggerResult | None = None
     """Rule S5: Egger's test where k >= 10."""
 
@@ -168,7 +175,8 @@ def pool_outcomes(dataset: pd.DataFrame) -> list[PooledOutcome]:
         rows = effect_sizes(primary)
         result = _fit(rows)
         tests = tuple(t for t in (_subgroup_test(rows, c) for c in SUBGROUP_COLUMNS) if t is not None)
-        egger = egger_test(rows["yi"], rows["vi"]) if len(rows) >= 10 else None
+        # meta's subgroups and egger_test take positive variances only (the model fits a 0 as metafor).
+        egger = egger_test(rows["yi"], rows["vi"]) if len(rows) >= 10 and _positive(rows) else None
         pooled.append(
             PooledOutcome(
                 measure,
@@ -224,7 +232,7 @@ def _sensitivity(group: pd.DataFrame, rows: pd.DataFrame, main: RandomEffectsRes
                 "ci_ub": fit.ci_ub,
                 "tau2": fit.tau2,
                 "I2": fit.I2,
-                "note": "",
+                "note": "" if fit.I2 is not None else f"I2 {NO_HETEROGENEITY}",
             }
         )
     columns = ["analysis", "k", "estimate", "ci_lb", "ci_ub", "tau2", "I2", "note"]
@@ -314,7 +322,14 @@ def _subgroup_test(rows: pd.DataFrame, column: str) -> SubgroupTest | None:
     if small:
         reason = f"Not compared by {SUBGROUP_COLUMNS[column]}: a single effect size for {', '.join(small)}."
         return SubgroupTest(column, None, reason)
+    if not _positive(rows):
+        return SubgroupTest(column, None, f"Not compared by {SUBGROUP_COLUMNS[column]}: a sampling variance is 0.")
     return SubgroupTest(column, subgroups(rows["yi"], rows["vi"], groups, method="REML", labels=list(rows["label"])))
+
+
+def _positive(rows: pd.DataFrame) -> bool:
+    """Whether every sampling variance of *rows* is above 0."""
+    return bool((rows["vi"] > 0).all())
 
 
 def count_votes(dataset: pd.DataFrame) -> list[VoteCount]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import secrets
 import threading
 import zipfile
@@ -53,7 +54,7 @@ from secretome.evidence import (
     undo_change,
 )
 from secretome.meta import METHODS
-from secretome.report import analysis_dataset
+from secretome.report import NO_HETEROGENEITY, analysis_dataset
 from secretome.serve._claims import Claims
 from secretome.serve._explorer import (
     MAX_SUBJECTS,
@@ -146,6 +147,8 @@ class _Workbench:
             lstrip_blocks=True,
         )
         self.env.globals |= {"label": label, "source_href": source_href, "FACETS": FACETS, "STAGES": _STAGES}
+        self.env.globals["NO_HETEROGENEITY"] = NO_HETEROGENEITY
+        self.env.filters["number"] = _number
         self._lock = threading.Lock()
         self._data: tuple[list, pd.DataFrame] | None = None
 
@@ -162,6 +165,12 @@ class _Workbench:
         sync_facets(self.store, study_ids)
         with self._lock:
             self._data = None
+
+
+def _number(value: float | None, spec: str, missing: str = "not available") -> str:
+    """*value* formatted by the %-*spec*, or *missing* for ``None`` or NaN: metafor's NA (I^2 when a sampling
+    variance is 0) or a refit that did not converge must read as words, never as "None" or "nan"."""
+    return missing if value is None or math.isnan(value) else spec % value
 
 
 # ---------------------------------------------------------------- overview, studies, map

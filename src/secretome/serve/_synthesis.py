@@ -185,5 +185,10 @@ def analyse(
             notes.append(f"not compared by {SUBGROUPS[subgroup]}: a single effect size for {small}")
         else:
             plotted = subgroups(rows["yi"], rows["vi"], groups, method=method, labels=labels)
-    loo = leave_one_out(rows["yi"], rows["vi"], method=method, labels=labels) if len(rows) >= 3 else None
+    loo = None
+    if len(rows) >= 3 and (rows["vi"] > 0).all():
+        loo = leave_one_out(rows["yi"], rows["vi"], method=method, labels=labels)
+    elif len(rows) >= 3:
+        # meta's leave_one_out takes positive variances only; the model above fits a 0 as metafor.
+        notes.append("leave-one-out not shown: a sampling variance is 0")
     return Analysis(choice, rows.reset_index(drop=True), result, plotted, loo, tuple(notes), method)
