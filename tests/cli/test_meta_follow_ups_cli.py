@@ -4,6 +4,7 @@ fixtures (tools/metafor_reference_mv.R)."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
@@ -233,3 +234,144 @@ def test_confint_with_a_sampling_variance_of_0_is_one_line_naming_the_study(tmp_
         "(metafor's confint stops too) (got 0.0)"
     )
     assert all(line.startswith("warning: ") for line in err[:-1])
+
+
+PLOTS = _cases("plots_extra")
+BIAS = _cases("bias")
+
+
+def _bcg(tmp_path: Path) -> str:
+    """dat.bcg with its 2x2 counts, the latitude, escalc's RR (the fixtures' yi and vi) and two halves."""
+    counts, bcg = PLOTS["bcg-labbe-RR"], next(c["bcg"] for c in ROBUST.values() if "bcg" in c)
+    table = {cell: counts[cell] for cell in ("ai", "bi", "ci", "di")} | {k: bcg[k] for k in ("yi", "vi", "ablat")}
+    table["half"] = ["first"] * 7 + ["second"] * 6
+    path = tmp_path / "bcg.csv"
+    pd.DataFrame(table).to_csv(path, index=False)
+    return str(path)
+
+
+COUNTS = ["--ai", "ai", "--bi", "bi", "--ci", "ci", "--di", "di"]
+
+
+def _points(svg: Path) -> int:
+    ids = {e.get("id") for e in ET.fromstring(svg.read_bytes()).iter()}
+    return sum(1 for i in range(1, 100) if f"study-{i}" in ids)
+
+
+@pytest.mark.parametrize(
+    ("option", "extra", "case_id", "fields"),
+    [
+        ("--baujat", [], "bcg-REML", {"x": "baujat_x", "y": "baujat_y"}),
+        ("--baujat", ["--mod", "ablat"], "bcg-ablat-REML", {"x": "baujat_x", "y": "baujat_y"}),
+        ("--radial", ["--method", "FE"], "bcg-FE", {"x": "radial_x", "y": "radial_y"}),
+        ("--qqnorm", [], "bcg-REML", {"x": "qq_x", "y": "qq_y"}),
+        ("--qqnorm", ["--mod", "ablat"], "bcg-ablat-REML", {"x": "qq_x", "y": "qq_y"}),
+        ("--labbe", ["--measure", "OR"], "bcg-labbe-OR", {"x": "x", "y": "y"}),
+    ],
+)
+def test_diagnostic_plots_put_a_point_per_study_where_metafor_does(tmp_path, capsys, option, extra, case_id, fields):
+    # R: baujat(res), radial(res), qqnorm(res) and labbe(res) of rma(..., data = dat.bcg) (tools/metafor_reference_mv.R)
+    path = _bcg(tmp_path)
+    data = COUNTS if "--measure" in extra else ["--yi", "yi", "--vi", "vi"]
+    plot = tmp_path / "plot.svg"
+    got = _json(capsys, ["meta", path, *data, *extra, option, str(plot), "--format", "json"])
+    name = option.removeprefix("--")
+    for ours, theirs in fields.items():
+        assert got[name][ours] == pytest.approx(PLOTS[case_id][theirs], rel=1e-6), ours
+    assert _points(plot) == 13
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--baujat", "b.png"], "file 'b.png', field '--baujat': a plot is written as .svg or .pdf"),
+        (["--radial", "r.svg", "--mod", "ablat"], "field '--radial': the radial plot takes a model without moderators"),
+        (["--labbe", "l.svg"], "field '--labbe': the L'Abbe plot draws a model of 2x2 tables"),
+        ([*COUNTS, "--measure", "RR", "--labbe", "l.svg", "--mod", "ablat"], "field '--labbe': the L'Abbe plot takes"),
+        (["--qqnorm", "q.svg", "--cluster", "ablat"], "field '--qqnorm': the QQ plot takes one effect per study"),
+        (["--baujat", "b.svg", "--subgroup", "half"], "field '--baujat': the Baujat plot takes one effect per study"),
+        (["--trimfill", "up"], "field '--trimfill': is SIDE or SIDE:ESTIMATOR"),
+        (["--trimfill", "auto", "--mod", "ablat"], "field '--trimfill': trim-and-fill takes a model without"),
+        (["--ranktest", "--cluster", "ablat"], "field '--ranktest': the rank correlation test takes one effect"),
+        (["--rho", "0.5"], "field '--rho': an assumed correlation of the sampling errors needs a cluster"),
+        (["--rho", "2", "--cluster", "ablat"], "field '--rho': must be in [-1, 1] (got 2.0)"),
+        # A plot is written only once every analysis asked for has run.
+        (["--baujat", "b.svg", "--anova", "7"], "field '--anova'"),
+    ],
+)
+def test_diagnostics_refused_for_a_model_they_do_not_apply_to(tmp_path, monkeypatch, capsys, extra, expected):
+    path = _bcg(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    data = ["--yi", "yi", "--vi", "vi"] if "--measure" not in extra else []
+    assert main(["meta", path, *data, *extra]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bcg.csv"]
+
+
+@pytest.mark.parametrize("case_id", ["bcg-REML-z", "hackshaw1998-DL-z", "ties-REML-z"])
+def test_ranktest_matches_metafor(tmp_path, capsys, case_id):
+    # R: ranktest(rma(yi, vi, method=)) (tools/metafor_reference_bias.R)
+    case = BIAS[case_id]
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+    argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--method", case["method"], "--ranktest"]
+    got = _json(capsys, [*argv, "--format", "json"])
+    assert got["ranktest"]["tau"] == pytest.approx(case["ranktest"]["tau"], rel=1e-6)
+    assert got["ranktest"]["pval"] == pytest.approx(case["ranktest"]["pval"], rel=1e-6)
+    assert main(argv) == 0
+    tau, pval = case["ranktest"]["tau"], case["ranktest"]["pval"]
+    assert f"Kendall's tau = {tau:.4f}, p = {pval:.4f}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("case_id", "spec", "key"),
+    [
+        ("bcg-REML-z", "auto", "trimfill_L0_auto"),
+        ("bcg-FE-z", "right:R0", "trimfill_R0_right"),
+        ("hackshaw1998-DL-z", "left", "trimfill_L0_left"),
+        ("hackshaw1998-REML-z", "auto:R0", "trimfill_R0_auto"),
+        ("bcg-REML-knha", "right", "trimfill_L0_right"),
+    ],
+)
+def test_trimfill_matches_metafor(tmp_path, capsys, case_id, spec, key):
+    # R: trimfill(rma(yi, vi, method=, test=), estimator=, side=) (tools/metafor_reference_bias.R)
+    case, expected = BIAS[case_id], BIAS[case_id][key]
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+    argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--method", case["method"], "--test", case["test"],
+            "--trimfill", spec]  # fmt: skip
+    got = _json(capsys, [*argv, "--format", "json"])["trimfill"]
+    assert (got["k0"], got["side"]) == (expected["k0"], expected["side"])
+    assert got["p_k0"] == (None if expected["p_k0"] is None else pytest.approx(expected["p_k0"], rel=1e-6))
+    for field in ("se_k0", "estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "tau2"):
+        assert got[field] == pytest.approx(expected[field], rel=1e-6, abs=1e-12), field
+    assert main(argv) == 0
+    side = expected["side"]
+    assert f"Estimated number of missing studies on the {side} side: {expected['k0']}" in capsys.readouterr().out
+
+
+V_CASES = ["assink2016-study-esid-V-REML-z", "assink2016-study-esid-V-year-REML-t", "assink2016-study-esid-V-year-ML-z"]
+
+
+@pytest.mark.parametrize("case_id", V_CASES)
+def test_cluster_with_rho_matches_metafor_with_vcalcs_v(tmp_path, capsys, case_id):
+    # R: V <- vcalc(vi, cluster = study, obs = esid, rho = 0.6); rma.mv(yi, V, [mods = ~ year,]
+    # random = ~ 1 | study/esid, data = dat.assink2016, method=, test=) (tools/metafor_reference_mv.R)
+    case = NESTED[case_id]
+    path = _assink(tmp_path)
+    mods = ["--mod", "year"] if case["mods"] else []
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--cluster", "study", "--rho", "0.6", *mods, "--method",
+            case["method"], "--test", case["test"], "--format", "json"]  # fmt: skip
+    got = _json(capsys, argv)
+    assert got["sigma2"] == pytest.approx(case["sigma2"], rel=1e-5)
+    beta, se = (got["beta"], got["se"]) if mods else ([got["estimate"]], [got["se"]])
+    assert beta == pytest.approx(case["beta"], rel=1e-6)
+    assert se == pytest.approx(case["se"], rel=1e-6)
+    assert got["loglik"] == pytest.approx(case["logLik"], rel=1e-8)
+    if not mods:
+        # --random study --random esid is the same model: the refit keeps V.
+        nested = _json(capsys, [*argv, "--random", "study", "--random", "esid"])
+        assert nested["sigma2"] == pytest.approx(case["sigma2"], rel=1e-5)
+        assert nested["se"] == pytest.approx(case["se"][0], rel=1e-6)

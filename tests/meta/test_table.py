@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from metafor_fixtures import load_cases
@@ -126,3 +127,33 @@ def test_true_and_false_cells_are_not_read_as_one_and_zero(tmp_path):
     path.write_text("yi,vi\nTrue,0.01\nFalse,0.02\nTrue,0.015\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"field 'yi': is not a number \(got 'True'\)"):
         meta_from_csv(path, yi="yi", vi="vi")
+
+
+NESTED = {c["id"]: c for c in load_cases("mv_nested")}
+
+
+@pytest.mark.parametrize(
+    "case_id",
+    ["assink2016-study-esid-V-REML-z", "assink2016-study-esid-V-year-REML-t", "assink2016-study-esid-V-year-ML-z"],
+)
+def test_cluster_with_an_assumed_rho_matches_metafor_with_vcalcs_v(case_id):
+    # R: V <- vcalc(vi, cluster = study, obs = esid, rho = 0.6); rma.mv(yi, V, [mods = ~ year,]
+    # random = ~ 1 | study/esid, data = dat.assink2016, method=, test=) (tools/metafor_reference_mv.R)
+    case, data = NESTED[case_id], NESTED["data"]
+    frame = pd.DataFrame({k: data[k] for k in ("yi", "vi", "study", "year")})
+    mods = ["year"] if case["mods"] else []
+    res = meta_from_table(frame, yi="yi", vi="vi", cluster="study", rho=0.6, mods=mods, method=case["method"],
+                          test=case["test"])  # fmt: skip
+    assert res.sigma2 == pytest.approx(case["sigma2"], rel=1e-5)
+    beta = res.beta if mods else [res.estimate]
+    se = res.se if mods else [res.se]
+    assert beta == pytest.approx(case["beta"], rel=1e-6)
+    assert se == pytest.approx(case["se"], rel=1e-6)
+    assert res.loglik == pytest.approx(case["logLik"], rel=1e-8)
+    np.testing.assert_allclose(res.V, data["V"], rtol=1e-12)
+
+
+def test_rho_needs_a_cluster():
+    frame = pd.DataFrame({"yi": BCG["yi"], "vi": BCG["vi"]})
+    with pytest.raises(InputError, match=r"^file 'x.csv', field 'rho': .* needs a cluster .*\(got 0.5\)$"):
+        meta_from_table(frame, yi="yi", vi="vi", rho=0.5, file="x.csv")

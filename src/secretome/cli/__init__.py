@@ -76,10 +76,16 @@ _OPTIONS = {
     "selmodel": "--selmodel",
     "fsn": "--fsn",
     "regtest": "--regtest",
+    "ranktest": "--ranktest",
+    "trimfill": "--trimfill",
     "influence_diagnostics": "--influence",
     "leave1out": "--leave1out",
     "confint": "--confint",
     "profile": "--profile",
+    "baujat_path": "--baujat",
+    "radial_path": "--radial",
+    "labbe_path": "--labbe",
+    "qqnorm_path": "--qqnorm",
     "predictions": "--predict",
     "transf": "--transf",
     "blups": "--blup",
@@ -90,6 +96,8 @@ _OPTIONS = {
     "permutations": "--permutest",
     # metafor's control list (meta_from_csv), which `secretome meta` takes as --control NAME=VALUE.
     "control": "--control",
+    # meta_from_csv's assumed within-study correlation of the sampling errors.
+    "rho": "--rho",
 }
 
 

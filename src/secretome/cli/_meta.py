@@ -83,6 +83,13 @@ def meta(
     ] = None,
     subgroup: Annotated[str | None, typer.Option(help="Column of subgroup labels: a subgroup analysis.")] = None,
     cluster: Annotated[str | None, typer.Option(help="Study column for a three-level model.")] = None,
+    rho: Annotated[
+        float | None,
+        typer.Option(
+            help="With --cluster: the assumed correlation of the sampling errors of two effect sizes of a study "
+            "(the V of metafor's vcalc(vi, cluster, obs, rho))."
+        ),
+    ] = None,
     random: Annotated[
         list[str] | None,
         typer.Option(help="Nested factor columns, outermost first (repeatable): ~ 1 | study/outcome/es."),
@@ -97,6 +104,16 @@ def meta(
             "test), vi; or ni, ninv, sqrtni, sqrtninv with the column of sample sizes as PREDICTOR:COLUMN."
         ),
     ] = None,
+    ranktest: Annotated[
+        bool, typer.Option(help="Rank correlation test for funnel-plot asymmetry (metafor's ranktest).")
+    ] = False,
+    trimfill: Annotated[
+        str | None,
+        typer.Option(
+            help="Trim-and-fill (metafor's trimfill) on a side: auto, left or right, with the estimator as "
+            "SIDE:R0 (default L0)."
+        ),
+    ] = None,
     influence: Annotated[
         bool, typer.Option(help="Influence diagnostics of each study (metafor's influence), also with --mod.")
     ] = False,
@@ -109,6 +126,18 @@ def meta(
     ] = False,
     profile: Annotated[
         Path | None, typer.Option(help="Write the profile likelihood plot of tau^2 (first sigma^2) (.svg/.pdf).")
+    ] = None,
+    baujat: Annotated[Path | None, typer.Option(help="Write a Baujat plot (.svg or .pdf; also with --mod).")] = None,
+    radial: Annotated[
+        Path | None, typer.Option(help="Write a radial (Galbraith) plot (.svg or .pdf; not with --mod).")
+    ] = None,
+    labbe: Annotated[
+        Path | None,
+        typer.Option(help="Write a L'Abbe plot (.svg or .pdf) of a --measure RR, OR or RD from 2x2 counts."),
+    ] = None,
+    qqnorm: Annotated[
+        Path | None,
+        typer.Option(help="Write the normal QQ plot of the standardized residuals (.svg or .pdf; envelope by --seed)."),
     ] = None,
     shared_control: Annotated[
         str | None,
@@ -155,7 +184,9 @@ def meta(
             min=2, help="Permutation test (metafor's permutest) with this many permutations (exact if fewer)."
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the GOSH subsets and the permutations.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Seed of the GOSH subsets, the permutations and the QQ plot's envelope.")
+    ] = 0,
     scheduler: Annotated[
         str,
         typer.Option(
@@ -179,7 +210,8 @@ def meta(
 ) -> None:
     """Pool the effect sizes in DATA with a random-effects (or fixed-effect, Mantel-Haenszel, Peto) model."""
     _check_plots({"--forest": forest, "--funnel": funnel, "--regplot": regplot, "--profile": profile,
-                  "--albatross": albatross})  # fmt: skip
+                  "--albatross": albatross, "--baujat": baujat, "--radial": radial, "--labbe": labbe,
+                  "--qqnorm": qqnorm})  # fmt: skip
     # Engines are imported here so that `secretome --help` does not load them.
     from secretome.meta import forest_plot, funnel_plot, meta_from_csv, regression_plot_from_csv
     from secretome.meta._effect_tables import change_sensitivity_from_csv, combine_p_from_csv, pool_counts_from_csv
@@ -193,6 +225,8 @@ def meta(
     columns = {arg: name for arg, name in raw.items() if name is not None}
     options: dict[str, Any] = {k: v for k, v in (("add", add), ("to", to), ("drop00", drop00)) if v is not None}
     follow_ups = {"--random": random, "--robust": robust, "--selmodel": selmodel, "--fsn": fsn, "--regtest": regtest,
+                  "--ranktest": ranktest, "--trimfill": trimfill, "--baujat": baujat, "--radial": radial,
+                  "--labbe": labbe, "--qqnorm": qqnorm,
                   "--influence": influence, "--leave1out": leave1out, "--confint": confint, "--profile": profile,
                   "--predict": predict, "--transf": transf, "--blup": blup, "--vif": vif, "--anova": anova,
                   "--gosh": gosh, "--permutest": permutest}  # fmt: skip
@@ -204,6 +238,9 @@ def meta(
         # These paths pool without a random-effects model, so a follow-up would be dropped without a word.
         reason = "follow-up analyses refit a random-effects model: not with --combine-p, MH, PETO or several --ri"
         raise InputError(reason, field=asked[0], value=str(follow_ups[asked[0]]))
+    if rho is not None and pooled_apart:
+        reason = "an assumed correlation is for a three-level model: not with --combine-p, MH, PETO or several --ri"
+        raise InputError(reason, field="--rho", value=rho)
     if combine_p is not None:
         combined = combine_p_from_csv(data, columns=columns, method=combine_p, slab=slab, albatross=albatross)  # type: ignore[arg-type]
         return emit(combined, fmt)
@@ -238,12 +275,18 @@ def meta(
         # The follow-ups and the regression plot refit the model from the table, without the weights.
         reason = "user weights are for the model fit alone: not with follow-up analyses or --regplot"
         raise InputError(reason, field="--weights", value=weights)
-    result = fitted = meta_from_csv(data, slab=slab, subgroup=subgroup, weights=weights, **model)
+    if labbe and shared_control:
+        # The plot reads the counts as the file has them; the model split the shared control's n among its rows.
+        raise InputError("the L'Abbe plot draws the counts as given: not with --shared-control", field="--labbe")
+    result = fitted = meta_from_csv(data, slab=slab, subgroup=subgroup, weights=weights, rho=rho, **model)
     if follow_up:
         from secretome.meta import AnalysisBundle, follow_ups_from_csv
 
         follow = {"robust_cluster": robust, "selmodel": selmodel, "fsn": fsn, "confint": confint, "profile": profile}
-        follow |= {"regtest": regtest, "influence_diagnostics": influence, "leave1out": leave1out}
+        follow |= {"regtest": regtest, "ranktest": ranktest, "trimfill": trimfill}
+        follow |= {"influence_diagnostics": influence, "leave1out": leave1out}
+        follow |= {"baujat_path": baujat, "radial_path": radial, "labbe_path": labbe, "qqnorm_path": qqnorm}
+        follow |= {"measure": measure, "columns": columns, "escalc_options": options}
         follow |= {"control": model["control"]}
         follow |= {"predictions": predict or (), "transf": transf, "blups": blup, "vifs": vif, "wald": anova}
         follow |= {"gosh_path": gosh, "subsets": subsets, "permutations": permutest, "seed": seed}

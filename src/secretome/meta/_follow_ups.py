@@ -1,7 +1,8 @@
 """What the CLI runs after a model is fitted from a table: deeper nesting, robust tests, selection models,
-fail-safe N, regression tests for funnel-plot asymmetry, influence and leave-one-out diagnostics, tau^2 and
-sigma^2 CIs, profile plots, predictions, BLUPs, VIFs, Wald tests, GOSH and permutation tests, each located in the
-user's file and columns (or the parameter) on error; the CLI names its options instead."""
+fail-safe N, regression and rank correlation tests for funnel-plot asymmetry, trim-and-fill, influence and
+leave-one-out diagnostics, tau^2 and sigma^2 CIs, profile, Baujat, radial, L'Abbe and QQ plots, predictions,
+BLUPs, VIFs, Wald tests, GOSH and permutation tests, each located in the user's file and columns (or the
+parameter) on error; the CLI names its options instead."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ from secretome.meta._anova import anova
 from secretome.meta._confint import tau2_confint
 from secretome.meta._diagnostics import REGTEST_PREDICTORS, egger_test, leave_one_out
 from secretome.meta._failsafe import fail_safe_n
+from secretome.meta._follow_up_diagnostics import (
+    DIAGNOSTIC_PLOTS,
+    diagnostic_plot,
+    draw_diagnostic_plot,
+    rank_test_of,
+    trim_and_fill_of,
+)
 from secretome.meta._gosh import gosh, gosh_plot
 from secretome.meta._influence import influence
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
@@ -43,8 +51,9 @@ class AnalysisBundle(Result):
     model : Result
         The fitted model.
     names : tuple of str
-        The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``regtest``, ``influence``,
-        ``leave1out``, ``confint``, ``profile``, ``predict``, ``blup``, ``vif``, ``anova``, ``gosh``, ``permutest``).
+        The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``regtest``, ``ranktest``,
+        ``trimfill``, ``influence``, ``leave1out``, ``confint``, ``profile``, ``baujat``, ``radial``, ``labbe``,
+        ``qqnorm``, ``predict``, ``blup``, ``vif``, ``anova``, ``gosh``, ``permutest``).
     analyses : tuple of Result
         Their results, in that order.
     """
@@ -80,11 +89,20 @@ def follow_ups_from_csv(
     selmodel: str | None = None,
     fsn: str | None = None,
     regtest: str | None = None,
+    ranktest: bool = False,
+    trimfill: str | None = None,
     influence_diagnostics: bool = False,
     leave1out: bool = False,
     control: Mapping[str, object] | None = None,
     confint: bool = False,
     profile: str | Path | None = None,
+    baujat_path: str | Path | None = None,
+    radial_path: str | Path | None = None,
+    labbe_path: str | Path | None = None,
+    qqnorm_path: str | Path | None = None,
+    measure: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    escalc_options: Mapping[str, object] | None = None,
     predictions: Sequence[str] = (),
     transf: str | None = None,
     blups: bool = False,
@@ -119,17 +137,30 @@ def follow_ups_from_csv(
     regtest : str, optional
         ``PREDICTOR`` or ``PREDICTOR:COLUMN``: :func:`egger_test` of a model without moderators with that
         predictor (``sei``, ``vi``; ``ni``, ``ninv``, ``sqrtni``, ``sqrtninv`` with the sample sizes in COLUMN).
+    ranktest : bool
+        :func:`rank_test` of the effects of a model with one effect per study (metafor's ``ranktest(res)``).
+    trimfill : str, optional
+        ``SIDE`` or ``SIDE:ESTIMATOR`` (``auto``, ``left``, ``right``; ``L0`` or ``R0``): :func:`trim_and_fill`
+        of a model without moderators, with its method, test, level and *control*.
     influence_diagnostics : bool
         :func:`influence` of a model with one effect per study, with or without moderators.
     leave1out : bool
         :func:`leave_one_out` of a model without moderators (metafor's ``leave1out`` takes none).
     control : mapping, optional
-        The model's metafor ``control`` settings, for the refits of ``regtest``, ``influence_diagnostics``
-        and ``leave1out``.
+        The model's metafor ``control`` settings, for the refits of ``regtest``, ``trimfill``,
+        ``influence_diagnostics`` and ``leave1out``.
     confint : bool
         :func:`sigma2_confint` of a multilevel model, :func:`tau2_confint` of the others.
     profile : str or Path, optional
         Write :func:`profile_plot` of tau^2 (or of the first sigma^2) there (.svg or .pdf).
+    baujat_path, radial_path, labbe_path, qqnorm_path : str or Path, optional
+        Write the :func:`baujat_plot`, :func:`radial_plot`, :func:`labbe_plot` or :func:`qq_plot` (its
+        envelope simulated with *seed*) of *fit* there (.svg or .pdf), once every analysis asked for has
+        run. Baujat and QQ take one effect per study, radial and L'Abbe no moderators either.
+    measure, columns, escalc_options : optional
+        The effect size, its raw-data columns (escalc argument -> column) and escalc options *fit* was
+        computed with: a L'Abbe plot needs measure RR, OR or RD and the counts ``ai``, ``ci`` and ``bi``
+        or ``n1i``, ``di`` or ``n2i``, and draws them with the model's ``add`` (to ``only0``).
     predictions : sequence of str
         :func:`predict` at these moderator values, one ``NAME=VALUE,NAME=VALUE`` per prediction,
         every moderator of the model named (its coefficient names: a factor's dummies as
@@ -151,7 +182,7 @@ def follow_ups_from_csv(
         :func:`permutation_test` of the model (with or without moderators) with this many permutations
         (metafor's ``iter``; exact when there are no more distinct ones).
     seed : int
-        Seed of the random GOSH subsets and permutations.
+        Seed of the random GOSH subsets and permutations and of the QQ plot's envelope.
     scheduler : str
         Where GOSH and the permutation test run (:mod:`secretome._scheduler`); the same result on each.
     progress : callable, optional
@@ -182,13 +213,31 @@ def follow_ups_from_csv(
         return values
 
     check_scheduler(scheduler)
-    if gosh_path is not None and Path(gosh_path).suffix.lower() not in (".svg", ".pdf"):
-        # Checked before any analysis runs: GOSH can take long, and its plot is its only file.
-        raise InputError("the GOSH plot is written as .svg or .pdf", field="gosh_path", value=str(gosh_path))
+    plots = {"gosh_path": gosh_path, "baujat_path": baujat_path, "radial_path": radial_path,
+             "labbe_path": labbe_path, "qqnorm_path": qqnorm_path}  # fmt: skip
+    for parameter, target in plots.items():
+        if target is not None and Path(target).suffix.lower() not in (".svg", ".pdf"):
+            # Checked before any analysis runs: GOSH can take long, and a plot is its only file.
+            what = DIAGNOSTIC_PLOTS.get(parameter, "GOSH")
+            raise InputError(f"the {what} plot is written as .svg or .pdf", field=parameter, value=str(target))
     if random:
         fit = _nested(fit, {name: column(name).to_numpy(dtype=object) for name in random}, path)
     names: list[str] = []
     analyses: list[Result] = []
+    # The diagnostic plots' data first, so that a plot the model cannot take is refused before any work,
+    # and their files last, once every analysis has run: nothing is written for a request that fails.
+    diagnostics: list[tuple[str, Result]] = []
+    zero_cells = dict(escalc_options or {})
+    for parameter in DIAGNOSTIC_PLOTS:
+        if plots[parameter] is None:
+            continue
+        counts: dict[str, pd.Series] = {}
+        if parameter == "labbe_path":
+            given = dict(columns or {})
+            counts = {arg: column(given[arg]) for arg in ("ai", "bi", "ci", "di", "n1i", "n2i") if arg in given}
+        result = diagnostic_plot(parameter, fit, measure=measure, counts=counts, add=zero_cells.get("add"),  # type: ignore[arg-type]
+                                 to=zero_cells.get("to"), seed=seed)  # type: ignore[arg-type]  # fmt: skip
+        diagnostics.append((parameter, result))
     if robust_cluster:
         name, _, kind = robust_cluster.partition(":")
         vcov_type = kind.upper() or "CR1"
@@ -212,6 +261,12 @@ def follow_ups_from_csv(
     if regtest:
         analyses.append(_regtest(fit, regtest, column, control, path))
         names.append("regtest")
+    if ranktest:
+        analyses.append(rank_test_of(fit))
+        names.append("ranktest")
+    if trimfill:
+        analyses.append(trim_and_fill_of(fit, trimfill, control))
+        names.append("trimfill")
     if influence_diagnostics or leave1out:
         one = _one_per_study(fit, "influence_diagnostics" if influence_diagnostics else "leave1out")
         refit: dict[str, Any] = {"method": one.method, "test": one.test, "level": one.level,
@@ -281,6 +336,10 @@ def follow_ups_from_csv(
                 raise
             raise InputError(err.reason, file=path, row=err.row, field=err.field, value=err.value) from err
         names.append("permutest")
+    for parameter, result in diagnostics:
+        draw_diagnostic_plot(result, plots[parameter])  # type: ignore[arg-type]
+        analyses.append(result)
+        names.append(parameter.removesuffix("_path"))
     if not analyses:
         return fit
     return AnalysisBundle(fit, tuple(names), tuple(analyses))
@@ -366,8 +425,10 @@ def _nested(fit: Result, levels: dict[str, Any], path: str | Path) -> Result:
     options: dict[str, Any] = {"method": fit.method, "test": fit.test, "level": fit.level, "labels": fit.labels}
     if isinstance(fit, MultilevelRegressionResult):
         options |= {"mods": [row[1:] for row in fit.design], "names": fit.coef_names[1:]}
+    # A known sampling covariance matrix (vcalc's) stays: the deeper model differs in its random effects alone.
+    sampling = fit.vi if fit.V is None else fit.V
     try:
-        return multilevel(fit.yi, fit.vi, levels, **options)
+        return multilevel(fit.yi, sampling, levels, **options)
     except InputError as err:
         raise InputError(err.reason, file=path, row=err.row, field=err.field) from err
 

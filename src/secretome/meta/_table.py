@@ -28,6 +28,7 @@ from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult, subgroups
 from secretome.meta._tau2 import WeightedMethod, check_limits
+from secretome.meta._vcalc import vcalc
 
 __all__ = ["meta_from_csv", "meta_from_table", "regression_plot_from_csv"]
 
@@ -45,6 +46,7 @@ def meta_from_table(
     mods: Sequence[str] = (),
     subgroup: str | None = None,
     cluster: str | None = None,
+    rho: float | None = None,
     shared_control: str | None = None,
     weights: str | None = None,
     method: ModelMethod | WeightedMethod | Sequence[ModelMethod | WeightedMethod] = "REML",
@@ -81,6 +83,11 @@ def meta_from_table(
         Column of study labels when a study gives several effect sizes (one row each): the result
         is a three-level :func:`multilevel` model (method REML or ML, test z or t; with *mods*, a
         three-level meta-regression; not with *subgroup*).
+    rho : float, optional
+        With *cluster*: the assumed correlation of the sampling errors of two effect sizes of one
+        study. The model then takes the sampling covariance matrix ``V`` of :func:`vcalc` (every row its
+        own observation: ``vcalc(vi, cluster, obs = row, rho = rho)``), as metafor's
+        ``rma.mv(yi, V, random = ~ 1 | study/es)``; without it, V is diagonal (independent errors).
     shared_control : str, optional
         Column naming each row's control group, for a *measure* with ``n2i``: rows naming the same
         group share it, and its n is split among them (:func:`split_shared_control`).
@@ -143,6 +150,9 @@ def meta_from_table(
         if subgroup is not None:
             raise InputError("a three-level model takes no subgroups", file=file, field="cluster")
         names = {**names, "study": cluster}
+    elif rho is not None:
+        raise InputError("an assumed correlation of the sampling errors needs a cluster (a three-level model)",
+                         file=file, field="rho", value=rho)  # fmt: skip
     if weights is not None:
         if subgroup is not None or cluster is not None:
             reason = "user weights are for a random-effects model or a meta-regression, not subgroups or a cluster"
@@ -193,8 +203,9 @@ def meta_from_table(
         if cluster is not None:
             check_limits(y, v)  # multilevel reads yi and vi itself; the other models check them as they start
             study = frame[cluster].to_numpy(dtype=object)
+            sampling = v if rho is None else vcalc(v, study, obs=np.arange(v.size), rho=rho)
             result = multilevel(  # type: ignore[call-overload]
-                y, v, study, mods=design, method=chain[0], test=test, level=level, labels=labels
+                y, sampling, study, mods=design, method=chain[0], test=test, level=level, labels=labels
             )
         elif design is not None:
             result = meta_regression(  # type: ignore[arg-type]
