@@ -26,6 +26,19 @@ arr <- function(x) as.list(x)
 num <- function(x) if (is.null(x)) NULL else as.numeric(x)
 narr <- function(x) arr(as.numeric(x))
 
+# The fields of an rma.uni fit that the estimator fixtures (estimators, estimators_more, genqm) record, in their
+# order, so that every script writes the same record.
+estimator_fields <- function(res) {
+  list(
+    tau2 = num(res$tau2), se_tau2 = num(res$se.tau2), beta = narr(res$beta), se = narr(res$se),
+    zval = narr(res$zval), pval = narr(res$pval), ci_lb = narr(res$ci.lb), ci_ub = narr(res$ci.ub),
+    QE = num(res$QE), QEp = num(res$QEp), QM = num(res$QM), QMp = num(res$QMp), I2 = num(res$I2),
+    H2 = num(res$H2), R2 = num(res$R2), weights = narr(weights(res)),
+    pi_lb = num(predict(res)$pi.lb[1]), pi_ub = num(predict(res)$pi.ub[1]),
+    resid_se = narr(rstandard(res)$se)
+  )
+}
+
 # Runs one fit and keeps what happened: the result, or metafor's error, and any warnings.
 attempt <- function(expr) {
   warns <- character(0)

@@ -78,17 +78,11 @@ for (name in names(datasets)) {
       for (mods in c(FALSE, TRUE)) {
         for (test in c("z", "knha")) {
           res <- fit(datasets[[name]], method, test, mods, control, weighted)
-          add(list(
+          add(c(list(
             kind = "rma", id = paste(name, method, tol_name, if (mods) "mods" else "intercept", test, sep = "-"),
             data = name, with_mods = mods, method = method, test = test, weighted = weighted,
-            tol = if (is.null(control$tol)) .Machine$double.eps^0.25 else control$tol,
-            tau2 = num(res$tau2), se_tau2 = num(res$se.tau2), beta = narr(res$beta), se = narr(res$se),
-            zval = narr(res$zval), pval = narr(res$pval), ci_lb = narr(res$ci.lb), ci_ub = narr(res$ci.ub),
-            QE = num(res$QE), QEp = num(res$QEp), QM = num(res$QM), QMp = num(res$QMp), I2 = num(res$I2),
-            H2 = num(res$H2), R2 = num(res$R2), weights = narr(weights(res)),
-            pi_lb = num(predict(res)$pi.lb[1]), pi_ub = num(predict(res)$pi.ub[1]),
-            resid_se = narr(rstandard(res)$se)
-          ))
+            tol = if (is.null(control$tol)) .Machine$double.eps^0.25 else control$tol
+          ), estimator_fields(res)))
         }
       }
     }

@@ -18,6 +18,20 @@ from secretome.meta import REGRESSION_METHODS, meta_regression
 CASES = load_cases("rma_mods")
 PER_COEF = ("beta", "se", "zval", "pval", "ci_lb", "ci_ub")
 SCALARS = ("tau2", "se_tau2", "I2", "H2", "R2", "QE", "QE_pval", "QM", "QM_pval")
+
+
+def _matches_estimator_record(got: dict, case: dict) -> None:
+    """A fit's to_dict() against one record of tools/metafor_json.R's estimator_fields (metafor's names)."""
+    for field in PER_COEF:
+        assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
+    fields = {"tau2": "tau2", "se_tau2": "se_tau2", "I2": "I2", "H2": "H2", "R2": "R2", "QE": "QE"}
+    fields |= {"QE_pval": "QEp", "QM": "QM", "QM_pval": "QMp"}
+    for ours, theirs in fields.items():
+        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
+    assert got["resid_se"] == pytest.approx(case["resid_se"], rel=TOL["est"])
+
+
 REML = next(c for c in CASES if c["id"] == "bcg-ablat-year-REML-z")
 
 
@@ -192,15 +206,8 @@ def test_pmm_hsk_genq_and_weights_meta_regressions_match_metafor(case):
     res = meta_regression(data["yi"], data["vi"], data["mods"], weights=weights, names=data["names"],
                           method=case["method"], test=case["test"], control={"tol": case["tol"]})  # fmt: skip
     got = res.to_dict()
-    for field in PER_COEF:
-        assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
-    fields = {"tau2": "tau2", "se_tau2": "se_tau2", "I2": "I2", "H2": "H2", "R2": "R2", "QE": "QE"}
-    fields |= {"QE_pval": "QEp", "QM": "QM", "QM_pval": "QMp"}
-    for ours, theirs in fields.items():
-        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    _matches_estimator_record(got, case)
     assert got["coef_names"] == ["intrcpt", *data["names"]]
-    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
-    assert got["resid_se"] == pytest.approx(case["resid_se"], rel=TOL["est"])
     frame = res.to_frame()
     assert frame.loc[0, "tau2"] == got["tau2"]
     assert frame.loc[0, "method"] == case["method"]
@@ -219,14 +226,7 @@ def test_every_estimator_meta_regression_matches_metafor_on_more_datasets(case):
     res = meta_regression(data["yi"], data["vi"], data["mods"], names=data["names"], method=case["method"],
                           test=case["test"])  # fmt: skip
     got = res.to_dict()
-    for field in PER_COEF:
-        assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
-    fields = {"tau2": "tau2", "se_tau2": "se_tau2", "I2": "I2", "H2": "H2", "R2": "R2", "QE": "QE"}
-    fields |= {"QE_pval": "QEp", "QM": "QM", "QM_pval": "QMp"}
-    for ours, theirs in fields.items():
-        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
-    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
-    assert got["resid_se"] == pytest.approx(case["resid_se"], rel=TOL["est"])
+    _matches_estimator_record(got, case)
 
 
 def test_estimator_matrix_covers_pmm_hsk_and_genq():
@@ -325,14 +325,7 @@ def test_genqm_meta_regressions_match_metafor(case):
     res = meta_regression(data["yi"], data["vi"], data["mods"], weights=data["weights"], names=data["names"],
                           method="GENQM", test=case["test"], control={"tol": case["tol"]})  # fmt: skip
     got = res.to_dict()
-    for field in PER_COEF:
-        assert got[field] == pytest.approx(case[field], rel=TOL["est"], abs=1e-12), field
-    fields = {"tau2": "tau2", "se_tau2": "se_tau2", "I2": "I2", "H2": "H2", "R2": "R2", "QE": "QE"}
-    fields |= {"QE_pval": "QEp", "QM": "QM", "QM_pval": "QMp"}
-    for ours, theirs in fields.items():
-        assert got[ours] == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
-    assert got["weights"] == pytest.approx(case["weights"], rel=TOL["est"])
-    assert got["resid_se"] == pytest.approx(case["resid_se"], rel=TOL["est"])
+    _matches_estimator_record(got, case)
     assert res.summary().startswith(f"Mixed-Effects Model (k = {len(data['yi'])}; tau^2 estimator: GENQM)")
 
 

@@ -149,6 +149,18 @@ def test_one_study_is_the_study_itself_as_metafor():
 VI_ZERO = load_cases("vi_zero")  # by tools/metafor_reference_control.R
 
 
+def _fit_or_refusal(case: dict, **options) -> tuple[object, list]:
+    """random_effects on a zero/negative-variance fixture case: the fit (None where metafor stops, and then our
+    one error must be the refusal) and the SecretomeWarnings it raised."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is None:
+            return random_effects(case["yi"], case["vi"], **options), record
+        with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+            random_effects(case["yi"], case["vi"], **options)
+        return None, record
+
+
 @pytest.mark.parametrize("case", VI_ZERO, ids=case_id)
 def test_zero_sampling_variances_as_metafor(case):
     # R: rma(yi, vi, method=[, weights = ni for GENQ]) with one vi = 0, and with every vi = 0: HE, SJ, ML, REML, EB
@@ -157,13 +169,7 @@ def test_zero_sampling_variances_as_metafor(case):
     # metafor's warnings ("There are outcomes with non-positive sampling variances.", "Cannot compute
     # Q-test, I^2, or H^2 ...") are ours, one for one, in our words, where it fits; where it stops, our
     # error comes alone (one line in the CLI).
-    with warnings.catch_warnings(record=True) as record:
-        warnings.simplefilter("always", SecretomeWarning)
-        if case["error"] is not None:
-            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
-                random_effects(case["yi"], case["vi"], weights=case["weights"], method=case["method"])
-        else:
-            res = random_effects(case["yi"], case["vi"], weights=case["weights"], method=case["method"])
+    res, record = _fit_or_refusal(case, weights=case["weights"], method=case["method"])
     if case["error"] is not None:
         assert not record
         return
@@ -285,13 +291,7 @@ def test_negative_sampling_variances_are_constrained_to_zero_as_metafor(case):
     # R: rma(yi, vi, method =, test =) with two of six vi negative, and all six: metafor sets them to 0 with a
     # warning ("Negative sampling variances constrained to zero."), after "There are outcomes with non-positive
     # sampling variances.", and then fits or stops as with vi = 0. Our warnings are metafor's, one for one.
-    with warnings.catch_warnings(record=True) as record:
-        warnings.simplefilter("always", SecretomeWarning)
-        if case["error"] is not None:
-            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
-                random_effects(case["yi"], case["vi"], method=case["method"], test=case["test"])
-        else:
-            res = random_effects(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    res, record = _fit_or_refusal(case, method=case["method"], test=case["test"])
     if case["error"] is not None:
         assert not record
         return
