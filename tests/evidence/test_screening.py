@@ -106,6 +106,7 @@ def test_blank_reason_at_title_abstract_is_counted_as_none_given(store):
 
 def test_screen_record_links_an_included_full_text_to_a_study(store):
     record = _ids(store)[4]
+    screen_record(store, str(record), "include", stage="title-abstract", reviewer="KH")
     result = screen_record(store, str(record), "include", stage="full-text", reviewer="KH", study_id=STUDY)
     (entry,) = result.decisions
     assert (entry.record_id, entry.stage, entry.decision, entry.study_id) == (record, "full_text", "include", STUDY)
@@ -121,6 +122,40 @@ def test_a_later_full_text_exclusion_unlinks_the_study(store):
     with store.session() as session:
         assert session.scalar(sa.select(orm.Record.study_id).where(orm.Record.id == record)) is None
     assert prisma_counts(store).n_studies_included == 0
+
+
+def test_a_full_text_decision_counts_only_while_its_title_abstract_inclusion_stands(store):
+    from secretome.evidence import undo_change
+
+    ids = _ids(store)
+    kept, undone = ids[2], ids[4]
+    for record in (kept, undone):
+        screen_record(store, record, "include", stage="title-abstract", reviewer="KH")
+        screen_record(store, record, "include", stage="full-text", reviewer="KH", study_id=STUDY)
+    counts = prisma_counts(store)
+    assert (counts.n_sought_for_retrieval, counts.n_full_text_assessed, counts.n_reports_included) == (2, 2, 2)
+    with store.session() as session:
+        (inclusion,) = session.scalars(
+            sa.select(orm.ScreeningDecision.id).where(
+                orm.ScreeningDecision.record_id == undone, orm.ScreeningDecision.stage == "title_abstract"
+            )
+        )
+    undo_change(store, f"decision:{inclusion}", "KH")
+    counts = prisma_counts(store)
+    # PRISMA 2020: reports assessed are among those sought for retrieval; the undone inclusion's report is not.
+    assert (counts.n_screened, counts.n_sought_for_retrieval) == (1, 1)
+    assert (counts.n_full_text_assessed, counts.n_reports_included, counts.n_studies_included) == (1, 1, 1)
+    assert counts.n_full_text_set_aside == 1
+    assert "full-text decisions set aside (record not included at title/abstract): 1" in counts.summary()
+    # Replaced by a later exclusion (a resolved conflict) rather than undone: the same.
+    screen_record(store, kept, "exclude", stage="title-abstract", reviewer="ZB", reason="not osteoarthritis")
+    counts = prisma_counts(store)
+    assert (counts.n_sought_for_retrieval, counts.n_full_text_assessed, counts.n_studies_included) == (0, 0, 0)
+    assert counts.n_full_text_set_aside == 2
+    # Included again at title/abstract: its kept full-text decision counts again.
+    screen_record(store, undone, "include", stage="title-abstract", reviewer="KH")
+    counts = prisma_counts(store)
+    assert (counts.n_full_text_assessed, counts.n_studies_included, counts.n_full_text_set_aside) == (1, 1, 1)
 
 
 def test_a_duplicate_record_is_not_screened(store):

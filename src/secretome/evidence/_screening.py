@@ -45,6 +45,7 @@ __all__ = [
     "latest_decisions",
     "prisma_counts",
     "screen_record",
+    "sought_for_retrieval",
 ]
 
 SCREENING_STAGES = ("title_abstract", "full_text")
@@ -421,7 +422,7 @@ class PrismaCounts(Result):
     n_sought_for_retrieval : int
         Records included at title/abstract.
     n_full_text_assessed : int
-        Reports with a full-text decision (PRISMA: reports assessed for eligibility).
+        Reports sought for retrieval with a full-text decision (PRISMA: reports assessed for eligibility).
     n_excluded_full_text : int
         Reports whose latest full-text decision is ``exclude``.
     excluded_full_text_reasons : dict
@@ -434,12 +435,18 @@ class PrismaCounts(Result):
         Included reports not (yet) linked to a study; they are not counted as studies.
     n_studies_curated : int
         Studies included from the curated corpus (compiled from its study files, not screened here).
+    n_full_text_set_aside : int
+        Records with a full-text decision that are not sought for retrieval (their title/abstract
+        inclusion was undone or replaced by an exclusion, or they never had one): kept in the store,
+        to count again once included at title/abstract, but in no box of the flow.
 
     Notes
     -----
     Only the latest decision of a record at a stage counts (by ``decided_at``, then by order of
     entry), so a changed mind or a resolved conflict between two reviewers replaces the earlier one.
     Records that are duplicates never count as screened. "Reports not retrieved" is not tracked.
+    The boxes nest as in the diagram: only the reports sought for retrieval (latest title/abstract
+    decision ``include``) count at full text, as the full-text queue of the workbench holds them.
     """
 
     store: str
@@ -458,6 +465,7 @@ class PrismaCounts(Result):
     n_studies_included: int
     n_reports_unlinked: int
     n_studies_curated: int
+    n_full_text_set_aside: int = 0
 
     def summary(self) -> str:
         """The flow diagram as indented text, one box a line.
@@ -504,6 +512,10 @@ class PrismaCounts(Result):
         if self.n_reports_unlinked:
             lines.append(f"  included reports not yet linked to a study: {self.n_reports_unlinked}")
         lines.append(f"  studies included from the curated corpus: {self.n_studies_curated}")
+        if self.n_full_text_set_aside:
+            lines.append(
+                f"  full-text decisions set aside (record not included at title/abstract): {self.n_full_text_set_aside}"
+            )
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
@@ -528,8 +540,16 @@ class PrismaCounts(Result):
             ("included", "studies included", self.n_studies_included),
             ("included", "included reports not linked to a study", self.n_reports_unlinked),
             ("included", "studies from the curated corpus", self.n_studies_curated),
+            ("eligibility", "full-text decisions set aside", self.n_full_text_set_aside),
         ]
         return pd.DataFrame(rows, columns=["stage", "box", "n"])
+
+
+def sought_for_retrieval() -> sa.Select:
+    """The ids of the records whose latest title/abstract decision is an inclusion (PRISMA 2020's
+    reports sought for retrieval): the only records screened, and counted, at full text."""
+    title_abstract = latest_decisions("title_abstract")
+    return sa.select(title_abstract.c.record_id).where(title_abstract.c.decision == "include")
 
 
 def latest_decisions(stage: str) -> sa.Subquery:
@@ -588,7 +608,10 @@ def prisma_counts(store: Store) -> PrismaCounts:
         identified = {str(name): int(n) for name, n in session.execute(per_database)}
         duplicates = session.scalar(sa.select(count).where(orm.Record.duplicate_of.is_not(None))) or 0
         unique = session.scalar(sa.select(count).where(orm.Record.duplicate_of.is_(None))) or 0
-        title_abstract, full_text = latest_decisions("title_abstract"), latest_decisions("full_text")
+        title_abstract, every_full_text = latest_decisions("title_abstract"), latest_decisions("full_text")
+        # A full-text decision counts only while its record is sought for retrieval: an undone (deleted)
+        # or replaced title/abstract inclusion takes the report out of the flow, or its boxes would not nest.
+        full_text = sa.select(every_full_text).where(every_full_text.c.record_id.in_(sought_for_retrieval())).subquery()
 
         def n(latest: sa.Subquery, decision: str | None = None) -> int:
             query = sa.select(count).select_from(latest)
@@ -623,4 +646,5 @@ def prisma_counts(store: Store) -> PrismaCounts:
             n_studies_included=int(n_studies),
             n_reports_unlinked=int(unlinked),
             n_studies_curated=int(curated),
+            n_full_text_set_aside=n(every_full_text) - n(full_text),
         )

@@ -29,7 +29,7 @@ from secretome.evidence._agreement import cohen_kappa
 from secretome.evidence._audit import record_event
 from secretome.evidence._dedupe import undo_merge
 from secretome.evidence._row_lock import lock_row
-from secretome.evidence._screening import DECISIONS, SCREENING_STAGES, latest_decisions
+from secretome.evidence._screening import DECISIONS, SCREENING_STAGES, sought_for_retrieval
 from secretome.evidence._store import Store
 from secretome.evidence._study_edits import undo_edit
 from secretome.evidence._workbench_models import AuditEvent
@@ -184,8 +184,7 @@ def _screened_at(stage: str) -> sa.Select:
     whose latest title-and-abstract decision is an inclusion (PRISMA 2020's reports sought for retrieval)."""
     query = sa.select(orm.Record.id).where(orm.Record.duplicate_of.is_(None))
     if stage == "full_text":
-        screened = latest_decisions("title_abstract")
-        query = query.where(orm.Record.id.in_(sa.select(screened.c.record_id).where(screened.c.decision == "include")))
+        query = query.where(orm.Record.id.in_(sought_for_retrieval()))
     return query
 
 
