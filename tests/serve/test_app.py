@@ -56,7 +56,8 @@ def test_paging_and_sorting(local_client):
 def test_a_bad_page_number_is_a_400_naming_the_field(local_client):
     response = local_client.get("/studies", params={"page": "0"})
     assert response.status_code == 400
-    assert "field &#39;page&#39;: pages start at 1" in response.text
+    assert "query parameter &#39;page&#39;: pages start at 1 (got 0); showing 1 instead" in response.text
+    assert 'id="filters"' in response.text  # the list view, not the error page
 
 
 def test_the_study_page_links_every_quote_to_its_source(local_client):
@@ -160,6 +161,66 @@ def test_two_reviewer_mode_shows_cohens_kappa_and_resolves_conflicts(local_clien
     assert f"conflict on record {conflicts[0]} resolved: include" in after
     assert re.findall(r'id="conflict-(\d+)"', after) == [str(i) for i in conflicts[1:]]
     assert "screening.resolve" in local_client.get("/audit").text
+
+
+def _conflict(store, stage):
+    """A record bob includes and carol excludes at *stage* (both include it at title and abstract first)."""
+    record_id = record_order(store)[0]
+    if stage == "full_text":
+        decide(store, record_id, "include", "bob")
+    decide(store, record_id, "include", "bob", stage=stage, reviewers=2)
+    decide(store, record_id, "exclude", "carol", stage=stage, reviewers=2, reason="no control group")
+    return record_id
+
+
+def test_a_refused_resolution_returns_to_its_conflict_with_the_field_named_and_the_reason_kept(local_client, store):
+    record_id = _conflict(store, "full_text")
+    page = local_client.get("/screening", params={"stage": "full_text", "reviewers": "2"}).text
+    assert f'id="conflict-{record_id}"' in page
+    typed = "  "  # blank: an exclusion at full text needs a reason (PRISMA 2020 item 16a)
+    form = {"record_id": record_id, "stage": "full_text", "reviewers": "2", "decision": "exclude",
+            "reason": typed, "csrf_token": csrf_of(page)}  # fmt: skip
+    after = local_client.post("/screening/resolve", data=form)
+    assert after.status_code == 200
+    line = (
+        f"not saved: conflict on record {record_id}: field &#39;reason&#39;: "
+        "an exclusion at full text needs a reason (PRISMA 2020)"
+    )
+    assert line in after.text
+    assert "<small>Full text</small>" in after.text  # the stage and the conflict it came from
+    conflict = after.text.split(f'id="conflict-{record_id}"')[1].split("</div>")[0]
+    assert f'id="conflict-reason-{record_id}"' in conflict
+    assert f'value="{typed}"' in conflict
+    assert 'aria-invalid="true"' in conflict
+    assert 'id="conflict-error"' in conflict
+    assert len(screening_progress(store, stage="full_text").conflicts) == 1  # nothing was saved
+
+    too_long = "r" * 501  # the store's limit is 500; the form's maxlength only stops a browser
+    kept = local_client.post("/screening/resolve", data=form | {"reason": too_long, "decision": "include"}).text
+    assert "field &#39;reason&#39;: at most 500 characters" in kept
+    assert f'value="{too_long}"' in kept.split(f'id="conflict-{record_id}"')[1]
+
+    tampered = local_client.post("/screening/resolve", data=form | {"reason": "fits", "decision": "maybe"}).text
+    assert "field &#39;decision&#39;: must be one of &#39;include&#39;, &#39;exclude&#39;" in tampered
+    tampered_conflict = tampered.split(f'id="conflict-{record_id}"')[1].split("</div>")[0]
+    assert 'value="fits"' in tampered_conflict
+    assert 'aria-invalid="true"' not in tampered_conflict  # the reason was not the field at fault
+    assert len(screening_progress(store, stage="full_text").conflicts) == 1
+
+    resolved = local_client.post("/screening/resolve", data=form | {"reason": "no OA outcome"}).text
+    assert f"conflict on record {record_id} resolved: exclude" in resolved
+    assert screening_progress(store, stage="full_text").conflicts == ()
+
+
+def test_a_resolution_of_a_bad_record_id_names_it_on_the_screening_view(local_client, store):
+    _conflict(store, "title_abstract")
+    page = local_client.get("/screening", params={"reviewers": "2"}).text
+    form = {"record_id": "x1", "stage": "title_abstract", "reviewers": "2", "decision": "include",
+            "reason": "typed", "csrf_token": csrf_of(page)}  # fmt: skip
+    after = local_client.post("/screening/resolve", data=form)
+    assert after.status_code == 200
+    assert "not saved: conflict on record x1: field &#39;record_id&#39;: a record id is a number" in after.text
+    assert 'id="progress"' in after.text
 
 
 def test_the_studies_download_as_study_files_that_load_as_the_corpus(local_client, store, tmp_path):

@@ -16,7 +16,7 @@ import threading
 import zipfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -73,6 +73,7 @@ from secretome.serve._pages import is_htmx as _hx
 from secretome.serve._pages import page as _page
 from secretome.serve._pages import render as _render
 from secretome.serve._priority import PRIORITIES, CachedPriority
+from secretome.serve._query import STUDY_DEFAULTS, QueryCheck, search_or_defaults
 from secretome.serve._security import (
     CSRF_COOKIE,
     SECURITY_HEADERS,
@@ -215,32 +216,29 @@ def _directions(dataset: pd.DataFrame) -> list[tuple[str, int, int, int, int]]:
     return rows
 
 
-def _study_query(request: Request) -> dict[str, Any]:
-    params = request.query_params
+def _study_query(check: QueryCheck) -> dict[str, Any]:
+    params = check.params
     filters = {facet: [v for v in params.getlist(facet) if v] for facet in FACETS if params.getlist(facet)}
-    sort = params.get("sort", "id")
-    try:
-        page = int(params.get("page", "1"))
-        per_page = int(params.get("per_page", "50"))
-    except ValueError:
-        raise InputError("a page is a whole number", field="page", value=params.get("page")) from None
     return {
         "filters": filters,
         "text": params.get("q", "").strip() or None,
-        "sort": sort if sort in SORT_KEYS else "id",
+        "sort": check.choice("sort", SORT_KEYS, "id"),
         "descending": params.get("desc") == "1",
-        "page": page,
-        "per_page": per_page,
+        "page": check.whole_number("page", STUDY_DEFAULTS["page"]),
+        "per_page": check.whole_number("per_page", STUDY_DEFAULTS["per_page"]),
     }
 
 
 @_page()
 async def studies(request: Request) -> Response:
     bench = _bench(request)
-    query = _study_query(request)
-    result = await _call(search_studies, bench.store, **query)
-    context = {"page": result, "query": query, "params": request.query_params}
-    return _render(request, "_studies_table.html" if _hx(request) else "studies.html", context)
+    check = QueryCheck(request.query_params)
+    query = _study_query(check)
+    result = await _call(search_or_defaults, bench.store, query, check)
+    context = {"page": result, "query": query, "params": check.kept(), "problems": check.problems}
+    if _hx(request):  # 200: htmx swaps in no 4xx answer, and the fragment carries the problem line itself
+        return _render(request, "_studies_table.html", context)
+    return _render(request, "studies.html", context, status=check.status)
 
 
 @_page()
@@ -256,15 +254,17 @@ async def evidence_map_view(request: Request) -> Response:
     emap = await _call(evidence_map, bench.store)
     rows = sorted({(c.msc_source, c.product) for c in emap.cells})
     columns = sorted({c.outcome_domain for c in emap.cells})
-    design = request.query_params.get("design", "")
+    designs = sorted({c.design for c in emap.cells})
+    check = QueryCheck(request.query_params)
+    design = check.choice("design", designs, "")
     cells: dict[tuple[str, str, str], set[str]] = {}
     for c in emap.cells:
         if not design or c.design == design:
             cells.setdefault((c.msc_source, c.product, c.outcome_domain), set()).update(c.study_ids)
-    designs = sorted({c.design for c in emap.cells})
     peak = max((len(v) for v in cells.values()), default=1)
     context = {"emap": emap, "rows": rows, "columns": columns, "cells": cells, "design": design, "designs": designs}
-    return _render(request, "map.html", context | {"peak": peak})
+    context |= {"peak": peak, "problems": check.problems}
+    return _render(request, "map.html", context, status=check.status)
 
 
 @_page()
@@ -397,19 +397,17 @@ async def model_explorer_download(request: Request) -> Response:
 # ---------------------------------------------------------------- screening and audit
 
 
-def _screening_args(request: Request) -> tuple[str, int]:
-    params = request.query_params
-    stage = params.get("stage", "title_abstract")
-    stage = stage if stage in _STAGES else "title_abstract"
-    reviewers = 2 if params.get("reviewers") == "2" else 1
-    return stage, reviewers
+def _screening_args(check: QueryCheck) -> tuple[str, int]:
+    stage = check.choice("stage", _STAGES, "title_abstract")
+    return stage, int(check.choice("reviewers", ("1", "2"), "1"))
 
 
 @_page("reviewer")
 async def screening(request: Request) -> Response:
     bench = _bench(request)
     user = request.state.user
-    stage, reviewers = _screening_args(request)
+    check = QueryCheck(request.query_params)
+    stage, reviewers = _screening_args(check)
     pending = await _call(pending_records, bench.store, user.username, stage=stage, reviewers=reviewers)
     order = await _call(bench.priority, bench.store, stage) if pending else None
     queue = [r for r in order.record_ids if r in pending] if order else []
@@ -421,20 +419,26 @@ async def screening(request: Request) -> Response:
     last = next((e for e in mine if e.action == "screening.decide" and e.detail["stage"] == stage), None)
     context = {"stage": stage, "reviewers": reviewers, "record": record, "n_pending": len(queue)}
     context |= {"progress": progress, "last": last, "message": request.query_params.get("message", "")}
-    context |= {"order_note": order.note if order else ""}
+    context |= {"order_note": order.note if order else "", "problems": check.problems}
     params = request.query_params
     kept = record is not None and params.get("typed_for") == str(record.id)  # never another record's reason
     context |= {"typed": {k: params.get(k, "") if kept else "" for k in ("reason", "study_id")}}
-    return _render(request, "screening.html", context)
+    # A refused resolution: its conflict's form shows the reason typed and the message beside it.
+    context |= {k: params.get(k, "") for k in ("resolving", "resolve_reason", "resolve_field")}
+    return _render(request, "screening.html", context, status=check.status)
 
 
-def _back_to_screening(form: dict[str, str], message: str, typed: dict[str, str] | None = None) -> RedirectResponse:
-    """Back to the Screening view with *message*; *typed*: the fields of a refused form, kept for its record."""
+def _back_to_screening(
+    form: dict[str, str], message: str, typed: dict[str, str] | None = None, *, anchor: str = ""
+) -> RedirectResponse:
+    """Back to the Screening view with *message*; *typed*: the fields of a refused form, kept for its record;
+    *anchor*: the element of the page to scroll to (a conflict's form)."""
     stage = form.get("stage", "title_abstract")
     stage = stage if stage in _STAGES else "title_abstract"
     reviewers = "2" if form.get("reviewers") == "2" else "1"
     query = {"stage": stage, "reviewers": reviewers, "message": message} | (typed or {})
-    return RedirectResponse(f"/screening?{urlencode(query)}", status_code=303)
+    fragment = f"#{quote(anchor)}" if anchor else ""
+    return RedirectResponse(f"/screening?{urlencode(query)}{fragment}", status_code=303)
 
 
 def _record_id(form: dict[str, str]) -> int:
@@ -480,16 +484,24 @@ async def screening_decide(request: Request) -> Response:
 async def screening_resolve(request: Request) -> Response:
     bench = _bench(request)
     form = _form(request)
-    record_id = _record_id(form)
-    await _call(
-        resolve_conflict,
-        bench.store,
-        record_id,
-        form.get("decision", ""),
-        request.state.user.username,
-        stage=form.get("stage", "title_abstract"),
-        reason=form.get("reason"),
-    )
+    try:
+        record_id = _record_id(form)
+        await _call(
+            resolve_conflict,
+            bench.store,
+            record_id,
+            form.get("decision", ""),
+            request.state.user.username,
+            stage=form.get("stage", "title_abstract"),
+            reason=form.get("reason"),
+        )
+    except InputError as exc:
+        # Back to the conflict, the field named and the reason typed kept in that conflict's form only,
+        # as a refused screening decision is (a resolver's reason is often the longest thing typed here).
+        typed = {"resolving": form.get("record_id", ""), "resolve_reason": form.get("reason", "")}
+        typed["resolve_field"] = exc.field or ""
+        message = f"not saved: conflict on record {form.get('record_id', '')}: {exc}"
+        return _back_to_screening(form, message, typed, anchor=f"conflict-{typed['resolving']}")
     return _back_to_screening(form, f"conflict on record {record_id} resolved: {form.get('decision')}")
 
 

@@ -27,12 +27,12 @@ from secretome.evidence import (
     audit_log,
     parse_study,
     save_study,
-    search_studies,
     study_document,
     study_json_schema,
     undo_change,
 )
 from secretome.serve._pages import bench, call, form_fields, page, render
+from secretome.serve._query import QueryCheck, search_or_defaults
 from secretome.serve._security import may
 
 __all__ = [
@@ -455,14 +455,16 @@ async def extraction_index(request: Request) -> Response:
 
 async def _index_page(request: Request, *, error: InputError | None = None, status: int = 200) -> Response:
     workbench = bench(request)
-    text = request.query_params.get("q", "").strip()
-    found = await call(search_studies, workbench.store, text=text or None, per_page=25)
+    check = QueryCheck(request.query_params)
+    query = {"text": request.query_params.get("q", "").strip() or None, "per_page": 25}
+    found = await call(search_or_defaults, workbench.store, query, check)
+    text = query["text"] or ""
     prefill = form_fields(request) if error is not None else {"source_quality": "primary"}
     invalid = form_field("study", error.field, prefill) if error is not None else None
     context = {"found": found, "q": text, "prefill": {"study": prefill}, "error": error, "invalid": invalid}
     context["failed"] = "study" if error is not None else None
-    context |= {"choices": _CHOICES, "message": request.query_params.get("message", "")}
-    return render(request, "extraction_index.html", context, status=status)
+    context |= {"choices": _CHOICES, "message": request.query_params.get("message", ""), "problems": check.problems}
+    return render(request, "extraction_index.html", context, status=max(status, check.status))
 
 
 @page("reviewer")
