@@ -341,6 +341,27 @@ def test_the_audit_log_lists_each_import_with_what_it_added_and_says_why_it_has_
     assert "records.import" in local_client.get("/").text  # the Overview's last changes
 
 
+def test_the_audit_view_says_which_imports_predate_the_log(local_client, store):
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from secretome.evidence import _models as orm
+    from secretome.evidence._workbench_models import AuditEvent
+
+    assert 'id="unlogged-imports"' not in local_client.get("/audit").text  # both example files are logged
+    # A store that imported pubmed.nbib before imports were logged: its batch, no records.import event.
+    with store.session() as session:
+        batch = session.scalar(sa.select(orm.ImportBatch).where(orm.ImportBatch.file_name == "pubmed.nbib"))
+        batch.imported_at = datetime(2025, 11, 3, 10, 15, tzinfo=UTC)
+        session.execute(sa.delete(AuditEvent).where(AuditEvent.target == "pubmed.nbib"))
+    page = local_client.get("/audit").text
+    note = page.split('id="unlogged-imports">')[1].split("</p>")[0]
+    assert note.startswith("Not in this log: 1 file imported up to 2025-11-03 10:15 UTC, before imports were logged.")
+    assert "not who imported it" in note
+    assert re.findall(r"<td>records.import</td><td>([^<]*)</td>", page) == ["scopus.ris"]
+
+
 def test_undo_offers_the_last_decision_at_the_stage_shown(local_client, store):
     first, second = record_order(store)[:2]
     at_title = decide(store, first, "include", "alice")

@@ -4,6 +4,11 @@ Three tables already say it for what they hold (a screening decision names its r
 a de-duplication merge its time and undo time); ``audit_event`` holds the rest (imported files, web
 edits of studies, undone decisions, resolved conflicts, accounts). :func:`audit_log` reads the three
 as one list, newest first.
+
+Files imported before imports were logged (``records.import`` entries came after the store's
+``import_batch`` table) have no entry. Their batch keeps the file's name and time but not who
+imported it, so no entry is made up for them: :class:`AuditLog` counts them and gives the time of
+the latest, and the log says that imports up to then are not in it.
 """
 
 from __future__ import annotations
@@ -55,16 +60,26 @@ class AuditLog(Result):
 
     store: str
     entries: tuple[AuditEntry, ...]
+    n_unlogged_imports: int = 0
+    """Imported files with no ``records.import`` entry: imported before imports were logged."""
+    unlogged_until: datetime | None = None
+    """When the latest of those was imported (``None`` when every import is logged)."""
 
     def summary(self) -> str:
-        """One line per change.
+        """One line per change, after a line on the imports made before imports were logged, if any.
 
         >>> entry = AuditEntry(datetime(2026, 1, 2, 3, 4), "KH", "screening.decide", "record 7", {})
-        >>> print(AuditLog("sqlite:///e.db", (entry,)).summary())
+        >>> print(AuditLog("sqlite:///e.db", (entry,), 2, datetime(2025, 12, 1, 9, 30)).summary())
         Audit log of sqlite:///e.db (1 changes, newest first)
+        not logged: 2 files imported up to 2025-12-01 09:30, before imports were logged (importer unknown)
         2026-01-02 03:04  KH            screening.decide      record 7
         """
         lines = [f"Audit log of {self.store} ({len(self.entries)} changes, newest first)"]
+        if self.unlogged_until is not None:
+            lines.append(
+                f"not logged: {self.n_unlogged_imports} files imported up to {self.unlogged_until:%Y-%m-%d %H:%M}, "
+                "before imports were logged (importer unknown)"
+            )
         lines += [f"{e.at:%Y-%m-%d %H:%M}  {e.actor:<12}  {e.action:<20}  {e.target}" for e in self.entries]
         return "\n".join(lines)
 
@@ -90,6 +105,19 @@ def _merged_per_batch(session: Session, batch_ids: list[int]) -> dict[int, int]:
     return {int(batch): int(n) for batch, n in session.execute(query)}
 
 
+def _unlogged_imports(session: Session) -> tuple[int, datetime | None]:
+    """How many import batches have no ``records.import`` event, and when the latest of them was imported."""
+    # One event per imported file: reading their details is cheap, and portable where JSON paths are not.
+    imports = sa.select(AuditEvent.detail).where(AuditEvent.action == "records.import")
+    logged = {detail.get("batch_id") for detail in session.scalars(imports)}
+    times = [
+        at
+        for batch_id, at in session.execute(sa.select(orm.ImportBatch.id, orm.ImportBatch.imported_at))
+        if batch_id not in logged
+    ]
+    return len(times), (_utc(max(times)) if times else None)
+
+
 def audit_log(store: Store, *, limit: int = 200, actor: str | None = None) -> AuditLog:
     """The latest *limit* changes of *store* (at most 1000), optionally only those of *actor*.
 
@@ -100,7 +128,9 @@ def audit_log(store: Store, *, limit: int = 200, actor: str | None = None) -> Au
         undoable until undone, and ``dedupe.undo``) and the events of ``audit_event``, among them
         study edits of the workbench (``study.edit``, undoable until undone, and ``study.undo``) and
         imported files (``records.import``, with ``records_merged``: how many of the file's records
-        de-duplication has linked to another record since).
+        de-duplication has linked to another record since). Files imported before imports were
+        logged have no entry (their importer is not known); ``n_unlogged_imports`` and
+        ``unlogged_until`` say how many and up to when.
     """
     if not 1 <= limit <= _MAX_ENTRIES:
         raise InputError(f"must be between 1 and {_MAX_ENTRIES}", field="limit", value=limit)
@@ -140,5 +170,6 @@ def audit_log(store: Store, *, limit: int = 200, actor: str | None = None) -> Au
                 target = f"record {m.canonical_id}"
                 undo = None if m.undone_at is not None else f"merge:{m.id}"
                 entries.append(AuditEntry(_utc(m.merged_at), "evidence dedupe", "dedupe.merge", target, detail, undo))
+        n_unlogged, unlogged_until = _unlogged_imports(session)
     entries.sort(key=lambda e: e.at, reverse=True)
-    return AuditLog(store=store.url, entries=tuple(entries[:limit]))
+    return AuditLog(store.url, tuple(entries[:limit]), n_unlogged, unlogged_until)
