@@ -147,6 +147,7 @@ def test_a_full_text_decision_counts_only_while_its_title_abstract_inclusion_sta
     assert (counts.n_full_text_assessed, counts.n_reports_included, counts.n_studies_included) == (1, 1, 1)
     assert counts.n_full_text_set_aside == 1
     assert "full-text decisions set aside (record not included at title/abstract): 1" in counts.summary()
+    assert counts.to_frame().set_index("box").loc["full-text decisions set aside", "n"] == 1
     # Replaced by a later exclusion (a resolved conflict) rather than undone: the same.
     screen_record(store, kept, "exclude", stage="title-abstract", reviewer="ZB", reason="not osteoarthritis")
     counts = prisma_counts(store)

@@ -535,12 +535,12 @@ class PrismaCounts(Result):
             ("eligibility", "reports excluded", self.n_excluded_full_text),
         ]
         rows += [("eligibility", f"excluded: {k}", v) for k, v in sorted(self.excluded_full_text_reasons.items())]
+        rows.append(("eligibility", "full-text decisions set aside", self.n_full_text_set_aside))
         rows += [
             ("included", "reports included", self.n_reports_included),
             ("included", "studies included", self.n_studies_included),
             ("included", "included reports not linked to a study", self.n_reports_unlinked),
             ("included", "studies from the curated corpus", self.n_studies_curated),
-            ("eligibility", "full-text decisions set aside", self.n_full_text_set_aside),
         ]
         return pd.DataFrame(rows, columns=["stage", "box", "n"])
 
