@@ -61,6 +61,19 @@ def test_numbers_under_an_outcome_that_names_no_measure_have_no_direction(tmp_pa
     assert "histology_score names no measure" in row["rule"]
 
 
+def test_mean_changes_from_baseline_give_the_direction_of_their_difference():  # D3
+    from secretome.evidence import load_corpus
+
+    data = analysis_dataset(load_corpus().studies)
+    # Ruane 2021: NPRS change -3.13 (BMAC) vs -1.56 (HA), lower is better; Lee 2025: KOOS change 23.9 (MSC) vs
+    # 7.2 (saline), higher is better (the quotes of their files). Both are benefits; neither gives an SD with n.
+    for study, outcome in (("ruane-2021-jsrm", "nprs_pain"), ("lee-2025-celltransplant", "koos")):
+        row = _row(data, study, outcome)
+        assert row["benefit"] == 1
+        assert "D3: direction of the difference in mean changes" in row["rule"]
+        assert not row["poolable"]
+
+
 def test_se_becomes_sd_times_root_n(dataset):  # D4
     row = _row(dataset, "syn-beta-2021", "oarsi_score", timepoint="week 12")
     assert row["sd1i"] == pytest.approx(0.4 * math.sqrt(6))

@@ -7,7 +7,8 @@ D1. Only primary studies enter (in vitro, animal, clinical); reviews are describ
 D2. Product, product class (cells or secretome) and MSC source are the treatment arm's; a result
     whose treatment arm names no product is kept for the tables but never pooled.
 D3. Direction of benefit comes from the vocabulary outcome (``higher_is_better``). A result that
-    states a direction keeps it; per-arm means (or medians) give the direction of their difference.
+    states a direction keeps it; per-arm means, mean changes from baseline (or medians) give the
+    direction of their difference.
     Numbers filed under an outcome that names no measure ("histological score", system not named) have
     no known direction of benefit: they are listed, never counted or pooled.
 D4. Per-arm numbers are poolable when both arms give n, mean and SD or SE; an SE becomes
@@ -231,11 +232,11 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
         data = {d.arm: d for d in result.arm_data}
         treated, control = data.get(result.treatment), data.get(result.control or "")
         if treated is not None and control is not None:
-            for stat in ("mean", "median"):
+            for stat, label in (("mean", "means"), ("mean_change", "mean changes"), ("median", "medians")):
                 a, b = getattr(treated, stat), getattr(control, stat)
                 if a is not None and b is not None:
                     benefit = _sign(a - b, sign)
-                    rules.append(f"D3: direction of the difference in {stat}s")
+                    rules.append(f"D3: direction of the difference in {label}")
                     break
             arm_n = (arms[result.treatment].n, arms[result.control].n if result.control in arms else None)
             numbers = _smd_inputs((treated, control), arm_n)
