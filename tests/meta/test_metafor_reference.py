@@ -61,6 +61,7 @@ SCRIPTS = {
     SCRIPT.with_name("metafor_reference_regtest.R"): ("regtest.json",),
     SCRIPT.with_name("metafor_reference_influence_mods.R"): ("influence_mods.json",),
     SCRIPT.with_name("metafor_reference_estimators_more.R"): ("estimators_more.json",),
+    SCRIPT.with_name("metafor_reference_missing.R"): ("missing.json",),
 }
 
 

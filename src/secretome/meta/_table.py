@@ -172,6 +172,7 @@ def meta_from_table(
     check_choice("na_action", na_action, ("omit", "fail"))
     kept = np.arange(len(frame))
     omitted = None
+    left_out: tuple[int, ...] = ()
     try:
         y, v, notes = _effect_sizes(
             frame, yi=yi, vi=vi, measure=measure, columns=columns, shared_control=shared_control, options=escalc_options
@@ -189,6 +190,7 @@ def meta_from_table(
             # Warned once the model is fitted: a bad cell elsewhere is the one line the user sees.
             omitted = f"{which} left out: a missing value (metafor's na.action = 'na.omit'); k = {int(keep.sum())}"
             notes = (*notes, omitted)
+            left_out = tuple(int(i) for i in np.flatnonzero(~keep))
             kept = kept[keep]
             frame, y, v = frame[keep].reset_index(drop=True), y[keep], v[keep]
             # Without a slab, metafor names each study by its position in the data, also after na.omit.
@@ -232,6 +234,8 @@ def meta_from_table(
         warnings.warn(omitted, SecretomeWarning, stacklevel=2)
     if notes and not isinstance(result, SubgroupResult):
         result = dataclasses.replace(result, notes=(*notes, *result.notes))
+    if left_out and isinstance(result, RandomEffectsResult | MetaRegressionResult):
+        result = dataclasses.replace(result, omitted=left_out)
     return result
 
 
