@@ -62,6 +62,7 @@ SCRIPTS = {
     SCRIPT.with_name("metafor_reference_influence_mods.R"): ("influence_mods.json",),
     SCRIPT.with_name("metafor_reference_estimators_more.R"): ("estimators_more.json",),
     SCRIPT.with_name("metafor_reference_missing.R"): ("missing.json",),
+    SCRIPT.with_name("metafor_reference_vi_zero_diagnostics.R"): ("vi_zero_diagnostics.json",),
 }
 
 
