@@ -20,7 +20,7 @@ from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._refits import FIT_FIELDS, fit_columns, refits
-from secretome.meta._tau2 import validated
+from secretome.meta._tau2 import model_inputs, validated
 
 __all__ = ["REGTEST_PREDICTORS", "EggerResult", "LeaveOneOutResult", "egger_test", "leave_one_out"]
 
@@ -79,10 +79,13 @@ def leave_one_out(
 
     Parameters are those of :func:`random_effects`; k >= 2 studies are needed (a refit of one
     study is that study, tau^2 = 0, as metafor). A refit that does not converge gives a row
-    of NaN and a warning naming it, as metafor's ``leave1out``.
+    of NaN and a warning naming it, as metafor's ``leave1out``. A sampling variance of 0 is taken
+    as :func:`random_effects` takes it: the model on all studies warns or stops as metafor's ``rma``,
+    and the refits that hold the study have Q, I^2 and H^2 NaN (metafor's NA).
 
     Checked against metafor 3.8-1 ``leave1out(rma(yi, vi, method=..., test=...))`` on dat.bcg and
-    dat.normand1999 (tests/meta/test_diagnostics.py).
+    dat.normand1999 (tests/meta/test_diagnostics.py), and on dat.bcg with trial 3's variance at 0
+    (REML and DL, z and knha; tools/metafor_reference_vi_zero_diagnostics.R).
 
     References
     ----------
@@ -95,9 +98,13 @@ def leave_one_out(
     >>> [round(e, 4) for e in res.estimate]  # R: leave1out(rma(yi, vi, method="DL"))$estimate
     [0.6087, 0.4677, 0.3294, 0.5]
     """
-    y, v = validated(yi, vi)
+    y, v, _ = model_inputs(yi, vi)
     k = y.size
     names = study_labels(labels, k)
+    if not v.all():
+        # metafor's leave1out starts from the model on all studies: with a sampling variance of 0 that model warns
+        # (once, not per refit), or stops (DL, or tau^2 = 0 and a weight 1/0), and so does the analysis.
+        random_effects(yi, vi, method=method, test=test, level=level, control=control)
     least = 2  # a refit of one study is that study (tau^2 = 0), as metafor
     if k < least:
         raise InputError(f"leave-one-out ({method}) needs at least {least} studies", field="yi", value=k)
