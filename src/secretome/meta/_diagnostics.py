@@ -20,7 +20,7 @@ from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._refits import FIT_FIELDS, fit_columns, refits
-from secretome.meta._tau2 import model_inputs, validated
+from secretome.meta._tau2 import model_inputs
 
 __all__ = ["REGTEST_PREDICTORS", "EggerResult", "LeaveOneOutResult", "egger_test", "leave_one_out"]
 
@@ -223,6 +223,9 @@ def egger_test(
     ``control=list(tol=1e-12)``, as ``control={"tol": 1e-12}``) and SJ on dat.bcg and dat.hackshaw1998
     (tests/meta/test_bias.py), and each predictor with REML (z, knha), DL, FE and ``model="lm"`` on
     dat.egger2001 and dat.cohen1981 (tests/meta/test_regtest.py, fixtures by tools/metafor_reference_regtest.R).
+    A sampling variance of 0 is fitted or refused by the meta-regression as :func:`meta_regression` does
+    (REML fits it, DL stops), and refused by ``model="lm"`` (a weight 1/0), as metafor (dat.bcg with trial 3's
+    variance at 0; tools/metafor_reference_vi_zero_diagnostics.R).
 
     References
     ----------
@@ -242,7 +245,7 @@ def egger_test(
     check_choice("model", model, ("rma", "lm"), owner="egger_test")
     check_choice("predictor", predictor, REGTEST_PREDICTORS, owner="egger_test")
     check_choice("method", method, REGRESSION_METHODS, owner="egger_test")
-    y, v = validated(yi, vi)
+    y, v, _ = model_inputs(yi, vi)
     k = y.size
     if k < 3:
         raise InputError("Egger's test needs at least 3 studies", field="yi", value=k)
@@ -253,7 +256,9 @@ def egger_test(
         raise InputError(f"the predictor {predictor} is the same for every study: no slope to test", field=predictor)
     limit = predictor in _LIMITS
     if model == "rma":
-        fit = meta_regression(y, v, x1, method=method, test=test, level=level, control=control, names=[predictor])
+        # The meta-regression reads yi and vi itself: it fits a sampling variance of 0 (with metafor's warnings) or
+        # refuses it, as metafor's regtest refits rma with the predictor.
+        fit = meta_regression(yi, vi, x1, method=method, test=test, level=level, control=control, names=[predictor])
         return EggerResult(
             zval=fit.zval[1],
             pval=fit.pval[1],
@@ -266,6 +271,11 @@ def egger_test(
             test=test,
             predictor=predictor,
         )
+    zero = np.flatnonzero(v == 0)
+    if zero.size:
+        # metafor's lm(yi ~ sei, weights = 1/vi) stops: "NA/NaN/Inf in 'x'".
+        raise InputError("model='lm' weights each study by 1/vi: a sampling variance of 0 gives the weight 1/0 "
+                         "(metafor's lm stops too)", row=int(zero[0]) + 1, field="vi", value=0.0)  # fmt: skip
     beta, xtwx_inv, rss = weighted_least_squares(y, 1 / v, x)
     se = np.sqrt(np.diag(xtwx_inv) * rss / (k - 2))
     tval = float(beta[1] / se[1])
