@@ -72,7 +72,7 @@ add(c(list(kind = "regtest_lm", id = "regtest-lm"), data_of(bcg),
 for (type in c("Rosenthal", "Orwin", "Rosenberg")) {
   add(c(list(kind = "fsn", id = paste("fsn", type, sep = "-"), type = type), data_of(bcg),
         outcome(attempt(fsn(bcg$yi, bcg$vi, type = type)), function(r) list(
-          fsnum = num(r$fsnum), pval = num(r$pval), meanes = num(r$meanes), target = num(r$target)))))
+          fsnum = num(r$fsnum), fsnum_infinite = is.infinite(r$fsnum), pval = num(r$pval), meanes = num(r$meanes), target = num(r$target)))))
 }
 
 for (method in c("REML", "FE")) {
