@@ -88,7 +88,7 @@ for (method in c("REML", "ML")) {
   out <- attempt(rma.mv(yi, vi, random = ~ 1 | district/school, data = kon, method = method))
   add(c(list(kind = "multilevel", id = paste("multilevel", method, sep = "-"), method = method,
              study = arr(as.character(kon$district))), data_of(kon),
-        outcome(out, function(r) list(sigma2 = narr(r$sigma2), beta = narr(r$beta), se = narr(r$se),
+        outcome(out, function(r) list(sigma2 = narr(r$sigma2), beta = narr(r$beta), se = narr(r$se), QE = num(r$QE),
                                       logLik = num(logLik(r))))))
 }
 
