@@ -108,3 +108,37 @@ def test_lm_refuses_a_sampling_variance_of_0_as_metafor():
     assert case["error"] == "NA/NaN/Inf in 'x'"
     with pytest.raises(InputError, match=r"^row 3, field 'vi': model='lm' weights each study by 1/vi"):
         egger_test(case["yi"], case["vi"], model="lm")
+
+
+MODS = load_cases("regtest_mods")  # by tools/metafor_reference_regtest_mods.R
+
+
+@pytest.mark.parametrize("case", [c for c in MODS if "error" not in c], ids=case_id)
+def test_regtest_of_a_model_with_moderators_matches_metafor(case):
+    # R: regtest(rma(yi, vi, mods = ~ x, method=, test=), ni = ni, model=, predictor=) -- the predictor added to the
+    # moderators; no limit estimate (est NULL) with moderators.
+    got = egger_test(case["yi"], case["vi"], ni=case["ni"], mods=case["mods"], names=[case["name"]],
+                     model=case["model"], predictor=case["predictor"], method=case["method"],
+                     test=case["test"])  # fmt: skip
+    for field in ("zval", "pval"):
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert got.df == case["df"]
+    assert (got.est, got.ci_lb, got.ci_ub) == (None, None, None)
+    assert case["est"] is None
+    assert got.moderators == (case["name"],)
+    assert "Limit Estimate" not in got.summary()
+
+
+def test_regtest_with_mods_covers_both_models_methods_and_predictors():
+    cases = [c for c in MODS if "error" not in c]
+    assert {(c["model"], c["method"], c["test"]) for c in cases} >= {("rma", "REML", "knha"), ("lm", "REML", "z")}
+    assert {c["predictor"] for c in cases} == {"sei", "vi", "ninv"}
+    assert {c["data"] for c in cases} == {"bcg", "bangertdrowns2004"}
+
+
+def test_a_predictor_collinear_with_the_moderators_is_refused_as_metafor():
+    # R: "Model matrix no longer of full rank after addition of predictor. Cannot fit model."
+    case = next(c for c in MODS if "error" in c)
+    assert case["error"].startswith("Model matrix no longer of full rank after addition of predictor")
+    with pytest.raises(InputError, match=r"^field 'sei': the predictor sei is collinear with the moderators$"):
+        egger_test(case["yi"], case["vi"], mods=case["mods"], names=[case["name"]])
