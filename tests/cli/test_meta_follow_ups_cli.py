@@ -313,6 +313,12 @@ def test_diagnostic_plots_put_a_point_per_study_where_metafor_does(tmp_path, cap
         (["--ranktest", "--cluster", "ablat"], "field '--ranktest': the rank correlation test takes one effect"),
         (["--rho", "0.5"], "field '--rho': an assumed correlation of the sampling errors needs a cluster"),
         (["--rho", "2", "--cluster", "ablat"], "field '--rho': must be in [-1, 1] (got 2.0)"),
+        # The V that vcalc builds from rho = -1 is singular in each latitude with two trials: named as --rho, not V.
+        (
+            ["--rho", "-1", "--cluster", "ablat"],
+            "field '--rho': makes the sampling covariance matrix V not positive "
+            "definite in cluster(s) 44, 42, 13, 33, which the three-level model needs (got -1.0)",
+        ),
         # A plot is written only once every analysis asked for has run.
         (["--baujat", "b.svg", "--anova", "7"], "field '--anova'"),
     ],

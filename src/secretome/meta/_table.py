@@ -205,7 +205,7 @@ def meta_from_table(
         if cluster is not None:
             check_limits(y, v)  # multilevel reads yi and vi itself; the other models check them as they start
             study = frame[cluster].to_numpy(dtype=object)
-            sampling = v if rho is None else vcalc(v, study, obs=np.arange(v.size), rho=rho)
+            sampling = v if rho is None else _assumed_covariance(v, study, rho)
             result = multilevel(  # type: ignore[call-overload]
                 y, sampling, study, mods=design, method=chain[0], test=test, level=level, labels=labels
             )
@@ -237,6 +237,25 @@ def meta_from_table(
     if left_out and isinstance(result, RandomEffectsResult | MetaRegressionResult):
         result = dataclasses.replace(result, omitted=left_out)
     return result
+
+
+def _assumed_covariance(v: FloatArray, study: NDArray[np.object_], rho: float) -> FloatArray:
+    """vcalc's V with every row its own observation; a *rho* that leaves V not positive definite is refused by name.
+
+    :func:`multilevel` needs V positive definite, and it is the assumed correlation, not the user's V, that made it
+    otherwise (e.g. rho = -1 or 1, or below -1/(m - 1) in a cluster of m effect sizes).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sampling = vcalc(v, study, obs=np.arange(v.size), rho=rho)
+    for warning in caught:
+        text = str(warning.message)
+        if issubclass(warning.category, SecretomeWarning) and text.startswith("V is not positive definite"):
+            where = text.removeprefix("V is not positive definite")
+            raise InputError(f"makes the sampling covariance matrix V not positive definite{where}, which the "
+                             "three-level model needs", field="rho", value=rho)  # fmt: skip
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return sampling
 
 
 def _effect_sizes(
