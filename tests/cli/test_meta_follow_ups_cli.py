@@ -89,7 +89,8 @@ def test_regtest_errors_name_the_option_or_the_column(tmp_path, capsys):
     case = REGTEST["egger2001-rma-REML-z-ni"]
     path = tmp_path / "data.csv"
     ni = [*case["ni"][:2], -5, *case["ni"][3:]]
-    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "n": ni}).to_csv(path, index=False)
+    study = [i // 2 for i in range(len(ni))]
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "n": ni, "s": study}).to_csv(path, index=False)
     argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--regtest"]
     assert main([*argv, "ninv"]) == 2
     assert "field '--regtest': ninv needs the column of sample sizes: ninv:COLUMN" in capsys.readouterr().err
@@ -97,8 +98,25 @@ def test_regtest_errors_name_the_option_or_the_column(tmp_path, capsys):
     assert "field '--regtest': is PREDICTOR or PREDICTOR:COLUMN" in capsys.readouterr().err
     assert main([*argv, "ninv:n"]) == 2
     assert f"file '{path}', row 3, field 'n': must be > 0 (got -5.0)" in capsys.readouterr().err
-    assert main([*argv, "sei", "--mod", "n"]) == 2
-    assert "field '--regtest': the regression test takes a model without moderators" in capsys.readouterr().err
+    assert main([*argv, "sei", "--cluster", "s"]) == 2
+    assert "field '--regtest': the regression test takes a model with one effect per study" in capsys.readouterr().err
+
+
+REGTEST_MODS = _cases("regtest_mods")
+
+
+@pytest.mark.parametrize("case_id", ["bcg-rma-REML-knha-ninv", "bangertdrowns2004-rma-DL-z-sei"])
+def test_regtest_of_a_meta_regression_matches_metafor(tmp_path, capsys, case_id):
+    # R: regtest(rma(yi, vi, mods = ~ x, method=, test=), ni = ni, predictor=) (tools/metafor_reference_regtest_mods.R)
+    case = REGTEST_MODS[case_id]
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "n": case["ni"], "x": case["mods"]}).to_csv(path, index=False)
+    spec = case["predictor"] if case["predictor"] in ("sei", "vi") else f"{case['predictor']}:n"
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--mod", "x", "--method", case["method"],
+                         "--test", case["test"], "--regtest", spec, "--format", "json"])  # fmt: skip
+    for field in ("zval", "pval"):
+        assert got["regtest"][field] == pytest.approx(case[field], rel=1e-6), field
+    assert (got["regtest"]["df"], got["regtest"]["est"], got["regtest"]["moderators"]) == (case["df"], None, ["x"])
 
 
 INFLUENCE_MODS = _cases("influence_mods")
@@ -295,6 +313,12 @@ def test_diagnostic_plots_put_a_point_per_study_where_metafor_does(tmp_path, cap
         (["--ranktest", "--cluster", "ablat"], "field '--ranktest': the rank correlation test takes one effect"),
         (["--rho", "0.5"], "field '--rho': an assumed correlation of the sampling errors needs a cluster"),
         (["--rho", "2", "--cluster", "ablat"], "field '--rho': must be in [-1, 1] (got 2.0)"),
+        # The V that vcalc builds from rho = -1 is singular in each latitude with two trials: named as --rho, not V.
+        (
+            ["--rho", "-1", "--cluster", "ablat"],
+            "field '--rho': makes the sampling covariance matrix V not positive "
+            "definite in cluster(s) 44, 42, 13, 33, which the three-level model needs (got -1.0)",
+        ),
         # A plot is written only once every analysis asked for has run.
         (["--baujat", "b.svg", "--anova", "7"], "field '--anova'"),
     ],

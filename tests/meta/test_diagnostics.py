@@ -77,3 +77,27 @@ def test_leave_one_out_summary_has_one_row_per_study():
 def test_bad_input(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+VI_ZERO = [c for c in load_cases("vi_zero_diagnostics") if c["kind"] == "refits"]
+
+
+@pytest.mark.parametrize("case", VI_ZERO, ids=case_id)
+def test_leave_one_out_with_a_sampling_variance_of_0_as_metafor(case):
+    # R: leave1out(rma(yi, vi, method=, test=)) on dat.bcg with vi[3] = 0
+    # (tools/metafor_reference_vi_zero_diagnostics.R):
+    # REML fits (Q, I^2, H^2 NA but where trial 3 is left out); DL stops at rma() ("DL estimator cannot be used when
+    # there are non-positive sampling variances in the data.").
+    if "error" in case:
+        assert case["error"].startswith(f"{case['method']} estimator cannot be used")
+        with pytest.raises(InputError, match=rf"^row 3, field 'vi': the {case['method']} estimator cannot be used"):
+            leave_one_out(case["yi"], case["vi"], method=case["method"], test=case["test"])
+        return
+    with pytest.warns(SecretomeWarning) as caught:
+        got = leave_one_out(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    # Once, as the model on all studies warns in metafor; the refits are quiet (its suppressWarnings).
+    assert [str(w.message) for w in caught].count("1 of 13 sampling variances are 0 or less (row 3)") == 1
+    for field, values in case["leave1out"].items():
+        if field != "warnings" and values:  # knha: metafor's tval, not zval
+            expected = [math.nan if x is None else x for x in values]
+            assert getattr(got, field) == pytest.approx(expected, rel=TOL["est"], nan_ok=True), field

@@ -171,3 +171,31 @@ def test_pm_subsets_beyond_tau2_max_are_nan():
     assert not failed[res.k_sub == 1].any()
     np.testing.assert_array_equal(np.isnan(res.estimate), failed)
     assert res.failed == int(failed.sum())
+
+
+VI_ZERO = [c for c in load_cases("vi_zero_diagnostics") if c["kind"] == "gosh"]
+
+
+@pytest.mark.parametrize("case", VI_ZERO, ids=case_id)
+def test_a_sampling_variance_of_0_as_metafor(case):
+    # R: gosh(rma(yi, vi, data = bcg[1:6, ], method=)) with vi[3] = 0 (tools/metafor_reference_vi_zero_diagnostics.R):
+    # REML: Q, I^2, H^2 NA in every subset with trial 3, and a row of NA where its fit stops (tau^2 = 0, weight 1/0);
+    # FE: rma() stops ("Division by zero when computing the inverse variance weights.").
+    if "error" in case:
+        assert case["error"] == "Division by zero when computing the inverse variance weights."
+        with pytest.raises(InputError, match=r"^row 3, field 'vi': FE: tau\^2 = 0 and a sampling variance of 0"):
+            gosh(case["yi"], case["vi"], method=case["method"])
+        return
+    stopped = sum(x is None for x in case["estimate"])
+    with pytest.warns(SecretomeWarning) as caught:
+        res = gosh(case["yi"], case["vi"], method=case["method"])
+    warned = {str(w.message) for w in caught}
+    assert "1 of 6 sampling variances are 0 or less (row 3)" in warned
+    assert (
+        f"{stopped} of 63 subset fits did not converge or were stopped by a sampling variance of 0 (NaN, as "
+        "metafor's NA)" in warned
+    )
+    np.testing.assert_array_equal(res.incl, np.array(case["incl"], dtype=bool))
+    for ours, theirs in COLUMNS.items():
+        expected = np.array([np.nan if x is None else x for x in case[theirs]])
+        np.testing.assert_allclose(getattr(res, ours), expected, rtol=TOL["est"], atol=1e-10, err_msg=ours)

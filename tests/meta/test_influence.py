@@ -135,7 +135,7 @@ def test_last_cumulative_step_is_the_full_model():
     ("call", "message"),
     [
         (lambda: influence([0.1], [0.01]), r"field 'yi': influence diagnostics \(REML\) need at least 2"),
-        (lambda: influence([0.1, 0.2, 0.3], [0.01, -0.02, 0.01]), r"row 2, field 'vi'"),
+        (lambda: influence([0.1, 0.2, 0.3], [0.01, "x", 0.01]), r"row 2, field 'vi': is not a number"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], labels=["a"]), r"field 'labels': has 1 values"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], method="reml"), r"field 'method': must be one of"),
         (
@@ -152,3 +152,27 @@ def test_last_cumulative_step_is_the_full_model():
 def test_bad_input(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+VI_ZERO = [c for c in load_cases("vi_zero_diagnostics") if c["kind"] == "refits"]
+
+
+@pytest.mark.parametrize("case", VI_ZERO, ids=case_id)
+def test_influence_with_a_sampling_variance_of_0_as_metafor(case):
+    # R: influence(rma(yi, vi, method=, test=)) on dat.bcg with vi[3] = 0
+    # (tools/metafor_reference_vi_zero_diagnostics.R):
+    # REML fits (QE.del NA but without trial 3); DL stops at rma().
+    if "error" in case:
+        with pytest.raises(InputError, match=rf"^row 3, field 'vi': the {case['method']} estimator cannot be used"):
+            influence(case["yi"], case["vi"], method=case["method"], test=case["test"])
+        return
+    with pytest.warns(SecretomeWarning) as caught:
+        got = influence(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    # Once, from the model on all studies (metafor's rma); the refits are quiet.
+    assert [str(w.message) for w in caught].count("1 of 13 sampling variances are 0 or less (row 3)") == 1
+    expected = case["influence"]
+    for field in FIELDS:
+        want = [math.nan if x is None else x for x in expected[field]]
+        assert getattr(got, field) == pytest.approx(want, rel=TOL["est"], nan_ok=True), field
+    assert got.dfbetas[0] == pytest.approx(expected["dfbetas"], rel=TOL["est"])
+    assert list(got.influential) == expected["influential"]

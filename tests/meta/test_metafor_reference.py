@@ -61,6 +61,9 @@ SCRIPTS = {
     SCRIPT.with_name("metafor_reference_regtest.R"): ("regtest.json",),
     SCRIPT.with_name("metafor_reference_influence_mods.R"): ("influence_mods.json",),
     SCRIPT.with_name("metafor_reference_estimators_more.R"): ("estimators_more.json",),
+    SCRIPT.with_name("metafor_reference_missing.R"): ("missing.json",),
+    SCRIPT.with_name("metafor_reference_vi_zero_diagnostics.R"): ("vi_zero_diagnostics.json",),
+    SCRIPT.with_name("metafor_reference_regtest_mods.R"): ("regtest_mods.json",),
 }
 
 

@@ -7,7 +7,7 @@ import pytest
 from metafor_fixtures import case_id, load_cases
 
 from conftest import TOL
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import MultilevelResult, multilevel
 from secretome.meta._multilevel import marginal_model
 
@@ -349,3 +349,31 @@ def test_every_fit_stops_where_no_feasible_direction_raises_the_likelihood():
                 moved[j] = max(0.0, theta[j] + step * max(theta[j], 0.01))
                 assert model.loglik(moved) <= res.loglik + 1e-10, (theta, j, step)
     assert at_zero >= 60
+
+
+VI_ZERO = [c for c in load_cases("vi_zero_diagnostics") if c["kind"] == "multilevel"]
+
+
+@pytest.mark.parametrize("case", VI_ZERO, ids=case_id)
+def test_a_sampling_variance_of_0_is_fitted_as_metafor(case):
+    # R: rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011, method=) with vi[5] = 0
+    # (tools/metafor_reference_vi_zero_diagnostics.R): it fits, warns "'V' appears to be not positive definite.", and
+    # its QE is NA. Iterative on both sides: 1e-5.
+    assert case["QE"] is None
+    with pytest.warns(SecretomeWarning, match=r"1 of 56 sampling variances are 0 \(row 5\)"):
+        res = multilevel(case["yi"], case["vi"], case["study"], method=case["method"])
+    assert res.sigma2 == pytest.approx(case["sigma2"], rel=1e-5)
+    assert res.estimate == pytest.approx(case["beta"][0], rel=1e-5)
+    assert res.se == pytest.approx(case["se"][0], rel=1e-5)
+    assert res.loglik == pytest.approx(case["logLik"], rel=1e-8)
+    assert (res.Q, res.Q_pval, res.I2, res.typical_vi) == (None, None, None, None)
+    assert "Test for Heterogeneity: not available (a sampling variance is 0)" in res.summary()
+    with pytest.warns(SecretomeWarning, match="Q and I\\^2 cannot be computed"):
+        reg = multilevel(case["yi"], case["vi"], case["study"], mods=np.arange(56.0), method=case["method"])
+    assert reg.QE is None
+    assert "Test for Residual Heterogeneity: not available" in reg.summary()
+
+
+def test_a_negative_sampling_variance_is_refused():
+    with pytest.raises(InputError, match=r"^row 2, field 'vi': sampling variance must be >= 0 \(got -0.01\)$"):
+        multilevel([0.1, 0.2, 0.3, 0.4], [0.01, -0.01, 0.02, 0.01], [1, 1, 2, 2])

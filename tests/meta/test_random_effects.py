@@ -144,6 +144,9 @@ def test_one_study_is_the_study_itself_as_metafor():
     assert (res.pi_lb, res.pi_ub) == (res.ci_lb, res.ci_ub)
     assert res.tau2_lb is None
     assert "k = 1: tau^2 set to 0" in res.notes[0]
+    # R: rma(0.5, 0) -- "Division by zero when computing the inverse variance weights."
+    with pytest.raises(InputError, match=r"^row 1, field 'vi': REML: tau\^2 = 0 and a sampling variance of 0 give"):
+        random_effects([0.5], [0.0])
 
 
 VI_ZERO = load_cases("vi_zero")  # by tools/metafor_reference_control.R

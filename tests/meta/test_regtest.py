@@ -6,7 +6,7 @@ import pytest
 from metafor_fixtures import case_id, load_cases
 
 from conftest import TOL
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import egger_test
 
 CASES = [c for c in load_cases("regtest") if "error" not in c]
@@ -80,3 +80,65 @@ def test_a_constant_predictor_is_refused_as_metafor_stops():
 def test_bad_input(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+VI_ZERO = load_cases("vi_zero_diagnostics")  # by tools/metafor_reference_vi_zero_diagnostics.R
+
+
+@pytest.mark.parametrize("case", [c for c in VI_ZERO if c["kind"] == "refits"], ids=case_id)
+def test_a_sampling_variance_of_0_is_fitted_or_refused_as_metafor(case):
+    # R: regtest(rma(yi, vi, method=, test=), predictor=) on dat.bcg with vi[3] = 0: REML fits; DL stops at rma().
+    if "error" in case:
+        with pytest.raises(InputError, match=rf"^row 3, field 'vi': the {case['method']} estimator cannot be used"):
+            egger_test(case["yi"], case["vi"], method=case["method"], test=case["test"])
+        return
+    for expected in case["regtest"]:
+        with pytest.warns(SecretomeWarning) as caught:
+            got = egger_test(case["yi"], case["vi"], predictor=expected["predictor"], method=case["method"],
+                             test=case["test"])  # fmt: skip
+        assert "1 of 13 sampling variances are 0 or less (row 3)" in {str(w.message) for w in caught}
+        for field in ("zval", "pval", "est", "ci_lb", "ci_ub"):
+            assert getattr(got, field) == pytest.approx(expected[field], rel=TOL["est"]), field
+        assert got.df == expected["df"]
+
+
+def test_lm_refuses_a_sampling_variance_of_0_as_metafor():
+    # R: regtest(yi, vi, model = "lm") with vi[3] = 0 stops: "NA/NaN/Inf in 'x'" (the weight 1/0)
+    case = next(c for c in VI_ZERO if c["kind"] == "regtest_lm")
+    assert case["error"] == "NA/NaN/Inf in 'x'"
+    with pytest.raises(InputError, match=r"^row 3, field 'vi': model='lm' weights each study by 1/vi"):
+        egger_test(case["yi"], case["vi"], model="lm")
+
+
+MODS = load_cases("regtest_mods")  # by tools/metafor_reference_regtest_mods.R
+
+
+@pytest.mark.parametrize("case", [c for c in MODS if "error" not in c], ids=case_id)
+def test_regtest_of_a_model_with_moderators_matches_metafor(case):
+    # R: regtest(rma(yi, vi, mods = ~ x, method=, test=), ni = ni, model=, predictor=) -- the predictor added to the
+    # moderators; no limit estimate (est NULL) with moderators.
+    got = egger_test(case["yi"], case["vi"], ni=case["ni"], mods=case["mods"], names=[case["name"]],
+                     model=case["model"], predictor=case["predictor"], method=case["method"],
+                     test=case["test"])  # fmt: skip
+    for field in ("zval", "pval"):
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert got.df == case["df"]
+    assert (got.est, got.ci_lb, got.ci_ub) == (None, None, None)
+    assert case["est"] is None
+    assert got.moderators == (case["name"],)
+    assert "Limit Estimate" not in got.summary()
+
+
+def test_regtest_with_mods_covers_both_models_methods_and_predictors():
+    cases = [c for c in MODS if "error" not in c]
+    assert {(c["model"], c["method"], c["test"]) for c in cases} >= {("rma", "REML", "knha"), ("lm", "REML", "z")}
+    assert {c["predictor"] for c in cases} == {"sei", "vi", "ninv"}
+    assert {c["data"] for c in cases} == {"bcg", "bangertdrowns2004"}
+
+
+def test_a_predictor_collinear_with_the_moderators_is_refused_as_metafor():
+    # R: "Model matrix no longer of full rank after addition of predictor. Cannot fit model."
+    case = next(c for c in MODS if "error" in c)
+    assert case["error"].startswith("Model matrix no longer of full rank after addition of predictor")
+    with pytest.raises(InputError, match=r"^field 'sei': the predictor sei is collinear with the moderators$"):
+        egger_test(case["yi"], case["vi"], mods=case["mods"], names=[case["name"]])

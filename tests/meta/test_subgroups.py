@@ -91,3 +91,37 @@ def test_separate_tau2_q_between_matches_metafor_faq(case):
 def test_between_option_is_checked():
     with pytest.raises(InputError, match=r"field 'between': must be one of 'moderator', 'separate'"):
         subgroups([0.1, 0.3, 0.8, 0.9], [0.01, 0.02, 0.01, 0.02], ["a", "a", "b", "b"], between="pooled")
+
+
+VI_ZERO = [c for c in load_cases("vi_zero_diagnostics") if c["kind"] == "subgroups"]
+
+
+@pytest.mark.parametrize("case", VI_ZERO, ids=case_id)
+def test_a_sampling_variance_of_0_is_fitted_or_refused_as_metafor(case):
+    # R: rma(yi, vi, subset = alloc == lv, method=, test=) per level and rma(yi, vi, mods = ~ factor(alloc)) on dat.bcg
+    # with vi[3] = 0 (tools/metafor_reference_vi_zero_diagnostics.R)
+    refused = [f["error"] for f in case["fits"] if "error" in f]
+    if refused:
+        # metafor: "DL estimator cannot be used when there are non-positive sampling variances in the data."
+        assert refused[0].startswith(f"{case['method']} estimator cannot be used")
+        message = rf"^row 3, field 'vi': subgroup 'random': the {case['method']} estimator cannot be used when a"
+        with pytest.raises(InputError, match=message):
+            subgroups(case["yi"], case["vi"], case["groups"], method=case["method"], test=case["test"])
+        return
+    with pytest.warns(SecretomeWarning) as caught:
+        res = subgroups(case["yi"], case["vi"], case["groups"], method=case["method"], test=case["test"])
+    # As metafor's rma, each model with the study warns; the subgroup's names the row among all studies.
+    assert "1 of 7 sampling variances are 0 or less (row 3)" in {str(w.message) for w in caught}
+    assert res.levels == tuple(case["levels"])
+    for fit, expected in zip(res.fits, case["fits"], strict=True):
+        for field in ("estimate", "se", "tau2", "Q", "I2"):
+            if expected[field] is None:
+                assert getattr(fit, field) is None, field
+            else:
+                assert getattr(fit, field) == pytest.approx(expected[field], rel=TOL["est"]), field
+    qm, qm_pval = res.QM, res.QM_pval
+    assert qm == pytest.approx(case["between"]["QM"], rel=TOL["est"])
+    assert qm_pval == pytest.approx(case["between"]["QMp"], rel=TOL["pval"])
+    # metafor prints NA for the Q and I^2 it cannot compute.
+    assert "random  7   -1.0040" in res.summary()
+    assert "0.3798      NA      NA" in res.summary()

@@ -157,3 +157,14 @@ def test_rho_needs_a_cluster():
     frame = pd.DataFrame({"yi": BCG["yi"], "vi": BCG["vi"]})
     with pytest.raises(InputError, match=r"^file 'x.csv', field 'rho': .* needs a cluster .*\(got 0.5\)$"):
         meta_from_table(frame, yi="yi", vi="vi", rho=0.5, file="x.csv")
+
+
+def test_rows_with_a_missing_value_are_recorded_as_omitted():
+    # R: rma(yi, vi, mods = ~ ablat) on dat.bcg with NAs in yi (trial 2), vi (trial 5), ablat (trial 7)
+    # (tools/metafor_reference_missing.R): which(!res$not.na) - 1 = 1, 4, 6
+    case = next(c for c in load_cases("missing") if c["id"] == "bcg-ablat-REML-z")
+    frame = pd.DataFrame({"g": case["yi"], "v": case["vi"], "lat": case["mods"]["ablat"]}).astype(float)
+    with pytest.warns(SecretomeWarning, match="rows 2, 5, 7 left out"):
+        res = meta_from_table(frame, yi="g", vi="v", mods=["lat"])
+    assert res.omitted == tuple(case["omitted"])
+    assert list(res.beta) == pytest.approx(case["beta"], rel=TOL["est"])

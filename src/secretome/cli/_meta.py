@@ -101,7 +101,8 @@ def meta(
         str | None,
         typer.Option(
             help="Regression test for funnel-plot asymmetry (metafor's regtest) on this predictor: sei (Egger's "
-            "test), vi; or ni, ninv, sqrtni, sqrtninv with the column of sample sizes as PREDICTOR:COLUMN."
+            "test), vi; or ni, ninv, sqrtni, sqrtninv with the column of sample sizes as PREDICTOR:COLUMN. With "
+            "--mod the predictor is added to the moderators."
         ),
     ] = None,
     ranktest: Annotated[

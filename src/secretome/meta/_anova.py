@@ -434,7 +434,7 @@ def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit
             return fit_statistics(fit.loglik, -2 * fit.loglik, parms(fit), k - p)
         return fit_statistics(fit.loglik, -2 * (fit.loglik - saturated), parms(fit), k)
 
-    qe = tuple(float(f.QE if isinstance(f, MultilevelRegressionResult) else f.Q) for f in (full, reduced))
+    qe = tuple(f.QE if isinstance(f, MultilevelRegressionResult) else f.Q for f in (full, reduced))
     return _ratio_result(
         full.method, (full.method, reduced.method), (parms(full), parms(reduced)),
         (statistics(full), statistics(reduced)), qe=qe, tau2=(None, None), r2=None, notes=notes,

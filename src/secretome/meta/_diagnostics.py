@@ -20,7 +20,8 @@ from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._refits import FIT_FIELDS, fit_columns, refits
-from secretome.meta._tau2 import validated
+from secretome.meta._regression_design import model_matrix
+from secretome.meta._tau2 import model_inputs
 
 __all__ = ["REGTEST_PREDICTORS", "EggerResult", "LeaveOneOutResult", "egger_test", "leave_one_out"]
 
@@ -79,10 +80,13 @@ def leave_one_out(
 
     Parameters are those of :func:`random_effects`; k >= 2 studies are needed (a refit of one
     study is that study, tau^2 = 0, as metafor). A refit that does not converge gives a row
-    of NaN and a warning naming it, as metafor's ``leave1out``.
+    of NaN and a warning naming it, as metafor's ``leave1out``. A sampling variance of 0 is taken
+    as :func:`random_effects` takes it: the model on all studies warns or stops as metafor's ``rma``,
+    and the refits that hold the study have Q, I^2 and H^2 NaN (metafor's NA).
 
     Checked against metafor 3.8-1 ``leave1out(rma(yi, vi, method=..., test=...))`` on dat.bcg and
-    dat.normand1999 (tests/meta/test_diagnostics.py).
+    dat.normand1999 (tests/meta/test_diagnostics.py), and on dat.bcg with trial 3's variance at 0
+    (REML and DL, z and knha; tools/metafor_reference_vi_zero_diagnostics.R).
 
     References
     ----------
@@ -95,9 +99,13 @@ def leave_one_out(
     >>> [round(e, 4) for e in res.estimate]  # R: leave1out(rma(yi, vi, method="DL"))$estimate
     [0.6087, 0.4677, 0.3294, 0.5]
     """
-    y, v = validated(yi, vi)
+    y, v, _ = model_inputs(yi, vi)
     k = y.size
     names = study_labels(labels, k)
+    if not v.all():
+        # metafor's leave1out starts from the model on all studies: with a sampling variance of 0 that model warns
+        # (once, not per refit), or stops (DL, or tau^2 = 0 and a weight 1/0), and so does the analysis.
+        random_effects(yi, vi, method=method, test=test, level=level, control=control)
     least = 2  # a refit of one study is that study (tau^2 = 0), as metafor
     if k < least:
         raise InputError(f"leave-one-out ({method}) needs at least {least} studies", field="yi", value=k)
@@ -142,15 +150,18 @@ class EggerResult(Result):
     zval, pval : float
         Test of the slope on the predictor (t with ``df`` degrees of freedom when ``df`` is set).
     df : int or None
-        Degrees of freedom (``k - 2``) for a t test, else ``None``.
+        Degrees of freedom (``k - p - 1``, p coefficients before the predictor) for a t test, else ``None``.
     est, ci_lb, ci_ub : float or None
         The limit estimate (the intercept: the effect as the predictor goes to 0, or the sample size to
-        infinity) and its CI; ``None`` for the predictors ``ni`` and ``sqrtni``, which have no such limit.
+        infinity) and its CI; ``None`` for the predictors ``ni`` and ``sqrtni``, which have no such limit,
+        and with moderators (metafor gives it only for the intercept alone).
     model, method, test : str
         ``"rma"`` (a meta-regression on the predictor) or ``"lm"`` (Egger's weighted regression), and the
         model's method and test.
     predictor : str
         One of :data:`REGTEST_PREDICTORS`.
+    moderators : tuple of str
+        The model's moderators, to which the predictor was added (empty without).
     """
 
     zval: float
@@ -163,6 +174,7 @@ class EggerResult(Result):
     method: str
     test: str
     predictor: str = "sei"
+    moderators: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """Laid out like metafor's ``print(regtest(res))``."""
@@ -193,6 +205,8 @@ def egger_test(
     model: Literal["rma", "lm"] = "rma",
     predictor: Literal["sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv"] = "sei",
     ni: ArrayLike | None = None,
+    mods: ArrayLike | pd.DataFrame | None = None,
+    names: Sequence[str] | None = None,
     method: ModelMethod = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
@@ -211,11 +225,23 @@ def egger_test(
     (the intercept) is reported for ``sei``, ``vi``, ``ninv`` and ``sqrtninv``, where the predictor goes to
     0 for an infinitely large study.
 
+    With *mods* (and their *names*, as for :func:`meta_regression`) the predictor is added to the model's
+    moderators and its coefficient is tested, as metafor's ``regtest`` of a model with moderators (a
+    mixed-effects meta-regression, or the weighted regression for ``model="lm"``); there is then no
+    limit estimate. A predictor collinear with the moderators is refused, as metafor stops ("Model
+    matrix no longer of full rank after addition of predictor.").
+
     Checked against metafor 3.8-1 ``regtest(res)`` and ``regtest(res, model="lm")`` on dat.bcg
     and dat.normand1999 (tests/meta/test_diagnostics.py), ``regtest(res)`` with PM (metafor with
     ``control=list(tol=1e-12)``, as ``control={"tol": 1e-12}``) and SJ on dat.bcg and dat.hackshaw1998
     (tests/meta/test_bias.py), and each predictor with REML (z, knha), DL, FE and ``model="lm"`` on
-    dat.egger2001 and dat.cohen1981 (tests/meta/test_regtest.py, fixtures by tools/metafor_reference_regtest.R).
+    dat.egger2001 and dat.cohen1981 (tests/meta/test_regtest.py, fixtures by tools/metafor_reference_regtest.R);
+    with moderators, ``regtest(rma(yi, vi, mods = ~ ablat))`` on dat.bcg and ``~ length`` on
+    dat.bangertdrowns2004 for sei, vi and ninv, rma (REML, DL, FE; z, knha) and lm
+    (tools/metafor_reference_regtest_mods.R).
+    A sampling variance of 0 is fitted or refused by the meta-regression as :func:`meta_regression` does
+    (REML fits it, DL stops), and refused by ``model="lm"`` (a weight 1/0), as metafor (dat.bcg with trial 3's
+    variance at 0; tools/metafor_reference_vi_zero_diagnostics.R).
 
     References
     ----------
@@ -235,45 +261,55 @@ def egger_test(
     check_choice("model", model, ("rma", "lm"), owner="egger_test")
     check_choice("predictor", predictor, REGTEST_PREDICTORS, owner="egger_test")
     check_choice("method", method, REGRESSION_METHODS, owner="egger_test")
-    y, v = validated(yi, vi)
+    y, v, _ = model_inputs(yi, vi)
     k = y.size
     if k < 3:
         raise InputError("Egger's test needs at least 3 studies", field="yi", value=k)
+    x0, coef_names = model_matrix(mods, k, names) if mods is not None else (np.ones((k, 1)), ("intrcpt",))
+    p = x0.shape[1]
     x1 = _predictor(predictor, v, ni, k)
-    x = np.column_stack([np.ones(k), x1])
-    if np.linalg.matrix_rank(x) < 2:
+    x = np.column_stack([x0, x1])
+    if np.linalg.matrix_rank(x) < p + 1:
         # metafor: "Model matrix no longer of full rank after addition of predictor."
-        raise InputError(f"the predictor {predictor} is the same for every study: no slope to test", field=predictor)
-    limit = predictor in _LIMITS
+        reason = "is the same for every study: no slope to test" if p == 1 else "is collinear with the moderators"
+        raise InputError(f"the predictor {predictor} {reason}", field=predictor)
+    if k <= p + 1:
+        raise InputError(f"needs more studies than coefficients ({p + 1}, with the predictor)", field="yi", value=k)
+    # metafor gives the limit estimate for the intercept alone.
+    limit = predictor in _LIMITS and p == 1
+    labels = {"model": model, "method": method, "test": test, "predictor": predictor, "moderators": coef_names[1:]}
     if model == "rma":
-        fit = meta_regression(y, v, x1, method=method, test=test, level=level, control=control, names=[predictor])
+        # The meta-regression reads yi and vi itself: it fits a sampling variance of 0 (with metafor's warnings) or
+        # refuses it, as metafor's regtest refits rma with the predictor.
+        fit = meta_regression(yi, vi, x[:, 1:], method=method, test=test, level=level, control=control,
+                              names=[*coef_names[1:], predictor])  # fmt: skip
         return EggerResult(
-            zval=fit.zval[1],
-            pval=fit.pval[1],
+            zval=fit.zval[p],
+            pval=fit.pval[p],
             df=fit.df,
             est=fit.beta[0] if limit else None,
             ci_lb=fit.ci_lb[0] if limit else None,
             ci_ub=fit.ci_ub[0] if limit else None,
-            model=model,
-            method=method,
-            test=test,
-            predictor=predictor,
+            **labels,
         )
+    zero = np.flatnonzero(v == 0)
+    if zero.size:
+        # metafor's lm(yi ~ sei, weights = 1/vi) stops: "NA/NaN/Inf in 'x'".
+        raise InputError("model='lm' weights each study by 1/vi: a sampling variance of 0 gives the weight 1/0 "
+                         "(metafor's lm stops too)", row=int(zero[0]) + 1, field="vi", value=0.0)  # fmt: skip
     beta, xtwx_inv, rss = weighted_least_squares(y, 1 / v, x)
-    se = np.sqrt(np.diag(xtwx_inv) * rss / (k - 2))
-    tval = float(beta[1] / se[1])
-    crit = float(scipy.stats.t.isf((1 - level) / 2, k - 2))
+    df = k - p - 1
+    se = np.sqrt(np.diag(xtwx_inv) * rss / df)
+    tval = float(beta[p] / se[p])
+    crit = float(scipy.stats.t.isf((1 - level) / 2, df))
     return EggerResult(
         zval=tval,
-        pval=float(2 * scipy.stats.t.sf(abs(tval), k - 2)),
-        df=k - 2,
+        pval=float(2 * scipy.stats.t.sf(abs(tval), df)),
+        df=df,
         est=float(beta[0]) if limit else None,
         ci_lb=float(beta[0] - crit * se[0]) if limit else None,
         ci_ub=float(beta[0] + crit * se[0]) if limit else None,
-        model=model,
-        method=method,
-        test=test,
-        predictor=predictor,
+        **labels,
     )
 
 

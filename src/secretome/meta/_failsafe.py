@@ -86,7 +86,9 @@ def fail_safe_n(
     yi : array_like
         Effect sizes.
     vi : array_like, optional
-        Sampling variances (> 0); not used by Orwin's method.
+        Sampling variances (>= 0); not used by Orwin's method. As metafor's ``fsn``, a variance of 0
+        makes Rosenthal's N infinite (its z is infinite; an error when its effect is 0 too, or when two
+        such z cancel), and is refused by Rosenberg's method (a weight 1/0).
     type : {"Rosenthal", "Orwin", "Rosenberg"}
         The method.
     alpha : float
@@ -111,7 +113,8 @@ def fail_safe_n(
     :math:`N = \max(0, k((\sum w_i y_i / z_{1-\alpha/2})^2 - \sum w_i)/\sum w_i)`. As metafor,
     a non-integer N is rounded up. Checked against metafor 3.8-1 ``fsn`` on dat.bcg and
     dat.hackshaw1998 for all three (and ``alpha = 0.01``, ``target = 0.05``) to 1e-12
-    (tests/meta/test_failsafe.py).
+    (tests/meta/test_failsafe.py), and on dat.bcg with trial 3's variance at 0
+    (tools/metafor_reference_vi_zero_diagnostics.R).
 
     References
     ----------
@@ -148,12 +151,23 @@ def fail_safe_n(
     if vi is None:
         raise InputError(f"the {type} method needs the sampling variances", field="vi")
     v = as_column(vi, "vi", length=k)
-    require(v, "vi", lambda a: a > 0, "sampling variance must be > 0")
+    require(v, "vi", lambda a: a >= 0, "sampling variance must be >= 0")
+    zero = np.flatnonzero(v == 0)
     if type == "Rosenthal":
-        z_avg = abs(float(np.sum(y / np.sqrt(v)))) / math.sqrt(k)
+        # A variance of 0 gives z = +-inf, so N = inf (metafor too); 0/0 or inf - inf has no N, and metafor stops there.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z_sum = float(np.sum(y / np.sqrt(v)))
+        if math.isnan(z_sum):
+            raise InputError("a sampling variance of 0 gives z = 0/0 or +inf and -inf: no fail-safe N (metafor stops "
+                             "too)", row=int(zero[0]) + 1, field="vi", value=0.0)  # fmt: skip
+        z_avg = abs(z_sum) / math.sqrt(k)
         pval = float(scipy.stats.norm.sf(z_avg))
         fsnum = max(0.0, k * (z_avg / scipy.stats.norm.isf(alpha)) ** 2 - k)
         return FailSafeResult(type, _rounded(fsnum), k, alpha, pval, None, None)
+    if zero.size:
+        # The weight 1/0: metafor's fsn stops ("missing value where TRUE/FALSE needed").
+        raise InputError("Rosenberg's method weights each study by 1/vi: a sampling variance of 0 gives the weight 1/0 "
+                         "(metafor stops too)", row=int(zero[0]) + 1, field="vi", value=0.0)  # fmt: skip
     w = 1 / v
     meanes = float(np.sum(w * y) / w.sum())
     zval = meanes / math.sqrt(1 / w.sum())

@@ -135,8 +135,9 @@ def follow_ups_from_csv(
     fsn : str, optional
         ``Rosenthal``, ``Orwin`` or ``Rosenberg``: :func:`fail_safe_n`.
     regtest : str, optional
-        ``PREDICTOR`` or ``PREDICTOR:COLUMN``: :func:`egger_test` of a model without moderators with that
-        predictor (``sei``, ``vi``; ``ni``, ``ninv``, ``sqrtni``, ``sqrtninv`` with the sample sizes in COLUMN).
+        ``PREDICTOR`` or ``PREDICTOR:COLUMN``: :func:`egger_test` of a model with one effect per study with that
+        predictor (``sei``, ``vi``; ``ni``, ``ninv``, ``sqrtni``, ``sqrtninv`` with the sample sizes in COLUMN),
+        added to the model's moderators if it has any (metafor's ``regtest(res)``).
     ranktest : bool
         :func:`rank_test` of the effects of a model with one effect per study (metafor's ``ranktest(res)``).
     trimfill : str, optional
@@ -352,8 +353,13 @@ def _regtest(
     control: Mapping[str, object] | None,
     path: str | Path,
 ) -> Result:
-    if not isinstance(fit, RandomEffectsResult):
-        raise InputError("the regression test takes a model without moderators or clusters", field="regtest")
+    if not isinstance(fit, RandomEffectsResult | MetaRegressionResult):
+        raise InputError("the regression test takes a model with one effect per study (no cluster or subgroup)",
+                         field="regtest")  # fmt: skip
+    # With moderators the predictor is added to them, as metafor's regtest of a model with moderators.
+    mods: dict[str, Any] = {}
+    if isinstance(fit, MetaRegressionResult):
+        mods = {"mods": [row[1:] for row in fit.design], "names": fit.coef_names[1:]}
     predictor, _, name = (part.strip() for part in spec.partition(":"))
     if predictor not in REGTEST_PREDICTORS:
         raise InputError(f"is PREDICTOR or PREDICTOR:COLUMN, PREDICTOR one of {', '.join(REGTEST_PREDICTORS)}",
@@ -363,7 +369,7 @@ def _regtest(
     ni = column(name).to_numpy() if name else None
     try:
         return egger_test(fit.yi, fit.vi, predictor=predictor, ni=ni, method=fit.method, test=fit.test,  # type: ignore[arg-type]
-                          level=fit.level, control=control)  # fmt: skip
+                          level=fit.level, control=control, **mods)  # fmt: skip
     except InputError as err:
         if err.field != "ni":
             raise

@@ -24,11 +24,11 @@ from numpy.typing import ArrayLike, NDArray
 from secretome._progress import ProgressCallback
 from secretome._result import Result
 from secretome._scheduler import check_scheduler, cluster_executor, map_in_order
-from secretome.errors import InputError, SecretomeWarning, check_choice
+from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._figure_files import plot_format, save_figure
-from secretome.meta._random_effects import METHODS, ModelMethod
-from secretome.meta._tau2 import EQUAL_METHODS, Batch, Control, batch_tau2, intercept, validated
+from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
+from secretome.meta._tau2 import EQUAL_METHODS, Batch, Control, batch_tau2, intercept, model_inputs
 
 __all__ = ["GOSH_METHODS", "GoshResult", "gosh", "gosh_plot"]
 
@@ -110,7 +110,11 @@ def gosh(
     Parameters
     ----------
     yi, vi : array_like
-        Effect sizes and sampling variances (> 0), one per study.
+        Effect sizes and sampling variances, one per study. A variance of 0 is taken as
+        :func:`random_effects` takes it: the model on all studies fits it (with its warnings) or stops,
+        as metafor's ``rma`` before ``gosh``; a subset that holds the study is refitted alone, with Q,
+        I^2 and H^2 NaN (metafor's NA), and is a row of NaN where its fit stops (tau^2 = 0 and a weight
+        1/0), as metafor's ``gosh``.
     method : {"EE", "FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "PM", "PMM", "EB"}
         The model (an intercept-only model; meta-regression is not supported here).
     subsets : int, optional
@@ -149,7 +153,8 @@ def gosh(
 
     Checked against metafor 3.8-1 ``gosh(rma(yi, vi, method=...))`` on 6 studies of dat.bcg, all
     63 subsets, for every method (PM with ``control=list(tol=1e-12)``), to 1e-6
-    (tests/meta/test_gosh.py).
+    (tests/meta/test_gosh.py); with trial 3's variance at 0 (REML, FE) by
+    tools/metafor_reference_vi_zero_diagnostics.R.
 
     References
     ----------
@@ -165,10 +170,14 @@ def gosh(
     4
     """
     check_choice("method", method, GOSH_METHODS, owner="gosh")
-    y, v = validated(yi, vi)
+    y, v, _ = model_inputs(yi, vi)
     k = y.size
     if k < 2:
         raise InputError("GOSH needs at least 2 studies", field="yi", value=k)
+    if not v.all():
+        # metafor's gosh starts from the model on all studies: with a sampling variance of 0 that model warns, or
+        # stops (EE, FE, DL, ...: a weight 1/0), and so does the analysis.
+        random_effects(yi, vi, method=method, control=control)
     if subsets is not None and (not isinstance(subsets, (int, np.integer)) or subsets < 2):
         raise InputError("must be an integer >= 2", field="subsets", value=subsets)
     check_scheduler(scheduler)
@@ -181,13 +190,14 @@ def gosh(
     with cluster_executor(scheduler) as executor:
         # The subsets are drawn before any batch is fitted and batches are joined in order: the same
         # result on any scheduler.
-        fit = partial(_fit_subsets, y, v, method=method, ctl=ctl)
+        fit = partial(_fit_subsets, y, v, method=method, ctl=ctl, control=control)
         parts = list(map_in_order(fit, batches, executor, progress=progress, task="gosh", size=len))
     cols = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     failed = int(np.isnan(cols["estimate"]).sum())
     notes: list[str] = []
     if failed:
-        notes.append(f"{failed} of {incl.shape[0]} subset fits did not converge (NaN, as metafor's NA)")
+        why = "did not converge" if v.all() else "did not converge or were stopped by a sampling variance of 0"
+        notes.append(f"{failed} of {incl.shape[0]} subset fits {why} (NaN, as metafor's NA)")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=2)
     for arr in (incl, *cols.values()):
         arr.setflags(write=False)
@@ -225,6 +235,39 @@ def _random_subsets(rng: np.random.Generator, n: int, k: int) -> NDArray[np.bool
 
 
 def _fit_subsets(
+    y: FloatArray,
+    v: FloatArray,
+    incl: NDArray[np.bool_],
+    method: str,
+    ctl: Control,
+    control: Mapping[str, object] | None = None,
+) -> dict[str, FloatArray]:
+    zero = v == 0
+    if not zero.any():
+        return _fit_batch(y, v, incl, method, ctl)
+    # The batch weighs every study by 1/v_i (times 0 outside the subset): a variance of 0 is set aside there and
+    # the subsets that hold such a study are refitted one by one, as metafor refits each subset.
+    held = incl[:, zero].any(axis=1)
+    cols = _fit_batch(y, np.where(zero, 1.0, v), incl, method, ctl)
+    for row in np.flatnonzero(held):
+        for name, value in _fit_alone(y[incl[row]], v[incl[row]], method, control).items():
+            cols[name][row] = value
+    return cols
+
+
+def _fit_alone(y: FloatArray, v: FloatArray, method: str, control: Mapping[str, object] | None) -> dict[str, float]:
+    """One subset by :func:`random_effects`, quiet as metafor's refits; NaN for what it cannot give (metafor's NA)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SecretomeWarning)
+            fit = random_effects(y, v, method=method, control=control)  # type: ignore[arg-type]
+    except (ConvergenceError, InputError):
+        return dict.fromkeys(("Q", "I2", "H2", "tau2", "estimate"), math.nan)
+    values = {"Q": fit.Q, "I2": fit.I2, "H2": fit.H2, "tau2": fit.tau2, "estimate": fit.estimate}
+    return {name: math.nan if value is None else float(value) for name, value in values.items()}
+
+
+def _fit_batch(
     y: FloatArray, v: FloatArray, incl: NDArray[np.bool_], method: str, ctl: Control
 ) -> dict[str, FloatArray]:
     m = incl.astype(np.float64)

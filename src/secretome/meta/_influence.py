@@ -22,7 +22,7 @@ from secretome.meta._meta_regression import meta_regression
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._refits import FIT_FIELDS, fit_columns, refits
 from secretome.meta._regression_design import model_matrix
-from secretome.meta._tau2 import validated
+from secretome.meta._tau2 import model_inputs, validated
 
 __all__ = ["CumulativeResult", "InfluenceResult", "cumulative", "influence"]
 
@@ -131,13 +131,16 @@ def influence(
     :math:`W_{(i)} = \mathrm{diag}(1/(v_j + \hat\tau^2_{(i)}))` over all k; Cook's distance
     :math:`(b - b_{(i)})'V_b^{-1}(b - b_{(i)})`; COVRATIO :math:`\det V_{(i)}/\det V_b`. A refit that does not
     converge, or leaves a coefficient inestimable, is a row of NaN with a warning naming it, as metafor's NA.
+    A sampling variance of 0 is taken as :func:`random_effects` takes it: the model on all studies fits it (with
+    its warnings, once) or stops, as metafor's ``rma``; QE_del is NaN for a refit that still holds it.
 
     Checked against metafor 3.8-1 ``influence(rma(yi, vi, method=, test=))`` on dat.bcg (REML, DL, FE;
     z and knha) and dat.normand1999 (tests/meta/test_influence.py, fixtures by
     tools/metafor_reference_bias.R), and ``influence(rma(yi, vi, mods=, method=, test=))`` on
     dat.viechtbauer2021 (dose as a number: REML, DL with z and knha, FE; as a factor, with NA rows) and
     dat.laopaiboon2015 (age group and diagnosis: REML, DL, ML with knha) (tests/meta/test_influence.py,
-    fixtures by tools/metafor_reference_influence_mods.R).
+    fixtures by tools/metafor_reference_influence_mods.R); with a sampling variance of 0 on dat.bcg (trial 3;
+    REML, z and knha; tools/metafor_reference_vi_zero_diagnostics.R).
 
     References
     ----------
@@ -151,7 +154,8 @@ def influence(
     [0.2547, 0.2547, 0.2547, 0.2358]
     """
     check_choice("method", method, METHODS, owner="influence")
-    y, v = validated(yi, vi)
+    # A sampling variance of 0 is for the model on all studies to fit (with its warnings) or refuse, as metafor's rma.
+    y, v, _ = model_inputs(yi, vi)
     k = y.size
     study = study_labels(labels, k)
     if k < 2:  # a refit of one study is that study (tau^2 = 0), as metafor

@@ -142,11 +142,18 @@ class MarginalModel:
 
     def start(self) -> FloatArray:
         """metafor's starting values: the residual variance of the fixed-effects fit beyond the typical
-        sampling variance, split equally over the components (at least 0.001 in all)."""
-        chol = scipy.linalg.cho_factor(self.sampling, lower=True)
+        sampling variance, split equally over the components (at least 0.001 in all). With a sampling
+        variance of 0 (V not positive definite) metafor starts from the residual variance of ``lm(y ~ X - 1)``
+        instead."""
+        s = len(self.z)
+        try:
+            chol = scipy.linalg.cho_factor(self.sampling, lower=True)
+        except np.linalg.LinAlgError:
+            k, p = self.x.shape
+            resid = self.y - self.x @ np.linalg.lstsq(self.x, self.y, rcond=None)[0]
+            return np.full(s, float(resid @ resid) / (k - p) / s)
         vinv_x = scipy.linalg.cho_solve(chol, self.x)
         beta = np.linalg.solve(self.x.T @ vinv_x, vinv_x.T @ self.y)
-        s = len(self.z)
         resid = self.y - self.x @ beta
         typical = 1 / float(np.mean(1 / np.diag(self.sampling)))
         total = max(0.001 * s, float(np.var(resid, ddof=1)) - typical)

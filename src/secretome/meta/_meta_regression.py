@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray, check_level, study_labels
 from secretome.meta._least_squares import weighted_least_squares
+from secretome.meta._missing import NaAction, complete_cases
 from secretome.meta._notes import warn_note
 from secretome.meta._random_effects import METHODS, ModelMethod
 from secretome.meta._regression_design import model_matrix
@@ -49,6 +50,7 @@ def meta_regression(
     names: Sequence[str] | None = None,
     labels: Sequence[str] | None = None,
     rows: Sequence[int] | None = None,
+    na_action: NaAction = "omit",
 ) -> MetaRegressionResult:
     r"""Fit a (mixed-effects) meta-regression of *yi* on the moderators *mods*, as metafor's ``rma``.
 
@@ -94,6 +96,13 @@ def meta_regression(
     rows : sequence of int, optional
         Each study's 1-based row in the caller's table, as the warnings about vi name them
         (default 1 to k); :func:`meta_from_table` gives the file's rows when some were left out.
+    na_action : {"omit", "fail"}
+        A study whose effect size, variance, user weight or moderator is missing (NaN, ``None``,
+        ``pandas.NA``) is left out with a warning naming its position, as metafor's default
+        ``na.action = "na.omit"`` ("Studies with NAs omitted from model fitting."): ``k`` counts the
+        studies fitted, ``labels`` default to the positions kept, and the result's ``omitted`` holds
+        the 0-based positions left out. ``"fail"`` makes a missing value an :class:`InputError`
+        naming it (metafor's ``"na.fail"``); so is no study left.
 
     Returns
     -------
@@ -168,89 +177,94 @@ def meta_regression(
     >>> res.coef_names
     ('intrcpt', 'year')
     """
-    methods = method_chain(method, "meta_regression", weighted=weights is not None)
-    check_choice("test", test, ("z", "knha"), owner="meta_regression")
-    check_level(level)
-    y, v, vi_notes = model_inputs(yi, vi, rows=rows)
-    k = y.size
-    a = None if weights is None else user_weights(weights, k)
-    x, coef_names = model_matrix(mods, k, names)
-    p = x.shape[1]
-    study_names = study_labels(labels, k)
-    ctl = Control.from_mapping(control)
-    notes: list[str] = []
+    cases = complete_cases(yi, vi, weights=weights, mods=mods, labels=labels, rows=rows, na_action=na_action)
+    with cases.located():
+        methods = method_chain(method, "meta_regression", weighted=weights is not None)
+        check_choice("test", test, ("z", "knha"), owner="meta_regression")
+        check_level(level)
+        y, v, vi_notes = model_inputs(cases.yi, cases.vi, rows=cases.rows)
+        k = y.size
+        a = None if weights is None else user_weights(cases.weights, k)
+        x, coef_names = model_matrix(cases.mods, k, names)
+        p = x.shape[1]
+        study_names = study_labels(cases.labels, k)
+        ctl = Control.from_mapping(control)
+        notes: list[str] = []
 
-    used, fit = fit_chain(methods, y, v, x, ctl, notes, a)
-    for note in vi_notes:
-        warn_note(notes, note)
-    if test == "knha" and used in EQUAL_METHODS:
-        warn_note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
-    tau2 = fit.tau2
+        used, fit = fit_chain(methods, y, v, x, ctl, notes, a)
+        for note in vi_notes:
+            warn_note(notes, note)
+        if test == "knha" and used in EQUAL_METHODS:
+            warn_note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
+        tau2 = fit.tau2
 
-    w = 1 / (v + tau2)
-    # Knapp-Hartung's factor is the inverse-variance fit's RSS, also with user weights (metafor).
-    beta, unscaled, rss = weighted_least_squares(y, w, x)
-    weighted: dict[str, FloatArray] = {}
-    if a is not None:
-        beta, xtax_inv, _ = weighted_least_squares(y, a, x)
-        unscaled = xtax_inv @ (x.T @ ((a * a * (v + tau2))[:, None] * x)) @ xtax_inv
-        weighted = {"weights": a, "xtax_inv": xtax_inv}
-    vb = unscaled
-    df: int | None = None
-    if test == "knha":
-        vb = unscaled * (0.0 if rss <= np.finfo(np.float64).eps else rss / (k - p))
-        df = k - p
-    coefficients, crit = coefficient_tests(beta, vb, df, level)
+        w = 1 / (v + tau2)
+        # Knapp-Hartung's factor is the inverse-variance fit's RSS, also with user weights (metafor).
+        beta, unscaled, rss = weighted_least_squares(y, w, x)
+        weighted: dict[str, FloatArray] = {}
+        if a is not None:
+            beta, xtax_inv, _ = weighted_least_squares(y, a, x)
+            unscaled = xtax_inv @ (x.T @ ((a * a * (v + tau2))[:, None] * x)) @ xtax_inv
+            weighted = {"weights": a, "xtax_inv": xtax_inv}
+        vb = unscaled
+        df: int | None = None
+        if test == "knha":
+            vb = unscaled * (0.0 if rss <= np.finfo(np.float64).eps else rss / (k - p))
+            df = k - p
+        coefficients, crit = coefficient_tests(beta, vb, df, level)
 
-    qe: float | None = None
-    i2: float | None = None
-    h2: float | None = None
-    r2: float | None = None
-    if v.all():
-        proj = Projection(1 / v, x)
-        qe = max(0.0, proj.quad(y))
-        vt = (k - p) / proj.trace()
-        if used in EQUAL_METHODS:
-            # EE and FE have stopped before this when a vi is 0 (a weight 1/0), as metafor.
-            i2, h2 = max(0.0, 100 * (qe - (k - p)) / qe) if qe > 0 else 0.0, qe / (k - p)
-            r2 = _adjusted_r2(y, proj.w, qe, k, p) if a is None else _adjusted_r2(y, a, Projection(a, x).quad(y), k, p)
-        else:
-            i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
-    elif vi_notes:
-        # metafor's rma.uni: QE, I^2 and H^2 need 1/vi. It warns unless every vi was given as 0, which is when
-        # model_inputs has a note too.
-        warn_note(notes, "QE-test, I^2 and H^2 cannot be computed when a sampling variance is 0")
-    if used not in EQUAL_METHODS:
-        r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes, a)
+        qe: float | None = None
+        i2: float | None = None
+        h2: float | None = None
+        r2: float | None = None
+        if v.all():
+            proj = Projection(1 / v, x)
+            qe = max(0.0, proj.quad(y))
+            vt = (k - p) / proj.trace()
+            if used in EQUAL_METHODS:
+                # EE and FE have stopped before this when a vi is 0 (a weight 1/0), as metafor.
+                i2, h2 = max(0.0, 100 * (qe - (k - p)) / qe) if qe > 0 else 0.0, qe / (k - p)
+                rss = qe if a is None else Projection(a, x).quad(y)
+                r2 = _adjusted_r2(y, proj.w if a is None else a, rss, k, p)
+            else:
+                i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
+        elif vi_notes:
+            # metafor's rma.uni: QE, I^2 and H^2 need 1/vi. It warns unless every vi was given as 0, which is when
+            # model_inputs has a note too.
+            warn_note(notes, "QE-test, I^2 and H^2 cannot be computed when a sampling variance is 0")
+        if used not in EQUAL_METHODS:
+            r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes, a)
 
-    return MetaRegressionResult(
-        k=k,
-        p=p,
-        coef_names=coef_names,
-        df=df,
-        tau2=tau2,
-        se_tau2=None if used in EQUAL_METHODS else fit.se,
-        I2=i2,
-        H2=h2,
-        R2=r2,
-        QE=qe,
-        QE_df=k - p,
-        QE_pval=None if qe is None else float(scipy.stats.chi2.sf(qe, k - p)),
-        method=used,
-        test=test,
-        level=level,
-        iterations=fit.iterations,
-        yi=tuple(float(a) for a in y),
-        vi=tuple(float(a) for a in v),
-        weights=tuple(float(c) for c in 100 * (w / w.sum() if a is None else a / a.sum())),
-        labels=study_names,
-        **study_fits(y, x, beta, vb, unscaled, v + tau2, crit, **weighted),
-        **coefficients,
-        # tolist() gives Python floats at C speed: the model matrix has k rows (10 ms of per-cell float() at k = 5000).
-        vcov=tuple(map(tuple, vb.tolist())),
-        design=tuple(map(tuple, x.tolist())),
-        notes=(*notes, *fit.notes),
-    )
+        result = MetaRegressionResult(
+            k=k,
+            p=p,
+            coef_names=coef_names,
+            df=df,
+            tau2=tau2,
+            se_tau2=None if used in EQUAL_METHODS else fit.se,
+            I2=i2,
+            H2=h2,
+            R2=r2,
+            QE=qe,
+            QE_df=k - p,
+            QE_pval=None if qe is None else float(scipy.stats.chi2.sf(qe, k - p)),
+            method=used,
+            test=test,
+            level=level,
+            iterations=fit.iterations,
+            yi=tuple(float(a) for a in y),
+            vi=tuple(float(a) for a in v),
+            weights=tuple(float(c) for c in 100 * (w / w.sum() if a is None else a / a.sum())),
+            labels=study_names,
+            **study_fits(y, x, beta, vb, unscaled, v + tau2, crit, **weighted),
+            **coefficients,
+            # tolist() gives Python floats at C speed: the model matrix has k rows (10 ms of per-cell float() at
+            # k = 5000).
+            vcov=tuple(map(tuple, vb.tolist())),
+            design=tuple(map(tuple, x.tolist())),
+            notes=(*notes, *fit.notes),
+        )
+    return cases.recorded(result)
 
 
 def coefficient_tests(beta: FloatArray, vb: FloatArray, df: int | None, level: float) -> tuple[dict[str, Any], float]:

@@ -22,8 +22,10 @@ from numpy.typing import ArrayLike
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, as_column, check_level, require, study_labels
+from secretome.meta._effect_result import row_list
 from secretome.meta._marginal import MarginalModel, one_blas_thread
 from secretome.meta._meta_regression import coefficient_tests, study_fits
+from secretome.meta._notes import warn_note
 from secretome.meta._p_format import format_p
 from secretome.meta._regression_design import model_matrix
 from secretome.meta._results import model_results_lines, moderator_lines
@@ -51,14 +53,15 @@ class MultilevelResult(Result):
         Pooled estimate, its SE, z (or t) statistic, two-sided p-value and CI at ``level``.
     df : int or None
         ``k - 1`` for ``test="t"``, else ``None``.
-    Q, Q_df, Q_pval : float, int, float
+    Q, Q_df, Q_pval : float or None, int, float or None
         Cochran's Q with weights ``V^-1`` (``1/vi`` without V; metafor's ``QE``).
-    I2 : float
+    I2 : float or None
         Total multilevel I^2 in percent (share of total variance that is not sampling variance).
-    I2_levels : tuple of float
+    I2_levels : tuple of float or None
         I^2 attributed to each factor (they sum to ``I2``).
-    typical_vi : float
-        The "typical" sampling variance ``(k - 1) / tr(P)`` used for I^2.
+    typical_vi : float or None
+        The "typical" sampling variance ``(k - 1) / tr(P)`` used for I^2. Q, its p-value, the I^2 and
+        ``typical_vi`` need ``V^-1``: ``None`` when a sampling variance is 0 (metafor's QE is NA).
     loglik : float
         The maximised (restricted) log-likelihood, as metafor's ``logLik``.
     method, test : str
@@ -90,12 +93,12 @@ class MultilevelResult(Result):
     df: int | None
     ci_lb: float
     ci_ub: float
-    Q: float
+    Q: float | None
     Q_df: int
-    Q_pval: float
-    I2: float
-    I2_levels: tuple[float, ...]
-    typical_vi: float
+    Q_pval: float | None
+    I2: float | None
+    I2_levels: tuple[float, ...] | None
+    typical_vi: float | None
     loglik: float
     method: str
     test: str
@@ -113,11 +116,14 @@ class MultilevelResult(Result):
     def summary(self) -> str:
         """Text laid out like metafor's ``print.rma.mv``."""
         lines = _variance_lines(self)
-        lines += [
-            "",
-            "Test for Heterogeneity:",
-            f"Q(df = {self.Q_df}) = {self.Q:.4f}, p-val {format_p(self.Q_pval, equals=True)}",
-        ]
+        if self.Q is None or self.Q_pval is None:
+            lines += ["", "Test for Heterogeneity: not available (a sampling variance is 0)"]
+        else:
+            lines += [
+                "",
+                "Test for Heterogeneity:",
+                f"Q(df = {self.Q_df}) = {self.Q:.4f}, p-val {format_p(self.Q_pval, equals=True)}",
+            ]
         lines += model_results_lines(self)
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
@@ -139,8 +145,9 @@ class MultilevelRegressionResult(Result):
         Per coefficient: estimate, SE, z (or t) statistic, two-sided p-value and CI at ``level``.
     df : int or None
         ``k - p`` for ``test="t"`` (t tests and the F test), else ``None``.
-    QE, QE_df, QE_pval : float, int, float
-        Test for residual heterogeneity (weights ``1/vi``, ``k - p`` df).
+    QE, QE_df, QE_pval : float or None, int, float or None
+        Test for residual heterogeneity (weights ``1/vi``, ``k - p`` df); ``None`` when a sampling
+        variance is 0.
     QM, QM_df, QM_pval : float, tuple of int, float
         Omnibus Wald test of the moderators: chi-square with ``QM_df = (m,)``, or F with
         ``(m, k - p)`` for ``test="t"``.
@@ -169,15 +176,15 @@ class MultilevelRegressionResult(Result):
     ci_lb: tuple[float, ...]
     ci_ub: tuple[float, ...]
     df: int | None
-    QE: float
+    QE: float | None
     QE_df: int
-    QE_pval: float
+    QE_pval: float | None
     QM: float
     QM_df: tuple[int, ...]
     QM_pval: float
-    I2: float
-    I2_levels: tuple[float, ...]
-    typical_vi: float
+    I2: float | None
+    I2_levels: tuple[float, ...] | None
+    typical_vi: float | None
     loglik: float
     method: str
     test: str
@@ -201,11 +208,14 @@ class MultilevelRegressionResult(Result):
     def summary(self) -> str:
         """Text laid out like metafor's ``print.rma.mv`` for a model with moderators."""
         lines = _variance_lines(self)
-        lines += [
-            "",
-            "Test for Residual Heterogeneity:",
-            f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {format_p(self.QE_pval, equals=True)}",
-        ]
+        if self.QE is None or self.QE_pval is None:
+            lines += ["", "Test for Residual Heterogeneity: not available (a sampling variance is 0)"]
+        else:
+            lines += [
+                "",
+                "Test for Residual Heterogeneity:",
+                f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {format_p(self.QE_pval, equals=True)}",
+            ]
         lines += moderator_lines(self)
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
@@ -221,6 +231,8 @@ def _variance_lines(fit: MultilevelResult | MultilevelRegressionResult) -> list[
     ]
     for j, (name, s2) in enumerate(zip(fit.factors, fit.sigma2, strict=True)):
         lines.append(f"sigma^2.{j + 1}  {s2:.4f}  {math.sqrt(s2):.4f}  {fit.n_levels[j]:5d}  {name}")
+    if fit.I2 is None or fit.I2_levels is None:
+        return [*lines, "", "I^2: not available (a sampling variance is 0)"]
     shares = " / ".join(f"{share:.2f}%" for share in fit.I2_levels)
     return [
         *lines,
@@ -285,8 +297,12 @@ def multilevel(
     yi : array_like
         Effect sizes.
     vi : array_like
-        Their sampling variances (> 0), or the k x k sampling covariance matrix V (symmetric,
-        positive definite; metafor's ``V``, e.g. from :func:`vcalc`).
+        Their sampling variances (>= 0), or the k x k sampling covariance matrix V (symmetric,
+        positive definite; metafor's ``V``, e.g. from :func:`vcalc`). A variance of 0 is fitted as
+        metafor's ``rma.mv`` fits it (the marginal variance holds the variance components), with a
+        warning; Q and the I^2 need ``V^-1`` and are then ``None`` (metafor's QE is NA). Checked
+        against metafor 3.8-1 on dat.konstantopoulos2011 with row 5's variance at 0, REML and ML
+        (tools/metafor_reference_vi_zero_diagnostics.R).
     study : sequence or mapping
         The study (cluster) of each effect size: any labels. Or a mapping of nested factors,
         outermost first, such as ``{"study": s, "outcome": o, "es": e}`` for metafor's
@@ -440,9 +456,14 @@ def multilevel(
         fit = model.fit(start=settings["sigma2_init"], maxiter=settings["maxiter"], threshold=settings["threshold"])
         beta, vb, marginal = model.gls(fit.theta)
         weights = np.diag(scipy.linalg.cho_solve(scipy.linalg.cho_factor(marginal), np.eye(k)))
-        q, typical = _fixed_effects_q(y, sampling, x, given_v)
+        # Q and the typical sampling variance of I^2 weigh by V^-1: with a variance of 0, metafor's QE is NA too.
+        q, typical = _fixed_effects_q(y, sampling, x, given_v) if v.all() else (None, None)
     sigma2 = fit.theta
     notes: list[str] = []
+    if q is None:
+        zero = np.flatnonzero(v == 0)
+        warn_note(notes, f"{zero.size} of {k} sampling variances are 0 ({row_list(zero)}): Q and I^2 cannot be "
+                  "computed (metafor: 'V' appears to be not positive definite)")  # fmt: skip
     for name, s2 in zip(factors, sigma2, strict=True):
         if s2 <= 0:
             notes.append(f"the variance of {name!r} is estimated at 0 (the boundary)")
@@ -450,14 +471,14 @@ def multilevel(
     df = k - p if test == "t" else None
     coefficients, crit = coefficient_tests(beta, vb, df, level)
 
-    total = float(sigma2.sum()) + typical
+    total = None if typical is None else float(sigma2.sum()) + typical
     common: dict[str, Any] = {
         "k": k,
         "n_levels": n_levels,
         "sigma2": tuple(float(s2) for s2 in sigma2),
         "df": df,
-        "I2": 100 * float(sigma2.sum()) / total,
-        "I2_levels": tuple(100 * float(s2) / total for s2 in sigma2),
+        "I2": None if total is None else 100 * float(sigma2.sum()) / total,
+        "I2_levels": None if total is None else tuple(100 * float(s2) / total for s2 in sigma2),
         "typical_vi": typical,
         "loglik": fit.loglik,
         "method": method,
@@ -479,7 +500,7 @@ def multilevel(
             **{field: coefficients[field][0] for field in ("se", "zval", "pval", "ci_lb", "ci_ub")},
             Q=q,
             Q_df=k - 1,
-            Q_pval=float(scipy.stats.chi2.sf(q, k - 1)),
+            Q_pval=None if q is None else float(scipy.stats.chi2.sf(q, k - 1)),
             **common,
         )
     return MultilevelRegressionResult(
@@ -487,7 +508,7 @@ def multilevel(
         coef_names=coef_names,
         QE=q,
         QE_df=k - p,
-        QE_pval=float(scipy.stats.chi2.sf(q, k - p)),
+        QE_pval=None if q is None else float(scipy.stats.chi2.sf(q, k - p)),
         **coefficients,
         **study_fits(y, x, beta, vb, vb, np.diag(marginal), crit),
         design=tuple(tuple(float(c) for c in row) for row in x),
@@ -508,7 +529,7 @@ def _sampling(vi: ArrayLike, k: int) -> tuple[FloatArray, bool]:
     raw = np.asarray(vi, dtype=object)
     if raw.ndim < 2:
         v = as_column(vi, "vi", length=k)
-        require(v, "vi", lambda a: a > 0, "sampling variance must be > 0")
+        require(v, "vi", lambda a: a >= 0, "sampling variance must be >= 0")
         return np.diag(v), False
     if raw.shape != (k, k):
         raise InputError(f"V must be {k} x {k} (one row and column per effect size); got {raw.shape}", field="V")

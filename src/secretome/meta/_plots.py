@@ -359,9 +359,13 @@ def _multilevel_text(fit: MultilevelResult | MultilevelRegressionResult) -> str:
         parts = f"{between:.2f} (between studies), {within:.2f} (within studies)"
     else:
         parts = ", ".join(f"{s2:.2f} ({name})" for s2, name in zip(fit.sigma2, fit.factors, strict=True))
-    sigma2 = f"σ² = {parts}; I² = {fit.I2:.1f}%"
+    sigma2 = f"σ² = {parts}" + ("" if fit.I2 is None else f"; I² = {fit.I2:.1f}%")
+    if isinstance(fit, MultilevelResult) and (fit.Q is None or fit.Q_pval is None):
+        return f"Heterogeneity: {sigma2}; Q not available (a sampling variance is 0)"
     if isinstance(fit, MultilevelResult):
         return f"Heterogeneity: {sigma2}; Q = {fit.Q:.2f}, df = {fit.Q_df}, {_p_short(fit.Q_pval)}"
+    if fit.QE is None or fit.QE_pval is None:
+        return f"Residual heterogeneity: {sigma2}; QE not available (a sampling variance is 0)"
     return f"Residual heterogeneity: {sigma2}; QE = {fit.QE:.2f}, df = {fit.QE_df}, {_p_short(fit.QE_pval)}"
 
 

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, check_level, study_labels
 from secretome.meta._distributions import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
+from secretome.meta._missing import NaAction, complete_cases
 from secretome.meta._notes import warn_note
 from secretome.meta._q_profile import q_profile
 from secretome.meta._results import RandomEffectsResult
@@ -48,6 +49,7 @@ def random_effects(
     control: Mapping[str, object] | None = None,
     labels: Sequence[str] | None = None,
     rows: Sequence[int] | None = None,
+    na_action: NaAction = "omit",
 ) -> RandomEffectsResult:
     r"""Pool effect sizes with a random-effects (or equal/fixed-effects) model, as metafor's ``rma``.
 
@@ -91,6 +93,13 @@ def random_effects(
     rows : sequence of int, optional
         Each study's 1-based row in the caller's table, as the warnings about vi name them
         (default 1 to k); :func:`meta_from_table` gives the file's rows when some were left out.
+    na_action : {"omit", "fail"}
+        A study whose effect size, variance or user weight is missing (NaN, ``None``,
+        ``pandas.NA``) is left out with a warning naming its position, as metafor's default
+        ``na.action = "na.omit"`` ("Studies with NAs omitted from model fitting."): ``k`` counts the
+        studies fitted, ``labels`` default to the positions kept, and the result's ``omitted`` holds
+        the 0-based positions left out. ``"fail"`` makes a missing value an :class:`InputError`
+        naming it (metafor's ``"na.fail"``); so is no study left.
 
     Returns
     -------
@@ -99,7 +108,7 @@ def random_effects(
         ``se_tau2``, ``I2`` (percent), ``H2``, ``Q``, ``Q_df``, ``Q_pval``, ``pi_lb``, ``pi_ub``,
         the Q-profile bounds ``tau2_lb``, ``tau2_ub``, ``I2_lb``, ``I2_ub``, ``H2_lb``, ``H2_ub``,
         ``method``, ``test``, ``level``, ``iterations``, ``yi``, ``vi``, ``weights`` (percent),
-        ``labels`` and ``notes``.
+        ``labels``, ``notes`` and ``omitted``.
 
     Raises
     ------
@@ -162,98 +171,102 @@ def random_effects(
     >>> round(knha.ci_lb, 4), round(knha.ci_ub, 4)  # R: rma(..., test="knha"): -0.4936551, 1.4936551
     (-0.4937, 1.4937)
     """
-    methods = method_chain(method, "random_effects", weighted=weights is not None)
-    check_choice("test", test, ("z", "knha"), owner="random_effects")
-    check_level(level)
-    y, v, vi_notes = model_inputs(yi, vi, rows=rows)
-    a = None if weights is None else user_weights(weights, y.size)
-    k = y.size
-    if k < 1:
-        raise InputError("needs at least 1 study", field="yi", value=k)
-    names = study_labels(labels, k)
-    ctl = Control.from_mapping(control)
-    notes: list[str] = []
+    cases = complete_cases(yi, vi, weights=weights, labels=labels, rows=rows, na_action=na_action)
+    with cases.located():
+        methods = method_chain(method, "random_effects", weighted=weights is not None)
+        check_choice("test", test, ("z", "knha"), owner="random_effects")
+        check_level(level)
+        y, v, vi_notes = model_inputs(cases.yi, cases.vi, rows=cases.rows)
+        a = None if weights is None else user_weights(cases.weights, y.size)
+        k = y.size
+        if k < 1:
+            raise InputError("needs at least 1 study", field="yi", value=k)
+        names = study_labels(cases.labels, k)
+        ctl = Control.from_mapping(control)
+        notes: list[str] = []
 
-    used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes, a)
-    for note in vi_notes:
-        warn_note(notes, note)
-    if test == "knha" and used in EQUAL_METHODS:
-        warn_note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
-    if test == "knha" and k < 2:
-        warn_note(notes, "test='knha' needs k >= 2; used test='z' (as metafor)")
-        test = "z"
+        used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes, a)
+        for note in vi_notes:
+            warn_note(notes, note)
+        if test == "knha" and used in EQUAL_METHODS:
+            warn_note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
+        if test == "knha" and k < 2:
+            warn_note(notes, "test='knha' needs k >= 2; used test='z' (as metafor)")
+            test = "z"
 
-    w = 1 / (v + fit.tau2)
-    sw = float(w.sum())
-    estimate = float(w @ y) / sw
-    var = 1 / sw
-    # Knapp-Hartung's factor comes from the inverse-variance fit, also with user weights (metafor).
-    rss = float(w @ (y - estimate) ** 2)
-    if a is not None:
-        sa = float(a.sum())
-        estimate = float(a @ y) / sa
-        var = float((a * a) @ (v + fit.tau2)) / sa**2
-    df: int | None = None
-    if test == "knha":
-        # metafor sets the factor to 0 when the weighted RSS is at rounding level (identical
-        # effects); the SE is then 0, which we report loudly rather than as a silent artefact.
-        if rss <= np.finfo(np.float64).eps:
-            warn_note(notes, "Knapp-Hartung factor is 0 (the weighted residuals are all 0), so SE = 0 as metafor")
-            rss = 0.0
-        var *= rss / (k - 1)
-        df = k - 1
-    se = math.sqrt(var)
-    zval = estimate / se if se > 0 else math.copysign(math.inf, estimate)
-    if df is None:
-        crit, pval = float(norm_isf((1 - level) / 2)), float(2 * norm_sf(abs(zval)))
-    else:
-        crit, pval = float(t_isf((1 - level) / 2, df)), float(2 * t_sf(abs(zval), df))
+        w = 1 / (v + fit.tau2)
+        sw = float(w.sum())
+        estimate = float(w @ y) / sw
+        var = 1 / sw
+        # Knapp-Hartung's factor comes from the inverse-variance fit, also with user weights (metafor).
+        rss = float(w @ (y - estimate) ** 2)
+        if a is not None:
+            sa = float(a.sum())
+            estimate = float(a @ y) / sa
+            var = float((a * a) @ (v + fit.tau2)) / sa**2
+        df: int | None = None
+        if test == "knha":
+            # metafor sets the factor to 0 when the weighted RSS is at rounding level (identical
+            # effects); the SE is then 0, which we report loudly rather than as a silent artefact.
+            if rss <= np.finfo(np.float64).eps:
+                warn_note(notes, "Knapp-Hartung factor is 0 (the weighted residuals are all 0), so SE = 0 as metafor")
+                rss = 0.0
+            var *= rss / (k - 1)
+            df = k - 1
+        se = math.sqrt(var)
+        zval = estimate / se if se > 0 else math.copysign(math.inf, estimate)
+        if df is None:
+            crit, pval = float(norm_isf((1 - level) / 2)), float(2 * norm_sf(abs(zval)))
+        else:
+            crit, pval = float(t_isf((1 - level) / 2, df)), float(2 * t_sf(abs(zval), df))
 
-    bounds: dict[str, float | None] = dict.fromkeys(("tau2_lb", "tau2_ub", "I2_lb", "I2_ub", "H2_lb", "H2_ub"))
-    if v.all():
-        q, q_pval, i2, h2, vt = _heterogeneity(y, v, fit.tau2, random=used not in EQUAL_METHODS)
-    else:
-        # metafor's rma.uni: Q, I^2 and H^2 (and so the Q-profile CI) need 1/vi. It warns unless every vi was
-        # given as 0, which is when model_inputs has a note too.
-        q = q_pval = i2 = h2 = None
-        if vi_notes:
-            warn_note(notes, "Q-test, I^2, H^2 and the Q-profile CI cannot be computed when a sampling variance is 0")
-    pi_lb = pi_ub = None
-    if used not in EQUAL_METHODS:
-        half = crit * math.sqrt(var + fit.tau2)
-        pi_lb, pi_ub = estimate - half, estimate + half
-        if k > 1 and q is not None:  # metafor's confint stops at k = 1: there is no Q-profile to invert
-            bounds = _q_profile(y, v, fit.tau2, vt, level, ctl, notes)
+        bounds: dict[str, float | None] = dict.fromkeys(("tau2_lb", "tau2_ub", "I2_lb", "I2_ub", "H2_lb", "H2_ub"))
+        if v.all():
+            q, q_pval, i2, h2, vt = _heterogeneity(y, v, fit.tau2, random=used not in EQUAL_METHODS)
+        else:
+            # metafor's rma.uni: Q, I^2 and H^2 (and so the Q-profile CI) need 1/vi. It warns unless every vi was
+            # given as 0, which is when model_inputs has a note too.
+            q = q_pval = i2 = h2 = None
+            if vi_notes:
+                reason = "Q-test, I^2, H^2 and the Q-profile CI cannot be computed when a sampling variance is 0"
+                warn_note(notes, reason)
+        pi_lb = pi_ub = None
+        if used not in EQUAL_METHODS:
+            half = crit * math.sqrt(var + fit.tau2)
+            pi_lb, pi_ub = estimate - half, estimate + half
+            if k > 1 and q is not None:  # metafor's confint stops at k = 1: there is no Q-profile to invert
+                bounds = _q_profile(y, v, fit.tau2, vt, level, ctl, notes)
 
-    return RandomEffectsResult(
-        k=k,
-        estimate=estimate,
-        se=se,
-        zval=zval,
-        pval=pval,
-        df=df,
-        ci_lb=estimate - crit * se,
-        ci_ub=estimate + crit * se,
-        tau2=fit.tau2,
-        se_tau2=None if used in EQUAL_METHODS else fit.se,
-        I2=i2,
-        H2=h2,
-        Q=q,
-        Q_df=k - 1,
-        Q_pval=q_pval,
-        pi_lb=pi_lb,
-        pi_ub=pi_ub,
-        **bounds,  # type: ignore[arg-type]
-        method=used,
-        test=test,
-        level=level,
-        iterations=fit.iterations,
-        yi=tuple(float(x) for x in y),
-        vi=tuple(float(x) for x in v),
-        weights=tuple(float(x) for x in 100 * (w / sw if a is None else a / a.sum())),
-        labels=names,
-        notes=(*notes, *fit.notes),
-    )
+        result = RandomEffectsResult(
+            k=k,
+            estimate=estimate,
+            se=se,
+            zval=zval,
+            pval=pval,
+            df=df,
+            ci_lb=estimate - crit * se,
+            ci_ub=estimate + crit * se,
+            tau2=fit.tau2,
+            se_tau2=None if used in EQUAL_METHODS else fit.se,
+            I2=i2,
+            H2=h2,
+            Q=q,
+            Q_df=k - 1,
+            Q_pval=q_pval,
+            pi_lb=pi_lb,
+            pi_ub=pi_ub,
+            **bounds,  # type: ignore[arg-type]
+            method=used,
+            test=test,
+            level=level,
+            iterations=fit.iterations,
+            yi=tuple(float(x) for x in y),
+            vi=tuple(float(x) for x in v),
+            weights=tuple(float(x) for x in 100 * (w / sw if a is None else a / a.sum())),
+            labels=names,
+            notes=(*notes, *fit.notes),
+        )
+    return cases.recorded(result)
 
 
 def _heterogeneity(

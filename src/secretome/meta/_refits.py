@@ -23,12 +23,19 @@ FIT_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval",
 
 
 def refits(fits: Sequence[Callable[[], T]], labels: Sequence[str], *, what: str) -> list[T | None]:
-    """Run each of *fits*; one that raises :class:`ConvergenceError` gives ``None`` and is named in one warning."""
+    """Run each of *fits*; one that raises :class:`ConvergenceError` gives ``None`` and is named in one warning.
+
+    The refits' own warnings are not passed on, as metafor's ``leave1out``, ``influence`` and ``cumul`` refit under
+    ``suppressWarnings``: what they would say (a sampling variance of 0, Q not computable) the model on all studies
+    says once.
+    """
     done: list[T | None] = []
     failed = []
     for fit, label in zip(fits, labels, strict=True):
         try:
-            done.append(fit())
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SecretomeWarning)
+                done.append(fit())
         except ConvergenceError:
             done.append(None)
             failed.append(label)
@@ -42,5 +49,10 @@ def refits(fits: Sequence[Callable[[], T]], labels: Sequence[str], *, what: str)
 
 
 def fit_columns(fits: Sequence[object | None]) -> dict[str, tuple[float, ...]]:
-    """The :data:`FIT_FIELDS` of each fit, NaN for a refit that failed (``None``)."""
-    return {f: tuple(math.nan if fit is None else float(getattr(fit, f)) for fit in fits) for f in FIT_FIELDS}
+    """The :data:`FIT_FIELDS` of each fit, NaN for a refit that failed (``None``) and for a statistic it could not
+    compute (``None``: Q, I^2 and H^2 with a sampling variance of 0, metafor's NA)."""
+    return {f: tuple(_number(None if fit is None else getattr(fit, f)) for fit in fits) for f in FIT_FIELDS}
+
+
+def _number(value: float | None) -> float:
+    return math.nan if value is None else float(value)

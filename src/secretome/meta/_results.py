@@ -54,6 +54,9 @@ class RandomEffectsResult(Result):
         Study labels (``"1"``, ``"2"``, ... when none were given).
     notes : tuple of str
         What was changed or noticed on the way (fallback estimator, degenerate Knapp-Hartung).
+    omitted : tuple of int
+        0-based positions, in the columns given, of the studies left out for a missing value
+        (metafor's ``not.na`` is false there); ``k`` counts the studies fitted.
     """
 
     k: int
@@ -88,6 +91,7 @@ class RandomEffectsResult(Result):
     weights: tuple[float, ...]
     labels: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    omitted: tuple[int, ...] = ()
 
     @property
     def is_random(self) -> bool:
@@ -159,7 +163,7 @@ class MetaRegressionResult(Result):
         variance is 0 (metafor's NA).
     QM, QM_df, QM_pval : float, tuple of int, float
         Omnibus test of the moderators (chi-square with ``QM_df = (m,)``; F with ``(m, k - p)``).
-    method, test, level, iterations, notes
+    method, test, level, iterations, notes, omitted
         As in :class:`RandomEffectsResult` (``method`` is the estimator used, after any fallback).
     yi, vi, weights, labels : tuple
         The effect sizes, their sampling variances, the model weights in percent (metafor's
@@ -215,6 +219,7 @@ class MetaRegressionResult(Result):
     vcov: tuple[tuple[float, ...], ...]
     design: tuple[tuple[float, ...], ...]
     notes: tuple[str, ...] = ()
+    omitted: tuple[int, ...] = ()
 
     def summary(self) -> str:
         """Text laid out like metafor's ``print.rma.uni`` for a model with moderators."""

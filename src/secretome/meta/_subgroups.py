@@ -13,11 +13,10 @@ from numpy.typing import ArrayLike
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
-from secretome.meta._columns import study_labels
+from secretome.meta._columns import as_column, study_labels
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
-from secretome.meta._tau2 import validated
 
 __all__ = ["SubgroupResult", "subgroups"]
 
@@ -76,7 +75,8 @@ class SubgroupResult(Result):
 
     def summary(self) -> str:
         """The per-subgroup table, then the test for subgroup differences."""
-        table = self.to_frame().to_string(index=False, float_format=lambda x: f"{x:.4f}")
+        # NA as metafor prints it: Q and I^2 of a subgroup with a sampling variance of 0.
+        table = self.to_frame().to_string(index=False, float_format=lambda x: f"{x:.4f}", na_rep="NA")
         p = "< .0001" if self.QM_pval < 1e-4 else f"= {self.QM_pval:.4f}"
         test = (
             f"QM(df = {self.QM_df[0]}) = {self.QM:.4f}, p-val {p}"
@@ -118,7 +118,11 @@ def subgroups(
 
     Checked against metafor 3.8-1 on dat.bcg by ``alloc`` for FE, DL, REML and both tests
     (tests/meta/test_subgroups.py); ``between="separate"`` also on dat.hackshaw1998 by design
-    (tests/meta/test_subgroups.py, fixtures by tools/metafor_reference_bias.R).
+    (tests/meta/test_subgroups.py, fixtures by tools/metafor_reference_bias.R). A sampling variance of
+    0 is fitted or refused by each model as :func:`random_effects` does (REML fits it; DL stops at the
+    first model that meets it, naming its row among all studies), as metafor's ``rma`` per subgroup and
+    with ``mods = ~ factor(group)`` (dat.bcg with trial 3's variance at 0, REML and DL, both tests;
+    tools/metafor_reference_vi_zero_diagnostics.R).
 
     Raises
     ------
@@ -143,7 +147,9 @@ def subgroups(
     """
     check_choice("method", method, REGRESSION_METHODS, owner="subgroups")
     check_choice("between", between, ("moderator", "separate"), owner="subgroups")
-    y, v = validated(yi, vi)
+    # Each model reads yi and vi itself, as metafor's rma: a sampling variance of 0 is fitted or refused per model.
+    y = as_column(yi, "yi")
+    v = as_column(vi, "vi", length=y.size)
     # Row numbers over all studies, not per subgroup, so that a study keeps its name in every fit.
     names = np.array(study_labels(labels, y.size), dtype=object)
     group_of = pd.Series(np.asarray(groups, dtype=object).reshape(-1))
@@ -164,11 +170,18 @@ def subgroups(
                 f"subgroup {lv!r} has 1 study; a random-effects model needs 2 (use method FE, or merge it)",
                 field="groups",
             )
-        fits.append(
-            random_effects(
-                y[mask], v[mask], method=method, test=test, level=level, control=control, labels=list(names[mask])
-            )
-        )
+        rows = np.flatnonzero(mask) + 1
+        try:
+            fit = random_effects(y[mask], v[mask], method=method, test=test, level=level, control=control,
+                                 labels=list(names[mask]), rows=rows)  # fmt: skip
+        except InputError as err:
+            if err.row is None:
+                raise
+            # Named by its row among all studies, as the user gave them, not its place in the subgroup.
+            where = {"value": err.value} if err.value is not None else {}
+            raise InputError(f"subgroup {lv!r}: {err.reason}", row=int(rows[err.row - 1]), field=err.field,
+                             **where) from err  # fmt: skip
+        fits.append(fit)
     overall = random_effects(y, v, method=method, test=test, level=level, control=control, labels=list(names))
     if between == "separate":
         est = np.array([f.estimate for f in fits])

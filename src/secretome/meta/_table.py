@@ -172,6 +172,7 @@ def meta_from_table(
     check_choice("na_action", na_action, ("omit", "fail"))
     kept = np.arange(len(frame))
     omitted = None
+    left_out: tuple[int, ...] = ()
     try:
         y, v, notes = _effect_sizes(
             frame, yi=yi, vi=vi, measure=measure, columns=columns, shared_control=shared_control, options=escalc_options
@@ -189,6 +190,7 @@ def meta_from_table(
             # Warned once the model is fitted: a bad cell elsewhere is the one line the user sees.
             omitted = f"{which} left out: a missing value (metafor's na.action = 'na.omit'); k = {int(keep.sum())}"
             notes = (*notes, omitted)
+            left_out = tuple(int(i) for i in np.flatnonzero(~keep))
             kept = kept[keep]
             frame, y, v = frame[keep].reset_index(drop=True), y[keep], v[keep]
             # Without a slab, metafor names each study by its position in the data, also after na.omit.
@@ -203,7 +205,7 @@ def meta_from_table(
         if cluster is not None:
             check_limits(y, v)  # multilevel reads yi and vi itself; the other models check them as they start
             study = frame[cluster].to_numpy(dtype=object)
-            sampling = v if rho is None else vcalc(v, study, obs=np.arange(v.size), rho=rho)
+            sampling = v if rho is None else _assumed_covariance(v, study, rho)
             result = multilevel(  # type: ignore[call-overload]
                 y, sampling, study, mods=design, method=chain[0], test=test, level=level, labels=labels
             )
@@ -232,7 +234,28 @@ def meta_from_table(
         warnings.warn(omitted, SecretomeWarning, stacklevel=2)
     if notes and not isinstance(result, SubgroupResult):
         result = dataclasses.replace(result, notes=(*notes, *result.notes))
+    if left_out and isinstance(result, RandomEffectsResult | MetaRegressionResult):
+        result = dataclasses.replace(result, omitted=left_out)
     return result
+
+
+def _assumed_covariance(v: FloatArray, study: NDArray[np.object_], rho: float) -> FloatArray:
+    """vcalc's V with every row its own observation; a *rho* that leaves V not positive definite is refused by name.
+
+    :func:`multilevel` needs V positive definite, and it is the assumed correlation, not the user's V, that made it
+    otherwise (e.g. rho = -1 or 1, or below -1/(m - 1) in a cluster of m effect sizes).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sampling = vcalc(v, study, obs=np.arange(v.size), rho=rho)
+    for warning in caught:
+        text = str(warning.message)
+        if issubclass(warning.category, SecretomeWarning) and text.startswith("V is not positive definite"):
+            where = text.removeprefix("V is not positive definite")
+            raise InputError(f"makes the sampling covariance matrix V not positive definite{where}, which the "
+                             "three-level model needs", field="rho", value=rho)  # fmt: skip
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return sampling
 
 
 def _effect_sizes(

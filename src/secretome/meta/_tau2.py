@@ -899,7 +899,9 @@ def _fit_one(
         _check_weights(method, v, 0.0)
         return Tau2Fit(0.0, math.nan, 0)
     if y.size == 1 and x.shape[1] == 1:
-        # metafor's rma() with k = 1 reports the study itself: tau^2 = 0 (there is nothing to estimate it from).
+        # metafor's rma() with k = 1 reports the study itself: tau^2 = 0 (there is nothing to estimate it from),
+        # and stops when that study's variance is 0 (the weight 1/0).
+        _check_weights(method, v, 0.0)
         return Tau2Fit(0.0, math.nan, 0, (f"k = 1: tau^2 set to 0, not estimated ({method}), as metafor",))
     if y.size < 2:
         raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
