@@ -35,7 +35,9 @@ def test_an_uninduced_joint_stays_at_its_rest_state():
     for j, name in enumerate(res.species):
         assert res.values[0, -1, j] == pytest.approx(res.values[0, 0, j], rel=1e-4, abs=1e-9), name
     rest = rest_state("rat")
-    assert rest["N"] > 0.85
+    # Not collapsed: slow division (r_N = 0.002 per day) balances basal, cytokine and excess-overload apoptosis
+    # (about 4e-4 per day at rest), so about a fifth of the sites stay empty, not most of them.
+    assert 0.75 < rest["N"] < 0.9
     # Healthy: the matrix sits where synthesis meets constitutive turnover, N S (1 - G) = d_G G, less a little
     # for the basal catabolism and wear of a resting joint (not a degenerate state far below it).
     d_g = model.parameter("d_G").value

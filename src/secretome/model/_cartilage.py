@@ -32,7 +32,8 @@ Processes, each with the reason it is there:
   strain. Fragments ``F`` are made by every protease- or wear-driven matrix loss and by dying cells and drive
   inflammation (the tissue feeds back); constitutive turnover is cleared by the cells.
 - **Cells**: viable chondrocytes ``N`` die by apoptosis (into ``Na``, apoptotic cells, TUNEL-positive until
-  cleared) driven by cytokines and overload, and by necrosis from monoiodoacetate; they proliferate slowly.
+  cleared) driven by cytokines and by overload above that of a healthy joint, and by necrosis from
+  monoiodoacetate; they hardly divide (Mankin 1962), so a joint does not regain lost cells.
 - **Inductions act through their mechanism** (:data:`INDUCTIONS`): MIA is a bolus in the joint that kills
   chondrocytes (a glycolysis inhibitor), DMM and ACLT raise joint load (instability) after a surgical
   injury, collagenase digests collagen and loosens the joint, a focal defect removes tissue.
@@ -53,6 +54,8 @@ References
 .. [5] Naveen et al. (2014). Int J Med Sci 11:97. https://doi.org/10.7150/ijms.6964
 .. [6] Westacott et al. (1990). Ann Rheum Dis 49:676. https://ard.bmj.com/content/49/9/676
 .. [7] Alippe & Mbalaviele (2019). Semin Immunopathol 41:607. https://doi.org/10.1007/s00281-019-00753-4
+.. [8] Mankin (1962), tritiated thymidine autoradiography of immature and adult rabbit knee cartilage (no labelling
+   in adult articular cartilage), abstract: https://scilit.net/publications/3e8647bc1c11631a1526e12dedf10e60
 """
 
 from __future__ import annotations
@@ -133,6 +136,18 @@ _M1_OUTPUT = 4.0
 Westacott 1990 examined only two non-arthritic fluids ('interleukin-1 beta concentrations were low, but
 concentrations of the other cytokines were higher than those seen in most arthritic fluids'), too few for a value,
 and the OA ratio is applied to the resting output as an assumption."""
+_MANKIN_1962 = (
+    "Mankin 1962, tritiated thymidine in rabbit knee cartilage, abstract "
+    "(https://scilit.net/publications/3e8647bc1c11631a1526e12dedf10e60): 'In the older but still immature animals, "
+    "evidence of growth was confined to the basal layers of the cartilage adjacent to the layer of calcified "
+    "cartilage. No exposures were noted in the articular cartilage of the adult animal.'"
+)
+_TONNA_1961 = (
+    "Tonna 1961, J Biophys Biochem Cytol 9(4):813-824, doi:10.1083/jcb.9.4.813, abstract (as shown on a PubMed "
+    "mirror, http://47.251.13.51:8081/13777409): mouse femora, 'The labeling index of the epiphyseal disk remained "
+    "high (0.054 to 0.048) until about the 6th week of age. Following this age the index fell sharply to 0.018 at "
+    "8 weeks and 0.002 at 26 weeks of age.'"
+)
 _ALIPPE = (
     "Alippe & Mbalaviele 2019, Semin Immunopathol 41:607, doi:10.1007/s00281-019-00753-4, abstract: 'The "
     "inflammasomes are intracellular protein complexes that are assembled in response to a variety of "
@@ -211,7 +226,11 @@ def _mechanism_parameters() -> tuple[Parameter, ...]:
         assumed("k_wear", 0.01, "1/day", "maximal wear of aggrecan under overload", 0.001, 0.1),
         assumed("w_C", 0.3, "dimensionless", "wear of collagen II relative to aggrecan", 0.05, 1.0),
         # Chondrocytes.
-        assumed("r_N", 0.02, "1/day", "chondrocyte proliferation (repair) rate", 0.002, 0.2),
+        assumed("r_N", 0.002, "1/day", "chondrocyte proliferation in young-adult rodent articular cartilage: "
+                f"{_MANKIN_1962}; {_TONNA_1961}. The nominal value sits where the growing animals of OA "
+                "experiments are, between no division (adult) and the labelling of the growing epiphysis; at the "
+                "earlier 0.02 per day an untreated MIA joint and a focal defect healed within a year, which adult "
+                "cartilage does not do", 0.0002, 0.02),
         assumed("k_ap0", 0.0001, "1/day", "basal chondrocyte apoptosis", 0.00001, 0.001),
         assumed("k_ap", 0.05, "1/day", "maximal cytokine-driven chondrocyte apoptosis", 0.005, 0.5),
         assumed("K_ap", 0.5, "dimensionless", "catabolic drive at half-maximal apoptosis", 0.1, 1.0),
@@ -241,6 +260,12 @@ _DRIVE = f"(({_IL1} + {_TNF})/2)"
 _DAMP = f"({_pow('F', 'n_H')}/(pow(K_F, n_H) + {_pow('F', 'n_H')}))"
 _STRAIN = "(L/(g0 + (1 - g0)*G))"
 _OVERLOAD = f"({_pow(_STRAIN, 'n_w')}/(pow(eps_c, n_w) + {_pow(_STRAIN, 'n_w')}))"
+_STRAIN_REST = "(1/(g0 + (1 - g0)/(1 + d_G)))"
+_OVERLOAD_REST = f"(pow({_STRAIN_REST}, n_w)/(pow(eps_c, n_w) + pow({_STRAIN_REST}, n_w)))"
+# Apoptosis answers to overload above that of a healthy joint under normal load (L = 1, every cell viable, aggrecan
+# where synthesis balances turnover, 1/(1 + d_G)): a healthy joint keeps its cells although adult chondrocytes
+# hardly divide (r_N). Wear keeps the whole overload (healthy matrix turns over). max(x, 0) is (x + |x|)/2.
+_EXCESS_OVERLOAD = f"(({_OVERLOAD} - {_OVERLOAD_REST} + {_pow(_OVERLOAD + ' - ' + _OVERLOAD_REST, '1')})/2)"
 _MIA = f"({_pow('mia/V_sf', 'n_H')}/(pow(K_mia, n_H) + {_pow('mia/V_sf', 'n_H')}))"
 _IL10 = f"({_C10}/(K_10 + {_C10}))"
 
@@ -258,7 +283,7 @@ def _mechanism_processes(effects: dict[str, str]) -> tuple[Process, ...]:
     """Processes of the joint; *effects* are the products' effect expressions (0 without products)."""
     catabolic_drive = f"{_hill(_DRIVE, 'K_cat')}"
     il10_brake = f"(1 + {_C10}/K_10i)"
-    apoptosis = f"(k_ap0 + k_ap*{_hill(_DRIVE, 'K_ap')} + k_ap_w*{_OVERLOAD})*(1 - {effects['anti_apoptotic']})"
+    apoptosis = f"(k_ap0 + k_ap*{_hill(_DRIVE, 'K_ap')} + k_ap_w*{_EXCESS_OVERLOAD})*(1 - {effects['anti_apoptotic']})"
     # Matrix losses (fraction of healthy per day); each also makes fragments.
     g_loss = f"(k_G*kappa_Z*(Z - 1)*G + k_wear*{_OVERLOAD}*G)"
     c_loss = f"(k_CM*(mmp - 1)*C/(1 + G/K_prot) + k_wear*w_C*{_OVERLOAD}*C + k_dig*(colg/V_sf)/(K_colg + colg/V_sf)*C)"
