@@ -406,6 +406,17 @@ class CompiledModel:
 
 
 _LOADED: dict[str, CompiledModel] = {}
+_BY_STRUCTURE: dict[tuple, CompiledModel] = {}
+
+
+def _structure(model: Model) -> tuple:
+    """What the generated source depends on: names and their order, rate laws with stoichiometry, readouts."""
+    return (
+        tuple(s.name for s in model.species),
+        tuple(p.name for p in model.parameters),
+        tuple((p.rate, tuple(p.changes.items())) for p in model.processes),
+        tuple((r.name, r.expression) for r in model.readouts),
+    )
 
 
 def compile_model(model: Model) -> CompiledModel:
@@ -414,6 +425,11 @@ def compile_model(model: Model) -> CompiledModel:
     Only the structure counts (species, parameters and their order, rate and readout expressions): values,
     initial states and doses are arguments of the compiled functions.
     """
+    # A fit simulates the same structure thousands of times with new values or doses: generating the source
+    # (symbolic Jacobian) to look up the digest took most of a calibration's time, so the structure is the key.
+    structure = _structure(model)
+    if structure in _BY_STRUCTURE:
+        return _BY_STRUCTURE[structure]
     source, nonzeros = _module_source(model)
     import numba
 
@@ -421,6 +437,7 @@ def compile_model(model: Model) -> CompiledModel:
     kernel_source = b"".join(Path(kernel.__file__).read_bytes() for kernel in (_solver, _rodas))
     digest = hashlib.sha256(source.encode() + kernel_source + numba.__version__.encode()).hexdigest()[:20]
     if digest in _LOADED:
+        _BY_STRUCTURE[structure] = _LOADED[digest]
         return _LOADED[digest]
     name = f"secretome_model_{digest}"
     path = _write(name, source)
@@ -431,7 +448,7 @@ def compile_model(model: Model) -> CompiledModel:
     sys.modules[name] = module  # numba's cache locates functions through their module
     spec.loader.exec_module(module)
     compiled = CompiledModel(module=module, path=path, jacobian_nonzeros=nonzeros)
-    _LOADED[digest] = compiled
+    _LOADED[digest] = _BY_STRUCTURE[structure] = compiled
     return compiled
 
 

@@ -10,6 +10,7 @@ L3 parser, which reads the same syntax.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import threading
 
@@ -66,6 +67,8 @@ def parse_expression(expression: str) -> ast.Expression:
         return ast.parse(expression, mode="eval")
 
 
+# Every copy of a model (a fit makes one per simulation, with new values or doses) revalidates its rate laws.
+@functools.lru_cache(maxsize=4096)
 def expression_names(expression: str, owner: str) -> frozenset[str]:
     """The species and parameter names *expression* reads; an :class:`InputError` naming *owner* if invalid.
 
