@@ -9,8 +9,10 @@ import pytest
 from secretome.evidence import (
     decide,
     evidence_map,
+    get_record,
     prisma_counts,
     record_order,
+    resolve_conflict,
     screening_progress,
     search_studies,
 )
@@ -210,6 +212,26 @@ def test_a_refused_resolution_returns_to_its_conflict_with_the_field_named_and_t
     resolved = local_client.post("/screening/resolve", data=form | {"reason": "no OA outcome"}).text
     assert f"conflict on record {record_id} resolved: exclude" in resolved
     assert screening_progress(store, stage="full_text").conflicts == ()
+
+
+def test_a_resolution_after_anothers_is_refused_on_the_screening_view(local_client, store):
+    # Two resolvers open the same conflict; the second submits after the first: the first resolution stands.
+    record_id = _conflict(store, "title_abstract")
+    page = local_client.get("/screening", params={"reviewers": "2"}).text
+    resolve_conflict(store, record_id, "exclude", "dan", reason="no OA outcome")
+    form = {"record_id": record_id, "stage": "title_abstract", "reviewers": "2", "decision": "include",
+            "reason": "population fits", "csrf_token": csrf_of(page)}  # fmt: skip
+    after = local_client.post("/screening/resolve", data=form)
+    assert after.status_code == 200
+    line = (
+        f"not saved: conflict on record {record_id}: field &#39;record_id&#39;: no conflict on this record at "
+        f"title_abstract to resolve: dan resolved it meanwhile (exclude); undo that resolution to resolve it again "
+        f"(got {record_id})"
+    )
+    assert f'<p class="flash refused" id="flash">{line}</p>' in after.text
+    assert 'id="progress"' in after.text
+    assert f'id="conflict-{record_id}"' not in after.text
+    assert get_record(store, record_id).decisions[-1][2:4] == ("dan", "exclude")
 
 
 def test_a_resolution_of_a_bad_record_id_names_it_on_the_screening_view(local_client, store):
