@@ -29,6 +29,20 @@ def test_overview_shows_the_prisma_flow_counted_from_the_store(local_client, sto
     assert counts.n_identified > counts.n_duplicates_removed > 0
 
 
+def test_overview_notes_the_full_text_decisions_no_box_counts(local_client, store):
+    assert 'id="prisma-set-aside"' not in local_client.get("/").text
+    record_id = record_order(store)[0]
+    decide(store, record_id, "include", "bob")
+    decide(store, record_id, "exclude", "bob", stage="full_text", reason="no OA outcome")
+    decide(store, record_id, "exclude", "carol")  # no longer sought for retrieval: its full-text decision is in no box
+    html = local_client.get("/").text
+    assert "<b>0</b> full texts assessed<br><small>0 excluded</small>" in html
+    assert (
+        '<p class="note" id="prisma-set-aside">Not in the flow: full-text decisions on 1 record not included at '
+        "title/abstract\n(inclusion undone, replaced by an exclusion, or never made)"
+    ) in html
+
+
 def test_studies_filter_by_facets_and_text_match_the_search_engine(local_client, store):
     html = local_client.get("/studies", params={"msc_source": "adipose", "q": "synthetic"}).text
     assert "2 studies" in html

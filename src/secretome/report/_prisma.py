@@ -19,7 +19,7 @@ from matplotlib.patches import FancyBboxPatch
 from secretome.evidence import PrismaCounts
 from secretome.report._figures import svg_of
 
-__all__ = ["prisma_diagram", "set_aside_note"]
+__all__ = ["prisma_diagram"]
 
 _BOX = {"boxstyle": "square,pad=0.02", "facecolor": "white", "edgecolor": "#333333", "linewidth": 0.8}
 _STAGE = {"boxstyle": "round,pad=0.02", "facecolor": "#d6e4f0", "edgecolor": "#2b6cb0", "linewidth": 0.8}
@@ -61,7 +61,7 @@ def prisma_diagram(prisma: PrismaCounts) -> str:
     gap = 0.35
     tops = [sum(heights[:i]) + gap * i for i in range(len(main))]
     total = tops[-1] + heights[-1]
-    note = set_aside_note(prisma)
+    note = prisma.not_in_flow
     flow_bottom = total
     if note:
         total += 0.6
@@ -88,23 +88,3 @@ def prisma_diagram(prisma: PrismaCounts) -> str:
         ax.text(0.05, flow_bottom + 0.35, note, va="center", ha="left", fontsize=7.5, style="italic",
                 gid="prisma-set-aside")  # fmt: skip
     return svg_of(fig)
-
-
-def set_aside_note(prisma: PrismaCounts) -> str:
-    """The note on the full-text decisions the flow does not count, or ``""`` when there are none.
-
-    >>> from dataclasses import replace
-    >>> counts = PrismaCounts("e.db", {}, 0, 0, 0, 0, 0, {}, 0, 0, 0, {}, 0, 0, 0, 0)
-    >>> set_aside_note(counts)
-    ''
-    >>> print(set_aside_note(replace(counts, n_full_text_set_aside=2)))
-    Not in the flow: full-text decisions on 2 records not included at title/abstract
-    (inclusion undone, replaced by an exclusion, or never made); they count again once it is included.
-    """
-    n = prisma.n_full_text_set_aside
-    if not n:
-        return ""
-    return (
-        f"Not in the flow: full-text decisions on {n} record{'s' if n != 1 else ''} not included at title/abstract\n"
-        "(inclusion undone, replaced by an exclusion, or never made); they count again once it is included."
-    )
