@@ -132,3 +132,57 @@ def test_full_text_progress_counts_the_records_of_the_full_text_queue(store_url,
     assert (progress.n_records, progress.n_decided, dict(progress.per_reviewer)) == (1, 0, {})
     assert pending_records(store, "kh", stage="full_text") == {third}
     assert decision in [d[0] for d in get_record(store, first).decisions]
+
+
+def test_simultaneous_resolvers_of_one_conflict_store_one_resolution(store_url, imports_dir):
+    # Two reviewers disagree; five people resolve the conflict at once (the Screening view shows it to everyone):
+    # one resolution is stored, the others are refused naming who resolved it, never a second "latest" decision.
+    from secretome.evidence import resolve_conflict, screening_progress
+
+    store, record_id = _store_with_records(store_url, imports_dir)
+    decide(store, record_id, "include", "bob", reviewers=2)
+    decide(store, record_id, "exclude", "carol", reviewers=2)
+    assert [c.record_id for c in screening_progress(store).conflicts] == [record_id]
+
+    resolvers = [f"r{i}" for i in range(5)]
+    outcomes = outcomes_at_once(lambda who: resolve_conflict(store, record_id, "exclude", who), resolvers)
+    assert outcomes.count("saved") == 1, outcomes
+    (winner,) = [who for who, o in zip(resolvers, outcomes, strict=True) if o == "saved"]
+    refused = (
+        f"refused: field 'record_id': no conflict on this record at title_abstract to resolve: {winner} resolved "
+        f"it meanwhile (exclude); undo that resolution to resolve it again (got {record_id})"
+    )
+    assert [o for o in outcomes if o != "saved"] == [refused] * 4
+    with store.session() as session:
+        reviewers = sorted(session.scalars(sa.select(orm.ScreeningDecision.reviewer)))
+    assert reviewers == sorted(["bob", "carol", winner])
+    assert screening_progress(store).conflicts == ()
+
+
+def test_a_record_without_a_conflict_is_not_resolved_and_an_undone_resolution_reopens_it(store_url, imports_dir):
+    from secretome.evidence import resolve_conflict, screening_progress, undo_change
+
+    store, record_id = _store_with_records(store_url, imports_dir)
+    with pytest.raises(InputError) as refused:
+        resolve_conflict(store, record_id, "include", "ann")
+    assert str(refused.value) == (
+        "field 'record_id': no conflict on this record at title_abstract to resolve: no reviewer has decided it "
+        f"(got {record_id})"
+    )
+    decide(store, record_id, "include", "bob", reviewers=2)
+    decide(store, record_id, "include", "carol", reviewers=2)
+    with pytest.raises(InputError, match="no conflict on this record at title_abstract to resolve: its reviewers'"):
+        resolve_conflict(store, record_id, "exclude", "ann")
+    # A conflict at full text is not one at title and abstract.
+    decide(store, record_id, "include", "bob", stage="full_text", reviewers=2)
+    decide(store, record_id, "exclude", "carol", stage="full_text", reviewers=2, reason="no OA outcome")
+    with pytest.raises(InputError, match="its reviewers' decisions do not differ"):
+        resolve_conflict(store, record_id, "exclude", "ann", reason="no OA outcome")
+    first = resolve_conflict(store, record_id, "exclude", "ann", stage="full_text", reason="no OA outcome")
+    assert screening_progress(store, stage="full_text").conflicts == ()
+    with pytest.raises(InputError, match="ann resolved it meanwhile"):
+        resolve_conflict(store, record_id, "include", "bob", stage="full_text")
+    undo_change(store, f"decision:{first}", "ann")
+    assert [c.record_id for c in screening_progress(store, stage="full_text").conflicts] == [record_id]
+    resolve_conflict(store, record_id, "include", "bob", stage="full_text")
+    assert screening_progress(store, stage="full_text").conflicts == ()

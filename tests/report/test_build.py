@@ -215,6 +215,8 @@ def test_a_store_with_records_gets_a_prisma_flow(tmp_path, synthetic_corpus, mod
         import_decisions(store, imports / "decisions.csv")
         counts = prisma_counts(store)
     assert (counts.n_identified, counts.n_duplicates_removed, counts.n_excluded_title_abstract) == (3, 1, 1)
+    # decisions.csv also excludes at full text the record it excluded at title and abstract: in no box.
+    assert (counts.n_full_text_assessed, counts.n_full_text_set_aside) == (0, 1)
     built = build_report(tmp_path / "out", db=url, **model_settings)
     corpus = Path(built.html).read_text(encoding="utf-8").split('<section id="corpus">')[1].split("</section>")[0]
     assert "PRISMA 2020 flow of the store" in corpus
@@ -227,6 +229,11 @@ def test_a_store_with_records_gets_a_prisma_flow(tmp_path, synthetic_corpus, mod
     assert '<td>Duplicate records removed</td><td class="num">1</td>' in corpus
     assert '<td>  excluded: not OA</td><td class="num">1</td>' in corpus
     assert f'<td>Studies included from the curated corpus</td><td class="num">{built.studies}</td>' in corpus
+    assert 'id="prisma-set-aside"' in corpus
+    assert (
+        "<td>Not in the flow: records with a full-text decision, not included at title and abstract</td>"
+        '<td class="num">1</td>'
+    ) in corpus
 
 
 def test_subgroups_get_a_forest_plot_with_metafors_test_of_differences(html):

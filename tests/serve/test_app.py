@@ -9,8 +9,10 @@ import pytest
 from secretome.evidence import (
     decide,
     evidence_map,
+    get_record,
     prisma_counts,
     record_order,
+    resolve_conflict,
     screening_progress,
     search_studies,
 )
@@ -25,6 +27,20 @@ def test_overview_shows_the_prisma_flow_counted_from_the_store(local_client, sto
     assert f"<b>{counts.n_identified}</b> records identified" in html
     assert f"<b>{counts.n_duplicates_removed}</b> duplicates removed" in html
     assert counts.n_identified > counts.n_duplicates_removed > 0
+
+
+def test_overview_notes_the_full_text_decisions_no_box_counts(local_client, store):
+    assert 'id="prisma-set-aside"' not in local_client.get("/").text
+    record_id = record_order(store)[0]
+    decide(store, record_id, "include", "bob")
+    decide(store, record_id, "exclude", "bob", stage="full_text", reason="no OA outcome")
+    decide(store, record_id, "exclude", "carol")  # no longer sought for retrieval: its full-text decision is in no box
+    html = local_client.get("/").text
+    assert "<b>0</b> full texts assessed<br><small>0 excluded</small>" in html
+    assert (
+        '<p class="note" id="prisma-set-aside">Not in the flow: full-text decisions on 1 record not included at '
+        "title/abstract\n(inclusion undone, replaced by an exclusion, or never made)"
+    ) in html
 
 
 def test_studies_filter_by_facets_and_text_match_the_search_engine(local_client, store):
@@ -210,6 +226,26 @@ def test_a_refused_resolution_returns_to_its_conflict_with_the_field_named_and_t
     resolved = local_client.post("/screening/resolve", data=form | {"reason": "no OA outcome"}).text
     assert f"conflict on record {record_id} resolved: exclude" in resolved
     assert screening_progress(store, stage="full_text").conflicts == ()
+
+
+def test_a_resolution_after_anothers_is_refused_on_the_screening_view(local_client, store):
+    # Two resolvers open the same conflict; the second submits after the first: the first resolution stands.
+    record_id = _conflict(store, "title_abstract")
+    page = local_client.get("/screening", params={"reviewers": "2"}).text
+    resolve_conflict(store, record_id, "exclude", "dan", reason="no OA outcome")
+    form = {"record_id": record_id, "stage": "title_abstract", "reviewers": "2", "decision": "include",
+            "reason": "population fits", "csrf_token": csrf_of(page)}  # fmt: skip
+    after = local_client.post("/screening/resolve", data=form)
+    assert after.status_code == 200
+    line = (
+        f"not saved: conflict on record {record_id}: field &#39;record_id&#39;: no conflict on this record at "
+        f"title_abstract to resolve: dan resolved it meanwhile (exclude); undo that resolution to resolve it again "
+        f"(got {record_id})"
+    )
+    assert f'<p class="flash refused" id="flash">{line}</p>' in after.text
+    assert 'id="progress"' in after.text
+    assert f'id="conflict-{record_id}"' not in after.text
+    assert get_record(store, record_id).decisions[-1][2:4] == ("dan", "exclude")
 
 
 def test_a_resolution_of_a_bad_record_id_names_it_on_the_screening_view(local_client, store):

@@ -154,6 +154,48 @@ def test_a_team_reviewer_signs_in_and_screens_with_the_keyboard(served_team):
 
 
 @pytest.mark.needs_chromium
+def test_a_conflict_resolved_in_another_tab_meanwhile_is_refused_there(served):
+    # Two tabs show the same conflict; it is resolved in the first, then the second submits: the second is
+    # refused with one line naming the record and who resolved it, and the first resolution stands.
+    from selenium.webdriver.common.by import By
+
+    from secretome.evidence import decide, get_record, record_order
+
+    url, store = served
+    record_id = record_order(store)[0]
+    decide(store, record_id, "include", "bob", reviewers=2)
+    decide(store, record_id, "exclude", "carol", reviewers=2)
+    page = f"{url}/screening?reviewers=2"
+    with chromium() as browser:
+        browser.get(page)
+        first = browser.current_window_handle
+        browser.switch_to.new_window("tab")
+        browser.get(page)
+        second = browser.current_window_handle
+        browser.switch_to.window(first)
+        browser.find_element(By.CSS_SELECTOR, f"#conflict-{record_id} button[value='exclude']").click()
+        resolved = browser.find_element(By.ID, "flash").text
+        browser.switch_to.window(second)
+        browser.find_element(By.ID, f"conflict-reason-{record_id}").send_keys("population fits")
+        browser.find_element(By.CSS_SELECTOR, f"#conflict-{record_id} button[value='include']").click()
+        refused = browser.find_element(By.ID, "flash")
+        refused_text, refused_class = refused.text, refused.get_attribute("class")
+        conflicts_left = browser.find_elements(By.CSS_SELECTOR, ".conflict")
+    assert resolved == f"conflict on record {record_id} resolved: exclude"
+    assert refused_text == (
+        f"not saved: conflict on record {record_id}: field 'record_id': no conflict on this record at "
+        f"title_abstract to resolve: alice resolved it meanwhile (exclude); undo that resolution to resolve it "
+        f"again (got {record_id})"
+    )
+    assert "refused" in refused_class
+    assert conflicts_left == []
+    assert [d[2:4] for d in get_record(store, record_id).decisions] == [
+        ("bob", "include"), ("carol", "exclude"), ("alice", "exclude")
+    ]  # fmt: skip
+    assert screening_progress(store).conflicts == ()
+
+
+@pytest.mark.needs_chromium
 def test_a_study_page_links_every_quote_to_its_source(served):
     from selenium.webdriver.common.by import By
 

@@ -57,6 +57,32 @@ def test_an_htmx_fragment_carries_the_line_with_status_200(local_client):
     assert "query parameter &#39;page&#39;: must be a whole number" in response.text
 
 
+@pytest.mark.parametrize(
+    ("params", "count", "rows"),
+    [
+        ({"page": "5"}, "4 studies, page 1 of 1", ["alpha-2019-synthetic", "beta-2020-synthetic",
+                                                   "delta-2022-synthetic", "gamma-2021-synthetic"]),
+        ({"page": "5", "per_page": "3"}, "4 studies, page 2 of 2", ["gamma-2021-synthetic"]),
+        ({"page": "2", "msc_source": "adipose"}, "2 studies, page 1 of 1", ["delta-2022-synthetic",
+                                                                            "gamma-2021-synthetic"]),
+    ],
+)  # fmt: skip
+def test_a_page_beyond_the_last_shows_the_last_page_with_one_line(local_client, params, count, rows):
+    # A stale link (the list shrank after a filter or a deletion) gives the last page, not an empty "page 5 of 1".
+    response = local_client.get("/studies", params=params)
+    assert response.status_code == 400
+    last = count.split()[-1]
+    line = f"query parameter &#39;page&#39;: beyond the last page (got {params['page']}); showing {last} instead"
+    assert line in response.text
+    assert response.text.count('class="error query-problem"') == 1
+    assert count in response.text
+    assert _ROWS.findall(response.text) == rows
+    fragment = local_client.get("/studies", params=params, headers={"hx-request": "true"})
+    assert fragment.status_code == 200
+    assert line in fragment.text
+    assert _ROWS.findall(fragment.text) == rows
+
+
 def test_the_evidence_map_names_an_unknown_design_and_shows_all(local_client):
     response = local_client.get("/map", params={"design": "bogus"})
     assert response.status_code == 400

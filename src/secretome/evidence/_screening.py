@@ -518,6 +518,30 @@ class PrismaCounts(Result):
             )
         return "\n".join(lines)
 
+    @property
+    def not_in_flow(self) -> str:
+        """A note on the full-text decisions no box counts (:attr:`n_full_text_set_aside`), ``""`` if none.
+
+        The PRISMA 2020 template counts each record once, and these records are in "records excluded"
+        or "awaiting screening" already, so a diagram gives them as a note under the flow.
+
+        >>> from dataclasses import replace
+        >>> counts = PrismaCounts("e.db", {}, 0, 0, 0, 0, 0, {}, 0, 0, 0, {}, 0, 0, 0, 0)
+        >>> counts.not_in_flow
+        ''
+        >>> print(replace(counts, n_full_text_set_aside=2).not_in_flow)
+        Not in the flow: full-text decisions on 2 records not included at title/abstract
+        (inclusion undone, replaced by an exclusion, or never made); they count again once it is included.
+        """
+        n = self.n_full_text_set_aside
+        if not n:
+            return ""
+        return (
+            f"Not in the flow: full-text decisions on {n} record{'s' if n != 1 else ''} not included at "
+            "title/abstract\n(inclusion undone, replaced by an exclusion, or never made); they count again once "
+            "it is included."
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """Tidy: one row per box (``stage``, ``box``, ``n``), reasons and databases as their own rows."""
         rows = [("identification", f"identified: {k}", v) for k, v in sorted(self.identified.items())]

@@ -238,10 +238,18 @@ class ScreeningProgress(Result):
         return pd.DataFrame([json_safe(k) for k in self.kappa], columns=["first", "second", "n", "kappa"])
 
 
-def _resolved(session: Session) -> dict[int, int]:
-    """Record id -> the decision id that resolved its conflict (while that decision still exists)."""
-    events = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "screening.resolve"))
-    return {int(e.detail["record_id"]): int(e.detail["decision_id"]) for e in events}
+def _resolutions(session: Session, record_id: int | None = None) -> set[int]:
+    """The ids of the decisions that resolved a conflict (of *record_id* only, if given)."""
+    query = sa.select(AuditEvent).where(AuditEvent.action == "screening.resolve")
+    if record_id is not None:
+        query = query.where(AuditEvent.target == f"record {record_id}")
+    return {int(e.detail["decision_id"]) for e in session.scalars(query)}
+
+
+def _in_conflict(votes: dict[str, tuple[str, str | None]], latest_id: int, resolutions: set[int]) -> bool:
+    """Whether a record whose reviewers' latest decisions are *votes* is a conflict: they differ, and its
+    latest decision (*latest_id*) is not a resolution (an undone resolution opens the conflict again)."""
+    return len({d for d, _ in votes.values()}) > 1 and latest_id not in resolutions
 
 
 def screening_progress(store: Store, *, stage: str = "title_abstract") -> ScreeningProgress:
@@ -267,17 +275,13 @@ def screening_progress(store: Store, *, stage: str = "title_abstract") -> Screen
             .where(orm.ScreeningDecision.stage == stage, orm.ScreeningDecision.record_id.in_(screened))
             .order_by(orm.ScreeningDecision.decided_at, orm.ScreeningDecision.id)
         ).all()
-        resolved = _resolved(session)
+        resolutions = _resolutions(session)
         by_record: dict[int, dict[str, tuple[str, str | None]]] = {}
         latest: dict[int, tuple[int, str]] = {}
         for decision_id, record_id, reviewer, decision, reason in rows:
             by_record.setdefault(record_id, {})[reviewer] = (decision, reason)
             latest[record_id] = (decision_id, decision)
-        conflicted = [
-            r
-            for r, votes in by_record.items()
-            if len({d for d, _ in votes.values()}) > 1 and resolved.get(r) != latest[r][0]
-        ]
+        conflicted = [r for r, votes in by_record.items() if _in_conflict(votes, latest[r][0], resolutions)]
         found = session.execute(sa.select(orm.Record.id, orm.Record.title).where(orm.Record.id.in_(conflicted)))
         titles = {row[0]: row[1] for row in found}
     conflicts = tuple(
@@ -318,10 +322,18 @@ def resolve_conflict(
     """Settle a conflict with a decision by *reviewer* that counts as the record's latest; return its id.
 
     The resolver may be one of the two reviewers or a third; the resolution is in the audit log.
+
+    Raises
+    ------
+    InputError
+        As :func:`decide`, and a record that has no conflict at *stage* (anymore): resolved meanwhile,
+        by another resolver who submitted first, or never decided differently. The check is made under
+        the record's lock, so of two resolvers submitting at once one resolution is stored.
     """
     reason = _check(stage, decision, reviewer, reason)
     with store.session() as session:
         _lock_record(session, record_id)
+        _check_conflict(session, record_id, stage)
         row = orm.ScreeningDecision(
             record_id=record_id,
             stage=stage,
@@ -340,6 +352,27 @@ def resolve_conflict(
             {"record_id": record_id, "decision_id": row.id, "decision": decision, "stage": stage},
         )
         return row.id
+
+
+def _check_conflict(session: Session, record_id: int, stage: str) -> None:
+    """Refuse to resolve a record that has no conflict at *stage*, saying why (the caller holds its lock)."""
+    rows = session.execute(
+        sa.select(orm.ScreeningDecision.id, orm.ScreeningDecision.reviewer, orm.ScreeningDecision.decision)
+        .where(orm.ScreeningDecision.record_id == record_id, orm.ScreeningDecision.stage == stage)
+        .order_by(orm.ScreeningDecision.decided_at, orm.ScreeningDecision.id)
+    ).all()
+    votes = {reviewer: (decision, None) for _, reviewer, decision in rows}
+    resolutions = _resolutions(session, record_id)
+    if rows and _in_conflict(votes, rows[-1][0], resolutions):
+        return
+    if not rows:
+        why = "no reviewer has decided it"
+    elif rows[-1][0] in resolutions:
+        _, who, decision = rows[-1]
+        why = f"{who} resolved it meanwhile ({decision}); undo that resolution to resolve it again"
+    else:
+        why = "its reviewers' decisions do not differ"
+    raise InputError(f"no conflict on this record at {stage} to resolve: {why}", field="record_id", value=record_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -249,6 +249,9 @@ def _prisma_table(prisma: PrismaCounts) -> pd.DataFrame:
         ("Studies included from screening", prisma.n_studies_included),
         ("Studies included from the curated corpus", prisma.n_studies_curated),
     ]
+    if prisma.n_full_text_set_aside:  # in no box: see the note under the diagram
+        steps.append(("Not in the flow: records with a full-text decision, not included at title and abstract",
+                      prisma.n_full_text_set_aside))  # fmt: skip
     return pd.DataFrame(steps, columns=["PRISMA 2020 box", "n"])
 
 

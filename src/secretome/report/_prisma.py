@@ -4,6 +4,11 @@ The boxes and their order are the template's (identification, screening, include
 query over the store (:class:`~secretome.evidence.PrismaCounts`). The template's "reports not
 retrieved" box is not drawn because the store does not track retrieval; the curated corpus, whose
 studies were not screened in this store, enters as "studies included from other sources".
+
+Full-text decisions on records that are not sought for retrieval (their title/abstract inclusion was
+undone, replaced by an exclusion, or never made) are in no box: the template counts each record once, and these
+records are already in "records excluded" or "awaiting screening". When there are any, a note under
+the diagram gives their number, so that the full-text decisions of the store all add up.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from matplotlib.patches import FancyBboxPatch
 from secretome.evidence import PrismaCounts
 from secretome.report._figures import svg_of
 
-__all__: list[str] = []
+__all__ = ["prisma_diagram"]
 
 _BOX = {"boxstyle": "square,pad=0.02", "facecolor": "white", "edgecolor": "#333333", "linewidth": 0.8}
 _STAGE = {"boxstyle": "round,pad=0.02", "facecolor": "#d6e4f0", "edgecolor": "#2b6cb0", "linewidth": 0.8}
@@ -56,6 +61,10 @@ def prisma_diagram(prisma: PrismaCounts) -> str:
     gap = 0.35
     tops = [sum(heights[:i]) + gap * i for i in range(len(main))]
     total = tops[-1] + heights[-1]
+    note = prisma.not_in_flow
+    flow_bottom = total
+    if note:
+        total += 0.6
     fig, ax = plt.subplots(figsize=(9.5, total + 0.4))
     ax.set_xlim(0, 9.5)
     ax.set_ylim(total + 0.2, -0.2)
@@ -75,4 +84,7 @@ def prisma_diagram(prisma: PrismaCounts) -> str:
         y0, y1 = tops[first], tops[last] + heights[last]
         ax.add_patch(FancyBboxPatch((0.05, y0), 0.7, y1 - y0, **_STAGE))
         ax.text(0.4, (y0 + y1) / 2, label, rotation=90, va="center", ha="center", fontsize=8, fontweight="bold")
+    if note:
+        ax.text(0.05, flow_bottom + 0.35, note, va="center", ha="left", fontsize=7.5, style="italic",
+                gid="prisma-set-aside")  # fmt: skip
     return svg_of(fig)

@@ -1,7 +1,7 @@
 """The query parameters of the list views: a malformed one is named in one line and replaced by its default.
 
 A list view (Studies, Evidence map, Screening, Extraction) reached by a hand-edited or stale URL
-(``?page=abc``, ``?sort=colour``) still renders its filters and navigation: the bad parameter is
+(``?page=abc``, ``?sort=colour``, ``?page=5`` of 1) still renders its filters and navigation: the bad parameter is
 set aside, the view shows its default instead, and one line says which parameter, what it held and
 what is shown. The page answers 400 then, as a form error does, but is a page the user can go on from.
 """
@@ -83,10 +83,15 @@ class QueryCheck:
 
 def search_or_defaults(store: Store, query: dict[str, Any], check: QueryCheck) -> StudyPage:
     """:func:`search_studies` with the keyword arguments *query*; a parameter it refuses (page 0, 2,000
-    studies a page, a search text too long) is set aside in *check* and the search rerun without it."""
+    studies a page, a search text too long) is set aside in *check* and the search rerun without it.
+    A page beyond the last one (a stale link, after a filter or a deletion) is set aside for the last page."""
     while True:
         try:
-            return search_studies(store, **query)
+            found = search_studies(store, **query)
+            if found.page <= found.n_pages:
+                return found
+            check.ignore("page", "beyond the last page", found.page, found.n_pages)
+            query["page"] = found.n_pages
         except InputError as exc:
             name = exc.field or ""
             key = _SEARCH_ARGS.get(name)
