@@ -186,3 +186,25 @@ def test_a_record_without_a_conflict_is_not_resolved_and_an_undone_resolution_re
     assert [c.record_id for c in screening_progress(store, stage="full_text").conflicts] == [record_id]
     resolve_conflict(store, record_id, "include", "bob", stage="full_text")
     assert screening_progress(store, stage="full_text").conflicts == ()
+
+
+def test_kappa_compares_the_screeners_own_decisions_not_the_resolutions(store_url, imports_dir):
+    from secretome.evidence import resolve_conflict, screening_progress
+
+    store = create_store(store_url)
+    import_files(store, [imports_dir / "sample.nbib", imports_dir / "dedupe.ris"])
+    with store.session() as session:
+        records = list(session.scalars(sa.select(orm.Record.id).order_by(orm.Record.id)))[:4]
+    votes = {"ann": ["include", "exclude", "include", "include"], "bob": ["include", "exclude", "exclude", "exclude"]}
+    for reviewer, decisions in votes.items():
+        for record_id, decision in zip(records, decisions, strict=True):
+            decide(store, record_id, decision, reviewer, reviewers=2)
+    # Cohen's kappa by hand: p_o = 2/4, p_e = 3/4 * 1/4 + 1/4 * 3/4 = 6/16, kappa = (8/16 - 6/16) / (10/16) = 0.2.
+    before = screening_progress(store)
+    assert before.kappa == (("ann", "bob", 4, pytest.approx(0.2)),)
+    resolve_conflict(store, records[2], "exclude", "ann")  # a screener resolves one conflict
+    resolve_conflict(store, records[3], "include", "carol")  # a third reviewer the other
+    after = screening_progress(store)
+    assert after.conflicts == ()
+    assert after.kappa == before.kappa
+    assert after.per_reviewer == {"ann": 4, "bob": 4}

@@ -255,6 +255,9 @@ def _in_conflict(votes: dict[str, tuple[str, str | None]], latest_id: int, resol
 def screening_progress(store: Store, *, stage: str = "title_abstract") -> ScreeningProgress:
     """Counts, unresolved conflicts and Cohen's kappa per pair of reviewers at *stage*.
 
+    Kappa (Cohen 1960) compares the screeners' own decisions: resolutions of conflicts are left out of it and
+    of the per-reviewer counts, though a resolution is its record's status.
+
     The records counted are those screened at *stage*, as the queue of :func:`pending_records`
     holds them: at full text only those whose latest title-and-abstract decision is an inclusion.
     The latest decision of each reviewer on each record counts; the latest decision of a record
@@ -279,8 +282,11 @@ def screening_progress(store: Store, *, stage: str = "title_abstract") -> Screen
         by_record: dict[int, dict[str, tuple[str, str | None]]] = {}
         latest: dict[int, tuple[int, str]] = {}
         for decision_id, record_id, reviewer, decision, reason in rows:
-            by_record.setdefault(record_id, {})[reviewer] = (decision, reason)
             latest[record_id] = (decision_id, decision)
+            # A resolution settles a conflict; it is not a screener's vote, so it neither replaces the resolver's
+            # own vote nor makes a third-party resolver one of the pairs whose agreement kappa measures.
+            if decision_id not in resolutions:
+                by_record.setdefault(record_id, {})[reviewer] = (decision, reason)
         conflicted = [r for r, votes in by_record.items() if _in_conflict(votes, latest[r][0], resolutions)]
         found = session.execute(sa.select(orm.Record.id, orm.Record.title).where(orm.Record.id.in_(conflicted)))
         titles = {row[0]: row[1] for row in found}
@@ -361,8 +367,8 @@ def _check_conflict(session: Session, record_id: int, stage: str) -> None:
         .where(orm.ScreeningDecision.record_id == record_id, orm.ScreeningDecision.stage == stage)
         .order_by(orm.ScreeningDecision.decided_at, orm.ScreeningDecision.id)
     ).all()
-    votes = {reviewer: (decision, None) for _, reviewer, decision in rows}
     resolutions = _resolutions(session, record_id)
+    votes = {reviewer: (decision, None) for i, reviewer, decision in rows if i not in resolutions}
     if rows and _in_conflict(votes, rows[-1][0], resolutions):
         return
     if not rows:
