@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from functools import cache
@@ -104,29 +106,58 @@ def postgres_url():
 # ---- the metafor fixture reruns (tests/meta/test_metafor_reference.py) --------------------------------------------
 # Rerunning every tools/metafor_reference*.R script takes minutes of R. One Rscript runs the selected scripts one
 # after the other (tools/metafor_reference_all.R: R and metafor load once, not once per script), in the background
-# on the second core while the other tests run, started as soon as the tests are collected; each test then waits for
-# its own script's files.
+# while the other tests run, started as soon as the tests are collected; each test then waits for its own script's
+# files. Under pytest-xdist (``-n``, the default in pyproject.toml) the controller starts that one Rscript when the
+# first worker has collected (every worker collects the same tests) and tells the workers its folder; a worker
+# starting its own would run all of R once per worker.
 
 METAFOR_RUNNER = Path(__file__).resolve().parents[1] / "tools" / "metafor_reference_all.R"
 RERUN_TEST = "test_script_reproduces_committed_fixtures"
+_RERUN_ID = re.compile(rf"::{RERUN_TEST}\[(?P<script>[^\]]+)\]$")
+_FOLDER_KEY = "secretome_metafor_reruns"
+_EXIT = "runner.exit"
+_FOLDER = pytest.StashKey[Path]()
 
 
 class MetaforReruns:
-    """One background Rscript writing the fixtures of *scripts* into a temporary folder."""
+    """The folder into which one background Rscript writes the fixtures of the selected scripts.
 
-    def __init__(self, scripts: list[Path]) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="secretome-metafor-"))
-        self._log = (self.folder / "runner.log").open("wb")
-        command = ["Rscript", str(METAFOR_RUNNER), str(self.folder), *map(str, scripts)]
-        self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+    The process that started the Rscript (:meth:`start`) owns it; a pytest-xdist worker only reads the folder.
+    When the Rscript ends, a watcher thread of its owner writes its exit status to ``runner.exit``, so that every
+    reader knows when no more files will come.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._process: subprocess.Popen | None = None
+        self._watcher: threading.Thread | None = None
+
+    @classmethod
+    def start(cls, scripts: list[Path], folder: Path | None = None) -> MetaforReruns:
+        reruns = cls(folder or Path(tempfile.mkdtemp(prefix="secretome-metafor-")))
+        with (reruns.folder / "runner.log").open("wb") as log:
+            command = ["Rscript", str(METAFOR_RUNNER), str(reruns.folder), *map(str, scripts)]
+            reruns._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        reruns._watcher = threading.Thread(target=reruns._record_exit, daemon=True)
+        reruns._watcher.start()
+        return reruns
+
+    def _record_exit(self) -> None:
+        assert self._process is not None
+        code = self._process.wait()
+        partial = self.folder / f".{_EXIT}"
+        partial.write_text(str(code), encoding="utf-8")
+        partial.replace(self.folder / _EXIT)  # renamed, so that a reader never sees a half-written status
 
     def wait_for(self, script: Path, timeout: float) -> Path:
         """The folder holding *script*'s files once it has run; fails with R's error (and log) if it did not."""
         done = self.folder / f"{script.name}.done"
+        exited = self.folder / _EXIT
         deadline = time.monotonic() + timeout
         while not done.exists():
-            if self._process.poll() is not None and not done.exists():
-                pytest.fail(f"Rscript stopped (exit {self._process.returncode}) before {script.name}:\n{self._tail()}")
+            if exited.exists() and not done.exists():
+                code = exited.read_text(encoding="utf-8").strip()
+                pytest.fail(f"Rscript stopped (exit {code}) before {script.name}:\n{self._tail()}")
             if time.monotonic() > deadline:
                 pytest.fail(f"{script.name} did not finish within {timeout:.0f} s")
             time.sleep(0.2)
@@ -136,34 +167,66 @@ class MetaforReruns:
         return self.folder
 
     def close(self) -> None:
+        """Stop the Rscript if it still runs and remove the folder (its owner only)."""
+        if self._process is None or self._watcher is None:
+            return
         if self._process.poll() is None:
             self._process.kill()
-        self._process.wait()
-        self._log.close()
+        self._watcher.join()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _tail(self) -> str:
-        self._log.flush()
         return (self.folder / "runner.log").read_text(encoding="utf-8", errors="replace")[-2000:]
 
 
 _RERUNS: list[MetaforReruns] = []
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    scripts = [
-        item.callspec.params["script"]
-        for item in session.items
-        if getattr(item, "originalname", None) == RERUN_TEST and hasattr(item, "callspec")
-    ]
+def _can_start_reruns(config: pytest.Config) -> bool:
     # Without Rscript the tests are skipped (or fail in CI) by their needs_r marker (pytest_runtest_setup above).
-    if scripts and shutil.which("Rscript") and not session.config.option.collectonly:
-        _RERUNS.append(MetaforReruns(scripts))
+    return shutil.which("Rscript") is not None and not config.option.collectonly
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
+        # The pytest-xdist controller: the folder exists before any worker starts, the Rscript once one collected.
+        config.stash[_FOLDER] = Path(tempfile.mkdtemp(prefix="secretome-metafor-"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    folder = node.config.stash.get(_FOLDER, None)
+    if folder is not None:
+        node.workerinput[_FOLDER_KEY] = str(folder)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
+    folder = node.config.stash.get(_FOLDER, None)
+    if folder is None or _RERUNS or not _can_start_reruns(node.config):
+        return
+    scripts = [METAFOR_RUNNER.with_name(match["script"]) for match in map(_RERUN_ID.search, ids) if match]
+    if scripts:
+        _RERUNS.append(MetaforReruns.start(scripts, folder))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    selected = [item for item in session.items if getattr(item, "originalname", None) == RERUN_TEST]
+    if not selected or not _can_start_reruns(session.config):
+        return
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput is not None:
+        _RERUNS.append(MetaforReruns(Path(workerinput[_FOLDER_KEY])))
+    else:
+        _RERUNS.append(MetaforReruns.start([item.callspec.params["script"] for item in selected]))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     while _RERUNS:
         _RERUNS.pop().close()
+    folder = session.config.stash.get(_FOLDER, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

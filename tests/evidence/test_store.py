@@ -99,7 +99,9 @@ def test_create_store_twice_recompiles_without_duplicating(store_url, synthetic_
 def test_failed_compile_leaves_the_store_unchanged(store_url, synthetic_corpus, tmp_path):
     text = (synthetic_corpus / "example-2020-synthetic.yaml").read_text(encoding="utf-8")
     (tmp_path / "bad").mkdir()
-    (tmp_path / "bad" / "example-2020-synthetic.yaml").write_text(text.replace("mean: 18.5", "mean: 18.6"))
+    (tmp_path / "bad" / "example-2020-synthetic.yaml").write_text(
+        text.replace("mean: 18.5", "mean: 18.6"), encoding="utf-8"
+    )
     with create_store(store_url, corpus=synthetic_corpus) as store:
         with pytest.raises(InputError, match="not stated in its quote"):
             compile_corpus(store, tmp_path / "bad")
@@ -161,6 +163,8 @@ def test_a_value_postgresql_cannot_hold_is_one_store_error(postgres_url, synthet
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     title = next(line for line in source.splitlines() if line.startswith("  title: "))
-    (corpus / "example-2020-synthetic.yaml").write_text(source.replace(title, '  title: "NUL\\0 in a title"'))
+    (corpus / "example-2020-synthetic.yaml").write_text(
+        source.replace(title, '  title: "NUL\\0 in a title"'), encoding="utf-8"
+    )
     with pytest.raises(StoreError, match=r"the database refused a value \(PostgreSQL text fields cannot contain NUL"):
         create_store(postgres_url, corpus=corpus)

@@ -8,6 +8,7 @@ checked by two independent SBML implementations, as users open it in COPASI or t
 from __future__ import annotations
 
 import json
+import locale
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,9 @@ def test_roadrunner_reproduces_every_species(name):
 
 
 def _copasi(text: str, t_end: float, steps: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    # Importing COPASI switches the whole process to the C locale (ASCII text I/O); it is put back after, so
+    # that the tests that run later in this process, in whatever order pytest-xdist gives them, keep UTF-8.
+    saved_locale = locale.setlocale(locale.LC_ALL)
     import COPASI
 
     data = COPASI.CRootContainer.addDatamodel()
@@ -93,6 +97,7 @@ def _copasi(text: str, t_end: float, steps: int) -> tuple[np.ndarray, dict[str, 
         return times, species
     finally:
         COPASI.CRootContainer.removeDatamodel(data)
+        locale.setlocale(locale.LC_ALL, saved_locale)
 
 
 @pytest.mark.needs_copasi
@@ -113,6 +118,9 @@ def test_copasi_reads_the_export_as_roadrunner_does(name):
 @pytest.mark.parametrize(("name", "time", "rate"), [("rat-mia", "d", "1/d"), ("baker2017", "1", None)])
 def test_copasi_reads_days_and_dimensionless_quantities(name, time, rate):
     """Without units COPASI would label time in seconds and species in mol."""
+    # Importing COPASI switches the whole process to the C locale (ASCII text I/O); it is put back after, so
+    # that the tests that run later in this process, in whatever order pytest-xdist gives them, keep UTF-8.
+    saved_locale = locale.setlocale(locale.LC_ALL)
     import COPASI
 
     data = COPASI.CRootContainer.addDatamodel()
@@ -124,6 +132,7 @@ def test_copasi_reads_days_and_dimensionless_quantities(name, time, rate):
             assert model.getModelValue("k_G").getUnitExpression() == rate
     finally:
         COPASI.CRootContainer.removeDatamodel(data)
+        locale.setlocale(locale.LC_ALL, saved_locale)
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
