@@ -85,9 +85,11 @@ def _run(argv: list[str]) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-def _check(code: int, err: str) -> None:
-    assert code in (0, 2), err
-    if code == 2:
+def _check(code: int, err: str, *, numerical: bool = False) -> None:
+    """Exit 0, or 2 with one error line; with *numerical*, also 1 with one line (the CLI's rule for a fit that
+    does not converge on input that is valid, which a damaged table can be)."""
+    assert code in ((0, 1, 2) if numerical else (0, 2)), err
+    if code:
         assert err.startswith("error: "), err
         assert err.count("\n") == 1, err
 
@@ -215,14 +217,17 @@ def test_screen_csv_exits_0_or_2_on_one_line_and_a_failure_changes_nothing(store
 _META = b"study,yi,vi,dose\nA,0.10,0.010,1\nB,0.30,0.020,2\nC,0.55,0.015,3\nD,0.20,0.030,4\n"
 
 
-def test_meta_table_exits_0_or_2_on_one_line(tmp_path):
+def test_meta_table_exits_0_1_or_2_on_one_line(tmp_path):
+    # A damaged table can still be valid data on which REML does not converge (found on a 4-study table that
+    # metafor does not fit either): that is exit 1 with one line, not bad input.
     path = tmp_path / "data.csv"
 
     @FUZZ
     @given(data=damaged(_META), method=st.sampled_from(["REML", "DL", "FE"]))
     def check(data: bytes, method: str) -> None:
         path.write_bytes(data)
-        _check(*_run(["meta", str(path), "--yi", "yi", "--vi", "vi", "--slab", "study", "--method", method]))
+        argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--slab", "study", "--method", method]
+        _check(*_run(argv), numerical=True)
 
     check()
 
