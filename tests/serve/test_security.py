@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from secretome.evidence import audit_log, record_order, screening_progress
+from secretome.evidence import audit_log, decide, record_order, screening_progress
 
 from .conftest import csrf_of, make_client
 
@@ -68,7 +68,12 @@ def test_markup_typed_into_each_screening_form_field_is_escaped(local_client, st
         "reason": "not OA",
         "change": "decision:1",
     }
-    for field, record_id in zip(["record_id", *fields], record_order(store), strict=False):  # a record per field
+    records = list(zip(["record_id", *fields], record_order(store), strict=False))  # a record per field
+    if path == "/screening/resolve":  # only a conflict is resolved (and its reason saved)
+        for _, record_id in records:
+            decide(store, record_id, "include", "ann", reviewers=2)
+            decide(store, record_id, "exclude", "bob", reviewers=2)
+    for field, record_id in records:
         token = csrf_of(local_client.get("/screening").text)
         page = local_client.post(path, data=valid | {"record_id": record_id, field: XSS, "csrf_token": token})
         assert not _unescaped(page.text), f"{path} {field}"
