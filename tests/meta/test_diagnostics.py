@@ -101,3 +101,29 @@ def test_leave_one_out_with_a_sampling_variance_of_0_as_metafor(case):
         if field != "warnings" and values:  # knha: metafor's tval, not zval
             expected = [math.nan if x is None else x for x in values]
             assert getattr(got, field) == pytest.approx(expected, rel=TOL["est"], nan_ok=True), field
+
+
+REFIT_ERRORS = [c for c in load_cases("refit_errors") if "leave1out" in c]
+
+
+@pytest.mark.parametrize("case", REFIT_ERRORS, ids=case_id)
+def test_leave_one_out_refit_that_stops_is_an_na_row_as_metafor(case):
+    # R: leave1out(rma(yi, vi, method=, test=)) on a constructed set whose study 4 alone is heterogeneous and study 2
+    # has vi = 0 (tools/metafor_reference_refit_errors.R): without study 4, REML and ML give tau^2 = 0 beside vi = 0,
+    # rma stops inside metafor's try() and the row is NA; SJ (tau^2 > 0 on every subset) has none.
+    expected = case["leave1out"]
+    stops = [i + 1 for i, x in enumerate(expected["estimate"]) if x is None]
+    assert stops == ([4] if case["method"] != "SJ" else [])
+    with pytest.warns(SecretomeWarning) as caught:
+        got = leave_one_out(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    named = [str(w.message) for w in caught if str(w.message).startswith("leave-one-out: the refits")]
+    assert len(named) == len(stops)
+    for message in named:
+        assert message.startswith("leave-one-out: the refits without 4 stopped (")
+        assert message.endswith("; their rows are NA (as metafor's)")
+    for field in ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "tau2", "I2", "H2"):
+        assert getattr(got, field) == pytest.approx(_nan(expected[field]), rel=TOL["est"], nan_ok=True), field
+
+
+def _nan(values: list) -> list[float]:
+    return [math.nan if x is None else x for x in values]

@@ -176,3 +176,30 @@ def test_influence_with_a_sampling_variance_of_0_as_metafor(case):
         assert getattr(got, field) == pytest.approx(want, rel=TOL["est"], nan_ok=True), field
     assert got.dfbetas[0] == pytest.approx(expected["dfbetas"], rel=TOL["est"])
     assert list(got.influential) == expected["influential"]
+
+
+REFIT_ERRORS = load_cases("refit_errors")
+
+
+def _nan(values: list) -> list[float]:
+    return [math.nan if x is None else x for x in values]
+
+
+@pytest.mark.parametrize("case", [c for c in REFIT_ERRORS if "influence" in c], ids=case_id)
+def test_influence_refit_that_stops_is_an_na_row_as_metafor(case):
+    # R: influence(rma(yi, vi, method=, test=)) on the constructed set (tools/metafor_reference_refit_errors.R):
+    # without study 4 REML and ML give tau^2 = 0 beside study 2's vi = 0, the refit stops inside metafor's try(), and
+    # that row is NA but for hat and weight; SJ (tau^2 > 0 on every subset) has no NA row.
+    expected = case["influence"]
+    stops = [i + 1 for i, x in enumerate(expected["rstudent"]) if x is None]
+    assert stops == ([4] if case["method"] != "SJ" else [])
+    with pytest.warns(SecretomeWarning) as caught:
+        got = influence(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    named = [str(w.message) for w in caught if str(w.message).startswith("influence: the refits")]
+    assert len(named) == len(stops)
+    for message in named:
+        assert message.startswith("influence: the refits without 4 stopped (")
+        assert message.endswith("; their rows are NA (as metafor's)")
+    for field in FIELDS:
+        assert getattr(got, field) == pytest.approx(_nan(expected[field]), rel=TOL["est"], nan_ok=True), field
+    assert got.dfbetas[0] == pytest.approx(_nan(expected["dfbetas"]), rel=TOL["est"], nan_ok=True)

@@ -79,14 +79,16 @@ def leave_one_out(
     """Refit :func:`random_effects` without each study in turn [1]_.
 
     Parameters are those of :func:`random_effects`; k >= 2 studies are needed (a refit of one
-    study is that study, tau^2 = 0, as metafor). A refit that does not converge gives a row
-    of NaN and a warning naming it, as metafor's ``leave1out``. A sampling variance of 0 is taken
+    study is that study, tau^2 = 0, as metafor). A refit that stops (it does not converge, or
+    tau^2 = 0 meets a sampling variance of 0: the weight 1/0) gives a row of NaN and a warning naming
+    it, as metafor's ``leave1out`` (its ``try()``). A sampling variance of 0 is taken
     as :func:`random_effects` takes it: the model on all studies warns or stops as metafor's ``rma``,
     and the refits that hold the study have Q, I^2 and H^2 NaN (metafor's NA).
 
     Checked against metafor 3.8-1 ``leave1out(rma(yi, vi, method=..., test=...))`` on dat.bcg and
     dat.normand1999 (tests/meta/test_diagnostics.py), and on dat.bcg with trial 3's variance at 0
-    (REML and DL, z and knha; tools/metafor_reference_vi_zero_diagnostics.R).
+    (REML and DL, z and knha; tools/metafor_reference_vi_zero_diagnostics.R), and on a constructed set
+    whose refit without study 4 stops (REML, ML, SJ; z and knha; tools/metafor_reference_refit_errors.R).
 
     References
     ----------

@@ -62,8 +62,9 @@ class InfluenceResult(Result):
     method, test : str
         The model's estimator and test.
 
-    A refit without a study that does not converge, or in which a coefficient is not estimable (the study
-    was the only one with a level of a factor), is NaN in every column but ``hat`` and ``weight``.
+    A refit without a study that stops (it does not converge, or tau^2 = 0 meets a sampling variance of 0), or in
+    which a coefficient is not estimable (the study was the only one with a level of a factor), is NaN in every
+    column but ``hat`` and ``weight``.
     """
 
     labels: tuple[str, ...]
@@ -129,8 +130,9 @@ def influence(
     x_i V_{(i)} x_i'}`; DFFITS :math:`x_i(b - b_{(i)})/\sqrt{s^2_{(i)} h_i (v_i + \hat\tau^2_{(i)})}`;
     DFBETAS :math:`(b - b_{(i)})` over :math:`\sqrt{s^2_{(i)}\,\mathrm{diag}((X'W_{(i)}X)^{-1})}` with
     :math:`W_{(i)} = \mathrm{diag}(1/(v_j + \hat\tau^2_{(i)}))` over all k; Cook's distance
-    :math:`(b - b_{(i)})'V_b^{-1}(b - b_{(i)})`; COVRATIO :math:`\det V_{(i)}/\det V_b`. A refit that does not
-    converge, or leaves a coefficient inestimable, is a row of NaN with a warning naming it, as metafor's NA.
+    :math:`(b - b_{(i)})'V_b^{-1}(b - b_{(i)})`; COVRATIO :math:`\det V_{(i)}/\det V_b`. A refit that stops
+    (it does not converge, or tau^2 = 0 meets a sampling variance of 0), or leaves a coefficient inestimable, is
+    a row of NaN with a warning naming it, as metafor's NA (its ``try()``).
     A sampling variance of 0 is taken as :func:`random_effects` takes it: the model on all studies fits it (with
     its warnings, once) or stops, as metafor's ``rma``; QE_del is NaN for a refit that still holds it.
 
@@ -140,7 +142,8 @@ def influence(
     dat.viechtbauer2021 (dose as a number: REML, DL with z and knha, FE; as a factor, with NA rows) and
     dat.laopaiboon2015 (age group and diagnosis: REML, DL, ML with knha) (tests/meta/test_influence.py,
     fixtures by tools/metafor_reference_influence_mods.R); with a sampling variance of 0 on dat.bcg (trial 3;
-    REML, z and knha; tools/metafor_reference_vi_zero_diagnostics.R).
+    REML, z and knha; tools/metafor_reference_vi_zero_diagnostics.R), and on a constructed set whose refit
+    without study 4 stops (REML, ML, SJ; z and knha; tools/metafor_reference_refit_errors.R).
 
     References
     ----------

@@ -1,8 +1,9 @@
-"""Refits of a model on subsets of its studies (leave-one-out, cumulative): a refit that fails is a row of NA.
+"""Refits of a model on subsets of its studies (leave-one-out, influence, cumulative): one that fails is a row of NA.
 
-metafor's ``leave1out`` and ``cumul`` catch a refit that does not converge and return NA for it,
-with a warning; one such subset must not end the whole diagnostic (e.g. dat.nielweise2007, REML,
-where the cumulative fits of the first 7, 8 and 12 studies do not converge).
+metafor's ``leave1out``, ``influence`` and ``cumul`` run each refit in ``try()`` and return NA for one that stops,
+whatever the error; one such subset must not end the whole diagnostic (e.g. dat.nielweise2007, REML, where the
+cumulative fits of the first 7, 8 and 12 studies do not converge; or a subset in which tau^2 = 0 meets a sampling
+variance of 0, where ``rma`` stops on the weight 1/0).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from secretome.errors import ConvergenceError, SecretomeWarning
+from secretome.errors import ConvergenceError, InputError, NumericalError, SecretomeWarning
 
 __all__ = ["FIT_FIELDS", "fit_columns", "refits"]
 
@@ -23,29 +24,36 @@ FIT_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval",
 
 
 def refits(fits: Sequence[Callable[[], T]], labels: Sequence[str], *, what: str) -> list[T | None]:
-    """Run each of *fits*; one that raises :class:`ConvergenceError` gives ``None`` and is named in one warning.
+    """Run each of *fits*; one that stops gives ``None``, and one warning names the refits that did.
 
-    The refits' own warnings are not passed on, as metafor's ``leave1out``, ``influence`` and ``cumul`` refit under
+    A refit stops as metafor's ``rma`` would: it does not converge (:class:`ConvergenceError`, or another
+    :class:`NumericalError`) or refuses its subset (:class:`InputError`, e.g. tau^2 = 0 with a sampling variance
+    of 0); metafor's ``try()`` turns either into NA. Any other exception is a bug and propagates. The refits' own
+    warnings are not passed on, as metafor's ``leave1out``, ``influence`` and ``cumul`` refit under
     ``suppressWarnings``: what they would say (a sampling variance of 0, Q not computable) the model on all studies
     says once.
     """
     done: list[T | None] = []
-    failed = []
+    failed: dict[str, list[str]] = {}
     for fit, label in zip(fits, labels, strict=True):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", SecretomeWarning)
                 done.append(fit())
-        except ConvergenceError:
+        except (InputError, NumericalError) as error:
             done.append(None)
-            failed.append(label)
+            reason = "did not converge" if isinstance(error, ConvergenceError) else _stopped(error)
+            failed.setdefault(reason, []).append(label)
     if failed:
-        warnings.warn(
-            f"{what}: the refits {', '.join(failed)} did not converge; their rows are NA (as metafor's)",
-            SecretomeWarning,
-            stacklevel=3,
-        )
+        which = "; ".join(f"the refits {', '.join(names)} {reason}" for reason, names in failed.items())
+        warnings.warn(f"{what}: {which}; their rows are NA (as metafor's)", SecretomeWarning, stacklevel=3)
     return done
+
+
+def _stopped(error: InputError | NumericalError) -> str:
+    """Why a refit stopped: the reason alone, without the row its message names (a position in the subset, not in
+    the caller's table)."""
+    return f"stopped ({error.reason if isinstance(error, InputError) else error})"
 
 
 def fit_columns(fits: Sequence[object | None]) -> dict[str, tuple[float, ...]]:
