@@ -179,10 +179,45 @@ def test_influence_with_a_sampling_variance_of_0_as_metafor(case):
 
 
 REFIT_ERRORS = load_cases("refit_errors")
+SEQUENCE_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "tau2", "I2", "H2")
 
 
 def _nan(values: list) -> list[float]:
     return [math.nan if x is None else x for x in values]
+
+
+def _stopping(full: dict) -> pytest.RaisesContext:
+    # metafor's model on all studies stops: "DL estimator cannot be used when there are non-positive sampling
+    # variances in the data." or "Division by zero when computing the inverse variance weights." (FE).
+    reason = "estimator cannot be used" if full["error"].startswith("DL") else "give the weight 1/0"
+    return pytest.raises(InputError, match=rf"^row \d+, field 'vi': .*{reason}")
+
+
+@pytest.mark.parametrize("case", [c for c in REFIT_ERRORS if "cumul" in c or "error" in c["full"]], ids=case_id)
+def test_cumulative_with_a_sampling_variance_of_0_as_metafor(case):
+    # R: cumul(rma(yi, vi, method=, test=)) (and order = year) on dat.bcg with trial 3 or 1 at vi = 0, and on the
+    # constructed set (tools/metafor_reference_refit_errors.R): a step where tau^2 = 0 meets vi = 0 stops inside
+    # metafor's try() and is NA; a first step of a study with vi = 0 is NA; DL and FE stop at rma().
+    options = {"method": case["method"], "test": case["test"], "order": case.get("order")}
+    if "error" in case["full"]:
+        with _stopping(case["full"]):
+            cumulative(case["yi"], case["vi"], **options)
+        return
+    expected = case["cumul"]
+    stopped = [i for i, x in enumerate(expected["estimate"]) if x is None]  # none with SJ (tau^2 > 0 throughout)
+    with pytest.warns(SecretomeWarning) as caught:
+        got = cumulative(case["yi"], case["vi"], **options)
+    messages = [str(w.message) for w in caught]
+    # The model on all studies warns once; the steps that stop are named in one warning.
+    assert sum("sampling variances are 0 or less" in m for m in messages) == 1
+    named = [m for m in messages if m.startswith("cumulative: the refits")]
+    assert len(named) == (1 if stopped else 0)
+    for message in named:
+        assert "stopped (" in message
+        assert message.endswith("their rows are NA (as metafor's)")
+        assert all(f"with {got.labels[i]}" in message for i in stopped)
+    for field in SEQUENCE_FIELDS:
+        assert getattr(got, field) == pytest.approx(_nan(expected[field]), rel=TOL["est"], nan_ok=True), field
 
 
 @pytest.mark.parametrize("case", [c for c in REFIT_ERRORS if "influence" in c], ids=case_id)

@@ -20,9 +20,9 @@ from secretome.meta._columns import as_column, study_labels
 from secretome.meta._diagnostics import FitSequence
 from secretome.meta._meta_regression import meta_regression
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
-from secretome.meta._refits import FIT_FIELDS, fit_columns, refits
+from secretome.meta._refits import fit_columns, refits
 from secretome.meta._regression_design import model_matrix
-from secretome.meta._tau2 import model_inputs, validated
+from secretome.meta._tau2 import model_inputs
 
 __all__ = ["CumulativeResult", "InfluenceResult", "cumulative", "influence"]
 
@@ -312,13 +312,18 @@ def cumulative(
 
     Notes
     -----
-    A refit that does not converge gives a row of NaN and a warning naming it, as metafor's
-    ``cumul``. The first step holds one study; as metafor, it is reported as that study alone (estimate
-    ``yi``, SE ``sqrt(vi)``, z test, tau^2 = 0, Q = 0, I^2 = 0, H^2 = 1) whatever the method.
+    A step whose fit stops (it does not converge, or tau^2 = 0 meets a sampling variance of 0: the weight
+    1/0) gives a row of NaN and a warning naming it, as metafor's ``cumul`` (its ``try()``). The first step
+    holds one study; as metafor, it is that study alone (estimate ``yi``, SE ``sqrt(vi)``, z test,
+    tau^2 = 0, Q = 0, I^2 = 0, H^2 = 1) whatever the method, and NaN if its variance is 0. A sampling
+    variance of 0 is taken as :func:`random_effects` takes it: the model on all studies warns (once) or
+    stops as metafor's ``rma``, and the steps that hold the study have Q, I^2 and H^2 NaN (metafor's NA).
 
     Checked against metafor 3.8-1 ``cumul(rma(yi, vi, method=, test=))`` on dat.bcg (REML, DL, FE; z
     and knha; as given and by year) (tests/meta/test_influence.py, fixtures by
-    tools/metafor_reference_bias.R).
+    tools/metafor_reference_bias.R), and with a sampling variance of 0 (dat.bcg with trial 3 or trial 1 at 0,
+    REML, HE, DL, FE; and a constructed set whose steps 2 and 3 stop, REML, ML, SJ; z and knha;
+    tools/metafor_reference_refit_errors.R).
 
     References
     ----------
@@ -333,44 +338,29 @@ def cumulative(
     [0.1, 0.3, 0.5]
     """
     check_choice("method", method, METHODS, owner="cumulative")
-    y, v = validated(yi, vi)
+    y, v, _ = model_inputs(yi, vi)
     k = y.size
     names = study_labels(labels, k)
+    if k < 1:
+        raise InputError("needs at least 1 study", field="yi", value=k)
+    if not v.all():
+        # metafor's cumul starts from the model on all studies: with a sampling variance of 0 that model warns
+        # (once, not per step), or stops (DL, or tau^2 = 0 and a weight 1/0), and so does the analysis.
+        random_effects(yi, vi, method=method, test=test, level=level, control=control)
     if order is not None:
         keys = as_column(order, "order", length=k)
         idx = np.argsort(keys, kind="stable")
         y, v, names = y[idx], v[idx], tuple(names[i] for i in idx)
-    if k < 1:
-        raise InputError("needs at least 1 study", field="yi", value=k)
-    crit = float(scipy.stats.norm.isf((1 - level) / 2))
-    se1 = math.sqrt(v[0])
-    z1 = y[0] / se1
-    # One study: no heterogeneity to estimate; metafor reports the study itself with a z test.
-    steps = [
-        {
-            "estimate": float(y[0]),
-            "se": se1,
-            "zval": z1,
-            "pval": float(2 * scipy.stats.norm.sf(abs(z1))),
-            "ci_lb": float(y[0] - crit * se1),
-            "ci_ub": float(y[0] + crit * se1),
-            "Q": 0.0,
-            "Q_pval": 1.0,
-            "tau2": 0.0,
-            "I2": 0.0,
-            "H2": 1.0,
-        }
-    ]
+    # Every step is a fit of the first j studies, the first (one study: tau^2 = 0, z test) included, as metafor's.
     fits = refits(
         [partial(random_effects, y[:j], v[:j], method=method, test=test, level=level, control=control)
-         for j in range(2, k + 1)],
-        [f"with {name}" for name in names[1:]],
+         for j in range(1, k + 1)],
+        [f"with {name}" for name in names],
         what="cumulative",
     )  # fmt: skip
-    later = fit_columns(fits)
     return CumulativeResult(
         labels=names,
-        **{f: (steps[0][f], *later[f]) for f in FIT_FIELDS},
+        **fit_columns(fits),
         method=method,
         test=test,
     )
