@@ -569,7 +569,10 @@ def test_genq_with_a_weights_column_matches_metafor(tmp_path, capsys, mods, test
         ([], "field 'weights': GENQ needs weights"),
         (["--method", "GENQM"], "field 'weights': GENQM needs weights"),
         (["--weights", "w"], "row 2, field 'w': must be finite and > 0 (got -1.0)"),
-        (["--weights", "w", "--permutest", "10"], "field '--weights': user weights are for the model fit alone"),
+        (
+            ["--weights", "w", "--permutest", "10", "--regtest", "sei"],
+            "field '--weights': user weights are for the model fit and --regtest alone: not with --permutest (got 'w')",
+        ),
         (["--weights", "nope"], "field 'nope': no such column"),
     ],
 )

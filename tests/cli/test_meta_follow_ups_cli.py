@@ -85,6 +85,22 @@ def test_regtest_with_a_predictor_matches_metafor(tmp_path, capsys, case_id):
         assert got["regtest"][field] == (None if expected is None else pytest.approx(expected, rel=1e-6)), field
 
 
+REGTEST_WEIGHTS = _cases("regtest_weights")
+
+
+@pytest.mark.parametrize("case_id", ["bcg-weights-REML-knha-sei", "bcg-weights-FE-z-vi"])
+def test_regtest_of_a_weighted_model_refits_with_the_weights_as_metafor(tmp_path, capsys, case_id):
+    # R: regtest(rma(yi, vi, weights = n, method=, test=), predictor=) on dat.bcg, n the total sample size
+    # (tools/metafor_reference_regtest_weights.R)
+    case = REGTEST_WEIGHTS[case_id]
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "n": case["weights"]}).to_csv(path, index=False)
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--weights", "n", "--method", case["method"],
+                         "--test", case["test"], "--regtest", case["predictor"], "--format", "json"])  # fmt: skip
+    for field in ("zval", "pval", "est", "ci_lb", "ci_ub"):
+        assert got["regtest"][field] == pytest.approx(case[field], rel=1e-6), field
+
+
 def test_regtest_errors_name_the_option_or_the_column(tmp_path, capsys):
     case = REGTEST["egger2001-rma-REML-z-ni"]
     path = tmp_path / "data.csv"

@@ -142,3 +142,24 @@ def test_a_predictor_collinear_with_the_moderators_is_refused_as_metafor():
     assert case["error"].startswith("Model matrix no longer of full rank after addition of predictor")
     with pytest.raises(InputError, match=r"^field 'sei': the predictor sei is collinear with the moderators$"):
         egger_test(case["yi"], case["vi"], mods=case["mods"], names=[case["name"]])
+
+
+WEIGHTED = load_cases("regtest_weights")
+
+
+@pytest.mark.parametrize("case", WEIGHTED, ids=case_id)
+def test_egger_test_of_a_weighted_model_matches_metafor(case):
+    # R: regtest(rma(yi, vi, weights = n, method=, test=), predictor=) on dat.bcg, n the total sample size
+    # (tools/metafor_reference_regtest_weights.R): metafor refits with the model's weights.
+    got = egger_test(case["yi"], case["vi"], weights=case["weights"], predictor=case["predictor"],
+                     method=case["method"], test=case["test"])  # fmt: skip
+    for field in ("zval", "pval", "est", "ci_lb", "ci_ub"):
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert got.df == case["df"]
+    # Without the weights metafor's statistic differs: they are used, not dropped.
+    assert case["zval_unweighted"] != pytest.approx(case["zval"], rel=0.01)
+
+
+def test_egger_test_lm_refuses_user_weights():
+    with pytest.raises(InputError, match=r"field 'weights': model='lm' weights each study by 1/vi"):
+        egger_test([0.1, 0.5, 0.9, 0.4], [0.01, 0.04, 0.09, 0.02], model="lm", weights=[1, 2, 3, 4])

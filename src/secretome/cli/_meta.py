@@ -75,7 +75,10 @@ def meta(
     ] = "REML",
     weights: Annotated[
         str | None,
-        typer.Option(help="Column of user weights for the model fit (metafor's weights); GENQ's and GENQM's a_i."),
+        typer.Option(
+            help="Column of user weights for the model fit (metafor's weights), which --regtest refits with; "
+            "GENQ's and GENQM's a_i."
+        ),
     ] = None,
     test: Annotated[str, typer.Option(help="z or knha (Knapp-Hartung); z or t with --cluster.")] = "z",
     mod: Annotated[
@@ -272,9 +275,10 @@ def meta(
         "na_action": na_action,
         "control": _control_settings(control or ()),
     }
-    if weights is not None and (follow_up or regplot):
-        # The follow-ups and the regression plot refit the model from the table, without the weights.
-        reason = "user weights are for the model fit alone: not with follow-up analyses or --regplot"
+    unweighted = [flag for flag in asked if flag != "--regtest"] + (["--regplot"] if regplot else [])
+    if weights is not None and unweighted:
+        # These refit the model from the table without the weights; --regtest refits with them (metafor's regtest).
+        reason = f"user weights are for the model fit and --regtest alone: not with {', '.join(unweighted)}"
         raise InputError(reason, field="--weights", value=weights)
     if labbe and shared_control:
         # The plot reads the counts as the file has them; the model split the shared control's n among its rows.
@@ -284,7 +288,7 @@ def meta(
         from secretome.meta import AnalysisBundle, follow_ups_from_csv
 
         follow = {"robust_cluster": robust, "selmodel": selmodel, "fsn": fsn, "confint": confint, "profile": profile}
-        follow |= {"regtest": regtest, "ranktest": ranktest, "trimfill": trimfill}
+        follow |= {"regtest": regtest, "weights": weights, "ranktest": ranktest, "trimfill": trimfill}
         follow |= {"influence_diagnostics": influence, "leave1out": leave1out}
         follow |= {"baujat_path": baujat, "radial_path": radial, "labbe_path": labbe, "qqnorm_path": qqnorm}
         follow |= {"measure": measure, "columns": columns, "escalc_options": options}

@@ -209,6 +209,7 @@ def egger_test(
     ni: ArrayLike | None = None,
     mods: ArrayLike | pd.DataFrame | None = None,
     names: Sequence[str] | None = None,
+    weights: ArrayLike | None = None,
     method: ModelMethod = "REML",
     test: Literal["z", "knha"] = "z",
     level: float = 0.95,
@@ -233,6 +234,10 @@ def egger_test(
     limit estimate. A predictor collinear with the moderators is refused, as metafor stops ("Model
     matrix no longer of full rank after addition of predictor.").
 
+    With *weights* (the model's user weights ``a_i``, as for :func:`meta_regression`) the meta-regression is
+    fitted with them, as metafor's ``regtest`` refits with the model's ``weights``; ``model="lm"`` weights by
+    ``1/vi`` alone (metafor's ``lm(yi ~ X, weights = 1/vi)``), so it refuses them rather than drop them unsaid.
+
     Checked against metafor 3.8-1 ``regtest(res)`` and ``regtest(res, model="lm")`` on dat.bcg
     and dat.normand1999 (tests/meta/test_diagnostics.py), ``regtest(res)`` with PM (metafor with
     ``control=list(tol=1e-12)``, as ``control={"tol": 1e-12}``) and SJ on dat.bcg and dat.hackshaw1998
@@ -240,7 +245,8 @@ def egger_test(
     dat.egger2001 and dat.cohen1981 (tests/meta/test_regtest.py, fixtures by tools/metafor_reference_regtest.R);
     with moderators, ``regtest(rma(yi, vi, mods = ~ ablat))`` on dat.bcg and ``~ length`` on
     dat.bangertdrowns2004 for sei, vi and ninv, rma (REML, DL, FE; z, knha) and lm
-    (tools/metafor_reference_regtest_mods.R).
+    (tools/metafor_reference_regtest_mods.R); with weights, ``regtest(rma(yi, vi, weights = n))`` on dat.bcg
+    (total sample size; REML, DL with z and knha, FE; sei and vi; tools/metafor_reference_regtest_weights.R).
     A sampling variance of 0 is fitted or refused by the meta-regression as :func:`meta_regression` does
     (REML fits it, DL stops), and refused by ``model="lm"`` (a weight 1/0), as metafor (dat.bcg with trial 3's
     variance at 0; tools/metafor_reference_vi_zero_diagnostics.R).
@@ -280,11 +286,14 @@ def egger_test(
     # metafor gives the limit estimate for the intercept alone.
     limit = predictor in _LIMITS and p == 1
     labels = {"model": model, "method": method, "test": test, "predictor": predictor, "moderators": coef_names[1:]}
+    if weights is not None and model == "lm":
+        raise InputError("model='lm' weights each study by 1/vi: give user weights with model='rma'",
+                         field="weights", value="given")  # fmt: skip
     if model == "rma":
         # The meta-regression reads yi and vi itself: it fits a sampling variance of 0 (with metafor's warnings) or
         # refuses it, as metafor's regtest refits rma with the predictor.
-        fit = meta_regression(yi, vi, x[:, 1:], method=method, test=test, level=level, control=control,
-                              names=[*coef_names[1:], predictor])  # fmt: skip
+        fit = meta_regression(yi, vi, x[:, 1:], weights=weights, method=method, test=test, level=level,
+                              control=control, names=[*coef_names[1:], predictor])  # fmt: skip
         return EggerResult(
             zval=fit.zval[p],
             pval=fit.pval[p],

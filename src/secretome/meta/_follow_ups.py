@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from secretome._progress import ProgressCallback
 from secretome._result import Result
@@ -89,6 +90,7 @@ def follow_ups_from_csv(
     selmodel: str | None = None,
     fsn: str | None = None,
     regtest: str | None = None,
+    weights: str | None = None,
     ranktest: bool = False,
     trimfill: str | None = None,
     influence_diagnostics: bool = False,
@@ -138,6 +140,9 @@ def follow_ups_from_csv(
         ``PREDICTOR`` or ``PREDICTOR:COLUMN``: :func:`egger_test` of a model with one effect per study with that
         predictor (``sei``, ``vi``; ``ni``, ``ninv``, ``sqrtni``, ``sqrtninv`` with the sample sizes in COLUMN),
         added to the model's moderators if it has any (metafor's ``regtest(res)``).
+    weights : str, optional
+        The column of user weights *fit* was fitted with: ``regtest`` refits with them, as metafor's ``regtest``
+        with the model's ``weights``. The other follow-ups refit without them (the CLI refuses them together).
     ranktest : bool
         :func:`rank_test` of the effects of a model with one effect per study (metafor's ``ranktest(res)``).
     trimfill : str, optional
@@ -260,7 +265,8 @@ def follow_ups_from_csv(
         analyses.append(fail_safe_n(fit.yi, fit.vi, type=fsn))  # type: ignore[arg-type]
         names.append("fsn")
     if regtest:
-        analyses.append(_regtest(fit, regtest, column, control, path))
+        user = None if weights is None else column(weights).to_numpy()
+        analyses.append(_regtest(fit, regtest, column, control, path, user))
         names.append("regtest")
     if ranktest:
         analyses.append(rank_test_of(fit))
@@ -352,6 +358,7 @@ def _regtest(
     column: Callable[[str], pd.Series],
     control: Mapping[str, object] | None,
     path: str | Path,
+    weights: ArrayLike | None,
 ) -> Result:
     if not isinstance(fit, RandomEffectsResult | MetaRegressionResult):
         raise InputError("the regression test takes a model with one effect per study (no cluster or subgroup)",
@@ -368,8 +375,8 @@ def _regtest(
         raise InputError(f"{predictor} needs the column of sample sizes: {predictor}:COLUMN", field="regtest")
     ni = column(name).to_numpy() if name else None
     try:
-        return egger_test(fit.yi, fit.vi, predictor=predictor, ni=ni, method=fit.method, test=fit.test,  # type: ignore[arg-type]
-                          level=fit.level, control=control, **mods)  # fmt: skip
+        return egger_test(fit.yi, fit.vi, predictor=predictor, ni=ni, weights=weights, method=fit.method,  # type: ignore[arg-type]
+                          test=fit.test, level=fit.level, control=control, **mods)  # fmt: skip
     except InputError as err:
         if err.field != "ni":
             raise
