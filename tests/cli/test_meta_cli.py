@@ -212,7 +212,8 @@ def test_rows_with_a_missing_value_are_left_out_as_metafor(tmp_path, capsys):
     got, warned = _json_and_warnings(capsys, ["meta", path, *columns, "--mod", "x"])
     assert got["beta"] == pytest.approx([0.1013574661, 0.0557692308], rel=1e-8)
     assert (got["k"], got["tau2"]) == pytest.approx((3, 0.0871153846), rel=1e-8)
-    assert "rows 2, 3 left out: a missing value (metafor's na.action = 'na.omit'); k = 3" in warned
+    # metafor's sentence, as the Python functions give it, naming the file's rows.
+    assert "Studies with NAs omitted from model fitting: rows 2, 3 (metafor's na.action = 'na.omit'); k = 3" in warned
 
 
 def test_variance_warnings_name_the_files_rows_when_rows_are_left_out(tmp_path, capsys):

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._effect_result import row_list
 
-__all__: list[str] = []
+__all__ = ["omitted_note"]
 
 NaAction = Literal["omit", "fail"]
 """metafor's ``na.action``: ``"omit"`` (``"na.omit"``, its default) or ``"fail"`` (``"na.fail"``)."""
@@ -132,9 +132,18 @@ def complete_cases(
         rows=list(kept + 1) if rows is None else [rows[i] for i in kept],
         omitted=tuple(int(i) for i in gone),
         kept=kept,
-        note=f"Studies with NAs omitted from model fitting: {row_list(named)} (metafor's na.action = 'na.omit'); "
-        f"k = {kept.size}",
+        note=omitted_note(named, kept.size),
     )
+
+
+def omitted_note(rows: Sequence[int] | NDArray[np.intp], k: int) -> str:
+    """The warning on studies left out for a missing value: metafor's sentence ("Studies with NAs omitted from model
+    fitting."), the rows (0-based positions, said 1-based; a table's caller gives the file's rows) and the k fitted.
+
+    >>> omitted_note([1, 4], 11)
+    "Studies with NAs omitted from model fitting: rows 2, 5 (metafor's na.action = 'na.omit'); k = 11"
+    """
+    return f"Studies with NAs omitted from model fitting: {row_list(rows)} (metafor's na.action = 'na.omit'); k = {k}"
 
 
 def _column(values: ArrayLike) -> NDArray[np.object_] | NDArray[np.float64]:

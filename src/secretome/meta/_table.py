@@ -22,6 +22,7 @@ from secretome.meta._conversions import split_shared_control
 from secretome.meta._csv_tables import read_csv_table
 from secretome.meta._effect_sizes import ESCALC_ARGUMENTS, Measure, escalc
 from secretome.meta._meta_regression import meta_regression
+from secretome.meta._missing import omitted_note
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
 from secretome.meta._plots import regression_plot
 from secretome.meta._random_effects import ModelMethod, random_effects
@@ -186,9 +187,9 @@ def meta_from_table(
                 field = next((c for c in given if pd.isna(first[c])), None)
                 reason = "is missing (na_action='fail')" if field else "gives no effect size (na_action='fail')"
                 raise InputError(reason, row=int(rows[0]), field=field or "yi")
-            which = f"row{'s' if rows.size > 1 else ''} {', '.join(map(str, rows))}"
-            # Warned once the model is fitted: a bad cell elsewhere is the one line the user sees.
-            omitted = f"{which} left out: a missing value (metafor's na.action = 'na.omit'); k = {int(keep.sum())}"
+            # Warned once the model is fitted: a bad cell elsewhere is the one line the user sees. The rows are the
+            # file's (the frame's positions, as metafor's default slab), in the wording of the Python functions.
+            omitted = omitted_note(rows - 1, int(keep.sum()))
             notes = (*notes, omitted)
             left_out = tuple(int(i) for i in np.flatnonzero(~keep))
             kept = kept[keep]
