@@ -57,7 +57,7 @@ def prisma_diagram(prisma: PrismaCounts) -> str:
     }
     stages = [("Identification", 0, 0), ("Screening", 1, 3), ("Included", 4, 4)]
     heights = [0.5 + 0.17 * text.count("\n") for _, text in main]
-    heights[0] = max(heights[0], 0.95)  # room for the stage label "Identification" beside it
+    heights[0] = max(heights[0], 1.2)  # room for the stage label "Identification" (8 pt bold, about 1 inch) beside it
     gap = 0.35
     tops = [sum(heights[:i]) + gap * i for i in range(len(main))]
     total = tops[-1] + heights[-1]
