@@ -329,12 +329,6 @@ def test_diagnostic_plots_put_a_point_per_study_where_metafor_does(tmp_path, cap
         (["--ranktest", "--cluster", "ablat"], "field '--ranktest': the rank correlation test takes one effect"),
         (["--rho", "0.5"], "field '--rho': an assumed correlation of the sampling errors needs a cluster"),
         (["--rho", "2", "--cluster", "ablat"], "field '--rho': must be in [-1, 1] (got 2.0)"),
-        # The V that vcalc builds from rho = -1 is singular in each latitude with two trials: named as --rho, not V.
-        (
-            ["--rho", "-1", "--cluster", "ablat"],
-            "field '--rho': makes the sampling covariance matrix V not positive "
-            "definite in cluster(s) 44, 42, 13, 33, which the three-level model needs (got -1.0)",
-        ),
         # A plot is written only once every analysis asked for has run.
         (["--baujat", "b.svg", "--anova", "7"], "field '--anova'"),
     ],
@@ -390,6 +384,42 @@ def test_trimfill_matches_metafor(tmp_path, capsys, case_id, spec, key):
     assert main(argv) == 0
     side = expected["side"]
     assert f"Estimated number of missing studies on the {side} side: {expected['k0']}" in capsys.readouterr().out
+
+
+RHO = _cases("mv_rho")
+
+
+@pytest.mark.parametrize("case_id", ["bcg-1-REML", "bcg-1-ML", "bcg--1-REML", "bcg-0.999-ML"])
+def test_cluster_with_rho_1_or_minus_1_fits_as_metafor(tmp_path, capsys, case_id):
+    # R: V <- vcalc(vi, cluster = ablat, obs = trial, rho =); rma.mv(yi, V, random = ~ 1 | ablat/trial, method =)
+    # on dat.bcg (tools/metafor_reference_rho.R): with rho = +-1 V is singular in each latitude with two trials, and
+    # metafor fits with the warning "'V' appears to be not positive definite."
+    case = RHO[case_id]
+    path = tmp_path / "bcg.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "ablat": case["cluster"]}).to_csv(path, index=False)
+    argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--cluster", "ablat", "--rho", str(case["rho"]),
+            "--method", case["method"], "--format", "json"]  # fmt: skip
+    got = _json(capsys, argv)
+    # metafor reports a component whose maximum is at 0 as about 1e-10 (nlminb on log sigma^2), we report 0.
+    assert got["sigma2"] == pytest.approx(case["sigma2"], rel=1e-6, abs=1e-9)
+    assert got["estimate"] == pytest.approx(case["estimate"], rel=1e-6)
+    assert got["se"] == pytest.approx(case["se"], rel=1e-6)
+    assert got["loglik"] == pytest.approx(case["loglik"], rel=1e-6)
+    for warning in case["warnings"]:
+        assert any(warning.rstrip(".") in note for note in got["notes"]), (warning, got["notes"])
+
+
+def test_cluster_with_a_rho_where_metafor_stops_is_refused_by_name(tmp_path, capsys):
+    # R: the same with dat.konstantopoulos2011[1:30, ] clustered by district, rho = -1: V is indefinite in the
+    # districts of more than 2 schools and rma.mv stops with "Final variance-covariance matrix not positive definite."
+    case = RHO["konstantopoulos30--1-REML"]
+    path = tmp_path / "k.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "district": case["cluster"]}).to_csv(path, index=False)
+    argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--cluster", "district", "--rho", "-1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"error: file '{path}', field '--rho': {case['error']}")
+    assert err.endswith("(got -1.0)")
 
 
 V_CASES = ["assink2016-study-esid-V-REML-z", "assink2016-study-esid-V-year-REML-t", "assink2016-study-esid-V-year-ML-z"]

@@ -117,7 +117,7 @@ class MultilevelResult(Result):
         """Text laid out like metafor's ``print.rma.mv``."""
         lines = _variance_lines(self)
         if self.Q is None or self.Q_pval is None:
-            lines += ["", "Test for Heterogeneity: not available (a sampling variance is 0)"]
+            lines += ["", f"Test for Heterogeneity: not available ({_no_inverse(self)})"]
         else:
             lines += [
                 "",
@@ -209,7 +209,7 @@ class MultilevelRegressionResult(Result):
         """Text laid out like metafor's ``print.rma.mv`` for a model with moderators."""
         lines = _variance_lines(self)
         if self.QE is None or self.QE_pval is None:
-            lines += ["", "Test for Residual Heterogeneity: not available (a sampling variance is 0)"]
+            lines += ["", f"Test for Residual Heterogeneity: not available ({_no_inverse(self)})"]
         else:
             lines += [
                 "",
@@ -219,6 +219,11 @@ class MultilevelRegressionResult(Result):
         lines += moderator_lines(self)
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
+
+
+def _no_inverse(fit: MultilevelResult | MultilevelRegressionResult) -> str:
+    """Why Q and I^2, which weigh by V^-1, are missing (metafor's QE is NA then too)."""
+    return "a sampling variance is 0" if 0 in fit.vi else "V is not positive definite"
 
 
 def _variance_lines(fit: MultilevelResult | MultilevelRegressionResult) -> list[str]:
@@ -232,7 +237,7 @@ def _variance_lines(fit: MultilevelResult | MultilevelRegressionResult) -> list[
     for j, (name, s2) in enumerate(zip(fit.factors, fit.sigma2, strict=True)):
         lines.append(f"sigma^2.{j + 1}  {s2:.4f}  {math.sqrt(s2):.4f}  {fit.n_levels[j]:5d}  {name}")
     if fit.I2 is None or fit.I2_levels is None:
-        return [*lines, "", "I^2: not available (a sampling variance is 0)"]
+        return [*lines, "", f"I^2: not available ({_no_inverse(fit)})"]
     shares = " / ".join(f"{share:.2f}%" for share in fit.I2_levels)
     return [
         *lines,
@@ -297,8 +302,14 @@ def multilevel(
     yi : array_like
         Effect sizes.
     vi : array_like
-        Their sampling variances (>= 0), or the k x k sampling covariance matrix V (symmetric,
-        positive definite; metafor's ``V``, e.g. from :func:`vcalc`). A variance of 0 is fitted as
+        Their sampling variances (>= 0), or the k x k sampling covariance matrix V (symmetric;
+        metafor's ``V``, e.g. from :func:`vcalc`). A V that is not positive definite (e.g. from
+        ``vcalc(..., rho=1)``) is fitted as metafor 3.8-1 fits it, with its warning "'V' appears to
+        be not positive definite.", as long as the marginal covariance (V plus the variance
+        components) is positive definite, Q and the I^2 then ``None``; where it is not, the fit stops
+        with metafor's "Final variance-covariance matrix not positive definite." Checked against
+        metafor on dat.konstantopoulos2011's first 30 rows with rho = 1, -1 and 0.999, REML and ML
+        (tools/metafor_reference_rho.R). A variance of 0 is fitted as
         metafor's ``rma.mv`` fits it (the marginal variance holds the variance components), with a
         warning; Q and the I^2 need ``V^-1`` and are then ``None`` (metafor's QE is NA). Checked
         against metafor 3.8-1 on dat.konstantopoulos2011 with row 5's variance at 0, REML and ML
@@ -452,15 +463,26 @@ def multilevel(
     p = x.shape[1]
     settings = _control(control, len(groups))
     model = MarginalModel(y, sampling, x, incidences, reml=method == "REML")
-    with one_blas_thread():
-        fit = model.fit(start=settings["sigma2_init"], maxiter=settings["maxiter"], threshold=settings["threshold"])
-        beta, vb, marginal = model.gls(fit.theta)
-        weights = np.diag(scipy.linalg.cho_solve(scipy.linalg.cho_factor(marginal), np.eye(k)))
-        # Q and the typical sampling variance of I^2 weigh by V^-1: with a variance of 0, metafor's QE is NA too.
-        q, typical = _fixed_effects_q(y, sampling, x, given_v) if v.all() else (None, None)
-    sigma2 = fit.theta
     notes: list[str] = []
-    if q is None:
+    with one_blas_thread():
+        definite = _positive_definite(sampling)
+        if given_v and not definite:
+            # metafor fits on: only the marginal covariance V + sum sigma^2_j Z_j Z_j' has to be positive definite.
+            warn_note(notes, "'V' appears to be not positive definite. Only the marginal covariance (V plus the "
+                      "variance components) must be, as in metafor")  # fmt: skip
+        try:
+            fit = model.fit(start=settings["sigma2_init"], maxiter=settings["maxiter"], threshold=settings["threshold"])
+            beta, vb, marginal = model.gls(fit.theta)
+            weights = np.diag(scipy.linalg.cho_solve(scipy.linalg.cho_factor(marginal), np.eye(k)))
+        except np.linalg.LinAlgError:
+            # Where metafor 3.8-1 stops too, with this message.
+            raise InputError("Final variance-covariance matrix not positive definite. (V plus the variance "
+                             "components; metafor 3.8-1 stops here too)", field="V") from None  # fmt: skip
+        # Q and the typical sampling variance of I^2 weigh by V^-1: without it (a variance of 0, or V not positive
+        # definite) metafor's I^2 is NA too.
+        q, typical = _fixed_effects_q(y, sampling, x, given_v) if v.all() and definite else (None, None)
+    sigma2 = fit.theta
+    if q is None and not v.all():
         zero = np.flatnonzero(v == 0)
         warn_note(notes, f"{zero.size} of {k} sampling variances are 0 ({row_list(zero)}): Q and I^2 cannot be "
                   "computed (metafor: 'V' appears to be not positive definite)")  # fmt: skip
@@ -545,11 +567,15 @@ def _sampling(vi: ArrayLike, k: int) -> tuple[FloatArray, bool]:
         i, j = (int(a[0]) for a in np.nonzero(asym))
         raise InputError(f"V is not symmetric: V[{i + 1}, {j + 1}] != V[{j + 1}, {i + 1}]", field="V")
     require(np.diag(mat).copy(), "V", lambda a: a > 0, "sampling variance (diagonal of V) must be > 0")
+    return (mat + mat.T) / 2, True
+
+
+def _positive_definite(mat: FloatArray) -> bool:
     try:
         scipy.linalg.cholesky(mat, lower=True)
     except scipy.linalg.LinAlgError:
-        raise InputError("V is not positive definite", field="V") from None
-    return (mat + mat.T) / 2, True
+        return False
+    return True
 
 
 def _factors(

@@ -88,7 +88,9 @@ def meta_from_table(
         With *cluster*: the assumed correlation of the sampling errors of two effect sizes of one
         study. The model then takes the sampling covariance matrix ``V`` of :func:`vcalc` (every row its
         own observation: ``vcalc(vi, cluster, obs = row, rho = rho)``), as metafor's
-        ``rma.mv(yi, V, random = ~ 1 | study/es)``; without it, V is diagonal (independent errors).
+        ``rma.mv(yi, V, random = ~ 1 | study/es)``; without it, V is diagonal (independent errors). A
+        rho that leaves V not positive definite (e.g. 1) is fitted as metafor fits it, with its
+        warnings, and refused by name where metafor stops (see :func:`multilevel`).
     shared_control : str, optional
         Column naming each row's control group, for a *measure* with ``n2i``: rows naming the same
         group share it, and its n is split among them (:func:`split_shared_control`).
@@ -206,7 +208,7 @@ def meta_from_table(
         if cluster is not None:
             check_limits(y, v)  # multilevel reads yi and vi itself; the other models check them as they start
             study = frame[cluster].to_numpy(dtype=object)
-            sampling = v if rho is None else _assumed_covariance(v, study, rho)
+            sampling = v if rho is None else vcalc(v, study, obs=np.arange(v.size), rho=rho)
             result = multilevel(  # type: ignore[call-overload]
                 y, sampling, study, mods=design, method=chain[0], test=test, level=level, labels=labels
             )
@@ -229,6 +231,9 @@ def meta_from_table(
         # Before any row is left out, kept is every row, so a row maps to itself.
         where = {"value": err.value} if err.value is not None else {}
         field = to_column.get(err.field or "", err.field)
+        if field == "V" and rho is not None:
+            # The V was made from the assumed correlation, so that is the value to change.
+            field, where = "rho", {"value": rho}
         row = None if err.row is None else int(kept[err.row - 1]) + 1
         raise InputError(err.reason, file=file, row=row, field=field, **where) from err
     if omitted:
@@ -238,25 +243,6 @@ def meta_from_table(
     if left_out and isinstance(result, RandomEffectsResult | MetaRegressionResult):
         result = dataclasses.replace(result, omitted=left_out)
     return result
-
-
-def _assumed_covariance(v: FloatArray, study: NDArray[np.object_], rho: float) -> FloatArray:
-    """vcalc's V with every row its own observation; a *rho* that leaves V not positive definite is refused by name.
-
-    :func:`multilevel` needs V positive definite, and it is the assumed correlation, not the user's V, that made it
-    otherwise (e.g. rho = -1 or 1, or below -1/(m - 1) in a cluster of m effect sizes).
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        sampling = vcalc(v, study, obs=np.arange(v.size), rho=rho)
-    for warning in caught:
-        text = str(warning.message)
-        if issubclass(warning.category, SecretomeWarning) and text.startswith("V is not positive definite"):
-            where = text.removeprefix("V is not positive definite")
-            raise InputError(f"makes the sampling covariance matrix V not positive definite{where}, which the "
-                             "three-level model needs", field="rho", value=rho)  # fmt: skip
-        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    return sampling
 
 
 def _effect_sizes(
