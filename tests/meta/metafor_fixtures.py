@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from pathlib import Path
 
@@ -28,3 +29,19 @@ def pm_control(method: object) -> dict | None:
     """The control the reference scripts fit PM and PMM with, ``list(tol=1e-12)``: the root, not metafor's
     default stop."""
     return {"tol": 1e-12} if method in ("PM", "PMM") else None
+
+
+def nan_for_none(values: list) -> list[float]:
+    """A fixture column with R's NA (JSON null) as NaN, for ``pytest.approx(..., nan_ok=True)``."""
+    return [math.nan if x is None else x for x in values]
+
+
+def refit_stop_messages(caught: list, kind: str, stops: list[int]) -> list[str]:
+    """The warnings of *kind* (``leave-one-out``, ``influence``) naming refits that stopped, checked to be one
+    per stopped study and in the engine's wording (metafor's refits stop inside try() and give NA rows)."""
+    named = [str(w.message) for w in caught if str(w.message).startswith(f"{kind}: the refits")]
+    assert len(named) == len(stops)
+    for message in named:
+        assert "stopped (" in message
+        assert message.endswith("their rows are NA (as metafor's)")
+    return named

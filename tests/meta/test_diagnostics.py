@@ -6,7 +6,7 @@ import contextlib
 import math
 
 import pytest
-from metafor_fixtures import case_id, load_cases, pm_control
+from metafor_fixtures import case_id, load_cases, nan_for_none, pm_control, refit_stop_messages
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
@@ -116,14 +116,7 @@ def test_leave_one_out_refit_that_stops_is_an_na_row_as_metafor(case):
     assert stops == ([4] if case["method"] != "SJ" else [])
     with pytest.warns(SecretomeWarning) as caught:
         got = leave_one_out(case["yi"], case["vi"], method=case["method"], test=case["test"])
-    named = [str(w.message) for w in caught if str(w.message).startswith("leave-one-out: the refits")]
-    assert len(named) == len(stops)
-    for message in named:
+    for message in refit_stop_messages(caught, "leave-one-out", stops):
         assert message.startswith("leave-one-out: the refits without 4 stopped (")
-        assert message.endswith("; their rows are NA (as metafor's)")
     for field in ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "tau2", "I2", "H2"):
-        assert getattr(got, field) == pytest.approx(_nan(expected[field]), rel=TOL["est"], nan_ok=True), field
-
-
-def _nan(values: list) -> list[float]:
-    return [math.nan if x is None else x for x in values]
+        assert getattr(got, field) == pytest.approx(nan_for_none(expected[field]), rel=TOL["est"], nan_ok=True), field

@@ -6,7 +6,7 @@ import contextlib
 import math
 
 import pytest
-from metafor_fixtures import case_id, load_cases, pm_control
+from metafor_fixtures import case_id, load_cases, nan_for_none, pm_control, refit_stop_messages
 
 from conftest import TOL
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
@@ -182,10 +182,6 @@ REFIT_ERRORS = load_cases("refit_errors")
 SEQUENCE_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "tau2", "I2", "H2")
 
 
-def _nan(values: list) -> list[float]:
-    return [math.nan if x is None else x for x in values]
-
-
 def _stopping(full: dict) -> pytest.RaisesContext:
     # metafor's model on all studies stops: "DL estimator cannot be used when there are non-positive sampling
     # variances in the data." or "Division by zero when computing the inverse variance weights." (FE).
@@ -210,14 +206,10 @@ def test_cumulative_with_a_sampling_variance_of_0_as_metafor(case):
     messages = [str(w.message) for w in caught]
     # The model on all studies warns once; the steps that stop are named in one warning.
     assert sum("sampling variances are 0 or less" in m for m in messages) == 1
-    named = [m for m in messages if m.startswith("cumulative: the refits")]
-    assert len(named) == (1 if stopped else 0)
-    for message in named:
-        assert "stopped (" in message
-        assert message.endswith("their rows are NA (as metafor's)")
+    for message in refit_stop_messages(caught, "cumulative", stopped[:1]):  # one warning names every step
         assert all(f"with {got.labels[i]}" in message for i in stopped)
     for field in SEQUENCE_FIELDS:
-        assert getattr(got, field) == pytest.approx(_nan(expected[field]), rel=TOL["est"], nan_ok=True), field
+        assert getattr(got, field) == pytest.approx(nan_for_none(expected[field]), rel=TOL["est"], nan_ok=True), field
 
 
 @pytest.mark.parametrize("case", [c for c in REFIT_ERRORS if "influence" in c], ids=case_id)
@@ -230,11 +222,8 @@ def test_influence_refit_that_stops_is_an_na_row_as_metafor(case):
     assert stops == ([4] if case["method"] != "SJ" else [])
     with pytest.warns(SecretomeWarning) as caught:
         got = influence(case["yi"], case["vi"], method=case["method"], test=case["test"])
-    named = [str(w.message) for w in caught if str(w.message).startswith("influence: the refits")]
-    assert len(named) == len(stops)
-    for message in named:
+    for message in refit_stop_messages(caught, "influence", stops):
         assert message.startswith("influence: the refits without 4 stopped (")
-        assert message.endswith("; their rows are NA (as metafor's)")
     for field in FIELDS:
-        assert getattr(got, field) == pytest.approx(_nan(expected[field]), rel=TOL["est"], nan_ok=True), field
-    assert got.dfbetas[0] == pytest.approx(_nan(expected["dfbetas"]), rel=TOL["est"], nan_ok=True)
+        assert getattr(got, field) == pytest.approx(nan_for_none(expected[field]), rel=TOL["est"], nan_ok=True), field
+    assert got.dfbetas[0] == pytest.approx(nan_for_none(expected["dfbetas"]), rel=TOL["est"], nan_ok=True)
