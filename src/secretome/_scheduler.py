@@ -69,6 +69,13 @@ def cluster_executor(scheduler: str, *, workers: int | None = None) -> Iterator[
                                host="127.0.0.1", dashboard_address=None)  # fmt: skip
         client = Client(cluster)
     else:
+        import dask.config
+
+        # Said before Dask starts its IO loop and connects (a thread that, on a loaded machine, took over the 10 s
+        # Dask allows it to start, failing with an assertion instead of this line).
+        if scheduler.startswith("tls://") and dask.config.get("distributed.comm.tls.ca-file", None) is None:
+            raise InputError("a tls:// scheduler needs Dask's TLS settings (distributed.comm.tls in the Dask config)",
+                             field="scheduler", value=scheduler)  # fmt: skip
         try:
             client = Client(scheduler, timeout="10s")
         except OSError as exc:
