@@ -73,16 +73,16 @@ def cluster_executor(scheduler: str, *, workers: int | None = None) -> Iterator[
 
         # Said before Dask starts its IO loop and connects (a thread that, on a loaded machine, took over the 10 s
         # Dask allows it to start, failing with an assertion instead of this line).
+        no_tls = InputError("a tls:// scheduler needs Dask's TLS settings (distributed.comm.tls in the Dask config)",
+                            field="scheduler", value=scheduler)  # fmt: skip
         if scheduler.startswith("tls://") and dask.config.get("distributed.comm.tls.ca-file", None) is None:
-            raise InputError("a tls:// scheduler needs Dask's TLS settings (distributed.comm.tls in the Dask config)",
-                             field="scheduler", value=scheduler)  # fmt: skip
+            raise no_tls
         try:
             client = Client(scheduler, timeout="10s")
         except OSError as exc:
             raise InputError(f"no Dask scheduler answers there ({exc})", field="scheduler", value=scheduler) from exc
-        except TypeError as exc:  # tls:// without the certificates: Dask wants an SSL context
-            raise InputError("a tls:// scheduler needs Dask's TLS settings (distributed.comm.tls in the Dask config)",
-                             field="scheduler", value=scheduler) from exc  # fmt: skip
+        except TypeError as exc:  # tls:// with partial certificates: Dask still wants an SSL context
+            raise no_tls from exc
     try:
         yield client.get_executor()
     finally:

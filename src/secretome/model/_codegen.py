@@ -405,8 +405,7 @@ class CompiledModel:
     jacobian_nonzeros: int
 
 
-_LOADED: dict[str, CompiledModel] = {}
-_BY_STRUCTURE: dict[tuple, CompiledModel] = {}
+_LOADED: dict[tuple, CompiledModel] = {}
 
 
 def _structure(model: Model) -> tuple:
@@ -428,17 +427,14 @@ def compile_model(model: Model) -> CompiledModel:
     # A fit simulates the same structure thousands of times with new values or doses: generating the source
     # (symbolic Jacobian) to look up the digest took most of a calibration's time, so the structure is the key.
     structure = _structure(model)
-    if structure in _BY_STRUCTURE:
-        return _BY_STRUCTURE[structure]
+    if structure in _LOADED:
+        return _LOADED[structure]
     source, nonzeros = _module_source(model)
     import numba
 
     # The kernel's sources and numba's version are in the key: numba's cache does not see changes to a callee.
     kernel_source = b"".join(Path(kernel.__file__).read_bytes() for kernel in (_solver, _rodas))
     digest = hashlib.sha256(source.encode() + kernel_source + numba.__version__.encode()).hexdigest()[:20]
-    if digest in _LOADED:
-        _BY_STRUCTURE[structure] = _LOADED[digest]
-        return _LOADED[digest]
     name = f"secretome_model_{digest}"
     path = _write(name, source)
     spec = importlib.util.spec_from_file_location(name, path)
@@ -448,7 +444,7 @@ def compile_model(model: Model) -> CompiledModel:
     sys.modules[name] = module  # numba's cache locates functions through their module
     spec.loader.exec_module(module)
     compiled = CompiledModel(module=module, path=path, jacobian_nonzeros=nonzeros)
-    _LOADED[digest] = _BY_STRUCTURE[structure] = compiled
+    _LOADED[structure] = compiled
     return compiled
 
 
