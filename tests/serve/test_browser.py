@@ -158,8 +158,15 @@ def test_a_conflict_resolved_in_another_tab_meanwhile_is_refused_there(served):
     # Two tabs show the same conflict; it is resolved in the first, then the second submits: the second is
     # refused with one line naming the record and who resolved it, and the first resolution stands.
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     from secretome.evidence import decide, get_record, record_order
+
+    def flash_after(click) -> object:
+        # The click posts and follows a redirect: wait for the new page's message, not the old page.
+        click()
+        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "flash"))
+        return browser.find_element(By.ID, "flash")
 
     url, store = served
     record_id = record_order(store)[0]
@@ -173,12 +180,14 @@ def test_a_conflict_resolved_in_another_tab_meanwhile_is_refused_there(served):
         browser.get(page)
         second = browser.current_window_handle
         browser.switch_to.window(first)
-        browser.find_element(By.CSS_SELECTOR, f"#conflict-{record_id} button[value='exclude']").click()
-        resolved = browser.find_element(By.ID, "flash").text
+        resolved = flash_after(
+            browser.find_element(By.CSS_SELECTOR, f"#conflict-{record_id} button[value='exclude']").click
+        ).text
         browser.switch_to.window(second)
         browser.find_element(By.ID, f"conflict-reason-{record_id}").send_keys("population fits")
-        browser.find_element(By.CSS_SELECTOR, f"#conflict-{record_id} button[value='include']").click()
-        refused = browser.find_element(By.ID, "flash")
+        refused = flash_after(
+            browser.find_element(By.CSS_SELECTOR, f"#conflict-{record_id} button[value='include']").click
+        )
         refused_text, refused_class = refused.text, refused.get_attribute("class")
         conflicts_left = browser.find_elements(By.CSS_SELECTOR, ".conflict")
     assert resolved == f"conflict on record {record_id} resolved: exclude"
