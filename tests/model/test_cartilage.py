@@ -38,29 +38,32 @@ def test_an_uninduced_joint_stays_at_its_rest_state():
     # Not collapsed: slow division (r_N = 0.002 per day) balances basal, cytokine and excess-overload apoptosis
     # (about 4e-4 per day at rest), so about a fifth of the sites stay empty, not most of them.
     assert 0.75 < rest["N"] < 0.9
-    # Healthy: the matrix sits where synthesis meets constitutive turnover, N S (1 - G) = d_G G, less a little
+    # Healthy: the matrix sits where synthesis meets constitutive turnover, S N (1 - G) = S d_G G, less a little
     # for the basal catabolism and wear of a resting joint (not a degenerate state far below it).
     d_g = model.parameter("d_G").value
     for state in ("G", "C"):
-        balance = rest["N"] * rest["S"] / (rest["N"] * rest["S"] + d_g)
+        balance = rest["N"] / (rest["N"] + d_g)
         assert 0.95 * balance < rest[state] <= balance, state
 
 
-@pytest.mark.parametrize("name", ["rat-mia-ev-weekly", "rat-focal-defect-cm", "rat-mia"])
-def test_matrix_never_exceeds_its_ceiling_even_under_maximal_treatment(name):
-    """Synthesis falls as the matrix fills (matrix feedback): no state passes the content with every chondrocyte
-    viable, whatever the dose. Above the healthy rest state (which carries basal turnover and catabolism), matrix
-    rises only as far as treatment lowers that catabolism: a few per cent under daily maximal CM and EVs."""
+@pytest.mark.parametrize("name", ["rat-mia-ev-weekly", "rat-focal-defect-cm", "mouse-dmm", "human-knee-oa"])
+def test_no_dose_drives_the_joint_above_its_healthy_rest_state(name):
+    """Synthesis is homeostatic: SOX-9 activity sets the pace of synthesis and turnover alike, not their balance,
+    and the anti-apoptotic cargo spares stressed cells, not basal turnover. So daily maximal CM and EVs from day 7
+    to the end keep aggrecan, collagen II and chondrocytes at the rest state (100 %) or below, but for the basal
+    catabolism of a resting joint that faster remodelling outpaces (under 0.1 %)."""
     model = preset(name)
     doses = []
-    for t in range(7, 101):
+    for t in range(7, int(model.t_end)):
         doses += [*model.product("cm").doses(float(t), 3000.0), *model.product("ev").doses(float(t), 1e11)]
-    res = simulate(model.with_doses(doses), times=DAYS)
-    for state, readout in (("G", "aggrecan"), ("C", "collagen_ii")):
+    res = simulate(model.with_doses(doses), times=np.linspace(0.0, model.t_end, 121))
+    for state, readout in (("G", "aggrecan"), ("C", "collagen_ii"), ("N", "chondrocytes")):
         assert res.species_series(state).max() <= 1.0 + 1e-9
-        ceiling = 100.0 / model.parameter(f"{state}_rest").value
-        assert res.readout_series(readout).max() <= ceiling + 1e-9
-        assert res.readout_series(readout).max() <= 110.0
+        assert res.readout_series(readout).max() <= 100.1, readout
+    # Not inert: treatment does raise the matrix of the diseased joint above its untreated course (in people
+    # hardly: their loss is wear, which the products do not touch).
+    untreated = simulate(model, times=np.linspace(0.0, model.t_end, 121))
+    assert res.readout_series("aggrecan")[-1] > untreated.readout_series("aggrecan")[-1] + 0.1
 
 
 def test_fragments_come_from_matrix_degradation():

@@ -22,18 +22,23 @@ Processes, each with the reason it is there:
   TNF occupancy ``cT/(K_T + cT)``; their mean is the catabolic drive of chondrocytes.
 - **Proteases**: ADAMTS-5 ``Z`` and MMP-13 ``mmp`` (fold over rest, >= 1) are induced by the catabolic drive
   and cleared as tissue enzyme activities (t1/2 about 30 h, Proctor et al. 2014).
-- **Matrix** (aggrecan ``G``, collagen II ``C``, fractions of the content with every chondrocyte viable): synthesis
-  by viable chondrocytes with SOX-9 activity, ``k N S (1 - G)``, falls as the matrix fills, so no state exceeds
-  that ceiling (matrix feedback on synthesis); it is balanced by the cells' constitutive turnover ``k d_G G``, so a
-  joint that loses chondrocytes loses matrix in proportion (MIA damages cartilage through cell death as well as
-  inflammation) and the healthy rest state sits below the ceiling; catabolic loss by the protease activity above
-  rest; collagen is cleaved only where aggrecan no longer shields it (Proctor 2014); **load**: the strain of the
-  matrix, load / stiffness with stiffness falling as aggrecan is lost, wears both matrices above a threshold
-  strain. Fragments ``F`` are made by every protease- or wear-driven matrix loss and by dying cells and drive
-  inflammation (the tissue feeds back); constitutive turnover is cleared by the cells.
+- **Matrix** (aggrecan ``G``, collagen II ``C``, fractions of the content with every chondrocyte viable): synthesis by
+  viable chondrocytes with SOX-9 activity, ``k S N (1 - G)``, falls as the matrix fills (matrix feedback on
+  synthesis); it is balanced by the cells' constitutive turnover ``k S d_G G``, so a joint that loses chondrocytes
+  loses matrix in proportion (MIA damages cartilage through cell death as well as inflammation). Synthesis is
+  homeostatic: SOX-9 activity (suppressed by the cytokines, raised by TGF-beta) sets the pace of this remodelling, not
+  its level, so the matrix of the cells present settles at ``N / (N + d_G)`` less its catabolic losses; an anabolic
+  product speeds the repair of a defect but does not drive the matrix above the healthy rest state (faster remodelling
+  outpaces only the basal catabolism of a resting joint: under 0.1 % of healthy with daily maximal CM and EVs at the
+  nominal parameters); catabolic loss by the protease activity above rest; collagen is cleaved only where aggrecan no
+  longer shields it (Proctor 2014); **load**: the strain of the matrix, load / stiffness with stiffness falling as
+  aggrecan is lost, wears both matrices above a threshold strain. Fragments ``F`` are made by every protease- or
+  wear-driven matrix loss and by dying cells and drive inflammation (the tissue feeds back); constitutive turnover is
+  cleared by the cells.
 - **Cells**: viable chondrocytes ``N`` die by apoptosis (into ``Na``, apoptotic cells, TUNEL-positive until
-  cleared) driven by cytokines and by overload above that of a healthy joint, and by necrosis from
-  monoiodoacetate; they hardly divide (Mankin 1962), so a joint does not regain lost cells.
+  cleared) driven by cytokines and by overload above that of a healthy joint (the products' anti-apoptotic cargo
+  spares these stressed cells, not basal turnover), and by necrosis from monoiodoacetate; they hardly divide
+  (Mankin 1962), so a joint does not regain lost cells.
 - **Inductions act through their mechanism** (:data:`INDUCTIONS`): MIA is a bolus in the joint that kills
   chondrocytes (a glycolysis inhibitor), DMM and ACLT raise joint load (instability) after a surgical
   injury, collagenase digests collagen and loosens the joint, a focal defect removes tissue.
@@ -283,7 +288,9 @@ def _mechanism_processes(effects: dict[str, str]) -> tuple[Process, ...]:
     """Processes of the joint; *effects* are the products' effect expressions (0 without products)."""
     catabolic_drive = f"{_hill(_DRIVE, 'K_cat')}"
     il10_brake = f"(1 + {_C10}/K_10i)"
-    apoptosis = f"(k_ap0 + k_ap*{_hill(_DRIVE, 'K_ap')} + k_ap_w*{_EXCESS_OVERLOAD})*(1 - {effects['anti_apoptotic']})"
+    # The products' anti-apoptotic cargo protects against stress-induced apoptosis, not basal cell turnover.
+    stress = f"(k_ap*{_hill(_DRIVE, 'K_ap')} + k_ap_w*{_EXCESS_OVERLOAD})"
+    apoptosis = f"(k_ap0 + {stress}*(1 - {effects['anti_apoptotic']}))"
     # Matrix losses (fraction of healthy per day); each also makes fragments.
     g_loss = f"(k_G*kappa_Z*(Z - 1)*G + k_wear*{_OVERLOAD}*G)"
     c_loss = f"(k_CM*(mmp - 1)*C/(1 + G/K_prot) + k_wear*w_C*{_OVERLOAD}*C + k_dig*(colg/V_sf)/(K_colg + colg/V_sf)*C)"
@@ -311,13 +318,13 @@ def _mechanism_processes(effects: dict[str, str]) -> tuple[Process, ...]:
             {"S": 1},
         ),
         Process("S_decay", "d_S*S", {"S": -1}),
-        # Synthesis falls as the matrix fills, so no state exceeds the ceiling (every chondrocyte viable).
+        # Synthesis falls as the matrix fills; SOX-9 sets the pace of synthesis and turnover alike, not their balance.
         Process("G_repair", "k_G*N*S*(1 - G)", {"G": 1}),
         # Constitutive turnover is the cells' own catabolism, taken up and cleared: it makes no DAMPs (assumed).
-        Process("G_turnover", "k_G*d_G*G", {"G": -1}),
+        Process("G_turnover", "k_G*d_G*S*G", {"G": -1}),
         Process("G_loss", g_loss, {"G": -1, "F": 1}),
         Process("C_repair", "k_C*N*S*(1 - C)", {"C": 1}),
-        Process("C_turnover", "k_C*d_G*C", {"C": -1}),
+        Process("C_turnover", "k_C*d_G*S*C", {"C": -1}),
         Process("C_loss", c_loss, {"C": -1, "F": 1}),
         Process("F_clearance", "k_F*F", {"F": -1}),
         Process("N_proliferation", "r_N*N*(1 - N - Na)", {"N": 1}),

@@ -16,7 +16,8 @@ therefore differ by what they carry and how long the joint retains it, not by a 
 Active fractions and the mechanism each acts through (:func:`effects`): IL-1Ra blocks the IL-1 receptor
 competitively (in the IL-1 occupancy of :mod:`secretome.model._cartilage`); TSG-6 and EV cargo speed M1-to-M2
 switching; EV cargo also raises the IL-10 output of M2 macrophages (Zhang 2020: IL-10 rose in the synovial
-fluid of treated rats); TGF-beta raises SOX-9 activity; EV miRNA lowers apoptosis and protease induction.
+fluid of treated rats); TGF-beta raises SOX-9 activity; EV miRNA lowers stress-induced apoptosis and protease
+induction.
 
 References
 ----------
