@@ -1,4 +1,5 @@
-"""meta_from_table / meta_from_csv: columns named by the user, errors in the user's terms."""
+"""The table-level models (one per model, and meta_from_table / meta_from_csv choosing one): columns named by the
+user, errors in the user's terms."""
 
 from __future__ import annotations
 
@@ -9,7 +10,18 @@ from metafor_fixtures import load_cases
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
-from secretome.meta import meta_from_csv, meta_from_table
+from secretome.meta import (
+    MetaRegressionResult,
+    MultilevelResult,
+    RandomEffectsResult,
+    SubgroupResult,
+    meta_from_csv,
+    meta_from_table,
+    meta_regression_from_table,
+    multilevel_from_table,
+    random_effects_from_table,
+    subgroups_from_table,
+)
 
 BCG = next(c for c in load_cases("rma_uni") if c["id"] == "bcg-REML-z")
 CHAIN = next(c for c in load_cases("rma_mods") if c["id"] == "bcg-ablat-year-chain-REML-DL-z")
@@ -170,3 +182,57 @@ def test_rows_with_a_missing_value_are_recorded_as_omitted():
         res = meta_from_table(frame, yi="g", vi="v", mods=["lat"])
     assert res.omitted == tuple(case["omitted"])
     assert list(res.beta) == pytest.approx(case["beta"], rel=TOL["est"])
+
+
+MODS_KNHA = next(c for c in load_cases("rma_mods") if c["id"] == "bcg-ablat-year-REML-knha")
+MV_ML_T = next(c for c in load_cases("rma_mv") if c["id"] == "konstantopoulos2011-ML-t")
+SUBGROUPS = next(c for c in load_cases("subgroups") if c["id"] == "bcg-alloc-REML-z")
+
+
+def test_random_effects_from_table_returns_metafors_model():
+    # R: rma(yi, vi, data = dat.bcg) (tools/metafor_reference.R)
+    frame = pd.DataFrame({"g": BCG["yi"], "v": BCG["vi"]})
+    res = random_effects_from_table(frame, yi="g", vi="v")
+    assert isinstance(res, RandomEffectsResult)
+    assert (res.estimate, res.se, res.tau2) == pytest.approx((BCG["estimate"], BCG["se"], BCG["tau2"]), rel=TOL["est"])
+
+
+def test_meta_regression_from_table_returns_metafors_model():
+    # R: rma(yi, vi, mods = ~ ablat + year, data = dat.bcg, test = "knha")
+    case = MODS_KNHA
+    frame = pd.DataFrame({"g": case["yi"], "v": case["vi"], "ablat": [r[1] for r in case["X"]]})
+    frame["year"] = [r[2] for r in case["X"]]
+    res = meta_regression_from_table(frame, mods=["ablat", "year"], yi="g", vi="v", test="knha")
+    assert isinstance(res, MetaRegressionResult)
+    assert list(res.beta) == pytest.approx(case["beta"], rel=TOL["est"])
+    assert list(res.se) == pytest.approx(case["se"], rel=TOL["est"])
+    assert pytest.approx(case["QM"], rel=TOL["est"]) == res.QM
+
+
+def test_subgroups_from_table_returns_metafors_subgroups():
+    # R: rma(yi, vi, subset = alloc == level) per level; rma(yi, vi, mods = ~ factor(alloc)) for QM
+    case = SUBGROUPS
+    frame = pd.DataFrame({"g": case["yi"], "v": case["vi"], "alloc": case["group"]})
+    res = subgroups_from_table(frame, subgroup="alloc", yi="g", vi="v")
+    assert isinstance(res, SubgroupResult)
+    assert [f.estimate for f in res.fits] == pytest.approx([s["estimate"] for s in case["subgroups"]], rel=TOL["est"])
+    assert pytest.approx(case["QM"], rel=TOL["est"]) == res.QM
+
+
+def test_multilevel_from_table_returns_metafors_three_level_model():
+    # R: rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011, method = "ML", test = "t")
+    case = MV_ML_T
+    frame = pd.DataFrame({"g": case["yi"], "v": case["vi"], "district": case["study"]})
+    res = multilevel_from_table(frame, cluster="district", yi="g", vi="v", method="ML", test="t")
+    assert isinstance(res, MultilevelResult)
+    assert res.sigma2 == pytest.approx(case["sigma2"], rel=TOL["var"])
+    assert (res.estimate, res.se) == pytest.approx((case["estimate"], case["se"]), rel=TOL["est"])
+    assert res.loglik == pytest.approx(case["logLik"], rel=1e-8)
+
+
+def test_the_per_model_functions_take_only_their_models_options():
+    frame = pd.DataFrame({"g": BCG["yi"], "v": BCG["vi"]})
+    with pytest.raises(TypeError, match="subgroup"):
+        random_effects_from_table(frame, yi="g", vi="v", subgroup="arm")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="weights"):
+        multilevel_from_table(frame, cluster="g", yi="g", vi="v", weights="v")  # type: ignore[call-arg]

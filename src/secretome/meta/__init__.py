@@ -66,7 +66,15 @@ from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._robust import RobustResult, robust
 from secretome.meta._selection import SelectionModelResult, selection_model
 from secretome.meta._subgroups import SubgroupResult, subgroups
-from secretome.meta._table import meta_from_csv, meta_from_table, regression_plot_from_csv
+from secretome.meta._table import (
+    meta_from_csv,
+    meta_from_table,
+    meta_regression_from_table,
+    multilevel_from_table,
+    random_effects_from_table,
+    regression_plot_from_csv,
+    subgroups_from_table,
+)
 from secretome.meta._tau2 import (
     TAU2_METHODS,
     Tau2Method,
@@ -160,7 +168,9 @@ __all__ = [
     "meta_from_csv",
     "meta_from_table",
     "meta_regression",
+    "meta_regression_from_table",
     "multilevel",
+    "multilevel_from_table",
     "parse_p_value",
     "permutation_test",
     "peto",
@@ -172,6 +182,7 @@ __all__ = [
     "radial",
     "radial_plot",
     "random_effects",
+    "random_effects_from_table",
     "ranef",
     "rank_test",
     "regression_plot",
@@ -185,6 +196,7 @@ __all__ = [
     "smd_contour",
     "split_shared_control",
     "subgroups",
+    "subgroups_from_table",
     "tau2_confint",
     "tau2_dl",
     "tau2_eb",
