@@ -488,15 +488,19 @@ def model_diagram() -> str:
         ax.add_patch(plt.Rectangle((x, y), w, h, fill=False, linewidth=1.2))
         ax.text(x + 1.5, y + h - 2.5, title, fontsize=9, weight="bold", va="top")
         ax.text(x + 1.5, y + h - 7.0, body, fontsize=7.5, va="top")
+    # Labels of the two vertical arrows go beside them, one to each side, so that they do not run into each other.
     arrows = (
-        ((42, 40), (56, 40), "IL-1 / TNF drive (IL-1Ra blocks)"),
-        ((56, 30), (42, 30), "fragments, debris"),
-        ((20, 22), (20, 28), "cytokines"),
-        ((28, 28), (28, 22), "IL-10, TSG-6, EVs, DAMPs"),
-        ((42, 12), (56, 12), "EV uptake"),
+        ((42, 40), (56, 40), "IL-1 / TNF drive (IL-1Ra blocks)", "center"),
+        ((56, 30), (42, 30), "fragments, debris", "center"),
+        ((20, 22), (20, 28), "cytokines", "right"),
+        ((28, 28), (28, 22), "IL-10, TSG-6, EVs, DAMPs", "left"),
+        ((42, 12), (56, 12), "EV uptake", "center"),
     )
-    for start, end, label in arrows:
+    beside = {"center": (0.0, 1.0), "right": (-1.0, -0.5), "left": (1.0, -0.5)}
+    for start, end, label, align in arrows:
         ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "linewidth": 1.0})
-        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 1.0, label, fontsize=6.5, ha="center")
+        dx, dy = beside[align]
+        x, y = (start[0] + end[0]) / 2 + dx, (start[1] + end[1]) / 2 + dy
+        ax.text(x, y, label, fontsize=6.5, ha=align)
     fig.tight_layout()
     return svg_of(fig)
