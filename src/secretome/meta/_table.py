@@ -1,8 +1,8 @@
 """From a table (one row per study) to a pooled model: columns named by the user, errors located.
 
-One function per model (random effects, meta-regression, subgroups, three-level), each taking the options
-its model uses and returning its result; :func:`meta_from_table` picks one from the columns given (the CLI's
-way). Errors name the file, the 1-based data row and the column the user wrote, not the internal argument
+One function per model (random effects, meta-regression, subgroups, three-level model and regression), each taking
+the options its model uses and returning its result; :func:`meta_from_table` picks one from the columns given (the
+CLI's way). Errors name the file, the 1-based data row and the column the user wrote, not the internal argument
 name (:mod:`secretome.meta._table_reading`).
 """
 
