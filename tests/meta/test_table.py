@@ -12,6 +12,7 @@ from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import (
     MetaRegressionResult,
+    MultilevelRegressionResult,
     MultilevelResult,
     RandomEffectsResult,
     SubgroupResult,
@@ -19,6 +20,7 @@ from secretome.meta import (
     meta_from_table,
     meta_regression_from_table,
     multilevel_from_table,
+    multilevel_regression_from_table,
     random_effects_from_table,
     subgroups_from_table,
 )
@@ -236,3 +238,35 @@ def test_the_per_model_functions_take_only_their_models_options():
         random_effects_from_table(frame, yi="g", vi="v", subgroup="arm")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="weights"):
         multilevel_from_table(frame, cluster="g", yi="g", vi="v", weights="v")  # type: ignore[call-arg]
+
+
+def test_multilevel_regression_from_table_returns_metafors_three_level_regression():
+    # R: V <- vcalc(vi, cluster = study, obs = esid, rho = 0.6); rma.mv(yi, V, mods = ~ year,
+    # random = ~ 1 | study/esid, data = dat.assink2016, test = "t") (tools/metafor_reference_mv.R)
+    case, data = NESTED["assink2016-study-esid-V-year-REML-t"], NESTED["data"]
+    frame = pd.DataFrame({k: data[k] for k in ("yi", "vi", "study", "year")})
+    res = multilevel_regression_from_table(frame, mods=["year"], cluster="study", rho=0.6, yi="yi", vi="vi", test="t")
+    assert isinstance(res, MultilevelRegressionResult)
+    assert res.sigma2 == pytest.approx(case["sigma2"], rel=1e-5)
+    assert list(res.beta) == pytest.approx(case["beta"], rel=1e-6)
+    assert list(res.se) == pytest.approx(case["se"], rel=1e-6)
+    assert res.loglik == pytest.approx(case["logLik"], rel=1e-8)
+
+
+def test_multilevel_from_table_takes_no_moderators():
+    # R: rma.mv(yi, V, random = ~ 1 | study/esid, data = dat.assink2016), V from vcalc(rho = 0.6)
+    case, data = NESTED["assink2016-study-esid-V-REML-z"], NESTED["data"]
+    frame = pd.DataFrame({k: data[k] for k in ("yi", "vi", "study")})
+    res = multilevel_from_table(frame, cluster="study", rho=0.6, yi="yi", vi="vi")
+    assert isinstance(res, MultilevelResult)
+    assert [res.estimate] == pytest.approx(case["beta"], rel=1e-6)
+    with pytest.raises(TypeError, match="mods"):
+        multilevel_from_table(frame, cluster="study", yi="yi", vi="vi", mods=["year"])  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("function", [meta_regression_from_table, multilevel_regression_from_table])
+def test_a_regression_without_moderators_is_refused_by_name(function):
+    frame = pd.DataFrame({"g": BCG["yi"], "v": BCG["vi"], "trial": range(len(BCG["yi"]))})
+    options = {"cluster": "trial"} if function is multilevel_regression_from_table else {}
+    with pytest.raises(InputError, match=r"^file 'x.csv', field 'mods': a meta-regression needs at least one"):
+        function(frame, mods=[], yi="g", vi="v", file="x.csv", **options)

@@ -95,7 +95,7 @@ def meta_regression(
         Study labels, one per study (default ``"1"``, ``"2"``, ...), for the forest plot.
     rows : sequence of int, optional
         Each study's 1-based row in the caller's table, as the warnings about vi name them
-        (default 1 to k); :func:`meta_from_table` gives the file's rows when some were left out.
+        (default 1 to k); :func:`meta_regression_from_table` gives the file's rows when some were left out.
     na_action : {"omit", "fail"}
         A study whose effect size, variance, user weight or moderator is missing (NaN, ``None``,
         ``pandas.NA``) is left out with a warning naming its position, as metafor's default

@@ -58,7 +58,7 @@ class CompleteCases:
     def recorded(self, result: _Fit) -> _Fit:
         """*result* with the positions left out and a note saying so, warned at the caller of the model function.
 
-        Warned once the model is fitted, as :func:`meta_from_table` does: when the fit fails, its error is
+        Warned once the model is fitted, as the table-level models do: when the fit fails, its error is
         the one line the user sees.
         """
         if not self.omitted:

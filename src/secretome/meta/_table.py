@@ -1,8 +1,8 @@
 """From a table (one row per study) to a pooled model: columns named by the user, errors located.
 
-One function per model (random effects, meta-regression, subgroups, three-level), each taking the options
-its model uses and returning its result; :func:`meta_from_table` picks one from the columns given (the CLI's
-way). Errors name the file, the 1-based data row and the column the user wrote, not the internal argument
+One function per model (random effects, meta-regression, subgroups, three-level model and regression), each taking
+the options its model uses and returning its result; :func:`meta_from_table` picks one from the columns given (the
+CLI's way). Errors name the file, the 1-based data row and the column the user wrote, not the internal argument
 name (:mod:`secretome.meta._table_reading`).
 """
 
@@ -40,6 +40,7 @@ __all__ = [
     "meta_from_table",
     "meta_regression_from_table",
     "multilevel_from_table",
+    "multilevel_regression_from_table",
     "random_effects_from_table",
     "regression_plot_from_csv",
     "subgroups_from_table",
@@ -70,18 +71,6 @@ _SHARED_DOC = """
         makes it an input error naming the first such row.
     file : path-like, optional
         Named in error messages."""
-
-
-def _effect(
-    yi: str | None,
-    vi: str | None,
-    measure: Measure | None,
-    columns: Mapping[str, str] | None,
-    slab: str | None,
-    shared_control: str | None,
-    escalc_options: Mapping[str, object] | None,
-) -> EffectColumns:
-    return EffectColumns(yi, vi, measure, columns, slab, shared_control, escalc_options)
 
 
 def random_effects_from_table(
@@ -131,9 +120,15 @@ def random_effects_from_table(
             labels=table.labels, rows=table.rows,
         )  # fmt: skip
 
-    effect = _effect(yi, vi, measure, columns, slab, shared_control, escalc_options)
+    effect = EffectColumns(yi, vi, measure, columns, slab, shared_control, escalc_options)
     roles = {} if weights is None else {"weights": weights}
     return fit_table(frame, effect, fit, roles=roles, na_action=na_action, file=file)
+
+
+def _check_mods(mods: Sequence[str], file: object) -> None:
+    # A regression without moderators is the model without them: say so rather than fit an empty design.
+    if not mods:
+        raise InputError("a meta-regression needs at least one moderator column", file=file, field="mods")
 
 
 def meta_regression_from_table(
@@ -181,7 +176,8 @@ def meta_regression_from_table(
             level=level, control=control, labels=table.labels, rows=table.rows,
         )  # fmt: skip
 
-    effect = _effect(yi, vi, measure, columns, slab, shared_control, escalc_options)
+    _check_mods(mods, file)
+    effect = EffectColumns(yi, vi, measure, columns, slab, shared_control, escalc_options)
     roles = {**({} if weights is None else {"weights": weights}), **{f"mod:{m}": m for m in mods}}
     return fit_table(frame, effect, fit, roles=roles, na_action=na_action, file=file)
 
@@ -230,8 +226,39 @@ def subgroups_from_table(
             labels=table.labels,
         )  # fmt: skip
 
-    effect = _effect(yi, vi, measure, columns, slab, shared_control, escalc_options)
+    effect = EffectColumns(yi, vi, measure, columns, slab, shared_control, escalc_options)
     return fit_table(frame, effect, fit, roles={"groups": subgroup}, na_action=na_action, file=file)
+
+
+def _multilevel_fit(
+    frame: pd.DataFrame,
+    effect: EffectColumns,
+    *,
+    cluster: str,
+    rho: float | None,
+    mods: Sequence[str],
+    method: str,
+    test: str,
+    level: float,
+    na_action: Literal["omit", "fail"],
+    file: object,
+) -> MultilevelResult | MultilevelRegressionResult:
+    """The three-level model of *frame* (with the moderators *mods*, if any) that both public functions fit."""
+
+    def fit(table: Table) -> MultilevelResult | MultilevelRegressionResult:
+        check_limits(table.y, table.v)  # multilevel reads yi and vi itself; the other models check them as they start
+        study = table.frame[cluster].to_numpy(dtype=object)
+        sampling = table.v if rho is None else vcalc(table.v, study, obs=np.arange(table.v.size), rho=rho)
+        design = moderator_matrix(table.frame, mods, file) if mods else None
+        return multilevel(  # type: ignore[call-overload,no-any-return]
+            table.y, sampling, study, mods=design, method=_one_method(method), test=test, level=level,
+            labels=table.labels,
+        )  # fmt: skip
+
+    roles = {"study": cluster, **{f"mod:{m}": m for m in mods}}
+    # The V was made from the assumed correlation, so that is the value to change.
+    renamed = None if rho is None else {"V": ("rho", rho)}
+    return fit_table(frame, effect, fit, roles=roles, na_action=na_action, file=file, renamed=renamed)
 
 
 def multilevel_from_table(
@@ -239,7 +266,6 @@ def multilevel_from_table(
     *,
     cluster: str,
     rho: float | None = None,
-    mods: Sequence[str] = (),
     yi: str | None = None,
     vi: str | None = None,
     measure: Measure | None = None,
@@ -252,11 +278,11 @@ def multilevel_from_table(
     escalc_options: Mapping[str, object] | None = None,
     na_action: Literal["omit", "fail"] = "omit",
     file: object = None,
-) -> MultilevelResult | MultilevelRegressionResult:
+) -> MultilevelResult:
     """The three-level :func:`multilevel` model of *frame*, several effect sizes (rows) per study.
 
-    metafor's ``rma.mv(yi, V, mods=, random = ~ 1 | study/es)``: with *mods*, a three-level
-    meta-regression (a :class:`MultilevelRegressionResult`).
+    metafor's ``rma.mv(yi, V, random = ~ 1 | study/es)``; with moderators, see
+    :func:`multilevel_regression_from_table`.
 
     Parameters
     ----------
@@ -267,32 +293,65 @@ def multilevel_from_table(
         takes the sampling covariance matrix ``V`` of :func:`vcalc` (every row its own observation:
         ``vcalc(vi, cluster, obs = row, rho = rho)``); without it, V is diagonal (independent errors). A
         rho that leaves V not positive definite (e.g. 1) is fitted as metafor fits it, with its warnings,
-        and refused by name where metafor stops (see :func:`multilevel`).
-    mods : sequence of str
-        Moderator columns, coded as in :func:`meta_regression_from_table`.{shared}
+        and refused by name where metafor stops (see :func:`multilevel`).{shared}
     method, test, level
         As in :func:`multilevel` (REML or ML; z or t).
     """
+    effect = EffectColumns(yi, vi, measure, columns, slab, shared_control, escalc_options)
+    return _multilevel_fit(  # type: ignore[return-value]
+        frame, effect, cluster=cluster, rho=rho, mods=(), method=method, test=test, level=level,
+        na_action=na_action, file=file,
+    )  # fmt: skip
 
-    def fit(table: Table) -> MultilevelResult | MultilevelRegressionResult:
-        check_limits(table.y, table.v)  # multilevel reads yi and vi itself; the other models check them as they start
-        study = table.frame[cluster].to_numpy(dtype=object)
-        sampling = table.v if rho is None else vcalc(table.v, study, obs=np.arange(table.v.size), rho=rho)
-        design = moderator_matrix(table.frame, mods, file) if mods else None
-        return multilevel(  # type: ignore[call-overload,no-any-return]
-            table.y, sampling, study, mods=design, method=_one_method(method), test=test, level=level,
-            labels=table.labels,
-        )  # fmt: skip
 
-    effect = _effect(yi, vi, measure, columns, slab, shared_control, escalc_options)
-    roles = {"study": cluster, **{f"mod:{m}": m for m in mods}}
-    # The V was made from the assumed correlation, so that is the value to change.
-    renamed = None if rho is None else {"V": ("rho", rho)}
-    return fit_table(frame, effect, fit, roles=roles, na_action=na_action, file=file, renamed=renamed)
+def multilevel_regression_from_table(
+    frame: pd.DataFrame,
+    *,
+    mods: Sequence[str],
+    cluster: str,
+    rho: float | None = None,
+    yi: str | None = None,
+    vi: str | None = None,
+    measure: Measure | None = None,
+    columns: Mapping[str, str] | None = None,
+    slab: str | None = None,
+    shared_control: str | None = None,
+    method: Literal["REML", "ML"] = "REML",
+    test: Literal["z", "t"] = "z",
+    level: float = 0.95,
+    escalc_options: Mapping[str, object] | None = None,
+    na_action: Literal["omit", "fail"] = "omit",
+    file: object = None,
+) -> MultilevelRegressionResult:
+    """The three-level meta-regression (:func:`multilevel` with moderators) of *frame* on the columns *mods*.
+
+    metafor's ``rma.mv(yi, V, mods =, random = ~ 1 | study/es)``.
+
+    Parameters
+    ----------
+    mods : sequence of str
+        Moderator columns, coded as in :func:`meta_regression_from_table`.
+    cluster, rho
+        As in :func:`multilevel_from_table`.{shared}
+    method, test, level
+        As in :func:`multilevel` (REML or ML; z or t).
+    """
+    _check_mods(mods, file)
+    effect = EffectColumns(yi, vi, measure, columns, slab, shared_control, escalc_options)
+    return _multilevel_fit(  # type: ignore[return-value]
+        frame, effect, cluster=cluster, rho=rho, mods=mods, method=method, test=test, level=level,
+        na_action=na_action, file=file,
+    )  # fmt: skip
 
 
 # The options that read the table are documented once (as scikit-learn shares parameter docs).
-for _function in (random_effects_from_table, meta_regression_from_table, subgroups_from_table, multilevel_from_table):
+for _function in (
+    random_effects_from_table,
+    meta_regression_from_table,
+    subgroups_from_table,
+    multilevel_from_table,
+    multilevel_regression_from_table,
+):
     _function.__doc__ = (_function.__doc__ or "").replace("{shared}", _SHARED_DOC)
 
 
@@ -320,7 +379,8 @@ def meta_from_table(
 ) -> RandomEffectsResult | MetaRegressionResult | SubgroupResult | MultilevelResult | MultilevelRegressionResult:
     """Pool *frame* with the model its columns call for: the CLI's single entry point.
 
-    *cluster* gives :func:`multilevel_from_table` (with *rho* and *mods*), *subgroup*
+    *cluster* gives :func:`multilevel_from_table` (with *rho*; with *mods*,
+    :func:`multilevel_regression_from_table`), *subgroup*
     :func:`subgroups_from_table`, *mods* :func:`meta_regression_from_table`, and otherwise
     :func:`random_effects_from_table`; the options are theirs. In code that knows its model, call that
     function: it takes only the options its model uses and returns one kind of result.
@@ -357,8 +417,10 @@ def meta_from_table(
         "method": method, "test": test, "level": level, "escalc_options": escalc_options, "na_action": na_action,
         "file": file,
     }  # fmt: skip
+    if cluster is not None and mods:
+        return multilevel_regression_from_table(frame, mods=mods, cluster=cluster, rho=rho, **shared)  # type: ignore[arg-type]
     if cluster is not None:
-        return multilevel_from_table(frame, cluster=cluster, rho=rho, mods=mods, **shared)  # type: ignore[arg-type]
+        return multilevel_from_table(frame, cluster=cluster, rho=rho, **shared)  # type: ignore[arg-type]
     if subgroup is not None:
         return subgroups_from_table(frame, subgroup=subgroup, control=control, **shared)  # type: ignore[arg-type]
     if mods:
