@@ -73,6 +73,7 @@ __all__ = [
     "tau2_pmm",
     "tau2_reml",
     "tau2_sj",
+    "variance_ratio_notes",
 ]
 
 # Each vocabulary is spelled once, as a Literal for type checkers; the tuples checked at run time
@@ -786,7 +787,8 @@ def model_inputs(
     zero."), and a variance of 0 is kept: each estimator then fits or refuses it as metafor
     (:func:`fit_chain`). The warnings come in metafor's order: that some variances are not positive
     (not when every one was given as exactly 0, where metafor is silent), then that negative ones
-    were set to 0. The caller gives them once the fit has succeeded, so that an error comes alone.
+    were set to 0, then :func:`variance_ratio_notes`. The caller gives them once the fit has
+    succeeded, so that an error comes alone.
 
     >>> y, v, notes = model_inputs([0.1, 0.4, 0.2], [0.01, -0.02, 0.0])
     >>> v.tolist(), notes[1]
@@ -810,7 +812,34 @@ def model_inputs(
             v = np.maximum(v, 0.0)
             notes += (f"negative sampling variances constrained to 0, as metafor ({_rows(numbers[negative])})",)
     check_limits(y, v)
-    return y, v, notes
+    return y, v, notes + variance_ratio_notes(v)
+
+
+VARIANCE_RATIO_LIMIT = 1e7
+"""metafor 3.8-1's limit on max(vi) / min(vi): ``1/evtol`` in ``rma.uni`` (control ``evtol``, default 1e-7), 1e7 in
+``rma.mv``."""
+
+
+def variance_ratio_notes(v: FloatArray) -> tuple[str, ...]:
+    """metafor's warning, in its words, when the largest sampling variance is at least 1e7 times the smallest.
+
+    metafor's ``rma.uni`` and ``rma.mv`` check ``max(vi)/min(vi) >= 1e7`` after rows with a missing value
+    are left out and negative variances set to 0, and are silent when the ratio is NaN or infinite (a
+    variance of 0): the weights then span so many orders of magnitude that the fit may be unstable.
+
+    >>> variance_ratio_notes(np.array([0.125, 1250000.0]))[0][:50]
+    'Ratio of largest to smallest sampling variance ext'
+    >>> variance_ratio_notes(np.array([0.125, 1249999.875]))
+    ()
+    """
+    if v.size == 0:
+        return ()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = float(v.max() / v.min())
+    if math.isfinite(ratio) and ratio >= VARIANCE_RATIO_LIMIT:
+        return ("Ratio of largest to smallest sampling variance extremely large. May not be able to obtain stable "
+                "results.",)  # fmt: skip
+    return ()
 
 
 def _rows(numbers: NDArray[np.intp]) -> str:
