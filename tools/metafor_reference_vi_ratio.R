@@ -7,7 +7,7 @@
 # set to 0. The data: six constructed studies whose variances are exact binary fractions, so that the ratio is
 # exactly 2^24, 1e7 (the boundary), 9999999 or 2^22; one with a variance of 0, one negative, and one whose extreme
 # variance sits in a row with a missing effect size. Each case records the fit's tau^2 (sigma^2), coefficients and
-# warnings.
+# warnings; two fit rma.uni with control evtol = 1e-5 and 1e-8.
 #
 # Usage: Rscript tools/metafor_reference_vi_ratio.R [OUTDIR]      (default: tests/fixtures/metafor)
 #
@@ -30,6 +30,9 @@ variances <- list(
   missing_row = c(2^-20, 0.25, 0.5, 1, 2, 16)
 )
 
+# control evtol moves rma.uni's limit 1/evtol: 2^22 is then above 1e5, 2^24 below 1e8.
+evtol <- list(ratio_2p22 = 1e-5, ratio_2p24 = 1e-8)
+
 cases <- list()
 add <- function(case) cases[[length(cases) + 1]] <<- case
 for (name in names(variances)) {
@@ -39,7 +42,8 @@ for (name in names(variances)) {
   fits <- list(
     uni = attempt(rma(y, vi, method = "REML")),
     uni_DL_mods = attempt(rma(y, vi, mods = ~ xi, method = "DL")),
-    mv = if (name %in% c("zero", "negative")) NULL else attempt(rma.mv(y, vi, random = ~ 1 | study))
+    mv = if (name %in% c("zero", "negative")) NULL else attempt(rma.mv(y, vi, random = ~ 1 | study)),
+    uni_evtol = if (name %in% names(evtol)) attempt(rma(y, vi, method = "REML", control = list(evtol = evtol[[name]])))
   )
   for (model in names(fits)) {
     out <- fits[[model]]
@@ -47,6 +51,7 @@ for (name in names(variances)) {
     res <- out$res
     record <- list(id = paste(name, model, sep = "-"), model = model, yi = narr(y), vi = narr(vi), xi = narr(xi),
                    study = narr(study))
+    if (model == "uni_evtol") record$evtol <- evtol[[name]]
     if (inherits(res, "error")) {
       record$error <- conditionMessage(res)
     } else {

@@ -216,16 +216,18 @@ def test_genqm_with_inverse_variance_weights_is_the_median_unbiased_q_estimator(
 
 
 # metafor's warning on the ratio of the largest to the smallest sampling variance, in rma.uni (with and without
-# mods) and rma.mv, at ratios 2^24, exactly 1e7, 9999999 and 2^22, with a variance of 0 or < 0, and with the extreme
-# variance in a row left out for a missing yi (vi_ratio.json by tools/metafor_reference_vi_ratio.R).
+# mods, and with control evtol) and rma.mv, at ratios 2^24, exactly 1e7, 9999999 and 2^22, with a variance of 0 or
+# < 0, and with the extreme variance in a row left out for a missing yi (vi_ratio.json by
+# tools/metafor_reference_vi_ratio.R).
 RATIO = "Ratio of largest to smallest sampling variance extremely large. May not be able to obtain stable results."
 RATIO_CASES = load_cases("vi_ratio")
 
 
 def _fit_ratio_case(case):
     yi = [np.nan if y is None else y for y in case["yi"]]
-    if case["model"] == "uni":
-        return random_effects(yi, case["vi"], method="REML")
+    if case["model"] in ("uni", "uni_evtol"):
+        control = {"evtol": case["evtol"]} if "evtol" in case else None
+        return random_effects(yi, case["vi"], method="REML", control=control)
     if case["model"] == "uni_DL_mods":
         return meta_regression(yi, case["vi"], mods=case["xi"], method="DL")
     keep = ~np.isnan(yi)
@@ -234,7 +236,8 @@ def _fit_ratio_case(case):
 
 @pytest.mark.parametrize("case", RATIO_CASES, ids=case_id)
 def test_variance_ratio_warning_matches_metafor(case):
-    # R: rma(yi, vi), rma(yi, vi, mods = ~ xi, method = "DL"), rma.mv(yi, vi, random = ~ 1 | study) and warnings().
+    # R: rma(yi, vi, [control = list(evtol =)]), rma(yi, vi, mods = ~ xi, method = "DL"), rma.mv(yi, vi,
+    # random = ~ 1 | study) and warnings().
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if "error" in case:
@@ -256,3 +259,4 @@ def test_variance_ratio_notes_skip_a_variance_of_zero():
     assert _tau2.variance_ratio_notes(np.array([0.0, 1.0])) == ()
     assert _tau2.variance_ratio_notes(np.array([0.0, 0.0])) == ()
     assert _tau2.variance_ratio_notes(np.array([1.0, 1e7])) == (RATIO,)
+    assert _tau2.variance_ratio_notes(np.array([1.0, 1e7]), evtol=1e-8) == ()
