@@ -7,7 +7,7 @@
 # set to 0. The data: six constructed studies whose variances are exact binary fractions, so that the ratio is
 # exactly 2^24, 1e7 (the boundary), 9999999 or 2^22; one with a variance of 0, one negative, and one whose extreme
 # variance sits in a row with a missing effect size. Each case records the fit's tau^2 (sigma^2), coefficients and
-# warnings; two fit rma.uni with control evtol = 1e-5 and 1e-8.
+# warnings; two fit rma.uni with control evtol = 1e-5 and 1e-8; one records the warnings of trimfill and selmodel.
 #
 # Usage: Rscript tools/metafor_reference_vi_ratio.R [OUTDIR]      (default: tests/fixtures/metafor)
 #
@@ -62,5 +62,12 @@ for (name in names(variances)) {
     add(record)
   }
 }
+
+# The analyses that refit a model under suppressWarnings (trimfill, selmodel): only the model itself warns.
+vi <- variances$ratio_2p24
+full <- attempt(rma(yi, vi, method = "REML"))
+add(list(id = "ratio_2p24-analyses", model = "analyses", yi = narr(yi), vi = narr(vi),
+         warnings = arr(full$warnings), trimfill = arr(attempt(trimfill(full$res))$warnings),
+         selmodel_beta = arr(attempt(selmodel(full$res, type = "beta"))$warnings)))
 
 write_cases("vi_ratio.json", cases)

@@ -10,7 +10,15 @@ from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
 from secretome.errors import ConvergenceError, InputError
-from secretome.meta import _tau2, meta_regression, multilevel, random_effects, tau2_confint
+from secretome.meta import (
+    _tau2,
+    meta_regression,
+    multilevel,
+    random_effects,
+    selection_model,
+    tau2_confint,
+    trim_and_fill,
+)
 from secretome.meta._tau2 import ESTIMATORS, Control, intercept
 
 PUBLIC = {m: getattr(_tau2, f"tau2_{m.lower()}") for m in _tau2.TAU2_METHODS}
@@ -220,7 +228,8 @@ def test_genqm_with_inverse_variance_weights_is_the_median_unbiased_q_estimator(
 # < 0, and with the extreme variance in a row left out for a missing yi (vi_ratio.json by
 # tools/metafor_reference_vi_ratio.R).
 RATIO = "Ratio of largest to smallest sampling variance extremely large. May not be able to obtain stable results."
-RATIO_CASES = load_cases("vi_ratio")
+RATIO_CASES = [c for c in load_cases("vi_ratio") if c["model"] != "analyses"]
+ANALYSES = next(c for c in load_cases("vi_ratio") if c["model"] == "analyses")
 
 
 def _fit_ratio_case(case):
@@ -260,3 +269,20 @@ def test_variance_ratio_notes_skip_a_variance_of_zero():
     assert _tau2.variance_ratio_notes(np.array([0.0, 0.0])) == ()
     assert _tau2.variance_ratio_notes(np.array([1.0, 1e7])) == (RATIO,)
     assert _tau2.variance_ratio_notes(np.array([1.0, 1e7]), evtol=1e-8) == ()
+
+
+def test_analyses_that_refit_do_not_repeat_the_variance_ratio_warning():
+    # R: res <- rma(yi, vi) warns once; trimfill(res) and selmodel(res, type = "beta") refit under suppressWarnings.
+    def ratio_warnings(run):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run()
+        return result, [str(w.message) for w in caught].count(RATIO)
+
+    fit, n_model = ratio_warnings(lambda: random_effects(ANALYSES["yi"], ANALYSES["vi"]))
+    assert n_model == ANALYSES["warnings"].count(RATIO) == 1
+    # trim_and_fill takes the data and fits the model on all studies itself: the model's warning, then trimfill's.
+    _, n_trimfill = ratio_warnings(lambda: trim_and_fill(ANALYSES["yi"], ANALYSES["vi"]))
+    assert n_trimfill == n_model + ANALYSES["trimfill"].count(RATIO)
+    _, n_selmodel = ratio_warnings(lambda: selection_model(fit, type="beta"))
+    assert n_selmodel == ANALYSES["selmodel_beta"].count(RATIO)
