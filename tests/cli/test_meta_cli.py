@@ -628,3 +628,28 @@ def test_genqm_with_a_weights_column_matches_metafor(tmp_path, capsys, mods, tes
         assert got["R2"] == pytest.approx(case["R2"], rel=1e-6)
     else:
         assert (got["estimate"], got["ci_lb"]) == pytest.approx((case["beta"][0], case["ci_lb"][0]), rel=1e-6)
+
+
+EFFECTS = {c["id"]: c for c in json.loads((FIXTURES / "effects.json").read_text())["cases"]}
+
+
+@pytest.mark.parametrize(
+    ("case_id", "flags"),
+    [
+        ("molloy2014-COR", {"ri": "--ri", "ni": "--ni"}),
+        ("hart1999-IR", {"xi": "--xi", "ti": "--ti"}),
+        ("hart1999-IRR", {"x1i": "--x1i", "x2i": "--x2i", "t1i": "--t1i", "t2i": "--t2i"}),
+    ],
+)
+def test_correlation_and_incidence_measures_reach_the_model_as_metafor_computes_them(tmp_path, capsys, case_id, flags):
+    # R: escalc("COR", ri, ni, data=dat.molloy2014), escalc("IR", xi=x1i, ti=t1i), escalc("IRR", x1i, x2i, t1i, t2i) on
+    # dat.hart1999 (tools/metafor_reference_effects.R); the model pools the effects metafor computes.
+    case = EFFECTS[case_id]
+    path = _csv(tmp_path, {arg: case["inputs"][arg] for arg in flags})
+    argv = ["meta", path, "--measure", case["measure"]]
+    for arg, flag in flags.items():
+        argv += [flag, arg]
+    got = _json(capsys, [*argv, "--format", "json"])
+    assert got["k"] == len(case["yi"])
+    assert got["yi"] == pytest.approx(case["yi"], rel=1e-12)
+    assert got["vi"] == pytest.approx(case["vi"], rel=1e-12)

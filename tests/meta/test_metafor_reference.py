@@ -67,6 +67,8 @@ SCRIPTS = {
     SCRIPT.with_name("metafor_reference_refit_errors.R"): ("refit_errors.json",),
     SCRIPT.with_name("metafor_reference_regtest_weights.R"): ("regtest_weights.json",),
     SCRIPT.with_name("metafor_reference_rho.R"): ("mv_rho.json",),
+    SCRIPT.with_name("metafor_reference_vi_ratio.R"): ("vi_ratio.json",),
+    SCRIPT.with_name("metafor_reference_vcalc_pd.R"): ("vcalc_pd.json",),
 }
 
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
 from secretome.errors import ConvergenceError, InputError
-from secretome.meta import _tau2, meta_regression, random_effects, tau2_confint
+from secretome.meta import (
+    _tau2,
+    meta_regression,
+    multilevel,
+    random_effects,
+    selection_model,
+    tau2_confint,
+    trim_and_fill,
+)
 from secretome.meta._tau2 import ESTIMATORS, Control, intercept
 
 PUBLIC = {m: getattr(_tau2, f"tau2_{m.lower()}") for m in _tau2.TAU2_METHODS}
@@ -211,3 +221,68 @@ def test_genqm_with_inverse_variance_weights_is_the_median_unbiased_q_estimator(
     a = 1 / vi
     tau2 = _tau2.tau2_genqm(yi, vi, a, control={"tol": 1e-12})
     assert tau2 > _tau2.tau2_genq(yi, vi, a) > 0
+
+
+# metafor's warning on the ratio of the largest to the smallest sampling variance, in rma.uni (with and without
+# mods, and with control evtol) and rma.mv, at ratios 2^24, exactly 1e7, 9999999 and 2^22, with a variance of 0 or
+# < 0, and with the extreme variance in a row left out for a missing yi (vi_ratio.json by
+# tools/metafor_reference_vi_ratio.R).
+RATIO = "Ratio of largest to smallest sampling variance extremely large. May not be able to obtain stable results."
+RATIO_CASES = [c for c in load_cases("vi_ratio") if c["model"] != "analyses"]
+ANALYSES = next(c for c in load_cases("vi_ratio") if c["model"] == "analyses")
+
+
+def _fit_ratio_case(case):
+    yi = [np.nan if y is None else y for y in case["yi"]]
+    if case["model"] in ("uni", "uni_evtol"):
+        control = {"evtol": case["evtol"]} if "evtol" in case else None
+        return random_effects(yi, case["vi"], method="REML", control=control)
+    if case["model"] == "uni_DL_mods":
+        return meta_regression(yi, case["vi"], mods=case["xi"], method="DL")
+    keep = ~np.isnan(yi)
+    return multilevel(np.asarray(yi)[keep], np.asarray(case["vi"])[keep], study=np.asarray(case["study"])[keep])
+
+
+@pytest.mark.parametrize("case", RATIO_CASES, ids=case_id)
+def test_variance_ratio_warning_matches_metafor(case):
+    # R: rma(yi, vi, [control = list(evtol =)]), rma(yi, vi, mods = ~ xi, method = "DL"), rma.mv(yi, vi,
+    # random = ~ 1 | study) and warnings().
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if "error" in case:
+            with pytest.raises(InputError):
+                _fit_ratio_case(case)
+            assert RATIO not in [str(w.message) for w in caught]
+            return
+        res = _fit_ratio_case(case)
+    assert [str(w.message) for w in caught].count(RATIO) == case["warnings"].count(RATIO)
+    assert list(res.notes).count(RATIO) == case["warnings"].count(RATIO)
+    beta = list(res.beta) if case["model"] == "uni_DL_mods" else [res.estimate]
+    assert beta == pytest.approx(case["beta"], rel=1e-6)
+    tau2 = res.sigma2[0] if case["model"] == "mv" else res.tau2
+    assert tau2 == pytest.approx(case["tau2"], abs=1e-8)
+
+
+def test_variance_ratio_notes_skip_a_variance_of_zero():
+    # metafor: max(vi)/min(vi) is Inf with a variance of 0 and NaN with all of them 0; neither warns.
+    assert _tau2.variance_ratio_notes(np.array([0.0, 1.0])) == ()
+    assert _tau2.variance_ratio_notes(np.array([0.0, 0.0])) == ()
+    assert _tau2.variance_ratio_notes(np.array([1.0, 1e7])) == (RATIO,)
+    assert _tau2.variance_ratio_notes(np.array([1.0, 1e7]), evtol=1e-8) == ()
+
+
+def test_analyses_that_refit_do_not_repeat_the_variance_ratio_warning():
+    # R: res <- rma(yi, vi) warns once; trimfill(res) and selmodel(res, type = "beta") refit under suppressWarnings.
+    def ratio_warnings(run):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run()
+        return result, [str(w.message) for w in caught].count(RATIO)
+
+    fit, n_model = ratio_warnings(lambda: random_effects(ANALYSES["yi"], ANALYSES["vi"]))
+    assert n_model == ANALYSES["warnings"].count(RATIO) == 1
+    # trim_and_fill takes the data and fits the model on all studies itself: the model's warning, then trimfill's.
+    _, n_trimfill = ratio_warnings(lambda: trim_and_fill(ANALYSES["yi"], ANALYSES["vi"]))
+    assert n_trimfill == n_model + ANALYSES["trimfill"].count(RATIO)
+    _, n_selmodel = ratio_warnings(lambda: selection_model(fit, type="beta"))
+    assert n_selmodel == ANALYSES["selmodel_beta"].count(RATIO)

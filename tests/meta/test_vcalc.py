@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from metafor_fixtures import case_id, load_cases
@@ -32,3 +34,19 @@ def test_vcalc_needs_rho_with_obs():
         vcalc([0.1, 0.2], [1, 1], obs=[1, 2])
     with pytest.raises(InputError, match=r"field 'rho': needs a pair \(rho_obs, rho_type\)"):
         vcalc([0.1, 0.2], [1, 1], obs=[1, 2], type=["a", "b"], rho=0.5)
+
+
+# R: vcalc(vi, cluster, [obs =,] [type =,] [subgroup =,] [rho =,] [time1 =, phi =]) and its warnings on seven
+# constructed effect sizes in four clusters (vcalc_pd.json by tools/metafor_reference_vcalc_pd.R).
+PD_CASES = load_cases("vcalc_pd")
+
+
+@pytest.mark.parametrize("case", PD_CASES, ids=case_id)
+def test_not_positive_definite_warnings_are_metafors(case):
+    kwargs = {name: case[name] for name in ARGS if name in case}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        v = vcalc(case["vi"], case["cluster"], **kwargs)
+    assert [str(w.message) for w in caught if issubclass(w.category, SecretomeWarning)] == case["warnings"]
+    k = len(case["vi"])
+    np.testing.assert_allclose(v, np.array(case["V"]).reshape(k, k, order="F"), rtol=1e-12, atol=1e-15)

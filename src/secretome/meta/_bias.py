@@ -16,6 +16,7 @@ from secretome._result import Result
 from secretome.errors import ConvergenceError, InputError, NumericalError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
+from secretome.meta._notes import quiet_refit
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._results import RandomEffectsResult
 from secretome.meta._tau2 import validated
@@ -291,7 +292,8 @@ def trim_and_fill(
         raise InputError("trim-and-fill needs at least 3 studies", field="yi", value=k)
     original = random_effects(y, v, method=method, test=test, level=level, control=control)
     if side is None:
-        slope = meta_regression(y, v, np.sqrt(v), method=method, control=control).beta[1]
+        with quiet_refit():  # metafor's trimfill refits under suppressWarnings; the model warned once
+            slope = meta_regression(y, v, np.sqrt(v), method=method, control=control).beta[1]
         side = "right" if slope < 0 else "left"
     sign = -1.0 if side == "right" else 1.0
     ix = np.argsort(sign * y, kind="stable")
@@ -343,7 +345,8 @@ def trim_and_fill(
         mirrored = sign * (2 * beta - ys[k - k0 :])
         y_fill = np.concatenate([y, mirrored])
         v_fill = np.concatenate([v, vs[k - k0 :]])
-        model = random_effects(y_fill, v_fill, method=method, test="z", level=level, control=control)
+        with quiet_refit():
+            model = random_effects(y_fill, v_fill, method=method, test="z", level=level, control=control)
         filled = (False,) * k + (True,) * k0
     else:
         model, filled = original, (False,) * k
@@ -371,4 +374,5 @@ def _pooled(y: FloatArray, v: FloatArray, method: str, control: Mapping[str, obj
     # change the estimate. With one study left a random-effects fit is impossible, and the estimate is that study.
     if y.size == 1:
         return float(y[0])
-    return random_effects(y, v, method=method, control=control).estimate
+    with quiet_refit():
+        return random_effects(y, v, method=method, control=control).estimate

@@ -142,7 +142,8 @@ def follow_ups_from_csv(
         added to the model's moderators if it has any (metafor's ``regtest(res)``).
     weights : str, optional
         The column of user weights *fit* was fitted with: ``regtest`` refits with them, as metafor's ``regtest``
-        with the model's ``weights``. The other follow-ups refit without them (the CLI refuses them together).
+        with the model's ``weights``. Any other follow-up asked for with them raises
+        :class:`~secretome.errors.InputError` (field ``weights``) before anything runs: it would refit without them.
     ranktest : bool
         :func:`rank_test` of the effects of a model with one effect per study (metafor's ``ranktest(res)``).
     trimfill : str, optional
@@ -219,6 +220,20 @@ def follow_ups_from_csv(
         return values
 
     check_scheduler(scheduler)
+    if weights is not None:
+        asked = {"random": random, "robust_cluster": robust_cluster, "selmodel": selmodel, "fsn": fsn,
+                 "ranktest": ranktest, "trimfill": trimfill, "influence_diagnostics": influence_diagnostics,
+                 "leave1out": leave1out, "confint": confint, "predictions": predictions, "transf": transf,
+                 "blups": blups, "vifs": vifs, "wald": wald}  # fmt: skip
+        given = {"profile": profile, "baujat_path": baujat_path, "radial_path": radial_path, "labbe_path": labbe_path,
+                 "qqnorm_path": qqnorm_path, "gosh_path": gosh_path, "permutations": permutations}  # fmt: skip
+        unweighted = [name for name, value in asked.items() if value]
+        unweighted += [name for name, value in given.items() if value is not None]
+        if unweighted:
+            # They would refit or read the model as inverse-variance weighted; only regtest refits with the weights,
+            # as metafor's regtest does with the model's.
+            reason = f"user weights are for the model fit and regtest alone: not with {', '.join(unweighted)}"
+            raise InputError(reason, field="weights", value=weights)
     plots = {"gosh_path": gosh_path, "baujat_path": baujat_path, "radial_path": radial_path,
              "labbe_path": labbe_path, "qqnorm_path": qqnorm_path}  # fmt: skip
     for parameter, target in plots.items():

@@ -182,13 +182,13 @@ def meta_regression(
         methods = method_chain(method, "meta_regression", weighted=weights is not None)
         check_choice("test", test, ("z", "knha"), owner="meta_regression")
         check_level(level)
-        y, v, vi_notes = model_inputs(cases.yi, cases.vi, rows=cases.rows)
+        ctl = Control.from_mapping(control)
+        y, v, vi_notes = model_inputs(cases.yi, cases.vi, rows=cases.rows, evtol=ctl.evtol)
         k = y.size
         a = None if weights is None else user_weights(cases.weights, k)
         x, coef_names = model_matrix(cases.mods, k, names)
         p = x.shape[1]
         study_names = study_labels(cases.labels, k)
-        ctl = Control.from_mapping(control)
         notes: list[str] = []
 
         used, fit = fit_chain(methods, y, v, x, ctl, notes, a)

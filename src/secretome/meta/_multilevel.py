@@ -29,6 +29,7 @@ from secretome.meta._notes import warn_note
 from secretome.meta._p_format import format_p
 from secretome.meta._regression_design import model_matrix
 from secretome.meta._results import model_results_lines, moderator_lines
+from secretome.meta._tau2 import variance_ratio_notes
 
 __all__ = ["MultilevelRegressionResult", "MultilevelResult", "multilevel"]
 
@@ -470,6 +471,8 @@ def multilevel(
             # metafor fits on: only the marginal covariance V + sum sigma^2_j Z_j Z_j' has to be positive definite.
             warn_note(notes, "'V' appears to be not positive definite. Only the marginal covariance (V plus the "
                       "variance components) must be, as in metafor")  # fmt: skip
+        for note in variance_ratio_notes(np.diag(sampling)):
+            warn_note(notes, note)
         try:
             fit = model.fit(start=settings["sigma2_init"], maxiter=settings["maxiter"], threshold=settings["threshold"])
             beta, vb, marginal = model.gls(fit.theta)

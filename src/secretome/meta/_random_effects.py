@@ -176,13 +176,13 @@ def random_effects(
         methods = method_chain(method, "random_effects", weighted=weights is not None)
         check_choice("test", test, ("z", "knha"), owner="random_effects")
         check_level(level)
-        y, v, vi_notes = model_inputs(cases.yi, cases.vi, rows=cases.rows)
+        ctl = Control.from_mapping(control)
+        y, v, vi_notes = model_inputs(cases.yi, cases.vi, rows=cases.rows, evtol=ctl.evtol)
         a = None if weights is None else user_weights(cases.weights, y.size)
         k = y.size
         if k < 1:
             raise InputError("needs at least 1 study", field="yi", value=k)
         names = study_labels(cases.labels, k)
-        ctl = Control.from_mapping(control)
         notes: list[str] = []
 
         used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes, a)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from secretome.errors import ConvergenceError, InputError, NumericalError, SecretomeWarning
+from secretome.meta._notes import quiet_refit
 
 __all__ = ["FIT_FIELDS", "fit_columns", "refits"]
 
@@ -37,8 +38,7 @@ def refits(fits: Sequence[Callable[[], T]], labels: Sequence[str], *, what: str)
     failed: dict[str, list[str]] = {}
     for fit, label in zip(fits, labels, strict=True):
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", SecretomeWarning)
+            with quiet_refit():
                 done.append(fit())
         except (InputError, NumericalError) as error:
             done.append(None)

@@ -20,6 +20,7 @@ from secretome._result import Result
 from secretome.errors import ConvergenceError, InputError, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._fitted_model import refuse_user_weights
+from secretome.meta._notes import quiet_refit
 from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import random_effects
 from secretome.meta._results import RandomEffectsResult
@@ -422,7 +423,8 @@ def _beta_integrand() -> scipy.LowLevelCallable:
 
 def _ml_start(y: FloatArray, v: FloatArray, random: bool) -> tuple[float, float]:
     """The ML estimates (mu, tau^2) of the model without selection (tau^2 = 0 for fixed effects)."""
-    ml = random_effects(y, v, method="ML" if random else "FE")
+    with quiet_refit():  # metafor's selmodel starts without a word: the model it takes gave its warnings
+        ml = random_effects(y, v, method="ML" if random else "FE")
     return ml.estimate, ml.tau2
 
 

@@ -73,6 +73,7 @@ __all__ = [
     "tau2_pmm",
     "tau2_reml",
     "tau2_sj",
+    "variance_ratio_notes",
 ]
 
 # Each vocabulary is spelled once, as a Literal for type checkers; the tuples checked at run time
@@ -105,7 +106,9 @@ class Control:
     with the model, and the margin of the ``ll0check`` (metafor's ``.Machine$double.eps^0.25``);
     ``tau2_max`` bounds PM's search (default ``max(100, 10 mad(yi)^2)``); ``ll0check`` sets
     tau^2 = 0 when ML/REML stopped at a point whose likelihood is more than ``tol`` below the one at
-    0, as metafor does.
+    0, as metafor does; ``evtol`` sets the ratio of the largest to the smallest sampling variance
+    (``1/evtol``) from which the model warns (:func:`variance_ratio_notes`; metafor also uses it for
+    its rank check of the model matrix, which here drops redundant predictors by numerical rank).
 
     >>> Control.from_mapping({"tol": 1e-12, "tau2.init": 0.1}).tau2_init
     0.1
@@ -118,6 +121,7 @@ class Control:
     tol: float = METAFOR_TOL
     tau2_max: float | None = None
     ll0check: bool = True
+    evtol: float = 1e-7
 
     @classmethod
     def from_mapping(cls, control: Mapping[str, object] | None) -> Control:
@@ -774,7 +778,7 @@ def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
 
 
 def model_inputs(
-    yi: ArrayLike, vi: ArrayLike, *, rows: Sequence[int] | None = None
+    yi: ArrayLike, vi: ArrayLike, *, rows: Sequence[int] | None = None, evtol: float = 1e-7
 ) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
     """yi and vi as metafor's ``rma.uni`` takes them, and the warnings it gives about vi (rows named).
 
@@ -786,7 +790,8 @@ def model_inputs(
     zero."), and a variance of 0 is kept: each estimator then fits or refuses it as metafor
     (:func:`fit_chain`). The warnings come in metafor's order: that some variances are not positive
     (not when every one was given as exactly 0, where metafor is silent), then that negative ones
-    were set to 0. The caller gives them once the fit has succeeded, so that an error comes alone.
+    were set to 0, then :func:`variance_ratio_notes` with *evtol*. The caller gives them once the fit
+    has succeeded, so that an error comes alone.
 
     >>> y, v, notes = model_inputs([0.1, 0.4, 0.2], [0.01, -0.02, 0.0])
     >>> v.tolist(), notes[1]
@@ -810,7 +815,30 @@ def model_inputs(
             v = np.maximum(v, 0.0)
             notes += (f"negative sampling variances constrained to 0, as metafor ({_rows(numbers[negative])})",)
     check_limits(y, v)
-    return y, v, notes
+    return y, v, notes + variance_ratio_notes(v, evtol=evtol)
+
+
+def variance_ratio_notes(v: FloatArray, *, evtol: float = 1e-7) -> tuple[str, ...]:
+    """metafor's warning, in its words, when the largest sampling variance is at least ``1/evtol`` times the smallest.
+
+    metafor 3.8-1's ``rma.uni`` checks ``max(vi)/min(vi) >= 1/evtol`` (control ``evtol``, default 1e-7)
+    and ``rma.mv`` ``>= 1e7``, after rows with a missing value are left out and negative variances set
+    to 0, and both are silent when the ratio is NaN or infinite (a variance of 0): the weights then
+    span so many orders of magnitude that the fit may be unstable.
+
+    >>> variance_ratio_notes(np.array([0.125, 1250000.0]))[0][:50]
+    'Ratio of largest to smallest sampling variance ext'
+    >>> variance_ratio_notes(np.array([0.125, 1249999.875]))
+    ()
+    """
+    if v.size == 0:
+        return ()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = float(v.max() / v.min())
+    if math.isfinite(ratio) and ratio >= 1 / evtol:
+        return ("Ratio of largest to smallest sampling variance extremely large. May not be able to obtain stable "
+                "results.",)  # fmt: skip
+    return ()
 
 
 def _rows(numbers: NDArray[np.intp]) -> str:

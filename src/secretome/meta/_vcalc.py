@@ -62,9 +62,10 @@ def vcalc(
     Returns
     -------
     numpy.ndarray
-        V, k x k, to pass to :func:`multilevel` as its ``vi``. A warning
-        (:class:`~secretome.errors.SecretomeWarning`) names the clusters whose block is not positive
-        definite, as metafor's ``checkpd``.
+        V, k x k, to pass to :func:`multilevel` as its ``vi``. As metafor's ``checkpd``, a warning
+        (:class:`~secretome.errors.SecretomeWarning`) in metafor's words, "The var-cov matrix appears to
+        be not positive definite in cluster C.", for each cluster whose correlation matrix has an
+        eigenvalue <= machine epsilon (``C`` is ``cluster.subgroup`` with *subgroup*).
 
     Notes
     -----
@@ -117,10 +118,9 @@ def vcalc(
     r = r * np.where(lag == 0, 1.0, phi_v**lag)
     r = np.where(same_cluster, r, 0.0)
     np.fill_diagonal(r, 1.0)
+    _check_blocks(r, g)
     sd = np.sqrt(v)
-    out = r * np.outer(sd, sd)
-    _check_blocks(out, g)
-    return out
+    return r * np.outer(sd, sd)
 
 
 def _labels(values: Sequence[object] | ArrayLike, k: int, field: str) -> list[str]:
@@ -151,13 +151,16 @@ def _rhos(rho: float | Sequence[float] | None, *, has_obs: bool, has_type: bool)
     return (values[0], 0.0) if has_obs else (0.0, values[0])
 
 
-def _check_blocks(v: FloatArray, groups: np.ndarray) -> None:
-    bad = []
+def _check_blocks(r: FloatArray, groups: np.ndarray) -> None:
+    """metafor's ``checkpd``: warn, in its words, for each cluster whose correlation block has an eigenvalue <= eps.
+
+    metafor 3.8-1 tests the correlations (not V, so the variances' scale does not matter) against
+    ``.Machine$double.eps`` and names a cluster with a subgroup as ``cluster.subgroup``.
+    """
+    eps = float(np.finfo(np.float64).eps)
     for g in dict.fromkeys(groups.tolist()):
         idx = np.flatnonzero(groups == g)
-        if np.linalg.eigvalsh(v[np.ix_(idx, idx)]).min() <= 1e-12 * v[idx, idx].max():
-            bad.append(str(g).split("\x00")[0])
-    if bad:
-        warnings.warn(
-            f"V is not positive definite in cluster(s) {', '.join(dict.fromkeys(bad))}", SecretomeWarning, stacklevel=3
-        )
+        if np.linalg.eigvalsh(r[np.ix_(idx, idx)]).min() <= eps:
+            name = str(g).replace("\x00", ".")
+            message = f"The var-cov matrix appears to be not positive definite in cluster {name}."
+            warnings.warn(message, SecretomeWarning, stacklevel=3)
