@@ -66,6 +66,44 @@ def test_fail_safe_n_and_selection_model(tmp_path, capsys):
     assert (tmp_path / "p.svg").read_bytes().startswith(b"<?xml")
 
 
+SELMODEL = _cases("selmodel")
+
+
+@pytest.mark.parametrize("fsn", ["Rosenthal", "Orwin", "Rosenberg"])
+def test_every_fail_safe_n_matches_metafor(tmp_path, capsys, fsn):
+    # R: fsn(yi, vi, type =) on dat.hackshaw1998 (tools/metafor_reference_mv.R)
+    case = FSN[f"hackshaw1998-{fsn}"]
+    path = tmp_path / "h.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--fsn", fsn, "--format", "json"])["fsn"]
+    assert got["fsnum"] == case["fsnum"]
+    for field in ("pval", "meanes", "target"):
+        assert got[field] == (None if case[field] is None else pytest.approx(case[field], rel=1e-9)), field
+
+
+@pytest.mark.parametrize(
+    ("spec", "case_id"),
+    [
+        ("3PSM", "hackshaw1998-stepfun-0.025-REML"),
+        ("step:0.025,0.5", "hackshaw1998-stepfun-0.025-0.5-REML"),
+        ("beta", "hackshaw1998-beta-REML"),
+    ],
+)
+def test_every_selection_model_matches_metafor(tmp_path, capsys, spec, case_id):
+    # R: selmodel(rma(yi, vi), type = "stepfun", steps = 0.025 or c(0.025, 0.5)) and type = "beta" on
+    # dat.hackshaw1998 (tools/metafor_reference_mv.R); both optimise: the tolerances of tests/meta/test_selection.py.
+    case = SELMODEL[case_id]
+    path = tmp_path / "h.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--selmodel", spec, "--format", "json"])
+    got = got["selmodel"]
+    assert got["estimate"] == pytest.approx(case["beta"][0], rel=1e-3, abs=1e-4)
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-3, abs=1e-5)
+    assert got["delta"] == pytest.approx(case["delta"], rel=2e-3, abs=1e-4)
+    assert got["LRT"] == pytest.approx(case["LRT"], rel=1e-3)
+    assert got["LRT_df"] == case["LRT_df"]
+
+
 REGTEST = _cases("regtest")
 
 
