@@ -54,6 +54,25 @@ def test_nested_levels_robust_and_confint(tmp_path, capsys):
     assert got["robust"]["df"] == pytest.approx(case["df"], rel=1e-5)
 
 
+@pytest.mark.parametrize("case_id", ["bcg-REML-CR1", "bcg-REML-CR2", "bcg-ablat-REML-CR1", "bcg-ablat-REML-CR2"])
+def test_robust_cr1_and_cr2_match_metafor(tmp_path, capsys, case_id):
+    # R: robust(rma(yi, vi, [mods = ~ ablat,] data = dat.bcg), cluster = grp, clubSandwich = FALSE (CR1) or TRUE
+    # (CR2)) with six clusters of two or three trials (tools/metafor_reference_mv.R)
+    case, data = ROBUST[case_id], ROBUST["data"]["bcg"]
+    path = tmp_path / "bcg.csv"
+    pd.DataFrame({name: data[name] for name in ("yi", "vi", "ablat", "grp")}).to_csv(path, index=False)
+    mods = ["--mod", "ablat"] if case["mods"] else []
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", *mods, "--robust", f"grp:{case['vbest']}",
+                         "--format", "json"])["robust"]  # fmt: skip
+    assert got["vcov_type"] == case["vbest"]
+    for field in ("beta", "se", "pval", "ci_lb", "ci_ub"):
+        assert got[field] == pytest.approx(case[field], rel=1e-6), field
+    # metafor keeps one df for CR1 (clusters minus coefficients), one per coefficient for CR2 (Satterthwaite).
+    df = case["df"] if len(case["df"]) == len(case["beta"]) else case["df"] * len(case["beta"])
+    assert got["df"] == pytest.approx(df, rel=1e-6)
+    assert got["QM"] == pytest.approx(case["QM"], rel=1e-6)
+
+
 def test_fail_safe_n_and_selection_model(tmp_path, capsys):
     # R: fsn(yi, vi, type = "Rosenberg") and selmodel(rma(yi, vi), type = "stepfun", steps = 0.025) on dat.bcg
     case = FSN["bcg-Rosenberg"]
