@@ -85,6 +85,29 @@ def test_fail_safe_n_and_selection_model(tmp_path, capsys):
     assert (tmp_path / "p.svg").read_bytes().startswith(b"<?xml")
 
 
+@pytest.mark.parametrize("case_id", ["bcg-profile-REML", "konstantopoulos2011-profile"])
+def test_profile_of_tau2_and_sigma2_matches_metafor(tmp_path, capsys, case_id):
+    # R: profile(rma(yi, vi, data = dat.bcg), steps = 7) and profile(rma.mv(yi, vi, random = ~ 1 | district/school,
+    # data = dat.konstantopoulos2011), sigma2 = 1, steps = 5) (tools/metafor_reference_mv.R). The CLI draws
+    # metafor's default 20 steps over the same range: the ends of both grids are the same points.
+    case = CONFINT[case_id]
+    path, svg = tmp_path / "data.csv", tmp_path / "p.svg"
+    if case["fit"] == "bcg":
+        pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+        argv, parameter = ["meta", str(path), "--yi", "yi", "--vi", "vi"], "tau2"
+    else:
+        data = CONFINT["data"]["konstantopoulos2011"]
+        pd.DataFrame({name: data[name] for name in ("yi", "vi", "district")}).to_csv(path, index=False)
+        argv, parameter = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--cluster", "district"], "sigma2.1"
+    got = _json(capsys, [*argv, "--profile", str(svg), "--format", "json"])["profile"]
+    assert got["parameter"] == parameter
+    assert len(got["values"]) == 20
+    ends = [got["values"][0], got["values"][-1]]
+    assert ends == pytest.approx([case["values"][0], case["values"][-1]], rel=1e-5)
+    assert [got["loglik"][0], got["loglik"][-1]] == pytest.approx([case["ll"][0], case["ll"][-1]], rel=1e-6)
+    assert svg.read_bytes().startswith(b"<?xml")
+
+
 SELMODEL = _cases("selmodel")
 
 
