@@ -46,6 +46,22 @@ def test_predict_blup_and_confint_of_a_meta_regression(tmp_path, capsys):
     assert got["confint"]["tau2_ub"] == pytest.approx(ci["tau2"][2], rel=1e-8)
 
 
+def test_back_transformed_predictions_at_new_moderator_values(tmp_path, capsys):
+    # R: predict(rma(yi, vi, mods = ~ time + method, data = dat.curtis1998), newmods = rbind(c(10, 0, 0),
+    # c(100, 1, 0), c(300, 0, 1)), transf = exp) (tools/metafor_reference_predict.R)
+    case = CASES["predict-curtis1998-REML-z-exp-newmods"]
+    names = CASES["data-curtis1998"]["names"]
+    path = _table(tmp_path, "curtis1998", names)
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--transf", "exp", "--format", "json"]
+    for name in names:
+        argv += ["--mod", name]
+    for row in case["newmods"]:
+        argv += ["--predict", ",".join(f"{name}={value}" for name, value in zip(names, row, strict=True))]
+    got = _json(capsys, argv)["predict"]
+    for field in ("pred", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
+        assert got[field] == pytest.approx(case[field], rel=1e-6), field
+
+
 def test_back_transformed_pooled_estimate(tmp_path, capsys):
     # R: predict(rma(yi, vi, data = escalc("OR", ..., data = dat.li2007)), transf = exp)
     path = _table(tmp_path, "li2007", [])
