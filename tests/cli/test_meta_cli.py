@@ -628,3 +628,21 @@ def test_genqm_with_a_weights_column_matches_metafor(tmp_path, capsys, mods, tes
         assert got["R2"] == pytest.approx(case["R2"], rel=1e-6)
     else:
         assert (got["estimate"], got["ci_lb"]) == pytest.approx((case["beta"][0], case["ci_lb"][0]), rel=1e-6)
+
+
+@pytest.mark.parametrize("case_id", ["bcg-ablat-collinear-year-REML-z", "bcg-ablat-collinear-year-DL-knha"])
+def test_a_collinear_moderator_is_dropped_with_a_warning_as_metafor(tmp_path, capsys, case_id):
+    # R: rma(yi, vi, mods = ~ ablat + I(2 * ablat) + year, data = dat.bcg, method=, test=) drops 2 x ablat with
+    # "Redundant predictors dropped from the model." and fits the rest (tools/metafor_reference.R).
+    case = MODS[case_id]
+    x = case["X"]
+    columns = {"yi": case["yi"], "vi": case["vi"], "ablat": [r[1] for r in x], "ablat2": [r[2] for r in x]}
+    path = _csv(tmp_path, {**columns, "year": [r[3] for r in x]})
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--mod", "ablat", "--mod", "ablat2", "--mod", "year",
+            "--method", case["method"], "--test", case["test"]]  # fmt: skip
+    got, err = _json_and_warnings(capsys, argv)
+    assert "Redundant predictors dropped from the model" in err
+    assert got["coef_names"] == case["coef_names"]
+    for field in ("beta", "se", "pval", "ci_lb", "ci_ub"):
+        assert got[field] == pytest.approx(case[field], rel=1e-6), field
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-6, abs=1e-12)
