@@ -646,3 +646,19 @@ def test_a_collinear_moderator_is_dropped_with_a_warning_as_metafor(tmp_path, ca
     for field in ("beta", "se", "pval", "ci_lb", "ci_ub"):
         assert got[field] == pytest.approx(case[field], rel=1e-6), field
     assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-6, abs=1e-12)
+
+
+K1 = {c["id"]: c for c in json.loads((FIXTURES / "k1.json").read_text())["cases"]}
+
+
+@pytest.mark.parametrize("case_id", ["bcg1-REML-knha", "bcg1-FE-z"])
+def test_one_study_is_reported_as_itself_as_metafor(tmp_path, capsys, case_id):
+    # R: rma(yi, vi, method=, test=) on the first trial of dat.bcg (tools/metafor_reference_k1.R): the study itself,
+    # tau^2 0, with metafor's warning where test = "knha" is replaced by z.
+    case = K1[case_id]
+    path = _csv(tmp_path, {"yi": [case["yi"]], "vi": [case["vi"]]})
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--method", case["method"], "--test", case["test"]]
+    got, err = _json_and_warnings(capsys, argv)
+    assert [line.removeprefix("warning: ") for line in err.splitlines()] == case["warnings"]
+    for field in ("estimate", "se", "pval", "ci_lb", "ci_ub", "tau2"):
+        assert got[field] == pytest.approx(case[field], rel=1e-12, abs=1e-15), field
