@@ -193,7 +193,7 @@ def random_effects(
             warn_note(notes, 'Setting argument test="z" since k=1.')
             test = "z"
         if test == "knha" and used in EQUAL_METHODS:
-            warn_note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
+            warn_note(notes, f"Knapp & Hartung method is not meant to be used in the context of {used} models.")
 
         w = 1 / (v + fit.tau2)
         sw = float(w.sum())
