@@ -150,7 +150,14 @@ REGTEST = _cases("regtest")
 
 
 @pytest.mark.parametrize(
-    "case_id", ["egger2001-rma-REML-z-ninv", "cohen1981-rma-REML-knha-sqrtni", "egger2001-rma-DL-z-vi"]
+    "case_id",
+    [
+        "egger2001-rma-REML-z-ninv",
+        "cohen1981-rma-REML-knha-sqrtni",
+        "egger2001-rma-DL-z-vi",
+        "egger2001-rma-REML-knha-ni",
+        "egger2001-rma-REML-z-sei",
+    ],
 )
 def test_regtest_with_a_predictor_matches_metafor(tmp_path, capsys, case_id):
     # R: regtest(rma(yi, vi, method=, test=), ni = ni, predictor=) (tools/metafor_reference_regtest.R)
