@@ -489,6 +489,18 @@ def test_control_option_gives_metafors_digits_at_its_setting(tmp_path, capsys, s
     assert got["tau2_ub"] == pytest.approx(case["confint"]["tau2_ub"], rel=1e-9)
 
 
+@pytest.mark.parametrize("case_id", ["fine1993-REML-stepadj", "raudenbush1985-REML-stepadj"])
+def test_control_stepadj_gives_metafors_iterates(tmp_path, capsys, case_id):
+    # R: rma(yi, vi, method = "REML", control = list(stepadj = 0.5)) (tools/metafor_reference_control.R): the halved
+    # Fisher-scoring steps stop at metafor's tau^2, not at the root.
+    case = CONTROL[case_id]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"]})
+    got = _json(capsys, ["meta", path, "--yi", "yi", "--vi", "vi", "--method", "REML", "--control", "stepadj=0.5",
+                         "--format", "json"])  # fmt: skip
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-9)
+    assert got["estimate"] == pytest.approx(case["beta"][0], rel=1e-9)
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [("tol", r"--control.*NAME=VALUE"), ("tol=-1", r"--control.*'tol' must be a number > 0"),
