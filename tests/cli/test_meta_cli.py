@@ -489,6 +489,18 @@ def test_control_option_gives_metafors_digits_at_its_setting(tmp_path, capsys, s
     assert got["tau2_ub"] == pytest.approx(case["confint"]["tau2_ub"], rel=1e-9)
 
 
+@pytest.mark.parametrize("case_id", ["fine1993-REML-stepadj", "raudenbush1985-REML-stepadj"])
+def test_control_stepadj_gives_metafors_iterates(tmp_path, capsys, case_id):
+    # R: rma(yi, vi, method = "REML", control = list(stepadj = 0.5)) (tools/metafor_reference_control.R): the halved
+    # Fisher-scoring steps stop at metafor's tau^2, not at the root.
+    case = CONTROL[case_id]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"]})
+    got = _json(capsys, ["meta", path, "--yi", "yi", "--vi", "vi", "--method", "REML", "--control", "stepadj=0.5",
+                         "--format", "json"])  # fmt: skip
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-9)
+    assert got["estimate"] == pytest.approx(case["beta"][0], rel=1e-9)
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [("tol", r"--control.*NAME=VALUE"), ("tol=-1", r"--control.*'tol' must be a number > 0"),
@@ -653,3 +665,37 @@ def test_correlation_and_incidence_measures_reach_the_model_as_metafor_computes_
     assert got["k"] == len(case["yi"])
     assert got["yi"] == pytest.approx(case["yi"], rel=1e-12)
     assert got["vi"] == pytest.approx(case["vi"], rel=1e-12)
+
+
+@pytest.mark.parametrize("case_id", ["bcg-ablat-collinear-year-REML-z", "bcg-ablat-collinear-year-DL-knha"])
+def test_a_collinear_moderator_is_dropped_with_a_warning_as_metafor(tmp_path, capsys, case_id):
+    # R: rma(yi, vi, mods = ~ ablat + I(2 * ablat) + year, data = dat.bcg, method=, test=) drops 2 x ablat with
+    # "Redundant predictors dropped from the model." and fits the rest (tools/metafor_reference.R).
+    case = MODS[case_id]
+    x = case["X"]
+    columns = {"yi": case["yi"], "vi": case["vi"], "ablat": [r[1] for r in x], "ablat2": [r[2] for r in x]}
+    path = _csv(tmp_path, {**columns, "year": [r[3] for r in x]})
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--mod", "ablat", "--mod", "ablat2", "--mod", "year",
+            "--method", case["method"], "--test", case["test"]]  # fmt: skip
+    got, err = _json_and_warnings(capsys, argv)
+    assert "Redundant predictors dropped from the model" in err
+    assert got["coef_names"] == case["coef_names"]
+    for field in ("beta", "se", "pval", "ci_lb", "ci_ub"):
+        assert got[field] == pytest.approx(case[field], rel=1e-6), field
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-6, abs=1e-12)
+
+
+K1 = {c["id"]: c for c in json.loads((FIXTURES / "k1.json").read_text())["cases"]}
+
+
+@pytest.mark.parametrize("case_id", ["bcg1-REML-knha", "bcg1-FE-z"])
+def test_one_study_is_reported_as_itself_as_metafor(tmp_path, capsys, case_id):
+    # R: rma(yi, vi, method=, test=) on the first trial of dat.bcg (tools/metafor_reference_k1.R): the study itself,
+    # tau^2 0, with metafor's warning where test = "knha" is replaced by z.
+    case = K1[case_id]
+    path = _csv(tmp_path, {"yi": [case["yi"]], "vi": [case["vi"]]})
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--method", case["method"], "--test", case["test"]]
+    got, err = _json_and_warnings(capsys, argv)
+    assert [line.removeprefix("warning: ") for line in err.splitlines()] == case["warnings"]
+    for field in ("estimate", "se", "pval", "ci_lb", "ci_ub", "tau2"):
+        assert got[field] == pytest.approx(case[field], rel=1e-12, abs=1e-15), field

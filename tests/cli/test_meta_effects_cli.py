@@ -154,3 +154,24 @@ def test_bad_input_names_file_and_field(tmp_path, capsys, table, args, message):
     assert main(["meta", path, *args]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert message in err
+
+
+@pytest.mark.parametrize(
+    ("case_id", "columns"),
+    [
+        ("molloy2014-COR", {"ri": "--ri", "ni": "--ni"}),
+        ("hart1999-IR", {"xi": "--xi", "ti": "--ti"}),
+        ("hart1999-IRR", {"x1i": "--x1i", "x2i": "--x2i", "t1i": "--t1i", "t2i": "--t2i"}),
+    ],
+)
+def test_correlations_and_incidence_rates_reach_escalc(tmp_path, capsys, case_id, columns):
+    # R: escalc("COR", ri, ni, data = dat.molloy2014); escalc("IR", xi, ti) and escalc("IRR", x1i, x2i, t1i, t2i)
+    # on dat.hart1999 (tools/metafor_reference_effects.R): the CLI fits the model on metafor's yi and vi.
+    case = EFFECTS[case_id]
+    path = _csv(tmp_path, {name: case["inputs"][name] for name in columns})
+    argv = ["meta", path, "--measure", case["measure"]]
+    for name, flag in columns.items():
+        argv += [flag, name]
+    got = _json(capsys, argv)
+    assert got["yi"] == pytest.approx(case["yi"], rel=1e-12)
+    assert got["vi"] == pytest.approx(case["vi"], rel=1e-12)

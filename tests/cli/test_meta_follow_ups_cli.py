@@ -54,6 +54,25 @@ def test_nested_levels_robust_and_confint(tmp_path, capsys):
     assert got["robust"]["df"] == pytest.approx(case["df"], rel=1e-5)
 
 
+@pytest.mark.parametrize("case_id", ["bcg-REML-CR1", "bcg-REML-CR2", "bcg-ablat-REML-CR1", "bcg-ablat-REML-CR2"])
+def test_robust_cr1_and_cr2_match_metafor(tmp_path, capsys, case_id):
+    # R: robust(rma(yi, vi, [mods = ~ ablat,] data = dat.bcg), cluster = grp, clubSandwich = FALSE (CR1) or TRUE
+    # (CR2)) with six clusters of two or three trials (tools/metafor_reference_mv.R)
+    case, data = ROBUST[case_id], ROBUST["data"]["bcg"]
+    path = tmp_path / "bcg.csv"
+    pd.DataFrame({name: data[name] for name in ("yi", "vi", "ablat", "grp")}).to_csv(path, index=False)
+    mods = ["--mod", "ablat"] if case["mods"] else []
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", *mods, "--robust", f"grp:{case['vbest']}",
+                         "--format", "json"])["robust"]  # fmt: skip
+    assert got["vcov_type"] == case["vbest"]
+    for field in ("beta", "se", "pval", "ci_lb", "ci_ub"):
+        assert got[field] == pytest.approx(case[field], rel=1e-6), field
+    # metafor keeps one df for CR1 (clusters minus coefficients), one per coefficient for CR2 (Satterthwaite).
+    df = case["df"] if len(case["df"]) == len(case["beta"]) else case["df"] * len(case["beta"])
+    assert got["df"] == pytest.approx(df, rel=1e-6)
+    assert got["QM"] == pytest.approx(case["QM"], rel=1e-6)
+
+
 def test_fail_safe_n_and_selection_model(tmp_path, capsys):
     # R: fsn(yi, vi, type = "Rosenberg") and selmodel(rma(yi, vi), type = "stepfun", steps = 0.025) on dat.bcg
     case = FSN["bcg-Rosenberg"]
@@ -66,11 +85,79 @@ def test_fail_safe_n_and_selection_model(tmp_path, capsys):
     assert (tmp_path / "p.svg").read_bytes().startswith(b"<?xml")
 
 
+@pytest.mark.parametrize("case_id", ["bcg-profile-REML", "konstantopoulos2011-profile"])
+def test_profile_of_tau2_and_sigma2_matches_metafor(tmp_path, capsys, case_id):
+    # R: profile(rma(yi, vi, data = dat.bcg), steps = 7) and profile(rma.mv(yi, vi, random = ~ 1 | district/school,
+    # data = dat.konstantopoulos2011), sigma2 = 1, steps = 5) (tools/metafor_reference_mv.R). The CLI draws
+    # metafor's default 20 steps over the same range: the ends of both grids are the same points.
+    case = CONFINT[case_id]
+    path, svg = tmp_path / "data.csv", tmp_path / "p.svg"
+    if case["fit"] == "bcg":
+        pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+        argv, parameter = ["meta", str(path), "--yi", "yi", "--vi", "vi"], "tau2"
+    else:
+        data = CONFINT["data"]["konstantopoulos2011"]
+        pd.DataFrame({name: data[name] for name in ("yi", "vi", "district")}).to_csv(path, index=False)
+        argv, parameter = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--cluster", "district"], "sigma2.1"
+    got = _json(capsys, [*argv, "--profile", str(svg), "--format", "json"])["profile"]
+    assert got["parameter"] == parameter
+    assert len(got["values"]) == 20
+    ends = [got["values"][0], got["values"][-1]]
+    assert ends == pytest.approx([case["values"][0], case["values"][-1]], rel=1e-5)
+    assert [got["loglik"][0], got["loglik"][-1]] == pytest.approx([case["ll"][0], case["ll"][-1]], rel=1e-6)
+    assert svg.read_bytes().startswith(b"<?xml")
+
+
+SELMODEL = _cases("selmodel")
+
+
+@pytest.mark.parametrize("fsn", ["Rosenthal", "Orwin", "Rosenberg"])
+def test_every_fail_safe_n_matches_metafor(tmp_path, capsys, fsn):
+    # R: fsn(yi, vi, type =) on dat.hackshaw1998 (tools/metafor_reference_mv.R)
+    case = FSN[f"hackshaw1998-{fsn}"]
+    path = tmp_path / "h.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--fsn", fsn, "--format", "json"])["fsn"]
+    assert got["fsnum"] == case["fsnum"]
+    for field in ("pval", "meanes", "target"):
+        assert got[field] == (None if case[field] is None else pytest.approx(case[field], rel=1e-9)), field
+
+
+@pytest.mark.parametrize(
+    ("spec", "case_id"),
+    [
+        ("3PSM", "hackshaw1998-stepfun-0.025-REML"),
+        ("step:0.025,0.5", "hackshaw1998-stepfun-0.025-0.5-REML"),
+        ("beta", "hackshaw1998-beta-REML"),
+    ],
+)
+def test_every_selection_model_matches_metafor(tmp_path, capsys, spec, case_id):
+    # R: selmodel(rma(yi, vi), type = "stepfun", steps = 0.025 or c(0.025, 0.5)) and type = "beta" on
+    # dat.hackshaw1998 (tools/metafor_reference_mv.R); both optimise: the tolerances of tests/meta/test_selection.py.
+    case = SELMODEL[case_id]
+    path = tmp_path / "h.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--selmodel", spec, "--format", "json"])
+    got = got["selmodel"]
+    assert got["estimate"] == pytest.approx(case["beta"][0], rel=1e-3, abs=1e-4)
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-3, abs=1e-5)
+    assert got["delta"] == pytest.approx(case["delta"], rel=2e-3, abs=1e-4)
+    assert got["LRT"] == pytest.approx(case["LRT"], rel=1e-3)
+    assert got["LRT_df"] == case["LRT_df"]
+
+
 REGTEST = _cases("regtest")
 
 
 @pytest.mark.parametrize(
-    "case_id", ["egger2001-rma-REML-z-ninv", "cohen1981-rma-REML-knha-sqrtni", "egger2001-rma-DL-z-vi"]
+    "case_id",
+    [
+        "egger2001-rma-REML-z-ninv",
+        "cohen1981-rma-REML-knha-sqrtni",
+        "egger2001-rma-DL-z-vi",
+        "egger2001-rma-REML-knha-ni",
+        "egger2001-rma-REML-z-sei",
+    ],
 )
 def test_regtest_with_a_predictor_matches_metafor(tmp_path, capsys, case_id):
     # R: regtest(rma(yi, vi, method=, test=), ni = ni, predictor=) (tools/metafor_reference_regtest.R)

@@ -46,6 +46,22 @@ def test_predict_blup_and_confint_of_a_meta_regression(tmp_path, capsys):
     assert got["confint"]["tau2_ub"] == pytest.approx(ci["tau2"][2], rel=1e-8)
 
 
+def test_back_transformed_predictions_at_new_moderator_values(tmp_path, capsys):
+    # R: predict(rma(yi, vi, mods = ~ time + method, data = dat.curtis1998), newmods = rbind(c(10, 0, 0),
+    # c(100, 1, 0), c(300, 0, 1)), transf = exp) (tools/metafor_reference_predict.R)
+    case = CASES["predict-curtis1998-REML-z-exp-newmods"]
+    names = CASES["data-curtis1998"]["names"]
+    path = _table(tmp_path, "curtis1998", names)
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--transf", "exp", "--format", "json"]
+    for name in names:
+        argv += ["--mod", name]
+    for row in case["newmods"]:
+        argv += ["--predict", ",".join(f"{name}={value}" for name, value in zip(names, row, strict=True))]
+    got = _json(capsys, argv)["predict"]
+    for field in ("pred", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
+        assert got[field] == pytest.approx(case[field], rel=1e-6), field
+
+
 def test_back_transformed_pooled_estimate(tmp_path, capsys):
     # R: predict(rma(yi, vi, data = escalc("OR", ..., data = dat.li2007)), transf = exp)
     path = _table(tmp_path, "li2007", [])
@@ -110,3 +126,37 @@ def test_predict_and_wald_test_of_a_three_level_model(tmp_path, capsys):
     assert got["predict"]["pi_ub"] == pytest.approx(case["pi_ub"][:1], rel=1e-6)
     assert got["anova"]["QM"] == pytest.approx(case["wald"]["QM"], rel=1e-6)
     assert got["vif"]["vif"] == [1.0]
+
+
+@pytest.mark.parametrize("case_id", ["mv-konstantopoulos2011-REML-z-intercept", "mv-konstantopoulos2011-ML-z-year"])
+def test_random_effects_of_a_three_level_model(tmp_path, capsys, case_id):
+    # R: ranef(rma.mv(yi, vi, [mods = ~ I(year - 1980),] random = ~ 1 | district/school, method=,
+    # data = dat.konstantopoulos2011)): per district and per school (tools/metafor_reference_predict.R)
+    case, d = CASES[case_id], CASES["data-konstantopoulos2011"]
+    columns = {"yi": d["yi"], "vi": d["vi"], "district": d["district"], "school": d["school"]}
+    path = tmp_path / "schools.csv"
+    pd.DataFrame({**columns, "year": [r[0] for r in d["mods"]]}).to_csv(path, index=False)
+    mods = ["--mod", "year"] if case["with_mods"] else []
+    argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--cluster", "district", "--random", "district", "--random",
+            "school", *mods, "--method", case["method"]]  # fmt: skip
+    got = _json(capsys, [*argv, "--ranef", "--format", "json"])["ranef"]
+    assert len(got["pred"]) == len(case["ranef_factors"]) == 2
+    for j, expected in enumerate(case["ranef"]):
+        assert got["levels"][j] == expected["levels"]
+        for field in ("pred", "se", "pi_lb", "pi_ub"):
+            assert got[field][j] == pytest.approx(expected[field], rel=1e-5, abs=1e-8), (j, field)
+
+
+def test_random_effects_of_one_effect_per_study_and_their_refusals(tmp_path, capsys):
+    # R: ranef(rma(yi, vi, mods = ~ weeks.c, data = dat.raudenbush1985)) (tools/metafor_reference_predict.R)
+    case = CASES["blup-raudenbush1985-REML-z-mods-none"]
+    path = _table(tmp_path, "raudenbush1985", ["weeks"])
+    got = _json(capsys, ["meta", path, "--yi", "yi", "--vi", "vi", "--mod", "weeks", "--ranef", "--format", "json"])
+    assert got["ranef"]["pred"] == pytest.approx(case["ranef"]["pred"], rel=1e-6, abs=1e-12)
+    schools = tmp_path / "s.csv"
+    pd.DataFrame({"yi": [0.1, 0.3, 0.2, 0.5], "vi": [0.01, 0.02, 0.01, 0.03], "d": [1, 1, 2, 2]}).to_csv(schools)
+    argv = ["meta", str(schools), "--yi", "yi", "--vi", "vi", "--cluster", "d", "--ranef", "--transf", "exp"]
+    assert main(argv) == 2
+    assert "field '--transf': the random effects of a multilevel model are not back-transformed" in (
+        capsys.readouterr().err
+    )

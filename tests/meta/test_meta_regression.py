@@ -48,6 +48,17 @@ def _fit(case):
         )
 
 
+KNHA_FE = [c for c in CASES if any(w.startswith("Knapp & Hartung") for w in c["warnings"])]
+
+
+@pytest.mark.parametrize("case", KNHA_FE, ids=case_id)
+def test_knapp_hartung_with_equal_effects_warns_in_metafors_words(case):
+    # R: rma(yi, vi, mods=, method = "EE" or "FE", test = "knha") warns "Knapp & Hartung method is not meant to be used
+    # in the context of EE models." (tools/metafor_reference.R)
+    knapp = [w for w in case["warnings"] if w.startswith("Knapp & Hartung")]
+    assert set(knapp) <= set(_fit(case).notes)
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_meta_regression_matches_metafor(case):
     # R: rma(yi, vi, mods=case$mods, data=, method=, test=, control=) on dat.bcg, dat.molloy2014,

@@ -46,6 +46,8 @@ SCRIPTS = {
         "plots_extra.json",
     ),
     SCRIPT.with_name("metafor_reference_predict.R"): ("predict.json",),
+    SCRIPT.with_name("metafor_reference_k1.R"): ("k1.json",),
+    SCRIPT.with_name("metafor_reference_vcalc_checkpd.R"): ("vcalc_checkpd.json",),
     SCRIPT.with_name("metafor_reference_boundary.R"): ("mv_boundary_sim.json", "selmodel_boundary.json"),
     SCRIPT.with_name("metafor_reference_control.R"): (
         "control.json",

@@ -12,7 +12,7 @@ from metafor_fixtures import case_id, load_cases
 
 from conftest import TOL
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
-from secretome.meta import random_effects
+from secretome.meta import random_effects, tau2_confint
 
 CASES = load_cases("rma_uni")
 BCG = next(c for c in CASES if c["id"] == "bcg-REML-z")
@@ -135,18 +135,36 @@ def test_bad_input_is_named(kwargs, message):
         random_effects(args.pop("yi"), args.pop("vi"), **args)
 
 
-def test_one_study_is_the_study_itself_as_metafor():
-    # R 4.2.2, metafor 3.8-1: rma(0.5, 0.04) -> estimate 0.5000, se 0.2000, ci.lb 0.108007203091989,
-    # tau^2 0, Q(df = 0) = 0, p 1, I^2 0%, H^2 1; predict(): pi = ci; confint() "Stopped because k = 1".
-    res = random_effects([0.5], [0.04])
-    assert (res.estimate, res.se, res.tau2, res.Q, res.Q_df, res.Q_pval, res.I2, res.H2) == (0.5, 0.2, 0, 0, 0, 1, 0, 1)
-    assert res.ci_lb == pytest.approx(0.108007203091989, rel=1e-12)
-    assert (res.pi_lb, res.pi_ub) == (res.ci_lb, res.ci_ub)
+K1 = load_cases("k1")  # by tools/metafor_reference_k1.R
+
+
+@pytest.mark.parametrize("case", K1, ids=case_id)
+def test_one_study_is_the_study_itself_as_metafor(case):
+    # R: rma(yi, vi, method=, test=) on one study: tau^2 0, Q(df = 0) = 0, p 1, I^2 0%, H^2 1, the prediction
+    # interval the confidence interval (none for EE/FE), confint() "Stopped because k = 1.", test = "knha" replaced by
+    # z with metafor's warning, and a sampling variance of 0 stops ("Division by zero ... inverse variance weights.").
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if "error" in case:
+            with pytest.raises(InputError, match="division by zero when computing the inverse variance weights"):
+                random_effects([case["yi"]], [case["vi"]], method=case["method"], test=case["test"])
+            return
+        res = random_effects([case["yi"]], [case["vi"]], method=case["method"], test=case["test"])
+    assert [str(w.message) for w in caught if issubclass(w.category, SecretomeWarning)] == case["warnings"]
+    got = {"estimate": res.estimate, "se": res.se, "pval": res.pval, "ci_lb": res.ci_lb, "ci_ub": res.ci_ub,
+           "tau2": res.tau2, "QE": res.Q, "QEp": res.Q_pval, "I2": res.I2, "H2": res.H2}  # fmt: skip
+    for field, value in got.items():
+        assert value == pytest.approx(case[field], rel=1e-12, abs=1e-15), field
+    if case["pi_lb"] is None:
+        assert (res.pi_lb, res.pi_ub) == (None, None)
+    else:
+        assert (res.pi_lb, res.pi_ub) == pytest.approx((case["pi_lb"], case["pi_ub"]), rel=1e-12)
+    assert case["confint_error"] == "Stopped because k = 1."
     assert res.tau2_lb is None
-    assert "k = 1: tau^2 set to 0" in res.notes[0]
-    # R: rma(0.5, 0) -- "Division by zero when computing the inverse variance weights."
-    with pytest.raises(InputError, match=r"^row 1, field 'vi': REML: tau\^2 = 0 and a sampling variance of 0 give"):
-        random_effects([0.5], [0.0])
+    # Ours refuses an EE/FE model for having no tau^2 before looking at k; metafor looks at k first.
+    reason = "no tau\\^2 to give a CI for" if case["method"] in ("EE", "FE") else "metafor stops at k = 1"
+    with pytest.raises(InputError, match=reason):
+        tau2_confint(res)
 
 
 VI_ZERO = load_cases("vi_zero")  # by tools/metafor_reference_control.R

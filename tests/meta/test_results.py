@@ -42,4 +42,4 @@ def test_knha_summary_shows_t_and_df_and_notes():
     assert " -0.7141  0.1807  -3.9520  12  0.0019  -1.1078  -0.3204" in text.splitlines()
     with pytest.warns(SecretomeWarning):
         text = random_effects(BCG["yi"], BCG["vi"], method="FE", test="knha").summary()
-    assert "note: Knapp-Hartung is not meant for FE models (metafor warns the same)" in text
+    assert "note: Knapp & Hartung method is not meant to be used in the context of FE models." in text

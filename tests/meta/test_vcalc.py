@@ -1,4 +1,5 @@
-"""vcalc against metafor 3.8-1 vcalc() on dat.assink2016 (fixtures by tools/metafor_reference_mv.R)."""
+"""vcalc against metafor 3.8-1 vcalc() on dat.assink2016 (fixtures by tools/metafor_reference_mv.R) and its
+checkpd warnings on constructed clusters (tools/metafor_reference_vcalc_checkpd.R)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from secretome.meta import vcalc
 
 CASES = load_cases("vcalc")
 ARGS = ("obs", "type", "subgroup", "rho", "time1", "phi")
+CHECKPD = load_cases("vcalc_checkpd")
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -34,6 +36,19 @@ def test_vcalc_needs_rho_with_obs():
         vcalc([0.1, 0.2], [1, 1], obs=[1, 2])
     with pytest.raises(InputError, match=r"field 'rho': needs a pair \(rho_obs, rho_type\)"):
         vcalc([0.1, 0.2], [1, 1], obs=[1, 2], type=["a", "b"], rho=0.5)
+
+
+@pytest.mark.parametrize("case", CHECKPD, ids=case_id)
+def test_vcalc_warns_as_metafor_checkpd(case):
+    # R: vcalc(vi, cluster, [obs], [type], [subgroup], [rho], [time1, phi]) on ten constructed rows; metafor warns
+    # once per cluster whose correlation block is not positive definite, in the clusters' order, naming the cluster
+    # as R prints it (3, c, 2.5; "3.g" with subgroup).
+    kwargs = {name: case[name] for name in ARGS if name in case}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        v = vcalc(case["vi"], case["cluster"], **kwargs)
+    assert [str(w.message) for w in caught if issubclass(w.category, SecretomeWarning)] == case["warnings"]
+    np.testing.assert_allclose(v, np.array(case["V"]), rtol=1e-12, atol=1e-15)
 
 
 # R: vcalc(vi, cluster, [obs =,] [type =,] [subgroup =,] [rho =,] [time1 =, phi =]) and its warnings on seven

@@ -89,6 +89,7 @@ _OPTIONS = {
     "predictions": "--predict",
     "transf": "--transf",
     "blups": "--blup",
+    "ranefs": "--ranef",
     "vifs": "--vif",
     "wald": "--anova",
     "gosh_path": "--gosh",

@@ -206,6 +206,9 @@ def meta(
         str | None, typer.Option(help="Back-transform predictions and BLUPs: exp, ilogit, ztor or iarcsin.")
     ] = None,
     blup: Annotated[bool, typer.Option(help="Best linear unbiased predictions of each study's true effect.")] = False,
+    ranef: Annotated[
+        bool, typer.Option(help="Random effects: each study's, or each level's of each factor (--cluster/--random).")
+    ] = False,
     vif: Annotated[bool, typer.Option(help="Variance inflation factors of the moderators (with --mod).")] = False,
     anova: Annotated[
         str | None, typer.Option(help="Wald test of these coefficients, by number or name: 2,3 or ablat,year.")
@@ -232,8 +235,8 @@ def meta(
                   "--ranktest": ranktest, "--trimfill": trimfill, "--baujat": baujat, "--radial": radial,
                   "--labbe": labbe, "--qqnorm": qqnorm,
                   "--influence": influence, "--leave1out": leave1out, "--confint": confint, "--profile": profile,
-                  "--predict": predict, "--transf": transf, "--blup": blup, "--vif": vif, "--anova": anova,
-                  "--gosh": gosh, "--permutest": permutest}  # fmt: skip
+                  "--predict": predict, "--transf": transf, "--blup": blup, "--ranef": ranef, "--vif": vif,
+                  "--anova": anova, "--gosh": gosh, "--permutest": permutest}  # fmt: skip
     asked = [flag for flag, value in follow_ups.items() if value]
     follow_up = bool(asked)
     several_r = assumed is not None and len(assumed) > 1
@@ -293,7 +296,8 @@ def meta(
         follow |= {"baujat_path": baujat, "radial_path": radial, "labbe_path": labbe, "qqnorm_path": qqnorm}
         follow |= {"measure": measure, "columns": columns, "escalc_options": options}
         follow |= {"control": model["control"]}
-        follow |= {"predictions": predict or (), "transf": transf, "blups": blup, "vifs": vif, "wald": anova}
+        follow |= {"predictions": predict or (), "transf": transf, "blups": blup, "ranefs": ranef, "vifs": vif}
+        follow |= {"wald": anova}
         follow |= {"gosh_path": gosh, "subsets": subsets, "permutations": permutest, "seed": seed}
         with progress_bar() as progress:
             result = follow_ups_from_csv(data, fitted, mods=mod or (), random=random or (), **follow,

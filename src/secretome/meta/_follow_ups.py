@@ -33,7 +33,7 @@ from secretome.meta._gosh import gosh, gosh_plot
 from secretome.meta._influence import influence
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
 from secretome.meta._permutation import permutation_test
-from secretome.meta._predict import TRANSFORMS, blup, predict
+from secretome.meta._predict import TRANSFORMS, blup, predict, ranef
 from secretome.meta._profile import profile_likelihood, profile_plot, sigma2_confint
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._robust import robust
@@ -108,6 +108,7 @@ def follow_ups_from_csv(
     predictions: Sequence[str] = (),
     transf: str | None = None,
     blups: bool = False,
+    ranefs: bool = False,
     vifs: bool = False,
     wald: str | None = None,
     gosh_path: str | Path | None = None,
@@ -177,6 +178,9 @@ def follow_ups_from_csv(
         ``iarcsin``); alone, it asks for the back-transformed pooled estimate or fitted values.
     blups : bool
         :func:`blup` of each study.
+    ranefs : bool
+        :func:`ranef`: each study's random effect, or of a multilevel model each level's of every
+        factor (metafor's ``ranef.rma.mv``; no back-transformation there, as metafor).
     vifs : bool
         :func:`vif` of a meta-regression.
     wald : str, optional
@@ -325,6 +329,14 @@ def follow_ups_from_csv(
     if blups:
         analyses.append(blup(_one_per_study(fit, "blups"), transf=_transform(transf)))
         names.append("blup")
+    if ranefs:
+        multilevel_fit = isinstance(fit, MultilevelResult | MultilevelRegressionResult)
+        if multilevel_fit and transf:
+            raise InputError("the random effects of a multilevel model are not back-transformed (nor are metafor's)",
+                             field="transf", value=transf)  # fmt: skip
+        target = fit if multilevel_fit else _one_per_study(fit, "ranefs")
+        analyses.append(ranef(target, transf=_transform(transf)))  # type: ignore[arg-type]
+        names.append("ranef")
     if vifs:
         if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult):
             raise InputError("variance inflation factors need a meta-regression (mods)", field="vifs")

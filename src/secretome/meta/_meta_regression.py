@@ -195,7 +195,7 @@ def meta_regression(
         for note in vi_notes:
             warn_note(notes, note)
         if test == "knha" and used in EQUAL_METHODS:
-            warn_note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
+            warn_note(notes, f"Knapp & Hartung method is not meant to be used in the context of {used} models.")
         tau2 = fit.tau2
 
         w = 1 / (v + tau2)

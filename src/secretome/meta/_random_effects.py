@@ -188,11 +188,12 @@ def random_effects(
         used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes, a)
         for note in vi_notes:
             warn_note(notes, note)
-        if test == "knha" and used in EQUAL_METHODS:
-            warn_note(notes, f"Knapp-Hartung is not meant for {used} models (metafor warns the same)")
         if test == "knha" and k < 2:
-            warn_note(notes, "test='knha' needs k >= 2; used test='z' (as metafor)")
+            # metafor switches to z before it fits, in these words, and so says nothing of knha and EE/FE.
+            warn_note(notes, 'Setting argument test="z" since k=1.')
             test = "z"
+        if test == "knha" and used in EQUAL_METHODS:
+            warn_note(notes, f"Knapp & Hartung method is not meant to be used in the context of {used} models.")
 
         w = 1 / (v + fit.tau2)
         sw = float(w.sum())

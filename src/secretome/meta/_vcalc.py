@@ -62,10 +62,10 @@ def vcalc(
     Returns
     -------
     numpy.ndarray
-        V, k x k, to pass to :func:`multilevel` as its ``vi``. As metafor's ``checkpd``, a warning
-        (:class:`~secretome.errors.SecretomeWarning`) in metafor's words, "The var-cov matrix appears to
-        be not positive definite in cluster C.", for each cluster whose correlation matrix has an
-        eigenvalue <= machine epsilon (``C`` is ``cluster.subgroup`` with *subgroup*).
+        V, k x k, to pass to :func:`multilevel` as its ``vi``. As metafor's ``checkpd``, each cluster
+        (with ``subgroup``, each ``cluster.subgroup``) whose correlation block has an eigenvalue of at
+        most the machine epsilon gets a :class:`~secretome.errors.SecretomeWarning` in metafor's words,
+        "The var-cov matrix appears to be not positive definite in cluster 3.".
 
     Notes
     -----
@@ -73,7 +73,7 @@ def vcalc(
     ``time2``, a correlation matrix per ``obs`` or ``type`` level) are not available. Checked
     against metafor 3.8-1 ``vcalc(vi, cluster = study, ...)`` on dat.assink2016 (studies 1-6) for
     ``obs``, ``type``, both, ``time1``/``phi`` with and without ``obs``, ``subgroup`` and none of
-    them, to 1e-12 (tests/meta/test_vcalc.py).
+    them, to 1e-12, and its checkpd warnings on constructed clusters (tests/meta/test_vcalc.py).
 
     References
     ----------
@@ -92,7 +92,8 @@ def vcalc(
     require(v, "vi", lambda a: a > 0, "sampling variance must be > 0")
     groups = _labels(cluster, k, "cluster")
     if subgroup is not None:
-        groups = [f"{g}\x00{s}" for g, s in zip(groups, _labels(subgroup, k, "subgroup"), strict=True)]
+        # metafor's cluster becomes paste0(cluster, ".", subgroup): its warnings name that pair.
+        groups = [f"{g}.{s}" for g, s in zip(groups, _labels(subgroup, k, "subgroup"), strict=True)]
     obs_l = _labels(obs, k, "obs") if obs is not None else ["1"] * k
     type_l = _labels(type, k, "type") if type is not None else ["1"] * k
     rho_obs, rho_type = _rhos(rho, has_obs=obs is not None, has_type=type is not None)
@@ -118,9 +119,10 @@ def vcalc(
     r = r * np.where(lag == 0, 1.0, phi_v**lag)
     r = np.where(same_cluster, r, 0.0)
     np.fill_diagonal(r, 1.0)
-    _check_blocks(r, g)
     sd = np.sqrt(v)
-    return r * np.outer(sd, sd)
+    out = r * np.outer(sd, sd)
+    _check_blocks(r, g)
+    return out
 
 
 def _labels(values: Sequence[object] | ArrayLike, k: int, field: str) -> list[str]:
@@ -130,7 +132,15 @@ def _labels(values: Sequence[object] | ArrayLike, k: int, field: str) -> list[st
     for i, label in enumerate(raw):
         if label is None or (isinstance(label, float) and np.isnan(label)):
             raise InputError("is missing", row=i + 1, field=field, value=label)
-    return [str(label) for label in raw]
+    return [_as_r_prints(label) for label in raw]
+
+
+def _as_r_prints(label: object) -> str:
+    # R's paste0 writes a number with up to 15 significant digits: cluster 3.0 is "3", 2.5 is "2.5", as metafor
+    # names it in its warnings.
+    if isinstance(label, (float, np.floating)):
+        return f"{float(label):.15g}"
+    return str(label)
 
 
 def _rhos(rho: float | Sequence[float] | None, *, has_obs: bool, has_type: bool) -> tuple[float, float]:
@@ -152,15 +162,11 @@ def _rhos(rho: float | Sequence[float] | None, *, has_obs: bool, has_type: bool)
 
 
 def _check_blocks(r: FloatArray, groups: np.ndarray) -> None:
-    """metafor's ``checkpd``: warn, in its words, for each cluster whose correlation block has an eigenvalue <= eps.
-
-    metafor 3.8-1 tests the correlations (not V, so the variances' scale does not matter) against
-    ``.Machine$double.eps`` and names a cluster with a subgroup as ``cluster.subgroup``.
-    """
-    eps = float(np.finfo(np.float64).eps)
+    # metafor's checkpd: one warning per cluster, in the clusters' order of appearance, when an eigenvalue of its
+    # correlation block (not of V, whose scale would move the threshold) is at most the machine epsilon.
+    eps = np.finfo(np.float64).eps
     for g in dict.fromkeys(groups.tolist()):
         idx = np.flatnonzero(groups == g)
         if np.linalg.eigvalsh(r[np.ix_(idx, idx)]).min() <= eps:
-            name = str(g).replace("\x00", ".")
-            message = f"The var-cov matrix appears to be not positive definite in cluster {name}."
-            warnings.warn(message, SecretomeWarning, stacklevel=3)
+            text = f"The var-cov matrix appears to be not positive definite in cluster {g}."
+            warnings.warn(text, SecretomeWarning, stacklevel=3)
