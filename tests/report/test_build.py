@@ -26,7 +26,7 @@ def html(built):
 def test_writes_the_report_and_its_dataset(built):
     assert Path(built.html).name == "index.html"
     # 13 results of the first eight files, 3 + 1 of the histology and head-to-head files, 12 + 3 of the case series.
-    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 32
+    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 33
     assert (built.studies, built.primary_studies, built.pooled) == (24, 23, 5)
     analyses = pd.read_csv(built.analyses_csv)
     assert sorted(analyses["id"]) == [
