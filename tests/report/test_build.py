@@ -62,6 +62,12 @@ def test_the_synthesis_separates_comparisons_and_sources(html):
     assert "within one arm" in synthesis
 
 
+def test_the_evidence_map_shows_labels_not_vocabulary_ids(html):
+    emap = html.split('<section id="evidence-map">')[1].split("</section>")[0]
+    assert "<td>Umbilical cord</td><td>Exosomes</td>" in emap  # syn-alpha-2020
+    assert "umbilical_cord" not in emap
+
+
 def test_imported_text_is_escaped(html):
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Synthetic in vitro study" in html

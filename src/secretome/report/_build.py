@@ -404,20 +404,27 @@ def _map_section(emap: EvidenceMap) -> Section:
     if cells.empty:
         section.note("The store holds no primary study.")
         return section
+    # Readers see the vocabularies' labels, not their ids.
+    cells["msc_source"] = cells["msc_source"].map(lambda t: _label(vocab.MSC_SOURCES, t))
+    cells["product"] = cells["product"].map(lambda t: _label(vocab.PRODUCTS, t))
+    cells["outcome_domain"] = cells["outcome_domain"].map(lambda t: _label(vocab.OUTCOME_DOMAINS, t))
+    cells["level"] = cells["level"].str.replace("_", " ")
     cells["source / product"] = cells["msc_source"] + " / " + cells["product"]
     by_domain = (
         cells.groupby(["level", "source / product", "outcome_domain"])["study_id"].nunique().rename("n").reset_index()
     )
     section.paragraph(
         "Primary studies by MSC source x product (rows) and outcome domain (columns), one panel per evidence "
-        "level (bubble area ~ number of studies; a study counts in every cell its classification spans)."
+        "level, each listing only the source x product pairs its studies hold (bubble area ~ number of studies; "
+        "a study counts in every cell its classification spans)."
     )
     section.figure(
         bubble_matrix(by_domain, row="source / product", col="outcome_domain", panel="level"),
         "Primary studies by MSC source / product (rows) and outcome domain (columns), one panel per evidence level.",
     )
     by_source = cells.groupby(["msc_source", "product", "level"])["study_id"].nunique().unstack("level", fill_value=0)
-    section.table(by_source.reset_index(), caption="Primary studies by MSC source x product x evidence level")
+    by_source = by_source.reset_index().rename(columns={"msc_source": "MSC source"})
+    section.table(by_source, caption="Primary studies by MSC source x product x evidence level")
     return section
 
 
