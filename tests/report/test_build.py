@@ -26,7 +26,7 @@ def html(built):
 def test_writes_the_report_and_its_dataset(built):
     assert Path(built.html).name == "index.html"
     # 13 results of the first eight files, 3 + 1 of the histology and head-to-head files, 12 + 3 of the case series.
-    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 32
+    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 33
     assert (built.studies, built.primary_studies, built.pooled) == (24, 23, 5)
     analyses = pd.read_csv(built.analyses_csv)
     assert sorted(analyses["id"]) == [
@@ -60,6 +60,12 @@ def test_the_synthesis_separates_comparisons_and_sources(html):
     assert "r = 0.3" in synthesis
     assert "r = 0.7" in synthesis
     assert "within one arm" in synthesis
+
+
+def test_the_evidence_map_shows_labels_not_vocabulary_ids(html):
+    emap = html.split('<section id="evidence-map">')[1].split("</section>")[0]
+    assert "<td>Umbilical cord</td><td>Exosomes</td>" in emap  # syn-alpha-2020
+    assert "umbilical_cord" not in emap
 
 
 def test_imported_text_is_escaped(html):

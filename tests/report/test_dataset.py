@@ -106,9 +106,20 @@ def test_medians_with_quartiles_become_means_and_sds(dataset):  # D4
     assert "Luo 2018; Wan 2014" in row["rule"]
 
 
-def test_the_latest_time_point_is_selected(dataset):  # D5
+def test_the_latest_time_point_with_numbers_is_selected(dataset):  # D5
+    # syn-beta gives OARSI means at weeks 4 and 12 and only a direction at week 16.
     assert _row(dataset, "syn-beta-2021", "oarsi_score", timepoint="week 12")["selected"]
     assert not _row(dataset, "syn-beta-2021", "oarsi_score", timepoint="week 4")["selected"]
+    later = _row(dataset, "syn-beta-2021", "oarsi_score", timepoint="week 16")
+    assert not later["selected"]
+    assert later["benefit"] == 1
+
+
+def test_without_numbers_the_latest_direction_is_selected(dataset):  # D5
+    row = _row(dataset, "syn-beta-2021", "il1b_level")
+    assert row["selected"]
+    assert not row["poolable"]
+    assert "none has numbers" in row["rule"]
 
 
 def test_baseline_is_never_an_effect(dataset):  # D5

@@ -404,20 +404,27 @@ def _map_section(emap: EvidenceMap) -> Section:
     if cells.empty:
         section.note("The store holds no primary study.")
         return section
+    # Readers see the vocabularies' labels, not their ids.
+    cells["msc_source"] = cells["msc_source"].map(lambda t: _label(vocab.MSC_SOURCES, t))
+    cells["product"] = cells["product"].map(lambda t: _label(vocab.PRODUCTS, t))
+    cells["outcome_domain"] = cells["outcome_domain"].map(lambda t: _label(vocab.OUTCOME_DOMAINS, t))
+    cells["level"] = cells["level"].str.replace("_", " ")
     cells["source / product"] = cells["msc_source"] + " / " + cells["product"]
     by_domain = (
         cells.groupby(["level", "source / product", "outcome_domain"])["study_id"].nunique().rename("n").reset_index()
     )
     section.paragraph(
         "Primary studies by MSC source x product (rows) and outcome domain (columns), one panel per evidence "
-        "level (bubble area ~ number of studies; a study counts in every cell its classification spans)."
+        "level, each listing only the source x product pairs its studies hold (bubble area ~ number of studies; "
+        "a study counts in every cell its classification spans)."
     )
     section.figure(
         bubble_matrix(by_domain, row="source / product", col="outcome_domain", panel="level"),
         "Primary studies by MSC source / product (rows) and outcome domain (columns), one panel per evidence level.",
     )
     by_source = cells.groupby(["msc_source", "product", "level"])["study_id"].nunique().unstack("level", fill_value=0)
-    section.table(by_source.reset_index(), caption="Primary studies by MSC source x product x evidence level")
+    by_source = by_source.reset_index().rename(columns={"msc_source": "MSC source"})
+    section.table(by_source, caption="Primary studies by MSC source x product x evidence level")
     return section
 
 
@@ -699,6 +706,9 @@ def _methods_section(dataset: pd.DataFrame, digest: str, store_url: str, studies
             "Random effects: REML estimate of tau^2 by Fisher scoring (Viechtbauer 2005, "
             "doi:10.3102/10769986030003261); prediction interval as metafor's predict.rma.",
             "Vote counting and sign test: SWiM (Campbell et al. 2020, doi:10.1136/bmj.l6890).",
+            "Time points: one per study, outcome and comparison, by one rule set in advance for every study "
+            "(Cochrane Handbook v6, 3.2.4.3): the latest with the numbers its effect size needs, else the latest "
+            "stated at all (a direction, counted as a vote); baseline never.",
             "Shared control groups split between comparisons: Cochrane Handbook, section 23.3.4.",
             "Medians with quartiles or range converted to means (Luo et al. 2018, doi:10.1177/0962280216669183) "
             "and SDs (Wan et al. 2014, doi:10.1186/1471-2288-14-135).",

@@ -17,10 +17,15 @@ D4. Per-arm numbers are poolable when both arms give n, mean and SD or SE; an SE
     and/or range becomes a mean (Luo et al. 2018) and SD (Wan et al. 2014), which assumes roughly
     normal data; such rows say so in ``rule``.
 D5. Baseline values are not effects of treatment: a result at baseline (day 0) gets no direction and
-    is never selected. Otherwise one time point per study, outcome and comparison is selected: the
-    latest, by the days the file states or else read from its label ("month 12", "weeks 2, 4 and 6":
-    the last; a month counts 30.4375 days, for ordering only), and the last listed among unreadable
-    labels (the longest follow-up, which trials name as primary most often).
+    is never selected. Otherwise one time point per study, outcome and comparison is selected, by one
+    rule set in advance and applied alike to every study (Cochrane Handbook v6, 3.2.4.3, on the timing
+    of outcome measurement): the latest at which the study gives the numbers its measure needs
+    (``poolable``), and only where no time point gives them, the latest at all (a direction, for the
+    vote count). "Latest" is by the days the file states or else read from its label ("month 12",
+    "weeks 2, 4 and 6": the last; a month counts 30.4375 days, for ordering only), and the last
+    listed among unreadable labels (the longest follow-up, which trials name as primary most often).
+    So a later result stated only as a direction never displaces an earlier one with numbers, and the
+    vote of a study with numbers comes from the same result that it pools.
 D6. Several treatment arms compared with one control in one analysis: the control's n is split
     evenly between the comparisons, so no animal or patient is counted twice (Cochrane Handbook
     23.3.4, "splitting the shared group"); its mean and SD are unchanged. One treatment arm compared
@@ -399,14 +404,19 @@ def followup_days(label: str | None) -> float | None:
 
 
 def _select_timepoints(frame: pd.DataFrame) -> pd.DataFrame:
-    # D5: order within each comparison by days (unreadable before readable, then as listed).
+    # D5: order within each comparison by whether it has numbers, then by days (unreadable before
+    # readable), then as listed; the last row of each comparison is its selected time point.
     frame = frame.assign(_order=range(len(frame)))
     key = ["study_id", "outcome", "treatment", "control"]
     candidates = frame[frame["followup_days"].fillna(-1.0) != 0]
-    ranked = candidates.assign(_days=candidates["followup_days"].fillna(-1.0)).sort_values([*key, "_days", "_order"])
+    ranked = candidates.assign(_days=candidates["followup_days"].fillna(-1.0)).sort_values(
+        [*key, "poolable", "_days", "_order"]
+    )
     last = ranked.groupby(key, dropna=False, sort=False).tail(1).index
     frame["selected"] = frame.index.isin(last)
-    frame.loc[frame["selected"], "rule"] += "; D5: latest time point"
+    with_numbers = frame["selected"] & frame["poolable"]
+    frame.loc[with_numbers, "rule"] += "; D5: latest time point with numbers"
+    frame.loc[frame["selected"] & ~frame["poolable"], "rule"] += "; D5: latest time point (none has numbers)"
     return frame.drop(columns="_order")
 
 

@@ -22,37 +22,42 @@ def svg_of(fig: plt.Figure) -> str:
 
 
 def bubble_matrix(counts: pd.DataFrame, *, row: str, col: str, panel: str, value: str = "n") -> str:
-    """One bubble matrix per *panel* value: bubble area proportional to *value*, the count printed inside.
+    """One bubble matrix per *panel* value, stacked: bubble area proportional to *value*, the count inside.
 
-    Rows and columns are the union over panels, so panels are comparable side by side.
+    Panels share the columns, so they compare column by column; each panel lists only its own rows, and
+    stacking keeps the figure about 12 inches wide, so its 8-point labels stay legible on a page.
     """
     panels = sorted(counts[panel].unique())
-    rows = sorted(counts[row].unique())
     cols = sorted(counts[col].unique())
+    panel_rows = [sorted(counts.loc[counts[panel] == name, row].unique()) for name in panels]
     biggest = max(float(counts[value].max()), 1.0)
     fig, axes = plt.subplots(
-        1,
         max(len(panels), 1),
-        figsize=(2.2 + 1.1 * len(cols) * max(len(panels), 1), 1.2 + 0.45 * len(rows)),
-        sharey=True,
+        1,
+        figsize=(4.5 + 0.9 * len(cols), 1.6 + 0.32 * sum(len(r) + 2 for r in panel_rows)),
+        sharex=True,
         squeeze=False,
+        gridspec_kw={"height_ratios": [len(r) + 1 for r in panel_rows] or [1]},
     )
-    for ax, name in zip(axes[0], panels, strict=False):
+    for ax, name, rows in zip(axes[:, 0], panels, panel_rows, strict=False):
         part = counts[counts[panel] == name]
         x = [cols.index(c) for c in part[col]]
         y = [rows.index(r) for r in part[row]]
         ax.scatter(
-            x, y, s=[900 * v / biggest + 30 for v in part[value]], alpha=0.55, color="#2b6cb0", edgecolors="#1a365d"
+            x, y, s=[600 * v / biggest + 30 for v in part[value]], alpha=0.55, color="#2b6cb0", edgecolors="#1a365d"
         )
         for xi, yi, v in zip(x, y, part[value], strict=True):
             ax.annotate(str(int(v)), (xi, yi), ha="center", va="center", fontsize=8)
-        ax.set_title(str(name).replace("_", " "), fontsize=10)
-        ax.set_xticks(range(len(cols)), [c.replace("_", " ") for c in cols], rotation=45, ha="right", fontsize=8)
-        ax.set_xlim(-0.6, len(cols) - 0.4)
+        ax.set_title(str(name).replace("_", " "), fontsize=10, loc="left")
+        ax.set_yticks(range(len(rows)), [str(r).replace("_", " ") for r in rows], fontsize=8)
         ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.invert_yaxis()
         ax.grid(True, color="#eee")
         ax.set_axisbelow(True)
-    axes[0][0].set_yticks(range(len(rows)), [r.replace("_", " ") for r in rows], fontsize=8)
+    bottom = axes[-1][0]
+    bottom.set_xticks(range(len(cols)), [str(c).replace("_", " ") for c in cols], rotation=45, ha="right", fontsize=8)
+    bottom.set_xlim(-0.6, len(cols) - 0.4)
+    fig.tight_layout()
     return svg_of(fig)
 
 

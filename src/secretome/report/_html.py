@@ -29,15 +29,27 @@ figure svg{max-width:100%;height:auto}
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A table cell that links to *href* (http, https or an anchor of the page; anything else shows as text)."""
+    """A table cell that links to *href*: http, https, an anchor of the page, or a study file's ``doi:`` or
+    ``pmid:`` source (resolved at doi.org and PubMed); anything else shows as text.
+
+    >>> Link("source", "pmid:32109160").html()
+    '<a href="https://pubmed.ncbi.nlm.nih.gov/32109160/">source</a>'
+    >>> Link("source", "doi:10.1/x").html(), Link("source", "a shelf").html()
+    ('<a href="https://doi.org/10.1/x">source</a>', 'source')
+    """
 
     text: str
     href: str
 
     def html(self) -> str:
-        if not self.href.startswith(("https://", "http://", "#")):
+        href = self.href
+        if href.startswith("doi:"):
+            href = f"https://doi.org/{href[4:].strip()}"
+        elif href.startswith("pmid:"):
+            href = f"https://pubmed.ncbi.nlm.nih.gov/{href[5:].strip()}/"
+        if not href.startswith(("https://", "http://", "#")):
             return escape(self.text)
-        return f'<a href="{escape(self.href)}">{escape(self.text)}</a>'
+        return f'<a href="{escape(href)}">{escape(self.text)}</a>'
 
 
 def escape(text: object) -> str:
