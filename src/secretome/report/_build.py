@@ -707,8 +707,8 @@ def _methods_section(dataset: pd.DataFrame, digest: str, store_url: str, studies
             "doi:10.3102/10769986030003261); prediction interval as metafor's predict.rma.",
             "Vote counting and sign test: SWiM (Campbell et al. 2020, doi:10.1136/bmj.l6890).",
             "Time points: one per study, outcome and comparison, by one rule set in advance for every study "
-            "(Cochrane Handbook v6, 3.2.4.3): the latest with the numbers its effect size needs, else the latest "
-            "stated at all (a direction, counted as a vote); baseline never.",
+            "(a pre-specified rule, as the Cochrane Handbook asks of time points): the latest with the numbers its "
+            "effect size needs, else the latest stated at all (a direction, counted as a vote); baseline never.",
             "Shared control groups split between comparisons: Cochrane Handbook, section 23.3.4.",
             "Medians with quartiles or range converted to means (Luo et al. 2018, doi:10.1177/0962280216669183) "
             "and SDs (Wan et al. 2014, doi:10.1186/1471-2288-14-135).",

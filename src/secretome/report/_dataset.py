@@ -18,7 +18,7 @@ D4. Per-arm numbers are poolable when both arms give n, mean and SD or SE; an SE
     normal data; such rows say so in ``rule``.
 D5. Baseline values are not effects of treatment: a result at baseline (day 0) gets no direction and
     is never selected. Otherwise one time point per study, outcome and comparison is selected, by one
-    rule set in advance and applied alike to every study (Cochrane Handbook v6, 3.2.4.3, on the timing
+    rule set in advance and applied alike to every study (as the Cochrane Handbook asks of the timing
     of outcome measurement): the latest at which the study gives the numbers its measure needs
     (``poolable``), and only where no time point gives them, the latest at all (a direction, for the
     vote count). "Latest" is by the days the file states or else read from its label ("month 12",
