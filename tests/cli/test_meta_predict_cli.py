@@ -160,3 +160,35 @@ def test_random_effects_of_one_effect_per_study_and_their_refusals(tmp_path, cap
     assert "field '--transf': the random effects of a multilevel model are not back-transformed" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "case_id"),
+    [("ML", "lrt-curtis1998-ML-ML-mods-intercept"), ("REML", "lrt-curtis1998-REML-REML-mods-intercept-refit")],
+)
+def test_likelihood_ratio_test_against_the_model_without_moderators(tmp_path, capsys, method, case_id):
+    # R: anova(rma(yi, vi, mods = ~ time + method, method=), rma(yi, vi, method=), refit = TRUE) on dat.curtis1998
+    # (the ML fits compared directly; metafor refits REML fits with ML)
+    path = _table(tmp_path, "curtis1998", ["time", "methodGH", "methodOTC"])
+    mods = [arg for column in ("time", "methodGH", "methodOTC") for arg in ("--mod", column)]
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", *mods, "--method", method, "--lrt", "time,methodGH,4"]
+    got = _json(capsys, [*argv, "--format", "json"])["lrt"]
+    case = CASES[case_id]
+    assert got["LRT"] == pytest.approx(case["LRT"], rel=1e-6)
+    assert got["pval"] == pytest.approx(case["pval"], rel=1e-6)
+    assert (got["df_full"], got["df_reduced"]) == (case["parms_full"], case["parms_reduced"])
+
+
+@pytest.mark.parametrize(
+    ("mods", "lrt", "message"),
+    [
+        (["--mod", "weeks"], "week", "field '--lrt': names no moderator coefficient; the moderators are 2 weeks (got"),
+        ([], "1", "field '--lrt': a likelihood-ratio test here compares a meta-regression (mods) with a smaller one"),
+    ],
+)
+def test_a_likelihood_ratio_test_needs_moderators_it_can_drop(tmp_path, capsys, mods, lrt, message):
+    path = _table(tmp_path, "raudenbush1985", ["weeks"])
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", *mods, "--lrt", lrt]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1

@@ -92,6 +92,7 @@ _OPTIONS = {
     "ranefs": "--ranef",
     "vifs": "--vif",
     "wald": "--anova",
+    "lrt": "--lrt",
     "gosh_path": "--gosh",
     "subsets": "--subsets",
     "permutations": "--permutest",

@@ -213,6 +213,10 @@ def meta(
     anova: Annotated[
         str | None, typer.Option(help="Wald test of these coefficients, by number or name: 2,3 or ablat,year.")
     ] = None,
+    lrt: Annotated[
+        str | None,
+        typer.Option(help="Likelihood-ratio test against the model without these moderators (ML refits): ablat,year."),
+    ] = None,
     fmt: FormatOption = Format.text,
 ) -> None:
     """Pool the effect sizes in DATA with a random-effects (or fixed-effect, Mantel-Haenszel, Peto) model."""
@@ -236,7 +240,7 @@ def meta(
                   "--labbe": labbe, "--qqnorm": qqnorm,
                   "--influence": influence, "--leave1out": leave1out, "--confint": confint, "--profile": profile,
                   "--predict": predict, "--transf": transf, "--blup": blup, "--ranef": ranef, "--vif": vif,
-                  "--anova": anova, "--gosh": gosh, "--permutest": permutest}  # fmt: skip
+                  "--anova": anova, "--lrt": lrt, "--gosh": gosh, "--permutest": permutest}  # fmt: skip
     asked = [flag for flag, value in follow_ups.items() if value]
     follow_up = bool(asked)
     several_r = assumed is not None and len(assumed) > 1
@@ -297,7 +301,7 @@ def meta(
         follow |= {"measure": measure, "columns": columns, "escalc_options": options}
         follow |= {"control": model["control"]}
         follow |= {"predictions": predict or (), "transf": transf, "blups": blup, "ranefs": ranef, "vifs": vif}
-        follow |= {"wald": anova}
+        follow |= {"wald": anova, "lrt": lrt}
         follow |= {"gosh_path": gosh, "subsets": subsets, "permutations": permutest, "seed": seed}
         with progress_bar() as progress:
             result = follow_ups_from_csv(data, fitted, mods=mod or (), random=random or (), **follow,

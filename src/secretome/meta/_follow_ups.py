@@ -31,10 +31,12 @@ from secretome.meta._follow_up_diagnostics import (
 )
 from secretome.meta._gosh import gosh, gosh_plot
 from secretome.meta._influence import influence
+from secretome.meta._meta_regression import meta_regression
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
 from secretome.meta._permutation import permutation_test
 from secretome.meta._predict import TRANSFORMS, blup, predict, ranef
 from secretome.meta._profile import profile_likelihood, profile_plot, sigma2_confint
+from secretome.meta._random_effects import random_effects
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._robust import robust
 from secretome.meta._selection import selection_model
@@ -54,7 +56,7 @@ class AnalysisBundle(Result):
     names : tuple of str
         The name of each follow-up analysis (``robust``, ``selmodel``, ``fsn``, ``regtest``, ``ranktest``,
         ``trimfill``, ``influence``, ``leave1out``, ``confint``, ``profile``, ``baujat``, ``radial``, ``labbe``,
-        ``qqnorm``, ``predict``, ``blup``, ``vif``, ``anova``, ``gosh``, ``permutest``).
+        ``qqnorm``, ``predict``, ``blup``, ``vif``, ``anova``, ``lrt``, ``gosh``, ``permutest``).
     analyses : tuple of Result
         Their results, in that order.
     """
@@ -111,6 +113,7 @@ def follow_ups_from_csv(
     ranefs: bool = False,
     vifs: bool = False,
     wald: str | None = None,
+    lrt: str | None = None,
     gosh_path: str | Path | None = None,
     subsets: int | None = None,
     permutations: int | None = None,
@@ -185,6 +188,10 @@ def follow_ups_from_csv(
         :func:`vif` of a meta-regression.
     wald : str, optional
         :func:`anova` of these coefficients, by 1-based number or name (``2,3,4`` or ``ablat,year``).
+    lrt : str, optional
+        Likelihood-ratio test (:func:`anova` of two models) of the meta-regression *fit* against the same model
+        without these coefficients (numbers or names, as *wald*), both refitted with ML when fitted with REML
+        (metafor's ``anova(full, reduced, refit = TRUE)``).
     gosh_path : str or Path, optional
         :func:`gosh` of a model without moderators, its :func:`gosh_plot` written there (.svg or .pdf).
     subsets : int, optional
@@ -228,7 +235,7 @@ def follow_ups_from_csv(
         asked = {"random": random, "robust_cluster": robust_cluster, "selmodel": selmodel, "fsn": fsn,
                  "ranktest": ranktest, "trimfill": trimfill, "influence_diagnostics": influence_diagnostics,
                  "leave1out": leave1out, "confint": confint, "predictions": predictions, "transf": transf,
-                 "blups": blups, "vifs": vifs, "wald": wald}  # fmt: skip
+                 "blups": blups, "vifs": vifs, "wald": wald, "lrt": lrt}  # fmt: skip
         given = {"profile": profile, "baujat_path": baujat_path, "radial_path": radial_path, "labbe_path": labbe_path,
                  "qqnorm_path": qqnorm_path, "gosh_path": gosh_path, "permutations": permutations}  # fmt: skip
         unweighted = [name for name, value in asked.items() if value]
@@ -349,6 +356,12 @@ def follow_ups_from_csv(
         except InputError as err:
             raise InputError(err.reason, field="wald", value=err.value) from err
         names.append("anova")
+    if lrt:
+        try:
+            analyses.append(anova(fit, _reduced(fit, lrt, control), refit=True))  # type: ignore[arg-type]
+        except InputError as err:
+            raise InputError(err.reason, field="lrt", value=err.value) from err
+        names.append("lrt")
     if gosh_path is not None:
         if not isinstance(fit, RandomEffectsResult):
             raise InputError("GOSH takes a model without moderators, subgroups or clusters", field="gosh_path")
@@ -424,6 +437,30 @@ def _with_coefficients(fit: Result, parameter: str) -> _Coefficients:
     if not isinstance(fit, _Coefficients):
         raise InputError("needs one model (no subgroup)", field=parameter)
     return fit
+
+
+def _reduced(
+    fit: Result, drop: str, control: Mapping[str, object] | None
+) -> RandomEffectsResult | MetaRegressionResult:
+    """*fit*, a meta-regression, refitted on the same studies without the coefficients named in *drop*."""
+    if not isinstance(fit, MetaRegressionResult):
+        raise InputError("a likelihood-ratio test here compares a meta-regression (mods) with a smaller one",
+                         field="lrt", value=drop)  # fmt: skip
+    wanted = [t.strip() for t in drop.split(",") if t.strip()]
+    positions = {name: i for i, name in enumerate(fit.coef_names)}
+    dropped = set()
+    for token in wanted:
+        index = int(token) - 1 if token.isdigit() else positions.get(token, -1)
+        if not 1 <= index < fit.p:
+            have = ", ".join(f"{i + 1} {name}" for i, name in enumerate(fit.coef_names) if i)
+            raise InputError(f"names no moderator coefficient; the moderators are {have}", field="lrt", value=token)
+        dropped.add(index)
+    kept = [i for i in range(1, fit.p) if i not in dropped]
+    if not kept:
+        return random_effects(fit.yi, fit.vi, method=fit.method, control=control)  # type: ignore[arg-type]
+    design = [[row[i] for i in kept] for row in fit.design]
+    names = [fit.coef_names[i] for i in kept]
+    return meta_regression(fit.yi, fit.vi, design, method=fit.method, control=control, names=names)  # type: ignore[arg-type]
 
 
 def _transform(transf: str | None) -> str | None:
