@@ -60,6 +60,8 @@ def test_the_synthesis_separates_comparisons_and_sources(html):
     assert "r = 0.3" in synthesis
     assert "r = 0.7" in synthesis
     assert "within one arm" in synthesis
+    assert "<td>in vitro</td>" in synthesis  # the level is a label, as in the evidence map
+    assert "<td>in_vitro</td>" not in synthesis
 
 
 def test_the_evidence_map_shows_labels_not_vocabulary_ids(html):

@@ -575,7 +575,7 @@ def _vote_table(votes: list[VoteCount]) -> pd.DataFrame:
         other = v.votes["vote"].value_counts()
         rows.append(
             {
-                "level": v.evidence_level,
+                "level": v.evidence_level.replace("_", " "),
                 "product class": v.product_class,
                 "comparison": "with a control arm" if v.comparison == "between" else "within one arm",
                 "studies": len(v.votes),
