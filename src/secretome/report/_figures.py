@@ -57,6 +57,12 @@ def bubble_matrix(counts: pd.DataFrame, *, row: str, col: str, panel: str, value
     bottom = axes[-1][0]
     bottom.set_xticks(range(len(cols)), [str(c).replace("_", " ") for c in cols], rotation=45, ha="right", fontsize=8)
     bottom.set_xlim(-0.6, len(cols) - 0.4)
+    # Every panel names its columns: the map is taller than a screen, and labels under the last panel alone
+    # leave the first ones unreadable.
+    for ax in axes[:-1, 0]:
+        ax.tick_params(axis="x", labelbottom=True, labelrotation=45, labelsize=8)
+        for label in ax.get_xticklabels():
+            label.set_ha("right")
     fig.tight_layout()
     return svg_of(fig)
 
