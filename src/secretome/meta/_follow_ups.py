@@ -22,6 +22,7 @@ from secretome.meta._anova import anova
 from secretome.meta._confint import tau2_confint
 from secretome.meta._diagnostics import REGTEST_PREDICTORS, egger_test, leave_one_out
 from secretome.meta._failsafe import fail_safe_n
+from secretome.meta._fitted_model import coefficient_positions
 from secretome.meta._follow_up_diagnostics import (
     DIAGNOSTIC_PLOTS,
     diagnostic_plot,
@@ -350,9 +351,8 @@ def follow_ups_from_csv(
         analyses.append(vif(fit))
         names.append("vif")
     if wald:
-        btt = [int(t) if t.strip().isdigit() else t.strip() for t in wald.split(",") if t.strip()]
         try:
-            analyses.append(anova(_with_coefficients(fit, "wald"), btt=btt))
+            analyses.append(anova(_with_coefficients(fit, "wald"), btt=_coefficient_list(wald)))
         except InputError as err:
             raise InputError(err.reason, field="wald", value=err.value) from err
         names.append("anova")
@@ -446,21 +446,25 @@ def _reduced(
     if not isinstance(fit, MetaRegressionResult):
         raise InputError("a likelihood-ratio test here compares a meta-regression (mods) with a smaller one",
                          field="lrt", value=drop)  # fmt: skip
-    wanted = [t.strip() for t in drop.split(",") if t.strip()]
-    positions = {name: i for i, name in enumerate(fit.coef_names)}
-    dropped = set()
-    for token in wanted:
-        index = int(token) - 1 if token.isdigit() else positions.get(token, -1)
-        if not 1 <= index < fit.p:
-            have = ", ".join(f"{i + 1} {name}" for i, name in enumerate(fit.coef_names) if i)
-            raise InputError(f"names no moderator coefficient; the moderators are {have}", field="lrt", value=token)
-        dropped.add(index)
+    have = ", ".join(f"{i + 1} {name}" for i, name in enumerate(fit.coef_names) if i)
+    reason = f"names no moderator coefficient; the moderators are {have}"
+    try:
+        dropped = coefficient_positions(_coefficient_list(drop), fit.coef_names, field="lrt")
+    except InputError as err:
+        raise InputError(reason, field="lrt", value=err.value) from err
+    if 0 in dropped:  # the reduced model keeps its intercept, as metafor's anova(full, reduced) compares
+        raise InputError(reason, field="lrt", value=fit.coef_names[0])
     kept = [i for i in range(1, fit.p) if i not in dropped]
     if not kept:
         return random_effects(fit.yi, fit.vi, method=fit.method, control=control)  # type: ignore[arg-type]
     design = [[row[i] for i in kept] for row in fit.design]
     names = [fit.coef_names[i] for i in kept]
     return meta_regression(fit.yi, fit.vi, design, method=fit.method, control=control, names=names)  # type: ignore[arg-type]
+
+
+def _coefficient_list(text: str) -> list[int | str]:
+    """``2,3,4`` or ``ablat,year`` as metafor's ``btt``: 1-based numbers or names."""
+    return [int(t) if t.isdigit() else t for t in (part.strip() for part in text.split(",")) if t]
 
 
 def _transform(transf: str | None) -> str | None:
