@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from secretome.errors import InputError, OutputError, StoreError
+from secretome.evidence import map_studies
 from secretome.report import analysis_dataset, build_report
+from secretome.report._build import _map_section
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "report"
 SCRIPT = Path(__file__).parents[2] / "tools" / "report_reference.R"
@@ -309,3 +312,17 @@ def test_cli_report_takes_a_store_or_a_corpus_not_both(tmp_path, synthetic_corpu
     assert main([*both, "--out", str(tmp_path / "out")]) == 2
     assert "--corpus" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_evidence_map_names_the_studies_it_leaves_unclassified(synthetic_studies):
+    # syn-alpha-2020 without classification, interventions or results: nothing gives its source, product or domain.
+    bare = [
+        replace(s, classification=None, arms=tuple(replace(a, intervention=None) for a in s.arms), results=())
+        if s.id == "syn-alpha-2020"
+        else s
+        for s in synthetic_studies
+    ]
+    text = "".join(_map_section(map_studies(bare)).parts)
+    assert "&#x27;unclassified&#x27;: the study file names no MSC source, product or outcome domain" in text
+    assert "(syn-alpha-2020); it is counted there rather than guessed" in text
+    assert "unclassified" not in "".join(_map_section(map_studies(synthetic_studies)).parts)

@@ -2,9 +2,12 @@
 
 An evidence gap map in the sense of Snilstveit et al. (2016): a study counts once in every cell its
 classification spans (a study of adipose and bone-marrow MSCs counts under both sources), so cell
-counts do not add up to the number of studies. Each axis comes from the curator's classification;
-where a study has none, from its arms (source, product) and results (outcome domain); else
-``unclassified``. The map is counted from the validated studies (:func:`get_studies`), the same
+counts do not add up to the number of studies. MSC source and product are paired as the arms pair
+them (a trial of adipose SVF beside bone-marrow concentrate gives those two pairs, not the four
+combinations of its sources and products); a source or product that the classification names and no
+arm carries is paired with every product or source of the study. Each axis comes from the curator's
+classification; where a study has none, from its arms (source, product) and results (outcome
+domain); else ``unclassified``. The map is counted from the validated studies (:func:`get_studies`), the same
 objects the report's synthesis reads, so the two can never disagree about a study.
 
 References
@@ -82,6 +85,25 @@ def _axis(classified: list[str], derived: list[str | None]) -> list[str]:
     return values or [UNCLASSIFIED]
 
 
+def _source_product_pairs(
+    sources: list[str], products: list[str], arms: list[tuple[str | None, str | None]]
+) -> set[tuple[str, str]]:
+    """The (MSC source, product) pairs of a study: those its arms give, then the rest of its axes.
+
+    An arm without a source (or product) takes the study's only one; with several, the pair is
+    ambiguous and the arm adds nothing of its own. Whatever the arms leave unpaired is paired with every
+    value of the other axis, which for a study with no usable arm is the full cross product.
+    """
+    only_source = sources[0] if len(sources) == 1 else None
+    only_product = products[0] if len(products) == 1 else None
+    given = {(source or only_source, product or only_product) for source, product in arms}
+    pairs = {(s, p) for s, p in given if s in sources and p in products}
+    paired_sources, paired_products = {s for s, _ in pairs}, {p for _, p in pairs}
+    pairs |= {(s, p) for s in sources if s not in paired_sources for p in products}
+    pairs |= {(s, p) for p in products if p not in paired_products for s in sources}
+    return pairs
+
+
 def evidence_map(store: Store, *, out: str | Path | None = None) -> EvidenceMap:
     """Count the studies of *store* by MSC source x product x outcome domain x design.
 
@@ -123,8 +145,9 @@ def map_studies(studies: Iterable[Study], *, name: str = "studies", out: str | P
         domains = _axis(
             list(cls.outcome_domains) if cls else [], [vocab.OUTCOMES[r.outcome].domain for r in study.results]
         )
-        for key in itertools.product(sources, products, domains, [study.design]):
-            cells[key].append(study.id)
+        pairs = _source_product_pairs(sources, products, [(g.msc_source, g.product) for g in given])
+        for (source, product), domain in itertools.product(sorted(pairs), domains):
+            cells[source, product, domain, study.design].append(study.id)
     result = EvidenceMap(
         store=name,
         n_studies=len(studies),

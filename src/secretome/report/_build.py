@@ -25,6 +25,7 @@ from secretome._result import Result
 from secretome.errors import NumericalError, OutputError
 from secretome.evidence import (
     SCHEMA_VERSION,
+    UNCLASSIFIED,
     EvidenceMap,
     PrismaCounts,
     Study,
@@ -404,6 +405,9 @@ def _map_section(emap: EvidenceMap) -> Section:
     if cells.empty:
         section.note("The store holds no primary study.")
         return section
+    # Said before the labels replace the ids: which studies sit in an "unclassified" row or column, and why.
+    axes = ["msc_source", "product", "outcome_domain"]
+    unclassified = sorted(set(cells.loc[(cells[axes] == UNCLASSIFIED).any(axis=1), "study_id"]))
     # Readers see the vocabularies' labels, not their ids.
     cells["msc_source"] = cells["msc_source"].map(lambda t: _label(vocab.MSC_SOURCES, t))
     cells["product"] = cells["product"].map(lambda t: _label(vocab.PRODUCTS, t))
@@ -416,8 +420,14 @@ def _map_section(emap: EvidenceMap) -> Section:
     section.paragraph(
         "Primary studies by MSC source x product (rows) and outcome domain (columns), one panel per evidence "
         "level, each listing only the source x product pairs its studies hold (bubble area ~ number of studies; "
-        "a study counts in every cell its classification spans)."
+        "a study counts in every cell its classification spans, with source and product paired as its arms pair "
+        "them)."
     )
+    if unclassified:
+        section.note(
+            f"'{UNCLASSIFIED}': the study file names no MSC source, product or outcome domain and neither do its "
+            f"arms and results ({', '.join(unclassified)}); it is counted there rather than guessed."
+        )
     section.figure(
         bubble_matrix(by_domain, row="source / product", col="outcome_domain", panel="level"),
         "Primary studies by MSC source / product (rows) and outcome domain (columns), one panel per evidence level.",
