@@ -11,9 +11,10 @@ from secretome.report._browser import check_rendering, screenshot_sections
 def test_every_figure_renders_and_the_console_is_clean(built):
     seen = check_rendering(built.html)
     assert seen.sections == ("summary", "corpus", "evidence-map", "synthesis", "mechanism", "methods", "studies")
-    # Evidence map, five forests and one by subgroup, a funnel (k = 12), model diagram, three experiments,
-    # the profiles of the shipped calibration, the two robvis plots of the one RoB 2 assessment.
-    assert seen.figures == 15
+    # The PRISMA flow of the curated corpus, evidence map, five forests and one by subgroup, a funnel (k = 12),
+    # model diagram, three experiments, the profiles of the shipped calibration, the two robvis plots of the
+    # one RoB 2 assessment.
+    assert seen.figures == 16
     assert seen.empty_figures == ()
     assert seen.console_errors == ()
 

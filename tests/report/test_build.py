@@ -103,6 +103,16 @@ def test_the_summary_of_findings_links_each_pooled_row_to_its_analysis(html):
     summary = html.split('<section id="summary">')[1].split("</section>")[0]
     assert '<a href="#analysis-animal-secretome-oarsi_score-SMD">OARSI score</a>' in summary
     assert 'id="analysis-animal-secretome-oarsi_score-SMD"' in html
+    # syn-zeta-2023 is the only study file of 2023, the newest year in the synthetic corpus
+    assert "the newest source was published in 2023 (syn-zeta-2023; the study files give years, not days)" in summary
+
+
+def test_a_corpus_without_screening_records_gets_a_prisma_flow_of_other_methods(html):
+    corpus = html.split('<section id="corpus">')[1].split("</section>")[0]
+    assert 'id="prisma-identified"' in corpus
+    assert 'id="prisma-corpus-excluded"' in corpus
+    assert "<figcaption>PRISMA 2020 flow of the curated corpus (identification via other methods" in corpus
+    assert '<td>Primary studies: animal</td><td class="num">7</td>' in corpus
 
 
 def test_pooled_numbers_link_to_their_studies(html):
@@ -322,7 +332,8 @@ def test_the_evidence_map_names_the_studies_it_leaves_unclassified(synthetic_stu
         else s
         for s in synthetic_studies
     ]
-    text = "".join(_map_section(map_studies(bare)).parts)
+    text = "".join(_map_section(map_studies([s for s in bare if s.is_primary])).parts)
     assert "&#x27;unclassified&#x27;: the study file names no MSC source, product or outcome domain" in text
     assert "(syn-alpha-2020); it is counted there rather than guessed" in text
-    assert "unclassified" not in "".join(_map_section(map_studies(synthetic_studies)).parts)
+    primary = [s for s in synthetic_studies if s.is_primary]
+    assert "unclassified" not in "".join(_map_section(map_studies(primary)).parts)

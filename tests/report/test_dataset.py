@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +32,13 @@ def _row(dataset, study, outcome, **where):
 def test_reviews_are_left_out(dataset):  # D1
     assert "syn-zeta-2023" not in set(dataset["study_id"])
     assert set(dataset["evidence_level"]) == {"in_vitro", "animal", "clinical"}
+
+
+def test_background_papers_are_left_out(synthetic_studies):  # D1
+    # syn-alpha-2020 marked as a background paper (not a study of MSC therapy): its one result leaves.
+    background = [replace(s, scope="background") if s.id == "syn-alpha-2020" else s for s in synthetic_studies]
+    assert (analysis_dataset(synthetic_studies)["study_id"] == "syn-alpha-2020").sum() == 1
+    assert "syn-alpha-2020" not in set(analysis_dataset(background)["study_id"])
 
 
 def test_product_class_and_source_come_from_the_treatment_arm(dataset):  # D2

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from secretome.evidence import create_store, decide, import_files, prisma_counts, record_order
-from secretome.report._prisma import prisma_diagram
+from secretome.evidence import create_store, decide, import_files, load_corpus, prisma_counts, record_order
+from secretome.report._prisma import corpus_flow_diagram, corpus_flow_table, prisma_diagram
 
 IMPORTS = Path(__file__).with_name("data") / "imports"
 
@@ -39,3 +39,26 @@ def test_full_text_decisions_of_records_not_sought_are_noted_under_the_flow(tmp_
     assert "Reports assessed for eligibility (n = 1)" in words
     assert "Reports excluded (n = 0)" in words
     assert "Not in the flow: full-text decisions on 1 record not included at title/abstract" in words
+
+
+def test_a_curated_corpus_is_drawn_as_identification_via_other_methods(synthetic_studies):
+    words = _texts(corpus_flow_diagram(synthetic_studies))
+    # 24 study files, none with a review_ref; syn-zeta-2023 is the narrative review; designs: 1 in vitro,
+    # 7 animal, 3 RCTs + 12 case series; no arm_data in syn-epsilon, -iota, -kappa; syn-nu is secondary.
+    assert "Studies identified via other methods (n = 24): cited by the seed review (n = 0)" in words
+    assert "curators' searches of stored sources (n = 24)" in words
+    assert "Reports excluded before a study file was written: not recorded (no count shown)" in words
+    assert "Described, not synthesised (n = 1): reviews and background papers" in words
+    assert "Primary studies included in the synthesis (n = 23): in vitro 1, animal 7, clinical 15" in words
+    assert "with per-arm numbers (n = 20)" in words
+    assert "only a secondary source (n = 1; sensitivity analyses only)" in words
+    table = corpus_flow_table(synthetic_studies)
+    assert dict(zip(table["step"], table["n"], strict=True))["Primary studies with per-arm numbers"] == 20
+
+
+def test_the_bundled_corpus_counts_the_seed_review_s_references_apart():
+    studies = load_corpus().studies
+    words = _texts(corpus_flow_diagram(studies))
+    # 36 study files carry review_ref, the number of the seed review's reference (grep -l "review_ref: [0-9]").
+    assert "cited by the seed review (n = 36)" in words
+    assert f"curators' searches of stored sources (n = {len(studies) - 36})" in words

@@ -55,7 +55,7 @@ from secretome.report._mechanism import (
     run_experiments,
     trajectories_figure,
 )
-from secretome.report._prisma import prisma_diagram
+from secretome.report._prisma import corpus_flow_diagram, corpus_flow_table, prisma_diagram
 from secretome.report._risk_of_bias import assessed_with, summary_bars, traffic_light
 from secretome.report._synthesis import (
     MEASURE_LABELS,
@@ -73,7 +73,6 @@ from secretome.report._synthesis import (
 
 __all__ = ["ReportResult", "build_report"]
 
-_LEVELS = ("in_vitro", "animal", "clinical")
 _PACKAGES = ("numpy", "scipy", "pandas", "matplotlib", "SQLAlchemy", "SALib", "libroadrunner", "python-libsbml")
 
 
@@ -86,7 +85,7 @@ class ReportResult(Result):
     html, dataset_csv, analyses_csv : str
         Paths of the report, of its analysis dataset and of its table of pooled analyses.
     studies, primary_studies, results : int
-        Studies in the corpus, of which primary (not reviews); results of the primary studies.
+        Studies in the corpus, of which primary (not reviews or background papers); results of the primary studies.
     pooled : int
         Random-effects meta-analyses in the report (rule S2).
     vote_counts : int
@@ -167,7 +166,8 @@ def build_report(
     report("report", 0, len(steps))
     with open_store(db, corpus=corpus) as store:
         studies = get_studies(store)
-        emap = map_studies(studies, name=store.url)  # the studies the synthesis reads, parsed once
+        # The primary studies the synthesis reads, parsed once; reviews and background papers are not mapped.
+        emap = map_studies([s for s in studies if s.is_primary], name=store.url)
         prisma = prisma_counts(store)
         store_url = store.url
     dataset = analysis_dataset(studies)
@@ -206,7 +206,7 @@ def build_report(
                 out.rmdir()
         raise
     report("report", len(steps), len(steps))
-    primary = [s for s in studies if vocab.DESIGNS[s.design].evidence_level != "review"]
+    primary = [s for s in studies if s.is_primary]
     return ReportResult(
         html=str(html_path),
         dataset_csv=str(csv_path),
@@ -335,13 +335,22 @@ def _studies_section(studies: Sequence[Study]) -> Section:
     return section
 
 
+def _newest_source(studies: Sequence[Study]) -> str:
+    """The date of the newest source, as precisely as the study files give it (a year), and which it is."""
+    years = [s.reference.year for s in studies if s.reference.year]
+    if not years:
+        return "no study file gives its year of publication"
+    newest = max(years)
+    ids = sorted(s.id for s in studies if s.reference.year == newest)
+    shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    return f"the newest source was published in {newest} ({shown}; the study files give years, not days)"
+
+
 def _summary_section(studies: Sequence[Study], pooled: list[PooledOutcome], votes: list[VoteCount]) -> Section:
     section = Section("summary", "Summary of findings")
-    years = [s.reference.year for s in studies if s.reference.year]
-    newest = max(years) if years else None
     section.paragraph(
-        f"Built on {datetime.datetime.now(datetime.UTC).date().isoformat()} from {len(studies)} studies; the newest "
-        f"study was published in {newest if newest else 'an unknown year'}. One row per pooled analysis, then per "
+        f"Built on {datetime.datetime.now(datetime.UTC).date().isoformat()} from {len(studies)} studies; "
+        f"{_newest_source(studies)}. One row per pooled analysis, then per "
         "outcome domain that only a vote count summarises. Certainty follows the written rules G0-G5 in Methods; "
         "effects are Hedges' g (g) between arms, the standardised mean change from baseline (SMCR) within an arm, "
         "or the proportion of patients with an event; positive g or SMCR = benefit of treatment."
@@ -369,30 +378,16 @@ def _corpus_section(studies: Sequence[Study], prisma: PrismaCounts) -> Section:
         section.table(_prisma_table(prisma), caption="PRISMA 2020 flow of the store")
     else:
         section.paragraph(
-            "The store holds no imported database-search records or screening decisions, so the identification "
-            "and screening boxes of a PRISMA 2020 flow are not shown rather than filled in. The flow of the curated "
-            "corpus below is computed from its study files."
+            "The store holds no imported database-search records or screening decisions, so its flow is drawn "
+            "as PRISMA 2020's identification of studies via other methods (Page et al. 2021, doi:10.1136/bmj.n71), "
+            "every count from the study files. The records that were screened and excluded before a study file "
+            "was written are not kept, so no box shows a count for them rather than a guess."
         )
-    by_level = pd.Series([vocab.DESIGNS[s.design].evidence_level for s in studies]).value_counts()
-    flow = pd.DataFrame(
-        {
-            "step": [
-                "Studies in the corpus",
-                "Reviews (described, not pooled)",
-                "Primary studies: in vitro",
-                "Primary studies: animal",
-                "Primary studies: clinical",
-                "Primary studies with per-arm numbers",
-            ],
-            "n": [
-                len(studies),
-                int(by_level.get("review", 0)),
-                *(int(by_level.get(level, 0)) for level in _LEVELS),
-                sum(1 for s in studies if any(r.kind == "arm_data" for r in s.results)),
-            ],
-        }
-    )
-    section.table(flow, caption="Flow of studies")
+        section.figure(
+            corpus_flow_diagram(studies),
+            "PRISMA 2020 flow of the curated corpus (identification via other methods; Page et al. 2021).",
+        )
+    section.table(corpus_flow_table(studies), caption="Flow of the curated corpus")
     return section
 
 
@@ -401,7 +396,6 @@ def _map_section(emap: EvidenceMap) -> Section:
     # One row per (cell, study), so a study classified under two sources is counted once per product.
     cells = emap.to_frame().assign(study_id=lambda f: f["study_ids"].str.split(";")).explode("study_id")
     cells["level"] = cells["design"].map(lambda d: vocab.DESIGNS[d].evidence_level)
-    cells = cells[cells["level"] != "review"]
     if cells.empty:
         section.note("The store holds no primary study.")
         return section

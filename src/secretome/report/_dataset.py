@@ -3,7 +3,8 @@
 The report owns these rules (DESIGN.md); each is applied in :func:`analysis_dataset` and recorded
 in the ``rule`` column of the rows it touched, so a reader can rerun or dispute every choice:
 
-D1. Only primary studies enter (in vitro, animal, clinical); reviews are described, not pooled.
+D1. Only primary studies enter (in vitro, animal, clinical); reviews are described, not pooled, and background
+    papers (``scope: background``: not a study of MSC therapy) are neither pooled nor counted.
 D2. Product, product class (cells or secretome) and MSC source are the treatment arm's; a result
     whose treatment arm names no product is kept for the tables but never pooled.
 D3. Direction of benefit comes from the vocabulary outcome (``higher_is_better``). A result that
@@ -123,7 +124,7 @@ COLUMNS = (
 
 
 def analysis_dataset(studies: Sequence[Study]) -> pd.DataFrame:
-    """One row per result of a primary study, with the columns in ``COLUMNS``, rules D1-D11 applied.
+    """One row per result of a primary study (:attr:`Study.is_primary`), columns ``COLUMNS``, rules D1-D11 applied.
 
     ``benefit`` is +1 (the treatment did better), -1 (worse), 0 (no difference stated) or missing
     (not stated). ``comparison`` is ``between`` (treatment vs a control arm), ``head_to_head`` (two
@@ -134,9 +135,9 @@ def analysis_dataset(studies: Sequence[Study]) -> pd.DataFrame:
     """
     rows = []
     for study in studies:
-        level = vocab.DESIGNS[study.design].evidence_level
-        if level == "review":
+        if not study.is_primary:  # reviews, and background papers that are not studies of MSC therapy
             continue
+        level = vocab.DESIGNS[study.design].evidence_level
         arms = {arm.id: arm for arm in study.arms}
         for result in study.results:
             rows.append(_row(study, level, arms, result))

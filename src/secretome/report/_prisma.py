@@ -9,17 +9,27 @@ Full-text decisions on records that are not sought for retrieval (their title/ab
 undone, replaced by an exclusion, or never made) are in no box: the template counts each record once, and these
 records are already in "records excluded" or "awaiting screening". When there are any, a note under
 the diagram gives their number, so that the full-text decisions of the store all add up.
+
+A store without imported records (the bundled corpus: curated study files, no search export or
+screening decision) gets the template's "identification of studies via other methods" column
+instead, with the boxes its study files can count; the records screened and excluded before a study
+file was written are not kept, and the diagram says so rather than drawing a count.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib.patches import FancyBboxPatch
 
-from secretome.evidence import PrismaCounts
+from secretome import vocab
+from secretome.evidence import PrismaCounts, Study
 from secretome.report._figures import svg_of
 
-__all__ = ["prisma_diagram"]
+__all__ = ["corpus_flow_diagram", "corpus_flow_table", "prisma_diagram"]
 
 _BOX = {"boxstyle": "square,pad=0.02", "facecolor": "white", "edgecolor": "#333333", "linewidth": 0.8}
 _STAGE = {"boxstyle": "round,pad=0.02", "facecolor": "#d6e4f0", "edgecolor": "#2b6cb0", "linewidth": 0.8}
@@ -56,12 +66,92 @@ def prisma_diagram(prisma: PrismaCounts) -> str:
         "assessed": _reasons("Reports excluded", prisma.n_excluded_full_text, prisma.excluded_full_text_reasons),
     }
     stages = [("Identification", 0, 0), ("Screening", 1, 3), ("Included", 4, 4)]
+    return _flow_svg(main, side, stages, prisma.not_in_flow)
+
+
+@dataclass(frozen=True)
+class _CorpusFlow:
+    """What the study files of a curated corpus count of its flow."""
+
+    n_studies: int
+    n_cited: int
+    n_primary: int
+    by_level: dict[str, int]
+    n_with_arm_data: int
+    n_secondary: int
+
+    @classmethod
+    def of(cls, studies: Sequence[Study]) -> _CorpusFlow:
+        primary = [s for s in studies if s.is_primary]
+        levels = [vocab.DESIGNS[s.design].evidence_level for s in primary]
+        return cls(
+            n_studies=len(studies),
+            n_cited=sum(1 for s in studies if s.reference.review_ref is not None),
+            n_primary=len(primary),
+            by_level={level: levels.count(level) for level in ("in_vitro", "animal", "clinical")},
+            n_with_arm_data=sum(1 for s in primary if any(r.kind == "arm_data" for r in s.results)),
+            n_secondary=sum(1 for s in primary if s.source_quality == "secondary"),
+        )
+
+
+def corpus_flow_table(studies: Sequence[Study]) -> pd.DataFrame:
+    """The counts of :func:`corpus_flow_diagram` as a table (``step``, ``n``), for readers who copy them."""
+    flow = _CorpusFlow.of(studies)
+    steps = [
+        ("Studies in the corpus", flow.n_studies),
+        ("  cited by the seed review", flow.n_cited),
+        ("  found by the curators' searches of stored sources", flow.n_studies - flow.n_cited),
+        ("Reviews and background papers (described, not synthesised)", flow.n_studies - flow.n_primary),
+        *((f"Primary studies: {level.replace('_', ' ')}", n) for level, n in flow.by_level.items()),
+        ("Primary studies with per-arm numbers", flow.n_with_arm_data),
+        ("Primary studies whose only source is secondary", flow.n_secondary),
+    ]
+    return pd.DataFrame(steps, columns=["step", "n"])
+
+
+def corpus_flow_diagram(studies: Sequence[Study]) -> str:
+    """The PRISMA 2020 flow of a curated corpus (identification via other methods), as an inline SVG element.
+
+    Counted from the study files alone (Page et al. 2021): studies cited by the review the corpus grew
+    from (``reference.review_ref``) and studies the curators' own searches added; the reviews and
+    background papers that are described but not synthesised; the primary studies per evidence level,
+    those with per-arm numbers and those whose only source is secondary.
+    """
+    flow = _CorpusFlow.of(studies)
+    levels = ", ".join(f"{level.replace('_', ' ')} {n}" for level, n in flow.by_level.items())
+    main = [
+        (
+            "identified",
+            f"Studies identified via other methods (n = {flow.n_studies}):\n"
+            f"  cited by the seed review (n = {flow.n_cited})\n"
+            f"  curators' searches of stored sources (n = {flow.n_studies - flow.n_cited})",
+        ),
+        ("corpus", f"Studies included in the corpus (n = {flow.n_studies})"),
+        (
+            "included",
+            f"Primary studies included in the synthesis (n = {flow.n_primary}):\n  {levels}\n"
+            f"  with per-arm numbers (n = {flow.n_with_arm_data})\n"
+            f"  only a secondary source (n = {flow.n_secondary}; sensitivity analyses only)",
+        ),
+    ]
+    side = {
+        "identified": "Reports excluded before a study file was\nwritten: not recorded (no count shown)",
+        "corpus": f"Described, not synthesised (n = {flow.n_studies - flow.n_primary}):\n"
+        "  reviews and background papers",
+    }
+    stages = [("Identification", 0, 0), ("Included", 1, 2)]
+    return _flow_svg(main, side, stages, None)
+
+
+def _flow_svg(
+    main: list[tuple[str, str]], side: dict[str, str], stages: list[tuple[str, int, int]], note: str | None
+) -> str:
+    """Draw the template's layout: the main column of boxes, side boxes of the excluded, the stage labels."""
     heights = [0.5 + 0.17 * text.count("\n") for _, text in main]
     heights[0] = max(heights[0], 1.2)  # room for the stage label "Identification" (8 pt bold, about 1 inch) beside it
     gap = 0.35
     tops = [sum(heights[:i]) + gap * i for i in range(len(main))]
     total = tops[-1] + heights[-1]
-    note = prisma.not_in_flow
     flow_bottom = total
     if note:
         total += 0.6
