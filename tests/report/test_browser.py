@@ -17,6 +17,14 @@ def test_every_figure_renders_and_the_console_is_clean(built):
     assert seen.figures == 16
     assert seen.empty_figures == ()
     assert seen.console_errors == ()
+    assert seen.wide_tables == ()
+
+
+@pytest.mark.needs_chromium
+@pytest.mark.parametrize("width", [800, 1920])
+def test_every_table_fits_the_text_column(built, width):
+    # A study id or title longer than its column wraps instead of pushing the table out of the page.
+    assert check_rendering(built.html, width=width).wide_tables == ()
 
 
 @pytest.mark.needs_chromium

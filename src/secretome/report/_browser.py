@@ -48,29 +48,40 @@ def chromium(binary: str = "/usr/bin/chromium", driver: str = "/usr/bin/chromedr
 @dataclass(frozen=True, slots=True)
 class RenderCheck:
     """What the browser saw: ``figures`` (count), ``empty_figures`` (ids of sections with a figure of
-    zero size), ``console_errors`` (SEVERE console messages) and ``sections`` (section ids, in order)."""
+    zero size), ``console_errors`` (SEVERE console messages), ``sections`` (section ids, in order) and
+    ``wide_tables`` (the section id and caption of each table wider than the page's text column)."""
 
     figures: int
     empty_figures: tuple[str, ...]
     console_errors: tuple[str, ...]
     sections: tuple[str, ...]
+    wide_tables: tuple[tuple[str, str], ...]
 
 
-def check_rendering(html: str | Path) -> RenderCheck:
-    """Open *html* in headless Chromium; report its figures' sizes and console errors."""
+def check_rendering(html: str | Path, *, width: int = 1280) -> RenderCheck:
+    """Open *html* in headless Chromium, its window *width* px wide; report its figures' sizes, its tables that
+    stick out of the text column, and console errors."""
     with chromium() as browser:
+        browser.set_window_size(width, 2000)
         browser.get(Path(html).resolve().as_uri())
         sizes = browser.execute_script(
             "return Array.from(document.querySelectorAll('figure svg')).map(s => {"
             "const r = s.getBoundingClientRect(); return [s.closest('section').id, r.width, r.height];});"
         )
         sections = browser.execute_script("return Array.from(document.querySelectorAll('section')).map(s => s.id);")
+        wide = browser.execute_script(
+            "const right = document.body.getBoundingClientRect().right;"
+            "return Array.from(document.querySelectorAll('table'))"
+            ".filter(t => t.getBoundingClientRect().right > right + 0.5)"
+            ".map(t => [t.closest('section').id, t.caption ? t.caption.textContent : '']);"
+        )
         errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     return RenderCheck(
         figures=len(sizes),
         empty_figures=tuple(sid for sid, width, height in sizes if not (width > 0 and height > 0)),
         console_errors=tuple(errors),
         sections=tuple(sections),
+        wide_tables=tuple((sid, caption) for sid, caption in wide),
     )
 
 

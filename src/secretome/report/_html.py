@@ -19,8 +19,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:
 padding:0 1rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ccc;padding-bottom:.2rem}
 h3{margin-top:1.4rem}nav ol{columns:2}table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0;width:100%}
-th,td{border:1px solid #d4d4d4;padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
-th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th,td{border:1px solid #d4d4d4;padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums;overflow-wrap:normal}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem .8rem;margin:.8rem 0}
 .muted{color:#666;font-size:.85rem}figure{margin:1rem 0}figcaption{font-size:.85rem;color:#444}
 figure svg{max-width:100%;height:auto}
