@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import numbers
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -19,8 +20,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:
 padding:0 1rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ccc;padding-bottom:.2rem}
 h3{margin-top:1.4rem}nav ol{columns:2}table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0;width:100%}
-th,td{border:1px solid #d4d4d4;padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums;overflow-wrap:normal}
+th,td{border:1px solid #d4d4d4;padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem .8rem;margin:.8rem 0}
 .muted{color:#666;font-size:.85rem}figure{margin:1rem 0}figcaption{font-size:.85rem;color:#444}
 figure svg{max-width:100%;height:auto}
@@ -96,6 +97,22 @@ class Section:
         self.parts.append(f"<figure>{svg}<figcaption>{escape(caption)}</figcaption></figure>")
 
 
+_LONG_TOKEN = re.compile(r"\S{25,}")
+
+
+def _breakable(text: str) -> str:
+    """Escaped *text* whose long tokens (URLs, ids) may wrap after ``/ . _ -``.
+
+    A cell's shortest width is its longest unbreakable token, so one URL would push the table out of the
+    page; breaking anywhere would also split ordinary words ("populatio-n"). ``<wbr>`` marks only those
+    places, and never falls inside an entity (``&amp;`` holds none of the four characters).
+
+    >>> _breakable("see www.mdpi.com/2227-9059/13 (a short-id)")
+    'see www.<wbr>mdpi.<wbr>com/<wbr>2227-<wbr>9059/<wbr>13 (a short-id)'
+    """
+    return _LONG_TOKEN.sub(lambda m: re.sub(r"([/._-])", r"\1<wbr>", m.group()), text)
+
+
 def table_html(
     frame: pd.DataFrame, *, caption: str | None = None, numeric_digits: int = 2, anchors: str | None = None
 ) -> str:
@@ -125,7 +142,7 @@ def table_html(
             elif isinstance(value, numbers.Real):
                 cells.append(f'<td class="num">{value:.{numeric_digits}f}</td>')
             else:
-                cells.append(f"<td>{escape(value)}</td>")
+                cells.append(f"<td>{_breakable(escape(value))}</td>")
         row_id = f' id="{escape(anchors)}-{escape(record[0])}"' if anchors else ""
         rows.append(f"<tr{row_id}>" + "".join(cells) + "</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
