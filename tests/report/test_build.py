@@ -13,7 +13,8 @@ import pytest
 from secretome.errors import InputError, OutputError, StoreError
 from secretome.evidence import map_studies
 from secretome.report import analysis_dataset, build_report
-from secretome.report._build import _map_section
+from secretome.report._build import _link_studies, _map_section
+from secretome.report._html import Link
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "report"
 SCRIPT = Path(__file__).parents[2] / "tools" / "report_reference.R"
@@ -75,7 +76,8 @@ def test_the_evidence_map_shows_labels_not_vocabulary_ids(html):
 
 def test_imported_text_is_escaped(html):
     assert "<script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; Synthetic in vitro study" in html
+    # <wbr>: the 25-character token may wrap after its "/" (long tokens wrap at / . _ -)
+    assert "&lt;script&gt;alert(1)&lt;/<wbr>script&gt; Synthetic in vitro study" in html
 
 
 def test_every_domain_has_a_heading_and_empty_ones_say_so(html):
@@ -91,12 +93,17 @@ def test_risk_of_bias_is_shown_where_assessed(html):
     studies = html.split('<section id="studies">')[1].split("</section>")[0]
     assert "RoB2 judgements as recorded in the study files (D1: Randomisation process;" in studies
     # syn-delta: low, some concerns, low, high, low; overall high by RoB 2's rule.
-    row = "<td>syn-delta-2019</td><td>low</td><td>some concerns</td><td>low</td><td>high</td><td>low</td><td>high</td>"
+    row = (
+        '<td><a href="#study-syn-delta-2019">syn-delta-2019</a></td>'
+        "<td>low</td><td>some concerns</td><td>low</td><td>high</td><td>low</td><td>high</td>"
+    )
     assert row in studies
     assert "SYRCLE judgements" not in studies  # no synthetic animal study is assessed
     # The judgements that rest on a quote, folded, each with it (syn-delta: 4 of its 5 domains).
     assert "<summary>RoB2: the 4 judgements that rest on a quote, with the quote</summary>" in studies
-    assert "Synthetic: outcome assessors were not blinded." in studies
+    # ... each beside its location and a link to the study's source
+    quote = "Synthetic: outcome assessors were not blinded.</td><td>Supplementary Table 4</td>"
+    assert f'{quote}<td><a href="https://example.invalid/syn-delta">source</a></td>' in studies
 
 
 def test_the_summary_of_findings_links_each_pooled_row_to_its_analysis(html):
@@ -337,3 +344,12 @@ def test_the_evidence_map_names_the_studies_it_leaves_unclassified(synthetic_stu
     assert "(syn-alpha-2020); it is counted there rather than guessed" in text
     primary = [s for s in synthetic_studies if s.is_primary]
     assert "unclassified" not in "".join(_map_section(map_studies(primary)).parts)
+
+
+def test_model_tables_link_the_studies_of_this_report_only(html):
+    linked = _link_studies(pd.DataFrame({"study": ["syn-alpha-2020", "hascev-2020-jev"]}), {"syn-alpha-2020"})
+    assert list(linked["study"]) == [Link("syn-alpha-2020", "#study-syn-alpha-2020"), "hascev-2020-jev"]
+    # The shipped calibration cites bundled studies; a report of another corpus shows them without a dead link.
+    mechanism = html.split('<section id="mechanism">')[1].split("</section>")[0]
+    assert "<td>hascev-2020-jev</td><td>rat-mia+ev-weekly</td><td>oarsi</td><td>120</td>" in mechanism
+    assert "#study-hascev-2020-jev" not in html

@@ -256,6 +256,21 @@ def _prisma_table(prisma: PrismaCounts) -> pd.DataFrame:
     return pd.DataFrame(steps, columns=["PRISMA 2020 box", "n"])
 
 
+def _reference_links(study: Study) -> tuple[Link, ...]:
+    """Where a reader finds the study: its DOI, PubMed record and the stored source it was read from."""
+    ref = study.reference
+    return (
+        *((Link("DOI", f"https://doi.org/{ref.doi}"),) if ref.doi else ()),
+        *((Link("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/"),) if ref.pmid else ()),
+        *((Link("source", ref.url),) if ref.url else ()),
+    )
+
+
+def _study_link(study_id: str) -> Link:
+    """The study's id, linking to its row of the study table."""
+    return Link(study_id, f"#study-{study_id}")
+
+
 def _studies_section(studies: Sequence[Study]) -> Section:
     # Last: a reader meets the findings first; this table is where the syntheses' study ids lead.
     section = Section("studies", "Studies and their risk of bias")
@@ -264,11 +279,6 @@ def _studies_section(studies: Sequence[Study]) -> Section:
         source, product, dose = _first_intervention(s)
         pop = s.population
         ref = s.reference
-        links = (
-            *((Link("DOI", f"https://doi.org/{ref.doi}"),) if ref.doi else ()),
-            *((Link("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/"),) if ref.pmid else ()),
-            *((Link("source", ref.url),) if ref.url else ()),
-        )
         population = [_label(vocab.SPECIES, pop.species), _label(vocab.OA_MODELS, pop.oa_model)] if pop else []
         rows.append(
             {
@@ -279,7 +289,7 @@ def _studies_section(studies: Sequence[Study]) -> Section:
                 "population": ", ".join(p for p in population if p),
                 "intervention": ", ".join(p for p in (product, source, dose) if p),
                 "outcomes": ", ".join(sorted({_label(vocab.OUTCOMES, r.outcome) for r in s.results})),
-                "links": links,
+                "links": _reference_links(s),
             }
         )
     table = pd.DataFrame(rows).astype({"year": "Int64"})  # a year is a whole number, missing or not
@@ -303,7 +313,7 @@ def _studies_section(studies: Sequence[Study]) -> Section:
         table = pd.DataFrame(
             [
                 {
-                    "study": s.id,
+                    "study": _study_link(s.id),
                     **{columns[item.domain]: item.judgement.replace("_", " ") for item in s.risk_of_bias.items},
                 }
                 | ({"overall": (s.risk_of_bias.overall or "").replace("_", " ")} if spec.has_overall else {})
@@ -316,17 +326,18 @@ def _studies_section(studies: Sequence[Study]) -> Section:
         quotes = pd.DataFrame(
             [
                 {
-                    "study": Link(s.id, f"#study-{s.id}"),
+                    "study": _study_link(s.id),
                     "domain": labels.get(item.domain, item.domain),
                     "judgement": item.judgement.replace("_", " "),
                     "quote": item.quote,
                     "location": item.location or "",
+                    "source": _reference_links(s),
                 }
                 for s in rated
                 for item in s.risk_of_bias.items
                 if item.quote
             ],
-            columns=["study", "domain", "judgement", "quote", "location"],
+            columns=["study", "domain", "judgement", "quote", "location", "source"],
         )
         if not quotes.empty:
             # Folded: the quotes are there to check a judgement, not to read through.
@@ -663,11 +674,16 @@ def _mechanism_section(
             numeric_digits=3,
         )
     section.table(assumption_counts(runs), caption="Model parameters: with a source, or assumed with a prior range")
-    _calibration_tables(section, shipped)
+    _calibration_tables(section, shipped, set(dataset["study_id"]))
     return section
 
 
-def _calibration_tables(section: Section, shipped: dict[str, pd.DataFrame]) -> None:
+def _link_studies(table: pd.DataFrame, study_ids: set[str]) -> pd.DataFrame:
+    """*table* whose ``study`` column links each id of this report's studies to its row of the study table."""
+    return table.assign(study=[_study_link(s) if s in study_ids else s for s in table["study"]])
+
+
+def _calibration_tables(section: Section, shipped: dict[str, pd.DataFrame], study_ids: set[str]) -> None:
     if shipped["directions"].empty:
         section.note("No calibration results are shipped (tools/make_calibration.py writes them).")
         return
@@ -679,10 +695,11 @@ def _calibration_tables(section: Section, shipped: dict[str, pd.DataFrame]) -> N
         f"matching preset, readout or direction and are listed in the artefacts. Held-out directions reproduced "
         f"by the calibrated model: {int(held['agrees'].sum())} of {len(held)}."
     )
-    section.table(evidence_versus_model(shipped["directions"]), caption="Evidence versus model, per direction")
+    directions = _link_studies(evidence_versus_model(shipped["directions"]), study_ids)
+    section.table(directions, caption="Evidence versus model, per direction")
     if not shipped["points"].empty:
         section.table(
-            points_versus_model(shipped["points"]),
+            _link_studies(points_versus_model(shipped["points"]), study_ids),
             caption="Evidence versus model, per quantitative point (untreated time courses; z = (model - reported) "
             "/ its SD)",
         )

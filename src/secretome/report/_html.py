@@ -97,20 +97,24 @@ class Section:
         self.parts.append(f"<figure>{svg}<figcaption>{escape(caption)}</figcaption></figure>")
 
 
-_LONG_TOKEN = re.compile(r"\S{25,}")
+_LONG_TOKEN = re.compile(r"(\S{25,})")
 
 
 def _breakable(text: str) -> str:
-    """Escaped *text* whose long tokens (URLs, ids) may wrap after ``/ . _ -``.
+    """*text*, escaped, whose long tokens (URLs, ids) may wrap after ``/ . _ -``.
 
     A cell's shortest width is its longest unbreakable token, so one URL would push the table out of the
     page; breaking anywhere would also split ordinary words ("populatio-n"). ``<wbr>`` marks only those
-    places, and never falls inside an entity (``&amp;`` holds none of the four characters).
+    places; it is placed between escaped pieces, so it never falls inside an entity.
 
-    >>> _breakable("see www.mdpi.com/2227-9059/13 (a short-id)")
-    'see www.<wbr>mdpi.<wbr>com/<wbr>2227-<wbr>9059/<wbr>13 (a short-id)'
+    >>> _breakable("see www.mdpi.com/2227-9059/13 <a short-id>")
+    'see www.<wbr>mdpi.<wbr>com/<wbr>2227-<wbr>9059/<wbr>13 &lt;a short-id&gt;'
     """
-    return _LONG_TOKEN.sub(lambda m: re.sub(r"([/._-])", r"\1<wbr>", m.group()), text)
+    parts = _LONG_TOKEN.split(text)  # odd items are the long tokens
+    return "".join(
+        "<wbr>".join(escape(piece) for piece in re.split(r"(?<=[/._-])", part)) if i % 2 else escape(part)
+        for i, part in enumerate(parts)
+    )
 
 
 def table_html(
@@ -142,7 +146,7 @@ def table_html(
             elif isinstance(value, numbers.Real):
                 cells.append(f'<td class="num">{value:.{numeric_digits}f}</td>')
             else:
-                cells.append(f"<td>{_breakable(escape(value))}</td>")
+                cells.append(f"<td>{_breakable(str(value))}</td>")
         row_id = f' id="{escape(anchors)}-{escape(record[0])}"' if anchors else ""
         rows.append(f"<tr{row_id}>" + "".join(cells) + "</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
