@@ -126,14 +126,38 @@ def test_summary_reads_like_metafor():
     assert "ablat     -0.0280   0.0102  -2.7371  0.0062   -0.0481  -0.0080" in lines
 
 
-def test_a_redundant_moderator_is_dropped_with_a_warning_as_metafor():
-    # The fixture's bcg-ablat-collinear-year cases: 2 x ablat is dropped ("Redundant predictors dropped from
-    # the model.") and the rest fitted as metafor does; here the same with numpy columns.
+COLLINEAR = [c for c in CASES if "collinear" in c["id"]]
+
+
+@pytest.mark.parametrize("case", COLLINEAR, ids=case_id)
+def test_a_redundant_moderator_is_dropped_with_metafors_warning(case):
+    # R: rma(yi, vi, mods = ~ ablat + I(2 * ablat) + year, data = dat.bcg, method=, test=) drops 2 x ablat; its
+    # warnings, in order, are ours word for word (tools/metafor_reference.R). metafor's sentence names no column:
+    # the fit's notes do.
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        got = meta_regression(case["yi"], case["vi"], np.array(case["X"])[:, 1:], names=["ablat", "ablat2", "year"],
+                              method=case["method"], test=case["test"], control=case["control"])  # fmt: skip
+    assert [str(w.message) for w in record] == case["warnings"]
+    assert got.coef_names == ("intrcpt", "ablat", "year") == ("intrcpt", *case["coef_names"][1:])
+    assert "dropped as redundant (collinear with the columns before them): ablat2" in got.notes
+    assert "note: dropped as redundant (collinear with the columns before them): ablat2" in got.summary()
+    assert got.beta == pytest.approx(case["beta"], rel=TOL["est"])
+
+
+def test_collinear_cases_cover_every_method_and_both_tests():
+    both = ("z", "knha")
+    assert {(c["method"], c["test"]) for c in COLLINEAR} >= {(m, t) for m in ("EE", "DL", "REML") for t in both}
+    assert all(c["warnings"][0] == "Redundant predictors dropped from the model." for c in COLLINEAR)
+
+
+def test_a_redundant_numpy_column_is_dropped_as_a_named_one():
     x = np.column_stack([np.arange(13.0), 2 * np.arange(13.0)])
-    with pytest.warns(SecretomeWarning, match="Redundant predictors dropped from the model: mod2"):
+    with pytest.warns(SecretomeWarning, match=r"^Redundant predictors dropped from the model\.$"):
         got = meta_regression(REML["yi"], REML["vi"], x)
     plain = meta_regression(REML["yi"], REML["vi"], x[:, :1])
     assert got.coef_names == ("intrcpt", "mod1")
+    assert got.notes[-1] == "dropped as redundant (collinear with the columns before them): mod2"
     assert got.beta == pytest.approx(plain.beta, rel=1e-12)
 
 
