@@ -243,7 +243,8 @@ def test_influence_of_a_meta_regression_matches_metafor(tmp_path, capsys):
         assert got["influence"][field] == pytest.approx(case[field], rel=1e-6), field
     assert got["influence"]["dfbetas"][2] == pytest.approx(case["dfbetas"][2], rel=1e-6)
     assert main(["meta", str(path), "--yi", "yi", "--vi", "vi", "--mod", "ab", "--leave1out"]) == 2
-    assert "field '--leave1out': leave-one-out takes a model without moderators" in capsys.readouterr().err
+    # metafor 3.8-1's leave1out() stops for a model with moderators; ours too, in its words.
+    assert capsys.readouterr().err == f"error: field '--leave1out': {case['leave1out_error']}\n"
 
 
 def test_leave_one_out_and_influence_without_moderators(tmp_path, capsys):
