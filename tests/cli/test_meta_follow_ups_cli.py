@@ -352,8 +352,8 @@ def test_confint_with_a_sampling_variance_of_0_is_one_line_naming_the_study(tmp_
     assert main(["meta", str(path), "--yi", "yi", "--vi", "vi", *mods, "--confint"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == (
-        "error: field 'vi': the CI of tau^2 needs every sampling variance > 0; study 3's is 0 "
-        "(metafor's confint stops too) (got 0.0)"
+        "error: record '3', field 'vi': Cannot compute CI for tau^2 when there are non-positive sampling variances "
+        "in the data. (got 0.0)"
     )
     assert all(line.startswith("warning: ") for line in err[:-1])
 

@@ -1,0 +1,110 @@
+#!/usr/bin/env Rscript
+# Reference fixtures for what metafor 3.8-1 (Viechtbauer 2010, doi:10.18637/jss.v036.i03) says when a follow-up
+# of a fitted model cannot be given, or is given with a warning: confint() at k = 1, of an EE/FE model and with a
+# sampling variance of 0 (in metafor's order of checks), leave1out(), influence() and trimfill() at k = 1,
+# trimfill() and regtest() at k = 2 and trimfill() of a model with moderators, regtest() with a predictor
+# collinear with the moderators or without sample sizes, ranktest() at k = 1 and 2 and of equal effects,
+# predict() with new moderator values for a model without moderators, vif() of a model without moderators, and
+# anova() of two models that cannot be compared (the same number of parameters, other data, a full EE model
+# against a random-effects reduced one, ML against REML) or are compared with a warning (DL; REML with
+# different moderators).
+# The data: dat.bcg (log risk ratios; the absolute latitude ablat and the year as moderators), its first trial,
+# its first two, and dat.bcg with trial 3's sampling variance set to 0. Each case records the inputs, the call,
+# and metafor's error (or null) and warnings; where the call gives a result, the numbers the tests need.
+#
+# Usage: Rscript tools/metafor_reference_refusals.R [OUTDIR]      (default: tests/fixtures/metafor)
+#
+# Writes refusals.json with the R, metafor and metadat versions that made it.
+# tests/meta/test_metafor_reference.py reruns this script and checks that it reproduces the committed file.
+
+script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+source(file.path(dirname(script_file), "metafor_json.R"))
+
+bcg <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+yi <- as.numeric(bcg$yi)
+vi <- as.numeric(bcg$vi)
+ablat <- bcg$ablat
+year <- bcg$year
+vi0 <- vi
+vi0[3] <- 0
+
+cases <- list()
+add <- function(id, call, out, inputs, extra = list()) {
+  error <- if (inherits(out$res, "error")) conditionMessage(out$res) else NULL
+  cases[[length(cases) + 1]] <<- c(list(id = id, call = call), inputs,
+                                   list(error = error, warnings = arr(out$warnings)), extra)
+}
+data_of <- function(rows, v = vi) list(yi = narr(yi[rows]), vi = narr(v[rows]))
+
+# ---- confint.rma.uni: k = 1 is checked first, then EE/FE, then non-positive sampling variances ----------------
+for (method in c("EE", "FE", "REML", "DL")) {
+  fit <- rma(yi[1], vi[1], method = method)
+  add(paste("confint-k1", method, sep = "-"), "confint", attempt(confint(fit)), c(data_of(1), list(method = method)))
+}
+for (method in c("EE", "FE")) {
+  fit <- rma(yi, vi, method = method)
+  add(paste("confint-k13", method, sep = "-"), "confint", attempt(confint(fit)),
+      c(data_of(1:13), list(method = method)))
+}
+for (method in c("REML", "ML", "HE")) {
+  fit <- suppressWarnings(rma(yi, vi0, method = method))
+  add(paste("confint-vi0", method, sep = "-"), "confint", attempt(confint(fit)),
+      c(data_of(1:13, vi0), list(method = method)))
+}
+
+# ---- leave1out, influence, trimfill at k = 1; trimfill and regtest at k = 2; trimfill with moderators --------
+fit1 <- rma(yi[1], vi[1])
+add("leave1out-k1", "leave1out", attempt(leave1out(fit1)), c(data_of(1), list(method = "REML")))
+add("influence-k1", "influence", attempt(influence(fit1)), c(data_of(1), list(method = "REML")))
+add("trimfill-k1", "trimfill", attempt(trimfill(fit1)), c(data_of(1), list(method = "REML")))
+fit2 <- rma(yi[1:2], vi[1:2])
+add("trimfill-k2", "trimfill", attempt(trimfill(fit2)), c(data_of(1:2), list(method = "REML")))
+add("regtest-k2", "regtest", attempt(regtest(fit2)), c(data_of(1:2), list(method = "REML", predictor = "sei")))
+add("trimfill-mods", "trimfill", attempt(trimfill(rma(yi, vi, mods = ~ ablat))),
+    c(data_of(1:13), list(method = "REML", ablat = narr(ablat))))
+
+# ---- regtest: a predictor collinear with the moderators; ni asked for and not known ---------------------------
+sei <- sqrt(vi)
+add("regtest-collinear", "regtest", attempt(regtest(rma(yi, vi, mods = ~ sei), predictor = "sei")),
+    c(data_of(1:13), list(method = "REML", predictor = "sei", sei = narr(sei))))
+add("regtest-no-ni", "regtest", attempt(regtest(rma(yi, vi), predictor = "ni")),
+    c(data_of(1:13), list(method = "REML", predictor = "ni")))
+
+# ---- ranktest: k = 1, k = 2 (Kendall's tau of two points: 1 or -1, exact p = 1), equal effects ------------------
+for (rows in list(1, 1:2, 2:3)) {
+  out <- attempt(ranktest(rma(yi[rows], vi[rows])))
+  extra <- if (inherits(out$res, "error")) list() else list(tau = num(out$res$tau), pval = num(out$res$pval))
+  add(paste0("ranktest-k", length(rows), "-", paste(rows, collapse = "")), "ranktest", out, data_of(rows), extra)
+}
+equal <- list(yi = narr(rep(0.3, 5)), vi = narr(c(0.01, 0.02, 0.03, 0.04, 0.05)))
+add("ranktest-equal-effects", "ranktest", attempt(ranktest(rma(rep(0.3, 5), c(0.01, 0.02, 0.03, 0.04, 0.05)))),
+    equal)
+
+# ---- predict and vif of a model without moderators -----------------------------------------------------------
+fit <- rma(yi, vi)
+add("predict-newmods-intercept-only", "predict", attempt(predict(fit, newmods = 30)),
+    c(data_of(1:13), list(method = "REML", newmods = 30)))
+add("vif-intercept-only", "vif", attempt(vif(fit)), c(data_of(1:13), list(method = "REML")))
+
+# ---- anova(full, reduced) ------------------------------------------------------------------------------------
+lrt <- function(id, full, reduced, first, second, extra = list()) {
+  out <- attempt(anova(first, second))
+  numbers <- if (inherits(out$res, "error")) list() else list(LRT = num(out$res$LRT), pval = num(out$res$pval))
+  add(id, "anova", out, c(data_of(1:13), list(ablat = narr(ablat), year = narr(year), full = full,
+                                              reduced = reduced)), c(numbers, extra))
+}
+# full and reduced: "METHOD:moderators" (moderators joined by +, "1" for none); the fit on rows 2-13 is "-1".
+lrt("anova-same-parms", "ML:ablat", "ML:year", rma(yi, vi, mods = ~ ablat, method = "ML"),
+    rma(yi, vi, mods = ~ year, method = "ML"))
+lrt("anova-other-data", "ML:ablat", "ML:1:-1", rma(yi, vi, mods = ~ ablat, method = "ML"),
+    rma(yi[-1], vi[-1], method = "ML"))
+lrt("anova-EE-full-RE-reduced", "EE:ablat+year", "ML:1", rma(yi, vi, mods = ~ ablat + year, method = "EE"),
+    rma(yi, vi, method = "ML"))
+lrt("anova-ML-full-REML-reduced", "ML:ablat", "REML:1", rma(yi, vi, mods = ~ ablat, method = "ML"),
+    rma(yi, vi))
+lrt("anova-REML-full-ML-reduced", "REML:ablat", "ML:1", rma(yi, vi, mods = ~ ablat),
+    rma(yi, vi, method = "ML"))
+lrt("anova-DL", "DL:ablat", "DL:1", rma(yi, vi, mods = ~ ablat, method = "DL"), rma(yi, vi, method = "DL"))
+lrt("anova-REML-different-moderators", "REML:ablat", "REML:1", rma(yi, vi, mods = ~ ablat), rma(yi, vi))
+
+write_cases("refusals.json", cases)
