@@ -23,6 +23,7 @@ NESTED = _cases("mv_nested")
 ROBUST = _cases("robust")
 FSN = _cases("fsn")
 CONFINT = _cases("mv_confint")
+REFUSALS = _cases("refusals")  # metafor's errors and warnings (tools/metafor_reference_refusals.R)
 
 
 def _json(capsys, argv: list[str]) -> dict:
@@ -413,7 +414,8 @@ def test_diagnostic_plots_put_a_point_per_study_where_metafor_does(tmp_path, cap
         (["--qqnorm", "q.svg", "--cluster", "ablat"], "field '--qqnorm': the QQ plot takes one effect per study"),
         (["--baujat", "b.svg", "--subgroup", "half"], "field '--baujat': the Baujat plot takes one effect per study"),
         (["--trimfill", "up"], "field '--trimfill': is SIDE or SIDE:ESTIMATOR"),
-        (["--trimfill", "auto", "--mod", "ablat"], "field '--trimfill': trim-and-fill takes a model without"),
+        # metafor 3.8-1's words (refusals.json, tools/metafor_reference_refusals.R: trimfill-mods).
+        (["--trimfill", "auto", "--mod", "ablat"], f"field '--trimfill': {REFUSALS['trimfill-mods']['error']}"),
         (["--ranktest", "--cluster", "ablat"], "field '--ranktest': the rank correlation test takes one effect"),
         (["--rho", "0.5"], "field '--rho': an assumed correlation of the sampling errors needs a cluster"),
         (["--rho", "2", "--cluster", "ablat"], "field '--rho': must be in [-1, 1] (got 2.0)"),

@@ -119,3 +119,14 @@ def test_rank_test_is_na_where_kendalls_tau_is_undefined(case):
     assert math.isnan(got.tau)
     assert math.isnan(got.pval)
     assert got.summary().endswith("Kendall's tau = NA, p = NA")
+
+
+REFUSALS = {c["id"]: c for c in load_cases("refusals")}  # by tools/metafor_reference_refusals.R
+
+
+def test_trim_and_fill_of_one_study_stops_in_metafors_words():
+    # R: trimfill(rma(yi, vi)) on the first trial of dat.bcg: "Stopped because k = 1."
+    case = REFUSALS["trimfill-k1"]
+    with pytest.raises(InputError) as err:
+        trim_and_fill(case["yi"], case["vi"], method=case["method"])
+    assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "yi", 1)

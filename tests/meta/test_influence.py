@@ -134,7 +134,6 @@ def test_last_cumulative_step_is_the_full_model():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: influence([0.1], [0.01]), r"field 'yi': influence diagnostics \(REML\) need at least 2"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, "x", 0.01]), r"row 2, field 'vi': is not a number"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], labels=["a"]), r"field 'labels': has 1 values"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], method="reml"), r"field 'method': must be one of"),
@@ -227,3 +226,11 @@ def test_influence_refit_that_stops_is_an_na_row_as_metafor(case):
     for field in FIELDS:
         assert getattr(got, field) == pytest.approx(nan_for_none(expected[field]), rel=TOL["est"], nan_ok=True), field
     assert got.dfbetas[0] == pytest.approx(nan_for_none(expected["dfbetas"]), rel=TOL["est"], nan_ok=True)
+
+
+def test_influence_of_one_study_stops_in_metafors_words():
+    # R: influence(rma(yi, vi)) on the first trial of dat.bcg: "Stopped because k = 1."
+    case = next(c for c in load_cases("refusals") if c["id"] == "influence-k1")
+    with pytest.raises(InputError) as err:
+        influence(case["yi"], case["vi"], method=case["method"])
+    assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "yi", 1)

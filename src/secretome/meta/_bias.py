@@ -288,6 +288,8 @@ def trim_and_fill(
         check_choice("side", side, ("left", "right"), owner="trim_and_fill")
     y, v = validated(yi, vi)
     k = y.size
+    if k < 2:
+        raise InputError("Stopped because k = 1.", field="yi", value=k)  # metafor's words
     if k < 3:
         raise InputError("trim-and-fill needs at least 3 studies", field="yi", value=k)
     original = random_effects(y, v, method=method, test=test, level=level, control=control)

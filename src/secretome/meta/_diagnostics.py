@@ -108,9 +108,8 @@ def leave_one_out(
         # metafor's leave1out starts from the model on all studies: with a sampling variance of 0 that model warns
         # (once, not per refit), or stops (DL, or tau^2 = 0 and a weight 1/0), and so does the analysis.
         random_effects(yi, vi, method=method, test=test, level=level, control=control)
-    least = 2  # a refit of one study is that study (tau^2 = 0), as metafor
-    if k < least:
-        raise InputError(f"leave-one-out ({method}) needs at least {least} studies", field="yi", value=k)
+    if k < 2:  # metafor's words; with k = 2 a refit of one study is that study (tau^2 = 0), as metafor's
+        raise InputError("Stopped because k = 1.", field="yi", value=k)
     keep = ~np.eye(k, dtype=bool)
     fits = refits(
         [partial(random_effects, y[keep[i]], v[keep[i]], method=method, test=test, level=level, control=control)

@@ -161,8 +161,8 @@ def influence(
     y, v, _ = model_inputs(yi, vi)
     k = y.size
     study = study_labels(labels, k)
-    if k < 2:  # a refit of one study is that study (tau^2 = 0), as metafor
-        raise InputError(f"influence diagnostics ({method}) need at least 2 studies", field="yi", value=k)
+    if k < 2:  # metafor's words; with k = 2 a refit of one study is that study (tau^2 = 0), as metafor's
+        raise InputError("Stopped because k = 1.", field="yi", value=k)
     x, coef_names = model_matrix(mods, k, names)
     p = x.shape[1]
     if p > 1 and k < p + 2:  # with moderators every refit needs a residual df
