@@ -4,10 +4,10 @@
 # sampling variance of 0 (in metafor's order of checks), leave1out(), influence() and trimfill() at k = 1,
 # trimfill() and regtest() at k = 2 and trimfill() of a model with moderators, regtest() with a predictor
 # collinear with the moderators or without sample sizes, ranktest() at k = 1 and 2 and of equal effects,
-# predict() with new moderator values for a model without moderators, vif() of a model without moderators, and
-# anova() of two models that cannot be compared (the same number of parameters, other data, a full EE model
-# against a random-effects reduced one, ML against REML) or are compared with a warning (DL; REML with
-# different moderators).
+# predict() with new moderator values for a model without moderators, vif() of a model without moderators and of
+# the intercept, and anova() of two models that cannot be compared (the same number of parameters, other data, a
+# full EE model against a random-effects reduced one, ML against REML) or are compared with a warning (DL; REML
+# with different moderators).
 # The data: dat.bcg (log risk ratios; the absolute latitude ablat and the year as moderators), its first trial,
 # its first two, and dat.bcg with trial 3's sampling variance set to 0. Each case records the inputs, the call,
 # and metafor's error (or null) and warnings; where the call gives a result, the numbers the tests need.
@@ -85,6 +85,8 @@ fit <- rma(yi, vi)
 add("predict-newmods-intercept-only", "predict", attempt(predict(fit, newmods = 30)),
     c(data_of(1:13), list(method = "REML", newmods = 30)))
 add("vif-intercept-only", "vif", attempt(vif(fit)), c(data_of(1:13), list(method = "REML")))
+add("vif-btt-intercept", "vif", attempt(vif(rma(yi, vi, mods = ~ ablat + year), btt = 1)),
+    c(data_of(1:13), list(method = "REML", ablat = narr(ablat), year = narr(year), btt = 1)))
 
 # ---- anova(full, reduced) ------------------------------------------------------------------------------------
 lrt <- function(id, full, reduced, first, second, extra = list()) {

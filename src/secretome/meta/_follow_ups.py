@@ -348,7 +348,7 @@ def follow_ups_from_csv(
         names.append("ranef")
     if vifs:
         if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult):
-            raise InputError("variance inflation factors need a meta-regression (mods)", field="vifs")
+            raise InputError("VIFs not applicable to intercept-only models.", field="vifs")
         analyses.append(vif(fit))
         names.append("vif")
     if wald:
@@ -478,9 +478,7 @@ def _new_moderators(rows: Sequence[str], fit: _Coefficients) -> dict[str, list[f
     """*predictions*, ``NAME=VALUE,...`` each, as moderator name -> values, every moderator named."""
     moderators = fit.coef_names[1:] if isinstance(fit, MetaRegressionResult | MultilevelRegressionResult) else ()
     if not moderators:
-        raise InputError(
-            "a model without moderators takes no moderator values (give transf alone)", field="predictions"
-        )
+        raise InputError("Cannot specify new moderator values for models without moderators.", field="predictions")
     values: dict[str, list[float]] = {name: [] for name in moderators}
     for row in rows:
         given: dict[str, float] = {}
