@@ -2,12 +2,12 @@
 # Reference fixtures for what metafor 3.8-1 (Viechtbauer 2010, doi:10.18637/jss.v036.i03) says when a follow-up
 # of a fitted model cannot be given, or is given with a warning: confint() at k = 1, of an EE/FE model and with a
 # sampling variance of 0 (in metafor's order of checks), leave1out(), influence() and trimfill() at k = 1,
-# trimfill() and regtest() at k = 2 and trimfill() of a model with moderators, regtest() with a predictor
-# collinear with the moderators or without sample sizes, ranktest() at k = 1 and 2 and of equal effects,
-# predict() with new moderator values for a model without moderators, vif() of a model without moderators and of
-# the intercept, and anova() of two models that cannot be compared (the same number of parameters, other data, a
-# full EE model against a random-effects reduced one, ML against REML) or are compared with a warning (DL; REML
-# with different moderators).
+# trimfill() and regtest() at k = 2 (and rma() with no more studies than parameters), trimfill() of a model with
+# moderators, regtest() with a predictor collinear with the moderators or without sample sizes, ranktest() at
+# k = 1 and 2 and of equal effects, predict() with new moderator values for a model without moderators, vif() of
+# a model without moderators and of the intercept, and anova() of two models that cannot be compared (the same
+# number of parameters, other data, a full EE model against a random-effects reduced one, ML against REML) or are
+# compared with a warning (DL; REML with different moderators).
 # The data: dat.bcg (log risk ratios; the absolute latitude ablat and the year as moderators), its first trial,
 # its first two, and dat.bcg with trial 3's sampling variance set to 0. Each case records the inputs, the call,
 # and metafor's error (or null) and warnings; where the call gives a result, the numbers the tests need.
@@ -60,8 +60,23 @@ add("trimfill-k1", "trimfill", attempt(trimfill(fit1)), c(data_of(1), list(metho
 fit2 <- rma(yi[1:2], vi[1:2])
 add("trimfill-k2", "trimfill", attempt(trimfill(fit2)), c(data_of(1:2), list(method = "REML")))
 add("regtest-k2", "regtest", attempt(regtest(fit2)), c(data_of(1:2), list(method = "REML", predictor = "sei")))
+for (side in c("left", "right")) {
+  out <- attempt(trimfill(fit2, side = side))
+  add(paste("trimfill-k2", side, sep = "-"), "trimfill", out, c(data_of(1:2), list(method = "REML", side = side)),
+      list(k0 = out$res$k0, estimate = num(out$res$beta), se = num(out$res$se), tau2 = num(out$res$tau2)))
+}
 add("trimfill-mods", "trimfill", attempt(trimfill(rma(yi, vi, mods = ~ ablat))),
     c(data_of(1:13), list(method = "REML", ablat = narr(ablat))))
+
+# ---- rma.uni with no more studies than parameters (tau^2 counts for one): two trials and ablat (p = k),
+# two trials and ablat + year (p > k)
+for (method in c("EE", "FE", "DL", "REML")) {
+  for (terms in c("ablat", "ablat+year")) {
+    X <- if (terms == "ablat") cbind(ablat = ablat[1:2]) else cbind(ablat = ablat[1:2], year = year[1:2])
+    add(paste("rma-k2", terms, method, sep = "-"), "rma", attempt(rma(yi[1:2], vi[1:2], mods = X, method = method)),
+        c(data_of(1:2), list(method = method, ablat = narr(ablat[1:2]), year = narr(year[1:2]), terms = terms)))
+  }
+}
 
 # ---- regtest: a predictor collinear with the moderators; ni asked for and not known ---------------------------
 sei <- sqrt(vi)

@@ -98,7 +98,6 @@ def test_rank_test_summary_reads_like_metafor():
     [
         (lambda: rank_test([0.1, 0.2], [0.01, 0.02]), r"field 'yi': the rank correlation test needs at least 3"),
         (lambda: rank_test([0.1, None, 0.3], [0.01, 0.02, 0.03]), r"row 2, field 'yi'"),
-        (lambda: trim_and_fill([0.1, 0.2], [0.01, 0.02]), r"field 'yi': trim-and-fill needs at least 3 studies"),
         (lambda: trim_and_fill([0.1, 0.2, 0.3], [0.01, 0.02, 0.0]), r"row 3, field 'vi'"),
         (lambda: trim_and_fill([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], estimator="Q0"), r"field 'estimator'"),
         (lambda: trim_and_fill([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], side="up"), r"field 'side'"),
@@ -124,9 +123,24 @@ def test_rank_test_is_na_where_kendalls_tau_is_undefined(case):
 REFUSALS = {c["id"]: c for c in load_cases("refusals")}  # by tools/metafor_reference_refusals.R
 
 
-def test_trim_and_fill_of_one_study_stops_in_metafors_words():
-    # R: trimfill(rma(yi, vi)) on the first trial of dat.bcg: "Stopped because k = 1."
-    case = REFUSALS["trimfill-k1"]
+@pytest.mark.parametrize("case_id", ["trimfill-k1", "trimfill-k2"])
+def test_trim_and_fill_of_one_or_two_studies_stops_in_metafors_words(case_id):
+    # R: trimfill(rma(yi, vi)) on the first trial of dat.bcg: "Stopped because k = 1."; on the first two, the
+    # meta-regression on sqrt(vi) that picks the side has p = k: "Number of parameters to be estimated is ...".
+    case = REFUSALS[case_id]
     with pytest.raises(InputError) as err:
         trim_and_fill(case["yi"], case["vi"], method=case["method"])
-    assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "yi", 1)
+    assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "yi", len(case["yi"]))
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_trim_and_fill_of_two_studies_on_a_given_side_matches_metafor(side):
+    # R: trimfill(rma(yi, vi), side = side) on the first two trials of dat.bcg: k0 1 on the left, 0 on the right.
+    case = REFUSALS[f"trimfill-k2-{side}"]
+    got = trim_and_fill(case["yi"], case["vi"], method=case["method"], side=side)
+    assert got.k0 == case["k0"]
+    assert (got.estimate, got.se) == (
+        pytest.approx(case["estimate"], rel=TOL["est"]),
+        pytest.approx(case["se"], rel=TOL["est"]),
+    )
+    assert got.tau2 == pytest.approx(case["tau2"], rel=TOL["var"], abs=1e-10)

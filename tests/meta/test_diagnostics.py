@@ -67,7 +67,6 @@ def test_leave_one_out_summary_has_one_row_per_study():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: egger_test([0.1, 0.2], [0.01, 0.02]), r"field 'yi': Egger's test needs at least 3 studies \(got 2\)"),
         (lambda: egger_test([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], model="ols"), r"field 'model': must be one of"),
         (lambda: leave_one_out([0.1, 0.2], [0.01, 0.02], labels=["a"]), r"field 'labels': has 1 values"),
     ],

@@ -221,7 +221,9 @@ def trim_and_fill(
     Parameters
     ----------
     yi, vi : array_like
-        Effect sizes and their sampling variances (> 0), one per study (k >= 3).
+        Effect sizes and their sampling variances (> 0), one per study (k >= 2; with k = 2 the side
+        is chosen by a meta-regression with no residual df, which stops for a random-effects model,
+        as metafor's: give *side*).
     method, test, level, control
         The model, as for :func:`random_effects`.
     estimator : {"L0", "R0"}
@@ -243,7 +245,9 @@ def trim_and_fill(
     Raises
     ------
     InputError
-        Bad ``yi``/``vi`` (row and field named), k < 3, an unknown option.
+        Bad ``yi``/``vi`` (row and field named), an unknown option; in metafor's words, k = 1
+        ("Stopped because k = 1.") and k = 2 without *side* for a random-effects model ("Number of
+        parameters to be estimated is larger than the number of observations.").
     ConvergenceError
         The iterations did not settle on a k0 within *maxiter*.
 
@@ -290,8 +294,6 @@ def trim_and_fill(
     k = y.size
     if k < 2:
         raise InputError("Stopped because k = 1.", field="yi", value=k)  # metafor's words
-    if k < 3:
-        raise InputError("trim-and-fill needs at least 3 studies", field="yi", value=k)
     original = random_effects(y, v, method=method, test=test, level=level, control=control)
     if side is None:
         with quiet_refit():  # metafor's trimfill refits under suppressWarnings; the model warned once

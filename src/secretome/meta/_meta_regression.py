@@ -187,7 +187,7 @@ def meta_regression(
         k = y.size
         a = None if weights is None else user_weights(cases.weights, k)
         notes: list[str] = []
-        x, coef_names = model_matrix(cases.mods, k, names, notes)
+        x, coef_names = model_matrix(cases.mods, k, names, notes, method=methods[0])
         p = x.shape[1]
         study_names = study_labels(cases.labels, k)
 
