@@ -6,6 +6,7 @@ Fixtures by tools/metafor_reference_bias.R.
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 from metafor_fixtures import case_id, load_cases, pm_control
@@ -96,7 +97,6 @@ def test_rank_test_summary_reads_like_metafor():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: rank_test([0.1, 0.2], [0.01, 0.02]), r"field 'yi': the rank correlation test needs at least 3"),
         (lambda: rank_test([0.1, None, 0.3], [0.01, 0.02, 0.03]), r"row 2, field 'yi'"),
         (lambda: trim_and_fill([0.1, 0.2, 0.3], [0.01, 0.02, 0.0]), r"row 3, field 'vi'"),
         (lambda: trim_and_fill([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], estimator="Q0"), r"field 'estimator'"),
@@ -113,11 +113,35 @@ def test_rank_test_is_na_where_kendalls_tau_is_undefined(case):
     # R: ranktest(rma(yi, vi)) gives tau = NA, p = NA with "the standard deviation is zero" (null in the fixture).
     assert case["tau"] is None
     assert case["pval"] is None
-    with pytest.warns(SecretomeWarning, match="are equal, Kendall's tau is undefined"):
+    with pytest.warns(SecretomeWarning, match="^the standard deviation is zero$"):
         got = rank_test(case["yi"], case["vi"])
     assert math.isnan(got.tau)
     assert math.isnan(got.pval)
-    assert got.summary().endswith("Kendall's tau = NA, p = NA")
+    which = "sampling variances" if "variances" in case["id"] else "standardised effects"
+    assert got.notes == (f"all {which} are equal: Kendall's tau is undefined (NA)",)
+    assert "Kendall's tau = NA, p = NA\nnote: all" in got.summary()
+
+
+RANK_CASES = [c for c in load_cases("refusals") if c["call"] == "ranktest"]  # by tools/metafor_reference_refusals.R
+
+
+@pytest.mark.parametrize("case", RANK_CASES, ids=case_id)
+def test_rank_test_of_one_two_or_equal_studies_as_metafor(case):
+    # R: ranktest(rma(yi, vi)) on one trial of dat.bcg stops with R's cor.test error; on two, tau is 1 and the exact
+    # p is 1; with equal effects, NA with R's warning, which metafor passes on.
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is not None:
+            with pytest.raises(InputError) as err:
+                rank_test(case["yi"], case["vi"])
+            assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "yi", 1)
+            return
+        got = rank_test(case["yi"], case["vi"])
+    assert [str(w.message) for w in record] == case["warnings"]
+    if "tau" in case:
+        assert (got.tau, got.pval) == (pytest.approx(case["tau"], rel=1e-12), pytest.approx(case["pval"], rel=1e-12))
+    else:
+        assert math.isnan(got.tau)
 
 
 REFUSALS = {c["id"]: c for c in load_cases("refusals")}  # by tools/metafor_reference_refusals.R

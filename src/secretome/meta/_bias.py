@@ -39,17 +39,21 @@ class RankTestResult(Result):
         Whether the p-value is exact.
     k : int
         Number of studies.
+    notes : tuple of str
+        Why tau is NA, where it is (R's warning, which metafor passes on, does not say which column).
     """
 
     tau: float
     pval: float
     exact: bool
     k: int
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """Laid out like metafor's ``print(ranktest(res))`` (NA where tau is undefined)."""
         if math.isnan(self.tau):
-            return "\n".join(["Rank Correlation Test for Funnel Plot Asymmetry", "", "Kendall's tau = NA, p = NA"])
+            lines = ["Rank Correlation Test for Funnel Plot Asymmetry", "", "Kendall's tau = NA, p = NA"]
+            return "\n".join([*lines, *(f"note: {note}" for note in self.notes)])
         p = "<.0001" if self.pval < 1e-4 else f"{self.pval:.4f}"
         return "\n".join(
             ["Rank Correlation Test for Funnel Plot Asymmetry", "", f"Kendall's tau = {self.tau:.4f}, p = {p}"]
@@ -62,12 +66,15 @@ def rank_test(yi: ArrayLike, vi: ArrayLike) -> RankTestResult:
     Parameters
     ----------
     yi, vi : array_like
-        Effect sizes and their sampling variances (> 0), one per study (k >= 3).
+        Effect sizes and their sampling variances (> 0), one per study (k >= 2; one study stops with
+        the error metafor passes on from R's ``cor.test``, "not enough finite observations").
 
     Returns
     -------
     RankTestResult
-        ``tau``, ``pval``, ``exact`` and ``k``.
+        ``tau``, ``pval``, ``exact``, ``k`` and ``notes``. Where all standardised effects or all
+        variances are equal, tau and p are NaN (metafor's NA) with R's warning "the standard
+        deviation is zero", and the note says which.
 
     Notes
     -----
@@ -94,8 +101,9 @@ def rank_test(yi: ArrayLike, vi: ArrayLike) -> RankTestResult:
     """
     y, v = validated(yi, vi)
     k = y.size
-    if k < 3:
-        raise InputError("the rank correlation test needs at least 3 studies", field="yi", value=k)
+    if k < 2:
+        # metafor's ranktest passes on R's cor.test error; with k = 2 tau is +-1 and the exact p is 1, as there.
+        raise InputError("not enough finite observations", field="yi", value=k)
     w = 1 / v
     theta = float(w @ y) / float(w.sum())
     centred = y - theta
@@ -103,11 +111,12 @@ def rank_test(yi: ArrayLike, vi: ArrayLike) -> RankTestResult:
     centred[np.abs(centred) <= 100 * np.finfo(np.float64).eps * max(1.0, abs(theta))] = 0.0
     y_star = centred / np.sqrt(v - 1 / w.sum())
     if np.ptp(y_star) == 0 or np.ptp(v) == 0:
-        # R's cor(method = "kendall") gives NA when a standard deviation is zero; metafor's ranktest too.
-        which = "effects" if np.ptp(y_star) == 0 else "variances"
-        warnings.warn(f"rank test: all {which} are equal, Kendall's tau is undefined (NA)", SecretomeWarning,
-                      stacklevel=2)  # fmt: skip
-        return RankTestResult(tau=math.nan, pval=math.nan, exact=False, k=k)
+        # R's cor(method = "kendall") gives NA when a standard deviation is zero, with R's warning, which metafor's
+        # ranktest passes on; the note says which column it was.
+        which = "standardised effects" if np.ptp(y_star) == 0 else "sampling variances"
+        warnings.warn("the standard deviation is zero", SecretomeWarning, stacklevel=2)
+        note = f"all {which} are equal: Kendall's tau is undefined (NA)"
+        return RankTestResult(tau=math.nan, pval=math.nan, exact=False, k=k, notes=(note,))
     return _kendall(y_star, v)
 
 
