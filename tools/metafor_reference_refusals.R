@@ -1,7 +1,8 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for what metafor 3.8-1 (Viechtbauer 2010, doi:10.18637/jss.v036.i03) says when a follow-up
 # of a fitted model cannot be given, or is given with a warning: confint() at k = 1, of an EE/FE model and with a
-# sampling variance of 0 (in metafor's order of checks), leave1out(), influence() and trimfill() at k = 1,
+# sampling variance of 0 (in metafor's order of checks), leave1out(), influence() and trimfill() at k = 1 (and
+# influence() of a meta-regression whose refits have as many coefficients as studies),
 # trimfill() and regtest() at k = 2 (and rma() with no more studies than parameters), trimfill() of a model with
 # moderators, regtest() with a predictor collinear with the moderators or without sample sizes, ranktest() at
 # k = 1 and 2 and of equal effects, predict() with new moderator values for a model without moderators, vif() of
@@ -57,6 +58,16 @@ fit1 <- rma(yi[1], vi[1])
 add("leave1out-k1", "leave1out", attempt(leave1out(fit1)), c(data_of(1), list(method = "REML")))
 add("influence-k1", "influence", attempt(influence(fit1)), c(data_of(1), list(method = "REML")))
 add("trimfill-k1", "trimfill", attempt(trimfill(fit1)), c(data_of(1), list(method = "REML")))
+# influence() of a meta-regression whose refits have p = k (every row NA but hat and weight) or p = k - 1.
+for (rows in list(1:3, 1:4)) {
+  for (method in c("REML", "DL")) {
+    inf <- influence(rma(yi[rows], vi[rows], mods = ~ ablat[rows], method = method))$inf
+    add(paste0("influence-mods-k", length(rows), "-", method), "influence", list(res = NULL, warnings = character(0)),
+        c(data_of(rows), list(method = method, ablat = narr(ablat[rows]))),
+        list(rstudent = narr(inf$rstudent), cook_d = narr(inf$cook.d), tau2_del = narr(inf$tau2.del),
+             QE_del = narr(inf$QE.del), hat = narr(inf$hat), weight = narr(inf$weight)))
+  }
+}
 fit2 <- rma(yi[1:2], vi[1:2])
 add("trimfill-k2", "trimfill", attempt(trimfill(fit2)), c(data_of(1:2), list(method = "REML")))
 add("regtest-k2", "regtest", attempt(regtest(fit2)), c(data_of(1:2), list(method = "REML", predictor = "sei")))
