@@ -2,13 +2,14 @@
 # Reference fixtures for what metafor 3.8-1 (Viechtbauer 2010, doi:10.18637/jss.v036.i03) says when a follow-up
 # of a fitted model cannot be given, or is given with a warning: confint() at k = 1, of an EE/FE model and with a
 # sampling variance of 0 (in metafor's order of checks), leave1out(), influence() and trimfill() at k = 1 (and
-# influence() of a meta-regression whose refits have as many coefficients as studies),
-# trimfill() and regtest() at k = 2 (and rma() with no more studies than parameters), trimfill() of a model with
-# moderators, regtest() with a predictor collinear with the moderators or without sample sizes, ranktest() at
+# influence() of a meta-regression whose refits have as many coefficients as studies), trimfill() and regtest()
+# at k = 2 (and rma() with no more studies than parameters), trimfill() of a model with moderators and with
+# maxiter = 1, regtest() with a predictor collinear with the moderators or without sample sizes, ranktest() at
 # k = 1 and 2 and of equal effects, predict() with new moderator values for a model without moderators, vif() of
-# a model without moderators and of the intercept, and anova() of two models that cannot be compared (the same
-# number of parameters, other data, a full EE model against a random-effects reduced one, ML against REML) or are
-# compared with a warning (DL; REML with different moderators).
+# a model without moderators and of the intercept, profile() of an EE model and with one step, and anova() of two
+# models that cannot be compared (the same number of parameters, other data, a full EE model against a
+# random-effects reduced one, ML against REML) or are compared with a warning (DL; REML with different
+# moderators).
 # The data: dat.bcg (log risk ratios; the absolute latitude ablat and the year as moderators), its first trial,
 # its first two, and dat.bcg with trial 3's sampling variance set to 0. Each case records the inputs, the call,
 # and metafor's error (or null) and warnings; where the call gives a result, the numbers the tests need.
@@ -76,6 +77,8 @@ for (side in c("left", "right")) {
   add(paste("trimfill-k2", side, sep = "-"), "trimfill", out, c(data_of(1:2), list(method = "REML", side = side)),
       list(k0 = out$res$k0, estimate = num(out$res$beta), se = num(out$res$se), tau2 = num(out$res$tau2)))
 }
+add("trimfill-maxiter1", "trimfill", attempt(trimfill(rma(yi, vi), maxiter = 1)),
+    c(data_of(1:13), list(method = "REML", maxiter = 1)))
 add("trimfill-mods", "trimfill", attempt(trimfill(rma(yi, vi, mods = ~ ablat))),
     c(data_of(1:13), list(method = "REML", ablat = narr(ablat))))
 
@@ -113,6 +116,11 @@ add("predict-newmods-intercept-only", "predict", attempt(predict(fit, newmods = 
 add("vif-intercept-only", "vif", attempt(vif(fit)), c(data_of(1:13), list(method = "REML")))
 add("vif-btt-intercept", "vif", attempt(vif(rma(yi, vi, mods = ~ ablat + year), btt = 1)),
     c(data_of(1:13), list(method = "REML", ablat = narr(ablat), year = narr(year), btt = 1)))
+
+# ---- profile(): of an EE model, and with fewer than 2 steps
+add("profile-EE", "profile", attempt(profile(rma(yi, vi, method = "EE"))), c(data_of(1:13), list(method = "EE")))
+add("profile-steps1", "profile", attempt(profile(rma(yi, vi), steps = 1)),
+    c(data_of(1:13), list(method = "REML", steps = 1)))
 
 # ---- anova(full, reduced) ------------------------------------------------------------------------------------
 lrt <- function(id, full, reduced, first, second, extra = list()) {

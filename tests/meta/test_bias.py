@@ -12,7 +12,7 @@ import pytest
 from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
-from secretome.errors import InputError, SecretomeWarning
+from secretome.errors import ConvergenceError, InputError, SecretomeWarning
 from secretome.meta import egger_test, rank_test, trim_and_fill
 
 CASES = load_cases("bias")
@@ -168,3 +168,12 @@ def test_trim_and_fill_of_two_studies_on_a_given_side_matches_metafor(side):
         pytest.approx(case["se"], rel=TOL["est"]),
     )
     assert got.tau2 == pytest.approx(case["tau2"], rel=TOL["var"], abs=1e-10)
+
+
+def test_trim_and_fill_that_does_not_settle_stops_in_metafors_words():
+    # R: trimfill(rma(yi, vi), maxiter = 1) on dat.bcg (k0 = 1 needs a second iteration): metafor's error, then ours
+    # gives the facts.
+    case = REFUSALS["trimfill-maxiter1"]
+    with pytest.raises(ConvergenceError) as err:
+        trim_and_fill(case["yi"], case["vi"], method=case["method"], maxiter=case["maxiter"])
+    assert str(err.value) == f"{case['error']} (maxiter = 1; last k0 = 1)"

@@ -258,7 +258,8 @@ def trim_and_fill(
         ("Stopped because k = 1.") and k = 2 without *side* for a random-effects model ("Number of
         parameters to be estimated is larger than the number of observations.").
     ConvergenceError
-        The iterations did not settle on a k0 within *maxiter*.
+        The iterations did not settle on a k0 within *maxiter*: metafor's "Trim and fill algorithm did
+        not converge.", with *maxiter* and the last k0.
 
     Notes
     -----
@@ -319,9 +320,8 @@ def trim_and_fill(
         k0_prev = k0
         iterations += 1
         if iterations > maxiter:
-            raise ConvergenceError(
-                f"trim-and-fill did not settle on k0 in {maxiter} iterations (last k0 = {k0}); try a larger maxiter"
-            )
+            # metafor's sentence, then the facts (as an InputError appends the value given).
+            raise ConvergenceError(f"Trim and fill algorithm did not converge. (maxiter = {maxiter}; last k0 = {k0})")
         beta = _pooled(ys[: k - k0], vs[: k - k0], method, control)
         centred = ys - beta
         ranks = np.empty(k)
