@@ -6,10 +6,10 @@
 # at k = 2 (and rma() with no more studies than parameters), trimfill() of a model with moderators and with
 # maxiter = 1, regtest() with a predictor collinear with the moderators or without sample sizes, ranktest() at
 # k = 1 and 2 and of equal effects, predict() with new moderator values for a model without moderators, vif() of
-# a model without moderators and of the intercept, profile() of an EE model and with one step, and anova() of two
-# models that cannot be compared (the same number of parameters, other data, a full EE model against a
-# random-effects reduced one, ML against REML) or are compared with a warning (DL; REML with different
-# moderators).
+# a model without moderators and of the intercept, profile() of an EE model and with one step, anova() of a model
+# without moderators and with contrasts of the wrong width, and anova() of two models that cannot be compared
+# (the same number of parameters, other data, a full EE model against a random-effects reduced one, ML against
+# REML) or are compared with a warning (DL; REML with different moderators).
 # The data: dat.bcg (log risk ratios; the absolute latitude ablat and the year as moderators), its first trial,
 # its first two, and dat.bcg with trial 3's sampling variance set to 0. Each case records the inputs, the call,
 # and metafor's error (or null) and warnings; where the call gives a result, the numbers the tests need.
@@ -121,6 +121,13 @@ add("vif-btt-intercept", "vif", attempt(vif(rma(yi, vi, mods = ~ ablat + year), 
 add("profile-EE", "profile", attempt(profile(rma(yi, vi, method = "EE"))), c(data_of(1:13), list(method = "EE")))
 add("profile-steps1", "profile", attempt(profile(rma(yi, vi), steps = 1)),
     c(data_of(1:13), list(method = "REML", steps = 1)))
+
+# ---- anova(res): the Wald test of a model without moderators (its intercept), contrasts of the wrong width
+out <- attempt(anova(rma(yi, vi)))
+add("anova-wald-intercept-only", "wald", out, c(data_of(1:13), list(method = "REML")),
+    list(QM = num(out$res$QM), QMp = num(out$res$QMp), btt = arr(as.integer(out$res$btt))))
+add("anova-contrasts-width", "wald", attempt(anova(rma(yi, vi, mods = ~ ablat), X = c(1, 2, 3))),
+    c(data_of(1:13), list(method = "REML", ablat = narr(ablat), contrasts = narr(c(1, 2, 3)))))
 
 # ---- anova(full, reduced) ------------------------------------------------------------------------------------
 lrt <- function(id, full, reduced, first, second, extra = list()) {

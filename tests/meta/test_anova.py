@@ -172,3 +172,24 @@ def test_likelihood_ratio_test_with_a_sampling_variance_of_0_matches_metafor():
     assert res.pval == pytest.approx(6.799131026e-06, rel=1e-6)
     assert (res.QE_full, res.QE_reduced) == (None, None)
     assert res.summary().splitlines()[1].split()[-2:] == ["NA", "0.0000"]
+
+
+WALD_CASES = {c["id"]: c for c in load_cases("refusals") if c["call"] == "wald"}
+
+
+def test_wald_test_of_a_model_without_moderators_tests_the_intercept_as_metafor():
+    # R: anova(rma(yi, vi)) on dat.bcg: "Test of Moderators (coefficient 1)", QM = 15.796 (metafor's default btt)
+    case = WALD_CASES["anova-wald-intercept-only"]
+    res = anova(random_effects(case["yi"], case["vi"], method=case["method"]))
+    assert res.hypotheses == ("intrcpt",)
+    assert pytest.approx(case["QM"], rel=1e-6) == res.QM
+    assert res.QM_pval == pytest.approx(case["QMp"], rel=1e-6)
+
+
+def test_contrasts_of_the_wrong_width_stop_in_metafors_words():
+    # R: anova(rma(yi, vi, mods = ~ ablat), X = c(1, 2, 3)) on dat.bcg
+    case = WALD_CASES["anova-contrasts-width"]
+    res = meta_regression(case["yi"], case["vi"], case["ablat"], method=case["method"], names=["ablat"])
+    with pytest.raises(InputError) as err:
+        anova(res, contrasts=[case["contrasts"]])
+    assert (err.value.reason, err.value.field) == (case["error"], "contrasts")

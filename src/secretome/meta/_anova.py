@@ -200,7 +200,8 @@ def anova(
         comparable; metafor warns, and so do we).
     btt : int, str or sequence of them, optional
         The coefficients to test jointly (1-based positions as metafor numbers them, or names);
-        default: every coefficient after the intercept (the model's QM).
+        default: every coefficient after the intercept (the model's QM), or the intercept of a
+        model without moderators, as metafor's.
     contrasts : array_like, optional
         Linear combinations to test, one row each over the p coefficients, metafor's ``X =``
         (a matrix with p - 1 columns gets an intercept column of 1 in front, as metafor does).
@@ -265,9 +266,8 @@ def anova(
     if contrasts is not None:
         return _contrast_test(model, contrasts, rhs)
     if btt is None:
-        if model.p == 1:
-            raise InputError("a model without moderators has no moderators to test; give btt=1", field="btt")
-        positions = list(range(1, model.p))
+        # metafor's default: the coefficients after the intercept, or the intercept of a model without moderators.
+        positions = list(range(1, model.p)) if model.p > 1 else [0]
     else:
         entry = [btt] if isinstance(btt, (int, str, np.integer)) else list(btt)
         positions = coefficient_positions(entry, model.coef_names, field="btt")
@@ -315,8 +315,9 @@ def _contrast_test(model: FittedModel, contrasts: ArrayLike, rhs: float | Sequen
     if lmat.shape[1] == model.p - 1:
         lmat = np.column_stack([np.ones(lmat.shape[0]), lmat])
     if lmat.shape[1] != model.p:
-        raise InputError(f"needs {model.p} columns ({', '.join(model.coef_names)}); got {lmat.shape[1]}",
-                         field="contrasts")  # fmt: skip
+        reason = (f"Length or number of columns of 'X' ({lmat.shape[1]}) does not match the number of model "
+                  f"coefficients ({model.p}).")  # fmt: skip
+        raise InputError(reason, field="contrasts", value=list(model.coef_names))
     m = lmat.shape[0]
     shift = _rhs(rhs, m)
     est = lmat @ model.beta - shift
