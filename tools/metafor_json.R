@@ -58,6 +58,7 @@ json_atom <- function(x) {
     if (is.na(x)) return("null")
     x <- gsub("\\\\", "\\\\\\\\", x)
     x <- gsub("\"", "\\\\\"", x)
+    x <- gsub("\n", "\\n", x, fixed = TRUE)  # metafor writes some warnings over two lines
     return(paste0("\"", x, "\""))
   }
   if (is.logical(x)) return(if (is.na(x)) "null" else if (x) "true" else "false")

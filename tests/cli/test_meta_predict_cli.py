@@ -105,10 +105,17 @@ def test_bad_options_exit_2_with_one_line(tmp_path, capsys, extra, message):
     assert err.count("\n") == 1
 
 
-def test_vif_needs_moderators(tmp_path, capsys):
+REFUSALS = {c["id"]: c for c in json.loads((FIXTURES / "refusals.json").read_text())["cases"]}
+
+
+def test_vif_and_new_moderator_values_need_moderators(tmp_path, capsys):
+    # R: vif(rma(yi, vi)) and predict(rma(yi, vi), newmods = 30) stop (tools/metafor_reference_refusals.R).
     path = _table(tmp_path, "li2007", [])
     assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--vif"]) == 2
-    assert "field '--vif': variance inflation factors need a meta-regression" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"error: field '--vif': {REFUSALS['vif-intercept-only']['error']}\n"
+    assert main(["meta", path, "--yi", "yi", "--vi", "vi", "--predict", "x=30"]) == 2
+    expected = REFUSALS["predict-newmods-intercept-only"]["error"]
+    assert capsys.readouterr().err == f"error: field '--predict': {expected}\n"
 
 
 def test_predict_and_wald_test_of_a_three_level_model(tmp_path, capsys):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
-from metafor_fixtures import case_id
+from metafor_fixtures import case_id, load_cases
 from predict_cases import DATA, cases, fit, fit_multilevel
 
 from secretome.errors import InputError, SecretomeWarning
@@ -95,7 +96,7 @@ def test_likelihood_ratio_test_of_multilevel_models_matches_metafor(case):
 def test_a_multilevel_model_is_compared_only_with_another():
     d = DATA["konstantopoulos2011"]
     three = multilevel(d["yi"], d["vi"], {"district": d["district"], "school": d["school"]}, method="ML")
-    with pytest.raises(InputError, match="compared only with another multilevel model"):
+    with pytest.raises(InputError, match="Class of 'object1' must be the same as class of 'object2'"):
         anova(three, random_effects(d["yi"], d["vi"], method="ML"))
 
 
@@ -115,39 +116,44 @@ def test_rhs_shifts_the_hypothesis():
     assert "Hypothesis:" in wald.summary()
 
 
-def test_reml_models_with_different_moderators_warn_as_metafor():
-    yi, vi, x = [0.1, 0.3, 0.5, 0.8, 0.2, 0.4], [0.01, 0.02, 0.01, 0.02, 0.03, 0.02], [1.0, 2.0, 3.0, 4.0, 2.0, 1.0]
-    with pytest.warns(SecretomeWarning, match="REML comparisons are not meaningful"):
-        res = anova(meta_regression(yi, vi, x), random_effects(yi, vi))
-    assert res.notes
-    assert "note: REML comparisons" in res.summary()
+LRT_CASES = [c for c in load_cases("refusals") if c["call"] == "anova"]  # by tools/metafor_reference_refusals.R
 
 
-@pytest.mark.parametrize(
-    ("full", "reduced", "message"),
-    [
-        ("ML", "REML", "field 'method': compares ML with REML estimation; fit both with ML"),
-        ("EE", "ML", "field 'method': the full model is an equal/fixed-effects model and the reduced one"),
-    ],
-)
-def test_models_that_cannot_be_compared(full, reduced, message):
-    yi, vi = [0.1, 0.3, 0.5, 0.8, 0.2, 0.4], [0.01, 0.02, 0.01, 0.02, 0.03, 0.02]
-    mods = [[1, 0], [2, 1], [3, 0], [4, 1], [2, 0], [1, 1]]
-    with pytest.raises(InputError, match=message):
-        anova(meta_regression(yi, vi, mods, method=full), random_effects(yi, vi, method=reduced))
+def _bcg_fit(case: dict, spec: str):
+    """The model *spec* names ("ML:ablat+year", "REML:1", "ML:1:-1" for trials 2-13) on the case's dat.bcg."""
+    method, terms, *rows = spec.split(":")
+    start = 1 if rows == ["-1"] else 0
+    yi, vi = case["yi"][start:], case["vi"][start:]
+    if terms == "1":
+        return random_effects(yi, vi, method=method)
+    names = terms.split("+")
+    return meta_regression(yi, vi, np.column_stack([case[n][start:] for n in names]), method=method, names=names)
 
 
-def test_models_with_as_many_parameters_cannot_be_compared():
-    yi, vi = [0.1, 0.3, 0.5, 0.8], [0.01, 0.02, 0.01, 0.02]
-    with pytest.raises(InputError, match="the two models have the same number of parameters"):
-        anova(random_effects(yi, vi, method="ML"), random_effects(yi, vi, method="DL"))
+@pytest.mark.parametrize("case", LRT_CASES, ids=case_id)
+def test_likelihood_ratio_tests_stop_and_warn_in_metafors_words(case):
+    # R: anova(full, reduced) on dat.bcg: metafor's error, or its warnings and the LRT.
+    full, reduced = _bcg_fit(case, case["full"]), _bcg_fit(case, case["reduced"])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is not None:
+            with pytest.raises(InputError) as err:
+                anova(full, reduced)
+            assert err.value.reason == case["error"]
+            return
+        res = anova(full, reduced)
+    # metafor breaks its REML warning over two lines; ours is one.
+    expected = [w.replace("\n", " ") for w in case["warnings"]]
+    assert [str(w.message) for w in record] == expected
+    assert list(res.notes) == expected
+    assert pytest.approx(case["LRT"], rel=1e-5) == res.LRT
+    assert res.pval == pytest.approx(case["pval"], rel=1e-5)
 
 
-def test_models_of_different_data_cannot_be_compared():
-    a = random_effects([0.1, 0.3, 0.5, 0.8], [0.01, 0.02, 0.01, 0.02], method="ML")
-    b = random_effects([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.01, 0.02], method="EE")
-    with pytest.raises(InputError, match="not fitted to the same yi and vi"):
-        anova(a, b)
+def test_likelihood_ratio_refusals_cover_metafors_checks():
+    errors = {c["error"].split(" ")[0] for c in LRT_CASES if c["error"]}
+    assert errors == {"Models", "Observed", "Full", "Mismatch"}
+    assert sum(bool(c["warnings"]) for c in LRT_CASES) == 2
 
 
 def test_likelihood_ratio_test_with_a_sampling_variance_of_0_matches_metafor():
@@ -166,3 +172,24 @@ def test_likelihood_ratio_test_with_a_sampling_variance_of_0_matches_metafor():
     assert res.pval == pytest.approx(6.799131026e-06, rel=1e-6)
     assert (res.QE_full, res.QE_reduced) == (None, None)
     assert res.summary().splitlines()[1].split()[-2:] == ["NA", "0.0000"]
+
+
+WALD_CASES = {c["id"]: c for c in load_cases("refusals") if c["call"] == "wald"}
+
+
+def test_wald_test_of_a_model_without_moderators_tests_the_intercept_as_metafor():
+    # R: anova(rma(yi, vi)) on dat.bcg: "Test of Moderators (coefficient 1)", QM = 15.796 (metafor's default btt)
+    case = WALD_CASES["anova-wald-intercept-only"]
+    res = anova(random_effects(case["yi"], case["vi"], method=case["method"]))
+    assert res.hypotheses == ("intrcpt",)
+    assert pytest.approx(case["QM"], rel=1e-6) == res.QM
+    assert res.QM_pval == pytest.approx(case["QMp"], rel=1e-6)
+
+
+def test_contrasts_of_the_wrong_width_stop_in_metafors_words():
+    # R: anova(rma(yi, vi, mods = ~ ablat), X = c(1, 2, 3)) on dat.bcg
+    case = WALD_CASES["anova-contrasts-width"]
+    res = meta_regression(case["yi"], case["vi"], case["ablat"], method=case["method"], names=["ablat"])
+    with pytest.raises(InputError) as err:
+        anova(res, contrasts=[case["contrasts"]])
+    assert (err.value.reason, err.value.field) == (case["error"], "contrasts")

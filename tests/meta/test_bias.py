@@ -6,12 +6,13 @@ Fixtures by tools/metafor_reference_bias.R.
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 from metafor_fixtures import case_id, load_cases, pm_control
 
 from conftest import TOL
-from secretome.errors import InputError, SecretomeWarning
+from secretome.errors import ConvergenceError, InputError, SecretomeWarning
 from secretome.meta import egger_test, rank_test, trim_and_fill
 
 CASES = load_cases("bias")
@@ -96,9 +97,7 @@ def test_rank_test_summary_reads_like_metafor():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: rank_test([0.1, 0.2], [0.01, 0.02]), r"field 'yi': the rank correlation test needs at least 3"),
         (lambda: rank_test([0.1, None, 0.3], [0.01, 0.02, 0.03]), r"row 2, field 'yi'"),
-        (lambda: trim_and_fill([0.1, 0.2], [0.01, 0.02]), r"field 'yi': trim-and-fill needs at least 3 studies"),
         (lambda: trim_and_fill([0.1, 0.2, 0.3], [0.01, 0.02, 0.0]), r"row 3, field 'vi'"),
         (lambda: trim_and_fill([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], estimator="Q0"), r"field 'estimator'"),
         (lambda: trim_and_fill([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], side="up"), r"field 'side'"),
@@ -114,8 +113,67 @@ def test_rank_test_is_na_where_kendalls_tau_is_undefined(case):
     # R: ranktest(rma(yi, vi)) gives tau = NA, p = NA with "the standard deviation is zero" (null in the fixture).
     assert case["tau"] is None
     assert case["pval"] is None
-    with pytest.warns(SecretomeWarning, match="are equal, Kendall's tau is undefined"):
+    with pytest.warns(SecretomeWarning, match="^the standard deviation is zero$"):
         got = rank_test(case["yi"], case["vi"])
     assert math.isnan(got.tau)
     assert math.isnan(got.pval)
-    assert got.summary().endswith("Kendall's tau = NA, p = NA")
+    which = "sampling variances" if "variances" in case["id"] else "standardised effects"
+    assert got.notes == (f"all {which} are equal: Kendall's tau is undefined (NA)",)
+    assert "Kendall's tau = NA, p = NA\nnote: all" in got.summary()
+
+
+RANK_CASES = [c for c in load_cases("refusals") if c["call"] == "ranktest"]  # by tools/metafor_reference_refusals.R
+
+
+@pytest.mark.parametrize("case", RANK_CASES, ids=case_id)
+def test_rank_test_of_one_two_or_equal_studies_as_metafor(case):
+    # R: ranktest(rma(yi, vi)) on one trial of dat.bcg stops with R's cor.test error; on two, tau is 1 and the exact
+    # p is 1; with equal effects, NA with R's warning, which metafor passes on.
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        if case["error"] is not None:
+            with pytest.raises(InputError) as err:
+                rank_test(case["yi"], case["vi"])
+            assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "yi", 1)
+            return
+        got = rank_test(case["yi"], case["vi"])
+    assert [str(w.message) for w in record] == case["warnings"]
+    if "tau" in case:
+        assert (got.tau, got.pval) == (pytest.approx(case["tau"], rel=1e-12), pytest.approx(case["pval"], rel=1e-12))
+    else:
+        assert math.isnan(got.tau)
+
+
+REFUSALS = {c["id"]: c for c in load_cases("refusals")}  # by tools/metafor_reference_refusals.R
+
+
+@pytest.mark.parametrize("case_id", ["trimfill-k1", "trimfill-k2"])
+def test_trim_and_fill_of_one_or_two_studies_stops_in_metafors_words(case_id):
+    # R: trimfill(rma(yi, vi)) on the first trial of dat.bcg: "Stopped because k = 1."; on the first two, the
+    # meta-regression on sqrt(vi) that picks the side has p = k: "Number of parameters to be estimated is ...".
+    case = REFUSALS[case_id]
+    with pytest.raises(InputError) as err:
+        trim_and_fill(case["yi"], case["vi"], method=case["method"])
+    assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "yi", len(case["yi"]))
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_trim_and_fill_of_two_studies_on_a_given_side_matches_metafor(side):
+    # R: trimfill(rma(yi, vi), side = side) on the first two trials of dat.bcg: k0 1 on the left, 0 on the right.
+    case = REFUSALS[f"trimfill-k2-{side}"]
+    got = trim_and_fill(case["yi"], case["vi"], method=case["method"], side=side)
+    assert got.k0 == case["k0"]
+    assert (got.estimate, got.se) == (
+        pytest.approx(case["estimate"], rel=TOL["est"]),
+        pytest.approx(case["se"], rel=TOL["est"]),
+    )
+    assert got.tau2 == pytest.approx(case["tau2"], rel=TOL["var"], abs=1e-10)
+
+
+def test_trim_and_fill_that_does_not_settle_stops_in_metafors_words():
+    # R: trimfill(rma(yi, vi), maxiter = 1) on dat.bcg (k0 = 1 needs a second iteration): metafor's error, then ours
+    # gives the facts.
+    case = REFUSALS["trimfill-maxiter1"]
+    with pytest.raises(ConvergenceError) as err:
+        trim_and_fill(case["yi"], case["vi"], method=case["method"], maxiter=case["maxiter"])
+    assert str(err.value) == f"{case['error']} (maxiter = 1; last k0 = 1)"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
-from metafor_fixtures import case_id
+from metafor_fixtures import case_id, load_cases
 from predict_cases import cases, fit
 
 from secretome.errors import InputError
@@ -40,9 +42,32 @@ def test_homogeneous_studies_give_the_null_set():
     assert "null set" in ci.summary()
 
 
-def test_equal_effects_model_has_no_tau2_ci():
-    with pytest.raises(InputError, match="field 'method': an equal- or fixed-effects model has no tau"):
-        tau2_confint(random_effects([0.1, 0.5, 0.9], [0.01, 0.01, 0.01], method="EE"))
+REFUSALS = [c for c in load_cases("refusals") if c["call"] == "confint"]  # by tools/metafor_reference_refusals.R
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=case_id)
+def test_confint_stops_as_metafor(case):
+    # R: confint(rma(yi, vi, method=)) at k = 1 (EE/FE too: k is checked first), of an EE/FE model, and with a
+    # sampling variance of 0: metafor's sentence is the reason; where it is, the field (and the study) too.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fit's own warnings about vi = 0 are tested with random_effects
+        res = random_effects(case["yi"], case["vi"], method=case["method"])
+    with pytest.raises(InputError) as err:
+        tau2_confint(res)
+    assert err.value.reason == case["error"]
+    if case["id"].startswith("confint-k1-"):
+        assert (err.value.field, err.value.value) == ("yi", 1)
+    elif case["id"].startswith("confint-k13"):
+        assert (err.value.field, err.value.value) == ("method", case["method"])
+    else:
+        first = next(i for i, v in enumerate(case["vi"]) if v <= 0)
+        assert (err.value.record, err.value.field, err.value.value) == (res.labels[first], "vi", 0.0)
+
+
+def test_confint_refusals_cover_k1_ee_fe_and_zero_variances():
+    assert {c["method"] for c in REFUSALS if c["id"].startswith("confint-k1-")} == {"EE", "FE", "REML", "DL"}
+    assert {c["method"] for c in REFUSALS if c["id"].startswith("confint-k13")} == {"EE", "FE"}
+    assert any(c["id"].startswith("confint-vi0") for c in REFUSALS)
 
 
 def test_summary_and_dict():

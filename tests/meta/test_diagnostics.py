@@ -67,10 +67,7 @@ def test_leave_one_out_summary_has_one_row_per_study():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: egger_test([0.1, 0.2], [0.01, 0.02]), r"field 'yi': Egger's test needs at least 3 studies \(got 2\)"),
         (lambda: egger_test([0.1, 0.2, 0.3], [0.01, 0.02, 0.03], model="ols"), r"field 'model': must be one of"),
-        (lambda: leave_one_out([0.1], [0.01]), r"field 'yi': leave-one-out \(REML\) needs at least 2 studies"),
-        (lambda: leave_one_out([0.1], [0.01], method="FE"), r"leave-one-out \(FE\) needs at least 2 studies"),
         (lambda: leave_one_out([0.1, 0.2], [0.01, 0.02], labels=["a"]), r"field 'labels': has 1 values"),
     ],
 )
@@ -120,3 +117,15 @@ def test_leave_one_out_refit_that_stops_is_an_na_row_as_metafor(case):
         assert message.startswith("leave-one-out: the refits without 4 stopped (")
     for field in ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_pval", "tau2", "I2", "H2"):
         assert getattr(got, field) == pytest.approx(nan_for_none(expected[field]), rel=TOL["est"], nan_ok=True), field
+
+
+REFUSALS = {c["id"]: c for c in load_cases("refusals")}  # by tools/metafor_reference_refusals.R
+
+
+@pytest.mark.parametrize("method", ["REML", "FE"])
+def test_leave_one_out_of_one_study_stops_in_metafors_words(method):
+    # R: leave1out(rma(yi, vi)) on the first trial of dat.bcg: "Stopped because k = 1." (before any refit).
+    case = REFUSALS["leave1out-k1"]
+    with pytest.raises(InputError) as err:
+        leave_one_out(case["yi"], case["vi"], method=method)
+    assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "yi", 1)

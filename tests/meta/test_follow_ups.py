@@ -46,3 +46,24 @@ def test_follow_ups_that_would_drop_the_weights_are_refused(weighted, asked, nam
     reason = f"user weights are for the model fit and regtest alone: not with {named}"
     assert str(err.value) == f"field 'weights': {reason} (got 'n')"
     assert not (tmp_path / "g.svg").exists()
+
+
+def test_leave_one_out_of_a_meta_regression_stops_in_metafors_words(tmp_path):
+    # R: leave1out(rma(yi, vi, mods = ~ age + diag.ab)) on dat.laopaiboon2015 stops (metafor 3.8-1; influence() does
+    # not): "Method only applicable to models without moderators." (tools/metafor_reference_influence_mods.R)
+    case = next(c for c in load_cases("influence_mods") if c["id"] == "laopaiboon2015_age_diag-REML-z")
+    path = tmp_path / "data.csv"
+    table = {
+        "yi": case["yi"],
+        "vi": case["vi"],
+        "children": [r[0] for r in case["mods"]],
+        "ab": [r[1] for r in case["mods"]],
+    }
+    pd.DataFrame(table).to_csv(path, index=False)
+    fit = meta_from_csv(path, yi="yi", vi="vi", mods=["children", "ab"])
+    with pytest.raises(InputError) as err:
+        follow_ups_from_csv(path, fit, leave1out=True)
+    assert (err.value.reason, err.value.field) == (case["leave1out_error"], "leave1out")
+    assert follow_ups_from_csv(path, fit, influence_diagnostics=True).analyses[0].cook_d == pytest.approx(
+        case["cook_d"], rel=1e-6
+    )

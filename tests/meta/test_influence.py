@@ -134,13 +134,12 @@ def test_last_cumulative_step_is_the_full_model():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: influence([0.1], [0.01]), r"field 'yi': influence diagnostics \(REML\) need at least 2"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, "x", 0.01]), r"row 2, field 'vi': is not a number"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], labels=["a"]), r"field 'labels': has 1 values"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], method="reml"), r"field 'method': must be one of"),
         (
-            lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], [1, 2, 4]),
-            r"field 'yi': influence diagnostics with 2 coefficients \(REML\) need at least 4 studies \(got 3\)",
+            lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], [1, 2, 4], method="EE"),
+            r"field 'yi': influence diagnostics with 2 coefficients \(EE\) need at least 4 studies \(got 3\)",
         ),
         (
             lambda: cumulative([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], order=[1, None, 3]),
@@ -227,3 +226,26 @@ def test_influence_refit_that_stops_is_an_na_row_as_metafor(case):
     for field in FIELDS:
         assert getattr(got, field) == pytest.approx(nan_for_none(expected[field]), rel=TOL["est"], nan_ok=True), field
     assert got.dfbetas[0] == pytest.approx(nan_for_none(expected["dfbetas"]), rel=TOL["est"], nan_ok=True)
+
+
+def test_influence_of_one_study_stops_in_metafors_words():
+    # R: influence(rma(yi, vi)) on the first trial of dat.bcg: "Stopped because k = 1."
+    case = next(c for c in load_cases("refusals") if c["id"] == "influence-k1")
+    with pytest.raises(InputError) as err:
+        influence(case["yi"], case["vi"], method=case["method"])
+    assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "yi", 1)
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in load_cases("refusals") if c["id"].startswith("influence-mods")], ids=case_id
+)
+def test_influence_of_a_meta_regression_with_one_residual_df_as_metafor(case):
+    # R: influence(rma(yi, vi, mods = ~ ablat, method=)) on dat.bcg's first 3 trials, where each refit has p = k and
+    # stops (NA rows but hat and weight), and on the first 4 (tools/metafor_reference_refusals.R).
+    mods = [[a] for a in case["ablat"]]
+    stops = len(case["yi"]) == 3
+    with pytest.warns(SecretomeWarning, match="Number of parameters") if stops else contextlib.nullcontext():
+        got = influence(case["yi"], case["vi"], mods, method=case["method"])
+    for field in ("rstudent", "cook_d", "tau2_del", "QE_del", "hat", "weight"):
+        expected = nan_for_none(case[field])
+        assert getattr(got, field) == pytest.approx(expected, rel=TOL["est"], abs=1e-12, nan_ok=True), field

@@ -126,14 +126,38 @@ def test_summary_reads_like_metafor():
     assert "ablat     -0.0280   0.0102  -2.7371  0.0062   -0.0481  -0.0080" in lines
 
 
-def test_a_redundant_moderator_is_dropped_with_a_warning_as_metafor():
-    # The fixture's bcg-ablat-collinear-year cases: 2 x ablat is dropped ("Redundant predictors dropped from
-    # the model.") and the rest fitted as metafor does; here the same with numpy columns.
+COLLINEAR = [c for c in CASES if "collinear" in c["id"]]
+
+
+@pytest.mark.parametrize("case", COLLINEAR, ids=case_id)
+def test_a_redundant_moderator_is_dropped_with_metafors_warning(case):
+    # R: rma(yi, vi, mods = ~ ablat + I(2 * ablat) + year, data = dat.bcg, method=, test=) drops 2 x ablat; its
+    # warnings, in order, are ours word for word (tools/metafor_reference.R). metafor's sentence names no column:
+    # the fit's notes do.
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        got = meta_regression(case["yi"], case["vi"], np.array(case["X"])[:, 1:], names=["ablat", "ablat2", "year"],
+                              method=case["method"], test=case["test"], control=case["control"])  # fmt: skip
+    assert [str(w.message) for w in record] == case["warnings"]
+    assert got.coef_names == ("intrcpt", "ablat", "year") == ("intrcpt", *case["coef_names"][1:])
+    assert "dropped as redundant (collinear with the columns before them): ablat2" in got.notes
+    assert "note: dropped as redundant (collinear with the columns before them): ablat2" in got.summary()
+    assert got.beta == pytest.approx(case["beta"], rel=TOL["est"])
+
+
+def test_collinear_cases_cover_every_method_and_both_tests():
+    both = ("z", "knha")
+    assert {(c["method"], c["test"]) for c in COLLINEAR} >= {(m, t) for m in ("EE", "DL", "REML") for t in both}
+    assert all(c["warnings"][0] == "Redundant predictors dropped from the model." for c in COLLINEAR)
+
+
+def test_a_redundant_numpy_column_is_dropped_as_a_named_one():
     x = np.column_stack([np.arange(13.0), 2 * np.arange(13.0)])
-    with pytest.warns(SecretomeWarning, match="Redundant predictors dropped from the model: mod2"):
+    with pytest.warns(SecretomeWarning, match=r"^Redundant predictors dropped from the model\.$"):
         got = meta_regression(REML["yi"], REML["vi"], x)
     plain = meta_regression(REML["yi"], REML["vi"], x[:, :1])
     assert got.coef_names == ("intrcpt", "mod1")
+    assert got.notes[-1] == "dropped as redundant (collinear with the columns before them): mod2"
     assert got.beta == pytest.approx(plain.beta, rel=1e-12)
 
 
@@ -166,18 +190,41 @@ def test_bad_input_is_named(kwargs, message):
 
 
 def test_too_few_studies_for_the_coefficients():
-    with pytest.raises(InputError, match=r"field 'yi': needs more studies than coefficients \(3\) \(got 3\)"):
+    with pytest.raises(InputError, match=r"field 'yi': Number of parameters to be estimated is larger than the number"):
         meta_regression([0.1, 0.2, 0.4], [0.01, 0.01, 0.01], [[1, 0], [0, 1], [1, 1]])
 
 
-@pytest.mark.parametrize("method", REGRESSION_METHODS)
-def test_two_studies_and_a_moderator_are_refused(method):
-    # k = 2 with one moderator gives p = k: nothing is left for tau^2 or QE. metafor 3.8-1 stops for every
-    # tau^2 estimator ("Number of parameters to be estimated is larger than the number of observations");
-    # its EE/FE fit is saturated (QE on 0 df), which we refuse as well.
+P_EQUALS_K = [c for c in load_cases("refusals") if c["call"] == "rma"]  # by tools/metafor_reference_refusals.R
+
+
+@pytest.mark.parametrize("case", P_EQUALS_K, ids=case_id)
+def test_as_many_coefficients_as_studies_as_metafor(case):
+    # R: rma(yi, vi, mods = X, method=) on two trials of dat.bcg with ablat (p = k = 2), and with ablat + year, where
+    # year is dropped as redundant first: a random-effects model stops in metafor's words ("Number of parameters to
+    # be estimated is larger than the number of observations."). Its EE/FE fit is saturated (QE on 0 df): metafor
+    # gives it, we refuse it, in our words.
+    names = case["terms"].split("+")
+    mods = np.column_stack([case[n] for n in names])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        with pytest.raises(InputError) as err:
+            meta_regression(case["yi"], case["vi"], mods, method=case["method"], names=names)
+    assert [str(w.message) for w in record] == case["warnings"]
+    assert (err.value.field, err.value.value) == ("yi", 2)
+    if case["error"] is None:
+        assert case["method"] in ("EE", "FE")
+        assert err.value.reason == "needs more studies than coefficients (2)"
+    else:
+        assert err.value.reason == case["error"]
+
+
+@pytest.mark.parametrize("method", [m for m in REGRESSION_METHODS if m not in ("EE", "FE")])
+def test_two_studies_and_a_moderator_stop_every_estimator(method):
     k2 = REML["yi"][:2], REML["vi"][:2], [row[1] for row in REML["X"][:2]]
-    with pytest.raises(InputError, match=r"field 'yi': needs more studies than coefficients \(2\) \(got 2\)"):
-        meta_regression(*k2, method=method)
+    error = next(c["error"] for c in P_EQUALS_K if c["error"])
+    with pytest.raises(InputError) as err:
+        meta_regression(*k2, method=method, weights=[1.0, 2.0] if method.startswith("GENQ") else None)
+    assert err.value.reason == error
 
 
 PLOT_FIELDS = ("weights", "fitted", "fitted_ci_lb", "fitted_ci_ub", "resid", "resid_se")

@@ -71,6 +71,7 @@ SCRIPTS = {
     SCRIPT.with_name("metafor_reference_rho.R"): ("mv_rho.json",),
     SCRIPT.with_name("metafor_reference_vi_ratio.R"): ("vi_ratio.json",),
     SCRIPT.with_name("metafor_reference_vcalc_pd.R"): ("vcalc_pd.json",),
+    SCRIPT.with_name("metafor_reference_refusals.R"): ("refusals.json",),
 }
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from metafor_fixtures import case_id
+from metafor_fixtures import case_id, load_cases
 from predict_cases import cases, fit, fit_multilevel
 
 from secretome.errors import InputError
@@ -128,9 +128,12 @@ def test_predictions_table_has_one_row_per_new_value():
     assert frame["label"].tolist() == ["1", "2", "3"]
 
 
-def test_newmods_for_a_model_without_moderators_is_an_input_error():
-    with pytest.raises(InputError, match="a model without moderators takes no new moderator values"):
-        predict(random_effects([0.1, 0.5, 0.9], [0.01, 0.01, 0.01]), [1.0])
+def test_newmods_for_a_model_without_moderators_stops_in_metafors_words():
+    # R: predict(rma(yi, vi), newmods = 30) on dat.bcg (tools/metafor_reference_refusals.R)
+    case = next(c for c in load_cases("refusals") if c["id"] == "predict-newmods-intercept-only")
+    with pytest.raises(InputError) as err:
+        predict(random_effects(case["yi"], case["vi"], method=case["method"]), [case["newmods"]])
+    assert (err.value.reason, err.value.field) == (case["error"], "newmods")
 
 
 def test_unknown_transformation_is_an_input_error():

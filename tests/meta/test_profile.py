@@ -80,8 +80,23 @@ def test_profile_plot_draws_the_profile():
     assert "ll" in prof.summary()
 
 
+REFUSALS = {c["id"]: c for c in load_cases("refusals")}  # by tools/metafor_reference_refusals.R
+
+
+def test_profile_stops_in_metafors_words():
+    # R: profile(rma(yi, vi, method = "EE")) and profile(rma(yi, vi), steps = 1) on dat.bcg
+    case = REFUSALS["profile-EE"]
+    with pytest.raises(InputError) as err:
+        profile_likelihood(random_effects(case["yi"], case["vi"], method=case["method"]))
+    assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "method", "EE")
+    case = REFUSALS["profile-steps1"]
+    with pytest.raises(InputError) as err:
+        profile_likelihood(random_effects(case["yi"], case["vi"], method=case["method"]), steps=case["steps"])
+    assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "steps", 1)
+
+
 def test_profile_refuses_fixed_effects_and_bad_components():
-    with pytest.raises(InputError, match="no tau\\^2 to profile"):
+    with pytest.raises(InputError, match="Cannot profile tau2 parameter for equal/fixed-effects models"):
         profile_likelihood(random_effects([0.1, 0.4, 0.2], [0.01, 0.02, 0.03], method="FE"))
     with pytest.raises(InputError, match="field 'component': must be 1 to 2"):
         profile_likelihood(_fit("konstantopoulos2011"), component=3)

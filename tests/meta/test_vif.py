@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from metafor_fixtures import case_id
+from metafor_fixtures import case_id, load_cases
 from predict_cases import cases, fit
 
 from secretome.errors import InputError
-from secretome.meta import meta_regression, vif
+from secretome.meta import meta_regression, random_effects, vif
 
 
 @pytest.mark.parametrize("case", cases("vif"), ids=case_id)
@@ -35,8 +36,26 @@ def test_uncorrelated_moderators_have_vif_1():
 
 def test_the_intercept_alone_has_no_vif():
     res = meta_regression([0.1, 0.4, 0.2, 0.7], [0.01] * 4, [1.0, 2.0, 3.0, 5.0])
-    with pytest.raises(InputError, match="field 'btt': has no VIF for the intercept alone"):
+    with pytest.raises(InputError, match="field 'btt': Cannot compute VIF\\(s\\) for the specified 'btt' argument"):
         vif(res, btt=[1])
     with pytest.raises(InputError, match=r"field 'btt': must be a coefficient number from 1 to 2 \(got 7\)"):
         vif(res, btt=[7])
     assert "vif" in vif(res).summary()
+
+
+REFUSALS = {c["id"]: c for c in load_cases("refusals")}  # by tools/metafor_reference_refusals.R
+
+
+def test_vif_stops_in_metafors_words():
+    # R: vif(rma(yi, vi)) and vif(rma(yi, vi, mods = ~ ablat + year), btt = 1) on dat.bcg
+    case = REFUSALS["vif-intercept-only"]
+    with pytest.raises(InputError) as err:
+        vif(random_effects(case["yi"], case["vi"]))
+    assert (err.value.reason, err.value.field) == (case["error"], "fit")
+    case = REFUSALS["vif-btt-intercept"]
+    res = meta_regression(
+        case["yi"], case["vi"], np.column_stack([case["ablat"], case["year"]]), names=["ablat", "year"]
+    )
+    with pytest.raises(InputError) as err:
+        vif(res, btt=[case["btt"]])
+    assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "btt", "intrcpt")

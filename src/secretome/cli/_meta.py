@@ -122,7 +122,8 @@ def meta(
         bool, typer.Option(help="Influence diagnostics of each study (metafor's influence), also with --mod.")
     ] = False,
     leave1out: Annotated[
-        bool, typer.Option(help="Refit without each study in turn (metafor's leave1out; not with --mod).")
+        bool,
+        typer.Option(help="Refit without each study in turn (metafor's leave1out; not with --mod: use --influence)."),
     ] = False,
     confint: Annotated[
         bool,

@@ -200,7 +200,8 @@ def anova(
         comparable; metafor warns, and so do we).
     btt : int, str or sequence of them, optional
         The coefficients to test jointly (1-based positions as metafor numbers them, or names);
-        default: every coefficient after the intercept (the model's QM).
+        default: every coefficient after the intercept (the model's QM), or the intercept of a
+        model without moderators, as metafor's.
     contrasts : array_like, optional
         Linear combinations to test, one row each over the p coefficients, metafor's ``X =``
         (a matrix with p - 1 columns gets an intercept column of 1 in front, as metafor does).
@@ -219,8 +220,10 @@ def anova(
     ------
     InputError
         Both *btt* and *contrasts*; an unknown coefficient; contrasts of the wrong width; for two
-        models: different data, the same number of parameters, ML against REML, or a full EE/FE
-        model against a random-effects reduced one.
+        models, in metafor's words and order of checks: a multilevel model against another kind,
+        the same number of parameters, different data, a full EE/FE model against a random-effects
+        reduced one, or ML against REML. metafor's warnings (a likelihood-ratio test of models
+        fitted otherwise than by ML or REML; REML fits with different moderators) are the same.
 
     Notes
     -----
@@ -263,9 +266,8 @@ def anova(
     if contrasts is not None:
         return _contrast_test(model, contrasts, rhs)
     if btt is None:
-        if model.p == 1:
-            raise InputError("a model without moderators has no moderators to test; give btt=1", field="btt")
-        positions = list(range(1, model.p))
+        # metafor's default: the coefficients after the intercept, or the intercept of a model without moderators.
+        positions = list(range(1, model.p)) if model.p > 1 else [0]
     else:
         entry = [btt] if isinstance(btt, (int, str, np.integer)) else list(btt)
         positions = coefficient_positions(entry, model.coef_names, field="btt")
@@ -313,8 +315,9 @@ def _contrast_test(model: FittedModel, contrasts: ArrayLike, rhs: float | Sequen
     if lmat.shape[1] == model.p - 1:
         lmat = np.column_stack([np.ones(lmat.shape[0]), lmat])
     if lmat.shape[1] != model.p:
-        raise InputError(f"needs {model.p} columns ({', '.join(model.coef_names)}); got {lmat.shape[1]}",
-                         field="contrasts")  # fmt: skip
+        reason = (f"Length or number of columns of 'X' ({lmat.shape[1]}) does not match the number of model "
+                  f"coefficients ({model.p}).")  # fmt: skip
+        raise InputError(reason, field="contrasts", value=list(model.coef_names))
     m = lmat.shape[0]
     shift = _rhs(rhs, m)
     est = lmat @ model.beta - shift
@@ -351,39 +354,47 @@ def _hypothesis(row: FloatArray, names: Sequence[str], rhs: float) -> str:
     return " + ".join(terms).replace("+ -", "- ") + f" = {rhs:g}"
 
 
+_SAME_PARMS = "Models have the same number of parameters. LRT not meaningful."
+
+
+def _mismatch(full: str, reduced: str) -> str:
+    """metafor's refusal of an ML model against a REML one (either way round)."""
+    return f"Mismatch between the use of {full} and {reduced} estimation in the full versus reduced model."
+
+
 def _likelihood_ratio(first: Fit | Multilevel, second: Fit | Multilevel, *, refit: bool) -> LikelihoodRatioResult:
+    # metafor's anova.rma checks, in its order and words (object1 is the first model given, object2 the second).
     multilevel = [isinstance(f, MultilevelResult | MultilevelRegressionResult) for f in (first, second)]
     if any(multilevel):
         if not all(multilevel):
-            raise InputError("a multilevel model is compared only with another multilevel model (as metafor)",
-                             field="reduced")  # fmt: skip
+            raise InputError("Class of 'object1' must be the same as class of 'object2'.", field="reduced")
         return _multilevel_likelihood_ratio(first, second, refit=refit)  # type: ignore[arg-type]
     a, b = fitted_model(first), fitted_model(second)
     if a.parms == b.parms:
-        raise InputError("the two models have the same number of parameters: a likelihood-ratio test is not "
-                         "meaningful", field="reduced", value=a.parms)  # fmt: skip
+        raise InputError(_SAME_PARMS, field="reduced", value=a.parms)
     full, reduced = (a, b) if a.parms > b.parms else (b, a)
     fit_full, fit_reduced = (first, second) if a.parms > b.parms else (second, first)
     if not (np.array_equal(full.y, reduced.y) and np.array_equal(full.v, reduced.v)):
-        raise InputError("the two models were not fitted to the same yi and vi", field="reduced")
+        raise InputError("Observed outcomes and/or sampling variances not equal in the full and reduced model.",
+                         field="reduced")  # fmt: skip
     if not full.is_random and reduced.is_random:
-        raise InputError("the full model is an equal/fixed-effects model and the reduced one a random-effects "
-                         "model", field="method", value=full.method)  # fmt: skip
+        raise InputError("Full model uses a fixed- and reduced model uses a random/mixed-effects model.",
+                         field="method", value=full.method)  # fmt: skip
     if {full.method, reduced.method} == {"ML", "REML"}:
-        raise InputError(f"compares {full.method} with {reduced.method} estimation; fit both with ML",
-                         field="method", value=reduced.method)  # fmt: skip
+        raise InputError(_mismatch(full.method, reduced.method), field="method", value=reduced.method)
     notes = []
     if not {full.method, reduced.method} <= {"EE", "FE", "ML", "REML"}:
-        notes.append("LRTs should be based on ML/REML estimation (metafor warns the same)")
+        notes.append("LRTs should be based on ML/REML estimation.")
     if full.method == "REML" and not (full.x.shape == reduced.x.shape and np.array_equal(full.x, reduced.x)):
         if refit:
             # As metafor's refit = TRUE: both models again with method = "ML" (an EE reduced model too).
             fit_full, fit_reduced = _ml_refit(full), _ml_refit(reduced)
             full, reduced = fitted_model(fit_full), fitted_model(fit_reduced)
         else:
+            # metafor's warning, on one line (it breaks it before the parenthesis); refit=TRUE is our refit=True.
             notes.append(
-                "REML comparisons are not meaningful for models with different fixed effects; use refit=True "
-                "to refit both with ML (metafor warns the same)"
+                "REML comparisons not meaningful for models with different fixed effects (use 'refit=TRUE' to refit "
+                "both models based on ML estimation)."
             )
     for note in notes:
         warnings.warn(note, SecretomeWarning, stacklevel=3)
@@ -402,15 +413,14 @@ def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit
         return len(fit.beta if isinstance(fit, MultilevelRegressionResult) else [fit.estimate]) + len(fit.sigma2)
 
     if parms(first) == parms(second):
-        raise InputError("the two models have the same number of parameters: a likelihood-ratio test is not "
-                         "meaningful", field="reduced", value=parms(first))  # fmt: skip
+        raise InputError(_SAME_PARMS, field="reduced", value=parms(first))
     full, reduced = (first, second) if parms(first) > parms(second) else (second, first)
     sampling = [np.diag(f.vi) if f.V is None else np.array(f.V) for f in (full, reduced)]
     if not (np.array_equal(full.yi, reduced.yi) and np.array_equal(*sampling)):
-        raise InputError("the two models were not fitted to the same yi and sampling (co)variances", field="reduced")
-    if full.method != reduced.method:
-        raise InputError(f"compares {full.method} with {reduced.method} estimation; fit both with ML",
-                         field="method", value=reduced.method)  # fmt: skip
+        raise InputError("Observed outcomes and/or sampling variances/covariances not equal in the full and reduced "
+                         "model.", field="reduced")  # fmt: skip
+    if full.method != reduced.method:  # ML against REML: a multilevel model has no other method
+        raise InputError(_mismatch(full.method, reduced.method), field="method", value=reduced.method)
     designs = [np.array(f.design) if isinstance(f, MultilevelRegressionResult) else None for f in (full, reduced)]
     same_x = designs[0] is None and designs[1] is None
     same_x = same_x or (designs[0] is not None and designs[1] is not None and np.array_equal(*designs))

@@ -39,17 +39,21 @@ class RankTestResult(Result):
         Whether the p-value is exact.
     k : int
         Number of studies.
+    notes : tuple of str
+        Why tau is NA, where it is (R's warning, which metafor passes on, does not say which column).
     """
 
     tau: float
     pval: float
     exact: bool
     k: int
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """Laid out like metafor's ``print(ranktest(res))`` (NA where tau is undefined)."""
         if math.isnan(self.tau):
-            return "\n".join(["Rank Correlation Test for Funnel Plot Asymmetry", "", "Kendall's tau = NA, p = NA"])
+            lines = ["Rank Correlation Test for Funnel Plot Asymmetry", "", "Kendall's tau = NA, p = NA"]
+            return "\n".join([*lines, *(f"note: {note}" for note in self.notes)])
         p = "<.0001" if self.pval < 1e-4 else f"{self.pval:.4f}"
         return "\n".join(
             ["Rank Correlation Test for Funnel Plot Asymmetry", "", f"Kendall's tau = {self.tau:.4f}, p = {p}"]
@@ -62,12 +66,15 @@ def rank_test(yi: ArrayLike, vi: ArrayLike) -> RankTestResult:
     Parameters
     ----------
     yi, vi : array_like
-        Effect sizes and their sampling variances (> 0), one per study (k >= 3).
+        Effect sizes and their sampling variances (> 0), one per study (k >= 2; one study stops with
+        the error metafor passes on from R's ``cor.test``, "not enough finite observations").
 
     Returns
     -------
     RankTestResult
-        ``tau``, ``pval``, ``exact`` and ``k``.
+        ``tau``, ``pval``, ``exact``, ``k`` and ``notes``. Where all standardised effects or all
+        variances are equal, tau and p are NaN (metafor's NA) with R's warning "the standard
+        deviation is zero", and the note says which.
 
     Notes
     -----
@@ -94,8 +101,9 @@ def rank_test(yi: ArrayLike, vi: ArrayLike) -> RankTestResult:
     """
     y, v = validated(yi, vi)
     k = y.size
-    if k < 3:
-        raise InputError("the rank correlation test needs at least 3 studies", field="yi", value=k)
+    if k < 2:
+        # metafor's ranktest passes on R's cor.test error; with k = 2 tau is +-1 and the exact p is 1, as there.
+        raise InputError("not enough finite observations", field="yi", value=k)
     w = 1 / v
     theta = float(w @ y) / float(w.sum())
     centred = y - theta
@@ -103,11 +111,12 @@ def rank_test(yi: ArrayLike, vi: ArrayLike) -> RankTestResult:
     centred[np.abs(centred) <= 100 * np.finfo(np.float64).eps * max(1.0, abs(theta))] = 0.0
     y_star = centred / np.sqrt(v - 1 / w.sum())
     if np.ptp(y_star) == 0 or np.ptp(v) == 0:
-        # R's cor(method = "kendall") gives NA when a standard deviation is zero; metafor's ranktest too.
-        which = "effects" if np.ptp(y_star) == 0 else "variances"
-        warnings.warn(f"rank test: all {which} are equal, Kendall's tau is undefined (NA)", SecretomeWarning,
-                      stacklevel=2)  # fmt: skip
-        return RankTestResult(tau=math.nan, pval=math.nan, exact=False, k=k)
+        # R's cor(method = "kendall") gives NA when a standard deviation is zero, with R's warning, which metafor's
+        # ranktest passes on; the note says which column it was.
+        which = "standardised effects" if np.ptp(y_star) == 0 else "sampling variances"
+        warnings.warn("the standard deviation is zero", SecretomeWarning, stacklevel=2)
+        note = f"all {which} are equal: Kendall's tau is undefined (NA)"
+        return RankTestResult(tau=math.nan, pval=math.nan, exact=False, k=k, notes=(note,))
     return _kendall(y_star, v)
 
 
@@ -221,7 +230,9 @@ def trim_and_fill(
     Parameters
     ----------
     yi, vi : array_like
-        Effect sizes and their sampling variances (> 0), one per study (k >= 3).
+        Effect sizes and their sampling variances (> 0), one per study (k >= 2; with k = 2 the side
+        is chosen by a meta-regression with no residual df, which stops for a random-effects model,
+        as metafor's: give *side*).
     method, test, level, control
         The model, as for :func:`random_effects`.
     estimator : {"L0", "R0"}
@@ -243,9 +254,12 @@ def trim_and_fill(
     Raises
     ------
     InputError
-        Bad ``yi``/``vi`` (row and field named), k < 3, an unknown option.
+        Bad ``yi``/``vi`` (row and field named), an unknown option; in metafor's words, k = 1
+        ("Stopped because k = 1.") and k = 2 without *side* for a random-effects model ("Number of
+        parameters to be estimated is larger than the number of observations.").
     ConvergenceError
-        The iterations did not settle on a k0 within *maxiter*.
+        The iterations did not settle on a k0 within *maxiter*: metafor's "Trim and fill algorithm did
+        not converge.", with *maxiter* and the last k0.
 
     Notes
     -----
@@ -288,8 +302,8 @@ def trim_and_fill(
         check_choice("side", side, ("left", "right"), owner="trim_and_fill")
     y, v = validated(yi, vi)
     k = y.size
-    if k < 3:
-        raise InputError("trim-and-fill needs at least 3 studies", field="yi", value=k)
+    if k < 2:
+        raise InputError("Stopped because k = 1.", field="yi", value=k)  # metafor's words
     original = random_effects(y, v, method=method, test=test, level=level, control=control)
     if side is None:
         with quiet_refit():  # metafor's trimfill refits under suppressWarnings; the model warned once
@@ -306,9 +320,8 @@ def trim_and_fill(
         k0_prev = k0
         iterations += 1
         if iterations > maxiter:
-            raise ConvergenceError(
-                f"trim-and-fill did not settle on k0 in {maxiter} iterations (last k0 = {k0}); try a larger maxiter"
-            )
+            # metafor's sentence, then the facts (as an InputError appends the value given).
+            raise ConvergenceError(f"Trim and fill algorithm did not converge. (maxiter = {maxiter}; last k0 = {k0})")
         beta = _pooled(ys[: k - k0], vs[: k - k0], method, control)
         centred = ys - beta
         ranks = np.empty(k)

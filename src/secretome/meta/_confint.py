@@ -97,8 +97,10 @@ def tau2_confint(fit: Fit, *, level: float | None = None, tol: float | None = No
     Raises
     ------
     InputError
-        An EE/FE model (no tau^2), k = 1, a sampling variance of 0, a level outside (0, 1) or a
-        tolerance <= 0.
+        In metafor's words and order of checks: k = 1 ("Stopped because k = 1."), an EE/FE model
+        ("Model does not contain a random-effects component."), a sampling variance of 0 ("Cannot
+        compute CI for tau^2 when there are non-positive sampling variances in the data.", the study
+        named); then a level outside (0, 1) or a tolerance <= 0.
 
     Notes
     -----
@@ -132,17 +134,17 @@ def tau2_confint(fit: Fit, *, level: float | None = None, tol: float | None = No
     (0.0334, 6.3097)
     """
     model = fitted_model(fit)
-    if not model.is_random:
-        raise InputError("an equal- or fixed-effects model has no tau^2 to give a CI for", field="method",
-                         value=model.method)  # fmt: skip
+    # metafor's checks, in its order and words: k = 1 before the model's method, then the sampling variances.
     if model.k < 2:
-        raise InputError("needs at least 2 studies (metafor stops at k = 1)", field="yi", value=model.k)
+        raise InputError("Stopped because k = 1.", field="yi", value=model.k)
+    if not model.is_random:
+        raise InputError("Model does not contain a random-effects component.", field="method", value=model.method)
     if fit.I2 is None:
         # Q(tau^2) at tau^2 = 0 and the typical variance both divide by vi. The study is named by its label,
         # as the fit's positions need not be the rows of the caller's table.
         first = next(i for i, v in enumerate(model.v) if not v > 0)
-        reason = f"the CI of tau^2 needs every sampling variance > 0; study {fit.labels[first]}'s is 0 (metafor's "
-        raise InputError(reason + "confint stops too)", field="vi", value=float(model.v[first]))
+        raise InputError("Cannot compute CI for tau^2 when there are non-positive sampling variances in the data.",
+                         record=fit.labels[first], field="vi", value=float(model.v[first]))  # fmt: skip
     level = model.level if level is None else level
     check_level(level)
     tol = METAFOR_TOL if tol is None else float(tol)

@@ -20,8 +20,8 @@ from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
 from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import ModelMethod, random_effects
 from secretome.meta._refits import FIT_FIELDS, fit_columns, refits
-from secretome.meta._regression_design import model_matrix
-from secretome.meta._tau2 import model_inputs
+from secretome.meta._regression_design import TOO_MANY_PARAMETERS, model_matrix
+from secretome.meta._tau2 import EQUAL_METHODS, model_inputs
 
 __all__ = ["REGTEST_PREDICTORS", "EggerResult", "LeaveOneOutResult", "egger_test", "leave_one_out"]
 
@@ -108,9 +108,8 @@ def leave_one_out(
         # metafor's leave1out starts from the model on all studies: with a sampling variance of 0 that model warns
         # (once, not per refit), or stops (DL, or tau^2 = 0 and a weight 1/0), and so does the analysis.
         random_effects(yi, vi, method=method, test=test, level=level, control=control)
-    least = 2  # a refit of one study is that study (tau^2 = 0), as metafor
-    if k < least:
-        raise InputError(f"leave-one-out ({method}) needs at least {least} studies", field="yi", value=k)
+    if k < 2:  # metafor's words; with k = 2 a refit of one study is that study (tau^2 = 0), as metafor's
+        raise InputError("Stopped because k = 1.", field="yi", value=k)
     keep = ~np.eye(k, dtype=bool)
     fits = refits(
         [partial(random_effects, y[keep[i]], v[keep[i]], method=method, test=test, level=level, control=control)
@@ -231,8 +230,11 @@ def egger_test(
     With *mods* (and their *names*, as for :func:`meta_regression`) the predictor is added to the model's
     moderators and its coefficient is tested, as metafor's ``regtest`` of a model with moderators (a
     mixed-effects meta-regression, or the weighted regression for ``model="lm"``); there is then no
-    limit estimate. A predictor collinear with the moderators is refused, as metafor stops ("Model
-    matrix no longer of full rank after addition of predictor.").
+    limit estimate. A predictor collinear with the moderators (or the same for every study) stops in
+    metafor's words ("Model matrix no longer of full rank after addition of predictor. Cannot fit
+    model."), and so does a random-effects refit with no more studies than parameters ("Number of
+    parameters to be estimated is larger than the number of observations."); the saturated EE/FE and
+    ``lm`` fits that metafor gives there (QE or the residual on 0 df) are refused.
 
     With *weights* (the model's user weights ``a_i``, as for :func:`meta_regression`) the meta-regression is
     fitted with them, as metafor's ``regtest`` refits with the model's ``weights``; ``model="lm"`` weights by
@@ -271,18 +273,21 @@ def egger_test(
     check_choice("method", method, REGRESSION_METHODS, owner="egger_test")
     y, v, _ = model_inputs(yi, vi)
     k = y.size
-    if k < 3:
-        raise InputError("Egger's test needs at least 3 studies", field="yi", value=k)
     x0, coef_names = model_matrix(mods, k, names) if mods is not None else (np.ones((k, 1)), ("intrcpt",))
     p = x0.shape[1]
+    # metafor's regtest checks, in its order and words: the predictor, the rank with it, then the refit's k.
     x1 = _predictor(predictor, v, ni, k)
     x = np.column_stack([x0, x1])
     if np.linalg.matrix_rank(x) < p + 1:
-        # metafor: "Model matrix no longer of full rank after addition of predictor."
-        reason = "is the same for every study: no slope to test" if p == 1 else "is collinear with the moderators"
-        raise InputError(f"the predictor {predictor} {reason}", field=predictor)
-    if k <= p + 1:
-        raise InputError(f"needs more studies than coefficients ({p + 1}, with the predictor)", field="yi", value=k)
+        # A predictor the same for every study, or collinear with the moderators (or k = 1).
+        reason = "Model matrix no longer of full rank after addition of predictor. Cannot fit model."
+        raise InputError(reason, field=predictor)
+    if k == p + 1:  # fewer studies fail the rank check
+        # rma.uni refits with the predictor: it stops for a random-effects model; the saturated EE/FE fit (and lm's,
+        # with NA statistics) metafor gives, we refuse.
+        if model == "rma" and method not in EQUAL_METHODS:
+            raise InputError(TOO_MANY_PARAMETERS, field="yi", value=k)
+        raise InputError(f"needs more studies than coefficients ({k}, with the predictor)", field="yi", value=k)
     # metafor gives the limit estimate for the intercept alone.
     limit = predictor in _LIMITS and p == 1
     labels = {"model": model, "method": method, "test": test, "predictor": predictor, "moderators": coef_names[1:]}
@@ -331,7 +336,7 @@ def _predictor(predictor: str, v: np.ndarray, ni: ArrayLike | None, k: int) -> n
     if predictor == "vi":
         return v
     if ni is None:
-        raise InputError(f"the predictor {predictor} needs the sample sizes ni", field="ni")
+        raise InputError("No sample size information available to use this predictor.", field="ni", value=predictor)
     n = as_column(ni, "ni", length=k)
     bad = np.flatnonzero(n <= 0)
     if bad.size:

@@ -151,6 +151,9 @@ def trim_and_fill_of(fit: Result, spec: str, control: Mapping[str, object] | Non
     if side not in ("auto", "left", "right") or estimator not in ("L0", "R0"):
         reason = "is SIDE or SIDE:ESTIMATOR, SIDE one of auto, left, right and ESTIMATOR L0 or R0"
         raise InputError(reason, field="trimfill", value=spec)
+    if isinstance(fit, MetaRegressionResult):
+        raise InputError("Trim-and-fill method only applicable to models without moderators.", field="trimfill",
+                         value=spec)  # fmt: skip
     if not isinstance(fit, RandomEffectsResult):
         reason = "trim-and-fill takes a model without moderators, subgroups or clusters, as metafor's trimfill"
         raise InputError(reason, field="trimfill", value=spec)

@@ -157,7 +157,8 @@ def follow_ups_from_csv(
     influence_diagnostics : bool
         :func:`influence` of a model with one effect per study, with or without moderators.
     leave1out : bool
-        :func:`leave_one_out` of a model without moderators (metafor's ``leave1out`` takes none).
+        :func:`leave_one_out` of a model without moderators: with them it stops in metafor's words ("Method only
+        applicable to models without moderators."); ``influence_diagnostics`` gives each refit's change then.
     control : mapping, optional
         The model's metafor ``control`` settings, for the refits of ``regtest``, ``trimfill``,
         ``influence_diagnostics`` and ``leave1out``.
@@ -312,8 +313,8 @@ def follow_ups_from_csv(
             names.append("influence")
         if leave1out:
             if isinstance(one, MetaRegressionResult):
-                raise InputError("leave-one-out takes a model without moderators, as metafor's leave1out "
-                                 "(influence diagnostics take them)", field="leave1out")  # fmt: skip
+                # metafor's leave1out (3.8-1, and 5.1 still) stops so; its influence() takes them.
+                raise InputError("Method only applicable to models without moderators.", field="leave1out")
             analyses.append(leave_one_out(one.yi, one.vi, **refit))
             names.append("leave1out")
     if confint:
@@ -347,7 +348,7 @@ def follow_ups_from_csv(
         names.append("ranef")
     if vifs:
         if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult):
-            raise InputError("variance inflation factors need a meta-regression (mods)", field="vifs")
+            raise InputError("VIFs not applicable to intercept-only models.", field="vifs")
         analyses.append(vif(fit))
         names.append("vif")
     if wald:
@@ -477,9 +478,7 @@ def _new_moderators(rows: Sequence[str], fit: _Coefficients) -> dict[str, list[f
     """*predictions*, ``NAME=VALUE,...`` each, as moderator name -> values, every moderator named."""
     moderators = fit.coef_names[1:] if isinstance(fit, MetaRegressionResult | MultilevelRegressionResult) else ()
     if not moderators:
-        raise InputError(
-            "a model without moderators takes no moderator values (give transf alone)", field="predictions"
-        )
+        raise InputError("Cannot specify new moderator values for models without moderators.", field="predictions")
     values: dict[str, list[float]] = {name: [] for name in moderators}
     for row in rows:
         given: dict[str, float] = {}

@@ -22,7 +22,7 @@ from secretome.meta._meta_regression import meta_regression
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._refits import fit_columns, refits
 from secretome.meta._regression_design import model_matrix
-from secretome.meta._tau2 import model_inputs
+from secretome.meta._tau2 import EQUAL_METHODS, model_inputs
 
 __all__ = ["CumulativeResult", "InfluenceResult", "cumulative", "influence"]
 
@@ -111,7 +111,10 @@ def influence(
 
     Parameters are those of :func:`random_effects`, or with *mods* (and their *names*) those of
     :func:`meta_regression`. Without moderators k >= 2 studies are needed (with k = 2 each refit is one
-    study, tau^2 = 0, as metafor's ``influence``); with p coefficients, k >= p + 2.
+    study, tau^2 = 0, as metafor's ``influence``; one study stops in metafor's words, "Stopped because
+    k = 1."). With p coefficients and k = p + 1 studies every random-effects refit stops (p = k), so
+    every row is NaN but hat and weight, as metafor's NA, with a warning; an EE/FE model needs
+    k >= p + 2 (metafor's saturated EE/FE refits we do not fit).
 
     Returns
     -------
@@ -161,11 +164,11 @@ def influence(
     y, v, _ = model_inputs(yi, vi)
     k = y.size
     study = study_labels(labels, k)
-    if k < 2:  # a refit of one study is that study (tau^2 = 0), as metafor
-        raise InputError(f"influence diagnostics ({method}) need at least 2 studies", field="yi", value=k)
+    if k < 2:  # metafor's words; with k = 2 a refit of one study is that study (tau^2 = 0), as metafor's
+        raise InputError("Stopped because k = 1.", field="yi", value=k)
     x, coef_names = model_matrix(mods, k, names)
     p = x.shape[1]
-    if p > 1 and k < p + 2:  # with moderators every refit needs a residual df
+    if p > 1 and k < p + 2 and method in EQUAL_METHODS:  # each refit would be saturated (QE on 0 df)
         raise InputError(f"influence diagnostics with {p} coefficients ({method}) need at least {p + 2} studies",
                          field="yi", value=k)  # fmt: skip
     options = {"method": method, "test": test, "level": level, "control": control}

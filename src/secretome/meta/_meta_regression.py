@@ -186,10 +186,10 @@ def meta_regression(
         y, v, vi_notes = model_inputs(cases.yi, cases.vi, rows=cases.rows, evtol=ctl.evtol)
         k = y.size
         a = None if weights is None else user_weights(cases.weights, k)
-        x, coef_names = model_matrix(cases.mods, k, names)
+        notes: list[str] = []
+        x, coef_names = model_matrix(cases.mods, k, names, notes, method=methods[0])
         p = x.shape[1]
         study_names = study_labels(cases.labels, k)
-        notes: list[str] = []
 
         used, fit = fit_chain(methods, y, v, x, ctl, notes, a)
         for note in vi_notes:

@@ -460,11 +460,11 @@ def multilevel(
             )
     if k < 3:
         raise InputError("a multilevel model needs at least 3 effect sizes", field="yi", value=k)
-    x, coef_names = model_matrix(mods, k, names)
+    notes: list[str] = []
+    x, coef_names = model_matrix(mods, k, names, notes)
     p = x.shape[1]
     settings = _control(control, len(groups))
     model = MarginalModel(y, sampling, x, incidences, reml=method == "REML")
-    notes: list[str] = []
     with one_blas_thread():
         definite = _positive_definite(sampling)
         if given_v and not definite:

@@ -459,7 +459,7 @@ def _new_rows(
         return model.x, model.labels
     names = model.coef_names[1:]
     if not names:
-        raise InputError("a model without moderators takes no new moderator values", field="newmods")
+        raise InputError("Cannot specify new moderator values for models without moderators.", field="newmods")
     if isinstance(newmods, Mapping):
         unknown = [str(n) for n in newmods if n not in names]
         if unknown:

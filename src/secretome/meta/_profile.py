@@ -173,7 +173,7 @@ def profile_likelihood(
     model, estimate, parameter, factor, method, j = _profiled(fit, component)
     if values is None:
         if steps < 2:
-            raise InputError("needs at least 2 steps", field="steps", value=steps)
+            raise InputError("Argument 'steps' must be >= 2.", field="steps", value=steps)
         lo, hi = _default_xlim(fit, float(estimate[j])) if xlim is None else (float(xlim[0]), float(xlim[1]))
         if not 0 <= lo < hi:
             raise InputError("needs 0 <= lower < upper", field="xlim", value=(lo, hi))
@@ -319,7 +319,7 @@ def _profiled(
     if isinstance(fit, RandomEffectsResult):
         if fit.method in ("EE", "FE"):
             raise InputError(
-                "an equal- or fixed-effects model has no tau^2 to profile", field="method", value=fit.method
+                "Cannot profile tau2 parameter for equal/fixed-effects models.", field="method", value=fit.method
             )
         y, v = np.array(fit.yi), np.array(fit.vi)
         model = MarginalModel(y, np.diag(v), np.ones((y.size, 1)), [np.eye(y.size)], reml=fit.method == "REML")

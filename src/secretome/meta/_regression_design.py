@@ -18,8 +18,15 @@ from numpy.typing import ArrayLike
 from secretome.errors import InputError, SecretomeWarning
 from secretome.meta._columns import FloatArray, as_column
 from secretome.meta._results import MetaRegressionResult
+from secretome.meta._tau2 import EQUAL_METHODS
 
-__all__: list[str] = []
+__all__ = ["REDUNDANT", "TOO_MANY_PARAMETERS", "model_matrix", "regression_design"]
+
+REDUNDANT = "Redundant predictors dropped from the model."
+"""metafor's warning (``rma.uni``, ``rma.mv``) when it drops moderators collinear with the columns before them."""
+
+TOO_MANY_PARAMETERS = "Number of parameters to be estimated is larger than the number of observations."
+"""metafor's ``rma.uni`` error for a model with no more studies than parameters (tau^2 counts for one)."""
 
 
 def regression_design(fit: MetaRegressionResult, mods: ArrayLike | pd.DataFrame | None) -> FloatArray:
@@ -39,15 +46,23 @@ def regression_design(fit: MetaRegressionResult, mods: ArrayLike | pd.DataFrame 
 
 
 def model_matrix(
-    mods: ArrayLike | pd.DataFrame | None, k: int, names: Sequence[str] | None
+    mods: ArrayLike | pd.DataFrame | None,
+    k: int,
+    names: Sequence[str] | None,
+    notes: list[str] | None = None,
+    *,
+    method: str | None = None,
 ) -> tuple[FloatArray, tuple[str, ...]]:
     """The model matrix: an intercept, then the moderators (each column checked like yi).
 
-    Without *mods*, the intercept alone. Redundant (collinear) moderators are dropped with a warning,
-    as metafor; :class:`InputError` for no more studies than coefficients.
+    Without *mods*, the intercept alone. Redundant (collinear) moderators are dropped with metafor's
+    warning ("Redundant predictors dropped from the model."); a fit that passes its *notes* gets that
+    sentence and, in a second note, the names of the dropped columns, which metafor's warning does not
+    give. :class:`InputError` for no more studies than coefficients: in metafor's words
+    (:data:`TOO_MANY_PARAMETERS`) where ``rma.uni`` with *method* stops too.
     """
     if mods is None:
-        return _checked(np.ones((k, 1)), ("intrcpt",))
+        return _checked(np.ones((k, 1)), ("intrcpt",), notes, method)
     if isinstance(mods, pd.DataFrame):
         given = [str(c) for c in mods.columns]
         raw = mods.to_numpy(dtype=object)
@@ -61,10 +76,12 @@ def model_matrix(
     if len(labels) != raw.shape[1]:
         raise InputError(f"has {len(labels)} names for {raw.shape[1]} moderators", field="names")
     columns = [as_column(raw[:, j], labels[j]) for j in range(raw.shape[1])]
-    return _checked(np.column_stack([np.ones(k), *columns]), ("intrcpt", *labels))
+    return _checked(np.column_stack([np.ones(k), *columns]), ("intrcpt", *labels), notes, method)
 
 
-def _checked(x: FloatArray, coef_names: tuple[str, ...]) -> tuple[FloatArray, tuple[str, ...]]:
+def _checked(
+    x: FloatArray, coef_names: tuple[str, ...], notes: list[str] | None, method: str | None
+) -> tuple[FloatArray, tuple[str, ...]]:
     if np.linalg.matrix_rank(x) < x.shape[1]:
         # metafor drops redundant predictors with a warning (they are NA in lm's pivoted QR): each column
         # that adds no rank to the ones before it, left to right, so the intercept always stays.
@@ -77,10 +94,16 @@ def _checked(x: FloatArray, coef_names: tuple[str, ...]) -> tuple[FloatArray, tu
             # metafor would fit the intercept alone; here that model is random_effects, said so.
             reason = "every moderator is redundant (collinear with the intercept); fit random_effects instead"
             raise InputError(reason, field="mods", value=", ".join(dropped))
-        warnings.warn(f"Redundant predictors dropped from the model: {', '.join(dropped)} (as metafor)",
-                      SecretomeWarning, stacklevel=4)  # fmt: skip
+        # metafor's sentence as it is (it names no column); the names go to the fit's notes.
+        warnings.warn(REDUNDANT, SecretomeWarning, stacklevel=4)
+        if notes is not None:
+            notes += [REDUNDANT, f"dropped as redundant (collinear with the columns before them): {', '.join(dropped)}"]
         x, coef_names = x[:, keep], tuple(coef_names[j] for j in keep)
     k, p = x.shape
     if k <= p:
-        raise InputError(f"needs more studies than coefficients ({p})", field="yi", value=k)
+        # rma.uni's check, in its words: p + 1 > k stops a random-effects model, p > k an EE/FE one, whose saturated
+        # fit (k = p, QE on 0 df) metafor gives and we refuse. rma.mv (method None) has no such check.
+        metafor_stops = method is not None and (k < p or method not in EQUAL_METHODS)
+        reason = TOO_MANY_PARAMETERS if metafor_stops else f"needs more studies than coefficients ({p})"
+        raise InputError(reason, field="yi", value=k)
     return x, coef_names

@@ -10,8 +10,8 @@ import numpy as np
 from secretome._result import Result
 from secretome.errors import InputError
 from secretome.meta._fitted_model import coefficient_positions, fitted_model
-from secretome.meta._multilevel import MultilevelRegressionResult
-from secretome.meta._results import MetaRegressionResult
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult
+from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 
 __all__ = ["VifResult", "vif"]
 
@@ -46,7 +46,7 @@ class VifResult(Result):
 
 
 def vif(
-    fit: MetaRegressionResult | MultilevelRegressionResult,
+    fit: MetaRegressionResult | MultilevelRegressionResult | RandomEffectsResult | MultilevelResult,
     *,
     btt: Sequence[Sequence[int | str] | int | str] | None = None,
 ) -> VifResult:
@@ -55,7 +55,7 @@ def vif(
     Parameters
     ----------
     fit : MetaRegressionResult or MultilevelRegressionResult
-        The meta-regression (also a multilevel one).
+        The meta-regression (also a multilevel one); a model without moderators stops, as metafor's.
     btt : sequence, optional
         The coefficients to give a factor for, each an entry: a coefficient (1-based position, as
         metafor numbers them, or name) for its VIF, or a sequence of them for the generalised VIF
@@ -70,7 +70,9 @@ def vif(
     Raises
     ------
     InputError
-        An unknown coefficient, the intercept, or a model with a single moderator and no set.
+        In metafor's words, a model without moderators ("VIFs not applicable to intercept-only
+        models.") and the intercept asked for ("Cannot compute VIF(s) for the specified 'btt'
+        argument."); an unknown coefficient, or a model with a single moderator and no set.
 
     Notes
     -----
@@ -96,6 +98,8 @@ def vif(
     >>> [round(v, 4) for v in vif(res).vif]  # R: vif(rma(yi, vi, mods = cbind(year, blind), method = "DL")): 1.527746
     [1.5277, 1.5277]
     """
+    if isinstance(fit, RandomEffectsResult | MultilevelResult):
+        raise InputError("VIFs not applicable to intercept-only models.", field="fit", value=type(fit).__name__)
     if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult):
         raise TypeError(f"vif takes a meta-regression; got {type(fit).__name__}")
     model = fitted_model(fit, multilevel=True)
@@ -104,7 +108,7 @@ def vif(
     sets = [coefficient_positions(e, names, field="btt") for e in entries]
     for s in sets:
         if s == [0]:
-            raise InputError("has no VIF for the intercept alone", field="btt", value=names[0])
+            raise InputError("Cannot compute VIF(s) for the specified 'btt' argument.", field="btt", value=names[0])
     vb = model.vb[1:, 1:]
     sd = np.sqrt(np.diag(vb))
     corr = vb / np.outer(sd, sd)
