@@ -485,8 +485,9 @@ def model_diagram() -> str:
             48,
             "Cartilage",
             "chondrocytes N → apoptotic Na → cleared\nMIA → necrosis\n"
-            "SOX-9 → repair of aggrecan G, collagen II C\nADAMTS-5 → G loss; MMP-13 → C loss\n"
-            "load / stiffness(G) → wear\nEV cargo (miRNA): less apoptosis,\nless protease induction",
+            "SOX-9 → pace of aggrecan G and\ncollagen II C turnover (not their level)\n"
+            "ADAMTS-5 → G loss; MMP-13 → C loss\n"
+            "load / stiffness(G) → wear\nEV cargo (miRNA): less stress apoptosis,\nless protease induction",
         ),
     }
     for x, y, w, h, title, body in boxes.values():
