@@ -353,3 +353,9 @@ def test_model_tables_link_the_studies_of_this_report_only(html):
     mechanism = html.split('<section id="mechanism">')[1].split("</section>")[0]
     assert "<td>hascev-2020-jev</td><td>rat-mia+ev-weekly</td><td>oarsi</td><td>120</td>" in mechanism
     assert "#study-hascev-2020-jev" not in html
+
+
+def test_pooled_rows_name_arms_by_their_labels(html):
+    # syn-alpha-2020's arms exo and pbs are labelled "UC-MSC exosomes" and "PBS" in its study file
+    synthesis = html.split('<section id="synthesis">')[1].split("</section>")[0]
+    assert '<a href="#study-syn-alpha-2020">syn-alpha-2020</a></td><td>UC-MSC exosomes</td><td>PBS</td>' in synthesis

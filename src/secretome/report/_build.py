@@ -180,7 +180,8 @@ def build_report(
     report("report", 2, len(steps))
     sections.append(_map_section(emap))
     report("report", 3, len(steps))
-    sections.append(_synthesis_section(dataset, pooled, votes))
+    arm_labels = {(s.id, arm.id): arm.label or arm.id for s in studies for arm in s.arms}
+    sections.append(_synthesis_section(dataset, pooled, votes, arm_labels))
     report("report", 4, len(steps))
     sections.append(_mechanism_section(dataset, subjects, trajectories, progress))
     report("report", 5, len(steps))
@@ -443,7 +444,12 @@ def _map_section(emap: EvidenceMap) -> Section:
     return section
 
 
-def _synthesis_section(dataset: pd.DataFrame, pooled: list[PooledOutcome], votes: list[VoteCount]) -> Section:
+def _synthesis_section(
+    dataset: pd.DataFrame,
+    pooled: list[PooledOutcome],
+    votes: list[VoteCount],
+    arm_labels: dict[tuple[str, str], str],
+) -> Section:
     section = Section("synthesis", "Synthesis by outcome domain")
     section.paragraph(
         "Pooling never crosses evidence level, product class (cells vs cell-free secretome) or measure. A "
@@ -466,7 +472,7 @@ def _synthesis_section(dataset: pd.DataFrame, pooled: list[PooledOutcome], votes
             section.note("No primary study in the corpus reports an outcome in this domain.")
             continue
         for p in domain_pooled:
-            _pooled_block(section, p)
+            _pooled_block(section, p, arm_labels)
         if domain_votes:
             section.table(
                 _vote_table(domain_votes), caption=f"{domain.label}: direction of effect (one vote per study)"
@@ -478,7 +484,7 @@ def _synthesis_section(dataset: pd.DataFrame, pooled: list[PooledOutcome], votes
     return section
 
 
-def _pooled_block(section: Section, p: PooledOutcome) -> None:
+def _pooled_block(section: Section, p: PooledOutcome, arm_labels: dict[tuple[str, str], str]) -> None:
     res = p.result
     label = vocab.OUTCOMES[p.outcome].label
     title = f"{label}: {p.evidence_level}, {p.product_class}, {p.measure} (k = {res.k})"
@@ -542,7 +548,16 @@ def _pooled_block(section: Section, p: PooledOutcome) -> None:
             f"Egger's regression test: z = {p.egger.zval:.2f}, p = {p.egger.pval:.3g} (k = {res.k}; Egger et al. 1997)."
         )
     provenance = p.rows[["study_id", "treatment", "control", "timepoint", "yi", "vi", "location", "quote", "source"]]
+    # Arms as the study file labels them ("XoFlo EV isolate"), not by their ids ("ev"); analysis.csv keeps the ids.
+    arm_names = {
+        column: [
+            None if pd.isna(arm) else arm_labels.get((study, arm), arm)
+            for study, arm in zip(provenance["study_id"], provenance[column], strict=True)
+        ]
+        for column in ("treatment", "control")
+    }
     provenance = provenance.assign(
+        **arm_names,
         study_id=[Link(s, f"#study-{s}") for s in provenance["study_id"]],
         source=[Link("source", url) for url in provenance["source"]],
     )
