@@ -225,8 +225,15 @@ def meta(
                   "--albatross": albatross, "--baujat": baujat, "--radial": radial, "--labbe": labbe,
                   "--qqnorm": qqnorm})  # fmt: skip
     # Engines are imported here so that `secretome --help` does not load them.
-    from secretome.meta import forest_plot, funnel_plot, meta_from_csv, regression_plot_from_csv
-    from secretome.meta._effect_tables import change_sensitivity_from_csv, combine_p_from_csv, pool_counts_from_csv
+    from secretome.meta import (
+        change_sensitivity_from_csv,
+        combine_p_from_csv,
+        forest_plot,
+        funnel_plot,
+        meta_from_csv,
+        pool_counts_from_csv,
+        regression_plot_from_csv,
+    )
 
     raw = {"m1i": m1, "sd1i": sd1, "n1i": n1, "m2i": m2, "sd2i": sd2, "n2i": n2, "se1i": se1, "se2i": se2}
     raw |= {"ti": ti, "pi": pi, "fi": fi, "direction": direction, "ai": ai, "bi": bi, "ci": ci, "di": di, "xi": xi}

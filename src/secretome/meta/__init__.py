@@ -35,6 +35,7 @@ from secretome.meta._diagnostics import EggerResult, LeaveOneOutResult, egger_te
 from secretome.meta._effect_counts import back_transform
 from secretome.meta._effect_result import EffectSizes
 from secretome.meta._effect_sizes import ESCALC_ARGUMENTS, MEASURES, Measure, escalc
+from secretome.meta._effect_tables import change_sensitivity_from_csv, combine_p_from_csv, pool_counts_from_csv
 from secretome.meta._failsafe import FailSafeResult, fail_safe_n
 from secretome.meta._follow_ups import AnalysisBundle, follow_ups_from_csv
 from secretome.meta._gosh import GOSH_METHODS, GoshResult, gosh, gosh_plot
@@ -150,7 +151,9 @@ __all__ = [
     "blup",
     "change_score_sensitivity",
     "change_scores",
+    "change_sensitivity_from_csv",
     "combine_p",
+    "combine_p_from_csv",
     "cumulative",
     "egger_test",
     "escalc",
@@ -176,6 +179,7 @@ __all__ = [
     "parse_p_value",
     "permutation_test",
     "peto",
+    "pool_counts_from_csv",
     "predict",
     "profile_likelihood",
     "profile_plot",
