@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -116,3 +117,37 @@ def test_a_tarone_statistic_the_tables_cannot_give_is_not_computable_not_zero():
     assert res.se == pytest.approx(0.6274, abs=5e-5)
     assert math.isnan(res.TA)
     assert "Tarone's Test for Heterogeneity: test value not computable for these data" in res.summary()
+
+
+FOREST = load_cases("forest_counts")
+
+
+def fit_forest_case(case: dict) -> MantelHaenszelResult | PetoResult:
+    """The pooling of a forest_counts.json case (tools/metafor_reference_forest_counts.R), warnings allowed."""
+    data = {name: np.asarray(column, dtype=float) for name, column in case["data"].items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SecretomeWarning)  # double-zero tables: what they say is tested above
+        if case["method"] == "PETO":
+            return peto(**data)
+        return mantel_haenszel(case["measure"], **data)
+
+
+@pytest.mark.parametrize("case", FOREST, ids=case_id)
+def test_weights_are_metafors_weights_of_the_pooled_tables(case):
+    # R: weights(rma.mh(measure=, ...)) (weights.rma.mh: b c/N, c n1/N, n1 n2/N, x2 t1/T) and weights(rma.peto(...))
+    # (the hypergeometric variances), in percent, on dat.bcg, dat.hart1999 and sparse adverse-event tables whose
+    # double-zero tables keep their weight.
+    res = fit_forest_case(case)
+    np.testing.assert_allclose(res.weights, case["weights"], rtol=1e-10, atol=1e-12)
+    assert res.table_rows == tuple(range(1, len(case["weights"]) + 1))
+    assert res.rows == tuple(case["rows"])  # the rows forest draws: those with a defined yi/vi
+    np.testing.assert_allclose(res.yi, case["yi"], rtol=1e-10)
+
+
+def test_weights_leave_out_tables_with_missing_counts():
+    # A table with a missing count is not pooled (metafor's na.omit): it has no weight, and the rest sum to 100.
+    with pytest.warns(SecretomeWarning, match="missing counts"):
+        res = mantel_haenszel("RD", ai=[1, 2, np.nan, 3], n1i=[20, 20, 20, 20], ci=[2, 1, 1, 4], n2i=[20, 20, 20, 20])
+    assert res.table_rows == (1, 2, 4)
+    assert res.rows == (1, 2, 4)
+    assert res.weights == pytest.approx((100 / 3,) * 3)  # n1 n2/N is 10 for each table of 20 + 20

@@ -61,6 +61,13 @@ class MantelHaenszelResult(Result):
         Confidence level, a proportion.
     yi, vi, labels : tuple
         The per-table effects, variances and labels that entered the heterogeneity test.
+    rows : tuple of int
+        The 1-based rows of the data that *yi*, *vi* and *labels* come from.
+    weights, table_rows : tuple
+        The Mantel-Haenszel weight of each pooled table in percent (metafor's ``weights(res)`` of
+        an ``rma.mh`` fit: ``b c/N`` for OR, ``c n1/N`` for RR, ``n1 n2/N`` for RD, ``x2 t1/T``
+        for IRR, on the pooled tables), and the 1-based rows of the data of those tables. Tables
+        without ``yi`` (double-zero tables) keep their weight: the estimate pools them.
     notes : tuple of str
         What was omitted or not computable, metafor-style.
     """
@@ -93,6 +100,9 @@ class MantelHaenszelResult(Result):
     yi: tuple[float, ...]
     vi: tuple[float, ...]
     labels: tuple[str, ...]
+    rows: tuple[int, ...]
+    weights: tuple[float, ...]
+    table_rows: tuple[int, ...]
     notes: tuple[str, ...] = ()
 
     @property
@@ -151,6 +161,11 @@ class PetoResult(Result):
         Confidence level, a proportion.
     yi, vi, labels : tuple
         Per-table Peto log odds ratios, variances and labels (defined ones).
+    rows : tuple of int
+        The 1-based rows of the data that *yi*, *vi* and *labels* come from.
+    weights, table_rows : tuple
+        Each pooled table's weight in percent, its hypergeometric variance ``V`` over their sum
+        (metafor's ``weights(res)`` of an ``rma.peto`` fit), and the 1-based rows of those tables.
     notes : tuple of str
         What was omitted, metafor-style.
     """
@@ -173,6 +188,9 @@ class PetoResult(Result):
     yi: tuple[float, ...]
     vi: tuple[float, ...]
     labels: tuple[str, ...]
+    rows: tuple[int, ...]
+    weights: tuple[float, ...]
+    table_rows: tuple[int, ...]
     notes: tuple[str, ...] = ()
 
     @property
@@ -306,13 +324,15 @@ def mantel_haenszel(
             a, b, c, d = (np.where(gone, np.nan, x) for x in (a, b, c, d))
         keep = ~np.isnan(a + b + c + d)
         cells = [x[keep] for x in (a, b, c, d)]
-    yi, vi, fitted = _omit(es, keep, notes)
+    yi, vi, fitted, rows = _omit(es, keep, notes)
     if measure == "IRR":
         (x1, x2), _, _, _ = corrected_tables(cells[:2], ZeroCells(adds[1], tos[1]), "IRR")
         fit = _mh_rate(x1, x2, cells[2], cells[3], correct)
+        weights = x2 * (cells[2] / (cells[2] + cells[3]))
     else:
         cells, _, _, _ = corrected_tables(cells, ZeroCells(adds[1], tos[1]), measure)
         fit = _mh_tables(measure, *cells, correct=correct)
+        weights = _mh_weights(measure, *cells)
     estimate, se = fit.pop("estimate"), fit.pop("se")
     if math.isnan(estimate):
         notes.append(f"the Mantel-Haenszel {measure} is not computable: no events in one group of every table")
@@ -322,7 +342,9 @@ def mantel_haenszel(
     return MantelHaenszelResult(
         measure=measure, k=int(keep.sum()), k_yi=yi.size, estimate=estimate, se=se, zval=z, pval=p, ci_lb=lo, ci_ub=hi,
         Q=q, Q_df=q_df, Q_pval=q_p, I2=i2, H2=h2, correct=correct, level=level,
-        yi=tuple(float(x) for x in yi), vi=tuple(float(x) for x in vi), labels=fitted, notes=tuple(notes), **fit,
+        yi=tuple(float(x) for x in yi), vi=tuple(float(x) for x in vi), labels=fitted, rows=rows,
+        weights=_percent(weights), table_rows=tuple(int(i) + 1 for i in np.flatnonzero(keep)), notes=tuple(notes),
+        **fit,
     )  # fmt: skip
 
 
@@ -381,7 +403,7 @@ def peto(
         a, b, c, d = (np.where(gone, np.nan, x) for x in (a, b, c, d))
     keep = ~np.isnan(a + b + c + d)
     notes: list[str] = []
-    yi, vi, fitted = _omit(es, keep, notes)
+    yi, vi, fitted, rows = _omit(es, keep, notes)
     (a, b, c, d), _, _, _ = corrected_tables([x[keep] for x in (a, b, c, d)], ZeroCells(adds[1], tos[1]), "PETO")
     n1, n2 = a + b, c + d
     n = n1 + n2
@@ -408,7 +430,8 @@ def peto(
     return PetoResult(
         k=int(keep.sum()), k_yi=yi.size, k_pos=k_pos, estimate=estimate, se=se, zval=z, pval=p, ci_lb=lo, ci_ub=hi,
         Q=q, Q_df=k_pos - 1, Q_pval=q_p, I2=i2, H2=h2, level=level, yi=tuple(float(x) for x in yi),
-        vi=tuple(float(x) for x in vi), labels=fitted, notes=tuple(notes),
+        vi=tuple(float(x) for x in vi), labels=fitted, rows=rows, weights=_percent(variance),
+        table_rows=tuple(int(i) + 1 for i in np.flatnonzero(keep)), notes=tuple(notes),
     )  # fmt: skip
 
 
@@ -431,8 +454,11 @@ def _pairs(
     return (float(adds[0]), float(adds[1])), (str(tos[0]), str(tos[1])), (bool(drops[0]), bool(drops[1]))
 
 
-def _omit(es: object, keep: np.ndarray, notes: list[str]) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
-    """The yi/vi of the kept tables that are defined; notes and warnings on what was left out (metafor's wording)."""
+def _omit(
+    es: object, keep: np.ndarray, notes: list[str]
+) -> tuple[FloatArray, FloatArray, tuple[str, ...], tuple[int, ...]]:
+    """The yi/vi, labels and 1-based rows of the kept tables that are defined; notes and warnings on what was left
+    out (metafor's wording)."""
     if (~keep).any():
         notes.append(f"tables with missing counts omitted from model fitting ({row_list(np.flatnonzero(~keep))})")
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=3)
@@ -446,7 +472,27 @@ def _omit(es: object, keep: np.ndarray, notes: list[str]) -> tuple[FloatArray, F
         warnings.warn(notes[-1], SecretomeWarning, stacklevel=3)
     used = keep & defined
     labels = tuple(es.labels[i] for i in np.flatnonzero(used))  # type: ignore[attr-defined]
-    return np.asarray(es.yi)[used], np.asarray(es.vi)[used], labels  # type: ignore[attr-defined]
+    rows = tuple(int(i) + 1 for i in np.flatnonzero(used))
+    return np.asarray(es.yi)[used], np.asarray(es.vi)[used], labels, rows  # type: ignore[attr-defined]
+
+
+def _mh_weights(measure: str, a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> FloatArray:
+    """Each table's weight in the Mantel-Haenszel estimator (Mantel and Haenszel 1959; metafor's weights.rma.mh)."""
+    n1, n2 = a + b, c + d
+    n = n1 + n2
+    if measure == "OR":
+        return (b / n) * c
+    if measure == "RR":
+        return (c / n) * n1
+    return (n1 / n) * n2
+
+
+def _percent(weights: FloatArray) -> tuple[float, ...]:
+    """*weights* in percent of their sum; NaN each when they sum to 0 (no table carries weight), as metafor."""
+    total = float(np.nansum(weights))
+    if total == 0:
+        return tuple(math.nan for _ in weights)
+    return tuple(float(w) for w in 100 * weights / total)
 
 
 def _mh_tables(measure: str, a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray, *, correct: bool) -> dict:
