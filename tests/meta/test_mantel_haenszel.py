@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import math
-import warnings
 
 import numpy as np
 import pytest
+from count_cases import fit_forest_case
 from metafor_fixtures import case_id, load_cases
 
 from secretome.errors import InputError, NumericalError, SecretomeWarning
@@ -120,16 +120,6 @@ def test_a_tarone_statistic_the_tables_cannot_give_is_not_computable_not_zero():
 
 
 FOREST = load_cases("forest_counts")
-
-
-def fit_forest_case(case: dict) -> MantelHaenszelResult | PetoResult:
-    """The pooling of a forest_counts.json case (tools/metafor_reference_forest_counts.R), warnings allowed."""
-    data = {name: np.asarray(column, dtype=float) for name, column in case["data"].items()}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SecretomeWarning)  # double-zero tables: what they say is tested above
-        if case["method"] == "PETO":
-            return peto(**data)
-        return mantel_haenszel(case["measure"], **data)
 
 
 @pytest.mark.parametrize("case", FOREST, ids=case_id)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from count_cases import fit_forest_case
 from metafor_fixtures import load_cases
 
 from secretome.errors import InputError, SecretomeWarning
@@ -494,3 +496,89 @@ def test_forest_with_a_zero_sampling_variance_says_q_is_not_available():
     assert _text_of(_by_id(forest_plot(regression))["heterogeneity"]) == (
         f"Residual heterogeneity: τ² = {case['tau2']:.2f}; I² and QE not available (a sampling variance is 0)"
     )
+
+
+# ---- Mantel-Haenszel and Peto pooling: forest(res, showweights = TRUE) on rma.mh / rma.peto ------------------------
+
+COUNTS = load_cases("forest_counts")
+ESTIMATE_TEXT = re.compile(r"^-?\d+\.\d\d \[-?\d+\.\d\d, -?\d+\.\d\d\]$")
+
+
+def _count_forest(case: dict) -> bytes:
+    return forest_plot(fit_forest_case(case), atransf=math.exp if case["atransf"] == "exp" else None)
+
+
+@pytest.mark.parametrize("case", COUNTS, ids=lambda c: c["id"])
+def test_forest_of_counts_prints_what_metafors_forest_prints(case):
+    # R: forest(rma.mh(measure=, ...), showweights=TRUE[, atransf=exp]) and the same for rma.peto, its texts as drawn
+    # (tools/metafor_reference_forest_counts.R): one row per table with a yi/vi, "weight%   yi [ci.lb, ci.ub]", then
+    # "FE Model" with "100.00%   estimate [ci.lb, ci.ub]".
+    svg = _count_forest(case)
+    texts = _texts(svg)
+    found = _by_id(svg)
+    assert [t for t in texts if t.startswith("Study ")] == case["labels"]
+    assert case["model_label"] in texts
+    printed = [*case["annotations"], case["pooled_annotation"]]
+    weights = [line.split("%")[0].strip() + "%" for line in printed]
+    estimates = [" ".join(line.split("%", 1)[1].split()) for line in printed]  # metafor pads with spaces
+    assert [t for t in texts if ESTIMATE_TEXT.match(t)] == estimates
+    assert [_text_of(found[f"weight-{i}"]) for i in case["rows"]] == weights[:-1]
+    assert _text_of(found["weight-pooled"]) == weights[-1]
+    drawn = {f"study-{i}" for i in case["rows"]} | {f"study-ci-{i}" for i in case["rows"]}
+    assert {i for i in found if i.startswith("study-")} == drawn
+    assert "pooled" in found
+
+
+@pytest.mark.parametrize("case", COUNTS, ids=lambda c: c["id"])
+def test_forest_of_counts_draws_each_ci_and_the_diamond_where_metafor_does(case):
+    # On the plot's (log) scale: each square at yi, its CI from yi - 1.96 sqrt(vi) to yi + 1.96 sqrt(vi), and the
+    # diamond from rma.mh's ci.lb through the estimate to ci.ub (the fixture's yi, ci_lb, ci_ub, estimate). The
+    # squares and the diamond's top corner fix the map from data to SVG coordinates.
+    svg = _count_forest(case)
+    found = _by_id(svg)
+    squares = [float(next(found[f"study-{i}"].iter(f"{SVG}use")).get("x")) for i in case["rows"]]
+    diamond = _path_points(found["pooled"])[:4, 0]
+    ax, bx = _affine([*case["yi"], case["estimate"]], np.array([*squares, diamond[1]]))
+    for i, low, high in zip(case["rows"], case["ci_lb"], case["ci_ub"], strict=True):
+        ends = sorted((_path_points(found[f"study-ci-{i}"])[:2, 0] - bx) / ax)
+        np.testing.assert_allclose(ends, (low, high), atol=1e-3 * (high - low))
+    corners = (diamond - bx) / ax
+    want = (case["ci_lb_pooled"], case["estimate"], case["ci_ub_pooled"], case["estimate"])
+    np.testing.assert_allclose(corners, want, atol=1e-3 * (want[2] - want[0]))
+
+
+def test_forest_of_counts_says_which_tables_are_pooled_but_not_drawn():
+    # R: rma.mh(measure = "RD") on the sparse adverse-event tables: tables 1, 3 and 4 have no event in either arm, so
+    # escalc's drop00 leaves their yi/vi NA and forest draws only table 2 (weight 14.43%); the estimate pools all
+    # four, and weights(res) gives the three others 85.57% between them.
+    case = next(c for c in COUNTS if c["id"] == "sparse-MH-RD")
+    note = _text_of(_by_id(_count_forest(case))["omitted"])
+    hidden = sum(case["weights"][i - 1] for i in (1, 3, 4))
+    assert (
+        note == f"Pooled, not drawn (no yi/vi, e.g. no events in either arm): rows 1, 3, 4, {hidden:.2f}% of the weight"
+    )
+    assert "omitted" not in _by_id(_count_forest(next(c for c in COUNTS if c["id"] == "bcg-MH-OR")))
+
+
+@pytest.mark.parametrize("case_id", ["bcg-MH-OR", "bcg-PETO", "sparse-MH-RD"])
+def test_forest_of_counts_heterogeneity_line_comes_from_the_fit(case_id):
+    # R: rma.mh / rma.peto: QE, QEp and I2 (the fixture's Q, Q_pval, I2), with forest's 2 decimals.
+    case = next(c for c in COUNTS if c["id"] == case_id)
+    res = fit_forest_case(case)
+    p = "p < 0.001" if case["Q_pval"] < 0.001 else f"p = {case['Q_pval']:.3f}"
+    line = _text_of(_by_id(forest_plot(res))["heterogeneity"])
+    assert line == f"Heterogeneity: I² = {case['I2']:.1f}%; Q = {case['Q']:.2f}, df = {res.Q_df}, {p}"
+
+
+def test_forest_of_counts_takes_ilab_per_pooled_table_and_labels_the_axis_with_atransf():
+    case = next(c for c in COUNTS if c["id"] == "sparse-MH-RD")
+    arms = [f"{a}/{n}" for a, n in zip(case["data"]["ai"], case["data"]["n1i"], strict=True)]
+    svg = forest_plot(fit_forest_case(case), ilab={"Drug": arms}, favours=("Favours drug", "Favours placebo"))
+    cells = {k: _text_of(v) for k, v in _by_id(svg).items() if k.startswith("ilab-")}
+    assert cells == {"ilab-1-2": "1/17"}  # table 2's own value; the tables not drawn have no row
+    with pytest.raises(InputError, match=r"ilab.*one value per study \(4\), got 1"):
+        forest_plot(fit_forest_case(case), ilab={"Drug": ["1/17"]})
+    # atransf=exp: the axis of log odds ratios is labelled with odds ratios, so 0 reads 1.00.
+    bcg = forest_plot(fit_forest_case(next(c for c in COUNTS if c["id"] == "bcg-MH-OR")), atransf=math.exp)
+    assert "1.00" in _texts(bcg)
+    assert "0.00" not in _texts(bcg)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -19,8 +19,10 @@ from numpy.typing import ArrayLike
 
 from secretome.errors import InputError
 from secretome.meta._columns import FloatArray
+from secretome.meta._effect_result import row_list
 from secretome.meta._figure_files import plot_format, save_figure
 from secretome.meta._least_squares import weighted_least_squares
+from secretome.meta._mantel_haenszel import MantelHaenszelResult, PetoResult
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult
 from secretome.meta._regression_design import model_matrix
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
@@ -36,15 +38,19 @@ __all__ = ["forest_plot", "funnel_plot", "regression_plot"]
 _Plotted = RandomEffectsResult | SubgroupResult | MetaRegressionResult | MultilevelResult | MultilevelRegressionResult
 """The results :func:`forest_plot` and :func:`funnel_plot` draw."""
 
+_Forested = _Plotted | MantelHaenszelResult | PetoResult
+"""The results :func:`forest_plot` draws: the models, and the pooling of counts."""
+
 
 def forest_plot(
-    result: _Plotted,
+    result: _Forested,
     path: str | Path | None = None,
     *,
     xlabel: str = "Observed Outcome",
     weights: bool = True,
     ilab: Mapping[str, Sequence[object]] | None = None,
     favours: tuple[str, str] | None = None,
+    atransf: Callable[[float], float] | None = None,
 ) -> bytes:
     """Draw a forest plot of *result* and return it as SVG (or write it to *path*, .svg or .pdf).
 
@@ -72,17 +78,28 @@ def forest_plot(
     Q-between, with df and p). Study weights are those of the model on all studies, so they sum to
     100 % over the plot, as ``forest(rma(yi, vi), showweights=TRUE)`` would show them.
 
+    Of a :class:`MantelHaenszelResult` or :class:`PetoResult`, as ``forest(res, showweights=TRUE)``
+    on metafor's ``rma.mh`` and ``rma.peto`` (which go through ``forest.rma``): one row per table
+    with a defined ``yi``/``vi`` (its escalc effect and CI), its Mantel-Haenszel (or Peto) weight,
+    the diamond of the equal-effects estimate labelled "FE Model" as metafor labels it, and a line
+    with I^2 and Q. Tables whose ``yi``/``vi`` are not defined (double-zero tables, which escalc's
+    ``drop00`` leaves out) are not drawn, as metafor's ``na.omit``; they are pooled all the same,
+    so the weights drawn need not sum to 100 (for RD a double-zero table keeps its weight
+    ``n1 n2/N``). A note (id ``omitted``) names those rows and the weight they carry.
+
     Every number comes from the fitted result. Elements carry ids: ``study-i`` and ``study-ci-i``
-    (i the study's 1-based row in the data), ``weight-i``, ``fitted-i`` (models with moderators),
-    ``pooled``, ``prediction-interval``, ``heterogeneity``, ``moderator-test``, and in the subgroup
-    layout ``subgroup-j``, ``heterogeneity-j`` (j the 1-based subgroup) and ``subgroup-test``.
+    (i the study's 1-based row in the data; for counts the table's row), ``weight-i``,
+    ``fitted-i`` (models with moderators), ``pooled``, ``prediction-interval``, ``heterogeneity``,
+    ``moderator-test``, ``omitted`` (counts), and in the subgroup layout ``subgroup-j``,
+    ``heterogeneity-j`` (j the 1-based subgroup) and ``subgroup-test``.
     Text stays text in the SVG (``svg.fonttype = "none"``), so it can be searched and edited. The
     file is written whole or not at all.
 
     Parameters
     ----------
-    result : RandomEffectsResult, MultilevelResult, MetaRegressionResult, MultilevelRegressionResult or SubgroupResult
-        The fitted model, or the subgroup analysis.
+    result : RandomEffectsResult, MultilevelResult, MetaRegressionResult, MultilevelRegressionResult, SubgroupResult, \
+MantelHaenszelResult or PetoResult
+        The fitted model, the subgroup analysis, or the pooling of 2x2 tables (person-time data).
     path : str or Path, optional
         Where to write the plot (.svg or .pdf); the SVG bytes are returned either way (PDF bytes
         for a .pdf path).
@@ -93,9 +110,14 @@ def forest_plot(
     ilab : mapping of str to sequence, optional
         Extra columns between the study labels and the plot, as metafor's ``ilab`` with
         ``header``: column heading to one value per study in the order of the data (e.g. the n,
-        mean and SD of each arm). Cells carry ids ``ilab-j-i`` (j the 1-based column).
+        mean and SD of each arm). Cells carry ids ``ilab-j-i`` (j the 1-based column). For counts,
+        one value per pooled table, drawn or not (e.g. events/total of each arm).
     favours : (str, str), optional
         Labels under the axis, left and right of no effect (RevMan's "Favours ..." convention).
+    atransf : callable, optional
+        metafor's ``atransf``: the plot stays on the scale of the estimates (log odds ratios) and the
+        axis labels and the printed estimates and CIs are transformed, e.g. ``math.exp`` for odds
+        ratios.
 
     References
     ----------
@@ -116,19 +138,26 @@ def forest_plot(
     >>> svg = forest_plot(meta_regression([0.1, 0.3, 0.5, 0.8], [0.01, 0.02, 0.01, 0.02], [1, 2, 3, 4]))
     >>> b'id="fitted-4"' in svg and b'id="pooled"' not in svg
     True
+    >>> import math
+    >>> from secretome.meta import mantel_haenszel
+    >>> res = mantel_haenszel("OR", ai=[4, 6, 3], n1i=[50, 60, 40], ci=[10, 12, 9], n2i=[50, 60, 40])
+    >>> b">FE Model<" in forest_plot(res, atransf=math.exp, xlabel="Odds Ratio (log scale)")
+    True
     """
     fmt = plot_format(path, "forest")
     rows, level = _forest_rows(result)
     crit = float(scipy.stats.norm.isf((1 - level) / 2))
     top = len(rows)
-    biggest = max(row.study[3] for row in rows if row.study is not None)
+    # Weights of 0 (a table without events in one arm) or NaN (none carries weight) draw the smallest square.
+    biggest = max((row.study[3] for row in rows if row.study is not None and row.study[3] > 0), default=1.0)
     # matplotlib is imported where a plot is drawn: `secretome meta` without a plot does not load it.
     import matplotlib
     from matplotlib import transforms
     from matplotlib.figure import Figure
 
     columns = {} if ilab is None else {str(k): list(v) for k, v in ilab.items()}
-    n_studies = sum(row.study is not None for row in rows)
+    counts = isinstance(result, (MantelHaenszelResult, PetoResult))
+    n_studies = result.k if counts else sum(row.study is not None for row in rows)
     for heading, values in columns.items():
         if len(values) != n_studies:
             raise InputError(f"needs one value per study ({n_studies}), got {len(values)}", field="ilab", value=heading)
@@ -155,19 +184,27 @@ def forest_plot(
             ax.text(x, top - 0.45, heading, transform=text_at, ha="center", va="bottom", fontweight="bold")
         extent: list[float] = []
         for y, row in zip(range(top - 1, -1, -1), rows, strict=True):
-            extent += _draw_row(ax, text_at, y, row, crit=crit, biggest=biggest, weights=weights, at=at)
+            extent += _draw_row(
+                ax, text_at, y, row, crit=crit, biggest=biggest, weights=weights, at=at, atransf=atransf
+            )
             if row.study is not None:
                 i = row.study[0]
                 for j, values in enumerate(columns.values()):
-                    value = values[i - 1]
+                    value = values[row.cell]
                     shown = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
                     ax.text(centres[j], y, shown, transform=text_at, ha="center", va="center",
                             gid=f"ilab-{j + 1}-{i}")  # fmt: skip
         ax.axvline(0, color="grey", linewidth=0.6, linestyle="--")
+        extent = extent or [-1.0, 1.0]  # nothing drawn to scale by (no yi, no estimate): an axis around 0
         pad = 0.05 * (max(extent) - min(extent))
         ax.set_xlim(min(extent) - pad, max(extent) + pad)
         ax.set_ylim(-0.8, top - 0.2)
         ax.set_yticks([])
+        if atransf is not None:
+            from matplotlib.ticker import FuncFormatter
+
+            # As metafor's atransf: positions stay on the model's scale, the labels are transformed.
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{atransf(x):.2f}"))
         ax.set_xlabel(xlabel)
         if favours:
             # Under the axis label, each side of no effect, as RevMan prints "Favours ...".
@@ -204,6 +241,7 @@ def _draw_row(
     biggest: float,
     weights: bool,
     at: _ForestColumns,
+    atransf: Callable[[float], float] | None = None,
 ) -> list[float]:
     """Draw one forest row at height *y*; return the x values it spans (for the axis limits)."""
     from matplotlib.patches import Polygon
@@ -228,9 +266,10 @@ def _draw_row(
             ax.add_patch(Polygon(polygon, closed=True, color="grey", gid=f"fitted-{i}"))
             spans += [lb, ub]
         ax.hlines(y, shown[1], shown[2], color="black", linewidth=0.8, gid=f"study-ci-{i}")
-        size = 3 + 6 * math.sqrt(w / biggest)
+        size = 3 + 6 * math.sqrt(w / biggest) if w > 0 else 3.0
         ax.plot([yi], [y], marker="s", color="black", markersize=size, gid=f"study-{i}")
-        weight = (f"{w:.2f}%", f"weight-{i}")
+        # A weight that is not defined (no table carries weight) is left blank, as metafor blanks NA.
+        weight = (f"{w:.2f}%", f"weight-{i}") if math.isfinite(w) else None
     elif row.fit is not None:
         fit = row.fit
         shown = (fit.estimate, fit.ci_lb, fit.ci_ub)
@@ -248,6 +287,10 @@ def _draw_row(
         return []
     if weights and weight is not None:
         ax.text(at.weight, y, weight[0], transform=text_at, ha="right", va="center", gid=weight[1])
+    if atransf is not None:
+        # metafor sorts the transformed bounds (.psort): a decreasing transformation swaps them.
+        estimate, low, high = (atransf(x) for x in shown)
+        shown = (estimate, min(low, high), max(low, high))
     ax.text(at.estimate, y, "{:.2f} [{:.2f}, {:.2f}]".format(*shown), transform=text_at, ha="right", va="center")
     return spans
 
@@ -274,13 +317,21 @@ class _Row:
     fit: _Diamond | None = None  # the model of a diamond row
     gid: str = ""  # the diamond's id
     text_gid: str | None = None  # the label's id (headings and notes)
+    cell: int = 0  # a study's 0-based position in the ilab columns
 
 
-def _forest_rows(result: _Plotted) -> tuple[list[_Row], float]:
+def _study_row(label: str, i: int, yi: float, vi: float, w: float, **kwargs: object) -> _Row:
+    """The row of study *i* (1-based), whose ilab values are the i-th."""
+    return _Row("study", label, (i, yi, vi, w), cell=i - 1, **kwargs)  # type: ignore[arg-type]
+
+
+def _forest_rows(result: _Forested) -> tuple[list[_Row], float]:
     """The rows of *result*'s forest plot, top to bottom, and the confidence level of its CIs."""
     match result:
         case SubgroupResult():
             return _subgroup_rows(result), result.overall.level
+        case MantelHaenszelResult() | PetoResult():
+            return _count_rows(result), result.level
         case RandomEffectsResult():
             pooled = _Diamond(result.estimate, result.ci_lb, result.ci_ub, result.pi_lb, result.pi_ub)
             model = _pooled_rows(pooled, _model_name(result), "pooled", _heterogeneity_text(result), "heterogeneity")
@@ -291,7 +342,7 @@ def _forest_rows(result: _Plotted) -> tuple[list[_Row], float]:
         case MetaRegressionResult() | MultilevelRegressionResult():
             fits = zip(result.fitted, result.fitted_ci_lb, result.fitted_ci_ub, strict=True)
             studies = [
-                _Row("study", label, (i, yi, vi, w), fitted=fit)
+                _study_row(label, i, yi, vi, w, fitted=fit)
                 for i, ((label, yi, vi, w), fit) in enumerate(zip(_studies(result), fits, strict=True), 1)
             ]
             moderators = _omnibus_text(result.QM, result.QM_df, result.QM_pval)
@@ -302,8 +353,34 @@ def _forest_rows(result: _Plotted) -> tuple[list[_Row], float]:
             return [*studies, _Row("blank"), *notes], result.level
         case _:
             raise TypeError(f"forest_plot draws a model or subgroup analysis; got {type(result).__name__}")
-    studies = [_Row("study", label, (i, yi, vi, w)) for i, (label, yi, vi, w) in enumerate(_studies(result), 1)]
+    studies = [_study_row(label, i, yi, vi, w) for i, (label, yi, vi, w) in enumerate(_studies(result), 1)]
     return [*studies, _Row("blank"), *model], result.level
+
+
+def _count_rows(result: MantelHaenszelResult | PetoResult) -> list[_Row]:
+    """metafor's forest of an rma.mh or rma.peto fit: the tables with a yi/vi, then the equal-effects diamond."""
+    weight_of = dict(zip(result.table_rows, result.weights, strict=True))
+    cell_of = {row: j for j, row in enumerate(result.table_rows)}
+    studies = [
+        _Row("study", label, (i, yi, vi, weight_of[i]), cell=cell_of[i])
+        for label, i, yi, vi in zip(result.labels, result.rows, result.yi, result.vi, strict=True)
+    ]
+    # metafor's forest labels these fits by their method "FE"; a NaN estimate (not computable) draws no diamond.
+    pooled = None if math.isnan(result.estimate) else _Diamond(result.estimate, result.ci_lb, result.ci_ub)
+    rows = [*studies, _Row("blank"), _Row("diamond", "FE Model", fit=pooled, gid="pooled")]
+    if math.isnan(result.Q):
+        rows.append(_Row("note", "Heterogeneity: not computable (no pooled estimate)", text_gid="heterogeneity"))
+    else:
+        heterogeneity = f"I² = {result.I2:.1f}%; Q = {result.Q:.2f}, df = {result.Q_df}, {_p_short(result.Q_pval)}"
+        rows.append(_Row("note", f"Heterogeneity: {heterogeneity}", text_gid="heterogeneity"))
+    hidden = [j for j, row in enumerate(result.table_rows) if row not in set(result.rows)]
+    if hidden:
+        share = sum(result.weights[j] for j in hidden)
+        rows_hidden = row_list([result.table_rows[j] - 1 for j in hidden])
+        carried = "" if math.isnan(share) else f", {share:.2f}% of the weight"
+        note = f"Pooled, not drawn (no yi/vi, e.g. no events in either arm): {rows_hidden}{carried}"
+        rows.append(_Row("note", note, text_gid="omitted"))
+    return rows
 
 
 def _subgroup_rows(result: SubgroupResult) -> list[_Row]:
@@ -313,7 +390,7 @@ def _subgroup_rows(result: SubgroupResult) -> list[_Row]:
     for j, (level, fit) in enumerate(result.fits_by_level(), 1):
         rows.append(_Row("heading", level, text_gid=f"heading-{j}"))
         rows += [
-            _Row("study", label, (i, yi, vi, w))
+            _study_row(label, i, yi, vi, w)
             for (i, (label, yi, vi, w)), group in zip(studies, result.groups, strict=True)
             if group == level
         ]
