@@ -582,3 +582,22 @@ def test_forest_of_counts_takes_ilab_per_pooled_table_and_labels_the_axis_with_a
     bcg = forest_plot(fit_forest_case(next(c for c in COUNTS if c["id"] == "bcg-MH-OR")), atransf=math.exp)
     assert "1.00" in _texts(bcg)
     assert "0.00" not in _texts(bcg)
+
+
+@pytest.mark.parametrize(
+    ("case_id", "atransf", "label"),
+    [
+        ("bcg-MH-OR", None, "Log Odds Ratio"),
+        ("bcg-MH-OR-exp", math.exp, "Odds Ratio (log scale)"),
+        ("bcg-MH-RR-exp", np.exp, "Risk Ratio (log scale)"),
+        ("bcg-PETO", None, "Log Odds Ratio"),
+        ("hart1999-MH-IRR-exp", math.exp, "Incidence Rate Ratio (log scale)"),
+        ("sparse-MH-RD", None, "Risk Difference"),
+        ("sparse-MH-RD", abs, "Transformed Risk Difference"),
+    ],
+)
+def test_forest_of_counts_labels_the_axis_as_metafor(case_id, atransf, label):
+    # R: metafor:::.setlab(measure, transf.char = "FALSE", atransf.char = "FALSE" or "exp", gentype = 1), forest's xlab.
+    res = fit_forest_case(next(c for c in COUNTS if c["id"] == case_id))
+    assert label in _texts(forest_plot(res, atransf=atransf))
+    assert "My label" in _texts(forest_plot(res, atransf=atransf, xlabel="My label"))

@@ -46,7 +46,7 @@ def forest_plot(
     result: _Forested,
     path: str | Path | None = None,
     *,
-    xlabel: str = "Observed Outcome",
+    xlabel: str | None = None,
     weights: bool = True,
     ilab: Mapping[str, Sequence[object]] | None = None,
     favours: tuple[str, str] | None = None,
@@ -103,8 +103,10 @@ MantelHaenszelResult or PetoResult
     path : str or Path, optional
         Where to write the plot (.svg or .pdf); the SVG bytes are returned either way (PDF bytes
         for a .pdf path).
-    xlabel : str
-        Label of the effect-size axis.
+    xlabel : str, optional
+        Label of the effect-size axis; by default metafor's: "Observed Outcome" for a model, the
+        measure for counts ("Log Odds Ratio", "Risk Difference", ...; with ``atransf=math.exp``
+        "Odds Ratio (log scale)").
     weights : bool
         Show the weights column (metafor's ``showweights``).
     ilab : mapping of str to sequence, optional
@@ -141,7 +143,8 @@ MantelHaenszelResult or PetoResult
     >>> import math
     >>> from secretome.meta import mantel_haenszel
     >>> res = mantel_haenszel("OR", ai=[4, 6, 3], n1i=[50, 60, 40], ci=[10, 12, 9], n2i=[50, 60, 40])
-    >>> b">FE Model<" in forest_plot(res, atransf=math.exp, xlabel="Odds Ratio (log scale)")
+    >>> svg = forest_plot(res, atransf=math.exp)
+    >>> b">FE Model<" in svg and b">Odds Ratio (log scale)<" in svg
     True
     """
     fmt = plot_format(path, "forest")
@@ -205,7 +208,7 @@ MantelHaenszelResult or PetoResult
 
             # As metafor's atransf: positions stay on the model's scale, the labels are transformed.
             ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{atransf(x):.2f}"))
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(_forest_xlabel(result, atransf) if xlabel is None else xlabel)
         if favours:
             # Under the axis label, each side of no effect, as RevMan prints "Favours ...".
             below = transforms.offset_copy(ax.transData, fig=fig, y=-34, units="points")
@@ -220,6 +223,26 @@ MantelHaenszelResult or PetoResult
 
 
 _ILAB_WIDTH = 1.2  # inches per ilab column
+
+_MEASURE_LABELS = {
+    "OR": ("Log Odds Ratio", "Odds Ratio"),
+    "RR": ("Log Risk Ratio", "Risk Ratio"),
+    "IRR": ("Log Incidence Rate Ratio", "Incidence Rate Ratio"),
+    "RD": ("Risk Difference", None),
+}
+"""The x-axis labels of metafor's forest (its .setlab) by measure: on the estimate's scale, and with atransf=exp."""
+
+
+def _forest_xlabel(result: _Forested, atransf: Callable[[float], float] | None) -> str:
+    """metafor's default x label: the measure of pooled counts, "Observed Outcome" for a model (yi/vi given)."""
+    if not isinstance(result, (MantelHaenszelResult, PetoResult)):
+        return "Observed Outcome"
+    plain, exponentiated = _MEASURE_LABELS[result.measure]
+    if atransf is None:
+        return plain
+    if exponentiated is not None and atransf in (math.exp, np.exp):
+        return f"{exponentiated} (log scale)"
+    return f"Transformed {plain}"
 
 
 @dataclasses.dataclass(frozen=True)
