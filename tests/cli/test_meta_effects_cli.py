@@ -6,6 +6,7 @@ Reference values are metafor 3.8-1's (and base R's) from tools/metafor_reference
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
@@ -175,3 +176,48 @@ def test_correlations_and_incidence_rates_reach_escalc(tmp_path, capsys, case_id
     got = _json(capsys, argv)
     assert got["yi"] == pytest.approx(case["yi"], rel=1e-12)
     assert got["vi"] == pytest.approx(case["vi"], rel=1e-12)
+
+
+FOREST_COUNTS = {c["id"]: c for c in json.loads((FIXTURES / "forest_counts.json").read_text())["cases"]}
+
+
+@pytest.mark.parametrize("case_id", ["sparse-MH-RD", "bcg-PETO"])
+def test_forest_of_mantel_haenszel_and_peto_is_written(tmp_path, capsys, case_id):
+    # R: forest(rma.mh(measure = "RD", ai, n1i, ci, n2i), showweights = TRUE) on sparse adverse-event tables (tables 1,
+    # 3, 4 double-zero: not drawn) and forest(rma.peto(ai, bi, ci, di), showweights = TRUE) on dat.bcg
+    # (tools/metafor_reference_forest_counts.R): the weight and the estimate of each drawn table, and the model's.
+    case = FOREST_COUNTS[case_id]
+    d = case["data"]
+    out = tmp_path / "forest.svg"
+    if "n1i" in d:
+        path = _csv(tmp_path, {"a": d["ai"], "n1": d["n1i"], "c": d["ci"], "n2": d["n2i"]})
+        argv = ["meta", path, "--method", case["method"], "--measure", case["measure"], "--ai", "a", "--n1i", "n1"]
+        argv += ["--ci", "c", "--n2i", "n2"]
+    else:
+        path = _csv(tmp_path, {"a": d["ai"], "b": d["bi"], "c": d["ci"], "d": d["di"]})
+        argv = ["meta", path, "--method", case["method"], "--ai", "a", "--bi", "b", "--ci", "c", "--di", "d"]
+    got = _json(capsys, [*argv, "--forest", str(out)])
+    assert got["estimate"] == pytest.approx(case["estimate"], rel=1e-8)
+    root = ET.fromstring(out.read_bytes())
+    texts = [" ".join("".join(e.itertext()).split()) for e in root.iter("{http://www.w3.org/2000/svg}text")]
+    for line in [*case["annotations"], case["pooled_annotation"]]:
+        weight, estimate = (" ".join(part.split()) for part in line.split("%", 1))
+        assert f"{weight}%" in texts
+        assert estimate in texts
+    drawn = {e.get("id") for e in root.iter() if (e.get("id") or "").startswith("study-ci-")}
+    assert drawn == {f"study-ci-{i}" for i in case["rows"]}
+
+
+@pytest.mark.parametrize("plot", ["--funnel", "--regplot"])
+def test_a_plot_mantel_haenszel_cannot_draw_is_refused_not_dropped(tmp_path, capsys, plot):
+    d = POOLING["bcg-MH-OR"]["data"]
+    path = _csv(tmp_path, {"a": d["ai"], "b": d["bi"], "c": d["ci"], "d": d["di"]})
+    out, forest = tmp_path / "plot.svg", tmp_path / "forest.svg"
+    argv = ["meta", path, "--method", "MH", "--ai", "a", "--bi", "b", "--ci", "c", "--di", "d", plot, str(out)]
+    assert main([*argv, "--forest", str(forest)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert f"field '{plot}'" in err
+    assert "MH and PETO draw --forest" in err
+    assert not out.exists()
+    assert not forest.exists()

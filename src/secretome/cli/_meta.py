@@ -167,7 +167,10 @@ def meta(
     ] = None,
     forest: Annotated[
         Path | None,
-        typer.Option(help="Write a forest plot (.svg or .pdf): by subgroup with --subgroup, fitted values with --mod."),
+        typer.Option(
+            help="Write a forest plot (.svg or .pdf): by subgroup with --subgroup, fitted values with --mod; with MH "
+            "or PETO the tables and their weights (double-zero tables pooled, not drawn)."
+        ),
     ] = None,
     funnel: Annotated[
         Path | None, typer.Option(help="Write a funnel plot (.svg or .pdf): of the residuals with --mod or --subgroup.")
@@ -257,16 +260,29 @@ def meta(
         # These paths pool without a random-effects model, so a follow-up would be dropped without a word.
         reason = "follow-up analyses refit a random-effects model: not with --combine-p, MH, PETO or several --ri"
         raise InputError(reason, field=asked[0], value=str(follow_ups[asked[0]]))
+    counts = method.upper() in ("MH", "PETO")
+    # MH and PETO draw their own forest; no other plot has a model to draw there, so it would be dropped.
+    plots = {"--forest": forest, "--funnel": funnel, "--regplot": regplot}
+    undrawn = [
+        flag for flag, target in plots.items() if target and pooled_apart and not (counts and flag == "--forest")
+    ]
+    if undrawn:
+        reason = (
+            "draws a random-effects model: not with --combine-p, MH, PETO or several --ri (MH and PETO draw --forest)"
+        )
+        raise InputError(reason, field=undrawn[0], value=str(plots[undrawn[0]]))
     if rho is not None and pooled_apart:
         reason = "an assumed correlation is for a three-level model: not with --combine-p, MH, PETO or several --ri"
         raise InputError(reason, field="--rho", value=rho)
     if combine_p is not None:
         combined = combine_p_from_csv(data, columns=columns, method=combine_p, slab=slab, albatross=albatross)  # type: ignore[arg-type]
         return emit(combined, fmt)
-    if method.upper() in ("MH", "PETO"):
+    if counts:
         pooled = pool_counts_from_csv(
             data, method=method.upper(), measure=measure, columns=columns, slab=slab, **options
         )  # type: ignore[arg-type]
+        if forest:
+            forest_plot(pooled, forest)
         return emit(pooled, fmt)
     if assumed is not None and len(assumed) > 1:
         sens = change_sensitivity_from_csv(
