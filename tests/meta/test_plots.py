@@ -500,7 +500,7 @@ def test_forest_with_a_zero_sampling_variance_says_q_is_not_available():
 
 # ---- Mantel-Haenszel and Peto pooling: forest(res, showweights = TRUE) on rma.mh / rma.peto ------------------------
 
-COUNTS = load_cases("forest_counts")
+COUNTS = load_cases("forest_counts")  # by tools/metafor_reference_forest_counts.R
 ESTIMATE_TEXT = re.compile(r"^-?\d+\.\d\d \[-?\d+\.\d\d, -?\d+\.\d\d\]$")
 
 
