@@ -347,8 +347,10 @@ def test_the_evidence_map_names_the_studies_it_leaves_unclassified(synthetic_stu
 
 
 def test_model_tables_link_the_studies_of_this_report_only(html):
-    linked = _link_studies(pd.DataFrame({"study": ["syn-alpha-2020", "hascev-2020-jev"]}), {"syn-alpha-2020"})
+    table = pd.DataFrame({"study": ["syn-alpha-2020", "hascev-2020-jev"], "day": [120.0, 91.3125]})
+    linked = _link_studies(table, {"syn-alpha-2020"})
     assert list(linked["study"]) == [Link("syn-alpha-2020", "#study-syn-alpha-2020"), "hascev-2020-jev"]
+    assert list(linked["day"]) == ["120", "91.3125"]
     # The shipped calibration cites bundled studies; a report of another corpus shows them without a dead link.
     mechanism = html.split('<section id="mechanism">')[1].split("</section>")[0]
     assert "<td>hascev-2020-jev</td><td>rat-mia+ev-weekly</td><td>oarsi</td><td>120</td>" in mechanism

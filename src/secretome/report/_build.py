@@ -694,8 +694,12 @@ def _mechanism_section(
 
 
 def _link_studies(table: pd.DataFrame, study_ids: set[str]) -> pd.DataFrame:
-    """*table* whose ``study`` column links each id of this report's studies to its row of the study table."""
-    return table.assign(study=[_study_link(s) if s in study_ids else s for s in table["study"]])
+    """*table* whose ``study`` column links each id of this report's studies to its row of the study table, and
+    whose ``day`` reads as a reader writes it (120, not 120.00; 91.3125, three months, as it is)."""
+    return table.assign(
+        study=[_study_link(s) if s in study_ids else s for s in table["study"]],
+        day=[f"{d:g}" for d in table["day"]],
+    )
 
 
 def _calibration_tables(section: Section, shipped: dict[str, pd.DataFrame], study_ids: set[str]) -> None:

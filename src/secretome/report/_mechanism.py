@@ -342,11 +342,6 @@ def assumption_counts(runs: Sequence[ExperimentRun]) -> pd.DataFrame:
     return pd.DataFrame(list(rows.values()))
 
 
-def _day(time: float) -> str:
-    """A readout day as a reader writes it: 120, not 120.00, and 91.3125 (three months) as it is."""
-    return f"{time:g}"
-
-
 def evidence_versus_model(directions: pd.DataFrame) -> pd.DataFrame:
     """Rule M6: one row per direction constraint, the reported sign beside the model's (nominal, calibrated)."""
     if directions.empty:
@@ -365,7 +360,7 @@ def evidence_versus_model(directions: pd.DataFrame) -> pd.DataFrame:
                 "study": study,
                 "experiment (preset + protocol)": condition,
                 "readout": observable,
-                "day": _day(time),
+                "day": time,
                 "held out": "yes" if split == "test" else "no",
                 "reported": "up" if reported > 0 else "down",
                 "model, nominal (treated - untreated)": f"{row[('difference', 'nominal')]:+.3g}",
@@ -425,7 +420,7 @@ def points_versus_model(points: pd.DataFrame) -> pd.DataFrame:
                               columns="parameters", values=["model", "z"], aggfunc="first")  # fmt: skip
     return pd.DataFrame(
         [
-            {"study": study, "condition": condition, "readout": observable, "day": _day(time),
+            {"study": study, "condition": condition, "readout": observable, "day": time,
              "held out": "yes" if split == "test" else "no", "reported": f"{value:.4g} +/- {noise:.2g}",
              "model, nominal": f"{row[('model', 'nominal')]:.4g}",
              "model, calibrated": f"{row[('model', 'calibrated')]:.4g}",
