@@ -1,7 +1,7 @@
 #!/usr/bin/env Rscript
 # Reference pooled numbers for the report tests: metafor run on the report's exported analysis CSV.
 #
-# Usage: Rscript tools/report_reference.R ANALYSIS.csv OUT.csv
+# Usage: Rscript tools/report_reference.R ANALYSIS.csv OUT.csv [OUT_RD.csv]
 #
 # Applies the report's rules S1-S2 as a metafor user would from the CSV alone: keep rows with
 # selected & poolable that are not head-to-head comparisons and whose source is not secondary, group by
@@ -9,12 +9,14 @@
 # random-effects model (rma, test="z"): Hedges' g (escalc measure="SMD") or the standardised mean change
 # (measure="SMCR", ri = 0.5), signed so that positive = benefit, or the log odds of events (measure="PLO");
 # compare MSC sources, products and comparators (rule S4) with rma(mods = ~ factor(...)).
-# Writes one CSV row per pooled outcome with the versions used.
+# Writes one CSV row per pooled outcome with the versions used. With OUT_RD.csv, also rule S6: the rows whose
+# comparator gives its events (x2i of n2i), compared between arms, grouped by outcome x evidence_level x
+# product_class, at least two studies: rma.mh(measure = "RD") of xi of n1i against x2i of n2i.
 
 suppressPackageStartupMessages(library(metafor))
 
 args <- commandArgs(trailingOnly = TRUE)
-if (length(args) != 2) stop("usage: Rscript tools/report_reference.R ANALYSIS.csv OUT.csv")
+if (!length(args) %in% c(2, 3)) stop("usage: Rscript tools/report_reference.R ANALYSIS.csv OUT.csv [OUT_RD.csv]")
 dat <- read.csv(args[1], stringsAsFactors = FALSE)
 dat <- dat[dat$selected == "True" & dat$poolable == "True" & dat$comparison != "head_to_head" &
            dat$source_quality != "secondary", ]
@@ -72,3 +74,20 @@ for (key in unique(keys)) {
 }
 out <- if (length(rows)) do.call(rbind, rows) else data.frame()
 write.csv(out, args[2], row.names = FALSE)
+if (length(args) == 3) {
+  tables <- dat[!is.na(dat$x2i) & dat$comparison == "between", ]
+  groups <- paste(tables$outcome, tables$evidence_level, tables$product_class, sep = "|")
+  compared <- list()
+  for (key in unique(groups)) {
+    part <- tables[groups == key, ]
+    if (length(unique(part$study_id)) < 2) next
+    fit <- suppressWarnings(rma.mh(ai = xi, n1i = n1i, ci = x2i, n2i = n2i, measure = "RD", data = part))
+    compared[[key]] <- data.frame(
+      outcome = part$outcome[1], evidence_level = part$evidence_level[1], product_class = part$product_class[1],
+      k = fit$k, estimate = as.numeric(fit$beta), se = fit$se, ci_lb = fit$ci.lb, ci_ub = fit$ci.ub,
+      pval = fit$pval, I2 = fit$I2, QE = fit$QE,
+      R = paste(R.version$major, R.version$minor, sep = "."), metafor = as.character(packageVersion("metafor"))
+    )
+  }
+  write.csv(if (length(compared)) do.call(rbind, compared) else data.frame(), args[3], row.names = FALSE)
+}

@@ -14,10 +14,10 @@ from secretome.report._html import document
 def test_every_figure_renders_and_the_console_is_clean(built):
     seen = check_rendering(built.html)
     assert seen.sections == ("summary", "corpus", "evidence-map", "synthesis", "mechanism", "methods", "studies")
-    # The PRISMA flow of the curated corpus, evidence map, five forests and one by subgroup, a funnel (k = 12),
-    # model diagram, three experiments, the profiles of the shipped calibration, the two robvis plots of the
-    # one RoB 2 assessment.
-    assert seen.figures == 16
+    # The PRISMA flow of the curated corpus, evidence map, five forests and two by subgroup, a funnel (k = 14),
+    # the Mantel-Haenszel forest of adverse events, model diagram, three experiments, the profiles of the shipped
+    # calibration, the two robvis plots of the one RoB 2 assessment.
+    assert seen.figures == 18
     assert seen.empty_figures == ()
     assert seen.console_errors == ()
     assert seen.wide_tables == ()

@@ -29,18 +29,20 @@ def html(built):
 
 def test_writes_the_report_and_its_dataset(built):
     assert Path(built.html).name == "index.html"
-    # 13 results of the first eight files, 3 + 1 of the histology and head-to-head files, 12 + 3 of the case series.
-    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 33
-    assert (built.studies, built.primary_studies, built.pooled) == (24, 23, 5)
+    # 13 results of the first eight files, 3 + 1 of the histology and head-to-head files, 12 + 3 of the case series,
+    # the adverse events of both arms of syn-delta and syn-theta.
+    assert pd.read_csv(built.dataset_csv).shape[0] == built.results == 35
+    assert (built.studies, built.primary_studies, built.pooled, built.compared) == (24, 23, 5, 1)
     analyses = pd.read_csv(built.analyses_csv)
     assert sorted(analyses["id"]) == [
         "animal-secretome-mankin_score-SMD",
         "animal-secretome-oarsi_score-SMD",
         "clinical-cells-adverse_events-PLO",
+        "clinical-cells-adverse_events-RD",
         "clinical-cells-vas_pain-SMD",
         "clinical-cells-womac_total-SMCR",
     ]
-    assert set(analyses["method"]) == {"REML"}
+    assert set(analyses["method"]) == {"REML", "MH"}
 
 
 @pytest.mark.needs_r
@@ -171,6 +173,47 @@ def test_pooled_numbers_match_metafor_fixture(synthetic_studies):
     from secretome.report._synthesis import pool_outcomes
 
     _compare(pool_outcomes(analysis_dataset(synthetic_studies)), pd.read_csv(FIXTURES / "synthetic_pooled.csv"))
+
+
+def _compare_events(ours: list, reference: pd.DataFrame) -> None:
+    assert len(ours) == len(reference)
+    for c in ours:
+        ref = reference.set_index(["outcome", "evidence_level", "product_class"]).loc[
+            (c.outcome, c.evidence_level, c.product_class)
+        ]
+        res = c.result
+        assert res.k == ref["k"]
+        for field in ("estimate", "se", "ci_lb", "ci_ub", "pval", "I2"):
+            assert getattr(res, field) == pytest.approx(ref[field], rel=1e-6, abs=1e-10), field
+
+
+def test_compared_events_match_metafor_fixture(synthetic_studies):
+    # R: Rscript tools/report_reference.R synthetic_analysis.csv synthetic_pooled.csv synthetic_compared.csv
+    # (rma.mh(measure = "RD") of syn-delta's 6/20 vs 2/20 and syn-theta's 0/15 vs 0/15: RD 0.1143)
+    from secretome.report._synthesis import compare_events
+
+    compared = compare_events(analysis_dataset(synthetic_studies))
+    assert [c.id for c in compared] == ["clinical-cells-adverse_events-RD"]
+    _compare_events(compared, pd.read_csv(FIXTURES / "synthetic_compared.csv"))
+
+
+@pytest.mark.needs_r
+@pytest.mark.parametrize("corpus", ["synthetic", "bundled"])
+def test_compared_events_match_metafor_live(corpus, synthetic_studies, tmp_path):
+    from secretome.evidence import load_corpus
+    from secretome.report._synthesis import compare_events
+
+    studies = synthetic_studies if corpus == "synthetic" else load_corpus().studies
+    dataset = analysis_dataset(studies)
+    dataset.to_csv(tmp_path / "analysis.csv", index=False)
+    subprocess.run(
+        ["Rscript", str(SCRIPT), *(str(tmp_path / f) for f in ("analysis.csv", "pooled.csv", "rd.csv"))],
+        check=True,
+        capture_output=True,
+    )
+    compared = compare_events(dataset)
+    assert compared  # the bundled corpus has trials with events in both arms (chen-2021-scrt, kuah-2018-jtm, ...)
+    _compare_events(compared, pd.read_csv(tmp_path / "rd.csv"))
 
 
 @pytest.mark.needs_r

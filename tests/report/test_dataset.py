@@ -177,16 +177,33 @@ def test_p_values_with_group_sizes_become_effect_sizes_and_a_shared_treatment_ar
     assert all("D8" in r and "treatment n split between 2 comparisons" in r for r in rows["rule"])
 
 
+def test_events_of_both_arms_make_a_2x2_table_with_a_shared_comparator_split():  # D12, D6, D3
+    from secretome.evidence import load_corpus
+
+    data = analysis_dataset(load_corpus().studies)
+    # Chen 2021 Table 2, weeks 0-24: subjects with AEs HA 4 of 8, 16 M 15 of 17, 32 M 14 of 17, 64 M 11 of 15;
+    # the HA arm is shared by the three doses, so each comparison gets a third of it: 4/3 of 8/3.
+    chen = data[(data["study_id"] == "chen-2021-scrt") & (data["outcome"] == "adverse_events") & data["selected"]]
+    assert sorted(chen["xi"]) == [11, 14, 15]
+    assert list(chen["x2i"]) == pytest.approx([4 / 3] * 3)
+    assert list(chen["n2i"]) == pytest.approx([8 / 3] * 3)
+    assert (chen["benefit"] == -1).all()  # 88%, 82%, 73% of the treated against 50%: more events, a harm
+    assert chen["rule"].str.contains("D6: control n and events split between 3 comparisons").all()
+    # Kuah 2018: all 16 treated and all 4 on placebo had an event: no difference in proportions.
+    kuah = _row(data, "kuah-2018-jtm", "adverse_events")
+    assert (kuah["x2i"], kuah["n2i"], kuah["benefit"]) == (4, 4, 0)
+
+
 def test_events_of_a_treatment_arm_become_a_proportion_in_trials_and_case_series():  # D10
     from secretome.evidence import load_corpus
 
     data = analysis_dataset(load_corpus().studies)
     # Kuah 2018: "All patients reported at least one treatment-emergent adverse event", 16 in the combined
     # treated arm (its file: events = n, arm sizes from Table 2), against placebo; Ao 2023, a case series:
-    # "5 of 14 patients". Both are proportions of treated patients; the placebo's events are not used.
+    # "5 of 14 patients". Both are proportions of treated patients (Kuah's placebo arm, 4 of 4, is rule D12's).
     kuah = _row(data, "kuah-2018-jtm", "adverse_events")
     assert (kuah["measure"], kuah["xi"], kuah["n1i"], kuah["comparison"]) == ("PLO", 16, 16, "between")
-    assert "the comparator's not used" in kuah["rule"]
+    assert "D10: events of n in the treatment arm (a proportion)" in kuah["rule"]
     ao = _row(data, "ao-2023-bmcmsd", "adverse_events")
     assert (ao["measure"], ao["xi"], ao["n1i"], ao["comparison"]) == ("PLO", 5, 14, "within")
     # Lamo-Espinosa 2020: "No adverse effects were reported after BM-MSC administration or during follow-up",

@@ -72,8 +72,9 @@ def test_votes_one_per_study_per_domain(dataset):
     assert histology.sign_test_p == pytest.approx(0.015625)
     assert histology.sign_test_p == pytest.approx(binomtest(7, 7, 0.5).pvalue)
     safety = next(v for v in count_votes(dataset) if v.domain == "safety" and v.comparison == "between")
-    assert list(safety.votes["vote"]) == ["no_difference"]
-    assert safety.sign_test_p is None
+    # syn-delta: 6 of 20 adverse events against 2 of 20 (a harm; its serious ones: no difference); syn-theta: 0 vs 0
+    assert list(safety.votes["vote"]) == ["harm", "no_difference"]
+    assert safety.sign_test_p == pytest.approx(1.0)  # one harm vote of one: binomial 0 of 1
     pain = [v for v in count_votes(dataset) if v.domain == "pain_function" and v.evidence_level == "clinical"]
     # Trials and case series vote apart; the head-to-head trial (syn-xi) votes in neither.
     assert {v.comparison: len(v.votes) for v in pain} == {"between": 2, "within": 3}

@@ -62,9 +62,11 @@ from secretome.report._synthesis import (
     MEASURE_NAMES,
     NO_HETEROGENEITY,
     SUBGROUP_COLUMNS,
+    ComparedEvents,
     PooledOutcome,
     VoteCount,
     analyses_frame,
+    compare_events,
     count_votes,
     outcome_votes,
     pool_outcomes,
@@ -88,6 +90,8 @@ class ReportResult(Result):
         Studies in the corpus, of which primary (not reviews or background papers); results of the primary studies.
     pooled : int
         Random-effects meta-analyses in the report (rule S2).
+    compared : int
+        Mantel-Haenszel risk differences between arms (rule S6).
     vote_counts : int
         Domain x level x class vote counts (rule S3).
     data_sha256 : str
@@ -101,6 +105,7 @@ class ReportResult(Result):
     primary_studies: int
     results: int
     pooled: int
+    compared: int
     vote_counts: int
     data_sha256: str
 
@@ -111,7 +116,8 @@ class ReportResult(Result):
                 f"Analysis dataset: {self.dataset_csv} (sha256 {self.data_sha256[:12]}...)",
                 f"Pooled analyses: {self.analyses_csv}",
                 f"Studies: {self.studies} ({self.primary_studies} primary, {self.results} results)",
-                f"Random-effects meta-analyses: {self.pooled}; vote counts: {self.vote_counts}",
+                f"Random-effects meta-analyses: {self.pooled}; Mantel-Haenszel comparisons of events: "
+                f"{self.compared}; vote counts: {self.vote_counts}",
             ]
         )
 
@@ -171,17 +177,17 @@ def build_report(
         prisma = prisma_counts(store)
         store_url = store.url
     dataset = analysis_dataset(studies)
-    pooled, votes = pool_outcomes(dataset), count_votes(dataset)
-    csv_text = with_analyses(dataset, pooled).to_csv(index=False)
-    analyses_text = analyses_frame(pooled).to_csv(index=False)
+    pooled, compared, votes = pool_outcomes(dataset), compare_events(dataset), count_votes(dataset)
+    csv_text = with_analyses(dataset, pooled, compared).to_csv(index=False)
+    analyses_text = analyses_frame(pooled, compared).to_csv(index=False)
     digest = hashlib.sha256(csv_text.encode("utf-8")).hexdigest()
     report("report", 1, len(steps))
-    sections = [_summary_section(studies, pooled, votes), _corpus_section(studies, prisma)]
+    sections = [_summary_section(studies, pooled, compared, votes), _corpus_section(studies, prisma)]
     report("report", 2, len(steps))
     sections.append(_map_section(emap))
     report("report", 3, len(steps))
     arm_labels = {(s.id, arm.id): arm.label or arm.id for s in studies for arm in s.arms}
-    sections.append(_synthesis_section(dataset, pooled, votes, arm_labels))
+    sections.append(_synthesis_section(dataset, pooled, compared, votes, arm_labels))
     report("report", 4, len(steps))
     sections.append(_mechanism_section(dataset, subjects, trajectories, progress))
     report("report", 5, len(steps))
@@ -216,6 +222,7 @@ def build_report(
         primary_studies=len(primary),
         results=len(dataset),
         pooled=len(pooled),
+        compared=len(compared),
         vote_counts=len(votes),
         data_sha256=digest,
     )
@@ -358,7 +365,9 @@ def _newest_source(studies: Sequence[Study]) -> str:
     return f"the newest source was published in {newest} ({shown}; the study files give years, not days)"
 
 
-def _summary_section(studies: Sequence[Study], pooled: list[PooledOutcome], votes: list[VoteCount]) -> Section:
+def _summary_section(
+    studies: Sequence[Study], pooled: list[PooledOutcome], compared: list[ComparedEvents], votes: list[VoteCount]
+) -> Section:
     section = Section("summary", "Summary of findings")
     section.paragraph(
         f"Built on {datetime.datetime.now(datetime.UTC).date().isoformat()} from {len(studies)} studies; "
@@ -367,7 +376,7 @@ def _summary_section(studies: Sequence[Study], pooled: list[PooledOutcome], vote
         "effects are Hedges' g (g) between arms, the standardised mean change from baseline (SMCR) within an arm, "
         "or the proportion of patients with an event; positive g or SMCR = benefit of treatment."
     )
-    table = summary_of_findings(pooled, votes, {s.id: s for s in studies})
+    table = summary_of_findings(pooled, votes, {s.id: s for s in studies}, compared)
     if table.empty:
         section.note("The corpus gives no analysis or vote to summarise.")
     else:
@@ -447,6 +456,7 @@ def _map_section(emap: EvidenceMap) -> Section:
 def _synthesis_section(
     dataset: pd.DataFrame,
     pooled: list[PooledOutcome],
+    compared: list[ComparedEvents],
     votes: list[VoteCount],
     arm_labels: dict[tuple[str, str], str],
 ) -> Section:
@@ -462,22 +472,28 @@ def _synthesis_section(
         "source is secondary enter a sensitivity analysis only. Every domain is also summarised by vote counting "
         "on the direction of effect with a sign test (SWiM), trials and case series apart. The rows used, with "
         "yi, vi and analysis_id, are in analysis.csv and every pooled model in analyses.csv beside this report: "
-        "rma(yi, vi, method='REML') on an analysis's rows reruns it."
+        "rma(yi, vi, method='REML') on an analysis's rows reruns it. Where both arms of two or more trials give "
+        "their events, the arms are also compared as a Mantel-Haenszel risk difference (rule S6), which keeps the "
+        "trials without any event; rma.mh(ai=xi, n1i=n1i, ci=x2i, n2i=n2i, measure='RD') on the rows of its "
+        "events_analysis_id reruns it."
     )
     for domain_id, domain in vocab.OUTCOME_DOMAINS.items():
         section.heading(domain.label)
         domain_pooled = [p for p in pooled if p.domain == domain_id]
+        domain_compared = [c for c in compared if c.domain == domain_id]
         domain_votes = [v for v in votes if v.domain == domain_id]
         if not domain_pooled and not domain_votes:
             section.note("No primary study in the corpus reports an outcome in this domain.")
             continue
         for p in domain_pooled:
             _pooled_block(section, p, arm_labels)
+        for c in domain_compared:
+            _compared_block(section, c, arm_labels)
         if domain_votes:
             section.table(
                 _vote_table(domain_votes), caption=f"{domain.label}: direction of effect (one vote per study)"
             )
-        if not domain_pooled:
+        if not domain_pooled and not domain_compared:
             section.paragraph(
                 "Not pooled: fewer than two studies with a primary source give numbers for any one outcome."
             )
@@ -562,6 +578,59 @@ def _pooled_block(section: Section, p: PooledOutcome, arm_labels: dict[tuple[str
         source=[Link("source", url) for url in provenance["source"]],
     )
     section.table(provenance, caption=f"{title}: pooled rows and their provenance", numeric_digits=3)
+
+
+def _compared_block(section: Section, c: ComparedEvents, arm_labels: dict[tuple[str, str], str]) -> None:
+    """Rule S6: the 2x2 tables, the Mantel-Haenszel risk difference and its sensitivity analyses."""
+    res = c.result
+    title = f"{vocab.OUTCOMES[c.outcome].label}: {c.evidence_level}, {c.product_class}, treatment vs comparator, RD " \
+            f"(Mantel-Haenszel, k = {res.k})"  # fmt: skip
+    section.heading(title, level=4, anchor=f"analysis-{c.id}")
+    rows = c.rows
+    tables = pd.DataFrame(
+        {
+            "study": [_study_link(s) for s in rows["study_id"]],
+            "treatment": [arm_labels.get(k, k[1]) for k in zip(rows["study_id"], rows["treatment"], strict=True)],
+            "events / n": [f"{x:g} / {n:g}" for x, n in zip(rows["xi"], rows["n1i"], strict=True)],
+            "comparator": [arm_labels.get(k, k[1]) for k in zip(rows["study_id"], rows["control"], strict=True)],
+            "comparator events / n": [f"{x:.3g} / {n:.3g}" for x, n in zip(rows["x2i"], rows["n2i"], strict=True)],
+            "risk difference (points)": [100 * (x / n - y / m) for x, n, y, m in
+                                         zip(rows["xi"], rows["n1i"], rows["x2i"], rows["n2i"], strict=True)],
+            "source": [Link("source", url) for url in rows["source"]],
+        }
+    )  # fmt: skip
+    ilab = {
+        "treated\nevents / n": list(tables["events / n"]),
+        "comparator\nevents / n": list(tables["comparator events / n"]),
+    }
+    # Fewer events in the treated arms (a negative difference) favour treatment where an event is harm.
+    favours = ("Favours treatment", "Favours comparator")
+    if vocab.OUTCOMES[c.outcome].higher_is_better:
+        favours = favours[::-1]
+    axis = "risk difference (treatment - comparator)"
+    section.figure(
+        inline_svg(forest_plot(res, xlabel=axis, ilab=ilab, favours=favours)),
+        f"Forest plot, {title}; tables without an event in either arm are pooled (risk difference 0) but not drawn. "
+        "Each drawn table's estimate is metafor's, with 1/2 added to every cell of a table with a zero (escalc's "
+        "default for yi); the pooled Mantel-Haenszel estimate adds nothing, and the table below gives the "
+        "observed differences.",
+    )
+    section.table(
+        tables, caption=f"{title}: the 2x2 tables pooled (a shared comparator split, rule D6)", numeric_digits=1
+    )
+    events, comparator_events = c.events
+    if res.k_yi < 2:
+        heterogeneity = f"no test of heterogeneity ({res.k_yi} of {res.k} tables have an event)"
+    else:
+        heterogeneity = f"Q({res.Q_df:g}) = {res.Q:.2f}, p = {res.Q_pval:.3g}, I<sup>2</sup> = {res.I2:.1f}%"
+    studies = ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in c.studies)
+    section.raw(
+        f"<p>Risk difference, treatment minus comparator: {100 * res.estimate:+.2f} percentage points (95% CI "
+        f"{100 * res.ci_lb:+.2f} to {100 * res.ci_ub:+.2f}; p = {res.pval:.3g}), {heterogeneity}. "
+        f"Events: {events:g} in the treated arms, {comparator_events:.3g} in the comparators; {c.participants} "
+        f"participants. Studies: {studies}. Analysis id: {escape(c.id)}.</p>"
+    )
+    section.table(c.sensitivity, caption=f"{title}: sensitivity analyses (rule S6)", numeric_digits=4)
 
 
 _FAVOURS = {

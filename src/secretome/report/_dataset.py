@@ -8,8 +8,8 @@ D1. Only primary studies enter (in vitro, animal, clinical); reviews are describ
 D2. Product, product class (cells or secretome) and MSC source are the treatment arm's; a result
     whose treatment arm names no product is kept for the tables but never pooled.
 D3. Direction of benefit comes from the vocabulary outcome (``higher_is_better``). A result that
-    states a direction keeps it; per-arm means, mean changes from baseline (or medians) give the
-    direction of their difference.
+    states a direction keeps it; per-arm means, mean changes from baseline (or medians), or both
+    arms' proportions of events, give the direction of their difference.
     Numbers filed under an outcome that names no measure ("histological score", system not named) have
     no known direction of benefit: they are listed, never counted or pooled.
 D4. Per-arm numbers are poolable when both arms give n, mean and SD or SE; an SE becomes
@@ -48,7 +48,10 @@ D9. A result of one arm without a comparator (case series, a single-arm change) 
 D10. Events of an arm with its n (e.g. patients with an adverse event) are a proportion, pooled on the
     logit scale (metafor ``measure="PLO"``, 1/2 added to a zero or full count as escalc does): ``xi``
     events of ``n1i``. In a trial, the treatment arm's events give its proportion (the incidence among
-    treated patients); the comparator's are not used, so this is not a comparison between arms.
+    treated patients); the proportion is not a comparison between arms (rule D12 is).
+D12. Where the comparator arm gives its events of n as well, the row is also a 2x2 table: ``xi`` of
+    ``n1i`` treated against ``x2i`` of ``n2i`` (a shared comparator split as D6 says, events with it),
+    for the comparison of the arms (rule S6).
 D11. Each row carries its study's source quality (``secondary``: the only stored source is a vendor,
     clinic, practitioner, blog or document-sharing page) and risk-of-bias class (``high`` if any domain
     is at the severe end of its tool's scale). Secondary rows are described and mapped, and pooled
@@ -108,6 +111,7 @@ COLUMNS = (
     "m_pre",
     "sd_pre",
     "xi",
+    "x2i",
     "pi",
     "p_bound",
     "p_direction",
@@ -244,6 +248,10 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
                     benefit = _sign(a - b, sign)
                     rules.append(f"D3: direction of the difference in {label}")
                     break
+            proportions = _proportions((treated, control), (arms[result.treatment], arms.get(result.control)))
+            if benefit is None and proportions is not None:
+                benefit = _sign(proportions[0] - proportions[1], sign)
+                rules.append("D3: direction of the difference in proportions of events")
             arm_n = (arms[result.treatment].n, arms[result.control].n if result.control in arms else None)
             numbers = _smd_inputs((treated, control), arm_n)
             if numbers is not None:
@@ -264,7 +272,11 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
         elif within is not None and row.get("sd1i") is None and treated.events is not None:
             # D10 uses only the treated arm's events, so a comparison whose comparator gives none keeps them.
             row.update(within[0])
-            rules.append("D10: events of n in the treatment arm (a proportion; the comparator's not used)")
+            rules.append("D10: events of n in the treatment arm (a proportion)")
+            control_n = None if control is None else (control.n if control.n is not None else arms[result.control].n)
+            if control is not None and control.events is not None and control_n is not None:
+                row.update(x2i=float(control.events), n2i=float(control_n))
+                rules.append("D12: the comparator's events of n too (a 2x2 table)")
     if row.get("sd1i") is None and result.p is not None and benefit in (1, -1):
         p_inputs = _p_inputs(result.p, arms.get(result.treatment), arms.get(result.control or ""))
         if p_inputs is not None:
@@ -286,6 +298,17 @@ def _row(study: Study, level: str, arms: dict, result: StudyResult) -> dict[str,
     row["poolable"] = row["measure"] is not None and product is not None and days != 0
     row["rule"] = "; ".join(rules)
     return row
+
+
+def _proportions(data: tuple[ArmData, ArmData], arms: tuple[object, object]) -> tuple[float, float] | None:
+    """Events over n of the treated and of the comparator arm (n from the arm where the result omits it)."""
+    out = []
+    for stats, arm in zip(data, arms, strict=True):
+        n = stats.n if stats.n is not None else getattr(arm, "n", None)
+        if stats.events is None or not n:
+            return None
+        out.append(stats.events / n)
+    return out[0], out[1]
 
 
 def _effect_difference(measure: str, estimate: float) -> float:
@@ -422,6 +445,7 @@ def _select_timepoints(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _split_shared_controls(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = _split_shared_event_controls(frame)
     chosen = frame.index[frame["selected"] & frame["poolable"] & (frame["measure"] == "SMD")]
     if chosen.empty:
         return frame
@@ -434,4 +458,22 @@ def _split_shared_controls(frame: pd.DataFrame) -> pd.DataFrame:
         frame.loc[chosen, column] = split
         parts = (rows.loc[shared, column] / split[shared]).round().astype(int).astype(str)
         frame.loc[shared, "rule"] = frame.loc[shared, "rule"] + f"; D6: {who} n split between " + parts + " comparisons"
+    return frame
+
+
+def _split_shared_event_controls(frame: pd.DataFrame) -> pd.DataFrame:
+    # Rule D6 for 2x2 tables (D12): a shared comparator's n and its events are split alike, so it keeps its
+    # proportion (Cochrane Handbook 23.3.4: "the number of events and the total number of participants").
+    chosen = frame.index[frame["selected"] & frame["poolable"] & frame["x2i"].notna()]
+    if chosen.empty:
+        return frame
+    rows = frame.loc[chosen]
+    groups = list(zip(rows["study_id"], rows["outcome"], rows["control"].astype(str), strict=True))
+    split = pd.Series(split_shared_control(rows["n2i"].to_numpy(dtype=float), groups), index=chosen)
+    shared = split.index[split < rows["n2i"]]
+    frame.loc[chosen, "x2i"] = rows["x2i"] * split / rows["n2i"]
+    frame.loc[chosen, "n2i"] = split
+    parts = (rows.loc[shared, "n2i"] / split[shared]).round().astype(int).astype(str)
+    frame.loc[shared, "rule"] = frame.loc[shared, "rule"] + "; D6: control n and events split between " + parts
+    frame.loc[shared, "rule"] = frame.loc[shared, "rule"] + " comparisons"
     return frame

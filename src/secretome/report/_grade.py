@@ -10,7 +10,8 @@ doi:10.1016/j.jclinepi.2019.10.014).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,7 +19,7 @@ import pandas as pd
 from secretome import vocab
 from secretome.evidence import Study, risk_of_bias_class
 from secretome.meta import back_transform
-from secretome.report._synthesis import NO_HETEROGENEITY, PooledOutcome, VoteCount
+from secretome.report._synthesis import NO_HETEROGENEITY, ComparedEvents, PooledOutcome, VoteCount
 
 __all__: list[str] = []
 
@@ -29,10 +30,15 @@ GRADE_RULES = (
     "have not a single domain judged at low risk (everything unclear or not reported).",
     "G2. Inconsistency: -1 when I2 >= 50% (Cochrane Handbook 10.10.2: may represent substantial heterogeneity); "
     "for a vote count, when studies point both ways. Not assessable, and said so in the row without a step "
-    "down, when I2 is not available because a sampling variance is 0 (metafor's NA: I2 weights by 1/vi).",
+    "down, when I2 is not available because a sampling variance is 0 (metafor's NA: I2 weights by 1/vi) or, for "
+    "a risk difference, when fewer than two studies have an event (the others have no yi).",
     "G3. Indirectness: -1 for animal evidence (animals, not patients; Hooijmans et al. 2018).",
     "G4. Imprecision: -1 when the 95% CI includes no effect (SMD, SMCR), when the CI of a proportion is wider "
-    "than 20 percentage points, or when there is no pooled estimate (vote count).",
+    "than 20 percentage points, when the CI of a risk difference is wider than 10 percentage points or its arms "
+    "hold fewer than 30 events together (GRADE rates down when 'the number of events is small', Guyatt et al. "
+    "2011, J Clin Epidemiol 64:1283-1293, https://www.jclinepi.com/article/S0895-4356(11)00206-X/fulltext; 30 "
+    "is this report's threshold), or when there is no pooled "
+    "estimate (vote count).",
     "G5. Publication bias: -1 when Egger's test gives p < 0.10 (k >= 10); not assessed below k = 10 or when a "
     "sampling variance is 0.",
     "Certainty: 4 high, 3 moderate, 2 low, 1 or less very low. Statements (Santesso et al. 2020): 'results in' "
@@ -68,10 +74,14 @@ class Certainty:
 
 
 def summary_of_findings(
-    pooled: list[PooledOutcome], votes: list[VoteCount], studies: Mapping[str, Study]
+    pooled: list[PooledOutcome],
+    votes: list[VoteCount],
+    studies: Mapping[str, Study],
+    compared: Sequence[ComparedEvents] = (),
 ) -> pd.DataFrame:
-    """One row per pooled analysis, then per vote count (two or more voting studies) of a domain that has
-    no pooled analysis at the same level, class and comparison.
+    """One row per pooled analysis, per comparison of events between arms (rule S6), then per vote count
+    (two or more voting studies) of a domain that has no pooled analysis at the same level, class and
+    comparison.
 
     Columns: ``domain``, ``outcome``, ``evidence``, ``product class``, ``effect``, ``studies``,
     ``participants``, ``certainty``, ``statement`` (a plain sentence) and ``analysis_id`` (the pooled
@@ -94,6 +104,24 @@ def summary_of_findings(
                 "certainty": certainty.text(),
                 "statement": _pooled_statement(p, certainty),
                 "analysis_id": p.id,
+            }
+        )
+    for c in compared:
+        covered.add((c.domain, c.evidence_level, c.product_class, "between"))
+        certainty = _compared_certainty(c, studies)
+        rows.append(
+            {
+                "domain": vocab.OUTCOME_DOMAINS[c.domain].label,
+                "outcome": vocab.OUTCOMES[c.outcome].label,
+                "evidence": _evidence(c.evidence_level, "between"),
+                "product class": c.product_class,
+                "effect": f"risk difference {_points(c.result.estimate)} (95% CI {_points(c.result.ci_lb)} to "
+                f"{_points(c.result.ci_ub)}) vs comparator",
+                "studies": len(c.studies),
+                "participants": c.participants,
+                "certainty": certainty.text(),
+                "statement": _compared_statement(c, certainty),
+                "analysis_id": c.id,
             }
         )
     for v in votes:
@@ -169,6 +197,41 @@ def _pooled_certainty(p: PooledOutcome, studies: Mapping[str, Study]) -> Certain
     elif p.egger is None and res.k >= 10:
         unjudged.append("publication bias not assessable: a sampling variance is 0")
     return Certainty(_start({studies[s].design for s in p.studies}), tuple(down), tuple(unjudged))
+
+
+def _compared_certainty(c: ComparedEvents, studies: Mapping[str, Study]) -> Certainty:
+    res = c.result
+    down = _risk_of_bias(c.studies, studies)
+    unjudged = []
+    if res.k_yi < 2 or math.isnan(res.I2):
+        unjudged.append(f"inconsistency not assessable: {res.k_yi} of {res.k} tables have an event")
+    elif res.I2 >= 50:
+        down.append(f"inconsistency: I2 {res.I2:.0f}%")
+    if c.evidence_level == "animal":
+        down.append("indirectness: animals")
+    if res.ci_ub - res.ci_lb > 0.10:
+        down.append("imprecision: CI wider than 10 points")
+    elif (total := sum(c.events)) < 30:
+        down.append(f"imprecision: {total:g} event{'' if total == 1 else 's'} in both arms")
+    return Certainty(_start({studies[s].design for s in c.studies}), tuple(down), tuple(unjudged))
+
+
+def _points(rd: float) -> str:
+    """A risk difference in percentage points, signed: +0.1 points."""
+    return f"{100 * rd:+.1f} points"
+
+
+def _compared_statement(c: ComparedEvents, certainty: Certainty) -> str:
+    outcome = _lower(vocab.OUTCOMES[c.outcome].label)
+    subject, where, uncertain = _opening(c.product_class, c.evidence_level, outcome, certainty)
+    if uncertain:
+        return f"{uncertain} compared with its comparators."
+    verb = _VERBS[certainty.label].format(s=subject)
+    res = c.result
+    if res.ci_lb <= 0 <= res.ci_ub:
+        return f"{verb} little or no difference in {outcome} compared with its comparators{where}."
+    more = "more" if res.estimate > 0 else "fewer"
+    return f"{verb} {more} {outcome} than its comparators{where}."
 
 
 def _vote_certainty(v: VoteCount, studies: Mapping[str, Study]) -> Certainty:

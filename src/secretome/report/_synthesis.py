@@ -23,6 +23,13 @@ S4. Within a pooled outcome with more than one MSC source, product (e.g. exosome
     ``rma(mods = ~ factor(source))``) when every subgroup has at least two effect sizes and no
     sampling variance is 0; otherwise the report says which subgroup is too small, or that a
     variance is 0.
+S6. Events compared between arms (rule D12) are pooled per outcome x level x class with at least two
+    studies with a primary source, as a Mantel-Haenszel risk difference (metafor
+    ``rma.mh(measure="RD")``; Greenland & Robins 1985, variance of Sato, Greenland & Robins 1989):
+    trials without an event in either arm, the usual case for serious adverse events, keep their weight
+    (risk difference 0), where an odds or risk ratio would leave them out (Cochrane Handbook 10.4.4.1),
+    and no continuity correction is added to the pooled tables. Sensitivity as S5 (each study left out
+    where k >= 3, without high risk of bias, with secondary sources).
 S3. Vote counting by direction of effect (SWiM; Campbell et al. 2020): one vote per study per
     domain from its selected rows, comparisons with a control arm apart from single-arm changes
     (a case series never votes beside a trial), head-to-head comparisons not at all; a study whose
@@ -33,6 +40,8 @@ S3. Vote counting by direction of effect (SWiM; Campbell et al. 2020): one vote 
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,13 +49,15 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from secretome import vocab
-from secretome.errors import SecretomeError
+from secretome.errors import SecretomeError, SecretomeWarning
 from secretome.meta import (
     EggerResult,
+    MantelHaenszelResult,
     RandomEffectsResult,
     SubgroupResult,
     back_transform,
     egger_test,
+    mantel_haenszel,
     random_effects,
     subgroups,
 )
@@ -116,8 +127,100 @@ class PooledOutcome:
 
     @property
     def participants(self) -> int:
-        """Patients or animals in the pooled rows (both arms; shared arms counted once, rule D6)."""
-        return round(float(self.rows["n1i"].fillna(0).sum() + self.rows["n2i"].fillna(0).sum()))
+        """Patients or animals in the pooled rows (both arms; shared arms counted once, rule D6); of a PLO
+        analysis, the treated arms whose proportions it pools (their comparators are rule S6's)."""
+        arms = ["n1i"] if self.measure == "PLO" else ["n1i", "n2i"]
+        return round(float(self.rows[arms].fillna(0).to_numpy().sum()))
+
+
+@dataclass(frozen=True)
+class ComparedEvents:
+    """Rule S6: one Mantel-Haenszel risk difference, treatment against comparator, of one outcome within one
+    evidence level and product class."""
+
+    outcome: str
+    domain: str
+    evidence_level: str
+    product_class: str
+    rows: pd.DataFrame
+    """The 2x2 tables pooled (``xi`` of ``n1i`` against ``x2i`` of ``n2i``), with a forest ``label``."""
+    result: MantelHaenszelResult
+    sensitivity: pd.DataFrame
+    """One row per refit (``analysis``, ``k``, ``estimate``, ``ci_lb``, ``ci_ub``, ``note``)."""
+
+    measure = "RD"
+
+    @property
+    def id(self) -> str:
+        """``level-class-outcome-RD``, the ``events_analysis_id`` of analysis.csv."""
+        return f"{self.evidence_level}-{self.product_class}-{self.outcome}-RD"
+
+    @property
+    def studies(self) -> tuple[str, ...]:
+        """The ids of the studies pooled."""
+        return tuple(dict.fromkeys(self.rows["study_id"]))
+
+    @property
+    def participants(self) -> int:
+        """Patients in both arms (a shared comparator counted once, rule D6)."""
+        return round(float(self.rows[["n1i", "n2i"]].to_numpy().sum()))
+
+    @property
+    def events(self) -> tuple[float, float]:
+        """Events in the treated and in the comparator arms."""
+        return float(self.rows["xi"].sum()), float(self.rows["x2i"].sum())
+
+
+def compare_events(dataset: pd.DataFrame) -> list[ComparedEvents]:
+    """Rule S6: a Mantel-Haenszel risk difference per outcome x level x class with >= 2 primary studies."""
+    usable = poolable_rows(dataset)
+    if usable.empty:
+        return []
+    tables = usable[usable["x2i"].notna() & (usable["comparison"] == "between")]
+    compared = []
+    for (outcome, level, product_class), group in tables.groupby(_KEY[1:]):
+        primary = group[group["source_quality"] != "secondary"]
+        if primary["study_id"].nunique() < 2:
+            continue
+        rows = effect_sizes(primary)  # for the forest labels of rule D6's split comparisons
+        result = _risk_difference(rows)
+        refits = [("main analysis", rows)]
+        studies = list(dict.fromkeys(rows["study_id"]))
+        if len(studies) >= 3:
+            refits += [(f"without {s}", rows[rows["study_id"] != s]) for s in studies]
+        high = rows["risk_of_bias"] == "high"
+        if high.any():
+            refits.append((f"without high risk of bias ({', '.join(sorted(set(rows.loc[high, 'study_id'])))})",
+                           rows[~high]))  # fmt: skip
+        secondary = group[group["source_quality"] == "secondary"]
+        if not secondary.empty:
+            refits.append((f"with secondary sources ({', '.join(sorted(set(secondary['study_id'])))})",
+                           effect_sizes(group)))  # fmt: skip
+        table = []
+        for name, part in refits:
+            if part["study_id"].nunique() < 2:
+                table.append({"analysis": name, "k": len(part), "note": "fewer than two studies left, not refitted"})
+                continue
+            fit = result if name == "main analysis" else _risk_difference(part)
+            # With no event left in any arm, the difference is 0 with no spread: not an estimate of safety.
+            none = part["xi"].sum() + part["x2i"].sum() == 0
+            table.append({"analysis": name, "k": fit.k, "estimate": fit.estimate, "ci_lb": fit.ci_lb,
+                          "ci_ub": fit.ci_ub, "note": "no event in any arm left" if none else ""})  # fmt: skip
+        sensitivity = pd.DataFrame(table).reindex(columns=["analysis", "k", "estimate", "ci_lb", "ci_ub", "note"])
+        compared.append(
+            ComparedEvents(outcome, rows["domain"].iloc[0], level, product_class, rows, result, sensitivity)
+        )
+    return compared
+
+
+def _risk_difference(rows: pd.DataFrame) -> MantelHaenszelResult:
+    with warnings.catch_warnings():
+        # Tables without events in either arm have no yi for the heterogeneity test (drop00); the report
+        # says how many tables have one (k_yi of k) instead of repeating the engine's warning per refit.
+        warnings.simplefilter("ignore", SecretomeWarning)
+        return mantel_haenszel(
+            "RD", ai=rows["xi"], n1i=rows["n1i"], ci=rows["x2i"], n2i=rows["n2i"], labels=list(rows["label"])
+        )
 
 
 @dataclass(frozen=True)
@@ -248,12 +351,14 @@ def _refit(rows: pd.DataFrame) -> RandomEffectsResult | None:
         return None
 
 
-def analyses_frame(pooled: list[PooledOutcome]) -> pd.DataFrame:
+def analyses_frame(pooled: list[PooledOutcome], compared: Sequence[ComparedEvents] = ()) -> pd.DataFrame:
     """``analyses.csv``: one row per pooled analysis, as metafor names its model.
 
     ``rma(yi, vi, method = method, test = test, data = subset(analysis.csv, analysis_id == id))``
-    reruns each row; ``estimate``, CI and PI are on the measure's scale (PLO: log odds), and
-    ``proportion``/``proportion_ci_lb``/``proportion_ci_ub`` back-transform PLO (``transf.ilogit``).
+    reruns each random-effects row; ``estimate``, CI and PI are on the measure's scale (PLO: log odds), and
+    ``proportion``/``proportion_ci_lb``/``proportion_ci_ub`` back-transform PLO (``transf.ilogit``). A
+    row of *compared* (method ``MH``, measure ``RD``, rule S6) reruns as ``rma.mh(ai = xi, n1i = n1i,
+    ci = x2i, n2i = n2i, measure = "RD", data = subset(analysis.csv, events_analysis_id == id))``.
     """
     rows = []
     for p in pooled:
@@ -287,6 +392,28 @@ def analyses_frame(pooled: list[PooledOutcome]) -> pd.DataFrame:
                 "egger_p": None if p.egger is None else p.egger.pval,
             }
         )
+    for c in compared:
+        res = c.result
+        rows.append(
+            {
+                "id": c.id,
+                "outcome": c.outcome,
+                "domain": c.domain,
+                "design": c.evidence_level,
+                "product_class": c.product_class,
+                "measure": "RD",
+                "k": res.k,
+                "studies": len(c.studies),
+                "participants": c.participants,
+                "method": "MH",
+                "test": "z",
+                "estimate": res.estimate,
+                "ci_lb": res.ci_lb,
+                "ci_ub": res.ci_ub,
+                "I2": res.I2,
+                "pval": res.pval,
+            }
+        )
     return pd.DataFrame(rows, columns=_ANALYSES_COLUMNS)
 
 
@@ -297,13 +424,19 @@ _ANALYSES_COLUMNS = [
 ]  # fmt: skip
 
 
-def with_analyses(dataset: pd.DataFrame, pooled: list[PooledOutcome]) -> pd.DataFrame:
-    """*dataset* with ``analysis_id``, ``yi`` and ``vi`` on the rows each pooled analysis used."""
-    out = dataset.assign(analysis_id=None, yi=np.nan, vi=np.nan)
+def with_analyses(
+    dataset: pd.DataFrame, pooled: list[PooledOutcome], compared: Sequence[ComparedEvents] = ()
+) -> pd.DataFrame:
+    """*dataset* with ``analysis_id``, ``yi`` and ``vi`` on the rows each pooled analysis used, and
+    ``events_analysis_id`` on the 2x2 tables each rule-S6 comparison used (a row can be both: the treated
+    arm's proportion and its comparison with the comparator)."""
+    out = dataset.assign(analysis_id=None, yi=np.nan, vi=np.nan, events_analysis_id=None)
     for p in pooled:
         out.loc[p.rows.index, "analysis_id"] = p.id
         out.loc[p.rows.index, "yi"] = p.rows["yi"]
         out.loc[p.rows.index, "vi"] = p.rows["vi"]
+    for c in compared:
+        out.loc[c.rows.index, "events_analysis_id"] = c.id
     return out
 
 
