@@ -325,6 +325,7 @@ def test_zero_sampling_variances_with_moderators_as_metafor(case):
         assert not record
         return
     assert len(record) == len(case["warnings"]) + (case["R2"] is None)
+    assert [str(w.message) for w in record][: len(case["warnings"])] == case["warnings"]
     got = res.to_dict()
     for field in ZERO_FIELDS:
         if case[field] is None:
@@ -362,7 +363,8 @@ def test_negative_sampling_variances_with_moderators_as_metafor(case):
         assert not record
         return
     assert len(record) == len(case["warnings"]) + (case["R2"] is None)
-    assert "negative sampling variances constrained to 0, as metafor (rows " in str(record[1].message)
+    assert [str(w.message) for w in record][: len(case["warnings"])] == case["warnings"]
+    assert res.notes[res.notes.index(case["warnings"][1]) + 1].startswith("constrained to zero: row")
     got = res.to_dict()
     for field in ZERO_FIELDS:
         if case[field] is None:

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from metafor_fixtures import case_id, load_cases
+from metafor_fixtures import NEGATIVE_VI, NONPOSITIVE_VI, case_id, load_cases
 
 from conftest import TOL
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
@@ -188,13 +188,16 @@ def test_zero_sampling_variances_as_metafor(case):
     # and GENQ are fitted (QE, I2, H2 are NA, with a warning unless every vi is 0); DL, HS, HSk, PM and PMM stop;
     # EE and FE divide by 0.
     # metafor's warnings ("There are outcomes with non-positive sampling variances.", "Cannot compute
-    # Q-test, I^2, or H^2 ...") are ours, one for one, in our words, where it fits; where it stops, our
-    # error comes alone (one line in the CLI).
+    # Q-test, I^2, or H^2 ...") are ours, in its words and order, where it fits; the rows follow in the notes.
+    # Where it stops, our error comes alone (one line in the CLI).
     res, record = _fit_or_refusal(case, weights=case["weights"], method=case["method"])
     if case["error"] is not None:
         assert not record
         return
-    assert len(record) == len(case["warnings"])
+    assert [str(w.message) for w in record] == case["warnings"]
+    if case["zeros"] == "one":
+        row = case["vi"].index(0) + 1
+        assert res.notes[:2] == (case["warnings"][0], f"1 of {res.k} sampling variances are 0 or less: row {row}")
     for field in ("tau2", "se_tau2", "estimate", "se"):
         assert getattr(res, field) == pytest.approx(case[field], rel=TOL["est"]), field
     assert (res.Q, res.Q_pval, res.I2, res.H2, res.tau2_lb) == (None, None, None, None, None)
@@ -311,13 +314,14 @@ VI_NEGATIVE = load_cases("vi_negative")  # by tools/metafor_reference_control.R
 def test_negative_sampling_variances_are_constrained_to_zero_as_metafor(case):
     # R: rma(yi, vi, method =, test =) with two of six vi negative, and all six: metafor sets them to 0 with a
     # warning ("Negative sampling variances constrained to zero."), after "There are outcomes with non-positive
-    # sampling variances.", and then fits or stops as with vi = 0. Our warnings are metafor's, one for one.
+    # sampling variances.", and then fits or stops as with vi = 0. Our warnings are metafor's, in its words.
     res, record = _fit_or_refusal(case, method=case["method"], test=case["test"])
     if case["error"] is not None:
         assert not record
         return
-    assert len(record) == len(case["warnings"])
-    assert any(str(w.message).startswith("negative sampling variances constrained to 0") for w in record)
+    assert [str(w.message) for w in record] == case["warnings"]
+    negative = ", ".join(str(i + 1) for i, v in enumerate(case["vi"]) if v < 0)
+    assert res.notes[res.notes.index(NEGATIVE_VI) + 1] == f"constrained to zero: rows {negative}"
     assert res.vi == tuple(max(v, 0.0) for v in case["vi"])
     assert res.estimate == pytest.approx(case["beta"][0], rel=TOL["est"])
     for field in ("se", "ci_lb", "ci_ub", "pval"):
@@ -370,7 +374,10 @@ def test_variance_warnings_name_the_rows_given():
     with pytest.warns(SecretomeWarning) as caught:
         random_effects([0.1, 0.3, 0.6, 0.2], [0.01, -0.02, 0.03, 0.0], rows=[1, 3, 4, 5])
     said = [str(w.message) for w in caught]
-    assert "2 of 4 sampling variances are 0 or less (rows 3, 5)" in said
-    assert "negative sampling variances constrained to 0, as metafor (row 3)" in said
+    assert said[:2] == [NONPOSITIVE_VI, NEGATIVE_VI]  # metafor's sentences name no row; the notes do
+    with pytest.warns(SecretomeWarning):
+        res = random_effects([0.1, 0.3, 0.6, 0.2], [0.01, -0.02, 0.03, 0.0], rows=[1, 3, 4, 5])
+    assert res.notes[:4] == (NONPOSITIVE_VI, "2 of 4 sampling variances are 0 or less: rows 3, 5", NEGATIVE_VI,
+                             "constrained to zero: row 3")  # fmt: skip
     with pytest.raises(InputError, match="field 'rows': needs one row number per study"):
         random_effects([0.1, 0.3], [0.01, 0.02], rows=[1])

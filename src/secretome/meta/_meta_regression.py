@@ -58,11 +58,13 @@ def meta_regression(
     ----------
     yi, vi : array_like
         Effect sizes and sampling variances, one per study. As metafor's ``rma.uni``, a
-        negative variance is set to 0, with a warning naming its rows; a variance of 0 is fitted by
-        HE, SJ, ML, REML, EB, GENQ and GENQM (QE, its p-value, I^2 and H^2 are then ``None``, with a
-        warning naming the rows unless every variance was given as 0) and refused by DL, HS, HSk,
+        negative variance is set to 0; a variance of 0 is fitted by HE, SJ, ML, REML, EB, GENQ and
+        GENQM (QE, its p-value, I^2 and H^2 are then ``None``) and refused by DL, HS, HSk,
         PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0),
-        also when a fallback chain reaches them (metafor stops there too).
+        also when a fallback chain reaches them (metafor stops there too). The warnings are
+        metafor's ("There are outcomes with non-positive sampling variances." unless every variance
+        was given as 0, "Negative sampling variances constrained to zero.", "Cannot compute ...");
+        the result's ``notes`` name the rows after each.
     mods : array_like or pandas.DataFrame
         Moderators, one row per study and one column per moderator, without the intercept (it is
         added, as metafor does). Code a factor as dummy columns (``pandas.get_dummies(...,
@@ -192,8 +194,8 @@ def meta_regression(
         study_names = study_labels(cases.labels, k)
 
         used, fit = fit_chain(methods, y, v, x, ctl, notes, a)
-        for note in vi_notes:
-            warn_note(notes, note)
+        for note, detail in vi_notes:
+            warn_note(notes, note, detail)
         if test == "knha" and used in EQUAL_METHODS:
             warn_note(notes, f"Knapp & Hartung method is not meant to be used in the context of {used} models.")
         tau2 = fit.tau2
@@ -231,7 +233,8 @@ def meta_regression(
         elif vi_notes:
             # metafor's rma.uni: QE, I^2 and H^2 need 1/vi. It warns unless every vi was given as 0, which is when
             # model_inputs has a note too.
-            warn_note(notes, "QE-test, I^2 and H^2 cannot be computed when a sampling variance is 0")
+            warn_note(notes, "Cannot compute QE-test, I^2, or H^2 when there are non-positive sampling variances in "
+                      "the data.")  # fmt: skip
         if used not in EQUAL_METHODS:
             r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes, a)
 

@@ -57,11 +57,13 @@ def random_effects(
     ----------
     yi, vi : array_like
         Effect sizes and their sampling variances, one per study. As metafor's ``rma.uni``, a
-        negative variance is set to 0, with a warning naming its rows; a variance of 0 is fitted by
-        HE, SJ, ML, REML, EB, GENQ and GENQM (Q, I^2, H^2 and the Q-profile CI are then ``None``, with a
-        warning naming the rows unless every variance was given as 0) and refused by DL, HS, HSk,
+        negative variance is set to 0; a variance of 0 is fitted by HE, SJ, ML, REML, EB, GENQ and
+        GENQM (Q, I^2, H^2 and the Q-profile CI are then ``None``) and refused by DL, HS, HSk,
         PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0),
-        also when a fallback chain reaches them (metafor stops there too).
+        also when a fallback chain reaches them (metafor stops there too). The warnings are
+        metafor's ("There are outcomes with non-positive sampling variances." unless every variance
+        was given as 0, "Negative sampling variances constrained to zero.", "Cannot compute ...");
+        the result's ``notes`` name the rows after each.
     weights : array_like, optional
         User weights ``a_i`` (finite, > 0), metafor's ``weights``: the estimate is then
         :math:`\sum a_i y_i / \sum a_i` with the variance
@@ -186,8 +188,8 @@ def random_effects(
         notes: list[str] = []
 
         used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes, a)
-        for note in vi_notes:
-            warn_note(notes, note)
+        for note, detail in vi_notes:
+            warn_note(notes, note, detail)
         if test == "knha" and k < 2:
             # metafor switches to z before it fits, in these words, and so says nothing of knha and EE/FE.
             warn_note(notes, 'Setting argument test="z" since k=1.')
@@ -229,8 +231,8 @@ def random_effects(
             # given as 0, which is when model_inputs has a note too.
             q = q_pval = i2 = h2 = None
             if vi_notes:
-                reason = "Q-test, I^2, H^2 and the Q-profile CI cannot be computed when a sampling variance is 0"
-                warn_note(notes, reason)
+                warn_note(notes, "Cannot compute Q-test, I^2, or H^2 when there are non-positive sampling variances in "
+                          "the data.", "nor the Q-profile CI of tau^2")  # fmt: skip
         pi_lb = pi_ub = None
         if used not in EQUAL_METHODS:
             half = crit * math.sqrt(var + fit.tau2)

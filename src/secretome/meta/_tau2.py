@@ -59,6 +59,8 @@ from secretome.meta._uniroot import uniroot, uniroot_batch
 
 __all__ = [
     "EQUAL_METHODS",
+    "NEGATIVE_VI",
+    "NONPOSITIVE_VI",
     "TAU2_METHODS",
     "Tau2Method",
     "tau2_dl",
@@ -777,45 +779,53 @@ def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
     return y, v
 
 
+NONPOSITIVE_VI = "There are outcomes with non-positive sampling variances."
+"""metafor's warning (``rma.uni``, ``rma.mv``) when a sampling variance is 0 or below, unless every one is 0."""
+NEGATIVE_VI = "Negative sampling variances constrained to zero."
+"""metafor's warning (``rma.uni``, ``rma.mv``) when it sets negative sampling variances to 0."""
+
+
 def model_inputs(
     yi: ArrayLike, vi: ArrayLike, *, rows: Sequence[int] | None = None, evtol: float = 1e-7
-) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
-    """yi and vi as metafor's ``rma.uni`` takes them, and the warnings it gives about vi (rows named).
+) -> tuple[FloatArray, FloatArray, tuple[tuple[str, str], ...]]:
+    """yi and vi as metafor's ``rma.uni`` takes them, and the warnings it gives about vi, each with the rows.
 
-    The warnings name each study by *rows*, its 1-based row in the caller's table (default its
-    position, 1 to k): a table with rows left out for a missing value names the rows as the file
-    has them, as metafor's default ``slab`` keeps the position in the data.
+    Each warning is a pair: metafor's sentence, and a note of ours naming the studies it is about
+    (``""`` when there is nothing to name), which the fit records after the sentence
+    (:func:`~secretome.meta._notes.warn_note`). The rows are *rows*, each study's 1-based row in the
+    caller's table (default its position, 1 to k): a table with rows left out for a missing value
+    names the rows as the file has them, as metafor's default ``slab`` keeps the position in the data.
 
     A negative sampling variance is constrained to 0 ("Negative sampling variances constrained to
     zero."), and a variance of 0 is kept: each estimator then fits or refuses it as metafor
-    (:func:`fit_chain`). The warnings come in metafor's order: that some variances are not positive
-    (not when every one was given as exactly 0, where metafor is silent), then that negative ones
-    were set to 0, then :func:`variance_ratio_notes` with *evtol*. The caller gives them once the fit
-    has succeeded, so that an error comes alone.
+    (:func:`fit_chain`). The warnings come in metafor's order: "There are outcomes with non-positive
+    sampling variances." (not when every one was given as exactly 0, where metafor is silent), then
+    that negative ones were set to 0, then :func:`variance_ratio_notes` with *evtol*. The caller gives
+    them once the fit has succeeded, so that an error comes alone.
 
     >>> y, v, notes = model_inputs([0.1, 0.4, 0.2], [0.01, -0.02, 0.0])
     >>> v.tolist(), notes[1]
-    ([0.01, 0.0, 0.0], 'negative sampling variances constrained to 0, as metafor (row 2)')
+    ([0.01, 0.0, 0.0], ('Negative sampling variances constrained to zero.', 'constrained to zero: row 2'))
     >>> model_inputs([0.1, 0.4, 0.2], [0.01, -0.02, 0.0], rows=[1, 3, 4])[2][0]  # row 2 of the table left out
-    '2 of 3 sampling variances are 0 or less (rows 3, 4)'
+    ('There are outcomes with non-positive sampling variances.', '2 of 3 sampling variances are 0 or less: rows 3, 4')
     """
     y = as_column(yi, "yi")
     v = as_column(vi, "vi", length=y.size)
     numbers = np.arange(1, y.size + 1) if rows is None else np.asarray(rows, dtype=np.intp)
     if numbers.shape != y.shape:
         raise InputError(f"needs one row number per study ({y.size})", field="rows", value=numbers.size)
-    notes: tuple[str, ...] = ()
+    notes: tuple[tuple[str, str], ...] = ()
     nonpositive = np.flatnonzero(v <= 0)
     if nonpositive.size:
         negative = np.flatnonzero(v < 0)
         if negative.size or nonpositive.size < v.size:
             which = _rows(numbers[nonpositive])
-            notes += (f"{nonpositive.size} of {v.size} sampling variances are 0 or less ({which})",)
+            notes += ((NONPOSITIVE_VI, f"{nonpositive.size} of {v.size} sampling variances are 0 or less: {which}"),)
         if negative.size:
             v = np.maximum(v, 0.0)
-            notes += (f"negative sampling variances constrained to 0, as metafor ({_rows(numbers[negative])})",)
+            notes += ((NEGATIVE_VI, f"constrained to zero: {_rows(numbers[negative])}"),)
     check_limits(y, v)
-    return y, v, notes + variance_ratio_notes(v, evtol=evtol)
+    return y, v, notes + tuple((note, "") for note in variance_ratio_notes(v, evtol=evtol))
 
 
 def variance_ratio_notes(v: FloatArray, *, evtol: float = 1e-7) -> tuple[str, ...]:
