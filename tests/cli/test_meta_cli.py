@@ -111,7 +111,7 @@ MEAN_ARGS = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m
 @pytest.mark.parametrize(
     ("table", "args", "message"),
     [
-        ({**GOOD, "var": [0.01, 0.02, -0.1]}, [*YV, "--method", "DL"], "row 3, field 'var': the DL estimator cannot"),
+        ({**GOOD, "var": [0.01, 0.02, -0.1]}, [*YV, "--method", "DL"], "row 3, field 'var': DL estimator cannot be"),
         ({**GOOD, "g": [0.1, "big", 0.9]}, YV, "row 2, field 'g': is not a number (got 'big')"),
         ({**GOOD, "g": [0.1, None, 0.9]}, [*YV, "--na-action", "fail"], "row 2, field 'g': is missing (na_action="),
         (GOOD, ["--yi", "g", "--vi", "v"], "field 'v': no such column; the columns are 'g', 'var'"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 
 import pytest
 from metafor_fixtures import NONPOSITIVE_VI, case_id, load_cases, nan_for_none, pm_control, refit_stop_messages
@@ -87,7 +88,7 @@ def test_leave_one_out_with_a_sampling_variance_of_0_as_metafor(case):
     # there are non-positive sampling variances in the data.").
     if "error" in case:
         assert case["error"].startswith(f"{case['method']} estimator cannot be used")
-        with pytest.raises(InputError, match=rf"^row 3, field 'vi': the {case['method']} estimator cannot be used"):
+        with pytest.raises(InputError, match=rf"^row 3, field 'vi': {re.escape(case['error'])}$"):
             leave_one_out(case["yi"], case["vi"], method=case["method"], test=case["test"])
         return
     with pytest.warns(SecretomeWarning) as caught:

@@ -182,9 +182,9 @@ def test_a_sampling_variance_of_0_as_metafor(case):
     # REML: Q, I^2, H^2 NA in every subset with trial 3, and a row of NA where its fit stops (tau^2 = 0, weight 1/0);
     # FE: rma() stops ("Division by zero when computing the inverse variance weights.").
     if "error" in case:
-        assert case["error"] == "Division by zero when computing the inverse variance weights."
-        with pytest.raises(InputError, match=r"^row 3, field 'vi': FE: tau\^2 = 0 and a sampling variance of 0"):
+        with pytest.raises(InputError) as err:
             gosh(case["yi"], case["vi"], method=case["method"])
+        assert (err.value.row, err.value.field, err.value.reason) == (3, "vi", case["error"])
         return
     stopped = sum(x is None for x in case["estimate"])
     with pytest.warns(SecretomeWarning) as caught:

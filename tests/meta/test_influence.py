@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 
 import pytest
 from metafor_fixtures import NONPOSITIVE_VI, case_id, load_cases, nan_for_none, pm_control, refit_stop_messages
@@ -162,7 +163,7 @@ def test_influence_with_a_sampling_variance_of_0_as_metafor(case):
     # (tools/metafor_reference_vi_zero_diagnostics.R):
     # REML fits (QE.del NA but without trial 3); DL stops at rma().
     if "error" in case:
-        with pytest.raises(InputError, match=rf"^row 3, field 'vi': the {case['method']} estimator cannot be used"):
+        with pytest.raises(InputError, match=rf"^row 3, field 'vi': {re.escape(case['error'])}$"):
             influence(case["yi"], case["vi"], method=case["method"], test=case["test"])
         return
     with pytest.warns(SecretomeWarning) as caught:
@@ -184,8 +185,7 @@ SEQUENCE_FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Q_p
 def _stopping(full: dict) -> pytest.RaisesContext:
     # metafor's model on all studies stops: "DL estimator cannot be used when there are non-positive sampling
     # variances in the data." or "Division by zero when computing the inverse variance weights." (FE).
-    reason = "estimator cannot be used" if full["error"].startswith("DL") else "give the weight 1/0"
-    return pytest.raises(InputError, match=rf"^row \d+, field 'vi': .*{reason}")
+    return pytest.raises(InputError, match=rf"^row \d+, field 'vi': {re.escape(full['error'])}( \(got 0\.0\))?$")
 
 
 @pytest.mark.parametrize("case", [c for c in REFIT_ERRORS if "cumul" in c or "error" in c["full"]], ids=case_id)

@@ -315,9 +315,10 @@ def test_zero_sampling_variances_with_moderators_as_metafor(case):
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always", SecretomeWarning)
         if case["error"] is not None:
-            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+            with pytest.raises(InputError) as err:
                 meta_regression(case["yi"], case["vi"], x, weights=case["weights_given"], method=method,
                                 test=case["test"])  # fmt: skip
+            assert (err.value.field, err.value.reason) == ("vi", case["error"])
         else:
             res = meta_regression(case["yi"], case["vi"], x, weights=case["weights_given"], method=method,
                                   test=case["test"])  # fmt: skip
@@ -355,8 +356,9 @@ def test_negative_sampling_variances_with_moderators_as_metafor(case):
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always", SecretomeWarning)
         if case["error"] is not None:
-            with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+            with pytest.raises(InputError) as err:
                 meta_regression(*args, method=case["method"], test=case["test"])
+            assert (err.value.field, err.value.reason) == ("vi", case["error"])
         else:
             res = meta_regression(*args, method=case["method"], test=case["test"])
     if case["error"] is not None:

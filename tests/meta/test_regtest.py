@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from metafor_fixtures import NONPOSITIVE_VI, case_id, load_cases
 
@@ -90,7 +92,7 @@ VI_ZERO = load_cases("vi_zero_diagnostics")  # by tools/metafor_reference_vi_zer
 def test_a_sampling_variance_of_0_is_fitted_or_refused_as_metafor(case):
     # R: regtest(rma(yi, vi, method=, test=), predictor=) on dat.bcg with vi[3] = 0: REML fits; DL stops at rma().
     if "error" in case:
-        with pytest.raises(InputError, match=rf"^row 3, field 'vi': the {case['method']} estimator cannot be used"):
+        with pytest.raises(InputError, match=rf"^row 3, field 'vi': {re.escape(case['error'])}$"):
             egger_test(case["yi"], case["vi"], method=case["method"], test=case["test"])
         return
     for expected in case["regtest"]:

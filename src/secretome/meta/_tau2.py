@@ -934,12 +934,12 @@ def _fit_one(
     method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, weights: FloatArray | None
 ) -> Tau2Fit:
     if method in EQUAL_METHODS:
-        _check_weights(method, v, 0.0)
+        _check_weights(v, 0.0)
         return Tau2Fit(0.0, math.nan, 0)
     if y.size == 1 and x.shape[1] == 1:
         # metafor's rma() with k = 1 reports the study itself: tau^2 = 0 (there is nothing to estimate it from),
         # and stops when that study's variance is 0 (the weight 1/0).
-        _check_weights(method, v, 0.0)
+        _check_weights(v, 0.0)
         return Tau2Fit(0.0, math.nan, 0, (f"k = 1: tau^2 set to 0, not estimated ({method}), as metafor",))
     if y.size < 2:
         raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
@@ -963,32 +963,29 @@ def _fit_one(
         raise NumericalError(f"{method}: tau^2 could not be computed ({exc}); {_SPREAD_HINT}") from exc
     if not math.isfinite(fit.tau2):
         raise NumericalError(f"{method}: tau^2 came out {fit.tau2}; {_SPREAD_HINT}")
-    _check_weights(method, v, fit.tau2)
+    _check_weights(v, fit.tau2)
     return fit
 
 
 def _refuse_zero_variance(method: str, v: FloatArray) -> None:
-    # metafor stops when it reaches such a method, in a chain too ("DL estimator cannot be used when there
-    # are non-positive sampling variances in the data."): no fallback to the next method.
+    # metafor stops when it reaches such a method, in a chain too: no fallback to the next method. Its sentence names
+    # no study; the error's row names the first with a variance of 0.
     if method in _NEED_POSITIVE_VI:
         raise InputError(
-            f"the {method} estimator cannot be used when a sampling variance is 0 or less (metafor stops too)",
+            f"{method} estimator cannot be used when there are non-positive sampling variances in the data.",
             row=int(np.argmin(v)) + 1,
             field="vi",
         )
 
 
-def _check_weights(method: str, v: FloatArray, tau2: float) -> None:
-    # metafor stops with "Division by zero when computing the inverse variance weights."
+DIVISION_BY_ZERO = "Division by zero when computing the inverse variance weights."
+"""metafor's error (``rma.uni``) when tau^2 = 0 meets a sampling variance of 0: the weight 1/0."""
+
+
+def _check_weights(v: FloatArray, tau2: float) -> None:
     zero = np.flatnonzero(v + tau2 == 0)
     if zero.size:
-        raise InputError(
-            f"{method}: tau^2 = 0 and a sampling variance of 0 give the weight 1/0 (metafor stops too: "
-            "division by zero when computing the inverse variance weights)",
-            row=int(zero[0]) + 1,
-            field="vi",
-            value=0.0,
-        )
+        raise InputError(DIVISION_BY_ZERO, row=int(zero[0]) + 1, field="vi", value=0.0)
 
 
 _SPREAD_HINT = "are the sampling variances many orders of magnitude apart? try another method"
