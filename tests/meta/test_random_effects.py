@@ -116,7 +116,7 @@ def test_one_study_equal_effects_is_the_study_itself():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"yi": [], "vi": []}, r"field 'yi': needs at least 1 study \(got 0\)"),
+        ({"yi": [], "vi": []}, r"field 'yi': Processing terminated since k = 0\. \(got 0\)"),
         (
             {"vi": [0.1, -0.1, 0.1], "method": "DL"},
             # metafor: "DL estimator cannot be used when there are non-positive sampling variances in the data."

@@ -96,15 +96,16 @@ def meta_regression(
     labels : sequence of str, optional
         Study labels, one per study (default ``"1"``, ``"2"``, ...), for the forest plot.
     rows : sequence of int, optional
-        Each study's 1-based row in the caller's table, as the warnings about vi name them
+        Each study's 1-based row in the caller's table, as the notes about vi name them
         (default 1 to k); :func:`meta_regression_from_table` gives the file's rows when some were left out.
     na_action : {"omit", "fail"}
         A study whose effect size, variance, user weight or moderator is missing (NaN, ``None``,
-        ``pandas.NA``) is left out with a warning naming its position, as metafor's default
-        ``na.action = "na.omit"`` ("Studies with NAs omitted from model fitting."): ``k`` counts the
-        studies fitted, ``labels`` default to the positions kept, and the result's ``omitted`` holds
-        the 0-based positions left out. ``"fail"`` makes a missing value an :class:`InputError`
-        naming it (metafor's ``"na.fail"``); so is no study left.
+        ``pandas.NA``) is left out with metafor's warning for its default ``na.action = "na.omit"``
+        ("Studies with NAs omitted from model fitting.", then a note naming the positions): ``k``
+        counts the studies fitted, ``labels`` default to the positions kept, and the result's
+        ``omitted`` holds the 0-based positions left out. ``"fail"`` stops with metafor's
+        ``"na.fail"`` error ("Missing values in data."), an :class:`InputError` naming the cell;
+        no study left stops too ("Processing terminated since k = 0.").
 
     Returns
     -------
@@ -194,6 +195,7 @@ def meta_regression(
         study_names = study_labels(cases.labels, k)
 
         used, fit = fit_chain(methods, y, v, x, ctl, notes, a)
+        cases.said(notes)
         for note, detail in vi_notes:
             warn_note(notes, note, detail)
         if test == "knha" and used in EQUAL_METHODS:

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, check_level, study_labels
 from secretome.meta._distributions import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
-from secretome.meta._missing import NaAction, complete_cases
+from secretome.meta._missing import NO_STUDY, NaAction, complete_cases
 from secretome.meta._notes import warn_note
 from secretome.meta._q_profile import q_profile
 from secretome.meta._results import RandomEffectsResult
@@ -93,15 +93,16 @@ def random_effects(
     labels : sequence of str, optional
         Study labels, one per study (default ``"1"``, ``"2"``, ...).
     rows : sequence of int, optional
-        Each study's 1-based row in the caller's table, as the warnings about vi name them
+        Each study's 1-based row in the caller's table, as the notes about vi name them
         (default 1 to k); :func:`random_effects_from_table` gives the file's rows when some were left out.
     na_action : {"omit", "fail"}
         A study whose effect size, variance or user weight is missing (NaN, ``None``,
-        ``pandas.NA``) is left out with a warning naming its position, as metafor's default
-        ``na.action = "na.omit"`` ("Studies with NAs omitted from model fitting."): ``k`` counts the
-        studies fitted, ``labels`` default to the positions kept, and the result's ``omitted`` holds
-        the 0-based positions left out. ``"fail"`` makes a missing value an :class:`InputError`
-        naming it (metafor's ``"na.fail"``); so is no study left.
+        ``pandas.NA``) is left out with metafor's warning for its default ``na.action = "na.omit"``
+        ("Studies with NAs omitted from model fitting.", then a note naming the positions): ``k``
+        counts the studies fitted, ``labels`` default to the positions kept, and the result's
+        ``omitted`` holds the 0-based positions left out. ``"fail"`` stops with metafor's
+        ``"na.fail"`` error ("Missing values in data."), an :class:`InputError` naming the cell;
+        no study left stops too ("Processing terminated since k = 0.").
 
     Returns
     -------
@@ -183,11 +184,12 @@ def random_effects(
         a = None if weights is None else user_weights(cases.weights, y.size)
         k = y.size
         if k < 1:
-            raise InputError("needs at least 1 study", field="yi", value=k)
+            raise InputError(NO_STUDY, field="yi", value=k)
         names = study_labels(cases.labels, k)
         notes: list[str] = []
 
         used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes, a)
+        cases.said(notes)
         for note, detail in vi_notes:
             warn_note(notes, note, detail)
         if test == "knha" and k < 2:
