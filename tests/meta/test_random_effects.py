@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import warnings
 
 import numpy as np
@@ -16,6 +17,7 @@ from secretome.meta import random_effects, tau2_confint
 
 CASES = load_cases("rma_uni")
 BCG = next(c for c in CASES if c["id"] == "bcg-REML-z")
+REFUSALS = {c["id"]: c for c in load_cases("refusals")}  # by tools/metafor_reference_refusals.R
 FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "tau2", "se_tau2", "I2", "H2", "Q", "Q_pval")
 FIELDS += ("pi_lb", "pi_ub", "df")
 TOL_BY_FIELD = {"tau2": TOL["var"], "se_tau2": TOL["se"], "se": TOL["se"], "pval": TOL["pval"], "Q_pval": TOL["pval"]}
@@ -76,7 +78,9 @@ def test_fallback_chain_uses_the_next_method_and_says_so():
 
 
 def test_fallback_chain_raises_when_every_method_fails():
-    with pytest.warns(SecretomeWarning), pytest.raises(ConvergenceError, match=r"^ML \(Fisher scoring\)"):
+    # R: rma(yi, vi, method = c("REML", "ML"), control = list(maxiter = 1)) stops at its last method
+    reason = REFUSALS["rma-maxiter2-ML"]["error"]
+    with pytest.warns(SecretomeWarning), pytest.raises(ConvergenceError, match=rf"^{re.escape(reason)} \(ML: 1 steps"):
         random_effects(BCG["yi"], BCG["vi"], method=("REML", "ML"), control={"maxiter": 1})
 
 
@@ -369,7 +373,7 @@ def test_genqm_needs_weights():
 def test_genqm_with_a_too_small_tau2_max_says_so():
     # metafor: "Value of 'tau2.max' too low. Try increasing 'tau2.max' or switch to another 'method'."
     data = GENQM_DATA["linde2005"]
-    with pytest.raises(ConvergenceError, match=r"GENQM: the generalised Q is still above its median at tau\^2 = "):
+    with pytest.raises(ConvergenceError, match=r"\(GENQM: the generalised Q is still above its median at tau\^2 = "):
         random_effects(data["yi"], data["vi"], weights=data["weights"], method="GENQM", control={"tau2_max": 0.01})
 
 
@@ -385,3 +389,48 @@ def test_variance_warnings_name_the_rows_given():
                              "constrained to zero: row 3")  # fmt: skip
     with pytest.raises(InputError, match="field 'rows': needs one row number per study"):
         random_effects([0.1, 0.3], [0.01, 0.02], rows=[1])
+
+
+# ---- rma()'s own errors and warnings when an iterative estimator does not get there --------------------------
+# (fixtures by tools/metafor_reference_refusals.R)
+
+RMA_CONTROL = [c for c in REFUSALS.values() if c["call"] == "rma" and "control" in c]
+
+
+@pytest.mark.parametrize("case", RMA_CONTROL, ids=case_id)
+def test_iterative_estimators_stop_in_metafors_words(case):
+    # R: rma(yi, vi, [weights = 1/vi,] method =, control =) on dat.bcg: Fisher scoring (ML, REML, EB) past maxiter
+    # stops with "Fisher scoring algorithm did not converge. ..."; PM, PMM and GENQM with the target still exceeded
+    # at tau2.max with "Value of 'tau2.max' too low. ..."; a chain c("REML", "DL") moves on to DL; SJ ignores maxiter.
+    # Our error leads with metafor's sentence; where it stopped follows in brackets.
+    method = case["method"][0] if len(case["method"]) == 1 else tuple(case["method"])
+    options = {"method": method, "control": case["control"]}
+    if case["user_weights"]:
+        options["weights"] = [1 / v for v in case["vi"]]
+    if case["error"] is not None:
+        with pytest.raises(ConvergenceError) as err:
+            random_effects(case["yi"], case["vi"], **options)
+        assert str(err.value).startswith(f"{case['error']} ({method}: ")
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SecretomeWarning)
+        res = random_effects(case["yi"], case["vi"], **options)
+    assert (res.tau2, res.estimate) == pytest.approx((case["tau2"], case["estimate"]), rel=TOL["est"])
+    if isinstance(method, str):
+        assert [str(w.message) for w in caught] == case["warnings"]
+    else:  # metafor moves on silently (it says so only with verbose); we say so, once, and in the notes
+        assert res.method == "DL"
+        assert len(caught) == 1
+        assert res.notes[0].startswith("REML did not converge, used DL instead (Fisher scoring algorithm did not")
+
+
+def test_a_fisher_scoring_stuck_at_a_local_maximum_is_set_to_0_in_metafors_words():
+    # R: rma(yi, vi, method = "ML") on four studies where ML stops below the likelihood at tau^2 = 0 (metafor's
+    # ll0check): tau^2 = 0 and its two-line warning, here on one line.
+    case = REFUSALS["rma-ll0check-ML"]
+    with pytest.warns(SecretomeWarning) as caught:
+        res = random_effects(case["yi"], case["vi"], method="ML")
+    assert [str(w.message) for w in caught] == [w.replace("\n", " ") for w in case["warnings"]]
+    assert res.tau2 == case["tau2"] == 0
+    assert (res.estimate, res.se) == pytest.approx((case["estimate"], case["se"]), rel=TOL["est"])
+    assert res.notes[1].startswith("ML: Fisher scoring had stopped at tau^2 = ")

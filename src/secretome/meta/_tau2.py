@@ -448,6 +448,17 @@ def _stuck_at_local_maximum(method: str, s: Batch, tau2: FloatArray, ctl: Contro
     return stuck
 
 
+FISHER_SCORING = "Fisher scoring algorithm did not converge. See 'help(rma)' for possible remedies."
+"""metafor's error (``rma.uni``) when ML, REML or EB do not converge within ``maxiter`` steps."""
+LOCAL_MAXIMUM = (
+    "Fisher scoring algorithm may have gotten stuck at a local maximum. Setting tau^2 = 0. Check the profile "
+    "likelihood plot with profile()."
+)
+"""metafor's warning (``rma.uni``'s ``ll0check``, its two lines on one) when ML/REML stop below the likelihood at 0."""
+TAU2_MAX_TOO_LOW = "Value of 'tau2.max' too low. Try increasing 'tau2.max' or switch to another 'method'."
+"""metafor's error (``rma.uni``) when PM, PMM or GENQM find their target still exceeded at ``tau2.max``."""
+
+
 def fisher_scoring_loop(method: str, tau2: float, step: Callable[[float], float], ctl: Control) -> tuple[float, int]:
     """Iterate ``tau2 += stepadj * step(tau2)`` as metafor's Fisher scoring does; return tau^2 and steps.
 
@@ -468,10 +479,11 @@ def fisher_scoring_loop(method: str, tau2: float, step: Callable[[float], float]
         tau2 += adj
         change = abs(old - tau2)
         if iterations > ctl.maxiter:
+            # metafor's sentence first (its remedies are maxiter, stepadj and another method), then where it stopped.
             raise ConvergenceError(
-                f"{method} (Fisher scoring) did not converge in {ctl.maxiter} steps: last tau^2 = {tau2:.6g}, "
-                f"last change {change:.2e} > threshold {ctl.threshold:g}; try control={{'maxiter': 1000}} or "
-                f"{{'stepadj': 0.5}}, or another estimator such as 'DL'"
+                f"{FISHER_SCORING} ({method}: {ctl.maxiter} steps, last tau^2 = {tau2:.6g}, last change "
+                f"{change:.2e} > threshold {ctl.threshold:g}; try control={{'maxiter': 1000}} or {{'stepadj': 0.5}}, "
+                "or another estimator such as 'DL')"
             )
     return tau2, iterations
 
@@ -550,8 +562,9 @@ def _fisher_scoring(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ct
     )
     notes: tuple[str, ...] = ()
     if _stuck_at_local_maximum(method, s, np.array([tau2]), ctl)[0]:
-        notes = (f"{method} may have stopped at a local maximum (tau^2 = {tau2:.6g}); set tau^2 = 0 as metafor",)
-        warnings.warn(notes[0], SecretomeWarning, stacklevel=4)
+        # metafor's warning (its two lines joined, as every warning here is one line), then where it had stopped.
+        notes = (LOCAL_MAXIMUM, f"{method}: Fisher scoring had stopped at tau^2 = {tau2:.6g}")
+        warnings.warn(LOCAL_MAXIMUM, SecretomeWarning, stacklevel=4)
         tau2 = 0.0
     proj = Projection(1 / (v + tau2), x)
     if method == "ML":
@@ -656,8 +669,8 @@ def _pm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, *, median: bo
         tau2_max = max(100.0, 10 * float(_mad(s)[0]) ** 2) if ctl.tau2_max is None else float(ctl.tau2_max)
         target = f"its median {chi2_ppf(0.5, k - p):.6g}" if median else f"{k - p}"
         raise ConvergenceError(
-            f"{name}: the generalised Q is still above {target} at tau^2 = tau2_max = {tau2_max:g}; "
-            f"raise control={{'tau2_max': ...}} or use another method"
+            f"{TAU2_MAX_TOO_LOW} ({name}: the generalised Q is still above {target} at tau^2 = tau2_max = "
+            f"{tau2_max:g}; control={{'tau2_max': ...}})"
         )
     tau2 = float(roots.tau2[0])
     return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), 0)
@@ -713,8 +726,8 @@ def genqm(y: FloatArray, v: FloatArray, x: FloatArray, a: FloatArray, ctl: Contr
             tau2 = 0.0
         elif below(tau2_max) > 0.5:
             raise ConvergenceError(
-                f"GENQM: the generalised Q is still above its median at tau^2 = tau2_max = {tau2_max:g}; "
-                "raise control={'tau2_max': ...} or use another method"
+                f"{TAU2_MAX_TOO_LOW} (GENQM: the generalised Q is still above its median at tau^2 = tau2_max = "
+                f"{tau2_max:g}; control={{'tau2_max': ...}})"
             )
         else:
             tau2 = uniroot(lambda t: below(t) - 0.5, 0.0, tau2_max, tol=ctl.tol, maxiter=ctl.maxiter)
