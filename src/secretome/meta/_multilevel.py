@@ -22,14 +22,13 @@ from numpy.typing import ArrayLike
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, as_column, check_level, require, study_labels
-from secretome.meta._effect_result import row_list
 from secretome.meta._marginal import MarginalModel, one_blas_thread
 from secretome.meta._meta_regression import coefficient_tests, study_fits
 from secretome.meta._notes import warn_note
 from secretome.meta._p_format import format_p
 from secretome.meta._regression_design import model_matrix
 from secretome.meta._results import model_results_lines, moderator_lines
-from secretome.meta._tau2 import variance_ratio_notes
+from secretome.meta._tau2 import nonpositive_variances, variance_ratio_notes
 
 __all__ = ["MultilevelRegressionResult", "MultilevelResult", "multilevel"]
 
@@ -303,7 +302,7 @@ def multilevel(
     yi : array_like
         Effect sizes.
     vi : array_like
-        Their sampling variances (>= 0), or the k x k sampling covariance matrix V (symmetric;
+        Their sampling variances, or the k x k sampling covariance matrix V (symmetric;
         metafor's ``V``, e.g. from :func:`vcalc`). A V that is not positive definite (e.g. from
         ``vcalc(..., rho=1)``) is fitted as metafor 3.8-1 fits it, with its warning "'V' appears to
         be not positive definite.", as long as the marginal covariance (V plus the variance
@@ -311,10 +310,13 @@ def multilevel(
         with metafor's "Final variance-covariance matrix not positive definite." Checked against
         metafor on dat.konstantopoulos2011's first 30 rows with rho = 1, -1 and 0.999, REML and ML
         (tools/metafor_reference_rho.R). A variance of 0 is fitted as
-        metafor's ``rma.mv`` fits it (the marginal variance holds the variance components), with a
-        warning; Q and the I^2 need ``V^-1`` and are then ``None`` (metafor's QE is NA). Checked
-        against metafor 3.8-1 on dat.konstantopoulos2011 with row 5's variance at 0, REML and ML
-        (tools/metafor_reference_vi_zero_diagnostics.R).
+        metafor's ``rma.mv`` fits it (the marginal variance holds the variance components), and a
+        negative one is set to 0 first, with metafor's warnings ("There are outcomes with
+        non-positive sampling variances.", "Negative sampling variances constrained to zero.",
+        "'V' appears to be not positive definite."; the rows follow in ``notes``); Q and the I^2 need
+        ``V^-1`` and are then ``None`` (metafor's QE is NA). Checked against metafor 3.8-1 on
+        dat.konstantopoulos2011 with row 5's variance at 0 and at -0.01, REML and ML
+        (tools/metafor_reference_vi_zero_diagnostics.R). A V given as a matrix needs a diagonal > 0.
     study : sequence or mapping
         The study (cluster) of each effect size: any labels. Or a mapping of nested factors,
         outermost first, such as ``{"study": s, "outcome": o, "es": e}`` for metafor's
@@ -445,7 +447,10 @@ def multilevel(
     y = as_column(yi, "yi")
     k = y.size
     sampling, given_v = _sampling(vi, k)
-    v = np.diag(sampling).copy()
+    # As metafor's rma.mv: negative sampling variances are set to 0, with its warnings (given after the checks).
+    v, vi_notes = nonpositive_variances(np.diag(sampling).copy(), np.arange(1, k + 1))
+    if not given_v:
+        sampling = np.diag(v)
     row_labels = study_labels(labels, k)
     factors, groups = _factors(study, es_id, k)
     incidences = [_incidence(g) for g in groups]
@@ -467,9 +472,12 @@ def multilevel(
     model = MarginalModel(y, sampling, x, incidences, reml=method == "REML")
     with one_blas_thread():
         definite = _positive_definite(sampling)
-        if given_v and not definite:
+        for note, detail in vi_notes:
+            warn_note(notes, note, detail)
+        if not definite and sampling.any():
             # metafor fits on: only the marginal covariance V + sum sigma^2_j Z_j Z_j' has to be positive definite.
-            warn_note(notes, "'V' appears to be not positive definite. Only the marginal covariance (V plus the "
+            # (It is silent when every sampling variance is 0.)
+            warn_note(notes, "'V' appears to be not positive definite.", "only the marginal covariance (V plus the "
                       "variance components) must be, as in metafor")  # fmt: skip
         for note in variance_ratio_notes(np.diag(sampling)):
             warn_note(notes, note)
@@ -486,9 +494,8 @@ def multilevel(
         q, typical = _fixed_effects_q(y, sampling, x, given_v) if v.all() and definite else (None, None)
     sigma2 = fit.theta
     if q is None and not v.all():
-        zero = np.flatnonzero(v == 0)
-        warn_note(notes, f"{zero.size} of {k} sampling variances are 0 ({row_list(zero)}): Q and I^2 cannot be "
-                  "computed (metafor: 'V' appears to be not positive definite)")  # fmt: skip
+        # metafor's QE and I^2 are NA then, without a warning of their own (its warnings above said why).
+        notes.append("Q and I^2 cannot be computed when a sampling variance is 0 (metafor's QE is NA)")
     for name, s2 in zip(factors, sigma2, strict=True):
         if s2 <= 0:
             notes.append(f"the variance of {name!r} is estimated at 0 (the boundary)")
@@ -553,9 +560,7 @@ def _sampling(vi: ArrayLike, k: int) -> tuple[FloatArray, bool]:
     """The sampling covariance: ``diag(vi)``, or V itself when *vi* is a k x k matrix (checked)."""
     raw = np.asarray(vi, dtype=object)
     if raw.ndim < 2:
-        v = as_column(vi, "vi", length=k)
-        require(v, "vi", lambda a: a >= 0, "sampling variance must be >= 0")
-        return np.diag(v), False
+        return np.diag(as_column(vi, "vi", length=k)), False
     if raw.shape != (k, k):
         raise InputError(f"V must be {k} x {k} (one row and column per effect size); got {raw.shape}", field="V")
     try:

@@ -63,6 +63,7 @@ __all__ = [
     "NONPOSITIVE_VI",
     "TAU2_METHODS",
     "Tau2Method",
+    "nonpositive_variances",
     "tau2_dl",
     "tau2_eb",
     "tau2_genq",
@@ -827,18 +828,32 @@ def model_inputs(
     numbers = np.arange(1, y.size + 1) if rows is None else np.asarray(rows, dtype=np.intp)
     if numbers.shape != y.shape:
         raise InputError(f"needs one row number per study ({y.size})", field="rows", value=numbers.size)
+    v, notes = nonpositive_variances(v, numbers)
+    check_limits(y, v)
+    return y, v, notes + tuple((note, "") for note in variance_ratio_notes(v, evtol=evtol))
+
+
+def nonpositive_variances(v: FloatArray, rows: NDArray[np.intp]) -> tuple[FloatArray, tuple[tuple[str, str], ...]]:
+    """*v* with negative sampling variances set to 0, and metafor's warnings about them, each with the *rows*.
+
+    As metafor's ``rma.uni`` and ``rma.mv``: "There are outcomes with non-positive sampling variances."
+    unless every variance is exactly 0, then "Negative sampling variances constrained to zero." where
+    some are below 0; each pair holds the sentence and a note naming the rows (1-based, as *rows*).
+
+    >>> nonpositive_variances(np.array([0.1, -0.2, 0.0]), np.array([1, 2, 3]))[1][0]
+    ('There are outcomes with non-positive sampling variances.', '2 of 3 sampling variances are 0 or less: rows 2, 3')
+    """
     notes: tuple[tuple[str, str], ...] = ()
     nonpositive = np.flatnonzero(v <= 0)
     if nonpositive.size:
         negative = np.flatnonzero(v < 0)
         if negative.size or nonpositive.size < v.size:
-            which = _rows(numbers[nonpositive])
+            which = _rows(rows[nonpositive])
             notes += ((NONPOSITIVE_VI, f"{nonpositive.size} of {v.size} sampling variances are 0 or less: {which}"),)
         if negative.size:
             v = np.maximum(v, 0.0)
-            notes += ((NEGATIVE_VI, f"constrained to zero: {_rows(numbers[negative])}"),)
-    check_limits(y, v)
-    return y, v, notes + tuple((note, "") for note in variance_ratio_notes(v, evtol=evtol))
+            notes += ((NEGATIVE_VI, f"constrained to zero: {_rows(rows[negative])}"),)
+    return v, notes
 
 
 def variance_ratio_notes(v: FloatArray, *, evtol: float = 1e-7) -> tuple[str, ...]:
