@@ -10,7 +10,7 @@
 # without moderators and with contrasts of the wrong width, and anova() of two models that cannot be compared
 # (the same number of parameters, other data, a full EE model against a random-effects reduced one, ML against
 # REML) or are compared with a warning (DL; REML with different moderators); and rma() itself where Fisher scoring
-# does not converge within maxiter or PM, PMM and GENQM find no root below tau2.max.
+# does not converge within maxiter, PM, PMM and GENQM find no root below tau2.max or run out of maxiter.
 # The data: dat.bcg (log risk ratios; the absolute latitude ablat and the year as moderators), its first trial,
 # its first two, and dat.bcg with trial 3's sampling variance set to 0. Each case records the inputs, the call,
 # and metafor's error (or null) and warnings; where the call gives a result, the numbers the tests need.
@@ -167,6 +167,10 @@ control_case("rma-maxiter1-SJ", "SJ", list(maxiter = 1))
 control_case("rma-maxiter1-REML-DL", c("REML", "DL"), list(maxiter = 1))
 for (method in c("PM", "PMM")) control_case(paste0("rma-tau2max-", method), method, list(tau2.max = 0.01))
 control_case("rma-tau2max-GENQM", "GENQM", list(tau2.max = 0.01), weights = TRUE)
+# PM, PMM and GENQM whose uniroot() runs out of maxiter: metafor keeps uniroot's last point, with R's warning.
+for (method in c("PM", "PMM")) control_case(paste0("rma-maxiter1-", method), method, list(maxiter = 1))
+control_case("rma-maxiter2-PM", "PM", list(maxiter = 2))
+control_case("rma-maxiter1-GENQM", "GENQM", list(maxiter = 1), weights = TRUE)
 # ML's Fisher scoring ends at a tau^2 > 0 whose likelihood is below the one at 0 (metafor's ll0check): a set of
 # four studies found by simulation (set.seed(65) in a search over small random sets).
 stuck <- list(yi = c(-0.729, 0.033, 0.325, 3.557), vi = c(1.376, 0.342, 0.086, 1.22))

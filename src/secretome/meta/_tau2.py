@@ -604,9 +604,22 @@ def _mad(s: Batch) -> FloatArray:
 
 
 class _PMRoots(NamedTuple):
-    tau2: FloatArray  # NaN where tau2_max is too low or uniroot did not converge
+    tau2: FloatArray  # NaN where tau2_max is too low; uniroot's last point where it ran out of steps (as R's)
     too_low: NDArray[np.bool_]  # the generalised Q is still above its target at tau2_max
     unconverged: NDArray[np.bool_]  # uniroot ran out of maxiter steps
+
+
+def _not_converged(maxiter: int) -> str:
+    """R's ``uniroot`` warning when it runs out of *maxiter* steps (its ngettext: "1 iteration", "2 iterations")."""
+    return f"_NOT_ converged in {maxiter} iteration{'' if maxiter == 1 else 's'}"
+
+
+def _last_point(f: Callable[[float], float], lower: float, upper: float, ctl: Control) -> float:
+    """The root R's ``uniroot`` returns (with its warning) when it runs out of steps: the last point of Brent's
+    iterates, which :func:`uniroot_batch` keeps (:func:`uniroot` raises there instead)."""
+    roots, _, _ = uniroot_batch(lambda idx, t: np.array([f(float(x)) for x in t]), np.array([lower]),
+                                np.array([upper]), tol=ctl.tol, maxiter=ctl.maxiter)  # fmt: skip
+    return float(roots[0])
 
 
 def _pm_batch(s: Batch, ctl: Control, *, median: bool = False) -> _PMRoots:
@@ -635,13 +648,14 @@ def _pm_batch(s: Batch, ctl: Control, *, median: bool = False) -> _PMRoots:
     rows = np.flatnonzero(~too_low & (at_zero >= 0))
     if rows.size == 1:
         # One fit (rma itself): the plain-Python uniroot costs a third of the numpy form per step.
+        def one(t: float) -> float:
+            return float(excess(rows, np.array([t]))[0])
+
         try:
-            tau2[rows] = uniroot(
-                lambda t: float(excess(rows, np.array([t]))[0]), 0.0, float(tau2_max[rows[0]]),
-                tol=ctl.tol, maxiter=ctl.maxiter,
-            )  # fmt: skip
+            tau2[rows] = uniroot(one, 0.0, float(tau2_max[rows[0]]), tol=ctl.tol, maxiter=ctl.maxiter)
         except ConvergenceError:
             unconverged[rows] = True
+            tau2[rows] = _last_point(one, 0.0, float(tau2_max[rows[0]]), ctl)
     elif rows.size:
         tau2[rows], unconverged[rows], _ = uniroot_batch(
             lambda idx, t: excess(rows[idx], t),
@@ -652,7 +666,7 @@ def _pm_batch(s: Batch, ctl: Control, *, median: bool = False) -> _PMRoots:
             f_lower=at_zero[rows],
             f_upper=at_max[rows],
         )
-    tau2[too_low | unconverged] = np.nan
+    tau2[too_low] = np.nan
     return _PMRoots(tau2, too_low, unconverged)
 
 
@@ -661,11 +675,14 @@ def _pm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, *, median: bo
     name = "PMM" if median else "PM"
     s = Batch.one(y, v, x)
     roots = _pm_batch(s, ctl, median=median)
+    notes: tuple[str, ...] = ()
     if roots.unconverged[0]:
-        raise ConvergenceError(
-            f"{name}: uniroot did not converge in {ctl.maxiter} iterations; "
-            f"try control={{'maxiter': 1000}} or another method"
+        # metafor keeps uniroot's last point, and R warns.
+        notes = (
+            _not_converged(ctl.maxiter),
+            f"{name}: tau^2 is uniroot's last point, not a root; raise control's maxiter",
         )
+        warnings.warn(notes[0], SecretomeWarning, stacklevel=4)
     if roots.too_low[0]:
         tau2_max = max(100.0, 10 * float(_mad(s)[0]) ** 2) if ctl.tau2_max is None else float(ctl.tau2_max)
         target = f"its median {chi2_ppf(0.5, k - p):.6g}" if median else f"{k - p}"
@@ -674,7 +691,7 @@ def _pm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, *, median: bo
             f"{tau2_max:g}; control={{'tau2_max': ...}})"
         )
     tau2 = float(roots.tau2[0])
-    return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), 0)
+    return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), 0, notes)
 
 
 def _pmm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
@@ -711,6 +728,7 @@ def genqm(y: FloatArray, v: FloatArray, x: FloatArray, a: FloatArray, ctl: Contr
     p = x.shape[1]
     proj = Projection(a, x)
     q = proj.quad(y)
+    notes: tuple[str, ...] = ()
     # The k x k P once (metafor forms it too): each tau^2 then costs one symmetric eigendecomposition.
     ax = a[:, None] * x
     pmat = np.diag(a) - ax @ proj.xtwx_inv @ ax.T
@@ -731,8 +749,15 @@ def genqm(y: FloatArray, v: FloatArray, x: FloatArray, a: FloatArray, ctl: Contr
                 f"{tau2_max:g}; control={{'tau2_max': ...}})"
             )
         else:
-            tau2 = uniroot(lambda t: below(t) - 0.5, 0.0, tau2_max, tol=ctl.tol, maxiter=ctl.maxiter)
-    return Tau2Fit(tau2, _genq_se(proj, v, tau2), 0)
+            try:
+                tau2 = uniroot(lambda t: below(t) - 0.5, 0.0, tau2_max, tol=ctl.tol, maxiter=ctl.maxiter)
+            except ConvergenceError:
+                # metafor keeps uniroot's last point, and R warns.
+                tau2 = _last_point(lambda t: below(t) - 0.5, 0.0, tau2_max, ctl)
+                notes = (_not_converged(ctl.maxiter), "GENQM: tau^2 is uniroot's last point, not a root; raise "
+                         "control's maxiter")  # fmt: skip
+                warnings.warn(notes[0], SecretomeWarning, stacklevel=4)
+    return Tau2Fit(tau2, _genq_se(proj, v, tau2), 0, notes)
 
 
 ESTIMATORS: dict[str, Callable[[FloatArray, FloatArray, FloatArray, Control], Tau2Fit]] = {
@@ -756,7 +781,8 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
     HSk too, ML, REML and EB by Fisher scoring in step (:func:`batched_fisher_scoring_loop`), PM and PMM
     by R's ``uniroot`` in step (:func:`uniroot_batch`). A fit that did not converge or whose PM(M) root lies
     beyond ``tau2_max`` is NaN and marked failed; metafor drops such fits (``permutest``) or reports NA
-    (``gosh``) instead of stopping.
+    (``gosh``) instead of stopping. A PM(M) fit whose uniroot runs out of steps keeps its last point, as
+    metafor's ``rma.uni`` does.
     """
     none = np.zeros(s.y.shape[0], dtype=bool)
     if method in EQUAL_METHODS:
@@ -771,7 +797,7 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
         return _sj_batch(s, ctl)[0], none
     if method in ("PM", "PMM"):
         roots = _pm_batch(s, ctl, median=method == "PMM")
-        return roots.tau2, roots.too_low | roots.unconverged
+        return roots.tau2, roots.too_low
     return _fisher_scoring_batch(method, s, ctl)
 
 
