@@ -357,15 +357,15 @@ def _pseudo_r2(
 
     metafor refits that model with the method used and the rest of its chain, the same control and
     its warnings suppressed; when the refit fails (it does not converge, or its tau^2 of 0 meets a
-    sampling variance of 0) it reports R^2 as NA (here ``None``, with a note).
+    sampling variance of 0) it reports R^2 as NA without a word (here ``None``, with a note saying why,
+    which ``summary()`` prints, and no warning, as metafor).
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SecretomeWarning)
             _, fit0 = fit_chain(chain, y, v, intercept(y.size), ctl, [], weights)
     except (ConvergenceError, InputError) as exc:
-        reason = f"R^2 is not available: the model without moderators could not be fitted ({exc})"
-        warn_note(notes, reason, stacklevel=4)
+        notes.append(f"R^2 is not available: the model without moderators could not be fitted ({exc})")
         return None
     tau2_0 = fit0.tau2
     return 0.0 if tau2_0 == 0 else max(0.0, 100 * (tau2_0 - tau2) / tau2_0)

@@ -212,9 +212,9 @@ def random_effects(
         df: int | None = None
         if test == "knha":
             # metafor sets the factor to 0 when the weighted RSS is at rounding level (identical
-            # effects); the SE is then 0, which we report loudly rather than as a silent artefact.
+            # effects), without a warning; the SE is then 0, which the notes (and so summary()) say.
             if rss <= np.finfo(np.float64).eps:
-                warn_note(notes, "Knapp-Hartung factor is 0 (the weighted residuals are all 0), so SE = 0 as metafor")
+                notes.append("Knapp-Hartung factor is 0 (the weighted residuals are all 0), so SE = 0 as metafor")
                 rss = 0.0
             var *= rss / (k - 1)
             df = k - 1
