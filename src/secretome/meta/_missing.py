@@ -22,10 +22,12 @@ from secretome.errors import InputError, check_choice
 from secretome.meta._effect_result import row_list
 from secretome.meta._notes import warn_note
 
-__all__ = ["MISSING", "NA_OMITTED", "NO_STUDY", "omitted_note"]
+__all__ = ["MISSING", "NA_OMITTED", "NO_STUDY", "ROWS_OMITTED", "omitted_note"]
 
 NA_OMITTED = "Studies with NAs omitted from model fitting."
 """metafor's warning (``rma.uni``, ``na.action = "na.omit"``) when it leaves out studies with a missing value."""
+ROWS_OMITTED = "Rows with NAs omitted from model fitting."
+"""metafor's warning (``rma.mv``) when it leaves out rows with a missing value."""
 MISSING = "Missing values in data."
 """metafor's error (``rma.uni``, ``rma.mv``) for a missing value under ``na.action = "na.fail"``."""
 NO_STUDY = "Processing terminated since k = 0."

@@ -133,12 +133,14 @@ def fit_table(
     na_action: Literal["omit", "fail"] = "omit",
     file: object = None,
     renamed: Mapping[str, tuple[str, object]] | None = None,
+    omitted: str = NA_OMITTED,
 ) -> R:
     """Read *frame* and return ``fit(table)`` with the table's notes and left-out rows attached.
 
     *roles* maps the model's argument names to the further columns it uses (``"groups"``, ``"study"``,
     ``"weights"``, ``"mod:<name>"``); a row missing any of them, or its effect size, is left out with
-    metafor's warning (``na_action="omit"``) or is an input error (``"fail"``). An :class:`InputError` from
+    metafor's warning *omitted* (``na_action="omit"``; rma.uni's by default, rma.mv's says "Rows") or is
+    metafor's ``na.fail`` error (``"fail"``). An :class:`InputError` from
     the reading or the model names *file*, the file's row and the user's column; *renamed* maps a model's
     field to the option and value the user gave for it (the sampling covariance ``V`` made from an assumed
     ``rho``).
@@ -167,7 +169,7 @@ def fit_table(
                 raise InputError(MISSING, row=int(rows[0]), field=field or "yi")
             # Warned once the model is fitted: a bad cell elsewhere is the one line the user sees. The rows are the
             # file's (the frame's positions, as metafor's default slab), in the wording of the Python functions.
-            notes = (*notes, NA_OMITTED, omitted_note(rows - 1, int(keep.sum())))
+            notes = (*notes, omitted, omitted_note(rows - 1, int(keep.sum())))
             left_out = tuple(int(i) for i in np.flatnonzero(~keep))
             kept = kept[keep]
             frame, y, v = frame[keep].reset_index(drop=True), y[keep], v[keep]
@@ -188,7 +190,7 @@ def fit_table(
         row = None if err.row is None else int(kept[err.row - 1]) + 1
         raise InputError(err.reason, file=file, row=row, field=field, **where) from err
     if left_out:
-        warnings.warn(NA_OMITTED, SecretomeWarning, stacklevel=3)
+        warnings.warn(omitted, SecretomeWarning, stacklevel=3)
     for warning in said:
         warnings.warn(warning.message, warning.category, stacklevel=3)
     if notes and not isinstance(result, SubgroupResult):
