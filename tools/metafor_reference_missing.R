@@ -51,6 +51,9 @@ for (method in c("REML", "DL", "FE")) {
 }
 fit_case("bcg-weights-REML-z", bcg$yi, bcg$vi, NULL, weights_na, "REML", "z")
 fit_case("bcg-ablat-weights-REML-z", bcg$yi, bcg$vi, list(ablat = bcg$ablat), weights_na, "REML", "z")
+# A redundant moderator (twice ablat) too: metafor warns of the NAs first, then drops it.
+fit_case("bcg-ablat-redundant-REML-z", bcg$yi, bcg$vi, list(ablat = bcg$ablat, ablat2 = 2 * bcg$ablat), NULL,
+         "REML", "z")
 
 # rma.mv: dat.konstantopoulos2011 with NAs in yi (row 3) and vi (row 10), ~ 1 | district/school; it warns "Rows with
 # NAs omitted from model fitting." (rma.uni says "Studies").

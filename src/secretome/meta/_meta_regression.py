@@ -21,6 +21,7 @@ from secretome.meta._regression_design import model_matrix
 from secretome.meta._results import MetaRegressionResult
 from secretome.meta._tau2 import (
     EQUAL_METHODS,
+    VI_RATIO,
     Control,
     Projection,
     WeightedMethod,
@@ -190,13 +191,16 @@ def meta_regression(
         k = y.size
         a = None if weights is None else user_weights(cases.weights, k)
         notes: list[str] = []
-        x, coef_names = model_matrix(cases.mods, k, names, notes, method=methods[0])
+        redundant: list[tuple[str, str]] = []
+        x, coef_names = model_matrix(cases.mods, k, names, redundant, method=methods[0])
         p = x.shape[1]
         study_names = study_labels(cases.labels, k)
 
         used, fit = fit_chain(methods, y, v, x, ctl, notes, a)
+        # metafor's order: NAs omitted, the variances, redundant predictors, then the ratio of the variances.
         cases.said(notes)
-        for note, detail in vi_notes:
+        ratio = [said for said in vi_notes if said[0] == VI_RATIO]
+        for note, detail in [*(s for s in vi_notes if s[0] != VI_RATIO), *redundant, *ratio]:
             warn_note(notes, note, detail)
         if test == "knha" and used in EQUAL_METHODS:
             warn_note(notes, f"Knapp & Hartung method is not meant to be used in the context of {used} models.")

@@ -466,7 +466,8 @@ def multilevel(
     if k < 3:
         raise InputError("a multilevel model needs at least 3 effect sizes", field="yi", value=k)
     notes: list[str] = []
-    x, coef_names = model_matrix(mods, k, names, notes)
+    redundant: list[tuple[str, str]] = []
+    x, coef_names = model_matrix(mods, k, names, redundant)
     p = x.shape[1]
     settings = _control(control, len(groups))
     model = MarginalModel(y, sampling, x, incidences, reml=method == "REML")
@@ -479,8 +480,9 @@ def multilevel(
             # (It is silent when every sampling variance is 0.)
             warn_note(notes, "'V' appears to be not positive definite.", "only the marginal covariance (V plus the "
                       "variance components) must be, as in metafor")  # fmt: skip
-        for note in variance_ratio_notes(np.diag(sampling)):
-            warn_note(notes, note)
+        # rma.mv warns of redundant predictors after the ratio of the variances (rma.uni before it).
+        for note, detail in [*((n, "") for n in variance_ratio_notes(np.diag(sampling))), *redundant]:
+            warn_note(notes, note, detail)
         try:
             fit = model.fit(start=settings["sigma2_init"], maxiter=settings["maxiter"], threshold=settings["threshold"])
             beta, vb, marginal = model.gls(fit.theta)

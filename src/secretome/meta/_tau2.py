@@ -62,6 +62,7 @@ __all__ = [
     "NEGATIVE_VI",
     "NONPOSITIVE_VI",
     "TAU2_METHODS",
+    "VI_RATIO",
     "Tau2Method",
     "nonpositive_variances",
     "tau2_dl",
@@ -882,6 +883,10 @@ def nonpositive_variances(v: FloatArray, rows: NDArray[np.intp]) -> tuple[FloatA
     return v, notes
 
 
+VI_RATIO = "Ratio of largest to smallest sampling variance extremely large. May not be able to obtain stable results."
+"""metafor's warning (``rma.uni``, ``rma.mv``) when the sampling variances span ``1/evtol`` (1e7) or more."""
+
+
 def variance_ratio_notes(v: FloatArray, *, evtol: float = 1e-7) -> tuple[str, ...]:
     """metafor's warning, in its words, when the largest sampling variance is at least ``1/evtol`` times the smallest.
 
@@ -900,8 +905,7 @@ def variance_ratio_notes(v: FloatArray, *, evtol: float = 1e-7) -> tuple[str, ..
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = float(v.max() / v.min())
     if math.isfinite(ratio) and ratio >= 1 / evtol:
-        return ("Ratio of largest to smallest sampling variance extremely large. May not be able to obtain stable "
-                "results.",)  # fmt: skip
+        return (VI_RATIO,)
     return ()
 
 
