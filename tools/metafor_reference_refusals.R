@@ -10,7 +10,8 @@
 # without moderators and with contrasts of the wrong width, and anova() of two models that cannot be compared
 # (the same number of parameters, other data, a full EE model against a random-effects reduced one, ML against
 # REML) or are compared with a warning (DL; REML with different moderators); and rma() itself where Fisher scoring
-# does not converge within maxiter, PM, PMM and GENQM find no root below tau2.max or run out of maxiter.
+# does not converge within maxiter, PM, PMM and GENQM find no root below tau2.max or run out of maxiter; rma.mv of
+# one effect size.
 # The data: dat.bcg (log risk ratios; the absolute latitude ablat and the year as moderators), its first trial,
 # its first two, and dat.bcg with trial 3's sampling variance set to 0. Each case records the inputs, the call,
 # and metafor's error (or null) and warnings; where the call gives a result, the numbers the tests need.
@@ -177,5 +178,9 @@ stuck <- list(yi = c(-0.729, 0.033, 0.325, 3.557), vi = c(1.376, 0.342, 0.086, 1
 out <- attempt(rma(stuck$yi, stuck$vi, method = "ML"))
 add("rma-ll0check-ML", "rma", out, list(yi = narr(stuck$yi), vi = narr(stuck$vi), method = "ML"),
     list(tau2 = num(out$res$tau2), estimate = num(out$res$beta), se = num(out$res$se)))
+
+# ---- rma.mv of one effect size (~ 1 | study/es): it stops before it looks at the random effects.
+one <- data.frame(yi = yi[1], vi = vi[1], study = 1, es = 1)
+add("rma.mv-k1", "rma.mv", attempt(rma.mv(yi, vi, random = ~ 1 | study/es, data = one)), data_of(1))
 
 write_cases("refusals.json", cases)

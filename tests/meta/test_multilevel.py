@@ -381,3 +381,11 @@ def test_a_given_v_with_a_diagonal_of_0_is_refused():
     v = np.diag([0.01, 0.0, 0.02, 0.01])
     with pytest.raises(InputError, match=r"^row 2, field 'V': sampling variance \(diagonal of V\) must be > 0"):
         multilevel([0.1, 0.2, 0.3, 0.4], v, [1, 1, 2, 2])
+
+
+def test_one_effect_size_stops_in_metafors_words():
+    # R: rma.mv(yi, vi, random = ~ 1 | study/es) on dat.bcg's first trial (tools/metafor_reference_refusals.R)
+    case = next(c for c in load_cases("refusals") if c["id"] == "rma.mv-k1")
+    with pytest.raises(InputError) as err:
+        multilevel(case["yi"], case["vi"], [1])
+    assert (err.value.field, err.value.reason) == ("yi", case["error"])

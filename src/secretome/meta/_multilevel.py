@@ -453,6 +453,9 @@ def multilevel(
         sampling = np.diag(v)
     row_labels = study_labels(labels, k)
     factors, groups = _factors(study, es_id, k)
+    if k <= 1:
+        # rma.mv's words; it stops here before it looks at the random effects.
+        raise InputError("Processing terminated since k <= 1.", field="yi", value=k)
     incidences = [_incidence(g) for g in groups]
     n_levels = tuple(z.shape[1] for z in incidences)
     for j in range(1, len(groups)):
@@ -464,6 +467,7 @@ def multilevel(
                 field="study",
             )
     if k < 3:
+        # metafor fits two effect sizes, splitting their one variance between the levels as it starts.
         raise InputError("a multilevel model needs at least 3 effect sizes", field="yi", value=k)
     notes: list[str] = []
     redundant: list[tuple[str, str]] = []
