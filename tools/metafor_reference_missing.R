@@ -2,7 +2,8 @@
 # Reference fixtures for studies with a missing value, computed by R's metafor (Viechtbauer 2010,
 # doi:10.18637/jss.v036.i03): rma(yi, vi, [weights = ,] [mods = ,] method = , test = ) at metafor's default
 # na.action = "na.omit", which leaves out every study with an NA in yi, vi, weights or a moderator and warns
-# "Studies with NAs omitted from model fitting."; and the two errors (na.action = "na.fail", and no study left).
+# "Studies with NAs omitted from model fitting."; the two errors (na.action = "na.fail", and no study left, also
+# of rma.mh).
 #
 # Usage: Rscript tools/metafor_reference_missing.R [OUTDIR]      (default: tests/fixtures/metafor)
 #
@@ -73,6 +74,9 @@ refusal <- function(id, yi, vi) {
   add(list(id = id, yi = narr(yi), vi = narr(vi), error = conditionMessage(out$res), warnings = arr(out$warnings)))
 }
 refusal("none-left", c(NA, 0.4, 0.2), c(0.01, NA, NA))
+out <- attempt(rma.mh(measure = "OR", ai = NA_real_, bi = 5, ci = 3, di = 7))
+add(list(id = "mh-none-left", ai = narr(NA_real_), bi = narr(5), ci = narr(3), di = narr(7),
+         error = conditionMessage(out$res), warnings = arr(out$warnings)))
 old <- options(na.action = "na.fail")
 refusal("na-fail", bcg$yi, bcg$vi)
 options(old)
