@@ -249,3 +249,12 @@ def test_influence_of_a_meta_regression_with_one_residual_df_as_metafor(case):
     for field in ("rstudent", "cook_d", "tau2_del", "QE_del", "hat", "weight"):
         expected = nan_for_none(case[field])
         assert getattr(got, field) == pytest.approx(expected, rel=TOL["est"], abs=1e-12, nan_ok=True), field
+
+
+def test_cumulative_of_no_study_stops_as_metafors_rma():
+    # R: rma(numeric(0), numeric(0)), which cumul() needs first, stops: "Processing terminated since k = 0." (the
+    # sentence of missing.json's none-left case, tools/metafor_reference_missing.R)
+    k0 = next(c for c in load_cases("missing") if c["id"] == "none-left")["error"]
+    with pytest.raises(InputError) as err:
+        cumulative([], [])
+    assert (err.value.field, err.value.reason) == ("yi", k0)
