@@ -389,3 +389,28 @@ def test_one_effect_size_stops_in_metafors_words():
     with pytest.raises(InputError) as err:
         multilevel(case["yi"], case["vi"], [1])
     assert (err.value.field, err.value.reason) == ("yi", case["error"])
+
+
+@pytest.mark.parametrize("case", [c for c in load_cases("missing") if c.get("kind") == "rma.mv"], ids=case_id)
+def test_rows_with_a_missing_value_are_left_out_as_rma_mv(case):
+    # R: rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011, method =) with NAs in yi
+    # (row 3) and vi (row 10) (tools/metafor_reference_missing.R): it warns "Rows with NAs omitted from model
+    # fitting." and fits the other 54. Iterative on both sides: 1e-5.
+    yi = [np.nan if x is None else x for x in case["yi"]]
+    vi = [np.nan if x is None else x for x in case["vi"]]
+    with pytest.warns(SecretomeWarning) as caught:
+        res = multilevel(yi, vi, case["district"], method=case["method"])
+    assert [str(w.message) for w in caught] == case["warnings"]
+    assert res.notes[:2] == (case["warnings"][0], f"omitted for a missing value: rows 3, 10; k = {case['k']}")
+    assert res.k == case["k"]
+    assert res.sigma2 == pytest.approx(case["sigma2"], rel=1e-5)
+    assert (res.estimate, res.se) == pytest.approx((case["beta"][0], case["se"][0]), rel=1e-5)
+    # The same rows out of a V (row 10's variance missing on its diagonal): its rows and columns go, the same fit.
+    with pytest.warns(SecretomeWarning):
+        given = multilevel(yi, np.diag(vi), case["district"], method=case["method"])
+    assert (given.k, given.sigma2, given.estimate) == (res.k, pytest.approx(res.sigma2), pytest.approx(res.estimate))
+    # na_action="fail": metafor's na.fail error (missing.json), with the first cell it is about.
+    fail = next(c for c in load_cases("missing") if c["id"] == "na-fail")["error"]
+    with pytest.raises(InputError) as err:
+        multilevel(yi, vi, case["district"], method=case["method"], na_action="fail")
+    assert (err.value.row, err.value.field, err.value.reason) == (3, "yi", fail)

@@ -64,15 +64,15 @@ class CompleteCases:
             where = {"value": err.value} if err.value is not None else {}
             raise InputError(err.reason, row=int(self.kept[err.row - 1]) + 1, field=err.field, **where) from err
 
-    def said(self, notes: list[str]) -> None:
-        """Warn metafor's :data:`NA_OMITTED` at the caller of the model function, and record it in *notes* with the
-        rows left out (metafor's sentence names none).
+    def said(self, notes: list[str], sentence: str = NA_OMITTED) -> None:
+        """Warn metafor's :data:`NA_OMITTED` (or rma.mv's *sentence*) at the caller of the model function, and record
+        it in *notes* with the rows left out (metafor's sentence names none).
 
         The model calls this once it is fitted, before its other warnings, as the table-level models do:
         metafor's first warning, and when the fit fails its error is the one line the user sees.
         """
         if self.omitted:
-            warn_note(notes, NA_OMITTED, self.note, stacklevel=4)
+            warn_note(notes, sentence, self.note, stacklevel=4)
 
     def recorded(self, result: _Fit) -> _Fit:
         """*result* with the positions left out."""

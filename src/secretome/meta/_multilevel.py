@@ -24,6 +24,7 @@ from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, as_column, check_level, require, study_labels
 from secretome.meta._marginal import MarginalModel, one_blas_thread
 from secretome.meta._meta_regression import coefficient_tests, study_fits
+from secretome.meta._missing import ROWS_OMITTED, NaAction, complete_cases
 from secretome.meta._notes import warn_note
 from secretome.meta._p_format import format_p
 from secretome.meta._regression_design import model_matrix
@@ -261,6 +262,7 @@ def multilevel(
     level: float = 0.95,
     labels: Sequence[str] | None = None,
     control: Mapping[str, object] | None = None,
+    na_action: NaAction = "omit",
 ) -> MultilevelResult: ...
 
 
@@ -278,6 +280,7 @@ def multilevel(
     level: float = 0.95,
     labels: Sequence[str] | None = None,
     control: Mapping[str, object] | None = None,
+    na_action: NaAction = "omit",
 ) -> MultilevelRegressionResult: ...
 
 
@@ -294,6 +297,7 @@ def multilevel(
     level: float = 0.95,
     labels: Sequence[str] | None = None,
     control: Mapping[str, object] | None = None,
+    na_action: NaAction = "omit",
 ) -> MultilevelResult | MultilevelRegressionResult:
     r"""Fit a multilevel random-effects model, as metafor's ``rma.mv(yi, V, mods, random = ~ 1 | study/es_id)``.
 
@@ -343,6 +347,12 @@ def multilevel(
         ``maxiter`` (Fisher-scoring steps, default 500), ``threshold`` (largest change of a
         component that counts as converged, relative to the largest component, default 1e-10)
         and ``sigma2_init`` (starting values; default metafor's).
+    na_action : {"omit", "fail"}
+        An effect size whose yi, sampling variance or moderator is missing (NaN, ``None``,
+        ``pandas.NA``) is left out with rma.mv's warning for its default ``na.action = "na.omit"``
+        ("Rows with NAs omitted from model fitting.", then a note naming the rows; with a V, its row
+        and column go too); ``"fail"`` stops with metafor's "Missing values in data.". A missing
+        study or es_id is an :class:`InputError`, as metafor allows no NA in ``random``.
 
     Returns
     -------
@@ -444,6 +454,22 @@ def multilevel(
     check_choice("method", method, ("REML", "ML"), owner="multilevel")
     check_choice("test", test, ("z", "t"), owner="multilevel")
     check_level(level)
+    # A V of floats is looked at in place (no object copy of k x k cells); its diagonal says which rows are missing.
+    given = vi if isinstance(vi, np.ndarray) else np.asarray(vi, dtype=object)
+    cases = complete_cases(yi, np.diagonal(given) if given.ndim == 2 else vi, mods=mods, labels=labels,
+                           na_action=na_action)  # fmt: skip
+    if cases.omitted:
+        # metafor's rma.mv drops the rows (and V's rows and columns), warns first, and fits the rest.
+        notes: list[str] = []
+        cases.said(notes, ROWS_OMITTED)
+        keep, k_all = cases.kept, len(cases.kept) + len(cases.omitted)
+        with cases.located():
+            fit = multilevel(  # type: ignore[call-overload]
+                cases.yi, given[np.ix_(keep, keep)] if given.ndim == 2 else cases.vi, _rows_of(study, keep, k_all),
+                None if es_id is None else _rows_of(es_id, keep, k_all), mods=cases.mods, names=names, method=method,
+                test=test, level=level, labels=cases.labels, control=control,
+            )  # fmt: skip
+        return dataclasses.replace(fit, notes=(*notes, *fit.notes))  # type: ignore[no-any-return]
     y = as_column(yi, "yi")
     k = y.size
     sampling, given_v = _sampling(vi, k)
@@ -582,6 +608,17 @@ def _sampling(vi: ArrayLike, k: int) -> tuple[FloatArray, bool]:
         raise InputError(f"V is not symmetric: V[{i + 1}, {j + 1}] != V[{j + 1}, {i + 1}]", field="V")
     require(np.diag(mat).copy(), "V", lambda a: a > 0, "sampling variance (diagonal of V) must be > 0")
     return (mat + mat.T) / 2, True
+
+
+def _rows_of(levels: Levels, keep: np.ndarray, k: int) -> Levels:
+    """The units of *keep*'s rows (of *k*), of one factor or of each in a mapping of nested factors.
+
+    A factor of another length passes unchanged, for the model's own check to name.
+    """
+    if isinstance(levels, Mapping):
+        return {name: _rows_of(units, keep, k) for name, units in levels.items()}  # type: ignore[misc]
+    units = np.asarray(levels, dtype=object).reshape(-1)
+    return list(units[keep]) if units.size == k else list(units)
 
 
 def _positive_definite(mat: FloatArray) -> bool:
