@@ -2,7 +2,8 @@
 # Reference fixtures for studies with a missing value, computed by R's metafor (Viechtbauer 2010,
 # doi:10.18637/jss.v036.i03): rma(yi, vi, [weights = ,] [mods = ,] method = , test = ) at metafor's default
 # na.action = "na.omit", which leaves out every study with an NA in yi, vi, weights or a moderator and warns
-# "Studies with NAs omitted from model fitting."; and the two errors (na.action = "na.fail", and no study left).
+# "Studies with NAs omitted from model fitting."; the two errors (na.action = "na.fail", and no study left, also
+# of rma.mh).
 #
 # Usage: Rscript tools/metafor_reference_missing.R [OUTDIR]      (default: tests/fixtures/metafor)
 #
@@ -10,7 +11,8 @@
 # (which(!res$not.na) - 1), metafor's warnings or error, and the fit's estimator_fields (tools/metafor_json.R);
 # and the R, metafor and metadat versions that made it. The data: dat.bcg (log risk ratios) with NAs put in yi
 # (trial 2), vi (trial 5), the moderator ablat (trial 7) and a weight (trial 3); dat.bangertdrowns2004, whose
-# moderators length and feedback are missing for 3 studies as published.
+# moderators length and feedback are missing for 3 studies as published; and rma.mv(yi, vi, random = ~ 1 |
+# district/school) on dat.konstantopoulos2011 with NAs put in yi (row 3) and vi (row 10).
 # tests/meta/test_metafor_reference.py reruns this script and checks that it reproduces the committed file.
 
 script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
@@ -50,12 +52,31 @@ for (method in c("REML", "DL", "FE")) {
 }
 fit_case("bcg-weights-REML-z", bcg$yi, bcg$vi, NULL, weights_na, "REML", "z")
 fit_case("bcg-ablat-weights-REML-z", bcg$yi, bcg$vi, list(ablat = bcg$ablat), weights_na, "REML", "z")
+# A redundant moderator (twice ablat) too: metafor warns of the NAs first, then drops it.
+fit_case("bcg-ablat-redundant-REML-z", bcg$yi, bcg$vi, list(ablat = bcg$ablat, ablat2 = 2 * bcg$ablat), NULL,
+         "REML", "z")
+
+# rma.mv: dat.konstantopoulos2011 with NAs in yi (row 3) and vi (row 10), ~ 1 | district/school; it warns "Rows with
+# NAs omitted from model fitting." (rma.uni says "Studies").
+kon <- dat.konstantopoulos2011
+kon$yi[3] <- NA
+kon$vi[10] <- NA
+for (method in c("REML", "ML")) {
+  out <- attempt(rma.mv(yi, vi, random = ~ 1 | district/school, data = kon, method = method))
+  add(list(id = paste("konstantopoulos2011-mv", method, sep = "-"), kind = "rma.mv", yi = narr(kon$yi),
+           vi = narr(kon$vi), district = arr(as.character(kon$district)), method = method, k = out$res$k,
+           omitted = arr(as.integer(which(!out$res$not.na) - 1L)), warnings = arr(out$warnings),
+           sigma2 = narr(out$res$sigma2), beta = narr(out$res$beta), se = narr(out$res$se)))
+}
 
 refusal <- function(id, yi, vi) {
   out <- attempt(rma(yi, vi))
   add(list(id = id, yi = narr(yi), vi = narr(vi), error = conditionMessage(out$res), warnings = arr(out$warnings)))
 }
 refusal("none-left", c(NA, 0.4, 0.2), c(0.01, NA, NA))
+out <- attempt(rma.mh(measure = "OR", ai = NA_real_, bi = 5, ci = 3, di = 7))
+add(list(id = "mh-none-left", ai = narr(NA_real_), bi = narr(5), ci = narr(3), di = narr(7),
+         error = conditionMessage(out$res), warnings = arr(out$warnings)))
 old <- options(na.action = "na.fail")
 refusal("na-fail", bcg$yi, bcg$vi)
 options(old)

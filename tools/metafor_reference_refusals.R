@@ -9,7 +9,9 @@
 # a model without moderators and of the intercept, profile() of an EE model and with one step, anova() of a model
 # without moderators and with contrasts of the wrong width, and anova() of two models that cannot be compared
 # (the same number of parameters, other data, a full EE model against a random-effects reduced one, ML against
-# REML) or are compared with a warning (DL; REML with different moderators).
+# REML) or are compared with a warning (DL; REML with different moderators); and rma() itself where Fisher scoring
+# does not converge within maxiter, PM, PMM and GENQM find no root below tau2.max or run out of maxiter; rma.mv of
+# one effect size.
 # The data: dat.bcg (log risk ratios; the absolute latitude ablat and the year as moderators), its first trial,
 # its first two, and dat.bcg with trial 3's sampling variance set to 0. Each case records the inputs, the call,
 # and metafor's error (or null) and warnings; where the call gives a result, the numbers the tests need.
@@ -149,5 +151,36 @@ lrt("anova-REML-full-ML-reduced", "REML:ablat", "ML:1", rma(yi, vi, mods = ~ abl
     rma(yi, vi, method = "ML"))
 lrt("anova-DL", "DL:ablat", "DL:1", rma(yi, vi, mods = ~ ablat, method = "DL"), rma(yi, vi, method = "DL"))
 lrt("anova-REML-different-moderators", "REML:ablat", "REML:1", rma(yi, vi, mods = ~ ablat), rma(yi, vi))
+
+# ---- rma() itself: the iterative estimators that do not converge or find no root in [0, tau2.max], and a
+# fallback chain that then moves on (silently, as metafor without verbose); SJ, whose maxiter metafor does not use
+# without tau2.init. Each records metafor's error, or the fit's tau^2 and estimate.
+control_case <- function(id, method, control, weights = FALSE) {
+  out <- attempt(if (weights) rma(yi, vi, weights = 1 / vi, method = method, control = control)
+                 else rma(yi, vi, method = method, control = control))
+  extra <- if (inherits(out$res, "error")) list() else list(tau2 = num(out$res$tau2), estimate = num(out$res$beta))
+  add(id, "rma", out, c(data_of(1:13), list(method = arr(method), control = control, user_weights = weights)), extra)
+}
+control_case("rma-maxiter1-REML", "REML", list(maxiter = 1))
+control_case("rma-maxiter2-ML", "ML", list(maxiter = 2))
+control_case("rma-maxiter1-EB", "EB", list(maxiter = 1))
+control_case("rma-maxiter1-SJ", "SJ", list(maxiter = 1))
+control_case("rma-maxiter1-REML-DL", c("REML", "DL"), list(maxiter = 1))
+for (method in c("PM", "PMM")) control_case(paste0("rma-tau2max-", method), method, list(tau2.max = 0.01))
+control_case("rma-tau2max-GENQM", "GENQM", list(tau2.max = 0.01), weights = TRUE)
+# PM, PMM and GENQM whose uniroot() runs out of maxiter: metafor keeps uniroot's last point, with R's warning.
+for (method in c("PM", "PMM")) control_case(paste0("rma-maxiter1-", method), method, list(maxiter = 1))
+control_case("rma-maxiter2-PM", "PM", list(maxiter = 2))
+control_case("rma-maxiter1-GENQM", "GENQM", list(maxiter = 1), weights = TRUE)
+# ML's Fisher scoring ends at a tau^2 > 0 whose likelihood is below the one at 0 (metafor's ll0check): a set of
+# four studies found by simulation (set.seed(65) in a search over small random sets).
+stuck <- list(yi = c(-0.729, 0.033, 0.325, 3.557), vi = c(1.376, 0.342, 0.086, 1.22))
+out <- attempt(rma(stuck$yi, stuck$vi, method = "ML"))
+add("rma-ll0check-ML", "rma", out, list(yi = narr(stuck$yi), vi = narr(stuck$vi), method = "ML"),
+    list(tau2 = num(out$res$tau2), estimate = num(out$res$beta), se = num(out$res$se)))
+
+# ---- rma.mv of one effect size (~ 1 | study/es): it stops before it looks at the random effects.
+one <- data.frame(yi = yi[1], vi = vi[1], study = 1, es = 1)
+add("rma.mv-k1", "rma.mv", attempt(rma.mv(yi, vi, random = ~ 1 | study/es, data = one)), data_of(1))
 
 write_cases("refusals.json", cases)

@@ -8,7 +8,8 @@
 #
 # Writes vi_zero_diagnostics.json with the R, metafor and metadat versions that made it. The data: dat.bcg (log
 # risk ratios) with the sampling variance of trial 3 set to 0; its first 6 trials for gosh (all 63 subsets);
-# dat.konstantopoulos2011 with the sampling variance of row 5 set to 0 for rma.mv (~ 1 | district/school).
+# dat.konstantopoulos2011 with the sampling variance of row 5 set to 0 for rma.mv (~ 1 | district/school), and
+# set to -0.01 (which rma.mv constrains to 0).
 # tests/meta/test_metafor_reference.py reruns this script and checks that it reproduces the committed file.
 
 script_file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
@@ -91,5 +92,13 @@ for (method in c("REML", "ML")) {
         outcome(out, function(r) list(sigma2 = narr(r$sigma2), beta = narr(r$beta), se = narr(r$se), QE = num(r$QE),
                                       logLik = num(logLik(r))))))
 }
+# rma.mv with row 5's sampling variance negative: set to 0, with its warning, and fitted as above.
+kon_negative <- kon
+kon_negative$vi[5] <- -0.01
+out <- attempt(rma.mv(yi, vi, random = ~ 1 | district/school, data = kon_negative, method = "REML"))
+add(c(list(kind = "multilevel", id = "multilevel-negative-REML", method = "REML",
+           study = arr(as.character(kon$district))), data_of(kon_negative),
+      outcome(out, function(r) list(sigma2 = narr(r$sigma2), beta = narr(r$beta), se = narr(r$se), QE = num(r$QE),
+                                    logLik = num(logLik(r))))))
 
 write_cases("vi_zero_diagnostics.json", cases)

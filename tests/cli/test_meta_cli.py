@@ -16,6 +16,11 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "metafor"
 ESCALC = {c["id"]: c for c in json.loads((FIXTURES / "escalc.json").read_text())["cases"]}
 RMA = {c["id"]: c for c in json.loads((FIXTURES / "rma_uni.json").read_text())["cases"]}
 MODS = {c["id"]: c for c in json.loads((FIXTURES / "rma_mods.json").read_text())["cases"]}
+# metafor's warnings on sampling variances of 0 and below (rma(yi, vi) with vi[2], vi[5] < 0, vi_negative.json).
+NONPOSITIVE_VI, NEGATIVE_VI = next(
+    c for c in json.loads((FIXTURES / "vi_negative.json").read_text())["cases"] if c["id"] == "two-intercept-REML-z"
+)["warnings"][:2]
+MISSING = {c["id"]: c for c in json.loads((FIXTURES / "missing.json").read_text())["cases"]}
 KEYS = ("estimate", "se", "pval", "ci_lb", "ci_ub", "tau2", "I2", "H2", "Q", "Q_pval", "pi_lb", "pi_ub")
 
 
@@ -107,9 +112,9 @@ MEAN_ARGS = ["--measure", "SMD", "--m1", "mt", "--sd1", "st", "--n1", "nt", "--m
 @pytest.mark.parametrize(
     ("table", "args", "message"),
     [
-        ({**GOOD, "var": [0.01, 0.02, -0.1]}, [*YV, "--method", "DL"], "row 3, field 'var': the DL estimator cannot"),
+        ({**GOOD, "var": [0.01, 0.02, -0.1]}, [*YV, "--method", "DL"], "row 3, field 'var': DL estimator cannot be"),
         ({**GOOD, "g": [0.1, "big", 0.9]}, YV, "row 2, field 'g': is not a number (got 'big')"),
-        ({**GOOD, "g": [0.1, None, 0.9]}, [*YV, "--na-action", "fail"], "row 2, field 'g': is missing (na_action="),
+        ({**GOOD, "g": [0.1, None, 0.9]}, [*YV, "--na-action", "fail"], "row 2, field 'g': Missing values in data."),
         (GOOD, ["--yi", "g", "--vi", "v"], "field 'v': no such column; the columns are 'g', 'var'"),
         (GOOD, ["--yi", "g"], "field 'vi': give both yi and vi columns"),
         (GOOD, [], "field 'yi': name the yi and vi columns, or a measure"),
@@ -197,7 +202,8 @@ def test_moderators_give_a_meta_regression_matching_metafor(tmp_path, capsys, mo
 def test_moderator_errors_name_the_column(tmp_path, capsys):
     path = _csv(tmp_path, {**GOOD, "dose": [1.0, None, 3.0]})
     assert main(["meta", path, *YV, "--mod", "dose", "--method", "FE", "--na-action", "fail"]) == 2
-    assert "row 2, field 'dose': is missing (na_action='fail')" in capsys.readouterr().err
+    # metafor's na.fail error, "Missing values in data." (missing.json), with the cell it is about
+    assert f"row 2, field 'dose': {MISSING['na-fail']['error']}" in capsys.readouterr().err
 
 
 def test_rows_with_a_missing_value_are_left_out_as_metafor(tmp_path, capsys):
@@ -212,8 +218,9 @@ def test_rows_with_a_missing_value_are_left_out_as_metafor(tmp_path, capsys):
     got, warned = _json_and_warnings(capsys, ["meta", path, *columns, "--mod", "x"])
     assert got["beta"] == pytest.approx([0.1013574661, 0.0557692308], rel=1e-8)
     assert (got["k"], got["tau2"]) == pytest.approx((3, 0.0871153846), rel=1e-8)
-    # metafor's sentence, as the Python functions give it, naming the file's rows.
-    assert "Studies with NAs omitted from model fitting: rows 2, 3 (metafor's na.action = 'na.omit'); k = 3" in warned
+    # metafor's sentence as it is (missing.json); the file's rows it left out in the notes.
+    assert warned.splitlines() == [f"warning: {MISSING['none-left']['warnings'][0]}"]
+    assert "omitted for a missing value: rows 2, 3; k = 3" in got["notes"]
 
 
 def test_variance_warnings_name_the_files_rows_when_rows_are_left_out(tmp_path, capsys):
@@ -230,12 +237,16 @@ def test_variance_warnings_name_the_files_rows_when_rows_are_left_out(tmp_path, 
     )
     assert got["I2"] is None
     assert got["labels"] == ["1", "3", "4", "5", "6"]
-    assert "warning: 2 of 5 sampling variances are 0 or less (rows 3, 5)" in warned
-    assert "warning: negative sampling variances constrained to 0, as metafor (row 3)" in warned
+    # metafor's warnings, in its words; the rows (the file's, as metafor's slab) follow in the notes.
+    assert f"warning: {NONPOSITIVE_VI}" in warned
+    assert f"warning: {NEGATIVE_VI}" in warned
+    assert "2 of 5 sampling variances are 0 or less: rows 3, 5" in got["notes"]
+    assert "constrained to zero: row 3" in got["notes"]
     got, warned = _json_and_warnings(capsys, ["meta", path, *columns, "--mod", "x"])
     assert (*got["beta"], got["tau2"]) == pytest.approx((0.13845979272, 0.03787004311, 0.01700585490), rel=1e-7)
-    assert "warning: 2 of 5 sampling variances are 0 or less (rows 3, 5)" in warned
-    assert "warning: negative sampling variances constrained to 0, as metafor (row 3)" in warned
+    assert f"warning: {NONPOSITIVE_VI}" in warned
+    assert f"warning: {NEGATIVE_VI}" in warned
+    assert "2 of 5 sampling variances are 0 or less: rows 3, 5" in got["notes"]
 
 
 def test_subgroup_analysis_matches_metafor(tmp_path, capsys):
@@ -608,8 +619,8 @@ def test_negative_sampling_variances_are_set_to_zero_with_a_warning(tmp_path, ca
     table = {"g": case["yi"], "var": case["vi"]} | ({"x": case["x"]} if case["with_mods"] else {})
     argv = ["meta", _csv(tmp_path, table), *YV, "--method", case["method"], "--test", case["test"]]
     got, err = _json_and_warnings(capsys, [*argv, *(["--mod", "x"] if case["with_mods"] else [])])
-    assert "warning: negative sampling variances constrained to 0, as metafor (rows 2, 5)" in err.splitlines()
-    assert len(err.splitlines()) == len(case["warnings"])
+    assert [line.removeprefix("warning: ") for line in err.splitlines()] == case["warnings"]
+    assert "constrained to zero: rows 2, 5" in got["notes"]
     assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-6)
     if case["with_mods"]:
         assert got["beta"] == pytest.approx(case["beta"], rel=1e-6)

@@ -45,3 +45,15 @@ def refit_stop_messages(caught: list, kind: str, stops: list[int]) -> list[str]:
         assert "stopped (" in message
         assert message.endswith("their rows are NA (as metafor's)")
     return named
+
+
+def _vi_zero_warning(index: int) -> str:
+    return next(c for c in load_cases("vi_zero") if c["id"] == "one-REML")["warnings"][index]
+
+
+NONPOSITIVE_VI = _vi_zero_warning(0)
+"""metafor's warning on a sampling variance of 0 or below (vi_zero.json, rma(method = "REML") with one vi = 0)."""
+NO_Q_TEST = _vi_zero_warning(1)
+"""metafor's "Cannot compute Q-test, I^2, or H^2 ..." of that fit (vi_zero.json)."""
+NEGATIVE_VI = next(c for c in load_cases("vi_negative") if c["id"] == "two-intercept-EE-z")["warnings"][1]
+"""metafor's "Negative sampling variances constrained to zero." (vi_negative.json)."""

@@ -11,6 +11,7 @@ from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import escalc
 
+EFFECTS = {c["id"]: c for c in load_cases("effects")}  # by tools/metafor_reference_effects.R
 MEANS = {
     "m1i": [10.0, 12.0],
     "sd1i": [2.0, 3.0],
@@ -44,10 +45,15 @@ def test_zero_cell_correction_is_recorded_in_notes():
     assert escalc("RR", ai=[1, 2], bi=[9, 8], ci=[3, 3], di=[7, 7]).notes == ()
 
 
-def test_zero_cell_without_correction_is_na_with_a_warning_naming_the_row():
-    # R: escalc("RR", ai=0, bi=10, ci=3, di=7, to="none") gives NA with "values equal to +-Inf. Recoded to NAs."
-    with pytest.warns(SecretomeWarning, match=r"RR: yi/vi set to NA in row 1 \(a zero cell without continuity"):
+def test_zero_cell_without_correction_is_na_with_metafors_warning_and_a_note_naming_the_row():
+    # R: escalc("RR", ai=0, bi=10, ci=3, di=7, to="none") gives NA with "Some 'yi' and/or 'vi' values equal to +-Inf.
+    # Recoded to NAs." (effects.json, sparse-RR-add0); the row and why follow in the notes.
+    (infinite,) = EFFECTS["sparse-RR-add0"]["warnings"]
+    with pytest.warns(SecretomeWarning) as caught:
         es = escalc("RR", ai=[0, 2], bi=[10, 8], ci=[3, 3], di=[7, 7], to="none")
+    assert [str(w.message) for w in caught] == [infinite]
+    assert es.notes == (infinite, "RR: yi/vi set to NA in row 1 (a zero cell without continuity correction), as "
+                        "metafor's escalc does")  # fmt: skip
     assert np.isnan(es.yi[0])
     assert np.isnan(es.vi[0])
     assert np.isfinite(es.yi[1])
@@ -127,7 +133,8 @@ def test_every_reported_statistic_matches_metafor(case):
 
 
 def test_na_rows_keep_what_does_not_depend_on_the_missing_cell():
-    # R: escalc("ZCOR", ri=c(.3, NA), ni=c(3, 20)): yi 0.3095, vi NA (ni <= 3); yi NA, vi 1/17
+    # R: escalc("ZCOR", ri=c(.3, NA), ni=c(3, 20)): yi 0.3095, vi NA (ni <= 3, with metafor's warning, as in
+    # effects.json's ZCOR-na-rows); yi NA, vi 1/17
     with pytest.warns(SecretomeWarning) as caught:
         es = escalc("ZCOR", ri=[0.3, None], ni=[3, 20])
     assert es.yi[0] == pytest.approx(np.arctanh(0.3))
@@ -135,7 +142,8 @@ def test_na_rows_keep_what_does_not_depend_on_the_missing_cell():
     assert np.isnan(es.yi[1])
     assert es.vi[1] == pytest.approx(1 / 17)
     assert es.na_reason == ("ni <= 3: no sampling variance", "missing input")
-    assert "row 1 (ni <= 3: no sampling variance); row 2 (missing input)" in str(caught[0].message)
+    assert [str(w.message) for w in caught] == EFFECTS["ZCOR-na-rows"]["warnings"][:1]
+    assert "row 1 (ni <= 3: no sampling variance); row 2 (missing input)" in es.notes[1]
 
 
 def test_rows_mix_statistics_in_metafors_order():

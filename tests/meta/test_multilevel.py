@@ -353,24 +353,64 @@ VI_ZERO = [c for c in load_cases("vi_zero_diagnostics") if c["kind"] == "multile
 
 @pytest.mark.parametrize("case", VI_ZERO, ids=case_id)
 def test_a_sampling_variance_of_0_is_fitted_as_metafor(case):
-    # R: rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011, method=) with vi[5] = 0
-    # (tools/metafor_reference_vi_zero_diagnostics.R): it fits, warns "'V' appears to be not positive definite.", and
-    # its QE is NA. Iterative on both sides: 1e-5.
+    # R: rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011, method=) with vi[5] = 0, or
+    # -0.01 (tools/metafor_reference_vi_zero_diagnostics.R): it fits (a negative variance set to 0), warns "There are
+    # outcomes with non-positive sampling variances." and "'V' appears to be not positive definite." (ours are
+    # metafor's, one for one; the row follows in the notes), and its QE is NA. Iterative on both sides: 1e-5.
     assert case["QE"] is None
-    with pytest.warns(SecretomeWarning, match=r"1 of 56 sampling variances are 0 \(row 5\)"):
+    with pytest.warns(SecretomeWarning) as caught:
         res = multilevel(case["yi"], case["vi"], case["study"], method=case["method"])
+    assert [str(w.message) for w in caught] == case["warnings"]
+    assert res.notes[1] == "1 of 56 sampling variances are 0 or less: row 5"
+    assert res.vi[4] == 0
     assert res.sigma2 == pytest.approx(case["sigma2"], rel=1e-5)
     assert res.estimate == pytest.approx(case["beta"][0], rel=1e-5)
     assert res.se == pytest.approx(case["se"][0], rel=1e-5)
     assert res.loglik == pytest.approx(case["logLik"], rel=1e-8)
     assert (res.Q, res.Q_pval, res.I2, res.typical_vi) == (None, None, None, None)
     assert "Test for Heterogeneity: not available (a sampling variance is 0)" in res.summary()
-    with pytest.warns(SecretomeWarning, match="Q and I\\^2 cannot be computed"):
+    with pytest.warns(SecretomeWarning) as caught:
         reg = multilevel(case["yi"], case["vi"], case["study"], mods=np.arange(56.0), method=case["method"])
+    assert [str(w.message) for w in caught] == case["warnings"]
     assert reg.QE is None
     assert "Test for Residual Heterogeneity: not available" in reg.summary()
 
 
-def test_a_negative_sampling_variance_is_refused():
-    with pytest.raises(InputError, match=r"^row 2, field 'vi': sampling variance must be >= 0 \(got -0.01\)$"):
-        multilevel([0.1, 0.2, 0.3, 0.4], [0.01, -0.01, 0.02, 0.01], [1, 1, 2, 2])
+def test_a_given_v_with_a_diagonal_of_0_is_refused():
+    # metafor's rma.mv would set a negative diagonal to 0 and fit on; a V given by the user is refused instead.
+    v = np.diag([0.01, 0.0, 0.02, 0.01])
+    with pytest.raises(InputError, match=r"^row 2, field 'V': sampling variance \(diagonal of V\) must be > 0"):
+        multilevel([0.1, 0.2, 0.3, 0.4], v, [1, 1, 2, 2])
+
+
+def test_one_effect_size_stops_in_metafors_words():
+    # R: rma.mv(yi, vi, random = ~ 1 | study/es) on dat.bcg's first trial (tools/metafor_reference_refusals.R)
+    case = next(c for c in load_cases("refusals") if c["id"] == "rma.mv-k1")
+    with pytest.raises(InputError) as err:
+        multilevel(case["yi"], case["vi"], [1])
+    assert (err.value.field, err.value.reason) == ("yi", case["error"])
+
+
+@pytest.mark.parametrize("case", [c for c in load_cases("missing") if c.get("kind") == "rma.mv"], ids=case_id)
+def test_rows_with_a_missing_value_are_left_out_as_rma_mv(case):
+    # R: rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011, method =) with NAs in yi
+    # (row 3) and vi (row 10) (tools/metafor_reference_missing.R): it warns "Rows with NAs omitted from model
+    # fitting." and fits the other 54. Iterative on both sides: 1e-5.
+    yi = [np.nan if x is None else x for x in case["yi"]]
+    vi = [np.nan if x is None else x for x in case["vi"]]
+    with pytest.warns(SecretomeWarning) as caught:
+        res = multilevel(yi, vi, case["district"], method=case["method"])
+    assert [str(w.message) for w in caught] == case["warnings"]
+    assert res.notes[:2] == (case["warnings"][0], f"omitted for a missing value: rows 3, 10; k = {case['k']}")
+    assert res.k == case["k"]
+    assert res.sigma2 == pytest.approx(case["sigma2"], rel=1e-5)
+    assert (res.estimate, res.se) == pytest.approx((case["beta"][0], case["se"][0]), rel=1e-5)
+    # The same rows out of a V (row 10's variance missing on its diagonal): its rows and columns go, the same fit.
+    with pytest.warns(SecretomeWarning):
+        given = multilevel(yi, np.diag(vi), case["district"], method=case["method"])
+    assert (given.k, given.sigma2, given.estimate) == (res.k, pytest.approx(res.sigma2), pytest.approx(res.estimate))
+    # na_action="fail": metafor's na.fail error (missing.json), with the first cell it is about.
+    fail = next(c for c in load_cases("missing") if c["id"] == "na-fail")["error"]
+    with pytest.raises(InputError) as err:
+        multilevel(yi, vi, case["district"], method=case["method"], na_action="fail")
+    assert (err.value.row, err.value.field, err.value.reason) == (3, "yi", fail)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
+import re
 import warnings
 
 import numpy as np
 import pytest
-from metafor_fixtures import case_id, load_cases
+from metafor_fixtures import NEGATIVE_VI, NONPOSITIVE_VI, case_id, load_cases
 
 from conftest import TOL
 from secretome.errors import ConvergenceError, InputError, SecretomeWarning
@@ -16,18 +16,25 @@ from secretome.meta import random_effects, tau2_confint
 
 CASES = load_cases("rma_uni")
 BCG = next(c for c in CASES if c["id"] == "bcg-REML-z")
+REFUSALS = {c["id"]: c for c in load_cases("refusals")}  # by tools/metafor_reference_refusals.R
 FIELDS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "tau2", "se_tau2", "I2", "H2", "Q", "Q_pval")
 FIELDS += ("pi_lb", "pi_ub", "df")
 TOL_BY_FIELD = {"tau2": TOL["var"], "se_tau2": TOL["se"], "se": TOL["se"], "pval": TOL["pval"], "Q_pval": TOL["pval"]}
 
 
 def _fit(case, *, tight=False):
-    # Both situations where metafor warns or degenerates, and we warn with a note. The fixtures fit PM with
-    # control=list(tol=1e-12) and take confint(res, control=list(tol=1e-12)): *tight* for the latter.
-    warns = case["test"] == "knha" and (case["method"] in ("EE", "FE") or case["dataset"] == "identical")
+    # metafor warns for Knapp-Hartung with EE/FE models, and so do we; with identical effects its Knapp-Hartung
+    # factor is 0 (SE = 0) without a word, which our notes say. The fixtures fit PM with control=list(tol=1e-12)
+    # and take confint(res, control=list(tol=1e-12)): *tight* for the latter.
+    warns = case["test"] == "knha" and case["method"] in ("EE", "FE")
     control = {"tol": 1e-12} if tight or case["method"] == "PM" else None
-    with pytest.warns(SecretomeWarning) if warns else contextlib.nullcontext():
-        return random_effects(case["yi"], case["vi"], method=case["method"], test=case["test"], control=control)
+    with pytest.warns(SecretomeWarning) if warns else warnings.catch_warnings():
+        if not warns:
+            warnings.simplefilter("error", SecretomeWarning)
+        res = random_effects(case["yi"], case["vi"], method=case["method"], test=case["test"], control=control)
+    degenerate = case["test"] == "knha" and case["dataset"] == "identical"
+    assert any(n.startswith("Knapp-Hartung factor is 0") for n in res.notes) == degenerate
+    return res
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -76,7 +83,9 @@ def test_fallback_chain_uses_the_next_method_and_says_so():
 
 
 def test_fallback_chain_raises_when_every_method_fails():
-    with pytest.warns(SecretomeWarning), pytest.raises(ConvergenceError, match=r"^ML \(Fisher scoring\)"):
+    # R: rma(yi, vi, method = c("REML", "ML"), control = list(maxiter = 1)) stops at its last method
+    reason = REFUSALS["rma-maxiter2-ML"]["error"]
+    with pytest.warns(SecretomeWarning), pytest.raises(ConvergenceError, match=rf"^{re.escape(reason)} \(ML: 1 steps"):
         random_effects(BCG["yi"], BCG["vi"], method=("REML", "ML"), control={"maxiter": 1})
 
 
@@ -116,10 +125,11 @@ def test_one_study_equal_effects_is_the_study_itself():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"yi": [], "vi": []}, r"field 'yi': needs at least 1 study \(got 0\)"),
+        ({"yi": [], "vi": []}, r"field 'yi': Processing terminated since k = 0\. \(got 0\)"),
         (
             {"vi": [0.1, -0.1, 0.1], "method": "DL"},
-            r"row 2, field 'vi': the DL estimator cannot be used when a sampling .* \(metafor stops too\)$",
+            # metafor: "DL estimator cannot be used when there are non-positive sampling variances in the data."
+            r"row 2, field 'vi': DL estimator cannot be used when there are non-positive sampling variances in the",
         ),
         ({"yi": [0.1, "?", 0.3]}, r"row 2, field 'yi': is not a number \(got '\?'\)"),
         ({"method": "reml"}, r"field 'method': must be one of 'EE', 'FE', .* in random_effects \(got 'reml'\)"),
@@ -146,8 +156,9 @@ def test_one_study_is_the_study_itself_as_metafor(case):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if "error" in case:
-            with pytest.raises(InputError, match="division by zero when computing the inverse variance weights"):
+            with pytest.raises(InputError) as err:
                 random_effects([case["yi"]], [case["vi"]], method=case["method"], test=case["test"])
+            assert (err.value.row, err.value.field, err.value.reason) == (1, "vi", case["error"])
             return
         res = random_effects([case["yi"]], [case["vi"]], method=case["method"], test=case["test"])
     assert [str(w.message) for w in caught if issubclass(w.category, SecretomeWarning)] == case["warnings"]
@@ -172,13 +183,15 @@ VI_ZERO = load_cases("vi_zero")  # by tools/metafor_reference_control.R
 
 def _fit_or_refusal(case: dict, **options) -> tuple[object, list]:
     """random_effects on a zero/negative-variance fixture case: the fit (None where metafor stops, and then our
-    one error must be the refusal) and the SecretomeWarnings it raised."""
+    one error must be metafor's, with the first study it is about) and the SecretomeWarnings it raised."""
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always", SecretomeWarning)
         if case["error"] is None:
             return random_effects(case["yi"], case["vi"], **options), record
-        with pytest.raises(InputError, match=r"field 'vi': .*(cannot be used|division by zero)"):
+        with pytest.raises(InputError) as err:
             random_effects(case["yi"], case["vi"], **options)
+        assert (err.value.field, err.value.reason) == ("vi", case["error"])
+        assert case["vi"][err.value.row - 1] <= 0
         return None, record
 
 
@@ -188,13 +201,16 @@ def test_zero_sampling_variances_as_metafor(case):
     # and GENQ are fitted (QE, I2, H2 are NA, with a warning unless every vi is 0); DL, HS, HSk, PM and PMM stop;
     # EE and FE divide by 0.
     # metafor's warnings ("There are outcomes with non-positive sampling variances.", "Cannot compute
-    # Q-test, I^2, or H^2 ...") are ours, one for one, in our words, where it fits; where it stops, our
-    # error comes alone (one line in the CLI).
+    # Q-test, I^2, or H^2 ...") are ours, in its words and order, where it fits; the rows follow in the notes.
+    # Where it stops, our error comes alone (one line in the CLI).
     res, record = _fit_or_refusal(case, weights=case["weights"], method=case["method"])
     if case["error"] is not None:
         assert not record
         return
-    assert len(record) == len(case["warnings"])
+    assert [str(w.message) for w in record] == case["warnings"]
+    if case["zeros"] == "one":
+        row = case["vi"].index(0) + 1
+        assert res.notes[:2] == (case["warnings"][0], f"1 of {res.k} sampling variances are 0 or less: row {row}")
     for field in ("tau2", "se_tau2", "estimate", "se"):
         assert getattr(res, field) == pytest.approx(case[field], rel=TOL["est"]), field
     assert (res.Q, res.Q_pval, res.I2, res.H2, res.tau2_lb) == (None, None, None, None, None)
@@ -311,13 +327,14 @@ VI_NEGATIVE = load_cases("vi_negative")  # by tools/metafor_reference_control.R
 def test_negative_sampling_variances_are_constrained_to_zero_as_metafor(case):
     # R: rma(yi, vi, method =, test =) with two of six vi negative, and all six: metafor sets them to 0 with a
     # warning ("Negative sampling variances constrained to zero."), after "There are outcomes with non-positive
-    # sampling variances.", and then fits or stops as with vi = 0. Our warnings are metafor's, one for one.
+    # sampling variances.", and then fits or stops as with vi = 0. Our warnings are metafor's, in its words.
     res, record = _fit_or_refusal(case, method=case["method"], test=case["test"])
     if case["error"] is not None:
         assert not record
         return
-    assert len(record) == len(case["warnings"])
-    assert any(str(w.message).startswith("negative sampling variances constrained to 0") for w in record)
+    assert [str(w.message) for w in record] == case["warnings"]
+    negative = ", ".join(str(i + 1) for i, v in enumerate(case["vi"]) if v < 0)
+    assert res.notes[res.notes.index(NEGATIVE_VI) + 1] == f"constrained to zero: rows {negative}"
     assert res.vi == tuple(max(v, 0.0) for v in case["vi"])
     assert res.estimate == pytest.approx(case["beta"][0], rel=TOL["est"])
     for field in ("se", "ci_lb", "ci_ub", "pval"):
@@ -361,7 +378,7 @@ def test_genqm_needs_weights():
 def test_genqm_with_a_too_small_tau2_max_says_so():
     # metafor: "Value of 'tau2.max' too low. Try increasing 'tau2.max' or switch to another 'method'."
     data = GENQM_DATA["linde2005"]
-    with pytest.raises(ConvergenceError, match=r"GENQM: the generalised Q is still above its median at tau\^2 = "):
+    with pytest.raises(ConvergenceError, match=r"\(GENQM: the generalised Q is still above its median at tau\^2 = "):
         random_effects(data["yi"], data["vi"], weights=data["weights"], method="GENQM", control={"tau2_max": 0.01})
 
 
@@ -370,7 +387,55 @@ def test_variance_warnings_name_the_rows_given():
     with pytest.warns(SecretomeWarning) as caught:
         random_effects([0.1, 0.3, 0.6, 0.2], [0.01, -0.02, 0.03, 0.0], rows=[1, 3, 4, 5])
     said = [str(w.message) for w in caught]
-    assert "2 of 4 sampling variances are 0 or less (rows 3, 5)" in said
-    assert "negative sampling variances constrained to 0, as metafor (row 3)" in said
+    assert said[:2] == [NONPOSITIVE_VI, NEGATIVE_VI]  # metafor's sentences name no row; the notes do
+    with pytest.warns(SecretomeWarning):
+        res = random_effects([0.1, 0.3, 0.6, 0.2], [0.01, -0.02, 0.03, 0.0], rows=[1, 3, 4, 5])
+    assert res.notes[:4] == (NONPOSITIVE_VI, "2 of 4 sampling variances are 0 or less: rows 3, 5", NEGATIVE_VI,
+                             "constrained to zero: row 3")  # fmt: skip
     with pytest.raises(InputError, match="field 'rows': needs one row number per study"):
         random_effects([0.1, 0.3], [0.01, 0.02], rows=[1])
+
+
+# ---- rma()'s own errors and warnings when an iterative estimator does not get there --------------------------
+# (fixtures by tools/metafor_reference_refusals.R)
+
+RMA_CONTROL = [c for c in REFUSALS.values() if c["call"] == "rma" and "control" in c]
+
+
+@pytest.mark.parametrize("case", RMA_CONTROL, ids=case_id)
+def test_iterative_estimators_stop_in_metafors_words(case):
+    # R: rma(yi, vi, [weights = 1/vi,] method =, control =) on dat.bcg: Fisher scoring (ML, REML, EB) past maxiter
+    # stops with "Fisher scoring algorithm did not converge. ..."; PM, PMM and GENQM with the target still exceeded
+    # at tau2.max with "Value of 'tau2.max' too low. ..."; a chain c("REML", "DL") moves on to DL; SJ ignores maxiter.
+    # Our error leads with metafor's sentence; where it stopped follows in brackets.
+    method = case["method"][0] if len(case["method"]) == 1 else tuple(case["method"])
+    options = {"method": method, "control": case["control"]}
+    if case["user_weights"]:
+        options["weights"] = [1 / v for v in case["vi"]]
+    if case["error"] is not None:
+        with pytest.raises(ConvergenceError) as err:
+            random_effects(case["yi"], case["vi"], **options)
+        assert str(err.value).startswith(f"{case['error']} ({method}: ")
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SecretomeWarning)
+        res = random_effects(case["yi"], case["vi"], **options)
+    assert (res.tau2, res.estimate) == pytest.approx((case["tau2"], case["estimate"]), rel=TOL["est"])
+    if isinstance(method, str):
+        assert [str(w.message) for w in caught] == case["warnings"]
+    else:  # metafor moves on silently (it says so only with verbose); we say so, once, and in the notes
+        assert res.method == "DL"
+        assert len(caught) == 1
+        assert res.notes[0].startswith("REML did not converge, used DL instead (Fisher scoring algorithm did not")
+
+
+def test_a_fisher_scoring_stuck_at_a_local_maximum_is_set_to_0_in_metafors_words():
+    # R: rma(yi, vi, method = "ML") on four studies where ML stops below the likelihood at tau^2 = 0 (metafor's
+    # ll0check): tau^2 = 0 and its two-line warning, here on one line.
+    case = REFUSALS["rma-ll0check-ML"]
+    with pytest.warns(SecretomeWarning) as caught:
+        res = random_effects(case["yi"], case["vi"], method="ML")
+    assert [str(w.message) for w in caught] == [w.replace("\n", " ") for w in case["warnings"]]
+    assert res.tau2 == case["tau2"] == 0
+    assert (res.estimate, res.se) == pytest.approx((case["estimate"], case["se"]), rel=TOL["est"])
+    assert res.notes[1].startswith("ML: Fisher scoring had stopped at tau^2 = ")

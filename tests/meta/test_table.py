@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from metafor_fixtures import load_cases
+from metafor_fixtures import case_id, load_cases
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
@@ -178,10 +178,11 @@ def test_rows_with_a_missing_value_are_recorded_as_omitted():
     # (tools/metafor_reference_missing.R): which(!res$not.na) - 1 = 1, 4, 6
     case = next(c for c in load_cases("missing") if c["id"] == "bcg-ablat-REML-z")
     frame = pd.DataFrame({"g": case["yi"], "v": case["vi"], "lat": case["mods"]["ablat"]}).astype(float)
-    # metafor's sentence, as the Python functions give it, naming the table's rows.
-    omitted = r"^Studies with NAs omitted from model fitting: rows 2, 5, 7 \(metafor's na.action = 'na.omit'\); k = 10$"
-    with pytest.warns(SecretomeWarning, match=omitted):
+    # metafor's warnings, in its words; the table's rows left out follow its sentence in the notes.
+    with pytest.warns(SecretomeWarning) as caught:
         res = meta_from_table(frame, yi="g", vi="v", mods=["lat"])
+    assert [str(w.message) for w in caught] == case["warnings"]
+    assert res.notes[:2] == (case["warnings"][0], "omitted for a missing value: rows 2, 5, 7; k = 10")
     assert res.omitted == tuple(case["omitted"])
     assert list(res.beta) == pytest.approx(case["beta"], rel=TOL["est"])
 
@@ -270,3 +271,19 @@ def test_a_regression_without_moderators_is_refused_by_name(function):
     options = {"cluster": "trial"} if function is multilevel_regression_from_table else {}
     with pytest.raises(InputError, match=r"^file 'x.csv', field 'mods': a meta-regression needs at least one"):
         function(frame, mods=[], yi="g", vi="v", file="x.csv", **options)
+
+
+@pytest.mark.parametrize("case", [c for c in load_cases("missing") if c.get("kind") == "rma.mv"], ids=case_id)
+def test_multilevel_rows_with_a_missing_value_are_left_out_in_rma_mv_words(case):
+    # R: rma.mv(yi, vi, random = ~ 1 | district/school, data = dat.konstantopoulos2011, method =) with NAs in yi
+    # (row 3) and vi (row 10) (tools/metafor_reference_missing.R): "Rows with NAs omitted from model fitting."
+    frame = pd.DataFrame({"g": case["yi"], "v": case["vi"], "district": case["district"]})
+    frame[["g", "v"]] = frame[["g", "v"]].astype(float)
+    with pytest.warns(SecretomeWarning) as caught:
+        res = multilevel_from_table(frame, yi="g", vi="v", cluster="district", method=case["method"])
+    assert [str(w.message) for w in caught] == case["warnings"]
+    assert res.notes[:2] == (case["warnings"][0], f"omitted for a missing value: rows 3, 10; k = {case['k']}")
+    assert res.k == case["k"]
+    assert res.sigma2 == pytest.approx(case["sigma2"], rel=1e-5)  # iterative on both sides
+    assert res.estimate == pytest.approx(case["beta"][0], rel=1e-5)
+    assert res.se == pytest.approx(case["se"][0], rel=1e-5)

@@ -21,7 +21,10 @@ from secretome._result import Result
 from secretome.errors import InputError, SecretomeWarning
 from secretome.meta._columns import FloatArray, study_labels
 
-__all__ = ["EffectSizes"]
+__all__ = ["INFINITE", "EffectSizes"]
+
+INFINITE = "Some 'yi' and/or 'vi' values equal to +-Inf. Recoded to NAs."
+"""metafor's warning (``escalc``) when an effect size or sampling variance comes out +-Inf; it makes both NA."""
 
 BoolArray = NDArray[np.bool_]
 
@@ -191,15 +194,18 @@ def finish(
     vi_na: BoolArray | None = None,
     ri: FloatArray | None = None,
     notes: Sequence[str] = (),
+    said: Sequence[str] = (),
     warn: bool = True,
 ) -> EffectSizes:
     """Apply metafor's NA rules to *yi*, *vi* and build the result, warning about NA and bound rows.
 
     As metafor's ``escalc``: a row where ``yi`` or ``vi`` is infinite or not a number becomes NA in
     both; a negative ``vi`` becomes NA; rows in *vi_na* lose only ``vi`` (ZCOR and COR with
-    ``ni <= 3``). metafor does some of this silently; here every NA row is named in a
-    :class:`~secretome.errors.SecretomeWarning` and in ``notes``, with the first of *reasons* (an
-    ordered mapping reason -> rows) that holds for it.
+    ``ni <= 3``). The warnings are metafor's where it gives one: the measure's own (*said*, such as
+    ZCOR's "Cannot estimate the sampling variance when ni <= 3."), then :data:`INFINITE` for a value
+    of +-Inf. Every NA row is named in ``notes``, after those sentences, with the first of *reasons*
+    (an ordered mapping reason -> rows) that holds for it; where metafor makes rows NA silently (a
+    NaN, a negative variance, a missing input), that note is the warning, so that no NA is silent.
     """
     yi = np.array(yi, dtype=np.float64)
     vi = np.array(vi, dtype=np.float64)
@@ -207,6 +213,7 @@ def finish(
     # metafor drops these variances before it looks for infinite values, so their yi survive.
     vi_only = np.zeros(k, dtype=bool) if vi_na is None else np.asarray(vi_na, dtype=bool)
     vi[vi_only] = np.nan
+    infinite = np.isinf(yi) | (np.isinf(vi) & ~vi_only)
     undefined = ~np.isfinite(yi) | (~np.isfinite(vi) & ~vi_only)
     # A missing input only takes out what depends on it (R's NA propagates: MD's vi needs no means);
     # anything else that is not finite takes out both, as metafor's Inf and NaN rule.
@@ -219,7 +226,11 @@ def finish(
     for i in np.flatnonzero(np.isnan(yi) | np.isnan(vi)):
         why[i] = next((r for r, rows in reasons.items() if rows[i]), f"{measure} is not defined for these values")
     bound = np.zeros(k, dtype=bool) if bound is None else np.asarray(bound, dtype=bool) & ~np.isnan(yi)
-    found = list(notes)
+    found = [*notes, *said]
+    warned = list(said)
+    if infinite.any():
+        found.append(INFINITE)
+        warned.append(INFINITE)
     if any(why):
         by_reason: dict[str, list[int]] = {}
         for i, reason in enumerate(why):
@@ -227,13 +238,16 @@ def finish(
                 by_reason.setdefault(reason, []).append(i)
         parts = "; ".join(f"{row_list(rows)} ({reason})" for reason, rows in by_reason.items())
         found.append(f"{measure}: yi/vi set to NA in {parts}, as metafor's escalc does")
+        if not warned:
+            warned.append(found[-1])
     if bound.any():
         found.append(
             f"{measure}: {row_list(np.flatnonzero(bound))} computed at the bound of a p-value given as 'P < x': "
             "each |yi| is a lower bound (flagged in 'bound')"
         )
+        warned.append(found[-1])
     if warn:
-        for note in found[len(notes) :]:
+        for note in warned:
             warnings.warn(note, SecretomeWarning, stacklevel=3)
     return EffectSizes(
         measure=measure,

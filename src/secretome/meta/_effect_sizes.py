@@ -387,4 +387,6 @@ def _from_correlations(
     reasons = {"missing input": np.isnan(r) | np.isnan(n), "ni <= 3: no sampling variance": small}
     reasons["|ri| = 1: Fisher's z is infinite"] = np.abs(r) == 1
     source = np.where(np.isnan(r), "", "ri").tolist()
-    return finish(measure, yi, vi, labels=labels, source=source, reasons=reasons, vi_na=small)
+    # metafor's ZCOR says so, in these words, before it computes anything (COR is silent).
+    said = ("Cannot estimate the sampling variance when ni <= 3.",) if measure == "ZCOR" and small.any() else ()
+    return finish(measure, yi, vi, labels=labels, source=source, reasons=reasons, vi_na=small, said=said)

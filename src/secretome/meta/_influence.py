@@ -19,6 +19,7 @@ from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import as_column, study_labels
 from secretome.meta._diagnostics import FitSequence
 from secretome.meta._meta_regression import meta_regression
+from secretome.meta._missing import NO_STUDY
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._refits import fit_columns, refits
 from secretome.meta._regression_design import model_matrix
@@ -345,7 +346,7 @@ def cumulative(
     k = y.size
     names = study_labels(labels, k)
     if k < 1:
-        raise InputError("needs at least 1 study", field="yi", value=k)
+        raise InputError(NO_STUDY, field="yi", value=k)  # from rma(), which metafor's cumul() starts with
     if not v.all():
         # metafor's cumul starts from the model on all studies: with a sampling variance of 0 that model warns
         # (once, not per step), or stops (DL, or tau^2 = 0 and a weight 1/0), and so does the analysis.

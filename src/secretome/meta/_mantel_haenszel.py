@@ -23,6 +23,7 @@ from secretome.errors import InputError, NumericalError, SecretomeWarning, check
 from secretome.meta._columns import FloatArray, check_level
 from secretome.meta._effect_counts import ZeroCells, corrected_tables, double_zero, from_counts, table_cells
 from secretome.meta._effect_result import optional_column, row_list
+from secretome.meta._missing import NO_STUDY
 
 __all__ = ["MantelHaenszelResult", "PetoResult", "mantel_haenszel", "peto"]
 
@@ -458,18 +459,25 @@ def _omit(
     es: object, keep: np.ndarray, notes: list[str]
 ) -> tuple[FloatArray, FloatArray, tuple[str, ...], tuple[int, ...]]:
     """The yi/vi, labels and 1-based rows of the kept tables that are defined; notes and warnings on what was left
-    out (metafor's wording)."""
+    out.
+
+    The warnings are metafor's ``rma.mh``/``rma.peto`` sentences ("Tables with NAs omitted from model
+    fitting.", "Some yi/vi values are NA."), each followed in *notes* by the tables it is about; no table
+    left stops as metafor ("Processing terminated since k = 0.").
+    """
     if (~keep).any():
-        notes.append(f"tables with missing counts omitted from model fitting ({row_list(np.flatnonzero(~keep))})")
-        warnings.warn(notes[-1], SecretomeWarning, stacklevel=3)
+        notes += ["Tables with NAs omitted from model fitting.",
+                  f"tables with missing counts omitted: {row_list(np.flatnonzero(~keep))}"]  # fmt: skip
+        warnings.warn(notes[-2], SecretomeWarning, stacklevel=3)
     if not keep.any():
-        raise InputError("no table left to pool (k = 0)", field="ai")
+        raise InputError(NO_STUDY, field="ai", value=0)
     defined = ~(np.isnan(es.yi) | np.isnan(es.vi))  # type: ignore[attr-defined]
     if (keep & ~defined).any():
         rows = np.flatnonzero(keep & ~defined)
         reasons = sorted({es.na_reason[i] for i in rows})  # type: ignore[attr-defined]
-        notes.append(f"yi/vi NA in {row_list(rows)} ({'; '.join(reasons)}): left out of the heterogeneity test")
-        warnings.warn(notes[-1], SecretomeWarning, stacklevel=3)
+        which = f"yi/vi NA in {row_list(rows)} ({'; '.join(reasons)}): left out of the heterogeneity test"
+        notes += ["Some yi/vi values are NA.", which]
+        warnings.warn(notes[-2], SecretomeWarning, stacklevel=3)
     used = keep & defined
     labels = tuple(es.labels[i] for i in np.flatnonzero(used))  # type: ignore[attr-defined]
     rows = tuple(int(i) + 1 for i in np.flatnonzero(used))

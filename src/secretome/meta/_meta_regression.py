@@ -21,6 +21,7 @@ from secretome.meta._regression_design import model_matrix
 from secretome.meta._results import MetaRegressionResult
 from secretome.meta._tau2 import (
     EQUAL_METHODS,
+    VI_RATIO,
     Control,
     Projection,
     WeightedMethod,
@@ -58,11 +59,13 @@ def meta_regression(
     ----------
     yi, vi : array_like
         Effect sizes and sampling variances, one per study. As metafor's ``rma.uni``, a
-        negative variance is set to 0, with a warning naming its rows; a variance of 0 is fitted by
-        HE, SJ, ML, REML, EB, GENQ and GENQM (QE, its p-value, I^2 and H^2 are then ``None``, with a
-        warning naming the rows unless every variance was given as 0) and refused by DL, HS, HSk,
+        negative variance is set to 0; a variance of 0 is fitted by HE, SJ, ML, REML, EB, GENQ and
+        GENQM (QE, its p-value, I^2 and H^2 are then ``None``) and refused by DL, HS, HSk,
         PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0),
-        also when a fallback chain reaches them (metafor stops there too).
+        also when a fallback chain reaches them (metafor stops there too). The warnings are
+        metafor's ("There are outcomes with non-positive sampling variances." unless every variance
+        was given as 0, "Negative sampling variances constrained to zero.", "Cannot compute ...");
+        the result's ``notes`` name the rows after each.
     mods : array_like or pandas.DataFrame
         Moderators, one row per study and one column per moderator, without the intercept (it is
         added, as metafor does). Code a factor as dummy columns (``pandas.get_dummies(...,
@@ -94,15 +97,16 @@ def meta_regression(
     labels : sequence of str, optional
         Study labels, one per study (default ``"1"``, ``"2"``, ...), for the forest plot.
     rows : sequence of int, optional
-        Each study's 1-based row in the caller's table, as the warnings about vi name them
+        Each study's 1-based row in the caller's table, as the notes about vi name them
         (default 1 to k); :func:`meta_regression_from_table` gives the file's rows when some were left out.
     na_action : {"omit", "fail"}
         A study whose effect size, variance, user weight or moderator is missing (NaN, ``None``,
-        ``pandas.NA``) is left out with a warning naming its position, as metafor's default
-        ``na.action = "na.omit"`` ("Studies with NAs omitted from model fitting."): ``k`` counts the
-        studies fitted, ``labels`` default to the positions kept, and the result's ``omitted`` holds
-        the 0-based positions left out. ``"fail"`` makes a missing value an :class:`InputError`
-        naming it (metafor's ``"na.fail"``); so is no study left.
+        ``pandas.NA``) is left out with metafor's warning for its default ``na.action = "na.omit"``
+        ("Studies with NAs omitted from model fitting.", then a note naming the positions): ``k``
+        counts the studies fitted, ``labels`` default to the positions kept, and the result's
+        ``omitted`` holds the 0-based positions left out. ``"fail"`` stops with metafor's
+        ``"na.fail"`` error ("Missing values in data."), an :class:`InputError` naming the cell;
+        no study left stops too ("Processing terminated since k = 0.").
 
     Returns
     -------
@@ -187,13 +191,17 @@ def meta_regression(
         k = y.size
         a = None if weights is None else user_weights(cases.weights, k)
         notes: list[str] = []
-        x, coef_names = model_matrix(cases.mods, k, names, notes, method=methods[0])
+        redundant: list[tuple[str, str]] = []
+        x, coef_names = model_matrix(cases.mods, k, names, redundant, method=methods[0])
         p = x.shape[1]
         study_names = study_labels(cases.labels, k)
 
         used, fit = fit_chain(methods, y, v, x, ctl, notes, a)
-        for note in vi_notes:
-            warn_note(notes, note)
+        # metafor's order: NAs omitted, the variances, redundant predictors, then the ratio of the variances.
+        cases.said(notes)
+        ratio = [said for said in vi_notes if said[0] == VI_RATIO]
+        for note, detail in [*(s for s in vi_notes if s[0] != VI_RATIO), *redundant, *ratio]:
+            warn_note(notes, note, detail)
         if test == "knha" and used in EQUAL_METHODS:
             warn_note(notes, f"Knapp & Hartung method is not meant to be used in the context of {used} models.")
         tau2 = fit.tau2
@@ -231,7 +239,8 @@ def meta_regression(
         elif vi_notes:
             # metafor's rma.uni: QE, I^2 and H^2 need 1/vi. It warns unless every vi was given as 0, which is when
             # model_inputs has a note too.
-            warn_note(notes, "QE-test, I^2 and H^2 cannot be computed when a sampling variance is 0")
+            warn_note(notes, "Cannot compute QE-test, I^2, or H^2 when there are non-positive sampling variances in "
+                      "the data.")  # fmt: skip
         if used not in EQUAL_METHODS:
             r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes, a)
 
@@ -352,15 +361,15 @@ def _pseudo_r2(
 
     metafor refits that model with the method used and the rest of its chain, the same control and
     its warnings suppressed; when the refit fails (it does not converge, or its tau^2 of 0 meets a
-    sampling variance of 0) it reports R^2 as NA (here ``None``, with a note).
+    sampling variance of 0) it reports R^2 as NA without a word (here ``None``, with a note saying why,
+    which ``summary()`` prints, and no warning, as metafor).
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SecretomeWarning)
             _, fit0 = fit_chain(chain, y, v, intercept(y.size), ctl, [], weights)
     except (ConvergenceError, InputError) as exc:
-        reason = f"R^2 is not available: the model without moderators could not be fitted ({exc})"
-        warn_note(notes, reason, stacklevel=4)
+        notes.append(f"R^2 is not available: the model without moderators could not be fitted ({exc})")
         return None
     tau2_0 = fit0.tau2
     return 0.0 if tau2_0 == 0 else max(0.0, 100 * (tau2_0 - tau2) / tau2_0)

@@ -10,7 +10,6 @@ model fitting.".
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal, TypeVar
@@ -19,10 +18,20 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from secretome.errors import InputError, SecretomeWarning, check_choice
+from secretome.errors import InputError, check_choice
 from secretome.meta._effect_result import row_list
+from secretome.meta._notes import warn_note
 
-__all__ = ["omitted_note"]
+__all__ = ["MISSING", "NA_OMITTED", "NO_STUDY", "ROWS_OMITTED", "omitted_note"]
+
+NA_OMITTED = "Studies with NAs omitted from model fitting."
+"""metafor's warning (``rma.uni``, ``na.action = "na.omit"``) when it leaves out studies with a missing value."""
+ROWS_OMITTED = "Rows with NAs omitted from model fitting."
+"""metafor's warning (``rma.mv``) when it leaves out rows with a missing value."""
+MISSING = "Missing values in data."
+"""metafor's error (``rma.uni``, ``rma.mv``) for a missing value under ``na.action = "na.fail"``."""
+NO_STUDY = "Processing terminated since k = 0."
+"""metafor's error (``rma.uni``) when no study is left to fit."""
 
 NaAction = Literal["omit", "fail"]
 """metafor's ``na.action``: ``"omit"`` (``"na.omit"``, its default) or ``"fail"`` (``"na.fail"``)."""
@@ -55,16 +64,21 @@ class CompleteCases:
             where = {"value": err.value} if err.value is not None else {}
             raise InputError(err.reason, row=int(self.kept[err.row - 1]) + 1, field=err.field, **where) from err
 
-    def recorded(self, result: _Fit) -> _Fit:
-        """*result* with the positions left out and a note saying so, warned at the caller of the model function.
+    def said(self, notes: list[str], sentence: str = NA_OMITTED) -> None:
+        """Warn metafor's :data:`NA_OMITTED` (or rma.mv's *sentence*) at the caller of the model function, and record
+        it in *notes* with the rows left out (metafor's sentence names none).
 
-        Warned once the model is fitted, as the table-level models do: when the fit fails, its error is
-        the one line the user sees.
+        The model calls this once it is fitted, before its other warnings, as the table-level models do:
+        metafor's first warning, and when the fit fails its error is the one line the user sees.
         """
+        if self.omitted:
+            warn_note(notes, sentence, self.note, stacklevel=4)
+
+    def recorded(self, result: _Fit) -> _Fit:
+        """*result* with the positions left out."""
         if not self.omitted:
             return result
-        warnings.warn(self.note, SecretomeWarning, stacklevel=3)
-        return dataclasses.replace(result, omitted=self.omitted, notes=(self.note, *result.notes))  # type: ignore[type-var]
+        return dataclasses.replace(result, omitted=self.omitted)  # type: ignore[type-var]
 
 
 def complete_cases(
@@ -83,9 +97,9 @@ def complete_cases(
     cell). With one, ``na_action="omit"`` keeps the other studies: study labels default to each
     study's 1-based position in the columns given, and *rows* (the warnings' row numbers) to the
     same, as metafor keeps the position in the data as the default ``slab`` after ``na.omit``;
-    ``"fail"`` is an :class:`InputError` naming the first such study and its field (metafor's
-    ``na.action = "na.fail"``: "Missing values in data."). No study left is an :class:`InputError`
-    (metafor: "Processing terminated since k = 0.").
+    ``"fail"`` is metafor's error for ``na.action = "na.fail"`` ("Missing values in data."), an
+    :class:`InputError` whose row and field name the first such study. No study left is metafor's
+    "Processing terminated since k = 0.".
 
     >>> cc = complete_cases([0.1, None, 0.3], [0.01, 0.02, float("nan")])
     >>> cc.omitted, list(cc.labels)
@@ -93,7 +107,7 @@ def complete_cases(
     >>> complete_cases([0.1, None], [0.01, 0.02], na_action="fail")
     Traceback (most recent call last):
     ...
-    secretome.errors.InputError: row 2, field 'yi': is missing (na_action='fail')
+    secretome.errors.InputError: row 2, field 'yi': Missing values in data.
     """
     check_choice("na_action", na_action, ("omit", "fail"))
     columns: dict[str, NDArray[np.bool_]] = {"yi": _missing(yi), "vi": _missing(vi)}
@@ -112,7 +126,7 @@ def complete_cases(
     gone = np.flatnonzero(absent)
     if na_action == "fail":
         field = next(f for f, missing in columns.items() if missing.size == k and missing[gone[0]])
-        raise InputError("is missing (na_action='fail')", row=int(gone[0]) + 1, field=field)
+        raise InputError(MISSING, row=int(gone[0]) + 1, field=field)
     sizes = {f: m.size for f, m in columns.items()}
     sizes |= {f: len(g) for f, g in (("labels", labels), ("rows", rows)) if g is not None}
     for field, size in sizes.items():
@@ -120,8 +134,7 @@ def complete_cases(
             raise InputError(f"has {size} values but yi has {k}", field=field)
     kept = np.flatnonzero(~absent)
     if not kept.size:
-        raise InputError("no study is left once those with a missing value are omitted (metafor: k = 0)",
-                         field="yi", value=0)  # fmt: skip
+        raise InputError(NO_STUDY, field="yi", value=0)
     named = gone if rows is None else np.array([rows[i] for i in gone]) - 1
     return CompleteCases(
         yi=_column(yi)[kept],
@@ -137,13 +150,13 @@ def complete_cases(
 
 
 def omitted_note(rows: Sequence[int] | NDArray[np.intp], k: int) -> str:
-    """The warning on studies left out for a missing value: metafor's sentence ("Studies with NAs omitted from model
-    fitting."), the rows (0-based positions, said 1-based; a table's caller gives the file's rows) and the k fitted.
+    """The note that follows metafor's :data:`NA_OMITTED`: the rows left out (0-based positions, said 1-based; a
+    table's caller gives the file's rows) and the k fitted, which metafor's sentence does not say.
 
     >>> omitted_note([1, 4], 11)
-    "Studies with NAs omitted from model fitting: rows 2, 5 (metafor's na.action = 'na.omit'); k = 11"
+    'omitted for a missing value: rows 2, 5; k = 11'
     """
-    return f"Studies with NAs omitted from model fitting: {row_list(rows)} (metafor's na.action = 'na.omit'); k = {k}"
+    return f"omitted for a missing value: {row_list(rows)}; k = {k}"
 
 
 def _column(values: ArrayLike) -> NDArray[np.object_] | NDArray[np.float64]:

@@ -22,14 +22,14 @@ from numpy.typing import ArrayLike
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, as_column, check_level, require, study_labels
-from secretome.meta._effect_result import row_list
 from secretome.meta._marginal import MarginalModel, one_blas_thread
 from secretome.meta._meta_regression import coefficient_tests, study_fits
+from secretome.meta._missing import ROWS_OMITTED, NaAction, complete_cases
 from secretome.meta._notes import warn_note
 from secretome.meta._p_format import format_p
 from secretome.meta._regression_design import model_matrix
 from secretome.meta._results import model_results_lines, moderator_lines
-from secretome.meta._tau2 import variance_ratio_notes
+from secretome.meta._tau2 import nonpositive_variances, variance_ratio_notes
 
 __all__ = ["MultilevelRegressionResult", "MultilevelResult", "multilevel"]
 
@@ -262,6 +262,7 @@ def multilevel(
     level: float = 0.95,
     labels: Sequence[str] | None = None,
     control: Mapping[str, object] | None = None,
+    na_action: NaAction = "omit",
 ) -> MultilevelResult: ...
 
 
@@ -279,6 +280,7 @@ def multilevel(
     level: float = 0.95,
     labels: Sequence[str] | None = None,
     control: Mapping[str, object] | None = None,
+    na_action: NaAction = "omit",
 ) -> MultilevelRegressionResult: ...
 
 
@@ -295,6 +297,7 @@ def multilevel(
     level: float = 0.95,
     labels: Sequence[str] | None = None,
     control: Mapping[str, object] | None = None,
+    na_action: NaAction = "omit",
 ) -> MultilevelResult | MultilevelRegressionResult:
     r"""Fit a multilevel random-effects model, as metafor's ``rma.mv(yi, V, mods, random = ~ 1 | study/es_id)``.
 
@@ -303,7 +306,7 @@ def multilevel(
     yi : array_like
         Effect sizes.
     vi : array_like
-        Their sampling variances (>= 0), or the k x k sampling covariance matrix V (symmetric;
+        Their sampling variances, or the k x k sampling covariance matrix V (symmetric;
         metafor's ``V``, e.g. from :func:`vcalc`). A V that is not positive definite (e.g. from
         ``vcalc(..., rho=1)``) is fitted as metafor 3.8-1 fits it, with its warning "'V' appears to
         be not positive definite.", as long as the marginal covariance (V plus the variance
@@ -311,10 +314,13 @@ def multilevel(
         with metafor's "Final variance-covariance matrix not positive definite." Checked against
         metafor on dat.konstantopoulos2011's first 30 rows with rho = 1, -1 and 0.999, REML and ML
         (tools/metafor_reference_rho.R). A variance of 0 is fitted as
-        metafor's ``rma.mv`` fits it (the marginal variance holds the variance components), with a
-        warning; Q and the I^2 need ``V^-1`` and are then ``None`` (metafor's QE is NA). Checked
-        against metafor 3.8-1 on dat.konstantopoulos2011 with row 5's variance at 0, REML and ML
-        (tools/metafor_reference_vi_zero_diagnostics.R).
+        metafor's ``rma.mv`` fits it (the marginal variance holds the variance components), and a
+        negative one is set to 0 first, with metafor's warnings ("There are outcomes with
+        non-positive sampling variances.", "Negative sampling variances constrained to zero.",
+        "'V' appears to be not positive definite."; the rows follow in ``notes``); Q and the I^2 need
+        ``V^-1`` and are then ``None`` (metafor's QE is NA). Checked against metafor 3.8-1 on
+        dat.konstantopoulos2011 with row 5's variance at 0 and at -0.01, REML and ML
+        (tools/metafor_reference_vi_zero_diagnostics.R). A V given as a matrix needs a diagonal > 0.
     study : sequence or mapping
         The study (cluster) of each effect size: any labels. Or a mapping of nested factors,
         outermost first, such as ``{"study": s, "outcome": o, "es": e}`` for metafor's
@@ -341,6 +347,12 @@ def multilevel(
         ``maxiter`` (Fisher-scoring steps, default 500), ``threshold`` (largest change of a
         component that counts as converged, relative to the largest component, default 1e-10)
         and ``sigma2_init`` (starting values; default metafor's).
+    na_action : {"omit", "fail"}
+        An effect size whose yi, sampling variance or moderator is missing (NaN, ``None``,
+        ``pandas.NA``) is left out with rma.mv's warning for its default ``na.action = "na.omit"``
+        ("Rows with NAs omitted from model fitting.", then a note naming the rows; with a V, its row
+        and column go too); ``"fail"`` stops with metafor's "Missing values in data.". A missing
+        study or es_id is an :class:`InputError`, as metafor allows no NA in ``random``.
 
     Returns
     -------
@@ -442,12 +454,34 @@ def multilevel(
     check_choice("method", method, ("REML", "ML"), owner="multilevel")
     check_choice("test", test, ("z", "t"), owner="multilevel")
     check_level(level)
+    # A V of floats is looked at in place (no object copy of k x k cells); its diagonal says which rows are missing.
+    given = vi if isinstance(vi, np.ndarray) else np.asarray(vi, dtype=object)
+    cases = complete_cases(yi, np.diagonal(given) if given.ndim == 2 else vi, mods=mods, labels=labels,
+                           na_action=na_action)  # fmt: skip
+    if cases.omitted:
+        # metafor's rma.mv drops the rows (and V's rows and columns), warns first, and fits the rest.
+        notes: list[str] = []
+        cases.said(notes, ROWS_OMITTED)
+        keep, k_all = cases.kept, len(cases.kept) + len(cases.omitted)
+        with cases.located():
+            fit = multilevel(  # type: ignore[call-overload]
+                cases.yi, given[np.ix_(keep, keep)] if given.ndim == 2 else cases.vi, _rows_of(study, keep, k_all),
+                None if es_id is None else _rows_of(es_id, keep, k_all), mods=cases.mods, names=names, method=method,
+                test=test, level=level, labels=cases.labels, control=control,
+            )  # fmt: skip
+        return dataclasses.replace(fit, notes=(*notes, *fit.notes))  # type: ignore[no-any-return]
     y = as_column(yi, "yi")
     k = y.size
     sampling, given_v = _sampling(vi, k)
-    v = np.diag(sampling).copy()
+    # As metafor's rma.mv: negative sampling variances are set to 0, with its warnings (given after the checks).
+    v, vi_notes = nonpositive_variances(np.diag(sampling).copy(), np.arange(1, k + 1))
+    if not given_v:
+        sampling = np.diag(v)
     row_labels = study_labels(labels, k)
     factors, groups = _factors(study, es_id, k)
+    if k <= 1:
+        # rma.mv's words; it stops here before it looks at the random effects.
+        raise InputError("Processing terminated since k <= 1.", field="yi", value=k)
     incidences = [_incidence(g) for g in groups]
     n_levels = tuple(z.shape[1] for z in incidences)
     for j in range(1, len(groups)):
@@ -459,20 +493,26 @@ def multilevel(
                 field="study",
             )
     if k < 3:
+        # metafor fits two effect sizes, splitting their one variance between the levels as it starts.
         raise InputError("a multilevel model needs at least 3 effect sizes", field="yi", value=k)
     notes: list[str] = []
-    x, coef_names = model_matrix(mods, k, names, notes)
+    redundant: list[tuple[str, str]] = []
+    x, coef_names = model_matrix(mods, k, names, redundant)
     p = x.shape[1]
     settings = _control(control, len(groups))
     model = MarginalModel(y, sampling, x, incidences, reml=method == "REML")
     with one_blas_thread():
         definite = _positive_definite(sampling)
-        if given_v and not definite:
+        for note, detail in vi_notes:
+            warn_note(notes, note, detail)
+        if not definite and sampling.any():
             # metafor fits on: only the marginal covariance V + sum sigma^2_j Z_j Z_j' has to be positive definite.
-            warn_note(notes, "'V' appears to be not positive definite. Only the marginal covariance (V plus the "
+            # (It is silent when every sampling variance is 0.)
+            warn_note(notes, "'V' appears to be not positive definite.", "only the marginal covariance (V plus the "
                       "variance components) must be, as in metafor")  # fmt: skip
-        for note in variance_ratio_notes(np.diag(sampling)):
-            warn_note(notes, note)
+        # rma.mv warns of redundant predictors after the ratio of the variances (rma.uni before it).
+        for note, detail in [*((n, "") for n in variance_ratio_notes(np.diag(sampling))), *redundant]:
+            warn_note(notes, note, detail)
         try:
             fit = model.fit(start=settings["sigma2_init"], maxiter=settings["maxiter"], threshold=settings["threshold"])
             beta, vb, marginal = model.gls(fit.theta)
@@ -486,9 +526,8 @@ def multilevel(
         q, typical = _fixed_effects_q(y, sampling, x, given_v) if v.all() and definite else (None, None)
     sigma2 = fit.theta
     if q is None and not v.all():
-        zero = np.flatnonzero(v == 0)
-        warn_note(notes, f"{zero.size} of {k} sampling variances are 0 ({row_list(zero)}): Q and I^2 cannot be "
-                  "computed (metafor: 'V' appears to be not positive definite)")  # fmt: skip
+        # metafor's QE and I^2 are NA then, without a warning of their own (its warnings above said why).
+        notes.append("Q and I^2 cannot be computed when a sampling variance is 0 (metafor's QE is NA)")
     for name, s2 in zip(factors, sigma2, strict=True):
         if s2 <= 0:
             notes.append(f"the variance of {name!r} is estimated at 0 (the boundary)")
@@ -553,9 +592,7 @@ def _sampling(vi: ArrayLike, k: int) -> tuple[FloatArray, bool]:
     """The sampling covariance: ``diag(vi)``, or V itself when *vi* is a k x k matrix (checked)."""
     raw = np.asarray(vi, dtype=object)
     if raw.ndim < 2:
-        v = as_column(vi, "vi", length=k)
-        require(v, "vi", lambda a: a >= 0, "sampling variance must be >= 0")
-        return np.diag(v), False
+        return np.diag(as_column(vi, "vi", length=k)), False
     if raw.shape != (k, k):
         raise InputError(f"V must be {k} x {k} (one row and column per effect size); got {raw.shape}", field="V")
     try:
@@ -571,6 +608,17 @@ def _sampling(vi: ArrayLike, k: int) -> tuple[FloatArray, bool]:
         raise InputError(f"V is not symmetric: V[{i + 1}, {j + 1}] != V[{j + 1}, {i + 1}]", field="V")
     require(np.diag(mat).copy(), "V", lambda a: a > 0, "sampling variance (diagonal of V) must be > 0")
     return (mat + mat.T) / 2, True
+
+
+def _rows_of(levels: Levels, keep: np.ndarray, k: int) -> Levels:
+    """The units of *keep*'s rows (of *k*), of one factor or of each in a mapping of nested factors.
+
+    A factor of another length passes unchanged, for the model's own check to name.
+    """
+    if isinstance(levels, Mapping):
+        return {name: _rows_of(units, keep, k) for name, units in levels.items()}  # type: ignore[misc]
+    units = np.asarray(levels, dtype=object).reshape(-1)
+    return list(units[keep]) if units.size == k else list(units)
 
 
 def _positive_definite(mat: FloatArray) -> bool:

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 from secretome.errors import InputError, check_choice
 from secretome.meta._columns import FloatArray, check_level, study_labels
 from secretome.meta._distributions import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
-from secretome.meta._missing import NaAction, complete_cases
+from secretome.meta._missing import NO_STUDY, NaAction, complete_cases
 from secretome.meta._notes import warn_note
 from secretome.meta._q_profile import q_profile
 from secretome.meta._results import RandomEffectsResult
@@ -57,11 +57,13 @@ def random_effects(
     ----------
     yi, vi : array_like
         Effect sizes and their sampling variances, one per study. As metafor's ``rma.uni``, a
-        negative variance is set to 0, with a warning naming its rows; a variance of 0 is fitted by
-        HE, SJ, ML, REML, EB, GENQ and GENQM (Q, I^2, H^2 and the Q-profile CI are then ``None``, with a
-        warning naming the rows unless every variance was given as 0) and refused by DL, HS, HSk,
+        negative variance is set to 0; a variance of 0 is fitted by HE, SJ, ML, REML, EB, GENQ and
+        GENQM (Q, I^2, H^2 and the Q-profile CI are then ``None``) and refused by DL, HS, HSk,
         PM and PMM, and wherever tau^2 = 0 would give a weight 1/0 (EE, FE, or an estimate of 0),
-        also when a fallback chain reaches them (metafor stops there too).
+        also when a fallback chain reaches them (metafor stops there too). The warnings are
+        metafor's ("There are outcomes with non-positive sampling variances." unless every variance
+        was given as 0, "Negative sampling variances constrained to zero.", "Cannot compute ...");
+        the result's ``notes`` name the rows after each.
     weights : array_like, optional
         User weights ``a_i`` (finite, > 0), metafor's ``weights``: the estimate is then
         :math:`\sum a_i y_i / \sum a_i` with the variance
@@ -91,15 +93,16 @@ def random_effects(
     labels : sequence of str, optional
         Study labels, one per study (default ``"1"``, ``"2"``, ...).
     rows : sequence of int, optional
-        Each study's 1-based row in the caller's table, as the warnings about vi name them
+        Each study's 1-based row in the caller's table, as the notes about vi name them
         (default 1 to k); :func:`random_effects_from_table` gives the file's rows when some were left out.
     na_action : {"omit", "fail"}
         A study whose effect size, variance or user weight is missing (NaN, ``None``,
-        ``pandas.NA``) is left out with a warning naming its position, as metafor's default
-        ``na.action = "na.omit"`` ("Studies with NAs omitted from model fitting."): ``k`` counts the
-        studies fitted, ``labels`` default to the positions kept, and the result's ``omitted`` holds
-        the 0-based positions left out. ``"fail"`` makes a missing value an :class:`InputError`
-        naming it (metafor's ``"na.fail"``); so is no study left.
+        ``pandas.NA``) is left out with metafor's warning for its default ``na.action = "na.omit"``
+        ("Studies with NAs omitted from model fitting.", then a note naming the positions): ``k``
+        counts the studies fitted, ``labels`` default to the positions kept, and the result's
+        ``omitted`` holds the 0-based positions left out. ``"fail"`` stops with metafor's
+        ``"na.fail"`` error ("Missing values in data."), an :class:`InputError` naming the cell;
+        no study left stops too ("Processing terminated since k = 0.").
 
     Returns
     -------
@@ -181,13 +184,14 @@ def random_effects(
         a = None if weights is None else user_weights(cases.weights, y.size)
         k = y.size
         if k < 1:
-            raise InputError("needs at least 1 study", field="yi", value=k)
+            raise InputError(NO_STUDY, field="yi", value=k)
         names = study_labels(cases.labels, k)
         notes: list[str] = []
 
         used, fit = fit_chain(methods, y, v, intercept(k), ctl, notes, a)
-        for note in vi_notes:
-            warn_note(notes, note)
+        cases.said(notes)
+        for note, detail in vi_notes:
+            warn_note(notes, note, detail)
         if test == "knha" and k < 2:
             # metafor switches to z before it fits, in these words, and so says nothing of knha and EE/FE.
             warn_note(notes, 'Setting argument test="z" since k=1.')
@@ -208,9 +212,9 @@ def random_effects(
         df: int | None = None
         if test == "knha":
             # metafor sets the factor to 0 when the weighted RSS is at rounding level (identical
-            # effects); the SE is then 0, which we report loudly rather than as a silent artefact.
+            # effects), without a warning; the SE is then 0, which the notes (and so summary()) say.
             if rss <= np.finfo(np.float64).eps:
-                warn_note(notes, "Knapp-Hartung factor is 0 (the weighted residuals are all 0), so SE = 0 as metafor")
+                notes.append("Knapp-Hartung factor is 0 (the weighted residuals are all 0), so SE = 0 as metafor")
                 rss = 0.0
             var *= rss / (k - 1)
             df = k - 1
@@ -229,8 +233,8 @@ def random_effects(
             # given as 0, which is when model_inputs has a note too.
             q = q_pval = i2 = h2 = None
             if vi_notes:
-                reason = "Q-test, I^2, H^2 and the Q-profile CI cannot be computed when a sampling variance is 0"
-                warn_note(notes, reason)
+                warn_note(notes, "Cannot compute Q-test, I^2, or H^2 when there are non-positive sampling variances in "
+                          "the data.", "nor the Q-profile CI of tau^2")  # fmt: skip
         pi_lb = pi_ub = None
         if used not in EQUAL_METHODS:
             half = crit * math.sqrt(var + fit.tau2)

@@ -49,20 +49,21 @@ def model_matrix(
     mods: ArrayLike | pd.DataFrame | None,
     k: int,
     names: Sequence[str] | None,
-    notes: list[str] | None = None,
+    said: list[tuple[str, str]] | None = None,
     *,
     method: str | None = None,
 ) -> tuple[FloatArray, tuple[str, ...]]:
     """The model matrix: an intercept, then the moderators (each column checked like yi).
 
     Without *mods*, the intercept alone. Redundant (collinear) moderators are dropped with metafor's
-    warning ("Redundant predictors dropped from the model."); a fit that passes its *notes* gets that
-    sentence and, in a second note, the names of the dropped columns, which metafor's warning does not
-    give. :class:`InputError` for no more studies than coefficients: in metafor's words
+    warning ("Redundant predictors dropped from the model."), given at once; a fit that passes *said*
+    gets instead that sentence paired with a note naming the dropped columns (which metafor's warning
+    does not give), to warn in metafor's order among its other warnings (:func:`warn_note`).
+    :class:`InputError` for no more studies than coefficients: in metafor's words
     (:data:`TOO_MANY_PARAMETERS`) where ``rma.uni`` with *method* stops too.
     """
     if mods is None:
-        return _checked(np.ones((k, 1)), ("intrcpt",), notes, method)
+        return _checked(np.ones((k, 1)), ("intrcpt",), said, method)
     if isinstance(mods, pd.DataFrame):
         given = [str(c) for c in mods.columns]
         raw = mods.to_numpy(dtype=object)
@@ -76,11 +77,11 @@ def model_matrix(
     if len(labels) != raw.shape[1]:
         raise InputError(f"has {len(labels)} names for {raw.shape[1]} moderators", field="names")
     columns = [as_column(raw[:, j], labels[j]) for j in range(raw.shape[1])]
-    return _checked(np.column_stack([np.ones(k), *columns]), ("intrcpt", *labels), notes, method)
+    return _checked(np.column_stack([np.ones(k), *columns]), ("intrcpt", *labels), said, method)
 
 
 def _checked(
-    x: FloatArray, coef_names: tuple[str, ...], notes: list[str] | None, method: str | None
+    x: FloatArray, coef_names: tuple[str, ...], said: list[tuple[str, str]] | None, method: str | None
 ) -> tuple[FloatArray, tuple[str, ...]]:
     if np.linalg.matrix_rank(x) < x.shape[1]:
         # metafor drops redundant predictors with a warning (they are NA in lm's pivoted QR): each column
@@ -95,9 +96,12 @@ def _checked(
             reason = "every moderator is redundant (collinear with the intercept); fit random_effects instead"
             raise InputError(reason, field="mods", value=", ".join(dropped))
         # metafor's sentence as it is (it names no column); the names go to the fit's notes.
-        warnings.warn(REDUNDANT, SecretomeWarning, stacklevel=4)
-        if notes is not None:
-            notes += [REDUNDANT, f"dropped as redundant (collinear with the columns before them): {', '.join(dropped)}"]
+        if said is None:
+            warnings.warn(REDUNDANT, SecretomeWarning, stacklevel=4)
+        else:
+            said.append(
+                (REDUNDANT, f"dropped as redundant (collinear with the columns before them): {', '.join(dropped)}")
+            )
         x, coef_names = x[:, keep], tuple(coef_names[j] for j in keep)
     k, p = x.shape
     if k <= p:
@@ -105,5 +109,8 @@ def _checked(
         # fit (k = p, QE on 0 df) metafor gives and we refuse. rma.mv (method None) has no such check.
         metafor_stops = method is not None and (k < p or method not in EQUAL_METHODS)
         reason = TOO_MANY_PARAMETERS if metafor_stops else f"needs more studies than coefficients ({p})"
+        if said:
+            # The fit stops here, before it would warn: metafor has dropped the predictors, and said so, first.
+            warnings.warn(REDUNDANT, SecretomeWarning, stacklevel=4)
         raise InputError(reason, field="yi", value=k)
     return x, coef_names

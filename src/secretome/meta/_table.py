@@ -19,6 +19,7 @@ from secretome.errors import InputError
 from secretome.meta._csv_tables import read_csv_table
 from secretome.meta._effect_sizes import Measure
 from secretome.meta._meta_regression import meta_regression
+from secretome.meta._missing import ROWS_OMITTED
 from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
 from secretome.meta._plots import regression_plot
 from secretome.meta._random_effects import ModelMethod, random_effects
@@ -258,7 +259,9 @@ def _multilevel_fit(
     roles = {"study": cluster, **{f"mod:{m}": m for m in mods}}
     # The V was made from the assumed correlation, so that is the value to change.
     renamed = None if rho is None else {"V": ("rho", rho)}
-    return fit_table(frame, effect, fit, roles=roles, na_action=na_action, file=file, renamed=renamed)
+    # rma.mv says "Rows" where rma.uni says "Studies".
+    return fit_table(frame, effect, fit, roles=roles, na_action=na_action, file=file, renamed=renamed,
+                     omitted=ROWS_OMITTED)  # fmt: skip
 
 
 def multilevel_from_table(

@@ -20,7 +20,7 @@ from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._conversions import split_shared_control
 from secretome.meta._effect_sizes import ESCALC_ARGUMENTS, Measure, escalc
-from secretome.meta._missing import omitted_note
+from secretome.meta._missing import MISSING, NA_OMITTED, omitted_note
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
 from secretome.meta._subgroups import SubgroupResult
 
@@ -133,12 +133,14 @@ def fit_table(
     na_action: Literal["omit", "fail"] = "omit",
     file: object = None,
     renamed: Mapping[str, tuple[str, object]] | None = None,
+    omitted: str = NA_OMITTED,
 ) -> R:
     """Read *frame* and return ``fit(table)`` with the table's notes and left-out rows attached.
 
     *roles* maps the model's argument names to the further columns it uses (``"groups"``, ``"study"``,
     ``"weights"``, ``"mod:<name>"``); a row missing any of them, or its effect size, is left out with
-    metafor's warning (``na_action="omit"``) or is an input error (``"fail"``). An :class:`InputError` from
+    metafor's warning *omitted* (``na_action="omit"``; rma.uni's by default, rma.mv's says "Rows") or is
+    metafor's ``na.fail`` error (``"fail"``). An :class:`InputError` from
     the reading or the model names *file*, the file's row and the user's column; *renamed* maps a model's
     field to the option and value the user gave for it (the sampling covariance ``V`` made from an assumed
     ``rho``).
@@ -153,7 +155,6 @@ def fit_table(
             raise InputError(f"no such column; the columns are {have}", file=file, field=name)
     labels = None if effect.slab is None else [str(s) for s in frame[effect.slab]]
     kept = np.arange(len(frame))
-    omitted = None
     left_out: tuple[int, ...] = ()
     try:
         y, v, notes = effect_sizes(frame, effect)
@@ -164,18 +165,20 @@ def fit_table(
                 first = frame.iloc[int(rows[0]) - 1]
                 given = [c for c in (effect.yi, effect.vi, *extra.values()) if c is not None]
                 field = next((c for c in given if pd.isna(first[c])), None)
-                reason = "is missing (na_action='fail')" if field else "gives no effect size (na_action='fail')"
-                raise InputError(reason, row=int(rows[0]), field=field or "yi")
+                # metafor's na.fail error; the field is the empty cell, or yi where escalc gave no effect size.
+                raise InputError(MISSING, row=int(rows[0]), field=field or "yi")
             # Warned once the model is fitted: a bad cell elsewhere is the one line the user sees. The rows are the
             # file's (the frame's positions, as metafor's default slab), in the wording of the Python functions.
-            omitted = omitted_note(rows - 1, int(keep.sum()))
-            notes = (*notes, omitted)
+            notes = (*notes, omitted, omitted_note(rows - 1, int(keep.sum())))
             left_out = tuple(int(i) for i in np.flatnonzero(~keep))
             kept = kept[keep]
             frame, y, v = frame[keep].reset_index(drop=True), y[keep], v[keep]
             # Without a slab, metafor names each study by its position in the data, also after na.omit.
             labels = [str(i + 1) for i in kept] if labels is None else [labels[i] for i in kept]
-        result = fit(Table(frame, y, v, labels, kept + 1))
+        # The fit's warnings wait until it has succeeded, so that metafor's NA warning, its first, leads them.
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            result = fit(Table(frame, y, v, labels, kept + 1))
     except InputError as err:
         # Re-locate the error in the user's terms: their file, row (counting the rows left out) and column.
         # Before any row is left out, kept is every row, so a row maps to itself.
@@ -186,8 +189,10 @@ def fit_table(
             where = {"value": value}
         row = None if err.row is None else int(kept[err.row - 1]) + 1
         raise InputError(err.reason, file=file, row=row, field=field, **where) from err
-    if omitted:
+    if left_out:
         warnings.warn(omitted, SecretomeWarning, stacklevel=3)
+    for warning in said:
+        warnings.warn(warning.message, warning.category, stacklevel=3)
     if notes and not isinstance(result, SubgroupResult):
         result = dataclasses.replace(result, notes=(*notes, *result.notes))  # type: ignore[type-var]
     if left_out and isinstance(result, RandomEffectsResult | MetaRegressionResult):

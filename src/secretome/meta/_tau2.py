@@ -59,8 +59,12 @@ from secretome.meta._uniroot import uniroot, uniroot_batch
 
 __all__ = [
     "EQUAL_METHODS",
+    "NEGATIVE_VI",
+    "NONPOSITIVE_VI",
     "TAU2_METHODS",
+    "VI_RATIO",
     "Tau2Method",
+    "nonpositive_variances",
     "tau2_dl",
     "tau2_eb",
     "tau2_genq",
@@ -446,6 +450,17 @@ def _stuck_at_local_maximum(method: str, s: Batch, tau2: FloatArray, ctl: Contro
     return stuck
 
 
+FISHER_SCORING = "Fisher scoring algorithm did not converge. See 'help(rma)' for possible remedies."
+"""metafor's error (``rma.uni``) when ML, REML or EB do not converge within ``maxiter`` steps."""
+LOCAL_MAXIMUM = (
+    "Fisher scoring algorithm may have gotten stuck at a local maximum. Setting tau^2 = 0. Check the profile "
+    "likelihood plot with profile()."
+)
+"""metafor's warning (``rma.uni``'s ``ll0check``, its two lines on one) when ML/REML stop below the likelihood at 0."""
+TAU2_MAX_TOO_LOW = "Value of 'tau2.max' too low. Try increasing 'tau2.max' or switch to another 'method'."
+"""metafor's error (``rma.uni``) when PM, PMM or GENQM find their target still exceeded at ``tau2.max``."""
+
+
 def fisher_scoring_loop(method: str, tau2: float, step: Callable[[float], float], ctl: Control) -> tuple[float, int]:
     """Iterate ``tau2 += stepadj * step(tau2)`` as metafor's Fisher scoring does; return tau^2 and steps.
 
@@ -466,10 +481,11 @@ def fisher_scoring_loop(method: str, tau2: float, step: Callable[[float], float]
         tau2 += adj
         change = abs(old - tau2)
         if iterations > ctl.maxiter:
+            # metafor's sentence first (its remedies are maxiter, stepadj and another method), then where it stopped.
             raise ConvergenceError(
-                f"{method} (Fisher scoring) did not converge in {ctl.maxiter} steps: last tau^2 = {tau2:.6g}, "
-                f"last change {change:.2e} > threshold {ctl.threshold:g}; try control={{'maxiter': 1000}} or "
-                f"{{'stepadj': 0.5}}, or another estimator such as 'DL'"
+                f"{FISHER_SCORING} ({method}: {ctl.maxiter} steps, last tau^2 = {tau2:.6g}, last change "
+                f"{change:.2e} > threshold {ctl.threshold:g}; try control={{'maxiter': 1000}} or {{'stepadj': 0.5}}, "
+                "or another estimator such as 'DL')"
             )
     return tau2, iterations
 
@@ -548,8 +564,9 @@ def _fisher_scoring(method: str, y: FloatArray, v: FloatArray, x: FloatArray, ct
     )
     notes: tuple[str, ...] = ()
     if _stuck_at_local_maximum(method, s, np.array([tau2]), ctl)[0]:
-        notes = (f"{method} may have stopped at a local maximum (tau^2 = {tau2:.6g}); set tau^2 = 0 as metafor",)
-        warnings.warn(notes[0], SecretomeWarning, stacklevel=4)
+        # metafor's warning (its two lines joined, as every warning here is one line), then where it had stopped.
+        notes = (LOCAL_MAXIMUM, f"{method}: Fisher scoring had stopped at tau^2 = {tau2:.6g}")
+        warnings.warn(LOCAL_MAXIMUM, SecretomeWarning, stacklevel=4)
         tau2 = 0.0
     proj = Projection(1 / (v + tau2), x)
     if method == "ML":
@@ -588,9 +605,22 @@ def _mad(s: Batch) -> FloatArray:
 
 
 class _PMRoots(NamedTuple):
-    tau2: FloatArray  # NaN where tau2_max is too low or uniroot did not converge
+    tau2: FloatArray  # NaN where tau2_max is too low; uniroot's last point where it ran out of steps (as R's)
     too_low: NDArray[np.bool_]  # the generalised Q is still above its target at tau2_max
     unconverged: NDArray[np.bool_]  # uniroot ran out of maxiter steps
+
+
+def _not_converged(maxiter: int) -> str:
+    """R's ``uniroot`` warning when it runs out of *maxiter* steps (its ngettext: "1 iteration", "2 iterations")."""
+    return f"_NOT_ converged in {maxiter} iteration{'' if maxiter == 1 else 's'}"
+
+
+def _last_point(f: Callable[[float], float], lower: float, upper: float, ctl: Control) -> float:
+    """The root R's ``uniroot`` returns (with its warning) when it runs out of steps: the last point of Brent's
+    iterates, which :func:`uniroot_batch` keeps (:func:`uniroot` raises there instead)."""
+    roots, _, _ = uniroot_batch(lambda idx, t: np.array([f(float(x)) for x in t]), np.array([lower]),
+                                np.array([upper]), tol=ctl.tol, maxiter=ctl.maxiter)  # fmt: skip
+    return float(roots[0])
 
 
 def _pm_batch(s: Batch, ctl: Control, *, median: bool = False) -> _PMRoots:
@@ -619,13 +649,14 @@ def _pm_batch(s: Batch, ctl: Control, *, median: bool = False) -> _PMRoots:
     rows = np.flatnonzero(~too_low & (at_zero >= 0))
     if rows.size == 1:
         # One fit (rma itself): the plain-Python uniroot costs a third of the numpy form per step.
+        def one(t: float) -> float:
+            return float(excess(rows, np.array([t]))[0])
+
         try:
-            tau2[rows] = uniroot(
-                lambda t: float(excess(rows, np.array([t]))[0]), 0.0, float(tau2_max[rows[0]]),
-                tol=ctl.tol, maxiter=ctl.maxiter,
-            )  # fmt: skip
+            tau2[rows] = uniroot(one, 0.0, float(tau2_max[rows[0]]), tol=ctl.tol, maxiter=ctl.maxiter)
         except ConvergenceError:
             unconverged[rows] = True
+            tau2[rows] = _last_point(one, 0.0, float(tau2_max[rows[0]]), ctl)
     elif rows.size:
         tau2[rows], unconverged[rows], _ = uniroot_batch(
             lambda idx, t: excess(rows[idx], t),
@@ -636,7 +667,7 @@ def _pm_batch(s: Batch, ctl: Control, *, median: bool = False) -> _PMRoots:
             f_lower=at_zero[rows],
             f_upper=at_max[rows],
         )
-    tau2[too_low | unconverged] = np.nan
+    tau2[too_low] = np.nan
     return _PMRoots(tau2, too_low, unconverged)
 
 
@@ -645,20 +676,23 @@ def _pm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, *, median: bo
     name = "PMM" if median else "PM"
     s = Batch.one(y, v, x)
     roots = _pm_batch(s, ctl, median=median)
+    notes: tuple[str, ...] = ()
     if roots.unconverged[0]:
-        raise ConvergenceError(
-            f"{name}: uniroot did not converge in {ctl.maxiter} iterations; "
-            f"try control={{'maxiter': 1000}} or another method"
+        # metafor keeps uniroot's last point, and R warns.
+        notes = (
+            _not_converged(ctl.maxiter),
+            f"{name}: tau^2 is uniroot's last point, not a root; raise control's maxiter",
         )
+        warnings.warn(notes[0], SecretomeWarning, stacklevel=4)
     if roots.too_low[0]:
         tau2_max = max(100.0, 10 * float(_mad(s)[0]) ** 2) if ctl.tau2_max is None else float(ctl.tau2_max)
         target = f"its median {chi2_ppf(0.5, k - p):.6g}" if median else f"{k - p}"
         raise ConvergenceError(
-            f"{name}: the generalised Q is still above {target} at tau^2 = tau2_max = {tau2_max:g}; "
-            f"raise control={{'tau2_max': ...}} or use another method"
+            f"{TAU2_MAX_TOO_LOW} ({name}: the generalised Q is still above {target} at tau^2 = tau2_max = "
+            f"{tau2_max:g}; control={{'tau2_max': ...}})"
         )
     tau2 = float(roots.tau2[0])
-    return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), 0)
+    return Tau2Fit(tau2, _pm_se(1 / (v + tau2), k, p), 0, notes)
 
 
 def _pmm(y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control) -> Tau2Fit:
@@ -695,6 +729,7 @@ def genqm(y: FloatArray, v: FloatArray, x: FloatArray, a: FloatArray, ctl: Contr
     p = x.shape[1]
     proj = Projection(a, x)
     q = proj.quad(y)
+    notes: tuple[str, ...] = ()
     # The k x k P once (metafor forms it too): each tau^2 then costs one symmetric eigendecomposition.
     ax = a[:, None] * x
     pmat = np.diag(a) - ax @ proj.xtwx_inv @ ax.T
@@ -711,12 +746,19 @@ def genqm(y: FloatArray, v: FloatArray, x: FloatArray, a: FloatArray, ctl: Contr
             tau2 = 0.0
         elif below(tau2_max) > 0.5:
             raise ConvergenceError(
-                f"GENQM: the generalised Q is still above its median at tau^2 = tau2_max = {tau2_max:g}; "
-                "raise control={'tau2_max': ...} or use another method"
+                f"{TAU2_MAX_TOO_LOW} (GENQM: the generalised Q is still above its median at tau^2 = tau2_max = "
+                f"{tau2_max:g}; control={{'tau2_max': ...}})"
             )
         else:
-            tau2 = uniroot(lambda t: below(t) - 0.5, 0.0, tau2_max, tol=ctl.tol, maxiter=ctl.maxiter)
-    return Tau2Fit(tau2, _genq_se(proj, v, tau2), 0)
+            try:
+                tau2 = uniroot(lambda t: below(t) - 0.5, 0.0, tau2_max, tol=ctl.tol, maxiter=ctl.maxiter)
+            except ConvergenceError:
+                # metafor keeps uniroot's last point, and R warns.
+                tau2 = _last_point(lambda t: below(t) - 0.5, 0.0, tau2_max, ctl)
+                notes = (_not_converged(ctl.maxiter), "GENQM: tau^2 is uniroot's last point, not a root; raise "
+                         "control's maxiter")  # fmt: skip
+                warnings.warn(notes[0], SecretomeWarning, stacklevel=4)
+    return Tau2Fit(tau2, _genq_se(proj, v, tau2), 0, notes)
 
 
 ESTIMATORS: dict[str, Callable[[FloatArray, FloatArray, FloatArray, Control], Tau2Fit]] = {
@@ -740,7 +782,8 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
     HSk too, ML, REML and EB by Fisher scoring in step (:func:`batched_fisher_scoring_loop`), PM and PMM
     by R's ``uniroot`` in step (:func:`uniroot_batch`). A fit that did not converge or whose PM(M) root lies
     beyond ``tau2_max`` is NaN and marked failed; metafor drops such fits (``permutest``) or reports NA
-    (``gosh``) instead of stopping.
+    (``gosh``) instead of stopping. A PM(M) fit whose uniroot runs out of steps keeps its last point, as
+    metafor's ``rma.uni`` does.
     """
     none = np.zeros(s.y.shape[0], dtype=bool)
     if method in EQUAL_METHODS:
@@ -755,7 +798,7 @@ def batch_tau2(method: str, s: Batch, ctl: Control) -> tuple[FloatArray, NDArray
         return _sj_batch(s, ctl)[0], none
     if method in ("PM", "PMM"):
         roots = _pm_batch(s, ctl, median=method == "PMM")
-        return roots.tau2, roots.too_low | roots.unconverged
+        return roots.tau2, roots.too_low
     return _fisher_scoring_batch(method, s, ctl)
 
 
@@ -777,45 +820,71 @@ def validated(yi: ArrayLike, vi: ArrayLike) -> tuple[FloatArray, FloatArray]:
     return y, v
 
 
+NONPOSITIVE_VI = "There are outcomes with non-positive sampling variances."
+"""metafor's warning (``rma.uni``, ``rma.mv``) when a sampling variance is 0 or below, unless every one is 0."""
+NEGATIVE_VI = "Negative sampling variances constrained to zero."
+"""metafor's warning (``rma.uni``, ``rma.mv``) when it sets negative sampling variances to 0."""
+
+
 def model_inputs(
     yi: ArrayLike, vi: ArrayLike, *, rows: Sequence[int] | None = None, evtol: float = 1e-7
-) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
-    """yi and vi as metafor's ``rma.uni`` takes them, and the warnings it gives about vi (rows named).
+) -> tuple[FloatArray, FloatArray, tuple[tuple[str, str], ...]]:
+    """yi and vi as metafor's ``rma.uni`` takes them, and the warnings it gives about vi, each with the rows.
 
-    The warnings name each study by *rows*, its 1-based row in the caller's table (default its
-    position, 1 to k): a table with rows left out for a missing value names the rows as the file
-    has them, as metafor's default ``slab`` keeps the position in the data.
+    Each warning is a pair: metafor's sentence, and a note of ours naming the studies it is about
+    (``""`` when there is nothing to name), which the fit records after the sentence
+    (:func:`~secretome.meta._notes.warn_note`). The rows are *rows*, each study's 1-based row in the
+    caller's table (default its position, 1 to k): a table with rows left out for a missing value
+    names the rows as the file has them, as metafor's default ``slab`` keeps the position in the data.
 
     A negative sampling variance is constrained to 0 ("Negative sampling variances constrained to
     zero."), and a variance of 0 is kept: each estimator then fits or refuses it as metafor
-    (:func:`fit_chain`). The warnings come in metafor's order: that some variances are not positive
-    (not when every one was given as exactly 0, where metafor is silent), then that negative ones
-    were set to 0, then :func:`variance_ratio_notes` with *evtol*. The caller gives them once the fit
-    has succeeded, so that an error comes alone.
+    (:func:`fit_chain`). The warnings come in metafor's order: "There are outcomes with non-positive
+    sampling variances." (not when every one was given as exactly 0, where metafor is silent), then
+    that negative ones were set to 0, then :func:`variance_ratio_notes` with *evtol*. The caller gives
+    them once the fit has succeeded, so that an error comes alone.
 
     >>> y, v, notes = model_inputs([0.1, 0.4, 0.2], [0.01, -0.02, 0.0])
     >>> v.tolist(), notes[1]
-    ([0.01, 0.0, 0.0], 'negative sampling variances constrained to 0, as metafor (row 2)')
+    ([0.01, 0.0, 0.0], ('Negative sampling variances constrained to zero.', 'constrained to zero: row 2'))
     >>> model_inputs([0.1, 0.4, 0.2], [0.01, -0.02, 0.0], rows=[1, 3, 4])[2][0]  # row 2 of the table left out
-    '2 of 3 sampling variances are 0 or less (rows 3, 4)'
+    ('There are outcomes with non-positive sampling variances.', '2 of 3 sampling variances are 0 or less: rows 3, 4')
     """
     y = as_column(yi, "yi")
     v = as_column(vi, "vi", length=y.size)
     numbers = np.arange(1, y.size + 1) if rows is None else np.asarray(rows, dtype=np.intp)
     if numbers.shape != y.shape:
         raise InputError(f"needs one row number per study ({y.size})", field="rows", value=numbers.size)
-    notes: tuple[str, ...] = ()
+    v, notes = nonpositive_variances(v, numbers)
+    check_limits(y, v)
+    return y, v, notes + tuple((note, "") for note in variance_ratio_notes(v, evtol=evtol))
+
+
+def nonpositive_variances(v: FloatArray, rows: NDArray[np.intp]) -> tuple[FloatArray, tuple[tuple[str, str], ...]]:
+    """*v* with negative sampling variances set to 0, and metafor's warnings about them, each with the *rows*.
+
+    As metafor's ``rma.uni`` and ``rma.mv``: "There are outcomes with non-positive sampling variances."
+    unless every variance is exactly 0, then "Negative sampling variances constrained to zero." where
+    some are below 0; each pair holds the sentence and a note naming the rows (1-based, as *rows*).
+
+    >>> nonpositive_variances(np.array([0.1, -0.2, 0.0]), np.array([1, 2, 3]))[1][0]
+    ('There are outcomes with non-positive sampling variances.', '2 of 3 sampling variances are 0 or less: rows 2, 3')
+    """
+    notes: tuple[tuple[str, str], ...] = ()
     nonpositive = np.flatnonzero(v <= 0)
     if nonpositive.size:
         negative = np.flatnonzero(v < 0)
         if negative.size or nonpositive.size < v.size:
-            which = _rows(numbers[nonpositive])
-            notes += (f"{nonpositive.size} of {v.size} sampling variances are 0 or less ({which})",)
+            which = _rows(rows[nonpositive])
+            notes += ((NONPOSITIVE_VI, f"{nonpositive.size} of {v.size} sampling variances are 0 or less: {which}"),)
         if negative.size:
             v = np.maximum(v, 0.0)
-            notes += (f"negative sampling variances constrained to 0, as metafor ({_rows(numbers[negative])})",)
-    check_limits(y, v)
-    return y, v, notes + variance_ratio_notes(v, evtol=evtol)
+            notes += ((NEGATIVE_VI, f"constrained to zero: {_rows(rows[negative])}"),)
+    return v, notes
+
+
+VI_RATIO = "Ratio of largest to smallest sampling variance extremely large. May not be able to obtain stable results."
+"""metafor's warning (``rma.uni``, ``rma.mv``) when the sampling variances span ``1/evtol`` (1e7) or more."""
 
 
 def variance_ratio_notes(v: FloatArray, *, evtol: float = 1e-7) -> tuple[str, ...]:
@@ -836,8 +905,7 @@ def variance_ratio_notes(v: FloatArray, *, evtol: float = 1e-7) -> tuple[str, ..
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = float(v.max() / v.min())
     if math.isfinite(ratio) and ratio >= 1 / evtol:
-        return ("Ratio of largest to smallest sampling variance extremely large. May not be able to obtain stable "
-                "results.",)  # fmt: skip
+        return (VI_RATIO,)
     return ()
 
 
@@ -924,12 +992,12 @@ def _fit_one(
     method: str, y: FloatArray, v: FloatArray, x: FloatArray, ctl: Control, weights: FloatArray | None
 ) -> Tau2Fit:
     if method in EQUAL_METHODS:
-        _check_weights(method, v, 0.0)
+        _check_weights(v, 0.0)
         return Tau2Fit(0.0, math.nan, 0)
     if y.size == 1 and x.shape[1] == 1:
         # metafor's rma() with k = 1 reports the study itself: tau^2 = 0 (there is nothing to estimate it from),
         # and stops when that study's variance is 0 (the weight 1/0).
-        _check_weights(method, v, 0.0)
+        _check_weights(v, 0.0)
         return Tau2Fit(0.0, math.nan, 0, (f"k = 1: tau^2 set to 0, not estimated ({method}), as metafor",))
     if y.size < 2:
         raise InputError(f"a random-effects model ({method}) needs at least 2 studies", field="yi", value=int(y.size))
@@ -953,32 +1021,29 @@ def _fit_one(
         raise NumericalError(f"{method}: tau^2 could not be computed ({exc}); {_SPREAD_HINT}") from exc
     if not math.isfinite(fit.tau2):
         raise NumericalError(f"{method}: tau^2 came out {fit.tau2}; {_SPREAD_HINT}")
-    _check_weights(method, v, fit.tau2)
+    _check_weights(v, fit.tau2)
     return fit
 
 
 def _refuse_zero_variance(method: str, v: FloatArray) -> None:
-    # metafor stops when it reaches such a method, in a chain too ("DL estimator cannot be used when there
-    # are non-positive sampling variances in the data."): no fallback to the next method.
+    # metafor stops when it reaches such a method, in a chain too: no fallback to the next method. Its sentence names
+    # no study; the error's row names the first with a variance of 0.
     if method in _NEED_POSITIVE_VI:
         raise InputError(
-            f"the {method} estimator cannot be used when a sampling variance is 0 or less (metafor stops too)",
+            f"{method} estimator cannot be used when there are non-positive sampling variances in the data.",
             row=int(np.argmin(v)) + 1,
             field="vi",
         )
 
 
-def _check_weights(method: str, v: FloatArray, tau2: float) -> None:
-    # metafor stops with "Division by zero when computing the inverse variance weights."
+DIVISION_BY_ZERO = "Division by zero when computing the inverse variance weights."
+"""metafor's error (``rma.uni``) when tau^2 = 0 meets a sampling variance of 0: the weight 1/0."""
+
+
+def _check_weights(v: FloatArray, tau2: float) -> None:
     zero = np.flatnonzero(v + tau2 == 0)
     if zero.size:
-        raise InputError(
-            f"{method}: tau^2 = 0 and a sampling variance of 0 give the weight 1/0 (metafor stops too: "
-            "division by zero when computing the inverse variance weights)",
-            row=int(zero[0]) + 1,
-            field="vi",
-            value=0.0,
-        )
+        raise InputError(DIVISION_BY_ZERO, row=int(zero[0]) + 1, field="vi", value=0.0)
 
 
 _SPREAD_HINT = "are the sampling variances many orders of magnitude apart? try another method"
