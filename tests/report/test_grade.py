@@ -107,8 +107,9 @@ def test_events_compared_between_arms_get_a_row_of_their_own(synthetic_studies):
         "low (risk of bias: 2 of 2 studies at high or unclear risk; imprecision: CI wider than 10 points; "
         "inconsistency not assessable: 1 of 2 tables have an event)"
     )
+    # A CI from -2.7 to +25.5 points is not "little or no difference": the estimate's direction, and the CI said.
     assert row["statement"] == (
-        "MSC cell therapy may result in little or no difference in adverse events compared with its comparators."
+        "MSC cell therapy may result in more adverse events than its comparators (the 95% CI includes no difference)."
     )
 
 
@@ -123,3 +124,4 @@ def test_few_events_make_a_narrow_risk_difference_imprecise(synthetic_studies):
     compared = compare_events(sparse)
     found = summary_of_findings([], [], {s.id: s for s in synthetic_studies}, compared)
     assert "imprecision: 1 event in both arms" in found.iloc[0]["certainty"]
+    assert "little or no difference in adverse events compared with its comparators" in found.iloc[0]["statement"]

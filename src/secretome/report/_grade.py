@@ -42,7 +42,9 @@ GRADE_RULES = (
     "G5. Publication bias: -1 when Egger's test gives p < 0.10 (k >= 10); not assessed below k = 10 or when a "
     "sampling variance is 0.",
     "Certainty: 4 high, 3 moderate, 2 low, 1 or less very low. Statements (Santesso et al. 2020): 'results in' "
-    "(high), 'likely results in' (moderate), 'may result in' (low), 'the evidence is very uncertain' (very low).",
+    "(high), 'likely results in' (moderate), 'may result in' (low), 'the evidence is very uncertain' (very low). "
+    "A risk difference whose CI includes 0 reads 'little or no difference' only when the CI is at most 10 points "
+    "wide; a wider one gives the direction of the estimate and says that the CI includes no difference.",
 )
 """The rules of certainty, as the report's Methods print them."""
 
@@ -228,9 +230,11 @@ def _compared_statement(c: ComparedEvents, certainty: Certainty) -> str:
         return f"{uncertain} compared with its comparators."
     verb = _VERBS[certainty.label].format(s=subject)
     res = c.result
-    if res.ci_lb <= 0 <= res.ci_ub:
-        return f"{verb} little or no difference in {outcome} compared with its comparators{where}."
     more = "more" if res.estimate > 0 else "fewer"
+    if res.ci_lb <= 0 <= res.ci_ub:
+        if res.ci_ub - res.ci_lb <= 0.10:  # G4's width: only a narrow CI around 0 says "little or no difference"
+            return f"{verb} little or no difference in {outcome} compared with its comparators{where}."
+        return f"{verb} {more} {outcome} than its comparators{where} (the 95% CI includes no difference)."
     return f"{verb} {more} {outcome} than its comparators{where}."
 
 
