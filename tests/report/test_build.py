@@ -199,9 +199,9 @@ def test_compared_events_match_metafor_fixture(synthetic_studies):
 
 @pytest.mark.needs_r
 @pytest.mark.parametrize("corpus", ["synthetic", "bundled"])
-def test_compared_events_match_metafor_live(corpus, synthetic_studies, tmp_path):
+def test_pooled_numbers_and_compared_events_match_metafor_live(corpus, synthetic_studies, tmp_path):
     from secretome.evidence import load_corpus
-    from secretome.report._synthesis import compare_events
+    from secretome.report._synthesis import compare_events, pool_outcomes
 
     studies = synthetic_studies if corpus == "synthetic" else load_corpus().studies
     dataset = analysis_dataset(studies)
@@ -211,28 +211,12 @@ def test_compared_events_match_metafor_live(corpus, synthetic_studies, tmp_path)
         check=True,
         capture_output=True,
     )
-    compared = compare_events(dataset)
-    assert compared  # the bundled corpus has trials with events in both arms (chen-2021-scrt, kuah-2018-jtm, ...)
-    _compare_events(compared, pd.read_csv(tmp_path / "rd.csv"))
-
-
-@pytest.mark.needs_r
-@pytest.mark.parametrize("corpus", ["synthetic", "bundled"])
-def test_pooled_numbers_match_metafor_live(corpus, synthetic_studies, tmp_path):
-    from secretome.evidence import load_corpus
-    from secretome.report._synthesis import pool_outcomes
-
-    studies = synthetic_studies if corpus == "synthetic" else load_corpus().studies
-    dataset = analysis_dataset(studies)
-    dataset.to_csv(tmp_path / "analysis.csv", index=False)
-    subprocess.run(
-        ["Rscript", str(SCRIPT), str(tmp_path / "analysis.csv"), str(tmp_path / "pooled.csv")],
-        check=True,
-        capture_output=True,
-    )
     pooled = pool_outcomes(dataset)
     reference = pd.read_csv(tmp_path / "pooled.csv") if pooled else pd.DataFrame(columns=KEYS)
     _compare(pooled, reference)
+    compared = compare_events(dataset)
+    assert compared  # both corpora have trials with events in both arms (bundled: chen-2021-scrt, kuah-2018-jtm, ...)
+    _compare_events(compared, pd.read_csv(tmp_path / "rd.csv"))
 
 
 def test_an_unusable_out_is_an_output_error(tmp_path, synthetic_corpus):
