@@ -103,6 +103,31 @@ def test_a_follow_up_with_mantel_haenszel_is_refused_not_dropped(tmp_path, capsy
     assert "refit a random-effects model" in err
 
 
+@pytest.mark.parametrize(
+    ("option", "field"),
+    [(["--mod", "a"], "--mod"), (["--subgroup", "b"], "--subgroup"), (["--cluster", "c"], "--cluster"),
+     (["--weights", "d"], "--weights"), (["--control", "tol=1e-8"], "--control")],
+)  # fmt: skip
+def test_a_model_option_with_mantel_haenszel_is_refused_not_dropped(tmp_path, capsys, option, field):
+    d = POOLING["bcg-MH-OR"]["data"]
+    path = _csv(tmp_path, {"a": d["ai"], "b": d["bi"], "c": d["ci"], "d": d["di"]})
+    argv = ["meta", path, "--method", "MH", "--ai", "a", "--bi", "b", "--ci", "c", "--di", "d", *option]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert f"field '{field}'" in err
+    assert "an option of the random-effects model" in err
+
+
+def test_an_albatross_plot_without_combined_p_values_is_refused(tmp_path, capsys):
+    d = POOLING["bcg-MH-OR"]["data"]
+    path = _csv(tmp_path, {"a": d["ai"], "b": d["bi"], "c": d["ci"], "d": d["di"]})
+    argv = ["meta", path, "--method", "MH", "--ai", "a", "--bi", "b", "--ci", "c", "--di", "d"]
+    assert main([*argv, "--albatross", str(tmp_path / "a.svg")]) == 2
+    assert "field '--albatross': draws combined p-values: give --combine-p" in capsys.readouterr().err
+    assert not (tmp_path / "a.svg").exists()
+
+
 def test_mantel_haenszel_text_is_metafors_print(tmp_path, capsys):
     case = POOLING["bcg-MH-OR"]
     d = case["data"]

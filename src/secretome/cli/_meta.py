@@ -274,6 +274,15 @@ def meta(
     if rho is not None and pooled_apart:
         reason = "an assumed correlation is for a three-level model: not with --combine-p, MH, PETO or several --ri"
         raise InputError(reason, field="--rho", value=rho)
+    # Options of the random-effects model: the other paths pool without one, so they would be dropped unsaid.
+    model_options = {"--mod": mod, "--subgroup": subgroup, "--cluster": cluster, "--weights": weights,
+                     "--shared-control": shared_control, "--control": control}  # fmt: skip
+    dropped = [flag for flag, value in model_options.items() if value and pooled_apart]
+    if dropped:
+        reason = "is an option of the random-effects model: not with --combine-p, MH, PETO or several --ri"
+        raise InputError(reason, field=dropped[0], value=str(model_options[dropped[0]]))
+    if albatross is not None and combine_p is None:
+        raise InputError("draws combined p-values: give --combine-p", field="--albatross", value=str(albatross))
     if combine_p is not None:
         combined = combine_p_from_csv(data, columns=columns, method=combine_p, slab=slab, albatross=albatross)  # type: ignore[arg-type]
         return emit(combined, fmt)
