@@ -509,7 +509,7 @@ def _pooled_block(section: Section, p: PooledOutcome, arm_labels: dict[tuple[str
     columns, favours = _arm_columns(p.rows, p.measure), _FAVOURS.get(p.measure)
     svg = forest_plot(res, xlabel=axis, ilab=columns, favours=favours)
     section.figure(inline_svg(svg), f"Forest plot, {title}; {axis}.")
-    studies = ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in p.studies)
+    studies = ", ".join(_study_link(s).html() for s in p.studies)
     i2 = f"I<sup>2</sup> {NO_HETEROGENEITY}" if res.I2 is None else f"I<sup>2</sup> = {res.I2:.1f}%"
     heterogeneity = f"tau<sup>2</sup> = {res.tau2:.3f}, {i2}"
     if p.measure == "PLO":
@@ -564,20 +564,22 @@ def _pooled_block(section: Section, p: PooledOutcome, arm_labels: dict[tuple[str
             f"Egger's regression test: z = {p.egger.zval:.2f}, p = {p.egger.pval:.3g} (k = {res.k}; Egger et al. 1997)."
         )
     provenance = p.rows[["study_id", "treatment", "control", "timepoint", "yi", "vi", "location", "quote", "source"]]
-    # Arms as the study file labels them ("XoFlo EV isolate"), not by their ids ("ev"); analysis.csv keeps the ids.
-    arm_names = {
-        column: [
-            None if pd.isna(arm) else arm_labels.get((study, arm), arm)
-            for study, arm in zip(provenance["study_id"], provenance[column], strict=True)
-        ]
-        for column in ("treatment", "control")
-    }
     provenance = provenance.assign(
-        **arm_names,
-        study_id=[Link(s, f"#study-{s}") for s in provenance["study_id"]],
+        treatment=_arm_names(provenance, "treatment", arm_labels),
+        control=_arm_names(provenance, "control", arm_labels),
+        study_id=[_study_link(s) for s in provenance["study_id"]],
         source=[Link("source", url) for url in provenance["source"]],
     )
     section.table(provenance, caption=f"{title}: pooled rows and their provenance", numeric_digits=3)
+
+
+def _arm_names(rows: pd.DataFrame, column: str, arm_labels: dict[tuple[str, str], str]) -> list[str | None]:
+    """The arms of *column* as the study files label them ("XoFlo EV isolate"), not by their ids ("ev");
+    analysis.csv keeps the ids."""
+    return [
+        None if pd.isna(arm) else arm_labels.get((study, arm), arm)
+        for study, arm in zip(rows["study_id"], rows[column], strict=True)
+    ]
 
 
 def _compared_block(section: Section, c: ComparedEvents, arm_labels: dict[tuple[str, str], str]) -> None:
@@ -590,9 +592,9 @@ def _compared_block(section: Section, c: ComparedEvents, arm_labels: dict[tuple[
     tables = pd.DataFrame(
         {
             "study": [_study_link(s) for s in rows["study_id"]],
-            "treatment": [arm_labels.get(k, k[1]) for k in zip(rows["study_id"], rows["treatment"], strict=True)],
+            "treatment": _arm_names(rows, "treatment", arm_labels),
             "events / n": [f"{x:g} / {n:g}" for x, n in zip(rows["xi"], rows["n1i"], strict=True)],
-            "comparator": [arm_labels.get(k, k[1]) for k in zip(rows["study_id"], rows["control"], strict=True)],
+            "comparator": _arm_names(rows, "control", arm_labels),
             "comparator events / n": [f"{x:.3g} / {n:.3g}" for x, n in zip(rows["x2i"], rows["n2i"], strict=True)],
             "risk difference (points)": [100 * (x / n - y / m) for x, n, y, m in
                                          zip(rows["xi"], rows["n1i"], rows["x2i"], rows["n2i"], strict=True)],
@@ -623,7 +625,7 @@ def _compared_block(section: Section, c: ComparedEvents, arm_labels: dict[tuple[
         heterogeneity = f"no test of heterogeneity ({res.k_yi} of {res.k} tables have an event)"
     else:
         heterogeneity = f"Q({res.Q_df:g}) = {res.Q:.2f}, p = {res.Q_pval:.3g}, I<sup>2</sup> = {res.I2:.1f}%"
-    studies = ", ".join(f'<a href="#study-{escape(s)}">{escape(s)}</a>' for s in c.studies)
+    studies = ", ".join(_study_link(s).html() for s in c.studies)
     section.raw(
         f"<p>Risk difference, treatment minus comparator: {100 * res.estimate:+.2f} percentage points (95% CI "
         f"{100 * res.ci_lb:+.2f} to {100 * res.ci_ub:+.2f}; p = {res.pval:.3g}), {heterogeneity}. "
@@ -684,7 +686,7 @@ def _vote_table(votes: list[VoteCount]) -> pd.DataFrame:
                 "no difference": int(other.get("no_difference", 0)),
                 "not stated": int(other.get("not_stated", 0)),
                 "sign test p": "" if p is None else f"{p:.3g}",
-                "studies (links)": tuple(Link(s, f"#study-{s}") for s in v.votes["study_id"]),
+                "studies (links)": tuple(_study_link(s) for s in v.votes["study_id"]),
             }
         )
     return pd.DataFrame(rows)

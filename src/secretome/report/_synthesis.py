@@ -149,11 +149,12 @@ class ComparedEvents:
     """One row per refit (``analysis``, ``k``, ``estimate``, ``ci_lb``, ``ci_ub``, ``note``)."""
 
     measure = "RD"
+    """The measure of every rule-S6 comparison (metafor's ``rma.mh(measure = "RD")``)."""
 
     @property
     def id(self) -> str:
         """``level-class-outcome-RD``, the ``events_analysis_id`` of analysis.csv."""
-        return f"{self.evidence_level}-{self.product_class}-{self.outcome}-RD"
+        return f"{self.evidence_level}-{self.product_class}-{self.outcome}-{self.measure}"
 
     @property
     def studies(self) -> tuple[str, ...]:
@@ -184,18 +185,7 @@ def compare_events(dataset: pd.DataFrame) -> list[ComparedEvents]:
             continue
         rows = effect_sizes(primary)  # for the forest labels of rule D6's split comparisons
         result = _risk_difference(rows)
-        refits = [("main analysis", rows)]
-        studies = list(dict.fromkeys(rows["study_id"]))
-        if len(studies) >= 3:
-            refits += [(f"without {s}", rows[rows["study_id"] != s]) for s in studies]
-        high = rows["risk_of_bias"] == "high"
-        if high.any():
-            refits.append((f"without high risk of bias ({', '.join(sorted(set(rows.loc[high, 'study_id'])))})",
-                           rows[~high]))  # fmt: skip
-        secondary = group[group["source_quality"] == "secondary"]
-        if not secondary.empty:
-            refits.append((f"with secondary sources ({', '.join(sorted(set(secondary['study_id'])))})",
-                           effect_sizes(group)))  # fmt: skip
+        refits = [("main analysis", rows), *_refit_rows(group, rows)]
         table = []
         for name, part in refits:
             if part["study_id"].nunique() < 2:
@@ -307,17 +297,7 @@ def _fit(rows: pd.DataFrame) -> RandomEffectsResult:
 def _sensitivity(group: pd.DataFrame, rows: pd.DataFrame, main: RandomEffectsResult) -> pd.DataFrame:
     """Rule S5: the main fit, then each refit, as a reader compares them (one row each)."""
     refits: list[tuple[str, pd.DataFrame | RandomEffectsResult]] = [("main analysis", main)]
-    studies = list(dict.fromkeys(rows["study_id"]))
-    if len(studies) >= 3:
-        refits += [(f"without {s}", rows[rows["study_id"] != s]) for s in studies]
-    high = rows["risk_of_bias"] == "high"
-    if high.any():
-        dropped = ", ".join(sorted(set(rows.loc[high, "study_id"])))
-        refits.append((f"without high risk of bias ({dropped})", rows[~high]))
-    secondary = group[group["source_quality"] == "secondary"]
-    if not secondary.empty:
-        added = ", ".join(sorted(set(secondary["study_id"])))
-        refits.append((f"with secondary sources ({added})", effect_sizes(group)))
+    refits += _refit_rows(group, rows)
     if rows["measure"].iloc[0] == "SMCR":
         refits += [(f"r = {r}", effect_sizes(rows, r=r)) for r in (0.3, 0.7)]
     table = []
@@ -340,6 +320,25 @@ def _sensitivity(group: pd.DataFrame, rows: pd.DataFrame, main: RandomEffectsRes
         )
     columns = ["analysis", "k", "estimate", "ci_lb", "ci_ub", "tau2", "I2", "note"]
     return pd.DataFrame(table).reindex(columns=columns)
+
+
+def _refit_rows(group: pd.DataFrame, rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """Rules S5 and S6: the rows of each sensitivity refit of the analysis of *rows* (from *group*, the same
+    outcome with its secondary sources): each study left out (k >= 3 studies), without high risk of bias,
+    with the secondary sources."""
+    refits = []
+    studies = list(dict.fromkeys(rows["study_id"]))
+    if len(studies) >= 3:
+        refits += [(f"without {s}", rows[rows["study_id"] != s]) for s in studies]
+    high = rows["risk_of_bias"] == "high"
+    if high.any():
+        dropped = ", ".join(sorted(set(rows.loc[high, "study_id"])))
+        refits.append((f"without high risk of bias ({dropped})", rows[~high]))
+    secondary = group[group["source_quality"] == "secondary"]
+    if not secondary.empty:
+        added = ", ".join(sorted(set(secondary["study_id"])))
+        refits.append((f"with secondary sources ({added})", effect_sizes(group)))
+    return refits
 
 
 def _refit(rows: pd.DataFrame) -> RandomEffectsResult | None:
@@ -401,7 +400,7 @@ def analyses_frame(pooled: list[PooledOutcome], compared: Sequence[ComparedEvent
                 "domain": c.domain,
                 "design": c.evidence_level,
                 "product_class": c.product_class,
-                "measure": "RD",
+                "measure": c.measure,
                 "k": res.k,
                 "studies": len(c.studies),
                 "participants": c.participants,
