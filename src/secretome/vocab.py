@@ -28,6 +28,7 @@ __all__ = [
     "ARM_ROLES",
     "DESIGNS",
     "DOSE_UNITS",
+    "EVIDENCE_LEVELS",
     "MSC_SOURCES",
     "OA_MODELS",
     "OUTCOMES",
@@ -200,6 +201,17 @@ class Vocabulary(Mapping[str, _T], Generic[_T]):
             value=text,
         )
 
+
+# The levels at which designs are pooled (Design.evidence_level), labelled as a sentence reads them.
+EVIDENCE_LEVELS: Vocabulary[Term] = Vocabulary(
+    "evidence level",
+    (
+        Term("in_vitro", "in vitro"),
+        Term("animal", "animal"),
+        Term("clinical", "clinical"),
+        Term("review", "review"),
+    ),
+)
 
 DESIGNS: Vocabulary[Design] = Vocabulary(
     "design",

@@ -125,3 +125,17 @@ def test_few_events_make_a_narrow_risk_difference_imprecise(synthetic_studies):
     found = summary_of_findings([], [], {s.id: s for s in synthetic_studies}, compared)
     assert "imprecision: 1 event in both arms" in found.iloc[0]["certainty"]
     assert "little or no difference in adverse events compared with its comparators" in found.iloc[0]["statement"]
+
+
+def test_in_vitro_evidence_is_named_as_such_and_loses_a_level_for_indirectness(synthetic_studies):
+    # Two cell-culture studies with the same direction: syn-epsilon and a copy under another id.
+    (epsilon,) = [s for s in synthetic_studies if s.id == "syn-epsilon-2018"]
+    studies = [epsilon, replace(epsilon, id="syn-epsilon-copy")]
+    found = summary_of_findings([], count_votes(analysis_dataset(studies)), {s.id: s for s in studies}).iloc[0]
+    assert found["evidence"] == "in vitro, between arms"
+    # G0 in vitro is no randomised experiment in an organism (2); G1 no assessment; G3 in vitro; G4 -> very low.
+    assert found["certainty"] == (
+        "very low (risk of bias: 2 of 2 studies at high or unclear risk; indirectness: in vitro; "
+        "imprecision: no pooled estimate)"
+    )
+    assert "on histology scores in vitro;" in found["statement"]

@@ -427,7 +427,7 @@ def _map_section(emap: EvidenceMap) -> Section:
     cells["msc_source"] = cells["msc_source"].map(lambda t: _label(vocab.MSC_SOURCES, t))
     cells["product"] = cells["product"].map(lambda t: _label(vocab.PRODUCTS, t))
     cells["outcome_domain"] = cells["outcome_domain"].map(lambda t: _label(vocab.OUTCOME_DOMAINS, t))
-    cells["level"] = cells["level"].str.replace("_", " ")
+    cells["level"] = cells["level"].map(lambda t: _label(vocab.EVIDENCE_LEVELS, t))
     cells["source / product"] = cells["msc_source"] + " / " + cells["product"]
     by_domain = (
         cells.groupby(["level", "source / product", "outcome_domain"])["study_id"].nunique().rename("n").reset_index()
@@ -503,7 +503,7 @@ def _synthesis_section(
 def _pooled_block(section: Section, p: PooledOutcome, arm_labels: dict[tuple[str, str], str]) -> None:
     res = p.result
     label = vocab.OUTCOMES[p.outcome].label
-    title = f"{label}: {p.evidence_level}, {p.product_class}, {p.measure} (k = {res.k})"
+    title = f"{label}: {vocab.EVIDENCE_LEVELS[p.evidence_level].label}, {p.product_class}, {p.measure} (k = {res.k})"
     axis = MEASURE_LABELS[p.measure]
     section.heading(title, level=4, anchor=f"analysis-{p.id}")
     columns, favours = _arm_columns(p.rows, p.measure), _FAVOURS.get(p.measure)
@@ -585,7 +585,8 @@ def _arm_names(rows: pd.DataFrame, column: str, arm_labels: dict[tuple[str, str]
 def _compared_block(section: Section, c: ComparedEvents, arm_labels: dict[tuple[str, str], str]) -> None:
     """Rule S6: the 2x2 tables, the Mantel-Haenszel risk difference and its sensitivity analyses."""
     res = c.result
-    title = f"{vocab.OUTCOMES[c.outcome].label}: {c.evidence_level}, {c.product_class}, treatment vs comparator, RD " \
+    level = vocab.EVIDENCE_LEVELS[c.evidence_level].label
+    title = f"{vocab.OUTCOMES[c.outcome].label}: {level}, {c.product_class}, treatment vs comparator, RD " \
             f"(Mantel-Haenszel, k = {res.k})"  # fmt: skip
     section.heading(title, level=4, anchor=f"analysis-{c.id}")
     rows = c.rows
@@ -676,7 +677,7 @@ def _vote_table(votes: list[VoteCount]) -> pd.DataFrame:
         other = v.votes["vote"].value_counts()
         rows.append(
             {
-                "level": v.evidence_level.replace("_", " "),
+                "level": vocab.EVIDENCE_LEVELS[v.evidence_level].label,
                 "product class": v.product_class,
                 "comparison": "with a control arm" if v.comparison == "between" else "within one arm",
                 "studies": len(v.votes),

@@ -32,7 +32,8 @@ GRADE_RULES = (
     "for a vote count, when studies point both ways. Not assessable, and said so in the row without a step "
     "down, when I2 is not available because a sampling variance is 0 (metafor's NA: I2 weights by 1/vi) or, for "
     "a risk difference, when fewer than two studies have an event (the others have no yi).",
-    "G3. Indirectness: -1 for animal evidence (animals, not patients; Hooijmans et al. 2018).",
+    "G3. Indirectness: -1 for animal evidence (animals, not patients; Hooijmans et al. 2018) and for in vitro "
+    "evidence (cells or tissue in culture; it starts low by G0, as it is no randomised experiment in an organism).",
     "G4. Imprecision: -1 when the 95% CI includes no effect (SMD, SMCR), when the CI of a proportion is wider "
     "than 20 percentage points, when the CI of a risk difference is wider than 10 percentage points or its arms "
     "hold fewer than 30 events together (GRADE rates down when 'the number of events is small', Guyatt et al. "
@@ -155,9 +156,14 @@ _COLUMNS = ["domain", "outcome", "evidence", "product class", "effect", "studies
 
 
 def _evidence(level: str, comparison: str) -> str:
-    who = "animal" if level == "animal" else "clinical"
+    who = vocab.EVIDENCE_LEVELS[level].label
     kind = {"between": "between arms", "events": "treated arms (events)"}.get(comparison, "single arm")
     return f"{who}, {kind}"
+
+
+def _indirectness(level: str) -> list[str]:
+    """G3: animals and cells in culture are not patients."""
+    return {"animal": ["indirectness: animals"], "in_vitro": ["indirectness: in vitro"]}.get(level, [])
 
 
 def _start(designs: set[str]) -> int:
@@ -186,8 +192,7 @@ def _pooled_certainty(p: PooledOutcome, studies: Mapping[str, Study]) -> Certain
         unjudged.append(f"inconsistency not assessable: I2 {NO_HETEROGENEITY}")
     elif res.I2 >= 50:
         down.append(f"inconsistency: I2 {res.I2:.0f}%")
-    if p.evidence_level == "animal":
-        down.append("indirectness: animals")
+    down.extend(_indirectness(p.evidence_level))
     if p.measure == "PLO":
         lb, ub = back_transform([res.ci_lb, res.ci_ub], "PLO")
         if ub - lb > 0.20:
@@ -209,8 +214,7 @@ def _compared_certainty(c: ComparedEvents, studies: Mapping[str, Study]) -> Cert
         unjudged.append(f"inconsistency not assessable: {res.k_yi} of {res.k} tables have an event")
     elif res.I2 >= 50:
         down.append(f"inconsistency: I2 {res.I2:.0f}%")
-    if c.evidence_level == "animal":
-        down.append("indirectness: animals")
+    down.extend(_indirectness(c.evidence_level))
     if res.ci_ub - res.ci_lb > 0.10:
         down.append("imprecision: CI wider than 10 points")
     elif (total := sum(c.events)) < 30:
@@ -243,8 +247,7 @@ def _vote_certainty(v: VoteCount, studies: Mapping[str, Study]) -> Certainty:
     down = _risk_of_bias(ids, studies)
     if v.benefit and v.harm:
         down.append("inconsistency: studies point both ways")
-    if v.evidence_level == "animal":
-        down.append("indirectness: animals")
+    down.extend(_indirectness(v.evidence_level))
     down.append("imprecision: no pooled estimate")
     return Certainty(_start({studies[s].design for s in ids}), tuple(down))
 
@@ -266,7 +269,7 @@ _VERBS = {"high": "{s} results in", "moderate": "{s} likely results in", "low": 
 def _opening(product_class: str, level: str, topic: str, certainty: Certainty) -> tuple[str, str, str | None]:
     """The subject, the setting, and the whole very-low-certainty statement (``None`` above very low)."""
     subject = _SUBJECT.get(product_class, product_class)
-    where = " in animal models" if level == "animal" else ""
+    where = {"animal": " in animal models", "in_vitro": " in vitro"}.get(level, "")
     uncertain = f"The evidence is very uncertain about the effect of {subject} on {topic}{where}"
     return subject, where, uncertain if certainty.label == "very low" else None
 

@@ -88,7 +88,7 @@ class _CorpusFlow:
             n_studies=len(studies),
             n_cited=sum(1 for s in studies if s.reference.review_ref is not None),
             n_primary=len(primary),
-            by_level={level: levels.count(level) for level in ("in_vitro", "animal", "clinical")},
+            by_level={level: levels.count(level) for level in vocab.EVIDENCE_LEVELS if level != "review"},
             n_with_arm_data=sum(1 for s in primary if any(r.kind == "arm_data" for r in s.results)),
             n_secondary=sum(1 for s in primary if s.source_quality == "secondary"),
         )
@@ -102,7 +102,7 @@ def corpus_flow_table(studies: Sequence[Study]) -> pd.DataFrame:
         ("  cited by the seed review", flow.n_cited),
         ("  found by the curators' searches of stored sources", flow.n_studies - flow.n_cited),
         ("Reviews and background papers (described, not synthesised)", flow.n_studies - flow.n_primary),
-        *((f"Primary studies: {level.replace('_', ' ')}", n) for level, n in flow.by_level.items()),
+        *((f"Primary studies: {vocab.EVIDENCE_LEVELS[level].label}", n) for level, n in flow.by_level.items()),
         ("Primary studies with per-arm numbers", flow.n_with_arm_data),
         ("Primary studies whose only source is secondary", flow.n_secondary),
     ]
@@ -118,7 +118,7 @@ def corpus_flow_diagram(studies: Sequence[Study]) -> str:
     those with per-arm numbers and those whose only source is secondary.
     """
     flow = _CorpusFlow.of(studies)
-    levels = ", ".join(f"{level.replace('_', ' ')} {n}" for level, n in flow.by_level.items())
+    levels = ", ".join(f"{vocab.EVIDENCE_LEVELS[level].label} {n}" for level, n in flow.by_level.items())
     main = [
         (
             "identified",
