@@ -34,6 +34,14 @@ def test_the_bundled_study_table_fits_the_text_column(tmp_path, width):
 
 
 @pytest.mark.needs_chromium
+def test_a_window_too_narrow_for_a_table_scrolls_the_table_not_the_page(built):
+    # At 800 px the study table and the summary of findings are wider than the text column (ordinary words).
+    seen = check_rendering(built.html, width=800)
+    assert seen.wide_tables  # they do not fit ...
+    assert seen.page_overflow == 0  # ... but scroll in their own box
+
+
+@pytest.mark.needs_chromium
 def test_screenshots_one_png_per_section(built, tmp_path):
     paths = screenshot_sections(built.html, tmp_path / "shots")
     assert [p.name for p in paths][:3] == ["01-summary.png", "02-corpus.png", "03-evidence-map.png"]

@@ -56,6 +56,8 @@ class RenderCheck:
     console_errors: tuple[str, ...]
     sections: tuple[str, ...]
     wide_tables: tuple[tuple[str, str], ...]
+    page_overflow: float
+    """How far (px) the page scrolls sideways; tables too wide for a narrow window scroll in their own box."""
 
 
 def check_rendering(html: str | Path, *, width: int = 1280) -> RenderCheck:
@@ -75,6 +77,9 @@ def check_rendering(html: str | Path, *, width: int = 1280) -> RenderCheck:
             ".filter(t => t.getBoundingClientRect().right > right + 0.5)"
             ".map(t => [t.closest('section').id, t.caption ? t.caption.textContent : '']);"
         )
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+        )
         errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     return RenderCheck(
         figures=len(sizes),
@@ -82,6 +87,7 @@ def check_rendering(html: str | Path, *, width: int = 1280) -> RenderCheck:
         console_errors=tuple(errors),
         sections=tuple(sections),
         wide_tables=tuple((sid, caption) for sid, caption in wide),
+        page_overflow=overflow,
     )
 
 

@@ -24,7 +24,7 @@ th,td{border:1px solid #d4d4d4;padding:.25rem .4rem;text-align:left;vertical-ali
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem .8rem;margin:.8rem 0}
 .muted{color:#666;font-size:.85rem}figure{margin:1rem 0}figcaption{font-size:.85rem;color:#444}
-figure svg{max-width:100%;height:auto}
+figure svg{max-width:100%;height:auto}.table-scroll{overflow-x:auto;max-width:100%}
 """
 
 
@@ -123,10 +123,11 @@ def table_html(
     """Render *frame* as an escaped HTML table; numbers right-aligned, missing cells left empty,
     :class:`Link` cells (or tuples of them) as links.
 
-    With *anchors*, each row gets ``id="<anchors>-<first cell>"`` so other sections can link to it.
+    With *anchors*, each row gets ``id="<anchors>-<first cell>"`` so other sections can link to it. The table
+    sits in a box that scrolls sideways when a narrow window cannot hold it, so the page itself never does.
 
     >>> table_html(pd.DataFrame({"study": ["<b>x</b>"], "n": [12]}))  # doctest: +NORMALIZE_WHITESPACE
-    '<table><thead><tr><th>study</th><th>n</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td>...</table>'
+    '<div class="table-scroll"><table><thead><tr><th>study</th><th>n</th></tr></thead><tbody><tr><td>&lt;b&gt;...</div>'
     """
     head = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
     rows = []
@@ -150,7 +151,8 @@ def table_html(
         row_id = f' id="{escape(anchors)}-{escape(record[0])}"' if anchors else ""
         rows.append(f"<tr{row_id}>" + "".join(cells) + "</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    body = f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f'<div class="table-scroll">{body}</div>'
 
 
 def document(title: str, subtitle: str, sections: Sequence[Section]) -> str:
