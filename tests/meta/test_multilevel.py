@@ -376,11 +376,39 @@ def test_a_sampling_variance_of_0_is_fitted_as_metafor(case):
     assert "Test for Residual Heterogeneity: not available" in reg.summary()
 
 
-def test_a_given_v_with_a_diagonal_of_0_is_refused():
-    # metafor's rma.mv would set a negative diagonal to 0 and fit on; a V given by the user is refused instead.
-    v = np.diag([0.01, 0.0, 0.02, 0.01])
-    with pytest.raises(InputError, match=r"^row 2, field 'V': sampling variance \(diagonal of V\) must be > 0"):
-        multilevel([0.1, 0.2, 0.3, 0.4], v, [1, 1, 2, 2])
+MV_EDGES = {c["id"]: c for c in load_cases("mv_edges")}  # by tools/metafor_reference_mv_edges.R
+
+
+def _assert_fit_matches(res, case, rel=1e-5):
+    """sigma^2, estimate, SE, CI and logLik against rma.mv (iterative on both sides: 1e-5; 1e-7 absolute at 0)."""
+    assert res.sigma2 == pytest.approx(case["sigma2"], rel=rel, abs=1e-7)
+    assert res.n_levels == tuple(case["n_levels"])
+    assert res.estimate == pytest.approx(case["beta"][0], rel=rel)
+    assert res.se == pytest.approx(case["se"][0], rel=rel)
+    assert res.ci_lb == pytest.approx(case["ci_lb"][0], rel=rel)
+    assert res.ci_ub == pytest.approx(case["ci_ub"][0], rel=rel)
+    assert res.loglik == pytest.approx(case["logLik"], rel=1e-7, abs=1e-8)
+
+
+@pytest.mark.parametrize("case", [c for c in MV_EDGES.values() if c["kind"] == "V"], ids=case_id)
+def test_a_given_v_with_a_diagonal_of_0_or_below_is_fitted_as_metafor(case):
+    # R: rma.mv(yi, V, random = ~ 1 | district/school, method =) with V from vcalc(rho = 0.6) on
+    # dat.konstantopoulos2011[1:30, ] and V[5, 5] at 0 or -0.01: metafor warns (its words, one for one), sets a
+    # negative variance's row and column of V to 0, fits, and its QE is NA.
+    v = np.array(case["V"])
+    with pytest.warns(SecretomeWarning) as caught:
+        res = multilevel(case["yi"], v, {"district": case["district"], "school": case["school"]}, method=case["method"])
+    assert [str(w.message) for w in caught] == case["warnings"]
+    assert case["error"] is None
+    assert case["QE"] is None
+    _assert_fit_matches(res, case)
+    assert (res.Q, res.I2) == (None, None)
+    assert res.vi[4] == 0
+    if v[4, 4] < 0:
+        assert not np.any(np.array(res.V)[4])
+        assert not np.any(np.array(res.V)[:, 4])
+    else:
+        np.testing.assert_allclose(np.array(res.V), v, rtol=1e-14)  # kept as given (symmetrised to rounding)
 
 
 def test_one_effect_size_stops_in_metafors_words():

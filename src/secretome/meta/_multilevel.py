@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
-from secretome.meta._columns import FloatArray, as_column, check_level, require, study_labels
+from secretome.meta._columns import FloatArray, as_column, check_level, study_labels
 from secretome.meta._marginal import MarginalModel, one_blas_thread
 from secretome.meta._meta_regression import coefficient_tests, study_fits
 from secretome.meta._missing import ROWS_OMITTED, NaAction, complete_cases
@@ -320,7 +320,11 @@ def multilevel(
         "'V' appears to be not positive definite."; the rows follow in ``notes``); Q and the I^2 need
         ``V^-1`` and are then ``None`` (metafor's QE is NA). Checked against metafor 3.8-1 on
         dat.konstantopoulos2011 with row 5's variance at 0 and at -0.01, REML and ML
-        (tools/metafor_reference_vi_zero_diagnostics.R). A V given as a matrix needs a diagonal > 0.
+        (tools/metafor_reference_vi_zero_diagnostics.R). A V given as a matrix is treated the same way: a
+        diagonal element of 0 is fitted as it is, a negative one has its row and column of V set to 0, as
+        metafor's ``rma.mv`` does, with the same warnings (checked against metafor 3.8-1 on a V from ``vcalc``
+        of dat.konstantopoulos2011's first 30 rows with V[5, 5] at 0 and at -0.01, REML and ML;
+        tools/metafor_reference_mv_edges.R).
     study : sequence or mapping
         The study (cluster) of each effect size: any labels. Or a mapping of nested factors,
         outermost first, such as ``{"study": s, "outcome": o, "es": e}`` for metafor's
@@ -474,9 +478,14 @@ def multilevel(
     k = y.size
     sampling, given_v = _sampling(vi, k)
     # As metafor's rma.mv: negative sampling variances are set to 0, with its warnings (given after the checks).
+    negative = np.diag(sampling) < 0
     v, vi_notes = nonpositive_variances(np.diag(sampling).copy(), np.arange(1, k + 1))
     if not given_v:
         sampling = np.diag(v)
+    elif negative.any():
+        # metafor zeroes the whole row and column of V, not the diagonal alone, so no covariance is left with it.
+        sampling[negative, :] = 0.0
+        sampling[:, negative] = 0.0
     row_labels = study_labels(labels, k)
     factors, groups = _factors(study, es_id, k)
     if k <= 1:
@@ -606,7 +615,6 @@ def _sampling(vi: ArrayLike, k: int) -> tuple[FloatArray, bool]:
     if asym.any():
         i, j = (int(a[0]) for a in np.nonzero(asym))
         raise InputError(f"V is not symmetric: V[{i + 1}, {j + 1}] != V[{j + 1}, {i + 1}]", field="V")
-    require(np.diag(mat).copy(), "V", lambda a: a > 0, "sampling variance (diagonal of V) must be > 0")
     return (mat + mat.T) / 2, True
 
 
