@@ -410,7 +410,9 @@ def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit
     """As :func:`_likelihood_ratio` for two multilevel models (metafor's ``anova`` of two ``rma.mv`` fits)."""
 
     def parms(fit: Multilevel) -> int:
-        return len(fit.beta if isinstance(fit, MultilevelRegressionResult) else [fit.estimate]) + len(fit.sigma2)
+        # metafor's parms: the coefficients and the variance components it estimated (not those fixed at 0).
+        free = len(fit.sigma2) - sum(fit.sigma2_fixed)
+        return len(fit.beta if isinstance(fit, MultilevelRegressionResult) else [fit.estimate]) + free
 
     if parms(first) == parms(second):
         raise InputError(_SAME_PARMS, field="reduced", value=parms(first))

@@ -286,14 +286,15 @@ class MarginalModel:
 
 def _direction(ev: Evaluation, free: FloatArray) -> FloatArray:
     """The Newton step on the free components where the Hessian is positive definite there (quadratic
-    convergence), else the Fisher-scoring step (expected information: always positive definite, but it can
-    overshoot back and forth for dozens of steps where it differs much from the Hessian)."""
+    convergence), else the Fisher-scoring step (expected information: positive definite unless two components
+    are not identified apart, but it can overshoot back and forth for dozens of steps where it differs much from
+    the Hessian), else the least-norm scoring step: where two factors have the same units (Z_j Z_j' equal) it
+    moves both alike, keeping the equal split of metafor's starting values."""
     g = ev.grad[free]
     for curvature in (ev.hess, ev.info):
         sub = curvature[np.ix_(free, free)]
-        try:
-            scipy.linalg.cholesky(sub, lower=True)
-        except scipy.linalg.LinAlgError:
-            continue
-        return -np.linalg.solve(sub, g)
-    return -g
+        eigen = np.linalg.eigvalsh(sub)
+        # Positive definite beyond rounding: a singular information can pass a Cholesky factorisation.
+        if eigen[0] > 1e-10 * abs(eigen[-1]):
+            return -np.linalg.solve(sub, g)
+    return -np.linalg.lstsq(ev.info[np.ix_(free, free)], g, rcond=1e-10)[0]
