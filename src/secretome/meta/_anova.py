@@ -24,7 +24,7 @@ from secretome.meta._fitted_model import (
     log_likelihoods,
 )
 from secretome.meta._meta_regression import meta_regression
-from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, refit_method
 from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import random_effects
 from secretome.meta._results import MetaRegressionResult
@@ -208,8 +208,9 @@ def anova(
     rhs : float or sequence of float
         The values the coefficients or combinations are tested against (default 0).
     refit : bool
-        For two REML fits with different moderators: refit both with ML and compare those
-        (metafor's ``refit = TRUE``); otherwise they are compared as they are, with a warning.
+        For two REML fits with different moderators (random-effects and meta-regression models, or
+        two multilevel models): refit both with ML and compare those (metafor's ``refit = TRUE``);
+        otherwise they are compared as they are, with metafor's warning.
 
     Returns
     -------
@@ -241,7 +242,8 @@ def anova(
     against EE with the same moderators; REML with and without moderators, as they are and with
     ``refit = TRUE``) and on three-level models of dat.konstantopoulos2011 (with and without the
     year, ML; ``~ 1 | district/school`` against ``~ 1 | district``, REML) to 1e-6 (tests/meta/test_anova.py, fixtures by
-    tools/metafor_reference_predict.R).
+    tools/metafor_reference_predict.R); with and without the year, REML, as they are and with ``refit = TRUE``
+    (tools/metafor_reference_mv_edges.R).
 
     References
     ----------
@@ -355,6 +357,9 @@ def _hypothesis(row: FloatArray, names: Sequence[str], rhs: float) -> str:
 
 
 _SAME_PARMS = "Models have the same number of parameters. LRT not meaningful."
+# metafor's warning, on one line (it breaks it before the parenthesis); refit=TRUE is our refit=True.
+_REML_NOT_MEANINGFUL = ("REML comparisons not meaningful for models with different fixed effects (use 'refit=TRUE' to "
+                        "refit both models based on ML estimation).")  # fmt: skip
 
 
 def _mismatch(full: str, reduced: str) -> str:
@@ -391,11 +396,7 @@ def _likelihood_ratio(first: Fit | Multilevel, second: Fit | Multilevel, *, refi
             fit_full, fit_reduced = _ml_refit(full), _ml_refit(reduced)
             full, reduced = fitted_model(fit_full), fitted_model(fit_reduced)
         else:
-            # metafor's warning, on one line (it breaks it before the parenthesis); refit=TRUE is our refit=True.
-            notes.append(
-                "REML comparisons not meaningful for models with different fixed effects (use 'refit=TRUE' to refit "
-                "both models based on ML estimation)."
-            )
+            notes.append(_REML_NOT_MEANINGFUL)
     for note in notes:
         warnings.warn(note, SecretomeWarning, stacklevel=3)
     column = "REML" if full.method == "REML" else "ML"
@@ -429,11 +430,11 @@ def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit
     notes = []
     if full.method == "REML" and not same_x:
         if refit:
-            raise InputError("refit is for models with one effect per study: fit both multilevel models with "
-                             "method='ML'", field="refit")  # fmt: skip
-        notes.append("REML comparisons are not meaningful for models with different fixed effects; fit both with "
-                     "method='ML' (metafor warns the same)")  # fmt: skip
-        warnings.warn(notes[-1], SecretomeWarning, stacklevel=4)
+            # As metafor's refit = TRUE: both models again with method = "ML" (its update(model, method = "ML")).
+            full, reduced = refit_method(full, "ML"), refit_method(reduced, "ML")
+        else:
+            notes.append(_REML_NOT_MEANINGFUL)
+            warnings.warn(notes[-1], SecretomeWarning, stacklevel=4)
     k = len(full.yi)
     # metafor's ML deviance is against the saturated model, whose log-likelihood depends on V alone.
     # As rma.mv: without a saturated likelihood when a sampling variance is 0 (its log would be infinite).

@@ -615,6 +615,23 @@ def multilevel(
     )
 
 
+def refit_method(
+    fit: MultilevelResult | MultilevelRegressionResult, method: Literal["REML", "ML"]
+) -> MultilevelResult | MultilevelRegressionResult:
+    """*fit* fitted again with *method*, on its data, factors, moderators, V and options (metafor's
+    ``update(res, method = "ML")``, as ``anova(..., refit = TRUE)`` does)."""
+    # Each factor's own labels: a unit is its labels joined by "/" (which _labels keeps out of a label).
+    levels = {factor.split("/")[-1]: [unit.split("/")[j] for unit in units]
+              for j, (factor, units) in enumerate(zip(fit.factors, fit.groups, strict=True))}  # fmt: skip
+    moderators: dict[str, Any] = {}
+    if isinstance(fit, MultilevelRegressionResult):
+        moderators = {"mods": np.array(fit.design)[:, 1:], "names": fit.coef_names[1:]}
+    return multilevel(  # type: ignore[call-overload,no-any-return]
+        fit.yi, fit.vi if fit.V is None else np.array(fit.V), levels, method=method, test=fit.test, level=fit.level,
+        labels=fit.labels, **moderators,
+    )  # fmt: skip
+
+
 def marginal_model(fit: MultilevelResult | MultilevelRegressionResult) -> MarginalModel:
     """The likelihood behind *fit*, to refit it with components held fixed (profiles, CIs)."""
     y = np.array(fit.yi)
