@@ -222,3 +222,29 @@ def test_reml_multilevel_models_with_different_moderators_are_refitted_as_metafo
     assert res.pval == pytest.approx(case["pval"], rel=1e-5)
     assert res.QE_full == pytest.approx(case["QE_full"], rel=1e-10)
     assert res.QE_reduced == pytest.approx(case["QE_reduced"], rel=1e-10)
+
+
+@pytest.mark.parametrize("case", [c for c in MV_EDGES.values() if c["kind"] == "btt_X"], ids=case_id)
+def test_contrasts_win_over_btt_as_metafor(case):
+    # R: anova(res, btt = 2, X = rbind(c(0, 1, -1))) of rma(yi, vi, mods = ~ ablat + year) on dat.bcg, and
+    # anova(res, btt = 1, X = rbind(c(0, 1))) of rma.mv(yi, vi, mods = ~ year_c, random = ~ 1 | district/school) on
+    # dat.konstantopoulos2011: metafor tests X and ignores btt, without a warning.
+    if case["id"] == "btt-X-uni":
+        d = MV_EDGES["data-bcg"]
+        res = meta_regression(d["yi"], d["vi"], np.column_stack([d["ablat"], d["year"]]), names=["ablat", "year"])
+        rel = 1e-6
+    else:
+        d = MV_EDGES["mv-lrt-REML-year-refit"]
+        levels = {"district": d["district"], "school": d["school"]}
+        res = multilevel(d["yi"], d["vi"], levels, mods=d["year"], names=["year_c"])
+        rel = 1e-5  # iterative on both sides
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wald = anova(res, btt=case["btt"], contrasts=case["contrasts"])
+    assert [str(w.message) for w in caught] == case["warnings"]
+    assert case["same_as_X_alone"]
+    assert wald == anova(res, contrasts=case["contrasts"])
+    for field in ("estimate", "se", "zval", "pval"):
+        assert getattr(wald, field) == pytest.approx(case[field], rel=rel), field
+    assert pytest.approx(case["QM"], rel=rel) == wald.QM
+    assert wald.QM_pval == pytest.approx(case["QM_pval"], rel=rel)

@@ -201,7 +201,9 @@ def anova(
     btt : int, str or sequence of them, optional
         The coefficients to test jointly (1-based positions as metafor numbers them, or names);
         default: every coefficient after the intercept (the model's QM), or the intercept of a
-        model without moderators, as metafor's.
+        model without moderators, as metafor's. Ignored when *contrasts* are given, as metafor's
+        ``anova(res, btt =, X =)`` tests X alone, without a word (checked against metafor 3.8-1 for
+        an ``rma`` and an ``rma.mv`` fit, tools/metafor_reference_mv_edges.R).
     contrasts : array_like, optional
         Linear combinations to test, one row each over the p coefficients, metafor's ``X =``
         (a matrix with p - 1 columns gets an intercept column of 1 in front, as metafor does).
@@ -220,7 +222,7 @@ def anova(
     Raises
     ------
     InputError
-        Both *btt* and *contrasts*; an unknown coefficient; contrasts of the wrong width; for two
+        An unknown coefficient; contrasts of the wrong width; for two
         models, in metafor's words and order of checks: a multilevel model against another kind,
         the same number of parameters, different data, a full EE/FE model against a random-effects
         reduced one, or ML against REML. metafor's warnings (a likelihood-ratio test of models
@@ -262,9 +264,8 @@ def anova(
         if btt is not None or contrasts is not None:
             raise InputError("give btt or contrasts for one model, not with a second model", field="btt")
         return _likelihood_ratio(fit, reduced, refit=refit)
-    if btt is not None and contrasts is not None:
-        raise InputError("give either btt or contrasts, not both", field="contrasts")
     model = fitted_model(fit, multilevel=True)
+    # metafor's anova.rma tests X whenever it is given and then never looks at btt (no error, no warning).
     if contrasts is not None:
         return _contrast_test(model, contrasts, rhs)
     if btt is None:
