@@ -24,7 +24,7 @@ from secretome.meta._fitted_model import (
     log_likelihoods,
 )
 from secretome.meta._meta_regression import meta_regression
-from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, refit_method
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, refit_multilevel
 from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import random_effects
 from secretome.meta._results import MetaRegressionResult
@@ -432,7 +432,7 @@ def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit
     if full.method == "REML" and not same_x:
         if refit:
             # As metafor's refit = TRUE: both models again with method = "ML" (its update(model, method = "ML")).
-            full, reduced = refit_method(full, "ML"), refit_method(reduced, "ML")
+            full, reduced = refit_multilevel(full, method="ML"), refit_multilevel(reduced, method="ML")
         else:
             notes.append(_REML_NOT_MEANINGFUL)
             warnings.warn(notes[-1], SecretomeWarning, stacklevel=4)

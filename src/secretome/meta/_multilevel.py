@@ -615,20 +615,29 @@ def multilevel(
     )
 
 
-def refit_method(
-    fit: MultilevelResult | MultilevelRegressionResult, method: Literal["REML", "ML"]
+def refit_multilevel(
+    fit: MultilevelResult | MultilevelRegressionResult,
+    *,
+    method: Literal["REML", "ML"] | None = None,
+    keep: Sequence[int] | None = None,
 ) -> MultilevelResult | MultilevelRegressionResult:
-    """*fit* fitted again with *method*, on its data, factors, moderators, V and options (metafor's
-    ``update(res, method = "ML")``, as ``anova(..., refit = TRUE)`` does)."""
+    """*fit* fitted again on its data, factors, V and options, with another *method* or only the moderators *keep*.
+
+    *keep* holds positions in the model matrix (the intercept is 0 and always kept; default: all); none left gives
+    the model without moderators. As metafor's ``update(res, method = "ML")``, which ``anova(..., refit = TRUE)``
+    runs, and ``update(res, mods = ~ ...)`` for a reduced model.
+    """
     # Each factor's own labels: a unit is its labels joined by "/" (which _labels keeps out of a label).
     levels = {factor.split("/")[-1]: [unit.split("/")[j] for unit in units]
               for j, (factor, units) in enumerate(zip(fit.factors, fit.groups, strict=True))}  # fmt: skip
     moderators: dict[str, Any] = {}
     if isinstance(fit, MultilevelRegressionResult):
-        moderators = {"mods": np.array(fit.design)[:, 1:], "names": fit.coef_names[1:]}
+        columns = [j for j in (range(1, fit.p) if keep is None else keep) if j > 0]
+        if columns:
+            moderators = {"mods": np.array(fit.design)[:, columns], "names": [fit.coef_names[j] for j in columns]}
     return multilevel(  # type: ignore[call-overload,no-any-return]
-        fit.yi, fit.vi if fit.V is None else np.array(fit.V), levels, method=method, test=fit.test, level=fit.level,
-        labels=fit.labels, **moderators,
+        fit.yi, fit.vi if fit.V is None else np.array(fit.V), levels, method=method or fit.method, test=fit.test,
+        level=fit.level, labels=fit.labels, **moderators,
     )  # fmt: skip
 
 
