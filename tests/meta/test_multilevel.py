@@ -158,6 +158,10 @@ def test_boundary_fits_match_metafor(case):
     se = (res.se,) if res.__class__.__name__ == "MultilevelResult" else res.se
     assert beta == pytest.approx(case["beta"], rel=1e-4, abs=1e-8)
     assert se == pytest.approx(case["se"], rel=1e-4)
+    for field in ("ci_lb", "ci_ub"):
+        ours = (getattr(res, field),) if isinstance(res, MultilevelResult) else getattr(res, field)
+        # metafor prints 4 decimals; the bounds agree to 1e-6 (largest difference 2.7e-7), where nlminb stops.
+        assert ours == pytest.approx(case[field], abs=1e-6), field
     assert res.n_levels == tuple(case["n_levels"])
     # The likelihood decides: ours is at least metafor's (to rounding), so we stopped at the maximum.
     assert res.loglik >= case["logLik"] - 1e-9 * abs(case["logLik"])
