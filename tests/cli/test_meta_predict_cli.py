@@ -186,6 +186,23 @@ def test_likelihood_ratio_test_against_the_model_without_moderators(tmp_path, ca
     assert (got["df_full"], got["df_reduced"]) == (case["parms_full"], case["parms_reduced"])
 
 
+def test_likelihood_ratio_test_of_a_three_level_model_refits_with_ml(tmp_path, capsys):
+    # R: anova(rma.mv(yi, vi, mods = ~ year_c, random = ~ 1 | district/school), rma.mv(yi, vi, random = ...),
+    # refit = TRUE) on dat.konstantopoulos2011 (tools/metafor_reference_mv_edges.R): both refitted with ML.
+    edges = json.loads((FIXTURES / "mv_edges.json").read_text())["cases"]
+    case = next(c for c in edges if c["id"] == "mv-lrt-REML-year-refit")
+    path = tmp_path / "schools.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"], "district": case["district"], "year": case["year"]}).to_csv(
+        path, index=False
+    )
+    argv = ["meta", str(path), "--yi", "yi", "--vi", "vi", "--cluster", "district", "--mod", "year", "--lrt", "year"]
+    got = _json(capsys, [*argv, "--format", "json"])["lrt"]
+    assert got["methods"] == ["ML", "ML"]
+    assert got["LRT"] == pytest.approx(case["LRT"], rel=1e-5)
+    assert got["pval"] == pytest.approx(case["pval"], rel=1e-5)
+    assert (got["df_full"], got["df_reduced"]) == (case["parms_full"], case["parms_reduced"])
+
+
 @pytest.mark.parametrize(
     ("mods", "lrt", "message"),
     [

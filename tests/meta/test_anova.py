@@ -193,3 +193,58 @@ def test_contrasts_of_the_wrong_width_stop_in_metafors_words():
     with pytest.raises(InputError) as err:
         anova(res, contrasts=[case["contrasts"]])
     assert (err.value.reason, err.value.field) == (case["error"], "contrasts")
+
+
+MV_EDGES = {c["id"]: c for c in load_cases("mv_edges")}  # by tools/metafor_reference_mv_edges.R
+
+
+@pytest.mark.parametrize("case", [c for c in MV_EDGES.values() if c["kind"] == "mv_refit"], ids=case_id)
+def test_reml_multilevel_models_with_different_moderators_are_refitted_as_metafor(case):
+    # R: anova(rma.mv(yi, vi, mods = ~ year_c, random = ~ 1 | district/school), rma.mv(yi, vi, random = ...),
+    # refit =) on dat.konstantopoulos2011: with refit = TRUE both are refitted with ML, silently; without, compared
+    # as they are with metafor's warning (ours on one line).
+    levels = {"district": case["district"], "school": case["school"]}
+    full = multilevel(case["yi"], case["vi"], levels, mods=case["year"], names=["year_c"])
+    reduced = multilevel(case["yi"], case["vi"], levels)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = anova(reduced, full, refit=case["refit"])
+    assert [str(w.message) for w in caught] == [w.replace("\n", " ") for w in case["warnings"]]
+    assert res.method == case["method"]
+    assert res.methods == (case["method"], case["method"])
+    assert (res.df_full, res.df_reduced) == (case["parms_full"], case["parms_reduced"])
+    for ours, theirs in (("full", "fit_full"), ("reduced", "fit_reduced")):
+        assert getattr(res, f"loglik_{ours}") == pytest.approx(case[theirs]["ll"], rel=1e-6)
+        assert getattr(res, f"deviance_{ours}") == pytest.approx(case[theirs]["dev"], rel=1e-6)
+        for name in ("AIC", "BIC", "AICc"):
+            assert getattr(res, f"{name}_{ours}") == pytest.approx(case[theirs][name], rel=1e-6), name
+    assert pytest.approx(case["LRT"], rel=1e-5) == res.LRT
+    assert res.pval == pytest.approx(case["pval"], rel=1e-5)
+    assert res.QE_full == pytest.approx(case["QE_full"], rel=1e-10)
+    assert res.QE_reduced == pytest.approx(case["QE_reduced"], rel=1e-10)
+
+
+@pytest.mark.parametrize("case", [c for c in MV_EDGES.values() if c["kind"] == "btt_X"], ids=case_id)
+def test_contrasts_win_over_btt_as_metafor(case):
+    # R: anova(res, btt = 2, X = rbind(c(0, 1, -1))) of rma(yi, vi, mods = ~ ablat + year) on dat.bcg, and
+    # anova(res, btt = 1, X = rbind(c(0, 1))) of rma.mv(yi, vi, mods = ~ year_c, random = ~ 1 | district/school) on
+    # dat.konstantopoulos2011: metafor tests X and ignores btt, without a warning.
+    if case["id"] == "btt-X-uni":
+        d = MV_EDGES["data-bcg"]
+        res = meta_regression(d["yi"], d["vi"], np.column_stack([d["ablat"], d["year"]]), names=["ablat", "year"])
+        rel = 1e-6
+    else:
+        d = MV_EDGES["mv-lrt-REML-year-refit"]
+        levels = {"district": d["district"], "school": d["school"]}
+        res = multilevel(d["yi"], d["vi"], levels, mods=d["year"], names=["year_c"])
+        rel = 1e-5  # iterative on both sides
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wald = anova(res, btt=case["btt"], contrasts=case["contrasts"])
+    assert [str(w.message) for w in caught] == case["warnings"]
+    assert case["same_as_X_alone"]
+    assert wald == anova(res, contrasts=case["contrasts"])
+    for field in ("estimate", "se", "zval", "pval"):
+        assert getattr(wald, field) == pytest.approx(case[field], rel=rel), field
+    assert pytest.approx(case["QM"], rel=rel) == wald.QM
+    assert wald.QM_pval == pytest.approx(case["QM_pval"], rel=rel)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from metafor_fixtures import case_id, load_cases
 
 from conftest import TOL
 from secretome.errors import InputError, SecretomeWarning
-from secretome.meta import MultilevelResult, multilevel
+from secretome.meta import MultilevelResult, multilevel, profile_likelihood, random_effects, sigma2_confint
 from secretome.meta._multilevel import marginal_model
 
 CASES = load_cases("rma_mv")
@@ -66,10 +68,17 @@ def test_es_id_default_is_one_unit_per_row():
     assert b.sigma2 == pytest.approx(a.sigma2, rel=1e-9)
 
 
-def test_one_effect_per_study_is_refused():
-    # Then both variances multiply the same matrix and only their sum is identified (random_effects fits that).
-    with pytest.raises(InputError, match=r"field 'study': every unit of 'study' holds a single unit of 'study/es_id'"):
-        multilevel(REML["yi"][:20], REML["vi"][:20], study=list(range(20)))
+@pytest.mark.parametrize("method", ["REML", "ML"])
+def test_one_effect_per_study_splits_the_random_effects_variance_equally(method):
+    # Then both variances multiply the same matrix and only their sum is identified: metafor fits on, the two
+    # equal from its equal starting values (k = 2 in tools/metafor_reference_mv_edges.R), and their sum is the
+    # tau^2 of the random-effects model (M = V + (sigma^2_1 + sigma^2_2) I).
+    res = multilevel(REML["yi"][:20], REML["vi"][:20], study=list(range(20)), method=method)
+    tau2 = random_effects(REML["yi"][:20], REML["vi"][:20], method=method, control={"threshold": 1e-12}).tau2
+    assert res.sigma2[0] == pytest.approx(res.sigma2[1], rel=1e-12)
+    assert sum(res.sigma2) == pytest.approx(tau2, rel=1e-7)
+    assert res.notes[-1] == ("every unit of 'study' holds a single unit of 'study/es_id': only the sum of their "
+                             "variances is identified (split between them as metafor splits it)")  # fmt: skip
 
 
 def test_moderator_summary_reads_like_metafor():
@@ -149,6 +158,10 @@ def test_boundary_fits_match_metafor(case):
     se = (res.se,) if res.__class__.__name__ == "MultilevelResult" else res.se
     assert beta == pytest.approx(case["beta"], rel=1e-4, abs=1e-8)
     assert se == pytest.approx(case["se"], rel=1e-4)
+    for field in ("ci_lb", "ci_ub"):
+        ours = (getattr(res, field),) if isinstance(res, MultilevelResult) else getattr(res, field)
+        # metafor prints 4 decimals; the bounds agree to 1e-6 (largest difference 2.7e-7), where nlminb stops.
+        assert ours == pytest.approx(case[field], abs=1e-6), field
     assert res.n_levels == tuple(case["n_levels"])
     # The likelihood decides: ours is at least metafor's (to rounding), so we stopped at the maximum.
     assert res.loglik >= case["logLik"] - 1e-9 * abs(case["logLik"])
@@ -328,10 +341,8 @@ def test_every_fit_stops_where_no_feasible_direction_raises_the_likelihood():
             v = np.where(same, 0.5 * np.sqrt(np.outer(vi, vi)), 0.0)
             np.fill_diagonal(v, vi)
         mods = {"mods": rng.normal(size=k)} if k >= 7 and rng.random() < 0.4 else {}
-        try:
-            res = multilevel(yi, v, groups, method=str(rng.choice(["REML", "ML"])), **mods)
-        except InputError:  # a design whose levels cannot be separated
-            continue
+        # A design whose levels cannot be separated is fitted too (as metafor): the KKT conditions still hold.
+        res = multilevel(yi, v, groups, method=str(rng.choice(["REML", "ML"])), **mods)
         model = marginal_model(res)
         theta = np.array(res.sigma2)
         ev = model.evaluate(theta)
@@ -376,11 +387,85 @@ def test_a_sampling_variance_of_0_is_fitted_as_metafor(case):
     assert "Test for Residual Heterogeneity: not available" in reg.summary()
 
 
-def test_a_given_v_with_a_diagonal_of_0_is_refused():
-    # metafor's rma.mv would set a negative diagonal to 0 and fit on; a V given by the user is refused instead.
-    v = np.diag([0.01, 0.0, 0.02, 0.01])
-    with pytest.raises(InputError, match=r"^row 2, field 'V': sampling variance \(diagonal of V\) must be > 0"):
-        multilevel([0.1, 0.2, 0.3, 0.4], v, [1, 1, 2, 2])
+MV_EDGES = {c["id"]: c for c in load_cases("mv_edges")}  # by tools/metafor_reference_mv_edges.R
+
+
+def _assert_fit_matches(res, case, rel=1e-5):
+    """sigma^2, estimate, SE, CI and logLik against rma.mv (iterative on both sides: 1e-5; 1e-7 absolute at 0)."""
+    assert res.sigma2 == pytest.approx(case["sigma2"], rel=rel, abs=1e-7)
+    assert res.n_levels == tuple(case["n_levels"])
+    assert res.estimate == pytest.approx(case["beta"][0], rel=rel)
+    assert res.se == pytest.approx(case["se"][0], rel=rel)
+    assert res.ci_lb == pytest.approx(case["ci_lb"][0], rel=rel)
+    assert res.ci_ub == pytest.approx(case["ci_ub"][0], rel=rel)
+    assert res.loglik == pytest.approx(case["logLik"], rel=1e-7, abs=1e-8)
+
+
+@pytest.mark.parametrize("case", [c for c in MV_EDGES.values() if c["kind"] == "V"], ids=case_id)
+def test_a_given_v_with_a_diagonal_of_0_or_below_is_fitted_as_metafor(case):
+    # R: rma.mv(yi, V, random = ~ 1 | district/school, method =) with V from vcalc(rho = 0.6) on
+    # dat.konstantopoulos2011[1:30, ] and V[5, 5] at 0 or -0.01: metafor warns (its words, one for one), sets a
+    # negative variance's row and column of V to 0, fits, and its QE is NA.
+    v = np.array(case["V"])
+    with pytest.warns(SecretomeWarning) as caught:
+        res = multilevel(case["yi"], v, {"district": case["district"], "school": case["school"]}, method=case["method"])
+    assert [str(w.message) for w in caught] == case["warnings"]
+    assert case["error"] is None
+    assert case["QE"] is None
+    _assert_fit_matches(res, case)
+    assert (res.Q, res.I2) == (None, None)
+    assert res.vi[4] == 0
+    if v[4, 4] < 0:
+        assert not np.any(np.array(res.V)[4])
+        assert not np.any(np.array(res.V)[:, 4])
+    else:
+        np.testing.assert_allclose(np.array(res.V), v, rtol=1e-14)  # kept as given (symmetrised to rounding)
+
+
+@pytest.mark.parametrize("case", [c for c in MV_EDGES.values() if c["kind"] == "small" and not c["error"]], ids=case_id)
+def test_two_effect_sizes_and_single_level_factors_are_fitted_as_metafor(case):
+    # R: rma.mv(yi, vi, random = ~ 1 | study/es (or ~ 1 | study), method =) with k = 2 in one study or two, and
+    # k = 3 in one study (tools/metafor_reference_mv_edges.R): metafor fits each; a factor with a single unit has
+    # its sigma^2 fixed at 0 with its warning; two factors with the same units share the one identified variance
+    # equally (from its equal starting values), without a word.
+    levels = {"study": case["study"]} if case["es"] is None else {"study": case["study"], "es": case["es"]}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = multilevel(case["yi"], case["vi"], levels, method=case["method"])
+    assert [str(w.message) for w in caught] == case["warnings"]
+    _assert_fit_matches(res, case)
+    assert res.sigma2_fixed == tuple(case["fixed"])
+    assert pytest.approx(case["QE"], rel=1e-12) == res.Q
+    assert res.Q_pval == pytest.approx(case["QE_pval"], rel=1e-10)
+    if any(case["fixed"]):
+        assert "nlvls  fixed  factor" in res.summary()
+        assert "      1    yes  study" in res.summary()
+    if len(set(res.n_levels)) < len(res.n_levels) and 1 not in res.n_levels:
+        assert res.sigma2[0] == pytest.approx(res.sigma2[1], rel=1e-12)
+        assert any("only the sum of their variances is identified" in note for note in res.notes)
+
+
+@pytest.mark.parametrize("case", [c for c in MV_EDGES.values() if c["kind"] == "small" and c["error"]], ids=case_id)
+def test_one_effect_size_stops_as_metafor_whatever_the_random_structure(case):
+    # R: rma.mv(0.1, 0.01, random = ~ 1 | study/es or ~ 1 | study): "Processing terminated since k <= 1."
+    levels = {"study": case["study"]} if case["es"] is None else {"study": case["study"], "es": case["es"]}
+    with pytest.raises(InputError) as err:
+        multilevel(case["yi"], case["vi"], levels, method=case["method"])
+    assert err.value.reason == case["error"]
+
+
+def test_a_component_fixed_at_0_has_no_profile_interval_as_metafor():
+    # R: confint(rma.mv(yi, vi, random = ~ 1 | study/es), sigma2 = 1) with one study: "Specified 'sigma2' component
+    # was fixed." (metafor 3.8-1, checked by hand: confint() then gives sigma^2.2 alone).
+    case = MV_EDGES["k3-one-study-nested-REML"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SecretomeWarning)
+        res = multilevel(case["yi"], case["vi"], {"study": case["study"], "es": case["es"]})
+    with pytest.raises(InputError, match=r"Specified 'sigma2' component was fixed\."):
+        profile_likelihood(res, component=1, steps=3)
+    ci = sigma2_confint(res)
+    assert ci.factors == ("study/es",)
+    assert ci.estimate == pytest.approx([case["sigma2"][1]], rel=1e-5)
 
 
 def test_one_effect_size_stops_in_metafors_words():

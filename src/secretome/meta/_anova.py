@@ -24,7 +24,7 @@ from secretome.meta._fitted_model import (
     log_likelihoods,
 )
 from secretome.meta._meta_regression import meta_regression
-from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, refit_multilevel
 from secretome.meta._p_format import format_p
 from secretome.meta._random_effects import random_effects
 from secretome.meta._results import MetaRegressionResult
@@ -201,15 +201,18 @@ def anova(
     btt : int, str or sequence of them, optional
         The coefficients to test jointly (1-based positions as metafor numbers them, or names);
         default: every coefficient after the intercept (the model's QM), or the intercept of a
-        model without moderators, as metafor's.
+        model without moderators, as metafor's. Ignored when *contrasts* are given, as metafor's
+        ``anova(res, btt =, X =)`` tests X alone, without a word (checked against metafor 3.8-1 for
+        an ``rma`` and an ``rma.mv`` fit, tools/metafor_reference_mv_edges.R).
     contrasts : array_like, optional
         Linear combinations to test, one row each over the p coefficients, metafor's ``X =``
         (a matrix with p - 1 columns gets an intercept column of 1 in front, as metafor does).
     rhs : float or sequence of float
         The values the coefficients or combinations are tested against (default 0).
     refit : bool
-        For two REML fits with different moderators: refit both with ML and compare those
-        (metafor's ``refit = TRUE``); otherwise they are compared as they are, with a warning.
+        For two REML fits with different moderators (random-effects and meta-regression models, or
+        two multilevel models): refit both with ML and compare those (metafor's ``refit = TRUE``);
+        otherwise they are compared as they are, with metafor's warning.
 
     Returns
     -------
@@ -219,7 +222,7 @@ def anova(
     Raises
     ------
     InputError
-        Both *btt* and *contrasts*; an unknown coefficient; contrasts of the wrong width; for two
+        An unknown coefficient; contrasts of the wrong width; for two
         models, in metafor's words and order of checks: a multilevel model against another kind,
         the same number of parameters, different data, a full EE/FE model against a random-effects
         reduced one, or ML against REML. metafor's warnings (a likelihood-ratio test of models
@@ -241,7 +244,8 @@ def anova(
     against EE with the same moderators; REML with and without moderators, as they are and with
     ``refit = TRUE``) and on three-level models of dat.konstantopoulos2011 (with and without the
     year, ML; ``~ 1 | district/school`` against ``~ 1 | district``, REML) to 1e-6 (tests/meta/test_anova.py, fixtures by
-    tools/metafor_reference_predict.R).
+    tools/metafor_reference_predict.R); with and without the year, REML, as they are and with ``refit = TRUE``
+    (tools/metafor_reference_mv_edges.R).
 
     References
     ----------
@@ -260,9 +264,8 @@ def anova(
         if btt is not None or contrasts is not None:
             raise InputError("give btt or contrasts for one model, not with a second model", field="btt")
         return _likelihood_ratio(fit, reduced, refit=refit)
-    if btt is not None and contrasts is not None:
-        raise InputError("give either btt or contrasts, not both", field="contrasts")
     model = fitted_model(fit, multilevel=True)
+    # metafor's anova.rma tests X whenever it is given and then never looks at btt (no error, no warning).
     if contrasts is not None:
         return _contrast_test(model, contrasts, rhs)
     if btt is None:
@@ -355,6 +358,9 @@ def _hypothesis(row: FloatArray, names: Sequence[str], rhs: float) -> str:
 
 
 _SAME_PARMS = "Models have the same number of parameters. LRT not meaningful."
+# metafor's warning, on one line (it breaks it before the parenthesis); refit=TRUE is our refit=True.
+_REML_NOT_MEANINGFUL = ("REML comparisons not meaningful for models with different fixed effects (use 'refit=TRUE' to "
+                        "refit both models based on ML estimation).")  # fmt: skip
 
 
 def _mismatch(full: str, reduced: str) -> str:
@@ -391,11 +397,7 @@ def _likelihood_ratio(first: Fit | Multilevel, second: Fit | Multilevel, *, refi
             fit_full, fit_reduced = _ml_refit(full), _ml_refit(reduced)
             full, reduced = fitted_model(fit_full), fitted_model(fit_reduced)
         else:
-            # metafor's warning, on one line (it breaks it before the parenthesis); refit=TRUE is our refit=True.
-            notes.append(
-                "REML comparisons not meaningful for models with different fixed effects (use 'refit=TRUE' to refit "
-                "both models based on ML estimation)."
-            )
+            notes.append(_REML_NOT_MEANINGFUL)
     for note in notes:
         warnings.warn(note, SecretomeWarning, stacklevel=3)
     column = "REML" if full.method == "REML" else "ML"
@@ -410,7 +412,9 @@ def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit
     """As :func:`_likelihood_ratio` for two multilevel models (metafor's ``anova`` of two ``rma.mv`` fits)."""
 
     def parms(fit: Multilevel) -> int:
-        return len(fit.beta if isinstance(fit, MultilevelRegressionResult) else [fit.estimate]) + len(fit.sigma2)
+        # metafor's parms: the coefficients and the variance components it estimated (not those fixed at 0).
+        free = len(fit.sigma2) - sum(fit.sigma2_fixed)
+        return len(fit.beta if isinstance(fit, MultilevelRegressionResult) else [fit.estimate]) + free
 
     if parms(first) == parms(second):
         raise InputError(_SAME_PARMS, field="reduced", value=parms(first))
@@ -427,11 +431,11 @@ def _multilevel_likelihood_ratio(first: Multilevel, second: Multilevel, *, refit
     notes = []
     if full.method == "REML" and not same_x:
         if refit:
-            raise InputError("refit is for models with one effect per study: fit both multilevel models with "
-                             "method='ML'", field="refit")  # fmt: skip
-        notes.append("REML comparisons are not meaningful for models with different fixed effects; fit both with "
-                     "method='ML' (metafor warns the same)")  # fmt: skip
-        warnings.warn(notes[-1], SecretomeWarning, stacklevel=4)
+            # As metafor's refit = TRUE: both models again with method = "ML" (its update(model, method = "ML")).
+            full, reduced = refit_multilevel(full, method="ML"), refit_multilevel(reduced, method="ML")
+        else:
+            notes.append(_REML_NOT_MEANINGFUL)
+            warnings.warn(notes[-1], SecretomeWarning, stacklevel=4)
     k = len(full.yi)
     # metafor's ML deviance is against the saturated model, whose log-likelihood depends on V alone.
     # As rma.mv: without a saturated likelihood when a sampling variance is 0 (its log would be infinite).

@@ -33,7 +33,7 @@ from secretome.meta._follow_up_diagnostics import (
 from secretome.meta._gosh import gosh, gosh_plot
 from secretome.meta._influence import influence
 from secretome.meta._meta_regression import meta_regression
-from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel
+from secretome.meta._multilevel import MultilevelRegressionResult, MultilevelResult, multilevel, refit_multilevel
 from secretome.meta._permutation import permutation_test
 from secretome.meta._predict import TRANSFORMS, blup, predict, ranef
 from secretome.meta._profile import profile_likelihood, profile_plot, sigma2_confint
@@ -191,9 +191,9 @@ def follow_ups_from_csv(
     wald : str, optional
         :func:`anova` of these coefficients, by 1-based number or name (``2,3,4`` or ``ablat,year``).
     lrt : str, optional
-        Likelihood-ratio test (:func:`anova` of two models) of the meta-regression *fit* against the same model
-        without these coefficients (numbers or names, as *wald*), both refitted with ML when fitted with REML
-        (metafor's ``anova(full, reduced, refit = TRUE)``).
+        Likelihood-ratio test (:func:`anova` of two models) of the meta-regression *fit* (or multilevel
+        meta-regression) against the same model without these coefficients (numbers or names, as *wald*), both
+        refitted with ML when fitted with REML (metafor's ``anova(full, reduced, refit = TRUE)``).
     gosh_path : str or Path, optional
         :func:`gosh` of a model without moderators, its :func:`gosh_plot` written there (.svg or .pdf).
     subsets : int, optional
@@ -442,9 +442,9 @@ def _with_coefficients(fit: Result, parameter: str) -> _Coefficients:
 
 def _reduced(
     fit: Result, drop: str, control: Mapping[str, object] | None
-) -> RandomEffectsResult | MetaRegressionResult:
-    """*fit*, a meta-regression, refitted on the same studies without the coefficients named in *drop*."""
-    if not isinstance(fit, MetaRegressionResult):
+) -> RandomEffectsResult | MetaRegressionResult | MultilevelResult | MultilevelRegressionResult:
+    """*fit*, a meta-regression (or a multilevel one), refitted on the same rows without the coefficients in *drop*."""
+    if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult):
         raise InputError("a likelihood-ratio test here compares a meta-regression (mods) with a smaller one",
                          field="lrt", value=drop)  # fmt: skip
     have = ", ".join(f"{i + 1} {name}" for i, name in enumerate(fit.coef_names) if i)
@@ -456,6 +456,8 @@ def _reduced(
     if 0 in dropped:  # the reduced model keeps its intercept, as metafor's anova(full, reduced) compares
         raise InputError(reason, field="lrt", value=fit.coef_names[0])
     kept = [i for i in range(1, fit.p) if i not in dropped]
+    if isinstance(fit, MultilevelRegressionResult):
+        return refit_multilevel(fit, keep=kept)
     if not kept:
         return random_effects(fit.yi, fit.vi, method=fit.method, control=control)  # type: ignore[arg-type]
     design = [[row[i] for i in kept] for row in fit.design]

@@ -202,8 +202,8 @@ class MarginalModel:
             for _ in range(60 if new_ev is None else 0):
                 new = np.maximum(ev.theta + t * step, 0.0)
                 new[held] = ev.theta[held]
-                candidate = self.evaluate(new)
-                if candidate.nll <= ev.nll + 1e-12 * max(1.0, abs(ev.nll)):
+                candidate = self._feasible(new)
+                if candidate is not None and candidate.nll <= ev.nll + 1e-12 * max(1.0, abs(ev.nll)):
                     new_ev = candidate
                     break
                 t /= 2
@@ -218,6 +218,15 @@ class MarginalModel:
             if change < threshold * scale and abs(decrement) < 1e-10 * max(1.0, abs(ev.nll)):
                 return MarginalFit(ev.theta, -ev.nll, iteration)
         return self._bounded_quasi_newton(ev, held, maxiter)
+
+    def _feasible(self, theta: FloatArray) -> Evaluation | None:
+        """The evaluation at *theta*, or ``None`` where M is not positive definite there (possible when V is not):
+        such a step is rejected, as metafor's ``.ll.rma.mv`` gives it the log-likelihood -Inf and nlminb steps back.
+        """
+        try:
+            return self.evaluate(theta)
+        except np.linalg.LinAlgError:
+            return None
 
     def _pinned_step(self, ev: Evaluation, step: FloatArray, free: FloatArray, held: FloatArray) -> Evaluation | None:
         """The full scoring step, or, where it crosses 0, the step of the quadratic model with those components
@@ -239,7 +248,9 @@ class MarginalModel:
         best = None
         for new in tries:
             new[held] = ev.theta[held]
-            candidate = self.evaluate(new)
+            candidate = self._feasible(new)
+            if candidate is None:
+                continue
             if candidate.nll <= ev.nll + 1e-12 * max(1.0, abs(ev.nll)) and (best is None or candidate.nll < best.nll):
                 best = candidate
         return best
@@ -248,8 +259,8 @@ class MarginalModel:
         bounds = [(float(t), float(t)) if h else (0.0, None) for t, h in zip(ev.theta, held, strict=True)]
 
         def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-            e = self.evaluate(np.maximum(theta, 0.0))
-            return e.nll, e.grad
+            e = self._feasible(np.maximum(theta, 0.0))
+            return (math.inf, np.zeros_like(theta)) if e is None else (e.nll, e.grad)
 
         res = scipy.optimize.minimize(
             objective,
@@ -275,14 +286,15 @@ class MarginalModel:
 
 def _direction(ev: Evaluation, free: FloatArray) -> FloatArray:
     """The Newton step on the free components where the Hessian is positive definite there (quadratic
-    convergence), else the Fisher-scoring step (expected information: always positive definite, but it can
-    overshoot back and forth for dozens of steps where it differs much from the Hessian)."""
+    convergence), else the Fisher-scoring step (expected information: positive definite unless two components
+    are not identified apart, but it can overshoot back and forth for dozens of steps where it differs much from
+    the Hessian), else the least-norm scoring step: where two factors have the same units (Z_j Z_j' equal) it
+    moves both alike, keeping the equal split of metafor's starting values."""
     g = ev.grad[free]
     for curvature in (ev.hess, ev.info):
         sub = curvature[np.ix_(free, free)]
-        try:
-            scipy.linalg.cholesky(sub, lower=True)
-        except scipy.linalg.LinAlgError:
-            continue
-        return -np.linalg.solve(sub, g)
-    return -g
+        eigen = np.linalg.eigvalsh(sub)
+        # Positive definite beyond rounding: a singular information can pass a Cholesky factorisation.
+        if eigen[0] > 1e-10 * abs(eigen[-1]):
+            return -np.linalg.solve(sub, g)
+    return -np.linalg.lstsq(ev.info[np.ix_(free, free)], g, rcond=1e-10)[0]

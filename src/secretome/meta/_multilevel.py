@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 
 from secretome._result import Result
 from secretome.errors import InputError, check_choice
-from secretome.meta._columns import FloatArray, as_column, check_level, require, study_labels
+from secretome.meta._columns import FloatArray, as_column, check_level, study_labels
 from secretome.meta._marginal import MarginalModel, one_blas_thread
 from secretome.meta._meta_regression import coefficient_tests, study_fits
 from secretome.meta._missing import ROWS_OMITTED, NaAction, complete_cases
@@ -80,6 +80,9 @@ class MultilevelResult(Result):
         Per factor, the unit of each row (``"3"``, ``"3/2"``, ...).
     V : tuple of tuple of float or None
         The sampling covariance matrix when one was given (``None``: ``diag(vi)``).
+    sigma2_fixed : tuple of bool
+        Per factor, whether its variance was fixed at 0 rather than estimated: a factor with a single
+        unit (metafor's ``vc.fix$sigma2``); empty means none.
     notes : tuple of str
         What was noticed on the way.
     """
@@ -112,6 +115,7 @@ class MultilevelResult(Result):
     factors: tuple[str, ...] = ("study", "study/es_id")
     groups: tuple[tuple[str, ...], ...] = ()
     V: tuple[tuple[float, ...], ...] | None = None
+    sigma2_fixed: tuple[bool, ...] = ()
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
@@ -161,7 +165,7 @@ class MultilevelRegressionResult(Result):
         The marginal residuals ``yi - x'b`` and their standard errors (``rstandard(res)``).
     design : tuple of tuple of float
         The model matrix, one row per effect size (intercept first).
-    factors, groups, V
+    factors, groups, V, sigma2_fixed
         As in :class:`MultilevelResult`.
     """
 
@@ -204,6 +208,7 @@ class MultilevelRegressionResult(Result):
     factors: tuple[str, ...] = ("study", "study/es_id")
     groups: tuple[tuple[str, ...], ...] = ()
     V: tuple[tuple[float, ...], ...] | None = None
+    sigma2_fixed: tuple[bool, ...] = ()
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
@@ -228,15 +233,18 @@ def _no_inverse(fit: MultilevelResult | MultilevelRegressionResult) -> str:
 
 
 def _variance_lines(fit: MultilevelResult | MultilevelRegressionResult) -> list[str]:
+    # metafor's print adds the column "fixed" when a component is held (a factor with a single unit).
+    fixed = any(fit.sigma2_fixed)
     lines = [
         f"Multilevel Meta-Analysis Model (k = {fit.k}; method: {fit.method})",
         "",
         "Variance Components:",
         "",
-        "           estim    sqrt  nlvls  factor",
+        "           estim    sqrt  nlvls  " + ("fixed  " if fixed else "") + "factor",
     ]
     for j, (name, s2) in enumerate(zip(fit.factors, fit.sigma2, strict=True)):
-        lines.append(f"sigma^2.{j + 1}  {s2:.4f}  {math.sqrt(s2):.4f}  {fit.n_levels[j]:5d}  {name}")
+        held = ("    yes  " if fit.sigma2_fixed[j] else "     no  ") if fixed else "  "
+        lines.append(f"sigma^2.{j + 1}  {s2:.4f}  {math.sqrt(s2):.4f}  {fit.n_levels[j]:5d}{held}{name}")
     if fit.I2 is None or fit.I2_levels is None:
         return [*lines, "", f"I^2: not available ({_no_inverse(fit)})"]
     shares = " / ".join(f"{share:.2f}%" for share in fit.I2_levels)
@@ -320,7 +328,11 @@ def multilevel(
         "'V' appears to be not positive definite."; the rows follow in ``notes``); Q and the I^2 need
         ``V^-1`` and are then ``None`` (metafor's QE is NA). Checked against metafor 3.8-1 on
         dat.konstantopoulos2011 with row 5's variance at 0 and at -0.01, REML and ML
-        (tools/metafor_reference_vi_zero_diagnostics.R). A V given as a matrix needs a diagonal > 0.
+        (tools/metafor_reference_vi_zero_diagnostics.R). A V given as a matrix is treated the same way: a
+        diagonal element of 0 is fitted as it is, a negative one has its row and column of V set to 0, as
+        metafor's ``rma.mv`` does, with the same warnings (checked against metafor 3.8-1 on a V from ``vcalc``
+        of dat.konstantopoulos2011's first 30 rows with V[5, 5] at 0 and at -0.01, REML and ML;
+        tools/metafor_reference_mv_edges.R).
     study : sequence or mapping
         The study (cluster) of each effect size: any labels. Or a mapping of nested factors,
         outermost first, such as ``{"study": s, "outcome": o, "es": e}`` for metafor's
@@ -360,13 +372,27 @@ def multilevel(
         Without *mods*: ``k``, ``n_levels``, ``sigma2``, ``estimate``, ``se``, ``zval``, ``pval``,
         ``df``, ``ci_lb``, ``ci_ub``, ``Q``, ``Q_df``, ``Q_pval``, ``I2``, ``I2_levels``,
         ``typical_vi``, ``loglik``, ``method``, ``test``, ``level``, ``iterations``, per row
-        ``yi``, ``vi``, ``weights`` and ``labels``, then ``factors``, ``groups``, ``V`` and
-        ``notes``.
+        ``yi``, ``vi``, ``weights`` and ``labels``, then ``factors``, ``groups``, ``V``,
+        ``sigma2_fixed`` and ``notes``.
         With *mods*: ``k``, ``p``, ``n_levels``, ``sigma2``, ``coef_names``, per coefficient
         ``beta``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``, then ``df``, ``QE``,
         ``QE_df``, ``QE_pval``, ``QM``, ``QM_df``, ``QM_pval``, the rest as without, and per row
         ``fitted``, ``fitted_ci_lb``, ``fitted_ci_ub``, ``resid`` and ``resid_se``, and the
         model matrix ``design``.
+
+    Raises
+    ------
+    InputError
+        One effect size (metafor's "Processing terminated since k <= 1."), and bad input. Two effect
+        sizes are fitted, as metafor fits them. A factor with a single unit (all effect sizes in
+        one study) has its sigma^2 fixed at 0 with metafor's warning "Single-level factor(s) found
+        in 'random' argument. Corresponding 'sigma2' value(s) fixed to 0." (``sigma2_fixed``; its
+        profile has metafor's "Specified 'sigma2' component was fixed."). Two factors with the same
+        units (one effect size per study) identify only the sum of their variances: metafor fits on
+        without a word, the two equal from its equal starting values, and so do we (with a note).
+        Checked against metafor 3.8-1 at k = 2 (``~ 1 | study/es`` in one study and in two,
+        ``~ 1 | study`` with one study and two), k = 3 in one study and k = 1, REML and ML
+        (tools/metafor_reference_mv_edges.R).
 
     Notes
     -----
@@ -474,9 +500,14 @@ def multilevel(
     k = y.size
     sampling, given_v = _sampling(vi, k)
     # As metafor's rma.mv: negative sampling variances are set to 0, with its warnings (given after the checks).
+    negative = np.diag(sampling) < 0
     v, vi_notes = nonpositive_variances(np.diag(sampling).copy(), np.arange(1, k + 1))
     if not given_v:
         sampling = np.diag(v)
+    elif negative.any():
+        # metafor zeroes the whole row and column of V, not the diagonal alone, so no covariance is left with it.
+        sampling[negative, :] = 0.0
+        sampling[:, negative] = 0.0
     row_labels = study_labels(labels, k)
     factors, groups = _factors(study, es_id, k)
     if k <= 1:
@@ -484,17 +515,6 @@ def multilevel(
         raise InputError("Processing terminated since k <= 1.", field="yi", value=k)
     incidences = [_incidence(g) for g in groups]
     n_levels = tuple(z.shape[1] for z in incidences)
-    for j in range(1, len(groups)):
-        if n_levels[j] == n_levels[j - 1]:
-            # Then Z_j Z_j' is the matrix of the factor above: only the sum of the two variances is identified.
-            raise InputError(
-                f"every unit of {factors[j - 1]!r} holds a single unit of {factors[j]!r}, so the two levels "
-                "cannot be separated; drop one (with a single level use random_effects)",
-                field="study",
-            )
-    if k < 3:
-        # metafor fits two effect sizes, splitting their one variance between the levels as it starts.
-        raise InputError("a multilevel model needs at least 3 effect sizes", field="yi", value=k)
     notes: list[str] = []
     redundant: list[tuple[str, str]] = []
     x, coef_names = model_matrix(mods, k, names, redundant)
@@ -513,8 +533,16 @@ def multilevel(
         # rma.mv warns of redundant predictors after the ratio of the variances (rma.uni before it).
         for note, detail in [*((n, "") for n in variance_ratio_notes(np.diag(sampling))), *redundant]:
             warn_note(notes, note, detail)
+        # As rma.mv: a factor with one unit has Z_j = 1, which the intercept absorbs; its variance is held at 0.
+        single = np.array([n == 1 for n in n_levels])
+        if single.any():
+            warn_note(notes, "Single-level factor(s) found in 'random' argument. Corresponding 'sigma2' value(s) fixed "
+                      "to 0.", f"{', '.join(repr(f) for f, one in zip(factors, single, strict=True) if one)} "
+                      "has a single unit")  # fmt: skip
+        held = np.where(single, 0.0, np.nan)
         try:
-            fit = model.fit(start=settings["sigma2_init"], maxiter=settings["maxiter"], threshold=settings["threshold"])
+            fit = model.fit(fixed=held if single.any() else None, start=settings["sigma2_init"],
+                            maxiter=settings["maxiter"], threshold=settings["threshold"])  # fmt: skip
             beta, vb, marginal = model.gls(fit.theta)
             weights = np.diag(scipy.linalg.cho_solve(scipy.linalg.cho_factor(marginal), np.eye(k)))
         except np.linalg.LinAlgError:
@@ -528,9 +556,15 @@ def multilevel(
     if q is None and not v.all():
         # metafor's QE and I^2 are NA then, without a warning of their own (its warnings above said why).
         notes.append("Q and I^2 cannot be computed when a sampling variance is 0 (metafor's QE is NA)")
-    for name, s2 in zip(factors, sigma2, strict=True):
-        if s2 <= 0:
+    for name, s2, one in zip(factors, sigma2, single, strict=True):
+        if s2 <= 0 and not one:
             notes.append(f"the variance of {name!r} is estimated at 0 (the boundary)")
+    for j in range(1, len(groups)):
+        if n_levels[j] == n_levels[j - 1] > 1:
+            # Then Z_j Z_j' is the matrix of the factor above: only the sum of the two variances is identified.
+            # metafor fits on without a word, the two moving together from its equal starting values; so do we.
+            notes.append(f"every unit of {factors[j - 1]!r} holds a single unit of {factors[j]!r}: only the sum of "
+                         "their variances is identified (split between them as metafor splits it)")  # fmt: skip
 
     df = k - p if test == "t" else None
     coefficients, crit = coefficient_tests(beta, vb, df, level)
@@ -556,6 +590,7 @@ def multilevel(
         "factors": factors,
         "groups": groups,
         "V": tuple(tuple(float(c) for c in row) for row in sampling) if given_v else None,
+        "sigma2_fixed": tuple(bool(one) for one in single),
         "notes": tuple(notes),
     }
     if mods is None:
@@ -578,6 +613,32 @@ def multilevel(
         design=tuple(tuple(float(c) for c in row) for row in x),
         **common,
     )
+
+
+def refit_multilevel(
+    fit: MultilevelResult | MultilevelRegressionResult,
+    *,
+    method: Literal["REML", "ML"] | None = None,
+    keep: Sequence[int] | None = None,
+) -> MultilevelResult | MultilevelRegressionResult:
+    """*fit* fitted again on its data, factors, V and options, with another *method* or only the moderators *keep*.
+
+    *keep* holds positions in the model matrix (the intercept is 0 and always kept; default: all); none left gives
+    the model without moderators. As metafor's ``update(res, method = "ML")``, which ``anova(..., refit = TRUE)``
+    runs, and ``update(res, mods = ~ ...)`` for a reduced model.
+    """
+    # Each factor's own labels: a unit is its labels joined by "/" (which _labels keeps out of a label).
+    levels = {factor.split("/")[-1]: [unit.split("/")[j] for unit in units]
+              for j, (factor, units) in enumerate(zip(fit.factors, fit.groups, strict=True))}  # fmt: skip
+    moderators: dict[str, Any] = {}
+    if isinstance(fit, MultilevelRegressionResult):
+        columns = [j for j in (range(1, fit.p) if keep is None else keep) if j > 0]
+        if columns:
+            moderators = {"mods": np.array(fit.design)[:, columns], "names": [fit.coef_names[j] for j in columns]}
+    return multilevel(  # type: ignore[call-overload,no-any-return]
+        fit.yi, fit.vi if fit.V is None else np.array(fit.V), levels, method=method or fit.method, test=fit.test,
+        level=fit.level, labels=fit.labels, **moderators,
+    )  # fmt: skip
 
 
 def marginal_model(fit: MultilevelResult | MultilevelRegressionResult) -> MarginalModel:
@@ -606,7 +667,6 @@ def _sampling(vi: ArrayLike, k: int) -> tuple[FloatArray, bool]:
     if asym.any():
         i, j = (int(a[0]) for a in np.nonzero(asym))
         raise InputError(f"V is not symmetric: V[{i + 1}, {j + 1}] != V[{j + 1}, {i + 1}]", field="V")
-    require(np.diag(mat).copy(), "V", lambda a: a > 0, "sampling variance (diagonal of V) must be > 0")
     return (mat + mat.T) / 2, True
 
 

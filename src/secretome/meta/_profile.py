@@ -182,8 +182,9 @@ def profile_likelihood(
         grid = np.asarray(values, dtype=np.float64)
         if grid.ndim != 1 or grid.size == 0 or not np.all(grid >= 0):
             raise InputError("needs values >= 0", field="values", value=list(values))
-    ll = [_profile_loglik(model, j, float(v), estimate) for v in grid]
-    full = model.fit(start=_start(model, estimate, j))
+    holds = _holds(fit, estimate.size)
+    ll = [_profile_loglik(model, j, float(v), estimate, holds) for v in grid]
+    full = model.fit(fixed=holds, start=_start(model, estimate, j))
     return ProfileResult(
         parameter=parameter,
         factor=factor,
@@ -243,12 +244,16 @@ def sigma2_confint(fit: _Multilevel, *, level: float | None = None, tol: float |
     model = marginal_model(fit)
     estimate = np.array(fit.sigma2)
     objective = float(scipy.stats.chi2.isf(1 - level, 1))
-    max_ll = model.fit(start=estimate).loglik
+    holds = _holds(fit, estimate.size)
+    max_ll = model.fit(fixed=holds, start=estimate).loglik
     lbs, ubs, lb_signs, ub_signs = [], [], [], []
-    for j, vc in enumerate(estimate):
+    # As metafor's confint(res): a component held at 0 (a factor with a single unit) gets no interval.
+    free = [j for j in range(estimate.size) if np.isnan(holds[j])]
+    for j in free:
+        vc = estimate[j]
 
         def excess(val: float, j: int = j) -> float:
-            return -2 * (_profile_loglik(model, j, val, estimate) - max_ll) - objective
+            return -2 * (_profile_loglik(model, j, val, estimate, holds) - max_ll) - objective
 
         vc_max = 10.0 if vc <= np.finfo(np.float64).eps ** 0.5 else max(10.0, 100 * vc)
         if excess(0.0) < 0:
@@ -264,8 +269,8 @@ def sigma2_confint(fit: _Multilevel, *, level: float | None = None, tol: float |
         lb_signs.append(lb_sign)
         ub_signs.append(ub_sign)
     return Sigma2ConfintResult(
-        factors=fit.factors,
-        estimate=tuple(float(s) for s in estimate),
+        factors=tuple(fit.factors[j] for j in free),
+        estimate=tuple(float(estimate[j]) for j in free),
         ci_lb=tuple(lbs),
         ci_ub=tuple(ubs),
         lb_sign=tuple(lb_signs),
@@ -329,6 +334,8 @@ def _profiled(
         if not 1 <= component <= len(fit.sigma2):
             raise InputError(f"must be 1 to {len(fit.sigma2)}", field="component", value=component)
         j = component - 1
+        if fit.sigma2_fixed and fit.sigma2_fixed[j]:
+            raise InputError("Specified 'sigma2' component was fixed.", field="component", value=component)
         return marginal_model(fit), np.array(fit.sigma2), f"sigma2.{component}", fit.factors[j], fit.method, j
     raise TypeError(f"profile_likelihood takes a random-effects or multilevel model; got {type(fit).__name__}")
 
@@ -347,8 +354,14 @@ def _start(model: MarginalModel, estimate: FloatArray, j: int) -> FloatArray:
     return start if start.size == len(model.z) else model.start()
 
 
-def _profile_loglik(model: MarginalModel, j: int, value: float, estimate: FloatArray) -> float:
-    fixed = np.full(len(model.z), np.nan)
+def _holds(fit: RandomEffectsResult | _Multilevel, s: int) -> FloatArray:
+    """Per component, the value it is held at (0 for a factor with a single unit, as rma.mv), NaN where free."""
+    fixed = fit.sigma2_fixed if isinstance(fit, MultilevelResult | MultilevelRegressionResult) else ()
+    return np.array([0.0 if fixed and fixed[j] else np.nan for j in range(s)])
+
+
+def _profile_loglik(model: MarginalModel, j: int, value: float, estimate: FloatArray, holds: FloatArray) -> float:
+    fixed = holds.copy()
     fixed[j] = value
     if np.all(~np.isnan(fixed)):
         return model.loglik(fixed)
