@@ -137,6 +137,18 @@ def test_bad_input_names_file_row_and_column(tmp_path, capsys, table, args, mess
     assert message in err
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+@pytest.mark.parametrize("args", [YV, ["--method", "MH", "--measure", "OR", "--ai", "a", "--n1i", "n", "--ci", "c",
+                                       "--n2i", "n"]])  # fmt: skip
+def test_a_table_separated_otherwise_than_by_commas_is_named_as_such(tmp_path, capsys, separator, args):
+    # Spreadsheets saved with a decimal comma write ';'; before, the one-column header was listed without a word.
+    path = tmp_path / "data.csv"
+    path.write_text(separator.join(["g", "var"]) + "\n" + separator.join(["0,1", "0,01"]) + "\n", encoding="utf-8")
+    assert main(["meta", str(path), *args]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"(the header is separated by {separator!r}: save the table as comma-separated CSV)" in err
+
+
 @pytest.mark.parametrize(("method", "metafor"), [("REML", 0.3417502), ("DL", 0.3354836)])
 def test_variances_far_apart_give_metafors_numbers_or_one_line(tmp_path, capsys, method, metafor):
     # vi from 1e-12 to 1e3: the estimators' sums cancel (a ZeroDivisionError or a math domain error

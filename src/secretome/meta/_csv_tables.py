@@ -6,13 +6,14 @@ Used by :func:`secretome.meta.meta_from_csv` (and the follow-ups) and by the eff
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from secretome.errors import InputError
 
-__all__ = ["read_csv_table"]
+__all__ = ["read_csv_table", "require_columns"]
 
 
 def read_csv_table(path: str | Path) -> pd.DataFrame:
@@ -36,3 +37,25 @@ def read_csv_table(path: str | Path) -> pd.DataFrame:
         raise InputError("no such file", file=path) from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"cannot be read as CSV: {exc}", file=path) from None
+
+
+def require_columns(frame: pd.DataFrame, names: Iterable[str], file: object) -> None:
+    """Each of *names* is a column of *frame*; else an :class:`InputError` naming *file*, the name and the columns.
+
+    A header read as one column that holds ``;`` or a tab is a file separated by it (a spreadsheet saved with a
+    decimal comma writes ``;``), and the message says so rather than only listing one odd column.
+
+    >>> require_columns(pd.DataFrame(columns=["yi;vi"]), ["yi"], "a.csv")
+    Traceback (most recent call last):
+    ...
+    secretome.errors.InputError: file 'a.csv', field 'yi': no such column; the columns are 'yi;vi' (the header is \
+separated by ';': save the table as comma-separated CSV)
+    """
+    columns = [str(c) for c in frame.columns]
+    one = columns[0] if len(columns) == 1 else ""
+    separator = next((s for s in (";", "\t") if s in one), None)
+    hint = f" (the header is separated by {separator!r}: save the table as comma-separated CSV)" if separator else ""
+    for name in names:
+        if name not in frame.columns:
+            have = ", ".join(repr(c) for c in columns)
+            raise InputError(f"no such column; the columns are {have}{hint}", file=file, field=name)

@@ -19,7 +19,7 @@ from secretome.errors import InputError, check_choice
 from secretome.meta._albatross import albatross_plot
 from secretome.meta._change_scores import ChangeScoreSensitivity, change_score_sensitivity
 from secretome.meta._combined_p import CombinedPResult, combine_p
-from secretome.meta._csv_tables import read_csv_table
+from secretome.meta._csv_tables import read_csv_table, require_columns
 from secretome.meta._mantel_haenszel import MantelHaenszelResult, PetoResult, mantel_haenszel, peto
 
 __all__ = ["change_sensitivity_from_csv", "combine_p_from_csv", "pool_counts_from_csv"]
@@ -132,10 +132,7 @@ def change_sensitivity_from_csv(
 
 
 def _arrays(frame: pd.DataFrame, columns: Mapping[str, str], path: str | Path) -> dict[str, np.ndarray]:
-    for name in columns.values():
-        if name not in frame.columns:
-            have = ", ".join(repr(str(c)) for c in frame.columns)
-            raise InputError(f"no such column; the columns are {have}", file=path, field=name)
+    require_columns(frame, columns.values(), path)
     return {arg: frame[name].to_numpy() for arg, name in columns.items()}
 
 

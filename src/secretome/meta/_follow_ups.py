@@ -20,6 +20,7 @@ from secretome._scheduler import check_scheduler
 from secretome.errors import InputError
 from secretome.meta._anova import anova
 from secretome.meta._confint import tau2_confint
+from secretome.meta._csv_tables import read_csv_table, require_columns
 from secretome.meta._diagnostics import REGTEST_PREDICTORS, egger_test, leave_one_out
 from secretome.meta._failsafe import fail_safe_n
 from secretome.meta._fitted_model import coefficient_positions
@@ -219,10 +220,8 @@ def follow_ups_from_csv(
     def column(name: str) -> pd.Series:
         nonlocal frame
         if frame is None:
-            frame = pd.read_csv(path)
-        if name not in frame.columns:
-            have = ", ".join(repr(str(c)) for c in frame.columns)
-            raise InputError(f"no such column; the columns are {have}", file=path, field=name)
+            frame = read_csv_table(path)
+        require_columns(frame, [name], path)
         values = frame[name]
         if len(values) != fit.k:
             reason = "rows were left out of the model for missing values; this follow-up needs every row complete"

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import FloatArray
 from secretome.meta._conversions import split_shared_control
+from secretome.meta._csv_tables import require_columns
 from secretome.meta._effect_sizes import ESCALC_ARGUMENTS, Measure, escalc
 from secretome.meta._missing import MISSING, NA_OMITTED, omitted_note
 from secretome.meta._results import MetaRegressionResult, RandomEffectsResult
@@ -149,10 +150,7 @@ def fit_table(
     check_choice("na_action", na_action, ("omit", "fail"))
     extra = dict(roles or {})
     to_column = {**effect.names(), **extra}
-    for name in to_column.values():
-        if name not in frame.columns:
-            have = ", ".join(repr(str(c)) for c in frame.columns)
-            raise InputError(f"no such column; the columns are {have}", file=file, field=name)
+    require_columns(frame, to_column.values(), file)
     labels = None if effect.slab is None else [str(s) for s in frame[effect.slab]]
     kept = np.arange(len(frame))
     left_out: tuple[int, ...] = ()
