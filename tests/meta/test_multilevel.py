@@ -90,9 +90,26 @@ def test_moderator_summary_reads_like_metafor():
     assert "year       0.0053   0.0094   0.5629  54  0.5758   -0.0136   0.0242" in text
 
 
-def test_one_effect_size_per_moderator_value_leaves_nothing_to_estimate():
-    with pytest.raises(InputError, match=r"field 'yi': needs more studies than coefficients \(3\) \(got 3\)"):
-        multilevel([0.1, 0.2, 0.4], [0.01] * 3, [1, 1, 2], mods=[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+SATURATED = [c for c in load_cases("design_edges") if c["kind"] == "mv-saturated"]
+
+
+@pytest.mark.parametrize("case", SATURATED, ids=case_id)
+def test_as_many_coefficients_as_effect_sizes_are_fitted_as_metafor(case):
+    # R: rma.mv(yi, vi, mods = ~ ablat, random = ~ 1 | study (or study/es), method=) on two trials of dat.bcg: rma.mv
+    # has no check of p against k; the fit is exact, QE = 0 on 0 df (p = 1), sigma^2 = 0
+    # (tools/metafor_reference_design_edges.R).
+    levels = {"study": case["study"]} | ({"es": case["es"]} if case["random"] == "study/es" else {})
+    got = multilevel(case["yi"], case["vi"], levels, mods=case["ablat"], names=["ablat"], method=case["method"])
+    assert got.sigma2 == pytest.approx(case["sigma2"], abs=1e-10)
+    for field in PER_COEF:
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert (got.QE, got.QE_df, got.QE_pval) == (case["QE"], 0, case["QEp"])
+    assert (got.QM, got.QM_pval) == pytest.approx((case["QM"], case["QMp"]), rel=TOL["est"])
+    assert got.loglik == pytest.approx(case["logLik"], rel=TOL["est"])
+    assert got.I2 is None
+    text = got.summary()
+    assert "QE(df = 0) = 0.0000, p-val = 1.0000" in text
+    assert "I^2: not available (as many coefficients as effect sizes)" in text
 
 
 def test_summary_reads_like_metafor():

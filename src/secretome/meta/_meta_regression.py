@@ -126,9 +126,12 @@ def meta_regression(
     InputError
         A bad cell (row and column named), a variance of 0 (or below) where it cannot be fitted
         (as above), no more studies than
-        coefficients (so no k = 2 model with a moderator: metafor stops there too for every
-        tau^2 estimator), an unknown method or test, a level outside (0, 1), labels of the wrong
-        length.
+        coefficients for a tau^2 estimator (so no k = 2 model with a moderator: metafor stops there
+        too, "Number of parameters to be estimated is larger than the number of observations."),
+        an unknown method or test, a level outside (0, 1), labels of the wrong length. EE/FE fit
+        the saturated model (k = p) as metafor does: exact, QE = 0 on 0 df (p = 1), I^2 = 0,
+        H^2 = 1, R^2 ``None`` (metafor's NA), with a note; its Knapp-Hartung test (0 df, metafor's
+        NA) is refused (two trials of dat.bcg; tools/metafor_reference_design_edges.R).
     ConvergenceError
         The last estimator of the chain did not converge.
 
@@ -216,6 +219,11 @@ def meta_regression(
             weighted = {"weights": a, "xtax_inv": xtax_inv}
         vb = unscaled
         df: int | None = None
+        if test == "knha" and k == p:
+            # The saturated EE/FE fit: Knapp and Hartung's factor RSS / (k - p) is 0 / 0 (metafor's tests are NA, and
+            # its print stops on them).
+            raise InputError(f"test='knha' needs more studies than coefficients ({p}): its t test has k - p = 0 df",
+                             field="test", value=test)  # fmt: skip
         if test == "knha":
             vb = unscaled * (0.0 if rss <= np.finfo(np.float64).eps else rss / (k - p))
             df = k - p
@@ -225,7 +233,13 @@ def meta_regression(
         i2: float | None = None
         h2: float | None = None
         r2: float | None = None
-        if v.all():
+        if v.all() and k == p:
+            # The saturated EE/FE fit (random-effects models stopped in model_matrix), as metafor's rma.uni: QE = 0 on
+            # 0 df (p = 1), I^2 = 0, H^2 = 1; its adjusted R^2 divides by k - p (NA).
+            qe, i2, h2 = 0.0, 0.0, 1.0
+            notes.append(f"as many coefficients as studies ({p}): the fit is exact, QE has 0 df and R^2 is NA (as "
+                         "metafor's)")  # fmt: skip
+        elif v.all():
             proj = Projection(1 / v, x)
             qe = max(0.0, proj.quad(y))
             vt = (k - p) / proj.trace()
@@ -256,7 +270,7 @@ def meta_regression(
             R2=r2,
             QE=qe,
             QE_df=k - p,
-            QE_pval=None if qe is None else float(scipy.stats.chi2.sf(qe, k - p)),
+            QE_pval=None if qe is None else 1.0 if k == p else float(scipy.stats.chi2.sf(qe, k - p)),
             method=used,
             test=test,
             level=level,
