@@ -162,12 +162,6 @@ def test_a_redundant_numpy_column_is_dropped_as_a_named_one():
     assert got.beta == pytest.approx(plain.beta, rel=1e-12)
 
 
-def test_only_redundant_moderators_are_an_input_error():
-    # metafor would fit the intercept alone; that model is random_effects, and the message says so.
-    with pytest.raises(InputError, match=r"field 'mods': every moderator is redundant .* \(got 'mod1'\)"):
-        meta_regression(REML["yi"], REML["vi"], np.ones((13, 1)))
-
-
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -241,6 +235,39 @@ def test_the_saturated_equal_effects_fit_matches_metafor(case):
     assert "note: as many coefficients as studies (2): the fit is exact, QE has 0 df and R^2 is NA (as metafor's)" \
         in got.summary()  # fmt: skip
     assert "QE(df = 0) = 0.0000, p-val = 1.0000" in got.summary()
+
+
+ALL_REDUNDANT = [c for c in DESIGN_EDGES if c["kind"] == "redundant"]
+
+
+@pytest.mark.parametrize("case", ALL_REDUNDANT, ids=case_id)
+def test_every_moderator_redundant_fits_the_intercept_only_model_as_metafor(case):
+    # R: rma(yi, vi, mods = X, method=) on dat.bcg with X a constant column (and it with its double): metafor drops
+    # them with its warning and fits the intercept alone (int.only): QM tests the intercept (not printed), R^2 is
+    # NULL, and it prints as rma(yi, vi) (tools/metafor_reference_design_edges.R).
+    names = case["terms"].split("+")
+    mods = np.column_stack([case["const"], 2 * np.array(case["const"])][: len(names)])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        got = meta_regression(case["yi"], case["vi"], mods, method=case["method"], names=names)
+    assert [str(w.message) for w in record] == case["warnings"]
+    assert case["int_only"]
+    assert (got.p, got.coef_names) == (1, tuple(case["coef_names"]))
+    assert got.notes[-1] == f"dropped as redundant (collinear with the columns before them): {', '.join(names)}"
+    for field in PER_COEF:
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    for ours, theirs in {"tau2": "tau2", "I2": "I2", "H2": "H2", "QE": "QE", "QE_pval": "QEp", "QM": "QM"}.items():
+        assert getattr(got, ours) == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got.QM_pval == pytest.approx(case["QMp"], rel=TOL["est"])
+    assert got.R2 is None
+    assert case["R2"] is None
+    text = got.summary()
+    head = "Equal-Effects Model (k = 13)" if case["method"] == "EE" else f"Random-Effects Model (k = 13; tau^2 " \
+        f"estimator: {case['method']})"  # fmt: skip
+    assert text.startswith(head)
+    assert "Q(df = 12) = 152.2330, p-val < .0001" in text
+    assert "R^2" not in text
+    assert "Test of Moderators" not in text
 
 
 def test_the_saturated_fit_refuses_knapp_hartung_whose_df_are_zero():

@@ -516,3 +516,31 @@ def test_rows_with_a_missing_value_are_left_out_as_rma_mv(case):
     with pytest.raises(InputError) as err:
         multilevel(yi, vi, case["district"], method=case["method"], na_action="fail")
     assert (err.value.row, err.value.field, err.value.reason) == (3, "yi", fail)
+
+
+REDUNDANT = [c for c in load_cases("design_edges") if c["kind"] == "redundant-mv"]
+
+
+@pytest.mark.parametrize("case", REDUNDANT, ids=case_id)
+def test_every_moderator_redundant_fits_the_intercept_only_model_as_metafor(case):
+    # R: rma.mv(yi, vi, mods = X, random = ~ 1 | trial, data = dat.bcg) with X a constant column (and it with its
+    # double): metafor drops them with its warning and fits the intercept alone; QM tests the intercept
+    # (tools/metafor_reference_design_edges.R).
+    names = case["terms"].split("+")
+    mods = np.column_stack([case["const"], 2 * np.array(case["const"])][: len(names)])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        got = multilevel(case["yi"], case["vi"], {"trial": case["trial"]}, mods=mods, names=names)
+    assert [str(w.message) for w in record] == case["warnings"]
+    assert (got.p, got.coef_names) == (1, tuple(case["coef_names"]))
+    assert got.notes[-1] == f"dropped as redundant (collinear with the columns before them): {', '.join(names)}"
+    assert got.sigma2 == pytest.approx(case["sigma2"], rel=TOL["var"])
+    # metafor's sigma^2 is nlminb's, about 1e-6 from the optimum here (rma.uni's REML tau^2 is 0.31324333, ours
+    # 0.31324326): the p-value of z = -3.97 moves by 5e-6 of itself with it, so p is checked to 1e-9 absolute.
+    for field in ("beta", "se", "zval", "ci_lb", "ci_ub"):
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert (*got.pval, got.QM_pval) == pytest.approx((*case["pval"], case["QMp"]), abs=1e-9)
+    assert (got.QE, got.QE_pval, got.QM) == pytest.approx((case["QE"], case["QEp"], case["QM"]), rel=TOL["est"])
+    text = got.summary()
+    assert "Test for Heterogeneity:\nQ(df = 12) = 152.2330, p-val < .0001" in text
+    assert "Test of Moderators" not in text

@@ -69,7 +69,11 @@ def meta_regression(
     mods : array_like or pandas.DataFrame
         Moderators, one row per study and one column per moderator, without the intercept (it is
         added, as metafor does). Code a factor as dummy columns (``pandas.get_dummies(...,
-        drop_first=True)``, metafor's treatment coding).
+        drop_first=True)``, metafor's treatment coding). A column collinear with those before it is
+        dropped with metafor's warning ("Redundant predictors dropped from the model.") and named in
+        the notes; with every one dropped the intercept-only model is fitted and printed as metafor's
+        (``p == 1``, QM tests the intercept, ``R2`` ``None``; dat.bcg with a constant moderator,
+        REML, DL, EE; tools/metafor_reference_design_edges.R).
     weights : array_like, optional
         User weights ``a_i`` (finite, > 0), metafor's ``weights``: the coefficients are then the
         weighted least-squares fit :math:`(X'AX)^{-1}X'Ay` with the sandwich variance
@@ -255,7 +259,10 @@ def meta_regression(
             # model_inputs has a note too.
             warn_note(notes, "Cannot compute QE-test, I^2, or H^2 when there are non-positive sampling variances in "
                       "the data.")  # fmt: skip
-        if used not in EQUAL_METHODS:
+        if p == 1:
+            # Every moderator was dropped as redundant: metafor's intercept-only model has no R^2 (NULL).
+            r2 = None
+        elif used not in EQUAL_METHODS:
             r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes, a)
 
         result = MetaRegressionResult(
@@ -294,7 +301,8 @@ def coefficient_tests(beta: FloatArray, vb: FloatArray, df: int | None, level: f
     """Wald tests of the coefficients and the omnibus test of the moderators, as metafor prints them.
 
     z tests and chi-square QM without *df*; t tests and F (QM / m on ``(m, df)``) with it. QM tests
-    the coefficients after the intercept; it is left out when there are none. Returns the result
+    the coefficients after the intercept, or the intercept when there are none (metafor's ``btt`` of an
+    intercept-only model; its print leaves QM out then). Returns the result
     fields (``beta``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``, ``QM``, ``QM_df``,
     ``QM_pval``) and the critical value of the CIs at *level*.
     """
@@ -310,13 +318,13 @@ def coefficient_tests(beta: FloatArray, vb: FloatArray, df: int | None, level: f
         "ci_lb": tuple(float(b - crit * s) for b, s in zip(beta, se, strict=True)),
         "ci_ub": tuple(float(b + crit * s) for b, s in zip(beta, se, strict=True)),
     }
-    m = beta.size - 1
-    if m > 0:
-        qm = float(beta[1:] @ np.linalg.solve(vb[1:, 1:], beta[1:]))
-        if df is None:
-            fields.update(QM=qm, QM_df=(m,), QM_pval=float(scipy.stats.chi2.sf(qm, m)))
-        else:
-            fields.update(QM=qm / m, QM_df=(m, df), QM_pval=float(scipy.stats.f.sf(qm / m, m, df)))
+    tested = slice(1, None) if beta.size > 1 else slice(0, 1)
+    m = beta[tested].size
+    qm = float(beta[tested] @ np.linalg.solve(vb[tested, tested], beta[tested]))
+    if df is None:
+        fields.update(QM=qm, QM_df=(m,), QM_pval=float(scipy.stats.chi2.sf(qm, m)))
+    else:
+        fields.update(QM=qm / m, QM_df=(m, df), QM_pval=float(scipy.stats.f.sf(qm / m, m, df)))
     return fields, crit
 
 

@@ -212,15 +212,17 @@ class MultilevelRegressionResult(Result):
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
-        """Text laid out like metafor's ``print.rma.mv`` for a model with moderators."""
+        """Text laid out like metafor's ``print.rma.mv`` for a model with moderators (with every moderator dropped as
+        redundant, ``p == 1``, as it prints the intercept-only model it fits)."""
         lines = _variance_lines(self)
+        test, q = ("Test for Heterogeneity", "Q") if self.p == 1 else ("Test for Residual Heterogeneity", "QE")
         if self.QE is None or self.QE_pval is None:
-            lines += ["", f"Test for Residual Heterogeneity: not available ({_no_inverse(self)})"]
+            lines += ["", f"{test}: not available ({_no_inverse(self)})"]
         else:
             lines += [
                 "",
-                "Test for Residual Heterogeneity:",
-                f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {format_p(self.QE_pval, equals=True)}",
+                f"{test}:",
+                f"{q}(df = {self.QE_df}) = {self.QE:.4f}, p-val {format_p(self.QE_pval, equals=True)}",
             ]
         lines += moderator_lines(self)
         lines += [f"note: {note}" for note in self.notes]
@@ -347,7 +349,9 @@ def multilevel(
         ``study/es_id`` nests them). Default: every row is its own unit.
     mods : array_like or pandas.DataFrame, optional
         Moderators, one row per effect size, without the intercept (added), as for
-        :func:`meta_regression`. With them the result is a :class:`MultilevelRegressionResult`.
+        :func:`meta_regression`. With them the result is a :class:`MultilevelRegressionResult`
+        (with ``p == 1`` and printed as the intercept-only model when every moderator is dropped as
+        redundant, as rma.mv fits it; tools/metafor_reference_design_edges.R).
     names : sequence of str, optional
         Moderator names (default: the DataFrame's columns, else ``"mod1"``, ``"mod2"``, ...).
     method : {"REML", "ML"}

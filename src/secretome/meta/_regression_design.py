@@ -57,7 +57,8 @@ def model_matrix(
     """The model matrix: an intercept, then the moderators (each column checked like yi).
 
     Without *mods*, the intercept alone. Redundant (collinear) moderators are dropped with metafor's
-    warning ("Redundant predictors dropped from the model."), given at once; a fit that passes *said*
+    warning ("Redundant predictors dropped from the model."), given at once; all of them (each collinear
+    with the intercept) leave the intercept alone, the model metafor then fits; a fit that passes *said*
     gets instead that sentence paired with a note naming the dropped columns (which metafor's warning
     does not give), to warn in metafor's order among its other warnings (:func:`warn_note`).
     :class:`InputError` for no more studies than coefficients: in metafor's words
@@ -98,10 +99,7 @@ def _checked(
             if np.linalg.matrix_rank(x[:, [*keep, j]]) > len(keep):
                 keep.append(j)
         dropped = [coef_names[j] for j in range(x.shape[1]) if j not in keep]
-        if len(keep) == 1:
-            # metafor would fit the intercept alone; here that model is random_effects, said so.
-            reason = "every moderator is redundant (collinear with the intercept); fit random_effects instead"
-            raise InputError(reason, field="mods", value=", ".join(dropped))
+        # With every moderator dropped, the intercept is left alone: metafor fits that model (int.only) as well.
         # metafor's sentence as it is (it names no column); the names go to the fit's notes.
         if said is None:
             warnings.warn(REDUNDANT, SecretomeWarning, stacklevel=4)
