@@ -7,7 +7,8 @@
 #   fits the intercept-only model (rma REML, DL, EE on dat.bcg; rma.mv ~ 1 | trial);
 # - the saturated EE/FE meta-regression (k = p: two trials and ablat, and ablat + year, whose year is dropped);
 # - regtest(model = "lm") and regtest(method = "EE") whose regression has as many coefficients as studies (two
-#   trials; three trials with ablat): lm's t and p are NA on 0 df, and so is the limit estimate's CI (R's qt warns).
+#   trials; three trials with ablat): lm's t and p are NA on 0 df, and so is the limit estimate's CI (R's qt warns);
+# - influence() of an EE/FE meta-regression on three trials with ablat, whose refits are saturated.
 # Each case records the inputs, metafor's error (or null), its warnings and, where it fits, the numbers.
 #
 # Usage: Rscript tools/metafor_reference_design_edges.R [OUTDIR]      (default: tests/fixtures/metafor)
@@ -101,5 +102,17 @@ for (predictor in c("sei", "vi")) {
 }
 regtest_case("regtest-lm-k3-ablat", 1:3, TRUE, "lm", "REML", "sei")
 regtest_case("regtest-EE-k3-ablat", 1:3, TRUE, "rma", "EE", "sei")
+
+# ---- influence() of an EE/FE meta-regression with k = p + 1: each refit is the saturated fit --------------------
+for (method in c("EE", "FE")) {
+  out <- attempt(influence(rma(yi[1:3], vi[1:3], mods = ~ ablat[1:3], method = method)))
+  inf <- out$res$inf
+  add(list(kind = "influence", id = paste("influence-k3-ablat", method, sep = "-"), method = method,
+           yi = narr(yi[1:3]), vi = narr(vi[1:3]), ablat = narr(ablat[1:3]), error = error_of(out),
+           warnings = arr(out$warnings), rstudent = narr(inf$rstudent), dffits = narr(inf$dffits),
+           cook_d = narr(inf$cook.d), cov_r = narr(inf$cov.r), tau2_del = narr(inf$tau2.del), QE_del = narr(inf$QE.del),
+           hat = narr(inf$hat), weight = narr(inf$weight), influential = arr(as.logical(inf$inf == "*")),
+           dfbetas = list(narr(out$res$dfbs$intrcpt), narr(out$res$dfbs$ablat))))
+}
 
 write_cases("design_edges.json", cases)
