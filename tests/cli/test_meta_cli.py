@@ -724,3 +724,32 @@ def test_one_study_is_reported_as_itself_as_metafor(tmp_path, capsys, case_id):
     assert [line.removeprefix("warning: ") for line in err.splitlines()] == case["warnings"]
     for field in ("estimate", "se", "pval", "ci_lb", "ci_ub", "tau2"):
         assert got[field] == pytest.approx(case[field], rel=1e-12, abs=1e-15), field
+
+
+DESIGN_EDGES = {c["id"]: c for c in json.loads((FIXTURES / "design_edges.json").read_text())["cases"]}
+
+
+def test_a_moderator_the_same_for_every_study_leaves_metafors_intercept_only_model(tmp_path, capsys):
+    # R: rma(yi, vi, mods = cbind(const = 5), data = dat.bcg) drops the constant column with metafor's warning and
+    # fits the intercept alone (tools/metafor_reference_design_edges.R).
+    case = DESIGN_EDGES["all-redundant-const-REML"]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"], "const": case["const"]})
+    got, err = _json_and_warnings(capsys, ["meta", path, "--yi", "yi", "--vi", "vi", "--mod", "const"])
+    assert [line.removeprefix("warning: ") for line in err.splitlines()] == case["warnings"]
+    assert got["coef_names"] == case["coef_names"]
+    assert got["beta"] == pytest.approx(case["beta"], rel=1e-6)
+    assert got["tau2"] == pytest.approx(case["tau2"], rel=1e-6)
+    assert got["R2"] is None
+    assert got["notes"][-1] == "dropped as redundant (collinear with the columns before them): const"
+
+
+def test_a_saturated_equal_effects_meta_regression_is_fitted_as_metafor(tmp_path, capsys):
+    # R: rma(yi, vi, mods = ~ ablat, method = "EE") on two trials of dat.bcg: QE = 0 on 0 df, p = 1
+    # (tools/metafor_reference_design_edges.R).
+    case = DESIGN_EDGES["saturated-k2-ablat-EE"]
+    path = _csv(tmp_path, {"yi": case["yi"], "vi": case["vi"], "ablat": case["ablat"]})
+    argv = ["meta", path, "--yi", "yi", "--vi", "vi", "--mod", "ablat", "--method", "EE"]
+    got, err = _json_and_warnings(capsys, argv)
+    assert err == ""
+    assert got["beta"] == pytest.approx(case["beta"], rel=1e-6)
+    assert (got["QE"], got["QE_df"], got["QE_pval"]) == (case["QE"], 0, case["QEp"])

@@ -535,3 +535,17 @@ def test_cluster_with_rho_matches_metafor_with_vcalcs_v(tmp_path, capsys, case_i
         nested = _json(capsys, [*argv, "--random", "study", "--random", "esid"])
         assert nested["sigma2"] == pytest.approx(case["sigma2"], rel=1e-5)
         assert nested["se"] == pytest.approx(case["se"][0], rel=1e-6)
+
+
+@pytest.mark.parametrize("case_id", ["regtest-EE-k2-sei", "regtest-EE-k2-vi"])
+def test_regtest_of_two_studies_refits_the_saturated_equal_effects_model_as_metafor(tmp_path, capsys, case_id):
+    # R: regtest(rma(yi, vi, method = "EE"), predictor=) on two trials of dat.bcg: the refit with the predictor has
+    # as many coefficients as studies, and metafor gives it (tools/metafor_reference_design_edges.R).
+    case = _cases("design_edges")[case_id]
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"yi": case["yi"], "vi": case["vi"]}).to_csv(path, index=False)
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--method", "EE", "--regtest",
+                         case["predictor"], "--format", "json"])  # fmt: skip
+    for field in ("zval", "pval", "est", "ci_lb", "ci_ub"):
+        assert got["regtest"][field] == pytest.approx(case[field], rel=1e-6), field
+    assert got["regtest"]["df"] is None

@@ -139,10 +139,6 @@ def test_last_cumulative_step_is_the_full_model():
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], labels=["a"]), r"field 'labels': has 1 values"),
         (lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], method="reml"), r"field 'method': must be one of"),
         (
-            lambda: influence([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], [1, 2, 4], method="EE"),
-            r"field 'yi': influence diagnostics with 2 coefficients \(EE\) need at least 4 studies \(got 3\)",
-        ),
-        (
             lambda: cumulative([0.1, 0.2, 0.3], [0.01, 0.02, 0.01], order=[1, None, 3]),
             r"row 2, field 'order': is missing",
         ),
@@ -152,6 +148,23 @@ def test_last_cumulative_step_is_the_full_model():
 def test_bad_input(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+SATURATED_REFITS = [c for c in load_cases("design_edges") if c["kind"] == "influence"]
+
+
+@pytest.mark.parametrize("case", SATURATED_REFITS, ids=case_id)
+def test_equal_effects_refits_with_as_many_coefficients_as_studies_match_metafor(case):
+    # R: influence(rma(yi, vi, mods = ~ ablat, method = "EE" or "FE")) on three trials of dat.bcg: each refit without
+    # a trial is the saturated fit (QE on 0 df), which metafor gives (tools/metafor_reference_design_edges.R).
+    got = influence(case["yi"], case["vi"], case["ablat"], names=["ablat"], method=case["method"])
+    assert case["warnings"] == []
+    for field in ("rstudent", "dffits", "cook_d", "cov_r", "hat", "weight"):
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert (got.tau2_del, got.QE_del) == (tuple(case["tau2_del"]), tuple(case["QE_del"]))
+    for ours, theirs in zip(got.dfbetas, case["dfbetas"], strict=True):
+        assert ours == pytest.approx(theirs, rel=TOL["est"])
+    assert got.influential == tuple(case["influential"])
 
 
 VI_ZERO = [c for c in load_cases("vi_zero_diagnostics") if c["kind"] == "refits"]

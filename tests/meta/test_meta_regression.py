@@ -162,12 +162,6 @@ def test_a_redundant_numpy_column_is_dropped_as_a_named_one():
     assert got.beta == pytest.approx(plain.beta, rel=1e-12)
 
 
-def test_only_redundant_moderators_are_an_input_error():
-    # metafor would fit the intercept alone; that model is random_effects, and the message says so.
-    with pytest.raises(InputError, match=r"field 'mods': every moderator is redundant .* \(got 'mod1'\)"):
-        meta_regression(REML["yi"], REML["vi"], np.ones((13, 1)))
-
-
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -200,12 +194,11 @@ REFUSAL_CASES = load_cases("refusals")
 P_EQUALS_K = [c for c in REFUSAL_CASES if c["id"].startswith("rma-k2-")]
 
 
-@pytest.mark.parametrize("case", P_EQUALS_K, ids=case_id)
-def test_as_many_coefficients_as_studies_as_metafor(case):
+@pytest.mark.parametrize("case", [c for c in P_EQUALS_K if c["error"]], ids=case_id)
+def test_as_many_coefficients_as_studies_stop_a_random_effects_model_as_metafor(case):
     # R: rma(yi, vi, mods = X, method=) on two trials of dat.bcg with ablat (p = k = 2), and with ablat + year, where
     # year is dropped as redundant first: a random-effects model stops in metafor's words ("Number of parameters to
-    # be estimated is larger than the number of observations."). Its EE/FE fit is saturated (QE on 0 df): metafor
-    # gives it, we refuse it, in our words.
+    # be estimated is larger than the number of observations.").
     names = case["terms"].split("+")
     mods = np.column_stack([case[n] for n in names])
     with warnings.catch_warnings(record=True) as record:
@@ -213,12 +206,77 @@ def test_as_many_coefficients_as_studies_as_metafor(case):
         with pytest.raises(InputError) as err:
             meta_regression(case["yi"], case["vi"], mods, method=case["method"], names=names)
     assert [str(w.message) for w in record] == case["warnings"]
-    assert (err.value.field, err.value.value) == ("yi", 2)
-    if case["error"] is None:
-        assert case["method"] in ("EE", "FE")
-        assert err.value.reason == "needs more studies than coefficients (2)"
-    else:
-        assert err.value.reason == case["error"]
+    assert (err.value.reason, err.value.field, err.value.value) == (case["error"], "yi", 2)
+
+
+# by tools/metafor_reference_design_edges.R
+DESIGN_EDGES = load_cases("design_edges")
+SATURATED = [c for c in DESIGN_EDGES if c["kind"] == "saturated"]
+
+
+@pytest.mark.parametrize("case", SATURATED, ids=case_id)
+def test_the_saturated_equal_effects_fit_matches_metafor(case):
+    # R: rma(yi, vi, mods = X, method = "EE" or "FE") on two trials of dat.bcg with ablat (p = k), and with
+    # ablat + year (year dropped with metafor's warning): metafor fits it, QE = 0 on 0 df (p = 1), I^2 = 0, H^2 = 1
+    # and R^2 NA (tools/metafor_reference_design_edges.R).
+    names = case["terms"].split("+")
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        got = meta_regression(case["yi"], case["vi"], np.column_stack([case[n] for n in names]),
+                              method=case["method"], names=names)  # fmt: skip
+    assert [str(w.message) for w in record] == case["warnings"]
+    assert got.coef_names == tuple(case["coef_names"])
+    for field in PER_COEF:
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert (got.QE, got.QE_df, got.QE_pval, got.I2, got.H2) == (case["QE"], 0, case["QEp"], case["I2"], case["H2"])
+    assert got.R2 is None
+    assert case["R2"] is None
+    assert (got.QM, got.QM_pval) == pytest.approx((case["QM"], case["QMp"]), rel=TOL["est"])
+    assert "note: as many coefficients as studies (2): the fit is exact, QE has 0 df and R^2 is NA (as metafor's)" \
+        in got.summary()  # fmt: skip
+    assert "QE(df = 0) = 0.0000, p-val = 1.0000" in got.summary()
+
+
+ALL_REDUNDANT = [c for c in DESIGN_EDGES if c["kind"] == "redundant"]
+
+
+@pytest.mark.parametrize("case", ALL_REDUNDANT, ids=case_id)
+def test_every_moderator_redundant_fits_the_intercept_only_model_as_metafor(case):
+    # R: rma(yi, vi, mods = X, method=) on dat.bcg with X a constant column (and it with its double): metafor drops
+    # them with its warning and fits the intercept alone (int.only): QM tests the intercept (not printed), R^2 is
+    # NULL, and it prints as rma(yi, vi) (tools/metafor_reference_design_edges.R).
+    names = case["terms"].split("+")
+    mods = np.column_stack([case["const"], 2 * np.array(case["const"])][: len(names)])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        got = meta_regression(case["yi"], case["vi"], mods, method=case["method"], names=names)
+    assert [str(w.message) for w in record] == case["warnings"]
+    assert case["int_only"]
+    assert (got.p, got.coef_names) == (1, tuple(case["coef_names"]))
+    assert got.notes[-1] == f"dropped as redundant (collinear with the columns before them): {', '.join(names)}"
+    for field in PER_COEF:
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    for ours, theirs in {"tau2": "tau2", "I2": "I2", "H2": "H2", "QE": "QE", "QE_pval": "QEp", "QM": "QM"}.items():
+        assert getattr(got, ours) == pytest.approx(case[theirs], rel=TOL["est"], abs=1e-12), ours
+    assert got.QM_pval == pytest.approx(case["QMp"], rel=TOL["est"])
+    assert got.R2 is None
+    assert case["R2"] is None
+    text = got.summary()
+    head = "Equal-Effects Model (k = 13)" if case["method"] == "EE" else f"Random-Effects Model (k = 13; tau^2 " \
+        f"estimator: {case['method']})"  # fmt: skip
+    assert text.startswith(head)
+    assert "Q(df = 12) = 152.2330, p-val < .0001" in text
+    assert "R^2" not in text
+    assert "Test of Moderators" not in text
+
+
+def test_the_saturated_fit_refuses_knapp_hartung_whose_df_are_zero():
+    # metafor's Knapp-Hartung tests of the saturated EE fit are NA (its print stops on them): refused, said why.
+    case = SATURATED[0]
+    knha = r"field 'test': test='knha' needs more studies than coefficients \(2\)"
+    kh_warning = "^Knapp & Hartung method is not meant to be used in the context of EE"
+    with pytest.warns(SecretomeWarning, match=kh_warning), pytest.raises(InputError, match=knha):
+        meta_regression(case["yi"], case["vi"], case["ablat"], method="EE", test="knha")
 
 
 @pytest.mark.parametrize("method", [m for m in REGRESSION_METHODS if m not in ("EE", "FE")])

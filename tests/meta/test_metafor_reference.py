@@ -74,6 +74,7 @@ SCRIPTS = {
     SCRIPT.with_name("metafor_reference_refusals.R"): ("refusals.json",),
     SCRIPT.with_name("metafor_reference_forest_counts.R"): ("forest_counts.json",),
     SCRIPT.with_name("metafor_reference_mv_edges.R"): ("mv_edges.json",),
+    SCRIPT.with_name("metafor_reference_design_edges.R"): ("design_edges.json",),
 }
 
 

@@ -90,9 +90,26 @@ def test_moderator_summary_reads_like_metafor():
     assert "year       0.0053   0.0094   0.5629  54  0.5758   -0.0136   0.0242" in text
 
 
-def test_one_effect_size_per_moderator_value_leaves_nothing_to_estimate():
-    with pytest.raises(InputError, match=r"field 'yi': needs more studies than coefficients \(3\) \(got 3\)"):
-        multilevel([0.1, 0.2, 0.4], [0.01] * 3, [1, 1, 2], mods=[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+SATURATED = [c for c in load_cases("design_edges") if c["kind"] == "mv-saturated"]
+
+
+@pytest.mark.parametrize("case", SATURATED, ids=case_id)
+def test_as_many_coefficients_as_effect_sizes_are_fitted_as_metafor(case):
+    # R: rma.mv(yi, vi, mods = ~ ablat, random = ~ 1 | study (or study/es), method=) on two trials of dat.bcg: rma.mv
+    # has no check of p against k; the fit is exact, QE = 0 on 0 df (p = 1), sigma^2 = 0
+    # (tools/metafor_reference_design_edges.R).
+    levels = {"study": case["study"]} | ({"es": case["es"]} if case["random"] == "study/es" else {})
+    got = multilevel(case["yi"], case["vi"], levels, mods=case["ablat"], names=["ablat"], method=case["method"])
+    assert got.sigma2 == pytest.approx(case["sigma2"], abs=1e-10)
+    for field in PER_COEF:
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert (got.QE, got.QE_df, got.QE_pval) == (case["QE"], 0, case["QEp"])
+    assert (got.QM, got.QM_pval) == pytest.approx((case["QM"], case["QMp"]), rel=TOL["est"])
+    assert got.loglik == pytest.approx(case["logLik"], rel=TOL["est"])
+    assert got.I2 is None
+    text = got.summary()
+    assert "QE(df = 0) = 0.0000, p-val = 1.0000" in text
+    assert "I^2: not available (as many coefficients as effect sizes)" in text
 
 
 def test_summary_reads_like_metafor():
@@ -499,3 +516,31 @@ def test_rows_with_a_missing_value_are_left_out_as_rma_mv(case):
     with pytest.raises(InputError) as err:
         multilevel(yi, vi, case["district"], method=case["method"], na_action="fail")
     assert (err.value.row, err.value.field, err.value.reason) == (3, "yi", fail)
+
+
+REDUNDANT = [c for c in load_cases("design_edges") if c["kind"] == "redundant-mv"]
+
+
+@pytest.mark.parametrize("case", REDUNDANT, ids=case_id)
+def test_every_moderator_redundant_fits_the_intercept_only_model_as_metafor(case):
+    # R: rma.mv(yi, vi, mods = X, random = ~ 1 | trial, data = dat.bcg) with X a constant column (and it with its
+    # double): metafor drops them with its warning and fits the intercept alone; QM tests the intercept
+    # (tools/metafor_reference_design_edges.R).
+    names = case["terms"].split("+")
+    mods = np.column_stack([case["const"], 2 * np.array(case["const"])][: len(names)])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        got = multilevel(case["yi"], case["vi"], {"trial": case["trial"]}, mods=mods, names=names)
+    assert [str(w.message) for w in record] == case["warnings"]
+    assert (got.p, got.coef_names) == (1, tuple(case["coef_names"]))
+    assert got.notes[-1] == f"dropped as redundant (collinear with the columns before them): {', '.join(names)}"
+    assert got.sigma2 == pytest.approx(case["sigma2"], rel=TOL["var"])
+    # metafor's sigma^2 is nlminb's, about 1e-6 from the optimum here (rma.uni's REML tau^2 is 0.31324333, ours
+    # 0.31324326): the p-value of z = -3.97 moves by 5e-6 of itself with it, so p is checked to 1e-9 absolute.
+    for field in ("beta", "se", "zval", "ci_lb", "ci_ub"):
+        assert getattr(got, field) == pytest.approx(case[field], rel=TOL["est"]), field
+    assert (*got.pval, got.QM_pval) == pytest.approx((*case["pval"], case["QMp"]), abs=1e-9)
+    assert (got.QE, got.QE_pval, got.QM) == pytest.approx((case["QE"], case["QEp"], case["QM"]), rel=TOL["est"])
+    text = got.summary()
+    assert "Test for Heterogeneity:\nQ(df = 12) = 152.2330, p-val < .0001" in text
+    assert "Test of Moderators" not in text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import warnings
 
 import pytest
 from metafor_fixtures import NONPOSITIVE_VI, case_id, load_cases
@@ -175,11 +177,43 @@ def test_a_predictor_the_same_for_every_study_stops_as_one_collinear_with_the_in
     assert err.value.reason == REFUSALS["regtest-collinear"]["error"]
 
 
-def test_saturated_fits_that_metafor_gives_are_refused_in_our_words():
-    # With k = 2, EE's refit with the predictor and lm's fit leave no residual df (metafor: QE on 0 df, lm's t = NA).
-    for options in ({"method": "EE"}, {"model": "lm"}):
-        with pytest.raises(InputError, match=r"needs more studies than coefficients \(2, with the predictor\)"):
-            egger_test([0.1, 0.4], [0.02, 0.04], **options)
+DESIGN_EDGES = [c for c in load_cases("design_edges") if c["kind"] == "regtest"]
+
+
+@pytest.mark.parametrize("case", DESIGN_EDGES, ids=case_id)
+def test_saturated_regressions_are_given_as_metafor(case):
+    # R: regtest(rma(yi, vi, method=), model=, predictor=) on two trials of dat.bcg, and of rma(mods = ~ ablat) on
+    # three: the regression has as many coefficients as studies. EE refits the saturated meta-regression (a z test);
+    # lm's t, p and the limit estimate's CI are NA on 0 df, R's qt warning "NaNs produced" (twice: once per bound;
+    # once here) where there is a limit estimate, metafor silent with moderators
+    # (tools/metafor_reference_design_edges.R).
+    mods = {"mods": case["ablat"], "names": ["ablat"]} if case["ablat"] else {}
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SecretomeWarning)
+        got = egger_test(case["yi"], case["vi"], model=case["model"], method=case["method"],
+                         predictor=case["predictor"], **mods)  # fmt: skip
+    said = [str(w.message) for w in record]
+    if case["model"] == "rma":
+        assert said == case["warnings"] == []
+        assert (got.zval, got.pval) == pytest.approx((case["zval"], case["pval"]), rel=TOL["est"])
+        assert got.df is None
+    else:
+        assert math.isnan(got.zval)
+        assert math.isnan(got.pval)
+        assert (case["zval"], case["pval"], got.df) == (None, None, case["df"])
+        if case["ablat"]:
+            assert case["warnings"] == []
+            assert said == ["the weighted regression has as many coefficients as studies: its t and p are NA on 0 df "
+                            "(as metafor's)"]  # fmt: skip
+        else:
+            assert said == sorted(set(case["warnings"])) == ["NaNs produced"]
+        assert "t = NA, df = 0, p = NA" in got.summary()
+    if case["est"] is None:
+        assert (got.est, got.ci_lb, got.ci_ub) == (None, None, None)
+    else:
+        assert got.est == pytest.approx(case["est"], rel=TOL["est"])
+        lb, ub = (math.nan if c is None else c for c in (case["ci_lb"], case["ci_ub"]))
+        assert (got.ci_lb, got.ci_ub) == pytest.approx((lb, ub), rel=TOL["est"], nan_ok=True)
 
 
 WEIGHTED = load_cases("regtest_weights")

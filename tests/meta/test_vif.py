@@ -7,7 +7,7 @@ import pytest
 from metafor_fixtures import case_id, load_cases
 from predict_cases import cases, fit
 
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import meta_regression, random_effects, vif
 
 
@@ -51,6 +51,12 @@ def test_vif_stops_in_metafors_words():
     case = REFUSALS["vif-intercept-only"]
     with pytest.raises(InputError) as err:
         vif(random_effects(case["yi"], case["vi"]))
+    assert (err.value.reason, err.value.field) == (case["error"], "fit")
+    # Every moderator dropped as redundant leaves metafor's intercept-only model (design_edges.json).
+    with pytest.warns(SecretomeWarning, match="^Redundant predictors dropped from the model"):
+        redundant = meta_regression(case["yi"], case["vi"], np.full((len(case["yi"]), 1), 5.0))
+    with pytest.raises(InputError) as err:
+        vif(redundant)
     assert (err.value.reason, err.value.field) == (case["error"], "fit")
     case = REFUSALS["vif-btt-intercept"]
     res = meta_regression(

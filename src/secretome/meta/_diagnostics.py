@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import ClassVar, Literal
@@ -13,7 +15,7 @@ import scipy
 from numpy.typing import ArrayLike
 
 from secretome._result import Result
-from secretome.errors import InputError, check_choice
+from secretome.errors import InputError, SecretomeWarning, check_choice
 from secretome.meta._columns import as_column, study_labels
 from secretome.meta._least_squares import weighted_least_squares
 from secretome.meta._meta_regression import REGRESSION_METHODS, meta_regression
@@ -149,7 +151,8 @@ class EggerResult(Result):
     Attributes
     ----------
     zval, pval : float
-        Test of the slope on the predictor (t with ``df`` degrees of freedom when ``df`` is set).
+        Test of the slope on the predictor (t with ``df`` degrees of freedom when ``df`` is set; NaN, with a
+        warning, for ``model="lm"`` at ``df = 0``, metafor's NA).
     df : int or None
         Degrees of freedom (``k - p - 1``, p coefficients before the predictor) for a t test, else ``None``.
     est, ci_lb, ci_ub : float or None
@@ -184,18 +187,22 @@ class EggerResult(Result):
         else:
             effects = "fixed-effects" if self.method in ("FE", "EE", "CE") else "mixed-effects"
             name = f"{effects} meta-regression model"
-        stat = f"z = {self.zval:.4f}" if self.df is None else f"t = {self.zval:.4f}, df = {self.df}"
+        # metafor prints NA where lm has no residual df (t, p and the CI are NaN then).
+        value = "NA" if math.isnan(self.zval) else f"{self.zval:.4f}"
+        stat = f"z = {value}" if self.df is None else f"t = {value}, df = {self.df}"
+        p = "= NA" if math.isnan(self.pval) else format_p(self.pval, equals=True)
         lines = [
             "Regression Test for Funnel Plot Asymmetry",
             "",
             f"Model:     {name}",
             f"Predictor: {_PREDICTOR_NAMES[self.predictor]}",
             "",
-            f"Test for Funnel Plot Asymmetry: {stat}, p {format_p(self.pval, equals=True)}",
+            f"Test for Funnel Plot Asymmetry: {stat}, p {p}",
         ]
         if self.est is not None:
             lead = f"Limit Estimate (as {_LIMITS[self.predictor]}):"
-            lines.append(f"{lead:<32}b = {self.est:.4f} (CI: {self.ci_lb:.4f}, {self.ci_ub:.4f})")
+            lb, ub = ("NA" if math.isnan(c) else f"{c:.4f}" for c in (self.ci_lb, self.ci_ub))  # type: ignore[arg-type]
+            lines.append(f"{lead:<32}b = {self.est:.4f} (CI: {lb}, {ub})")
         return "\n".join(lines)
 
 
@@ -233,8 +240,11 @@ def egger_test(
     limit estimate. A predictor collinear with the moderators (or the same for every study) stops in
     metafor's words ("Model matrix no longer of full rank after addition of predictor. Cannot fit
     model."), and so does a random-effects refit with no more studies than parameters ("Number of
-    parameters to be estimated is larger than the number of observations."); the saturated EE/FE and
-    ``lm`` fits that metafor gives there (QE or the residual on 0 df) are refused.
+    parameters to be estimated is larger than the number of observations."). The saturated fits that
+    metafor gives there are given too: EE/FE's (QE on 0 df, a z test), and ``lm``'s, whose t, p and
+    limit-estimate CI are NaN (metafor's NA) with R's warning "NaNs produced" (with moderators, where
+    metafor is silent, a warning saying why); two trials of dat.bcg and three with ablat
+    (tools/metafor_reference_design_edges.R).
 
     With *weights* (the model's user weights ``a_i``, as for :func:`meta_regression`) the meta-regression is
     fitted with them, as metafor's ``regtest`` refits with the model's ``weights``; ``model="lm"`` weights by
@@ -273,7 +283,8 @@ def egger_test(
     check_choice("method", method, REGRESSION_METHODS, owner="egger_test")
     y, v, _ = model_inputs(yi, vi)
     k = y.size
-    x0, coef_names = model_matrix(mods, k, names) if mods is not None else (np.ones((k, 1)), ("intrcpt",))
+    # The model itself first, as rma fits it before regtest sees it (an EE/FE fit with p = k is given).
+    x0, coef_names = (np.ones((k, 1)), ("intrcpt",)) if mods is None else model_matrix(mods, k, names, method=method)
     p = x0.shape[1]
     # metafor's regtest checks, in its order and words: the predictor, the rank with it, then the refit's k.
     x1 = _predictor(predictor, v, ni, k)
@@ -282,12 +293,9 @@ def egger_test(
         # A predictor the same for every study, or collinear with the moderators (or k = 1).
         reason = "Model matrix no longer of full rank after addition of predictor. Cannot fit model."
         raise InputError(reason, field=predictor)
-    if k == p + 1:  # fewer studies fail the rank check
-        # rma.uni refits with the predictor: it stops for a random-effects model; the saturated EE/FE fit (and lm's,
-        # with NA statistics) metafor gives, we refuse.
-        if model == "rma" and method not in EQUAL_METHODS:
-            raise InputError(TOO_MANY_PARAMETERS, field="yi", value=k)
-        raise InputError(f"needs more studies than coefficients ({k}, with the predictor)", field="yi", value=k)
+    if k == p + 1 and model == "rma" and method not in EQUAL_METHODS:  # fewer studies fail the rank check
+        # rma.uni refits with the predictor: it stops for a random-effects model and fits the saturated EE/FE one.
+        raise InputError(TOO_MANY_PARAMETERS, field="yi", value=k)
     # metafor gives the limit estimate for the intercept alone.
     limit = predictor in _LIMITS and p == 1
     labels = {"model": model, "method": method, "test": test, "predictor": predictor, "moderators": coef_names[1:]}
@@ -315,6 +323,16 @@ def egger_test(
                          "(metafor's lm stops too)", row=int(zero[0]) + 1, field="vi", value=0.0)  # fmt: skip
     beta, xtwx_inv, rss = weighted_least_squares(y, 1 / v, x)
     df = k - p - 1
+    if df == 0:
+        # As many coefficients as studies: lm's fit is exact and summary.lm's t and p are NA on 0 df, and so is the
+        # CI of the limit estimate, where R's qt(., df = 0) warns "NaNs produced" (once here). With moderators there
+        # is no limit estimate and metafor is silent: we say why the test is NaN.
+        said = "NaNs produced" if limit else ("the weighted regression has as many coefficients as studies: its t "
+                                              "and p are NA on 0 df (as metafor's)")  # fmt: skip
+        warnings.warn(said, SecretomeWarning, stacklevel=2)
+        nan = float("nan")
+        return EggerResult(zval=nan, pval=nan, df=0, est=float(beta[0]) if limit else None,
+                           ci_lb=nan if limit else None, ci_ub=nan if limit else None, **labels)  # fmt: skip
     se = np.sqrt(np.diag(xtwx_inv) * rss / df)
     tval = float(beta[p] / se[p])
     crit = float(scipy.stats.t.isf((1 - level) / 2, df))

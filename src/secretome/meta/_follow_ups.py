@@ -346,7 +346,7 @@ def follow_ups_from_csv(
         analyses.append(ranef(target, transf=_transform(transf)))  # type: ignore[arg-type]
         names.append("ranef")
     if vifs:
-        if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult):
+        if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult) or fit.p == 1:
             raise InputError("VIFs not applicable to intercept-only models.", field="vifs")
         analyses.append(vif(fit))
         names.append("vif")

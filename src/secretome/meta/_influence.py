@@ -23,7 +23,7 @@ from secretome.meta._missing import NO_STUDY
 from secretome.meta._random_effects import METHODS, ModelMethod, random_effects
 from secretome.meta._refits import fit_columns, refits
 from secretome.meta._regression_design import model_matrix
-from secretome.meta._tau2 import EQUAL_METHODS, model_inputs
+from secretome.meta._tau2 import model_inputs
 
 __all__ = ["CumulativeResult", "InfluenceResult", "cumulative", "influence"]
 
@@ -114,8 +114,9 @@ def influence(
     :func:`meta_regression`. Without moderators k >= 2 studies are needed (with k = 2 each refit is one
     study, tau^2 = 0, as metafor's ``influence``; one study stops in metafor's words, "Stopped because
     k = 1."). With p coefficients and k = p + 1 studies every random-effects refit stops (p = k), so
-    every row is NaN but hat and weight, as metafor's NA, with a warning; an EE/FE model needs
-    k >= p + 2 (metafor's saturated EE/FE refits we do not fit).
+    every row is NaN but hat and weight, as metafor's NA, with a warning; an EE/FE model's refits are then
+    the saturated fits (QE on 0 df) that metafor gives (three trials of dat.bcg with ablat;
+    tools/metafor_reference_design_edges.R).
 
     Returns
     -------
@@ -169,9 +170,6 @@ def influence(
         raise InputError("Stopped because k = 1.", field="yi", value=k)
     x, coef_names = model_matrix(mods, k, names)
     p = x.shape[1]
-    if p > 1 and k < p + 2 and method in EQUAL_METHODS:  # each refit would be saturated (QE on 0 df)
-        raise InputError(f"influence diagnostics with {p} coefficients ({method}) need at least {p + 2} studies",
-                         field="yi", value=k)  # fmt: skip
     options = {"method": method, "test": test, "level": level, "control": control}
     full = _fit(y, v, x, coef_names, **options)
     w = 1 / (v + full.tau2)

@@ -69,7 +69,11 @@ def meta_regression(
     mods : array_like or pandas.DataFrame
         Moderators, one row per study and one column per moderator, without the intercept (it is
         added, as metafor does). Code a factor as dummy columns (``pandas.get_dummies(...,
-        drop_first=True)``, metafor's treatment coding).
+        drop_first=True)``, metafor's treatment coding). A column collinear with those before it is
+        dropped with metafor's warning ("Redundant predictors dropped from the model.") and named in
+        the notes; with every one dropped the intercept-only model is fitted and printed as metafor's
+        (``p == 1``, QM tests the intercept, ``R2`` ``None``; dat.bcg with a constant moderator,
+        REML, DL, EE; tools/metafor_reference_design_edges.R).
     weights : array_like, optional
         User weights ``a_i`` (finite, > 0), metafor's ``weights``: the coefficients are then the
         weighted least-squares fit :math:`(X'AX)^{-1}X'Ay` with the sandwich variance
@@ -126,9 +130,12 @@ def meta_regression(
     InputError
         A bad cell (row and column named), a variance of 0 (or below) where it cannot be fitted
         (as above), no more studies than
-        coefficients (so no k = 2 model with a moderator: metafor stops there too for every
-        tau^2 estimator), an unknown method or test, a level outside (0, 1), labels of the wrong
-        length.
+        coefficients for a tau^2 estimator (so no k = 2 model with a moderator: metafor stops there
+        too, "Number of parameters to be estimated is larger than the number of observations."),
+        an unknown method or test, a level outside (0, 1), labels of the wrong length. EE/FE fit
+        the saturated model (k = p) as metafor does: exact, QE = 0 on 0 df (p = 1), I^2 = 0,
+        H^2 = 1, R^2 ``None`` (metafor's NA), with a note; its Knapp-Hartung test (0 df, metafor's
+        NA) is refused (two trials of dat.bcg; tools/metafor_reference_design_edges.R).
     ConvergenceError
         The last estimator of the chain did not converge.
 
@@ -216,6 +223,11 @@ def meta_regression(
             weighted = {"weights": a, "xtax_inv": xtax_inv}
         vb = unscaled
         df: int | None = None
+        if test == "knha" and k == p:
+            # The saturated EE/FE fit: Knapp and Hartung's factor RSS / (k - p) is 0 / 0 (metafor's tests are NA, and
+            # its print stops on them).
+            raise InputError(f"test='knha' needs more studies than coefficients ({p}): its t test has k - p = 0 df",
+                             field="test", value=test)  # fmt: skip
         if test == "knha":
             vb = unscaled * (0.0 if rss <= np.finfo(np.float64).eps else rss / (k - p))
             df = k - p
@@ -225,7 +237,13 @@ def meta_regression(
         i2: float | None = None
         h2: float | None = None
         r2: float | None = None
-        if v.all():
+        if v.all() and k == p:
+            # The saturated EE/FE fit (random-effects models stopped in model_matrix), as metafor's rma.uni: QE = 0 on
+            # 0 df (p = 1), I^2 = 0, H^2 = 1; its adjusted R^2 divides by k - p (NA).
+            qe, i2, h2 = 0.0, 0.0, 1.0
+            notes.append(f"as many coefficients as studies ({p}): the fit is exact, QE has 0 df and R^2 is NA (as "
+                         "metafor's)")  # fmt: skip
+        elif v.all():
             proj = Projection(1 / v, x)
             qe = max(0.0, proj.quad(y))
             vt = (k - p) / proj.trace()
@@ -241,7 +259,10 @@ def meta_regression(
             # model_inputs has a note too.
             warn_note(notes, "Cannot compute QE-test, I^2, or H^2 when there are non-positive sampling variances in "
                       "the data.")  # fmt: skip
-        if used not in EQUAL_METHODS:
+        if p == 1:
+            # Every moderator was dropped as redundant: metafor's intercept-only model has no R^2 (NULL).
+            r2 = None
+        elif used not in EQUAL_METHODS:
             r2 = _pseudo_r2(methods[methods.index(used) :], y, v, ctl, tau2, notes, a)
 
         result = MetaRegressionResult(
@@ -256,7 +277,7 @@ def meta_regression(
             R2=r2,
             QE=qe,
             QE_df=k - p,
-            QE_pval=None if qe is None else float(scipy.stats.chi2.sf(qe, k - p)),
+            QE_pval=None if qe is None else 1.0 if k == p else float(scipy.stats.chi2.sf(qe, k - p)),
             method=used,
             test=test,
             level=level,
@@ -280,7 +301,8 @@ def coefficient_tests(beta: FloatArray, vb: FloatArray, df: int | None, level: f
     """Wald tests of the coefficients and the omnibus test of the moderators, as metafor prints them.
 
     z tests and chi-square QM without *df*; t tests and F (QM / m on ``(m, df)``) with it. QM tests
-    the coefficients after the intercept; it is left out when there are none. Returns the result
+    the coefficients after the intercept, or the intercept when there are none (metafor's ``btt`` of an
+    intercept-only model; its print leaves QM out then). Returns the result
     fields (``beta``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``, ``QM``, ``QM_df``,
     ``QM_pval``) and the critical value of the CIs at *level*.
     """
@@ -296,13 +318,13 @@ def coefficient_tests(beta: FloatArray, vb: FloatArray, df: int | None, level: f
         "ci_lb": tuple(float(b - crit * s) for b, s in zip(beta, se, strict=True)),
         "ci_ub": tuple(float(b + crit * s) for b, s in zip(beta, se, strict=True)),
     }
-    m = beta.size - 1
-    if m > 0:
-        qm = float(beta[1:] @ np.linalg.solve(vb[1:, 1:], beta[1:]))
-        if df is None:
-            fields.update(QM=qm, QM_df=(m,), QM_pval=float(scipy.stats.chi2.sf(qm, m)))
-        else:
-            fields.update(QM=qm / m, QM_df=(m, df), QM_pval=float(scipy.stats.f.sf(qm / m, m, df)))
+    tested = slice(1, None) if beta.size > 1 else slice(0, 1)
+    m = beta[tested].size
+    qm = float(beta[tested] @ np.linalg.solve(vb[tested, tested], beta[tested]))
+    if df is None:
+        fields.update(QM=qm, QM_df=(m,), QM_pval=float(scipy.stats.chi2.sf(qm, m)))
+    else:
+        fields.update(QM=qm / m, QM_df=(m, df), QM_pval=float(scipy.stats.f.sf(qm / m, m, df)))
     return fields, crit
 
 

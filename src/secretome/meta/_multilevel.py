@@ -212,15 +212,17 @@ class MultilevelRegressionResult(Result):
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
-        """Text laid out like metafor's ``print.rma.mv`` for a model with moderators."""
+        """Text laid out like metafor's ``print.rma.mv`` for a model with moderators (with every moderator dropped as
+        redundant, ``p == 1``, as it prints the intercept-only model it fits)."""
         lines = _variance_lines(self)
+        test, q = ("Test for Heterogeneity", "Q") if self.p == 1 else ("Test for Residual Heterogeneity", "QE")
         if self.QE is None or self.QE_pval is None:
-            lines += ["", f"Test for Residual Heterogeneity: not available ({_no_inverse(self)})"]
+            lines += ["", f"{test}: not available ({_no_inverse(self)})"]
         else:
             lines += [
                 "",
-                "Test for Residual Heterogeneity:",
-                f"QE(df = {self.QE_df}) = {self.QE:.4f}, p-val {format_p(self.QE_pval, equals=True)}",
+                f"{test}:",
+                f"{q}(df = {self.QE_df}) = {self.QE:.4f}, p-val {format_p(self.QE_pval, equals=True)}",
             ]
         lines += moderator_lines(self)
         lines += [f"note: {note}" for note in self.notes]
@@ -228,8 +230,12 @@ class MultilevelRegressionResult(Result):
 
 
 def _no_inverse(fit: MultilevelResult | MultilevelRegressionResult) -> str:
-    """Why Q and I^2, which weigh by V^-1, are missing (metafor's QE is NA then too)."""
-    return "a sampling variance is 0" if 0 in fit.vi else "V is not positive definite"
+    """Why Q and I^2, which weigh by V^-1, are missing (metafor's QE is NA then too; I^2 alone at k = p)."""
+    if 0 in fit.vi:
+        return "a sampling variance is 0"
+    if isinstance(fit, MultilevelRegressionResult) and fit.QE_df == 0:
+        return "as many coefficients as effect sizes"
+    return "V is not positive definite"
 
 
 def _variance_lines(fit: MultilevelResult | MultilevelRegressionResult) -> list[str]:
@@ -343,7 +349,9 @@ def multilevel(
         ``study/es_id`` nests them). Default: every row is its own unit.
     mods : array_like or pandas.DataFrame, optional
         Moderators, one row per effect size, without the intercept (added), as for
-        :func:`meta_regression`. With them the result is a :class:`MultilevelRegressionResult`.
+        :func:`meta_regression`. With them the result is a :class:`MultilevelRegressionResult`
+        (with ``p == 1`` and printed as the intercept-only model when every moderator is dropped as
+        redundant, as rma.mv fits it; tools/metafor_reference_design_edges.R).
     names : sequence of str, optional
         Moderator names (default: the DataFrame's columns, else ``"mod1"``, ``"mod2"``, ...).
     method : {"REML", "ML"}
@@ -392,7 +400,10 @@ def multilevel(
         without a word, the two equal from its equal starting values, and so do we (with a note).
         Checked against metafor 3.8-1 at k = 2 (``~ 1 | study/es`` in one study and in two,
         ``~ 1 | study`` with one study and two), k = 3 in one study and k = 1, REML and ML
-        (tools/metafor_reference_mv_edges.R).
+        (tools/metafor_reference_mv_edges.R). As many coefficients as effect sizes are fitted too, as
+        rma.mv (which has no check of p against k) fits them: the fit is exact, QE = 0 on 0 df (p = 1),
+        sigma^2 at 0 and I^2 not defined (two trials of dat.bcg with ablat, ``~ 1 | study`` and
+        ``~ 1 | study/es``; tools/metafor_reference_design_edges.R).
 
     Notes
     -----
@@ -517,7 +528,7 @@ def multilevel(
     n_levels = tuple(z.shape[1] for z in incidences)
     notes: list[str] = []
     redundant: list[tuple[str, str]] = []
-    x, coef_names = model_matrix(mods, k, names, redundant)
+    x, coef_names = model_matrix(mods, k, names, redundant, multilevel=True)
     p = x.shape[1]
     settings = _control(control, len(groups))
     model = MarginalModel(y, sampling, x, incidences, reml=method == "REML")
@@ -551,7 +562,13 @@ def multilevel(
                              "components; metafor 3.8-1 stops here too)", field="V") from None  # fmt: skip
         # Q and the typical sampling variance of I^2 weigh by V^-1: without it (a variance of 0, or V not positive
         # definite) metafor's I^2 is NA too.
-        q, typical = _fixed_effects_q(y, sampling, x, given_v) if v.all() and definite else (None, None)
+        q, typical = _fixed_effects_q(y, sampling, x, given_v) if v.all() and definite and k > p else (None, None)
+    if k == p:
+        # rma.mv has no check of p against k: the fit is exact, its QE is 0 on 0 df (p = 1); the typical sampling
+        # variance (k - p) / tr(P) of I^2 is 0 / 0.
+        q = 0.0
+        notes.append(f"as many coefficients as effect sizes ({p}): the fit is exact, QE has 0 df and I^2 is not "
+                     "defined")  # fmt: skip
     sigma2 = fit.theta
     if q is None and not v.all():
         # metafor's QE and I^2 are NA then, without a warning of their own (its warnings above said why).
@@ -607,7 +624,7 @@ def multilevel(
         coef_names=coef_names,
         QE=q,
         QE_df=k - p,
-        QE_pval=None if q is None else float(scipy.stats.chi2.sf(q, k - p)),
+        QE_pval=None if q is None else 1.0 if k == p else float(scipy.stats.chi2.sf(q, k - p)),
         **coefficients,
         **study_fits(y, x, beta, vb, vb, np.diag(marginal), crit),
         design=tuple(tuple(float(c) for c in row) for row in x),

@@ -230,7 +230,8 @@ def permutation_test(
     if not observed.ok[0]:
         raise InputError("the model does not converge on the data as observed", field="yi")
 
-    intercept_only = mods is None
+    # Also when every moderator was dropped as redundant: metafor's permutest of that (int.only) model flips signs.
+    intercept_only = p == 1
     n_exact = 2**k if intercept_only else _count_permutations(x)
     use_exact = exact or n_exact <= iter
     if use_exact and n_exact > 10_000_000:

@@ -52,18 +52,22 @@ def model_matrix(
     said: list[tuple[str, str]] | None = None,
     *,
     method: str | None = None,
+    multilevel: bool = False,
 ) -> tuple[FloatArray, tuple[str, ...]]:
     """The model matrix: an intercept, then the moderators (each column checked like yi).
 
     Without *mods*, the intercept alone. Redundant (collinear) moderators are dropped with metafor's
-    warning ("Redundant predictors dropped from the model."), given at once; a fit that passes *said*
+    warning ("Redundant predictors dropped from the model."), given at once; all of them (each collinear
+    with the intercept) leave the intercept alone, the model metafor then fits; a fit that passes *said*
     gets instead that sentence paired with a note naming the dropped columns (which metafor's warning
     does not give), to warn in metafor's order among its other warnings (:func:`warn_note`).
     :class:`InputError` for no more studies than coefficients: in metafor's words
-    (:data:`TOO_MANY_PARAMETERS`) where ``rma.uni`` with *method* stops too.
+    (:data:`TOO_MANY_PARAMETERS`) where ``rma.uni`` with *method* stops too (p + 1 > k with tau^2, p > k for
+    EE/FE, whose saturated fit at k = p it gives). A *multilevel* model (``rma.mv``, which has no such check)
+    may have as many coefficients as studies; a design without *method* (a follow-up of a fit) may not.
     """
     if mods is None:
-        return _checked(np.ones((k, 1)), ("intrcpt",), said, method)
+        return _checked(np.ones((k, 1)), ("intrcpt",), said, method, multilevel)
     if isinstance(mods, pd.DataFrame):
         given = [str(c) for c in mods.columns]
         raw = mods.to_numpy(dtype=object)
@@ -77,11 +81,15 @@ def model_matrix(
     if len(labels) != raw.shape[1]:
         raise InputError(f"has {len(labels)} names for {raw.shape[1]} moderators", field="names")
     columns = [as_column(raw[:, j], labels[j]) for j in range(raw.shape[1])]
-    return _checked(np.column_stack([np.ones(k), *columns]), ("intrcpt", *labels), said, method)
+    return _checked(np.column_stack([np.ones(k), *columns]), ("intrcpt", *labels), said, method, multilevel)
 
 
 def _checked(
-    x: FloatArray, coef_names: tuple[str, ...], said: list[tuple[str, str]] | None, method: str | None
+    x: FloatArray,
+    coef_names: tuple[str, ...],
+    said: list[tuple[str, str]] | None,
+    method: str | None,
+    multilevel: bool,
 ) -> tuple[FloatArray, tuple[str, ...]]:
     if np.linalg.matrix_rank(x) < x.shape[1]:
         # metafor drops redundant predictors with a warning (they are NA in lm's pivoted QR): each column
@@ -91,10 +99,7 @@ def _checked(
             if np.linalg.matrix_rank(x[:, [*keep, j]]) > len(keep):
                 keep.append(j)
         dropped = [coef_names[j] for j in range(x.shape[1]) if j not in keep]
-        if len(keep) == 1:
-            # metafor would fit the intercept alone; here that model is random_effects, said so.
-            reason = "every moderator is redundant (collinear with the intercept); fit random_effects instead"
-            raise InputError(reason, field="mods", value=", ".join(dropped))
+        # With every moderator dropped, the intercept is left alone: metafor fits that model (int.only) as well.
         # metafor's sentence as it is (it names no column); the names go to the fit's notes.
         if said is None:
             warnings.warn(REDUNDANT, SecretomeWarning, stacklevel=4)
@@ -104,11 +109,11 @@ def _checked(
             )
         x, coef_names = x[:, keep], tuple(coef_names[j] for j in keep)
     k, p = x.shape
-    if k <= p:
-        # rma.uni's check, in its words: p + 1 > k stops a random-effects model, p > k an EE/FE one, whose saturated
-        # fit (k = p, QE on 0 df) metafor gives and we refuse. rma.mv (method None) has no such check.
-        metafor_stops = method is not None and (k < p or method not in EQUAL_METHODS)
-        reason = TOO_MANY_PARAMETERS if metafor_stops else f"needs more studies than coefficients ({p})"
+    # rma.uni's check, in its words: p + 1 > k stops a random-effects model, p > k an EE/FE one, whose saturated fit
+    # (k = p, QE on 0 df) metafor gives. rma.mv has no such check (with redundant columns dropped, p <= k).
+    equal = method in EQUAL_METHODS
+    if (k < p or (k == p and not equal)) if method is not None else (k <= p and not multilevel):
+        reason = TOO_MANY_PARAMETERS if method is not None else f"needs more studies than coefficients ({p})"
         if said:
             # The fit stops here, before it would warn: metafor has dropped the predictors, and said so, first.
             warnings.warn(REDUNDANT, SecretomeWarning, stacklevel=4)

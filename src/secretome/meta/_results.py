@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
 from typing import Any
 
 from secretome._result import Result
@@ -222,7 +223,12 @@ class MetaRegressionResult(Result):
     omitted: tuple[int, ...] = ()
 
     def summary(self) -> str:
-        """Text laid out like metafor's ``print.rma.uni`` for a model with moderators."""
+        """Text laid out like metafor's ``print.rma.uni`` for a model with moderators.
+
+        With every moderator dropped as redundant (``p == 1``), as metafor prints the intercept-only model it fits.
+        """
+        if self.p == 1:
+            return _intercept_only_summary(self)
         if self.method in ("EE", "FE"):
             name = "Equal-Effects" if self.method == "EE" else "Fixed-Effects"
             lines = [f"{name} with Moderators Model (k = {self.k})", ""]
@@ -254,12 +260,29 @@ class MetaRegressionResult(Result):
         return "\n".join(lines)
 
 
+def _intercept_only_summary(fit: MetaRegressionResult) -> str:
+    # metafor's print.rma.uni of an int.only model: "total" heterogeneity, Q, no R^2 and no test of moderators.
+    pooled = RandomEffectsResult(
+        estimate=fit.beta[0], se=fit.se[0], zval=fit.zval[0], pval=fit.pval[0], ci_lb=fit.ci_lb[0],
+        ci_ub=fit.ci_ub[0], df=fit.df, tau2=fit.tau2, se_tau2=fit.se_tau2, I2=fit.I2, H2=fit.H2, Q=fit.QE,
+        Q_df=fit.QE_df, Q_pval=fit.QE_pval, k=fit.k, method=fit.method, test=fit.test, level=fit.level,
+        iterations=fit.iterations, yi=fit.yi, vi=fit.vi, weights=fit.weights, labels=fit.labels, notes=fit.notes,
+        **dict.fromkeys(("pi_lb", "pi_ub", "tau2_lb", "tau2_ub", "I2_lb", "I2_ub", "H2_lb", "H2_ub")),
+    )  # fmt: skip
+    return pooled.summary()
+
+
 def moderator_lines(fit: Any) -> list[str]:
     """metafor's ``Test of Moderators`` line and ``Model Results:`` table of a model with moderators.
 
     *fit* has ``p``, ``QM``, ``QM_df``, ``QM_pval``, ``df`` (``None`` for z tests) and, per
-    coefficient, ``coef_names``, ``beta``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``.
+    coefficient, ``coef_names``, ``beta``, ``se``, ``zval``, ``pval``, ``ci_lb``, ``ci_ub``. With the
+    intercept alone (every moderator dropped as redundant), metafor's table of one estimate, without the test.
     """
+    if fit.p == 1:
+        fields = ("se", "zval", "pval", "ci_lb", "ci_ub")
+        one = types.SimpleNamespace(estimate=fit.beta[0], df=fit.df, **{f: getattr(fit, f)[0] for f in fields})
+        return model_results_lines(one)
     lines = ["", f"Test of Moderators (coefficients 2:{fit.p}):"]
     if fit.df is None:
         lines.append(f"QM(df = {fit.QM_df[0]}) = {fit.QM:.4f}, p-val {format_p(fit.QM_pval, equals=True)}")

@@ -98,9 +98,11 @@ def vif(
     >>> [round(v, 4) for v in vif(res).vif]  # R: vif(rma(yi, vi, mods = cbind(year, blind), method = "DL")): 1.527746
     [1.5277, 1.5277]
     """
-    if isinstance(fit, RandomEffectsResult | MultilevelResult):
+    # A meta-regression whose every moderator was dropped as redundant is metafor's intercept-only model too.
+    regression = isinstance(fit, MetaRegressionResult | MultilevelRegressionResult)
+    if isinstance(fit, RandomEffectsResult | MultilevelResult) or (regression and fit.p == 1):
         raise InputError("VIFs not applicable to intercept-only models.", field="fit", value=type(fit).__name__)
-    if not isinstance(fit, MetaRegressionResult | MultilevelRegressionResult):
+    if not regression:
         raise TypeError(f"vif takes a meta-regression; got {type(fit).__name__}")
     model = fitted_model(fit, multilevel=True)
     names = model.coef_names
