@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from metafor_fixtures import case_id, load_cases
 
-from secretome.errors import InputError
+from secretome.errors import InputError, SecretomeWarning
 from secretome.meta import meta_regression, multilevel, random_effects, robust
 
 CASES = load_cases("robust")
@@ -60,12 +60,22 @@ def test_robust_summary_reads_like_metafor():
     assert "var-cov estimator: CR1" in text
 
 
-def test_robust_needs_the_moderators_of_a_meta_regression():
+def test_robust_takes_the_model_matrix_of_a_meta_regression_from_the_fit():
     fit = meta_regression(BCG["yi"], BCG["vi"], BCG["ablat"], names=["ablat"])
-    with pytest.raises(InputError, match="field 'mods': a meta-regression needs its moderators again"):
-        robust(fit, BCG["grp"])
+    assert robust(fit, BCG["grp"]) == robust(fit, BCG["grp"], mods=BCG["ablat"])
     with pytest.raises(InputError, match="do not reproduce the model's fitted values"):
         robust(fit, BCG["grp"], mods=np.array(BCG["ablat"]) + 1)
+
+
+def test_robust_of_a_meta_regression_that_dropped_a_redundant_moderator_is_metafors():
+    # ablat twice: metafor drops the copy ('Redundant predictors dropped from the model.') and robust() tests the
+    # model it fitted; before, robust() wanted the two columns back and refused them as the wrong shape.
+    with pytest.warns(SecretomeWarning, match="Redundant predictors dropped"):
+        twice = meta_regression(BCG["yi"], BCG["vi"], np.column_stack([BCG["ablat"], BCG["ablat"]]), names=["a", "b"])
+    res = robust(twice, BCG["grp"])
+    # R: robust(rma(yi, vi, mods = ~ ablat, data = dat.bcg), cluster = grp), as in the test above.
+    assert "F(df1 = 1, df2 = 4) = 30.6371, p-val = 0.0052" in res.summary()
+    assert res.coef_names == ("intrcpt", "a")
 
 
 def test_robust_refuses_clusters_that_split_a_random_effect():

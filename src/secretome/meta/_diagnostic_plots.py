@@ -206,7 +206,8 @@ def baujat(fit: _Uni, *, mods: ArrayLike | pd.DataFrame | None = None) -> Baujat
     fit : RandomEffectsResult or MetaRegressionResult
         The model; each study is left out once and the model refitted with the same method and test.
     mods : array_like or pandas.DataFrame, optional
-        The moderators of a :class:`MetaRegressionResult` (it does not keep its model matrix).
+        Not needed (a :class:`MetaRegressionResult` keeps its model matrix, ``design``); when given,
+        they must reproduce its fitted values.
 
     Returns
     -------
@@ -286,7 +287,8 @@ def qq_normal(
     fit : RandomEffectsResult or MetaRegressionResult
         The model.
     mods : array_like or pandas.DataFrame, optional
-        The moderators of a :class:`MetaRegressionResult` (for the hat matrix of the envelope).
+        Not needed (a :class:`MetaRegressionResult` keeps its model matrix, ``design``); when given,
+        they must reproduce its fitted values.
     envelope : bool
         Add the pseudo-confidence envelope [1]_.
     reps : int

@@ -84,8 +84,7 @@ def diagnostic_plot(
             # metafor's baujat and qqnorm take rma.uni fits, not rma.mv.
             reason = f"the {name} plot takes one effect per study (no cluster or subgroup)"
             raise InputError(reason, field=parameter)
-        mods = [row[1:] for row in fit.design] if isinstance(fit, MetaRegressionResult) else None
-        return baujat(fit, mods=mods) if parameter == "baujat_path" else qq_normal(fit, mods=mods, seed=seed)
+        return baujat(fit) if parameter == "baujat_path" else qq_normal(fit, seed=seed)
     if not isinstance(fit, RandomEffectsResult):
         function = "radial" if parameter == "radial_path" else "labbe"
         reason = f"the {name} plot takes a model without moderators, subgroups or clusters, as metafor's {function}"

@@ -276,12 +276,7 @@ def follow_ups_from_csv(
         vcov_type = kind.upper() or "CR1"
         if vcov_type not in ("CR1", "CR2"):
             raise InputError("is COLUMN or COLUMN:CR2", field="robust_cluster", value=robust_cluster)
-        extra = {}
-        if isinstance(fit, MetaRegressionResult):
-            if not all(pd.api.types.is_numeric_dtype(column(m)) for m in mods):
-                raise InputError("robust tests of a meta-regression take numeric moderators", file=path, field="mod")
-            extra = {"mods": pd.concat([column(m) for m in mods], axis=1)}
-        analyses.append(robust(fit, column(name).to_numpy(dtype=object), vcov_type=vcov_type, **extra))  # type: ignore[arg-type]
+        analyses.append(robust(fit, column(name).to_numpy(dtype=object), vcov_type=vcov_type))
         names.append("robust")
     if selmodel:
         analyses.append(_selection(fit, selmodel))

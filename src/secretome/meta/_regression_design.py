@@ -1,9 +1,9 @@
-"""The model matrix of a meta-regression: built from the moderators, or rebuilt for a fitted model.
+"""The model matrix of a meta-regression: built from the moderators, or taken from a fitted model.
 
 :func:`model_matrix` builds it for a fit (meta-regression, multilevel model, permutation test,
-regression plot). A :class:`~secretome.meta.MetaRegressionResult` keeps its coefficients and fitted
-values but not its model matrix; :func:`robust` and the Baujat and QQ plots need it, so the caller
-passes the moderators again to :func:`regression_design` and they must reproduce the fitted values.
+regression plot). A :class:`~secretome.meta.MetaRegressionResult` keeps it (``design``, after any
+redundant moderator was dropped); :func:`robust` and the Baujat and QQ plots take it from there, as
+metafor's take ``model.matrix(res)``, through :func:`regression_design`.
 """
 
 from __future__ import annotations
@@ -29,18 +29,22 @@ TOO_MANY_PARAMETERS = "Number of parameters to be estimated is larger than the n
 """metafor's ``rma.uni`` error for a model with no more studies than parameters (tau^2 counts for one)."""
 
 
-def regression_design(fit: MetaRegressionResult, mods: ArrayLike | pd.DataFrame | None) -> FloatArray:
-    """The intercept and the moderators *mods* as the model matrix of *fit* (k x p), checked: X b = fitted."""
-    k = len(fit.yi)
+def regression_design(fit: MetaRegressionResult, mods: ArrayLike | pd.DataFrame | None = None) -> FloatArray:
+    """The model matrix of *fit* (k x p, its ``design``), as metafor's ``model.matrix(res)``.
+
+    *mods*, when given, must be the moderators *fit* kept (p - 1 columns) and reproduce its fitted values.
+    """
+    x = np.array(fit.design, dtype=np.float64)
     if mods is None:
-        raise InputError("a meta-regression needs its moderators again (mods=)", field="mods")
+        return x
+    k = len(fit.yi)
     raw = mods.to_numpy(dtype=object) if isinstance(mods, pd.DataFrame) else np.asarray(mods, dtype=object)
     raw = raw.reshape(-1, 1) if raw.ndim == 1 else raw
     if raw.shape != (k, fit.p - 1):
         raise InputError(f"needs {k} rows and {fit.p - 1} columns; got shape {raw.shape}", field="mods")
     columns = [as_column(raw[:, j], fit.coef_names[j + 1]) for j in range(raw.shape[1])]
-    x = np.column_stack([np.ones(k), *columns])
-    if not np.allclose(x @ np.array(fit.beta), fit.fitted, rtol=1e-8, atol=1e-10):
+    given = np.column_stack([np.ones(k), *columns])
+    if not np.allclose(given @ np.array(fit.beta), fit.fitted, rtol=1e-8, atol=1e-10):
         raise InputError("these moderators do not reproduce the model's fitted values", field="mods")
     return x
 

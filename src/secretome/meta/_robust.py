@@ -152,8 +152,8 @@ def robust(
         The cluster (e.g. study) of each estimate; with a multilevel model every unit of every
         random factor must lie in one cluster (as clubSandwich requires).
     mods : array_like or pandas.DataFrame, optional
-        The moderators *fit* was fitted with (only for a :class:`MetaRegressionResult`, which does
-        not keep its model matrix): checked against its fitted values.
+        Not needed: a :class:`MetaRegressionResult` keeps its model matrix (``design``), which is used, as
+        metafor uses ``model.matrix(res)``. When given, they must reproduce its fitted values.
     adjust : bool
         CR1's small-sample factor ``n / (n - p)`` (metafor's ``adjust = TRUE``); without it CR0.
     vcov_type : {"CR1", "CR2"}
