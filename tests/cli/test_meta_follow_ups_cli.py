@@ -74,6 +74,18 @@ def test_robust_cr1_and_cr2_match_metafor(tmp_path, capsys, case_id):
     assert got["QM"] == pytest.approx(case["QM"], rel=1e-6)
 
 
+def test_robust_of_a_meta_regression_with_a_redundant_moderator_is_metafors(tmp_path, capsys):
+    # The copy of ablat is dropped ('Redundant predictors dropped from the model.'); robust() then tests the model
+    # metafor fits, robust(rma(yi, vi, mods = ~ ablat), cluster = grp). Before, it refused the two columns.
+    case, data = ROBUST["bcg-ablat-REML-CR1"], ROBUST["data"]["bcg"]
+    path = tmp_path / "bcg.csv"
+    pd.DataFrame({name: data[name] for name in ("yi", "vi", "ablat", "grp")}).assign(copy=data["ablat"]).to_csv(path)
+    got = _json(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--mod", "ablat", "--mod", "copy", "--robust",
+                         "grp", "--format", "json"])["robust"]  # fmt: skip
+    assert got["beta"] == pytest.approx(case["beta"], rel=1e-6)
+    assert got["se"] == pytest.approx(case["se"], rel=1e-6)
+
+
 def test_fail_safe_n_and_selection_model(tmp_path, capsys):
     # R: fsn(yi, vi, type = "Rosenberg") and selmodel(rma(yi, vi), type = "stepfun", steps = 0.025) on dat.bcg
     case = FSN["bcg-Rosenberg"]
