@@ -131,6 +131,10 @@ def test_without_a_store_the_bundled_corpus_is_served_read_only():
         synthesis = client.get("/synthesis", params={"analysis": "vas_pain/clinical/cells"})
         assert synthesis.status_code == 200
         assert "dulic-2021-medicina" in synthesis.text
+        # The report's Mantel-Haenszel comparisons (rule S6) are listed and shown too.
+        assert "RD between arms, Mantel-Haenszel" in client.get("/").text
+        compared = client.get("/synthesis", params={"analysis": "adverse_events/clinical/cells/RD"}).text
+        assert "Mantel-Haenszel risk difference, treatment minus comparator" in compared
 
 
 def test_a_sqlite_store_is_served_on_loopback_only(store_url):

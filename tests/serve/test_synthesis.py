@@ -6,16 +6,21 @@ import html
 import math
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from secretome.errors import InputError, SecretomeWarning
-from secretome.evidence import get_studies
+from secretome.evidence import create_store, get_studies, load_corpus
 from secretome.meta import escalc, random_effects, subgroups
 from secretome.report import analysis_dataset
 from secretome.serve._synthesis import analyse, analysis_choices
 
+from .conftest import make_client
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "report"
 KEY = "odriscoll_score/animal/secretome"
 # The synthetic corpus's numbers (tests/serve/data/make_corpus.py): treated mean, sd, n; control mean, sd, n.
 ARMS = {
@@ -192,3 +197,50 @@ def test_a_leave_one_out_refit_that_failed_reads_not_refitted(local_client, monk
     assert '<td class="num">not refitted</td><td class="num"></td><td class="num"></td><td class="num"></td>' in rows[0]
     assert "not refitted" not in rows[1]
     assert not re.search(r">\s*nan%?\s*<", page)
+
+
+REPORT_SYNTHETIC = Path(__file__).parents[1] / "report" / "data" / "synthetic"
+RD_KEY = "adverse_events/clinical/cells/RD"
+
+
+@pytest.fixture
+def rd_client(tmp_path):
+    """A workbench on the report's synthetic corpus, whose two trials give adverse events in both arms."""
+    from secretome.serve import ServeSettings, create_app
+
+    url = f"sqlite:///{tmp_path / 'rd.db'}"
+    with (
+        create_store(url, corpus=REPORT_SYNTHETIC) as store,
+        make_client(create_app(ServeSettings(db=url, reviewer="alice", order="store"), store=store)) as client,
+    ):
+        yield client
+
+
+def test_a_comparison_of_events_between_arms_is_the_reports_mantel_haenszel_difference(tmp_path):
+    # R: Rscript tools/report_reference.R ... synthetic_compared.csv: rma.mh(measure = "RD") of syn-delta's 6/20 vs
+    # 2/20 and syn-theta's 0/15 vs 0/15.
+    reference = pd.read_csv(FIXTURES / "synthetic_compared.csv").iloc[0]
+    data = analysis_dataset(load_corpus(REPORT_SYNTHETIC).studies)
+    assert RD_KEY in [c.key for c in analysis_choices(data)]
+    comparison = analyse(data, RD_KEY)
+    res = comparison.compared.result
+    for field in ("estimate", "ci_lb", "ci_ub", "pval"):
+        assert getattr(res, field) == pytest.approx(reference[field], rel=1e-6), field
+    assert comparison.tables[["xi", "n1i", "x2i", "n2i"]].to_numpy().tolist() == [[6, 20, 2, 20], [0, 15, 0, 15]]
+    assert comparison.notes == ()
+    assert analyse(data, RD_KEY, method="DL").notes  # the toggles are said not to apply
+
+
+def test_the_synthesis_page_shows_the_comparison_its_tables_and_downloads(rd_client):
+    page = rd_client.get("/synthesis", params={"analysis": RD_KEY}).text
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    # 6/20 - 2/20 = +20 points in syn-delta, 0 in syn-theta; Mantel-Haenszel weights 10 and 7.5: +11.43 points.
+    assert "Mantel-Haenszel risk difference, treatment minus comparator (k = 2 tables" in text
+    assert "+11.43 percentage points" in text
+    assert "6 / 20 2 / 20 +20.0" in text
+    assert 'alt="Forest plot"' in page
+    assert "Sensitivity analyses" in text
+    csv = rd_client.get("/synthesis/download.csv", params={"analysis": RD_KEY}).text
+    assert csv.splitlines()[0].startswith("label,study_id,treatment,control,xi,n1i,x2i,n2i")
+    assert rd_client.get("/synthesis/download.svg", params={"analysis": RD_KEY}).content.startswith(b"<?xml")
+    assert rd_client.get("/synthesis/download.pdf", params={"analysis": RD_KEY}).content.startswith(b"%PDF")

@@ -602,17 +602,8 @@ def _compared_block(section: Section, c: ComparedEvents, arm_labels: dict[tuple[
             "source": [Link("source", url) for url in rows["source"]],
         }
     )  # fmt: skip
-    ilab = {
-        "treated\nevents / n": list(tables["events / n"]),
-        "comparator\nevents / n": list(tables["comparator events / n"]),
-    }
-    # Fewer events in the treated arms (a negative difference) favour treatment where an event is harm.
-    favours = ("Favours treatment", "Favours comparator")
-    if vocab.OUTCOMES[c.outcome].higher_is_better:
-        favours = favours[::-1]
-    axis = "risk difference (treatment - comparator)"
     section.figure(
-        inline_svg(forest_plot(res, xlabel=axis, ilab=ilab, favours=favours)),
+        inline_svg(c.forest()),
         f"Forest plot, {title}; tables without an event in either arm are pooled (risk difference 0) but not drawn. "
         "Each drawn table's estimate is metafor's, with 1/2 added to every cell of a table with a zero (escalc's "
         "default for yi); the pooled Mantel-Haenszel estimate adds nothing, and the table below gives the "

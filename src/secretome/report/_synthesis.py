@@ -43,6 +43,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,7 @@ from secretome.meta import (
     SubgroupResult,
     back_transform,
     egger_test,
+    forest_plot,
     mantel_haenszel,
     random_effects,
     subgroups,
@@ -170,6 +172,29 @@ class ComparedEvents:
     def events(self) -> tuple[float, float]:
         """Events in the treated and in the comparator arms."""
         return float(self.rows["xi"].sum()), float(self.rows["x2i"].sum())
+
+    def forest(self, path: str | Path | None = None) -> bytes:
+        """The forest plot of the tables (meta's :func:`~secretome.meta.forest_plot` of the ``rma.mh`` fit), with
+        each arm's events / n beside it; SVG, or written to *path* (.svg or .pdf)."""
+        ilab = {
+            "treated\nevents / n": [f"{x:g} / {n:g}" for x, n in zip(self.rows["xi"], self.rows["n1i"], strict=True)],
+            "comparator\nevents / n": [
+                f"{x:.3g} / {n:.3g}" for x, n in zip(self.rows["x2i"], self.rows["n2i"], strict=True)
+            ],
+        }
+        # Fewer events in the treated arms (a negative difference) favour treatment where an event is harm.
+        favours = ("Favours treatment", "Favours comparator")
+        if vocab.OUTCOMES[self.outcome].higher_is_better:
+            favours = favours[::-1]
+        axis = "risk difference (treatment - comparator)"
+        return forest_plot(self.result, path, xlabel=axis, ilab=ilab, favours=favours)
+
+    def to_csv(self) -> str:
+        """The 2x2 tables pooled, with their provenance; ``metafor::rma.mh(ai = xi, n1i = n1i, ci = x2i,
+        n2i = n2i, measure = "RD", data = read.csv(file))`` reruns the comparison."""
+        columns = ["label", "study_id", "treatment", "control", "xi", "n1i", "x2i", "n2i", "timepoint",
+                   "risk_of_bias", "source_quality", "rule", "source", "location", "quote", "status"]  # fmt: skip
+        return self.rows[columns].to_csv(index=False, lineterminator="\n")
 
 
 def compare_events(dataset: pd.DataFrame) -> list[ComparedEvents]:

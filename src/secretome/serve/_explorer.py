@@ -424,7 +424,8 @@ def outcome_evidence(
         if readout not in exploration.request.readouts:
             continue
         outcome = exploration.treated.readout_outcomes[j]
-        pooled = tuple(analyse(dataset, c.key) for c in choices if c.outcome == outcome)
+        # The random-effects analyses; a comparison of events between arms (RD) is in the Synthesis view.
+        pooled = tuple(analyse(dataset, c.key) for c in choices if c.outcome == outcome and c.measure != "RD")
         rows = versus[versus["readout"] == readout].reset_index(drop=True) if not versus.empty else versus
         mine = votes[votes["outcome"] == outcome][["study_id", "vote", "species", "products"]].reset_index(drop=True)
         out[readout] = OutcomeEvidence(readout, outcome, level, product_class, species, mine, pooled, rows)

@@ -1,4 +1,5 @@
-"""The Synthesis view's analysis: one outcome's random-effects model, recomputed for the toggles chosen.
+"""The Synthesis view's analysis: one outcome's random-effects model, recomputed for the toggles chosen, or
+one of the report's Mantel-Haenszel comparisons of events between arms (rule S6).
 
 The rows are the report's analysis dataset (:func:`secretome.report.analysis_dataset`, rules D1-D11)
 and the effect sizes its rules S1-S2: Hedges' g by metafor's ``escalc("SMD")`` formulas between arms,
@@ -7,7 +8,9 @@ signed so that a positive value is a benefit. The toggles are the usual sensitiv
 review (Cochrane Handbook 10.14): another tau^2 estimator, subgroups by MSC source or product (metafor's
 ``rma(mods = ~ factor(x))`` test), leaving one study out, and leaving out studies at high risk of
 bias (:func:`~secretome.evidence.risk_of_bias_class`); studies whose only source is secondary are left
-out unless asked for, as in the report.
+out unless asked for, as in the report. A comparison of events between arms (measure ``RD``) is the report's
+own (:func:`secretome.report.compare_events`: metafor's ``rma.mh(measure = "RD")`` with its sensitivity
+analyses); the toggles do not apply to it.
 """
 
 from __future__ import annotations
@@ -30,9 +33,9 @@ from secretome.meta import (
     random_effects,
     subgroups,
 )
-from secretome.report import MEASURE_LABELS, MEASURE_NAMES, effect_sizes, poolable_rows
+from secretome.report import MEASURE_LABELS, MEASURE_NAMES, ComparedEvents, compare_events, effect_sizes, poolable_rows
 
-__all__ = ["SUBGROUPS", "Analysis", "AnalysisChoice", "analyse", "analysis_choices"]
+__all__ = ["SUBGROUPS", "Analysis", "AnalysisChoice", "Comparison", "analyse", "analysis_choices"]
 
 SUBGROUPS = {"": "none", "msc_source": "MSC source", "product": "product"}
 """Subgroup columns the view offers, with their labels."""
@@ -61,11 +64,9 @@ class AnalysisChoice:
     @property
     def label(self) -> str:
         """The outcome's label, level, class and (unless SMD) measure, as a reader reads them."""
-        what = "" if self.measure == "SMD" else f", {self.measure}"
-        return (
-            f"{vocab.OUTCOMES[self.outcome].label} ({self.evidence_level}, {self.product_class}{what}; "
-            f"k = {self.n_studies})"
-        )
+        what = {"SMD": "", "RD": ", RD between arms, Mantel-Haenszel"}.get(self.measure, f", {self.measure}")
+        level = vocab.EVIDENCE_LEVELS[self.evidence_level].label
+        return f"{vocab.OUTCOMES[self.outcome].label} ({level}, {self.product_class}{what}; k = {self.n_studies})"
 
 
 def analysis_choices(dataset: pd.DataFrame) -> list[AnalysisChoice]:
@@ -76,7 +77,9 @@ def analysis_choices(dataset: pd.DataFrame) -> list[AnalysisChoice]:
     if usable.empty:
         return []
     counts = usable.groupby(["outcome", "evidence_level", "product_class", "measure"])["study_id"].nunique()
-    return [AnalysisChoice(o, lv, pc, int(n), m) for (o, lv, pc, m), n in counts.items() if n >= 2]
+    pooled = [AnalysisChoice(o, lv, pc, int(n), m) for (o, lv, pc, m), n in counts.items() if n >= 2]
+    return pooled + [AnalysisChoice(c.outcome, c.evidence_level, c.product_class, len(c.studies), c.measure)
+                     for c in compare_events(dataset)]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,45 @@ class Analysis:
         return self.rows[columns].to_csv(index=False, lineterminator="\n")
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """One of the report's comparisons of events between arms (rule S6), as the report shows it."""
+
+    choice: AnalysisChoice
+    compared: ComparedEvents
+    notes: tuple[str, ...] = ()
+
+    @property
+    def tables(self) -> pd.DataFrame:
+        """The 2x2 tables: label, events and n per arm, and the observed risk difference in points."""
+        rows = self.compared.rows
+        rd = 100 * (rows["xi"] / rows["n1i"] - rows["x2i"] / rows["n2i"])
+        return rows[["label", "study_id", "xi", "n1i", "x2i", "n2i"]].assign(rd_points=rd).reset_index(drop=True)
+
+    def forest_svg(self) -> bytes:
+        """The report's forest plot of the comparison as SVG."""
+        return self.compared.forest()
+
+    def forest_pdf(self) -> bytes:
+        """The same forest plot as PDF."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "forest.pdf"
+            self.compared.forest(path)
+            return path.read_bytes()
+
+    def to_csv(self) -> str:
+        """The 2x2 tables with their provenance (:meth:`ComparedEvents.to_csv`)."""
+        return self.compared.to_csv()
+
+
+def _comparison(dataset: pd.DataFrame, choice: AnalysisChoice, toggled: bool) -> Comparison:
+    wanted = (choice.outcome, choice.evidence_level, choice.product_class)
+    (compared,) = [c for c in compare_events(dataset) if (c.outcome, c.evidence_level, c.product_class) == wanted]
+    # The toggles are the random-effects model's; the comparison's own refits are its sensitivity table.
+    note = "the toggles apply to random-effects analyses; this comparison's refits are in its sensitivity table"
+    return Comparison(choice, compared, (note,) if toggled else ())
+
+
 def analyse(
     dataset: pd.DataFrame,
     key: str,
@@ -127,8 +169,9 @@ def analyse(
     omit: str = "",
     without_high_risk: bool = False,
     with_secondary: bool = False,
-) -> Analysis:
-    """Recompute the analysis *key* (``outcome/level/class[/measure]``) with the toggles given.
+) -> Analysis | Comparison:
+    """Recompute the analysis *key* (``outcome/level/class[/measure]``) with the toggles given; a comparison of
+    events between arms (measure ``RD``) is returned as the report computes it.
 
     Raises
     ------
@@ -144,6 +187,9 @@ def analyse(
             "no such analysis (outcome/level/class with two or more poolable studies)", field="outcome", value=key
         )
     choice = choices[key]
+    if choice.measure == "RD":
+        toggled = bool(method != "REML" or subgroup or omit or without_high_risk or with_secondary)
+        return _comparison(dataset, choice, toggled)
     usable = poolable_rows(dataset)
     group = usable[
         (usable["outcome"] == choice.outcome)
