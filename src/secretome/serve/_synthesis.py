@@ -95,6 +95,17 @@ class Analysis:
     method: str
 
     @property
+    def events(self) -> int | None:
+        """Events in the analysed rows of a PLO analysis (``None`` for the other measures). With none, the pooled
+        log odds only restate escalc's 1/2 correction, and the view says "0 events in n" as the report does."""
+        return int(self.rows["xi"].sum()) if self.choice.measure == "PLO" else None
+
+    @property
+    def participants(self) -> int:
+        """Patients or animals in the analysed rows' treated arms (a PLO analysis counts those)."""
+        return round(float(self.rows["n1i"].sum()))
+
+    @property
     def measure_name(self) -> str:
         """What the pooled estimate is, in words."""
         return MEASURE_NAMES[self.choice.measure]
